@@ -1,0 +1,121 @@
+/* config.h — the stack's configuration (config/params.yaml), loaded with
+ * libyaml into a typed struct with defaults, and validated: every problem is
+ * reported as "path:line:col: key: what is wrong" (syntax errors, unknown keys
+ * with a did-you-mean, wrong types, out-of-range values). Relative paths are
+ * resolved against the config file's folder. Secrets are never stored: the
+ * file names environment variables (api_key_env, url_env). */
+#ifndef RAG_CONFIG_H
+#define RAG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "rag/common.h"
+
+#define RAG_CONFIG_SCHEMA_VERSION 1
+
+typedef struct rag_receiver {
+    char *name;
+    char *format;  /* "slack" | "json" | "alertmanager" */
+    char *url_env; /* name of the environment variable holding the URL */
+} rag_receiver;
+
+typedef struct rag_config {
+    char *path;     /* absolute path of the file loaded */
+    char *base_dir; /* its folder; relative paths resolve against it */
+
+    int schema_version;
+    char *project; /* display name */
+
+    struct {
+        char *transcripts; /* absolute */
+        char *artifacts;   /* absolute; index/, checkpoints/, logs/, run/ below */
+    } paths;
+
+    struct {
+        char **include; size_t n_include; /* glob patterns, relative to transcripts */
+        char **exclude; size_t n_exclude;
+        int64_t max_file_bytes;
+        double max_error_ratio;     /* 0..1 */
+        int batch_files;            /* files per batch (>=1) */
+        int keep_generations;       /* retention of index generations (>=1) */
+        int keep_checkpoints;       /* retention of per-run manifest copies */
+        char *legacy_encoding;      /* e.g. "windows-1252", or "" = reject */
+        int64_t schedule_interval_ms; /* --watch: run every (0 = off) */
+        char *schedule_daily_at;      /* --watch: "HH:MM" local time, "" = off */
+        int64_t watch_debounce_ms;
+    } ingest;
+
+    struct {
+        int target_tokens;
+        int overlap_tokens;
+    } chunking;
+
+    struct {
+        char *provider;   /* "hashing" | "openai" */
+        int dimensions;
+        char *model;      /* openai: model name */
+        char *url;        /* openai: full /v1/embeddings URL */
+        char *api_key_env;
+        int batch_size;
+        int64_t timeout_ms;
+        int max_retries;
+    } embedding;
+
+    struct {
+        char *listen_host; /* default 127.0.0.1 */
+        int port;          /* default 8088 */
+        int threads;
+        int64_t connection_timeout_ms;
+        int max_connections;
+        int max_connections_per_ip;
+        int64_t max_body_bytes;
+        int default_k;
+        int max_k;
+        int64_t shutdown_grace_ms;
+    } api;
+
+    struct {
+        int64_t warn_after_ms;
+        int64_t error_after_ms;
+    } freshness;
+
+    struct {
+        int64_t interval_ms;
+        int failure_threshold;
+        int success_threshold;
+        int64_t reminder_ms;       /* 0 = off */
+        bool send_resolved;
+        int64_t ingest_overdue_ms; /* no successful run within this = alert */
+        int api_error_threshold;   /* errors in the last 5 minutes */
+        int64_t delivery_expire_ms;
+        rag_receiver *receivers; size_t n_receivers;
+    } watch;
+} rag_config;
+
+/* Fill cfg with the built-in defaults (paths relative to base_dir). */
+void rag_config_defaults(rag_config *cfg, const char *base_dir);
+
+/* Load and validate path. Returns RAG_OK, or RAG_ENOENT / RAG_ERR with every
+ * problem appended to problems (and a summary in err). On failure cfg is
+ * freed and zeroed. */
+int rag_config_load(const char *path, rag_config *cfg, rag_problems *problems, rag_error *err);
+
+/* Same, from an in-memory buffer; name is used in messages and base_dir for
+ * relative paths. Used by tests and the fuzz harness. */
+int rag_config_load_buffer(const char *name, const char *base_dir, const char *buf, size_t len,
+                           rag_config *cfg, rag_problems *problems, rag_error *err);
+
+void rag_config_free(rag_config *cfg);
+
+/* Derived artifact paths (malloc'd): "<artifacts>/index", ".../checkpoints",
+ * ".../checkpoints/latest.json", ".../logs", ".../run". */
+char *rag_config_index_dir(const rag_config *cfg);
+char *rag_config_checkpoints_dir(const rag_config *cfg);
+char *rag_config_manifest_path(const rag_config *cfg);
+char *rag_config_logs_dir(const rag_config *cfg);
+char *rag_config_run_dir(const rag_config *cfg);
+
+/* Default config path: $RAG_CONFIG, else "config/params.yaml". */
+const char *rag_config_default_path(void);
+
+#endif

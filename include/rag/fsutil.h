@@ -1,0 +1,45 @@
+/* fsutil.h — file-system helpers with crash-safe semantics: atomic replace
+ * (temp file in the same folder, fsync, rename, fsync folder), mkdir -p,
+ * bounded whole-file reads, and an advisory lock file (flock) that records
+ * its holder's pid and start time so a second taker can name it. */
+#ifndef RAG_FSUTIL_H
+#define RAG_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "rag/common.h"
+
+/* mkdir -p with mode (e.g. 0755). */
+int rag_mkdir_p(const char *path, mode_t mode, rag_error *err);
+/* fsync a directory so a rename/create inside it is durable. */
+int rag_fsync_dir(const char *dir, rag_error *err);
+/* Replace path with data atomically: write "<path>.tmp.<pid>", fsync, rename
+ * over path, fsync the folder. Readers see the old or the new file, whole. */
+int rag_atomic_write(const char *path, const void *data, size_t len, rag_error *err);
+/* Read a whole file (at most max bytes; larger is an error). *out is
+ * NUL-terminated and must be freed. RAG_ENOENT when missing. */
+int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err);
+/* Directory part of path (malloc'd), "." when none. */
+char *rag_dirname(const char *path);
+/* Join dir and name ("a" + "b" -> "a/b"); absolute name returned as is. */
+char *rag_path_join(const char *dir, const char *name);
+
+typedef struct rag_lock {
+    int fd;
+    char *path;
+} rag_lock;
+
+typedef struct rag_lock_holder {
+    long pid;
+    int64_t started_ms; /* when the holder took the lock, 0 if unknown */
+} rag_lock_holder;
+
+/* Take an exclusive non-blocking lock on path (created if needed) and record
+ * our pid and start time in it. RAG_OK when taken; RAG_ELOCKED when another
+ * process holds it (holder filled if not NULL, err says who). */
+int rag_lock_acquire(const char *path, rag_lock *lock, rag_lock_holder *holder, rag_error *err);
+/* Release and close (the file is left in place; its content is cleared). */
+void rag_lock_release(rag_lock *lock);
+
+#endif

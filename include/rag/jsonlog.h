@@ -1,0 +1,56 @@
+/* jsonlog.h — JSON Lines logs. The writer emits one object per line with
+ * ts (RFC 3339 UTC, ms), level, component, event, optional run_id, msg and
+ * payload, using a single write() per line on an O_APPEND descriptor so
+ * concurrent writers never interleave. The reader turns one line into fields
+ * or flags it malformed; it never fails on bad input. See docs/specs/log.md. */
+#ifndef RAG_JSONLOG_H
+#define RAG_JSONLOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "rag/common.h"
+
+typedef enum { RAG_LEVEL_DEBUG = 0, RAG_LEVEL_INFO, RAG_LEVEL_WARN, RAG_LEVEL_ERROR } rag_level;
+
+const char *rag_level_name(rag_level level);
+/* "debug|info|warn|error" (also "warning", "err"); -1 when unknown. */
+int rag_level_parse(const char *s);
+
+typedef struct rag_log rag_log;
+
+/* Open (create, O_APPEND) path for component; creates parent folders. */
+rag_log *rag_log_open(const char *path, const char *component, rag_error *err);
+/* Set or clear (NULL) the run_id added to every following line. */
+void rag_log_set_run_id(rag_log *log, const char *run_id);
+/* Also copy each line to stderr (for foreground runs). */
+void rag_log_set_echo(rag_log *log, bool echo);
+/* Write one line. payload (may be NULL) is consumed. msg may be NULL. */
+int rag_log_event(rag_log *log, rag_level level, const char *event, const char *msg, cJSON *payload);
+/* printf-style msg convenience. */
+int rag_log_eventf(rag_log *log, rag_level level, const char *event, cJSON *payload, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void rag_log_close(rag_log *log);
+
+/* One parsed line. When ok is false the line was malformed: only raw (and
+ * reason) are meaningful. */
+typedef struct rag_log_entry {
+    bool ok;
+    char reason[96];       /* why malformed */
+    int64_t ts_ms;
+    char ts[40];
+    rag_level level;
+    char component[48];
+    char event[64];
+    char run_id[64];
+    char *msg;             /* owned, may be NULL */
+    cJSON *json;           /* owned, whole object (payload inside), NULL if malformed */
+    char *raw;             /* owned copy of the line, without the newline */
+} rag_log_entry;
+
+/* Parse a line (len bytes, no need for NUL; a trailing \n or \r\n ignored).
+ * Always fills e; returns true when the line is a valid log line. */
+bool rag_log_parse_line(const char *line, size_t len, rag_log_entry *e);
+void rag_log_entry_free(rag_log_entry *e);
+
+#endif

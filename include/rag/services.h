@@ -1,0 +1,50 @@
+/* services.h — the service registry (services.yml) the console and the
+ * watcher read: per service its kind (server/job), health probe (URL,
+ * interval, timeout), log files, metrics file, and actions (start, restart,
+ * stop, run) as argv arrays — never a shell string — each with a confirm flag
+ * and a timeout. Validated with the same quality as the config. See
+ * docs/specs/services.md. */
+#ifndef RAG_SERVICES_H
+#define RAG_SERVICES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "rag/common.h"
+
+typedef enum { RAG_SERVICE_SERVER = 0, RAG_SERVICE_JOB } rag_service_kind;
+
+typedef struct rag_action {
+    char *name;        /* "start" | "restart" | "stop" | "run" */
+    char **argv;       /* NULL-terminated */
+    size_t argc;
+    bool confirm;      /* ask before running (destructive) */
+    int64_t timeout_ms;
+} rag_action;
+
+typedef struct rag_service {
+    char *name;
+    rag_service_kind kind;
+    char *description;
+    bool optional;     /* not running is not a failure */
+    char *health_url;  /* NULL when none */
+    int64_t health_interval_ms;
+    int64_t health_timeout_ms;
+    char **logs; size_t n_logs;       /* absolute paths */
+    char *metrics_file;               /* absolute, NULL when none */
+    rag_action *actions; size_t n_actions;
+} rag_service;
+
+typedef struct rag_services {
+    char *path;      /* absolute path of services.yml */
+    char *base_dir;  /* relative paths and action cwd resolve against it */
+    rag_service *items; size_t count;
+} rag_services;
+
+int rag_services_load(const char *path, rag_services *out, rag_problems *problems, rag_error *err);
+int rag_services_load_buffer(const char *name, const char *base_dir, const char *buf, size_t len,
+                             rag_services *out, rag_problems *problems, rag_error *err);
+void rag_services_free(rag_services *s);
+const rag_service *rag_services_find(const rag_services *s, const char *name);
+const rag_action *rag_service_action(const rag_service *svc, const char *action);
+
+#endif

@@ -1,0 +1,31 @@
+/* timeutil.h — wall and monotonic clocks, RFC 3339 timestamps, durations,
+ * sizes and human-readable ages. All times are int64 milliseconds. */
+#ifndef RAG_TIMEUTIL_H
+#define RAG_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds since the Unix epoch (CLOCK_REALTIME). */
+int64_t rag_now_ms(void);
+/* Milliseconds from an arbitrary origin (CLOCK_MONOTONIC), for intervals. */
+int64_t rag_mono_ms(void);
+
+#define RAG_TIME_BUFSZ 32
+/* Format as RFC 3339 UTC with milliseconds: "2026-11-28T13:45:00.123Z". */
+void rag_time_format(int64_t ms, char out[RAG_TIME_BUFSZ]);
+/* Parse RFC 3339 ("...Z" or "+hh:mm", fraction optional). 0 ok, -1 invalid. */
+int rag_time_parse(const char *s, int64_t *ms);
+
+/* Parse a duration: "250ms", "30s", "5m", "24h", "7d" (also a bare integer
+ * meaning seconds). Result in ms. 0 ok, -1 invalid (incl. negative). */
+int rag_duration_parse(const char *s, int64_t *ms);
+/* Parse a size: "512", "64KiB", "16MiB", "1GiB" (also KB/MB/GB = 1000^n). */
+int rag_size_parse(const char *s, int64_t *bytes);
+
+/* Human age of a duration in ms: "now", "42s", "5m", "3h 12m", "3d 4h". */
+void rag_age_format(int64_t ms, char *out, size_t n);
+/* Human duration for run times: "850ms", "12.3s", "4m 05s". */
+void rag_duration_format(int64_t ms, char *out, size_t n);
+
+#endif

@@ -1,0 +1,41 @@
+/* test_core_common.c — error and problem-list formatting. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "rag/common.h"
+
+static void test_problem_formats_path_line_col_key(void **state)
+{
+    (void)state;
+    rag_problems p = {0};
+    rag_problems_add(&p, "config/params.yaml", 12, 3, "chunking.target_tokn", "unknown key (did you mean %s?)", "target_tokens");
+    rag_problems_add(&p, "services.yml", 0, 0, NULL, "cannot read: %s", "No such file or directory");
+    assert_int_equal(p.count, 2);
+    assert_string_equal(p.items[0], "config/params.yaml:12:3: chunking.target_tokn: unknown key (did you mean target_tokens?)");
+    assert_string_equal(p.items[1], "services.yml: cannot read: No such file or directory");
+    rag_problems_free(&p);
+    assert_int_equal(p.count, 0);
+}
+
+static void test_error_set_returns_code_and_message(void **state)
+{
+    (void)state;
+    rag_error err = {0};
+    assert_int_equal(rag_error_set(&err, RAG_ECORRUPT, "%s: truncated", "latest.json"), RAG_ECORRUPT);
+    assert_int_equal(err.code, RAG_ECORRUPT);
+    assert_string_equal(err.msg, "latest.json: truncated");
+    assert_int_equal(rag_error_set(NULL, RAG_ERR, "ignored"), RAG_ERR);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_problem_formats_path_line_col_key),
+        cmocka_unit_test(test_error_set_returns_code_and_message),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
