@@ -102,6 +102,10 @@ int rag_ydoc_read_file(const char *path, size_t max, char **out, size_t *len, ra
  * are not resolved, so the path may name something that does not exist yet. */
 char *rag_ydoc_path(const char *base, const char *p);
 
+/* Stable-sort problems[from..] of file by line and column, so a file's
+ * problems read top to bottom whatever order the checks ran in. */
+void rag_ydoc_sort_problems(rag_problems *p, size_t from, const char *file);
+
 /* Free a NULL-terminated string list of n items. */
 void rag_strlist_free(char **list, size_t n);
 

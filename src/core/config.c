@@ -585,6 +585,7 @@ int rag_config_load_buffer(const char *name, const char *base_dir, const char *b
         }
     }
     rag_ydoc_free(&d);
+    rag_ydoc_sort_problems(problems, before, name);
     int rc = finish(cfg, problems, before, name, err);
     rag_problems_free(&local);
     return rc;

@@ -716,3 +716,37 @@ char *rag_ydoc_path(const char *base, const char *p)
     free(abs_base);
     return clean;
 }
+
+/* ------------------------------------------------------------ ordering */
+
+/* Line and column of a "file:line:col: ..." problem; 0 when it has none. */
+static void problem_position(const char *item, size_t skip, unsigned long *line, unsigned long *col)
+{
+    *line = *col = 0;
+    if (strlen(item) <= skip || item[skip] != ':' || !isdigit((unsigned char)item[skip + 1]))
+        return;
+    char *end;
+    *line = strtoul(item + skip + 1, &end, 10);
+    if (*end == ':' && isdigit((unsigned char)end[1]))
+        *col = strtoul(end + 1, NULL, 10);
+}
+
+void rag_ydoc_sort_problems(rag_problems *p, size_t from, const char *file)
+{
+    size_t skip = strlen(file);
+    for (size_t i = from + 1; i < p->count; i++) { /* insertion sort: stable, lists are short */
+        char *item = p->items[i];
+        unsigned long l, c;
+        problem_position(item, skip, &l, &c);
+        size_t j = i;
+        while (j > from) {
+            unsigned long pl, pc;
+            problem_position(p->items[j - 1], skip, &pl, &pc);
+            if (pl < l || (pl == l && pc <= c))
+                break;
+            p->items[j] = p->items[j - 1];
+            j--;
+        }
+        p->items[j] = item;
+    }
+}
