@@ -148,6 +148,97 @@ validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 clean: ## remove build/ (artifacts/ is kept: it is your data)
 	rm -rf $(BUILD_ROOT)
 
-help: ## list the targets
+# ---------------------------------------------------------------- orchestration
+# RUNTIME=local (default) runs the programs as local processes; RUNTIME=docker
+# runs ingest, api, stop and logs through docker compose (scripts/compose.sh,
+# docker-compose.yml), validating deploy/docker/params.yaml inside the image.
+RUNTIME   ?= local
+ARTIFACTS ?= artifacts
+LOG_DIR   ?= $(ARTIFACTS)/logs
+
+ifneq ($(filter-out local docker,$(RUNTIME)),)
+$(error RUNTIME must be local or docker, not '$(RUNTIME)')
+endif
+
+.PHONY: logs console demo install uninstall image ingest-cron stop-ingest-cron
+
+ifeq ($(RUNTIME),docker)
+.PHONY: ingest api stop
+ingest: ## run one ingest now (docker: compose run --rm rag_ingest)
+	@bash scripts/compose.sh ingest
+
+api: ## start the API in the background, after an ingest when none is published (docker: up -d rag_api)
+	@bash scripts/compose.sh api
+
+stop: ## stop every service of the stack; data is kept (docker: compose down)
+	@bash scripts/compose.sh stop
+
+logs: ## follow every JSON log, human-readable (Ctrl-C ends)
+	@bash scripts/compose.sh logs
+
+ingest-cron: ## start scheduled ingest in the background: rag-ingest --watch (docker: profile cron)
+	@bash scripts/compose.sh ingest-cron
+
+stop-ingest-cron: ## stop the scheduled ingest
+	@bash scripts/compose.sh stop-ingest-cron
+else
+logs: validate ## follow every JSON log, human-readable (Ctrl-C ends)
+	@RAG_LOG_DIR=$(LOG_DIR) bash scripts/logs.sh
+
+ingest-cron: validate $(BIN)/rag-ingest ## start scheduled ingest in the background: rag-ingest --watch (docker: profile cron)
+	@RAG_RUN_DIR=$(ARTIFACTS)/run RAG_LOG_DIR=$(LOG_DIR) \
+	  bash scripts/daemon.sh start rag-ingest-cron -- $(BIN)/rag-ingest --watch --config $(CONFIG)
+
+stop-ingest-cron: ## stop the scheduled ingest
+	@RAG_RUN_DIR=$(ARTIFACTS)/run RAG_LOG_DIR=$(LOG_DIR) bash scripts/daemon.sh stop rag-ingest-cron
+endif
+
+console: validate ## open the full-screen console (ragtop)
+	@$(BIN)/ragtop --config $(CONFIG) --services $(SERVICES)
+
+demo: ## deps, build, ingest the sample corpus, start the API, show the console (or --once)
+	@RUNTIME=$(RUNTIME) MAKE="$(MAKE)" bash scripts/demo.sh
+
+image: ## build the Docker image (ragtop:local) used by RUNTIME=docker
+	@bash scripts/compose.sh build
+
+# Installed layout: $(PREFIX)/bin/{rag-ingest,rag-api,ragtop},
+# $(PREFIX)/share/man/man1/ragtop.1, $(PREFIX)/share/ragtop/themes/*.theme,
+# $(PREFIX)/share/doc/ragtop/ (runbook, deploy examples). DESTDIR stages it.
+INSTALL_BIN   := $(DESTDIR)$(PREFIX)/bin
+INSTALL_MAN   := $(DESTDIR)$(PREFIX)/share/man/man1
+INSTALL_SHARE := $(DESTDIR)$(PREFIX)/share/ragtop
+INSTALL_DOC   := $(DESTDIR)$(PREFIX)/share/doc/ragtop
+THEMES        := $(wildcard themes/*.theme)
+
+install: all ## install programs, man page and themes under PREFIX (default /usr/local; DESTDIR stages)
+	@test -n "$(PROGRAMS)" || { echo "install: no program is built" >&2; exit 1; }
+	@test -f docs/ragtop.1 || { echo "install: docs/ragtop.1 (man page) is missing" >&2; exit 1; }
+	@test -n "$(THEMES)" || { echo "install: themes/*.theme is missing" >&2; exit 1; }
+	install -d $(INSTALL_BIN) $(INSTALL_MAN) $(INSTALL_SHARE)/themes $(INSTALL_DOC)/runbooks
+	install -m 0755 $(PROGRAMS) $(INSTALL_BIN)/
+	install -m 0644 docs/ragtop.1 $(INSTALL_MAN)/ragtop.1
+	install -m 0644 $(THEMES) $(INSTALL_SHARE)/themes/
+	$(if $(wildcard docs/runbooks/orchestration.md),install -m 0644 docs/runbooks/orchestration.md $(INSTALL_DOC)/runbooks/)
+	@echo "installed under $(DESTDIR)$(PREFIX)"
+
+uninstall: ## remove what install put under PREFIX (DESTDIR too)
+	rm -f $(addprefix $(INSTALL_BIN)/,rag-ingest rag-api ragtop) $(INSTALL_MAN)/ragtop.1
+	rm -f $(addprefix $(INSTALL_SHARE)/themes/,$(notdir $(THEMES)))
+	rm -f $(INSTALL_DOC)/runbooks/orchestration.md
+	-rmdir $(INSTALL_SHARE)/themes $(INSTALL_SHARE) $(INSTALL_DOC)/runbooks $(INSTALL_DOC) 2>/dev/null
+	@echo "uninstalled from $(DESTDIR)$(PREFIX)"
+
+help: ## list the targets and the variables that change them
+	@echo "ragtop — make TARGET [VARIABLE=value ...]"
+	@echo
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk -F':.*## ' '{ printf "  make %-14s %s\n", $$1, $$2 }'
+	  awk -F':.*## ' '!seen[$$1]++ { printf "  make %-14s %s\n", $$1, $$2 }'
+	@echo
+	@echo "variables:"
+	@echo "  RUNTIME=local|docker  local processes (default) or docker compose for ingest, api, stop, logs"
+	@echo "  CONFIG=FILE           config to use (default config/params.yaml)"
+	@echo "  SERVICES=FILE         service registry (default services.yml)"
+	@echo "  PREFIX=DIR DESTDIR=D  install location (default /usr/local) and staging root"
+	@echo "  T=substring           make test: run only the matching suites"
+	@echo "  SAN=1                 build and test with ASan+UBSan in build/san"

@@ -9,12 +9,12 @@ PACKAGES=(
   build-essential pkg-config clang
   libncurses-dev libcurl4-openssl-dev libcjson-dev libyaml-dev
   libmicrohttpd-dev libsqlite3-dev sqlite3 libssl-dev libcmocka-dev
-  tmux jq curl python3 valgrind procps psmisc
+  tmux jq curl python3 python3-yaml valgrind procps psmisc systemd
   prometheus prometheus-alertmanager docker-compose
   wrk nginx-light nodejs
 )
 PKGCONFIG_LIBS=(ncursesw libcurl libcjson yaml-0.1 libmicrohttpd sqlite3 libcrypto cmocka)
-COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager docker-compose wrk nginx node pkill)
+COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager docker-compose wrk nginx node pkill systemd-analyze setsid)
 
 missing() {
   local m=()
@@ -25,6 +25,8 @@ missing() {
   for c in "${COMMANDS[@]}"; do
     command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || m+=("cmd:$c")
   done
+  # deploy tests parse YAML with python3's yaml module (python3-yaml)
+  python3 -c 'import yaml' >/dev/null 2>&1 || m+=(py:yaml)
   printf '%s\n' "${m[@]}"
 }
 

@@ -4,9 +4,10 @@
 #   2026-11-28T13:45:00.123Z INFO  ingest  batch_done  run=… msg…  key=value …
 # Malformed lines are shown raw (prefixed "RAW"), never dropped; control
 # characters in log text are shown escaped so they cannot drive the terminal.
-# Usage: logs.sh [--dir DIR] [--lines N] [--no-follow]
+# Usage: logs.sh [--dir DIR] [--lines N] [--no-follow] | logs.sh --stdin
 #   DIR defaults to $RAG_LOG_DIR, else artifacts/logs; N (default 20) lines of
-#   history per file; --no-follow prints the history and exits.
+#   history per file; --no-follow prints the history and exits; --stdin
+#   formats lines read from standard input (used with docker compose).
 set -euo pipefail
 
 dir=${RAG_LOG_DIR:-artifacts/logs}
@@ -17,23 +18,26 @@ while [ $# -gt 0 ]; do
     --dir) dir=${2:?--dir needs a folder}; shift 2 ;;
     --lines|-n) lines=${2:?--lines needs a number}; shift 2 ;;
     --no-follow) follow=0; shift ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --stdin) follow=stdin; shift ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "logs.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 case $lines in ''|*[!0-9]*) echo "logs.sh: --lines wants a number, got '$lines'" >&2; exit 2 ;; esac
 command -v jq >/dev/null || { echo "logs.sh: jq is required (make deps)" >&2; exit 1; }
-mkdir -p "$dir"
 
-# The known logs are followed even before they exist (tail -F waits for them);
-# any other *.jsonl already present is followed too.
-files=()
-for name in ingest api watch ingestion_metrics; do files+=("$dir/$name.jsonl"); done
-shopt -s nullglob
-for f in "$dir"/*.jsonl; do
-  case " ${files[*]} " in *" $f "*) ;; *) files+=("$f") ;; esac
-done
-shopt -u nullglob
+if [ "$follow" != stdin ]; then
+  mkdir -p "$dir"
+  # The known logs are followed even before they exist (tail -F waits for them);
+  # any other *.jsonl already present is followed too.
+  files=()
+  for name in ingest api watch ingestion_metrics; do files+=("$dir/$name.jsonl"); done
+  shopt -s nullglob
+  for f in "$dir"/*.jsonl; do
+    case " ${files[*]} " in *" $f "*) ;; *) files+=("$f") ;; esac
+  done
+  shopt -u nullglob
+fi
 
 # One jq program formats both logs and metrics lines. inert() escapes control
 # characters (ESC, CR, ...) as \uXXXX.
@@ -60,10 +64,12 @@ def short: if type == "string" then inert elif type == "object" or type == "arra
   end
 JQ
 
-if [ "$follow" = 1 ]; then
+if [ "$follow" = stdin ]; then
+  exec jq -R -r --unbuffered "$FORMAT"
+elif [ "$follow" = 1 ]; then
   # The pipeline runs in the background so a signal reaches the trap at once;
   # on exit, its two processes (children of this shell) are ended too.
-  trap 'pkill -TERM -P $$ 2>/dev/null || true' EXIT
+  trap 'pkill -TERM -P $$ 2>/dev/null; wait 2>/dev/null || true' EXIT
   trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP
   tail -q -n "$lines" -F -- "${files[@]}" 2>/dev/null | jq -R -r --unbuffered "$FORMAT" &
   wait $!
