@@ -212,11 +212,12 @@ INSTALL_DOC   := $(DESTDIR)$(PREFIX)/share/doc/ragtop
 THEMES        := $(wildcard themes/*.theme)
 
 install: all ## install programs, man page and themes under PREFIX (default /usr/local; DESTDIR stages)
-	@test -n "$(PROGRAMS)" || { echo "install: no program is built" >&2; exit 1; }
+	@for p in rag-ingest rag-api ragtop; do \
+	  test -x $(BIN)/$$p || { echo "install: $(BIN)/$$p is not built (its sources are missing?)" >&2; exit 1; }; done
 	@test -f docs/ragtop.1 || { echo "install: docs/ragtop.1 (man page) is missing" >&2; exit 1; }
 	@test -n "$(THEMES)" || { echo "install: themes/*.theme is missing" >&2; exit 1; }
 	install -d $(INSTALL_BIN) $(INSTALL_MAN) $(INSTALL_SHARE)/themes $(INSTALL_DOC)/runbooks
-	install -m 0755 $(PROGRAMS) $(INSTALL_BIN)/
+	install -m 0755 $(addprefix $(BIN)/,rag-ingest rag-api ragtop) $(INSTALL_BIN)/
 	install -m 0644 docs/ragtop.1 $(INSTALL_MAN)/ragtop.1
 	install -m 0644 $(THEMES) $(INSTALL_SHARE)/themes/
 	$(if $(wildcard docs/runbooks/orchestration.md),install -m 0644 docs/runbooks/orchestration.md $(INSTALL_DOC)/runbooks/)
