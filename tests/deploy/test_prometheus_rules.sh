@@ -4,7 +4,7 @@
 # and carries a runbook link.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-plan 5
+plan 6
 P=deploy/prometheus
 
 check "promtool check config accepts prometheus.yml (and its rule files)" \
@@ -26,4 +26,12 @@ n_alerts=$(grep -cE '^ *- alert:' "$P/rules/ragtop.rules.yml")
 n_runbook=$(grep -cE '^ *runbook: docs/runbooks/orchestration.md#' "$P/rules/ragtop.rules.yml")
 if [ "$n_alerts" -gt 0 ] && [ "$n_alerts" = "$n_runbook" ]; then ok "every alert links a runbook section"
 else not_ok "every alert links a runbook section" "$n_alerts alerts, $n_runbook runbook links"; fi
+# Every rag_api_* metric a rule uses must be one rag-api exports (its source).
+used=$(grep -hoE 'rag_api_[a-z_]+' "$P/rules/ragtop.rules.yml" | sort -u)
+unknown=""
+for m in $used; do
+  grep -rqF "\"$m" src/api/ 2>/dev/null || unknown="$unknown $m"
+done
+if [ -n "$used" ] && [ -z "$unknown" ]; then ok "every rag_api_* metric in the rules is exported by rag-api (src/api)"
+else not_ok "every rag_api_* metric in the rules is exported by rag-api (src/api)" "not found in src/api:$unknown"; fi
 done_testing
