@@ -8,7 +8,7 @@
 # If -> HTTP Request; no URL or secret is hard-coded except the compose default.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 7
 W=deploy/n8n/workflows
 HC=$W/ragtop-healthcheck.json
 FW=$W/ragtop-alert-forward.json
@@ -74,4 +74,44 @@ check "workflows carry fixed ids (re-import replaces them) and are inactive unti
 check "no hard-coded target URL or secret: outgoing URLs come from \$env" jq -e -s '
   [.[].nodes[] | select(.type == "n8n-nodes-base.httpRequest") | .parameters.url]
   | all(.[]; startswith("={{ $env."))' "$W"/*.json
+# The expressions are JavaScript inside ={{ }}: evaluate every one with node
+# against sample items (healthz pass, healthz fail, API unreachable, a watcher
+# alert); each must run, URLs must come out as strings, bodies as JSON objects.
+check "every ={{ }} expression evaluates (node) on sample healthz and alert items" node - "$W"/*.json <<'JS'
+const fs = require("fs");
+const env = { RAG_HEALTHZ_URL: "http://rag_api:8088/healthz", RAG_ALERT_FORWARD_URL: "http://127.0.0.1:9/hook" };
+const samples = [
+  { statusCode: 200, body: { status: "pass", generation: "gen-1.sqlite", generated_at: "2026-11-28T13:00:00Z" } },
+  { statusCode: 503, body: { status: "fail", generation: null } },
+  { error: { message: "connect ECONNREFUSED 127.0.0.1:8088" } },
+  { body: { version: 1, status: "firing", check: "index_age", severity: "warn", summary: "index is 30h old", project: "ragtop" } },
+  { body: { version: 1, status: "resolved", check: "index_age", severity: "warn", summary: "fresh again", project: "ragtop" } },
+];
+let n = 0;
+for (const file of process.argv.slice(2)) {
+  const wf = JSON.parse(fs.readFileSync(file, "utf8"));
+  for (const node of wf.nodes) {
+    const walk = (v, path) => {
+      if (typeof v === "string" && v.startsWith("=")) {
+        const m = v.match(/^=\{\{([\s\S]*)\}\}$/);
+        if (!m) throw new Error(`${file}: ${node.name}.${path}: not a single ={{ }} expression`);
+        const fn = new Function("$json", "$env", `return (${m[1]});`);
+        for (const item of samples) {
+          const out = fn(item, env);
+          if (path === "url" && typeof out !== "string") throw new Error(`${node.name}.url gave ${out}`);
+          if (path === "jsonBody") {
+            const o = JSON.parse(out);
+            if (typeof o !== "object" || o === null || typeof o.text !== "string") throw new Error(`${node.name}.jsonBody gave ${out}`);
+          }
+        }
+        n++;
+      } else if (v && typeof v === "object") {
+        for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+      }
+    };
+    walk(node.parameters, "");
+  }
+}
+if (n < 6) throw new Error(`only ${n} expressions found`);
+JS
 done_testing
