@@ -184,30 +184,34 @@ void rag_ydoc_describe(const yaml_node_t *node, char *out, size_t n)
 
 /* ------------------------------------------------------------ mappings */
 
+/* Edit distance counting a swap of neighbours as one edit (optimal string
+ * alignment), case-insensitive: "rnu" is one edit from "run". */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
         return (size_t)-1;
-    size_t row[65];
+    static const size_t W = 65;
+    size_t m[65 * 65];
+    for (size_t i = 0; i <= la; i++)
+        m[i * W] = i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        m[j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+            size_t best = m[(i - 1) * W + j - 1] + (ca != cb);
+            if (m[(i - 1) * W + j] + 1 < best)
+                best = m[(i - 1) * W + j] + 1;
+            if (m[i * W + j - 1] + 1 < best)
+                best = m[i * W + j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && m[(i - 2) * W + j - 2] + 1 < best)
+                best = m[(i - 2) * W + j - 2] + 1;
+            m[i * W + j] = best;
         }
     }
-    return row[lb];
+    return m[la * W + lb];
 }
 
 const char *rag_ydoc_suggest(const char *word, const char *const *candidates)
