@@ -71,7 +71,7 @@ check "changing chunking.target_tokens changes the hash" test -n "$h3" -a "$h3" 
 # 5. missing files
 run validate --config "$T/nope.yaml" --services "$T/services.yml"
 is "$RC" 78 "missing config exits 78"
-like "$ERR" "nope\.yaml: cannot read: No such file or directory" "missing config is named"
+like "$ERR" "nope\.yaml: no such file" "missing config is named"
 run validate --config "$T/config/good.yaml" --services "$T/missing.yml"
 is "$RC" 78 "missing services.yml exits 78"
 
