@@ -282,9 +282,11 @@ static void load_paths(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
         char *s = NULL;
         if (rag_ydoc_get_str(d, m, "paths", keys[i], &s) != 1)
             continue;
-        if (!*s) {
+        if (!*s || s[0] == '~') {
             char *dotted = rag_ydoc_join("paths", keys[i]);
-            rag_ydoc_problem(d, rag_ydoc_get(d, m, keys[i]), dotted, "must not be empty");
+            rag_ydoc_problem(d, rag_ydoc_get(d, m, keys[i]), dotted,
+                             !*s ? "must not be empty"
+                                 : "'~' is not expanded; write an absolute path or one relative to the config file's folder");
             free(dotted);
         } else {
             free(*slots[i]);
@@ -527,7 +529,7 @@ static void load_watch(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     rag_ydoc_get_int(d, m, "watch", "api_error_threshold", 1, 1000000, &cfg->watch.api_error_threshold);
     rag_ydoc_get_duration(d, m, "watch", "delivery_expire", 1 * MIN, 30 * DAY, &cfg->watch.delivery_expire_ms);
     yaml_node_t *r = rag_ydoc_get(d, m, "receivers");
-    if (r && !rag_ydoc_is_null(r))
+    if (r)
         load_receivers(d, r, cfg);
 }
 
