@@ -583,8 +583,8 @@ int rag_config_load_buffer(const char *name, const char *base_dir, const char *b
             load_watch(&d, root, cfg);
         }
     }
-    rag_ydoc_free(&d);
     rag_ydoc_sort_problems(problems, before, name);
+    rag_ydoc_free(&d);
     int rc = finish(cfg, problems, before, name, err);
     rag_problems_free(&local);
     return rc;
