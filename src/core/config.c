@@ -5,11 +5,9 @@
  * only environment variable names (which we check look like names, so a
  * pasted key or URL is caught without echoing it). Layout: docs/specs/config.md. */
 #include <iconv.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "rag/config.h"
 #include "rag/yamldoc.h"
