@@ -1,56 +1,52 @@
-/* common.c — the error and problem-list helpers every librag module uses, and
- * allocation wrappers that abort with a message on out-of-memory (there is no
- * sensible recovery from a failed small allocation in these programs). */
+/* common.c — error reporting, problem lists and allocation helpers shared by
+ * every module of librag. Allocation failure is not recoverable in these
+ * programs, so the x* helpers print a message and abort instead of returning
+ * NULL into code that would have to test it everywhere. */
+#include "rag/common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rag/common.h"
-
 int rag_error_set(rag_error *err, int code, const char *fmt, ...)
 {
-    if (!err)
-        return code;
-    err->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
     return code;
 }
 
 void rag_problems_add(rag_problems *p, const char *file, size_t line, size_t col,
                       const char *key, const char *fmt, ...)
 {
+    char what[1024];
     va_list ap;
     va_start(ap, fmt);
-    char *what = NULL;
-    if (vasprintf(&what, fmt, ap) < 0) {
-        fputs("out of memory\n", stderr);
-        abort();
-    }
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
 
-    char where[64] = "";
-    if (line > 0 && col > 0)
-        snprintf(where, sizeof where, ":%zu:%zu", line, col);
-    else if (line > 0)
-        snprintf(where, sizeof where, ":%zu", line);
-    char *item = rag_xasprintf("%s%s: %s%s%s", file ? file : "(input)", where,
-                               key ? key : "", key ? ": " : "", what);
-    free(what);
+    char where[512] = "";
+    if (file && line && col)
+        snprintf(where, sizeof where, "%s:%zu:%zu: ", file, line, col);
+    else if (file && line)
+        snprintf(where, sizeof where, "%s:%zu: ", file, line);
+    else if (file)
+        snprintf(where, sizeof where, "%s: ", file);
 
     if (p->count == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 8;
         p->items = rag_xrealloc(p->items, p->cap * sizeof *p->items);
     }
-    p->items[p->count++] = item;
+    p->items[p->count++] = key ? rag_xasprintf("%s%s: %s", where, key, what)
+                               : rag_xasprintf("%s%s", where, what);
 }
 
 void rag_problems_free(rag_problems *p)
 {
-    if (!p)
-        return;
     for (size_t i = 0; i < p->count; i++)
         free(p->items[i]);
     free(p->items);
@@ -58,28 +54,42 @@ void rag_problems_free(rag_problems *p)
     p->count = p->cap = 0;
 }
 
-static void *oom_check(void *p)
+static void *oom(size_t n)
 {
-    if (!p) {
-        fputs("ragtop: out of memory\n", stderr);
-        abort();
-    }
-    return p;
+    fprintf(stderr, "out of memory (allocating %zu bytes)\n", n);
+    abort();
 }
 
-void *rag_xmalloc(size_t n) { return oom_check(malloc(n ? n : 1)); }
-void *rag_xcalloc(size_t n, size_t size) { return oom_check(calloc(n ? n : 1, size ? size : 1)); }
-void *rag_xrealloc(void *p, size_t n) { return oom_check(realloc(p, n ? n : 1)); }
-char *rag_xstrdup(const char *s) { return oom_check(strdup(s)); }
+void *rag_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    return p ? p : oom(n);
+}
+
+void *rag_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    return p ? p : oom(n * size);
+}
+
+void *rag_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    return q ? q : oom(n);
+}
+
+char *rag_xstrdup(const char *s)
+{
+    char *p = strdup(s ? s : "");
+    return p ? p : oom(strlen(s) + 1);
+}
 
 char *rag_xasprintf(const char *fmt, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
     char *s = NULL;
-    int rc = vasprintf(&s, fmt, ap);
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
     va_end(ap);
-    if (rc < 0)
-        oom_check(NULL);
-    return s;
+    return n < 0 ? oom(0) : s;
 }
