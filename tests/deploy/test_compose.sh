@@ -6,13 +6,11 @@
 # answering 200, then 503, then nothing); the Dockerfile is a two-stage
 # bookworm-slim build whose runtime stage installs no -dev package.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 9
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-compose.XXXXXX")
+tmp=$TMP
 srv_pid=""
-cleanup() { [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
 
 # Resolve the file with every variable unset, as on a fresh clone.
 if env -u RAG_ALERT_WEBHOOK_URL -u RAG_ALERT_JSON_URL -u RAG_ALERT_FORWARD_URL \

@@ -5,10 +5,9 @@
 # the documented compose command, validation runs first, and a broken config
 # stops `make ingest` and `make api` before anything is started.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 7
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-compose-rt.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+tmp=$TMP
 
 # Stand-ins: compose logs its argv; validation fails when FAKE_INVALID=1, the
 # way ragtop validate does (message naming file:line:col, exit 78).

@@ -5,11 +5,11 @@
 # signal the wrong process, a program that dies at once is reported, and stop
 # leaves nothing running.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 6
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-daemon.XXXXXX")
+tmp=$TMP
 other=""
-trap '[ -n "$other" ] && kill "$other" 2>/dev/null; RAG_RUN_DIR=$tmp/run RAG_LOG_DIR=$tmp/logs bash scripts/daemon.sh stop t >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+on_exit 'RAG_RUN_DIR=$tmp/run RAG_LOG_DIR=$tmp/logs bash scripts/daemon.sh stop t >/dev/null 2>&1' 
 export RAG_RUN_DIR=$tmp/run RAG_LOG_DIR=$tmp/logs
 d() { bash scripts/daemon.sh "$@"; }
 # A unique program name (a copy of sleep) so the test finds only its own process.

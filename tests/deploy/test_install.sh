@@ -4,10 +4,9 @@
 # changes nothing and succeeds, the installed ragtop runs, uninstall removes
 # every file it installed (twice in a row without error) and nothing else.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 6
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-install.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+tmp=$TMP
 D=$tmp/stage; P=/opt/ragtop-test
 mk() { make --no-print-directory -s "$@" DESTDIR="$D" PREFIX="$P" >"$tmp/out" 2>&1; }
 

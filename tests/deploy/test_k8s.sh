@@ -5,11 +5,10 @@
 # (/healthz) probes; Service; single-replica watcher; artifacts claim;
 # ConfigMap identical to deploy/docker's files and accepted by `ragtop validate`.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 9
 K=deploy/k8s
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-k8s.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+tmp=$TMP
 
 py() { python3 - "$K" "$@"; }
 load='

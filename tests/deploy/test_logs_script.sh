@@ -4,11 +4,11 @@
 # escape sequences inert, follows appends and rename-rotation, and leaves no
 # process behind when stopped.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 7
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-logs.XXXXXX")
+tmp=$TMP
 pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+on_exit '[ -z "$pid" ] || kill -- -"$pid" 2>/dev/null' 
 L=$tmp/logs; mkdir -p "$L"
 
 printf '%s\n' \

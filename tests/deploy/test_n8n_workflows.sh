@@ -7,7 +7,7 @@
 # HTTP Request -> If (two branches) -> webhook POST, the forwarder is Webhook ->
 # If -> HTTP Request; no URL or secret is hard-coded except the compose default.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 7
 W=deploy/n8n/workflows
 HC=$W/ragtop-healthcheck.json

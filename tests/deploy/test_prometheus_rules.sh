@@ -3,7 +3,7 @@
 # promtool, the rule unit tests pass, every alert the runbook promises exists
 # and carries a runbook link.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 6
 P=deploy/prometheus
 

@@ -4,11 +4,10 @@
 # ExecStart exists), the timer is Persistent and starts rag-ingest.service,
 # and each unit runs the program `make install` puts in /usr/local/bin.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 plan 5
 S=deploy/systemd
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-systemd.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+tmp=$TMP
 
 mkdir -p "$tmp/bin" "$tmp/units"
 for p in rag-api rag-ingest ragtop; do printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/$p"; chmod +x "$tmp/bin/$p"; done
