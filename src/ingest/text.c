@@ -133,7 +133,8 @@ size_t text_decode_entity(const char *s, size_t len, char out[4], size_t *outlen
     static const struct { const char *name; const char *utf8; } named[] = {
         { "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "apos;", "'" },
         { "nbsp;", " " }, { "lrm;", "" }, { "rlm;", "" }, { "hellip;", "\xE2\x80\xA6" },
-        { "mdash;", "\xE2\x80\x94" }, { "ndash;", "\xE2\x80\x93" },
+        { "mdash;", "\xE2\x80\x94" }, { "ndash;", "\xE2\x80\x93" }, { "deg;", "\xC2\xB0" },
+        { "copy;", "\xC2\xA9" }, { "euro;", "\xE2\x82\xAC" },
     };
     if (len < 3 || s[0] != '&')
         return 0;
