@@ -53,7 +53,7 @@ static void reload_locked(api_confwatch *w)
     w->canonical = NULL;
     if (rag_config_load(w->path, &cfg, &problems, &err) != RAG_OK) {
         w->ok = false;
-        snprintf(w->error, sizeof w->error, "%s", problems.count ? problems.items[0] : err.msg);
+        snprintf(w->error, sizeof w->error, "%.500s", problems.count ? problems.items[0] : err.msg);
         rag_problems_free(&problems);
         return;
     }
