@@ -7,7 +7,7 @@
 t_plan 10
 api_stack_new
 cd "$ROOT"
-mk() { make -s --no-print-directory "$@" SAN="${SAN:-0}" CONFIG="$CONFIG"; }
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory "$@" SAN="${SAN:-0}" CONFIG="$CONFIG"; }
 flat() { tr '\n' ' ' <<<"$1"; }
 PIDFILE="$STACK/artifacts/run/rag-api.pid"
 stop_on_exit() { [ -f "$PIDFILE" ] && kill -9 "$(cat "$PIDFILE")" 2>/dev/null; return 0; }
@@ -35,12 +35,13 @@ out=$(mk stop 2>&1); rc=$?
 t_like "$rc|$(flat "$out")" "^0\|.*removing stale pidfile" "make stop removes a stale pidfile (exit 0)"
 
 python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(60)' "$PORT" &
-track_pid $!
+BLOCKER=$!
+track_pid "$BLOCKER"
 sleep 0.3
 out=$(mk api 2>&1); rc=$?
 if [ "$rc" != 0 ] && grep -q "Address already in use" <<<"$out"; then t_ok "make api fails (non-zero) and says why when the port is taken"
 else t_fail "make api fails (non-zero) and says why when the port is taken" "rc=$rc" "$out"; fi
-kill -9 $! 2>/dev/null
+kill "$BLOCKER" 2>/dev/null; wait "$BLOCKER" 2>/dev/null
 
 sed -i 's/^  target_tokens: .*/  target_tokens: -5/' "$CONFIG"
 out=$(mk api 2>&1); rc=$?
