@@ -117,32 +117,61 @@ size_t api_vector_topn(const api_generation *g, const float *query, float *scrat
 
 /* ------------------------------------------------------------ bm25 */
 
-int api_bm25_topn(api_lease *l, const char *text, api_hit *out, size_t n_top, rag_error *err)
+/* Run one MATCH expression; append rows not yet in out. Returns the new
+ * count or -1. */
+static int run_match(api_lease *l, const char *expr, api_hit *out, size_t have, size_t n_top, rag_error *err)
 {
-    char expr[API_FTS_MAX_TERMS * (2 * API_FTS_MAX_TERM_BYTES + 6) + 1];
-    if (api_fts_sanitise(text, strlen(text), expr, sizeof expr) == 0) return 0;
     sqlite3_stmt *st = l->bm25;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n_top);
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < n_top) {
-        out[n].rowid = sqlite3_column_int64(st, 0);
+    size_t n = have;
+    int rc = SQLITE_DONE;
+    while (n < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const int64_t rowid = sqlite3_column_int64(st, 0);
+        size_t j = 0;
+        while (j < have && out[j].rowid != rowid) j++;
+        if (j < have) continue;
+        out[n].rowid = rowid;
         out[n].score = -sqlite3_column_double(st, 1);
         out[n].bm25_rank = (int)n + 1;
         out[n].vector_rank = 0;
         n++;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (n < n_top && rc != SQLITE_DONE) {
         rag_error_set(err, RAG_ERR, "full-text search failed: %s", sqlite3_errmsg(l->db));
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return -1;
+        n = (size_t)-1;
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return (int)n;
+    return n == (size_t)-1 ? -1 : (int)n;
+}
+
+int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
+                  rag_error *err)
+{
+    api_fts_term terms[API_FTS_MAX_TERMS];
+    size_t nt = api_fts_terms(text, strlen(text), terms, API_FTS_MAX_TERMS);
+    if (nt == 0 || n_top == 0) return 0;
+    char expr[API_FTS_MAX_TERMS * (API_FTS_MAX_TERM_BYTES + 6) + 1];
+    /* Pass 1: chunks with every term (FTS5's implicit AND), by BM25. */
+    api_fts_join(terms, nt, " ", expr, sizeof expr);
+    int n = run_match(l, expr, out, 0, n_top, err);
+    if (n < 0 || (size_t)n >= want || (size_t)n >= n_top) return n;
+    /* Pass 2: chunks with any distinctive term. Terms found in a large share
+     * of the chunks carry almost no BM25 weight but cost a score per chunk,
+     * so they are left out of this pass (pass 1 still required them). */
+    int64_t limit = g->chunk_count / 50;
+    if (limit < API_BM25_COMMON_MIN) limit = API_BM25_COMMON_MIN;
+    api_fts_term keep[API_FTS_MAX_TERMS];
+    size_t nk = 0;
+    for (size_t i = 0; i < nt; i++) {
+        int64_t df = api_generation_df(g, l, terms[i]);
+        if (df > 0 && df <= limit) memcpy(keep[nk++], terms[i], sizeof keep[0]);
+    }
+    if (nk == 0 || (nk == nt && nt == 1 && n > 0)) return n;
+    api_fts_join(keep, nk, " OR ", expr, sizeof expr);
+    return run_match(l, expr, out, (size_t)n, n_top, err);
 }
 
 /* ------------------------------------------------------------ response */
@@ -204,7 +233,7 @@ int api_query_run(api_generation *g, int lease, const api_query_req *req, const 
     }
     size_t n_bm = 0, n_vec = 0, n_out = 0;
     if (req->mode != API_MODE_VECTOR) {
-        int n = api_bm25_topn(l, req->q, bm, n_top, err);
+        int n = api_bm25_topn(g, l, req->q, (size_t)req->k, bm, n_top, err);
         if (n < 0) goto out;
         n_bm = (size_t)n;
     }

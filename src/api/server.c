@@ -274,7 +274,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx->status = 500;
         *con_cls = ctx;
         atomic_fetch_add(&app->inflight, 1);
-        if (strcmp(method, "POST") != 0) return dispatch(srv, ctx, conn, url, method);
+        /* Answer on the next call, once MHD has the whole request: a response
+         * queued on this first call makes MHD close the connection after it
+         * (no keep-alive). A too-large body is refused right away, though. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && ctx->route == API_ROUTE_QUERY) {
             char *end = NULL;
@@ -324,7 +326,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t lat = mono_us() - ctx->start_us;
     int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ctx->status : 499;
     api_stats_request(app->stats, ctx->route, status, lat, ctx->bytes);
-    api_log_access(app->log, ctx->route, ctx->method, ctx->path, status, lat, ctx->bytes);
+    /* Successful health/metrics probes are counted (stats, minutely summary)
+     * but not logged one line each unless asked: at probe rates they would
+     * drown the log and halve the throughput. */
+    const bool probe_ok = (ctx->route == API_ROUTE_HEALTHZ || ctx->route == API_ROUTE_METRICS) && status < 300;
+    if (!probe_ok || app->log_probes)
+        api_log_access(app->log, ctx->route, ctx->method, ctx->path, status, lat, ctx->bytes);
     api_query_req_free(&ctx->qreq);
     api_generation_release(ctx->gen);
     free(ctx->body);
