@@ -14,9 +14,15 @@
 int rag_mkdir_p(const char *path, mode_t mode, rag_error *err);
 /* fsync a directory so a rename/create inside it is durable. */
 int rag_fsync_dir(const char *dir, rag_error *err);
-/* Replace path with data atomically: write "<path>.tmp.<pid>", fsync, rename
- * over path, fsync the folder. Readers see the old or the new file, whole. */
+/* Replace path with data atomically: write "<path>.tmp.<pid>.<n>" (unique per
+ * call), fsync, rename over path, fsync the folder. Readers see the old or the
+ * new file, whole. The temp file is removed on any failure; only a process
+ * killed mid-write leaves one behind (see rag_atomic_cleanup). */
 int rag_atomic_write(const char *path, const void *data, size_t len, rag_error *err);
+/* Remove temp files "<path>.tmp.*" left by killed writers whose mtime is at
+ * least older_than_ms old (use 60000: no live writer takes that long).
+ * Returns how many were removed, or a negative RAG_E* code. */
+int rag_atomic_cleanup(const char *path, int64_t older_than_ms, rag_error *err);
 /* Read a whole file (at most max bytes; larger is an error). *out is
  * NUL-terminated and must be freed. RAG_ENOENT when missing. */
 int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err);

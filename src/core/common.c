@@ -1,0 +1,95 @@
+/* common.c — error reporting, problem lists and allocation helpers shared by
+ * every module of librag. Allocation failure is not recoverable in these
+ * programs, so the x* helpers print a message and abort instead of returning
+ * NULL into code that would have to test it everywhere. */
+#include "rag/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rag_error_set(rag_error *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+void rag_problems_add(rag_problems *p, const char *file, size_t line, size_t col,
+                      const char *key, const char *fmt, ...)
+{
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+
+    char where[512] = "";
+    if (file && line && col)
+        snprintf(where, sizeof where, "%s:%zu:%zu: ", file, line, col);
+    else if (file && line)
+        snprintf(where, sizeof where, "%s:%zu: ", file, line);
+    else if (file)
+        snprintf(where, sizeof where, "%s: ", file);
+
+    if (p->count == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 8;
+        p->items = rag_xrealloc(p->items, p->cap * sizeof *p->items);
+    }
+    p->items[p->count++] = key ? rag_xasprintf("%s%s: %s", where, key, what)
+                               : rag_xasprintf("%s%s", where, what);
+}
+
+void rag_problems_free(rag_problems *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        free(p->items[i]);
+    free(p->items);
+    p->items = NULL;
+    p->count = p->cap = 0;
+}
+
+static void *oom(size_t n)
+{
+    fprintf(stderr, "out of memory (allocating %zu bytes)\n", n);
+    abort();
+}
+
+void *rag_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    return p ? p : oom(n);
+}
+
+void *rag_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    return p ? p : oom(n * size);
+}
+
+void *rag_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    return q ? q : oom(n);
+}
+
+char *rag_xstrdup(const char *s)
+{
+    char *p = strdup(s ? s : "");
+    return p ? p : oom(strlen(s) + 1);
+}
+
+char *rag_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    return n < 0 ? oom(0) : s;
+}

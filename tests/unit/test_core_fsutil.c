@@ -1,0 +1,453 @@
+/* test_core_fsutil.c — mkdir -p, atomic replace (content, no temp left
+ * behind, failure cleanup), bounded reads, path helpers, temp cleanup, and
+ * the flock lock file across real processes (fork). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rag/fsutil.h"
+#include "rag/timeutil.h"
+
+static char *tmpdir_make(void)
+{
+    char tmpl[] = "/tmp/ragtop-fsutil.XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static void rm_rf(const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", path, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+}
+
+static int setup(void **state)
+{
+    *state = tmpdir_make();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    rm_rf(*state);
+    free(*state);
+    return 0;
+}
+
+static int count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) n++;
+    closedir(d);
+    return n;
+}
+
+static void test_mkdir_p_creates_nested_folders_and_is_idempotent(void **state)
+{
+    char *p = rag_path_join(*state, "a/b/c/");
+    rag_error err = {0};
+    assert_int_equal(rag_mkdir_p(p, 0755, &err), RAG_OK);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(rag_mkdir_p(p, 0755, &err), RAG_OK);
+    free(p);
+}
+
+static void test_mkdir_p_fails_when_a_component_is_a_file(void **state)
+{
+    char *f = rag_path_join(*state, "file");
+    rag_error err = {0};
+    assert_int_equal(rag_atomic_write(f, "x", 1, &err), RAG_OK);
+    char *p = rag_path_join(f, "sub");
+    assert_int_equal(rag_mkdir_p(p, 0755, &err), RAG_ERR);
+    assert_non_null(strstr(err.msg, "file"));
+    assert_non_null(strstr(err.msg, "not a folder"));
+    free(p);
+    free(f);
+}
+
+static void test_atomic_write_replaces_content_and_leaves_no_temp(void **state)
+{
+    char *p = rag_path_join(*state, "latest.json");
+    rag_error err = {0};
+    assert_int_equal(rag_atomic_write(p, "first\n", 6, &err), RAG_OK);
+    assert_int_equal(rag_atomic_write(p, "second, longer\n", 15, &err), RAG_OK);
+    char *buf;
+    size_t len;
+    assert_int_equal(rag_read_file(p, 1024, &buf, &len, &err), RAG_OK);
+    assert_int_equal(len, 15);
+    assert_string_equal(buf, "second, longer\n");
+    free(buf);
+    assert_int_equal(count_entries(*state, "latest.json.tmp."), 0);
+    assert_int_equal(count_entries(*state, "latest.json"), 1);
+    /* an empty payload is a valid (empty) file */
+    assert_int_equal(rag_atomic_write(p, "", 0, &err), RAG_OK);
+    assert_int_equal(rag_read_file(p, 1024, &buf, &len, &err), RAG_OK);
+    assert_int_equal(len, 0);
+    assert_string_equal(buf, "");
+    free(buf);
+    free(p);
+}
+
+static void test_atomic_write_failure_removes_temp_and_keeps_old_file(void **state)
+{
+    /* A folder at the target path makes rename() fail after the temp was written. */
+    char *p = rag_path_join(*state, "target");
+    assert_int_equal(mkdir(p, 0755), 0);
+    char *inside = rag_path_join(p, "keep");
+    rag_error err = {0};
+    assert_int_equal(rag_atomic_write(inside, "old", 3, &err), RAG_OK);
+    assert_int_equal(rag_atomic_write(p, "new", 3, &err), RAG_ERR);
+    assert_non_null(strstr(err.msg, "target"));
+    assert_int_equal(count_entries(*state, "target.tmp."), 0);
+    char *buf;
+    assert_int_equal(rag_read_file(inside, 16, &buf, NULL, &err), RAG_OK);
+    assert_string_equal(buf, "old");
+    free(buf);
+    free(inside);
+    free(p);
+}
+
+static void test_atomic_write_into_missing_folder_fails_with_path(void **state)
+{
+    char *p = rag_path_join(*state, "nope/latest.json");
+    rag_error err = {0};
+    assert_int_equal(rag_atomic_write(p, "x", 1, &err), RAG_ERR);
+    assert_non_null(strstr(err.msg, "nope/latest.json"));
+    free(p);
+}
+
+static void test_atomic_write_respects_umask_free_mode_0644(void **state)
+{
+    char *p = rag_path_join(*state, "m");
+    rag_error err = {0};
+    mode_t old = umask(022);
+    assert_int_equal(rag_atomic_write(p, "x", 1, &err), RAG_OK);
+    umask(old);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    free(p);
+}
+
+static void test_atomic_cleanup_removes_only_old_temps_of_that_file(void **state)
+{
+    char *p = rag_path_join(*state, "latest.json");
+    char *old_tmp = rag_path_join(*state, "latest.json.tmp.999999.0");
+    char *new_tmp = rag_path_join(*state, "latest.json.tmp.999999.1");
+    char *other = rag_path_join(*state, "other.json.tmp.999999.0");
+    rag_error err = {0};
+    assert_int_equal(rag_atomic_write(p, "x", 1, &err), RAG_OK);
+    const char *files[] = {old_tmp, new_tmp, other};
+    for (int i = 0; i < 3; i++) {
+        int fd = open(files[i], O_WRONLY | O_CREAT, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+    }
+    struct timeval two_min_ago[2] = {{time(NULL) - 120, 0}, {time(NULL) - 120, 0}};
+    assert_int_equal(utimes(old_tmp, two_min_ago), 0);
+    assert_int_equal(utimes(other, two_min_ago), 0);
+    assert_int_equal(rag_atomic_cleanup(p, 60000, &err), 1);
+    assert_int_equal(access(old_tmp, F_OK), -1);
+    assert_int_equal(access(new_tmp, F_OK), 0);
+    assert_int_equal(access(other, F_OK), 0);
+    assert_int_equal(access(p, F_OK), 0);
+    free(p);
+    free(old_tmp);
+    free(new_tmp);
+    free(other);
+}
+
+static void test_read_file_reports_missing_as_enoent(void **state)
+{
+    char *p = rag_path_join(*state, "missing");
+    rag_error err = {0};
+    char *buf = (char *)1;
+    assert_int_equal(rag_read_file(p, 10, &buf, NULL, &err), RAG_ENOENT);
+    assert_null(buf);
+    assert_non_null(strstr(err.msg, "missing"));
+    free(p);
+}
+
+static void test_read_file_rejects_file_larger_than_limit(void **state)
+{
+    char *p = rag_path_join(*state, "big");
+    rag_error err = {0};
+    char data[10000];
+    memset(data, 'a', sizeof data);
+    assert_int_equal(rag_atomic_write(p, data, sizeof data, &err), RAG_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(rag_read_file(p, 9999, &buf, &len, &err), RAG_ERR);
+    assert_null(buf);
+    assert_non_null(strstr(err.msg, "larger than"));
+    assert_int_equal(rag_read_file(p, 10000, &buf, &len, &err), RAG_OK);
+    assert_int_equal(len, 10000);
+    assert_int_equal(buf[9999], 'a');
+    assert_int_equal(buf[10000], '\0');
+    free(buf);
+    free(p);
+}
+
+static void test_read_file_bounds_non_regular_files(void **state)
+{
+    (void)state;
+    /* /dev/zero never ends: the limit must stop the read */
+    rag_error err = {0};
+    char *buf = NULL;
+    assert_int_equal(rag_read_file("/dev/zero", 100000, &buf, NULL, &err), RAG_ERR);
+    assert_null(buf);
+    assert_int_equal(rag_read_file("/tmp", 100, &buf, NULL, &err), RAG_ERR);
+    assert_non_null(strstr(err.msg, "folder"));
+}
+
+static void check_dirname(const char *in, const char *want)
+{
+    char *d = rag_dirname(in);
+    if (strcmp(d, want) != 0) fail_msg("dirname(\"%s\") = \"%s\", want \"%s\"", in, d, want);
+    free(d);
+}
+
+static void test_dirname_handles_edge_cases(void **state)
+{
+    (void)state;
+    check_dirname("a/b", "a");
+    check_dirname("a/b/c.json", "a/b");
+    check_dirname("a", ".");
+    check_dirname("", ".");
+    check_dirname("/a", "/");
+    check_dirname("/", "/");
+    check_dirname("a/b/", "a");
+    check_dirname("a//b", "a");
+    check_dirname("/x/y", "/x");
+}
+
+static void check_join(const char *dir, const char *name, const char *want)
+{
+    char *j = rag_path_join(dir, name);
+    if (strcmp(j, want) != 0) fail_msg("join(\"%s\", \"%s\") = \"%s\", want \"%s\"", dir, name, j, want);
+    free(j);
+}
+
+static void test_path_join_handles_slashes_and_absolute_names(void **state)
+{
+    (void)state;
+    check_join("a", "b", "a/b");
+    check_join("a/", "b", "a/b");
+    check_join("/", "b", "/b");
+    check_join("a", "/abs/b", "/abs/b");
+    check_join("", "b", "b");
+    check_join("a", "", "a");
+}
+
+static void test_lock_records_pid_and_start_time(void **state)
+{
+    char *p = rag_path_join(*state, "ingest.lock");
+    rag_lock lk;
+    rag_error err = {0};
+    int64_t t0 = rag_now_ms();
+    assert_int_equal(rag_lock_acquire(p, &lk, NULL, &err), RAG_OK);
+    char *buf;
+    assert_int_equal(rag_read_file(p, 100, &buf, NULL, &err), RAG_OK);
+    long pid;
+    long long started;
+    assert_int_equal(sscanf(buf, "%ld %lld", &pid, &started), 2);
+    assert_int_equal(pid, getpid());
+    assert_true(started >= t0 && started <= rag_now_ms());
+    free(buf);
+    rag_lock_release(&lk);
+    assert_int_equal(lk.fd, -1);
+    /* released: file stays, content cleared */
+    assert_int_equal(rag_read_file(p, 100, &buf, NULL, &err), RAG_OK);
+    assert_string_equal(buf, "");
+    free(buf);
+    /* and can be taken again */
+    assert_int_equal(rag_lock_acquire(p, &lk, NULL, &err), RAG_OK);
+    rag_lock_release(&lk);
+    free(p);
+}
+
+/* Child: take the lock, tell the parent, wait until the pipe closes. */
+static pid_t spawn_holder(const char *path, int *release_fd)
+{
+    int ready[2], hold[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(hold), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(ready[0]);
+        close(hold[1]);
+        rag_lock lk;
+        rag_error err;
+        char ok = rag_lock_acquire(path, &lk, NULL, &err) == RAG_OK ? 'y' : 'n';
+        if (write(ready[1], &ok, 1) != 1) _exit(3);
+        char c;
+        while (read(hold[0], &c, 1) > 0) {}
+        rag_lock_release(&lk);
+        _exit(0);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    char c = 0;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    close(ready[0]);
+    *release_fd = hold[1];
+    return pid;
+}
+
+static void test_lock_contention_names_holder_pid_and_time(void **state)
+{
+    char *p = rag_path_join(*state, "ingest.lock");
+    int release;
+    int64_t t0 = rag_now_ms();
+    pid_t child = spawn_holder(p, &release);
+
+    rag_lock lk;
+    rag_lock_holder h;
+    rag_error err = {0};
+    assert_int_equal(rag_lock_acquire(p, &lk, &h, &err), RAG_ELOCKED);
+    assert_int_equal(err.code, RAG_ELOCKED);
+    assert_int_equal(h.pid, child);
+    assert_true(h.started_ms >= t0 && h.started_ms <= rag_now_ms());
+    char want[128], when[RAG_TIME_BUFSZ];
+    rag_time_format(h.started_ms, when);
+    snprintf(want, sizeof want, "locked by pid %ld since %s", (long)child, when);
+    if (!strstr(err.msg, want)) fail_msg("message \"%s\" lacks \"%s\"", err.msg, want);
+    assert_non_null(strstr(err.msg, "ingest.lock"));
+    assert_int_equal(lk.fd, -1);
+
+    /* when the holder releases, we can take it */
+    close(release);
+    int st;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(rag_lock_acquire(p, &lk, &h, &err), RAG_OK);
+    rag_lock_release(&lk);
+    free(p);
+}
+
+static void test_lock_is_released_when_holder_is_killed(void **state)
+{
+    char *p = rag_path_join(*state, "ingest.lock");
+    int release;
+    pid_t child = spawn_holder(p, &release);
+    rag_lock lk;
+    rag_error err = {0};
+    assert_int_equal(rag_lock_acquire(p, &lk, NULL, &err), RAG_ELOCKED);
+    kill(child, SIGKILL);
+    int st;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    assert_true(WIFSIGNALED(st));
+    close(release);
+    /* the stale record still names the dead pid, but the lock is free */
+    assert_int_equal(rag_lock_acquire(p, &lk, NULL, &err), RAG_OK);
+    char *buf;
+    assert_int_equal(rag_read_file(p, 100, &buf, NULL, &err), RAG_OK);
+    assert_int_equal(atol(buf), getpid());
+    free(buf);
+    rag_lock_release(&lk);
+    free(p);
+}
+
+static void test_lock_is_not_inherited_by_spawned_programs(void **state)
+{
+    /* A holder that spawns a long-lived program and then dies must not leave
+     * the lock held by that program (the descriptor is O_CLOEXEC). */
+    char *p = rag_path_join(*state, "ingest.lock");
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t holder = fork();
+    assert_true(holder >= 0);
+    if (holder == 0) {
+        close(ready[0]);
+        rag_lock lk;
+        rag_error err;
+        if (rag_lock_acquire(p, &lk, NULL, &err) != RAG_OK) _exit(2);
+        pid_t prog = fork();
+        if (prog == 0) {
+            execlp("sleep", "sleep", "30", (char *)NULL);
+            _exit(127);
+        }
+        if (write(ready[1], &prog, sizeof prog) != sizeof prog) _exit(3);
+        pause();
+        _exit(0);
+    }
+    close(ready[1]);
+    pid_t prog = 0;
+    assert_int_equal(read(ready[0], &prog, sizeof prog), sizeof prog);
+    close(ready[0]);
+    usleep(100 * 1000); /* let the program exec */
+    rag_lock lk;
+    rag_error err = {0};
+    assert_int_equal(rag_lock_acquire(p, &lk, NULL, &err), RAG_ELOCKED);
+    kill(holder, SIGKILL);
+    int st;
+    waitpid(holder, &st, 0);
+    int rc = rag_lock_acquire(p, &lk, NULL, &err);
+    kill(prog, SIGKILL); /* prog was reparented; it is reaped by init */
+    assert_int_equal(rc, RAG_OK);
+    rag_lock_release(&lk);
+    free(p);
+}
+
+static void test_lock_in_missing_folder_fails_with_path(void **state)
+{
+    char *p = rag_path_join(*state, "no/such/dir/ingest.lock");
+    rag_lock lk;
+    rag_error err = {0};
+    assert_int_equal(rag_lock_acquire(p, &lk, NULL, &err), RAG_ERR);
+    assert_non_null(strstr(err.msg, "no/such/dir/ingest.lock"));
+    rag_lock_release(&lk); /* safe on a lock that was never taken */
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_mkdir_p_creates_nested_folders_and_is_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mkdir_p_fails_when_a_component_is_a_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_write_replaces_content_and_leaves_no_temp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_write_failure_removes_temp_and_keeps_old_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_write_into_missing_folder_fails_with_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_write_respects_umask_free_mode_0644, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_cleanup_removes_only_old_temps_of_that_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_file_reports_missing_as_enoent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_file_rejects_file_larger_than_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_file_bounds_non_regular_files, setup, teardown),
+        cmocka_unit_test(test_dirname_handles_edge_cases),
+        cmocka_unit_test(test_path_join_handles_slashes_and_absolute_names),
+        cmocka_unit_test_setup_teardown(test_lock_records_pid_and_start_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_contention_names_holder_pid_and_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_is_released_when_holder_is_killed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_is_not_inherited_by_spawned_programs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_in_missing_folder_fails_with_path, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
