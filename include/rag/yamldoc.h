@@ -92,15 +92,19 @@ int rag_ydoc_get_size(rag_ydoc *d, const yaml_node_t *map, const char *path, con
 int rag_ydoc_get_strlist(rag_ydoc *d, const yaml_node_t *map, const char *path, const char *key,
                          size_t min_items, char ***out, size_t *n);
 
-/* Read a whole regular file of at most max bytes (NUL-terminated, caller
- * frees). On failure appends "path: cannot read: <reason>" (or "file is too
- * large") and returns RAG_ENOENT when missing, RAG_ERR otherwise. */
+/* Read a whole file of at most max bytes (rag_read_file; NUL-terminated,
+ * caller frees). On failure appends one "path: <reason>" problem and returns
+ * RAG_ENOENT when missing, RAG_ERR otherwise. */
 int rag_ydoc_read_file(const char *path, size_t max, char **out, size_t *len, rag_problems *problems);
 
 /* Absolute, lexically cleaned path of p relative to base (base NULL or
  * relative: against the current folder; p NULL or "": base itself). Symlinks
  * are not resolved, so the path may name something that does not exist yet. */
 char *rag_ydoc_path(const char *base, const char *p);
+
+/* Stable-sort problems[from..] of file by line and column, so a file's
+ * problems read top to bottom whatever order the checks ran in. */
+void rag_ydoc_sort_problems(rag_problems *p, size_t from, const char *file);
 
 /* Free a NULL-terminated string list of n items. */
 void rag_strlist_free(char **list, size_t n);
