@@ -145,6 +145,20 @@ deps: ## install the Debian packages the build and tests need
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
 
+# rag-api in the background (scripts/apictl.sh; pidfile artifacts/run/rag-api.pid).
+# `api` starts it even with no index yet: /healthz is fail until `make ingest`
+# publishes one, which the running API then loads by itself.
+.PHONY: api stop restart-api
+api: $(BIN)/rag-api $(if $(wildcard src/ragtop/main.c),validate) ## start rag-api in the background, wait for /healthz
+	@bash scripts/apictl.sh start --bin $(BIN)/rag-api --config $(CONFIG)
+
+# No validate here: stopping must work even while the config is broken.
+stop: ## stop rag-api (SIGTERM, SIGKILL after a timeout); fine when it is not running
+	@bash scripts/apictl.sh stop --bin $(BIN)/rag-api --config $(CONFIG)
+
+restart-api: $(BIN)/rag-api $(if $(wildcard src/ragtop/main.c),validate) ## stop and start rag-api
+	@bash scripts/apictl.sh restart --bin $(BIN)/rag-api --config $(CONFIG)
+
 clean: ## remove build/ (artifacts/ is kept: it is your data)
 	rm -rf $(BUILD_ROOT)
 
