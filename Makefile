@@ -145,6 +145,10 @@ deps: ## install the Debian packages the build and tests need
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
 
+.PHONY: status
+status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once): exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN
+	@$(BIN)/ragtop --once --config $(CONFIG) --services $(SERVICES)
+
 # rag-api in the background (scripts/apictl.sh; pidfile artifacts/run/rag-api.pid).
 # `api` starts it even with no index yet: /healthz is fail until `make ingest`
 # publishes one, which the running API then loads by itself.
