@@ -137,7 +137,7 @@ test: all unit-tests ## build and run every test suite; ends with "N passed, N f
 	  bash scripts/run-tests.sh $(T)
 
 # ---------------------------------------------------------------- operator targets
-.PHONY: deps validate help clean
+.PHONY: deps validate ingest help clean
 
 deps: ## install the Debian packages the build and tests need
 	bash scripts/deps.sh
@@ -162,6 +162,11 @@ stop: ## stop rag-api (SIGTERM, SIGKILL after a timeout); fine when it is not ru
 
 restart-api: $(BIN)/rag-api $(if $(wildcard src/ragtop/main.c),validate) ## stop and start rag-api
 	@bash scripts/apictl.sh restart --bin $(BIN)/rag-api --config $(CONFIG)
+
+# ingest: validate the config first (when ragtop is built), then run one ingest.
+ingest: $(BIN)/rag-ingest $(if $(wildcard src/ragtop/main.c),$(BIN)/ragtop) ## validate config, then build/refresh the index (rag-ingest)
+	@if [ -x $(BIN)/ragtop ]; then $(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES) || exit $$?; fi
+	@$(BIN)/rag-ingest --config $(CONFIG)
 
 clean: ## remove build/ (artifacts/ is kept: it is your data)
 	rm -rf $(BUILD_ROOT)
