@@ -11,21 +11,27 @@ stack_init() {
   STACK_PORT=$(free_port)
   mkdir -p "$STACK/config" "$STACK/data" "$STACK/artifacts/logs"
   local i
-  for i in 1 2 3 4 5; do
-    printf 'Speaker %d: hello from transcript %d about retrieval and freshness.\n\nA second paragraph %d on chunking and embeddings.\n' \
-      "$i" "$i" "$i" >"$STACK/data/talk$i.txt"
-  done
+  for i in $(seq "${STACK_FILES:-5}"); do stack_add_transcript "talk$i"; done
+  local embed=""
+  if [ -n "${STACK_SLOW_EMBED:-}" ]; then # seconds per embedding request
+    STACK_EMBED_PORT=$(free_port)
+    python3 "$ROOT/tests/tui/slow_embedder.py" "$STACK_EMBED_PORT" "$STACK_SLOW_EMBED" 8 &
+    embed="embedding: {provider: openai, url: \"http://127.0.0.1:$STACK_EMBED_PORT/v1/embeddings\", model: slow, dimensions: 8, timeout: 10s}"
+  fi
   cat >"$STACK/config/params.yaml" <<YAML
 schema_version: 1
 project: sample
 paths:
   transcripts: ../data
   artifacts: ../artifacts
+ingest:
+  batch_files: ${STACK_BATCH:-64}
 chunking:
   target_tokens: 256
   overlap_tokens: 32
 api:
   listen: 127.0.0.1:$STACK_PORT
+$embed
 freshness:
   warn_after: 1h
   error_after: 2h
@@ -50,6 +56,10 @@ services:
       run: {argv: [bash, $ROOT/tests/tui/stackctl.sh, ingest], timeout: 60s}
 YAML
   export STACK STACK_PORT BIN HELPERS
+}
+stack_add_transcript() { # NAME
+  printf 'Speaker: hello from %s about retrieval and freshness.\n\nA second paragraph of %s on chunking and embeddings.\n' \
+    "$1" "$1" >"$STACK/data/$1.txt"
 }
 stack_ingest() { bash "$ROOT/tests/tui/stackctl.sh" ingest; }
 stack_api_start() { bash "$ROOT/tests/tui/stackctl.sh" start; }

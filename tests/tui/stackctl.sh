@@ -23,7 +23,7 @@ stop() {
 }
 ingest() {
   if [ -x "$BIN/rag-ingest" ]; then
-    "$BIN/rag-ingest" --config config/params.yaml
+    "$BIN/rag-ingest" --config config/params.yaml --quiet ${STACK_INGEST_ARGS:-}
   else
     "$HELPERS/api_mkindex" --config config/params.yaml --from data
   fi
