@@ -44,6 +44,8 @@ int rag_services_load(const char *path, rag_services *out, rag_problems *problem
 int rag_services_load_buffer(const char *name, const char *base_dir, const char *buf, size_t len,
                              rag_services *out, rag_problems *problems, rag_error *err);
 void rag_services_free(rag_services *s);
+/* Default services.yml path: $RAG_SERVICES, else "services.yml". */
+const char *rag_services_default_path(void);
 const rag_service *rag_services_find(const rag_services *s, const char *name);
 const rag_action *rag_service_action(const rag_service *svc, const char *action);
 

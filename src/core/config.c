@@ -1,0 +1,638 @@
+/* config.c — config/params.yaml: built-in defaults, loading with libyaml (via
+ * yamldoc) and full validation. Every problem is collected with its line and
+ * column, so one `ragtop validate` lists them all. Relative paths resolve
+ * against the config file's folder; secrets are never read from the file,
+ * only environment variable names (which we check look like names, so a
+ * pasted key or URL is caught without echoing it). Layout: docs/specs/config.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rag/config.h"
+#include "rag/yamldoc.h"
+
+#define CONFIG_MAX_FILE_BYTES (1024 * 1024)
+#define SEC 1000LL
+#define MIN (60 * SEC)
+#define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
+#define KIB 1024LL
+#define MIB (1024 * KIB)
+#define GIB (1024 * MIB)
+
+/* ------------------------------------------------------------ defaults */
+
+static char **strlist_of(const char *const *items)
+{
+    size_t n = 0;
+    while (items[n])
+        n++;
+    char **list = rag_xcalloc(n + 1, sizeof *list);
+    for (size_t i = 0; i < n; i++)
+        list[i] = rag_xstrdup(items[i]);
+    return list;
+}
+
+static const char *const default_include[] = {"**/*.txt", "**/*.md", "**/*.vtt", "**/*.srt",
+                                              "**/*.json", NULL};
+
+void rag_config_defaults(rag_config *cfg, const char *base_dir)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->base_dir = rag_ydoc_path(NULL, base_dir);
+    cfg->schema_version = RAG_CONFIG_SCHEMA_VERSION;
+    cfg->project = rag_xstrdup("ragtop");
+    cfg->paths.transcripts = rag_ydoc_path(cfg->base_dir, "data/transcripts");
+    cfg->paths.artifacts = rag_ydoc_path(cfg->base_dir, "artifacts");
+
+    cfg->ingest.include = strlist_of(default_include);
+    cfg->ingest.n_include = sizeof default_include / sizeof default_include[0] - 1;
+    cfg->ingest.exclude = rag_xcalloc(1, sizeof(char *));
+    cfg->ingest.n_exclude = 0;
+    cfg->ingest.max_file_bytes = 16 * MIB;
+    cfg->ingest.max_error_ratio = 0.2;
+    cfg->ingest.batch_files = 64;
+    cfg->ingest.keep_generations = 3;
+    cfg->ingest.keep_checkpoints = 20;
+    cfg->ingest.legacy_encoding = rag_xstrdup("");
+    cfg->ingest.schedule_interval_ms = 1 * HOUR;
+    cfg->ingest.schedule_daily_at = rag_xstrdup("");
+    cfg->ingest.watch_debounce_ms = 5 * SEC;
+
+    cfg->chunking.target_tokens = 256;
+    cfg->chunking.overlap_tokens = 32;
+
+    cfg->embedding.provider = rag_xstrdup("hashing");
+    cfg->embedding.dimensions = 384;
+    cfg->embedding.model = rag_xstrdup("text-embedding-3-small");
+    cfg->embedding.url = rag_xstrdup("https://api.openai.com/v1/embeddings");
+    cfg->embedding.api_key_env = rag_xstrdup("OPENAI_API_KEY");
+    cfg->embedding.batch_size = 64;
+    cfg->embedding.timeout_ms = 30 * SEC;
+    cfg->embedding.max_retries = 4;
+
+    cfg->api.listen_host = rag_xstrdup("127.0.0.1");
+    cfg->api.port = 8088;
+    cfg->api.threads = 4;
+    cfg->api.connection_timeout_ms = 30 * SEC;
+    cfg->api.max_connections = 256;
+    cfg->api.max_connections_per_ip = 64;
+    cfg->api.max_body_bytes = 64 * KIB;
+    cfg->api.default_k = 5;
+    cfg->api.max_k = 50;
+    cfg->api.shutdown_grace_ms = 10 * SEC;
+
+    cfg->freshness.warn_after_ms = 24 * HOUR;
+    cfg->freshness.error_after_ms = 7 * DAY;
+
+    cfg->watch.interval_ms = 30 * SEC;
+    cfg->watch.failure_threshold = 3;
+    cfg->watch.success_threshold = 2;
+    cfg->watch.reminder_ms = 4 * HOUR;
+    cfg->watch.send_resolved = true;
+    cfg->watch.ingest_overdue_ms = 26 * HOUR;
+    cfg->watch.api_error_threshold = 10;
+    cfg->watch.delivery_expire_ms = 24 * HOUR;
+    cfg->watch.receivers = NULL;
+    cfg->watch.n_receivers = 0;
+}
+
+void rag_config_free(rag_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    free(cfg->base_dir);
+    free(cfg->project);
+    free(cfg->paths.transcripts);
+    free(cfg->paths.artifacts);
+    rag_strlist_free(cfg->ingest.include, cfg->ingest.n_include);
+    rag_strlist_free(cfg->ingest.exclude, cfg->ingest.n_exclude);
+    free(cfg->ingest.legacy_encoding);
+    free(cfg->ingest.schedule_daily_at);
+    free(cfg->embedding.provider);
+    free(cfg->embedding.model);
+    free(cfg->embedding.url);
+    free(cfg->embedding.api_key_env);
+    free(cfg->api.listen_host);
+    for (size_t i = 0; i < cfg->watch.n_receivers; i++) {
+        free(cfg->watch.receivers[i].name);
+        free(cfg->watch.receivers[i].format);
+        free(cfg->watch.receivers[i].url_env);
+    }
+    free(cfg->watch.receivers);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* ------------------------------------------------------------ checks */
+
+static bool is_env_name(const char *s)
+{
+    if (!s || !*s || !((*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            return false;
+    return true;
+}
+
+/* Validate a *_env field. The value is never echoed: it may be a secret. */
+static void check_env_field(rag_ydoc *d, const yaml_node_t *map, const char *path, const char *key,
+                            const char *value, bool allow_empty)
+{
+    if (allow_empty && !*value)
+        return;
+    if (is_env_name(value))
+        return;
+    const yaml_node_t *v = rag_ydoc_get(d, map, key);
+    char *dotted = rag_ydoc_join(path, key);
+    if (strstr(value, "://"))
+        rag_ydoc_problem(d, v, dotted,
+                         "looks like a URL; put the URL in an environment variable and write that "
+                         "variable's name here (e.g. RAG_WEBHOOK_URL)");
+    else if (!*value)
+        rag_ydoc_problem(d, v, dotted, "must name an environment variable");
+    else
+        rag_ydoc_problem(d, v, dotted,
+                         "must be the name of an environment variable ([A-Z_][A-Z0-9_]*), not the "
+                         "secret itself (value not shown)");
+    free(dotted);
+}
+
+static bool check_http_url(const char *u, const char **why)
+{
+    const char *rest = NULL;
+    if (!strncmp(u, "http://", 7))
+        rest = u + 7;
+    else if (!strncmp(u, "https://", 8))
+        rest = u + 8;
+    if (!rest) {
+        *why = "must start with http:// or https://";
+        return false;
+    }
+    size_t host_len = strcspn(rest, "/?#");
+    if (host_len == 0) {
+        *why = "has no host";
+        return false;
+    }
+    if (memchr(rest, '@', host_len)) {
+        *why = "must not contain credentials (user:password@); name them in an *_env variable";
+        return false;
+    }
+    for (const char *c = u; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+            *why = "must not contain spaces or control characters";
+            return false;
+        }
+    return true;
+}
+
+/* Split "host:port" / "[v6]:port". */
+static bool split_listen(const char *s, char **host, int *port)
+{
+    const char *colon;
+    const char *h = s;
+    size_t hl;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return false;
+        h = s + 1;
+        hl = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return false;
+        hl = (size_t)(colon - s);
+        if (memchr(s, ':', hl)) /* bare IPv6 needs brackets */
+            return false;
+    }
+    if (hl == 0)
+        return false;
+    for (size_t i = 0; i < hl; i++) {
+        char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '-' || c == ':'))
+            return false;
+    }
+    const char *p = colon + 1;
+    if (!*p || strlen(p) > 5)
+        return false;
+    long v = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < 1 || v > 65535)
+        return false;
+    *host = rag_xasprintf("%.*s", (int)hl, h);
+    *port = (int)v;
+    return true;
+}
+
+static bool check_hhmm(const char *s)
+{
+    return strlen(s) == 5 && s[0] >= '0' && s[0] <= '2' && s[1] >= '0' && s[1] <= '9' && s[2] == ':' &&
+           s[3] >= '0' && s[3] <= '5' && s[4] >= '0' && s[4] <= '9' &&
+           (s[0] - '0') * 10 + (s[1] - '0') < 24;
+}
+
+static bool encoding_known(const char *enc)
+{
+    iconv_t cd = iconv_open("UTF-8", enc);
+    if (cd == (iconv_t)-1)
+        return false;
+    iconv_close(cd);
+    return true;
+}
+
+/* Node to blame for a cross-field problem: the key's value, else the map. */
+static const yaml_node_t *blame(rag_ydoc *d, const yaml_node_t *map, const char *key)
+{
+    const yaml_node_t *v = rag_ydoc_get(d, map, key);
+    return v ? v : map;
+}
+
+/* The mapping under key in root, checked; NULL when absent or not a mapping. */
+static yaml_node_t *section(rag_ydoc *d, const yaml_node_t *root, const char *key,
+                            const char *const *known)
+{
+    yaml_node_t *m = rag_ydoc_get(d, root, key);
+    if (!m)
+        return NULL;
+    return rag_ydoc_check_mapping(d, m, key, known) ? m : NULL;
+}
+
+/* ------------------------------------------------------------ sections */
+
+static void load_paths(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"transcripts", "artifacts", NULL};
+    yaml_node_t *m = section(d, root, "paths", known);
+    if (!m)
+        return;
+    const char *keys[] = {"transcripts", "artifacts"};
+    char **slots[] = {&cfg->paths.transcripts, &cfg->paths.artifacts};
+    for (int i = 0; i < 2; i++) {
+        char *s = NULL;
+        if (rag_ydoc_get_str(d, m, "paths", keys[i], &s) != 1)
+            continue;
+        if (!*s) {
+            char *dotted = rag_ydoc_join("paths", keys[i]);
+            rag_ydoc_problem(d, rag_ydoc_get(d, m, keys[i]), dotted, "must not be empty");
+            free(dotted);
+        } else {
+            free(*slots[i]);
+            *slots[i] = rag_ydoc_path(cfg->base_dir, s);
+        }
+        free(s);
+    }
+}
+
+static void load_ingest(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"include", "exclude", "max_file_size", "max_error_ratio",
+                                        "batch_files", "keep_generations", "keep_checkpoints",
+                                        "legacy_encoding", "schedule", NULL};
+    static const char *const sched_known[] = {"interval", "daily_at", "debounce", NULL};
+    yaml_node_t *m = section(d, root, "ingest", known);
+    if (!m)
+        return;
+    rag_ydoc_get_strlist(d, m, "ingest", "include", 1, &cfg->ingest.include, &cfg->ingest.n_include);
+    rag_ydoc_get_strlist(d, m, "ingest", "exclude", 0, &cfg->ingest.exclude, &cfg->ingest.n_exclude);
+    for (size_t i = 0; i < cfg->ingest.n_include; i++)
+        if (!*cfg->ingest.include[i]) {
+            rag_ydoc_problem(d, blame(d, m, "include"), "ingest.include", "patterns must not be empty");
+            break;
+        }
+    rag_ydoc_get_size(d, m, "ingest", "max_file_size", 1, 1 * GIB, &cfg->ingest.max_file_bytes);
+    rag_ydoc_get_double(d, m, "ingest", "max_error_ratio", 0.0, 1.0, &cfg->ingest.max_error_ratio);
+    rag_ydoc_get_int(d, m, "ingest", "batch_files", 1, 100000, &cfg->ingest.batch_files);
+    rag_ydoc_get_int(d, m, "ingest", "keep_generations", 1, 1000, &cfg->ingest.keep_generations);
+    rag_ydoc_get_int(d, m, "ingest", "keep_checkpoints", 0, 100000, &cfg->ingest.keep_checkpoints);
+    if (rag_ydoc_get_str(d, m, "ingest", "legacy_encoding", &cfg->ingest.legacy_encoding) == 1 &&
+        *cfg->ingest.legacy_encoding && !encoding_known(cfg->ingest.legacy_encoding)) {
+        char got[64];
+        rag_ydoc_describe(rag_ydoc_get(d, m, "legacy_encoding"), got, sizeof got);
+        rag_ydoc_problem(d, blame(d, m, "legacy_encoding"), "ingest.legacy_encoding",
+                         "unknown encoding %s (e.g. windows-1252, latin1; \"\" rejects non-UTF-8 files)", got);
+    }
+
+    yaml_node_t *s = rag_ydoc_get(d, m, "schedule");
+    if (s && rag_ydoc_check_mapping(d, s, "ingest.schedule", sched_known)) {
+        rag_ydoc_get_duration(d, s, "ingest.schedule", "interval", 0, 365 * DAY,
+                              &cfg->ingest.schedule_interval_ms);
+        if (rag_ydoc_get_str(d, s, "ingest.schedule", "daily_at", &cfg->ingest.schedule_daily_at) == 1 &&
+            *cfg->ingest.schedule_daily_at && !check_hhmm(cfg->ingest.schedule_daily_at))
+            rag_ydoc_problem(d, blame(d, s, "daily_at"), "ingest.schedule.daily_at",
+                             "must be a local time \"HH:MM\" (00:00..23:59), or \"\" for none");
+        rag_ydoc_get_duration(d, s, "ingest.schedule", "debounce", 0, 1 * HOUR,
+                              &cfg->ingest.watch_debounce_ms);
+    }
+}
+
+static void load_chunking(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"target_tokens", "overlap_tokens", NULL};
+    yaml_node_t *m = section(d, root, "chunking", known);
+    if (!m)
+        return;
+    int t = rag_ydoc_get_int(d, m, "chunking", "target_tokens", 16, 8192, &cfg->chunking.target_tokens);
+    int o = rag_ydoc_get_int(d, m, "chunking", "overlap_tokens", 0, 8191, &cfg->chunking.overlap_tokens);
+    if (t >= 0 && o >= 0 && cfg->chunking.overlap_tokens >= cfg->chunking.target_tokens)
+        rag_ydoc_problem(d, blame(d, m, o == 1 ? "overlap_tokens" : "target_tokens"), "chunking.overlap_tokens",
+                         "must be less than chunking.target_tokens (%d >= %d)",
+                         cfg->chunking.overlap_tokens, cfg->chunking.target_tokens);
+}
+
+static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"provider", "dimensions", "model", "url", "api_key_env",
+                                        "batch_size", "timeout", "max_retries", NULL};
+    static const char *const providers[] = {"hashing", "openai", NULL};
+    yaml_node_t *m = section(d, root, "embedding", known);
+    if (!m)
+        return;
+    if (rag_ydoc_get_str(d, m, "embedding", "provider", &cfg->embedding.provider) == 1 &&
+        strcmp(cfg->embedding.provider, "hashing") && strcmp(cfg->embedding.provider, "openai")) {
+        char got[64];
+        rag_ydoc_describe(rag_ydoc_get(d, m, "provider"), got, sizeof got);
+        const char *s = rag_ydoc_suggest(cfg->embedding.provider, providers);
+        rag_ydoc_problem(d, blame(d, m, "provider"), "embedding.provider",
+                         "must be hashing or openai, got %s%s%s%s", got, s ? " (did you mean " : "",
+                         s ? s : "", s ? "?)" : "");
+    }
+    rag_ydoc_get_int(d, m, "embedding", "dimensions", 8, 8192, &cfg->embedding.dimensions);
+    rag_ydoc_get_str(d, m, "embedding", "model", &cfg->embedding.model);
+    if (rag_ydoc_get_str(d, m, "embedding", "url", &cfg->embedding.url) == 1 && *cfg->embedding.url) {
+        const char *why = NULL;
+        if (!check_http_url(cfg->embedding.url, &why))
+            rag_ydoc_problem(d, blame(d, m, "url"), "embedding.url", "%s", why);
+    }
+    if (rag_ydoc_get_str(d, m, "embedding", "api_key_env", &cfg->embedding.api_key_env) == 1)
+        check_env_field(d, m, "embedding", "api_key_env", cfg->embedding.api_key_env, true);
+    rag_ydoc_get_int(d, m, "embedding", "batch_size", 1, 4096, &cfg->embedding.batch_size);
+    rag_ydoc_get_duration(d, m, "embedding", "timeout", 100, 10 * MIN, &cfg->embedding.timeout_ms);
+    rag_ydoc_get_int(d, m, "embedding", "max_retries", 0, 20, &cfg->embedding.max_retries);
+    if (!strcmp(cfg->embedding.provider, "openai")) {
+        if (!*cfg->embedding.model)
+            rag_ydoc_problem(d, blame(d, m, "model"), "embedding.model", "is required when provider is openai");
+        if (!*cfg->embedding.url)
+            rag_ydoc_problem(d, blame(d, m, "url"), "embedding.url", "is required when provider is openai");
+    }
+}
+
+static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"listen", "threads", "connection_timeout", "max_connections",
+                                        "max_connections_per_ip", "max_body", "default_k", "max_k",
+                                        "shutdown_grace", NULL};
+    yaml_node_t *m = section(d, root, "api", known);
+    if (!m)
+        return;
+    char *listen = NULL;
+    if (rag_ydoc_get_str(d, m, "api", "listen", &listen) == 1) {
+        char *host = NULL;
+        int port = 0;
+        if (split_listen(listen, &host, &port)) {
+            free(cfg->api.listen_host);
+            cfg->api.listen_host = host;
+            cfg->api.port = port;
+        } else {
+            char got[64];
+            rag_ydoc_describe(rag_ydoc_get(d, m, "listen"), got, sizeof got);
+            rag_ydoc_problem(d, blame(d, m, "listen"), "api.listen",
+                             "expected \"host:port\" with a port 1..65535 (e.g. 127.0.0.1:8088, [::1]:8088), got %s",
+                             got);
+        }
+    }
+    free(listen);
+    rag_ydoc_get_int(d, m, "api", "threads", 1, 256, &cfg->api.threads);
+    rag_ydoc_get_duration(d, m, "api", "connection_timeout", 1 * SEC, 1 * HOUR, &cfg->api.connection_timeout_ms);
+    rag_ydoc_get_int(d, m, "api", "max_connections", 1, 100000, &cfg->api.max_connections);
+    int pi = rag_ydoc_get_int(d, m, "api", "max_connections_per_ip", 1, 100000, &cfg->api.max_connections_per_ip);
+    rag_ydoc_get_size(d, m, "api", "max_body", 1 * KIB, 64 * MIB, &cfg->api.max_body_bytes);
+    int dk = rag_ydoc_get_int(d, m, "api", "default_k", 1, 1000, &cfg->api.default_k);
+    rag_ydoc_get_int(d, m, "api", "max_k", 1, 1000, &cfg->api.max_k);
+    rag_ydoc_get_duration(d, m, "api", "shutdown_grace", 0, 5 * MIN, &cfg->api.shutdown_grace_ms);
+    if (cfg->api.max_connections_per_ip > cfg->api.max_connections)
+        rag_ydoc_problem(d, blame(d, m, pi == 1 ? "max_connections_per_ip" : "max_connections"),
+                         "api.max_connections_per_ip", "must not exceed api.max_connections (%d > %d)",
+                         cfg->api.max_connections_per_ip, cfg->api.max_connections);
+    if (cfg->api.default_k > cfg->api.max_k)
+        rag_ydoc_problem(d, blame(d, m, dk == 1 ? "default_k" : "max_k"), "api.default_k",
+                         "must not exceed api.max_k (%d > %d)", cfg->api.default_k, cfg->api.max_k);
+}
+
+static void load_freshness(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"warn_after", "error_after", NULL};
+    yaml_node_t *m = section(d, root, "freshness", known);
+    if (!m)
+        return;
+    int w = rag_ydoc_get_duration(d, m, "freshness", "warn_after", 1 * SEC, 3650 * DAY, &cfg->freshness.warn_after_ms);
+    int e = rag_ydoc_get_duration(d, m, "freshness", "error_after", 1 * SEC, 3650 * DAY, &cfg->freshness.error_after_ms);
+    if (w >= 0 && e >= 0 && cfg->freshness.error_after_ms <= cfg->freshness.warn_after_ms)
+        rag_ydoc_problem(d, blame(d, m, e == 1 ? "error_after" : "warn_after"), "freshness.error_after",
+                         "must be longer than freshness.warn_after");
+}
+
+static void load_receivers(rag_ydoc *d, const yaml_node_t *list, rag_config *cfg)
+{
+    static const char *const known[] = {"name", "format", "url_env", NULL};
+    static const char *const formats[] = {"slack", "json", "alertmanager", NULL};
+    if (list->type != YAML_SEQUENCE_NODE) {
+        char got[64];
+        rag_ydoc_describe(list, got, sizeof got);
+        rag_ydoc_problem(d, list, "watch.receivers", "expected a list of receivers, got %s", got);
+        return;
+    }
+    size_t n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+    rag_receiver *rs = rag_xcalloc(n + 1, sizeof *rs);
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = yaml_document_get_node(&d->doc, list->data.sequence.items.start[i]);
+        char *path = rag_xasprintf("watch.receivers[%zu]", i);
+        if (rag_ydoc_check_mapping(d, item, path, known)) {
+            rag_receiver r = {0};
+            const char *keys[] = {"name", "format", "url_env"};
+            char **slots[] = {&r.name, &r.format, &r.url_env};
+            bool ok = true;
+            for (int k = 0; k < 3; k++) {
+                int rc = rag_ydoc_get_str(d, item, path, keys[k], slots[k]);
+                if (rc == 0) {
+                    char *dotted = rag_ydoc_join(path, keys[k]);
+                    rag_ydoc_problem(d, item, dotted, "is required");
+                    free(dotted);
+                }
+                ok = ok && rc == 1;
+            }
+            if (r.format && strcmp(r.format, "slack") && strcmp(r.format, "json") && strcmp(r.format, "alertmanager")) {
+                char *dotted = rag_ydoc_join(path, "format");
+                const char *s = rag_ydoc_suggest(r.format, formats);
+                rag_ydoc_problem(d, blame(d, item, "format"), dotted,
+                                 "must be slack, json or alertmanager%s%s%s", s ? " (did you mean " : "",
+                                 s ? s : "", s ? "?)" : "");
+                free(dotted);
+                ok = false;
+            }
+            if (r.url_env)
+                check_env_field(d, item, path, "url_env", r.url_env, false);
+            for (size_t j = 0; r.name && j < got; j++)
+                if (!strcmp(rs[j].name, r.name)) {
+                    char *dotted = rag_ydoc_join(path, "name");
+                    rag_ydoc_problem(d, blame(d, item, "name"), dotted, "duplicate receiver name");
+                    free(dotted);
+                    ok = false;
+                }
+            if (ok) {
+                rs[got++] = r;
+            } else {
+                free(r.name);
+                free(r.format);
+                free(r.url_env);
+            }
+        }
+        free(path);
+    }
+    for (size_t i = 0; i < cfg->watch.n_receivers; i++) {
+        free(cfg->watch.receivers[i].name);
+        free(cfg->watch.receivers[i].format);
+        free(cfg->watch.receivers[i].url_env);
+    }
+    free(cfg->watch.receivers);
+    cfg->watch.receivers = rs;
+    cfg->watch.n_receivers = got;
+}
+
+static void load_watch(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"interval", "failure_threshold", "success_threshold", "reminder",
+                                        "send_resolved", "ingest_overdue", "api_error_threshold",
+                                        "delivery_expire", "receivers", NULL};
+    yaml_node_t *m = section(d, root, "watch", known);
+    if (!m)
+        return;
+    rag_ydoc_get_duration(d, m, "watch", "interval", 1 * SEC, 1 * HOUR, &cfg->watch.interval_ms);
+    rag_ydoc_get_int(d, m, "watch", "failure_threshold", 1, 100, &cfg->watch.failure_threshold);
+    rag_ydoc_get_int(d, m, "watch", "success_threshold", 1, 100, &cfg->watch.success_threshold);
+    rag_ydoc_get_duration(d, m, "watch", "reminder", 0, 30 * DAY, &cfg->watch.reminder_ms);
+    rag_ydoc_get_bool(d, m, "watch", "send_resolved", &cfg->watch.send_resolved);
+    rag_ydoc_get_duration(d, m, "watch", "ingest_overdue", 1 * MIN, 365 * DAY, &cfg->watch.ingest_overdue_ms);
+    rag_ydoc_get_int(d, m, "watch", "api_error_threshold", 1, 1000000, &cfg->watch.api_error_threshold);
+    rag_ydoc_get_duration(d, m, "watch", "delivery_expire", 1 * MIN, 30 * DAY, &cfg->watch.delivery_expire_ms);
+    yaml_node_t *r = rag_ydoc_get(d, m, "receivers");
+    if (r && !rag_ydoc_is_null(r))
+        load_receivers(d, r, cfg);
+}
+
+/* ------------------------------------------------------------ loading */
+
+static int finish(rag_config *cfg, rag_problems *problems, size_t before, const char *name, rag_error *err)
+{
+    size_t n = problems->count - before;
+    if (n == 0)
+        return RAG_OK;
+    rag_config_free(cfg);
+    return rag_error_set(err, RAG_ERR, "%s: %zu problem%s", name, n, n == 1 ? "" : "s");
+}
+
+int rag_config_load_buffer(const char *name, const char *base_dir, const char *buf, size_t len,
+                           rag_config *cfg, rag_problems *problems, rag_error *err)
+{
+    static const char *const known[] = {"schema_version", "project", "paths", "ingest", "chunking",
+                                        "embedding", "api", "freshness", "watch", NULL};
+    rag_problems local = {0};
+    if (!problems)
+        problems = &local;
+    size_t before = problems->count;
+    if (!name)
+        name = "(config)";
+    rag_config_defaults(cfg, base_dir);
+
+    rag_ydoc d;
+    if (rag_ydoc_load(&d, name, buf, len, problems) == RAG_OK) {
+        yaml_node_t *root = rag_ydoc_root(&d);
+        if (!root) {
+            rag_problems_add(problems, name, 0, 0, NULL,
+                             "file is empty (it needs at least \"schema_version: %d\")", RAG_CONFIG_SCHEMA_VERSION);
+        } else if (rag_ydoc_check_mapping(&d, root, NULL, known)) {
+            yaml_node_t *sv = rag_ydoc_get(&d, root, "schema_version");
+            if (!sv)
+                rag_ydoc_problem(&d, root, "schema_version", "is required (this ragtop reads version %d)",
+                                 RAG_CONFIG_SCHEMA_VERSION);
+            else if (rag_ydoc_get_int(&d, root, NULL, "schema_version", 1, INT32_MAX, &cfg->schema_version) == 1 &&
+                     cfg->schema_version != RAG_CONFIG_SCHEMA_VERSION)
+                rag_ydoc_problem(&d, sv, "schema_version",
+                                 "version %d is newer than this ragtop supports (%d); upgrade ragtop",
+                                 cfg->schema_version, RAG_CONFIG_SCHEMA_VERSION);
+            rag_ydoc_get_str(&d, root, NULL, "project", &cfg->project);
+            load_paths(&d, root, cfg);
+            load_ingest(&d, root, cfg);
+            load_chunking(&d, root, cfg);
+            load_embedding(&d, root, cfg);
+            load_api(&d, root, cfg);
+            load_freshness(&d, root, cfg);
+            load_watch(&d, root, cfg);
+        }
+    }
+    rag_ydoc_free(&d);
+    rag_ydoc_sort_problems(problems, before, name);
+    int rc = finish(cfg, problems, before, name, err);
+    rag_problems_free(&local);
+    return rc;
+}
+
+int rag_config_load(const char *path, rag_config *cfg, rag_problems *problems, rag_error *err)
+{
+    rag_problems local = {0};
+    if (!problems)
+        problems = &local;
+    memset(cfg, 0, sizeof *cfg);
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = rag_ydoc_read_file(path, CONFIG_MAX_FILE_BYTES, &buf, &len, problems);
+    if (rc != RAG_OK) {
+        rag_error_set(err, rc, "%s", problems->items[problems->count - 1]);
+        rag_problems_free(&local);
+        return rc;
+    }
+    char *abs = rag_ydoc_path(NULL, path);
+    char *dir = rag_xstrdup(abs);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    rc = rag_config_load_buffer(path, dir, buf, len, cfg, problems, err);
+    if (rc == RAG_OK)
+        cfg->path = abs;
+    else
+        free(abs);
+    free(dir);
+    free(buf);
+    rag_problems_free(&local);
+    return rc;
+}
+
+/* ------------------------------------------------------------ derived paths */
+
+char *rag_config_index_dir(const rag_config *cfg) { return rag_xasprintf("%s/index", cfg->paths.artifacts); }
+char *rag_config_checkpoints_dir(const rag_config *cfg) { return rag_xasprintf("%s/checkpoints", cfg->paths.artifacts); }
+char *rag_config_manifest_path(const rag_config *cfg) { return rag_xasprintf("%s/checkpoints/latest.json", cfg->paths.artifacts); }
+char *rag_config_logs_dir(const rag_config *cfg) { return rag_xasprintf("%s/logs", cfg->paths.artifacts); }
+char *rag_config_run_dir(const rag_config *cfg) { return rag_xasprintf("%s/run", cfg->paths.artifacts); }
+
+const char *rag_config_default_path(void)
+{
+    const char *env = getenv("RAG_CONFIG");
+    return env && *env ? env : "config/params.yaml";
+}
