@@ -492,7 +492,7 @@ int rag_outbox_flush(rag_outbox *ob, int64_t now_ms, int64_t budget_ms, rag_outb
         int prc = url ? http_post(url, jstr(o, "body"), timeout, &perr) : RAG_ERR;
         int attempts = (int)jnum(o, "attempts") + 1;
         set_num(o, "attempts", attempts);
-        int64_t done_at = rag_now_ms();
+        int64_t done_at = now_ms + (rag_mono_ms() - t0);
         if (prc == RAG_OK) {
             set_num(o, "done_ms", done_at);
             set_str(o, "last_error", "");
