@@ -7,6 +7,7 @@
 
 #include "rag/common.h"
 #include "validate.h"
+#include "watch.h"
 
 typedef struct ragtop_command {
     const char *name;
@@ -16,6 +17,7 @@ typedef struct ragtop_command {
 
 static const ragtop_command commands[] = {
     {"validate", validate_main, "check config/params.yaml and services.yml; exit 78 on any problem"},
+    {"watch", watch_main, "headless health watcher: alerts to webhook receivers (docs/specs/alerts.md)"},
 };
 
 static void usage(FILE *to)
