@@ -31,4 +31,10 @@ int rag_embedder_dimensions(const rag_embedder *e);
 int rag_embedder_embed(rag_embedder *e, const char *const *texts, size_t n, float *out, rag_error *err);
 void rag_embedder_free(rag_embedder *e);
 
+/* Scale v (dims floats) to unit L2 length in place; a zero vector stays zero. */
+void rag_embed_normalize(float *v, int dims);
+/* Optional: a flag (e.g. set by a signal handler) that, once non-zero, makes
+ * a running openai request and its retries stop with an error. NULL = none. */
+void rag_embedder_set_cancel(rag_embedder *e, const volatile int *flag);
+
 #endif

@@ -1,0 +1,180 @@
+/* embed.c — text embeddings shared by rag-ingest (chunks) and rag-api
+ * (queries). The "hashing" provider needs no model: every lower-cased
+ * unigram and bigram from rag_tokenize is hashed (FNV-1a 64 + a splitmix
+ * finaliser) to a signed bucket, weighted by sublinear tf (1 + ln tf) and the
+ * vector is L2-normalised. The "openai" provider lives in embed_openai.c.
+ * Embedders hold no mutable state between calls, so one can serve threads. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rag/embed.h"
+#include "rag/tokenize.h"
+#include "embed_openai.h"
+
+enum { PROVIDER_HASHING = 1, PROVIDER_OPENAI = 2 };
+
+struct rag_embedder {
+    int provider;
+    int dimensions;
+    rag_openai *openai;
+};
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static uint64_t fnv_token(uint64_t h, const rag_token *t)
+{
+    for (size_t i = 0; i < t->len; i++) {
+        unsigned char c = (unsigned char)t->start[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        h ^= c;
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+/* Open-addressing table of feature hash -> count for one text. */
+typedef struct feat_table {
+    uint64_t *keys; /* 0 = empty (a real hash of 0 is remapped to 1) */
+    uint32_t *counts;
+    size_t mask;
+    uint64_t prev;  /* hash of the previous unigram, 0 at the start */
+} feat_table;
+
+static void feat_add(feat_table *ft, uint64_t h)
+{
+    if (h == 0)
+        h = 1;
+    size_t i = (size_t)h & ft->mask;
+    while (ft->keys[i] && ft->keys[i] != h)
+        i = (i + 1) & ft->mask;
+    ft->keys[i] = h;
+    ft->counts[i]++;
+}
+
+static int feat_token(const rag_token *t, void *ud)
+{
+    feat_table *ft = ud;
+    uint64_t uni = fnv_token(FNV_OFFSET, t);
+    feat_add(ft, mix64(uni));
+    if (ft->prev) {
+        /* bigram = FNV over "prev-token-hash 0x1f token", distinct from unigrams */
+        uint64_t h = ft->prev ^ 0x1f;
+        h *= FNV_PRIME;
+        h = fnv_token(h, t);
+        feat_add(ft, mix64(h ^ 0x9e3779b97f4a7c15ULL));
+    }
+    ft->prev = uni;
+    return 0;
+}
+
+static void embed_hashing_one(int dims, const char *text, float *out)
+{
+    memset(out, 0, sizeof(float) * (size_t)dims);
+    size_t len = text ? strlen(text) : 0;
+    size_t ntok = rag_token_count(text, len);
+    if (ntok == 0)
+        return;
+    size_t cap = 16;
+    while (cap < ntok * 4)
+        cap <<= 1;
+    feat_table ft = { rag_xcalloc(cap, sizeof(uint64_t)), rag_xcalloc(cap, sizeof(uint32_t)), cap - 1, 0 };
+    rag_tokenize(text, len, feat_token, &ft);
+    for (size_t i = 0; i < cap; i++) {
+        if (!ft.keys[i])
+            continue;
+        uint64_t h = ft.keys[i];
+        size_t idx = (size_t)((h >> 1) % (uint64_t)dims);
+        float w = 1.0f + logf((float)ft.counts[i]);
+        out[idx] += (h & 1) ? -w : w;
+    }
+    free(ft.keys);
+    free(ft.counts);
+    rag_embed_normalize(out, dims);
+}
+
+void rag_embed_normalize(float *v, int dims)
+{
+    double sum = 0;
+    for (int i = 0; i < dims; i++)
+        sum += (double)v[i] * v[i];
+    if (sum <= 0)
+        return;
+    float inv = (float)(1.0 / sqrt(sum));
+    for (int i = 0; i < dims; i++)
+        v[i] *= inv;
+}
+
+rag_embedder *rag_embedder_new(const rag_embed_settings *s, rag_error *err)
+{
+    if (!s || !s->provider) {
+        rag_error_set(err, RAG_EINVAL, "embedding: no provider given");
+        return NULL;
+    }
+    if (s->dimensions < 1 || s->dimensions > 65536) {
+        rag_error_set(err, RAG_EINVAL, "embedding.dimensions: %d is out of range (1..65536)", s->dimensions);
+        return NULL;
+    }
+    rag_embedder *e = rag_xcalloc(1, sizeof *e);
+    e->dimensions = s->dimensions;
+    if (strcmp(s->provider, "hashing") == 0) {
+        e->provider = PROVIDER_HASHING;
+    } else if (strcmp(s->provider, "openai") == 0) {
+        e->provider = PROVIDER_OPENAI;
+        e->openai = rag_openai_new(s, err);
+        if (!e->openai) {
+            free(e);
+            return NULL;
+        }
+    } else {
+        rag_error_set(err, RAG_EINVAL, "embedding.provider: unknown provider \"%s\" (expected hashing or openai)",
+                      s->provider);
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+int rag_embedder_dimensions(const rag_embedder *e)
+{
+    return e ? e->dimensions : 0;
+}
+
+int rag_embedder_embed(rag_embedder *e, const char *const *texts, size_t n, float *out, rag_error *err)
+{
+    if (!e)
+        return rag_error_set(err, RAG_EINVAL, "embedding: no embedder");
+    if (n == 0)
+        return RAG_OK;
+    if (e->provider == PROVIDER_OPENAI)
+        return rag_openai_embed(e->openai, texts, n, out, err);
+    for (size_t i = 0; i < n; i++)
+        embed_hashing_one(e->dimensions, texts[i], out + i * (size_t)e->dimensions);
+    return RAG_OK;
+}
+
+void rag_embedder_set_cancel(rag_embedder *e, const volatile int *flag)
+{
+    if (e)
+        rag_openai_set_cancel(e->openai, flag);
+}
+
+void rag_embedder_free(rag_embedder *e)
+{
+    if (!e)
+        return;
+    rag_openai_free(e->openai);
+    free(e);
+}

@@ -1,0 +1,293 @@
+/* embed_openai.c — the "openai" embedding provider: POSTs batches of texts to
+ * any OpenAI-compatible /v1/embeddings endpoint (Ollama, llama.cpp server,
+ * vLLM, TEI) with libcurl, retries 429/5xx and transport failures with
+ * exponential backoff (honouring Retry-After), maps results back by their
+ * "index" field and checks every vector has the configured dimensions. */
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "embed_openai.h"
+
+struct rag_openai {
+    int dimensions;
+    char *model;
+    char *url;
+    char *auth_header; /* "Authorization: Bearer ..." or NULL; never logged */
+    int batch_size;
+    long timeout_ms;
+    int max_retries;
+    const volatile int *cancel;
+};
+
+typedef struct resp_buf {
+    char *data;
+    size_t len;
+    size_t max;
+    long retry_after_s;
+} resp_buf;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    resp_buf *b = ud;
+    size_t n = size * nmemb;
+    if (b->len + n > b->max)
+        return 0; /* aborts the transfer: response too large */
+    b->data = rag_xrealloc(b->data, b->len + n + 1);
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    resp_buf *b = ud;
+    size_t n = size * nmemb;
+    if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+        char tmp[32];
+        size_t k = n - 12 < sizeof tmp - 1 ? n - 12 : sizeof tmp - 1;
+        memcpy(tmp, ptr + 12, k);
+        tmp[k] = '\0';
+        char *end;
+        long v = strtol(tmp, &end, 10);
+        if (end != tmp && v >= 0)
+            b->retry_after_s = v;
+    }
+    return n;
+}
+
+static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    (void)a; (void)b; (void)c; (void)d;
+    const rag_openai *o = ud;
+    return (o->cancel && *o->cancel) ? 1 : 0;
+}
+
+rag_openai *rag_openai_new(const rag_embed_settings *s, rag_error *err)
+{
+    pthread_once(&curl_once, curl_init_once);
+    if (!s->url || !*s->url) {
+        rag_error_set(err, RAG_EINVAL, "embedding.url: required for provider openai");
+        return NULL;
+    }
+    if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0) {
+        rag_error_set(err, RAG_EINVAL, "embedding.url: \"%s\" is not an http(s) URL", s->url);
+        return NULL;
+    }
+    if (!s->model || !*s->model) {
+        rag_error_set(err, RAG_EINVAL, "embedding.model: required for provider openai");
+        return NULL;
+    }
+    rag_openai *o = rag_xcalloc(1, sizeof *o);
+    o->dimensions = s->dimensions;
+    o->model = rag_xstrdup(s->model);
+    o->url = rag_xstrdup(s->url);
+    o->batch_size = s->batch_size > 0 ? s->batch_size : 32;
+    o->timeout_ms = s->timeout_ms > 0 ? (long)s->timeout_ms : 30000;
+    o->max_retries = s->max_retries >= 0 ? s->max_retries : 0;
+    if (s->api_key_env && *s->api_key_env) {
+        const char *key = getenv(s->api_key_env);
+        if (key && *key)
+            o->auth_header = rag_xasprintf("Authorization: Bearer %s", key);
+    }
+    return o;
+}
+
+void rag_openai_free(rag_openai *o)
+{
+    if (!o)
+        return;
+    free(o->model);
+    free(o->url);
+    if (o->auth_header) {
+        memset(o->auth_header, 0, strlen(o->auth_header));
+        free(o->auth_header);
+    }
+    free(o);
+}
+
+void rag_openai_set_cancel(rag_openai *o, const volatile int *flag)
+{
+    if (o)
+        o->cancel = flag;
+}
+
+static void sleep_ms(const rag_openai *o, long ms)
+{
+    while (ms > 0 && !(o->cancel && *o->cancel)) {
+        long step = ms > 100 ? 100 : ms;
+        struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
+        while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+            if (o->cancel && *o->cancel)
+                return;
+        ms -= step;
+    }
+}
+
+/* Parse a response body into out[n * dims]. */
+static int parse_response(const rag_openai *o, const char *body, size_t len, size_t n, float *out, rag_error *err)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!root)
+        return rag_error_set(err, RAG_ECORRUPT, "embedding server %s: malformed response (not JSON)", o->url);
+    int rc = RAG_OK;
+    char *seen = rag_xcalloc(n ? n : 1, 1);
+    cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    if (!cJSON_IsArray(data)) {
+        rc = rag_error_set(err, RAG_ECORRUPT, "embedding server %s: malformed response (no \"data\" array)", o->url);
+        goto out;
+    }
+    size_t pos = 0;
+    cJSON *item;
+    cJSON_ArrayForEach(item, data) {
+        cJSON *jidx = cJSON_GetObjectItemCaseSensitive(item, "index");
+        cJSON *emb = cJSON_GetObjectItemCaseSensitive(item, "embedding");
+        double di = cJSON_IsNumber(jidx) ? jidx->valuedouble : (double)pos;
+        pos++;
+        if (di < 0 || di >= (double)n || di != floor(di)) {
+            rc = rag_error_set(err, RAG_ECORRUPT, "embedding server %s: malformed response (index %g out of range 0..%zu)",
+                               o->url, di, n ? n - 1 : 0);
+            goto out;
+        }
+        size_t idx = (size_t)di;
+        if (seen[idx]) {
+            rc = rag_error_set(err, RAG_ECORRUPT, "embedding server %s: malformed response (index %zu twice)", o->url, idx);
+            goto out;
+        }
+        if (!cJSON_IsArray(emb) || cJSON_GetArraySize(emb) != o->dimensions) {
+            rc = rag_error_set(err, RAG_ECORRUPT,
+                               "embedding server %s: malformed response (embedding %zu has %d values, expected %d = embedding.dimensions)",
+                               o->url, idx, cJSON_IsArray(emb) ? cJSON_GetArraySize(emb) : -1, o->dimensions);
+            goto out;
+        }
+        float *row = out + idx * (size_t)o->dimensions;
+        int k = 0;
+        cJSON *v;
+        cJSON_ArrayForEach(v, emb) {
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+                rc = rag_error_set(err, RAG_ECORRUPT, "embedding server %s: malformed response (non-numeric value in embedding %zu)",
+                                   o->url, idx);
+                goto out;
+            }
+            row[k++] = (float)v->valuedouble;
+        }
+        rag_embed_normalize(row, o->dimensions);
+        seen[idx] = 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!seen[i]) {
+            rc = rag_error_set(err, RAG_ECORRUPT, "embedding server %s: malformed response (no embedding for input %zu)", o->url, i);
+            goto out;
+        }
+out:
+    free(seen);
+    cJSON_Delete(root);
+    return rc;
+}
+
+static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float *out, rag_error *err)
+{
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "model", o->model);
+    cJSON *input = cJSON_AddArrayToObject(req, "input");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(input, cJSON_CreateString(texts[i] ? texts[i] : ""));
+    cJSON_AddStringToObject(req, "encoding_format", "float");
+    char *body = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        free(body);
+        return rag_error_set(err, RAG_ERR, "embedding: cannot initialise libcurl");
+    }
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    if (o->auth_header)
+        hdrs = curl_slist_append(hdrs, o->auth_header);
+
+    int rc = RAG_ERR;
+    char last[512] = "";
+    for (int attempt = 0;; attempt++) {
+        resp_buf rb = { NULL, 0, (size_t)1 << 30, -1 };
+        curl_easy_reset(curl);
+        curl_easy_setopt(curl, CURLOPT_URL, o->url);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &rb);
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &rb);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, o->timeout_ms < 10000 ? o->timeout_ms : 10000L);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, o);
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        CURLcode cc = curl_easy_perform(curl);
+        long status = 0;
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        bool retry = false;
+        if (o->cancel && *o->cancel) {
+            free(rb.data);
+            rc = rag_error_set(err, RAG_ERR, "embedding server %s: interrupted", o->url);
+            break;
+        }
+        if (cc != CURLE_OK) {
+            snprintf(last, sizeof last, "%s", curl_easy_strerror(cc));
+            retry = true;
+        } else if (status == 429 || status >= 500) {
+            snprintf(last, sizeof last, "HTTP %ld: %.200s", status, rb.data ? rb.data : "");
+            retry = true;
+        } else if (status != 200) {
+            rc = rag_error_set(err, RAG_ERR, "embedding server %s: HTTP %ld: %.200s", o->url, status, rb.data ? rb.data : "");
+            free(rb.data);
+            break;
+        } else {
+            rc = parse_response(o, rb.data ? rb.data : "", rb.len, n, out, err);
+            free(rb.data);
+            break;
+        }
+        free(rb.data);
+        if (retry && attempt < o->max_retries) {
+            long wait = 250L << (attempt < 5 ? attempt : 5); /* 250ms, 500ms, ... 8s */
+            if (rb.retry_after_s >= 0) {
+                long ra = (rb.retry_after_s > 30 ? 30 : rb.retry_after_s) * 1000;
+                if (ra > wait)
+                    wait = ra;
+            }
+            sleep_ms(o, wait);
+            continue;
+        }
+        rc = rag_error_set(err, RAG_ERR, "embedding server %s: still failing after %d attempt%s: %s", o->url,
+                           attempt + 1, attempt ? "s" : "", last);
+        break;
+    }
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(curl);
+    free(body);
+    return rc;
+}
+
+int rag_openai_embed(rag_openai *o, const char *const *texts, size_t n, float *out, rag_error *err)
+{
+    for (size_t i = 0; i < n; i += (size_t)o->batch_size) {
+        size_t k = n - i < (size_t)o->batch_size ? n - i : (size_t)o->batch_size;
+        int rc = embed_batch(o, texts + i, k, out + i * (size_t)o->dimensions, err);
+        if (rc != RAG_OK)
+            return rc;
+    }
+    return RAG_OK;
+}

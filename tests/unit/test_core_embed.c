@@ -1,0 +1,132 @@
+/* test_core_embed.c — the shared tokenizer and the hashing embedder: token
+ * boundaries, ASCII folding, determinism, normalisation and similarity. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rag/embed.h"
+#include "rag/tokenize.h"
+
+typedef struct { char words[16][32]; size_t n; } collected;
+
+static int collect(const rag_token *t, void *ud)
+{
+    collected *c = ud;
+    if (c->n < 16)
+        rag_token_lower(t, c->words[c->n++], sizeof c->words[0]);
+    return 0;
+}
+
+static void test_tokenize_splits_on_ascii_punctuation_and_keeps_utf8(void **state)
+{
+    (void)state;
+    const char *s = "  Hello, WORLD!! Café-au-lait 42x\t\xE2\x80\x94 end";
+    collected c = {0};
+    size_t n = rag_tokenize(s, strlen(s), collect, &c);
+    assert_int_equal(n, 8);
+    assert_string_equal(c.words[0], "hello");
+    assert_string_equal(c.words[1], "world");
+    assert_string_equal(c.words[2], "caf\xC3\xA9");
+    assert_string_equal(c.words[3], "au");
+    assert_string_equal(c.words[5], "42x");
+    assert_string_equal(c.words[6], "\xE2\x80\x94"); /* em dash is a non-ASCII run */
+    assert_string_equal(c.words[7], "end");
+    assert_int_equal(rag_token_count(s, strlen(s)), 8);
+    assert_int_equal(rag_token_count("", 0), 0);
+    assert_int_equal(rag_token_count("... --- !!!", 11), 0);
+}
+
+static void test_token_lower_truncates_on_utf8_boundary(void **state)
+{
+    (void)state;
+    const char *s = "AB\xC3\xA9";
+    rag_token t = { s, 4, 0 };
+    char out[4];
+    assert_int_equal(rag_token_lower(&t, out, sizeof out), 2); /* "ab", not half of é */
+    assert_string_equal(out, "ab");
+}
+
+static rag_embedder *hashing(int dims)
+{
+    rag_embed_settings s = { .provider = "hashing", .dimensions = dims };
+    rag_error err = {0};
+    rag_embedder *e = rag_embedder_new(&s, &err);
+    assert_non_null(e);
+    return e;
+}
+
+static double dot(const float *a, const float *b, int n)
+{
+    double d = 0;
+    for (int i = 0; i < n; i++)
+        d += (double)a[i] * b[i];
+    return d;
+}
+
+static void test_hashing_embedding_is_deterministic_normalised_and_case_blind(void **state)
+{
+    (void)state;
+    rag_embedder *e = hashing(256);
+    const char *texts[] = { "The Kubernetes rollout failed at midnight",
+                            "the kubernetes ROLLOUT failed at midnight",
+                            "Sourdough bread needs a long cold fermentation",
+                            "" };
+    float *v = calloc(4 * 256, sizeof(float));
+    rag_error err = {0};
+    assert_int_equal(rag_embedder_embed(e, texts, 4, v, &err), RAG_OK);
+    assert_true(fabs(dot(v, v, 256) - 1.0) < 1e-5);
+    assert_true(fabs(dot(v, v + 256, 256) - 1.0) < 1e-5);   /* same words, other case */
+    assert_true(dot(v, v + 512, 256) < 0.3);                /* unrelated topic */
+    assert_true(fabs(dot(v + 768, v + 768, 256)) < 1e-9);   /* empty text: zero vector */
+    float again[256];
+    assert_int_equal(rag_embedder_embed(e, texts, 1, again, &err), RAG_OK);
+    assert_memory_equal(again, v, sizeof again);
+    free(v);
+    rag_embedder_free(e);
+}
+
+static void test_hashing_embedding_ranks_related_text_higher(void **state)
+{
+    (void)state;
+    rag_embedder *e = hashing(384);
+    const char *texts[] = { "database backup restore procedure",
+                            "we tested the database backup and the restore procedure last week",
+                            "the marketing team planned the product launch party" };
+    float v[3 * 384];
+    rag_error err = {0};
+    assert_int_equal(rag_embedder_embed(e, texts, 3, v, &err), RAG_OK);
+    assert_true(dot(v, v + 384, 384) > dot(v, v + 768, 384) + 0.2);
+    rag_embedder_free(e);
+}
+
+static void test_embedder_rejects_unknown_provider_and_bad_dimensions(void **state)
+{
+    (void)state;
+    rag_error err = {0};
+    rag_embed_settings s = { .provider = "word2vec", .dimensions = 64 };
+    assert_null(rag_embedder_new(&s, &err));
+    assert_non_null(strstr(err.msg, "word2vec"));
+    rag_embed_settings d = { .provider = "hashing", .dimensions = 0 };
+    assert_null(rag_embedder_new(&d, &err));
+    assert_non_null(strstr(err.msg, "dimensions"));
+    rag_embed_settings o = { .provider = "openai", .dimensions = 8, .model = "m", .url = "ftp://x" };
+    assert_null(rag_embedder_new(&o, &err));
+    assert_non_null(strstr(err.msg, "embedding.url"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokenize_splits_on_ascii_punctuation_and_keeps_utf8),
+        cmocka_unit_test(test_token_lower_truncates_on_utf8_boundary),
+        cmocka_unit_test(test_hashing_embedding_is_deterministic_normalised_and_case_blind),
+        cmocka_unit_test(test_hashing_embedding_ranks_related_text_higher),
+        cmocka_unit_test(test_embedder_rejects_unknown_provider_and_bad_dimensions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
