@@ -25,7 +25,7 @@ typedef struct rag_outbox_policy {
     int keep_done;           /* sent/ and expired/ keep this many newest files */
 } rag_outbox_policy;
 
-/* expire 24h, backoff 1s doubling to 30s, timeout 5s, keep 100. */
+/* expire 24h, backoff 1s doubling to 15s, timeout 5s, keep 100. */
 void rag_outbox_policy_defaults(rag_outbox_policy *p);
 
 typedef struct rag_outbox rag_outbox;

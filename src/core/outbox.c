@@ -33,7 +33,7 @@ void rag_outbox_policy_defaults(rag_outbox_policy *p)
 {
     p->expire_ms = 24LL * 3600 * 1000;
     p->backoff_base_ms = 1000;
-    p->backoff_max_ms = 30000;
+    p->backoff_max_ms = 15000;
     p->timeout_ms = 5000;
     p->keep_done = 100;
 }

@@ -64,6 +64,7 @@ typedef struct watcher {
     rag_log *log;
     rag_outbox *outbox;
     alertstate state;
+    char last_headline[256]; /* the round line is logged only when it changes */
 } watcher;
 
 static cJSON *check_details(const rt_check *c, const rt_snapshot *s)
@@ -150,7 +151,12 @@ static void round_once(watcher *w)
     cJSON_AddNumberToObject(p, "checks", (double)st.n);
     cJSON_AddNumberToObject(p, "failing", (double)failing);
     cJSON_AddNumberToObject(p, "firing", (double)alertstate_firing_count(&w->state));
-    rag_log_event(w->log, RAG_LEVEL_DEBUG, "round", st.headline, p);
+    if (strcmp(st.headline, w->last_headline) != 0) {
+        rt_fmt(w->last_headline, sizeof w->last_headline, "%s", st.headline);
+        rag_log_event(w->log, RAG_LEVEL_INFO, "status_changed", st.headline, p);
+    } else {
+        cJSON_Delete(p);
+    }
     queue_notices(w, now);
     status_free(&st);
     snapshot_free(&snap);
