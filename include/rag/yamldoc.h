@@ -92,9 +92,9 @@ int rag_ydoc_get_size(rag_ydoc *d, const yaml_node_t *map, const char *path, con
 int rag_ydoc_get_strlist(rag_ydoc *d, const yaml_node_t *map, const char *path, const char *key,
                          size_t min_items, char ***out, size_t *n);
 
-/* Read a whole regular file of at most max bytes (NUL-terminated, caller
- * frees). On failure appends "path: cannot read: <reason>" (or "file is too
- * large") and returns RAG_ENOENT when missing, RAG_ERR otherwise. */
+/* Read a whole file of at most max bytes (rag_read_file; NUL-terminated,
+ * caller frees). On failure appends one "path: <reason>" problem and returns
+ * RAG_ENOENT when missing, RAG_ERR otherwise. */
 int rag_ydoc_read_file(const char *path, size_t max, char **out, size_t *len, rag_problems *problems);
 
 /* Absolute, lexically cleaned path of p relative to base (base NULL or

@@ -4,14 +4,11 @@
  * against the config file's folder; secrets are never read from the file,
  * only environment variable names (which we check look like names, so a
  * pasted key or URL is caught without echoing it). Layout: docs/specs/config.md. */
-#include <errno.h>
-#include <fcntl.h>
 #include <iconv.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rag/config.h"

@@ -5,16 +5,15 @@
  * truncated; callers never pass secrets through the echoing getters. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "rag/fsutil.h"
 #include "rag/timeutil.h"
 #include "rag/yamldoc.h"
 
@@ -184,30 +183,34 @@ void rag_ydoc_describe(const yaml_node_t *node, char *out, size_t n)
 
 /* ------------------------------------------------------------ mappings */
 
+/* Edit distance counting a swap of neighbours as one edit (optimal string
+ * alignment), case-insensitive: "rnu" is one edit from "run". */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
         return (size_t)-1;
-    size_t row[65];
+    static const size_t W = 65;
+    size_t m[65 * 65];
+    for (size_t i = 0; i <= la; i++)
+        m[i * W] = i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        m[j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+            size_t best = m[(i - 1) * W + j - 1] + (ca != cb);
+            if (m[(i - 1) * W + j] + 1 < best)
+                best = m[(i - 1) * W + j] + 1;
+            if (m[i * W + j - 1] + 1 < best)
+                best = m[i * W + j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && m[(i - 2) * W + j - 2] + 1 < best)
+                best = m[(i - 2) * W + j - 2] + 1;
+            m[i * W + j] = best;
         }
     }
-    return row[lb];
+    return m[la * W + lb];
 }
 
 const char *rag_ydoc_suggest(const char *word, const char *const *candidates)
@@ -618,45 +621,17 @@ int rag_ydoc_get_strlist(rag_ydoc *d, const yaml_node_t *map, const char *path, 
 
 int rag_ydoc_read_file(const char *path, size_t max, char **out, size_t *len, rag_problems *problems)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        rag_problems_add(problems, path, 0, 0, NULL, "cannot read: %s", strerror(e));
-        return e == ENOENT ? RAG_ENOENT : RAG_ERR;
+    rag_error err = {0};
+    int rc = rag_read_file(path, max, out, len, &err);
+    if (rc != RAG_OK) {
+        /* fsutil's message starts with "path: "; keep one copy of the name */
+        size_t n = strlen(path);
+        const char *why = !strncmp(err.msg, path, n) && err.msg[n] == ':' ? err.msg + n + 1 : err.msg;
+        while (*why == ' ')
+            why++;
+        rag_problems_add(problems, path, 0, 0, NULL, "%s", why);
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rag_problems_add(problems, path, 0, 0, NULL, "cannot read: not a regular file");
-        close(fd);
-        return RAG_ERR;
-    }
-    if ((uint64_t)st.st_size > max) {
-        rag_problems_add(problems, path, 0, 0, NULL, "file is too large (%lld bytes; the limit is %zu)",
-                         (long long)st.st_size, max);
-        close(fd);
-        return RAG_ERR;
-    }
-    char *buf = rag_xmalloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rag_problems_add(problems, path, 0, 0, NULL, "cannot read: %s", strerror(errno));
-            close(fd);
-            free(buf);
-            return RAG_ERR;
-        }
-        if (r == 0) /* shrank while reading: use what is there */
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[got] = '\0';
-    *out = buf;
-    *len = got;
-    return RAG_OK;
+    return rc;
 }
 
 /* Collapse "//", "." and "x/.." of an absolute path, lexically. */
