@@ -82,7 +82,6 @@ void model_destroy(rt_model *m)
     snapshot_free(&m->snap);
     free(m->hist);
     for (size_t i = 0; i < RT_LOG_RING; i++) {
-        free(m->ring[i].text);
         free(m->ring[i].raw);
     }
     for (size_t i = 0; i < m->n_log_sources; i++) free(m->log_sources[i]);
@@ -194,20 +193,11 @@ void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n)
     model_wake(m);
 }
 
-/* One-line display text: "component event msg" for a log line, raw otherwise. */
-static char *log_summary(const rag_log_entry *e, const char *line, size_t len)
-{
-    if (!e->ok) return strndup(line, len);
-    const char *msg = e->msg ? e->msg : "";
-    return rag_xasprintf("%s %s%s%s", e->component, e->event, *msg ? " " : "", msg);
-}
-
 void model_log_append(rt_model *m, int source, const char *line, size_t len)
 {
     if (len > RT_LOG_LINE_MAX) len = RT_LOG_LINE_MAX;
     rag_log_entry e;
     bool ok = rag_log_parse_line(line, len, &e);
-    char *text = log_summary(&e, line, len);
     char *raw = strndup(line, len);
     int level = ok ? (int)e.level : -1;
     int64_t ts = ok ? e.ts_ms : 0;
@@ -233,12 +223,11 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
     model_lock(m);
     uint64_t seq = ++m->log_seq;
     rt_log_line *slot = &m->ring[seq % RT_LOG_RING];
-    char *old_text = slot->text, *old_raw = slot->raw;
+    char *old_raw = slot->raw;
     slot->seq = seq;
     slot->source = source;
     slot->level = level;
     slot->ts_ms = ts;
-    slot->text = text;
     slot->raw = raw;
     m->log_lines_total++;
     if (level < 0) m->log_malformed++;
@@ -248,7 +237,6 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
         m->action.progress_at_ms = rag_mono_ms();
     }
     model_unlock(m);
-    free(old_text);
     free(old_raw);
 }
 
