@@ -54,6 +54,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # $RECEIVERS_YAML (YAML list items, indented 4).
 API_PORT=$(free_port)
 make_stack() {
+  local receivers=${RECEIVERS_YAML:-"    - {name: hook, format: json, url_env: WT_HOOK_URL}"}
   mkdir -p "$W/config" "$W/data"
   printf 'A short transcript about alert delivery.\n\nIt has two paragraphs.\n' >"$W/data/a.txt"
   cat >"$W/config/params.yaml" <<EOF
@@ -73,7 +74,7 @@ watch:
   success_threshold: 2
   reminder: 0
   receivers:
-${RECEIVERS_YAML:-    - {name: hook, format: json, url_env: WT_HOOK_URL}}
+$receivers
 EOF
   cat >"$W/services.yml" <<EOF
 version: 1
