@@ -145,6 +145,10 @@ deps: ## install the Debian packages the build and tests need
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
 
+.PHONY: watch
+watch: validate ## run the health watcher in the foreground (alerts to watch.receivers; Ctrl-C stops)
+	$(BIN)/ragtop watch --config $(CONFIG) --services $(SERVICES) --verbose
+
 clean: ## remove build/ (artifacts/ is kept: it is your data)
 	rm -rf $(BUILD_ROOT)
 
