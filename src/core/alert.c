@@ -273,6 +273,17 @@ void rag_url_redact(const char *url, char *out, size_t n)
         snprintf(out, n, "***");
         return;
     }
+    /* The scheme must be a scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" /
+     * "-" / "." )); otherwise "://" was found inside a path or query, and
+     * everything before it could be secret. */
+    for (const char *p = url; p < sep; p++) {
+        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (p > url && ((*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.'));
+        if (!ok) {
+            snprintf(out, n, "***");
+            return;
+        }
+    }
     const char *host = sep + 3;
     size_t hostlen = strcspn(host, "/?#");
     /* Drop user info ("user:pass@host") — it is a secret too. */

@@ -239,6 +239,9 @@ static void test_url_redaction_hides_path_query_and_userinfo(void **state)
     assert_string_equal(out, "***");
     rag_url_redact("http:///SECRET", out, sizeof out);
     assert_string_equal(out, "***");
+    /* no scheme: a "://" later in the query must not make the path a "scheme" */
+    rag_url_redact("hooks.slack.com/services/SECRET?next=http://x", out, sizeof out);
+    assert_string_equal(out, "***");
     rag_url_redact(NULL, out, sizeof out);
     assert_string_equal(out, "***");
     char tiny[8];
