@@ -137,13 +137,36 @@ test: all unit-tests ## build and run every test suite; ends with "N passed, N f
 	  bash scripts/run-tests.sh $(T)
 
 # ---------------------------------------------------------------- operator targets
-.PHONY: deps validate help clean
+.PHONY: deps validate ingest help clean
 
 deps: ## install the Debian packages the build and tests need
 	bash scripts/deps.sh
 
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
+
+.PHONY: status
+status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once): exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN
+	@$(BIN)/ragtop --once --config $(CONFIG) --services $(SERVICES)
+
+# rag-api in the background (scripts/apictl.sh; pidfile artifacts/run/rag-api.pid).
+# `api` starts it even with no index yet: /healthz is fail until `make ingest`
+# publishes one, which the running API then loads by itself.
+.PHONY: api stop restart-api
+api: $(BIN)/rag-api $(if $(wildcard src/ragtop/main.c),validate) ## start rag-api in the background, wait for /healthz
+	@bash scripts/apictl.sh start --bin $(BIN)/rag-api --config $(CONFIG)
+
+# No validate here: stopping must work even while the config is broken.
+stop: ## stop rag-api (SIGTERM, SIGKILL after a timeout); fine when it is not running
+	@bash scripts/apictl.sh stop --bin $(BIN)/rag-api --config $(CONFIG)
+
+restart-api: $(BIN)/rag-api $(if $(wildcard src/ragtop/main.c),validate) ## stop and start rag-api
+	@bash scripts/apictl.sh restart --bin $(BIN)/rag-api --config $(CONFIG)
+
+# ingest: validate the config first (when ragtop is built), then run one ingest.
+ingest: $(BIN)/rag-ingest $(if $(wildcard src/ragtop/main.c),$(BIN)/ragtop) ## validate config, then build/refresh the index (rag-ingest)
+	@if [ -x $(BIN)/ragtop ]; then $(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES) || exit $$?; fi
+	@$(BIN)/rag-ingest --config $(CONFIG)
 
 .PHONY: watch
 watch: validate ## run the health watcher in the foreground (alerts to watch.receivers; Ctrl-C stops)

@@ -61,8 +61,9 @@ static int add_term(const rag_token *tok, void *ud)
     char lower[API_FTS_MAX_TERM_BYTES + 1];
     size_t n = rag_token_lower(tok, lower, sizeof lower);
     if (n == 0 || api_fts_is_stopword(lower, n)) return 0;
-    /* Worst case: " OR " + quote + term with every byte doubled + quote. */
-    size_t need = (s->terms ? 4 : 0) + 2 + 2 * n;
+    size_t quotes = 0;
+    for (size_t i = 0; i < n; i++) quotes += lower[i] == '"';
+    size_t need = (s->terms ? 4 : 0) + 2 + n + quotes; /* [" OR "] "term" */
     if (s->used + need + 1 > s->outsz) return 1;
     char *p = s->out + s->used;
     if (s->terms) { memcpy(p, " OR ", 4); p += 4; }

@@ -136,13 +136,15 @@ typedef struct render {
     int last_speaker;
     int last_seg;
     int first;
+    size_t last_end; /* offset just after the previous piece */
 } render;
 
 static void render_piece(const transcript *tr, render *r, size_t off, size_t len, int seg)
 {
     const tr_segment *sg = &tr->segs[seg];
     int sp = sg->speaker;
-    if (!r->first)
+    /* pieces cut out of one unbroken run join without a separator */
+    if (!r->first && !(seg == r->last_seg && off == r->last_end))
         sb_putc(&r->text, seg == r->last_seg ? ' ' : '\n');
     if (sp >= 0 && (r->first || sp != r->last_speaker)) {
         const char *name = tr->speakers[sp];
@@ -170,6 +172,7 @@ static void render_piece(const transcript *tr, render *r, size_t off, size_t len
         r->end = sg->end_ms;
     r->last_speaker = sp;
     r->last_seg = seg;
+    r->last_end = off + len;
     r->first = 0;
 }
 
@@ -193,7 +196,7 @@ long chunk_transcript(const transcript *tr, const chunk_settings *cs, chunk_cb c
     /* carried tail of the previous chunk's last unit */
     int has_carry = 0;
     unit carry = { 0, 0, 0, 0 };
-    render r = { { 0 }, { 0 }, -1, -1, -1, -1, 1 };
+    render r = { { 0 }, { 0 }, -1, -1, -1, -1, 1, 0 };
     while (i < u.n) {
         r.text.len = 0;
         r.speakers.len = 0;
@@ -213,7 +216,8 @@ long chunk_transcript(const transcript *tr, const chunk_settings *cs, chunk_cb c
         while (j < u.n) {
             int sp = speaker_of(tr, &u.v[j]);
             int cost = u.v[j].tokens + (sp >= 0 && sp != last_sp ? label_cost[sp] : 0);
-            if (j > i && budget + cost > target)
+            /* tokens budget, and a byte cap for text with few separators */
+            if (j > i && (budget + cost > target || r.text.len + u.v[j].len > 2 * max_bytes))
                 break;
             render_piece(tr, &r, u.v[j].off, u.v[j].len, u.v[j].seg);
             budget += cost;

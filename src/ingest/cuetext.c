@@ -148,6 +148,10 @@ void cue_add(cue_state *st, transcript *tr, const char *payload, size_t len, int
     }
     sb_free(&voice);
 
+    /* a line without a speaker continues the previous line's speaker */
+    for (size_t k = 1; k < all.n; k++)
+        if (all.v[k].speaker.len == 0 && all.v[k - 1].speaker.len)
+            sb_append(&all.v[k].speaker, all.v[k - 1].speaker.s, all.v[k - 1].speaker.len);
     size_t skip = 0;
     size_t cut = 0; /* bytes to drop from the first kept piece (in-line rolling) */
     if (st->collapse_rolling && st->n_prev && all.n) {

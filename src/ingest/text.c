@@ -55,12 +55,14 @@ static size_t digits(const char *s, size_t len, size_t max, int64_t *v)
 size_t text_parse_timestamp(const char *s, size_t len, int64_t *ms)
 {
     int64_t part[3];
+    size_t nd[3];
     size_t i = 0;
     int n = 0;
     for (;;) {
         size_t d = digits(s + i, len - i, n == 0 ? 9 : 2, &part[n]);
         if (d == 0)
             return 0;
+        nd[n] = d;
         i += d;
         n++;
         if (n < 3 && i < len && s[i] == ':') {
@@ -69,7 +71,9 @@ size_t text_parse_timestamp(const char *s, size_t len, int64_t *ms)
         }
         break;
     }
-    if (n < 2)
+    /* seconds always have two digits, minutes too after hours; a cut-off
+     * "00:0" is therefore no timestamp */
+    if (n < 2 || nd[n - 1] != 2 || (n == 3 && nd[1] != 2))
         return 0;
     int64_t h = n == 3 ? part[0] : 0, m = part[n - 2], sec = part[n - 1];
     if (m > 59 || sec > 59)

@@ -72,8 +72,8 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
         cJSON_Delete(o);
         return false;
     }
-    r->ok = strcmp(r->status, "success") == 0 || strcmp(r->status, "ok") == 0 ||
-            strcmp(r->status, "unchanged") == 0 || strcmp(r->status, "succeeded") == 0;
+    /* rag-ingest writes published | unchanged | dry-run | failed */
+    r->ok = strcmp(r->status, "failed") != 0 && strcmp(r->status, "error") != 0;
     r->started_ms = time_of(field(o, "started_at", "started"));
     const cJSON *d = field(o, "duration_ms", NULL);
     if (cJSON_IsNumber(d)) r->duration_ms = (int64_t)d->valuedouble;
@@ -88,13 +88,21 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
     r->chunks = num(field(o, "chunks", "chunk_count"), 0);
     r->tokens = num(field(o, "tokens", NULL), 0);
     const cJSON *e = field(o, "errors", "error_count");
-    r->errors = num(e, 0);
-    const cJSON *msgs = cJSON_IsArray(e) ? e : field(o, "error_messages", "first_errors");
+    const cJSON *msgs;
+    if (cJSON_IsObject(e)) { /* {"count": n, "first": [...]} */
+        r->errors = num(field(e, "count", NULL), 0);
+        msgs = field(e, "first", NULL);
+    } else {
+        r->errors = num(e, 0);
+        msgs = cJSON_IsArray(e) ? e : field(o, "error_messages", "first_errors");
+    }
     if (cJSON_IsArray(msgs) && cJSON_GetArraySize(msgs) > 0) {
         const cJSON *m0 = cJSON_GetArrayItem(msgs, 0);
         if (cJSON_IsObject(m0)) m0 = field(m0, "message", "msg");
         str(r->first_error, sizeof r->first_error, m0);
     }
+    const cJSON *fail = field(o, "failure", NULL);
+    if (cJSON_IsString(fail) && fail->valuestring[0]) str(r->first_error, sizeof r->first_error, fail);
     const cJSON *g = field(o, "generation", "generation_published");
     str(r->generation, sizeof r->generation, g);
     cJSON_Delete(o);

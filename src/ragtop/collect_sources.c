@@ -125,7 +125,10 @@ static void visit(walk *w, const char *abs, const char *rel)
                     if (!hit) w->out->added++;
                     else {
                         hit->seen = true;
-                        if (hit->size != (int64_t)st.st_size || !same_mtime(hit->mtime_ns, &st)) w->out->changed++;
+                        bool same = hit->mtime_ns == 0 /* not recorded: compare with the run */
+                                        ? (int64_t)st.st_mtim.tv_sec * 1000 <= w->since_ms
+                                        : same_mtime(hit->mtime_ns, &st);
+                        if (hit->size != (int64_t)st.st_size || !same) w->out->changed++;
                     }
                 } else if ((int64_t)st.st_mtim.tv_sec * 1000 > w->since_ms) {
                     w->out->changed++;

@@ -124,9 +124,10 @@ static void layout(ui *u)
     if (svc_h > 10) svc_h = 10;
     size_t nruns = u->m->snap.n_runs;
     int runs_h = (nruns > 3 ? 3 : (int)(nruns ? nruns : 1)) + 3;
-    const int logs_min = 5;
+    const int logs_min = h >= 20 ? 5 : 3;
+    if (h < 18) top_h = 0; /* short terminal: the header carries the verdict */
     if (h - top_h - svc_h - runs_h < logs_min) runs_h = 0;
-    if (h - top_h - svc_h - runs_h < logs_min) {
+    if (top_h && h - top_h - svc_h - runs_h < logs_min) {
         top_h = h - svc_h - logs_min;
         if (top_h < 5) top_h = 5;
     }
@@ -266,7 +267,15 @@ static void ask_or_run(console *c, const key_def *k)
     const rag_service *svc = target_service(c, action, job);
     const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
     bool ask = k->destructive || (act && act->confirm);
-    if (act) rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s? (%s)", k->label, svc->name, act->argv[0]);
+    if (act) {
+        char cmd[120] = "";
+        for (size_t i = 0; i < act->argc; i++) {
+            const char *a = act->argv[i], *slash = strrchr(a, '/');
+            size_t l = strlen(cmd);
+            rt_fmt(cmd + l, sizeof cmd - l, "%s%s", i ? " " : "", i && slash ? slash + 1 : a);
+        }
+        rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?  (%s)", k->label, svc->name, cmd);
+    }
     model_unlock(u->m);
     if (act && ask) {
         u->overlay = OVL_CONFIRM;
@@ -274,8 +283,6 @@ static void ask_or_run(console *c, const key_def *k)
         u->confirm_yes = false; /* Cancel is the default */
         return;
     }
-    model_lock(u->m);
-    model_unlock(u->m);
     run_action(c, k->cmd);
 }
 

@@ -108,8 +108,14 @@ static char *display_text(const rt_log_line *l, const char *source)
     char *out;
     if (ok) {
         const char *ts = strchr(e.ts, 'T');
+        /* no message: show the payload compactly instead */
+        char *extra = NULL;
+        const cJSON *pl = e.msg ? NULL : cJSON_GetObjectItemCaseSensitive(e.json, "payload");
+        if (pl) extra = cJSON_PrintUnformatted(pl);
+        const char *tail = e.msg ? e.msg : extra;
         out = rag_xasprintf("%.12s %-5s %-10.10s %s %s%s%s", ts ? ts + 1 : e.ts, rag_level_name(e.level), source,
-                            e.component, e.event, e.msg ? " " : "", e.msg ? e.msg : "");
+                            e.component, e.event, tail ? " " : "", tail ? tail : "");
+        free(extra);
     } else {
         out = rag_xasprintf("%-12s %-5s %-10.10s %s", "", "?", source, l->raw);
     }
@@ -155,13 +161,13 @@ void pane_logs_draw(ui *u, rect r)
         theme_role role = sel ? ROLE_SELECTED : level_role(l->level);
         if (!u->wrap || need == 1) {
             if (sel) ui_fill(y, x, w, ROLE_SELECTED);
-            ui_text(y, x, w, role, safe);
+            ui_text_safe(y, x, w, role, safe);
         } else {
             /* split on character boundaries, w columns per row */
             const char *p = safe;
             for (int k = 0; k < need && *p; k++) {
                 if (sel) ui_fill(y + k, x, w, ROLE_SELECTED);
-                int used = ui_text(y + k, x, w, role, p);
+                int used = ui_text_safe(y + k, x, w, role, p);
                 /* advance p by the bytes of `used` columns */
                 int cols = 0;
                 while (*p && cols < used) {

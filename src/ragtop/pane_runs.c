@@ -33,7 +33,7 @@ void pane_runs_draw(ui *u, rect r)
         if (y < last) ui_text(y, x, w, ROLE_MUTED, "no ingestion runs recorded yet (press i to ingest)");
         return;
     }
-    if (y < last) ui_printf(y++, x, w, ROLE_MUTED, "%-9s %-19s %9s %6s %7s %6s  %s", "STATUS", "STARTED", "DURATION", "FILES", "CHUNKS", "ERRORS", "RUN");
+    if (y < last) ui_printf(y++, x, w, ROLE_MUTED, "%-11s %-19s %9s %6s %7s %6s  %s", "STATUS", "STARTED", "DURATION", "FILES", "CHUNKS", "ERRORS", "RUN");
     int rows = last - y;
     if (u->run_sel >= (int)s->n_runs) u->run_sel = (int)s->n_runs - 1;
     if (u->run_sel < 0) u->run_sel = 0;
@@ -46,9 +46,9 @@ void pane_runs_draw(ui *u, rect r)
         ui_clock(run->started_ms, t, sizeof t, true);
         rag_duration_format(run->duration_ms, d, sizeof d);
         char st[40];
-        rt_fmt(st, sizeof st, "%s %-7.7s", ui_sev_mark(u, run->ok ? RT_OK : RT_WARN), run->status);
-        ui_text(y, x, 9, run->ok ? ROLE_OK : ROLE_FAIL, st);
-        ui_printf(y, x + 10, w - 10, sel ? ROLE_SELECTED : (run->errors ? ROLE_WARN : ROLE_NORMAL), "%-19s %9s %6lld %7lld %6lld  %s%s%s", t, d,
+        rt_fmt(st, sizeof st, "%s %-9.9s", ui_sev_mark(u, run->ok ? RT_OK : RT_WARN), run->status);
+        ui_text(y, x, 11, run->ok ? ROLE_OK : ROLE_FAIL, st);
+        ui_printf(y, x + 12, w - 12, sel ? ROLE_SELECTED : (run->errors ? ROLE_WARN : ROLE_NORMAL), "%-19s %9s %6lld %7lld %6lld  %s%s%s", t, d,
                   (long long)run->files, (long long)run->chunks, (long long)run->errors, run->run_id,
                   run->first_error[0] ? "  " : "", run->first_error);
     }

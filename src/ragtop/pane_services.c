@@ -59,7 +59,11 @@ void pane_services_draw(ui *u, rect r)
         }
         char up[32] = "-", rq[32] = "-", ch[32] = "-";
         if (p && p->up && p->uptime_s >= 0) rag_age_format(p->uptime_s * 1000, up, sizeof up);
-        if (p && p->up && p->requests >= 0) rt_fmt(rq, sizeof rq, "%lld/%lld", (long long)p->requests, (long long)(p->errors >= 0 ? p->errors : 0));
+        if (p && p->up && (p->requests >= 0 || p->errors >= 0)) {
+            char a[24] = "-";
+            if (p->requests >= 0) rt_fmt(a, sizeof a, "%lld", (long long)p->requests);
+            rt_fmt(rq, sizeof rq, "%s/%lld", a, (long long)(p->errors >= 0 ? p->errors : 0));
+        }
         if (h && h->have_last) rag_age_format(now - h->changed_at_ms, ch, sizeof ch);
         ui_printf(y, cx, x + w - cx, base, "%9s %13s %8s", up, rq, ch);
         if (p && p->probed && !p->up && p->error[0] && x + w - cx > 34)

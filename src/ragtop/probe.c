@@ -85,6 +85,11 @@ void probe_parse_healthz(const char *text, size_t len, rt_probe *p)
     else if (cJSON_IsObject(re)) p->recent_errors = iget(get(re, "count"), -1);
     else p->recent_errors = iget(re, -1);
 
+    /* rag-api reports errors in a sliding window as checks.recent_errors */
+    const cJSON *rec = get(get(o, "checks"), "recent_errors");
+    if (p->recent_errors < 0 && cJSON_IsObject(rec)) p->recent_errors = iget(get(rec, "observed_value"), -1);
+    if (p->errors < 0) p->errors = p->recent_errors;
+
     const cJSON *ix = get(o, "index");
     if (!cJSON_IsObject(ix)) ix = o; /* flat fields */
     sget(p->run_id, sizeof p->run_id, get(ix, "run_id"));

@@ -95,18 +95,19 @@ static void eval_index(const rt_snapshot *s, int64_t now, rt_status *st)
         (long long)m->m.documents, (long long)m->m.chunks, (long long)m->m.tokens);
 
     int64_t age = status_index_age_ms(s, now);
-    char a[32], w[32], e[32];
+    char a[40], w[32], e[32];
     rag_age_format(age, a, sizeof a);
+    if (strcmp(a, "now") != 0) strncat(a, " ago", sizeof a - strlen(a) - 1);
     int64_t warn = s->config.rc == RAG_OK ? s->config.cfg.freshness.warn_after_ms : 0;
     int64_t err = s->config.rc == RAG_OK ? s->config.cfg.freshness.error_after_ms : 0;
     rag_age_format(warn, w, sizeof w);
     rag_age_format(err, e, sizeof e);
     if (err > 0 && age >= err)
-        add(st, "freshness", RT_CRIT, "ingest", "index checked %s ago (error after %s)", a, e);
+        add(st, "freshness", RT_CRIT, "ingest", "index checked %s (error after %s)", a, e);
     else if (warn > 0 && age >= warn)
-        add(st, "freshness", RT_WARN, "ingest", "index checked %s ago (warn after %s)", a, w);
+        add(st, "freshness", RT_WARN, "ingest", "index checked %s (warn after %s)", a, w);
     else
-        add(st, "freshness", RT_OK, NULL, "index checked %s ago (warn %s, error %s)", a, w, e);
+        add(st, "freshness", RT_OK, NULL, "index checked %s (warn %s, error %s)", a, w, e);
 }
 
 static void eval_hashes(const rt_snapshot *s, rt_status *st)

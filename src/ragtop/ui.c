@@ -16,9 +16,15 @@
 int ui_text(int y, int x, int w, theme_role role, const char *text)
 {
     if (w <= 0 || y < 0 || y >= LINES || x >= COLS) return 0;
-    if (x + w > COLS) w = COLS - x;
     char buf[4096];
     sanitize_text(text, strlen(text), buf, sizeof buf, true);
+    return ui_text_safe(y, x, w, role, buf);
+}
+
+int ui_text_safe(int y, int x, int w, theme_role role, const char *buf)
+{
+    if (w <= 0 || y < 0 || y >= LINES || x >= COLS) return 0;
+    if (x + w > COLS) w = COLS - x;
     /* clip to w columns on a character boundary */
     wchar_t wbuf[1024];
     mbstate_t ps = {0};
@@ -108,7 +114,8 @@ void ui_spark(const ui *u, int y, int x, int w, const int64_t *vals, size_t n, t
             ui_text(y, col, 1, ROLE_FAIL, u->ascii ? "x" : "\u2717");
             continue;
         }
-        int lvl = mx > 0 ? (int)((vals[i] * 7 + mx / 2) / mx) : 0;
+        /* scale between the smallest and the largest value shown */
+        int lvl = mx > mn ? (int)(((vals[i] - mn) * 6 + (mx - mn) / 2) / (mx - mn)) + 1 : 3;
         if (lvl < 0) lvl = 0;
         if (lvl > 7) lvl = 7;
         if (u->ascii) {
