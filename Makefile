@@ -168,6 +168,10 @@ ingest: $(BIN)/rag-ingest $(if $(wildcard src/ragtop/main.c),$(BIN)/ragtop) ## v
 	@if [ -x $(BIN)/ragtop ]; then $(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES) || exit $$?; fi
 	@$(BIN)/rag-ingest --config $(CONFIG)
 
+.PHONY: watch
+watch: validate ## run the health watcher in the foreground (alerts to watch.receivers; Ctrl-C stops)
+	$(BIN)/ragtop watch --config $(CONFIG) --services $(SERVICES) --verbose
+
 clean: ## remove build/ (artifacts/ is kept: it is your data)
 	rm -rf $(BUILD_ROOT)
 

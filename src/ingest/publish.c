@@ -104,10 +104,3 @@ int publish_prune_generations(const char *index_dir, int keep, const char *keep_
     list(index_dir, RAG_INDEX_PREFIX, RAG_INDEX_SUFFIX, &ns);
     return prune(index_dir, &ns, keep < 1 ? 1 : keep, keep_name);
 }
-
-int publish_prune_checkpoints(const char *checkpoints_dir, int keep)
-{
-    names ns = { 0 };
-    list(checkpoints_dir, "2", ".json", &ns); /* run ids start with the year */
-    return prune(checkpoints_dir, &ns, keep < 0 ? 0 : keep, NULL);
-}

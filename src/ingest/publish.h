@@ -1,6 +1,7 @@
 /* publish.h — the file-system side of an index generation's life: atomic
- * publication (rename + folder fsync), removal of temporaries left by killed
- * runs, and retention of generations and per-run manifest copies. */
+ * publication (link + unlink + folder fsync), removal of temporaries left
+ * by killed runs, and retention of generations. (Manifest copies are kept by
+ * rag_manifest_publish.) */
 #ifndef INGEST_PUBLISH_H
 #define INGEST_PUBLISH_H
 
@@ -15,7 +16,5 @@ int publish_remove_temporaries(const char *index_dir, const char *checkpoints_di
 /* Keep the newest keep generations (by name = run id = time) plus keep_name;
  * delete the rest. Returns the number deleted. */
 int publish_prune_generations(const char *index_dir, int keep, const char *keep_name);
-/* Keep the newest keep "<run_id>.json" copies in checkpoints_dir. */
-int publish_prune_checkpoints(const char *checkpoints_dir, int keep);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chunk.h"
@@ -27,6 +28,7 @@
 #include "rag/manifest.h"
 #include "rag/timeutil.h"
 #include "run.h"
+#include "alert_hook.h"
 #include "scan.h"
 #include "transcript.h"
 
@@ -81,6 +83,18 @@ typedef struct run_ctx {
     rag_error cb_err;
     int cb_failed;
 } run_ctx;
+
+/* Test hook: RAG_INGEST_TEST_PUBLISH_DELAY_MS makes the publishing steps
+ * pause, so the crash test can SIGKILL a run in the middle of publishing. */
+static void test_pause(void)
+{
+    const char *v = getenv("RAG_INGEST_TEST_PUBLISH_DELAY_MS");
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    if (ms > 0 && ms <= 10000) {
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
 
 static void add_error(run_stats *s, const char *msg)
 {
@@ -427,16 +441,8 @@ static void fingerprint(const scan_result *sr, char (*shas)[RAG_HASH_HEX], char 
 
 static int write_manifest(run_ctx *c, const rag_manifest *m, rag_error *err)
 {
-    char *text = rag_manifest_render(m);
-    char *name = rag_xasprintf("%s.json", c->st->run_id);
-    char *copy = rag_path_join(c->ckpt_dir, name);
-    int rc = rag_atomic_write(copy, text, strlen(text), err);
-    free(copy);
-    free(name);
-    free(text);
-    if (rc == RAG_OK)
-        rc = rag_manifest_write(c->manifest_path, m, err);
-    return rc;
+    /* per-run copy, then latest.json last, then copy retention */
+    return rag_manifest_publish(c->ckpt_dir, m, c->cfg->ingest.keep_checkpoints, err);
 }
 
 static void ctx_free(run_ctx *c)
@@ -785,6 +791,7 @@ built:
             rc = rag_error_set(&err, RAG_ERR, "interrupted by a signal");
             goto failed;
         }
+        test_pause();
         char *gen = rag_xasprintf("%s%s%s", RAG_INDEX_PREFIX, st->run_id, RAG_INDEX_SUFFIX);
         char *final_path = rag_path_join(c.index_dir, gen);
         rc = publish_rename(c.tmp_path, final_path, c.index_dir, &err);
@@ -820,16 +827,17 @@ built:
         m.errors = st->failed;
         snprintf(m.tool_version, sizeof m.tool_version, "%s", RAG_VERSION);
         m.index_schema_version = RAG_INDEX_SCHEMA_VERSION;
+        test_pause();
         rc = write_manifest(&c, &m, &err);
         if (rc != RAG_OK)
             goto failed;
+        test_pause();
         snprintf(st->status, sizeof st->status, "published");
     }
 
 finished:
     {
         int pruned = publish_prune_generations(c.index_dir, cfg->ingest.keep_generations, st->generation);
-        publish_prune_checkpoints(c.ckpt_dir, cfg->ingest.keep_checkpoints);
         st->finished_ms = rag_now_ms();
         cJSON *p = metrics_json(st);
         cJSON_AddNumberToObject(p, "generations_pruned", pruned);
@@ -862,6 +870,8 @@ done:
             fprintf(stderr, "rag-ingest: %s\n", me.msg);
         free(mp);
     }
+    if (rc == RAG_ERR && !opts->dry_run)
+        ingest_alert_failure(cfg, st, log); /* failure hook: docs/specs/alerts.md */
     summary(&c);
     if (locked)
         rag_lock_release(&lock);

@@ -21,6 +21,7 @@
 #include "collect.h"
 #include "keys.h"
 #include "logfollow.h"
+#include "pane_alerts.h"
 #include "probe.h"
 #include "theme.h"
 #include "ui.h"
@@ -77,6 +78,7 @@ static void *collector_main(void *arg)
         char rpath[PATH_MAX];
         collect_runs_path(w->svcs, &ci, rpath);
         size_t n = collect_runs(rpath, runs, RT_MAX_RUNS);
+        pane_alerts_collect(&ci);
         model_publish_sources(w->m, &src);
         model_publish_runs(w->m, runs, n);
         model_publish_manifest(w->m, &mi);
@@ -343,6 +345,7 @@ static void handle_key(console *c, int ch)
     }
     switch (u->overlay) {
     case OVL_HELP:
+    case OVL_ALERTS:
         overlay_close(u);
         return;
     case OVL_JSON:
@@ -433,6 +436,7 @@ static void handle_key(console *c, int ch)
     case CMD_PAUSE: u->paused = !u->paused; break;
     case CMD_ZOOM: u->zoom = !u->zoom; break;
     case CMD_REDRAW: clearok(curscr, TRUE); break;
+    case CMD_ALERTS: u->overlay = OVL_ALERTS; u->ovl_scroll = 0; break;
     default: break;
     }
 }

@@ -31,6 +31,7 @@ static const key_def table[] = {
     {CMD_SLOWER, {'-', 0}, "-", NULL, "refresh slower (double the interval, up to 1m)", false, false},
     {CMD_PAUSE, {'p', 0}, "p", "Pause", "pause/resume updates of the screen", false, false},
     {CMD_ZOOM, {'z', 0}, "z", "Zoom", "zoom the focused pane to the full screen and back", false, false},
+    {CMD_ALERTS, {'A', 0}, "A", "Alerts", "alerts overlay: what ragtop watch has firing, pending deliveries and their next retry, last deliveries", false, false},
     {CMD_REDRAW, {CTRL('l'), 0}, "Ctrl-L", NULL, "redraw the screen", false, false},
 };
 

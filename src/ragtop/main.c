@@ -12,6 +12,7 @@
 #include "probe.h"
 #include "rag/common.h"
 #include "validate.h"
+#include "watch.h"
 
 typedef struct ragtop_command {
     const char *name;
@@ -21,7 +22,7 @@ typedef struct ragtop_command {
 
 static const ragtop_command commands[] = {
     {"validate", validate_main, "check config/params.yaml and services.yml; exit 78 on any problem"},
-    /* hook: {"watch", watch_main, "headless health watcher with webhook alerts"}, */
+    {"watch", watch_main, "headless health watcher: alerts to webhook receivers (docs/specs/alerts.md)"},
 };
 
 static void usage(FILE *to)

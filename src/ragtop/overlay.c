@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "pane_alerts.h"
 #include <cjson/cJSON.h>
 
 static rect centred(int h, int w)
@@ -97,6 +98,7 @@ void overlay_draw(ui *u)
     case OVL_HELP: draw_help(u); break;
     case OVL_CONFIRM: draw_confirm(u); break;
     case OVL_JSON: draw_json(u); break;
+    case OVL_ALERTS: pane_alerts_draw(u); break;
     default: break;
     }
 }

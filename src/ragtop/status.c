@@ -179,6 +179,47 @@ static void eval_runs(const rt_snapshot *s, rt_status *st)
     }
 }
 
+/* Dead man's switch (added for watch): no successful run — recorded in the
+ * metrics file or confirmed by the manifest's checked_at — within
+ * watch.ingest_overdue. Silent when nothing has ever run (index covers it). */
+static void eval_overdue(const rt_snapshot *s, int64_t now, rt_status *st)
+{
+    if (s->config.rc != RAG_OK || s->config.cfg.watch.ingest_overdue_ms <= 0) return;
+    int64_t last = s->manifest.rc == RAG_OK ? s->manifest.m.checked_at_ms : 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        const rt_run *r = &s->runs[i];
+        int64_t end = r->started_ms + (r->duration_ms > 0 ? r->duration_ms : 0);
+        if (r->ok && end > last) last = end;
+    }
+    if (last <= 0) return;
+    char a[32], lim[32];
+    rag_age_format(now - last > 0 ? now - last : 0, a, sizeof a);
+    rag_age_format(s->config.cfg.watch.ingest_overdue_ms, lim, sizeof lim);
+    if (now - last > s->config.cfg.watch.ingest_overdue_ms)
+        add(st, "ingest_overdue", RT_WARN, "ingest", "no successful ingest run for %s (expected within %s)", a, lim);
+    else
+        add(st, "ingest_overdue", RT_OK, NULL, "last successful ingest %s ago (expected within %s)", a, lim);
+}
+
+/* Recent errors reported by a service's /healthz (added for watch) against
+ * watch.api_error_threshold. */
+static void eval_api_errors(const rt_snapshot *s, rt_status *st)
+{
+    if (s->config.rc != RAG_OK) return;
+    int limit = s->config.cfg.watch.api_error_threshold;
+    for (size_t i = 0; i < s->n_probes; i++) {
+        const rt_probe *p = &s->probes[i];
+        if (!p->up || p->recent_errors < 0) continue;
+        char name[80];
+        rt_fmt(name, sizeof name, "api_errors:%s", p->service);
+        if (limit > 0 && p->recent_errors >= limit)
+            add(st, name, RT_WARN, NULL, "%s: %lld recent errors (threshold %d)", p->service,
+                (long long)p->recent_errors, limit);
+        else
+            add(st, name, RT_OK, NULL, "%s: %lld recent errors", p->service, (long long)p->recent_errors);
+    }
+}
+
 static void eval_service(const rag_service *svc, const rt_probe *p, rt_status *st)
 {
     if (!svc->health_url) return;
@@ -214,6 +255,8 @@ void status_evaluate(const rt_snapshot *s, int64_t now_ms, rt_status *st)
     eval_hashes(s, st);
     eval_sources(s, st);
     eval_runs(s, st);
+    eval_overdue(s, now_ms, st);
+    eval_api_errors(s, st);
     if (s->services_rc == RAG_OK)
         for (size_t i = 0; i < s->services.count; i++)
             eval_service(&s->services.items[i], i < s->n_probes ? &s->probes[i] : NULL, st);

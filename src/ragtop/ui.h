@@ -18,7 +18,7 @@ typedef enum { PANE_FRESHNESS = 0, PANE_CONFIG, PANE_SERVICES, PANE_RUNS, PANE_L
 
 typedef struct rect { int y, x, h, w; } rect;
 
-typedef enum { OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_FILTER } overlay_kind;
+typedef enum { OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_FILTER, OVL_ALERTS } overlay_kind;
 
 typedef struct ui {
     rt_model *m;

@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 
     writer w = {0};
     if (sqlite3_open(tmp, &w.db) != SQLITE_OK) die(tmp, sqlite3_errmsg(w.db));
-    exec(w.db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
+    exec(w.db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;");
     exec(w.db, SCHEMA);
     exec(w.db, "BEGIN");
     sqlite3_prepare_v2(w.db, "INSERT INTO documents(path, title, format, size, mtime_ns, sha256, chunk_count)"
