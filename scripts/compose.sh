@@ -3,7 +3,7 @@
 # as the local ones, through docker compose (docker-compose.yml). Each verb
 # that starts something validates the container config first, inside the
 # image, so a broken deploy/docker/params.yaml stops it before anything runs.
-# Usage: compose.sh validate|build|ingest|api|stop|logs|status|ingest-cron|stop-ingest-cron
+# Usage: compose.sh validate|build|ingest|api|restart-api|stop|stop-api|status|logs|ingest-cron|stop-ingest-cron
 # Env: COMPOSE (default: "docker compose", else "docker-compose"),
 #      API_WAIT (seconds to wait for rag_api to be healthy, default 90)
 set -euo pipefail
@@ -53,6 +53,14 @@ case ${1:-} in
     # depends_on runs rag_ingest first and starts rag_api only if it succeeded.
     dc up -d rag_api
     wait_healthy rag_api "${API_WAIT:-90}"
+    ;;
+  restart-api)
+    validate
+    dc restart rag_api
+    wait_healthy rag_api "${API_WAIT:-90}"
+    ;;
+  stop-api)
+    dc stop rag_api
     ;;
   stop)
     # Every profile, so the optional services stop too; volumes (data) are kept.

@@ -9,12 +9,12 @@ PACKAGES=(
   build-essential pkg-config clang
   libncurses-dev libcurl4-openssl-dev libcjson-dev libyaml-dev
   libmicrohttpd-dev libsqlite3-dev sqlite3 libssl-dev libcmocka-dev
-  tmux jq curl python3 python3-yaml valgrind procps psmisc systemd
+  tmux jq curl python3 python3-yaml valgrind procps psmisc iproute2 systemd
   prometheus prometheus-alertmanager docker-compose
   wrk nginx-light nodejs
 )
 PKGCONFIG_LIBS=(ncursesw libcurl libcjson yaml-0.1 libmicrohttpd sqlite3 libcrypto cmocka)
-COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager docker-compose wrk nginx node pkill systemd-analyze setsid)
+COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager docker-compose wrk nginx node pkill systemd-analyze setsid ss fuser flock)
 
 missing() {
   local m=()
