@@ -149,6 +149,12 @@ validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once): exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN
 	@$(BIN)/ragtop --once --config $(CONFIG) --services $(SERVICES)
 
+# The KEYS section of docs/ragtop.1 comes from the key table (src/ragtop/keys.c);
+# tests/integration/test_ragtop_docs.sh fails when they drift apart.
+.PHONY: man-keys
+man-keys: $(BIN)/ragtop ## regenerate the KEYS section of docs/ragtop.1 from the key table
+	@bash scripts/man-keys.sh $(BIN)/ragtop docs/ragtop.1
+
 # rag-api in the background (scripts/apictl.sh; pidfile artifacts/run/rag-api.pid).
 # `api` starts it even with no index yet: /healthz is fail until `make ingest`
 # publishes one, which the running API then loads by itself.

@@ -11,9 +11,9 @@ static const key_def table[] = {
     {CMD_HELP, {'?', KEY_F(1), 0}, "?, F1", "Help", "show this help; any key closes it", false, false},
     {CMD_QUIT, {'q', KEY_F(10), 0}, "q, F10", "Quit", "quit ragtop (running actions are stopped)", false, false},
     {CMD_INGEST, {'i', 0}, "i", "Ingest", "run an ingest (the job's run action); progress and ETA in the status line", true, false},
-    {CMD_RESTART, {'r', 0}, "r", "Restart", "restart the selected server (the API by default); asks first", true, true},
-    {CMD_STOP, {'s', 0}, "s", "Stop", "stop the selected server; asks first", true, true},
-    {CMD_START, {'a', 0}, "a", "Start", "start the selected server", true, false},
+    {CMD_RESTART, {'r', 0}, "r", "Restart", "restart the selected server (the API by default)", true, true},
+    {CMD_STOP, {'s', 0}, "s", "Stop", "stop the selected server (the API by default)", true, true},
+    {CMD_START, {'a', 0}, "a", "Start", "start the selected server (the API by default)", true, false},
     {CMD_FOCUS_NEXT, {'\t', 0}, "Tab", NULL, "focus the next pane", false, false},
     {CMD_FOCUS_PREV, {KEY_BTAB, 0}, "Shift-Tab", NULL, "focus the previous pane", false, false},
     {CMD_UP, {KEY_UP, 'k', 0}, "Up, k", NULL, "move up in the focused pane (logs: scroll back)", false, false},
@@ -67,7 +67,8 @@ void keys_write_man(FILE *f)
         roff_escape(f, table[i].keys);
         fputc('\n', f);
         roff_escape(f, table[i].help);
-        if (table[i].destructive) fputs(" (destructive: asks for confirmation, Cancel is the default)", f);
+        fputc('.', f);
+        if (table[i].destructive) fputs(" Destructive: asks first; Cancel is the default.", f);
         if (table[i].action) fputs(" Disabled by \\fB\\-\\-readonly\\fR.", f);
         fputc('\n', f);
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rag/jsonlog.h"
+#include "logline.h"
 #include "sanitize.h"
 
 static uint64_t oldest_seq(const rt_model *m)
@@ -100,29 +101,6 @@ static theme_role level_role(int level)
     }
 }
 
-/* Display text of a line (malloc'd, unsanitised). */
-static char *display_text(const rt_log_line *l, const char *source)
-{
-    rag_log_entry e;
-    bool ok = rag_log_parse_line(l->raw, strlen(l->raw), &e);
-    char *out;
-    if (ok) {
-        const char *ts = strchr(e.ts, 'T');
-        /* no message: show the payload compactly instead */
-        char *extra = NULL;
-        const cJSON *pl = e.msg ? NULL : cJSON_GetObjectItemCaseSensitive(e.json, "payload");
-        if (pl) extra = cJSON_PrintUnformatted(pl);
-        const char *tail = e.msg ? e.msg : extra;
-        out = rag_xasprintf("%.12s %-5s %-10.10s %s %s%s%s", ts ? ts + 1 : e.ts, rag_level_name(e.level), source,
-                            e.component, e.event, tail ? " " : "", tail ? tail : "");
-        free(extra);
-    } else {
-        out = rag_xasprintf("%-12s %-5s %-10.10s %s", "", "?", source, l->raw);
-    }
-    rag_log_entry_free(&e);
-    return out;
-}
-
 void pane_logs_draw(ui *u, rect r)
 {
     rt_model *m = u->m;
@@ -149,10 +127,8 @@ void pane_logs_draw(ui *u, rect r)
         const rt_log_line *l = line_at(m, seq);
         if (!l) break;
         const char *src = l->source >= 0 && (size_t)l->source < m->n_log_sources ? m->log_sources[l->source] : "?";
-        char *text = display_text(l, src);
         char safe[RT_LOG_LINE_MAX * 2];
-        sanitize_text(text, strlen(text), safe, sizeof safe, true);
-        free(text);
+        logline_format(l->raw, strlen(l->raw), src, safe, sizeof safe);
         int width = sanitize_width(safe);
         int need = u->wrap && width > w ? (width + w - 1) / w : 1;
         if (need > y - top) need = y - top;

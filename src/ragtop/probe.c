@@ -167,8 +167,9 @@ void probe_run(const rag_services *svcs, const bool *due, rt_probe *out)
                 if (s->b.buf) probe_parse_healthz(s->b.buf, s->b.len, p);
                 if (!p->status[0]) rt_fmt(p->status, sizeof p->status, "%s", p->http_code < 400 ? "pass" : "fail");
             } else if (msg->data.result == CURLE_OPERATION_TIMEDOUT) {
-                rt_fmt(p->error, sizeof p->error, "timeout after %lldms",
-                         (long long)(svcs->items[s->idx].health_timeout_ms > 0 ? svcs->items[s->idx].health_timeout_ms : 2000));
+                char d[32];
+                rag_duration_format(svcs->items[s->idx].health_timeout_ms > 0 ? svcs->items[s->idx].health_timeout_ms : 2000, d, sizeof d);
+                rt_fmt(p->error, sizeof p->error, "timeout after %s", d);
             } else if (msg->data.result == CURLE_COULDNT_CONNECT) {
                 rt_fmt(p->error, sizeof p->error, "connection refused");
             } else {

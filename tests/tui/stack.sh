@@ -33,8 +33,8 @@ api:
   listen: 127.0.0.1:$STACK_PORT
 $embed
 freshness:
-  warn_after: 1h
-  error_after: 2h
+  warn_after: ${STACK_WARN:-1h}
+  error_after: ${STACK_ERROR:-2h}
 YAML
   cat >"$STACK/services.yml" <<YAML
 version: 1
