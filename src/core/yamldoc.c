@@ -59,6 +59,7 @@ int rag_ydoc_load(rag_ydoc *d, const char *file, const char *buf, size_t len, ra
     memset(d, 0, sizeof *d);
     d->file = rag_xstrdup(file ? file : "(input)");
     d->problems = problems;
+    d->first_problem = problems->count;
 
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
@@ -92,6 +93,10 @@ int rag_ydoc_load(rag_ydoc *d, const char *file, const char *buf, size_t len, ra
 
 void rag_ydoc_free(rag_ydoc *d)
 {
+    if (d->suppressed && d->problems)
+        rag_problems_add(d->problems, d->file, 0, 0, NULL, "%zu more problem%s not shown", d->suppressed,
+                         d->suppressed == 1 ? "" : "s");
+    d->suppressed = 0;
     if (d->loaded)
         yaml_document_delete(&d->doc);
     d->loaded = false;
@@ -108,6 +113,10 @@ yaml_node_t *rag_ydoc_root(rag_ydoc *d)
 
 void rag_ydoc_problem(rag_ydoc *d, const yaml_node_t *node, const char *key, const char *fmt, ...)
 {
+    if (d->problems->count - d->first_problem >= RAG_YDOC_MAX_PROBLEMS) {
+        d->suppressed++;
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     char *msg = NULL;
@@ -188,8 +197,8 @@ void rag_ydoc_describe(const yaml_node_t *node, char *out, size_t n)
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
+    if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > 3)
+        return (size_t)-1; /* too different to be a typo; keeps hostile input cheap */
     static const size_t W = 65;
     size_t m[65 * 65];
     for (size_t i = 0; i <= la; i++)
@@ -247,6 +256,42 @@ static void list_known(const char *const *known, char *out, size_t n)
         o += snprintf(out + o, n - o, "%s%s", i ? ", " : "", known[i]);
 }
 
+typedef struct key_ref {
+    const char *name;
+    size_t index;
+} key_ref;
+
+static int key_ref_cmp(const void *a, const void *b)
+{
+    const key_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+size_t *rag_ydoc_key_firsts(rag_ydoc *d, const yaml_node_t *map)
+{
+    if (!map || map->type != YAML_MAPPING_NODE)
+        return NULL;
+    size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    size_t *first = rag_xcalloc(n + 1, sizeof *first);
+    key_ref *refs = rag_xcalloc(n + 1, sizeof *refs);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        first[i] = i;
+        const char *name = rag_ydoc_scalar(yaml_document_get_node(&d->doc, map->data.mapping.pairs.start[i].key));
+        if (name)
+            refs[m++] = (key_ref){name, i};
+    }
+    /* sorting by (name, position) puts each repeat right after its first use:
+     * O(n log n) even for a hostile file with many keys */
+    qsort(refs, m, sizeof *refs, key_ref_cmp);
+    for (size_t i = 1; i < m; i++)
+        if (!strcmp(refs[i].name, refs[i - 1].name))
+            first[refs[i].index] = first[refs[i - 1].index];
+    free(refs);
+    return first;
+}
+
 bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *path,
                             const char *const *known)
 {
@@ -256,8 +301,10 @@ bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *pa
         rag_ydoc_problem(d, node, path, "expected a mapping of keys to values, got %s", got);
         return false;
     }
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(&d->doc, p->key);
+    size_t *first = rag_ydoc_key_firsts(d, node);
+    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *k = yaml_document_get_node(&d->doc, node->data.mapping.pairs.start[i].key);
         const char *name = rag_ydoc_scalar(k);
         if (!name || rag_ydoc_is_null(k)) {
             rag_ydoc_problem(d, k, path, "keys must be plain names, not %s",
@@ -265,18 +312,10 @@ bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *pa
             continue;
         }
         char *dotted = rag_ydoc_join(path, name);
-        bool dup = false;
-        for (yaml_node_pair_t *q = node->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *k2 = yaml_document_get_node(&d->doc, q->key);
-            const char *n2 = rag_ydoc_scalar(k2);
-            if (n2 && !strcmp(n2, name)) {
-                rag_ydoc_problem(d, k, dotted, "duplicate key (first set at line %zu)",
-                                 (size_t)k2->start_mark.line + 1);
-                dup = true;
-                break;
-            }
-        }
-        if (!dup && known && !is_known(name, known)) {
+        if (first[i] != i) {
+            yaml_node_t *k2 = yaml_document_get_node(&d->doc, node->data.mapping.pairs.start[first[i]].key);
+            rag_ydoc_problem(d, k, dotted, "duplicate key (first set at line %zu)", (size_t)k2->start_mark.line + 1);
+        } else if (known && !is_known(name, known)) {
             const char *s = rag_ydoc_suggest(name, known);
             if (s) {
                 rag_ydoc_problem(d, k, dotted, "unknown key (did you mean %s?)", s);
@@ -288,6 +327,7 @@ bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *pa
         }
         free(dotted);
     }
+    free(first);
     return true;
 }
 

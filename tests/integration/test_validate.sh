@@ -2,7 +2,7 @@
 # test_validate.sh — `ragtop validate` as a user runs it: real files, the real
 # process, its stdout/stderr and exit status (78 = EX_CONFIG on any problem).
 source "$(dirname "$0")/lib.sh"
-plan 20
+plan 26
 
 RAGTOP="$BIN/ragtop"
 T=$TEST_TMP
@@ -75,6 +75,20 @@ like "$ERR" "nope\.yaml: no such file" "missing config is named"
 run validate --config "$T/config/good.yaml" --services "$T/missing.yml"
 is "$RC" 78 "missing services.yml exits 78"
 
+# 5b. services.yml problems: a shell string instead of argv, a typo'd kind
+cat >"$T/bad-services.yml" <<'YAML'
+version: 1
+services:
+  rag_api:
+    kind: sever
+    actions:
+      start: {argv: make api}
+YAML
+run validate --config "$T/config/good.yaml" --services "$T/bad-services.yml"
+is "$RC" 78 "bad services.yml exits 78"
+like "$ERR" 'bad-services\.yml:4:11: services\.rag_api\.kind: must be server or job \(did you mean server\?\)' "services kind typo at 4:11"
+like "$ERR" 'bad-services\.yml:6:21: services\.rag_api\.actions\.start\.argv: must be a list of arguments' "argv string rejected at 6:21"
+
 # 6. RAG_CONFIG is the default config path
 RAG_CONFIG="$T/config/good.yaml" "$RAGTOP" validate --services "$T/services.yml" >"$T/out" 2>&1; RC=$?
 is "$RC" 0 "RAG_CONFIG names the default config"
@@ -82,6 +96,12 @@ is "$RC" 0 "RAG_CONFIG names the default config"
 # 7. usage and version
 run --version
 like "$OUT" '^ragtop [0-9]+\.[0-9]+\.[0-9]+' "--version prints the version"
+run --help
+like "$OUT" 'validate' "--help lists the validate command"
+run validate --bogus
+is "$RC" 2 "unknown validate option exits 2"
+run validate --config
+is "$RC" 2 "--config without a value exits 2"
 run --frobnicate
 is "$RC" 2 "unknown option exits 2"
 like "$ERR" 'usage: ragtop' "unknown option prints usage"

@@ -310,6 +310,10 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
      "params.yaml:2:10: project: text must not contain NUL characters"},
     {"schema_version: 1\npaths:\n  artifacts: \"\"\n",
      "params.yaml:3:14: paths.artifacts: must not be empty"},
+    {"schema_version: 1\npaths:\n  transcripts: ~/data\n",
+     "params.yaml:3:16: paths.transcripts: '~' is not expanded; write an absolute path or one relative to the config file's folder"},
+    {"schema_version: 1\nwatch:\n  receivers:\n",
+     "params.yaml:3:13: watch.receivers: expected a list of receivers, got an empty value"},
 };
 
 static void test_each_kind_of_problem_reports_exact_line_col(void **state)

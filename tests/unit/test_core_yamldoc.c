@@ -205,6 +205,50 @@ static void test_read_file_is_bounded(void **state)
     rag_problems_free(&p);
 }
 
+
+static void test_key_firsts_points_repeats_at_their_first_use(void **state)
+{
+    (void)state;
+    rag_problems p = {0};
+    rag_ydoc d;
+    const char *text = "b: 1\na: 2\nb: 3\n[x]: 4\na: 5\nb: 6\n";
+    assert_int_equal(rag_ydoc_load(&d, "t.yaml", text, strlen(text), &p), RAG_OK);
+    size_t *first = rag_ydoc_key_firsts(&d, rag_ydoc_root(&d));
+    assert_non_null(first);
+    size_t want[] = {0, 1, 0, 3, 1, 0};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(first[i], want[i]);
+    free(first);
+    assert_null(rag_ydoc_key_firsts(&d, NULL));
+    rag_ydoc_free(&d);
+    rag_problems_free(&p);
+}
+
+static void test_many_problems_are_capped_with_a_count_of_the_rest(void **state)
+{
+    (void)state;
+    /* 20000 repeated keys: reported quickly (no quadratic scan), first 100 listed */
+    size_t n = 20000;
+    char *text = rag_xmalloc(n * 8 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)sprintf(text + o, "k: %zu\n", i % 10);
+    rag_problems p = {0};
+    rag_ydoc d;
+    assert_int_equal(rag_ydoc_load(&d, "t.yaml", text, o, &p), RAG_OK);
+    static const char *const known[] = {"k", NULL};
+    assert_true(rag_ydoc_check_mapping(&d, rag_ydoc_root(&d), NULL, known));
+    assert_int_equal(p.count, RAG_YDOC_MAX_PROBLEMS);
+    assert_string_equal(p.items[0], "t.yaml:2:1: k: duplicate key (first set at line 1)");
+    rag_ydoc_free(&d);
+    assert_int_equal(p.count, RAG_YDOC_MAX_PROBLEMS + 1);
+    char *want = rag_xasprintf("t.yaml: %zu more problems not shown", n - 1 - RAG_YDOC_MAX_PROBLEMS);
+    assert_string_equal(p.items[RAG_YDOC_MAX_PROBLEMS], want);
+    free(want);
+    free(text);
+    rag_problems_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +260,8 @@ int main(void)
         cmocka_unit_test(test_problems_sort_by_line_then_column),
         cmocka_unit_test(test_paths_are_made_absolute_and_clean),
         cmocka_unit_test(test_read_file_is_bounded),
+        cmocka_unit_test(test_key_firsts_points_repeats_at_their_first_use),
+        cmocka_unit_test(test_many_problems_are_capped_with_a_count_of_the_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
