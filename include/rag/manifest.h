@@ -40,4 +40,14 @@ char *rag_manifest_render(const rag_manifest *m);
 int rag_manifest_write(const char *path, const rag_manifest *m, rag_error *err);
 void rag_manifest_free(rag_manifest *m);
 
+/* Publish m from a successful run into the checkpoints folder dir: write the
+ * per-run copy "<dir>/<run_id>.json" (skipped when keep is 0), then
+ * "<dir>/latest.json" (last, so it never names a run without its copy), both
+ * atomically; then delete the oldest per-run copies beyond keep (by name:
+ * run ids start with a UTC timestamp). The copy latest.json names is never
+ * deleted; temp files of killed writers older than a minute are removed.
+ * run_id must be a plain name ([A-Za-z0-9._-], not starting with
+ * '.'). A failure before latest.json is replaced leaves it untouched. */
+int rag_manifest_publish(const char *dir, const rag_manifest *m, int keep, rag_error *err);
+
 #endif

@@ -18,13 +18,20 @@ typedef struct rag_ydoc {
     bool loaded;            /* doc holds a document that must be deleted */
     char *file;             /* name used in messages */
     rag_problems *problems; /* where problems are appended (not owned) */
+    size_t first_problem;   /* problems->count when loading started */
+    size_t suppressed;      /* problems beyond RAG_YDOC_MAX_PROBLEMS, not added */
 } rag_ydoc;
+
+/* At most this many problems are listed per document (rag_ydoc_problem);
+ * rag_ydoc_free then adds one "N more problems not shown" line. */
+#define RAG_YDOC_MAX_PROBLEMS 100
 
 /* Parse buf (len bytes) as exactly one YAML document. On a syntax error
  * appends "file:line:col: syntax error: ..." and returns RAG_ECORRUPT; a second
  * document in the stream is a problem too. Returns RAG_OK otherwise (an empty
  * stream gives a document without a root node). Always call rag_ydoc_free. */
 int rag_ydoc_load(rag_ydoc *d, const char *file, const char *buf, size_t len, rag_problems *problems);
+/* Release the document (adds the "more problems" line when some were cut). */
 void rag_ydoc_free(rag_ydoc *d);
 
 /* The root node, or NULL for an empty document. */
@@ -50,6 +57,11 @@ void rag_ydoc_describe(const yaml_node_t *node, char *out, size_t n);
  * a did-you-mean suggestion. Returns true when node is a mapping. */
 bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *path,
                             const char *const *known);
+
+/* For each pair of map, the index of the first pair with the same key (its
+ * own index when the key is not repeated or not a scalar). malloc'd; NULL
+ * when map is not a mapping. */
+size_t *rag_ydoc_key_firsts(rag_ydoc *d, const yaml_node_t *map);
 
 /* The value node of key in mapping map (first occurrence), or NULL. */
 yaml_node_t *rag_ydoc_get(rag_ydoc *d, const yaml_node_t *map, const char *key);
@@ -92,9 +104,9 @@ int rag_ydoc_get_size(rag_ydoc *d, const yaml_node_t *map, const char *path, con
 int rag_ydoc_get_strlist(rag_ydoc *d, const yaml_node_t *map, const char *path, const char *key,
                          size_t min_items, char ***out, size_t *n);
 
-/* Read a whole regular file of at most max bytes (NUL-terminated, caller
- * frees). On failure appends "path: cannot read: <reason>" (or "file is too
- * large") and returns RAG_ENOENT when missing, RAG_ERR otherwise. */
+/* Read a whole file of at most max bytes (rag_read_file; NUL-terminated,
+ * caller frees). On failure appends one "path: <reason>" problem and returns
+ * RAG_ENOENT when missing, RAG_ERR otherwise. */
 int rag_ydoc_read_file(const char *path, size_t max, char **out, size_t *len, rag_problems *problems);
 
 /* Absolute, lexically cleaned path of p relative to base (base NULL or

@@ -4,15 +4,10 @@
  * against the config file's folder; secrets are never read from the file,
  * only environment variable names (which we check look like names, so a
  * pasted key or URL is caught without echoing it). Layout: docs/specs/config.md. */
-#include <errno.h>
-#include <fcntl.h>
 #include <iconv.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "rag/config.h"
 #include "rag/yamldoc.h"
@@ -285,9 +280,11 @@ static void load_paths(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
         char *s = NULL;
         if (rag_ydoc_get_str(d, m, "paths", keys[i], &s) != 1)
             continue;
-        if (!*s) {
+        if (!*s || s[0] == '~') {
             char *dotted = rag_ydoc_join("paths", keys[i]);
-            rag_ydoc_problem(d, rag_ydoc_get(d, m, keys[i]), dotted, "must not be empty");
+            rag_ydoc_problem(d, rag_ydoc_get(d, m, keys[i]), dotted,
+                             !*s ? "must not be empty"
+                                 : "'~' is not expanded; write an absolute path or one relative to the config file's folder");
             free(dotted);
         } else {
             free(*slots[i]);
@@ -530,7 +527,7 @@ static void load_watch(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     rag_ydoc_get_int(d, m, "watch", "api_error_threshold", 1, 1000000, &cfg->watch.api_error_threshold);
     rag_ydoc_get_duration(d, m, "watch", "delivery_expire", 1 * MIN, 30 * DAY, &cfg->watch.delivery_expire_ms);
     yaml_node_t *r = rag_ydoc_get(d, m, "receivers");
-    if (r && !rag_ydoc_is_null(r))
+    if (r)
         load_receivers(d, r, cfg);
 }
 
@@ -584,8 +581,8 @@ int rag_config_load_buffer(const char *name, const char *base_dir, const char *b
             load_watch(&d, root, cfg);
         }
     }
-    rag_ydoc_free(&d);
     rag_ydoc_sort_problems(problems, before, name);
+    rag_ydoc_free(&d);
     int rc = finish(cfg, problems, before, name, err);
     rag_problems_free(&local);
     return rc;

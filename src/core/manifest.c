@@ -8,11 +8,16 @@
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A manifest is a few KiB (the config subtree dominates); anything near this
  * size is not a manifest. */
@@ -305,4 +310,101 @@ void rag_manifest_free(rag_manifest *m)
     if (!m) return;
     cJSON_Delete(m->config);
     m->config = NULL;
+}
+
+/* Safe as a file name: no separators, no leading dot, bounded alphabet. */
+static bool run_id_is_plain(const char *s)
+{
+    if (!s[0] || s[0] == '.') return false;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+              *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+/* A per-run copy: "<8 digits>T....json" and not a temp file. */
+static bool is_run_copy(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 15 || strcmp(name + n - 5, ".json") != 0 || strstr(name, ".tmp.")) return false;
+    for (int i = 0; i < 8; i++)
+        if (name[i] < '0' || name[i] > '9') return false;
+    return name[8] == 'T';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Delete the oldest run copies beyond keep; never keep_name. */
+static int prune_copies(const char *dir, int keep, const char *keep_name, rag_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) return rag_error_set(err, RAG_ERR, "%s: cannot list folder: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!is_run_copy(de->d_name)) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            names = rag_xrealloc(names, cap * sizeof *names);
+        }
+        names[n++] = rag_xstrdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    int rc = RAG_OK;
+    size_t excess = n > (size_t)keep ? n - (size_t)keep : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i < excess && strcmp(names[i], keep_name) != 0) {
+            char *p = rag_path_join(dir, names[i]);
+            if (unlink(p) != 0 && errno != ENOENT && rc == RAG_OK)
+                rc = rag_error_set(err, RAG_ERR, "%s: cannot delete old checkpoint: %s", p, strerror(errno));
+            free(p);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* Temp files ("<name>.json.tmp.<pid>.<n>") left in dir by writers that were
+ * killed mid-write, older than a minute (no live writer takes that long). */
+static void cleanup_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    int64_t now = rag_now_ms();
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!strstr(de->d_name, ".json.tmp.")) continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (now - ((int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000) >= 60000)
+            unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
+}
+
+int rag_manifest_publish(const char *dir, const rag_manifest *m, int keep, rag_error *err)
+{
+    if (!run_id_is_plain(m->run_id))
+        return rag_error_set(err, RAG_EINVAL, "run_id \"%s\" cannot be used as a file name", m->run_id);
+    if (keep < 0) keep = 0;
+    int rc = rag_mkdir_p(dir, 0755, err);
+    if (rc != RAG_OK) return rc;
+    cleanup_stale_temps(dir);
+    char *copy_name = rag_xasprintf("%s.json", m->run_id);
+    char *copy = rag_path_join(dir, copy_name);
+    char *latest = rag_path_join(dir, "latest.json");
+    if (keep > 0) rc = rag_manifest_write(copy, m, err);
+    if (rc == RAG_OK) rc = rag_manifest_write(latest, m, err);
+    if (rc == RAG_OK) rc = prune_copies(dir, keep, copy_name, err);
+    free(copy_name);
+    free(copy);
+    free(latest);
+    return rc;
 }

@@ -332,11 +332,12 @@ int rag_services_load_buffer(const char *name, const char *base_dir, const char 
                 if (n == 0)
                     rag_ydoc_problem(&d, svcs, "services", "needs at least one service");
                 out->items = rag_xcalloc(n + 1, sizeof *out->items);
+                size_t *first = rag_ydoc_key_firsts(&d, svcs);
                 for (size_t i = 0; i < n; i++) {
                     yaml_node_pair_t *p = &svcs->data.mapping.pairs.start[i];
                     yaml_node_t *k = yaml_document_get_node(&d.doc, p->key);
                     const char *sname = rag_ydoc_scalar(k);
-                    if (!sname || rag_ydoc_is_null(k) || rag_services_find(out, sname))
+                    if (!sname || rag_ydoc_is_null(k) || first[i] != i)
                         continue; /* reported by check_mapping */
                     rag_service svc = {0};
                     if (load_service(&d, out->base_dir, k, yaml_document_get_node(&d.doc, p->value), &svc))
@@ -344,11 +345,12 @@ int rag_services_load_buffer(const char *name, const char *base_dir, const char 
                     else
                         service_free(&svc);
                 }
+                free(first);
             }
         }
     }
-    rag_ydoc_free(&d);
     rag_ydoc_sort_problems(problems, before, name);
+    rag_ydoc_free(&d);
     size_t n = problems->count - before;
     rag_problems_free(&local);
     if (n == 0)

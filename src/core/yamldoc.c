@@ -5,16 +5,15 @@
  * truncated; callers never pass secrets through the echoing getters. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "rag/fsutil.h"
 #include "rag/timeutil.h"
 #include "rag/yamldoc.h"
 
@@ -60,6 +59,7 @@ int rag_ydoc_load(rag_ydoc *d, const char *file, const char *buf, size_t len, ra
     memset(d, 0, sizeof *d);
     d->file = rag_xstrdup(file ? file : "(input)");
     d->problems = problems;
+    d->first_problem = problems->count;
 
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
@@ -93,6 +93,10 @@ int rag_ydoc_load(rag_ydoc *d, const char *file, const char *buf, size_t len, ra
 
 void rag_ydoc_free(rag_ydoc *d)
 {
+    if (d->suppressed && d->problems)
+        rag_problems_add(d->problems, d->file, 0, 0, NULL, "%zu more problem%s not shown", d->suppressed,
+                         d->suppressed == 1 ? "" : "s");
+    d->suppressed = 0;
     if (d->loaded)
         yaml_document_delete(&d->doc);
     d->loaded = false;
@@ -109,6 +113,10 @@ yaml_node_t *rag_ydoc_root(rag_ydoc *d)
 
 void rag_ydoc_problem(rag_ydoc *d, const yaml_node_t *node, const char *key, const char *fmt, ...)
 {
+    if (d->problems->count - d->first_problem >= RAG_YDOC_MAX_PROBLEMS) {
+        d->suppressed++;
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     char *msg = NULL;
@@ -184,30 +192,34 @@ void rag_ydoc_describe(const yaml_node_t *node, char *out, size_t n)
 
 /* ------------------------------------------------------------ mappings */
 
+/* Edit distance counting a swap of neighbours as one edit (optimal string
+ * alignment), case-insensitive: "rnu" is one edit from "run". */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
-    size_t row[65];
+    if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > 3)
+        return (size_t)-1; /* too different to be a typo; keeps hostile input cheap */
+    static const size_t W = 65;
+    size_t m[65 * 65];
+    for (size_t i = 0; i <= la; i++)
+        m[i * W] = i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        m[j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+            size_t best = m[(i - 1) * W + j - 1] + (ca != cb);
+            if (m[(i - 1) * W + j] + 1 < best)
+                best = m[(i - 1) * W + j] + 1;
+            if (m[i * W + j - 1] + 1 < best)
+                best = m[i * W + j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && m[(i - 2) * W + j - 2] + 1 < best)
+                best = m[(i - 2) * W + j - 2] + 1;
+            m[i * W + j] = best;
         }
     }
-    return row[lb];
+    return m[la * W + lb];
 }
 
 const char *rag_ydoc_suggest(const char *word, const char *const *candidates)
@@ -244,6 +256,42 @@ static void list_known(const char *const *known, char *out, size_t n)
         o += snprintf(out + o, n - o, "%s%s", i ? ", " : "", known[i]);
 }
 
+typedef struct key_ref {
+    const char *name;
+    size_t index;
+} key_ref;
+
+static int key_ref_cmp(const void *a, const void *b)
+{
+    const key_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+size_t *rag_ydoc_key_firsts(rag_ydoc *d, const yaml_node_t *map)
+{
+    if (!map || map->type != YAML_MAPPING_NODE)
+        return NULL;
+    size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    size_t *first = rag_xcalloc(n + 1, sizeof *first);
+    key_ref *refs = rag_xcalloc(n + 1, sizeof *refs);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        first[i] = i;
+        const char *name = rag_ydoc_scalar(yaml_document_get_node(&d->doc, map->data.mapping.pairs.start[i].key));
+        if (name)
+            refs[m++] = (key_ref){name, i};
+    }
+    /* sorting by (name, position) puts each repeat right after its first use:
+     * O(n log n) even for a hostile file with many keys */
+    qsort(refs, m, sizeof *refs, key_ref_cmp);
+    for (size_t i = 1; i < m; i++)
+        if (!strcmp(refs[i].name, refs[i - 1].name))
+            first[refs[i].index] = first[refs[i - 1].index];
+    free(refs);
+    return first;
+}
+
 bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *path,
                             const char *const *known)
 {
@@ -253,8 +301,10 @@ bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *pa
         rag_ydoc_problem(d, node, path, "expected a mapping of keys to values, got %s", got);
         return false;
     }
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(&d->doc, p->key);
+    size_t *first = rag_ydoc_key_firsts(d, node);
+    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *k = yaml_document_get_node(&d->doc, node->data.mapping.pairs.start[i].key);
         const char *name = rag_ydoc_scalar(k);
         if (!name || rag_ydoc_is_null(k)) {
             rag_ydoc_problem(d, k, path, "keys must be plain names, not %s",
@@ -262,18 +312,10 @@ bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *pa
             continue;
         }
         char *dotted = rag_ydoc_join(path, name);
-        bool dup = false;
-        for (yaml_node_pair_t *q = node->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *k2 = yaml_document_get_node(&d->doc, q->key);
-            const char *n2 = rag_ydoc_scalar(k2);
-            if (n2 && !strcmp(n2, name)) {
-                rag_ydoc_problem(d, k, dotted, "duplicate key (first set at line %zu)",
-                                 (size_t)k2->start_mark.line + 1);
-                dup = true;
-                break;
-            }
-        }
-        if (!dup && known && !is_known(name, known)) {
+        if (first[i] != i) {
+            yaml_node_t *k2 = yaml_document_get_node(&d->doc, node->data.mapping.pairs.start[first[i]].key);
+            rag_ydoc_problem(d, k, dotted, "duplicate key (first set at line %zu)", (size_t)k2->start_mark.line + 1);
+        } else if (known && !is_known(name, known)) {
             const char *s = rag_ydoc_suggest(name, known);
             if (s) {
                 rag_ydoc_problem(d, k, dotted, "unknown key (did you mean %s?)", s);
@@ -285,6 +327,7 @@ bool rag_ydoc_check_mapping(rag_ydoc *d, const yaml_node_t *node, const char *pa
         }
         free(dotted);
     }
+    free(first);
     return true;
 }
 
@@ -618,45 +661,17 @@ int rag_ydoc_get_strlist(rag_ydoc *d, const yaml_node_t *map, const char *path, 
 
 int rag_ydoc_read_file(const char *path, size_t max, char **out, size_t *len, rag_problems *problems)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        rag_problems_add(problems, path, 0, 0, NULL, "cannot read: %s", strerror(e));
-        return e == ENOENT ? RAG_ENOENT : RAG_ERR;
+    rag_error err = {0};
+    int rc = rag_read_file(path, max, out, len, &err);
+    if (rc != RAG_OK) {
+        /* fsutil's message starts with "path: "; keep one copy of the name */
+        size_t n = strlen(path);
+        const char *why = !strncmp(err.msg, path, n) && err.msg[n] == ':' ? err.msg + n + 1 : err.msg;
+        while (*why == ' ')
+            why++;
+        rag_problems_add(problems, path, 0, 0, NULL, "%s", why);
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rag_problems_add(problems, path, 0, 0, NULL, "cannot read: not a regular file");
-        close(fd);
-        return RAG_ERR;
-    }
-    if ((uint64_t)st.st_size > max) {
-        rag_problems_add(problems, path, 0, 0, NULL, "file is too large (%lld bytes; the limit is %zu)",
-                         (long long)st.st_size, max);
-        close(fd);
-        return RAG_ERR;
-    }
-    char *buf = rag_xmalloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rag_problems_add(problems, path, 0, 0, NULL, "cannot read: %s", strerror(errno));
-            close(fd);
-            free(buf);
-            return RAG_ERR;
-        }
-        if (r == 0) /* shrank while reading: use what is there */
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[got] = '\0';
-    *out = buf;
-    *len = got;
-    return RAG_OK;
+    return rc;
 }
 
 /* Collapse "//", "." and "x/.." of an absolute path, lexically. */

@@ -1,36 +1,61 @@
-# lib.sh — tiny TAP helpers for tests/integration/test_*.sh (sourced).
-#   plan N; ok NAME; not_ok NAME [DETAIL]; check NAME CMD...; skip NAME REASON;
-#   diag TEXT; done_testing (exit status: 1 if any case failed)
-# Sets ROOT (repository root, the working folder), HELPERS (built
-# tests/helpers programs), BIN (built programs) and TMP (a fresh temp folder
-# removed on exit, with every background job started by the test killed).
+# lib.sh — tiny TAP helpers for the shell test suites (source it first).
+#   plan N                      print the TAP plan
+#   ok NAME / pass NAME         report a passing case
+#   not_ok NAME [DETAIL...] / fail NAME [DETAIL...]
+#                               report a failing case (details become "# " lines)
+#   skip NAME REASON            report a skipped case
+#   check NAME CMD...           ok when CMD exits 0 (its output shown on failure)
+#   is ACTUAL EXPECTED NAME     ok when the two strings are equal
+#   like TEXT REGEX NAME        ok when TEXT matches the extended REGEX
+#   diag TEXT                   print a "# " comment
+#   free_port                   print a free TCP port on 127.0.0.1
+#   on_exit CMD                 run CMD at exit (kill a server you started, ...)
+#   done_testing / finish       exit status 1 when any case failed
+# Sets ROOT (repository root, also the working folder), BIN (built programs),
+# HELPERS (built tests/helpers programs) and TMP = TEST_TMP (a private temp
+# folder removed at exit; every background job of the test is killed then).
 ROOT=${RAG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 cd "$ROOT" || exit 1
 BIN=${RAG_BIN:-$ROOT/build/bin}
 HELPERS=${RAG_TEST_BIN:-$ROOT/build/tests}/helpers
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-it.XXXXXX")
+TEST_TMP=$TMP
+_tap_n=0
+_tap_failed=0
+_tap_exit_cmds=()
+
 _tap_cleanup() {
-  local j
+  local c j
+  for c in "${_tap_exit_cmds[@]+"${_tap_exit_cmds[@]}"}"; do eval "$c" || true; done
   for j in $(jobs -p); do kill -9 "$j" 2>/dev/null; done
   wait 2>/dev/null
   rm -rf "$TMP"
 }
 trap _tap_cleanup EXIT
-_tap_n=0
-_tap_failed=0
+
+on_exit() { _tap_exit_cmds+=("$*"); }
 plan() { echo "1..$1"; }
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1"; }
+pass() { ok "$@"; }
 not_ok() {
   _tap_n=$((_tap_n + 1)); _tap_failed=1
   echo "not ok $_tap_n - $1"
-  if [ -n "${2:-}" ]; then printf '%s\n' "$2" | sed 's/^/#   /'; fi
+  shift
+  [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
+  return 0
 }
+fail() { not_ok "$@"; }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
-# check NAME CMD... : ok when CMD exits 0; its output is shown on failure.
 check() {
   local name=$1; shift
   local out
-  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
+  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "command failed: $*" "$out"; fi
+}
+is() { if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "got:      $1" "expected: $2"; fi; }
+like() { if grep -qE -- "$2" <<<"$1"; then ok "$3"; else not_ok "$3" "no match for /$2/ in:" "$1"; fi; }
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 done_testing() { exit $_tap_failed; }
+finish() { [ "$_tap_failed" -eq 0 ]; }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -142,7 +143,7 @@ static void test_atomic_write_into_missing_folder_fails_with_path(void **state)
     free(p);
 }
 
-static void test_atomic_write_respects_umask_free_mode_0644(void **state)
+static void test_atomic_write_creates_file_with_mode_0644(void **state)
 {
     char *p = rag_path_join(*state, "m");
     rag_error err = {0};
@@ -417,6 +418,27 @@ static void test_lock_is_not_inherited_by_spawned_programs(void **state)
     free(p);
 }
 
+static void test_lock_held_without_record_reports_unknown_holder(void **state)
+{
+    /* Another program flock()s the file but never writes a record (or we
+     * caught a holder between flock and write for longer than the grace). */
+    char *p = rag_path_join(*state, "ingest.lock");
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    rag_lock lk;
+    rag_lock_holder h = {99, 99};
+    rag_error err = {0};
+    assert_int_equal(rag_lock_acquire(p, &lk, &h, &err), RAG_ELOCKED);
+    assert_int_equal(h.pid, 0);
+    assert_int_equal(h.started_ms, 0);
+    assert_non_null(strstr(err.msg, "locked by another process (holder unknown)"));
+    close(fd);
+    assert_int_equal(rag_lock_acquire(p, &lk, &h, &err), RAG_OK);
+    rag_lock_release(&lk);
+    free(p);
+}
+
 static void test_lock_in_missing_folder_fails_with_path(void **state)
 {
     char *p = rag_path_join(*state, "no/such/dir/ingest.lock");
@@ -436,7 +458,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_atomic_write_replaces_content_and_leaves_no_temp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_write_failure_removes_temp_and_keeps_old_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_write_into_missing_folder_fails_with_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_write_respects_umask_free_mode_0644, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_write_creates_file_with_mode_0644, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_cleanup_removes_only_old_temps_of_that_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_file_reports_missing_as_enoent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_file_rejects_file_larger_than_limit, setup, teardown),
@@ -447,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock_contention_names_holder_pid_and_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_is_released_when_holder_is_killed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_is_not_inherited_by_spawned_programs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_held_without_record_reports_unknown_holder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_in_missing_folder_fails_with_path, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rag/fsutil.h"
@@ -414,6 +416,130 @@ static void test_manifest_load_rejects_oversized_file(void **state)
     free(p);
 }
 
+static int count_json(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strstr(de->d_name, ".json")) n++;
+    closedir(d);
+    return n;
+}
+
+static void test_manifest_publish_writes_copy_and_latest_and_prunes_oldest(void **state)
+{
+    char *dir = rag_path_join(*state, "checkpoints"); /* created on demand */
+    char *unrelated = rag_path_join(*state, "checkpoints/notes.json");
+    rag_manifest m;
+    fill_sample(&m);
+    rag_error err = {0};
+    for (int i = 0; i < 6; i++) {
+        snprintf(m.run_id, sizeof m.run_id, "2026112%dT134500Z-00000%d", i, i);
+        m.documents = i;
+        assert_int_equal(rag_manifest_publish(dir, &m, 3, &err), RAG_OK);
+        if (i == 0) assert_int_equal(rag_atomic_write(unrelated, "{}", 2, &err), RAG_OK);
+    }
+    /* latest names the newest run, 3 copies kept (the newest), unrelated file kept */
+    char *latest = rag_path_join(dir, "latest.json");
+    rag_manifest got;
+    assert_int_equal(rag_manifest_load(latest, &got, &err), RAG_OK);
+    assert_string_equal(got.run_id, "20261125T134500Z-000005");
+    rag_manifest_free(&got);
+    for (int i = 0; i < 6; i++) {
+        char name[512];
+        snprintf(name, sizeof name, "%s/2026112%dT134500Z-00000%d.json", dir, i, i);
+        if (i < 3) {
+            assert_int_equal(access(name, F_OK), -1);
+        } else {
+            assert_int_equal(rag_manifest_load(name, &got, &err), RAG_OK);
+            assert_int_equal(got.documents, i);
+            rag_manifest_free(&got);
+        }
+    }
+    assert_int_equal(access(unrelated, F_OK), 0);
+    assert_int_equal(count_json(dir), 3 + 1 + 1);
+    /* keep 0: no copies at all, latest still written */
+    snprintf(m.run_id, sizeof m.run_id, "20261127T000000Z-aaaaaa");
+    assert_int_equal(rag_manifest_publish(dir, &m, 0, &err), RAG_OK);
+    assert_int_equal(count_json(dir), 1 + 1);
+    assert_int_equal(rag_manifest_load(latest, &got, &err), RAG_OK);
+    assert_string_equal(got.run_id, "20261127T000000Z-aaaaaa");
+    rag_manifest_free(&got);
+    rag_manifest_free(&m);
+    free(latest);
+    free(unrelated);
+    free(dir);
+}
+
+static void test_manifest_publish_removes_stale_temps_of_killed_writers(void **state)
+{
+    char *dir = rag_path_join(*state, "checkpoints");
+    rag_error err = {0};
+    assert_int_equal(rag_mkdir_p(dir, 0755, &err), RAG_OK);
+    static const char *names[] = {"latest.json.tmp.4242.0", "20261120T000000Z-aaaaaa.json.tmp.4242.1",
+                                  "latest.json.tmp.4243.0"};
+    char *paths[3];
+    for (int i = 0; i < 3; i++) {
+        paths[i] = rag_path_join(dir, names[i]);
+        assert_int_equal(rag_atomic_write(paths[i], "{", 1, &err), RAG_OK);
+    }
+    struct timeval old[2] = {{time(NULL) - 120, 0}, {time(NULL) - 120, 0}};
+    assert_int_equal(utimes(paths[0], old), 0);
+    assert_int_equal(utimes(paths[1], old), 0);
+    rag_manifest m;
+    fill_sample(&m);
+    assert_int_equal(rag_manifest_publish(dir, &m, 3, &err), RAG_OK);
+    assert_int_equal(access(paths[0], F_OK), -1);
+    assert_int_equal(access(paths[1], F_OK), -1);
+    assert_int_equal(access(paths[2], F_OK), 0); /* young: may belong to a live writer */
+    for (int i = 0; i < 3; i++) free(paths[i]);
+    rag_manifest_free(&m);
+    free(dir);
+}
+
+static void test_manifest_publish_rejects_run_id_that_is_a_path(void **state)
+{
+    char *dir = rag_path_join(*state, "checkpoints");
+    rag_manifest m;
+    fill_sample(&m);
+    rag_error err = {0};
+    static const char *bad[] = {"../escape", "a/b", ".hidden", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(m.run_id, sizeof m.run_id, "%s", bad[i]);
+        assert_int_equal(rag_manifest_publish(dir, &m, 3, &err), RAG_EINVAL);
+    }
+    assert_int_equal(access(dir, F_OK), -1); /* nothing written */
+    rag_manifest_free(&m);
+    free(dir);
+}
+
+static void test_manifest_publish_failure_leaves_latest_untouched(void **state)
+{
+    char *dir = rag_path_join(*state, "checkpoints");
+    rag_manifest m;
+    fill_sample(&m);
+    rag_error err = {0};
+    assert_int_equal(rag_manifest_publish(dir, &m, 3, &err), RAG_OK);
+    /* the next run's copy cannot be written (a folder is in the way) */
+    char *blocker = rag_path_join(dir, "20261129T000000Z-ffffff.json");
+    assert_int_equal(rag_mkdir_p(blocker, 0755, &err), RAG_OK);
+    rag_manifest next;
+    fill_sample(&next);
+    strcpy(next.run_id, "20261129T000000Z-ffffff");
+    assert_int_not_equal(rag_manifest_publish(dir, &next, 3, &err), RAG_OK);
+    char *latest = rag_path_join(dir, "latest.json");
+    rag_manifest got;
+    assert_int_equal(rag_manifest_load(latest, &got, &err), RAG_OK);
+    assert_string_equal(got.run_id, m.run_id);
+    rag_manifest_free(&got);
+    rag_manifest_free(&m);
+    rag_manifest_free(&next);
+    free(latest);
+    free(blocker);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +559,10 @@ int main(void)
         cmocka_unit_test(test_manifest_rejects_wrong_typed_fields),
         cmocka_unit_test(test_manifest_rejects_bad_timestamps),
         cmocka_unit_test_setup_teardown(test_manifest_load_rejects_oversized_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_publish_writes_copy_and_latest_and_prunes_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_publish_removes_stale_temps_of_killed_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_publish_rejects_run_id_that_is_a_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_publish_failure_leaves_latest_untouched, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

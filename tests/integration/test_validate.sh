@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# test_validate.sh — `ragtop validate` as a user runs it: real files, the real
+# process, its stdout/stderr and exit status (78 = EX_CONFIG on any problem).
+source "$(dirname "$0")/lib.sh"
+plan 26
+
+RAGTOP="$BIN/ragtop"
+T=$TEST_TMP
+mkdir -p "$T/config"
+cp "$ROOT/services.yml" "$T/services.yml"
+
+run() { # run ragtop; sets OUT, ERR, RC
+  "$RAGTOP" "$@" >"$T/out" 2>"$T/err"; RC=$?
+  OUT=$(cat "$T/out"); ERR=$(cat "$T/err")
+}
+
+# 1. the committed files are valid
+( cd "$ROOT" && "$RAGTOP" validate >"$T/out" 2>"$T/err" ); RC=$?
+OUT=$(cat "$T/out")
+is "$RC" 0 "committed config/params.yaml and services.yml validate (exit 0)"
+like "$OUT" '^config/params\.yaml: ok \(config hash [0-9a-f]{64}\)$' "prints the config hash"
+like "$OUT" '^services\.yml: ok \(2 services\)$' "prints the number of services"
+
+# 2. semantic problems: typo'd key and bad duration, each with line:col
+cat >"$T/config/params.yaml" <<'YAML'
+schema_version: 1
+chunking:
+  target_tokns: 300
+freshness:
+  warn_after: 5x
+YAML
+run validate --config "$T/config/params.yaml" --services "$T/services.yml"
+is "$RC" 78 "typo and bad duration exit 78"
+like "$ERR" "params\.yaml:3:3: chunking\.target_tokns: unknown key \(did you mean target_tokens\?\)" "typo'd key reported at 3:3 with did-you-mean"
+like "$ERR" 'params\.yaml:5:15: freshness\.warn_after: invalid duration "5x"' "bad duration reported at 5:15"
+like "$OUT" 'services\.yml: ok' "services file still checked when the config fails"
+
+# 3. YAML syntax error (parsing stops at the first one)
+printf 'schema_version: 1\nchunking:\n  target_tokens: 3\n   overlap: 2\n' >"$T/syntax.yaml"
+run validate --config "$T/syntax.yaml" --services "$T/services.yml"
+is "$RC" 78 "syntax error exits 78"
+like "$ERR" 'syntax\.yaml:4:11: syntax error: mapping values are not allowed' "syntax error reported at 4:11"
+
+# 4. a good config elsewhere: ok + hash, relative paths do not need to exist
+cat >"$T/config/good.yaml" <<'YAML'
+schema_version: 1
+paths: {transcripts: ../data, artifacts: ../artifacts}
+chunking: {target_tokens: 300, overlap_tokens: 30}
+YAML
+run validate --config "$T/config/good.yaml" --services "$T/services.yml"
+is "$RC" 0 "a good config exits 0"
+like "$OUT" 'good\.yaml: ok \(config hash [0-9a-f]{64}\)' "a good config prints its hash"
+h1=$(grep -oE '[0-9a-f]{64}' "$T/out")
+# comments, order and API settings do not change the hash; chunking does
+cat >"$T/config/good2.yaml" <<'YAML'
+# reordered, commented, block style, different API port
+chunking:
+  overlap_tokens: 30   # overlap
+  target_tokens: 300
+api: {listen: "127.0.0.1:9999"}
+schema_version: 1
+YAML
+run validate --config "$T/config/good2.yaml" --services "$T/services.yml"
+h2=$(grep -oE '[0-9a-f]{64}' "$T/out")
+is "$h2" "$h1" "comments, key order, style and api settings keep the hash"
+sed -i 's/target_tokens: 300/target_tokens: 301/' "$T/config/good2.yaml"
+run validate --config "$T/config/good2.yaml" --services "$T/services.yml"
+h3=$(grep -oE '[0-9a-f]{64}' "$T/out")
+check "changing chunking.target_tokens changes the hash" test -n "$h3" -a "$h3" != "$h1"
+
+# 5. missing files
+run validate --config "$T/nope.yaml" --services "$T/services.yml"
+is "$RC" 78 "missing config exits 78"
+like "$ERR" "nope\.yaml: no such file" "missing config is named"
+run validate --config "$T/config/good.yaml" --services "$T/missing.yml"
+is "$RC" 78 "missing services.yml exits 78"
+
+# 5b. services.yml problems: a shell string instead of argv, a typo'd kind
+cat >"$T/bad-services.yml" <<'YAML'
+version: 1
+services:
+  rag_api:
+    kind: sever
+    actions:
+      start: {argv: make api}
+YAML
+run validate --config "$T/config/good.yaml" --services "$T/bad-services.yml"
+is "$RC" 78 "bad services.yml exits 78"
+like "$ERR" 'bad-services\.yml:4:11: services\.rag_api\.kind: must be server or job \(did you mean server\?\)' "services kind typo at 4:11"
+like "$ERR" 'bad-services\.yml:6:21: services\.rag_api\.actions\.start\.argv: must be a list of arguments' "argv string rejected at 6:21"
+
+# 6. RAG_CONFIG is the default config path
+RAG_CONFIG="$T/config/good.yaml" "$RAGTOP" validate --services "$T/services.yml" >"$T/out" 2>&1; RC=$?
+is "$RC" 0 "RAG_CONFIG names the default config"
+
+# 7. usage and version
+run --version
+like "$OUT" '^ragtop [0-9]+\.[0-9]+\.[0-9]+' "--version prints the version"
+run --help
+like "$OUT" 'validate' "--help lists the validate command"
+run validate --bogus
+is "$RC" 2 "unknown validate option exits 2"
+run validate --config
+is "$RC" 2 "--config without a value exits 2"
+run --frobnicate
+is "$RC" 2 "unknown option exits 2"
+like "$ERR" 'usage: ragtop' "unknown option prints usage"
+
+finish
