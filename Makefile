@@ -137,13 +137,18 @@ test: all unit-tests ## build and run every test suite; ends with "N passed, N f
 	  bash scripts/run-tests.sh $(T)
 
 # ---------------------------------------------------------------- operator targets
-.PHONY: deps validate help clean
+.PHONY: deps validate ingest help clean
 
 deps: ## install the Debian packages the build and tests need
 	bash scripts/deps.sh
 
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
+
+# ingest: validate the config first (when ragtop is built), then run one ingest.
+ingest: $(BIN)/rag-ingest $(if $(wildcard src/ragtop/main.c),$(BIN)/ragtop) ## validate config, then build/refresh the index (rag-ingest)
+	@if [ -x $(BIN)/ragtop ]; then $(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES) || exit $$?; fi
+	@$(BIN)/rag-ingest --config $(CONFIG)
 
 # rag-api in the background (scripts/apictl.sh; pidfile artifacts/run/rag-api.pid).
 # `api` starts it even with no index yet: /healthz is fail until `make ingest`

@@ -1,0 +1,140 @@
+/* encoding.c — UTF-8 validation (with an 8-bytes-at-a-time ASCII fast path)
+ * and transcoding with iconv(3) from UTF-16 (declared by a BOM) or from the
+ * configured legacy encoding. See encoding.h for the policy. */
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoding.h"
+
+size_t utf8_invalid_at(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) { i++; continue; }
+        size_t need;
+        uint32_t cp, min;
+        if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; min = 0x80; }
+        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
+        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
+        else return i;
+        if (i + need >= len)
+            return i;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += need + 1;
+    }
+    return len;
+}
+
+static void line_col(const char *s, size_t at, unsigned *line, unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < at; i++) {
+        if (s[i] == '\n') { (*line)++; *col = 1; }
+        else if (((unsigned char)s[i] & 0xC0) != 0x80) (*col)++;
+    }
+}
+
+static int transcode(const char *name, const char *from, const char *buf, size_t len, char **out, size_t *outlen,
+                     rag_error *err)
+{
+    iconv_t cd = iconv_open("UTF-8", from);
+    if (cd == (iconv_t)-1)
+        return rag_error_set(err, RAG_EINVAL, "%s: unknown encoding \"%s\" (ingest.legacy_encoding)", name, from);
+    size_t cap = len * 2 + 16, used = 0;
+    char *dst = rag_xmalloc(cap);
+    char *in = (char *)buf;
+    size_t inleft = len;
+    int rc = RAG_OK;
+    while (inleft > 0) {
+        char *o = dst + used;
+        size_t oleft = cap - used - 1;
+        size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+        used = (size_t)(o - dst);
+        if (r != (size_t)-1)
+            break;
+        if (errno == E2BIG) {
+            cap *= 2;
+            dst = rag_xrealloc(dst, cap);
+            continue;
+        }
+        rc = rag_error_set(err, RAG_ECORRUPT, "%s: byte offset %zu: cannot be read as %s", name, len - inleft, from);
+        break;
+    }
+    iconv_close(cd);
+    if (rc != RAG_OK || utf8_invalid_at(dst, used) != used) {
+        free(dst);
+        if (rc == RAG_OK)
+            rc = rag_error_set(err, RAG_ECORRUPT, "%s: transcoding from %s did not give valid UTF-8", name, from);
+        return rc;
+    }
+    dst[used] = '\0';
+    *out = dst;
+    *outlen = used;
+    return RAG_OK;
+}
+
+int encoding_to_utf8(const char *name, const char *buf, size_t len, const char *legacy, char **out, size_t *outlen,
+                     bool *owned, const char **encoding, rag_error *err)
+{
+    *owned = false;
+    *out = (char *)buf;
+    *outlen = len;
+    *encoding = "utf-8";
+    if (len >= 2 && (unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE) {
+        *encoding = "utf-16le";
+        int rc = transcode(name, "UTF-16LE", buf + 2, len - 2, out, outlen, err);
+        *owned = rc == RAG_OK;
+        return rc;
+    }
+    if (len >= 2 && (unsigned char)buf[0] == 0xFE && (unsigned char)buf[1] == 0xFF) {
+        *encoding = "utf-16be";
+        int rc = transcode(name, "UTF-16BE", buf + 2, len - 2, out, outlen, err);
+        *owned = rc == RAG_OK;
+        return rc;
+    }
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        unsigned line, col;
+        line_col(buf, (size_t)(nul - buf), &line, &col);
+        return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: binary data (NUL byte at offset %zu), not a text transcript",
+                             name, line, col, (size_t)(nul - buf));
+    }
+    size_t bad = utf8_invalid_at(buf, len);
+    if (bad == len)
+        return RAG_OK;
+    unsigned line, col;
+    line_col(buf, bad, &line, &col);
+    if (!legacy || !*legacy)
+        return rag_error_set(err, RAG_ECORRUPT,
+                             "%s:%u:%u: invalid UTF-8 (byte 0x%02X); set ingest.legacy_encoding to transcode such files",
+                             name, line, col, (unsigned char)buf[bad]);
+    rag_error terr = { 0 };
+    if (transcode(name, legacy, buf, len, out, outlen, &terr) != RAG_OK) {
+        *out = (char *)buf;
+        return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: invalid UTF-8 (byte 0x%02X) and %s", name, line, col,
+                             (unsigned char)buf[bad], terr.msg);
+    }
+    *owned = true;
+    *encoding = legacy;
+    return RAG_OK;
+}

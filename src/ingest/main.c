@@ -1,0 +1,141 @@
+/* main.c — rag-ingest's command line: parses options, loads and validates
+ * the config (exit 78 when invalid), runs one ingest (or --watch), and maps
+ * the outcome to the exit status: 0 ok (also "unchanged"), 1 run failed,
+ * 2 usage, 75 another run holds the lock, 78 invalid config. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rag/config.h"
+#include "rag/fsutil.h"
+#include "rag/jsonlog.h"
+#include "rag/timeutil.h"
+#include "run.h"
+#include "watch.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: rag-ingest [--config FILE] [--full] [--dry-run] [--watch] [--quiet] [--version] [--help]\n"
+            "Turns the transcripts folder into a searchable index generation and updates the freshness manifest.\n"
+            "  --config FILE  configuration (default: $RAG_CONFIG or config/params.yaml)\n"
+            "  --full         rebuild every document, even unchanged ones\n"
+            "  --dry-run      report what would be processed; write nothing\n"
+            "  --watch        keep running: run on the schedule and when transcripts change\n"
+            "  --quiet        no progress or summary on stderr (errors still shown)\n"
+            "  --version      print the version\n"
+            "  --help         this text\n"
+            "Exit status: 0 success (also when nothing changed), 1 run failed, 2 usage,\n"
+            "75 another run holds the lock, 78 invalid configuration.\n"
+            "Logs: <artifacts>/logs/ingest.jsonl; metrics: <artifacts>/logs/ingestion_metrics.jsonl.\n");
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    ingest_request_stop();
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' }, { "full", no_argument, NULL, 'f' },
+        { "dry-run", no_argument, NULL, 'n' },      { "watch", no_argument, NULL, 'w' },
+        { "quiet", no_argument, NULL, 'q' },        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+    };
+    const char *config_path = NULL;
+    run_opts opts = { 0 };
+    bool watch = false;
+    int ch;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "c:fnwqVh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': config_path = optarg; break;
+        case 'f': opts.full = true; break;
+        case 'n': opts.dry_run = true; break;
+        case 'w': watch = true; break;
+        case 'q': opts.quiet = true; break;
+        case 'V': printf("rag-ingest %s\n", RAG_VERSION); return RAG_EXIT_OK;
+        case 'h': usage(stdout); return RAG_EXIT_OK;
+        default:
+            if (optopt)
+                fprintf(stderr, "rag-ingest: option -%c %s\n", optopt,
+                        strchr("c", optopt) ? "needs an argument" : "is not known");
+            else
+                fprintf(stderr, "rag-ingest: option %s is not known or needs an argument\n", argv[optind - 1]);
+            usage(stderr);
+            return RAG_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "rag-ingest: unexpected argument \"%s\"\n", argv[optind]);
+        usage(stderr);
+        return RAG_EXIT_USAGE;
+    }
+    if (watch && opts.dry_run) {
+        fprintf(stderr, "rag-ingest: --watch and --dry-run cannot be combined\n");
+        return RAG_EXIT_USAGE;
+    }
+    if (!config_path)
+        config_path = rag_config_default_path();
+
+    rag_config cfg;
+    rag_problems probs = { 0 };
+    rag_error err = { 0 };
+    if (rag_config_load(config_path, &cfg, &probs, &err) != RAG_OK) {
+        for (size_t i = 0; i < probs.count; i++)
+            fprintf(stderr, "%s\n", probs.items[i]);
+        fprintf(stderr, "rag-ingest: invalid configuration: %s\n", err.msg);
+        rag_problems_free(&probs);
+        return RAG_EXIT_CONFIG;
+    }
+    rag_problems_free(&probs);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    rag_log *log = NULL;
+    if (!opts.dry_run) {
+        char *logs = rag_config_logs_dir(&cfg);
+        char *path = rag_path_join(logs, "ingest.jsonl");
+        log = rag_log_open(path, "ingest", &err);
+        free(logs);
+        free(path);
+        if (!log) {
+            fprintf(stderr, "rag-ingest: %s\n", err.msg);
+            rag_config_free(&cfg);
+            return RAG_EXIT_FAIL;
+        }
+    }
+    opts.progress = isatty(STDERR_FILENO) && !opts.quiet;
+
+    int status;
+    if (watch) {
+        status = watch_loop(config_path, &cfg, &opts, log);
+    } else {
+        run_stats st;
+        int rc = ingest_run(&cfg, &opts, log, &st);
+        if (rc == RAG_ELOCKED) {
+            char since[RAG_TIME_BUFSZ] = "unknown";
+            if (st.lock_since_ms > 0)
+                rag_time_format(st.lock_since_ms, since);
+            fprintf(stderr, "rag-ingest: another run holds the lock: pid %ld, started %s\n", st.lock_pid, since);
+            status = RAG_EXIT_TEMPFAIL;
+        } else {
+            status = rc == RAG_OK ? RAG_EXIT_OK : RAG_EXIT_FAIL;
+        }
+        run_stats_free(&st);
+    }
+    rag_log_close(log);
+    rag_config_free(&cfg);
+    return status;
+}

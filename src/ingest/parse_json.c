@@ -1,0 +1,109 @@
+/* parse_json.c — JSON transcripts (cJSON). Two shapes, documented in
+ * docs/specs/transcripts.md: ragtop's own {"title", "segments": [{"start",
+ * "end", "speaker", "text"}]} and Whisper's output {"text", "segments":
+ * [{"start", "end", "text", ...}]} (which is the same shape without speakers).
+ * start/end are seconds (numbers) or "hh:mm:ss.ttt" strings. Syntax errors
+ * name line and column; shape errors name the JSON path. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <string.h>
+
+#include "text.h"
+#include "transcript.h"
+
+static void position(const char *buf, size_t len, const char *at, unsigned *line, unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    if (!at || at < buf || at > buf + len)
+        return;
+    for (const char *p = buf; p < at; p++) {
+        if (*p == '\n') { (*line)++; *col = 1; }
+        else if (((unsigned char)*p & 0xC0) != 0x80) (*col)++;
+    }
+}
+
+static int get_time(const char *name, const cJSON *seg, const char *key, int i, int64_t *ms, rag_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(seg, key);
+    *ms = -1;
+    if (!v || cJSON_IsNull(v))
+        return RAG_OK;
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (!isfinite(d) || d < 0 || d > 1e9)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: segments[%d].%s: %g is not a time in seconds", name, i, key, d);
+        *ms = (int64_t)llround(d * 1000.0);
+        return RAG_OK;
+    }
+    if (cJSON_IsString(v)) {
+        size_t n = strlen(v->valuestring);
+        if (n && text_parse_timestamp(v->valuestring, n, ms) == n)
+            return RAG_OK;
+    }
+    return rag_error_set(err, RAG_ECORRUPT, "%s: segments[%d].%s: expected seconds or \"hh:mm:ss.ttt\"", name, i, key);
+}
+
+int parse_json(const char *name, const char *buf, size_t len, transcript *tr, rag_error *err)
+{
+    text_skip_bom(&buf, &len);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    if (!root) {
+        unsigned line, col;
+        position(buf, len, end, &line, &col);
+        return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: malformed JSON", name, line, col);
+    }
+    /* only white space may follow the value */
+    for (const char *p = end; p && p < buf + len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            unsigned line, col;
+            position(buf, len, p, &line, &col);
+            cJSON_Delete(root);
+            return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: malformed JSON (text after the value)", name, line, col);
+        }
+    int rc = RAG_OK;
+    const cJSON *segs = root;
+    if (cJSON_IsObject(root)) {
+        const cJSON *title = cJSON_GetObjectItemCaseSensitive(root, "title");
+        if (cJSON_IsString(title))
+            transcript_set_title(tr, title->valuestring, strlen(title->valuestring));
+        segs = cJSON_GetObjectItemCaseSensitive(root, "segments");
+        if (!segs) {
+            const cJSON *text = cJSON_GetObjectItemCaseSensitive(root, "text");
+            if (cJSON_IsString(text)) {
+                transcript_add(tr, text->valuestring, strlen(text->valuestring), -1, -1, NULL, 0, 1);
+                goto out;
+            }
+            rc = rag_error_set(err, RAG_ECORRUPT, "%s: not a transcript: expected a \"segments\" array (or a \"text\" string)", name);
+            goto out;
+        }
+    }
+    if (!cJSON_IsArray(segs)) {
+        rc = rag_error_set(err, RAG_ECORRUPT, "%s: segments: expected an array", name);
+        goto out;
+    }
+    int i = 0;
+    const cJSON *seg;
+    cJSON_ArrayForEach(seg, segs) {
+        if (!cJSON_IsObject(seg)) {
+            rc = rag_error_set(err, RAG_ECORRUPT, "%s: segments[%d]: expected an object", name, i);
+            goto out;
+        }
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(seg, "text");
+        if (!cJSON_IsString(text)) {
+            rc = rag_error_set(err, RAG_ECORRUPT, "%s: segments[%d].text: missing or not a string", name, i);
+            goto out;
+        }
+        int64_t s, e;
+        if ((rc = get_time(name, seg, "start", i, &s, err)) != RAG_OK || (rc = get_time(name, seg, "end", i, &e, err)) != RAG_OK)
+            goto out;
+        const cJSON *sp = cJSON_GetObjectItemCaseSensitive(seg, "speaker");
+        const char *spk = cJSON_IsString(sp) ? sp->valuestring : NULL;
+        transcript_add(tr, text->valuestring, strlen(text->valuestring), s, e, spk, spk ? strlen(spk) : 0, 1);
+        i++;
+    }
+out:
+    cJSON_Delete(root);
+    return rc;
+}

@@ -1,0 +1,891 @@
+/* run.c — one ingest run (see run.h). The order of effects is what makes a
+ * run crash-safe: build under a temporary name; publish by link+unlink and
+ * a folder fsync; write the per-run manifest copy and then latest.json
+ * (atomically) last; only then prune old generations, never the one the
+ * manifest names. A run killed at any point leaves the previous manifest
+ * naming a complete generation; its temporaries are removed by the next run. */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chunk.h"
+#include "encoding.h"
+#include "index_writer.h"
+#include "metrics.h"
+#include "progress.h"
+#include "publish.h"
+#include "rag/confighash.h"
+#include "rag/embed.h"
+#include "rag/fsutil.h"
+#include "rag/index.h"
+#include "rag/manifest.h"
+#include "rag/timeutil.h"
+#include "run.h"
+#include "scan.h"
+#include "transcript.h"
+
+static volatile int stop_flag;
+
+void ingest_request_stop(void) { stop_flag = 1; }
+bool ingest_stop_requested(void) { return stop_flag != 0; }
+void ingest_clear_stop(void) { stop_flag = 0; }
+const volatile int *ingest_stop_flag(void) { return &stop_flag; }
+
+/* A document of the previous generation (or a file that failed in it). */
+typedef struct prev_doc {
+    int64_t id;
+    char *path;
+    int64_t size, mtime_ns;
+    char sha[65];
+    char *reason; /* failures only */
+} prev_doc;
+
+typedef struct prev_list {
+    prev_doc *v;
+    size_t n, cap;
+} prev_list;
+
+typedef struct run_ctx {
+    const rag_config *cfg;
+    const run_opts *opts;
+    rag_log *log;
+    run_stats *st;
+    char *index_dir, *ckpt_dir, *manifest_path, *logs_dir, *run_dir;
+    char config_hash[RAG_HASH_HEX];
+    cJSON *canonical;
+    rag_manifest prev;
+    bool have_prev;
+    char *prev_gen_path;
+    prev_list prev_docs, prev_fail;
+    rag_embedder *emb;
+    index_writer *iw;
+    char *tmp_path;
+    bool reuse;
+    /* chunk accumulation for one document */
+    struct {
+        char **texts;
+        chunk *meta;
+        size_t n, cap;
+    } pend;
+    const char *doc_sha;
+    int64_t doc_id;
+    int64_t doc_chunks;
+    float *vecs;
+    size_t vecs_cap;
+    rag_error cb_err;
+    int cb_failed;
+} run_ctx;
+
+/* Test hook: RAG_INGEST_TEST_PUBLISH_DELAY_MS makes the publishing steps
+ * pause, so the crash test can SIGKILL a run in the middle of publishing. */
+static void test_pause(void)
+{
+    const char *v = getenv("RAG_INGEST_TEST_PUBLISH_DELAY_MS");
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    if (ms > 0 && ms <= 10000) {
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void add_error(run_stats *s, const char *msg)
+{
+    if (s->n_errors < RUN_MAX_ERRORS)
+        s->errors[s->n_errors] = rag_xstrdup(msg);
+    s->n_errors++;
+}
+
+static void make_run_id(char out[32])
+{
+    int64_t now = rag_now_ms();
+    time_t t = (time_t)(now / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    unsigned char rnd[3] = { 0 };
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(rnd, 1, 3, f) != 3) {
+        unsigned v = (unsigned)getpid() ^ (unsigned)now;
+        rnd[0] = (unsigned char)v; rnd[1] = (unsigned char)(v >> 8); rnd[2] = (unsigned char)(v >> 16);
+    }
+    if (f)
+        fclose(f);
+    char buf[96];
+    snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0], rnd[1], rnd[2]);
+    snprintf(out, 32, "%.31s", buf);
+}
+
+static void prev_list_free(prev_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].path);
+        free(l->v[i].reason);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static prev_doc *prev_push(prev_list *l)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 256;
+        l->v = rag_xrealloc(l->v, l->cap * sizeof(prev_doc));
+    }
+    prev_doc *d = &l->v[l->n++];
+    memset(d, 0, sizeof *d);
+    return d;
+}
+
+/* Read the previous generation's documents and failures (sorted by path). */
+static int load_prev(run_ctx *c, rag_error *err)
+{
+    sqlite3 *db = NULL;
+    char *uri = sqlite3_mprintf("file:%s?mode=ro", c->prev_gen_path);
+    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    sqlite3_free(uri);
+    if (rc != SQLITE_OK) {
+        rc = rag_error_set(err, RAG_ERR, "%s: cannot open: %s", c->prev_gen_path, db ? sqlite3_errmsg(db) : "?");
+        sqlite3_close(db);
+        return rc;
+    }
+    sqlite3_stmt *st = NULL;
+    rc = RAG_OK;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='index_schema_version'", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != RAG_INDEX_SCHEMA_VERSION) {
+        rc = rag_error_set(err, RAG_ERR, "%s: not an index of schema version %d", c->prev_gen_path, RAG_INDEX_SCHEMA_VERSION);
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT id, path, size, mtime_ns, sha256 FROM documents ORDER BY path", -1, &st, NULL) != SQLITE_OK) {
+        rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, sqlite3_errmsg(db));
+        goto out;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        prev_doc *d = prev_push(&c->prev_docs);
+        d->id = sqlite3_column_int64(st, 0);
+        d->path = rag_xstrdup((const char *)sqlite3_column_text(st, 1));
+        d->size = sqlite3_column_int64(st, 2);
+        d->mtime_ns = sqlite3_column_int64(st, 3);
+        snprintf(d->sha, sizeof d->sha, "%s", (const char *)sqlite3_column_text(st, 4));
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason FROM failures ORDER BY path", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            prev_doc *d = prev_push(&c->prev_fail);
+            d->path = rag_xstrdup((const char *)sqlite3_column_text(st, 0));
+            d->size = sqlite3_column_int64(st, 1);
+            d->mtime_ns = sqlite3_column_int64(st, 2);
+            d->reason = rag_xstrdup((const char *)sqlite3_column_text(st, 3));
+        }
+    }
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
+static void log_event(run_ctx *c, rag_level lvl, const char *event, cJSON *payload, const char *msg)
+{
+    if (c->log)
+        rag_log_event(c->log, lvl, event, msg, payload);
+    else
+        cJSON_Delete(payload);
+}
+
+static void diff_cb(const char *key, const char *old_value, const char *new_value, void *ud)
+{
+    char *buf = ud;
+    size_t n = strlen(buf);
+    if (n < 200)
+        snprintf(buf + n, 256 - n, "%s%s: %s -> %s", n ? ", " : "", key, old_value, new_value);
+}
+
+/* Line number from a "name:LINE:" message, 0 when none. */
+static long message_line(const char *msg, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(msg, name, n) != 0 || msg[n] != ':')
+        return 0;
+    char *end;
+    long v = strtol(msg + n + 1, &end, 10);
+    return (end != msg + n + 1 && *end == ':') ? v : 0;
+}
+
+static void file_failed(run_ctx *c, const scan_file *f, const char *reason)
+{
+    c->st->failed++;
+    add_error(c->st, reason);
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "path", f->rel);
+    long line = message_line(reason, f->rel);
+    if (line)
+        cJSON_AddNumberToObject(p, "line", (double)line);
+    else
+        cJSON_AddNullToObject(p, "line");
+    cJSON_AddStringToObject(p, "reason", reason);
+    log_event(c, RAG_LEVEL_WARN, "file_failed", p, reason);
+    if (c->iw)
+        iw_add_failure(c->iw, f->rel, f->size, f->mtime_ns, reason, NULL);
+}
+
+static void chunk_id_of(const char *doc_sha, int ordinal, const char *config_hash, char out[RAG_HASH_HEX])
+{
+    char buf[160];
+    int n = snprintf(buf, sizeof buf, "%s:%d:%s", doc_sha, ordinal, config_hash);
+    rag_sha256_hex(buf, (size_t)n, out);
+}
+
+/* Embed and insert the pending chunks of the current document. */
+static int flush_chunks(run_ctx *c, rag_error *err)
+{
+    size_t n = c->pend.n;
+    if (n == 0)
+        return RAG_OK;
+    int dims = rag_embedder_dimensions(c->emb);
+    if (c->vecs_cap < n) {
+        free(c->vecs);
+        c->vecs = rag_xmalloc(n * (size_t)dims * sizeof(float));
+        c->vecs_cap = n;
+    }
+    char (*ids)[RAG_HASH_HEX] = rag_xmalloc(n * RAG_HASH_HEX);
+    const char **todo = rag_xmalloc(n * sizeof(char *));
+    size_t *todo_idx = rag_xmalloc(n * sizeof(size_t));
+    size_t nt = 0;
+    for (size_t i = 0; i < n; i++) {
+        chunk_id_of(c->doc_sha, c->pend.meta[i].ordinal, c->config_hash, ids[i]);
+        if (c->reuse && iw_prev_embedding(c->iw, ids[i], c->vecs + i * (size_t)dims)) {
+            c->st->chunks_reused++;
+            continue;
+        }
+        todo[nt] = c->pend.texts[i];
+        todo_idx[nt++] = i;
+    }
+    int rc = RAG_OK;
+    if (nt) {
+        float *tmp = rag_xmalloc(nt * (size_t)dims * sizeof(float));
+        rc = rag_embedder_embed(c->emb, todo, nt, tmp, err);
+        if (rc == RAG_OK)
+            for (size_t k = 0; k < nt; k++)
+                memcpy(c->vecs + todo_idx[k] * (size_t)dims, tmp + k * (size_t)dims, (size_t)dims * sizeof(float));
+        free(tmp);
+        c->st->chunks_embedded += rc == RAG_OK ? (int64_t)nt : 0;
+    }
+    for (size_t i = 0; rc == RAG_OK && i < n; i++) {
+        c->pend.meta[i].text = c->pend.texts[i];
+        rc = iw_add_chunk(c->iw, c->doc_id, ids[i], &c->pend.meta[i], c->vecs + i * (size_t)dims, err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(c->pend.texts[i]);
+        free((char *)c->pend.meta[i].speakers);
+    }
+    c->pend.n = 0;
+    free(ids);
+    free(todo);
+    free(todo_idx);
+    return rc;
+}
+
+static int on_chunk(const chunk *ch, void *ud)
+{
+    run_ctx *c = ud;
+    if (c->pend.n == c->pend.cap) {
+        c->pend.cap = c->pend.cap ? c->pend.cap * 2 : 64;
+        c->pend.texts = rag_xrealloc(c->pend.texts, c->pend.cap * sizeof(char *));
+        c->pend.meta = rag_xrealloc(c->pend.meta, c->pend.cap * sizeof(chunk));
+    }
+    c->pend.texts[c->pend.n] = rag_xstrdup(ch->text);
+    c->pend.meta[c->pend.n] = *ch;
+    c->pend.meta[c->pend.n].speakers = ch->speakers ? rag_xstrdup(ch->speakers) : NULL;
+    c->pend.n++;
+    c->doc_chunks++;
+    c->st->chunks_new++;
+    c->st->tokens_new += ch->tokens;
+    int batch = c->cfg->embedding.batch_size > 0 ? c->cfg->embedding.batch_size : 64;
+    if ((int)c->pend.n >= batch && flush_chunks(c, &c->cb_err) != RAG_OK) {
+        c->cb_failed = 1;
+        return 1;
+    }
+    return stop_flag ? 1 : 0;
+}
+
+/* Process one new or changed file. Returns RAG_OK also when the file failed
+ * (it is counted and logged); an error return fails the run. */
+static int process_file(run_ctx *c, const scan_file *f, char sha_out[RAG_HASH_HEX], rag_error *err)
+{
+    char reason[1200];
+    sha_out[0] = '\0';
+    if (f->size == 0) {
+        snprintf(reason, sizeof reason, "%s: empty file", f->rel);
+        file_failed(c, f, reason);
+        return RAG_OK;
+    }
+    if (f->size > c->cfg->ingest.max_file_bytes) {
+        snprintf(reason, sizeof reason, "%s: %lld bytes is over ingest.max_file_size (%lld bytes)", f->rel,
+                 (long long)f->size, (long long)c->cfg->ingest.max_file_bytes);
+        file_failed(c, f, reason);
+        return RAG_OK;
+    }
+    char *full = rag_path_join(c->cfg->paths.transcripts, f->rel);
+    char *raw = NULL;
+    size_t len = 0;
+    rag_error e = { 0 };
+    int rc = rag_read_file(full, (size_t)c->cfg->ingest.max_file_bytes, &raw, &len, &e);
+    free(full);
+    if (rc != RAG_OK) {
+        snprintf(reason, sizeof reason, "%s: cannot read: %s", f->rel, e.msg);
+        file_failed(c, f, reason);
+        return RAG_OK;
+    }
+    c->st->bytes_processed += (int64_t)len;
+    rag_sha256_hex(raw, len, sha_out);
+    char *text;
+    size_t tlen;
+    bool owned;
+    const char *enc;
+    transcript tr = { 0 };
+    rc = encoding_to_utf8(f->rel, raw, len, c->cfg->ingest.legacy_encoding, &text, &tlen, &owned, &enc, &e);
+    if (rc != RAG_OK) {
+        free(raw);
+        file_failed(c, f, e.msg);
+        sha_out[0] = '\0';
+        return RAG_OK;
+    }
+    if (owned) {
+        free(raw);
+        raw = NULL;
+    }
+    tr_format fmt = transcript_format_of(f->rel);
+    rc = transcript_parse(fmt, f->rel, text, tlen, &tr, &e);
+    if (owned)
+        free(text);
+    else
+        free(raw);
+    if (rc == RAG_OK && tr.n_segs == 0) {
+        rc = rag_error_set(&e, RAG_ECORRUPT, "%s: no transcript text found", f->rel);
+    } else if (rc == RAG_OK && !utf8_valid(tr.text, tr.text_len)) {
+        rc = rag_error_set(&e, RAG_ECORRUPT, "%s: parser produced invalid UTF-8 (bug); file skipped", f->rel);
+    }
+    if (rc != RAG_OK) {
+        transcript_free(&tr);
+        file_failed(c, f, e.msg);
+        sha_out[0] = '\0';
+        return RAG_OK;
+    }
+    char *title = tr.title ? rag_xstrdup(tr.title) : NULL;
+    if (!title) {
+        const char *b = strrchr(f->rel, '/');
+        title = rag_xstrdup(b ? b + 1 : f->rel);
+        char *dot = strrchr(title, '.');
+        if (dot && dot != title)
+            *dot = '\0';
+    }
+    iw_doc d = { f->rel, title, transcript_format_name(fmt), f->size, f->mtime_ns, sha_out };
+    rc = iw_add_document(c->iw, &d, &c->doc_id, err);
+    free(title);
+    if (rc == RAG_OK) {
+        c->doc_sha = sha_out;
+        c->doc_chunks = 0;
+        c->cb_failed = 0;
+        chunk_settings cs = { c->cfg->chunking.target_tokens, c->cfg->chunking.overlap_tokens };
+        long made = chunk_transcript(&tr, &cs, on_chunk, c);
+        if (made < 0) {
+            if (c->cb_failed)
+                rc = rag_error_set(err, RAG_ERR, "%s", c->cb_err.msg);
+            else
+                rc = rag_error_set(err, RAG_ERR, "interrupted by a signal");
+        }
+        if (rc == RAG_OK)
+            rc = flush_chunks(c, err);
+        if (rc == RAG_OK)
+            rc = iw_set_chunk_count(c->iw, c->doc_id, c->doc_chunks, err);
+        if (rc == RAG_OK)
+            c->st->processed++;
+    }
+    for (size_t i = 0; i < c->pend.n; i++) {
+        free(c->pend.texts[i]);
+        free((char *)c->pend.meta[i].speakers);
+    }
+    c->pend.n = 0;
+    transcript_free(&tr);
+    return rc;
+}
+
+static void fingerprint(const scan_result *sr, char (*shas)[RAG_HASH_HEX], char out[RAG_HASH_HEX])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    for (size_t i = 0; i < sr->n; i++) {
+        if (!shas[i][0])
+            continue;
+        EVP_DigestUpdate(md, sr->files[i].rel, strlen(sr->files[i].rel) + 1);
+        EVP_DigestUpdate(md, shas[i], 64);
+        EVP_DigestUpdate(md, "\n", 1);
+    }
+    unsigned char h[32];
+    unsigned hl = 0;
+    EVP_DigestFinal_ex(md, h, &hl);
+    EVP_MD_CTX_free(md);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+static int write_manifest(run_ctx *c, const rag_manifest *m, rag_error *err)
+{
+    /* per-run copy, then latest.json last, then copy retention */
+    return rag_manifest_publish(c->ckpt_dir, m, c->cfg->ingest.keep_checkpoints, err);
+}
+
+static void ctx_free(run_ctx *c)
+{
+    if (c->iw)
+        iw_abort(c->iw);
+    c->iw = NULL;
+    rag_embedder_free(c->emb);
+    cJSON_Delete(c->canonical);
+    if (c->have_prev)
+        rag_manifest_free(&c->prev);
+    prev_list_free(&c->prev_docs);
+    prev_list_free(&c->prev_fail);
+    free(c->pend.texts);
+    free(c->pend.meta);
+    free(c->vecs);
+    free(c->prev_gen_path);
+    free(c->tmp_path);
+    free(c->index_dir);
+    free(c->ckpt_dir);
+    free(c->manifest_path);
+    free(c->logs_dir);
+    free(c->run_dir);
+}
+
+static void summary(run_ctx *c)
+{
+    if (c->opts->quiet)
+        return;
+    run_stats *s = c->st;
+    char dur[32];
+    rag_duration_format(s->finished_ms - s->started_ms, dur, sizeof dur);
+    if (strcmp(s->status, "failed") == 0)
+        fprintf(stderr, "rag-ingest: run %s failed after %s: %s\n", s->run_id, dur, s->failure);
+    else if (strcmp(s->status, "unchanged") == 0)
+        fprintf(stderr, "rag-ingest: unchanged — %lld transcripts, %s still current (checked in %s)\n",
+                (long long)s->seen, s->generation, dur);
+    else if (strcmp(s->status, "published") == 0)
+        fprintf(stderr,
+                "rag-ingest: published %s in %s — %lld transcripts (%lld processed, %lld unchanged, %lld failed, "
+                "%lld deleted), %lld chunks\n",
+                s->generation, dur, (long long)s->seen, (long long)s->processed, (long long)s->unchanged,
+                (long long)s->failed, (long long)s->deleted, (long long)s->chunks);
+}
+
+int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    run_ctx c = { 0 };
+    c.cfg = cfg;
+    c.opts = opts;
+    c.log = log;
+    c.st = st;
+    st->started_ms = rag_now_ms();
+    int64_t mono0 = rag_mono_ms();
+    make_run_id(st->run_id);
+    snprintf(st->status, sizeof st->status, "failed");
+    c.index_dir = rag_config_index_dir(cfg);
+    c.ckpt_dir = rag_config_checkpoints_dir(cfg);
+    c.manifest_path = rag_config_manifest_path(cfg);
+    c.logs_dir = rag_config_logs_dir(cfg);
+    c.run_dir = rag_config_run_dir(cfg);
+    rag_config_hash(cfg, c.config_hash);
+    snprintf(st->config_hash, sizeof st->config_hash, "%s", c.config_hash);
+    c.canonical = rag_config_canonical(cfg);
+    rag_error err = { 0 };
+    rag_lock lock = { -1, NULL };
+    bool locked = false;
+    scan_result sr = { 0 };
+    char (*shas)[RAG_HASH_HEX] = NULL;
+    int64_t *keep = NULL;
+    size_t *todo = NULL;
+    int rc = RAG_OK;
+    if (log)
+        rag_log_set_run_id(log, st->run_id);
+
+    if (!opts->dry_run) {
+        if ((rc = rag_mkdir_p(c.run_dir, 0755, &err)) != RAG_OK || (rc = rag_mkdir_p(c.index_dir, 0755, &err)) != RAG_OK ||
+            (rc = rag_mkdir_p(c.ckpt_dir, 0755, &err)) != RAG_OK)
+            goto failed;
+        char *lock_path = rag_path_join(c.run_dir, "ingest.lock");
+        rag_lock_holder holder = { 0, 0 };
+        rc = rag_lock_acquire(lock_path, &lock, &holder, &err);
+        free(lock_path);
+        if (rc == RAG_ELOCKED) {
+            st->lock_pid = holder.pid;
+            st->lock_since_ms = holder.started_ms;
+            snprintf(st->failure, sizeof st->failure, "%s", err.msg);
+            ctx_free(&c);
+            if (log)
+                rag_log_set_run_id(log, NULL);
+            return RAG_ELOCKED;
+        }
+        if (rc != RAG_OK)
+            goto failed;
+        locked = true;
+        int removed = publish_remove_temporaries(c.index_dir, c.ckpt_dir);
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "pid", (double)getpid());
+        cJSON_AddStringToObject(p, "config", cfg->path ? cfg->path : "");
+        cJSON_AddStringToObject(p, "config_hash", c.config_hash);
+        cJSON_AddStringToObject(p, "transcripts", cfg->paths.transcripts);
+        cJSON_AddBoolToObject(p, "full", opts->full);
+        cJSON_AddNumberToObject(p, "stale_temporaries_removed", removed);
+        log_event(&c, RAG_LEVEL_INFO, "run_started", p, NULL);
+    }
+
+    /* ---- scan */
+    if ((rc = scan_folder(cfg->paths.transcripts, cfg->ingest.include, cfg->ingest.n_include, cfg->ingest.exclude,
+                          cfg->ingest.n_exclude, &sr, &err)) != RAG_OK)
+        goto failed;
+    st->seen = (int64_t)sr.n;
+    {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "files", (double)sr.n);
+        cJSON_AddNumberToObject(p, "bytes", (double)sr.bytes);
+        cJSON_AddNumberToObject(p, "skipped_hidden", (double)sr.skipped_hidden);
+        cJSON_AddNumberToObject(p, "skipped_links", (double)sr.skipped_links);
+        cJSON_AddNumberToObject(p, "skipped_excluded", (double)sr.skipped_excluded);
+        cJSON_AddNumberToObject(p, "elapsed_ms", (double)(rag_mono_ms() - mono0));
+        log_event(&c, RAG_LEVEL_INFO, "scan_done", p, NULL);
+    }
+
+    /* ---- previous generation */
+    {
+        rag_error me = { 0 };
+        int mrc = rag_manifest_load(c.manifest_path, &c.prev, &me);
+        if (mrc == RAG_OK) {
+            c.have_prev = true;
+            c.prev_gen_path = rag_path_join(c.index_dir, c.prev.generation);
+            if (load_prev(&c, &me) != RAG_OK) {
+                prev_list_free(&c.prev_docs);
+                prev_list_free(&c.prev_fail);
+                st->full = true;
+                snprintf(st->full_reason, sizeof st->full_reason, "previous generation unusable: %.200s", me.msg);
+                free(c.prev_gen_path);
+                c.prev_gen_path = NULL;
+            }
+        } else {
+            st->full = true;
+            snprintf(st->full_reason, sizeof st->full_reason, "%.200s",
+                     mrc == RAG_ENOENT ? "no previous generation" : me.msg);
+            if (mrc != RAG_ENOENT)
+                log_event(&c, RAG_LEVEL_WARN, "manifest_unreadable", NULL, me.msg);
+        }
+        if (!st->full && opts->full) {
+            st->full = true;
+            snprintf(st->full_reason, sizeof st->full_reason, "--full");
+        }
+        if (!st->full && strcmp(c.prev.config_hash, c.config_hash) != 0) {
+            char diff[256] = "";
+            rag_json_diff(c.prev.config, c.canonical, diff_cb, diff);
+            st->full = true;
+            snprintf(st->full_reason, sizeof st->full_reason, "config changed: %s", diff[0] ? diff : "(hash differs)");
+            log_event(&c, RAG_LEVEL_INFO, "config_changed", NULL, st->full_reason);
+        }
+    }
+    c.reuse = !st->full && c.prev_gen_path;
+
+    /* ---- classify: unchanged (same path, size, mtime) vs new/changed vs deleted */
+    shas = rag_xcalloc(sr.n ? sr.n : 1, RAG_HASH_HEX);
+    keep = rag_xmalloc((sr.n ? sr.n : 1) * sizeof(int64_t));
+    todo = rag_xmalloc((sr.n ? sr.n : 1) * sizeof(size_t));
+    size_t n_keep = 0, n_todo = 0, n_fail_same = 0;
+    {
+        size_t pd = 0, pf = 0;
+        for (size_t i = 0; i < sr.n; i++) {
+            const scan_file *f = &sr.files[i];
+            while (pd < c.prev_docs.n && strcmp(c.prev_docs.v[pd].path, f->rel) < 0) pd++;
+            while (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) < 0) pf++;
+            const prev_doc *d = pd < c.prev_docs.n && strcmp(c.prev_docs.v[pd].path, f->rel) == 0 ? &c.prev_docs.v[pd] : NULL;
+            const prev_doc *x = pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) == 0 ? &c.prev_fail.v[pf] : NULL;
+            if (!st->full && d && d->size == f->size && d->mtime_ns == f->mtime_ns) {
+                keep[n_keep++] = d->id;
+                memcpy(shas[i], d->sha, RAG_HASH_HEX);
+            } else if (!st->full && x && x->size == f->size && x->mtime_ns == f->mtime_ns) {
+                n_fail_same++;
+                shas[i][0] = '\0';
+            } else {
+                todo[n_todo++] = i;
+            }
+        }
+        st->unchanged = (int64_t)n_keep;
+        st->deleted = st->full ? 0 : (int64_t)(c.prev_docs.n - n_keep) - 0;
+        /* deleted = previous documents not kept and not re-processed under the same path */
+        if (!st->full) {
+            int64_t del = 0;
+            size_t k = 0;
+            for (size_t i = 0; i < c.prev_docs.n; i++) {
+                while (k < sr.n && strcmp(sr.files[k].rel, c.prev_docs.v[i].path) < 0) k++;
+                if (k >= sr.n || strcmp(sr.files[k].rel, c.prev_docs.v[i].path) != 0)
+                    del++;
+            }
+            st->deleted = del;
+        }
+    }
+    bool failures_same = n_fail_same == c.prev_fail.n;
+
+    if (opts->dry_run) {
+        snprintf(st->status, sizeof st->status, "dry-run");
+        printf("rag-ingest --dry-run: %zu transcripts: %zu unchanged, %zu new or changed, %lld deleted%s%s\n", sr.n, n_keep,
+               n_todo, (long long)st->deleted, st->full ? "; full rebuild: " : "", st->full ? st->full_reason : "");
+        for (size_t i = 0; i < n_todo; i++)
+            printf("  process %s\n", sr.files[todo[i]].rel);
+        rc = RAG_OK;
+        goto done;
+    }
+
+    if (!st->full && n_todo == 0 && st->deleted == 0 && failures_same) {
+        /* nothing changed: confirm the current generation */
+        st->failed = (int64_t)n_fail_same;
+        c.prev.checked_at_ms = rag_now_ms();
+        if ((rc = write_manifest(&c, &c.prev, &err)) != RAG_OK)
+            goto failed;
+        snprintf(st->status, sizeof st->status, "unchanged");
+        snprintf(st->generation, sizeof st->generation, "%s", c.prev.generation);
+        st->documents = c.prev.documents;
+        st->chunks = c.prev.chunks;
+        st->tokens = c.prev.tokens;
+        goto finished;
+    }
+
+    /* ---- build a new generation */
+    {
+        rag_embed_settings es = { cfg->embedding.provider, cfg->embedding.dimensions, cfg->embedding.model,
+                                  cfg->embedding.url, cfg->embedding.api_key_env, cfg->embedding.batch_size,
+                                  cfg->embedding.timeout_ms, cfg->embedding.max_retries };
+        c.emb = rag_embedder_new(&es, &err);
+        if (!c.emb) {
+            rc = RAG_ERR;
+            goto failed;
+        }
+        rag_embedder_set_cancel(c.emb, &stop_flag);
+    }
+    c.tmp_path = rag_xasprintf("%s/%s%s%s.tmp", c.index_dir, RAG_INDEX_PREFIX, st->run_id, RAG_INDEX_SUFFIX);
+    c.iw = iw_open(c.tmp_path, c.prev_gen_path && !st->full ? c.prev_gen_path : NULL, cfg->embedding.dimensions, &err);
+    if (!c.iw) {
+        rc = RAG_ERR;
+        goto failed;
+    }
+    iw_set_interrupt(c.iw, &stop_flag);
+    if ((rc = iw_begin(c.iw, &err)) != RAG_OK)
+        goto failed;
+    if (!st->full) {
+        if ((rc = iw_copy_docs(c.iw, keep, n_keep, &err)) != RAG_OK)
+            goto failed;
+        /* failures that are still there, unchanged, stay recorded */
+        size_t pf = 0;
+        for (size_t i = 0; i < sr.n; i++) {
+            const scan_file *f = &sr.files[i];
+            while (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) < 0) pf++;
+            if (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) == 0 &&
+                c.prev_fail.v[pf].size == f->size && c.prev_fail.v[pf].mtime_ns == f->mtime_ns) {
+                /* same stat as when it failed: not retried (classified above) */
+                st->failed++;
+                add_error(st, c.prev_fail.v[pf].reason);
+                iw_add_failure(c.iw, f->rel, f->size, f->mtime_ns, c.prev_fail.v[pf].reason, NULL);
+            }
+        }
+    }
+    if ((rc = iw_commit(c.iw, &err)) != RAG_OK)
+        goto failed;
+    {
+        int per = cfg->ingest.batch_files > 0 ? cfg->ingest.batch_files : 64;
+        int64_t nb = ((int64_t)n_todo + per - 1) / per;
+        int64_t todo_bytes = 0;
+        for (size_t t = 0; t < n_todo; t++)
+            todo_bytes += sr.files[todo[t]].size;
+        progress pg;
+        progress_start(&pg, opts->progress && !opts->quiet, (int64_t)n_todo, todo_bytes);
+        int64_t done_files = 0, done_bytes = 0;
+        for (int64_t b = 0; b < nb; b++) {
+            int64_t t0 = rag_mono_ms();
+            int64_t ch0 = st->chunks_new, tok0 = st->tokens_new, by0 = st->bytes_processed;
+            size_t from = (size_t)(b * per), to = from + (size_t)per < n_todo ? from + (size_t)per : n_todo;
+            if ((rc = iw_begin(c.iw, &err)) != RAG_OK)
+                goto failed_progress;
+            for (size_t t = from; t < to; t++) {
+                if (stop_flag) {
+                    rc = rag_error_set(&err, RAG_ERR, "interrupted by a signal");
+                    goto failed_progress;
+                }
+                const scan_file *f = &sr.files[todo[t]];
+                if ((rc = process_file(&c, f, shas[todo[t]], &err)) != RAG_OK)
+                    goto failed_progress;
+                done_files++;
+                done_bytes += f->size;
+                progress_update(&pg, done_files, done_bytes, st->chunks_new);
+            }
+            if ((rc = iw_commit(c.iw, &err)) != RAG_OK)
+                goto failed_progress;
+            st->batches++;
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddNumberToObject(p, "batch", (double)(b + 1));
+            cJSON_AddNumberToObject(p, "batches", (double)nb);
+            cJSON_AddNumberToObject(p, "files", (double)(to - from));
+            cJSON_AddNumberToObject(p, "files_done", (double)done_files);
+            cJSON_AddNumberToObject(p, "files_total", (double)n_todo);
+            cJSON_AddNumberToObject(p, "bytes", (double)(st->bytes_processed - by0));
+            cJSON_AddNumberToObject(p, "bytes_done", (double)done_bytes);
+            cJSON_AddNumberToObject(p, "bytes_total", (double)todo_bytes);
+            cJSON_AddNumberToObject(p, "chunks", (double)(st->chunks_new - ch0));
+            cJSON_AddNumberToObject(p, "tokens", (double)(st->tokens_new - tok0));
+            cJSON_AddNumberToObject(p, "failed", (double)st->failed);
+            cJSON_AddNumberToObject(p, "elapsed_ms", (double)(rag_mono_ms() - t0));
+            cJSON_AddNumberToObject(p, "run_elapsed_ms", (double)(rag_mono_ms() - mono0));
+            log_event(&c, RAG_LEVEL_INFO, "batch_done", p, NULL);
+        }
+        progress_end(&pg);
+        goto built;
+    failed_progress:
+        progress_end(&pg);
+        goto failed;
+    }
+built:
+    if (st->seen > 0 && (double)st->failed / (double)st->seen > cfg->ingest.max_error_ratio) {
+        rc = rag_error_set(&err, RAG_ERR, "%lld of %lld transcripts failed (%.1f%%), over ingest.max_error_ratio %.3g",
+                           (long long)st->failed, (long long)st->seen, 100.0 * (double)st->failed / (double)st->seen,
+                           cfg->ingest.max_error_ratio);
+        goto failed;
+    }
+    {
+        char ts[RAG_TIME_BUFSZ], dims[16];
+        int64_t now = rag_now_ms();
+        rag_time_format(now, ts);
+        snprintf(dims, sizeof dims, "%d", cfg->embedding.dimensions);
+        char *canon = rag_json_canonical_string(c.canonical);
+        if ((rc = iw_begin(c.iw, &err)) != RAG_OK || (rc = iw_set_meta(c.iw, "run_id", st->run_id, &err)) != RAG_OK ||
+            (rc = iw_set_meta(c.iw, "created_at", ts, &err)) != RAG_OK ||
+            (rc = iw_set_meta(c.iw, "config_hash", c.config_hash, &err)) != RAG_OK ||
+            (rc = iw_set_meta(c.iw, "config", canon, &err)) != RAG_OK ||
+            (rc = iw_set_meta(c.iw, "embedding_provider", cfg->embedding.provider, &err)) != RAG_OK ||
+            (rc = iw_set_meta(c.iw, "embedding_model",
+                              strcmp(cfg->embedding.provider, "hashing") == 0 ? "hashing-v1" : cfg->embedding.model, &err)) != RAG_OK ||
+            (rc = iw_set_meta(c.iw, "embedding_dimensions", dims, &err)) != RAG_OK ||
+            (rc = iw_commit(c.iw, &err)) != RAG_OK) {
+            free(canon);
+            goto failed;
+        }
+        free(canon);
+        if ((rc = iw_finish(c.iw, &st->documents, &st->chunks, &st->tokens, &err)) != RAG_OK)
+            goto failed;
+        c.iw = NULL;
+        if (stop_flag) {
+            unlink(c.tmp_path);
+            rc = rag_error_set(&err, RAG_ERR, "interrupted by a signal");
+            goto failed;
+        }
+        test_pause();
+        char *gen = rag_xasprintf("%s%s%s", RAG_INDEX_PREFIX, st->run_id, RAG_INDEX_SUFFIX);
+        char *final_path = rag_path_join(c.index_dir, gen);
+        rc = publish_rename(c.tmp_path, final_path, c.index_dir, &err);
+        free(final_path);
+        if (rc != RAG_OK) {
+            free(gen);
+            unlink(c.tmp_path);
+            goto failed;
+        }
+        snprintf(st->generation, sizeof st->generation, "%s", gen);
+        free(gen);
+        st->published = true;
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "generation", st->generation);
+        cJSON_AddNumberToObject(p, "documents", (double)st->documents);
+        cJSON_AddNumberToObject(p, "chunks", (double)st->chunks);
+        cJSON_AddNumberToObject(p, "tokens", (double)st->tokens);
+        cJSON_AddBoolToObject(p, "full", st->full);
+        log_event(&c, RAG_LEVEL_INFO, "published", p, NULL);
+
+        rag_manifest m = { 0 };
+        m.schema_version = RAG_MANIFEST_SCHEMA_VERSION;
+        snprintf(m.run_id, sizeof m.run_id, "%s", st->run_id);
+        snprintf(m.generation, sizeof m.generation, "%s", st->generation);
+        m.generated_at_ms = now;
+        m.checked_at_ms = rag_now_ms();
+        snprintf(m.config_hash, sizeof m.config_hash, "%s", c.config_hash);
+        m.config = c.canonical;
+        m.documents = st->documents;
+        m.chunks = st->chunks;
+        m.tokens = st->tokens;
+        fingerprint(&sr, shas, m.source_fingerprint);
+        m.errors = st->failed;
+        snprintf(m.tool_version, sizeof m.tool_version, "%s", RAG_VERSION);
+        m.index_schema_version = RAG_INDEX_SCHEMA_VERSION;
+        test_pause();
+        rc = write_manifest(&c, &m, &err);
+        if (rc != RAG_OK)
+            goto failed;
+        test_pause();
+        snprintf(st->status, sizeof st->status, "published");
+    }
+
+finished:
+    {
+        int pruned = publish_prune_generations(c.index_dir, cfg->ingest.keep_generations, st->generation);
+        st->finished_ms = rag_now_ms();
+        cJSON *p = metrics_json(st);
+        cJSON_AddNumberToObject(p, "generations_pruned", pruned);
+        log_event(&c, RAG_LEVEL_INFO, "run_finished", p, st->status);
+    }
+    rc = RAG_OK;
+    goto done;
+
+failed:
+    if (c.iw) {
+        iw_abort(c.iw);
+        c.iw = NULL;
+    }
+    if (c.tmp_path)
+        unlink(c.tmp_path);
+    snprintf(st->status, sizeof st->status, "failed");
+    snprintf(st->failure, sizeof st->failure, "%s", err.msg[0] ? err.msg : "unknown error");
+    st->published = false;
+    st->finished_ms = rag_now_ms();
+    log_event(&c, RAG_LEVEL_ERROR, "run_failed", metrics_json(st), st->failure);
+    rc = RAG_ERR;
+
+done:
+    if (!st->finished_ms)
+        st->finished_ms = rag_now_ms();
+    if (!opts->dry_run) {
+        char *mp = rag_path_join(c.logs_dir, "ingestion_metrics.jsonl");
+        rag_error me = { 0 };
+        if (metrics_append(mp, st, &me) != RAG_OK && !opts->quiet)
+            fprintf(stderr, "rag-ingest: %s\n", me.msg);
+        free(mp);
+    }
+    summary(&c);
+    if (locked)
+        rag_lock_release(&lock);
+    if (log)
+        rag_log_set_run_id(log, NULL);
+    free(shas);
+    free(keep);
+    free(todo);
+    scan_free(&sr);
+    ctx_free(&c);
+    return rc;
+}
+
+void run_stats_free(run_stats *s)
+{
+    for (int i = 0; i < RUN_MAX_ERRORS; i++) {
+        free(s->errors[i]);
+        s->errors[i] = NULL;
+    }
+}

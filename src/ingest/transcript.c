@@ -1,0 +1,175 @@
+/* transcript.c — the transcript model (segments over one text buffer, an
+ * interned speaker list) and the format dispatch. White space is normalised
+ * once here so every parser produces the same shape of text. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "transcript.h"
+
+tr_format transcript_format_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    if (!dot)
+        return TR_TXT;
+    if (strcasecmp(dot, ".vtt") == 0) return TR_VTT;
+    if (strcasecmp(dot, ".srt") == 0) return TR_SRT;
+    if (strcasecmp(dot, ".json") == 0) return TR_JSON;
+    if (strcasecmp(dot, ".md") == 0 || strcasecmp(dot, ".markdown") == 0) return TR_MD;
+    return TR_TXT;
+}
+
+const char *transcript_format_name(tr_format f)
+{
+    static const char *names[] = { "txt", "md", "vtt", "srt", "json" };
+    return names[f];
+}
+
+int transcript_parse(tr_format f, const char *name, const char *buf, size_t len, transcript *tr, rag_error *err)
+{
+    switch (f) {
+    case TR_VTT: return parse_vtt(name, buf, len, tr, err);
+    case TR_SRT: return parse_srt(name, buf, len, tr, err);
+    case TR_JSON: return parse_json(name, buf, len, tr, err);
+    case TR_MD: return parse_txt(name, buf, len, 1, tr, err);
+    default: return parse_txt(name, buf, len, 0, tr, err);
+    }
+}
+
+/* Largest n' <= n that does not cut a UTF-8 sequence of s. */
+static size_t utf8_cut(const char *s, size_t len, size_t n)
+{
+    if (n >= len)
+        return len;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static void text_reserve(transcript *tr, size_t extra)
+{
+    if (tr->text_len + extra + 1 <= tr->text_cap)
+        return;
+    size_t cap = tr->text_cap ? tr->text_cap : 1024;
+    while (cap < tr->text_len + extra + 1)
+        cap *= 2;
+    tr->text = rag_xrealloc(tr->text, cap);
+    tr->text_cap = cap;
+}
+
+/* Copy with white space collapsed; returns bytes written at dst. */
+static size_t copy_collapsed(char *dst, const char *src, size_t len, int leading_space)
+{
+    size_t o = 0;
+    int pending = leading_space;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c < 0x20 || c == 0x7f) {
+            pending = o > 0 || leading_space;
+            continue;
+        }
+        if (pending && (o > 0 || leading_space))
+            dst[o++] = ' ';
+        pending = 0;
+        dst[o++] = (char)c;
+    }
+    return o;
+}
+
+static int intern_speaker(transcript *tr, const char *sp, size_t n)
+{
+    while (n && (*sp == ' ' || *sp == '\t')) { sp++; n--; }
+    while (n && (sp[n - 1] == ' ' || sp[n - 1] == '\t')) n--;
+    if (!sp || n == 0)
+        return -1;
+    n = utf8_cut(sp, n, 80);
+    /* most transcripts have a handful of speakers; look at the last 64 */
+    size_t lo = tr->n_speakers > 64 ? tr->n_speakers - 64 : 0;
+    for (size_t i = tr->n_speakers; i-- > lo;)
+        if (strlen(tr->speakers[i]) == n && memcmp(tr->speakers[i], sp, n) == 0)
+            return (int)i;
+    if (tr->n_speakers == tr->cap_speakers) {
+        tr->cap_speakers = tr->cap_speakers ? tr->cap_speakers * 2 : 8;
+        tr->speakers = rag_xrealloc(tr->speakers, tr->cap_speakers * sizeof(char *));
+    }
+    char *s = rag_xmalloc(n + 1);
+    size_t o = copy_collapsed(s, sp, n, 0);
+    /* a name never carries ',' (the chunk's speaker list is comma-separated) */
+    for (size_t i = 0; i < o; i++)
+        if (s[i] == ',')
+            s[i] = ' ';
+    s[o] = '\0';
+    if (o == 0) {
+        free(s);
+        return -1;
+    }
+    tr->speakers[tr->n_speakers] = s;
+    return (int)tr->n_speakers++;
+}
+
+void transcript_add(transcript *tr, const char *text, size_t len, int64_t start_ms, int64_t end_ms,
+                    const char *speaker, size_t splen, uint32_t line)
+{
+    text_reserve(tr, len + 1);
+    size_t o = copy_collapsed(tr->text + tr->text_len, text, len, 0);
+    if (o == 0)
+        return;
+    if (tr->n_segs == tr->cap_segs) {
+        tr->cap_segs = tr->cap_segs ? tr->cap_segs * 2 : 64;
+        tr->segs = rag_xrealloc(tr->segs, tr->cap_segs * sizeof(tr_segment));
+    }
+    tr_segment *sg = &tr->segs[tr->n_segs++];
+    sg->off = tr->text_len;
+    sg->len = o;
+    sg->start_ms = start_ms;
+    sg->end_ms = end_ms >= start_ms ? end_ms : (start_ms >= 0 ? start_ms : -1);
+    if (start_ms < 0)
+        sg->end_ms = -1;
+    sg->speaker = speaker ? intern_speaker(tr, speaker, splen) : -1;
+    sg->line = line;
+    tr->text_len += o;
+    tr->text[tr->text_len++] = '\n';
+    tr->text[tr->text_len] = '\0';
+}
+
+void transcript_extend_last(transcript *tr, const char *text, size_t len)
+{
+    if (tr->n_segs == 0) {
+        transcript_add(tr, text, len, -1, -1, NULL, 0, 0);
+        return;
+    }
+    tr_segment *sg = &tr->segs[tr->n_segs - 1];
+    text_reserve(tr, len + 2);
+    tr->text_len--; /* drop the '\n' after the last segment */
+    size_t o = copy_collapsed(tr->text + tr->text_len, text, len, 1);
+    if (o == 1) /* only the separating space: nothing was added */
+        o = 0;
+    sg->len += o;
+    tr->text_len += o;
+    tr->text[tr->text_len++] = '\n';
+    tr->text[tr->text_len] = '\0';
+}
+
+void transcript_set_title(transcript *tr, const char *title, size_t len)
+{
+    len = utf8_cut(title, len, 300);
+    char *t = rag_xmalloc(len + 1);
+    size_t o = copy_collapsed(t, title, len, 0);
+    t[o] = '\0';
+    free(tr->title);
+    tr->title = o ? t : NULL;
+    if (!o)
+        free(t);
+}
+
+void transcript_free(transcript *tr)
+{
+    free(tr->title);
+    free(tr->text);
+    free(tr->segs);
+    for (size_t i = 0; i < tr->n_speakers; i++)
+        free(tr->speakers[i]);
+    free(tr->speakers);
+    memset(tr, 0, sizeof *tr);
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# test_ingest_crash.sh — SIGKILL rag-ingest at random moments (24 trials;
+# half of them with RAG_INGEST_TEST_PUBLISH_DELAY_MS so many kills land while
+# publishing). After every kill the manifest must load (rag_manifest_load via
+# the manifest_read helper), name a generation that exists, passes SQLite's
+# integrity check and has the manifest's chunk count. The next normal run
+# removes every temporary file.
+. "$(dirname "$0")/lib.sh"
+TRIALS=24
+plan $((TRIALS * 3 + 3))
+
+ING=$BIN/rag-ingest
+W=$TMP/w
+mkdir -p "$W"
+python3 scripts/gen-corpus --out "$W/corpus" --files 120 --mb 1.5 --seed 7 2>/dev/null
+cat >"$W/params.yaml" <<YAML
+schema_version: 1
+paths: {transcripts: corpus, artifacts: art}
+chunking: {target_tokens: 64, overlap_tokens: 8}
+ingest: {keep_generations: 2, batch_files: 10}
+YAML
+M=$W/art/checkpoints/latest.json
+check "initial run publishes" "$ING" --config "$W/params.yaml" -q
+publishing_kills=0
+for t in $(seq $TRIALS); do
+  # change one file per trial so every run has work; --full on some
+  echo "trial $t extra words" >>"$W/corpus/d000/t$(printf %06d $((t % 120))).txt"
+  extra=(); [ $((t % 3)) -eq 0 ] && extra=(--full)
+  if [ $((t % 2)) -eq 0 ]; then
+    RAG_INGEST_TEST_PUBLISH_DELAY_MS=120 "$ING" --config "$W/params.yaml" -q "${extra[@]}" &
+  else
+    "$ING" --config "$W/params.yaml" -q "${extra[@]}" &
+  fi
+  P=$!
+  sleep "0.$(printf %03d $((RANDOM % 700)))"
+  kill -KILL $P 2>/dev/null
+  wait $P 2>/dev/null
+  run_id=$(tail -n 50 "$W/art/logs/ingest.jsonl" | jq -r 'select(.event=="run_started") | .run_id' | tail -n 1)
+  if jq -e --arg r "$run_id" 'select(.run_id==$r and .event=="published")' "$W/art/logs/ingest.jsonl" >/dev/null &&
+     ! jq -e --arg r "$run_id" 'select(.run_id==$r and .event=="run_finished")' "$W/art/logs/ingest.jsonl" >/dev/null; then
+    publishing_kills=$((publishing_kills + 1))
+  fi
+  check "trial $t: manifest loads" "$HELPERS/manifest_read" "$M"
+  G=$W/art/index/$(jq -r .generation "$M")
+  is "$(sqlite3 "file:$G?mode=ro" 'pragma integrity_check' 2>&1)" "ok" "trial $t: the named generation exists and is intact"
+  is "$(sqlite3 "file:$G?mode=ro" 'select count(*) from chunks' 2>&1)" "$(jq .chunks "$M")" "trial $t: its chunk count matches the manifest"
+done
+diag "$publishing_kills of $TRIALS kills landed between publishing the generation and finishing the run"
+check "some kills landed while publishing" test "$publishing_kills" -ge 2
+check "a normal run after the kills succeeds" "$ING" --config "$W/params.yaml" -q
+is "$(find "$W/art" -name '*.tmp*' -o -name '*-journal' | wc -l)" 0 "no temporary file outlives the next run"
+exit $_tap_failed

@@ -1,0 +1,260 @@
+/* test_ingest_parsers.c — every transcript parser against the fixtures in
+ * tests/fixtures/ingest/: segments, times, speakers and the exact error
+ * messages (with line numbers) for broken files; plus the encoding policy. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rag/fsutil.h"
+#include "../../src/ingest/encoding.h"
+#include "../../src/ingest/text.h"
+#include "../../src/ingest/transcript.h"
+
+static char *fixture(const char *name, size_t *len)
+{
+    const char *root = getenv("RAG_ROOT") ? getenv("RAG_ROOT") : ".";
+    char *path = rag_xasprintf("%s/tests/fixtures/ingest/%s", root, name);
+    char *buf = NULL;
+    rag_error err = { 0 };
+    int rc = rag_read_file(path, 1 << 20, &buf, len, &err);
+    if (rc != RAG_OK)
+        fail_msg("%s", err.msg);
+    free(path);
+    return buf;
+}
+
+/* "[start-end|speaker] text" lines for every segment */
+static char *dump(const transcript *tr)
+{
+    strbuf b = { 0 };
+    for (size_t i = 0; i < tr->n_segs; i++) {
+        const tr_segment *s = &tr->segs[i];
+        char head[256];
+        snprintf(head, sizeof head, "[%lld-%lld|%s] ", (long long)s->start_ms, (long long)s->end_ms,
+                 s->speaker >= 0 ? tr->speakers[s->speaker] : "");
+        sb_append(&b, head, strlen(head));
+        sb_append(&b, tr->text + s->off, s->len);
+        sb_putc(&b, '\n');
+    }
+    if (!b.s)
+        sb_append(&b, "", 0);
+    return b.s;
+}
+
+static char *parse_fixture(const char *name, int expect_rc, rag_error *err, transcript *tr)
+{
+    size_t len;
+    char *buf = fixture(name, &len);
+    memset(tr, 0, sizeof *tr);
+    int rc = transcript_parse(transcript_format_of(name), name, buf, len, tr, err);
+    free(buf);
+    if (rc != expect_rc)
+        fail_msg("%s: rc %d, expected %d (%s)", name, rc, expect_rc, err->msg);
+    return dump(tr);
+}
+
+static void test_vtt_handles_bom_crlf_cr_blocks_voices_entities(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    transcript tr;
+    char *d = parse_fixture("vtt_features.vtt", RAG_OK, &err, &tr);
+    assert_string_equal(tr.title, "Fixture: header text");
+    assert_string_equal(d,
+                        "[1000-4500|Alice] Hello & welcome\n"
+                        "[3605250-3609000|Bob] Thanks Alice <3\n"
+                        "[10000-12000|Alice] First\n"
+                        "[10000-12000|Bob] Second\n"
+                        "[12000-13000|Carol] styled \xC3\xA9t\xC3\xA9 end\n");
+    free(d);
+    transcript_free(&tr);
+}
+
+static void test_vtt_collapses_rolling_auto_captions(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    transcript tr;
+    char *d = parse_fixture("vtt_rolling.vtt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[0-2000|] one two three\n"
+                           "[2010-4000|] four five six\n"
+                           "[4000-6000|] seven eight\n");
+    free(d);
+    transcript_free(&tr);
+}
+
+static void test_vtt_rejects_truncated_timing_with_line(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    transcript tr;
+    free(parse_fixture("vtt_truncated.vtt", RAG_ECORRUPT, &err, &tr));
+    assert_string_equal(err.msg, "vtt_truncated.vtt:6: malformed cue timing \"00:00:03.000 --> 00:0\"");
+    transcript_free(&tr);
+    free(parse_fixture("vtt_no_header.vtt", RAG_ECORRUPT, &err, &tr));
+    assert_string_equal(err.msg, "vtt_no_header.vtt:1: not a WebVTT file (the first line must start with WEBVTT)");
+    transcript_free(&tr);
+}
+
+static void test_srt_handles_formats_tags_coordinates_and_empty_cues(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    transcript tr;
+    char *d = parse_fixture("srt_features.srt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[1000-2500|Alice] Hi there\n"
+                           "[3000-4000|] Top text\n"
+                           "[7000-8000|Bob] bold second line\n");
+    free(d);
+    transcript_free(&tr);
+    d = parse_fixture("srt_no_blank_lines.srt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[1000-2000|] first\n[3000-4000|] second\n");
+    free(d);
+    transcript_free(&tr);
+}
+
+static void test_srt_reports_truncation_with_line(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    transcript tr;
+    free(parse_fixture("srt_truncated_timing.srt", RAG_ECORRUPT, &err, &tr));
+    assert_string_equal(err.msg, "srt_truncated_timing.srt:6: malformed cue timing \"00:00:03,000 --> 00:00:0\"");
+    transcript_free(&tr);
+    free(parse_fixture("srt_truncated_number.srt", RAG_ECORRUPT, &err, &tr));
+    assert_string_equal(err.msg, "srt_truncated_number.srt:5: truncated cue (number without timing line)");
+    transcript_free(&tr);
+}
+
+static void test_json_reads_own_shape_and_whisper(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    transcript tr;
+    char *d = parse_fixture("json_own.json", RAG_OK, &err, &tr);
+    assert_string_equal(tr.title, "Own shape");
+    assert_string_equal(d, "[1500-3250|Alice] Hello there.\n[4000-5500|Bob] General Kenobi.\n[-1--1|] no times\n");
+    free(d);
+    transcript_free(&tr);
+    d = parse_fixture("json_whisper.json", RAG_OK, &err, &tr);
+    assert_null(tr.title);
+    assert_string_equal(d, "[0-2000|] Whole\n[2000-3500|] text.\n");
+    free(d);
+    transcript_free(&tr);
+}
+
+static void test_json_errors_name_line_column_or_path(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    transcript tr;
+    free(parse_fixture("json_malformed.json", RAG_ECORRUPT, &err, &tr));
+    assert_non_null(strstr(err.msg, "json_malformed.json:3:"));
+    assert_non_null(strstr(err.msg, "malformed JSON"));
+    transcript_free(&tr);
+    free(parse_fixture("json_missing_text.json", RAG_ECORRUPT, &err, &tr));
+    assert_string_equal(err.msg, "json_missing_text.json: segments[0].text: missing or not a string");
+    transcript_free(&tr);
+}
+
+static void test_txt_and_markdown_paragraphs_and_speaker_turns(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    transcript tr;
+    char *d = parse_fixture("txt_speakers.txt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[-1--1|] Intro paragraph line one continues here.\n"
+                           "[-1--1|Alice] First turn. Still Alice.\n"
+                           "[90000-90000|Bob] Timestamped turn. http://example.com: not a speaker\n"
+                           "[-1--1|] Plain closing paragraph.\n");
+    free(d);
+    transcript_free(&tr);
+    d = parse_fixture("md_headings.md", RAG_OK, &err, &tr);
+    assert_string_equal(tr.title, "The Title");
+    assert_string_equal(d, "[-1--1|] The Title\n[-1--1|] Intro *text*.\n[-1--1|] Section\n"
+                           "[-1--1|] bullet one bullet two quoted line\n[-1--1|Carol] bold speaker Code: block\n");
+    free(d);
+    transcript_free(&tr);
+}
+
+static void test_encoding_transcodes_or_rejects_with_position(void **state)
+{
+    (void)state;
+    rag_error err = { 0 };
+    size_t len, olen;
+    char *out;
+    bool owned;
+    const char *enc;
+    char *buf = fixture("latin1.txt", &len);
+    assert_int_equal(encoding_to_utf8("latin1.txt", buf, len, "", &out, &olen, &owned, &enc, &err), RAG_ECORRUPT);
+    assert_string_equal(err.msg, "latin1.txt:1:4: invalid UTF-8 (byte 0xE9); set ingest.legacy_encoding to transcode such files");
+    assert_int_equal(encoding_to_utf8("latin1.txt", buf, len, "windows-1252", &out, &olen, &owned, &enc, &err), RAG_OK);
+    assert_true(owned);
+    assert_string_equal(out, "caf\xC3\xA9 cr\xC3\xA8me\n");
+    free(out);
+    free(buf);
+
+    buf = fixture("utf16.txt", &len);
+    assert_int_equal(encoding_to_utf8("utf16.txt", buf, len, "", &out, &olen, &owned, &enc, &err), RAG_OK);
+    assert_string_equal(enc, "utf-16le");
+    assert_string_equal(out, "hi there\n");
+    free(out);
+    free(buf);
+
+    buf = fixture("binary.txt", &len);
+    assert_int_equal(encoding_to_utf8("binary.txt", buf, len, "windows-1252", &out, &olen, &owned, &enc, &err), RAG_ECORRUPT);
+    assert_non_null(strstr(err.msg, "binary data (NUL byte at offset 3)"));
+    free(buf);
+
+    buf = fixture("invalid_utf8.txt", &len);
+    assert_int_equal(encoding_to_utf8("invalid_utf8.txt", buf, len, "", &out, &olen, &owned, &enc, &err), RAG_ECORRUPT);
+    assert_non_null(strstr(err.msg, "invalid_utf8.txt:1:5: invalid UTF-8 (byte 0xC0)"));
+    free(buf);
+}
+
+static void test_utf8_validator_rejects_overlong_surrogates_and_truncation(void **state)
+{
+    (void)state;
+    assert_true(utf8_valid("plain ascii text, long enough for the fast path", 47));
+    assert_true(utf8_valid("\xF0\x9F\x98\x80 \xE2\x82\xAC", 8));
+    assert_int_equal(utf8_invalid_at("ab\xED\xA0\x80", 5), 2); /* surrogate */
+    assert_int_equal(utf8_invalid_at("ab\xE0\x80\xAF", 5), 2); /* overlong */
+    assert_int_equal(utf8_invalid_at("abc\xE2\x82", 5), 3);     /* cut short */
+    assert_int_equal(utf8_invalid_at("\xF4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+}
+
+static void test_timestamps_accept_short_forms(void **state)
+{
+    (void)state;
+    int64_t a, b;
+    assert_true(text_parse_timing("0:00:01,5 --> 01:02:03.004 line:0", 33, &a, &b));
+    assert_int_equal(a, 1500);
+    assert_int_equal(b, 3723004);
+    assert_true(text_parse_timing("00:07 --> 00:09", 15, &a, &b));
+    assert_int_equal(a, 7000);
+    assert_false(text_parse_timing("00:61.000 --> 00:62.000", 23, &a, &b));
+    assert_false(text_parse_timing("00:01.000 -> 00:02.000", 22, &a, &b));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vtt_handles_bom_crlf_cr_blocks_voices_entities),
+        cmocka_unit_test(test_vtt_collapses_rolling_auto_captions),
+        cmocka_unit_test(test_vtt_rejects_truncated_timing_with_line),
+        cmocka_unit_test(test_srt_handles_formats_tags_coordinates_and_empty_cues),
+        cmocka_unit_test(test_srt_reports_truncation_with_line),
+        cmocka_unit_test(test_json_reads_own_shape_and_whisper),
+        cmocka_unit_test(test_json_errors_name_line_column_or_path),
+        cmocka_unit_test(test_txt_and_markdown_paragraphs_and_speaker_turns),
+        cmocka_unit_test(test_encoding_transcodes_or_rejects_with_position),
+        cmocka_unit_test(test_utf8_validator_rejects_overlong_surrogates_and_truncation),
+        cmocka_unit_test(test_timestamps_accept_short_forms),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
