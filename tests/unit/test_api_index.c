@@ -143,7 +143,14 @@ static void test_open_loads_every_vector_and_ranks_like_brute_force(void **state
         assert_int_equal(better, (int)i); /* exactly i vectors beat the i-th result */
     }
     api_hit bm[5];
-    assert_int_equal(api_bm25_topn(&g->leases[1], "word3 OR \"", bm, 5, &err), 5);
+    /* "word3" is in 60 of 300 chunks: all of them contain every term */
+    assert_int_equal(api_bm25_topn(g, &g->leases[1], "word3 OR \"", 5, bm, 5, &err), 5);
+    /* no chunk has both terms: pass 2 returns those with either */
+    assert_int_equal(api_bm25_topn(g, &g->leases[1], "word3 word4", 3, bm, 5, &err), 5);
+    assert_int_equal(api_generation_df(g, &g->leases[0], "word4"), 60);
+    assert_int_equal(api_generation_df(g, &g->leases[1], "word4"), 60); /* cached */
+    assert_int_equal(api_bm25_topn(g, &g->leases[1], "chunk number 17", 3, bm, 5, &err), 5);
+    assert_int_equal(bm[0].rowid, 18);
     api_generation_release(g);
     free(vecs);
 }
