@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "rag/common.h"
 #include "rag/config.h"
 #include "rag/fsutil.h"
@@ -134,6 +136,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* No global allocation statistics: they take a mutex on every malloc. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     int rc = RAG_EXIT_FAIL;
     char *log_path = rag_path_join(logs_dir, "api.jsonl");
     app.log = rag_log_open(log_path, "rag-api", &err);

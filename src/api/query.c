@@ -86,32 +86,66 @@ static void heap_down(api_hit *h, size_t n, size_t i)
     }
 }
 
+static void consider(api_hit *out, size_t *h, size_t n_top, int64_t rowid, double score)
+{
+    api_hit cand = {.rowid = rowid, .score = score};
+    if (*h < n_top) {
+        out[(*h)++] = cand;
+        if (*h == n_top)
+            for (size_t k = n_top / 2 + 1; k-- > 0;) heap_down(out, *h, k);
+    } else if (heap_less(&out[0], &cand)) {
+        out[0] = cand;
+        heap_down(out, *h, 0);
+    }
+}
+
+/* Query vectors with at most this many non-zero components (the hashing
+ * embedder's short queries) are scored in one fused pass over just those
+ * columns; denser ones accumulate column by column into scratch. */
+#define SPARSE_MAX 32
+
 size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top)
 {
     const size_t n = g->n;
     if (n == 0 || n_top == 0) return 0;
-    memset(scratch, 0, n * sizeof *scratch);
-    for (int j = 0; j < g->dims; j++) {
-        const float q = query[j];
-        if (q == 0.0f) continue;
-        const float *restrict col = g->cols + (size_t)j * n;
-        float *restrict s = scratch;
-        for (size_t i = 0; i < n; i++) s[i] += q * col[i];
-    }
-    size_t h = 0;
-    for (size_t i = 0; i < n; i++) {
-        api_hit cand = {.rowid = g->rowids[i], .score = scratch[i]};
-        if (h < n_top) {
-            out[h++] = cand;
-            if (h == n_top)
-                for (size_t k = n_top / 2 + 1; k-- > 0;) heap_down(out, h, k);
-        } else if (heap_less(&out[0], &cand)) {
-            out[0] = cand;
-            heap_down(out, h, 0);
+    const float *cols[SPARSE_MAX];
+    float qv[SPARSE_MAX];
+    int nnz = 0;
+    for (int j = 0; j < g->dims && nnz <= SPARSE_MAX; j++) {
+        if (query[j] == 0.0f) continue;
+        if (nnz < SPARSE_MAX) {
+            cols[nnz] = g->cols + (size_t)j * n;
+            qv[nnz] = query[j];
         }
+        nnz++;
+    }
+    if (nnz == 0) return 0; /* nothing to compare: no vector results */
+    size_t h = 0;
+    if (nnz <= SPARSE_MAX) {
+        for (size_t i = 0; i < n; i++) {
+            float sc = 0.0f;
+            for (int t = 0; t < nnz; t++) sc += qv[t] * cols[t][i];
+            /* orthogonal or opposite chunks are not "similar" at all */
+            if (sc > 0.0f && (h < n_top || sc >= out[0].score)) consider(out, &h, n_top, g->rowids[i], sc);
+        }
+    } else {
+        memset(scratch, 0, n * sizeof *scratch);
+        for (int j = 0; j < g->dims; j++) {
+            const float q = query[j];
+            if (q == 0.0f) continue;
+            const float *restrict col = g->cols + (size_t)j * n;
+            float *restrict sp = scratch;
+            for (size_t i = 0; i < n; i++) sp[i] += q * col[i];
+        }
+        for (size_t i = 0; i < n; i++)
+            if (scratch[i] > 0.0f && (h < n_top || scratch[i] >= out[0].score))
+                consider(out, &h, n_top, g->rowids[i], scratch[i]);
     }
     qsort(out, h, sizeof *out, cmp_hit);
-    for (size_t i = 0; i < h; i++) out[i].vector_rank = (int)i + 1;
+    for (size_t i = 0; i < h; i++) {
+        out[i].vector_rank = (int)i + 1;
+        out[i].bm25_rank = 0;
+    }
     return h;
 }
 

@@ -28,8 +28,9 @@ typedef struct api_hit {
 size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec,
                     api_hit *out, size_t cap);
 
-/* The n_top highest dot products of query (dims) against g's vectors,
- * best first. scratch holds g->n floats. Returns the count written. */
+/* The n_top highest dot products of query (dims) against g's vectors, best
+ * first; chunks with a dot product <= 0 are not similar and never listed.
+ * scratch holds g->n floats. Returns the count written. */
 size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top);
 
 /* A term in more than max(this, 2% of the chunks) chunks is "common". */

@@ -31,6 +31,10 @@
 #include "router.h"
 
 #define QUEUE_CAP 1024
+/* Per-connection buffer pool for request line, headers and response
+ * headers (bodies are buffered by us). MHD zeroes the used part between
+ * requests, so a smaller pool is cheaper on the keep-alive hot path. */
+#define API_CONN_MEMORY (16 * 1024)
 
 typedef enum { JOB_NONE = 0, JOB_QUEUED, JOB_DONE } job_state;
 
@@ -385,6 +389,7 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
                                    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
                                    MHD_OPTION_CONNECTION_LIMIT, max_conn,
                                    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                                    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
                                    MHD_OPTION_END);

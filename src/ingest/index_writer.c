@@ -87,7 +87,11 @@ index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimension
     sqlite3_progress_handler(w->db, 10000, on_progress, w);
     if (exec(w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768;"
                 "PRAGMA temp_store=FILE; PRAGMA locking_mode=EXCLUSIVE;", err) != RAG_OK ||
-        exec(w, SCHEMA, err) != RAG_OK)
+        exec(w, SCHEMA, err) != RAG_OK ||
+        /* no incremental merging while building: the one 'optimize' at the end
+         * merges every segment in a single pass (much less work in total) */
+        exec(w, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);"
+                "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);", err) != RAG_OK)
         goto fail;
     if (prev_path) {
         char *uri = sqlite3_mprintf("file:%s?mode=ro", prev_path);
@@ -282,7 +286,9 @@ int iw_finish(index_writer *w, int64_t *documents, int64_t *chunks, int64_t *tok
     snprintf(buf, sizeof buf, "%lld", (long long)*tokens);
     if ((rc = iw_set_meta(w, "tokens", buf, err)) != RAG_OK)
         return rc;
-    if ((rc = exec(w, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');", err)) != RAG_OK)
+    if ((rc = exec(w, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');"
+                        "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 4);"
+                        "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 16);", err)) != RAG_OK)
         return rc;
     finalize_all(w);
     if (w->has_prev && (rc = exec(w, "DETACH DATABASE prev", err)) != RAG_OK)
