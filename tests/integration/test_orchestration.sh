@@ -10,7 +10,7 @@
 # ingesting first when no index is published.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 35
 
 W=$TMP/stack
 mkdir -p "$W/config"
@@ -200,6 +200,39 @@ else not_ok "make stop twice: exit 0 both times, no process of the stack left" "
 "$BIN/ragtop" --once --config "$CFG" --services "$SVC" >"$out" 2>&1; rc=$?
 if [ $rc = 2 ] && grep -qE 'CRIT +service:rag_api' "$out"; then ok "after make stop: ragtop --once exits 2 (CRIT: rag_api down)"
 else not_ok "after make stop: ragtop --once exits 2 (CRIT: rag_api down)" "rc=$rc" "$(cat "$out")"; fi
+
+# --- every local command of the runbook, as written ------------------------------
+# The runbook's commands assume the repository root as the working folder, with
+# config/params.yaml, services.yml and artifacts/ there: the stack folder gets
+# the same shape (the Makefile and sources linked in), and each command from the
+# runbook's ```sh blocks runs verbatim there, only the port swapped. Commands
+# for docker, systemd and kubectl, interactive or endless ones, and the stop
+# commands (run last) are left out. Make targets must exit 0 on the healthy
+# stack; other commands must run without a usage, syntax or not-found error.
+for f in Makefile scripts src include build deploy docs themes data tests; do ln -sfn "$ROOT/$f" "$W/$f"; done
+"${M[@]}" api >/dev/null 2>&1
+cmds=$(awk '/^```sh$/ { inblock = 1; next } /^```$/ { inblock = 0 } inblock' "$ROOT/docs/runbooks/orchestration.md" \
+  | sed -E 's/[[:space:]]{2,}#.*$//' | grep -vE '^[[:space:]]*(#|$)' \
+  | grep -vE 'docker|systemctl|journalctl|kubectl|sudo |^export |RUNTIME=|^make (logs|console|watch|demo|stop|stop-api)$' | sort -u)
+bad=""; n=0
+while IFS= read -r c; do
+  [ -n "$c" ] || continue
+  n=$((n + 1))
+  run=${c//8088/$PORT}
+  o=$( cd "$W" && RAG_ALERT_JSON_URL=$RAG_TEST_HOOK_URL timeout 60 bash -c "$run" 2>&1 ); rc=$?
+  if [[ $c == make* ]]; then
+    [ $rc = 0 ] || bad="$bad"$'\n'"[$rc] $c: $(tail -n 3 <<<"$o")"
+  elif [ $rc = 126 ] || [ $rc = 127 ] || [ $rc = 124 ] || grep -qiE 'syntax error|parse error|compile error|unknown option|invalid option|usage:|No such file' <<<"$o"; then
+    bad="$bad"$'\n'"[$rc] $c: $(tail -n 3 <<<"$o")"
+  fi
+done <<<"$cmds"
+if [ -z "$bad" ] && [ "$n" -ge 25 ]; then ok "all $n local runbook commands run as written on a healthy stack"
+else not_ok "every local runbook command runs as written on a healthy stack ($n run)" "$bad"; fi
+for c in "make stop-api" "make stop" "make stop"; do
+  if ! ( cd "$W" && $c >"$out" 2>&1 ); then bad="$bad $c"; fi
+done
+if [ -z "$bad" ] && [ -z "$(ours)" ]; then ok "runbook stop commands as written: make stop-api, make stop (twice); nothing left running"
+else not_ok "runbook stop commands as written: make stop-api, make stop (twice); nothing left running" "$bad" "$(cat "$out")"; fi
 
 # --- help and unknown runtime ---------------------------------------------------------------------
 h=$("${M[@]}" help)
