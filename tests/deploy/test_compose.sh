@@ -7,7 +7,7 @@
 # bookworm-slim build whose runtime stage installs no -dev package.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
-plan 9
+plan 10
 
 tmp=$TMP
 srv_pid=""
@@ -95,6 +95,19 @@ echo 503 >"$tmp/code"
 if ! hc; then ok "healthcheck fails on /healthz 503"; else not_ok "healthcheck fails on /healthz 503"; fi
 kill "$srv_pid"; wait "$srv_pid" 2>/dev/null; srv_pid=""
 if ! hc; then ok "healthcheck fails when nothing listens"; else not_ok "healthcheck fails when nothing listens"; fi
+
+# The same probe against the real rag-api (an index published first), and
+# after it stopped.
+S=$tmp/stack; mkdir -p "$S"
+port2=$(free_port)
+sed -e "s#^  transcripts: .*#  transcripts: $ROOT/data/transcripts#" -e "s#^  artifacts: .*#  artifacts: $S/artifacts#" \
+    -e "s#^  listen: .*#  listen: 127.0.0.1:$port2#" config/params.yaml >"$S/params.yaml"
+on_exit "bash scripts/apictl.sh stop --bin '$BIN/rag-api' --config '$S/params.yaml' >/dev/null 2>&1"
+if "$BIN/rag-ingest" --config "$S/params.yaml" --quiet >"$tmp/ing" 2>&1 && bash scripts/apictl.sh start --bin "$BIN/rag-api" --config "$S/params.yaml" >>"$tmp/ing" 2>&1 \
+   && env -i PATH=/nonexistent /bin/bash -c "${probe//8088/$port2}" 2>/dev/null; then
+  ok "healthcheck passes against a real rag-api serving a fresh index"
+else not_ok "healthcheck passes against a real rag-api serving a fresh index" "$(cat "$tmp/ing")"; fi
+bash scripts/apictl.sh stop --bin "$BIN/rag-api" --config "$S/params.yaml" >/dev/null 2>&1
 
 check "Dockerfile: two bookworm-slim stages; the runtime stage installs only runtime libraries" python3 - Dockerfile <<'PY'
 import re, sys
