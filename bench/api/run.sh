@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# bench/api/run.sh — rag-api HTTP benchmark against a generated index of
+# ~100k chunks, with named baselines measured in the same run:
+#   /healthz   rag-api vs nginx (static file with the same body; the HTTP
+#              ceiling here) vs a Node.js `http` server returning the body
+#   /query     a fixed mix of 50 queries (wrk Lua script), hybrid mode
+#   /healthz while /query is saturated
+# All servers are our own instances on free 127.0.0.1 ports; every process
+# is stopped at exit. Load: wrk -t2 -c64 -d${DUR}s. Takes ~2 minutes (plus
+# ~1-2 min the first time, to build the index under build/bench/).
+# Env: CHUNKS (100000), DUR (10 s), API_THREADS (config api.threads, 2).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE="$ROOT/bench/api"
+cd "$ROOT"
+CHUNKS=${CHUNKS:-100000}
+DUR=${DUR:-10}
+API_THREADS=${API_THREADS:-2}
+for c in wrk nginx node curl jq sqlite3 python3; do
+  command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "bench/api: $c is missing (make deps)" >&2; exit 1; }
+done
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+make -s all build/tests/helpers/api_mkindex >/dev/null
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-bench-api.XXXXXX")
+chmod 755 "$W"
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# ---- the index (cached between runs; build/ is not committed)
+DATA="$ROOT/build/bench/api-$CHUNKS"
+mkdir -p "$DATA/config"
+API_PORT=$(free_port)
+sed -e "s|^  artifacts: .*|  artifacts: ../artifacts|" \
+    -e "s|^  listen: .*|  listen: 127.0.0.1:$API_PORT|" \
+    -e "s|^  threads: .*|  threads: $API_THREADS|" \
+    -e "s|^  max_connections: .*|  max_connections: 1024|" \
+    -e "s|^  max_connections_per_ip: .*|  max_connections_per_ip: 1024|" \
+    config/params.yaml >"$DATA/config/params.yaml"
+if [ ! -f "$DATA/artifacts/checkpoints/latest.json" ]; then
+  echo "building a synthetic index of $CHUNKS chunks in $DATA (once) ..."
+  t0=$SECONDS
+  build/tests/helpers/api_mkindex --config "$DATA/config/params.yaml" --synthetic "$CHUNKS" --run-id "bench-$CHUNKS" >/dev/null
+  echo "  built in $((SECONDS - t0)) s"
+fi
+DB="$DATA/artifacts/index/gen-bench-$CHUNKS.sqlite"
+
+# ---- 50 fixed queries: 3-5 consecutive words from 50 chunks spread over the index
+: >"$W/queries.jsonl"
+for i in $(seq 1 50); do
+  id=$(( (i * 7919) % CHUNKS + 1 ))
+  words=$(( 3 + i % 3 ))
+  text=$(sqlite3 "$DB" "SELECT text FROM chunks WHERE id = $id" | cut -d' ' -f$((10 + i % 20))-$((9 + i % 20 + words)))
+  jq -cn --arg q "$text" '{q: $q, k: 5, mode: "hybrid"}' >>"$W/queries.jsonl"
+done
+
+# ---- servers
+rm -f "$DATA/artifacts/logs/api.jsonl"
+build/bin/rag-api --config "$DATA/config/params.yaml" 2>"$W/api.stderr" &
+PIDS+=($!)
+API="http://127.0.0.1:$API_PORT"
+for i in $(seq 1 300); do
+  [ "$(curl -s --max-time 1 "$API/healthz" | jq -r .status 2>/dev/null)" = pass ] && break
+  sleep 0.1
+done
+[ "$(curl -s "$API/healthz" | jq -r .status)" = pass ] || { echo "rag-api did not become healthy" >&2; cat "$W/api.stderr" >&2; exit 1; }
+mkdir -p "$W/www" "$W/tmp"
+curl -s "$API/healthz" >"$W/www/healthz"
+chmod 644 "$W/www/healthz"
+BODY_BYTES=$(wc -c <"$W/www/healthz")
+
+NGINX_PORT=$(free_port)
+cat >"$W/nginx.conf" <<NGX
+worker_processes 2;
+pid $W/nginx.pid;
+error_log $W/nginx-error.log;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $W/tmp/body; proxy_temp_path $W/tmp/proxy; fastcgi_temp_path $W/tmp/fcgi;
+  uwsgi_temp_path $W/tmp/uwsgi; scgi_temp_path $W/tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location = /healthz { default_type application/health+json; alias $W/www/healthz; }
+  }
+}
+NGX
+"$NGINX" -c "$W/nginx.conf" -p "$W" 2>>"$W/nginx-error.log" &
+PIDS+=($!)
+
+NODE_PORT=$(free_port)
+node -e '
+const http = require("http"), fs = require("fs");
+const body = fs.readFileSync(process.argv[1]);
+http.createServer((req, res) => {
+  res.writeHead(200, {"Content-Type": "application/health+json", "Content-Length": body.length});
+  res.end(body);
+}).listen(Number(process.argv[2]), "127.0.0.1");' "$W/www/healthz" "$NODE_PORT" &
+PIDS+=($!)
+for port in "$NGINX_PORT" "$NODE_PORT"; do
+  for i in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+done
+
+export BENCH_DIR="$HERE" QUERIES="$W/queries.jsonl"
+run_wrk() { # label, wrk args... -> "label rps p50 p95 p99 requests errors"
+  local label=$1; shift
+  local line
+  line=$(wrk "$@" 2>&1 | grep '^RESULT' || true)
+  [ -n "$line" ] || { echo "wrk failed for $label" >&2; return 1; }
+  echo "$label $line" >>"$W/results"
+  echo "  $label: ${line#RESULT }"
+}
+val() { grep "^$1 " "$W/results" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+
+echo "rag-api bench: $CHUNKS chunks, /healthz body $BODY_BYTES bytes, api.threads=$API_THREADS, $(nproc) cores, wrk -t2 -c64 -d${DUR}s"
+: >"$W/results"
+run_wrk healthz_api   -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "$API/healthz"
+run_wrk healthz_nginx -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NGINX_PORT/healthz"
+run_wrk healthz_node  -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NODE_PORT/healthz"
+run_wrk query_c64     -t2 -c64 -d"${DUR}s" -s "$HERE/query.lua" "$API"
+run_wrk query_c4      -t1 -c4  -d"${DUR}s" -s "$HERE/query.lua" "$API"
+# /healthz probes while /query is saturated by a second wrk
+wrk -t2 -c64 -d"$((DUR + 2))s" -s "$HERE/query.lua" "$API" >"$W/sat.out" 2>&1 &
+SAT=$!
+sleep 1
+run_wrk healthz_under_load -t1 -c4 -d"${DUR}s" -s "$HERE/healthz.lua" "$API/healthz"
+wait "$SAT" || true
+echo "query_saturating $(grep '^RESULT' "$W/sat.out")" >>"$W/results"
+
+api_rps=$(val healthz_api rps); nginx_rps=$(val healthz_nginx rps); node_rps=$(val healthz_node rps)
+verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo "ok"; else echo "MISSED"; fi; }
+r_node=$(python3 -c "print(f'{$api_rps / $node_rps:.2f}')")
+r_nginx=$(python3 -c "print(f'{$api_rps / $nginx_rps:.2f}')")
+p99=$(val healthz_api p99); qp50=$(val query_c4 p50); qp95=$(val query_c4 p95)
+q64p50=$(val query_c64 p50); q64p95=$(val query_c64 p95); hp99=$(val healthz_under_load p99)
+errs=$(awk '{for (i = 2; i <= NF; i++) if ($i ~ /^errors=/) { split($i, a, "="); s += a[2] }} END { print s + 0 }' "$W/results")
+echo
+printf '%-44s %14s %14s %8s  %s\n' "figure" "measured" "baseline" "ratio" "target"
+printf '%-44s %14s %14s %8s  %s\n' "/healthz req/s vs Node http (same body)" "$api_rps" "$node_rps" "${r_node}x" ">= 30000 and >= 3x: $(verdict "$api_rps >= 30000 and $api_rps >= 3 * $node_rps")"
+printf '%-44s %14s %14s %8s  %s\n' "/healthz req/s vs nginx static file" "$api_rps" "$nginx_rps" "${r_nginx}x" ">= 0.5x: $(verdict "$api_rps >= 0.5 * $nginx_rps")"
+printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms (nginx | node beside)" "$p99" "$(val healthz_nginx p99) | $(val healthz_node p99)" "" "< 5 ms: $(verdict "$p99 < 5")"
+printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c4" "$qp50 / $qp95" "" "" "p95 <= 25 ms: $(verdict "$qp95 <= 25")"
+printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c64 (saturated)" "$q64p50 / $q64p95" "$(val query_c64 rps) q/s" "" "(queueing: 64 in flight on $(nproc) cores)"
+printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms while /query saturated" "$hp99" "" "" "< 20 ms: $(verdict "$hp99 < 20")"
+echo "socket/status errors across all runs: $errs"

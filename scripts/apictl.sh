@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# apictl.sh — start, stop, restart or query the background rag-api, for the
+# Makefile's `api`, `stop` and `restart-api` targets (and services.yml).
+# The pidfile is <artifacts>/run/rag-api.pid, written by rag-api itself once
+# it listens; its stderr goes to <artifacts>/logs/api.stderr.log.
+# Usage: apictl.sh start|stop|restart|status [--bin PATH] [--config PATH]
+# Policy with no index yet: `start` starts the API anyway; /healthz reports
+# fail ("no index yet") until `make ingest` publishes the first generation,
+# which rag-api then loads without a restart.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+BIN="$ROOT/build/bin/rag-api"
+CONFIG="${RAG_CONFIG:-$ROOT/config/params.yaml}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) BIN=$2; shift 2 ;;
+    --config) CONFIG=$2; shift 2 ;;
+    *) echo "apictl: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+START_TIMEOUT=${RAG_API_START_TIMEOUT:-30}  # seconds to wait for /healthz
+STOP_TIMEOUT=${RAG_API_STOP_TIMEOUT:-20}    # seconds before SIGKILL
+
+URL="" RUN_DIR="" LOGS_DIR=""
+# Ask rag-api for its listen URL and folders (it validates the config).
+load_settings() {
+  local out line
+  if ! out=$("$BIN" --config "$CONFIG" --print-settings 2>&1); then
+    printf '%s\n' "$out" >&2
+    return 1
+  fi
+  while IFS= read -r line; do
+    case "$line" in
+      url=*) URL=${line#url=} ;;
+      run_dir=*) RUN_DIR=${line#run_dir=} ;;
+      logs_dir=*) LOGS_DIR=${line#logs_dir=} ;;
+    esac
+  done <<<"$out"
+}
+
+# pid of a live rag-api named by the pidfile, or "" (stale files removed).
+running_pid() {
+  local pidfile=$1 pid comm
+  [ -f "$pidfile" ] || { echo ""; return 0; }
+  pid=$(head -c 32 "$pidfile" | tr -cd '0-9')
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+    if [ "$comm" = "rag-api" ]; then echo "$pid"; return 0; fi
+  fi
+  echo "apictl: removing stale pidfile $pidfile (pid ${pid:-?} is not a running rag-api)" >&2
+  rm -f "$pidfile"
+  echo ""
+}
+
+# Prints "<http code> <status>" of /healthz ("000 -" when it does not answer).
+probe() {
+  local body code status
+  body=$(mktemp)
+  code=$(curl -s -o "$body" -w '%{http_code}' --max-time 2 "$URL/healthz" 2>/dev/null || true)
+  status=$(jq -r '.status // "-"' "$body" 2>/dev/null || echo "-")
+  rm -f "$body"
+  echo "${code:-000} ${status:--}"
+}
+
+health_note() { # status
+  case "$1" in
+    fail) echo "  /healthz is fail: $(curl -s --max-time 2 "$URL/healthz" | jq -r '.output // ([.checks[] | select(.status == "fail") | .output] | join("; "))' 2>/dev/null)"
+          echo "  (with no index yet it stays fail until \`make ingest\` publishes one; rag-api picks it up without a restart)" ;;
+    warn) echo "  /healthz is warn: $(curl -s --max-time 2 "$URL/healthz" | jq -r '[.checks[] | select(.status == "warn") | .output] | join("; ")' 2>/dev/null)" ;;
+  esac
+}
+
+do_start() {
+  if [ ! -x "$BIN" ]; then echo "apictl: $BIN is not built (run make)" >&2; exit 1; fi
+  if ! load_settings; then
+    echo "apictl: cannot start rag-api: the configuration $CONFIG is invalid (see above)" >&2
+    exit 78
+  fi
+  local pidfile="$RUN_DIR/rag-api.pid" pid
+  pid=$(running_pid "$pidfile")
+  if [ -n "$pid" ]; then
+    read -r code status <<<"$(probe)"
+    echo "rag-api is already running (pid $pid) at $URL — /healthz: $status (HTTP $code)"
+    exit 0
+  fi
+  mkdir -p "$RUN_DIR" "$LOGS_DIR"
+  local errlog="$LOGS_DIR/api.stderr.log" offset
+  touch "$errlog"
+  offset=$(($(stat -c %s "$errlog") + 1))
+  setsid "$BIN" --config "$CONFIG" --pidfile "$pidfile" </dev/null >>"$errlog" 2>&1 &
+  local child=$! deadline=$((SECONDS + START_TIMEOUT)) code=000 status=-
+  while [ $SECONDS -lt $deadline ]; do
+    if ! kill -0 "$child" 2>/dev/null; then
+      local rc=0
+      wait "$child" || rc=$?
+      echo "apictl: rag-api could not start (exit $rc):" >&2
+      tail -c +"$offset" "$errlog" | tail -n 20 | sed 's/^/  /' >&2
+      exit 1
+    fi
+    if [ -f "$pidfile" ]; then
+      read -r code status <<<"$(probe)"
+      if [ "$code" = 200 ] || [ "$code" = 503 ]; then break; fi
+    fi
+    sleep 0.2
+  done
+  if [ "$code" != 200 ] && [ "$code" != 503 ]; then
+    echo "apictl: rag-api (pid $child) did not answer $URL/healthz within ${START_TIMEOUT}s; see $errlog" >&2
+    exit 1
+  fi
+  echo "rag-api started (pid $(tr -cd '0-9' <"$pidfile")) at $URL — /healthz: $status (HTTP $code)"
+  health_note "$status"
+}
+
+do_stop() {
+  if [ -x "$BIN" ] && load_settings 2>/dev/null; then :; else
+    RUN_DIR="$ROOT/artifacts/run"
+    echo "apictl: cannot read the settings from $CONFIG; looking for the pidfile in $RUN_DIR" >&2
+  fi
+  local pidfile="$RUN_DIR/rag-api.pid" pid
+  pid=$(running_pid "$pidfile")
+  if [ -z "$pid" ]; then
+    echo "rag-api is not running"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+    echo "rag-api (pid $pid) did not stop within ${STOP_TIMEOUT}s after SIGTERM; killed it"
+    return 0
+  fi
+  rm -f "$pidfile"
+  echo "rag-api stopped (pid $pid)"
+}
+
+do_status() {
+  load_settings || exit 78
+  local pid
+  pid=$(running_pid "$RUN_DIR/rag-api.pid")
+  if [ -z "$pid" ]; then echo "rag-api is not running"; exit 3; fi
+  read -r code status <<<"$(probe)"
+  echo "rag-api is running (pid $pid) at $URL — /healthz: $status (HTTP $code)"
+}
+
+case "$cmd" in
+  start) do_start ;;
+  stop) do_stop ;;
+  restart) do_stop; do_start ;;
+  status) do_status ;;
+  *) echo "usage: apictl.sh start|stop|restart|status [--bin PATH] [--config PATH]" >&2; exit 2 ;;
+esac

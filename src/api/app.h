@@ -1,0 +1,40 @@
+/* app.h — the state one rag-api process shares between its modules: the
+ * loaded config, derived paths, counters, the generation store, the config
+ * watcher, the log and the in-flight request count. Built once by main.c and
+ * passed by pointer (there is no global state). */
+#ifndef API_APP_H
+#define API_APP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rag/config.h"
+#include "rag/jsonlog.h"
+
+#include "confwatch.h"
+#include "index_store.h"
+#include "stats.h"
+
+typedef struct api_healthz_cache api_healthz_cache;
+
+typedef struct api_app {
+    const rag_config *cfg;
+    char *manifest_path;
+    char *index_dir;
+    char *checkpoints_dir;
+    char listen_host[64];
+    int listen_port;
+    int workers;          /* query worker threads (and leases per generation) */
+    bool log_probes;      /* also log successful /healthz and /metrics requests */
+    api_stats *stats;
+    api_store *store;
+    api_confwatch *confwatch;
+    api_healthz_cache *healthz;
+    rag_log *log;         /* artifacts/logs/api.jsonl */
+    int64_t started_ms;   /* wall clock */
+    int64_t started_mono_ms;
+    atomic_int inflight;  /* requests received and not yet completed */
+} api_app;
+
+#endif

@@ -1,0 +1,111 @@
+/* confwatch.c — cached config hash with an mtime-paced refresh (see
+ * confwatch.h). A config that stops validating is reported, not fatal: the
+ * API keeps serving and /healthz says why the hash cannot be compared. */
+#include "confwatch.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rag/common.h"
+#include "rag/config.h"
+#include "rag/confighash.h"
+
+struct api_confwatch {
+    pthread_mutex_t lock;
+    char *path;
+    int64_t last_check_ms;
+    bool have_stat;
+    struct stat st;
+    bool ok;
+    char hash[65];
+    char error[512];
+    cJSON *canonical;
+    uint64_t version;
+};
+
+api_confwatch *api_confwatch_new(const char *config_path)
+{
+    api_confwatch *w = rag_xcalloc(1, sizeof *w);
+    pthread_mutex_init(&w->lock, NULL);
+    w->path = rag_xstrdup(config_path);
+    w->last_check_ms = INT64_MIN;
+    return w;
+}
+
+void api_confwatch_free(api_confwatch *w)
+{
+    if (!w) return;
+    cJSON_Delete(w->canonical);
+    free(w->path);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+static void reload_locked(api_confwatch *w)
+{
+    rag_config cfg;
+    rag_problems problems = {0};
+    rag_error err = {0};
+    cJSON_Delete(w->canonical);
+    w->canonical = NULL;
+    if (rag_config_load(w->path, &cfg, &problems, &err) != RAG_OK) {
+        w->ok = false;
+        snprintf(w->error, sizeof w->error, "%.500s", problems.count ? problems.items[0] : err.msg);
+        rag_problems_free(&problems);
+        return;
+    }
+    rag_problems_free(&problems);
+    w->ok = true;
+    w->error[0] = '\0';
+    rag_config_hash(&cfg, w->hash);
+    w->canonical = rag_config_canonical(&cfg);
+    rag_config_free(&cfg);
+}
+
+static void refresh_locked(api_confwatch *w, int64_t now_mono_ms)
+{
+    if (w->last_check_ms != INT64_MIN && now_mono_ms - w->last_check_ms < 1000) return;
+    w->last_check_ms = now_mono_ms;
+    struct stat st;
+    if (stat(w->path, &st) != 0) {
+        if (w->have_stat || w->ok || w->error[0] == '\0') {
+            w->have_stat = false;
+            w->ok = false;
+            snprintf(w->error, sizeof w->error, "%s: cannot read the config file", w->path);
+            cJSON_Delete(w->canonical);
+            w->canonical = NULL;
+            w->version++;
+        }
+        return;
+    }
+    if (w->have_stat && st.st_ino == w->st.st_ino && st.st_size == w->st.st_size &&
+        st.st_mtim.tv_sec == w->st.st_mtim.tv_sec && st.st_mtim.tv_nsec == w->st.st_mtim.tv_nsec)
+        return;
+    w->st = st;
+    w->have_stat = true;
+    reload_locked(w);
+    w->version++;
+}
+
+void api_confwatch_get(api_confwatch *w, int64_t now_mono_ms, bool want_tree, api_config_view *out)
+{
+    pthread_mutex_lock(&w->lock);
+    refresh_locked(w, now_mono_ms);
+    out->ok = w->ok;
+    memcpy(out->hash, w->hash, sizeof out->hash);
+    memcpy(out->error, w->error, sizeof out->error);
+    out->canonical = want_tree && w->canonical ? cJSON_Duplicate(w->canonical, 1) : NULL;
+    pthread_mutex_unlock(&w->lock);
+}
+
+uint64_t api_confwatch_version(api_confwatch *w, int64_t now_mono_ms)
+{
+    pthread_mutex_lock(&w->lock);
+    refresh_locked(w, now_mono_ms);
+    uint64_t v = w->version;
+    pthread_mutex_unlock(&w->lock);
+    return v;
+}

@@ -1,0 +1,123 @@
+/* index_store.h — the index generation rag-api serves and the atomic swap to
+ * a newer one. A generation is opened read-only (the file is immutable once
+ * published), checked (schema version, chunk count against the manifest,
+ * config hash, vector sizes), its vectors loaded into one contiguous,
+ * column-major float array, and one "lease" (SQLite connection + prepared
+ * statements + query embedder + scratch) prepared per query worker.
+ * Generations are reference counted: a query holds a reference for its whole
+ * run, so a swap never pulls the data from under a query in flight. */
+#ifndef API_INDEX_STORE_H
+#define API_INDEX_STORE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "rag/common.h"
+#include "rag/config.h"
+#include "rag/embed.h"
+#include "rag/manifest.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#define API_DF_SLOTS 8192
+
+struct api_df_slot {
+    bool used;
+    char term[65];
+    int64_t df;
+};
+
+/* Per-generation cache of query-term document frequencies (open addressing,
+ * filled up to 3/4; the file is immutable, so entries never go stale). */
+struct api_df_cache {
+    pthread_mutex_t lock;
+    size_t used;
+    struct api_df_slot slots[API_DF_SLOTS];
+};
+
+typedef struct api_lease {
+    sqlite3 *db;
+    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit -> (rowid, bm25) */
+    sqlite3_stmt *fetch; /* ?1 chunk rowid -> chunk + document fields */
+    sqlite3_stmt *count; /* ?1 MATCH expression -> number of matching chunks */
+    rag_embedder *emb;
+    float *qvec;   /* dims */
+    float *scores; /* n */
+} api_lease;
+
+typedef struct api_generation {
+    atomic_int refs;
+    char *path;
+    char generation[128];
+    char config_hash[65];
+    int64_t generated_at_ms;
+    int64_t chunk_count;
+    int64_t documents;
+    int schema_version;
+    cJSON *config; /* canonical config it was built from (from the manifest) */
+    char provider[32];
+    char model[128];
+    int dims;
+    size_t n;        /* vectors loaded */
+    int64_t *rowids; /* n, ascending chunk rowids */
+    float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
+    int n_leases;
+    api_lease *leases;
+    int64_t loaded_at_ms;
+    struct api_df_cache *df; /* term -> number of chunks containing it */
+} api_generation;
+
+/* Open and check path (a generation named by manifest m). n_leases = number
+ * of query workers. cfg supplies the embedder's transport settings (URL, key
+ * variable, timeouts); provider, model and dimensions come from the
+ * generation's own meta table. NULL with err on any failure. */
+api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
+                                    int n_leases, rag_error *err);
+void api_generation_release(api_generation *g);
+
+/* Number of chunks containing term (a lower-cased query term), counted once
+ * per generation through lease l's connection and then cached. -1 on error. */
+int64_t api_generation_df(api_generation *g, api_lease *l, const char *term);
+
+/* What /healthz and /metrics show about the generation being served and the
+ * last reload attempt. */
+typedef struct api_served_info {
+    int present;
+    char run_id[64];
+    char generation[128];
+    int64_t generated_at_ms;
+    int64_t checked_at_ms;
+    char config_hash[65];
+    int64_t chunk_count;
+    int64_t documents;
+    int schema_version;
+    int64_t loaded_at_ms;   /* when it was swapped in, 0 if never */
+    uint64_t reloads;       /* successful swaps */
+    uint64_t reload_failures;
+    int64_t last_failure_ms;
+    char failed_generation[128];
+    char last_error[512];   /* "" when the last attempt succeeded */
+    uint64_t version;       /* bumps on every change */
+} api_served_info;
+
+typedef struct api_store api_store;
+
+api_store *api_store_new(void);
+/* Release the served generation and free. */
+void api_store_free(api_store *s);
+/* The generation to query with an extra reference, or NULL (no index yet). */
+api_generation *api_store_acquire(api_store *s);
+/* Swap in g (takes over the caller's reference) with the manifest's run
+ * metadata; the old generation is released (freed when its last query ends). */
+void api_store_publish(api_store *s, api_generation *g, const rag_manifest *m, int64_t now_ms);
+/* Same generation, newer manifest (a run confirmed the sources): update
+ * run_id / checked_at without reopening. */
+void api_store_touch(api_store *s, const rag_manifest *m);
+/* Record a failed reload (the current generation keeps serving). */
+void api_store_fail(api_store *s, const char *generation, const char *msg, int64_t now_ms);
+void api_store_info(api_store *s, api_served_info *out);
+
+#endif

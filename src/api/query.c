@@ -1,0 +1,315 @@
+/* query.c — retrieval for /query. BM25 comes from SQLite FTS5 with the
+ * user's text reduced to quoted terms (sanitise.c), so no input can reach
+ * FTS5 or SQL syntax; vectors are scored by brute force over the
+ * generation's column-major array (only the query's non-zero dimensions are
+ * visited), and "hybrid" fuses both rankings with Reciprocal Rank Fusion. */
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "sanitise.h"
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ------------------------------------------------------------ fusion */
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const api_hit *x = a, *y = b;
+    if (x->score > y->score) return -1;
+    if (x->score < y->score) return 1;
+    return (x->rowid > y->rowid) - (x->rowid < y->rowid);
+}
+
+size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec,
+                    api_hit *out, size_t cap)
+{
+    size_t total = n_bm25 + n_vec;
+    if (total == 0 || cap == 0) return 0;
+    api_hit *all = calloc(total, sizeof *all);
+    if (!all) return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < n_bm25; i++) {
+        all[n].rowid = bm25[i].rowid;
+        all[n].bm25_rank = (int)i + 1;
+        all[n].score = 1.0 / (API_RRF_K + (double)(i + 1));
+        n++;
+    }
+    for (size_t i = 0; i < n_vec; i++) {
+        double s = 1.0 / (API_RRF_K + (double)(i + 1));
+        size_t j = 0;
+        while (j < n_bm25 && all[j].rowid != vec[i].rowid) j++;
+        if (j < n_bm25 && all[j].vector_rank == 0) {
+            all[j].score += s;
+            all[j].vector_rank = (int)i + 1;
+        } else {
+            all[n].rowid = vec[i].rowid;
+            all[n].vector_rank = (int)i + 1;
+            all[n].score = s;
+            n++;
+        }
+    }
+    qsort(all, n, sizeof *all, cmp_hit);
+    size_t w = n < cap ? n : cap;
+    memcpy(out, all, w * sizeof *out);
+    free(all);
+    return w;
+}
+
+/* ------------------------------------------------------------ vectors */
+
+/* Min-heap on score (ties: larger rowid is "smaller" so it leaves first). */
+static int heap_less(const api_hit *a, const api_hit *b)
+{
+    if (a->score != b->score) return a->score < b->score;
+    return a->rowid > b->rowid;
+}
+
+static void heap_down(api_hit *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && heap_less(&h[l], &h[m])) m = l;
+        if (r < n && heap_less(&h[r], &h[m])) m = r;
+        if (m == i) return;
+        api_hit t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
+}
+
+static void consider(api_hit *out, size_t *h, size_t n_top, int64_t rowid, double score)
+{
+    api_hit cand = {.rowid = rowid, .score = score};
+    if (*h < n_top) {
+        out[(*h)++] = cand;
+        if (*h == n_top)
+            for (size_t k = n_top / 2 + 1; k-- > 0;) heap_down(out, *h, k);
+    } else if (heap_less(&out[0], &cand)) {
+        out[0] = cand;
+        heap_down(out, *h, 0);
+    }
+}
+
+/* Query vectors with at most this many non-zero components (the hashing
+ * embedder's short queries) are scored in one fused pass over just those
+ * columns; denser ones accumulate column by column into scratch. */
+#define SPARSE_MAX 32
+
+size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top)
+{
+    const size_t n = g->n;
+    if (n == 0 || n_top == 0) return 0;
+    const float *cols[SPARSE_MAX];
+    float qv[SPARSE_MAX];
+    int nnz = 0;
+    for (int j = 0; j < g->dims && nnz <= SPARSE_MAX; j++) {
+        if (query[j] == 0.0f) continue;
+        if (nnz < SPARSE_MAX) {
+            cols[nnz] = g->cols + (size_t)j * n;
+            qv[nnz] = query[j];
+        }
+        nnz++;
+    }
+    if (nnz == 0) return 0; /* nothing to compare: no vector results */
+    size_t h = 0;
+    if (nnz <= SPARSE_MAX) {
+        for (size_t i = 0; i < n; i++) {
+            float sc = 0.0f;
+            for (int t = 0; t < nnz; t++) sc += qv[t] * cols[t][i];
+            /* orthogonal or opposite chunks are not "similar" at all */
+            if (sc > 0.0f && (h < n_top || sc >= out[0].score)) consider(out, &h, n_top, g->rowids[i], sc);
+        }
+    } else {
+        memset(scratch, 0, n * sizeof *scratch);
+        for (int j = 0; j < g->dims; j++) {
+            const float q = query[j];
+            if (q == 0.0f) continue;
+            const float *restrict col = g->cols + (size_t)j * n;
+            float *restrict sp = scratch;
+            for (size_t i = 0; i < n; i++) sp[i] += q * col[i];
+        }
+        for (size_t i = 0; i < n; i++)
+            if (scratch[i] > 0.0f && (h < n_top || scratch[i] >= out[0].score))
+                consider(out, &h, n_top, g->rowids[i], scratch[i]);
+    }
+    qsort(out, h, sizeof *out, cmp_hit);
+    for (size_t i = 0; i < h; i++) {
+        out[i].vector_rank = (int)i + 1;
+        out[i].bm25_rank = 0;
+    }
+    return h;
+}
+
+/* ------------------------------------------------------------ bm25 */
+
+/* Run one MATCH expression; append rows not yet in out. Returns the new
+ * count or -1. */
+static int run_match(api_lease *l, const char *expr, api_hit *out, size_t have, size_t n_top, rag_error *err)
+{
+    sqlite3_stmt *st = l->bm25;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)n_top);
+    size_t n = have;
+    int rc = SQLITE_DONE;
+    while (n < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const int64_t rowid = sqlite3_column_int64(st, 0);
+        size_t j = 0;
+        while (j < have && out[j].rowid != rowid) j++;
+        if (j < have) continue;
+        out[n].rowid = rowid;
+        out[n].score = -sqlite3_column_double(st, 1);
+        out[n].bm25_rank = (int)n + 1;
+        out[n].vector_rank = 0;
+        n++;
+    }
+    if (n < n_top && rc != SQLITE_DONE) {
+        rag_error_set(err, RAG_ERR, "full-text search failed: %s", sqlite3_errmsg(l->db));
+        n = (size_t)-1;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return n == (size_t)-1 ? -1 : (int)n;
+}
+
+int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
+                  rag_error *err)
+{
+    api_fts_term terms[API_FTS_MAX_TERMS];
+    size_t nt = api_fts_terms(text, strlen(text), terms, API_FTS_MAX_TERMS);
+    if (nt == 0 || n_top == 0) return 0;
+    char expr[API_FTS_MAX_TERMS * (API_FTS_MAX_TERM_BYTES + 6) + 1];
+    /* Pass 1: chunks with every term (FTS5's implicit AND), by BM25. */
+    api_fts_join(terms, nt, " ", expr, sizeof expr);
+    int n = run_match(l, expr, out, 0, n_top, err);
+    if (n < 0 || (size_t)n >= want || (size_t)n >= n_top) return n;
+    /* Pass 2: chunks with any distinctive term. Terms found in a large share
+     * of the chunks carry almost no BM25 weight but cost a score per chunk,
+     * so they are left out of this pass (pass 1 still required them). */
+    int64_t limit = g->chunk_count / 50;
+    if (limit < API_BM25_COMMON_MIN) limit = API_BM25_COMMON_MIN;
+    api_fts_term keep[API_FTS_MAX_TERMS];
+    size_t nk = 0;
+    for (size_t i = 0; i < nt; i++) {
+        int64_t df = api_generation_df(g, l, terms[i]);
+        if (df > 0 && df <= limit) memcpy(keep[nk++], terms[i], sizeof keep[0]);
+    }
+    if (nk == 0 || (nk == nt && nt == 1 && n > 0)) return n;
+    api_fts_join(keep, nk, " OR ", expr, sizeof expr);
+    return run_match(l, expr, out, (size_t)n, n_top, err);
+}
+
+/* ------------------------------------------------------------ response */
+
+static void add_text_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) cJSON_AddNullToObject(obj, key);
+    else cJSON_AddStringToObject(obj, key, (const char *)sqlite3_column_text(st, col));
+}
+
+static void add_int_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) cJSON_AddNullToObject(obj, key);
+    else cJSON_AddNumberToObject(obj, key, (double)sqlite3_column_int64(st, col));
+}
+
+static int add_result(cJSON *arr, api_lease *l, const api_hit *h, int rank, rag_error *err)
+{
+    sqlite3_stmt *st = l->fetch;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, h->rowid);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        rag_error_set(err, RAG_ERR, "chunk %lld: %s", (long long)h->rowid,
+                      rc == SQLITE_DONE ? "missing from chunks table" : sqlite3_errmsg(l->db));
+        sqlite3_reset(st);
+        return -1;
+    }
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddNumberToObject(r, "rank", rank);
+    cJSON_AddNumberToObject(r, "score", h->score);
+    add_text_or_null(r, "chunk_id", st, 0);
+    add_text_or_null(r, "source", st, 5);
+    add_text_or_null(r, "title", st, 6);
+    add_int_or_null(r, "start_ms", st, 2);
+    add_int_or_null(r, "end_ms", st, 3);
+    add_text_or_null(r, "speaker", st, 4);
+    add_text_or_null(r, "text", st, 1);
+    if (h->bm25_rank) cJSON_AddNumberToObject(r, "bm25_rank", h->bm25_rank);
+    else cJSON_AddNullToObject(r, "bm25_rank");
+    if (h->vector_rank) cJSON_AddNumberToObject(r, "vector_rank", h->vector_rank);
+    else cJSON_AddNullToObject(r, "vector_rank");
+    cJSON_AddItemToArray(arr, r);
+    sqlite3_reset(st);
+    return 0;
+}
+
+int api_query_run(api_generation *g, int lease, const api_query_req *req, const char *run_id,
+                  int64_t started_us, char **body, rag_error *err)
+{
+    api_lease *l = &g->leases[lease % g->n_leases];
+    size_t n_top = (size_t)req->k > API_CANDIDATES ? (size_t)req->k : API_CANDIDATES;
+    api_hit *bm = calloc(n_top, sizeof *bm), *vec = calloc(n_top, sizeof *vec), *fused = calloc(2 * n_top, sizeof *fused);
+    int rc = RAG_ERR;
+    cJSON *root = NULL;
+    if (!bm || !vec || !fused) {
+        rag_error_set(err, RAG_ERR, "out of memory");
+        goto out;
+    }
+    size_t n_bm = 0, n_vec = 0, n_out = 0;
+    if (req->mode != API_MODE_VECTOR) {
+        int n = api_bm25_topn(g, l, req->q, (size_t)req->k, bm, n_top, err);
+        if (n < 0) goto out;
+        n_bm = (size_t)n;
+    }
+    if (req->mode != API_MODE_BM25) {
+        const char *texts[1] = {req->q};
+        rag_error eerr = {0};
+        if (rag_embedder_embed(l->emb, texts, 1, l->qvec, &eerr) != RAG_OK) {
+            rag_error_set(err, RAG_ERR, "embedding the query failed: %s", eerr.msg);
+            goto out;
+        }
+        n_vec = api_vector_topn(g, l->qvec, l->scores, vec, n_top);
+    }
+    if (req->mode == API_MODE_HYBRID) {
+        n_out = api_rrf_fuse(bm, n_bm, vec, n_vec, fused, 2 * n_top);
+    } else if (req->mode == API_MODE_BM25) {
+        memcpy(fused, bm, n_bm * sizeof *bm);
+        n_out = n_bm;
+    } else {
+        memcpy(fused, vec, n_vec * sizeof *vec);
+        n_out = n_vec;
+    }
+    if (n_out > (size_t)req->k) n_out = (size_t)req->k;
+
+    root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "query", req->q);
+    cJSON_AddStringToObject(root, "mode", api_mode_name(req->mode));
+    cJSON_AddNumberToObject(root, "k", req->k);
+    cJSON *gen = cJSON_AddObjectToObject(root, "generation");
+    cJSON_AddStringToObject(gen, "run_id", run_id ? run_id : "");
+    cJSON_AddStringToObject(gen, "generation", g->generation);
+    cJSON_AddStringToObject(gen, "config_hash", g->config_hash);
+    cJSON *arr = cJSON_AddArrayToObject(root, "results");
+    for (size_t i = 0; i < n_out; i++)
+        if (add_result(arr, l, &fused[i], (int)i + 1, err)) goto out;
+    cJSON_AddNumberToObject(root, "count", (double)n_out);
+    cJSON_AddNumberToObject(root, "took_ms", (double)(mono_us() - started_us) / 1000.0);
+    *body = cJSON_PrintUnformatted(root);
+    rc = *body ? RAG_OK : rag_error_set(err, RAG_ERR, "out of memory");
+out:
+    cJSON_Delete(root);
+    free(bm);
+    free(vec);
+    free(fused);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/* query.h — answering a /query against one generation: BM25 top-N from FTS5
+ * (sanitised MATCH inside a CTE), brute-force cosine top-N over the in-memory
+ * normalised vectors, and Reciprocal Rank Fusion of the two for "hybrid".
+ * The result is rendered as the JSON response body. */
+#ifndef API_QUERY_H
+#define API_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index_store.h"
+#include "query_body.h"
+
+/* RRF constant (Cormack et al.): score = sum over lists of 1 / (K + rank). */
+#define API_RRF_K 60
+/* Candidates taken from each list before fusion (at least k). */
+#define API_CANDIDATES 50
+
+typedef struct api_hit {
+    int64_t rowid;
+    double score;
+    int bm25_rank;   /* 1-based, 0 = not in that list */
+    int vector_rank;
+} api_hit;
+
+/* Fuse two ranked lists (best first) by RRF into out (capacity cap); returns
+ * the number written, best first; ties broken by smaller rowid. */
+size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec,
+                    api_hit *out, size_t cap);
+
+/* The n_top highest dot products of query (dims) against g's vectors, best
+ * first; chunks with a dot product <= 0 are not similar and never listed.
+ * scratch holds g->n floats. Returns the count written. */
+size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top);
+
+/* A term in more than max(this, 2% of the chunks) chunks is "common". */
+#define API_BM25_COMMON_MIN 1000
+
+/* BM25 top-N of text through lease l of g; fills out best first (scores are
+ * -bm25, higher is better). Pass 1 ranks the chunks that contain every term;
+ * when that gives fewer than `want`, pass 2 appends the chunks that contain
+ * any of the query's non-common terms. Returns the count, or -1 with err. A
+ * query with no searchable terms gives 0. */
+int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
+                  rag_error *err);
+
+/* Run req on g with lease index `lease`; *body gets the JSON response
+ * (malloc'd). started_us (monotonic, µs) is when the request arrived, for
+ * took_ms. run_id is the run that published the generation. */
+int api_query_run(api_generation *g, int lease, const api_query_req *req, const char *run_id,
+                  int64_t started_us, char **body, rag_error *err);
+
+#endif

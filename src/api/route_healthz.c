@@ -1,0 +1,253 @@
+/* route_healthz.c — /healthz evaluation and rendering (see route_healthz.h
+ * and docs/specs/healthz.md). The overall status is the worst check status;
+ * stale data makes /healthz warn or fail but never stops the process. */
+#include "route_healthz.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "rag/confighash.h"
+#include "rag/index.h"
+#include "rag/timeutil.h"
+
+enum { ST_PASS = 0, ST_WARN = 1, ST_FAIL = 2 };
+static const char *const st_names[] = {"pass", "warn", "fail"};
+
+struct api_healthz_cache {
+    pthread_mutex_t lock;
+    char *body;
+    size_t len;
+    int status;
+    int64_t built_mono_ms;
+    uint64_t store_version;
+    uint64_t conf_version;
+};
+
+api_healthz_cache *api_healthz_cache_new(void)
+{
+    api_healthz_cache *c = rag_xcalloc(1, sizeof *c);
+    pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+void api_healthz_cache_free(api_healthz_cache *c)
+{
+    if (!c) return;
+    free(c->body);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static cJSON *check(cJSON *checks, const char *name, int st, const char *output)
+{
+    cJSON *c = cJSON_AddObjectToObject(checks, name);
+    cJSON_AddStringToObject(c, "status", st_names[st]);
+    if (output) cJSON_AddStringToObject(c, "output", output);
+    return c;
+}
+
+static void add_time(cJSON *obj, const char *key, int64_t ms)
+{
+    if (ms <= 0) {
+        cJSON_AddNullToObject(obj, key);
+        return;
+    }
+    char buf[RAG_TIME_BUFSZ];
+    rag_time_format(ms, buf);
+    cJSON_AddStringToObject(obj, key, buf);
+}
+
+typedef struct {
+    cJSON *arr;
+} diff_sink;
+
+static void on_diff(const char *key, const char *old_value, const char *new_value, void *ud)
+{
+    diff_sink *d = ud;
+    char *line = rag_xasprintf("%s: %s -> %s", key, old_value, new_value);
+    cJSON_AddItemToArray(d->arr, cJSON_CreateString(line));
+    free(line);
+}
+
+static int worst(int a, int b) { return a > b ? a : b; }
+
+char *api_healthz_render(api_app *app, int *status)
+{
+    const int64_t now = rag_now_ms();
+    const int64_t mono = rag_mono_ms();
+    api_served_info info;
+    api_store_info(app->store, &info);
+    int overall = ST_PASS;
+    char msg[768];
+
+    cJSON *root = cJSON_CreateObject();
+    cJSON *status_item = cJSON_AddStringToObject(root, "status", "pass");
+    cJSON_AddStringToObject(root, "service", "rag-api");
+    cJSON_AddStringToObject(root, "version", RAG_VERSION);
+    cJSON_AddNumberToObject(root, "uptime_s", (double)((mono - app->started_mono_ms) / 1000));
+    add_time(root, "started_at", app->started_ms);
+    add_time(root, "time", now);
+
+    cJSON *index = cJSON_AddObjectToObject(root, "index");
+    cJSON *checks = cJSON_CreateObject();
+
+    /* index present */
+    if (!info.present) {
+        cJSON_AddNullToObject(index, "run_id");
+        cJSON_AddNullToObject(index, "generation");
+        cJSON_AddNullToObject(index, "generated_at");
+        cJSON_AddNullToObject(index, "checked_at");
+        cJSON_AddNullToObject(index, "config_hash");
+        cJSON_AddNullToObject(index, "chunk_count");
+        cJSON_AddNullToObject(index, "age_s");
+        if (info.last_error[0])
+            snprintf(msg, sizeof msg, "no index yet: %s failed to open: %s", info.failed_generation, info.last_error);
+        else
+            snprintf(msg, sizeof msg, "no index yet: waiting for %s (run rag-ingest / make ingest)", app->manifest_path);
+        cJSON_AddStringToObject(root, "output", msg);
+        check(checks, "index_present", ST_FAIL, msg);
+        overall = ST_FAIL;
+    } else {
+        int64_t age_ms = now - info.checked_at_ms;
+        if (age_ms < 0) age_ms = 0;
+        cJSON_AddStringToObject(index, "run_id", info.run_id);
+        cJSON_AddStringToObject(index, "generation", info.generation);
+        add_time(index, "generated_at", info.generated_at_ms);
+        add_time(index, "checked_at", info.checked_at_ms);
+        cJSON_AddStringToObject(index, "config_hash", info.config_hash);
+        cJSON_AddNumberToObject(index, "chunk_count", (double)info.chunk_count);
+        cJSON_AddNumberToObject(index, "documents", (double)info.documents);
+        cJSON_AddNumberToObject(index, "age_s", (double)(age_ms / 1000));
+        add_time(index, "loaded_at", info.loaded_at_ms);
+        cJSON_AddNumberToObject(index, "schema_version", info.schema_version);
+
+        cJSON *c = check(checks, "index_present", ST_PASS, NULL);
+        cJSON_AddStringToObject(c, "observed_value", info.generation);
+
+        const rag_config *cfg = app->cfg;
+        int st = ST_PASS;
+        char age[32], limit[32];
+        rag_age_format(age_ms, age, sizeof age);
+        if (cfg->freshness.error_after_ms > 0 && age_ms >= cfg->freshness.error_after_ms) {
+            st = ST_FAIL;
+            rag_age_format(cfg->freshness.error_after_ms, limit, sizeof limit);
+            snprintf(msg, sizeof msg, "index last confirmed %s ago, beyond error_after (%s)", age, limit);
+        } else if (cfg->freshness.warn_after_ms > 0 && age_ms >= cfg->freshness.warn_after_ms) {
+            st = ST_WARN;
+            rag_age_format(cfg->freshness.warn_after_ms, limit, sizeof limit);
+            snprintf(msg, sizeof msg, "index last confirmed %s ago, beyond warn_after (%s)", age, limit);
+        } else {
+            snprintf(msg, sizeof msg, "index last confirmed %s ago", age);
+        }
+        c = check(checks, "index_age", st, msg);
+        cJSON_AddNumberToObject(c, "observed_value", (double)(age_ms / 1000));
+        cJSON_AddStringToObject(c, "observed_unit", "s");
+        cJSON_AddNumberToObject(c, "warn_after_s", (double)(cfg->freshness.warn_after_ms / 1000));
+        cJSON_AddNumberToObject(c, "error_after_s", (double)(cfg->freshness.error_after_ms / 1000));
+        overall = worst(overall, st);
+
+        /* config hash: served generation vs the config file as it is now */
+        api_config_view view;
+        api_confwatch_get(app->confwatch, mono, true, &view);
+        if (!view.ok) {
+            st = ST_WARN;
+            snprintf(msg, sizeof msg, "cannot compare: the config file does not load: %s", view.error);
+            c = check(checks, "config_hash", st, msg);
+            cJSON_AddStringToObject(c, "served", info.config_hash);
+            cJSON_AddNullToObject(c, "current");
+        } else if (strcmp(view.hash, info.config_hash) != 0) {
+            st = ST_WARN;
+            c = check(checks, "config_hash", st,
+                      "the served index was built from a different config; run rag-ingest (make ingest)");
+            cJSON_AddStringToObject(c, "served", info.config_hash);
+            cJSON_AddStringToObject(c, "current", view.hash);
+            cJSON *diffs = cJSON_AddArrayToObject(c, "differences");
+            api_generation *g = api_store_acquire(app->store);
+            if (g && g->config && view.canonical) {
+                diff_sink d = {diffs};
+                rag_json_diff(g->config, view.canonical, on_diff, &d);
+            }
+            api_generation_release(g);
+        } else {
+            st = ST_PASS;
+            c = check(checks, "config_hash", st, NULL);
+            cJSON_AddStringToObject(c, "served", info.config_hash);
+            cJSON_AddStringToObject(c, "current", view.hash);
+        }
+        cJSON_Delete(view.canonical);
+        overall = worst(overall, st);
+
+        st = info.schema_version == RAG_INDEX_SCHEMA_VERSION ? ST_PASS : ST_FAIL;
+        c = check(checks, "schema_version", st, NULL);
+        cJSON_AddNumberToObject(c, "observed_value", info.schema_version);
+        cJSON_AddNumberToObject(c, "supported", RAG_INDEX_SCHEMA_VERSION);
+        overall = worst(overall, st);
+    }
+
+    /* recent errors */
+    uint64_t recent = api_stats_recent_errors(app->stats, now);
+    int threshold = app->cfg->watch.api_error_threshold > 0 ? app->cfg->watch.api_error_threshold : 1;
+    int est = recent >= (uint64_t)threshold ? ST_WARN : ST_PASS;
+    cJSON *c = check(checks, "recent_errors", est, NULL);
+    cJSON_AddNumberToObject(c, "observed_value", (double)recent);
+    cJSON_AddNumberToObject(c, "window_s", API_ERROR_WINDOW_S);
+    cJSON_AddNumberToObject(c, "threshold", threshold);
+    overall = worst(overall, est);
+
+    /* last reload attempt */
+    if (info.last_error[0]) {
+        snprintf(msg, sizeof msg, "%s failed to open, %s: %s", info.failed_generation,
+                 info.present ? "still serving the previous generation" : "nothing to serve", info.last_error);
+        c = check(checks, "reload", ST_WARN, msg);
+        add_time(c, "time", info.last_failure_ms);
+        overall = worst(overall, ST_WARN);
+    } else {
+        c = check(checks, "reload", ST_PASS, NULL);
+        add_time(c, "time", info.loaded_at_ms);
+    }
+    cJSON_AddNumberToObject(c, "reloads", (double)info.reloads);
+    cJSON_AddNumberToObject(c, "failures", (double)info.reload_failures);
+
+    cJSON_AddItemToObject(root, "checks", checks);
+    cJSON_SetValuestring(status_item, st_names[overall]);
+    char *body = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    *status = overall == ST_FAIL ? 503 : 200;
+    return body;
+}
+
+char *api_healthz_get(api_app *app, size_t *len, int *status)
+{
+    api_healthz_cache *c = app->healthz;
+    const int64_t mono = rag_mono_ms();
+    api_served_info info;
+    api_store_info(app->store, &info);
+    uint64_t cv = api_confwatch_version(app->confwatch, mono);
+    pthread_mutex_lock(&c->lock);
+    if (!c->body || mono - c->built_mono_ms >= 250 || c->store_version != info.version || c->conf_version != cv) {
+        int st = 503;
+        char *body = api_healthz_render(app, &st);
+        if (body) {
+            free(c->body);
+            c->body = body;
+            c->len = strlen(body);
+            c->status = st;
+            c->built_mono_ms = mono;
+            c->store_version = info.version;
+            c->conf_version = cv;
+        }
+    }
+    char *copy = NULL;
+    if (c->body) {
+        copy = rag_xmalloc(c->len + 1);
+        memcpy(copy, c->body, c->len + 1);
+        *len = c->len;
+        *status = c->status;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return copy;
+}

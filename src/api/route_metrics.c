@@ -1,0 +1,141 @@
+/* route_metrics.c — renders /metrics from a stats snapshot and the store's
+ * served-generation info. Every family has HELP and TYPE lines, counters end
+ * in _total, histogram buckets are cumulative and end with le="+Inf", and
+ * label values are escaped, so `promtool check metrics` accepts the output. */
+#include "route_metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rag/timeutil.h"
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} out_buf;
+
+static void put(out_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(out_buf *o, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if ((size_t)n < o->cap - o->len) {
+            o->len += (size_t)n;
+            return;
+        }
+        o->cap = (o->cap + (size_t)n + 1) * 2;
+        o->buf = rag_xrealloc(o->buf, o->cap);
+    }
+}
+
+/* Label value escaping: backslash, double quote and newline. */
+static void escape_label(const char *in, char *out, size_t outsz)
+{
+    size_t w = 0;
+    for (; *in && w + 3 < outsz; in++) {
+        if (*in == '\\' || *in == '"') { out[w++] = '\\'; out[w++] = *in; }
+        else if (*in == '\n') { out[w++] = '\\'; out[w++] = 'n'; }
+        else out[w++] = *in;
+    }
+    out[w] = '\0';
+}
+
+static void family(out_buf *o, const char *name, const char *type, const char *help)
+{
+    put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+char *api_metrics_render(api_app *app, size_t *len)
+{
+    api_stats_snap s;
+    api_stats_snapshot(app->stats, &s);
+    api_served_info info;
+    api_store_info(app->store, &info);
+    const int64_t now = rag_now_ms();
+    out_buf o = {rag_xmalloc(8192), 0, 8192};
+
+    family(&o, "rag_api_requests_total", "counter", "HTTP requests answered, by route and status code.");
+    for (int r = 0; r < API_ROUTE_COUNT; r++)
+        for (int c = 0; c < API_CODE_COUNT; c++) {
+            if (s.requests[r][c] == 0 && !(c == 0 && r != API_ROUTE_OTHER)) continue;
+            char code[16];
+            if (api_stats_codes[c]) snprintf(code, sizeof code, "%d", api_stats_codes[c]);
+            else snprintf(code, sizeof code, "other");
+            put(&o, "rag_api_requests_total{route=\"%s\",code=\"%s\"} %llu\n", api_route_name((api_route)r), code,
+                (unsigned long long)s.requests[r][c]);
+        }
+
+    family(&o, "rag_api_request_duration_seconds", "histogram",
+           "Time from request arrival to response queued, by route.");
+    for (int r = 0; r < API_ROUTE_COUNT; r++) {
+        const char *route = api_route_name((api_route)r);
+        uint64_t cum = 0;
+        for (int b = 0; b < API_LAT_BUCKETS; b++) {
+            cum += s.lat_buckets[r][b];
+            put(&o, "rag_api_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n", route,
+                api_latency_bounds[b], (unsigned long long)cum);
+        }
+        cum += s.lat_buckets[r][API_LAT_BUCKETS];
+        put(&o, "rag_api_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", route, (unsigned long long)cum);
+        put(&o, "rag_api_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route, (double)s.lat_sum_us[r] / 1e6);
+        put(&o, "rag_api_request_duration_seconds_count{route=\"%s\"} %llu\n", route, (unsigned long long)s.lat_count[r]);
+    }
+
+    family(&o, "rag_api_response_bytes_total", "counter", "Response body bytes sent, by route.");
+    for (int r = 0; r < API_ROUTE_COUNT; r++)
+        put(&o, "rag_api_response_bytes_total{route=\"%s\"} %llu\n", api_route_name((api_route)r),
+            (unsigned long long)s.bytes[r]);
+
+    family(&o, "rag_api_errors_total", "counter", "Errors by kind (client errors, overload, failed queries, failed reloads).");
+    for (int k = 0; k < API_ERR_KIND_COUNT; k++)
+        put(&o, "rag_api_errors_total{kind=\"%s\"} %llu\n", api_error_kind_name((api_error_kind)k),
+            (unsigned long long)s.errors[k]);
+
+    family(&o, "rag_api_recent_errors", "gauge", "Server-side errors in the last 5 minutes (what /healthz checks).");
+    put(&o, "rag_api_recent_errors %llu\n", (unsigned long long)api_stats_recent_errors(app->stats, now));
+
+    family(&o, "rag_api_in_flight_requests", "gauge", "Requests received and not yet completed.");
+    put(&o, "rag_api_in_flight_requests %d\n", atomic_load(&app->inflight));
+
+    family(&o, "rag_api_index_loaded", "gauge", "1 when an index generation is being served, 0 before the first one.");
+    put(&o, "rag_api_index_loaded %d\n", info.present ? 1 : 0);
+
+    if (info.present) {
+        family(&o, "rag_api_index_age_seconds", "gauge",
+               "Seconds since the served index was last confirmed by a successful ingest run (checked_at).");
+        put(&o, "rag_api_index_age_seconds %.3f\n", (double)(now - info.checked_at_ms) / 1000.0);
+        family(&o, "rag_api_index_generated_timestamp_seconds", "gauge", "When the served generation was built.");
+        put(&o, "rag_api_index_generated_timestamp_seconds %.3f\n", (double)info.generated_at_ms / 1000.0);
+        family(&o, "rag_api_index_chunks", "gauge", "Chunks in the served generation.");
+        put(&o, "rag_api_index_chunks %lld\n", (long long)info.chunk_count);
+        family(&o, "rag_api_index_documents", "gauge", "Documents in the served generation.");
+        put(&o, "rag_api_index_documents %lld\n", (long long)info.documents);
+        char run_id[160], gen[300], hash[160];
+        escape_label(info.run_id, run_id, sizeof run_id);
+        escape_label(info.generation, gen, sizeof gen);
+        escape_label(info.config_hash, hash, sizeof hash);
+        family(&o, "rag_api_index_info", "gauge", "The served generation (value is always 1).");
+        put(&o, "rag_api_index_info{run_id=\"%s\",generation=\"%s\",config_hash=\"%s\"} 1\n", run_id, gen, hash);
+        family(&o, "rag_api_last_reload_timestamp_seconds", "gauge", "When the served generation was swapped in.");
+        put(&o, "rag_api_last_reload_timestamp_seconds %.3f\n", (double)info.loaded_at_ms / 1000.0);
+    }
+
+    family(&o, "rag_api_reloads_total", "counter", "Generations swapped in since start.");
+    put(&o, "rag_api_reloads_total %llu\n", (unsigned long long)info.reloads);
+    family(&o, "rag_api_reload_failures_total", "counter", "Generations that failed to open (the previous one kept serving).");
+    put(&o, "rag_api_reload_failures_total %llu\n", (unsigned long long)info.reload_failures);
+
+    family(&o, "rag_api_start_timestamp_seconds", "gauge", "When this rag-api process started.");
+    put(&o, "rag_api_start_timestamp_seconds %.3f\n", (double)app->started_ms / 1000.0);
+    family(&o, "rag_api_build_info", "gauge", "Build information (value is always 1).");
+    put(&o, "rag_api_build_info{version=\"%s\",program=\"rag-api\"} 1\n", RAG_VERSION);
+
+    *len = o.len;
+    return o.buf;
+}

@@ -1,0 +1,431 @@
+/* server.c — HTTP front end (see server.h). Request lifecycle: the first
+ * access-handler call creates a request context; POST bodies are collected
+ * up to api.max_body_bytes (beyond: 413); the route handler either answers
+ * at once (healthz, metrics, errors) or, for /query, pins the served
+ * generation, suspends the connection and queues a job; a query worker runs
+ * it and resumes the connection; the next handler call sends the response.
+ * The completion callback records stats and writes the access event. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "rag/timeutil.h"
+
+#include "accesslog.h"
+#include "query.h"
+#include "query_body.h"
+#include "route_healthz.h"
+#include "route_metrics.h"
+#include "router.h"
+
+#define QUEUE_CAP 1024
+/* Per-connection buffer pool for request line, headers and response
+ * headers (bodies are buffered by us). MHD zeroes the used part between
+ * requests, so a smaller pool is cheaper on the keep-alive hot path. */
+#define API_CONN_MEMORY (16 * 1024)
+
+typedef enum { JOB_NONE = 0, JOB_QUEUED, JOB_DONE } job_state;
+
+typedef struct req_ctx {
+    api_route route;
+    char method[16];
+    char path[201];
+    int64_t start_us;
+    int status;
+    uint64_t bytes;
+    char *body;
+    size_t body_len;
+    size_t body_cap;
+    int too_large;
+    struct MHD_Connection *conn;
+    job_state job;
+    api_query_req qreq;
+    api_generation *gen;
+    char run_id[64];
+    char *resp;
+    int resp_status;
+    const char *resp_type;
+} req_ctx;
+
+struct api_server {
+    api_app *app;
+    struct MHD_Daemon *daemon;
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    req_ctx *queue[QUEUE_CAP];
+    size_t qhead, qlen;
+    int stopping;
+    int n_workers;
+    pthread_t *threads;
+    struct worker_arg { api_server *srv; int id; } *args;
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ------------------------------------------------------------ binding */
+
+int api_server_bind(const char *host, int port, rag_error *err)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+    struct addrinfo *res = NULL;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int gai = getaddrinfo(host, portstr, &hints, &res);
+    if (gai != 0)
+        return rag_error_set(err, RAG_EINVAL, "cannot listen on %s:%d: not a numeric IP address (%s)", host, port,
+                             gai_strerror(gai));
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        freeaddrinfo(res);
+        return rag_error_set(err, RAG_ERR, "cannot listen on %s:%d: socket: %s", host, port, strerror(errno));
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        freeaddrinfo(res);
+        close(fd);
+        return rag_error_set(err, RAG_ERR, "cannot listen on %s:%d: %s%s", host, port, strerror(e),
+                             e == EADDRINUSE ? " (another process holds the port; is rag-api already running?)" : "");
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+/* ------------------------------------------------------------ responses */
+
+static enum MHD_Result send_body(req_ctx *ctx, struct MHD_Connection *conn, int status, char *body, size_t len,
+                                 const char *type, const char *allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (allow) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    ctx->status = status;
+    ctx->bytes = len;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_error(api_app *app, req_ctx *ctx, struct MHD_Connection *conn, int status,
+                                  api_error_kind kind, const char *message, const char *allow)
+{
+    api_stats_error(app->stats, kind, rag_now_ms());
+    char *body = api_error_body(status, api_error_kind_name(kind), message);
+    return send_body(ctx, conn, status, body, strlen(body), "application/json", allow);
+}
+
+/* ------------------------------------------------------------ query workers */
+
+static void *worker_main(void *p)
+{
+    struct worker_arg *wa = p;
+    api_server *srv = wa->srv;
+    for (;;) {
+        pthread_mutex_lock(&srv->qlock);
+        while (srv->qlen == 0 && !srv->stopping) pthread_cond_wait(&srv->qcond, &srv->qlock);
+        if (srv->qlen == 0 && srv->stopping) {
+            pthread_mutex_unlock(&srv->qlock);
+            return NULL;
+        }
+        req_ctx *ctx = srv->queue[srv->qhead];
+        srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
+        srv->qlen--;
+        pthread_mutex_unlock(&srv->qlock);
+
+        rag_error err = {0};
+        char *body = NULL;
+        if (api_query_run(ctx->gen, wa->id, &ctx->qreq, ctx->run_id, ctx->start_us, &body, &err) == RAG_OK) {
+            ctx->resp = body;
+            ctx->resp_status = 200;
+        } else {
+            api_stats_error(srv->app->stats, API_ERR_QUERY, rag_now_ms());
+            rag_log_eventf(srv->app->log, RAG_LEVEL_ERROR, "query_failed", NULL, "query failed on %s: %s",
+                           ctx->gen->generation, err.msg);
+            ctx->resp = api_error_body(500, "query_failed", err.msg);
+            ctx->resp_status = 500;
+        }
+        api_generation_release(ctx->gen);
+        ctx->gen = NULL;
+        ctx->job = JOB_DONE;
+        MHD_resume_connection(ctx->conn);
+    }
+}
+
+/* Suspend the connection and queue its job, or return -1 (queue full or
+ * shutting down) leaving the connection as it was. Suspending under the
+ * queue lock guarantees the worker's resume comes after the suspend. */
+static int enqueue(api_server *srv, req_ctx *ctx)
+{
+    pthread_mutex_lock(&srv->qlock);
+    if (srv->qlen >= QUEUE_CAP || srv->stopping) {
+        pthread_mutex_unlock(&srv->qlock);
+        return -1;
+    }
+    ctx->job = JOB_QUEUED;
+    MHD_suspend_connection(ctx->conn);
+    srv->queue[(srv->qhead + srv->qlen) % QUEUE_CAP] = ctx;
+    srv->qlen++;
+    pthread_cond_signal(&srv->qcond);
+    pthread_mutex_unlock(&srv->qlock);
+    return 0;
+}
+
+/* ------------------------------------------------------------ routes */
+
+static enum MHD_Result handle_query(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn, const char *method)
+{
+    api_app *app = srv->app;
+    const rag_config *cfg = app->cfg;
+    char msg[256];
+    int rc;
+    if (strcmp(method, "POST") == 0) {
+        if (ctx->too_large) {
+            snprintf(msg, sizeof msg, "request body is larger than %lld bytes", (long long)cfg->api.max_body_bytes);
+            return send_error(app, ctx, conn, 413, API_ERR_TOO_LARGE, msg, NULL);
+        }
+        rc = api_query_parse_json(ctx->body, ctx->body_len, cfg->api.default_k, cfg->api.max_k, &ctx->qreq, msg, sizeof msg);
+    } else {
+        rc = api_query_parse_args(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q"),
+                                  MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "k"),
+                                  MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "mode"),
+                                  cfg->api.default_k, cfg->api.max_k, &ctx->qreq, msg, sizeof msg);
+    }
+    if (rc) return send_error(app, ctx, conn, 400, API_ERR_BAD_REQUEST, msg, NULL);
+    ctx->gen = api_store_acquire(app->store);
+    if (!ctx->gen)
+        return send_error(app, ctx, conn, 503, API_ERR_NO_INDEX,
+                          "no index yet: no generation has been published (run rag-ingest / make ingest)", NULL);
+    api_served_info info;
+    api_store_info(app->store, &info);
+    snprintf(ctx->run_id, sizeof ctx->run_id, "%s", info.run_id);
+    ctx->conn = conn;
+    if (enqueue(srv, ctx) != 0) {
+        api_generation_release(ctx->gen);
+        ctx->gen = NULL;
+        return send_error(app, ctx, conn, 503, API_ERR_BUSY, "too many queries queued; retry shortly", NULL);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result dispatch(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn, const char *url,
+                                const char *method)
+{
+    api_app *app = srv->app;
+    const char *allow = NULL;
+    if (ctx->route == API_ROUTE_OTHER) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "no such path: %.200s (routes: /query, /healthz, /metrics)", url);
+        return send_error(app, ctx, conn, 404, API_ERR_NOT_FOUND, msg, NULL);
+    }
+    if (!api_router_method_ok(ctx->route, method, &allow)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "method %.20s is not allowed on %s (allowed: %s)", method,
+                 api_route_name(ctx->route), allow);
+        return send_error(app, ctx, conn, 405, API_ERR_METHOD, msg, allow);
+    }
+    if (ctx->route == API_ROUTE_HEALTHZ) {
+        size_t len = 0;
+        int status = 503;
+        char *body = api_healthz_get(app, &len, &status);
+        if (!body) return MHD_NO;
+        return send_body(ctx, conn, status, body, len, "application/health+json", NULL);
+    }
+    if (ctx->route == API_ROUTE_METRICS) {
+        size_t len = 0;
+        char *body = api_metrics_render(app, &len);
+        return send_body(ctx, conn, 200, body, len, "text/plain; version=0.0.4; charset=utf-8", NULL);
+    }
+    return handle_query(srv, ctx, conn, method);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    api_server *srv = cls;
+    api_app *app = srv->app;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = rag_xcalloc(1, sizeof *ctx);
+        ctx->start_us = mono_us();
+        ctx->route = api_router_match(url);
+        snprintf(ctx->method, sizeof ctx->method, "%s", method);
+        snprintf(ctx->path, sizeof ctx->path, "%s", url);
+        ctx->status = 500;
+        *con_cls = ctx;
+        atomic_fetch_add(&app->inflight, 1);
+        /* Answer on the next call, once MHD has the whole request: a response
+         * queued on this first call makes MHD close the connection after it
+         * (no keep-alive). A too-large body is refused right away, though. */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && ctx->route == API_ROUTE_QUERY) {
+            char *end = NULL;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (end != cl && n > (unsigned long long)app->cfg->api.max_body_bytes) {
+                ctx->too_large = 1;
+                return dispatch(srv, ctx, conn, url, method);
+            }
+        }
+        return MHD_YES;
+    }
+    if (ctx->job == JOB_DONE) {
+        char *resp = ctx->resp;
+        ctx->resp = NULL;
+        ctx->job = JOB_NONE;
+        return send_body(ctx, conn, ctx->resp_status, resp, strlen(resp), "application/json", NULL);
+    }
+    if (ctx->job == JOB_QUEUED) return MHD_YES; /* resumed spuriously; the worker is not done */
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        const size_t cap = (size_t)app->cfg->api.max_body_bytes;
+        if (!ctx->too_large && ctx->body_len + n <= cap) {
+            if (ctx->body_len + n + 1 > ctx->body_cap) {
+                ctx->body_cap = (ctx->body_len + n + 1) * 2;
+                if (ctx->body_cap > cap + 1) ctx->body_cap = cap + 1;
+                ctx->body = rag_xrealloc(ctx->body, ctx->body_cap);
+            }
+            memcpy(ctx->body + ctx->body_len, upload_data, n);
+            ctx->body_len += n;
+            ctx->body[ctx->body_len] = '\0';
+        } else {
+            ctx->too_large = 1;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return dispatch(srv, ctx, conn, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    api_server *srv = cls;
+    api_app *app = srv->app;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    int64_t lat = mono_us() - ctx->start_us;
+    int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ctx->status : 499;
+    api_stats_request(app->stats, ctx->route, status, lat, ctx->bytes);
+    /* Successful health/metrics probes are counted (stats, minutely summary)
+     * but not logged one line each unless asked: at probe rates they would
+     * drown the log and halve the throughput. */
+    const bool probe_ok = (ctx->route == API_ROUTE_HEALTHZ || ctx->route == API_ROUTE_METRICS) && status < 300;
+    if (!probe_ok || app->log_probes)
+        api_log_access(app->log, ctx->route, ctx->method, ctx->path, status, lat, ctx->bytes);
+    api_query_req_free(&ctx->qreq);
+    api_generation_release(ctx->gen);
+    free(ctx->body);
+    free(ctx->resp);
+    free(ctx);
+    *con_cls = NULL;
+    atomic_fetch_sub(&app->inflight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    api_server *srv = cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
+    rag_log_event(srv->app->log, RAG_LEVEL_WARN, "http_error", msg, NULL);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
+{
+    const rag_config *cfg = app->cfg;
+    api_server *srv = rag_xcalloc(1, sizeof *srv);
+    srv->app = app;
+    pthread_mutex_init(&srv->qlock, NULL);
+    pthread_cond_init(&srv->qcond, NULL);
+    srv->n_workers = app->workers > 0 ? app->workers : 1;
+    srv->threads = rag_xcalloc((size_t)srv->n_workers, sizeof *srv->threads);
+    srv->args = rag_xcalloc((size_t)srv->n_workers, sizeof *srv->args);
+    for (int i = 0; i < srv->n_workers; i++) {
+        srv->args[i].srv = srv;
+        srv->args[i].id = i;
+        if (pthread_create(&srv->threads[i], NULL, worker_main, &srv->args[i]) != 0) {
+            rag_error_set(err, RAG_ERR, "cannot start query worker %d: %s", i, strerror(errno));
+            srv->n_workers = i;
+            api_server_shutdown(srv, 0);
+            close(listen_fd);
+            return NULL;
+        }
+    }
+    unsigned threads = cfg->api.threads > 0 ? (unsigned)cfg->api.threads : 2;
+    unsigned timeout_s = cfg->api.connection_timeout_ms > 0 ? (unsigned)((cfg->api.connection_timeout_ms + 999) / 1000) : 30;
+    unsigned max_conn = cfg->api.max_connections > 0 ? (unsigned)cfg->api.max_connections : 256;
+    unsigned per_ip = cfg->api.max_connections_per_ip > 0 ? (unsigned)cfg->api.max_connections_per_ip : max_conn;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                                   MHD_OPTION_THREAD_POOL_SIZE, threads,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+                                   MHD_OPTION_CONNECTION_LIMIT, max_conn,
+                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+                                   MHD_OPTION_END);
+    if (!srv->daemon) {
+        rag_error_set(err, RAG_ERR, "cannot start the HTTP server (libmicrohttpd refused the settings: threads=%u, "
+                      "max_connections=%u)", threads, max_conn);
+        close(listen_fd);
+        api_server_shutdown(srv, 0);
+        return NULL;
+    }
+    return srv;
+}
+
+int api_server_shutdown(api_server *srv, int64_t grace_ms)
+{
+    if (!srv) return 0;
+    int left = 0;
+    if (srv->daemon) {
+        MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+        if (fd != MHD_INVALID_SOCKET) close(fd);
+        const int64_t deadline = rag_mono_ms() + grace_ms;
+        while ((left = atomic_load(&srv->app->inflight)) > 0 && rag_mono_ms() < deadline) {
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    pthread_mutex_lock(&srv->qlock);
+    srv->stopping = 1;
+    pthread_cond_broadcast(&srv->qcond);
+    pthread_mutex_unlock(&srv->qlock);
+    for (int i = 0; i < srv->n_workers; i++) pthread_join(srv->threads[i], NULL);
+    if (srv->daemon) MHD_stop_daemon(srv->daemon);
+    pthread_cond_destroy(&srv->qcond);
+    pthread_mutex_destroy(&srv->qlock);
+    free(srv->threads);
+    free(srv->args);
+    free(srv);
+    return left;
+}

@@ -1,0 +1,28 @@
+/* server.h — rag-api's HTTP server on libmicrohttpd: an internal epoll
+ * thread pool answers /healthz, /metrics and errors directly, while /query
+ * requests are suspended and handed to a separate pool of query workers, so
+ * a saturated /query never queues a health probe behind it. Connection
+ * timeout, total and per-IP connection limits and the request body cap come
+ * from the config (api.*). */
+#ifndef API_SERVER_H
+#define API_SERVER_H
+
+#include "rag/common.h"
+
+#include "app.h"
+
+typedef struct api_server api_server;
+
+/* Bind host:port now (so "address already in use" is reported before
+ * anything starts). Returns the listening socket or -1 with err. */
+int api_server_bind(const char *host, int port, rag_error *err);
+
+/* Start MHD on listen_fd (taken over) and the query workers. */
+api_server *api_server_start(api_app *app, int listen_fd, rag_error *err);
+
+/* Stop accepting, let requests in flight finish (at most grace_ms), then
+ * stop the workers and the daemon and free. Returns the number of requests
+ * that were still in flight when the grace period ended (0 = clean). */
+int api_server_shutdown(api_server *srv, int64_t grace_ms);
+
+#endif

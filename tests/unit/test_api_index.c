@@ -1,0 +1,255 @@
+/* test_api_index.c — opening index generations for serving (real SQLite
+ * files in a temp folder, written per docs/specs/index.md): the checks that
+ * keep a bad generation out, exact brute-force vector ranking, and the
+ * refcounted swap that lets a query finish on the generation it started on. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "rag/manifest.h"
+
+#include "../../src/api/index_store.h"
+#include "../../src/api/query.h"
+
+#define DIMS 8
+
+typedef struct {
+    char dir[64];
+    char path[128];
+} fixture;
+
+static const char *const SCHEMA =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE documents(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, title TEXT, format TEXT NOT NULL,"
+    " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, chunk_count INTEGER NOT NULL);"
+    "CREATE TABLE chunks(id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id INTEGER NOT NULL,"
+    " ordinal INTEGER NOT NULL, text TEXT NOT NULL, start_ms INTEGER, end_ms INTEGER, speaker TEXT, token_count INTEGER NOT NULL);"
+    "CREATE TABLE embeddings(chunk_rowid INTEGER PRIMARY KEY, vector BLOB NOT NULL);"
+    "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='porter unicode61');";
+
+/* n chunks with pseudo-random unit vectors; vec_bytes overrides the blob size. */
+static void write_generation(const char *path, int n, const char *schema_version, int vec_bytes, float *vectors)
+{
+    sqlite3 *db = NULL;
+    unlink(path);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, SCHEMA, NULL, NULL, NULL), SQLITE_OK);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO meta VALUES ('index_schema_version','%s'),('chunks','%d'),('config_hash','abc'),"
+             "('embedding_provider','hashing'),('embedding_model',''),('embedding_dimensions','%d');"
+             "INSERT INTO documents VALUES (1,'a.txt','A','txt',1,0,'x',%d);",
+             schema_version, n, DIMS, n);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *c, *e;
+    sqlite3_prepare_v2(db, "INSERT INTO chunks VALUES (?1, ?2, 1, ?1, ?3, NULL, NULL, NULL, 3)", -1, &c, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO embeddings VALUES (?1, ?2)", -1, &e, NULL);
+    unsigned seed = 7;
+    for (int i = 0; i < n; i++) {
+        float *v = vectors + (size_t)i * DIMS;
+        double norm = 0;
+        for (int j = 0; j < DIMS; j++) {
+            v[j] = (float)((int)(rand_r(&seed) % 2001) - 1000) / 1000.0f;
+            norm += v[j] * v[j];
+        }
+        for (int j = 0; j < DIMS; j++) v[j] = (float)(v[j] / sqrt(norm));
+        char id[32], text[64];
+        snprintf(id, sizeof id, "chunk-%d", i);
+        snprintf(text, sizeof text, "chunk number %d word%d", i, i % 5);
+        sqlite3_reset(c);
+        sqlite3_bind_int(c, 1, i + 1);
+        sqlite3_bind_text(c, 2, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(c, 3, text, -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(c), SQLITE_DONE);
+        sqlite3_reset(e);
+        sqlite3_bind_int(e, 1, i + 1);
+        sqlite3_bind_blob(e, 2, v, vec_bytes, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(e), SQLITE_DONE);
+    }
+    sqlite3_finalize(c);
+    sqlite3_finalize(e);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void manifest_for(rag_manifest *m, int chunks)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->run_id, sizeof m->run_id, "run-1");
+    snprintf(m->generation, sizeof m->generation, "gen-run-1.sqlite");
+    snprintf(m->config_hash, sizeof m->config_hash, "abc");
+    m->chunks = chunks;
+    m->generated_at_ms = m->checked_at_ms = 1000;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_api_index.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/gen-run-1.sqlite", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    unlink(f->path);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void test_open_loads_every_vector_and_ranks_like_brute_force(void **state)
+{
+    fixture *f = *state;
+    enum { N = 300 };
+    float *vecs = calloc(N * DIMS, sizeof *vecs);
+    write_generation(f->path, N, "1", DIMS * 4, vecs);
+    rag_manifest m;
+    manifest_for(&m, N);
+    rag_error err = {0};
+    api_generation *g = api_generation_open(f->path, &m, NULL, 2, &err);
+    assert_non_null(g);
+    assert_int_equal(g->n, N);
+    assert_int_equal(g->dims, DIMS);
+    /* query = chunk 17's vector: it must come first, and the order must
+     * equal a naive dot-product sort */
+    const float *q = vecs + 17 * DIMS;
+    api_hit top[10];
+    size_t n = api_vector_topn(g, q, g->leases[0].scores, top, 10);
+    assert_int_equal(n, 10);
+    assert_int_equal(top[0].rowid, 18);
+    for (size_t i = 0; i < n; i++) {
+        int better = 0;
+        const float *v = vecs + (size_t)(top[i].rowid - 1) * DIMS;
+        double s = 0;
+        for (int j = 0; j < DIMS; j++) s += (double)q[j] * v[j];
+        for (int k = 0; k < N; k++) {
+            double t = 0;
+            for (int j = 0; j < DIMS; j++) t += (double)q[j] * vecs[k * DIMS + j];
+            if (t > s + 1e-5) better++;
+        }
+        assert_int_equal(better, (int)i); /* exactly i vectors beat the i-th result */
+    }
+    api_hit bm[5];
+    /* "word3" is in 60 of 300 chunks: all of them contain every term */
+    assert_int_equal(api_bm25_topn(g, &g->leases[1], "word3 OR \"", 5, bm, 5, &err), 5);
+    /* no chunk has both terms: pass 2 returns those with either */
+    assert_int_equal(api_bm25_topn(g, &g->leases[1], "word3 word4", 3, bm, 5, &err), 5);
+    assert_int_equal(api_generation_df(g, &g->leases[0], "word4"), 60);
+    assert_int_equal(api_generation_df(g, &g->leases[1], "word4"), 60); /* cached */
+    assert_int_equal(api_bm25_topn(g, &g->leases[1], "chunk number 17", 3, bm, 5, &err), 5);
+    assert_int_equal(bm[0].rowid, 18);
+    api_generation_release(g);
+    free(vecs);
+}
+
+static void test_open_rejects_chunk_count_that_disagrees_with_manifest(void **state)
+{
+    fixture *f = *state;
+    float vecs[4 * DIMS];
+    write_generation(f->path, 4, "1", DIMS * 4, vecs);
+    rag_manifest m;
+    manifest_for(&m, 5);
+    rag_error err = {0};
+    assert_null(api_generation_open(f->path, &m, NULL, 1, &err));
+    assert_int_equal(err.code, RAG_ECORRUPT);
+    assert_non_null(strstr(err.msg, "holds 4 chunks but the manifest says 5"));
+}
+
+static void test_open_rejects_a_newer_schema_version(void **state)
+{
+    fixture *f = *state;
+    float vecs[4 * DIMS];
+    write_generation(f->path, 4, "2", DIMS * 4, vecs);
+    rag_manifest m;
+    manifest_for(&m, 4);
+    rag_error err = {0};
+    assert_null(api_generation_open(f->path, &m, NULL, 1, &err));
+    assert_int_equal(err.code, RAG_EVERSION);
+    assert_non_null(strstr(err.msg, "schema version 2 is not supported"));
+}
+
+static void test_open_rejects_vectors_of_the_wrong_size(void **state)
+{
+    fixture *f = *state;
+    float vecs[4 * DIMS];
+    write_generation(f->path, 4, "1", DIMS * 4 - 4, vecs);
+    rag_manifest m;
+    manifest_for(&m, 4);
+    rag_error err = {0};
+    assert_null(api_generation_open(f->path, &m, NULL, 1, &err));
+    assert_non_null(strstr(err.msg, "expected 32"));
+}
+
+static void test_open_reports_a_missing_file(void **state)
+{
+    fixture *f = *state;
+    rag_manifest m;
+    manifest_for(&m, 4);
+    rag_error err = {0};
+    assert_null(api_generation_open(f->path, &m, NULL, 1, &err));
+    assert_non_null(strstr(err.msg, f->path));
+}
+
+static void test_swap_keeps_the_old_generation_alive_for_its_queries(void **state)
+{
+    fixture *f = *state;
+    float vecs[6 * DIMS];
+    write_generation(f->path, 6, "1", DIMS * 4, vecs);
+    rag_manifest m;
+    manifest_for(&m, 6);
+    rag_error err = {0};
+    api_store *s = api_store_new();
+    assert_null(api_store_acquire(s));
+    api_generation *g1 = api_generation_open(f->path, &m, NULL, 1, &err);
+    assert_non_null(g1);
+    api_store_publish(s, g1, &m, 5);
+    api_generation *held = api_store_acquire(s); /* a query in flight */
+    assert_ptr_equal(held, g1);
+    snprintf(m.generation, sizeof m.generation, "gen-run-2.sqlite");
+    snprintf(m.run_id, sizeof m.run_id, "run-2");
+    api_generation *g2 = api_generation_open(f->path, &m, NULL, 1, &err);
+    api_store_publish(s, g2, &m, 6);
+    /* the held one still answers (ASan would flag a use after free) */
+    api_hit top[3];
+    assert_int_equal(api_vector_topn(held, vecs, held->leases[0].scores, top, 3), 3);
+    assert_int_equal(top[0].rowid, 1);
+    api_generation_release(held);
+    api_generation *now = api_store_acquire(s);
+    assert_string_equal(now->generation, "gen-run-2.sqlite");
+    api_generation_release(now);
+    api_served_info info;
+    api_store_info(s, &info);
+    assert_string_equal(info.run_id, "run-2");
+    assert_int_equal(info.reloads, 2);
+    api_store_fail(s, "gen-bad.sqlite", "boom", 7);
+    api_store_info(s, &info);
+    assert_string_equal(info.generation, "gen-run-2.sqlite");
+    assert_string_equal(info.failed_generation, "gen-bad.sqlite");
+    api_store_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_loads_every_vector_and_ranks_like_brute_force, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_rejects_chunk_count_that_disagrees_with_manifest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_rejects_a_newer_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_rejects_vectors_of_the_wrong_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_reports_a_missing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_swap_keeps_the_old_generation_alive_for_its_queries, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,193 @@
+/* test_api_query.c — the pieces of /query that need no server: the FTS5
+ * sanitiser (against a real FTS5 table), the request body parser and
+ * Reciprocal Rank Fusion. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "../../src/api/query.h"
+#include "../../src/api/query_body.h"
+#include "../../src/api/sanitise.h"
+
+static void test_sanitise_quotes_terms_and_drops_stopwords(void **state)
+{
+    (void)state;
+    char out[256];
+    const char *q = "What is the Calvin cycle?";
+    assert_int_equal(api_fts_sanitise(q, strlen(q), out, sizeof out), 2);
+    assert_string_equal(out, "\"calvin\" OR \"cycle\"");
+}
+
+static void test_sanitise_leaves_nothing_for_stopwords_and_punctuation(void **state)
+{
+    (void)state;
+    char out[64] = "x";
+    const char *q = "the of and *** \"\" () :: --";
+    assert_int_equal(api_fts_sanitise(q, strlen(q), out, sizeof out), 0);
+    assert_string_equal(out, "");
+}
+
+static void test_sanitise_never_overflows_a_small_buffer(void **state)
+{
+    (void)state;
+    char out[16];
+    memset(out, 'Z', sizeof out);
+    const char *q = "alpha beta gamma delta epsilon";
+    size_t n = api_fts_sanitise(q, strlen(q), out, 12);
+    assert_int_equal(n, 1); /* "alpha" fits, "beta" would not */
+    assert_string_equal(out, "\"alpha\"");
+    assert_int_equal(out[12], 'Z');
+}
+
+static void test_sanitise_caps_the_number_of_terms(void **state)
+{
+    (void)state;
+    char q[4096] = "", out[8192];
+    for (int i = 0; i < 100; i++) {
+        char w[16];
+        snprintf(w, sizeof w, "w%d ", i);
+        strcat(q, w);
+    }
+    assert_int_equal(api_fts_sanitise(q, strlen(q), out, sizeof out), API_FTS_MAX_TERMS);
+}
+
+/* Hostile inputs run through MATCH on a real FTS5 table: never an error. */
+static void test_sanitised_hostile_input_never_breaks_fts5(void **state)
+{
+    (void)state;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(text, tokenize='porter unicode61');"
+                                      "INSERT INTO t VALUES ('calvin cycle fixes carbon'), ('robert drop tables');",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    const char *inputs[] = {
+        "title:foo AND \"bar\"", "NEAR(calvin cycle, 2)", "calvin OR", "\"unterminated", "* ^col -z",
+        "'); DROP TABLE t; --", "robert'); DROP TABLE students;--", "a\"b\"\"c", "(((", "carbon*",
+        "{text}: calvin", "\xff\xfe\x80 calvin \xc3\x28", "NOT", "AND AND", "cycle + fixes",
+    };
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t MATCH ?1", -1, &st, NULL), SQLITE_OK);
+    int matched = 0;
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        char expr[1024];
+        if (api_fts_sanitise(inputs[i], strlen(inputs[i]), expr, sizeof expr) == 0) continue;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) matched++;
+        if (rc != SQLITE_DONE) fail_msg("input %zu (%s -> %s): %s", i, inputs[i], expr, sqlite3_errmsg(db));
+    }
+    assert_true(matched > 0);
+    sqlite3_finalize(st);
+    /* the table is intact */
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_body_parses_query_k_and_mode(void **state)
+{
+    (void)state;
+    api_query_req r;
+    char msg[256];
+    const char *b = "{\"q\": \"  calvin cycle \", \"k\": 3, \"mode\": \"bm25\"}";
+    assert_int_equal(api_query_parse_json(b, strlen(b), 5, 50, &r, msg, sizeof msg), 0);
+    assert_string_equal(r.q, "calvin cycle");
+    assert_int_equal(r.k, 3);
+    assert_int_equal(r.mode, API_MODE_BM25);
+    api_query_req_free(&r);
+    b = "{\"q\":\"x\"}";
+    assert_int_equal(api_query_parse_json(b, strlen(b), 5, 50, &r, msg, sizeof msg), 0);
+    assert_int_equal(r.k, 5);
+    assert_int_equal(r.mode, API_MODE_HYBRID);
+    api_query_req_free(&r);
+}
+
+static void expect_reject(const char *body, const char *fragment)
+{
+    api_query_req r;
+    char msg[256] = "";
+    if (api_query_parse_json(body, strlen(body), 5, 50, &r, msg, sizeof msg) == 0)
+        fail_msg("accepted %s", body);
+    if (!strstr(msg, fragment)) fail_msg("%s: message \"%s\" lacks \"%s\"", body, msg, fragment);
+    assert_null(r.q);
+}
+
+static void test_body_rejects_bad_requests_with_a_named_field(void **state)
+{
+    (void)state;
+    expect_reject("", "empty");
+    expect_reject("{\"q\":", "not valid JSON");
+    expect_reject("[1,2]", "JSON object");
+    expect_reject("{}", "\"q\" is required");
+    expect_reject("{\"q\": 5}", "\"q\" must be a string");
+    expect_reject("{\"q\": \"   \"}", "\"q\" is empty");
+    expect_reject("{\"q\": \"a\", \"k\": 0}", "\"k\" must be an integer from 1 to 50");
+    expect_reject("{\"q\": \"a\", \"k\": 51}", "\"k\"");
+    expect_reject("{\"q\": \"a\", \"k\": 2.5}", "\"k\"");
+    expect_reject("{\"q\": \"a\", \"k\": \"3\"}", "\"k\"");
+    expect_reject("{\"q\": \"a\", \"mode\": \"semantic\"}", "\"mode\"");
+    expect_reject("{\"q\": \"a\", \"top_k\": 3}", "unknown field \"top_k\"");
+}
+
+static void test_get_args_are_validated_like_the_body(void **state)
+{
+    (void)state;
+    api_query_req r;
+    char msg[256];
+    assert_int_equal(api_query_parse_args("calvin", "7", "vector", 5, 50, &r, msg, sizeof msg), 0);
+    assert_int_equal(r.k, 7);
+    assert_int_equal(r.mode, API_MODE_VECTOR);
+    api_query_req_free(&r);
+    assert_int_equal(api_query_parse_args(NULL, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "\"q\" is required"));
+    assert_int_equal(api_query_parse_args("x", "7abc", NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("x", NULL, "fuzzy", 5, 50, &r, msg, sizeof msg), -1);
+}
+
+static void test_rrf_ranks_documents_found_by_both_lists_first(void **state)
+{
+    (void)state;
+    api_hit bm[3] = {{.rowid = 10}, {.rowid = 20}, {.rowid = 30}};
+    api_hit vec[3] = {{.rowid = 30}, {.rowid = 40}, {.rowid = 10}};
+    api_hit out[6];
+    size_t n = api_rrf_fuse(bm, 3, vec, 3, out, 6);
+    assert_int_equal(n, 4);
+    /* 10: 1/61 + 1/63; 30: 1/63 + 1/61 — equal, smaller rowid first */
+    assert_int_equal(out[0].rowid, 10);
+    assert_int_equal(out[0].bm25_rank, 1);
+    assert_int_equal(out[0].vector_rank, 3);
+    assert_int_equal(out[1].rowid, 30);
+    assert_true(out[0].score > 1.0 / 61);
+    /* 20 (1/62) and 40 (1/62) tie: rowid 20 first */
+    assert_int_equal(out[2].rowid, 20);
+    assert_int_equal(out[3].rowid, 40);
+    assert_int_equal(out[3].bm25_rank, 0);
+    assert_int_equal(api_rrf_fuse(bm, 3, vec, 3, out, 2), 2);
+    assert_int_equal(api_rrf_fuse(NULL, 0, NULL, 0, out, 6), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sanitise_quotes_terms_and_drops_stopwords),
+        cmocka_unit_test(test_sanitise_leaves_nothing_for_stopwords_and_punctuation),
+        cmocka_unit_test(test_sanitise_never_overflows_a_small_buffer),
+        cmocka_unit_test(test_sanitise_caps_the_number_of_terms),
+        cmocka_unit_test(test_sanitised_hostile_input_never_breaks_fts5),
+        cmocka_unit_test(test_body_parses_query_k_and_mode),
+        cmocka_unit_test(test_body_rejects_bad_requests_with_a_named_field),
+        cmocka_unit_test(test_get_args_are_validated_like_the_body),
+        cmocka_unit_test(test_rrf_ranks_documents_found_by_both_lists_first),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
