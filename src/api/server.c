@@ -69,6 +69,13 @@ struct api_server {
     int stopping;
     int n_workers;
     pthread_t *threads;
+    /* /healthz: one MHD response shared by every probe until the cached
+     * body changes (MHD reference-counts queued responses). */
+    pthread_mutex_t hz_lock;
+    struct MHD_Response *hz_resp;
+    uint64_t hz_version;
+    int hz_status;
+    size_t hz_len;
     struct worker_arg { api_server *srv; int id; } *args;
 };
 
@@ -230,6 +237,36 @@ static enum MHD_Result handle_query(api_server *srv, req_ctx *ctx, struct MHD_Co
     return MHD_YES;
 }
 
+static enum MHD_Result send_healthz(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn)
+{
+    size_t len = 0;
+    int status = 503;
+    pthread_mutex_lock(&srv->hz_lock);
+    char *body = api_healthz_refresh(srv->app, &srv->hz_version, &len, &status);
+    if (body) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        if (r) {
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/health+json");
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+            if (srv->hz_resp) MHD_destroy_response(srv->hz_resp); /* freed once no connection uses it */
+            srv->hz_resp = r;
+            srv->hz_status = status;
+            srv->hz_len = len;
+        } else {
+            free(body);
+            srv->hz_version = 0;
+        }
+    }
+    enum MHD_Result ret = MHD_NO;
+    if (srv->hz_resp) {
+        ctx->status = srv->hz_status;
+        ctx->bytes = srv->hz_len;
+        ret = MHD_queue_response(conn, (unsigned)srv->hz_status, srv->hz_resp);
+    }
+    pthread_mutex_unlock(&srv->hz_lock);
+    return ret;
+}
+
 static enum MHD_Result dispatch(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
@@ -246,13 +283,7 @@ static enum MHD_Result dispatch(api_server *srv, req_ctx *ctx, struct MHD_Connec
                  api_route_name(ctx->route), allow);
         return send_error(app, ctx, conn, 405, API_ERR_METHOD, msg, allow);
     }
-    if (ctx->route == API_ROUTE_HEALTHZ) {
-        size_t len = 0;
-        int status = 503;
-        char *body = api_healthz_get(app, &len, &status);
-        if (!body) return MHD_NO;
-        return send_body(ctx, conn, status, body, len, "application/health+json", NULL);
-    }
+    if (ctx->route == API_ROUTE_HEALTHZ) return send_healthz(srv, ctx, conn);
     if (ctx->route == API_ROUTE_METRICS) {
         size_t len = 0;
         char *body = api_metrics_render(app, &len);
@@ -364,6 +395,7 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
     srv->app = app;
     pthread_mutex_init(&srv->qlock, NULL);
     pthread_cond_init(&srv->qcond, NULL);
+    pthread_mutex_init(&srv->hz_lock, NULL);
     srv->n_workers = app->workers > 0 ? app->workers : 1;
     srv->threads = rag_xcalloc((size_t)srv->n_workers, sizeof *srv->threads);
     srv->args = rag_xcalloc((size_t)srv->n_workers, sizeof *srv->args);
@@ -422,6 +454,8 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
     pthread_mutex_unlock(&srv->qlock);
     for (int i = 0; i < srv->n_workers; i++) pthread_join(srv->threads[i], NULL);
     if (srv->daemon) MHD_stop_daemon(srv->daemon);
+    if (srv->hz_resp) MHD_destroy_response(srv->hz_resp);
+    pthread_mutex_destroy(&srv->hz_lock);
     pthread_cond_destroy(&srv->qcond);
     pthread_mutex_destroy(&srv->qlock);
     free(srv->threads);
