@@ -145,10 +145,15 @@ deps: ## install the Debian packages the build and tests need
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
 
-# ingest: validate the config first (when ragtop is built), then run one ingest.
-ingest: $(BIN)/rag-ingest $(if $(wildcard src/ragtop/main.c),$(BIN)/ragtop) ## validate config, then build/refresh the index (rag-ingest)
-	@if [ -x $(BIN)/ragtop ]; then $(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES) || exit $$?; fi
-	@$(BIN)/rag-ingest --config $(CONFIG)
+.PHONY: status
+status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once): exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN
+	@$(BIN)/ragtop --once --config $(CONFIG) --services $(SERVICES)
+
+# The KEYS section of docs/ragtop.1 comes from the key table (src/ragtop/keys.c);
+# tests/integration/test_ragtop_docs.sh fails when they drift apart.
+.PHONY: man-keys
+man-keys: $(BIN)/ragtop ## regenerate the KEYS section of docs/ragtop.1 from the key table
+	@bash scripts/man-keys.sh $(BIN)/ragtop docs/ragtop.1
 
 # rag-api in the background (scripts/apictl.sh; pidfile artifacts/run/rag-api.pid).
 # `api` starts it even with no index yet: /healthz is fail until `make ingest`
@@ -163,6 +168,15 @@ stop: ## stop rag-api (SIGTERM, SIGKILL after a timeout); fine when it is not ru
 
 restart-api: $(BIN)/rag-api $(if $(wildcard src/ragtop/main.c),validate) ## stop and start rag-api
 	@bash scripts/apictl.sh restart --bin $(BIN)/rag-api --config $(CONFIG)
+
+# ingest: validate the config first (when ragtop is built), then run one ingest.
+ingest: $(BIN)/rag-ingest $(if $(wildcard src/ragtop/main.c),$(BIN)/ragtop) ## validate config, then build/refresh the index (rag-ingest)
+	@if [ -x $(BIN)/ragtop ]; then $(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES) || exit $$?; fi
+	@$(BIN)/rag-ingest --config $(CONFIG)
+
+.PHONY: watch
+watch: validate ## run the health watcher in the foreground (alerts to watch.receivers; Ctrl-C stops)
+	$(BIN)/ragtop watch --config $(CONFIG) --services $(SERVICES) --verbose
 
 clean: ## remove build/ (artifacts/ is kept: it is your data)
 	rm -rf $(BUILD_ROOT)

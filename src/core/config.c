@@ -518,7 +518,7 @@ static void load_watch(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     yaml_node_t *m = section(d, root, "watch", known);
     if (!m)
         return;
-    rag_ydoc_get_duration(d, m, "watch", "interval", 1 * SEC, 1 * HOUR, &cfg->watch.interval_ms);
+    rag_ydoc_get_duration(d, m, "watch", "interval", 100, 1 * HOUR, &cfg->watch.interval_ms);
     rag_ydoc_get_int(d, m, "watch", "failure_threshold", 1, 100, &cfg->watch.failure_threshold);
     rag_ydoc_get_int(d, m, "watch", "success_threshold", 1, 100, &cfg->watch.success_threshold);
     rag_ydoc_get_duration(d, m, "watch", "reminder", 0, 30 * DAY, &cfg->watch.reminder_ms);

@@ -28,6 +28,7 @@
 #include "rag/manifest.h"
 #include "rag/timeutil.h"
 #include "run.h"
+#include "alert_hook.h"
 #include "scan.h"
 #include "transcript.h"
 
@@ -869,6 +870,8 @@ done:
             fprintf(stderr, "rag-ingest: %s\n", me.msg);
         free(mp);
     }
+    if (rc == RAG_ERR && !opts->dry_run)
+        ingest_alert_failure(cfg, st, log); /* failure hook: docs/specs/alerts.md */
     summary(&c);
     if (locked)
         rag_lock_release(&lock);

@@ -1,12 +1,18 @@
-/* main.c — the ragtop program: global options (--help, --version) and a
- * dispatch table of subcommands, each in its own module. Without a
- * subcommand ragtop will start the interactive console (added by the console
- * module); until then it prints usage. */
+/* main.c — the ragtop program: a dispatch table of subcommands (validate,
+ * watch), each in its own module; without a subcommand the options are
+ * parsed and ragtop runs the interactive console, or --once. */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "console.h"
+#include "keys.h"
+#include "once.h"
+#include "options.h"
+#include "probe.h"
 #include "rag/common.h"
 #include "validate.h"
+#include "watch.h"
 
 typedef struct ragtop_command {
     const char *name;
@@ -16,11 +22,13 @@ typedef struct ragtop_command {
 
 static const ragtop_command commands[] = {
     {"validate", validate_main, "check config/params.yaml and services.yml; exit 78 on any problem"},
+    {"watch", watch_main, "headless health watcher: alerts to webhook receivers (docs/specs/alerts.md)"},
 };
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: ragtop [--help] [--version] <command> [options]\n\ncommands:\n");
+    options_usage(to);
+    fprintf(to, "\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(to, "\nRun \"ragtop <command> --help\" for a command's options.\n");
@@ -28,26 +36,30 @@ static void usage(FILE *to)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
+    setlocale(LC_ALL, "");
+    if (argc > 1 && argv[1][0] != '-') {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        fprintf(stderr, "ragtop: unknown command %s (try ragtop --help)\n", argv[1]);
         return RAG_EXIT_USAGE;
     }
-    const char *first = argv[1];
-    if (!strcmp(first, "--help") || !strcmp(first, "-h")) {
+    rt_options o;
+    int rc = options_parse(argc, argv, &o);
+    if (rc != 0) return rc;
+    if (o.help) {
         usage(stdout);
         return RAG_EXIT_OK;
     }
-    if (!strcmp(first, "--version") || !strcmp(first, "-V")) {
+    if (o.version) {
         printf("ragtop %s\n", RAG_VERSION);
         return RAG_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(first, commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
-    if (first[0] == '-')
-        fprintf(stderr, "ragtop: unknown option %s\n", first);
-    else
-        fprintf(stderr, "ragtop: unknown command %s\n", first);
-    usage(stderr);
-    return RAG_EXIT_USAGE;
+    if (o.keys_man) {
+        keys_write_man(stdout);
+        return RAG_EXIT_OK;
+    }
+    probe_global_init();
+    rc = o.once ? once_run(&o) : console_run(&o);
+    probe_global_cleanup();
+    return rc;
 }

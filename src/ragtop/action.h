@@ -1,0 +1,24 @@
+/* action.h — action workers: run a service's action (argv from services.yml)
+ * with posix_spawn in a worker thread, stdout/stderr appended to an action
+ * log, with a timeout, one action of a kind at a time. State (running, exit
+ * status, result line) is published into the model. Never a shell. */
+#ifndef RAGTOP_ACTION_H
+#define RAGTOP_ACTION_H
+
+#include "model.h"
+
+typedef enum { ACT_KIND_INGEST = 0, ACT_KIND_RESTART, ACT_KIND_STOP, ACT_KIND_START, ACT_KIND_COUNT } action_kind;
+
+typedef struct actions actions;
+
+/* log_path: where output goes (created, appended). cwd: the folder actions
+ * run in (services.yml's folder). */
+actions *actions_new(rt_model *m, const char *log_path, const char *cwd);
+/* Start act of svc as kind. Returns 0, or -1 with why (busy, spawn failed). */
+int actions_start(actions *a, action_kind kind, const rag_service *svc, const rag_action *act,
+                  char *why, size_t why_len);
+/* Stop running actions (SIGTERM to their process groups, SIGKILL after 2s),
+ * join the threads, free. */
+void actions_free(actions *a);
+
+#endif

@@ -1,0 +1,54 @@
+/* collect.h — the collectors: plain synchronous functions, callable from any
+ * thread, each filling one part of an rt_snapshot from disk. They never fail
+ * hard: problems land in the part's rc/error fields. collect_all runs them
+ * all plus the probes (concurrently with the disk collectors) — the one entry
+ * point `ragtop --once` and `ragtop watch` use. */
+#ifndef RAGTOP_COLLECT_H
+#define RAGTOP_COLLECT_H
+
+#include "model.h"
+
+/* Where the inputs are. NULL fields mean "use the default". */
+typedef struct rt_inputs {
+    const char *services_path; /* --services */
+    const char *config_path;   /* --config */
+} rt_inputs;
+
+/* Resolve the services file: explicit path, else ./services.yml, else
+ * $RAGTOP_SERVICES, else $XDG_CONFIG_HOME/ragtop/services.yml (or
+ * ~/.config/...). Writes the chosen path (the last candidate tried when none
+ * exists) into out; returns true when the file exists. */
+bool collect_services_path(const char *explicit_path, char out[PATH_MAX]);
+/* Load services.yml into s->services (s->services_rc / _error). */
+void collect_services(rt_snapshot *s, const char *path);
+
+/* Resolve the config file: explicit, else $RAG_CONFIG, else
+ * ./config/params.yaml, else <services dir>/config/params.yaml. */
+void collect_config_path(const char *explicit_path, const char *services_base_dir, char out[PATH_MAX]);
+/* Load and hash the config; fills derived artifact paths. */
+void collect_config(rt_config_info *out, const char *path);
+
+/* Load the manifest named by the config (or path when cfg is not loaded). */
+void collect_manifest(rt_manifest_info *out, const rt_config_info *cfg);
+
+/* Path of ingestion_metrics.jsonl: the metrics_file of the first service
+ * that has one, else <logs_dir>/ingestion_metrics.jsonl. "" when unknown. */
+void collect_runs_path(const rag_services *svcs, const rt_config_info *cfg, char out[PATH_MAX]);
+/* Read the last (up to RT_MAX_RUNS) runs from the end of the metrics file
+ * without reading the whole file. Returns the count (0 when none/missing). */
+size_t collect_runs(const char *path, rt_run *runs, size_t max);
+/* Parse one metrics line; false when it is not a run object. */
+bool collect_runs_parse_line(const char *line, size_t len, rt_run *out);
+
+/* Compare transcripts on disk (config include/exclude) with the documents of
+ * the generation the manifest names; fall back to mtime vs checked_at. */
+void collect_sources(rt_sources *out, const rt_config_info *cfg, const rt_manifest_info *man);
+/* Glob match used for include/exclude ("**" spans folders). */
+bool collect_sources_match(const char *pattern, const char *relpath);
+
+/* Run every collector and probe every service (probes concurrently, each
+ * with its own timeout, in a second thread while the disk collectors run).
+ * s must be snapshot_init'ed; the caller frees it with snapshot_free. */
+void collect_all(rt_snapshot *s, const rt_inputs *in);
+
+#endif

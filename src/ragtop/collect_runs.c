@@ -1,0 +1,153 @@
+/* collect_runs.c — recent ingestion runs from ingestion_metrics.jsonl (one
+ * JSON object per run). Reads only the file's tail, so a long history costs
+ * nothing; malformed lines are skipped. Field names follow the metrics spec;
+ * a few spellings are accepted so older lines still show. */
+#include "collect.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rag/timeutil.h"
+
+#define TAIL_BYTES (256 * 1024)
+
+void collect_runs_path(const rag_services *svcs, const rt_config_info *cfg, char out[PATH_MAX])
+{
+    out[0] = '\0';
+    if (svcs) {
+        for (size_t i = 0; i < svcs->count; i++) {
+            if (svcs->items[i].metrics_file) {
+                rt_fmt(out, PATH_MAX, "%s", svcs->items[i].metrics_file);
+                return;
+            }
+        }
+    }
+    if (cfg && cfg->rc == RAG_OK && cfg->logs_dir[0])
+        rt_fmt(out, PATH_MAX, "%s/ingestion_metrics.jsonl", cfg->logs_dir);
+}
+
+static const cJSON *field(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+    if (!v && b) v = cJSON_GetObjectItemCaseSensitive(o, b);
+    return v;
+}
+
+static int64_t num(const cJSON *v, int64_t dflt)
+{
+    if (cJSON_IsNumber(v)) return (int64_t)v->valuedouble;
+    if (cJSON_IsArray(v)) return cJSON_GetArraySize(v);
+    return dflt;
+}
+
+static int64_t time_of(const cJSON *v)
+{
+    int64_t ms = 0;
+    if (cJSON_IsString(v) && rag_time_parse(v->valuestring, &ms) == 0) return ms;
+    if (cJSON_IsNumber(v)) return (int64_t)v->valuedouble;
+    return 0;
+}
+
+static void str(char *dst, size_t n, const cJSON *v)
+{
+    dst[0] = '\0';
+    if (cJSON_IsString(v)) rt_fmt(dst, n, "%s", v->valuestring);
+}
+
+bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
+{
+    memset(r, 0, sizeof *r);
+    cJSON *o = cJSON_ParseWithLength(line, len);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    str(r->run_id, sizeof r->run_id, field(o, "run_id", NULL));
+    str(r->status, sizeof r->status, field(o, "status", NULL));
+    if (!r->run_id[0] || !r->status[0]) {
+        cJSON_Delete(o);
+        return false;
+    }
+    /* rag-ingest writes published | unchanged | dry-run | failed */
+    r->ok = strcmp(r->status, "failed") != 0 && strcmp(r->status, "error") != 0;
+    r->started_ms = time_of(field(o, "started_at", "started"));
+    const cJSON *d = field(o, "duration_ms", NULL);
+    if (cJSON_IsNumber(d)) r->duration_ms = (int64_t)d->valuedouble;
+    else if (cJSON_IsNumber(d = field(o, "duration_s", "duration"))) r->duration_ms = (int64_t)(d->valuedouble * 1000.0);
+    else {
+        int64_t fin = time_of(field(o, "finished_at", "finished"));
+        if (fin && r->started_ms) r->duration_ms = fin - r->started_ms;
+    }
+    const cJSON *t = field(o, "transcripts", NULL);
+    if (cJSON_IsObject(t)) r->files = num(field(t, "processed", NULL), 0);
+    else r->files = num(field(o, "transcripts_processed", "files_processed"), 0);
+    r->chunks = num(field(o, "chunks", "chunk_count"), 0);
+    r->tokens = num(field(o, "tokens", NULL), 0);
+    const cJSON *e = field(o, "errors", "error_count");
+    const cJSON *msgs;
+    if (cJSON_IsObject(e)) { /* {"count": n, "first": [...]} */
+        r->errors = num(field(e, "count", NULL), 0);
+        msgs = field(e, "first", NULL);
+    } else {
+        r->errors = num(e, 0);
+        msgs = cJSON_IsArray(e) ? e : field(o, "error_messages", "first_errors");
+    }
+    if (cJSON_IsArray(msgs) && cJSON_GetArraySize(msgs) > 0) {
+        const cJSON *m0 = cJSON_GetArrayItem(msgs, 0);
+        if (cJSON_IsObject(m0)) m0 = field(m0, "message", "msg");
+        str(r->first_error, sizeof r->first_error, m0);
+    }
+    const cJSON *fail = field(o, "failure", NULL);
+    if (cJSON_IsString(fail) && fail->valuestring[0]) str(r->first_error, sizeof r->first_error, fail);
+    const cJSON *g = field(o, "generation", "generation_published");
+    str(r->generation, sizeof r->generation, g);
+    cJSON_Delete(o);
+    return true;
+}
+
+size_t collect_runs(const char *path, rt_run *runs, size_t max)
+{
+    if (!path || !*path || max == 0) return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return 0;
+    }
+    off_t start = st.st_size > TAIL_BYTES ? st.st_size - TAIL_BYTES : 0;
+    size_t want = (size_t)(st.st_size - start);
+    char *buf = rag_xmalloc(want + 1);
+    ssize_t got = pread(fd, buf, want, start);
+    close(fd);
+    if (got <= 0) {
+        free(buf);
+        return 0;
+    }
+    buf[got] = '\0';
+    char *p = buf, *end = buf + got;
+    if (start > 0) { /* skip the partial first line */
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    size_t n = 0;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) break; /* a line still being written */
+        rt_run r;
+        if (collect_runs_parse_line(p, (size_t)(nl - p), &r)) {
+            if (n == max) {
+                memmove(runs, runs + 1, (max - 1) * sizeof *runs);
+                n--;
+            }
+            runs[n++] = r;
+        }
+        p = nl + 1;
+    }
+    free(buf);
+    return n;
+}

@@ -1,0 +1,652 @@
+/* console.c — the interactive console: setup, worker threads, the UI loop.
+ * The UI thread is the only one calling ncurses. It poll()s the terminal,
+ * the model's wake pipe and its clock; collectors (config, manifest, runs,
+ * sources), the prober, the log follower and action workers run in their
+ * own threads and publish into the model. Signals only set flags: the loop
+ * restores the terminal, stops the threads and the running actions. */
+#include "console.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "action.h"
+#include "collect.h"
+#include "keys.h"
+#include "logfollow.h"
+#include "pane_alerts.h"
+#include "probe.h"
+#include "theme.h"
+#include "ui.h"
+#include "rag/fsutil.h"
+#include "rag/timeutil.h"
+
+static volatile sig_atomic_t got_quit_signal;
+
+static void on_signal(int sig) { got_quit_signal = sig; }
+
+typedef struct workers {
+    rt_model *m;
+    const rag_services *svcs;
+    char config_path[PATH_MAX];
+    int64_t interval_ms;   /* atomic */
+    int stop_rd, stop_wr;  /* never read: readable = stop */
+    int kick_rd, kick_wr;  /* collect now */
+    pthread_t collector, prober;
+    bool have_collector, have_prober;
+} workers;
+
+static int64_t interval_of(workers *w) { return __atomic_load_n(&w->interval_ms, __ATOMIC_RELAXED); }
+
+/* Wait for interval, a stop or (when kick_fd >= 0) a kick. false = stop. */
+static bool wait_next(workers *w, int64_t since, int kick_fd)
+{
+    for (;;) {
+        int64_t left = since + interval_of(w) - rag_mono_ms();
+        if (left <= 0) return true;
+        struct pollfd p[2] = {{w->stop_rd, POLLIN, 0}, {kick_fd, POLLIN, 0}};
+        int r = poll(p, kick_fd >= 0 ? 2 : 1, (int)(left > 1000 ? 1000 : left));
+        if (r > 0 && p[0].revents) return false;
+        if (r > 0 && kick_fd >= 0 && p[1].revents) {
+            char buf[64];
+            while (read(kick_fd, buf, sizeof buf) > 0) {
+            }
+            return true;
+        }
+    }
+}
+
+static void *collector_main(void *arg)
+{
+    workers *w = arg;
+    static rt_run runs[RT_MAX_RUNS];
+    for (;;) {
+        int64_t t0 = rag_mono_ms();
+        rt_config_info ci;
+        collect_config(&ci, w->config_path);
+        rt_manifest_info mi;
+        collect_manifest(&mi, &ci);
+        rt_sources src;
+        collect_sources(&src, &ci, &mi);
+        char rpath[PATH_MAX];
+        collect_runs_path(w->svcs, &ci, rpath);
+        size_t n = collect_runs(rpath, runs, RT_MAX_RUNS);
+        pane_alerts_collect(&ci);
+        model_publish_sources(w->m, &src);
+        model_publish_runs(w->m, runs, n);
+        model_publish_manifest(w->m, &mi);
+        model_publish_config(w->m, &ci);
+        if (!wait_next(w, t0, w->kick_rd)) break;
+    }
+    return NULL;
+}
+
+static void *prober_main(void *arg)
+{
+    workers *w = arg;
+    size_t n = w->svcs->count;
+    rt_probe *probes = rag_xcalloc(n ? n : 1, sizeof *probes);
+    for (;;) {
+        int64_t t0 = rag_mono_ms();
+        probe_run(w->svcs, NULL, probes);
+        model_publish_probes(w->m, probes, n);
+        if (!wait_next(w, t0, -1)) break;
+    }
+    free(probes);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ layout */
+
+static void layout(ui *u)
+{
+    u->rows = LINES;
+    u->cols = COLS;
+    u->too_small = COLS < 50 || LINES < 12;
+    memset(u->visible, 0, sizeof u->visible);
+    if (u->too_small) return;
+    int top = 1, h = LINES - 3;
+    if (u->zoom) {
+        u->pane[u->focus] = (rect){top, 0, h, COLS};
+        u->visible[u->focus] = true;
+        return;
+    }
+    size_t nsvc = u->m->snap.services_rc == RAG_OK ? u->m->snap.services.count : 1;
+    int top_h = 9;
+    int svc_h = (int)nsvc + 3;
+    if (svc_h > 10) svc_h = 10;
+    size_t nruns = u->m->snap.n_runs;
+    int runs_h = (nruns > 3 ? 3 : (int)(nruns ? nruns : 1)) + 3;
+    const int logs_min = h >= 20 ? 5 : 3;
+    if (h < 18) top_h = 0; /* short terminal: the header carries the verdict */
+    if (h - top_h - svc_h - runs_h < logs_min) runs_h = 0;
+    if (top_h && h - top_h - svc_h - runs_h < logs_min) {
+        top_h = h - svc_h - logs_min;
+        if (top_h < 5) top_h = 5;
+    }
+    if (h - top_h - svc_h - runs_h < logs_min) {
+        svc_h = h - top_h - logs_min;
+        if (svc_h < 3) svc_h = 3;
+    }
+    if (h - top_h - svc_h - runs_h < 3) top_h = 0;
+    int y = top;
+    if (top_h) {
+        int fw = COLS / 2;
+        u->pane[PANE_FRESHNESS] = (rect){y, 0, top_h, fw};
+        u->pane[PANE_CONFIG] = (rect){y, fw, top_h, COLS - fw};
+        u->visible[PANE_FRESHNESS] = u->visible[PANE_CONFIG] = true;
+        y += top_h;
+    }
+    u->pane[PANE_SERVICES] = (rect){y, 0, svc_h, COLS};
+    u->visible[PANE_SERVICES] = true;
+    y += svc_h;
+    if (runs_h) {
+        u->pane[PANE_RUNS] = (rect){y, 0, runs_h, COLS};
+        u->visible[PANE_RUNS] = true;
+        y += runs_h;
+    }
+    u->pane[PANE_LOGS] = (rect){y, 0, top + h - y, COLS};
+    u->visible[PANE_LOGS] = top + h - y >= 3;
+    if (!u->visible[u->focus]) u->focus = PANE_LOGS;
+}
+
+static void draw(ui *u)
+{
+    rt_model *m = u->m;
+    model_lock(m);
+    layout(u);
+    status_free(&u->st);
+    status_evaluate(&m->snap, rag_now_ms(), &u->st);
+    erase();
+    if (u->too_small) {
+        overlay_too_small(u);
+    } else {
+        pane_header_draw(u);
+        if (u->visible[PANE_FRESHNESS]) pane_freshness_draw(u, u->pane[PANE_FRESHNESS]);
+        if (u->visible[PANE_CONFIG]) pane_config_draw(u, u->pane[PANE_CONFIG]);
+        if (u->visible[PANE_SERVICES]) pane_services_draw(u, u->pane[PANE_SERVICES]);
+        if (u->visible[PANE_RUNS]) pane_runs_draw(u, u->pane[PANE_RUNS]);
+        if (u->visible[PANE_LOGS]) pane_logs_draw(u, u->pane[PANE_LOGS]);
+        overlay_draw(u);
+        pane_status_draw(u);
+    }
+    bool first_logs = m->first_log_frame_ms == 0 && m->log_seq > 0 && u->visible[PANE_LOGS];
+    if (first_logs) m->first_log_frame_ms = rag_now_ms();
+    model_unlock(m);
+    curs_set(u->overlay == OVL_FILTER ? 1 : 0);
+    refresh();
+    if (first_logs) {
+        const char *f = getenv("RAGTOP_BENCH_FIRST_FRAME");
+        if (f && *f) {
+            FILE *fp = fopen(f, "w");
+            if (fp) {
+                fprintf(fp, "%lld\n", (long long)m->first_log_frame_ms);
+                fclose(fp);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ actions */
+
+typedef struct console {
+    ui u;
+    workers w;
+    actions *acts;
+    bool quit;
+} console;
+
+static const rag_service *target_service(console *c, const char *action, bool want_job)
+{
+    const rt_snapshot *s = &c->u.m->snap;
+    if (s->services_rc != RAG_OK) return NULL;
+    if (!want_job && c->u.focus == PANE_SERVICES && c->u.svc_sel < (int)s->services.count) {
+        const rag_service *svc = &s->services.items[c->u.svc_sel];
+        if (rag_service_action(svc, action)) return svc;
+    }
+    const rag_service *best = NULL;
+    for (size_t i = 0; i < s->services.count; i++) {
+        const rag_service *svc = &s->services.items[i];
+        if (!rag_service_action(svc, action)) continue;
+        if ((svc->kind == RAG_SERVICE_JOB) != want_job) continue;
+        if (!best) best = svc;
+    }
+    if (!best)
+        for (size_t i = 0; i < s->services.count && !best; i++)
+            if (rag_service_action(&s->services.items[i], action)) best = &s->services.items[i];
+    return best;
+}
+
+static void cmd_action_target(console *c, key_cmd cmd, const char **action, action_kind *kind, bool *job)
+{
+    switch (cmd) {
+    case CMD_INGEST: *action = "run"; *kind = ACT_KIND_INGEST; *job = true; break;
+    case CMD_RESTART: *action = "restart"; *kind = ACT_KIND_RESTART; *job = false; break;
+    case CMD_STOP: *action = "stop"; *kind = ACT_KIND_STOP; *job = false; break;
+    default: *action = "start"; *kind = ACT_KIND_START; *job = false; break;
+    }
+    (void)c;
+}
+
+static void run_action(console *c, key_cmd cmd)
+{
+    const char *action;
+    action_kind kind;
+    bool job;
+    cmd_action_target(c, cmd, &action, &kind, &job);
+    const rag_service *svc = target_service(c, action, job);
+    const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
+    if (!act) {
+        model_set_notice(c->u.m, "no service in services.yml has a '%s' action", action);
+        return;
+    }
+    char why[256];
+    if (actions_start(c->acts, kind, svc, act, why, sizeof why) != 0) model_set_notice(c->u.m, "%s", why);
+    else model_set_notice(c->u.m, "started: %s %s", svc->name, action);
+}
+
+static void ask_or_run(console *c, const key_def *k)
+{
+    ui *u = &c->u;
+    if (u->opt->readonly) {
+        model_set_notice(u->m, "read-only: actions are disabled (--readonly)");
+        return;
+    }
+    const char *action;
+    action_kind kind;
+    bool job;
+    cmd_action_target(c, k->cmd, &action, &kind, &job);
+    model_lock(u->m);
+    const rag_service *svc = target_service(c, action, job);
+    const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
+    bool ask = k->destructive || (act && act->confirm);
+    if (act) {
+        char cmd[120] = "";
+        for (size_t i = 0; i < act->argc; i++) {
+            const char *a = act->argv[i], *slash = strrchr(a, '/');
+            size_t l = strlen(cmd);
+            rt_fmt(cmd + l, sizeof cmd - l, "%s%s", i ? " " : "", i && slash ? slash + 1 : a);
+        }
+        rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?  (%s)", k->label, svc->name, cmd);
+    }
+    model_unlock(u->m);
+    if (act && ask) {
+        u->overlay = OVL_CONFIRM;
+        u->confirm_cmd = k->cmd;
+        u->confirm_yes = false; /* Cancel is the default */
+        return;
+    }
+    run_action(c, k->cmd);
+}
+
+static void kick_collector(console *c)
+{
+    char b = 1;
+    ssize_t r = write(c->w.kick_wr, &b, 1);
+    (void)r;
+}
+
+/* ------------------------------------------------------------------ keys */
+
+static void apply_filter(ui *u, const char *text)
+{
+    if (u->filter_on) regfree(&u->filter_re);
+    u->filter_on = false;
+    u->filter[0] = '\0';
+    if (!*text) return;
+    bool inv = text[0] == '!';
+    const char *re = inv ? text + 1 : text;
+    int rc = regcomp(&u->filter_re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, &u->filter_re, msg, sizeof msg);
+        model_set_notice(u->m, "filter: bad regular expression: %s", msg);
+        return;
+    }
+    u->filter_on = true;
+    u->filter_invert = inv;
+    rt_fmt(u->filter, sizeof u->filter, "%s", re);
+}
+
+static void focus_step(ui *u, int dir)
+{
+    for (int i = 0; i < PANE_COUNT; i++) {
+        u->focus = (pane_id)(((int)u->focus + dir + PANE_COUNT) % PANE_COUNT);
+        if (u->visible[u->focus] || u->zoom) return;
+    }
+}
+
+static void move_sel(ui *u, int delta)
+{
+    switch (u->focus) {
+    case PANE_SERVICES: u->svc_sel += delta; if (u->svc_sel < 0) u->svc_sel = 0; break;
+    case PANE_RUNS: u->run_sel += delta; if (u->run_sel < 0) u->run_sel = 0; break;
+    case PANE_LOGS: pane_logs_move(u, delta); break;
+    default: break;
+    }
+}
+
+static int page(const ui *u) { int h = u->pane[u->focus].h - 3; return h > 1 ? h : 1; }
+
+static void handle_key(console *c, int ch)
+{
+    ui *u = &c->u;
+    if (ch == KEY_RESIZE) return;
+    if (u->too_small) {
+        if (ch == 'q' || ch == KEY_F(10)) c->quit = true;
+        return;
+    }
+    switch (u->overlay) {
+    case OVL_HELP:
+    case OVL_ALERTS:
+        overlay_close(u);
+        return;
+    case OVL_JSON:
+        if (ch == KEY_UP || ch == 'k') u->ovl_scroll--;
+        else if (ch == KEY_DOWN || ch == 'j') u->ovl_scroll++;
+        else if (ch == KEY_NPAGE) u->ovl_scroll += LINES / 2;
+        else if (ch == KEY_PPAGE) u->ovl_scroll -= LINES / 2;
+        else overlay_close(u);
+        return;
+    case OVL_CONFIRM:
+        if (ch == 'y' || ch == 'Y' || ((ch == '\n' || ch == KEY_ENTER || ch == '\r') && u->confirm_yes)) {
+            u->overlay = OVL_NONE;
+            run_action(c, (key_cmd)u->confirm_cmd);
+        } else if (ch == KEY_LEFT || ch == KEY_RIGHT || ch == '\t' || ch == KEY_BTAB) {
+            u->confirm_yes = !u->confirm_yes;
+        } else {
+            u->overlay = OVL_NONE;
+            model_set_notice(u->m, "cancelled");
+        }
+        return;
+    case OVL_FILTER: {
+        size_t l = strlen(u->input);
+        if (ch == 27) u->overlay = OVL_NONE;
+        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+            u->overlay = OVL_NONE;
+            apply_filter(u, u->input);
+        } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+            if (l) u->input[l - 1] = '\0';
+        } else if (ch >= 32 && ch < 256 && l + 1 < sizeof u->input) {
+            u->input[l] = (char)ch;
+            u->input[l + 1] = '\0';
+        }
+        return;
+    }
+    default: break;
+    }
+    const key_def *k = keys_lookup(ch);
+    if (!k) return;
+    switch (k->cmd) {
+    case CMD_QUIT: c->quit = true; break;
+    case CMD_HELP: u->overlay = OVL_HELP; u->ovl_scroll = 0; break;
+    case CMD_INGEST: case CMD_RESTART: case CMD_STOP: case CMD_START: ask_or_run(c, k); break;
+    case CMD_FOCUS_NEXT: focus_step(u, 1); break;
+    case CMD_FOCUS_PREV: focus_step(u, -1); break;
+    case CMD_UP: move_sel(u, -1); break;
+    case CMD_DOWN: move_sel(u, 1); break;
+    case CMD_PGUP: move_sel(u, -page(u)); break;
+    case CMD_PGDN: move_sel(u, page(u)); break;
+    case CMD_HOME:
+        if (u->focus == PANE_LOGS) pane_logs_home(u);
+        else move_sel(u, -100000);
+        break;
+    case CMD_END:
+        if (u->focus == PANE_LOGS) u->follow = true;
+        else move_sel(u, 100000);
+        break;
+    case CMD_ENTER: {
+        char *raw = NULL;
+        if (pane_logs_selected_raw(u, &raw)) overlay_open_json(u, raw);
+        else model_set_notice(u->m, "no log line to show");
+        free(raw);
+        break;
+    }
+    case CMD_FILTER:
+        u->overlay = OVL_FILTER;
+        rt_fmt(u->input, sizeof u->input, "%s%s", u->filter_on && u->filter_invert ? "!" : "", u->filter_on ? u->filter : "");
+        break;
+    case CMD_FOLLOW:
+        if (u->follow) pane_logs_move(u, 0);
+        else u->follow = true;
+        break;
+    case CMD_WRAP: u->wrap = !u->wrap; break;
+    case CMD_LEVEL: u->min_level = u->min_level >= RAG_LEVEL_ERROR ? -1 : u->min_level + 1; break;
+    case CMD_FASTER:
+    case CMD_SLOWER: {
+        int64_t iv = u->interval_ms;
+        iv = k->cmd == CMD_FASTER ? iv / 2 : iv * 2;
+        if (iv < 250) iv = 250;
+        if (iv > 60000) iv = 60000;
+        u->interval_ms = iv;
+        __atomic_store_n(&c->w.interval_ms, iv, __ATOMIC_RELAXED);
+        char d[32];
+        rag_duration_format(iv, d, sizeof d);
+        model_set_notice(u->m, "refresh every %s", d);
+        kick_collector(c);
+        break;
+    }
+    case CMD_PAUSE: u->paused = !u->paused; break;
+    case CMD_ZOOM: u->zoom = !u->zoom; break;
+    case CMD_REDRAW: clearok(curscr, TRUE); break;
+    case CMD_ALERTS: u->overlay = OVL_ALERTS; u->ovl_scroll = 0; break;
+    default: break;
+    }
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static bool terminal_usable(void)
+{
+    const char *term = getenv("TERM");
+    if (!term || !*term || strcmp(term, "dumb") == 0) return false;
+    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+static char **log_paths(const rag_services *s, size_t *n)
+{
+    char **v = NULL;
+    *n = 0;
+    for (size_t i = 0; i < s->count; i++)
+        for (size_t j = 0; j < s->items[i].n_logs; j++) {
+            v = rag_xrealloc(v, (*n + 1) * sizeof *v);
+            v[(*n)++] = s->items[i].logs[j];
+        }
+    return v;
+}
+
+int console_run(const rt_options *o)
+{
+    if (!terminal_usable()) {
+        fprintf(stderr, "ragtop: no usable terminal (TERM=%s%s) for the console; use `ragtop --once` "
+                        "(or `ragtop --once --json`) for a snapshot\n",
+                getenv("TERM") ? getenv("TERM") : "", isatty(STDOUT_FILENO) ? "" : ", output is not a terminal");
+        return RAG_EXIT_USAGE;
+    }
+    const char *nc = getenv("NO_COLOR");
+    bool colors = !(o->no_color || (nc && *nc));
+    theme th;
+    rag_error err = {0};
+    const char *theme_name = colors ? o->theme : "monochrome";
+    if (theme_load(theme_name, &th, &err) != RAG_OK) {
+        if (err.code == RAG_ENOENT && strcmp(theme_name, o->theme) == 0 && strcmp(o->theme, "default-dark") != 0) {
+            fprintf(stderr, "ragtop: --theme: %s\n", err.msg);
+            return RAG_EXIT_USAGE;
+        }
+        if (err.code != RAG_ENOENT) {
+            fprintf(stderr, "ragtop: %s\n", err.msg);
+            return RAG_EXIT_USAGE;
+        }
+        theme_builtin(&th); /* the default theme ships inside the binary too */
+    }
+    const char *cs = nl_langinfo(CODESET);
+    bool ascii = o->ascii || !cs || strcmp(cs, "UTF-8") != 0;
+
+    console *c = rag_xcalloc(1, sizeof *c);
+    rt_model *m = rag_xcalloc(1, sizeof *m);
+    if (model_init(m) != RAG_OK) {
+        fprintf(stderr, "ragtop: cannot create the wake pipe\n");
+        free(m);
+        free(c);
+        return RAG_EXIT_FAIL;
+    }
+    /* disk work before the UI starts: find and load services.yml */
+    char spath[PATH_MAX];
+    collect_services_path(o->services_path, spath);
+    collect_services(&m->snap, spath);
+    static const rag_services empty;
+    const rag_services *svcs = m->snap.services_rc == RAG_OK ? &m->snap.services : &empty;
+    collect_config_path(o->config_path, m->snap.services_rc == RAG_OK ? m->snap.services.base_dir : NULL, c->w.config_path);
+
+    /* action log next to the other logs */
+    rt_config_info ci;
+    collect_config(&ci, c->w.config_path);
+    char *alog = ci.rc == RAG_OK ? rag_xasprintf("%s/actions.log", ci.logs_dir)
+                                 : rag_xasprintf("%s/artifacts/logs/actions.log", svcs->base_dir ? svcs->base_dir : ".");
+    config_info_free(&ci);
+    c->acts = actions_new(m, alog, svcs->base_dir);
+    free(alog);
+
+    ui *u = &c->u;
+    u->m = m;
+    u->opt = o;
+    u->ascii = ascii;
+    u->colors = colors;
+    u->interval_ms = o->interval_ms;
+    u->follow = true;
+    u->min_level = -1;
+    u->focus = PANE_LOGS;
+
+    c->w.m = m;
+    c->w.svcs = svcs;
+    c->w.interval_ms = o->interval_ms;
+    int p1[2], p2[2];
+    if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0) {
+        fprintf(stderr, "ragtop: cannot create pipes\n");
+        return RAG_EXIT_FAIL;
+    }
+    c->w.stop_rd = p1[0]; c->w.stop_wr = p1[1];
+    c->w.kick_rd = p2[0]; c->w.kick_wr = p2[1];
+
+    /* workers never take signals: start them with everything blocked */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    c->w.have_collector = pthread_create(&c->w.collector, NULL, collector_main, &c->w) == 0;
+    c->w.have_prober = pthread_create(&c->w.prober, NULL, prober_main, &c->w) == 0;
+    size_t nlogs;
+    char **paths = log_paths(svcs, &nlogs);
+    logfollow *lf = logfollow_start(m, paths, nlogs, 200);
+    free(paths);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        fprintf(stderr, "ragtop: cannot initialise the terminal (TERM=%s); use `ragtop --once`\n", getenv("TERM"));
+        c->quit = true;
+    } else {
+        set_term(scr);
+        cbreak();
+        noecho();
+        nonl();
+        keypad(stdscr, TRUE);
+        nodelay(stdscr, TRUE);
+        set_escdelay(25);
+        curs_set(0);
+        if (colors && has_colors()) {
+            start_color();
+            use_default_colors();
+        }
+        theme_apply(&th, colors && has_colors());
+    }
+
+    bool dirty = true;
+    int64_t last_draw = 0, last_clock = 0;
+    uint64_t seen_version = 0, seen_logs = 0;
+    int empty_reads = 0;
+    while (!c->quit && !got_quit_signal) {
+        int64_t now = rag_mono_ms();
+        if (now - last_clock >= 1000 && !u->paused) { dirty = true; last_clock = now; }
+        if (dirty && now - last_draw >= 40) {
+            draw(u);
+            last_draw = now;
+            dirty = false;
+        }
+        struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {m->wake_rd, POLLIN, 0}};
+        int timeout = dirty ? 40 : (int)(1000 - (rag_mono_ms() - last_clock));
+        if (timeout < 0) timeout = 0;
+        int r = poll(pf, 2, timeout);
+        if (r < 0) {
+            if (errno == EINTR) { dirty = true; continue; } /* SIGWINCH / SIGCONT: getch reports it */
+            break;
+        }
+        if (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL)) break; /* terminal gone */
+        if (pf[1].revents) {
+            model_drain(m);
+            model_lock(m);
+            bool changed = m->version != seen_version || m->log_seq != seen_logs;
+            seen_version = m->version;
+            seen_logs = m->log_seq;
+            bool new_result = m->action.phase == RT_ACT_DONE && m->action.finished_ms > 0;
+            model_unlock(m);
+            if (changed && !u->paused) dirty = true;
+            if (new_result) {
+                static int64_t kicked_for;
+                if (kicked_for != m->action.finished_ms) {
+                    kicked_for = m->action.finished_ms;
+                    kick_collector(c);
+                }
+            }
+        }
+        if (pf[0].revents & POLLIN) {
+            int ch, got = 0;
+            while ((ch = getch()) != ERR) {
+                got++;
+                handle_key(c, ch);
+                dirty = true;
+                if (c->quit) break;
+            }
+            empty_reads = got ? 0 : empty_reads + 1;
+            if (empty_reads > 50) break; /* readable but nothing to read: EOF / EIO */
+        }
+    }
+
+    if (scr) {
+        endwin();
+        delscreen(scr);
+    }
+    /* stop workers, then running actions */
+    char b = 1;
+    ssize_t wr = write(c->w.stop_wr, &b, 1);
+    (void)wr;
+    if (c->w.have_collector) pthread_join(c->w.collector, NULL);
+    if (c->w.have_prober) pthread_join(c->w.prober, NULL);
+    logfollow_stop(lf);
+    actions_free(c->acts);
+    close(c->w.stop_rd); close(c->w.stop_wr);
+    close(c->w.kick_rd); close(c->w.kick_wr);
+    overlay_close(u);
+    if (u->filter_on) regfree(&u->filter_re);
+    status_free(&u->st);
+    model_destroy(m);
+    free(m);
+    free(c);
+    if (got_quit_signal == SIGINT || got_quit_signal == SIGTERM) return 128 + got_quit_signal;
+    return 0;
+}

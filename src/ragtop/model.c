@@ -1,0 +1,253 @@
+/* model.c — the state model: snapshot ownership and the live, mutex-guarded
+ * model the console's threads publish into. Publishing swaps a finished part
+ * in under the lock (no I/O while locked) and wakes the UI via the self-pipe. */
+#include "model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rag/timeutil.h"
+
+const char *rt_severity_name(rt_severity s)
+{
+    switch (s) {
+    case RT_OK: return "OK";
+    case RT_WARN: return "WARN";
+    case RT_CRIT: return "CRIT";
+    default: return "UNKNOWN";
+    }
+}
+
+void rt_fmt(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+}
+
+void snapshot_init(rt_snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    s->services_rc = RAG_ENOENT;
+    s->config.rc = RAG_ENOENT;
+    s->manifest.rc = RAG_ENOENT;
+    s->sources.rc = RAG_ERR;
+}
+
+void config_info_free(rt_config_info *c)
+{
+    if (c->rc == RAG_OK) rag_config_free(&c->cfg);
+    if (c->canonical) cJSON_Delete(c->canonical);
+    memset(c, 0, sizeof *c);
+    c->rc = RAG_ENOENT;
+}
+
+void manifest_info_free(rt_manifest_info *m)
+{
+    if (m->rc == RAG_OK) rag_manifest_free(&m->m);
+    memset(m, 0, sizeof *m);
+    m->rc = RAG_ENOENT;
+}
+
+void snapshot_free(rt_snapshot *s)
+{
+    if (s->services_rc == RAG_OK) rag_services_free(&s->services);
+    config_info_free(&s->config);
+    manifest_info_free(&s->manifest);
+    free(s->probes);
+    snapshot_init(s);
+}
+
+int model_init(rt_model *m)
+{
+    memset(m, 0, sizeof *m);
+    snapshot_init(&m->snap);
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return RAG_ERR;
+    m->wake_rd = fds[0];
+    m->wake_wr = fds[1];
+    pthread_mutex_init(&m->lock, NULL);
+    m->action.exit_status = 0;
+    return RAG_OK;
+}
+
+void model_destroy(rt_model *m)
+{
+    snapshot_free(&m->snap);
+    free(m->hist);
+    for (size_t i = 0; i < RT_LOG_RING; i++) {
+        free(m->ring[i].raw);
+    }
+    for (size_t i = 0; i < m->n_log_sources; i++) free(m->log_sources[i]);
+    free(m->log_sources);
+    close(m->wake_rd);
+    close(m->wake_wr);
+    pthread_mutex_destroy(&m->lock);
+}
+
+void model_lock(rt_model *m) { pthread_mutex_lock(&m->lock); }
+void model_unlock(rt_model *m) { pthread_mutex_unlock(&m->lock); }
+
+void model_wake(rt_model *m)
+{
+    char c = 1;
+    ssize_t r = write(m->wake_wr, &c, 1);
+    (void)r; /* EAGAIN: the UI has wake-ups pending already */
+}
+
+void model_drain(rt_model *m)
+{
+    char buf[256];
+    while (read(m->wake_rd, buf, sizeof buf) > 0) {
+    }
+}
+
+void model_publish_config(rt_model *m, rt_config_info *in)
+{
+    rt_config_info old;
+    model_lock(m);
+    old = m->snap.config;
+    m->snap.config = *in;
+    m->version++;
+    model_unlock(m);
+    memset(in, 0, sizeof *in);
+    in->rc = RAG_ENOENT;
+    config_info_free(&old);
+    model_wake(m);
+}
+
+void model_publish_manifest(rt_model *m, rt_manifest_info *in)
+{
+    rt_manifest_info old;
+    model_lock(m);
+    old = m->snap.manifest;
+    m->snap.manifest = *in;
+    m->version++;
+    model_unlock(m);
+    memset(in, 0, sizeof *in);
+    in->rc = RAG_ENOENT;
+    manifest_info_free(&old);
+    model_wake(m);
+}
+
+void model_publish_runs(rt_model *m, const rt_run *runs, size_t n)
+{
+    if (n > RT_MAX_RUNS) n = RT_MAX_RUNS;
+    model_lock(m);
+    memcpy(m->snap.runs, runs, n * sizeof *runs);
+    m->snap.n_runs = n;
+    m->version++;
+    model_unlock(m);
+    model_wake(m);
+}
+
+void model_publish_sources(rt_model *m, const rt_sources *in)
+{
+    model_lock(m);
+    m->snap.sources = *in;
+    m->version++;
+    model_unlock(m);
+    model_wake(m);
+}
+
+void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n)
+{
+    int64_t now = rag_now_ms();
+    model_lock(m);
+    if (m->snap.n_probes != n) {
+        free(m->snap.probes);
+        m->snap.probes = rag_xcalloc(n ? n : 1, sizeof *probes);
+        m->snap.n_probes = n;
+    }
+    if (m->n_hist != n) {
+        free(m->hist);
+        m->hist = rag_xcalloc(n ? n : 1, sizeof *m->hist);
+        m->n_hist = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const rt_probe *p = &probes[i];
+        bool changed = p->probed_at_ms != m->snap.probes[i].probed_at_ms;
+        m->snap.probes[i] = *p;
+        if (!p->probed || !changed) continue;
+        rt_service_hist *h = &m->hist[i];
+        int64_t v = p->up ? p->latency_ms : -1;
+        if (h->n == RT_SPARK_LEN) {
+            memmove(h->latency, h->latency + 1, (RT_SPARK_LEN - 1) * sizeof h->latency[0]);
+            h->n--;
+        }
+        h->latency[h->n++] = v;
+        if (!h->have_last || h->last_up != p->up) {
+            h->changed_at_ms = now;
+            h->last_up = p->up;
+            h->have_last = true;
+        }
+    }
+    m->version++;
+    model_unlock(m);
+    model_wake(m);
+}
+
+void model_log_append(rt_model *m, int source, const char *line, size_t len)
+{
+    if (len > RT_LOG_LINE_MAX) len = RT_LOG_LINE_MAX;
+    rag_log_entry e;
+    bool ok = rag_log_parse_line(line, len, &e);
+    char *raw = strndup(line, len);
+    int level = ok ? (int)e.level : -1;
+    int64_t ts = ok ? e.ts_ms : 0;
+
+    /* progress of a running ingest, from its batch_done events */
+    int64_t done = -1, total = -1;
+    if (ok && strcmp(e.event, "batch_done") == 0 && e.json) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(e.json, "payload");
+        if (!p) p = e.json;
+        static const char *done_keys[] = {"files_done", "done", "batch", "batches_done", "files_processed"};
+        static const char *total_keys[] = {"files_total", "total", "batches", "batches_total", "files_seen"};
+        for (size_t i = 0; i < sizeof done_keys / sizeof *done_keys && done < 0; i++) {
+            const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, done_keys[i]);
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, total_keys[i]);
+            if (cJSON_IsNumber(d) && cJSON_IsNumber(t)) {
+                done = (int64_t)d->valuedouble;
+                total = (int64_t)t->valuedouble;
+            }
+        }
+    }
+    rag_log_entry_free(&e);
+
+    model_lock(m);
+    uint64_t seq = ++m->log_seq;
+    rt_log_line *slot = &m->ring[seq % RT_LOG_RING];
+    char *old_raw = slot->raw;
+    slot->seq = seq;
+    slot->source = source;
+    slot->level = level;
+    slot->ts_ms = ts;
+    slot->raw = raw;
+    m->log_lines_total++;
+    if (level < 0) m->log_malformed++;
+    if (done >= 0 && m->action.phase == RT_ACT_RUNNING) {
+        m->action.done = done;
+        m->action.total = total;
+        m->action.progress_at_ms = rag_mono_ms();
+    }
+    model_unlock(m);
+    free(old_raw);
+}
+
+void model_set_notice(rt_model *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    model_lock(m);
+    vsnprintf(m->notice, sizeof m->notice, fmt, ap);
+    m->version++;
+    model_unlock(m);
+    va_end(ap);
+    model_wake(m);
+}

@@ -1,0 +1,188 @@
+/* model.h — the console's state model: one snapshot struct holding
+ * everything ragtop knows (config now, manifest on disk, probe results with
+ * parsed /healthz fields, recent ingestion runs, pending sources), plus the
+ * live model the interactive console shares between threads (the snapshot,
+ * probe histories, the log ring, the action state) under one mutex, with a
+ * self-pipe that wakes the UI. Collectors build their part outside the lock
+ * and publish it with one model_publish_* call (swap + free old). */
+#ifndef RAGTOP_MODEL_H
+#define RAGTOP_MODEL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "rag/config.h"
+#include "rag/jsonlog.h"
+#include "rag/manifest.h"
+#include "rag/services.h"
+
+/* Severity of a check; numeric values are the Nagios exit codes. */
+typedef enum { RT_OK = 0, RT_WARN = 1, RT_CRIT = 2, RT_UNKNOWN = 3 } rt_severity;
+const char *rt_severity_name(rt_severity s); /* "OK" "WARN" "CRIT" "UNKNOWN" */
+
+/* snprintf into a fixed buffer, truncating silently (display text). */
+void rt_fmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* config/params.yaml as it is now. */
+typedef struct rt_config_info {
+    int rc;                   /* RAG_OK, RAG_ENOENT or RAG_ERR (invalid) */
+    char error[512];          /* first problem when rc != RAG_OK */
+    char path[PATH_MAX];
+    rag_config cfg;           /* valid when rc == RAG_OK (owned) */
+    char hash[65];            /* canonical config hash, "" when not loaded */
+    cJSON *canonical;         /* canonical subtree (owned), NULL when not loaded */
+    char manifest_path[PATH_MAX];
+    char index_dir[PATH_MAX];
+    char logs_dir[PATH_MAX];
+} rt_config_info;
+
+/* artifacts/checkpoints/latest.json as it is on disk. */
+typedef struct rt_manifest_info {
+    int rc;                   /* RAG_OK, RAG_ENOENT, RAG_ECORRUPT, RAG_EVERSION, RAG_ERR */
+    char error[512];
+    char path[PATH_MAX];
+    rag_manifest m;           /* valid when rc == RAG_OK (owned) */
+} rt_manifest_info;
+
+/* One health probe of one service (GET health_url). */
+typedef struct rt_probe {
+    char service[64];
+    bool probed;              /* the service has a health URL and was probed */
+    bool up;                  /* an HTTP response arrived (any code) */
+    long http_code;
+    int64_t latency_ms;
+    int64_t probed_at_ms;
+    char error[256];          /* transport error ("connection refused", "timeout after 2s") */
+    /* parsed /healthz body (empty / -1 when absent) */
+    char status[16];          /* "pass" | "warn" | "fail" */
+    char version[32];
+    int64_t uptime_s;
+    int64_t requests, errors; /* totals reported by the service */
+    int64_t recent_errors;
+    char run_id[64];
+    char generation[128];
+    char config_hash[65];
+    int64_t generated_at_ms, checked_at_ms, chunk_count;
+    char failing[256];        /* names of failing/warning checks, "," separated */
+} rt_probe;
+
+/* One line of ingestion_metrics.jsonl. */
+typedef struct rt_run {
+    char run_id[64];
+    char status[24];          /* "success" | "failed" | ... as written */
+    bool ok;                  /* status means success */
+    int64_t started_ms, duration_ms;
+    int64_t files, chunks, tokens, errors;
+    char generation[128];     /* published generation, "" when none */
+    char first_error[256];
+} rt_run;
+
+/* Transcripts on disk compared with the documents of the current generation. */
+typedef struct rt_sources {
+    int rc;                   /* RAG_OK or RAG_ERR */
+    char error[256];
+    bool exact;               /* compared against the index's documents table;
+                                 false = mtime vs manifest checked_at */
+    int64_t total, added, changed, removed;
+} rt_sources;
+
+#define RT_MAX_RUNS 32
+
+/* Everything one collection pass learned. Owns its members; free with
+ * snapshot_free. Probes are in services order (one per service). */
+typedef struct rt_snapshot {
+    int64_t collected_at_ms;
+    char services_path[PATH_MAX];
+    int services_rc;           /* RAG_OK, RAG_ENOENT, RAG_ERR */
+    char services_error[512];
+    rag_services services;     /* valid when services_rc == RAG_OK (owned) */
+    rt_config_info config;
+    rt_manifest_info manifest;
+    rt_probe *probes; size_t n_probes;
+    rt_run runs[RT_MAX_RUNS]; size_t n_runs; /* oldest first */
+    rt_sources sources;
+} rt_snapshot;
+
+void snapshot_init(rt_snapshot *s);
+void snapshot_free(rt_snapshot *s);
+void config_info_free(rt_config_info *c);
+void manifest_info_free(rt_manifest_info *m);
+
+/* ------------------------------------------------------------------ live model
+ * Used by the interactive console only. */
+
+#define RT_SPARK_LEN 32        /* points kept per sparkline */
+#define RT_LOG_RING 4096       /* log lines kept */
+#define RT_LOG_LINE_MAX 8192   /* bytes kept per raw log line */
+
+typedef struct rt_log_line {
+    uint64_t seq;              /* 1, 2, ... in arrival order */
+    int source;                /* index into model.log_sources */
+    int level;                 /* rag_level, or -1 when not a valid log line */
+    int64_t ts_ms;
+    char *raw;                 /* the line as read (unsanitised; display parses it) */
+} rt_log_line;
+
+typedef struct rt_service_hist {
+    int64_t latency[RT_SPARK_LEN]; /* -1 = probe failed */
+    size_t n;
+    bool last_up; bool have_last;
+    int64_t changed_at_ms;     /* when up/down last changed */
+} rt_service_hist;
+
+typedef enum { RT_ACT_IDLE = 0, RT_ACT_RUNNING, RT_ACT_DONE } rt_action_phase;
+
+typedef struct rt_action_state {
+    rt_action_phase phase;
+    char label[96];            /* "ingest (ingest run)" */
+    int64_t started_ms, finished_ms;
+    int exit_status;           /* -1 = killed / spawn failed */
+    char result[256];          /* "ingest: exit 0 in 4.2s" */
+    /* progress from batch_done events (0 when unknown) */
+    int64_t done, total;
+    int64_t progress_at_ms;
+} rt_action_state;
+
+typedef struct rt_model {
+    pthread_mutex_t lock;
+    int wake_rd, wake_wr;      /* self-pipe: writers wake the UI */
+    uint64_t version;          /* bumped on every publish */
+    rt_snapshot snap;
+    rt_service_hist *hist; size_t n_hist;
+    /* log ring */
+    rt_log_line ring[RT_LOG_RING];
+    uint64_t log_seq;          /* seq of the newest line (0 = none) */
+    uint64_t log_lines_total;  /* lines read since start */
+    uint64_t log_malformed;
+    char **log_sources; size_t n_log_sources; /* "service:file" labels */
+    /* actions */
+    rt_action_state action;     /* the running or last action */
+    bool action_busy[8];        /* one action of a kind at a time */
+    char notice[256];           /* last message for the status line */
+    int64_t first_log_frame_ms; /* for benchmarks */
+} rt_model;
+
+int model_init(rt_model *m);
+void model_destroy(rt_model *m);
+void model_lock(rt_model *m);
+void model_unlock(rt_model *m);
+/* Write one byte to the self-pipe (non-blocking; a full pipe is fine). */
+void model_wake(rt_model *m);
+/* Drain the self-pipe (UI thread). */
+void model_drain(rt_model *m);
+
+/* Publish parts (takes ownership of *in and zeroes it; old value freed). */
+void model_publish_config(rt_model *m, rt_config_info *in);
+void model_publish_manifest(rt_model *m, rt_manifest_info *in);
+void model_publish_runs(rt_model *m, const rt_run *runs, size_t n);
+void model_publish_sources(rt_model *m, const rt_sources *in);
+/* Probes: one per service, updates histories (latency sparkline, last change). */
+void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n);
+/* Append one log line (text/raw copied, truncated to RT_LOG_LINE_MAX). Does
+ * not wake; callers wake once per batch. */
+void model_log_append(rt_model *m, int source, const char *line, size_t len);
+void model_set_notice(rt_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,231 @@
+/* once.c — `ragtop --once` and `--once --json`: collect_all, status_evaluate,
+ * print, exit with the Nagios code of the overall status. Colour only on a
+ * terminal and without NO_COLOR / --no-color; text from files and services
+ * is sanitised before it reaches a terminal. */
+#include "once.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "sanitize.h"
+#include "rag/timeutil.h"
+
+#define ONCE_SCHEMA_VERSION 1
+
+static const char *sev_color(rt_severity s)
+{
+    switch (s) {
+    case RT_OK: return "\033[32m";
+    case RT_WARN: return "\033[33m";
+    case RT_CRIT: return "\033[1;31m";
+    default: return "\033[35m";
+    }
+}
+
+static void put_time(cJSON *o, const char *k, int64_t ms)
+{
+    if (ms <= 0) {
+        cJSON_AddNullToObject(o, k);
+        return;
+    }
+    char buf[RAG_TIME_BUFSZ];
+    rag_time_format(ms, buf);
+    cJSON_AddStringToObject(o, k, buf);
+}
+
+static void put_num(cJSON *o, const char *k, int64_t v)
+{
+    if (v < 0) cJSON_AddNullToObject(o, k);
+    else cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+static void put_str(cJSON *o, const char *k, const char *v)
+{
+    if (v && *v) cJSON_AddStringToObject(o, k, v);
+    else cJSON_AddNullToObject(o, k);
+}
+
+char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "schema_version", ONCE_SCHEMA_VERSION);
+    cJSON_AddStringToObject(root, "tool", "ragtop");
+    cJSON_AddStringToObject(root, "version", RAG_VERSION);
+    put_time(root, "generated_at", now_ms);
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    cJSON_AddStringToObject(root, "host", host);
+    put_str(root, "project", s->config.rc == RAG_OK ? s->config.cfg.project : NULL);
+    cJSON_AddStringToObject(root, "status", rt_severity_name(st->overall));
+    cJSON_AddNumberToObject(root, "exit_code", (int)st->overall);
+    cJSON_AddStringToObject(root, "headline", st->headline);
+
+    cJSON *checks = cJSON_AddArrayToObject(root, "checks");
+    for (size_t i = 0; i < st->n; i++) {
+        const rt_check *c = &st->checks[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", c->name);
+        cJSON_AddStringToObject(o, "status", rt_severity_name(c->severity));
+        cJSON_AddStringToObject(o, "summary", c->summary);
+        cJSON *d = cJSON_AddArrayToObject(o, "details");
+        char *copy = rag_xstrdup(c->details), *save = NULL;
+        for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save))
+            cJSON_AddItemToArray(d, cJSON_CreateString(ln));
+        free(copy);
+        put_str(o, "fix", c->fix);
+        cJSON_AddItemToArray(checks, o);
+    }
+
+    cJSON *cfg = cJSON_AddObjectToObject(root, "config");
+    put_str(cfg, "path", s->config.path);
+    put_str(cfg, "hash", s->config.hash);
+    put_str(cfg, "error", s->config.rc == RAG_OK ? NULL : s->config.error);
+    if (s->config.rc == RAG_OK) {
+        put_num(cfg, "warn_after_ms", s->config.cfg.freshness.warn_after_ms);
+        put_num(cfg, "error_after_ms", s->config.cfg.freshness.error_after_ms);
+    }
+
+    if (s->manifest.rc == RAG_OK) {
+        const rag_manifest *m = &s->manifest.m;
+        cJSON *ix = cJSON_AddObjectToObject(root, "index");
+        cJSON_AddStringToObject(ix, "manifest", s->manifest.path);
+        cJSON_AddStringToObject(ix, "run_id", m->run_id);
+        cJSON_AddStringToObject(ix, "generation", m->generation);
+        put_time(ix, "generated_at", m->generated_at_ms);
+        put_time(ix, "checked_at", m->checked_at_ms);
+        put_num(ix, "age_ms", status_index_age_ms(s, now_ms));
+        cJSON_AddStringToObject(ix, "config_hash", m->config_hash);
+        put_num(ix, "documents", m->documents);
+        put_num(ix, "chunks", m->chunks);
+        put_num(ix, "tokens", m->tokens);
+    } else {
+        cJSON_AddNullToObject(root, "index");
+    }
+
+    cJSON *sv = cJSON_AddArrayToObject(root, "services");
+    if (s->services_rc == RAG_OK) {
+        for (size_t i = 0; i < s->services.count; i++) {
+            const rag_service *svc = &s->services.items[i];
+            const rt_probe *p = i < s->n_probes ? &s->probes[i] : NULL;
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", svc->name);
+            cJSON_AddStringToObject(o, "kind", svc->kind == RAG_SERVICE_SERVER ? "server" : "job");
+            put_str(o, "health_url", svc->health_url);
+            bool probed = p && p->probed;
+            cJSON_AddBoolToObject(o, "probed", probed);
+            if (probed) {
+                cJSON_AddBoolToObject(o, "up", p->up);
+                put_num(o, "http_code", p->up ? p->http_code : -1);
+                put_num(o, "latency_ms", p->latency_ms);
+                put_str(o, "health", p->status);
+                put_str(o, "error", p->error);
+                put_str(o, "version", p->version);
+                put_num(o, "uptime_s", p->uptime_s);
+                put_num(o, "requests", p->requests);
+                put_num(o, "errors", p->errors);
+                put_str(o, "generation", p->generation);
+                put_str(o, "config_hash", p->config_hash);
+            }
+            cJSON_AddItemToArray(sv, o);
+        }
+    }
+
+    cJSON *runs = cJSON_AddArrayToObject(root, "runs");
+    size_t first = s->n_runs > 10 ? s->n_runs - 10 : 0;
+    for (size_t i = first; i < s->n_runs; i++) {
+        const rt_run *r = &s->runs[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "run_id", r->run_id);
+        cJSON_AddStringToObject(o, "status", r->status);
+        put_time(o, "started_at", r->started_ms);
+        put_num(o, "duration_ms", r->duration_ms);
+        put_num(o, "files", r->files);
+        put_num(o, "chunks", r->chunks);
+        put_num(o, "errors", r->errors);
+        put_str(o, "generation", r->generation);
+        cJSON_AddItemToArray(runs, o);
+    }
+
+    if (s->sources.rc == RAG_OK) {
+        cJSON *src = cJSON_AddObjectToObject(root, "sources");
+        put_num(src, "total", s->sources.total);
+        put_num(src, "added", s->sources.added);
+        put_num(src, "changed", s->sources.changed);
+        put_num(src, "removed", s->sources.removed);
+        cJSON_AddBoolToObject(src, "exact", s->sources.exact);
+    } else {
+        cJSON_AddNullToObject(root, "sources");
+    }
+    char *out = cJSON_Print(root);
+    cJSON_Delete(root);
+    return out;
+}
+
+static void put_line(FILE *f, bool color, const char *col, const char *text)
+{
+    /* ANSI is only ever ours; the text itself is sanitised. */
+    char *safe = sanitize_dup(text);
+    if (color) fprintf(f, "%s%s\033[0m", col, safe);
+    else fputs(safe, f);
+    free(safe);
+}
+
+void once_render_text(FILE *f, const rt_snapshot *s, const rt_status *st, int64_t now_ms, bool color)
+{
+    char host[256] = "", ts[RAG_TIME_BUFSZ];
+    gethostname(host, sizeof host - 1);
+    rag_time_format(now_ms, ts);
+    char head[512];
+    rt_fmt(head, sizeof head, "ragtop %s  %s@%s  %s", RAG_VERSION,
+             s->config.rc == RAG_OK && s->config.cfg.project ? s->config.cfg.project : "-", host, ts);
+    put_line(f, color, "\033[1m", head);
+    fputc('\n', f);
+    for (size_t i = 0; i < st->n; i++) {
+        const rt_check *c = &st->checks[i];
+        char mark[16];
+        rt_fmt(mark, sizeof mark, "%-7s", rt_severity_name(c->severity));
+        put_line(f, color, sev_color(c->severity), mark);
+        char line[512];
+        rt_fmt(line, sizeof line, " %-16s %s%s%s%s", c->name, c->summary, c->fix[0] ? "  [fix: " : "",
+                 c->fix, c->fix[0] ? "]" : "");
+        put_line(f, false, "", line);
+        fputc('\n', f);
+        char *copy = rag_xstrdup(c->details), *save = NULL;
+        for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+            fputs("                         ", f);
+            put_line(f, false, "", ln);
+            fputc('\n', f);
+        }
+        free(copy);
+    }
+    put_line(f, color, sev_color(st->overall), st->headline);
+    fputc('\n', f);
+}
+
+int once_run(const rt_options *o)
+{
+    rt_snapshot s;
+    snapshot_init(&s);
+    rt_inputs in = {.services_path = o->services_path, .config_path = o->config_path};
+    collect_all(&s, &in);
+    int64_t now = rag_now_ms();
+    rt_status st;
+    status_evaluate(&s, now, &st);
+    if (o->json) {
+        char *js = once_render_json(&s, &st, now);
+        fputs(js, stdout);
+        fputc('\n', stdout);
+        free(js);
+    } else {
+        const char *nc = getenv("NO_COLOR");
+        bool color = isatty(STDOUT_FILENO) && !(nc && *nc) && !o->no_color;
+        once_render_text(stdout, &s, &st, now, color);
+    }
+    fflush(stdout);
+    int rc = (int)st.overall;
+    status_free(&st);
+    snapshot_free(&s);
+    return rc;
+}

@@ -1,0 +1,25 @@
+/* options.h — ragtop's command-line options, shared by the console and
+ * --once: parsed once in main, then handed to console_run / once_run. */
+#ifndef RAGTOP_OPTIONS_H
+#define RAGTOP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct rt_options {
+    const char *services_path; /* --services FILE */
+    const char *config_path;   /* --config FILE */
+    int64_t interval_ms;       /* --interval DURATION (default 2s) */
+    const char *theme;         /* --theme NAME (default "default-dark") */
+    bool readonly, no_color, ascii, once, json;
+    bool version, help, keys_man;
+} rt_options;
+
+/* Parse argv (from index 1). Returns 0, or 2 after printing a usage error
+ * naming the bad option to stderr. */
+int options_parse(int argc, char **argv, rt_options *o);
+/* The --help text. */
+void options_usage(FILE *f);
+
+#endif

@@ -1,0 +1,117 @@
+/* overlay.c — screens drawn over the panes: the help (generated from the key
+ * table), the confirmation of a destructive action (Cancel is the default),
+ * one log line's full JSON pretty-printed (sanitised, scrollable), and the
+ * "terminal too small" screen that the next resize replaces. */
+#include "ui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+#include "pane_alerts.h"
+#include <cjson/cJSON.h>
+
+static rect centred(int h, int w)
+{
+    if (h > LINES - 2) h = LINES - 2;
+    if (w > COLS - 2) w = COLS - 2;
+    return (rect){(LINES - h) / 2, (COLS - w) / 2, h, w};
+}
+
+static void clear_rect(rect r, theme_role role)
+{
+    for (int y = r.y; y < r.y + r.h; y++) ui_fill(y, r.x, r.w, role);
+}
+
+static void draw_help(ui *u)
+{
+    size_t n;
+    const key_def *t = keys_table(&n);
+    rect r = centred((int)n + 4, 84);
+    clear_rect(r, ROLE_NORMAL);
+    ui_box(u, r, "Help: keys (any key closes)", true);
+    int y = r.y + 1;
+    for (size_t i = (size_t)u->ovl_scroll; i < n && y < r.y + r.h - 2; i++, y++) {
+        ui_text(y, r.x + 2, 12, ROLE_ACCENT, t[i].keys);
+        char help[256];
+        snprintf(help, sizeof help, "%s%s%s", t[i].help, t[i].destructive ? " [asks]" : "",
+                 t[i].action && u->opt->readonly ? " [disabled: --readonly]" : "");
+        ui_text(y, r.x + 15, r.w - 17, t[i].action && u->opt->readonly ? ROLE_MUTED : ROLE_NORMAL, help);
+    }
+    ui_text(r.y + r.h - 2, r.x + 2, r.w - 4, ROLE_MUTED, "ragtop(1) has the full manual. Theme, options: ragtop --help");
+}
+
+static void draw_confirm(ui *u)
+{
+    rect r = centred(7, 56);
+    clear_rect(r, ROLE_DIALOG);
+    ui_box(u, r, "Confirm", true);
+    ui_text(r.y + 2, r.x + 3, r.w - 6, ROLE_DIALOG, u->confirm_text);
+    int bx = r.x + r.w / 2 - 14;
+    ui_text(r.y + 4, bx, 12, u->confirm_yes ? ROLE_DIALOG : ROLE_KEY, "[ Cancel ]");
+    ui_text(r.y + 4, bx + 16, 12, u->confirm_yes ? ROLE_KEY : ROLE_DIALOG, "[ Yes (y) ]");
+}
+
+static void draw_json(ui *u)
+{
+    rect r = centred(LINES - 2, COLS - 4);
+    clear_rect(r, ROLE_NORMAL);
+    ui_box(u, r, "Log line (Up/Down scroll, any other key closes)", true);
+    int rows = r.h - 2;
+    if (u->ovl_scroll > (int)u->n_json_lines - rows) u->ovl_scroll = (int)u->n_json_lines - rows;
+    if (u->ovl_scroll < 0) u->ovl_scroll = 0;
+    for (int i = 0; i < rows && (size_t)(u->ovl_scroll + i) < u->n_json_lines; i++)
+        ui_text(r.y + 1 + i, r.x + 2, r.w - 4, ROLE_NORMAL, u->json_lines[u->ovl_scroll + i]);
+}
+
+void overlay_open_json(ui *u, const char *raw)
+{
+    overlay_close(u);
+    cJSON *j = cJSON_Parse(raw);
+    char *text = j ? cJSON_Print(j) : rag_xasprintf("(not JSON: shown as read)\n%s", raw);
+    cJSON_Delete(j);
+    char *save = NULL;
+    for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        u->json_lines = rag_xrealloc(u->json_lines, (u->n_json_lines + 1) * sizeof *u->json_lines);
+        u->json_lines[u->n_json_lines++] = rag_xstrdup(ln);
+    }
+    free(text);
+    u->overlay = OVL_JSON;
+    u->ovl_scroll = 0;
+}
+
+void overlay_close(ui *u)
+{
+    for (size_t i = 0; i < u->n_json_lines; i++) free(u->json_lines[i]);
+    free(u->json_lines);
+    u->json_lines = NULL;
+    u->n_json_lines = 0;
+    u->overlay = OVL_NONE;
+    u->ovl_scroll = 0;
+}
+
+void overlay_draw(ui *u)
+{
+    switch (u->overlay) {
+    case OVL_HELP: draw_help(u); break;
+    case OVL_CONFIRM: draw_confirm(u); break;
+    case OVL_JSON: draw_json(u); break;
+    case OVL_ALERTS: pane_alerts_draw(u); break;
+    default: break;
+    }
+}
+
+void overlay_too_small(ui *u)
+{
+    (void)u;
+    erase();
+    char msg[128];
+    snprintf(msg, sizeof msg, "terminal too small (%dx%d)", COLS, LINES);
+    int y = LINES / 2 - 1;
+    ui_text(y < 0 ? 0 : y, 0, COLS, ROLE_WARN, msg);
+    snprintf(msg, sizeof msg, "need at least 50x12");
+    if (y + 1 < LINES) ui_text(y + 1, 0, COLS, ROLE_NORMAL, msg);
+    if (y + 2 < LINES) ui_text(y + 2, 0, COLS, ROLE_MUTED, "q quits");
+}

@@ -1,0 +1,85 @@
+/* pane_freshness.c — is the index fresh? Generation served (by the first
+ * server reporting one) and on disk, built at and checked at with ages,
+ * document/chunk/token counts, the warn/error thresholds with the state, and
+ * transcripts added or changed since the last run. */
+#include "ui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rag/timeutil.h"
+
+static void count(int64_t v, char *out, size_t n)
+{
+    if (v >= 10000000) rt_fmt(out, n, "%.1fM", (double)v / 1e6);
+    else if (v >= 10000) rt_fmt(out, n, "%.1fk", (double)v / 1e3);
+    else rt_fmt(out, n, "%lld", (long long)v);
+}
+
+void pane_freshness_draw(ui *u, rect r)
+{
+    ui_box(u, r, "Freshness", u->focus == PANE_FRESHNESS);
+    const rt_snapshot *s = &u->m->snap;
+    int y = r.y + 1, x = r.x + 2, w = r.w - 4, last = r.y + r.h - 1;
+    int64_t now = rag_now_ms();
+    const int L = 9; /* label column */
+#define ROW(role, ...) do { if (y < last) { ui_printf(y, x + L, w - L, role, __VA_ARGS__); } } while (0)
+#define LABEL(t) do { if (y < last) ui_text(y, x, L, ROLE_MUTED, t); } while (0)
+
+    const rt_probe *served = NULL;
+    for (size_t i = 0; i < s->n_probes; i++)
+        if (s->probes[i].up && s->probes[i].generation[0]) { served = &s->probes[i]; break; }
+    const rag_manifest *m = s->manifest.rc == RAG_OK ? &s->manifest.m : NULL;
+
+    LABEL("Served");
+    if (served) ROW(m && strcmp(served->generation, m->generation) != 0 ? ROLE_WARN : ROLE_NORMAL, "%s (%s)", served->generation, served->service);
+    else ROW(ROLE_MUTED, "- (no server reports one)");
+    y++;
+    LABEL("On disk");
+    if (m) ROW(ROLE_NORMAL, "%s", m->generation);
+    else ROW(ROLE_FAIL, "%s", s->manifest.error[0] ? s->manifest.error : "no manifest");
+    y++;
+    if (m) {
+        char t[32], a[32];
+        ui_clock(m->generated_at_ms, t, sizeof t, true);
+        rag_age_format(now - m->generated_at_ms, a, sizeof a);
+        LABEL("Built");
+        ROW(ROLE_NORMAL, "%s (%s ago)", t, a);
+        y++;
+        ui_clock(m->checked_at_ms, t, sizeof t, true);
+        rag_age_format(now - m->checked_at_ms, a, sizeof a);
+        LABEL("Checked");
+        ROW(ROLE_NORMAL, "%s (%s ago)", t, a);
+        y++;
+        char d[16], c[16], k[16];
+        count(m->documents, d, sizeof d);
+        count(m->chunks, c, sizeof c);
+        count(m->tokens, k, sizeof k);
+        LABEL("Content");
+        ROW(ROLE_NORMAL, "%s docs, %s chunks, %s tokens", d, c, k);
+        y++;
+    }
+    const rt_check *f = status_find(&u->st, "freshness");
+    if (s->config.rc == RAG_OK) {
+        char wa[32], ea[32];
+        rag_age_format(s->config.cfg.freshness.warn_after_ms, wa, sizeof wa);
+        rag_age_format(s->config.cfg.freshness.error_after_ms, ea, sizeof ea);
+        LABEL("Limits");
+        if (y < last) {
+            int used = ui_printf(y, x + L, w - L, ROLE_NORMAL, "warn %s, error %s  ", wa, ea);
+            if (f) {
+                const char *word = f->severity == RT_OK ? "FRESH" : f->severity == RT_WARN ? "STALE" : "EXPIRED";
+                ui_printf(y, x + L + used, w - L - used, f->severity == RT_OK ? ROLE_OK : f->severity == RT_WARN ? ROLE_STALE : ROLE_FAIL,
+                          "%s %s", ui_sev_mark(u, f->severity), word);
+            }
+        }
+        y++;
+    }
+    const rt_check *src = status_find(&u->st, "sources");
+    LABEL("Sources");
+    if (src) ROW(src->severity == RT_OK ? ROLE_OK : ui_sev_role(src->severity), "%s", src->summary);
+    else ROW(ROLE_MUTED, "-");
+#undef ROW
+#undef LABEL
+}

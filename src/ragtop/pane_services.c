@@ -1,0 +1,72 @@
+/* pane_services.c — one row per service of services.yml: status, probe
+ * latency with a sparkline of recent probes, uptime, requests/errors from
+ * /healthz and the time since the last up/down change. The selected row is
+ * the target of r / s / a. */
+#include "ui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rag/timeutil.h"
+
+void pane_services_draw(ui *u, rect r)
+{
+    ui_box(u, r, "Services", u->focus == PANE_SERVICES);
+    const rt_snapshot *s = &u->m->snap;
+    int y = r.y + 1, x = r.x + 2, w = r.w - 4, last = r.y + r.h - 1;
+    if (s->services_rc != RAG_OK) {
+        ui_text(y, x, w, ROLE_FAIL, s->services_error[0] ? s->services_error : "no services file");
+        return;
+    }
+    int spark_w = w >= 90 ? 16 : w >= 70 ? 10 : 0;
+    char hdr[256];
+    rt_fmt(hdr, sizeof hdr, "%-12s %-9s %7s %-*s %9s %13s %8s", "SERVICE", "STATE", "LATENCY", spark_w, spark_w ? "PROBES" : "",
+             "UPTIME", "REQ/ERR", "CHANGED");
+    if (y < last) ui_text(y++, x, w, ROLE_MUTED, hdr);
+    int64_t now = rag_now_ms();
+    if (u->svc_sel >= (int)s->services.count) u->svc_sel = (int)s->services.count - 1;
+    if (u->svc_sel < 0) u->svc_sel = 0;
+    int rows = last - y;
+    int first = u->svc_sel >= rows ? u->svc_sel - rows + 1 : 0;
+    for (size_t i = (size_t)first; i < s->services.count && y < last; i++, y++) {
+        const rag_service *svc = &s->services.items[i];
+        const rt_probe *p = i < s->n_probes ? &s->probes[i] : NULL;
+        const rt_service_hist *h = i < u->m->n_hist ? &u->m->hist[i] : NULL;
+        bool sel = (int)i == u->svc_sel && u->focus == PANE_SERVICES;
+        if (sel) ui_fill(y, x - 1, w + 2, ROLE_SELECTED);
+        theme_role base = sel ? ROLE_SELECTED : ROLE_NORMAL;
+        int cx = x;
+        cx += ui_printf(y, cx, 13, base, "%-12.12s ", svc->name);
+        const char *state;
+        theme_role sr;
+        if (!svc->health_url) { state = svc->kind == RAG_SERVICE_JOB ? "job" : "no probe"; sr = ROLE_MUTED; }
+        else if (!p || !p->probed) { state = "..."; sr = ROLE_MUTED; }
+        else if (!p->up) { state = svc->optional ? "off" : "DOWN"; sr = svc->optional ? ROLE_MUTED : ROLE_FAIL; }
+        else if (strcmp(p->status, "fail") == 0) { state = "FAIL"; sr = ROLE_FAIL; }
+        else if (strcmp(p->status, "warn") == 0) { state = "warn"; sr = ROLE_WARN; }
+        else { state = "up"; sr = ROLE_OK; }
+        char st[32];
+        rt_fmt(st, sizeof st, "%s %-7s", !svc->health_url ? " " : ui_sev_mark(u, sr == ROLE_OK ? RT_OK : sr == ROLE_WARN ? RT_WARN : sr == ROLE_FAIL ? RT_CRIT : RT_UNKNOWN), state);
+        ui_text(y, cx, 9, sr, st);
+        cx += 10;
+        if (p && p->probed && p->up) ui_printf(y, cx, 7, base, "%5lldms", (long long)p->latency_ms);
+        else if (p && p->probed) ui_text(y, cx, 7, ROLE_FAIL, "      -");
+        cx += 8;
+        if (spark_w) {
+            if (h && h->n) ui_spark(u, y, cx, spark_w, h->latency, h->n, ROLE_ACCENT);
+            cx += spark_w + 1;
+        }
+        char up[32] = "-", rq[32] = "-", ch[32] = "-";
+        if (p && p->up && p->uptime_s >= 0) rag_age_format(p->uptime_s * 1000, up, sizeof up);
+        if (p && p->up && (p->requests >= 0 || p->errors >= 0)) {
+            char a[24] = "-";
+            if (p->requests >= 0) rt_fmt(a, sizeof a, "%lld", (long long)p->requests);
+            rt_fmt(rq, sizeof rq, "%s/%lld", a, (long long)(p->errors >= 0 ? p->errors : 0));
+        }
+        if (h && h->have_last) rag_age_format(now - h->changed_at_ms, ch, sizeof ch);
+        ui_printf(y, cx, x + w - cx, base, "%9s %13s %8s", up, rq, ch);
+        if (p && p->probed && !p->up && p->error[0] && x + w - cx > 34)
+            ui_text(y, cx + 33, x + w - cx - 33, ROLE_MUTED, p->error);
+    }
+}

@@ -1,0 +1,291 @@
+/* status.c — the one status evaluation. Each rule reads the snapshot and
+ * emits a check {name, severity, summary, details, fix}; the overall status
+ * is the worst (CRIT > UNKNOWN > WARN > OK, the Nagios order). The console's
+ * marks and colours, --once's exit code and watch's alerts all come from here. */
+#include "status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rag/confighash.h"
+#include "rag/timeutil.h"
+
+static rt_check *add(rt_status *st, const char *name, rt_severity sev, const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static rt_check *add(rt_status *st, const char *name, rt_severity sev, const char *fix, const char *fmt, ...)
+{
+    st->checks = rag_xrealloc(st->checks, (st->n + 1) * sizeof *st->checks);
+    rt_check *c = &st->checks[st->n++];
+    memset(c, 0, sizeof *c);
+    rt_fmt(c->name, sizeof c->name, "%s", name);
+    c->severity = sev;
+    rt_fmt(c->fix, sizeof c->fix, "%s", fix ? fix : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->summary, sizeof c->summary, fmt, ap);
+    va_end(ap);
+    return c;
+}
+
+static void detail(rt_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void detail(rt_check *c, const char *fmt, ...)
+{
+    size_t l = strlen(c->details);
+    if (l && l < sizeof c->details - 1) c->details[l++] = '\n', c->details[l] = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->details + l, sizeof c->details - l, fmt, ap);
+    va_end(ap);
+}
+
+static int rank(rt_severity s)
+{
+    switch (s) {
+    case RT_OK: return 0;
+    case RT_WARN: return 1;
+    case RT_UNKNOWN: return 2;
+    default: return 3;
+    }
+}
+
+int64_t status_index_age_ms(const rt_snapshot *s, int64_t now_ms)
+{
+    if (s->manifest.rc != RAG_OK) return -1;
+    int64_t t = s->manifest.m.checked_at_ms ? s->manifest.m.checked_at_ms : s->manifest.m.generated_at_ms;
+    int64_t age = now_ms - t;
+    return age < 0 ? 0 : age;
+}
+
+static void diff_cb(const char *key, const char *old_value, const char *new_value, void *ud)
+{
+    detail(ud, "%s %s -> %s", key, old_value, new_value);
+}
+
+static void eval_services_file(const rt_snapshot *s, rt_status *st)
+{
+    if (s->services_rc == RAG_OK)
+        add(st, "services_file", RT_OK, NULL, "%zu services in %s", s->services.count, s->services_path);
+    else if (s->services_rc == RAG_ENOENT)
+        add(st, "services_file", RT_UNKNOWN, NULL, "no services file (%s): nothing to probe",
+            s->services_path[0] ? s->services_path : "services.yml");
+    else
+        add(st, "services_file", RT_UNKNOWN, NULL, "services file invalid: %s", s->services_error);
+}
+
+static void eval_config(const rt_snapshot *s, rt_status *st)
+{
+    const rt_config_info *c = &s->config;
+    if (c->rc == RAG_OK) add(st, "config", RT_OK, NULL, "%s hash %.12s", c->path, c->hash);
+    else if (c->rc == RAG_ENOENT) add(st, "config", RT_UNKNOWN, NULL, "%s", c->error[0] ? c->error : "no config file");
+    else add(st, "config", RT_CRIT, NULL, "config invalid: %s", c->error);
+}
+
+static void eval_index(const rt_snapshot *s, int64_t now, rt_status *st)
+{
+    const rt_manifest_info *m = &s->manifest;
+    if (m->rc != RAG_OK) {
+        if (s->config.rc != RAG_OK) add(st, "index", RT_UNKNOWN, NULL, "index unknown: config not loaded");
+        else add(st, "index", RT_CRIT, "ingest", "%s", m->error);
+        return;
+    }
+    add(st, "index", RT_OK, NULL, "%s: %lld documents, %lld chunks, %lld tokens", m->m.generation,
+        (long long)m->m.documents, (long long)m->m.chunks, (long long)m->m.tokens);
+
+    int64_t age = status_index_age_ms(s, now);
+    char a[40], w[32], e[32];
+    rag_age_format(age, a, sizeof a);
+    if (strcmp(a, "now") != 0) strncat(a, " ago", sizeof a - strlen(a) - 1);
+    int64_t warn = s->config.rc == RAG_OK ? s->config.cfg.freshness.warn_after_ms : 0;
+    int64_t err = s->config.rc == RAG_OK ? s->config.cfg.freshness.error_after_ms : 0;
+    rag_age_format(warn, w, sizeof w);
+    rag_age_format(err, e, sizeof e);
+    if (err > 0 && age >= err)
+        add(st, "freshness", RT_CRIT, "ingest", "index checked %s (error after %s)", a, e);
+    else if (warn > 0 && age >= warn)
+        add(st, "freshness", RT_WARN, "ingest", "index checked %s (warn after %s)", a, w);
+    else
+        add(st, "freshness", RT_OK, NULL, "index checked %s (warn %s, error %s)", a, w, e);
+}
+
+static void eval_hashes(const rt_snapshot *s, rt_status *st)
+{
+    if (s->config.rc != RAG_OK || s->manifest.rc != RAG_OK) return;
+    const char *now = s->config.hash, *disk = s->manifest.m.config_hash;
+    if (strcmp(now, disk) != 0) {
+        rt_check *c = add(st, "config_hash", RT_WARN, "ingest",
+                          "config changed since the index was built (%.8s on disk, %.8s now): ingest", disk, now);
+        if (s->manifest.m.config && s->config.canonical)
+            rag_json_diff(s->manifest.m.config, s->config.canonical, diff_cb, c);
+    } else {
+        add(st, "config_hash", RT_OK, NULL, "index built from the current config (%.12s)", now);
+    }
+    for (size_t i = 0; i < s->n_probes; i++) {
+        const rt_probe *p = &s->probes[i];
+        if (!p->up || (!p->generation[0] && !p->config_hash[0])) continue;
+        char name[80];
+        rt_fmt(name, sizeof name, "served:%s", p->service);
+        bool gen_differs = p->generation[0] && strcmp(p->generation, s->manifest.m.generation) != 0;
+        bool hash_differs = p->config_hash[0] && strcmp(p->config_hash, now) != 0;
+        if (gen_differs) {
+            rt_check *c = add(st, name, RT_WARN, "restart", "%s serves %s, newest on disk is %s: restart %s",
+                              p->service, p->generation, s->manifest.m.generation, p->service);
+            if (hash_differs) detail(c, "served config hash %.12s, config now %.12s", p->config_hash, now);
+        } else if (hash_differs) {
+            add(st, name, RT_WARN, strcmp(disk, now) != 0 ? "ingest" : "restart",
+                "%s serves an index built from config %.8s, config now %.8s", p->service, p->config_hash, now);
+        } else {
+            add(st, name, RT_OK, NULL, "%s serves %s", p->service, p->generation[0] ? p->generation : "the current index");
+        }
+    }
+}
+
+static void eval_sources(const rt_snapshot *s, rt_status *st)
+{
+    const rt_sources *src = &s->sources;
+    if (s->config.rc != RAG_OK) return;
+    if (src->rc != RAG_OK) {
+        add(st, "sources", RT_WARN, NULL, "cannot scan transcripts: %s", src->error);
+        return;
+    }
+    int64_t pending = src->added + src->changed;
+    if (pending + src->removed == 0) {
+        add(st, "sources", RT_OK, NULL, "%lld transcripts, all ingested", (long long)src->total);
+        return;
+    }
+    rt_check *c = add(st, "sources", RT_WARN, "ingest", "%lld transcript%s not yet ingested%s",
+                      (long long)pending, pending == 1 ? "" : "s",
+                      src->removed ? " (and removals)" : "");
+    detail(c, "%lld added, %lld changed, %lld removed of %lld", (long long)src->added,
+           (long long)src->changed, (long long)src->removed, (long long)src->total);
+}
+
+static void eval_runs(const rt_snapshot *s, rt_status *st)
+{
+    if (s->n_runs == 0) {
+        add(st, "last_run", RT_OK, NULL, "no ingestion runs recorded");
+        return;
+    }
+    const rt_run *r = &s->runs[s->n_runs - 1];
+    if (r->ok) {
+        add(st, "last_run", RT_OK, NULL, "last run %s %s: %lld files, %lld chunks", r->run_id, r->status,
+            (long long)r->files, (long long)r->chunks);
+    } else {
+        rt_check *c = add(st, "last_run", RT_WARN, "ingest", "last run %s %s (%lld errors)", r->run_id, r->status,
+                          (long long)r->errors);
+        if (r->first_error[0]) detail(c, "%s", r->first_error);
+    }
+}
+
+/* Dead man's switch (added for watch): no successful run — recorded in the
+ * metrics file or confirmed by the manifest's checked_at — within
+ * watch.ingest_overdue. Silent when nothing has ever run (index covers it). */
+static void eval_overdue(const rt_snapshot *s, int64_t now, rt_status *st)
+{
+    if (s->config.rc != RAG_OK || s->config.cfg.watch.ingest_overdue_ms <= 0) return;
+    int64_t last = s->manifest.rc == RAG_OK ? s->manifest.m.checked_at_ms : 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        const rt_run *r = &s->runs[i];
+        int64_t end = r->started_ms + (r->duration_ms > 0 ? r->duration_ms : 0);
+        if (r->ok && end > last) last = end;
+    }
+    if (last <= 0) return;
+    char a[32], lim[32];
+    rag_age_format(now - last > 0 ? now - last : 0, a, sizeof a);
+    rag_age_format(s->config.cfg.watch.ingest_overdue_ms, lim, sizeof lim);
+    if (now - last > s->config.cfg.watch.ingest_overdue_ms)
+        add(st, "ingest_overdue", RT_WARN, "ingest", "no successful ingest run for %s (expected within %s)", a, lim);
+    else
+        add(st, "ingest_overdue", RT_OK, NULL, "last successful ingest %s ago (expected within %s)", a, lim);
+}
+
+/* Recent errors reported by a service's /healthz (added for watch) against
+ * watch.api_error_threshold. */
+static void eval_api_errors(const rt_snapshot *s, rt_status *st)
+{
+    if (s->config.rc != RAG_OK) return;
+    int limit = s->config.cfg.watch.api_error_threshold;
+    for (size_t i = 0; i < s->n_probes; i++) {
+        const rt_probe *p = &s->probes[i];
+        if (!p->up || p->recent_errors < 0) continue;
+        char name[80];
+        rt_fmt(name, sizeof name, "api_errors:%s", p->service);
+        if (limit > 0 && p->recent_errors >= limit)
+            add(st, name, RT_WARN, NULL, "%s: %lld recent errors (threshold %d)", p->service,
+                (long long)p->recent_errors, limit);
+        else
+            add(st, name, RT_OK, NULL, "%s: %lld recent errors", p->service, (long long)p->recent_errors);
+    }
+}
+
+static void eval_service(const rag_service *svc, const rt_probe *p, rt_status *st)
+{
+    if (!svc->health_url) return;
+    char name[80];
+    rt_fmt(name, sizeof name, "service:%s", svc->name);
+    if (!p || !p->probed) {
+        add(st, name, RT_UNKNOWN, NULL, "%s not probed yet", svc->name);
+        return;
+    }
+    if (!p->up) {
+        if (svc->optional) add(st, name, RT_OK, "start", "%s not running (optional): %s", svc->name, p->error);
+        else add(st, name, RT_CRIT, "start", "%s down: %s", svc->name, p->error);
+        return;
+    }
+    rt_check *c;
+    if (strcmp(p->status, "fail") == 0 || p->http_code >= 500)
+        c = add(st, name, RT_CRIT, NULL, "%s fail (HTTP %ld)", svc->name, p->http_code);
+    else if (strcmp(p->status, "warn") == 0)
+        c = add(st, name, RT_WARN, NULL, "%s warn (HTTP %ld)", svc->name, p->http_code);
+    else if (p->http_code >= 400)
+        c = add(st, name, RT_WARN, NULL, "%s HTTP %ld", svc->name, p->http_code);
+    else
+        c = add(st, name, RT_OK, NULL, "%s up, %lldms", svc->name, (long long)p->latency_ms);
+    if (p->failing[0]) detail(c, "checks: %s", p->failing);
+}
+
+void status_evaluate(const rt_snapshot *s, int64_t now_ms, rt_status *st)
+{
+    memset(st, 0, sizeof *st);
+    eval_services_file(s, st);
+    eval_config(s, st);
+    eval_index(s, now_ms, st);
+    eval_hashes(s, st);
+    eval_sources(s, st);
+    eval_runs(s, st);
+    eval_overdue(s, now_ms, st);
+    eval_api_errors(s, st);
+    if (s->services_rc == RAG_OK)
+        for (size_t i = 0; i < s->services.count; i++)
+            eval_service(&s->services.items[i], i < s->n_probes ? &s->probes[i] : NULL, st);
+
+    st->overall = RT_OK;
+    const rt_check *worst = NULL;
+    size_t bad = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        if (st->checks[i].severity != RT_OK) bad++;
+        if (rank(st->checks[i].severity) > rank(st->overall) || (!worst && st->checks[i].severity != RT_OK)) {
+            st->overall = st->checks[i].severity;
+            worst = &st->checks[i];
+        }
+    }
+    if (!worst) rt_fmt(st->headline, sizeof st->headline, "OK: %zu checks pass", st->n);
+    else if (bad > 1)
+        rt_fmt(st->headline, sizeof st->headline, "%s: %s (+%zu more)", rt_severity_name(st->overall), worst->summary, bad - 1);
+    else rt_fmt(st->headline, sizeof st->headline, "%s: %s", rt_severity_name(st->overall), worst->summary);
+}
+
+void status_free(rt_status *st)
+{
+    free(st->checks);
+    memset(st, 0, sizeof *st);
+}
+
+const rt_check *status_find(const rt_status *st, const char *name)
+{
+    for (size_t i = 0; i < st->n; i++)
+        if (strcmp(st->checks[i].name, name) == 0) return &st->checks[i];
+    return NULL;
+}

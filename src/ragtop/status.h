@@ -1,0 +1,34 @@
+/* status.h — the one place that decides OK / WARN / CRIT / UNKNOWN. Turns a
+ * snapshot into a list of named checks (config, index, freshness, config
+ * hash, sources, last run, one per service) and an overall severity. The
+ * console, `--once` and `watch` all call status_evaluate. */
+#ifndef RAGTOP_STATUS_H
+#define RAGTOP_STATUS_H
+
+#include "model.h"
+
+typedef struct rt_check {
+    char name[64];         /* "freshness", "config_hash", "service:api", ... */
+    rt_severity severity;
+    char summary[256];     /* one line for humans */
+    char details[1024];    /* more lines ("chunking.target_tokens 256 -> 384"), may be "" */
+    char fix[32];          /* suggested action: "ingest", "restart", "start", "" */
+} rt_check;
+
+typedef struct rt_status {
+    rt_check *checks; size_t n;
+    rt_severity overall;   /* CRIT > UNKNOWN > WARN > OK */
+    char headline[256];    /* "CRIT: service api down" — the worst check's summary */
+} rt_status;
+
+/* Evaluate s at time now_ms. out is overwritten (call status_free after). */
+void status_evaluate(const rt_snapshot *s, int64_t now_ms, rt_status *out);
+void status_free(rt_status *st);
+/* Find a check by name (NULL when absent). */
+const rt_check *status_find(const rt_status *st, const char *name);
+
+/* Freshness age of the manifest: now - checked_at (or generated_at). -1 when
+ * there is no manifest. */
+int64_t status_index_age_ms(const rt_snapshot *s, int64_t now_ms);
+
+#endif

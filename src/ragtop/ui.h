@@ -1,0 +1,98 @@
+/* ui.h — the interactive console's UI state and drawing helpers, shared by
+ * the pane files (pane_*.c), the overlays and the main loop (console.c).
+ * Everything here runs on the UI thread only: it is the only code that
+ * calls ncurses. Panes draw from the model while the UI holds its lock
+ * (in-memory work only, never disk or network). */
+#ifndef RAGTOP_UI_H
+#define RAGTOP_UI_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "model.h"
+#include "options.h"
+#include "status.h"
+#include "theme.h"
+
+typedef enum { PANE_FRESHNESS = 0, PANE_CONFIG, PANE_SERVICES, PANE_RUNS, PANE_LOGS, PANE_COUNT } pane_id;
+
+typedef struct rect { int y, x, h, w; } rect;
+
+typedef enum { OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_FILTER, OVL_ALERTS } overlay_kind;
+
+typedef struct ui {
+    rt_model *m;
+    const rt_options *opt;
+    bool ascii, colors;
+    int64_t interval_ms;
+    /* layout */
+    int rows, cols;
+    bool too_small;
+    pane_id focus;
+    bool zoom;
+    rect pane[PANE_COUNT];
+    bool visible[PANE_COUNT];
+    bool paused;
+    /* selections */
+    int svc_sel;          /* selected service row */
+    int run_sel;          /* 0 = newest */
+    /* logs view */
+    bool follow, wrap;
+    uint64_t log_sel;     /* selected line's seq when not following */
+    int min_level;        /* -1 = everything, else rag_level */
+    char filter[256];
+    bool filter_on, filter_invert;
+    regex_t filter_re;
+    /* overlays */
+    overlay_kind overlay;
+    int ovl_scroll;
+    char **json_lines; size_t n_json_lines;
+    int confirm_cmd;      /* key_cmd waiting for yes */
+    bool confirm_yes;     /* focused button (false = Cancel, the default) */
+    char confirm_text[160];
+    char input[256];      /* filter being typed */
+    /* the evaluation of the current frame */
+    rt_status st;
+} ui;
+
+/* ------------------------------------------------------------ helpers (ui.c) */
+/* Put untrusted text at (y, x), sanitised, clipped to w columns. Returns
+ * the columns used. */
+int ui_text(int y, int x, int w, theme_role role, const char *text);
+/* The same for text that already went through sanitize_text. */
+int ui_text_safe(int y, int x, int w, theme_role role, const char *safe);
+/* printf then ui_text. */
+int ui_printf(int y, int x, int w, theme_role role, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Fill w columns with spaces in role. */
+void ui_fill(int y, int x, int w, theme_role role);
+/* Box with a title in the top border; focused boxes use the focus role. */
+void ui_box(const ui *u, rect r, const char *title, bool focused);
+/* Sparkline of vals (negative = gap / failure) in w columns. */
+void ui_spark(const ui *u, int y, int x, int w, const int64_t *vals, size_t n, theme_role role);
+/* Role and glyph for a severity. */
+theme_role ui_sev_role(rt_severity s);
+const char *ui_sev_mark(const ui *u, rt_severity s);
+/* "13:45:02" local / "2026-11-28 13:45" and "5m ago" helpers. */
+void ui_clock(int64_t ms, char *out, size_t n, bool with_date);
+
+/* ------------------------------------------------------------ panes */
+void pane_header_draw(ui *u);
+void pane_freshness_draw(ui *u, rect r);
+void pane_config_draw(ui *u, rect r);
+void pane_services_draw(ui *u, rect r);
+void pane_runs_draw(ui *u, rect r);
+void pane_logs_draw(ui *u, rect r);
+void pane_status_draw(ui *u); /* status line + key bar */
+/* Logs navigation (pane_logs.c). */
+void pane_logs_move(ui *u, int delta);    /* +down / -up, in matching lines */
+void pane_logs_home(ui *u);
+bool pane_logs_selected_raw(ui *u, char **raw); /* malloc'd copy of the selected line */
+bool pane_logs_matches(const ui *u, const rt_log_line *l);
+
+/* ------------------------------------------------------------ overlays (overlay.c) */
+void overlay_draw(ui *u);
+void overlay_too_small(ui *u);
+void overlay_open_json(ui *u, const char *raw);
+void overlay_close(ui *u);
+
+#endif

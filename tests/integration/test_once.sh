@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# test_once.sh — `ragtop --once` (= make status) against a real sample stack
+# (rag-ingest + rag-api): exit 0 healthy, 1 stale manifest, 2 API down,
+# 3 no services file; --json has the shape docs/specs/once.md documents;
+# probes run concurrently (three hung services cost one timeout, not three);
+# no colour when not a terminal; valgrind finds no leaks.
+source "$(dirname "$0")/lib.sh"
+source "$ROOT/tests/tui/stack.sh"
+plan 17
+
+STACK_WARN=3s STACK_ERROR=1h stack_init
+cd "$STACK" || exit 1
+stack_ingest >/dev/null 2>&1
+stack_api_start >/dev/null
+on_exit "cd $STACK && bash $ROOT/tests/tui/stackctl.sh stop >/dev/null 2>&1"
+sleep 0.3
+
+out=$("$BIN/ragtop" --once 2>&1); rc=$?
+is "$rc" "0" "healthy stack: exit 0"
+like "$out" "^OK +service:api +api up" "the snapshot lists the API as up"
+if grep -q $'\e' <<<"$out"; then not_ok "no colour when stdout is not a terminal"; else ok "no colour when stdout is not a terminal"; fi
+json=$("$BIN/ragtop" --once --json); rc=$?
+is "$rc" "0" "--json exits with the same code"
+shape=$(jq -r '[.schema_version, .status, .exit_code, (.checks|type), (.checks[0]|keys|join(",")),
+                (.index|keys|join(",")), (.services[0]|keys|join(",")), (.runs[0]|keys|join(",")),
+                (.sources|keys|join(",")), (.config|keys|join(","))] | map(tostring) | join("|")' <<<"$json")
+is "$shape" "1|OK|0|array|details,fix,name,status,summary|age_ms,checked_at,chunks,config_hash,documents,generated_at,generation,manifest,run_id,tokens|config_hash,error,errors,generation,health,health_url,http_code,kind,latency_ms,name,probed,requests,up,uptime_s,version|chunks,duration_ms,errors,files,generation,run_id,started_at,status|added,changed,exact,removed,total|error,error_after_ms,hash,path,warn_after_ms" \
+  "--json has the documented shape"
+is "$(jq -r .index.generation <<<"$json")" "$(jq -r .generation artifacts/checkpoints/latest.json)" "--json names the generation on disk"
+is "$(jq -r '.services[] | select(.name=="api") | .generation' <<<"$json")" "$(jq -r .generation artifacts/checkpoints/latest.json)" "--json names the generation the API serves"
+
+sleep 3.2 # past freshness.warn_after: the manifest is stale
+out=$("$BIN/ragtop" --once 2>&1); rc=$?
+is "$rc" "1" "stale manifest: exit 1"
+like "$out" "WARN +freshness" "the stale check is named"
+
+stack_add_transcript late; sed -i 's/target_tokens: 256/target_tokens: 384/' config/params.yaml
+out=$("$BIN/ragtop" --once 2>&1)
+like "$out" "chunking.target_tokens 256 -> 384" "a config change is explained key by key"
+sed -i 's/target_tokens: 384/target_tokens: 256/' config/params.yaml
+
+stack_api_stop >/dev/null
+out=$("$BIN/ragtop" --once 2>&1); rc=$?
+is "$rc" "2" "API down: exit 2"
+like "$out" "CRIT +service:api +api down: connection refused" "the down service is named"
+
+mkdir -p "$TMP/empty"
+(cd "$TMP/empty" && env -u RAGTOP_SERVICES -u RAG_CONFIG XDG_CONFIG_HOME="$TMP/empty" HOME="$TMP/empty" "$BIN/ragtop" --once >"$TMP/none.out" 2>&1); rc=$?
+is "$rc" "3" "no services file: exit 3"
+like "$(cat "$TMP/none.out")" "UNKNOWN +services_file +no services file" "the missing services file is named"
+
+# three services that accept and never answer, 1s timeout each
+hport=$(free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$hport" &
+sleep 0.3
+cat >"$TMP/hung.yml" <<YAML
+version: 1
+services:
+  a: {kind: server, health: {url: "http://127.0.0.1:$hport/a", timeout: 1s}}
+  b: {kind: server, health: {url: "http://127.0.0.1:$hport/b", timeout: 1s}}
+  c: {kind: server, health: {url: "http://127.0.0.1:$hport/c", timeout: 1s}}
+YAML
+t0=$(date +%s%N)
+out=$("$BIN/ragtop" --once --services "$TMP/hung.yml" 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$ms" -lt 1900 ] && [ "$(grep -c '^CRIT .*timeout after 1.0s' <<<"$out")" = 3 ]; then
+  ok "three hung services cost one timeout, not three (${ms}ms)"
+else
+  not_ok "three hung services cost one timeout, not three (${ms}ms)" "$out"
+fi
+is "$rc" "2" "hung services are CRIT"
+
+stack_api_start >/dev/null; sleep 0.3
+valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+  --log-file="$TMP/vg.log" "$BIN/ragtop" --once --json >/dev/null 2>&1; rc=$?
+if [ "$rc" -ne 99 ] && grep -q "ERROR SUMMARY: 0 errors" "$TMP/vg.log"; then
+  ok "valgrind: no leaks or errors in --once (exit $rc)"
+else
+  not_ok "valgrind: no leaks or errors in --once (exit $rc)" "$(grep -A12 -E 'definitely|indirectly|Invalid|uninitialised' "$TMP/vg.log" | head -60)"
+fi
+done_testing

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# test_console_terminal.sh — terminal behaviour of the console: TERM=dumb and
+# no terminal exit 2 pointing to --once; NO_COLOR gives attributes only;
+# --ascii has no line drawing; killing the tmux session (an SSH drop) leaves
+# no ragtop and no action child behind; SIGTERM restores the terminal; a bad
+# --theme is a usage error; user themes come from $XDG_CONFIG_HOME.
+source "$(dirname "$0")/../integration/lib.sh"
+source "$ROOT/tests/tui/stack.sh"
+source "$ROOT/tests/tui/tmux.sh"
+plan 11
+
+stack_init
+cd "$STACK" || exit 1
+stack_ingest >/dev/null 2>&1
+
+out=$(TERM=dumb "$BIN/ragtop" 2>&1 </dev/null); rc=$?
+is "$rc" "2" "TERM=dumb exits 2"
+like "$out" "ragtop --once" "TERM=dumb points to --once"
+TERM=xterm "$BIN/ragtop" </dev/null >"$TMP/notty.out" 2>&1; rc=$?
+is "$rc" "2" "no terminal exits 2"
+
+tui_start 100 30 "NO_COLOR=1 $BIN/ragtop --interval 1s; sleep 30"
+tui_wait "Freshness" 8
+sleep 1
+tui_cap -e >"$TMP/nocolor.ansi"
+# SGR parameters that set a colour: 30-37 38 40-47 48 90-97 100-107 (39/49 only reset)
+verdict=$(python3 - "$TMP/nocolor.ansi" <<'PY'
+import re, sys
+s = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+sgr = re.findall(r"\x1b\[([0-9;]*)m", s)
+bad = [p for p in sgr if any(x.isdigit() and (30 <= int(x) <= 38 or 40 <= int(x) <= 48 or 90 <= int(x) <= 97 or 100 <= int(x) <= 107)
+                             for x in p.split(";"))]
+print("colour" if bad else ("attributes" if sgr else "none"), len(sgr), bad[:5])
+PY
+)
+like "$verdict" "^attributes" "NO_COLOR: capture-pane -e shows no colour sequences (attributes only)"
+tmux -L "$TUI_SOCK" kill-server
+
+TUI_SOCK="$TUI_SOCK-b"
+tui_start 100 30 "$BIN/ragtop --ascii --interval 1s; sleep 30"
+tui_wait "Freshness" 8
+if tui_cap | grep -q '[─│┌┐└┘▁▂▃▄▅▆▇█✔]'; then not_ok "--ascii draws no line drawing or block glyphs" "$(tui_cap)"; else ok "--ascii draws no line drawing or block glyphs"; fi
+tmux -L "$TUI_SOCK" kill-server
+
+# SSH drop: the session dies while an action is running
+cat >"$STACK/slow.yml" <<YAML
+version: 1
+services:
+  slow:
+    kind: job
+    actions:
+      run: {argv: [sleep, "37.25"]}
+YAML
+TUI_SOCK="$TUI_SOCK-c"
+tui_start 100 30 "exec $BIN/ragtop --interval 1s --services slow.yml"
+tui_wait "Freshness" 8
+tui_keys i
+sleep 1
+pid=$(pgrep -f "^$BIN/ragtop --interval 1s --services slow.yml" | head -1)
+if pgrep -f "sleep 37.25" >/dev/null; then ok "the action child runs"; else not_ok "the action child runs" "$(tui_cap)"; fi
+tmux -L "$TUI_SOCK" kill-server
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then ok "after the session is killed no ragtop is left"; else not_ok "after the session is killed no ragtop is left" "pid=$pid"; fi
+if pgrep -f "sleep 37.25" >/dev/null; then not_ok "after the session is killed no action child is left"; pkill -f "sleep 37.25"; else ok "after the session is killed no action child is left"; fi
+
+TUI_SOCK="$TUI_SOCK-d"
+tui_start 100 30 "$BIN/ragtop --interval 1s; echo EXIT=\$?; sleep 30"
+tui_wait "Freshness" 8
+pid=$(pgrep -f "^$BIN/ragtop --interval 1s" | head -1)
+kill -TERM "$pid"
+tui_wait "EXIT=" 5
+alt=$(tmux -L "$TUI_SOCK" display -p -t t '#{alternate_on}')
+if tui_cap | grep -q "EXIT=143" && [ "$alt" = 0 ]; then ok "SIGTERM ends it and restores the terminal"; else not_ok "SIGTERM ends it and restores the terminal" "alt=$alt" "$(tui_cap)"; fi
+tmux -L "$TUI_SOCK" kill-server
+
+out=$(script -qec "$BIN/ragtop --theme no-such-theme" /dev/null 2>&1 </dev/null); rc=$?
+like "$out" "theme 'no-such-theme' not found" "an unknown --theme is reported"
+mkdir -p "$TMP/xdg/ragtop/themes"
+printf 'ok = bogus-colour\n' >"$TMP/xdg/ragtop/themes/mine.theme"
+out=$(XDG_CONFIG_HOME=$TMP/xdg script -qec "$BIN/ragtop --theme mine" /dev/null 2>&1 </dev/null)
+like "$out" "mine.theme:1: ok: unknown colour" "a user theme from XDG_CONFIG_HOME is loaded and checked"

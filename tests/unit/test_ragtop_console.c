@@ -1,0 +1,401 @@
+/* test_ragtop_console.c — the console's pure parts: the sanitiser, the log
+ * renderer, the status evaluation (severity order, config-hash explanation,
+ * service states), the metrics-line and /healthz parsers, include globs,
+ * the theme parser and the key table. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/ragtop/collect.h"
+#include "../../src/ragtop/keys.h"
+#include "../../src/ragtop/logline.h"
+#include "../../src/ragtop/probe.h"
+#include "../../src/ragtop/sanitize.h"
+#include "../../src/ragtop/status.h"
+#include "../../src/ragtop/theme.h"
+#include "rag/confighash.h"
+
+static const int64_t NOW = 1795874400000LL;
+static const int64_t HOUR = 3600LL * 1000;
+
+static void test_sanitize_escapes_control_and_escape_sequences(void **state)
+{
+    (void)state;
+    char out[256];
+    const char in[] = "a\033[2Jb\033]0;t\007c\r\n\x7f";
+    sanitize_text(in, sizeof in - 1, out, sizeof out, false);
+    assert_string_equal(out, "a\\e[2Jb\\e]0;t\\x07c\\r\\n\\x7f");
+}
+
+static void test_sanitize_escapes_c1_bidi_and_invalid_utf8_keeps_text(void **state)
+{
+    (void)state;
+    char out[256];
+    const char in[] = "h\xc3\xa9llo \xe2\x9c\x94 \xc2\x9b" "31m \xe2\x80\xae x \xff \xc0\xaf \\";
+    sanitize_text(in, sizeof in - 1, out, sizeof out, false);
+    assert_string_equal(out, "h\xc3\xa9llo \xe2\x9c\x94 \\u009b31m \\u202e x \\xff \\xc0\\xaf \\\\");
+}
+
+static void test_sanitize_truncates_on_a_character_boundary(void **state)
+{
+    (void)state;
+    char out[6];
+    size_t n = sanitize_text("ab\xe2\x9c\x94\xe2\x9c\x94", 8, out, sizeof out, false);
+    assert_int_equal(n, 5);
+    assert_string_equal(out, "ab\xe2\x9c\x94");
+    n = sanitize_text("abcd\033", 5, out, sizeof out, false);
+    assert_string_equal(out, "abcd"); /* "\e" does not fit: dropped whole */
+    assert_int_equal(n, 4);
+}
+
+static void test_logline_formats_json_and_keeps_raw_lines_inert(void **state)
+{
+    (void)state;
+    char out[512];
+    const char *js = "{\"ts\":\"2026-11-28T13:45:00.123Z\",\"level\":\"error\",\"component\":\"api\","
+                     "\"event\":\"boom\",\"msg\":\"bad \\u001b[2J\"}";
+    logline_format(js, strlen(js), "api.jsonl", out, sizeof out);
+    assert_string_equal(out, "13:45:00.123 error api.jsonl  api boom bad \\e[2J");
+    const char *raw = "plain \033[31mred";
+    logline_format(raw, strlen(raw), "x.log", out, sizeof out);
+    assert_non_null(strstr(out, "?     x.log      plain \\e[31mred"));
+    const char *pl = "{\"ts\":\"2026-11-28T13:45:00.000Z\",\"level\":\"info\",\"component\":\"rag-api\","
+                     "\"event\":\"access\",\"payload\":{\"status\":200}}";
+    logline_format(pl, strlen(pl), "api.jsonl", out, sizeof out);
+    assert_non_null(strstr(out, "rag-api access {\"status\":200}"));
+}
+
+static void snap_with_config(rt_snapshot *s)
+{
+    snapshot_init(s);
+    rag_config_defaults(&s->config.cfg, "/tmp");
+    s->config.rc = RAG_OK;
+    s->config.cfg.freshness.warn_after_ms = 24 * HOUR;
+    s->config.cfg.freshness.error_after_ms = 72 * HOUR;
+    s->config.cfg.watch.ingest_overdue_ms = 0;
+    s->config.canonical = rag_config_canonical(&s->config.cfg);
+    rag_json_hash(s->config.canonical, s->config.hash);
+    s->services_rc = RAG_OK;
+    snprintf(s->services_path, sizeof s->services_path, "services.yml");
+}
+
+static void with_manifest(rt_snapshot *s, const char *hash, cJSON *canonical, int64_t checked)
+{
+    s->manifest.rc = RAG_OK;
+    memset(&s->manifest.m, 0, sizeof s->manifest.m);
+    snprintf(s->manifest.m.generation, sizeof s->manifest.m.generation, "gen-a.sqlite");
+    snprintf(s->manifest.m.config_hash, sizeof s->manifest.m.config_hash, "%s", hash);
+    s->manifest.m.config = canonical;
+    s->manifest.m.generated_at_ms = s->manifest.m.checked_at_ms = checked;
+}
+
+static void free_snap(rt_snapshot *s)
+{
+    rag_config_free(&s->config.cfg);
+    cJSON_Delete(s->config.canonical);
+    cJSON_Delete(s->manifest.m.config);
+    free(s->probes);
+    free(s->services.items);
+}
+
+static void test_status_healthy_snapshot_is_ok(void **state)
+{
+    (void)state;
+    rt_snapshot s;
+    snap_with_config(&s);
+    with_manifest(&s, s.config.hash, NULL, NOW - HOUR);
+    s.sources.rc = RAG_OK;
+    s.sources.total = 3;
+    rt_status st;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(st.overall, RT_OK);
+    assert_int_equal(status_find(&st, "freshness")->severity, RT_OK);
+    status_free(&st);
+    free_snap(&s);
+}
+
+static void test_status_explains_config_change_key_by_key(void **state)
+{
+    (void)state;
+    rt_snapshot s;
+    snap_with_config(&s);
+    cJSON *old = cJSON_Duplicate(s.config.canonical, 1);
+    cJSON *ch = cJSON_GetObjectItemCaseSensitive(old, "chunking");
+    cJSON_ReplaceItemInObject(ch, "target_tokens", cJSON_CreateNumber(384));
+    char oldhash[RAG_HASH_HEX];
+    rag_json_hash(old, oldhash);
+    with_manifest(&s, oldhash, old, NOW - HOUR);
+    s.sources.rc = RAG_OK;
+    rt_status st;
+    status_evaluate(&s, NOW, &st);
+    const rt_check *c = status_find(&st, "config_hash");
+    assert_non_null(c);
+    assert_int_equal(c->severity, RT_WARN);
+    assert_string_equal(c->fix, "ingest");
+    char want[64];
+    snprintf(want, sizeof want, "chunking.target_tokens 384 -> %d", s.config.cfg.chunking.target_tokens);
+    assert_non_null(strstr(c->details, want));
+    assert_int_equal(st.overall, RT_WARN);
+    status_free(&st);
+    free_snap(&s);
+}
+
+static void test_status_freshness_thresholds(void **state)
+{
+    (void)state;
+    rt_snapshot s;
+    snap_with_config(&s);
+    s.sources.rc = RAG_OK;
+    with_manifest(&s, s.config.hash, NULL, NOW - 25 * HOUR);
+    rt_status st;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(status_find(&st, "freshness")->severity, RT_WARN);
+    status_free(&st);
+    s.manifest.m.checked_at_ms = NOW - 73 * HOUR;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(status_find(&st, "freshness")->severity, RT_CRIT);
+    assert_int_equal(st.overall, RT_CRIT);
+    status_free(&st);
+    free_snap(&s);
+}
+
+static void test_status_service_down_is_crit_unless_optional(void **state)
+{
+    (void)state;
+    rt_snapshot s;
+    snap_with_config(&s);
+    with_manifest(&s, s.config.hash, NULL, NOW);
+    s.sources.rc = RAG_OK;
+    s.services.count = 1;
+    s.services.items = calloc(1, sizeof *s.services.items);
+    s.services.items[0].name = "api";
+    s.services.items[0].health_url = "http://127.0.0.1:1/healthz";
+    s.n_probes = 1;
+    s.probes = calloc(1, sizeof *s.probes);
+    snprintf(s.probes[0].service, sizeof s.probes[0].service, "api");
+    s.probes[0].probed = true;
+    s.probes[0].recent_errors = -1;
+    snprintf(s.probes[0].error, sizeof s.probes[0].error, "connection refused");
+    rt_status st;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(status_find(&st, "service:api")->severity, RT_CRIT);
+    assert_string_equal(status_find(&st, "service:api")->fix, "start");
+    assert_int_equal(st.overall, RT_CRIT);
+    status_free(&st);
+    s.services.items[0].optional = true;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(status_find(&st, "service:api")->severity, RT_OK);
+    status_free(&st);
+    s.probes[0].up = true;
+    s.probes[0].http_code = 200;
+    snprintf(s.probes[0].status, sizeof s.probes[0].status, "warn");
+    snprintf(s.probes[0].generation, sizeof s.probes[0].generation, "gen-old.sqlite");
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(status_find(&st, "service:api")->severity, RT_WARN);
+    assert_int_equal(status_find(&st, "served:api")->severity, RT_WARN);
+    assert_string_equal(status_find(&st, "served:api")->fix, "restart");
+    status_free(&st);
+    free_snap(&s);
+}
+
+static void test_status_crit_outranks_unknown_outranks_warn(void **state)
+{
+    (void)state;
+    rt_snapshot s;
+    snapshot_init(&s); /* no services file, no config */
+    rt_status st;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(st.overall, RT_UNKNOWN);
+    assert_int_equal(status_find(&st, "services_file")->severity, RT_UNKNOWN);
+    status_free(&st);
+    snap_with_config(&s);
+    s.services_rc = RAG_ENOENT; /* UNKNOWN */
+    s.sources.rc = RAG_OK;
+    s.sources.added = 2;         /* WARN */
+    s.manifest.rc = RAG_ENOENT;  /* CRIT: no index */
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(st.overall, RT_CRIT);
+    assert_non_null(strstr(st.headline, "CRIT"));
+    status_free(&st);
+    s.manifest.rc = RAG_OK;
+    memset(&s.manifest.m, 0, sizeof s.manifest.m);
+    snprintf(s.manifest.m.config_hash, sizeof s.manifest.m.config_hash, "%s", s.config.hash);
+    s.manifest.m.checked_at_ms = NOW;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(st.overall, RT_UNKNOWN);
+    assert_int_equal(status_find(&st, "sources")->severity, RT_WARN);
+    assert_non_null(strstr(status_find(&st, "sources")->summary, "2 transcripts not yet ingested"));
+    status_free(&st);
+    free_snap(&s);
+}
+
+static void test_runs_parse_rag_ingest_metrics_line(void **state)
+{
+    (void)state;
+    const char *line = "{\"schema_version\":1,\"run_id\":\"R1\",\"status\":\"failed\",\"started_at\":\"2026-11-28T14:05:23.341Z\","
+                       "\"duration_ms\":44,\"transcripts_processed\":7,\"chunks\":40,\"tokens\":900,"
+                       "\"errors\":{\"count\":2,\"first\":[\"a.vtt:3: bad cue\"]},\"failure\":\"too many errors\","
+                       "\"generation\":null}";
+    rt_run r;
+    assert_true(collect_runs_parse_line(line, strlen(line), &r));
+    assert_string_equal(r.run_id, "R1");
+    assert_false(r.ok);
+    assert_int_equal(r.duration_ms, 44);
+    assert_int_equal(r.files, 7);
+    assert_int_equal(r.chunks, 40);
+    assert_int_equal(r.errors, 2);
+    assert_string_equal(r.first_error, "too many errors");
+    assert_string_equal(r.generation, "");
+    assert_false(collect_runs_parse_line("not json", 8, &r));
+    assert_false(collect_runs_parse_line("{\"status\":\"published\"}", 22, &r));
+}
+
+static void test_runs_reads_the_tail_and_skips_malformed_lines(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ragtop-runs-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 1; i <= 50; i++) {
+        fprintf(f, "{\"run_id\":\"R%d\",\"status\":\"published\",\"chunks\":%d}\n", i, i);
+        if (i % 10 == 0) fprintf(f, "garbage %d\n", i);
+    }
+    fprintf(f, "{\"run_id\":\"partial\",\"sta"); /* still being written */
+    fclose(f);
+    rt_run runs[RT_MAX_RUNS];
+    size_t n = collect_runs(path, runs, RT_MAX_RUNS);
+    assert_int_equal(n, RT_MAX_RUNS);
+    assert_string_equal(runs[n - 1].run_id, "R50");
+    assert_string_equal(runs[0].run_id, "R19");
+    assert_true(runs[n - 1].ok);
+    unlink(path);
+    assert_int_equal(collect_runs("/nonexistent/metrics.jsonl", runs, RT_MAX_RUNS), 0);
+}
+
+static void test_healthz_parse_reads_rag_api_shape(void **state)
+{
+    (void)state;
+    const char *body = "{\"status\":\"warn\",\"service\":\"rag-api\",\"version\":\"0.1.0\",\"uptime_s\":42,"
+                       "\"index\":{\"run_id\":\"R\",\"generation\":\"gen-x.sqlite\",\"generated_at\":\"2026-11-28T14:00:00.000Z\","
+                       "\"checked_at\":\"2026-11-28T14:01:00.000Z\",\"config_hash\":\"abc\",\"chunk_count\":12},"
+                       "\"checks\":{\"index_age\":{\"status\":\"warn\"},\"recent_errors\":{\"status\":\"pass\",\"observed_value\":3}}}";
+    rt_probe p;
+    memset(&p, 0, sizeof p);
+    probe_parse_healthz(body, strlen(body), &p);
+    assert_string_equal(p.status, "warn");
+    assert_int_equal(p.uptime_s, 42);
+    assert_string_equal(p.generation, "gen-x.sqlite");
+    assert_string_equal(p.config_hash, "abc");
+    assert_int_equal(p.chunk_count, 12);
+    assert_int_equal(p.recent_errors, 3);
+    assert_string_equal(p.failing, "index_age=warn");
+    memset(&p, 0, sizeof p);
+    probe_parse_healthz("<html>", 6, &p);
+    assert_string_equal(p.status, "");
+    assert_int_equal(p.uptime_s, -1);
+}
+
+static void test_include_globs(void **state)
+{
+    (void)state;
+    assert_true(collect_sources_match("**/*.txt", "a.txt"));
+    assert_true(collect_sources_match("**/*.txt", "x/y/a.txt"));
+    assert_false(collect_sources_match("**/*.txt", "a.txt.bak"));
+    assert_true(collect_sources_match("*.md", "a.md"));
+    assert_false(collect_sources_match("*.md", "x/a.md"));
+    assert_true(collect_sources_match("talks/**", "talks/2026/a.vtt"));
+    assert_true(collect_sources_match("[ab].srt", "b.srt"));
+    assert_false(collect_sources_match("[ab].srt", "c.srt"));
+    assert_true(collect_sources_match("?.json", "1.json"));
+}
+
+static void test_theme_parse_reports_file_line_and_problem(void **state)
+{
+    (void)state;
+    theme t;
+    rag_error err = {0};
+    theme_builtin(&t);
+    assert_int_equal(theme_parse("x.theme", "# c\nok = 114|green default bold\nfail = red\n", &t, &err), RAG_OK);
+    assert_int_equal(t.roles[ROLE_OK].fg.c256, 114);
+    assert_int_equal(t.roles[ROLE_OK].fg.c8, 2);
+    assert_int_equal(t.roles[ROLE_OK].bg.c256, -1);
+    assert_true(t.roles[ROLE_OK].attrs & THEME_A_BOLD);
+    assert_int_equal(t.roles[ROLE_FAIL].fg.c256, 1);
+    assert_int_equal(theme_parse("x.theme", "\n\nokk = red\n", &t, &err), RAG_ECORRUPT);
+    assert_string_equal(err.msg, "x.theme:3: unknown role 'okk'");
+    assert_int_equal(theme_parse("y.theme", "warn = 300\n", &t, &err), RAG_ECORRUPT);
+    assert_string_equal(err.msg, "y.theme:1: warn: unknown colour or attribute '300'");
+}
+
+static void test_shipped_themes_load(void **state)
+{
+    (void)state;
+    const char *names[] = {"default-dark", "light", "high-contrast", "monochrome"};
+    setenv("RAGTOP_THEMES_DIR", "themes", 1);
+    for (size_t i = 0; i < 4; i++) {
+        theme t;
+        rag_error err = {0};
+        assert_int_equal(theme_load(names[i], &t, &err), RAG_OK);
+        assert_non_null(strstr(t.path, names[i]));
+    }
+    theme t;
+    rag_error err = {0};
+    assert_int_equal(theme_load("no-such-theme", &t, &err), RAG_ENOENT);
+    assert_non_null(strstr(err.msg, "theme 'no-such-theme' not found"));
+}
+
+static void test_key_table_drives_bar_help_and_man(void **state)
+{
+    (void)state;
+    size_t n;
+    const key_def *t = keys_table(&n);
+    assert_true(n >= 20);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(t[i].help);
+        assert_ptr_equal(keys_lookup(t[i].codes[0]), &t[i]);
+    }
+    assert_int_equal(keys_lookup('q')->cmd, CMD_QUIT);
+    assert_true(keys_lookup('s')->destructive);
+    assert_true(keys_lookup('r')->destructive);
+    assert_false(keys_lookup('i')->destructive);
+    assert_true(keys_lookup('i')->action);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    keys_write_man(f);
+    fclose(f);
+    assert_non_null(strstr(buf, ".SH KEYS"));
+    assert_non_null(strstr(buf, ".B Ctrl\\-L"));
+    free(buf);
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sanitize_escapes_control_and_escape_sequences),
+        cmocka_unit_test(test_sanitize_escapes_c1_bidi_and_invalid_utf8_keeps_text),
+        cmocka_unit_test(test_sanitize_truncates_on_a_character_boundary),
+        cmocka_unit_test(test_logline_formats_json_and_keeps_raw_lines_inert),
+        cmocka_unit_test(test_status_healthy_snapshot_is_ok),
+        cmocka_unit_test(test_status_explains_config_change_key_by_key),
+        cmocka_unit_test(test_status_freshness_thresholds),
+        cmocka_unit_test(test_status_service_down_is_crit_unless_optional),
+        cmocka_unit_test(test_status_crit_outranks_unknown_outranks_warn),
+        cmocka_unit_test(test_runs_parse_rag_ingest_metrics_line),
+        cmocka_unit_test(test_runs_reads_the_tail_and_skips_malformed_lines),
+        cmocka_unit_test(test_healthz_parse_reads_rag_api_shape),
+        cmocka_unit_test(test_include_globs),
+        cmocka_unit_test(test_theme_parse_reports_file_line_and_problem),
+        cmocka_unit_test(test_shipped_themes_load),
+        cmocka_unit_test(test_key_table_drives_bar_help_and_man),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
