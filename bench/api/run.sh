@@ -8,14 +8,15 @@
 # All servers are our own instances on free 127.0.0.1 ports; every process
 # is stopped at exit. Load: wrk -t2 -c64 -d${DUR}s. Takes ~2 minutes (plus
 # ~1-2 min the first time, to build the index under build/bench/).
-# Env: CHUNKS (100000), DUR (10 s), API_THREADS (config api.threads, 2).
+# Env: CHUNKS (100000), DUR (10 s), API_THREADS (api.threads; default: the
+# value in config/params.yaml).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/bench/api"
 cd "$ROOT"
 CHUNKS=${CHUNKS:-100000}
 DUR=${DUR:-10}
-API_THREADS=${API_THREADS:-2}
+API_THREADS=${API_THREADS:-$(sed -n 's/^  threads: *\([0-9]*\).*/\1/p' config/params.yaml)}
 for c in wrk nginx node curl jq sqlite3 python3; do
   command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "bench/api: $c is missing (make deps)" >&2; exit 1; }
 done

@@ -70,12 +70,10 @@ struct api_server {
     int n_workers;
     pthread_t *threads;
     /* /healthz: one MHD response shared by every probe until the cached
-     * body changes (MHD reference-counts queued responses). */
+     * body changes; re-checked at most every HZ_RECHECK_MS. */
     pthread_mutex_t hz_lock;
-    struct MHD_Response *hz_resp;
+    struct hz_entry *hz_cur;
     uint64_t hz_version;
-    int hz_status;
-    size_t hz_len;
     struct worker_arg { api_server *srv; int id; } *args;
 };
 
@@ -237,33 +235,70 @@ static enum MHD_Result handle_query(api_server *srv, req_ctx *ctx, struct MHD_Co
     return MHD_YES;
 }
 
-static enum MHD_Result send_healthz(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn)
+/* A rendered /healthz response shared by the probes that arrive while it is
+ * current; reference counted so a swap never frees one still being queued
+ * (MHD then holds its own reference to the MHD_Response). */
+typedef struct hz_entry {
+    struct MHD_Response *resp;
+    int status;
+    size_t len;
+    int64_t recheck_ms;
+    atomic_int refs;
+} hz_entry;
+
+#define HZ_RECHECK_MS 50
+
+static void hz_put(hz_entry *e)
 {
-    size_t len = 0;
-    int status = 503;
+    if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
+        MHD_destroy_response(e->resp);
+        free(e);
+    }
+}
+
+/* The current entry with a reference, refreshed from the healthz cache when
+ * HZ_RECHECK_MS have passed (so a new generation or config shows within
+ * 50 ms, and the lock is held only for a pointer copy on the hot path). */
+static hz_entry *hz_get(api_server *srv)
+{
+    const int64_t now = rag_mono_ms();
     pthread_mutex_lock(&srv->hz_lock);
-    char *body = api_healthz_refresh(srv->app, &srv->hz_version, &len, &status);
-    if (body) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-        if (r) {
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/health+json");
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-            if (srv->hz_resp) MHD_destroy_response(srv->hz_resp); /* freed once no connection uses it */
-            srv->hz_resp = r;
-            srv->hz_status = status;
-            srv->hz_len = len;
-        } else {
+    hz_entry *e = srv->hz_cur;
+    if (!e || now >= e->recheck_ms) {
+        size_t len = 0;
+        int status = 503;
+        char *body = api_healthz_refresh(srv->app, &srv->hz_version, &len, &status);
+        struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (body && !r) {
             free(body);
             srv->hz_version = 0;
         }
+        if (r) {
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/health+json");
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+            hz_entry *n = rag_xcalloc(1, sizeof *n);
+            n->resp = r;
+            n->status = status;
+            n->len = len;
+            atomic_init(&n->refs, 1); /* the server's */
+            hz_put(srv->hz_cur);
+            srv->hz_cur = e = n;
+        }
+        if (e) e->recheck_ms = now + HZ_RECHECK_MS;
     }
-    enum MHD_Result ret = MHD_NO;
-    if (srv->hz_resp) {
-        ctx->status = srv->hz_status;
-        ctx->bytes = srv->hz_len;
-        ret = MHD_queue_response(conn, (unsigned)srv->hz_status, srv->hz_resp);
-    }
+    if (e) atomic_fetch_add(&e->refs, 1);
     pthread_mutex_unlock(&srv->hz_lock);
+    return e;
+}
+
+static enum MHD_Result send_healthz(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn)
+{
+    hz_entry *e = hz_get(srv);
+    if (!e) return MHD_NO;
+    ctx->status = e->status;
+    ctx->bytes = e->len;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)e->status, e->resp);
+    hz_put(e);
     return ret;
 }
 
@@ -454,7 +489,7 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
     pthread_mutex_unlock(&srv->qlock);
     for (int i = 0; i < srv->n_workers; i++) pthread_join(srv->threads[i], NULL);
     if (srv->daemon) MHD_stop_daemon(srv->daemon);
-    if (srv->hz_resp) MHD_destroy_response(srv->hz_resp);
+    hz_put(srv->hz_cur);
     pthread_mutex_destroy(&srv->hz_lock);
     pthread_cond_destroy(&srv->qcond);
     pthread_mutex_destroy(&srv->qlock);
