@@ -200,7 +200,7 @@ static void *follow_thread(void *arg)
     pending *pv = NULL;
     size_t pn = 0;
     for (size_t i = 0; i < lf->n; i++) open_at_end(lf, &lf->files[i], &pv, &pn);
-    qsort(pv, pn, sizeof *pv, pending_cmp); /* merged tail in time order */
+    if (pn) qsort(pv, pn, sizeof *pv, pending_cmp); /* merged tail in time order */
     for (size_t i = 0; i < pn; i++) {
         model_log_append(lf->m, pv[i].source, pv[i].line, pv[i].len);
         free(pv[i].line);

@@ -52,12 +52,13 @@ services:
       run: {argv: [sleep, "37.25"]}
 YAML
 TUI_SOCK="$TUI_SOCK-c"
+pkill -f "sleep 37.25" 2>/dev/null
 tui_start 100 30 "exec $BIN/ragtop --interval 1s --services slow.yml"
 tui_wait "Freshness" 8
 tui_keys i
 sleep 1
 pid=$(pgrep -f "^$BIN/ragtop --interval 1s --services slow.yml" | head -1)
-if pgrep -f "sleep 37.25" >/dev/null; then ok "the action child runs"; else not_ok "the action child runs" "$(tui_cap)"; fi
+if [ -n "$pid" ] && pgrep -P "$pid" -f "sleep 37.25" >/dev/null; then ok "the action child runs, started by ragtop"; else not_ok "the action child runs, started by ragtop" "pid=$pid" "$(tui_cap)"; fi
 tmux -L "$TUI_SOCK" kill-server
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then ok "after the session is killed no ragtop is left"; else not_ok "after the session is killed no ragtop is left" "pid=$pid"; fi
