@@ -106,11 +106,12 @@ void pane_logs_draw(ui *u, rect r)
     rt_model *m = u->m;
     static const char *lvl_names[] = {"debug", "info", "warn", "error"};
     char title[400];
-    rt_fmt(title, sizeof title, "Logs  %s%s  level>=%s%s%s%s%s  %llu read",
+    rt_fmt(title, sizeof title, "Logs  %s%s  level>=%s%s%s%s%s%s  %llu read",
            u->follow ? "follow" : "scroll", u->wrap ? "  wrap" : "",
            u->min_level < 0 ? "all" : lvl_names[u->min_level],
            u->filter_on ? "  filter " : "", u->filter_on && u->filter_invert ? "!" : "",
-           u->filter_on ? "/" : "", u->filter_on ? u->filter : "", (unsigned long long)m->log_lines_total);
+           u->filter_on ? "/" : "", u->filter_on ? u->filter : "", u->filter_on ? "/" : "",
+           (unsigned long long)m->log_lines_total);
     ui_box(u, r, title, u->focus == PANE_LOGS);
     int x = r.x + 1, w = r.w - 2, top = r.y + 1, rows = r.h - 2;
     if (rows <= 0 || w <= 0) return;
