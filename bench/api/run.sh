@@ -28,7 +28,6 @@ PIDS=()
 cleanup() {
   local p
   for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$W"
 }

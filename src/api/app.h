@@ -6,6 +6,7 @@
 #define API_APP_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rag/config.h"
@@ -25,6 +26,7 @@ typedef struct api_app {
     char listen_host[64];
     int listen_port;
     int workers;          /* query worker threads (and leases per generation) */
+    bool log_probes;      /* also log successful /healthz and /metrics requests */
     api_stats *stats;
     api_store *store;
     api_confwatch *confwatch;

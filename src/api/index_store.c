@@ -124,6 +124,7 @@ static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
 static const char *const SQL_BM25 =
     "WITH m AS (SELECT rowid AS id, bm25(chunks_fts) AS s FROM chunks_fts"
     " WHERE chunks_fts MATCH ?1 ORDER BY s LIMIT ?2) SELECT id, s FROM m";
+static const char *const SQL_COUNT = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?1";
 static const char *const SQL_FETCH =
     "SELECT c.chunk_id, c.text, c.start_ms, c.end_ms, c.speaker, d.path, d.title"
     " FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?1";
@@ -132,7 +133,8 @@ static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, ra
 {
     if (open_db(g->path, &l->db, err)) return RAG_ERR;
     if (sqlite3_prepare_v3(l->db, SQL_BM25, -1, SQLITE_PREPARE_PERSISTENT, &l->bm25, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(l->db, SQL_FETCH, -1, SQLITE_PREPARE_PERSISTENT, &l->fetch, NULL) != SQLITE_OK)
+        sqlite3_prepare_v3(l->db, SQL_FETCH, -1, SQLITE_PREPARE_PERSISTENT, &l->fetch, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(l->db, SQL_COUNT, -1, SQLITE_PREPARE_PERSISTENT, &l->count, NULL) != SQLITE_OK)
         return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                              g->path, sqlite3_errmsg(l->db));
     rag_embed_settings es = {
@@ -164,12 +166,17 @@ static void generation_free(api_generation *g)
         api_lease *l = &g->leases[i];
         sqlite3_finalize(l->bm25);
         sqlite3_finalize(l->fetch);
+        sqlite3_finalize(l->count);
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);
         free(l->qvec);
         free(l->scores);
     }
     free(g->leases);
+    if (g->df) {
+        pthread_mutex_destroy(&g->df->lock);
+        free(g->df);
+    }
     free(g->rowids);
     free(g->cols);
     cJSON_Delete(g->config);
@@ -189,6 +196,8 @@ api_generation *api_generation_open(const char *path, const rag_manifest *m, con
     g->documents = m->documents;
     g->config = m->config ? cJSON_Duplicate(m->config, 1) : NULL;
     g->loaded_at_ms = rag_now_ms();
+    g->df = rag_xcalloc(1, sizeof *g->df);
+    pthread_mutex_init(&g->df->lock, NULL);
     sqlite3 *db = NULL;
     if (open_db(path, &db, err)) goto fail;
 
@@ -240,6 +249,67 @@ fail:
 void api_generation_release(api_generation *g)
 {
     if (g && atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) == 1) generation_free(g);
+}
+
+/* ------------------------------------------------------------ term counts */
+
+static uint64_t term_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+int64_t api_generation_df(api_generation *g, api_lease *l, const char *term)
+{
+    struct api_df_cache *c = g->df;
+    const size_t len = strlen(term);
+    if (len >= sizeof c->slots[0].term) return -1;
+    const uint64_t h = term_hash(term);
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < API_DF_SLOTS; i++) {
+        const struct api_df_slot *s = &c->slots[(h + i) % API_DF_SLOTS];
+        if (!s->used) break;
+        if (strcmp(s->term, term) == 0) {
+            int64_t df = s->df;
+            pthread_mutex_unlock(&c->lock);
+            return df;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+
+    char expr[sizeof c->slots[0].term * 2 + 3];
+    size_t w = 0;
+    expr[w++] = '"';
+    for (size_t i = 0; i < len; i++) {
+        if (term[i] == '"') expr[w++] = '"';
+        expr[w++] = term[i];
+    }
+    expr[w++] = '"';
+    expr[w] = '\0';
+    sqlite3_reset(l->count);
+    sqlite3_bind_text(l->count, 1, expr, -1, SQLITE_STATIC);
+    int64_t df = sqlite3_step(l->count) == SQLITE_ROW ? sqlite3_column_int64(l->count, 0) : -1;
+    sqlite3_reset(l->count);
+    sqlite3_clear_bindings(l->count);
+    if (df < 0) return -1;
+
+    pthread_mutex_lock(&c->lock);
+    if (c->used < API_DF_SLOTS * 3 / 4) { /* full: keep counting, stop caching */
+        for (size_t i = 0; i < API_DF_SLOTS; i++) {
+            struct api_df_slot *s = &c->slots[(h + i) % API_DF_SLOTS];
+            if (s->used && strcmp(s->term, term) == 0) break;
+            if (!s->used) {
+                s->used = true;
+                memcpy(s->term, term, len + 1);
+                s->df = df;
+                c->used++;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return df;
 }
 
 /* ------------------------------------------------------------ store */

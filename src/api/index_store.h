@@ -19,10 +19,30 @@
 #include "rag/embed.h"
 #include "rag/manifest.h"
 
+#include <pthread.h>
+#include <stdbool.h>
+
+#define API_DF_SLOTS 8192
+
+struct api_df_slot {
+    bool used;
+    char term[65];
+    int64_t df;
+};
+
+/* Per-generation cache of query-term document frequencies (open addressing,
+ * filled up to 3/4; the file is immutable, so entries never go stale). */
+struct api_df_cache {
+    pthread_mutex_t lock;
+    size_t used;
+    struct api_df_slot slots[API_DF_SLOTS];
+};
+
 typedef struct api_lease {
     sqlite3 *db;
     sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit -> (rowid, bm25) */
     sqlite3_stmt *fetch; /* ?1 chunk rowid -> chunk + document fields */
+    sqlite3_stmt *count; /* ?1 MATCH expression -> number of matching chunks */
     rag_embedder *emb;
     float *qvec;   /* dims */
     float *scores; /* n */
@@ -47,6 +67,7 @@ typedef struct api_generation {
     int n_leases;
     api_lease *leases;
     int64_t loaded_at_ms;
+    struct api_df_cache *df; /* term -> number of chunks containing it */
 } api_generation;
 
 /* Open and check path (a generation named by manifest m). n_leases = number
@@ -56,6 +77,10 @@ typedef struct api_generation {
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err);
 void api_generation_release(api_generation *g);
+
+/* Number of chunks containing term (a lower-cased query term), counted once
+ * per generation through lease l's connection and then cached. -1 on error. */
+int64_t api_generation_df(api_generation *g, api_lease *l, const char *term);
 
 /* What /healthz and /metrics show about the generation being served and the
  * last reload attempt. */

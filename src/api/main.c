@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "rag/common.h"
 #include "rag/config.h"
 #include "rag/fsutil.h"
@@ -26,12 +28,15 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: rag-api [--config PATH] [--listen HOST:PORT] [--pidfile PATH] [--print-settings]\n"
+            "usage: rag-api [--config PATH] [--listen HOST:PORT] [--pidfile PATH] [--log-probes]\n"
+            "               [--print-settings]\n"
             "       rag-api --version | --help\n"
             "Serves /query, /healthz and /metrics from the newest index generation.\n"
             "  --config PATH      config file (default $RAG_CONFIG or config/params.yaml)\n"
             "  --listen HOST:PORT override api.listen_host / api.port (numeric IP)\n"
             "  --pidfile PATH     write our pid there while running (removed on exit)\n"
+            "  --log-probes       also log each successful /healthz and /metrics request\n"
+            "                     (by default they are only counted in the summary)\n"
             "  --print-settings   print listen address, URL and artifact folders, then exit\n"
             "Signals: SIGHUP re-reads the manifest; SIGTERM/SIGINT stop gracefully.\n");
 }
@@ -65,6 +70,7 @@ int main(int argc, char **argv)
     const char *config_path = rag_config_default_path();
     const char *listen_arg = NULL, *pidfile = NULL;
     int print_settings = 0;
+    bool log_probes = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if ((!strcmp(a, "--config") || !strcmp(a, "-c")) && i + 1 < argc) config_path = argv[++i];
@@ -74,6 +80,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--pidfile") && i + 1 < argc) pidfile = argv[++i];
         else if (!strncmp(a, "--pidfile=", 10)) pidfile = a + 10;
         else if (!strcmp(a, "--print-settings")) print_settings = 1;
+        else if (!strcmp(a, "--log-probes")) log_probes = true;
         else if (!strcmp(a, "--version")) { printf("rag-api %s\n", RAG_VERSION); return RAG_EXIT_OK; }
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return RAG_EXIT_OK; }
         else {
@@ -98,6 +105,7 @@ int main(int argc, char **argv)
     api_app app;
     memset(&app, 0, sizeof app);
     app.cfg = &cfg;
+    app.log_probes = log_probes;
     snprintf(app.listen_host, sizeof app.listen_host, "%s", cfg.api.listen_host ? cfg.api.listen_host : "127.0.0.1");
     app.listen_port = cfg.api.port > 0 ? cfg.api.port : 8088;
     if (listen_arg && parse_listen(listen_arg, app.listen_host, sizeof app.listen_host, &app.listen_port)) {
@@ -128,6 +136,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* No global allocation statistics: they take a mutex on every malloc. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     int rc = RAG_EXIT_FAIL;
     char *log_path = rag_path_join(logs_dir, "api.jsonl");
     app.log = rag_log_open(log_path, "rag-api", &err);

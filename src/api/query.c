@@ -86,63 +86,126 @@ static void heap_down(api_hit *h, size_t n, size_t i)
     }
 }
 
+static void consider(api_hit *out, size_t *h, size_t n_top, int64_t rowid, double score)
+{
+    api_hit cand = {.rowid = rowid, .score = score};
+    if (*h < n_top) {
+        out[(*h)++] = cand;
+        if (*h == n_top)
+            for (size_t k = n_top / 2 + 1; k-- > 0;) heap_down(out, *h, k);
+    } else if (heap_less(&out[0], &cand)) {
+        out[0] = cand;
+        heap_down(out, *h, 0);
+    }
+}
+
+/* Query vectors with at most this many non-zero components (the hashing
+ * embedder's short queries) are scored in one fused pass over just those
+ * columns; denser ones accumulate column by column into scratch. */
+#define SPARSE_MAX 32
+
 size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top)
 {
     const size_t n = g->n;
     if (n == 0 || n_top == 0) return 0;
-    memset(scratch, 0, n * sizeof *scratch);
-    for (int j = 0; j < g->dims; j++) {
-        const float q = query[j];
-        if (q == 0.0f) continue;
-        const float *restrict col = g->cols + (size_t)j * n;
-        float *restrict s = scratch;
-        for (size_t i = 0; i < n; i++) s[i] += q * col[i];
-    }
-    size_t h = 0;
-    for (size_t i = 0; i < n; i++) {
-        api_hit cand = {.rowid = g->rowids[i], .score = scratch[i]};
-        if (h < n_top) {
-            out[h++] = cand;
-            if (h == n_top)
-                for (size_t k = n_top / 2 + 1; k-- > 0;) heap_down(out, h, k);
-        } else if (heap_less(&out[0], &cand)) {
-            out[0] = cand;
-            heap_down(out, h, 0);
+    const float *cols[SPARSE_MAX];
+    float qv[SPARSE_MAX];
+    int nnz = 0;
+    for (int j = 0; j < g->dims && nnz <= SPARSE_MAX; j++) {
+        if (query[j] == 0.0f) continue;
+        if (nnz < SPARSE_MAX) {
+            cols[nnz] = g->cols + (size_t)j * n;
+            qv[nnz] = query[j];
         }
+        nnz++;
+    }
+    if (nnz == 0) return 0; /* nothing to compare: no vector results */
+    size_t h = 0;
+    if (nnz <= SPARSE_MAX) {
+        for (size_t i = 0; i < n; i++) {
+            float sc = 0.0f;
+            for (int t = 0; t < nnz; t++) sc += qv[t] * cols[t][i];
+            /* orthogonal or opposite chunks are not "similar" at all */
+            if (sc > 0.0f && (h < n_top || sc >= out[0].score)) consider(out, &h, n_top, g->rowids[i], sc);
+        }
+    } else {
+        memset(scratch, 0, n * sizeof *scratch);
+        for (int j = 0; j < g->dims; j++) {
+            const float q = query[j];
+            if (q == 0.0f) continue;
+            const float *restrict col = g->cols + (size_t)j * n;
+            float *restrict sp = scratch;
+            for (size_t i = 0; i < n; i++) sp[i] += q * col[i];
+        }
+        for (size_t i = 0; i < n; i++)
+            if (scratch[i] > 0.0f && (h < n_top || scratch[i] >= out[0].score))
+                consider(out, &h, n_top, g->rowids[i], scratch[i]);
     }
     qsort(out, h, sizeof *out, cmp_hit);
-    for (size_t i = 0; i < h; i++) out[i].vector_rank = (int)i + 1;
+    for (size_t i = 0; i < h; i++) {
+        out[i].vector_rank = (int)i + 1;
+        out[i].bm25_rank = 0;
+    }
     return h;
 }
 
 /* ------------------------------------------------------------ bm25 */
 
-int api_bm25_topn(api_lease *l, const char *text, api_hit *out, size_t n_top, rag_error *err)
+/* Run one MATCH expression; append rows not yet in out. Returns the new
+ * count or -1. */
+static int run_match(api_lease *l, const char *expr, api_hit *out, size_t have, size_t n_top, rag_error *err)
 {
-    char expr[API_FTS_MAX_TERMS * (2 * API_FTS_MAX_TERM_BYTES + 6) + 1];
-    if (api_fts_sanitise(text, strlen(text), expr, sizeof expr) == 0) return 0;
     sqlite3_stmt *st = l->bm25;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n_top);
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < n_top) {
-        out[n].rowid = sqlite3_column_int64(st, 0);
+    size_t n = have;
+    int rc = SQLITE_DONE;
+    while (n < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const int64_t rowid = sqlite3_column_int64(st, 0);
+        size_t j = 0;
+        while (j < have && out[j].rowid != rowid) j++;
+        if (j < have) continue;
+        out[n].rowid = rowid;
         out[n].score = -sqlite3_column_double(st, 1);
         out[n].bm25_rank = (int)n + 1;
         out[n].vector_rank = 0;
         n++;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (n < n_top && rc != SQLITE_DONE) {
         rag_error_set(err, RAG_ERR, "full-text search failed: %s", sqlite3_errmsg(l->db));
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return -1;
+        n = (size_t)-1;
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return (int)n;
+    return n == (size_t)-1 ? -1 : (int)n;
+}
+
+int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
+                  rag_error *err)
+{
+    api_fts_term terms[API_FTS_MAX_TERMS];
+    size_t nt = api_fts_terms(text, strlen(text), terms, API_FTS_MAX_TERMS);
+    if (nt == 0 || n_top == 0) return 0;
+    char expr[API_FTS_MAX_TERMS * (API_FTS_MAX_TERM_BYTES + 6) + 1];
+    /* Pass 1: chunks with every term (FTS5's implicit AND), by BM25. */
+    api_fts_join(terms, nt, " ", expr, sizeof expr);
+    int n = run_match(l, expr, out, 0, n_top, err);
+    if (n < 0 || (size_t)n >= want || (size_t)n >= n_top) return n;
+    /* Pass 2: chunks with any distinctive term. Terms found in a large share
+     * of the chunks carry almost no BM25 weight but cost a score per chunk,
+     * so they are left out of this pass (pass 1 still required them). */
+    int64_t limit = g->chunk_count / 50;
+    if (limit < API_BM25_COMMON_MIN) limit = API_BM25_COMMON_MIN;
+    api_fts_term keep[API_FTS_MAX_TERMS];
+    size_t nk = 0;
+    for (size_t i = 0; i < nt; i++) {
+        int64_t df = api_generation_df(g, l, terms[i]);
+        if (df > 0 && df <= limit) memcpy(keep[nk++], terms[i], sizeof keep[0]);
+    }
+    if (nk == 0 || (nk == nt && nt == 1 && n > 0)) return n;
+    api_fts_join(keep, nk, " OR ", expr, sizeof expr);
+    return run_match(l, expr, out, (size_t)n, n_top, err);
 }
 
 /* ------------------------------------------------------------ response */
@@ -204,7 +267,7 @@ int api_query_run(api_generation *g, int lease, const api_query_req *req, const 
     }
     size_t n_bm = 0, n_vec = 0, n_out = 0;
     if (req->mode != API_MODE_VECTOR) {
-        int n = api_bm25_topn(l, req->q, bm, n_top, err);
+        int n = api_bm25_topn(g, l, req->q, (size_t)req->k, bm, n_top, err);
         if (n < 0) goto out;
         n_bm = (size_t)n;
     }

@@ -28,13 +28,21 @@ typedef struct api_hit {
 size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec,
                     api_hit *out, size_t cap);
 
-/* The n_top highest dot products of query (dims) against g's vectors,
- * best first. scratch holds g->n floats. Returns the count written. */
+/* The n_top highest dot products of query (dims) against g's vectors, best
+ * first; chunks with a dot product <= 0 are not similar and never listed.
+ * scratch holds g->n floats. Returns the count written. */
 size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top);
 
-/* BM25 top-N through lease l; fills out (scores are -bm25, higher is better).
- * Returns the count, or -1 with err. A query with no searchable terms gives 0. */
-int api_bm25_topn(api_lease *l, const char *text, api_hit *out, size_t n_top, rag_error *err);
+/* A term in more than max(this, 2% of the chunks) chunks is "common". */
+#define API_BM25_COMMON_MIN 1000
+
+/* BM25 top-N of text through lease l of g; fills out best first (scores are
+ * -bm25, higher is better). Pass 1 ranks the chunks that contain every term;
+ * when that gives fewer than `want`, pass 2 appends the chunks that contain
+ * any of the query's non-common terms. Returns the count, or -1 with err. A
+ * query with no searchable terms gives 0. */
+int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
+                  rag_error *err);
 
 /* Run req on g with lease index `lease`; *body gets the JSON response
  * (malloc'd). started_us (monotonic, µs) is when the request arrived, for

@@ -1,8 +1,8 @@
 /* sanitise.c — FTS5 query sanitiser. Tokens come from rag_tokenize (the same
  * tokenizer ingest counts with), so a query term is exactly what the index
  * can contain; each term is wrapped in double quotes (internal quotes
- * doubled, though the tokenizer never yields one) and terms are OR-ed so
- * BM25 ranks chunks by how many and how rare the terms they contain are. */
+ * doubled, though the tokenizer never yields one) and terms are joined by
+ * OR (or by spaces, FTS5's implicit AND) — never by anything user-chosen. */
 #include "sanitise.h"
 
 #include <stdlib.h>
@@ -49,42 +49,62 @@ bool api_fts_is_stopword(const char *lower, size_t len)
 }
 
 typedef struct {
-    char *out;
-    size_t outsz;
-    size_t used;
-    size_t terms;
-} sink;
+    api_fts_term *terms;
+    size_t n, max;
+} collect;
 
 static int add_term(const rag_token *tok, void *ud)
 {
-    sink *s = ud;
+    collect *c = ud;
     char lower[API_FTS_MAX_TERM_BYTES + 1];
     size_t n = rag_token_lower(tok, lower, sizeof lower);
     if (n == 0 || api_fts_is_stopword(lower, n)) return 0;
-    size_t quotes = 0;
-    for (size_t i = 0; i < n; i++) quotes += lower[i] == '"';
-    size_t need = (s->terms ? 4 : 0) + 2 + n + quotes; /* [" OR "] "term" */
-    if (s->used + need + 1 > s->outsz) return 1;
-    char *p = s->out + s->used;
-    if (s->terms) { memcpy(p, " OR ", 4); p += 4; }
-    *p++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        if (lower[i] == '"') *p++ = '"';
-        *p++ = lower[i];
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->terms[i], lower) == 0) return 0;
+    memcpy(c->terms[c->n++], lower, n + 1);
+    return c->n >= c->max;
+}
+
+size_t api_fts_terms(const char *text, size_t len, api_fts_term *terms, size_t max)
+{
+    if (!text || len == 0 || max == 0) return 0;
+    if (max > API_FTS_MAX_TERMS) max = API_FTS_MAX_TERMS;
+    collect c = {terms, 0, max};
+    rag_tokenize(text, len, add_term, &c);
+    return c.n;
+}
+
+size_t api_fts_join(const api_fts_term *terms, size_t n, const char *sep, char *out, size_t outsz)
+{
+    if (!out || outsz == 0) return 0;
+    out[0] = '\0';
+    const size_t seplen = strlen(sep);
+    size_t used = 0, written = 0;
+    for (size_t t = 0; t < n; t++) {
+        const char *term = terms[t];
+        size_t len = strlen(term), quotes = 0;
+        for (size_t i = 0; i < len; i++) quotes += term[i] == '"';
+        size_t need = (written ? seplen : 0) + 2 + len + quotes; /* [sep] "term" */
+        if (used + need + 1 > outsz) break;
+        char *p = out + used;
+        if (written) { memcpy(p, sep, seplen); p += seplen; }
+        *p++ = '"';
+        for (size_t i = 0; i < len; i++) {
+            if (term[i] == '"') *p++ = '"';
+            *p++ = term[i];
+        }
+        *p++ = '"';
+        *p = '\0';
+        used = (size_t)(p - out);
+        written++;
     }
-    *p++ = '"';
-    *p = '\0';
-    s->used = (size_t)(p - s->out);
-    s->terms++;
-    return s->terms >= API_FTS_MAX_TERMS;
+    return written;
 }
 
 size_t api_fts_sanitise(const char *text, size_t len, char *out, size_t outsz)
 {
+    api_fts_term terms[API_FTS_MAX_TERMS];
+    size_t n = api_fts_terms(text, len, terms, API_FTS_MAX_TERMS);
     if (!out || outsz == 0) return 0;
-    out[0] = '\0';
-    if (!text || len == 0) return 0;
-    sink s = {out, outsz, 0, 0};
-    rag_tokenize(text, len, add_term, &s);
-    return s.terms;
+    return api_fts_join(terms, n, " OR ", out, outsz);
 }

@@ -19,6 +19,14 @@
  * searchable was left (out is ""). */
 size_t api_fts_sanitise(const char *text, size_t len, char *out, size_t outsz);
 
+/* The searchable terms of text: lower-cased tokens, stopwords dropped,
+ * duplicates removed, at most max (<= API_FTS_MAX_TERMS). Returns the count. */
+typedef char api_fts_term[API_FTS_MAX_TERM_BYTES + 1];
+size_t api_fts_terms(const char *text, size_t len, api_fts_term *terms, size_t max);
+/* Quote each term and join with sep (" OR " or " " for AND) into out
+ * (NUL-terminated, never overflows). Returns the number of terms written. */
+size_t api_fts_join(const api_fts_term *terms, size_t n, const char *sep, char *out, size_t outsz);
+
 /* Whether a lower-cased token is an English stopword. */
 bool api_fts_is_stopword(const char *lower, size_t len);
 

@@ -31,6 +31,10 @@
 #include "router.h"
 
 #define QUEUE_CAP 1024
+/* Per-connection buffer pool for request line, headers and response
+ * headers (bodies are buffered by us). MHD zeroes the used part between
+ * requests, so a smaller pool is cheaper on the keep-alive hot path. */
+#define API_CONN_MEMORY (16 * 1024)
 
 typedef enum { JOB_NONE = 0, JOB_QUEUED, JOB_DONE } job_state;
 
@@ -274,7 +278,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx->status = 500;
         *con_cls = ctx;
         atomic_fetch_add(&app->inflight, 1);
-        if (strcmp(method, "POST") != 0) return dispatch(srv, ctx, conn, url, method);
+        /* Answer on the next call, once MHD has the whole request: a response
+         * queued on this first call makes MHD close the connection after it
+         * (no keep-alive). A too-large body is refused right away, though. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && ctx->route == API_ROUTE_QUERY) {
             char *end = NULL;
@@ -324,7 +330,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t lat = mono_us() - ctx->start_us;
     int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ctx->status : 499;
     api_stats_request(app->stats, ctx->route, status, lat, ctx->bytes);
-    api_log_access(app->log, ctx->route, ctx->method, ctx->path, status, lat, ctx->bytes);
+    /* Successful health/metrics probes are counted (stats, minutely summary)
+     * but not logged one line each unless asked: at probe rates they would
+     * drown the log and halve the throughput. */
+    const bool probe_ok = (ctx->route == API_ROUTE_HEALTHZ || ctx->route == API_ROUTE_METRICS) && status < 300;
+    if (!probe_ok || app->log_probes)
+        api_log_access(app->log, ctx->route, ctx->method, ctx->path, status, lat, ctx->bytes);
     api_query_req_free(&ctx->qreq);
     api_generation_release(ctx->gen);
     free(ctx->body);
@@ -378,6 +389,7 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
                                    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
                                    MHD_OPTION_CONNECTION_LIMIT, max_conn,
                                    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                                    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
                                    MHD_OPTION_END);

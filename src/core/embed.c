@@ -45,10 +45,13 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
-/* Open-addressing table of feature hash -> count for one text. */
+/* Open-addressing table of feature hash -> count for one text, plus the list
+ * of used slots so the table never has to be scanned. */
 typedef struct feat_table {
     uint64_t *keys; /* 0 = empty (a real hash of 0 is remapped to 1) */
     uint32_t *counts;
+    uint32_t *used;
+    size_t n_used;
     size_t mask;
     uint64_t prev;  /* hash of the previous unigram, 0 at the start */
 } feat_table;
@@ -60,7 +63,10 @@ static void feat_add(feat_table *ft, uint64_t h)
     size_t i = (size_t)h & ft->mask;
     while (ft->keys[i] && ft->keys[i] != h)
         i = (i + 1) & ft->mask;
-    ft->keys[i] = h;
+    if (!ft->keys[i]) {
+        ft->keys[i] = h;
+        ft->used[ft->n_used++] = (uint32_t)i;
+    }
     ft->counts[i]++;
 }
 
@@ -84,24 +90,35 @@ static void embed_hashing_one(int dims, const char *text, float *out)
 {
     memset(out, 0, sizeof(float) * (size_t)dims);
     size_t len = text ? strlen(text) : 0;
-    size_t ntok = rag_token_count(text, len);
-    if (ntok == 0)
+    if (len == 0)
         return;
-    size_t cap = 16;
-    while (cap < ntok * 4)
+    /* a token takes at least one byte plus a separator: features <= len + 1 */
+    size_t maxfeat = len + 2, cap = 16;
+    while (cap < maxfeat * 2)
         cap <<= 1;
-    feat_table ft = { rag_xcalloc(cap, sizeof(uint64_t)), rag_xcalloc(cap, sizeof(uint32_t)), cap - 1, 0 };
+    uint64_t stack_keys[1024];
+    uint32_t stack_counts[1024], stack_used[1024];
+    bool heap = cap > 1024;
+    feat_table ft = { heap ? rag_xcalloc(cap, sizeof(uint64_t)) : stack_keys,
+                      heap ? rag_xcalloc(cap, sizeof(uint32_t)) : stack_counts,
+                      heap ? rag_xmalloc(cap * sizeof(uint32_t)) : stack_used, 0, cap - 1, 0 };
+    if (!heap) {
+        memset(stack_keys, 0, cap * sizeof(uint64_t));
+        memset(stack_counts, 0, cap * sizeof(uint32_t));
+    }
     rag_tokenize(text, len, feat_token, &ft);
-    for (size_t i = 0; i < cap; i++) {
-        if (!ft.keys[i])
-            continue;
+    for (size_t k = 0; k < ft.n_used; k++) {
+        size_t i = ft.used[k];
         uint64_t h = ft.keys[i];
         size_t idx = (size_t)((h >> 1) % (uint64_t)dims);
         float w = 1.0f + logf((float)ft.counts[i]);
         out[idx] += (h & 1) ? -w : w;
     }
-    free(ft.keys);
-    free(ft.counts);
+    if (heap) {
+        free(ft.keys);
+        free(ft.counts);
+        free(ft.used);
+    }
     rag_embed_normalize(out, dims);
 }
 

@@ -5,9 +5,17 @@
  * and agrees byte for byte between chunking, embeddings and query parsing. */
 #include "rag/tokenize.h"
 
+/* 1 for bytes that belong to tokens: ASCII letters/digits and every byte of
+ * a multi-byte UTF-8 sequence (>= 0x80). A table keeps the scan branch-light. */
+#define T1(c) ((((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || (c) >= 0x80) ? 1 : 0)
+#define T4(c) T1(c), T1(c + 1), T1(c + 2), T1(c + 3)
+#define T16(c) T4(c), T4(c + 4), T4(c + 8), T4(c + 12)
+#define T64(c) T16(c), T16(c + 16), T16(c + 32), T16(c + 48)
+static const unsigned char token_byte[256] = { T64(0), T64(64), T64(128), T64(192) };
+
 static inline int is_token_byte(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+    return token_byte[c];
 }
 
 size_t rag_tokenize(const char *text, size_t len, rag_token_cb cb, void *ud)

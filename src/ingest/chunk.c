@@ -137,19 +137,30 @@ typedef struct render {
     int last_seg;
     int first;
     size_t last_end; /* offset just after the previous piece */
+    int tokens;      /* tokens in text, kept as pieces are added */
 } render;
 
-static void render_piece(const transcript *tr, render *r, size_t off, size_t len, int seg)
+static void render_piece(const transcript *tr, render *r, size_t off, size_t len, int seg, int tokens,
+                         const int *label_cost)
 {
     const tr_segment *sg = &tr->segs[seg];
     int sp = sg->speaker;
-    /* pieces cut out of one unbroken run join without a separator */
-    if (!r->first && !(seg == r->last_seg && off == r->last_end))
+    /* pieces cut out of one unbroken run join without a separator; if both
+     * sides of the joint are token bytes the two pieces' tokens become one */
+    bool joined = !r->first && seg == r->last_seg && off == r->last_end;
+    if (joined && len && r->text.len) {
+        char pair[2] = { r->text.s[r->text.len - 1], tr->text[off] };
+        if (rag_token_count(pair, 2) == 1)
+            tokens--;
+    }
+    if (!r->first && !joined)
         sb_putc(&r->text, seg == r->last_seg ? ' ' : '\n');
+    r->tokens += tokens;
     if (sp >= 0 && (r->first || sp != r->last_speaker)) {
         const char *name = tr->speakers[sp];
         sb_append(&r->text, name, strlen(name));
         sb_append(&r->text, ": ", 2);
+        r->tokens += label_cost[sp];
         /* add to the chunk's speaker list once */
         size_t nl = strlen(name);
         int dup = 0;
@@ -196,7 +207,7 @@ long chunk_transcript(const transcript *tr, const chunk_settings *cs, chunk_cb c
     /* carried tail of the previous chunk's last unit */
     int has_carry = 0;
     unit carry = { 0, 0, 0, 0 };
-    render r = { { 0 }, { 0 }, -1, -1, -1, -1, 1, 0 };
+    render r = { { 0 }, { 0 }, -1, -1, -1, -1, 1, 0, 0 };
     while (i < u.n) {
         r.text.len = 0;
         r.speakers.len = 0;
@@ -206,9 +217,10 @@ long chunk_transcript(const transcript *tr, const chunk_settings *cs, chunk_cb c
         r.first = 1;
         r.last_speaker = -1;
         r.last_seg = -1;
+        r.tokens = 0;
         int budget = 0, last_sp = -2;
         if (has_carry) {
-            render_piece(tr, &r, carry.off, carry.len, carry.seg);
+            render_piece(tr, &r, carry.off, carry.len, carry.seg, carry.tokens, label_cost);
             budget += carry.tokens + (speaker_of(tr, &carry) >= 0 ? label_cost[speaker_of(tr, &carry)] : 0);
             last_sp = speaker_of(tr, &carry);
         }
@@ -219,13 +231,13 @@ long chunk_transcript(const transcript *tr, const chunk_settings *cs, chunk_cb c
             /* tokens budget, and a byte cap for text with few separators */
             if (j > i && (budget + cost > target || r.text.len + u.v[j].len > 2 * max_bytes))
                 break;
-            render_piece(tr, &r, u.v[j].off, u.v[j].len, u.v[j].seg);
+            render_piece(tr, &r, u.v[j].off, u.v[j].len, u.v[j].seg, u.v[j].tokens, label_cost);
             budget += cost;
             last_sp = sp;
             j++;
         }
         chunk c = { (int)made, r.text.s ? r.text.s : "", r.text.len, r.start, r.end,
-                    r.speakers.len ? r.speakers.s : NULL, (int)rag_token_count(r.text.s, r.text.len) };
+                    r.speakers.len ? r.speakers.s : NULL, r.tokens };
         made++;
         if (cb && cb(&c, ud)) {
             made = -1;

@@ -19,7 +19,7 @@ struct index_writer {
     int dims;
     int has_prev;
     const volatile int *interrupt;
-    sqlite3_stmt *ins_doc, *upd_doc, *ins_chunk, *ins_emb, *prev_emb, *ins_fail, *ins_meta;
+    sqlite3_stmt *ins_doc, *upd_doc, *ins_chunk, *ins_fts, *ins_emb, *prev_emb, *ins_fail, *ins_meta;
 };
 
 static const char *SCHEMA =
@@ -67,7 +67,7 @@ static int prep(index_writer *w, sqlite3_stmt **st, const char *sql, rag_error *
 
 static void finalize_all(index_writer *w)
 {
-    sqlite3_stmt **all[] = { &w->ins_doc, &w->upd_doc, &w->ins_chunk, &w->ins_emb, &w->prev_emb, &w->ins_fail, &w->ins_meta };
+    sqlite3_stmt **all[] = { &w->ins_doc, &w->upd_doc, &w->ins_chunk, &w->ins_fts, &w->ins_emb, &w->prev_emb, &w->ins_fail, &w->ins_meta };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
@@ -87,7 +87,11 @@ index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimension
     sqlite3_progress_handler(w->db, 10000, on_progress, w);
     if (exec(w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768;"
                 "PRAGMA temp_store=FILE; PRAGMA locking_mode=EXCLUSIVE;", err) != RAG_OK ||
-        exec(w, SCHEMA, err) != RAG_OK)
+        exec(w, SCHEMA, err) != RAG_OK ||
+        /* no incremental merging while building: the one 'optimize' at the end
+         * merges every segment in a single pass (much less work in total) */
+        exec(w, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);"
+                "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);", err) != RAG_OK)
         goto fail;
     if (prev_path) {
         char *uri = sqlite3_mprintf("file:%s?mode=ro", prev_path);
@@ -106,6 +110,7 @@ index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimension
     if (prep(w, &w->ins_doc, "INSERT INTO documents(path,title,format,size,mtime_ns,sha256,chunk_count) VALUES(?,?,?,?,?,?,0)", err) ||
         prep(w, &w->upd_doc, "UPDATE documents SET chunk_count = ? WHERE id = ?", err) ||
         prep(w, &w->ins_chunk, "INSERT INTO chunks(chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count) VALUES(?,?,?,?,?,?,?,?)", err) ||
+        prep(w, &w->ins_fts, "INSERT INTO chunks_fts(rowid, text) VALUES(?,?)", err) ||
         prep(w, &w->ins_emb, "INSERT INTO embeddings(chunk_rowid, vector) VALUES(?,?)", err) ||
         prep(w, &w->ins_fail, "INSERT OR REPLACE INTO failures(path,size,mtime_ns,reason) VALUES(?,?,?,?)", err) ||
         prep(w, &w->ins_meta, "INSERT OR REPLACE INTO meta(key,value) VALUES(?,?)", err))
@@ -151,6 +156,7 @@ int iw_copy_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *
                 " WHERE doc_id IN (SELECT id FROM temp.keep);"
                 "INSERT INTO embeddings(chunk_rowid, vector) SELECT e.chunk_rowid, e.vector FROM prev.embeddings e"
                 " WHERE e.chunk_rowid IN (SELECT id FROM main.chunks);"
+                "INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM main.chunks;"
                 "DROP TABLE temp.keep;",
                 err);
 }
@@ -204,8 +210,14 @@ int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const ch
     int rc = step_done(w, w->ins_chunk, err, "insert chunk");
     if (rc != RAG_OK)
         return rc;
+    int64_t rowid = sqlite3_last_insert_rowid(w->db);
+    /* the FTS row goes in while the text is at hand (no 'rebuild' pass) */
+    sqlite3_bind_int64(w->ins_fts, 1, rowid);
+    sqlite3_bind_text(w->ins_fts, 2, c->text, (int)c->len, SQLITE_STATIC);
+    if ((rc = step_done(w, w->ins_fts, err, "insert full-text row")) != RAG_OK)
+        return rc;
     /* float32 little-endian; x86-64 and arm64 already are */
-    sqlite3_bind_int64(w->ins_emb, 1, sqlite3_last_insert_rowid(w->db));
+    sqlite3_bind_int64(w->ins_emb, 1, rowid);
     sqlite3_bind_blob(w->ins_emb, 2, vec, (int)(sizeof(float) * (size_t)w->dims), SQLITE_STATIC);
     return step_done(w, w->ins_emb, err, "insert embedding");
 }
@@ -256,7 +268,7 @@ static int64_t count_of(index_writer *w, const char *sql)
 int iw_finish(index_writer *w, int64_t *documents, int64_t *chunks, int64_t *tokens, rag_error *err)
 {
     int rc;
-    if ((rc = exec(w, "BEGIN; INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild');", err)) != RAG_OK)
+    if ((rc = exec(w, "BEGIN", err)) != RAG_OK)
         return rc;
     *documents = count_of(w, "SELECT count(*) FROM documents");
     *chunks = count_of(w, "SELECT count(*) FROM chunks");
@@ -274,7 +286,9 @@ int iw_finish(index_writer *w, int64_t *documents, int64_t *chunks, int64_t *tok
     snprintf(buf, sizeof buf, "%lld", (long long)*tokens);
     if ((rc = iw_set_meta(w, "tokens", buf, err)) != RAG_OK)
         return rc;
-    if ((rc = exec(w, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');", err)) != RAG_OK)
+    if ((rc = exec(w, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');"
+                        "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 4);"
+                        "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 16);", err)) != RAG_OK)
         return rc;
     finalize_all(w);
     if (w->has_prev && (rc = exec(w, "DETACH DATABASE prev", err)) != RAG_OK)

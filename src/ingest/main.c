@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     if (!opts.dry_run) {
         char *logs = rag_config_logs_dir(&cfg);
         char *path = rag_path_join(logs, "ingest.jsonl");
-        log = rag_log_open(path, "rag-ingest", &err);
+        log = rag_log_open(path, "ingest", &err);
         free(logs);
         free(path);
         if (!log) {

@@ -1,11 +1,13 @@
 /* publish.c — publication, clean-up and retention of generations (see
- * publish.h). Names sort by time because run ids start with a UTC
- * timestamp, so retention needs no clock and no stat. */
+ * publish.h). Retention orders generations by modification time (the
+ * moment they were published), newest first. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "publish.h"
@@ -54,14 +56,24 @@ int publish_remove_temporaries(const char *index_dir, const char *checkpoints_di
     return removed;
 }
 
+typedef struct entry {
+    char *name;
+    int64_t mtime_ns;
+} entry;
+
 typedef struct names {
-    char **v;
+    entry *v;
     size_t n, cap;
 } names;
 
+/* newest first: by modification time (run ids of one second would sort by
+ * their random suffix), then by name */
 static int cmp_desc(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)b, *(char *const *)a);
+    const entry *x = a, *y = b;
+    if (x->mtime_ns != y->mtime_ns)
+        return x->mtime_ns < y->mtime_ns ? 1 : -1;
+    return strcmp(y->name, x->name);
 }
 
 static void list(const char *dir, const char *prefix, const char *suffix, names *out)
@@ -73,26 +85,30 @@ static void list(const char *dir, const char *prefix, const char *suffix, names 
     while ((de = readdir(d)) != NULL) {
         if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 || !has_suffix(de->d_name, suffix))
             continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
         if (out->n == out->cap) {
             out->cap = out->cap ? out->cap * 2 : 16;
-            out->v = rag_xrealloc(out->v, out->cap * sizeof(char *));
+            out->v = rag_xrealloc(out->v, out->cap * sizeof(entry));
         }
-        out->v[out->n++] = rag_xstrdup(de->d_name);
+        out->v[out->n++] = (entry){ rag_xstrdup(de->d_name),
+                                    (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec };
     }
     closedir(d);
-    qsort(out->v, out->n, sizeof(char *), cmp_desc);
+    qsort(out->v, out->n, sizeof(entry), cmp_desc);
 }
 
 static int prune(const char *dir, names *ns, int keep, const char *keep_name)
 {
     int deleted = 0;
     for (size_t i = 0; i < ns->n; i++) {
-        if ((int)i >= keep && !(keep_name && strcmp(ns->v[i], keep_name) == 0)) {
-            char *p = rag_path_join(dir, ns->v[i]);
+        if ((int)i >= keep && !(keep_name && strcmp(ns->v[i].name, keep_name) == 0)) {
+            char *p = rag_path_join(dir, ns->v[i].name);
             deleted += unlink(p) == 0;
             free(p);
         }
-        free(ns->v[i]);
+        free(ns->v[i].name);
     }
     free(ns->v);
     return deleted;

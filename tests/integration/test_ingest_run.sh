@@ -46,7 +46,7 @@ is "$(chunks_in 'select count(*) from embeddings')" "$(jq .chunks "$M")" "every 
 is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'varroa'")" 1 "full-text search finds the beekeeping chunk"
 is "$(metric .status)/$(metric .transcripts_processed)/$(metric .transcripts_seen)" "published/$N/$N" "metrics line of the first run"
 check "every log line is valid JSON with ts, level, component, event" \
-  bash -c "jq -e -c 'select((.ts|type)==\"string\" and (.level|type)==\"string\" and .component==\"rag-ingest\" and (.event|type)==\"string\")' '$W/art/logs/ingest.jsonl' | wc -l | grep -qx \$(wc -l <'$W/art/logs/ingest.jsonl')"
+  bash -c "jq -e -c 'select((.ts|type)==\"string\" and (.level|type)==\"string\" and .component==\"ingest\" and (.event|type)==\"string\")' '$W/art/logs/ingest.jsonl' | wc -l | grep -qx \$(wc -l <'$W/art/logs/ingest.jsonl')"
 events=$(jq -r .event "$W/art/logs/ingest.jsonl" | tr '\n' ' ')
 like "$events" "run_started scan_done batch_done .*published run_finished" "events run_started, scan_done, batch_done, published, run_finished in order"
 check "batch_done carries batch i of n, files, chunks, tokens, elapsed" \

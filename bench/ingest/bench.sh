@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench/ingest/bench.sh — rag-ingest throughput, rerun latency and memory on a
+# generated corpus (scripts/gen-corpus; default 20000 files / 200 MB, kept in
+# /tmp between runs), side by side with two baselines measured in the same
+# run: `cat` of the corpus (read ceiling) and the sqlite3 shell bulk-loading
+# the same files into an FTS5 table in one transaction (storage ceiling).
+# Targets: >= 10 MB/s and >= 0.5x the sqlite3 baseline for a full ingest with
+# the hashing embedder; no-change rerun <= 1 s; peak RSS <= 256 MB whatever
+# the corpus size (also measured on a 10x smaller corpus).
+# Usage: bench/ingest/bench.sh [FILES] [MB]     (needs `make` first)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+FILES=${1:-20000}
+MB=${2:-200}
+ING=$ROOT/build/bin/rag-ingest
+[ -x "$ING" ] || { echo "build first: make" >&2; exit 1; }
+LIMIT=${BENCH_STEP_TIMEOUT:-900}   # seconds per step, so the bench is bounded
+CORPUS=/tmp/ragtop-bench-corpus-$FILES-$MB
+SMALL=/tmp/ragtop-bench-corpus-$((FILES / 10))-$((MB / 10))
+WORK=$(mktemp -d /tmp/ragtop-bench-ingest.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+gen() { # dir files mb
+  if [ ! -f "$1/.complete" ]; then
+    rm -rf "$1"
+    timeout "$LIMIT" python3 "$ROOT/scripts/gen-corpus" --out "$1" --files "$2" --mb "$3" --seed 2026
+    touch "$1/.complete"
+  fi
+}
+gen "$CORPUS" "$FILES" "$MB"
+gen "$SMALL" $((FILES / 10)) $((MB / 10))
+bytes=$(find "$CORPUS" -type f ! -name .complete -printf '%s\n' | awk '{s+=$1} END {print s}')
+nfiles=$(find "$CORPUS" -type f ! -name .complete | wc -l)
+mb=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}')
+echo "corpus: $nfiles files, $mb MB ($CORPUS)"
+echo "machine: $(nproc) cores, $(uname -r); sqlite $(sqlite3 --version | cut -d' ' -f1)"
+
+# seconds and peak RSS (KB) of a command: prints "secs kb"
+measure() {
+  local out=$WORK/time.out
+  /usr/bin/time -f '%e %M' -o "$out" timeout "$LIMIT" "$@" >/dev/null 2>"$WORK/err" || {
+    echo "command failed: $*" >&2; cat "$WORK/err" >&2; exit 1; }
+  cat "$out"
+}
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+
+conf() { # corpus artifacts -> config path
+  cat >"$WORK/$2.yaml" <<YAML
+schema_version: 1
+paths: {transcripts: "$1", artifacts: "$WORK/$2"}
+ingest: {max_file_size: 64MiB}
+YAML
+  echo "$WORK/$2.yaml"
+}
+
+# warm the page cache so every contender reads from memory
+find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null
+
+# baseline 1: cat (median of 3)
+c=(); for _ in 1 2 3; do c+=("$(measure sh -c "find '$CORPUS' -type f -print0 | xargs -0 cat" | cut -d' ' -f1)"); done
+cat_s=$(median3 "${c[@]}")
+
+# baseline 2: sqlite3 shell, FTS5 (porter unicode61), one transaction
+find "$CORPUS" -type f ! -name .complete | sort >"$WORK/paths.txt"
+cat >"$WORK/load.sql" <<SQL
+CREATE TABLE paths(p TEXT);
+.import $WORK/paths.txt paths
+CREATE VIRTUAL TABLE t USING fts5(text, tokenize='porter unicode61');
+BEGIN;
+INSERT INTO t(text) SELECT readfile(p) FROM paths;
+COMMIT;
+SQL
+read -r sql_s sql_kb < <(measure sqlite3 "$WORK/fts.db" ".read $WORK/load.sql")
+rm -f "$WORK/fts.db"
+
+# rag-ingest: full ingest, no-change rerun (median of 3), one file changed
+cfg=$(conf "$CORPUS" art)
+read -r full_s full_kb < <(measure "$ING" --config "$cfg" -q)
+gen_bytes=$(du -b "$WORK"/art/index/*.sqlite | awk '{print $1}')
+chunks=$(jq .chunks "$WORK/art/checkpoints/latest.json")
+r=(); for _ in 1 2 3; do r+=("$(measure "$ING" --config "$cfg" -q | cut -d' ' -f1)"); done
+nochange_s=$(median3 "${r[@]}")
+[ "$(tail -n 1 "$WORK/art/logs/ingestion_metrics.jsonl" | jq -r .status)" = unchanged ] || { echo "rerun was not 'unchanged'" >&2; exit 1; }
+one=$(find "$CORPUS" -name '*.txt' | sort | head -n 1)
+cp "$one" "$WORK/one.bak"
+echo "Bench: one more line." >>"$one"
+read -r one_s one_kb < <(measure "$ING" --config "$cfg" -q)
+cp "$WORK/one.bak" "$one"; rm -f "$CORPUS/.complete"; touch "$CORPUS/.complete"
+processed=$(tail -n 1 "$WORK/art/logs/ingestion_metrics.jsonl" | jq -r .transcripts_processed)
+rm -rf "$WORK/art"
+
+# the same full ingest on a 10x smaller corpus: RSS should not grow with size
+small_mb=$(find "$SMALL" -type f ! -name .complete -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s / 1e6}')
+cfg2=$(conf "$SMALL" small)
+read -r small_s small_kb < <(measure "$ING" --config "$cfg2" -q)
+
+rate() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.1f", (s > 0 ? b / 1e6 / s : 0)}'; }
+verdict() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
+full_rate=$(rate "$full_s"); sql_rate=$(rate "$sql_s"); cat_rate=$(rate "$cat_s")
+ratio=$(awk -v a="$sql_s" -v b="$full_s" 'BEGIN {printf "%.2f", a / b}')
+echo
+printf '%-44s %10s %10s %10s\n' "measurement" "seconds" "MB/s" "peak RSS"
+printf '%-44s %10s %10s %10s\n' "baseline: cat of the corpus (median of 3)" "$cat_s" "$cat_rate" "-"
+printf '%-44s %10s %10s %9dM\n' "baseline: sqlite3 shell, FTS5, 1 transaction" "$sql_s" "$sql_rate" $((sql_kb / 1024))
+printf '%-44s %10s %10s %9dM\n' "rag-ingest full ingest (hashing embedder)" "$full_s" "$full_rate" $((full_kb / 1024))
+printf '%-44s %10s %10s %10s\n' "rag-ingest no-change rerun (median of 3)" "$nochange_s" "-" "-"
+printf '%-44s %10s %10s %9dM\n' "rag-ingest one-file-changed rerun" "$one_s" "-" $((one_kb / 1024))
+printf '%-44s %10s %10s %9dM\n' "rag-ingest full ingest, $small_mb MB corpus" "$small_s" "-" $((small_kb / 1024))
+echo
+echo "generation: $chunks chunks, $((gen_bytes / 1000000)) MB; one-file rerun processed $processed file(s)"
+echo "full ingest: $full_rate MB/s (target >= 10)                     $(verdict "$full_rate >= 10")"
+echo "full ingest vs sqlite3 FTS5 baseline: ${ratio}x (target >= 0.5)  $(verdict "$ratio >= 0.5")"
+echo "no-change rerun over $nfiles files: ${nochange_s}s (target <= 1)   $(verdict "$nochange_s <= 1")"
+echo "peak RSS: $((full_kb / 1024)) MB at $mb MB, $((small_kb / 1024)) MB at $small_mb MB (target <= 256)  $(verdict "$full_kb <= 262144 && $one_kb <= 262144")"
