@@ -7,7 +7,7 @@
 # removes every temporary file.
 . "$(dirname "$0")/lib.sh"
 TRIALS=24
-plan $((TRIALS * 3 + 3))
+plan $((TRIALS * 3 + 4))
 
 ING=$BIN/rag-ingest
 W=$TMP/w
