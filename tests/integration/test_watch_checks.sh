@@ -4,7 +4,7 @@
 # "freshness"; a failed run in ingestion_metrics.jsonl fires one on
 # "last_run"; a later successful run resolves it.
 . "$(dirname "$0")/watch_lib.sh"
-t_plan 4
+t_plan 6
 
 FRESH_WARN=1h FRESH_ERROR=7d MKINDEX_ARGS="--age 7200" make_stack
 start_api || { t_not_ok "rag-api starts"; t_done; }
@@ -37,6 +37,20 @@ if wait_for 6 received_ge hook '.status=="resolved" and .check=="last_run"' 1; t
   t_ok "a later successful run resolves it"
 else
   t_not_ok "a later successful run resolves it" "$(tail -3 "$W/artifacts/logs/watch.jsonl")"
+fi
+
+# config drift: the config file changes what the index would contain
+printf 'chunking:\n  target_tokens: 384\n' >>"$W/config/params.yaml"
+if wait_for 6 received_ge hook '.status=="firing" and .check=="config_hash"' 1; then
+  t_ok "config drift (config file vs the manifest's hash) fires a config_hash alert"
+else
+  t_not_ok "config drift (config file vs the manifest's hash) fires a config_hash alert" "$(tail -3 "$W/artifacts/logs/watch.jsonl")"
+fi
+like=$(jq -rs '[.[] | select(.body.check=="config_hash")][0].body.details.details' "$W/hook.jsonl")
+if grep -q "chunking.target_tokens 256 -> 384" <<<"$like"; then
+  t_ok "the drift alert names the changed key"
+else
+  t_not_ok "the drift alert names the changed key" "$like"
 fi
 stop_watch TERM
 t_done

@@ -72,7 +72,7 @@ watch:
   interval: ${WATCH_INTERVAL:-500ms}
   failure_threshold: 3
   success_threshold: 2
-  reminder: 0
+  reminder: ${WATCH_REMINDER:-0}
   receivers:
 $receivers
 EOF
