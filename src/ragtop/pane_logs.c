@@ -50,6 +50,7 @@ static uint64_t step(const ui *u, uint64_t seq, int dir)
 
 void pane_logs_move(ui *u, int delta)
 {
+    if (u->follow && delta > 0) return; /* already at the newest line */
     model_lock(u->m);
     if (u->follow || !line_at(u->m, u->log_sel)) {
         u->follow = false;
