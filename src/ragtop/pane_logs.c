@@ -16,14 +16,15 @@
 
 static uint64_t oldest_seq(const rt_model *m)
 {
-    return m->log_seq >= RT_LOG_RING ? m->log_seq - RT_LOG_RING + 1 : 1;
+    uint64_t by_count = m->log_seq >= RT_LOG_RING ? m->log_seq - RT_LOG_RING + 1 : 1;
+    return m->log_oldest > by_count ? m->log_oldest : by_count;
 }
 
 static const rt_log_line *line_at(const rt_model *m, uint64_t seq)
 {
     if (seq == 0 || seq > m->log_seq || seq < oldest_seq(m)) return NULL;
     const rt_log_line *l = &m->ring[seq % RT_LOG_RING];
-    return l->seq == seq ? l : NULL;
+    return l->seq == seq && l->raw ? l : NULL;
 }
 
 bool pane_logs_matches(const ui *u, const rt_log_line *l)
