@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 25
+plan 26
 
 STACK_FILES=30 STACK_BATCH=2 STACK_SLOW_EMBED=0.05 stack_init
 cd "$STACK" || exit 1
@@ -36,7 +36,10 @@ stack_add_transcript extra1; stack_add_transcript extra2
 tui_expect "counts transcripts not yet ingested" "2 transcripts not yet ingested" 6
 tui_keys i
 tui_expect "i shows the ingest's progress with an ETA" "ingest run .*ETA" 6
+tui_keys i # a second ingest while one runs is refused
 tui_wait "ingest run: done" 30
+starts=$(grep -c '^== .* ingest run: bash' artifacts/logs/actions.log)
+is "$starts" "1" "one action of a kind at a time: the second i started nothing"
 gen1=$(jq -r .generation artifacts/checkpoints/latest.json)
 if [ "$gen1" != "$gen0" ]; then ok "the ingest published a new generation"; else not_ok "the ingest published a new generation"; fi
 tui_expect "the new generation appears on screen" "On disk +$gen1" 6
