@@ -7,7 +7,7 @@
 # removes every temporary file.
 . "$(dirname "$0")/lib.sh"
 TRIALS=24
-plan $((TRIALS * 3 + 4))
+plan $((TRIALS * 3 + 5))
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -49,4 +49,6 @@ diag "$publishing_kills of $TRIALS kills landed between publishing the generatio
 check "some kills landed while publishing" test "$publishing_kills" -ge 2
 check "a normal run after the kills succeeds" "$ING" --config "$W/params.yaml" -q
 is "$(find "$W/art" -name '*.tmp*' -o -name '*-journal' | wc -l)" 0 "no temporary file outlives the next run"
+check "the final generation's full-text index passes its integrity check" \
+  sqlite3 "$W/art/index/$(jq -r .generation "$M")" "insert into chunks_fts(chunks_fts, rank) values('integrity-check', 1)"
 exit $_tap_failed
