@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 16
+plan 17
 
 stack_init
 cd "$STACK" || exit 1
@@ -72,6 +72,26 @@ kill -TERM "$pid"
 tui_wait "EXIT=" 5
 alt=$(tmux -L "$TUI_SOCK" display -p -t t '#{alternate_on}')
 if tui_cap | grep -q "EXIT=143" && [ "$alt" = 0 ]; then ok "SIGTERM ends it and restores the terminal"; else not_ok "SIGTERM ends it and restores the terminal" "alt=$alt" "$(tui_cap)"; fi
+tmux -L "$TUI_SOCK" kill-server
+
+# an action past its timeout is stopped (its whole process group) and reported
+cat >"$STACK/timeout.yml" <<YAML
+version: 1
+services:
+  slowjob:
+    kind: job
+    actions:
+      run: {argv: [sleep, "41.5"], timeout: 1s}
+YAML
+TUI_SOCK="$TUI_SOCK-t"
+tui_start 100 30 "$BIN/ragtop --interval 1s --services timeout.yml; sleep 30"
+tui_wait "Freshness" 8
+tui_keys i
+if tui_wait "slowjob run: timed out after 1" 6 && ! pgrep -f "sleep 41.5" >/dev/null; then
+  ok "an action past its timeout is stopped and reported"
+else
+  not_ok "an action past its timeout is stopped and reported" "$(tui_cap | tail -3)"; pkill -f "sleep 41.5"
+fi
 tmux -L "$TUI_SOCK" kill-server
 
 # Ctrl-Z / fg from a shell
