@@ -12,6 +12,7 @@ PACKAGES=(
   tmux jq curl python3 python3-yaml valgrind procps psmisc iproute2 systemd
   prometheus prometheus-alertmanager docker-compose
   wrk nginx-light nodejs
+  htop librsvg2-bin
 )
 PKGCONFIG_LIBS=(ncursesw libcurl libcjson yaml-0.1 libmicrohttpd sqlite3 libcrypto cmocka)
 COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager docker-compose wrk nginx node pkill systemd-analyze setsid ss fuser flock)

@@ -6,16 +6,21 @@
 #   /query     a fixed mix of 50 queries (wrk Lua script), hybrid mode
 #   /healthz while /query is saturated
 # All servers are our own instances on free 127.0.0.1 ports; every process
-# is stopped at exit. Load: wrk -t2 -c64 -d${DUR}s. Takes ~2 minutes (plus
-# ~1-2 min the first time, to build the index under build/bench/).
-# Env: CHUNKS (100000), DUR (10 s), API_THREADS (config api.threads, 2).
+# is stopped at exit. Load: wrk -t2 -c64 -d${DUR}s, each measurement
+# repeated REPEAT times, interleaved (api, nginx, node, api, ...), and the
+# median reported, so a noisy neighbour on a shared machine skews one round,
+# not the result. Takes ~2 minutes (plus ~1 min the first time, to build
+# the index under build/bench/).
+# Env: CHUNKS (100000), DUR (5 s), REPEAT (3), API_THREADS (api.threads;
+# default: the value in config/params.yaml).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/bench/api"
 cd "$ROOT"
 CHUNKS=${CHUNKS:-100000}
-DUR=${DUR:-10}
-API_THREADS=${API_THREADS:-2}
+DUR=${DUR:-5}
+REPEAT=${REPEAT:-3}
+API_THREADS=${API_THREADS:-$(sed -n 's/^  threads: *\([0-9]*\).*/\1/p' config/params.yaml)}
 for c in wrk nginx node curl jq sqlite3 python3; do
   command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "bench/api: $c is missing (make deps)" >&2; exit 1; }
 done
@@ -118,22 +123,30 @@ run_wrk() { # label, wrk args... -> "label rps p50 p95 p99 requests errors"
   echo "$label $line" >>"$W/results"
   echo "  $label: ${line#RESULT }"
 }
-val() { grep "^$1 " "$W/results" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+# median over the rounds of label's key
+val() {
+  grep "^$1 " "$W/results" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2 | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
 
-echo "rag-api bench: $CHUNKS chunks, /healthz body $BODY_BYTES bytes, api.threads=$API_THREADS, $(nproc) cores, wrk -t2 -c64 -d${DUR}s"
+echo "rag-api bench: $CHUNKS chunks, /healthz body $BODY_BYTES bytes, api.threads=$API_THREADS, $(nproc) cores," \
+     "wrk -t2 -c64 -d${DUR}s, median of $REPEAT rounds; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$W/results"
-run_wrk healthz_api   -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "$API/healthz"
-run_wrk healthz_nginx -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NGINX_PORT/healthz"
-run_wrk healthz_node  -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NODE_PORT/healthz"
-run_wrk query_c64     -t2 -c64 -d"${DUR}s" -s "$HERE/query.lua" "$API"
-run_wrk query_c4      -t1 -c4  -d"${DUR}s" -s "$HERE/query.lua" "$API"
-# /healthz probes while /query is saturated by a second wrk
-wrk -t2 -c64 -d"$((DUR + 2))s" -s "$HERE/query.lua" "$API" >"$W/sat.out" 2>&1 &
-SAT=$!
-sleep 1
-run_wrk healthz_under_load -t1 -c4 -d"${DUR}s" -s "$HERE/healthz.lua" "$API/healthz"
-wait "$SAT" || true
-echo "query_saturating $(grep '^RESULT' "$W/sat.out")" >>"$W/results"
+for round in $(seq 1 "$REPEAT"); do
+  echo "round $round"
+  run_wrk healthz_api   -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "$API/healthz"
+  run_wrk healthz_nginx -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NGINX_PORT/healthz"
+  run_wrk healthz_node  -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NODE_PORT/healthz"
+  run_wrk query_c64     -t2 -c64 -d"${DUR}s" -s "$HERE/query.lua" "$API"
+  run_wrk query_c4      -t1 -c4  -d"${DUR}s" -s "$HERE/query.lua" "$API"
+  # /healthz probes while /query is saturated by a second wrk
+  wrk -t2 -c64 -d"$((DUR + 2))s" -s "$HERE/query.lua" "$API" >"$W/sat.out" 2>&1 &
+  SAT=$!
+  sleep 1
+  run_wrk healthz_under_load -t1 -c4 -d"${DUR}s" -s "$HERE/healthz.lua" "$API/healthz"
+  wait "$SAT" || true
+  echo "query_saturating $(grep '^RESULT' "$W/sat.out")" >>"$W/results"
+done
 
 api_rps=$(val healthz_api rps); nginx_rps=$(val healthz_nginx rps); node_rps=$(val healthz_node rps)
 verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo "ok"; else echo "MISSED"; fi; }
@@ -150,4 +163,4 @@ printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms (nginx | node beside)" "$p99
 printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c4" "$qp50 / $qp95" "" "" "p95 <= 25 ms: $(verdict "$qp95 <= 25")"
 printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c64 (saturated)" "$q64p50 / $q64p95" "$(val query_c64 rps) q/s" "" "(queueing: 64 in flight on $(nproc) cores)"
 printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms while /query saturated" "$hp99" "" "" "< 20 ms: $(verdict "$hp99 < 20")"
-echo "socket/status errors across all runs: $errs"
+echo "socket/status errors across all runs: $errs; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

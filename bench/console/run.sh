@@ -25,9 +25,10 @@ make -s all >/dev/null
 BIN=$ROOT/build/bin
 HELPERS=$ROOT/build/tests/helpers
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-bench-console.XXXXXX")
-SOCK="ragtop-bench-$$"
+SOCKBASE="ragtop-bench-$$"; SOCK=$SOCKBASE
 cleanup() {
-  tmux -L "$SOCK" kill-server 2>/dev/null || true
+  local s
+  for s in idle flood big1 big2 big3 big4 big5; do tmux -L "$SOCKBASE-$s" kill-server 2>/dev/null || true; done
   (cd "$TMP/stack" 2>/dev/null && BIN=$BIN bash "$ROOT/tests/tui/stackctl.sh" stop >/dev/null 2>&1) || true
   local j; for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -73,6 +74,7 @@ printf '1. snapshot      ragtop --once %6.1f ms   shell script (curl|jq, sha256s
   "$(calc "$once_us/1000")" "$(calc "$sh_us/1000")" "$(calc "$once_us/$sh_us")"
 
 # ---- 2. idle console vs htop
+SOCK="$SOCKBASE-idle"
 tmux -L "$SOCK" -f /dev/null new-session -d -s c -x 100 -y 30 "exec $BIN/ragtop --interval 1s"
 tmux -L "$SOCK" new-session -d -s h -x 100 -y 30 "exec htop -d 10"
 sleep 3
@@ -90,6 +92,7 @@ printf '2. idle %ss@1s   ragtop %5.2f%% of a core, max RSS %5.1f MB   htop %5.2f
 tmux -L "$SOCK" kill-server 2>/dev/null || true
 
 # ---- 3. log flood
+SOCK="$SOCKBASE-flood"
 cat >"$TMP/flood.yml" <<YAML
 version: 1
 services:
@@ -134,6 +137,7 @@ YAML
 cat "$TMP/big.log" >/dev/null # same page-cache state for both
 firsts=(); tails=()
 for i in 1 2 3 4 5; do
+  SOCK="$SOCKBASE-big$i"
   rm -f "$TMP/first"
   t=$(date +%s%3N)
   tmux -L "$SOCK" -f /dev/null new-session -d -s c -x 100 -y 30 "RAGTOP_BENCH_FIRST_FRAME=$TMP/first exec $BIN/ragtop --services $TMP/big.yml"

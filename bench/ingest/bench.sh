@@ -81,7 +81,7 @@ chunks=$(jq .chunks "$WORK/art/checkpoints/latest.json")
 r=(); for _ in 1 2 3; do r+=("$(measure "$ING" --config "$cfg" -q | cut -d' ' -f1)"); done
 nochange_s=$(median3 "${r[@]}")
 [ "$(tail -n 1 "$WORK/art/logs/ingestion_metrics.jsonl" | jq -r .status)" = unchanged ] || { echo "rerun was not 'unchanged'" >&2; exit 1; }
-one=$(find "$CORPUS" -name '*.txt' | sort | head -n 1)
+one=$(find "$CORPUS" -name '*.txt' | sort | sed -n 1p)
 cp "$one" "$WORK/one.bak"
 echo "Bench: one more line." >>"$one"
 read -r one_s one_kb < <(measure "$ING" --config "$cfg" -q)

@@ -267,7 +267,10 @@ int api_query_run(api_generation *g, int lease, const api_query_req *req, const 
     }
     size_t n_bm = 0, n_vec = 0, n_out = 0;
     if (req->mode != API_MODE_VECTOR) {
-        int n = api_bm25_topn(g, l, req->q, (size_t)req->k, bm, n_top, err);
+        /* hybrid: chunks with every term are enough from BM25 (the vector
+         * list supplies the rest); bm25 alone must fill k */
+        size_t want = req->mode == API_MODE_HYBRID ? 1 : (size_t)req->k;
+        int n = api_bm25_topn(g, l, req->q, want, bm, n_top, err);
         if (n < 0) goto out;
         n_bm = (size_t)n;
     }

@@ -25,6 +25,7 @@ struct api_healthz_cache {
     int64_t built_mono_ms;
     uint64_t store_version;
     uint64_t conf_version;
+    uint64_t body_version; /* bumps on every rebuild */
 };
 
 api_healthz_cache *api_healthz_cache_new(void)
@@ -220,33 +221,46 @@ char *api_healthz_render(api_app *app, int *status)
     return body;
 }
 
-char *api_healthz_get(api_app *app, size_t *len, int *status)
+/* Rebuild the cached body if it is stale; call with c->lock held. */
+static void refresh_locked(api_app *app, api_healthz_cache *c)
 {
-    api_healthz_cache *c = app->healthz;
     const int64_t mono = rag_mono_ms();
     api_served_info info;
     api_store_info(app->store, &info);
     uint64_t cv = api_confwatch_version(app->confwatch, mono);
+    if (c->body && mono - c->built_mono_ms < 250 && c->store_version == info.version && c->conf_version == cv) return;
+    int st = 503;
+    char *body = api_healthz_render(app, &st);
+    if (!body) return;
+    free(c->body);
+    c->body = body;
+    c->len = strlen(body);
+    c->status = st;
+    c->built_mono_ms = mono;
+    c->store_version = info.version;
+    c->conf_version = cv;
+    c->body_version++;
+}
+
+static char *copy_locked(api_healthz_cache *c, size_t *len, int *status)
+{
+    if (!c->body) return NULL;
+    char *copy = rag_xmalloc(c->len + 1);
+    memcpy(copy, c->body, c->len + 1);
+    *len = c->len;
+    *status = c->status;
+    return copy;
+}
+
+char *api_healthz_refresh(api_app *app, uint64_t *version, size_t *len, int *status)
+{
+    api_healthz_cache *c = app->healthz;
     pthread_mutex_lock(&c->lock);
-    if (!c->body || mono - c->built_mono_ms >= 250 || c->store_version != info.version || c->conf_version != cv) {
-        int st = 503;
-        char *body = api_healthz_render(app, &st);
-        if (body) {
-            free(c->body);
-            c->body = body;
-            c->len = strlen(body);
-            c->status = st;
-            c->built_mono_ms = mono;
-            c->store_version = info.version;
-            c->conf_version = cv;
-        }
-    }
+    refresh_locked(app, c);
     char *copy = NULL;
-    if (c->body) {
-        copy = rag_xmalloc(c->len + 1);
-        memcpy(copy, c->body, c->len + 1);
-        *len = c->len;
-        *status = c->status;
+    if (*version != c->body_version) {
+        copy = copy_locked(c, len, status);
+        if (copy) *version = c->body_version;
     }
     pthread_mutex_unlock(&c->lock);
     return copy;

@@ -16,7 +16,10 @@ void api_healthz_cache_free(api_healthz_cache *c);
 
 /* Fresh (uncached) evaluation; malloc'd body, *status = 200 or 503. */
 char *api_healthz_render(api_app *app, int *status);
-/* Cached body copied into a malloc'd buffer (*len bytes), *status as above. */
-char *api_healthz_get(api_app *app, size_t *len, int *status);
+/* The cached body, for callers that keep their own copy: returns a malloc'd
+ * copy (*len bytes, *status as above; *version updated) only when the
+ * cached body is not the one the caller's *version names (start with 0);
+ * NULL when the caller's copy is still current. */
+char *api_healthz_refresh(api_app *app, uint64_t *version, size_t *len, int *status);
 
 #endif

@@ -69,6 +69,11 @@ struct api_server {
     int stopping;
     int n_workers;
     pthread_t *threads;
+    /* /healthz: one MHD response shared by every probe until the cached
+     * body changes; re-checked at most every HZ_RECHECK_MS. */
+    pthread_mutex_t hz_lock;
+    struct hz_entry *hz_cur;
+    uint64_t hz_version;
     struct worker_arg { api_server *srv; int id; } *args;
 };
 
@@ -230,6 +235,73 @@ static enum MHD_Result handle_query(api_server *srv, req_ctx *ctx, struct MHD_Co
     return MHD_YES;
 }
 
+/* A rendered /healthz response shared by the probes that arrive while it is
+ * current; reference counted so a swap never frees one still being queued
+ * (MHD then holds its own reference to the MHD_Response). */
+typedef struct hz_entry {
+    struct MHD_Response *resp;
+    int status;
+    size_t len;
+    int64_t recheck_ms;
+    atomic_int refs;
+} hz_entry;
+
+#define HZ_RECHECK_MS 50
+
+static void hz_put(hz_entry *e)
+{
+    if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
+        MHD_destroy_response(e->resp);
+        free(e);
+    }
+}
+
+/* The current entry with a reference, refreshed from the healthz cache when
+ * HZ_RECHECK_MS have passed (so a new generation or config shows within
+ * 50 ms, and the lock is held only for a pointer copy on the hot path). */
+static hz_entry *hz_get(api_server *srv)
+{
+    const int64_t now = rag_mono_ms();
+    pthread_mutex_lock(&srv->hz_lock);
+    hz_entry *e = srv->hz_cur;
+    if (!e || now >= e->recheck_ms) {
+        size_t len = 0;
+        int status = 503;
+        char *body = api_healthz_refresh(srv->app, &srv->hz_version, &len, &status);
+        struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (body && !r) {
+            free(body);
+            srv->hz_version = 0;
+        }
+        if (r) {
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/health+json");
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+            hz_entry *n = rag_xcalloc(1, sizeof *n);
+            n->resp = r;
+            n->status = status;
+            n->len = len;
+            atomic_init(&n->refs, 1); /* the server's */
+            hz_put(srv->hz_cur);
+            srv->hz_cur = e = n;
+        }
+        if (e) e->recheck_ms = now + HZ_RECHECK_MS;
+    }
+    if (e) atomic_fetch_add(&e->refs, 1);
+    pthread_mutex_unlock(&srv->hz_lock);
+    return e;
+}
+
+static enum MHD_Result send_healthz(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn)
+{
+    hz_entry *e = hz_get(srv);
+    if (!e) return MHD_NO;
+    ctx->status = e->status;
+    ctx->bytes = e->len;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)e->status, e->resp);
+    hz_put(e);
+    return ret;
+}
+
 static enum MHD_Result dispatch(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
@@ -246,13 +318,7 @@ static enum MHD_Result dispatch(api_server *srv, req_ctx *ctx, struct MHD_Connec
                  api_route_name(ctx->route), allow);
         return send_error(app, ctx, conn, 405, API_ERR_METHOD, msg, allow);
     }
-    if (ctx->route == API_ROUTE_HEALTHZ) {
-        size_t len = 0;
-        int status = 503;
-        char *body = api_healthz_get(app, &len, &status);
-        if (!body) return MHD_NO;
-        return send_body(ctx, conn, status, body, len, "application/health+json", NULL);
-    }
+    if (ctx->route == API_ROUTE_HEALTHZ) return send_healthz(srv, ctx, conn);
     if (ctx->route == API_ROUTE_METRICS) {
         size_t len = 0;
         char *body = api_metrics_render(app, &len);
@@ -364,6 +430,7 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
     srv->app = app;
     pthread_mutex_init(&srv->qlock, NULL);
     pthread_cond_init(&srv->qcond, NULL);
+    pthread_mutex_init(&srv->hz_lock, NULL);
     srv->n_workers = app->workers > 0 ? app->workers : 1;
     srv->threads = rag_xcalloc((size_t)srv->n_workers, sizeof *srv->threads);
     srv->args = rag_xcalloc((size_t)srv->n_workers, sizeof *srv->args);
@@ -422,6 +489,8 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
     pthread_mutex_unlock(&srv->qlock);
     for (int i = 0; i < srv->n_workers; i++) pthread_join(srv->threads[i], NULL);
     if (srv->daemon) MHD_stop_daemon(srv->daemon);
+    hz_put(srv->hz_cur);
+    pthread_mutex_destroy(&srv->hz_lock);
     pthread_cond_destroy(&srv->qcond);
     pthread_mutex_destroy(&srv->qlock);
     free(srv->threads);

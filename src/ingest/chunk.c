@@ -150,8 +150,8 @@ static void render_piece(const transcript *tr, render *r, size_t off, size_t len
     bool joined = !r->first && seg == r->last_seg && off == r->last_end;
     if (joined && len && r->text.len) {
         char pair[2] = { r->text.s[r->text.len - 1], tr->text[off] };
-        if (rag_token_count(pair, 2) == 1)
-            tokens--;
+        if (rag_token_count(pair, 1) == 1 && rag_token_count(pair + 1, 1) == 1)
+            tokens--; /* both sides are token bytes: one token spans the joint */
     }
     if (!r->first && !joined)
         sb_putc(&r->text, seg == r->last_seg ? ' ' : '\n');

@@ -155,7 +155,11 @@ void cue_add(cue_state *st, transcript *tr, const char *payload, size_t len, int
     size_t skip = 0;
     size_t cut = 0; /* bytes to drop from the first kept piece (in-line rolling) */
     if (st->collapse_rolling && st->n_prev && all.n) {
+        /* rolling captions repeat one to three lines; looking further back
+         * would make a cue of many lines quadratic */
         size_t maxk = st->n_prev < all.n ? st->n_prev : all.n;
+        if (maxk > 8)
+            maxk = 8;
         for (size_t k = maxk; k > 0; k--) {
             size_t j = 0;
             while (j < k && same_text(&all.v[j].text, &st->prev[st->n_prev - k + j].text))

@@ -16,7 +16,9 @@
 struct index_writer {
     sqlite3 *db;
     char *path;
+    char *prev_path;
     int dims;
+    int fts_copied; /* the full-text index was copied from the previous generation */
     int has_prev;
     const volatile int *interrupt;
     sqlite3_stmt *ins_doc, *upd_doc, *ins_chunk, *ins_fts, *ins_emb, *prev_emb, *ins_fail, *ins_meta;
@@ -74,39 +76,36 @@ static void finalize_all(index_writer *w)
     }
 }
 
-index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimensions, rag_error *err)
+/* Open (or reopen) the connection: pragmas and the previous generation. */
+static int connect_db(index_writer *w, int create, rag_error *err)
 {
-    index_writer *w = rag_xcalloc(1, sizeof *w);
-    w->path = rag_xstrdup(tmp_path);
-    w->dims = dimensions;
-    unlink(tmp_path);
-    if (sqlite3_open_v2(tmp_path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        rag_error_set(err, RAG_ERR, "%s: cannot create: %s", tmp_path, w->db ? sqlite3_errmsg(w->db) : "out of memory");
-        goto fail;
-    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(w->path, &w->db, flags, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", w->path, w->db ? sqlite3_errmsg(w->db) : "out of memory");
     sqlite3_progress_handler(w->db, 10000, on_progress, w);
     if (exec(w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768;"
-                "PRAGMA temp_store=FILE; PRAGMA locking_mode=EXCLUSIVE;", err) != RAG_OK ||
-        exec(w, SCHEMA, err) != RAG_OK ||
-        /* no incremental merging while building: the one 'optimize' at the end
-         * merges every segment in a single pass (much less work in total) */
-        exec(w, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);"
-                "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);", err) != RAG_OK)
-        goto fail;
-    if (prev_path) {
-        char *uri = sqlite3_mprintf("file:%s?mode=ro", prev_path);
+                "PRAGMA temp_store=FILE; PRAGMA locking_mode=EXCLUSIVE;", err) != RAG_OK)
+        return RAG_ERR;
+    if (w->prev_path) {
+        char *uri = sqlite3_mprintf("file:%s?mode=ro", w->prev_path);
         char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS prev", uri);
         sqlite3_free(uri);
         int rc = exec(w, sql, err);
         sqlite3_free(sql);
         if (rc != RAG_OK)
-            goto fail;
+            return rc;
         w->has_prev = 1;
-        if (prep(w, &w->prev_emb,
-                 "SELECT e.vector FROM prev.chunks c JOIN prev.embeddings e ON e.chunk_rowid = c.id WHERE c.chunk_id = ?",
-                 err) != RAG_OK)
-            goto fail;
     }
+    return RAG_OK;
+}
+
+static int prepare_all(index_writer *w, rag_error *err)
+{
+    if (w->has_prev &&
+        prep(w, &w->prev_emb,
+             "SELECT e.vector FROM prev.chunks c JOIN prev.embeddings e ON e.chunk_rowid = c.id WHERE c.chunk_id = ?",
+             err) != RAG_OK)
+        return RAG_ERR;
     if (prep(w, &w->ins_doc, "INSERT INTO documents(path,title,format,size,mtime_ns,sha256,chunk_count) VALUES(?,?,?,?,?,?,0)", err) ||
         prep(w, &w->upd_doc, "UPDATE documents SET chunk_count = ? WHERE id = ?", err) ||
         prep(w, &w->ins_chunk, "INSERT INTO chunks(chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count) VALUES(?,?,?,?,?,?,?,?)", err) ||
@@ -114,11 +113,28 @@ index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimension
         prep(w, &w->ins_emb, "INSERT INTO embeddings(chunk_rowid, vector) VALUES(?,?)", err) ||
         prep(w, &w->ins_fail, "INSERT OR REPLACE INTO failures(path,size,mtime_ns,reason) VALUES(?,?,?,?)", err) ||
         prep(w, &w->ins_meta, "INSERT OR REPLACE INTO meta(key,value) VALUES(?,?)", err))
-        goto fail;
+        return RAG_ERR;
+    return RAG_OK;
+}
+
+index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimensions, rag_error *err)
+{
+    index_writer *w = rag_xcalloc(1, sizeof *w);
+    w->path = rag_xstrdup(tmp_path);
+    w->prev_path = prev_path ? rag_xstrdup(prev_path) : NULL;
+    w->dims = dimensions;
+    unlink(tmp_path);
+    if (connect_db(w, 1, err) != RAG_OK ||
+        exec(w, SCHEMA, err) != RAG_OK ||
+        /* no incremental merging while building: the one 'optimize' at the end
+         * merges every segment in a single pass (much less work in total) */
+        exec(w, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);"
+                "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);", err) != RAG_OK ||
+        prepare_all(w, err) != RAG_OK) {
+        iw_abort(w);
+        return NULL;
+    }
     return w;
-fail:
-    iw_abort(w);
-    return NULL;
 }
 
 void iw_set_interrupt(index_writer *w, const volatile int *flag)
@@ -128,6 +144,21 @@ void iw_set_interrupt(index_writer *w, const volatile int *flag)
 
 int iw_begin(index_writer *w, rag_error *err) { return exec(w, "BEGIN", err); }
 int iw_commit(index_writer *w, rag_error *err) { return exec(w, "COMMIT", err); }
+
+/* Is the previous generation's FTS5 index in the same on-disk format? */
+static int fts_same_format(index_writer *w)
+{
+    sqlite3_stmt *st;
+    int same = 0;
+    if (sqlite3_prepare_v2(w->db,
+                           "SELECT (SELECT v FROM prev.chunks_fts_config WHERE k='version') ="
+                           " (SELECT v FROM main.chunks_fts_config WHERE k='version')",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        same = sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    return same;
+}
 
 int iw_copy_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *err)
 {
@@ -147,17 +178,44 @@ int iw_copy_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
+    if (exec(w,
+             "INSERT INTO documents(id,path,title,format,size,mtime_ns,sha256,chunk_count)"
+             " SELECT id,path,title,format,size,mtime_ns,sha256,chunk_count FROM prev.documents"
+             " WHERE id IN (SELECT id FROM temp.keep);"
+             "INSERT INTO chunks(id,chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count)"
+             " SELECT id,chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count FROM prev.chunks"
+             " WHERE doc_id IN (SELECT id FROM temp.keep);"
+             "INSERT INTO embeddings(chunk_rowid, vector) SELECT e.chunk_rowid, e.vector FROM prev.embeddings e"
+             " WHERE e.chunk_rowid IN (SELECT id FROM main.chunks);"
+             "DROP TABLE temp.keep;",
+             err) != RAG_OK)
+        return RAG_ERR;
+    if (!fts_same_format(w)) /* re-index the copied text */
+        return exec(w, "INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM main.chunks;", err);
+    /* Copy the previous full-text index as it is (its row ids are kept), then
+     * remove the rows of documents that were not copied. FTS5 caches its
+     * structure per connection, so the connection is reopened between the
+     * raw copy of the shadow tables and the first use of the index. */
+    if (exec(w,
+             "DELETE FROM main.chunks_fts_data; DELETE FROM main.chunks_fts_idx;"
+             "DELETE FROM main.chunks_fts_docsize; DELETE FROM main.chunks_fts_config;"
+             "INSERT INTO main.chunks_fts_data SELECT * FROM prev.chunks_fts_data;"
+             "INSERT INTO main.chunks_fts_idx SELECT * FROM prev.chunks_fts_idx;"
+             "INSERT INTO main.chunks_fts_docsize SELECT * FROM prev.chunks_fts_docsize;"
+             "INSERT INTO main.chunks_fts_config SELECT * FROM prev.chunks_fts_config;"
+             "COMMIT;",
+             err) != RAG_OK)
+        return RAG_ERR;
+    finalize_all(w);
+    sqlite3_close(w->db);
+    w->db = NULL;
+    w->has_prev = 0;
+    if (connect_db(w, 0, err) != RAG_OK || prepare_all(w, err) != RAG_OK || exec(w, "BEGIN", err) != RAG_OK)
+        return RAG_ERR;
+    w->fts_copied = 1;
     return exec(w,
-                "INSERT INTO documents(id,path,title,format,size,mtime_ns,sha256,chunk_count)"
-                " SELECT id,path,title,format,size,mtime_ns,sha256,chunk_count FROM prev.documents"
-                " WHERE id IN (SELECT id FROM temp.keep);"
-                "INSERT INTO chunks(id,chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count)"
-                " SELECT id,chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count FROM prev.chunks"
-                " WHERE doc_id IN (SELECT id FROM temp.keep);"
-                "INSERT INTO embeddings(chunk_rowid, vector) SELECT e.chunk_rowid, e.vector FROM prev.embeddings e"
-                " WHERE e.chunk_rowid IN (SELECT id FROM main.chunks);"
-                "INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM main.chunks;"
-                "DROP TABLE temp.keep;",
+                "INSERT INTO chunks_fts(chunks_fts, rowid, text) SELECT 'delete', id, text FROM prev.chunks"
+                " WHERE doc_id NOT IN (SELECT id FROM main.documents);",
                 err);
 }
 
@@ -286,9 +344,14 @@ int iw_finish(index_writer *w, int64_t *documents, int64_t *chunks, int64_t *tok
     snprintf(buf, sizeof buf, "%lld", (long long)*tokens);
     if ((rc = iw_set_meta(w, "tokens", buf, err)) != RAG_OK)
         return rc;
-    if ((rc = exec(w, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');"
-                        "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 4);"
-                        "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 16);", err)) != RAG_OK)
+    /* a full build merges all its segments into one; an incremental build
+     * keeps the copied index and leaves its few new segments to FTS5's
+     * automerge (an optimize would rewrite the whole index every time) */
+    if ((rc = exec(w, w->fts_copied ? "COMMIT"
+                                    : "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');"
+                                      "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 4);"
+                                      "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 16);",
+                   err)) != RAG_OK)
         return rc;
     finalize_all(w);
     if (w->has_prev && (rc = exec(w, "DETACH DATABASE prev", err)) != RAG_OK)
@@ -308,6 +371,7 @@ int iw_finish(index_writer *w, int64_t *documents, int64_t *chunks, int64_t *tok
     }
     close(fd);
     free(w->path);
+    free(w->prev_path);
     free(w);
     return RAG_OK;
 }
@@ -321,5 +385,6 @@ void iw_abort(index_writer *w)
         sqlite3_close(w->db);
     unlink(w->path);
     free(w->path);
+    free(w->prev_path);
     free(w);
 }

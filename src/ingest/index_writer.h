@@ -2,7 +2,8 @@
  * temporary SQLite file: documents, chunks, external-content FTS5, float32
  * embeddings, and a failures table. Unchanged documents are copied from the
  * previous generation with INSERT ... SELECT (never through C memory); their
- * row ids are kept so their FTS rows and embeddings line up. */
+ * row ids are kept, so the previous full-text index can be copied as it is
+ * and only the rows of changed or deleted documents removed from it. */
 #ifndef INGEST_INDEX_WRITER_H
 #define INGEST_INDEX_WRITER_H
 

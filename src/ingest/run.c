@@ -470,9 +470,9 @@ static void ctx_free(run_ctx *c)
 
 static void summary(run_ctx *c)
 {
-    if (c->opts->quiet)
-        return;
     run_stats *s = c->st;
+    if (c->opts->quiet && strcmp(s->status, "failed") != 0)
+        return; /* --quiet still reports a failure */
     char dur[32];
     rag_duration_format(s->finished_ms - s->started_ms, dur, sizeof dur);
     if (strcmp(s->status, "failed") == 0)

@@ -244,7 +244,7 @@ bool text_speaker_label(const char *line, size_t len, size_t *name_off, size_t *
 void sb_append(strbuf *b, const char *p, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
+        size_t cap = b->cap ? b->cap : 32;
         while (cap < b->len + n + 1)
             cap *= 2;
         b->s = rag_xrealloc(b->s, cap);

@@ -38,7 +38,7 @@ struct actions {
     char *cwd;
     pthread_mutex_t lock;
     job jobs[ACT_KIND_COUNT];
-    volatile int stopping;
+    int stopping; /* atomic: ragtop is quitting */
 };
 
 actions *actions_new(rt_model *m, const char *log_path, const char *cwd)
@@ -74,10 +74,33 @@ static void kill_group(pid_t pid, int64_t grace_ms)
     waitpid(pid, NULL, 0);
 }
 
+static int spawn_child(actions *a, job *j, char *why, size_t why_len);
+
+static void publish_result(actions *a, job *j, int code, const char *result)
+{
+    model_lock(a->m);
+    a->m->action_busy[j->kind] = false;
+    if (strcmp(a->m->action.label, j->label) == 0 || a->m->action.phase != RT_ACT_RUNNING) {
+        a->m->action.phase = RT_ACT_DONE;
+        a->m->action.finished_ms = rag_now_ms();
+        a->m->action.exit_status = code;
+        rt_fmt(a->m->action.result, sizeof a->m->action.result, "%s", result);
+    }
+    rt_fmt(a->m->notice, sizeof a->m->notice, "%s", result);
+    a->m->version++;
+    model_unlock(a->m);
+    model_wake(a->m);
+}
+
 static void *job_thread(void *arg)
 {
     job *j = arg;
     actions *a = j->owner;
+    char why[256];
+    if (spawn_child(a, j, why, sizeof why) != 0) {
+        publish_result(a, j, -1, why);
+        return NULL;
+    }
     int64_t t0 = rag_mono_ms();
     int status = 0;
     bool timed_out = false, stopped = false, reaped = false;
@@ -85,7 +108,7 @@ static void *job_thread(void *arg)
         pid_t r = waitpid(j->pid, &status, WNOHANG);
         if (r == j->pid) { reaped = true; break; }
         if (r < 0 && errno != EINTR) break;
-        if (a->stopping) { stopped = true; break; }
+        if (__atomic_load_n(&a->stopping, __ATOMIC_SEQ_CST)) { stopped = true; break; }
         if (j->timeout_ms > 0 && rag_mono_ms() - t0 > j->timeout_ms) { timed_out = true; break; }
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
@@ -115,52 +138,18 @@ static void *job_thread(void *arg)
         close(fd);
     }
 
-    model_lock(a->m);
-    a->m->action_busy[j->kind] = false;
-    if (strcmp(a->m->action.label, j->label) == 0 || a->m->action.phase != RT_ACT_RUNNING) {
-        a->m->action.phase = RT_ACT_DONE;
-        a->m->action.finished_ms = rag_now_ms();
-        a->m->action.exit_status = code;
-        rt_fmt(a->m->action.result, sizeof a->m->action.result, "%s", result);
-    }
-    rt_fmt(a->m->notice, sizeof a->m->notice, "%s", result);
-    a->m->version++;
-    model_unlock(a->m);
-    model_wake(a->m);
+    publish_result(a, j, code, result);
     return NULL;
 }
 
-int actions_start(actions *a, action_kind kind, const rag_service *svc, const rag_action *act, char *why, size_t why_len)
+/* Open the action log, write the header line and spawn the child in its
+ * own process group. Runs on the worker thread (disk work stays off the UI
+ * thread). Returns 0, or -1 with why filled. */
+static int spawn_child(actions *a, job *j, char *why, size_t why_len)
 {
-    pthread_mutex_lock(&a->lock);
-    job *j = &a->jobs[kind];
-    model_lock(a->m);
-    bool busy = a->m->action_busy[kind];
-    model_unlock(a->m);
-    if (busy) {
-        rt_fmt(why, why_len, "%s is already running", j->label);
-        pthread_mutex_unlock(&a->lock);
-        return -1;
-    }
-    if (j->started && !j->joined) { /* finished: collect its thread */
-        pthread_join(j->tid, NULL);
-        free_argv(j->argv);
-        j->argv = NULL;
-    }
-    memset(j, 0, sizeof *j);
-    j->owner = a;
-    j->kind = kind;
-    rt_fmt(j->label, sizeof j->label, "%s %s", svc->name, act->name);
-    j->timeout_ms = act->timeout_ms;
-    j->argv = rag_xcalloc(act->argc + 1, sizeof *j->argv);
-    for (size_t i = 0; i < act->argc; i++) j->argv[i] = rag_xstrdup(act->argv[i]);
-
     int fd = open(a->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        rt_fmt(why, why_len, "%s: cannot open action log: %s", a->log_path, strerror(errno));
-        free_argv(j->argv);
-        j->argv = NULL;
-        pthread_mutex_unlock(&a->lock);
+        rt_fmt(why, why_len, "%s: cannot open action log %s: %s", j->label, a->log_path, strerror(errno));
         return -1;
     }
     char ts[RAG_TIME_BUFSZ];
@@ -195,14 +184,36 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     posix_spawnattr_destroy(&at);
     if (rc != 0) {
         dprintf(fd, "== %s: cannot start %s: %s\n", j->label, j->argv[0], strerror(rc));
-        close(fd);
         rt_fmt(why, why_len, "%s: cannot start %s: %s", j->label, j->argv[0], strerror(rc));
-        free_argv(j->argv);
-        j->argv = NULL;
+    }
+    close(fd);
+    return rc == 0 ? 0 : -1;
+}
+
+int actions_start(actions *a, action_kind kind, const rag_service *svc, const rag_action *act, char *why, size_t why_len)
+{
+    pthread_mutex_lock(&a->lock);
+    job *j = &a->jobs[kind];
+    model_lock(a->m);
+    bool busy = a->m->action_busy[kind];
+    model_unlock(a->m);
+    if (busy) {
+        rt_fmt(why, why_len, "%s is already running", j->label);
         pthread_mutex_unlock(&a->lock);
         return -1;
     }
-    close(fd);
+    if (j->started && !j->joined) { /* finished: collect its thread */
+        pthread_join(j->tid, NULL);
+        j->joined = true;
+    }
+    free_argv(j->argv);
+    memset(j, 0, sizeof *j);
+    j->owner = a;
+    j->kind = kind;
+    rt_fmt(j->label, sizeof j->label, "%s %s", svc->name, act->name);
+    j->timeout_ms = act->timeout_ms;
+    j->argv = rag_xcalloc(act->argc + 1, sizeof *j->argv);
+    for (size_t i = 0; i < act->argc; i++) j->argv[i] = rag_xstrdup(act->argv[i]);
 
     model_lock(a->m);
     a->m->action_busy[kind] = true;
@@ -222,7 +233,13 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     pthread_sigmask(SIG_BLOCK, &all, &old);
     j->started = pthread_create(&j->tid, NULL, job_thread, j) == 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (!j->started) kill_group(j->pid, 0);
+    if (!j->started) {
+        rt_fmt(why, why_len, "%s: cannot start a worker thread", j->label);
+        model_lock(a->m);
+        a->m->action_busy[kind] = false;
+        a->m->action.phase = RT_ACT_IDLE;
+        model_unlock(a->m);
+    }
     pthread_mutex_unlock(&a->lock);
     return j->started ? 0 : -1;
 }
@@ -230,7 +247,7 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
 void actions_free(actions *a)
 {
     if (!a) return;
-    a->stopping = 1;
+    __atomic_store_n(&a->stopping, 1, __ATOMIC_SEQ_CST);
     for (int k = 0; k < ACT_KIND_COUNT; k++) {
         job *j = &a->jobs[k];
         if (j->started && !j->joined) pthread_join(j->tid, NULL);

@@ -8,6 +8,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <langinfo.h>
 #include <poll.h>
@@ -88,17 +89,38 @@ static void *collector_main(void *arg)
     return NULL;
 }
 
+/* Each service is probed on its own health.interval from services.yml (the
+ * console's refresh interval when it has none); all services due at the
+ * same moment are probed together, concurrently. */
 static void *prober_main(void *arg)
 {
     workers *w = arg;
     size_t n = w->svcs->count;
     rt_probe *probes = rag_xcalloc(n ? n : 1, sizeof *probes);
+    int64_t *last = rag_xcalloc(n ? n : 1, sizeof *last);
+    bool *due = rag_xcalloc(n ? n : 1, sizeof *due);
     for (;;) {
-        int64_t t0 = rag_mono_ms();
-        probe_run(w->svcs, NULL, probes);
-        model_publish_probes(w->m, probes, n);
-        if (!wait_next(w, t0, -1)) break;
+        int64_t now = rag_mono_ms(), next = INT64_MAX;
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            int64_t iv = w->svcs->items[i].health_interval_ms > 0 ? w->svcs->items[i].health_interval_ms : interval_of(w);
+            due[i] = last[i] == 0 || now - last[i] >= iv;
+            if (due[i]) { last[i] = now; any = true; }
+            if (last[i] + iv < next) next = last[i] + iv;
+        }
+        if (any) {
+            probe_run(w->svcs, due, probes);
+            model_publish_probes(w->m, probes, n);
+        }
+        /* sleep until the next service is due (at most one refresh interval) */
+        int64_t wait = next == INT64_MAX ? interval_of(w) : next - rag_mono_ms();
+        if (wait > interval_of(w)) wait = interval_of(w);
+        if (wait < 50) wait = 50;
+        struct pollfd p = {w->stop_rd, POLLIN, 0};
+        if (poll(&p, 1, (int)wait) > 0) break;
     }
+    free(due);
+    free(last);
     free(probes);
     return NULL;
 }

@@ -222,8 +222,27 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
 
     model_lock(m);
     uint64_t seq = ++m->log_seq;
+    if (m->log_oldest == 0) m->log_oldest = 1;
     rt_log_line *slot = &m->ring[seq % RT_LOG_RING];
     char *old_raw = slot->raw;
+    if (old_raw) {
+        m->log_bytes -= strlen(old_raw) + 1;
+        if (m->log_oldest <= slot->seq) m->log_oldest = slot->seq + 1;
+    }
+    m->log_bytes += len + 1;
+    /* byte budget: drop the oldest lines (freed here, under the lock, in
+     * memory only) until the new one fits */
+    char *drop[64];
+    size_t ndrop = 0;
+    while (m->log_bytes > RT_LOG_BYTES_MAX && m->log_oldest < seq && ndrop < 64) {
+        rt_log_line *o = &m->ring[m->log_oldest % RT_LOG_RING];
+        if (o->raw && o->seq == m->log_oldest) {
+            m->log_bytes -= strlen(o->raw) + 1;
+            drop[ndrop++] = o->raw;
+            o->raw = NULL;
+        }
+        m->log_oldest++;
+    }
     slot->seq = seq;
     slot->source = source;
     slot->level = level;
@@ -238,6 +257,7 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
     }
     model_unlock(m);
     free(old_raw);
+    for (size_t i = 0; i < ndrop; i++) free(drop[i]);
 }
 
 void model_set_notice(rt_model *m, const char *fmt, ...)

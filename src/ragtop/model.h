@@ -114,8 +114,9 @@ void manifest_info_free(rt_manifest_info *m);
  * Used by the interactive console only. */
 
 #define RT_SPARK_LEN 32        /* points kept per sparkline */
-#define RT_LOG_RING 4096       /* log lines kept */
+#define RT_LOG_RING 4096       /* log lines kept at most */
 #define RT_LOG_LINE_MAX 8192   /* bytes kept per raw log line */
+#define RT_LOG_BYTES_MAX (4u << 20) /* and at most this many bytes of lines */
 
 typedef struct rt_log_line {
     uint64_t seq;              /* 1, 2, ... in arrival order */
@@ -154,6 +155,8 @@ typedef struct rt_model {
     /* log ring */
     rt_log_line ring[RT_LOG_RING];
     uint64_t log_seq;          /* seq of the newest line (0 = none) */
+    uint64_t log_oldest;       /* seq of the oldest line still kept (1 when none) */
+    size_t log_bytes;          /* bytes held by the kept lines */
     uint64_t log_lines_total;  /* lines read since start */
     uint64_t log_malformed;
     char **log_sources; size_t n_log_sources; /* "service:file" labels */
@@ -180,7 +183,8 @@ void model_publish_runs(rt_model *m, const rt_run *runs, size_t n);
 void model_publish_sources(rt_model *m, const rt_sources *in);
 /* Probes: one per service, updates histories (latency sparkline, last change). */
 void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n);
-/* Append one log line (text/raw copied, truncated to RT_LOG_LINE_MAX). Does
+/* Append one log line (copied, truncated to RT_LOG_LINE_MAX). The oldest
+ * lines are dropped beyond RT_LOG_RING lines or RT_LOG_BYTES_MAX bytes. Does
  * not wake; callers wake once per batch. */
 void model_log_append(rt_model *m, int source, const char *line, size_t len);
 void model_set_notice(rt_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -79,12 +79,14 @@ int options_parse(int argc, char **argv, rt_options *o)
         case O_KEYSMAN: o->keys_man = true; break;
         default:
             if (optopt || (optind > 0 && argv[optind - 1]))
-                fprintf(stderr, "ragtop: unknown or incomplete option '%s' (try ragtop --help)\n", argv[optind - 1]);
+                fprintf(stderr, "ragtop: unknown or incomplete option '%s'\n\n", argv[optind - 1]);
+            options_usage(stderr);
             return RAG_EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "ragtop: unexpected argument '%s' (try ragtop --help)\n", argv[optind]);
+        fprintf(stderr, "ragtop: unexpected argument '%s'\n\n", argv[optind]);
+        options_usage(stderr);
         return RAG_EXIT_USAGE;
     }
     if (o->json && !o->once) {

@@ -42,12 +42,13 @@ void pane_freshness_draw(ui *u, rect r)
     y++;
     if (m) {
         char t[32], a[32];
-        ui_clock(m->generated_at_ms, t, sizeof t, true);
+        bool narrow = w - L < 32; /* the time of day alone when the pane is narrow */
+        ui_clock(m->generated_at_ms, t, sizeof t, !narrow);
         rag_age_format(now - m->generated_at_ms, a, sizeof a);
         LABEL("Built");
         ROW(ROLE_NORMAL, "%s (%s ago)", t, a);
         y++;
-        ui_clock(m->checked_at_ms, t, sizeof t, true);
+        ui_clock(m->checked_at_ms, t, sizeof t, !narrow);
         rag_age_format(now - m->checked_at_ms, a, sizeof a);
         LABEL("Checked");
         ROW(ROLE_NORMAL, "%s (%s ago)", t, a);

@@ -16,14 +16,15 @@
 
 static uint64_t oldest_seq(const rt_model *m)
 {
-    return m->log_seq >= RT_LOG_RING ? m->log_seq - RT_LOG_RING + 1 : 1;
+    uint64_t by_count = m->log_seq >= RT_LOG_RING ? m->log_seq - RT_LOG_RING + 1 : 1;
+    return m->log_oldest > by_count ? m->log_oldest : by_count;
 }
 
 static const rt_log_line *line_at(const rt_model *m, uint64_t seq)
 {
     if (seq == 0 || seq > m->log_seq || seq < oldest_seq(m)) return NULL;
     const rt_log_line *l = &m->ring[seq % RT_LOG_RING];
-    return l->seq == seq ? l : NULL;
+    return l->seq == seq && l->raw ? l : NULL;
 }
 
 bool pane_logs_matches(const ui *u, const rt_log_line *l)
@@ -50,6 +51,7 @@ static uint64_t step(const ui *u, uint64_t seq, int dir)
 
 void pane_logs_move(ui *u, int delta)
 {
+    if (u->follow && delta > 0) return; /* already at the newest line */
     model_lock(u->m);
     if (u->follow || !line_at(u->m, u->log_sel)) {
         u->follow = false;
@@ -106,11 +108,12 @@ void pane_logs_draw(ui *u, rect r)
     rt_model *m = u->m;
     static const char *lvl_names[] = {"debug", "info", "warn", "error"};
     char title[400];
-    rt_fmt(title, sizeof title, "Logs  %s%s  level>=%s%s%s%s%s  %llu read",
+    rt_fmt(title, sizeof title, "Logs  %s%s  level>=%s%s%s%s%s%s  %llu read",
            u->follow ? "follow" : "scroll", u->wrap ? "  wrap" : "",
            u->min_level < 0 ? "all" : lvl_names[u->min_level],
            u->filter_on ? "  filter " : "", u->filter_on && u->filter_invert ? "!" : "",
-           u->filter_on ? "/" : "", u->filter_on ? u->filter : "", (unsigned long long)m->log_lines_total);
+           u->filter_on ? "/" : "", u->filter_on ? u->filter : "", u->filter_on ? "/" : "",
+           (unsigned long long)m->log_lines_total);
     ui_box(u, r, title, u->focus == PANE_LOGS);
     int x = r.x + 1, w = r.w - 2, top = r.y + 1, rows = r.h - 2;
     if (rows <= 0 || w <= 0) return;

@@ -59,11 +59,14 @@ void pane_status_draw(ui *u)
             }
             char eta[32] = "?";
             if (a->done > 0) rag_duration_format(elapsed * (a->total - a->done) / a->done, eta, sizeof eta);
-            ui_printf(y, x, COLS - x, ROLE_NORMAL, "%lld%% %lld/%lld ETA %s", (long long)(a->done * 100 / a->total),
-                      (long long)a->done, (long long)a->total, eta);
+            x += ui_printf(y, x, COLS - x, ROLE_NORMAL, "%lld%% %lld/%lld ETA %s", (long long)(a->done * 100 / a->total),
+                           (long long)a->done, (long long)a->total, eta);
         } else {
-            ui_text(y, x, COLS - x, ROLE_MUTED, "running (no progress events yet)");
+            x += ui_text(y, x, COLS - x, ROLE_MUTED, "running (no progress events yet)");
         }
+        /* a message that arrived meanwhile ("... is already running") */
+        if (u->m->notice[0] && strncmp(u->m->notice, "started: ", 9) != 0)
+            ui_printf(y, x + 2, COLS - x - 2, ROLE_WARN, "| %s", u->m->notice);
     } else if (u->m->notice[0]) {
         theme_role role = ROLE_NORMAL;
         if (a->phase == RT_ACT_DONE && strcmp(u->m->notice, a->result) == 0) role = a->exit_status == 0 ? ROLE_OK : ROLE_FAIL;

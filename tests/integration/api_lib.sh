@@ -4,9 +4,10 @@
 # index generations. Every process started here is killed at exit.
 #   t_plan N; t_ok NAME; t_fail NAME [DETAIL...]; t_is GOT WANT NAME;
 #   t_like TEXT REGEX NAME; t_done
-#   api_stack_new            -> $STACK (folder), $CONFIG, $PORT, $URL, $TX
+#   api_stack_new            -> $STACK (folder), $CONFIG, $PORT, $URL, $TX, $MANIFEST
 #   api_start [ARGS...]      start rag-api on $CONFIG -> $API_PID; waits for /healthz
-#   api_publish [ARGS...]    write a generation + manifest (tests/helpers/api_mkindex)
+#   api_ingest [ARGS...]     one real rag-ingest run over the stack's corpus
+#   manifest_edit JQ_ARGS... rewrite latest.json atomically through jq
 #   api_wait_for JQ_EXPR VALUE [SECONDS]   poll /healthz until jq -r EXPR == VALUE
 set -u
 ROOT=${RAG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -43,15 +44,17 @@ free_port() {
 }
 
 # A private stack: config (from the repository's params.yaml, with our port,
-# a 1h warn_after and generous connection limits) and a small corpus whose
-# transcripts are about clearly different things.
+# a 1h warn_after and generous connection limits) and a copy of the sample
+# corpus (data/transcripts) that tests may change.
 api_stack_new() {
   STACK=$(mktemp -d "$API_TMP/stack.XXXXXX")
   PORT=$(free_port)
   URL="http://127.0.0.1:$PORT"
   CONFIG="$STACK/config/params.yaml"
   TX="$STACK/transcripts"
-  mkdir -p "$STACK/config" "$TX"
+  MANIFEST="$STACK/artifacts/checkpoints/latest.json"
+  mkdir -p "$STACK/config"
+  cp -r "$ROOT/data/transcripts" "$TX"
   sed -e "s|^  transcripts: .*|  transcripts: ../transcripts|" \
       -e "s|^  artifacts: .*|  artifacts: ../artifacts|" \
       -e "s|^  listen: .*|  listen: 127.0.0.1:$PORT|" \
@@ -59,34 +62,14 @@ api_stack_new() {
       -e "s|^  warn_after: .*|  warn_after: 1h|" \
       -e "s|^  shutdown_grace: .*|  shutdown_grace: 10s|" \
       "$ROOT/config/params.yaml" >"$CONFIG"
-  cat >"$TX/budget-meeting.txt" <<'TXT'
-Alice opened the quarterly budget review with the marketing spend figures.
+}
 
-Bob proposed that we postpone the office relocation until the spring audit is finished.
+# One real ingest run (rag-ingest) over $TX.
+api_ingest() { "$BIN/rag-ingest" --config "$CONFIG" --quiet "$@"; }
 
-The committee approved two new engineering hires for the payments team.
-TXT
-  cat >"$TX/biology-lecture.txt" <<'TXT'
-Photosynthesis converts sunlight into chemical energy inside the chloroplasts.
-
-The Calvin cycle fixes atmospheric carbon dioxide into sugars using ATP.
-
-Mitochondria release that energy again through cellular respiration.
-TXT
-  cat >"$TX/astronomy-podcast.txt" <<'TXT'
-Tonight we discuss how neutron stars form after a supernova collapses a massive star.
-
-Pulsars are rotating neutron stars whose radio beams sweep past the earth like a lighthouse.
-
-Gravitational waves from merging neutron stars were first detected in 2017.
-TXT
-  cat >"$TX/cooking-show.txt" <<'TXT'
-Knead the sourdough for ten minutes, then let it proof overnight in the fridge.
-
-A cast iron skillet gives the crust of a pizza that blistered leopard pattern.
-
-Deglaze the pan with white wine before adding the shallots and butter.
-TXT
+# Rewrite the manifest atomically with a jq filter (same folder, rename).
+manifest_edit() {
+  jq "$@" "$MANIFEST" >"$MANIFEST.edit" && mv "$MANIFEST.edit" "$MANIFEST"
 }
 
 api_start() {
@@ -101,8 +84,6 @@ api_start() {
   done
   return 1
 }
-
-api_publish() { "$HELPERS/api_mkindex" --config "$CONFIG" --from "$TX" "$@"; }
 
 hz() { curl -s --max-time 5 "$URL/healthz" | jq -r "$1"; }
 

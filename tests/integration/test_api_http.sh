@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# test_api_http.sh — rag-api end to end over real HTTP: /healthz moves
-# fail (no index) -> pass (fresh) -> warn (older than warn_after), reports a
-# config mismatch after a chunking edit, a known phrase finds its transcript
-# first in every mode, errors are JSON, hostile FTS5 input is harmless,
-# /metrics passes promtool, and a generation that fails to open is reported
-# while the old one keeps serving.
+# test_api_http.sh — rag-api end to end over real HTTP on the sample corpus
+# (data/transcripts, indexed by the real rag-ingest): /healthz moves fail
+# (no index) -> pass (fresh) -> warn (manifest older than warn_after) -> pass
+# (a no-change run confirms it), reports a config mismatch after a chunking
+# edit, a known phrase finds its transcript first in every mode, errors are
+# JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
+# generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-t_plan 26
+t_plan 28
 api_stack_new
 if ! api_start; then t_fail "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; t_done; exit 1; fi
 t_ok "rag-api starts with no index"
@@ -14,36 +15,39 @@ t_ok "rag-api starts with no index"
 code=$(curl -s -o "$STACK/h.json" -w '%{http_code}' "$URL/healthz")
 t_is "$code $(jq -r .status "$STACK/h.json")" "503 fail" "/healthz is fail (503) before any index is published"
 t_like "$(jq -r .checks.index_present.output "$STACK/h.json")" "no index yet" "/healthz says \"no index yet\""
-out=$(post_query '{"q":"calvin cycle"}')
+out=$(post_query '{"q":"lighthouse keeper"}')
 t_is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .error.kind)" "503 no_index" "/query before any index: 503 with a JSON error"
 
-api_publish --run-id run-one >/dev/null
-if api_wait_for .status pass 10; then t_ok "/healthz turns pass once a generation is published (no restart)"
-else t_fail "/healthz turns pass once a generation is published (no restart)" "$(curl -s "$URL/healthz")"; fi
-t_is "$(hz .index.run_id) $(hz .index.chunk_count) $(hz .index.generation)" "run-one 12 gen-run-one.sqlite" \
-  "/healthz shows the served generation's flat fields"
+api_ingest || t_fail "rag-ingest indexes the sample corpus"
+if api_wait_for .status pass 10; then t_ok "/healthz turns pass once rag-ingest publishes (no restart)"
+else t_fail "/healthz turns pass once rag-ingest publishes (no restart)" "$(curl -s "$URL/healthz")"; fi
+t_is "$(hz '[.index.run_id, .index.generation, .index.chunk_count, .index.config_hash] | map(tostring) | join(" ")')" \
+  "$(jq -r '[.run_id, .generation, .chunks, .config_hash] | map(tostring) | join(" ")' "$MANIFEST")" \
+  "/healthz shows the served generation's flat fields, as in the manifest"
 
 # A phrase from a known transcript comes back first, in every mode.
 for mode in hybrid bm25 vector; do
-  out=$(post_query "{\"q\":\"rotating neutron stars whose radio beams sweep past\",\"k\":3,\"mode\":\"$mode\"}")
+  out=$(post_query "{\"q\":\"The lamp turned on a bath of mercury\",\"k\":3,\"mode\":\"$mode\"}")
   body=$(head -n1 <<<"$out")
-  t_is "$(tail -n1 <<<"$out") $(jq -r '.results[0].source' <<<"$body") $(jq -r '.results[0].text | test("Pulsars")' <<<"$body")" \
-    "200 astronomy-podcast.txt true" "mode $mode: a known phrase returns its transcript's chunk first"
+  t_is "$(tail -n1 <<<"$out") $(jq -r '.results[0].source' <<<"$body") $(jq -r '.results[0].text | test("bath of mercury")' <<<"$body")" \
+    "200 archive/2025/interview-lighthouse-keeper.srt true" "mode $mode: a known phrase returns its transcript's chunk first"
 done
-body=$(curl -s "$URL/query?q=sourdough+proof+overnight&k=2")
+body=$(curl -s "$URL/query?q=Reykjanes+fissure+eruptions+magma&k=2")
 t_is "$(jq -r '[.results[0].source, (.results|length), .generation.run_id, (.took_ms|type)] | join(" ")' <<<"$body")" \
-  "cooking-show.txt 2 run-one number" "GET /query?q=&k= works for curl users, with took_ms and the generation"
-t_is "$(jq -r '.results[0] | [has("score"), has("chunk_id"), has("title"), has("start_ms"), has("end_ms"), has("speaker")] | all' <<<"$body")" \
-  "true" "each result carries score, chunk id, title, start/end time and speaker"
+  "talks/volcanoes-iceland.vtt 2 $(jq -r .run_id "$MANIFEST") number" "GET /query?q=&k= works for curl users, with took_ms and the generation"
+t_is "$(jq -r '.results[0] | [.score > 0, (.chunk_id|length) == 64, .title, .start_ms, (.end_ms > .start_ms), (.speaker|test("Jónsdóttir"))] | map(tostring) | join(" ")' <<<"$body")" \
+  "true true Guest lecture: the Reykjanes eruptions 0 true true" "each result carries score, chunk id, title, start/end time and speaker"
 
 # Hostile text is only ever quoted FTS5 terms: no syntax error, no SQL.
 bad=""
-for q in 'NEAR(calvin cycle' '\"); DROP TABLE chunks; --' 'title:* AND OR NOT ^' '\" \" \"'; do
+for q in 'NEAR(lighthouse keeper' '\"); DROP TABLE chunks; --' 'title:* AND OR NOT ^' '\" \" \"' 'mercury*'; do
   out=$(post_query "{\"q\":\"$q\",\"mode\":\"bm25\"}")
   [ "$(tail -n1 <<<"$out")" = 200 ] || bad="$bad$q -> $out"$'\n'
 done
 if [ -z "$bad" ]; then t_ok "FTS5 operators and SQL in q are harmless (200)"
 else t_fail "FTS5 operators and SQL in q are harmless (200)" "$bad"; fi
+t_is "$(curl -s "$URL/query?q=mercury" | jq -r '.results[0].source')" "archive/2025/interview-lighthouse-keeper.srt" \
+  "the index is intact after them"
 
 # Errors are JSON with the HTTP status inside.
 out=$(post_query '{"q": ')
@@ -64,23 +68,29 @@ if out=$(promtool check metrics <"$STACK/metrics.txt" 2>&1); then t_ok "/metrics
 else t_fail "/metrics passes promtool check metrics" "$out"; fi
 t_like "$(cat "$STACK/metrics.txt")" '^rag_api_requests_total\{route="/query",code="413"\} 1$' "/metrics counts requests by route and code"
 
+# A manifest older than warn_after -> warn; a no-change run confirms -> pass.
+old=$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%S.000Z)
+manifest_edit --arg t "$old" '.checked_at = $t | .generated_at = $t'
+if api_wait_for '.status + " " + .checks.index_age.status' "warn warn" 10; then
+  t_ok "/healthz warns (200) when the manifest is older than warn_after"
+else t_fail "/healthz warns (200) when the manifest is older than warn_after" "$(curl -s "$URL/healthz")"; fi
+api_ingest
+if api_wait_for .status pass 10; then t_ok "a run that finds nothing changed refreshes checked_at: pass again"
+else t_fail "a run that finds nothing changed refreshes checked_at: pass again" "$(curl -s "$URL/healthz")"; fi
+
 # A generation that fails to open: reported, the old one keeps serving.
-api_publish --run-id run-bad --wrong-chunks >/dev/null
+served=$(hz .index.generation)
+cp "$STACK/artifacts/index/$served" "$STACK/artifacts/index/gen-broken.sqlite"
+manifest_edit '.generation = "gen-broken.sqlite" | .chunks += 1'
 if api_wait_for .checks.reload.status warn 10; then t_ok "a generation that fails to open is reported in /healthz"
 else t_fail "a generation that fails to open is reported in /healthz" "$(curl -s "$URL/healthz")"; fi
-t_like "$(hz .checks.reload.output)" "gen-run-bad.sqlite failed to open, still serving the previous generation: .*manifest says 13" \
+t_like "$(hz .checks.reload.output)" "gen-broken.sqlite failed to open, still serving the previous generation: .*manifest says" \
   "the report names the generation and why"
-out=$(post_query '{"q":"calvin cycle carbon"}')
-t_is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .generation.generation)" "200 gen-run-one.sqlite" "the old generation keeps answering queries"
-t_like "$(grep '"event":"reload_failed"' "$STACK/artifacts/logs/api.jsonl")" "gen-run-bad" "the failed reload is in api.jsonl"
+out=$(post_query '{"q":"lighthouse keeper mercury"}')
+t_is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .generation.generation)" "200 $served" "the old generation keeps answering queries"
+t_like "$(grep '"event":"reload_failed"' "$STACK/artifacts/logs/api.jsonl")" "gen-broken" "the failed reload is in api.jsonl"
 
-# Old manifest -> warn; config edited without re-ingest -> mismatch.
-api_publish --run-id run-old --age 7200 >/dev/null
-if api_wait_for '.status + " " + .checks.index_age.status + " " + .index.run_id' "warn warn run-old" 10; then
-  t_ok "/healthz warns (200) when the index is older than warn_after"
-else t_fail "/healthz warns (200) when the index is older than warn_after" "$(curl -s "$URL/healthz")"; fi
-api_publish --run-id run-two >/dev/null
-api_wait_for .status pass 10
+# The config edited without re-ingesting -> mismatch, explained key by key.
 sed -i 's/^  target_tokens: .*/  target_tokens: 384/' "$CONFIG"
 if api_wait_for .checks.config_hash.status warn 10; then
   t_like "$(hz '.checks.config_hash.differences[]')" "chunking.target_tokens: 256 -> 384" \

@@ -5,14 +5,14 @@
 . "$(dirname "$0")/api_lib.sh"
 t_plan 5
 api_stack_new
-api_publish --run-id sig >/dev/null
+api_ingest
 if ! api_start; then t_fail "rag-api starts" "$(cat "$STACK/api.stderr")"; t_done; exit 1; fi
 t_ok "rag-api starts"
 
 cat >"$STACK/slow.py" <<'PY'
 import socket, sys, time
 port, ready, go = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-body = b'{"q": "calvin cycle carbon dioxide", "k": 2}'
+body = b'{"q": "lamp turned on a bath of mercury", "k": 2}'
 socks = []
 for i in range(3):
     s = socket.create_connection(("127.0.0.1", port), timeout=15)
@@ -37,7 +37,7 @@ for s in socks:
             cl = [l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
             if cl and len(rest) >= int(cl[0].split(b":")[1]):
                 break
-    print(data.split(b"\r\n")[0].decode(), b"Calvin" in data)
+    print(data.split(b"\r\n")[0].decode(), b"lighthouse-keeper" in data)
 PY
 python3 "$STACK/slow.py" "$PORT" "$STACK/ready" "$STACK/go" >"$STACK/slow.out" 2>&1 &
 SLOW=$!

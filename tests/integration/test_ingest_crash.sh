@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # test_ingest_crash.sh — SIGKILL rag-ingest at random moments (24 trials;
-# half of them with RAG_INGEST_TEST_PUBLISH_DELAY_MS so many kills land while
-# publishing). After every kill the manifest must load (rag_manifest_load via
+# half with RAG_INGEST_TEST_PUBLISH_DELAY_MS, a quarter killed just after the
+# last batch and a quarter just after the "published" event, so many kills
+# land while finishing and publishing). After every kill the manifest must load (rag_manifest_load via
 # the manifest_read helper), name a generation that exists, passes SQLite's
 # integrity check and has the manifest's chunk count. The next normal run
 # removes every temporary file.
 . "$(dirname "$0")/lib.sh"
 TRIALS=24
-plan $((TRIALS * 3 + 4))
+plan $((TRIALS * 3 + 5))
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -21,6 +22,25 @@ ingest: {keep_generations: 2, batch_files: 10}
 YAML
 M=$W/art/checkpoints/latest.json
 check "initial run publishes" "$ING" --config "$W/params.yaml" -q
+LOG=$W/art/logs/ingest.jsonl
+# wait_event PID EVENT [last]: until the run of PID logged EVENT (with
+# "last": a batch_done for its final batch), at most 20 s
+wait_event() {
+  local rid="" i
+  for i in $(seq 400); do
+    [ -n "$rid" ] || rid=$(jq -r --argjson p "$1" 'select(.event=="run_started" and .payload.pid==$p) | .run_id' "$LOG" 2>/dev/null | tail -n 1)
+    if [ -n "$rid" ]; then
+      if [ "${3:-}" = last ]; then
+        jq -e --arg r "$rid" 'select(.run_id==$r and .event=="batch_done" and .payload.batch==.payload.batches)' "$LOG" >/dev/null 2>&1 && return 0
+      else
+        jq -e --arg r "$rid" --arg e "$2" 'select(.run_id==$r and .event==$e)' "$LOG" >/dev/null 2>&1 && return 0
+      fi
+    fi
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
 publishing_kills=0
 for t in $(seq $TRIALS); do
   # change one file per trial so every run has work; --full on some
@@ -32,7 +52,11 @@ for t in $(seq $TRIALS); do
     "$ING" --config "$W/params.yaml" -q "${extra[@]}" &
   fi
   P=$!
-  sleep "0.$(printf %03d $((RANDOM % 700)))"
+  case $((t % 4)) in
+    0) wait_event $P published ;;                # then kill between rename and manifest
+    2) wait_event $P batch_done last ;;          # then kill while finishing / renaming
+  esac
+  sleep "0.$(printf %03d $((RANDOM % (t % 2 ? 700 : 150))))"
   kill -KILL $P 2>/dev/null
   wait $P 2>/dev/null
   run_id=$(tail -n 50 "$W/art/logs/ingest.jsonl" | jq -r 'select(.event=="run_started") | .run_id' | tail -n 1)
@@ -49,4 +73,6 @@ diag "$publishing_kills of $TRIALS kills landed between publishing the generatio
 check "some kills landed while publishing" test "$publishing_kills" -ge 2
 check "a normal run after the kills succeeds" "$ING" --config "$W/params.yaml" -q
 is "$(find "$W/art" -name '*.tmp*' -o -name '*-journal' | wc -l)" 0 "no temporary file outlives the next run"
+check "the final generation's full-text index passes its integrity check" \
+  sqlite3 "$W/art/index/$(jq -r .generation "$M")" "insert into chunks_fts(chunks_fts, rank) values('integrity-check', 1)"
 exit $_tap_failed

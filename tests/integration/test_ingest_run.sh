@@ -5,7 +5,7 @@
 # transcripts are reported and counted against max_error_ratio, dry runs
 # write nothing, the command line's exit statuses, SIGTERM stops cleanly.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 47
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -64,12 +64,16 @@ is "$(ls "$W/art/index" | wc -l)" 1 "no new generation file"
 is "$(metric .status)/$(metric .transcripts_unchanged)/$(metric .generation)" "unchanged/$N/$G1" "metrics line says unchanged"
 
 # --- edit one file
+check "the text to be replaced is indexed before the edit" test "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'buckling'")" -ge 1
+sed -i 's/buckling/cockling/' "$W/corpus/talks/watercolor-basics.txt"
 echo "Pieter: One more thing about propolis and wax moths." >>"$W/corpus/talks/watercolor-basics.txt"
 run -q; rc=$?
 is "$rc" 0 "run after an edit exits 0"
 is "$(metric .transcripts_processed)/$(metric .transcripts_unchanged)" "1/$((N - 1))" "only the edited file is processed"
 check "a new generation is published" test "$(gen)" != "$G1"
 is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'propolis'")" 1 "the edit is searchable"
+is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'buckling'")" 0 "the replaced text of the edited file is no longer indexed"
+check "the incrementally built full-text index passes its integrity check" sqlite3 "$W/art/index/$(gen)" "insert into chunks_fts(chunks_fts, rank) values('integrity-check', 1)"
 # --- touch one file (same content): re-processed, its embeddings reused
 touch "$W/corpus/podcasts/ep12-sourdough.vtt"
 run -q
@@ -82,6 +86,8 @@ run -q
 is "$(metric .transcripts_deleted)" 1 "metrics count the deleted file"
 is "$(chunks_in "select count(*) from documents where path like '%volcanoes%'")" 0 "the deleted document is gone"
 is "$(jq .chunks "$M")" "$((before - del_chunks))" "its chunks are gone"
+is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'Grindavik OR Svartsengi'")" 0 "its full-text rows are gone"
+is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'sourdough'")" "$(chunks_in "select count(*) from chunks where text like '%sourdough%'")" "full-text search agrees with the chunk table after incremental runs"
 is "$(ls "$W/art/index" | wc -l)" 2 "retention keeps keep_generations=2 files"
 check "retention kept the generation the manifest names" test -f "$W/art/index/$(gen)"
 # --- config change rebuilds everything

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 20
+plan 26
 
 STACK_FILES=30 STACK_BATCH=2 STACK_SLOW_EMBED=0.05 stack_init
 cd "$STACK" || exit 1
@@ -36,7 +36,10 @@ stack_add_transcript extra1; stack_add_transcript extra2
 tui_expect "counts transcripts not yet ingested" "2 transcripts not yet ingested" 6
 tui_keys i
 tui_expect "i shows the ingest's progress with an ETA" "ingest run .*ETA" 6
+tui_keys i # a second ingest while one runs is refused
 tui_wait "ingest run: done" 30
+starts=$(grep -c '^== .* ingest run: bash' artifacts/logs/actions.log)
+is "$starts" "1" "one action of a kind at a time: the second i started nothing"
 gen1=$(jq -r .generation artifacts/checkpoints/latest.json)
 if [ "$gen1" != "$gen0" ]; then ok "the ingest published a new generation"; else not_ok "the ingest published a new generation"; fi
 tui_expect "the new generation appears on screen" "On disk +$gen1" 6
@@ -50,6 +53,23 @@ like "$(tui_cap)" "api +. up" "n cancels: the API is still up"
 tui_keys s; tui_wait "Stop api\\?" 3; tui_keys y
 tui_wait "api stop: done" 15
 tui_expect "s y stops the API; its row shows it down within two probe intervals" "api +. DOWN" 2
+
+tui_keys /; tui_keys -l "marker"; tui_keys Enter
+tui_expect "/ filters the logs by a regex" "filter /marker/" 3
+scr=$(tui_cap)
+if grep -q "hello-from-the-test" <<<"$scr" && ! grep -q "rag-api access" <<<"$scr"; then ok "the filter keeps only matching lines"; else not_ok "the filter keeps only matching lines" "$scr"; fi
+tui_keys Enter
+tui_expect "Enter shows the selected line's JSON pretty-printed" '"msg": +"hello-from-the-test"' 3
+tui_keys Escape
+tui_keys /; for _ in 1 2 3 4 5 6; do tui_keys BSpace; done; tui_keys -l "!access"; tui_keys Enter
+sleep 1.5
+scr=$(tui_cap)
+if grep -q "filter !/access/" <<<"$scr" && ! grep -q "rag-api access" <<<"$scr"; then ok "a leading ! inverts the filter"; else not_ok "a leading ! inverts the filter" "$scr"; fi
+tui_keys z
+sleep 0.5
+scr=$(tui_cap)
+if grep -q "\[zoom\]" <<<"$scr" && ! grep -q "Freshness" <<<"$scr"; then ok "z zooms the focused pane"; else not_ok "z zooms the focused pane" "$scr"; fi
+tui_keys z
 
 tui_resize 60 15
 tui_expect "at 60x15 the compact layout shows services and logs" "Services" 3

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 11
+plan 17
 
 stack_init
 cd "$STACK" || exit 1
@@ -52,12 +52,13 @@ services:
       run: {argv: [sleep, "37.25"]}
 YAML
 TUI_SOCK="$TUI_SOCK-c"
+pkill -f "sleep 37.25" 2>/dev/null
 tui_start 100 30 "exec $BIN/ragtop --interval 1s --services slow.yml"
 tui_wait "Freshness" 8
 tui_keys i
 sleep 1
 pid=$(pgrep -f "^$BIN/ragtop --interval 1s --services slow.yml" | head -1)
-if pgrep -f "sleep 37.25" >/dev/null; then ok "the action child runs"; else not_ok "the action child runs" "$(tui_cap)"; fi
+if [ -n "$pid" ] && pgrep -P "$pid" -f "sleep 37.25" >/dev/null; then ok "the action child runs, started by ragtop"; else not_ok "the action child runs, started by ragtop" "pid=$pid" "$(tui_cap)"; fi
 tmux -L "$TUI_SOCK" kill-server
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then ok "after the session is killed no ragtop is left"; else not_ok "after the session is killed no ragtop is left" "pid=$pid"; fi
@@ -71,6 +72,49 @@ kill -TERM "$pid"
 tui_wait "EXIT=" 5
 alt=$(tmux -L "$TUI_SOCK" display -p -t t '#{alternate_on}')
 if tui_cap | grep -q "EXIT=143" && [ "$alt" = 0 ]; then ok "SIGTERM ends it and restores the terminal"; else not_ok "SIGTERM ends it and restores the terminal" "alt=$alt" "$(tui_cap)"; fi
+tmux -L "$TUI_SOCK" kill-server
+
+# an action past its timeout is stopped (its whole process group) and reported
+cat >"$STACK/timeout.yml" <<YAML
+version: 1
+services:
+  slowjob:
+    kind: job
+    actions:
+      run: {argv: [sleep, "41.5"], timeout: 1s}
+YAML
+TUI_SOCK="$TUI_SOCK-t"
+tui_start 100 30 "$BIN/ragtop --interval 1s --services timeout.yml; sleep 30"
+tui_wait "Freshness" 8
+tui_keys i
+if tui_wait "slowjob run: timed out after 1" 6 && ! pgrep -f "sleep 41.5" >/dev/null; then
+  ok "an action past its timeout is stopped and reported"
+else
+  not_ok "an action past its timeout is stopped and reported" "$(tui_cap | tail -3)"; pkill -f "sleep 41.5"
+fi
+tmux -L "$TUI_SOCK" kill-server
+
+# Ctrl-Z / fg from a shell
+TUI_SOCK="$TUI_SOCK-e"
+tui_start 100 30 "PS1='prompt\$ ' bash --norc -i"
+sleep 0.5
+tui_keys "$BIN/ragtop --interval 1s" Enter
+tui_wait "Freshness" 8
+tui_keys C-z
+tui_expect "Ctrl-Z suspends ragtop and gives the shell back" "Stopped" 5
+tui_keys "fg" Enter
+tui_expect "fg brings the console back" "Freshness" 5
+tui_keys q
+tui_expect "q after fg returns to the shell" '^prompt[$] ?$' 5
+tmux -L "$TUI_SOCK" kill-server
+
+# a non-UTF-8 locale gets ASCII drawing without --ascii; --readonly disables actions
+TUI_SOCK="$TUI_SOCK-f"
+tui_start 100 30 "LC_ALL=C LANG=C $BIN/ragtop --readonly --interval 1s; sleep 30"
+tui_wait "Freshness" 8
+if tui_cap | grep -q '[─│┌┐└┘▁▂▃▄▅▆▇█✔]'; then not_ok "LC_ALL=C: ASCII drawing automatically" "$(tui_cap)"; else ok "LC_ALL=C: ASCII drawing automatically"; fi
+tui_keys i
+tui_expect "--readonly: action keys do nothing but say why" "read-only: actions are disabled" 3
 tmux -L "$TUI_SOCK" kill-server
 
 out=$(script -qec "$BIN/ragtop --theme no-such-theme" /dev/null 2>&1 </dev/null); rc=$?

@@ -21,6 +21,7 @@
 #include "../../src/api/query.h"
 
 #define DIMS 8
+#define DENSE_DIMS 64 /* more non-zero components than the sparse path takes */
 
 typedef struct {
     char dir[64];
@@ -37,7 +38,8 @@ static const char *const SCHEMA =
     "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='porter unicode61');";
 
 /* n chunks with pseudo-random unit vectors; vec_bytes overrides the blob size. */
-static void write_generation(const char *path, int n, const char *schema_version, int vec_bytes, float *vectors)
+static void write_generation_dims(const char *path, int n, const char *schema_version, int vec_bytes, float *vectors,
+                                  int dims)
 {
     sqlite3 *db = NULL;
     unlink(path);
@@ -48,20 +50,20 @@ static void write_generation(const char *path, int n, const char *schema_version
              "INSERT INTO meta VALUES ('index_schema_version','%s'),('chunks','%d'),('config_hash','abc'),"
              "('embedding_provider','hashing'),('embedding_model',''),('embedding_dimensions','%d');"
              "INSERT INTO documents VALUES (1,'a.txt','A','txt',1,0,'x',%d);",
-             schema_version, n, DIMS, n);
+             schema_version, n, dims, n);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_stmt *c, *e;
     sqlite3_prepare_v2(db, "INSERT INTO chunks VALUES (?1, ?2, 1, ?1, ?3, NULL, NULL, NULL, 3)", -1, &c, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO embeddings VALUES (?1, ?2)", -1, &e, NULL);
     unsigned seed = 7;
     for (int i = 0; i < n; i++) {
-        float *v = vectors + (size_t)i * DIMS;
+        float *v = vectors + (size_t)i * dims;
         double norm = 0;
-        for (int j = 0; j < DIMS; j++) {
+        for (int j = 0; j < dims; j++) {
             v[j] = (float)((int)(rand_r(&seed) % 2001) - 1000) / 1000.0f;
             norm += v[j] * v[j];
         }
-        for (int j = 0; j < DIMS; j++) v[j] = (float)(v[j] / sqrt(norm));
+        for (int j = 0; j < dims; j++) v[j] = (float)(v[j] / sqrt(norm));
         char id[32], text[64];
         snprintf(id, sizeof id, "chunk-%d", i);
         snprintf(text, sizeof text, "chunk number %d word%d", i, i % 5);
@@ -79,6 +81,11 @@ static void write_generation(const char *path, int n, const char *schema_version
     sqlite3_finalize(e);
     assert_int_equal(sqlite3_exec(db, "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
+}
+
+static void write_generation(const char *path, int n, const char *schema_version, int vec_bytes, float *vectors)
+{
+    write_generation_dims(path, n, schema_version, vec_bytes, vectors, DIMS);
 }
 
 static void manifest_for(rag_manifest *m, int chunks)
@@ -151,6 +158,40 @@ static void test_open_loads_every_vector_and_ranks_like_brute_force(void **state
     assert_int_equal(api_generation_df(g, &g->leases[1], "word4"), 60); /* cached */
     assert_int_equal(api_bm25_topn(g, &g->leases[1], "chunk number 17", 3, bm, 5, &err), 5);
     assert_int_equal(bm[0].rowid, 18);
+    api_generation_release(g);
+    free(vecs);
+}
+
+/* Dense query vectors take the column-accumulating path: same contract. */
+static void test_dense_query_vectors_rank_like_brute_force(void **state)
+{
+    fixture *f = *state;
+    enum { N = 200 };
+    float *vecs = calloc((size_t)N * DENSE_DIMS, sizeof *vecs);
+    write_generation_dims(f->path, N, "1", DENSE_DIMS * 4, vecs, DENSE_DIMS);
+    rag_manifest m;
+    manifest_for(&m, N);
+    rag_error err = {0};
+    api_generation *g = api_generation_open(f->path, &m, NULL, 1, &err);
+    assert_non_null(g);
+    const float *q = vecs + 42 * DENSE_DIMS;
+    api_hit top[8];
+    size_t n = api_vector_topn(g, q, g->leases[0].scores, top, 8);
+    assert_true(n > 0);
+    assert_int_equal(top[0].rowid, 43);
+    for (size_t i = 0; i < n; i++) {
+        const float *v = vecs + (size_t)(top[i].rowid - 1) * DENSE_DIMS;
+        double s = 0;
+        for (int j = 0; j < DENSE_DIMS; j++) s += (double)q[j] * v[j];
+        assert_true(s > 0);
+        int better = 0;
+        for (int k = 0; k < N; k++) {
+            double t = 0;
+            for (int j = 0; j < DENSE_DIMS; j++) t += (double)q[j] * vecs[(size_t)k * DENSE_DIMS + j];
+            if (t > s + 1e-5) better++;
+        }
+        assert_int_equal(better, (int)i);
+    }
     api_generation_release(g);
     free(vecs);
 }
@@ -245,6 +286,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_loads_every_vector_and_ranks_like_brute_force, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dense_query_vectors_rank_like_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_chunk_count_that_disagrees_with_manifest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_a_newer_schema_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_vectors_of_the_wrong_size, setup, teardown),

@@ -1,0 +1,151 @@
+/* test_ragtop_logfollow.c — the log follower on real files: starts at the
+ * end with only the last lines, follows appends without losing a line,
+ * survives rename-rotation (the rest of the old file first) and truncation,
+ * waits for a partial line to complete, picks up a file created later, and
+ * keeps the model's ring within its line and byte bounds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../src/ragtop/logfollow.h"
+#include "rag/timeutil.h"
+
+static char dir[64];
+
+static void append(const char *name, const char *fmt, int from, int to)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    for (int i = from; i <= to; i++) fprintf(f, fmt, i);
+    fclose(f);
+}
+
+static uint64_t total(rt_model *m)
+{
+    model_lock(m);
+    uint64_t n = m->log_lines_total;
+    model_unlock(m);
+    return n;
+}
+
+static bool wait_total(rt_model *m, uint64_t want)
+{
+    int64_t until = rag_mono_ms() + 5000;
+    while (rag_mono_ms() < until) {
+        if (total(m) >= want) return total(m) == want;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static const char *newest(rt_model *m)
+{
+    static char buf[256];
+    model_lock(m);
+    const rt_log_line *l = &m->ring[m->log_seq % RT_LOG_RING];
+    snprintf(buf, sizeof buf, "%s", l->raw ? l->raw : "(none)");
+    model_unlock(m);
+    return buf;
+}
+
+static void test_follower_tails_rotates_truncates_and_loses_nothing(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/ragtop-lf-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    append("a.log", "line %d\n", 1, 1000);
+    rt_model m;
+    assert_int_equal(model_init(&m), RAG_OK);
+    char a[128], b[128];
+    snprintf(a, sizeof a, "%s/a.log", dir);
+    snprintf(b, sizeof b, "%s/late.log", dir);
+    char *paths[] = {a, b, a}; /* a duplicate is followed once */
+    logfollow *lf = logfollow_start(&m, paths, 3, 200);
+    assert_non_null(lf);
+    assert_true(wait_total(&m, 200));
+    assert_string_equal(newest(&m), "line 1000");
+    assert_int_equal(m.n_log_sources, 2);
+
+    append("a.log", "line %d\n", 1001, 1500);
+    assert_true(wait_total(&m, 700));
+    assert_string_equal(newest(&m), "line 1500");
+
+    /* rotation: lines written just before the rename must not be lost */
+    append("a.log", "line %d\n", 1501, 1510);
+    char rotated[140];
+    snprintf(rotated, sizeof rotated, "%s.1", a);
+    assert_int_equal(rename(a, rotated), 0);
+    append("a.log", "new %d\n", 1, 20);
+    assert_true(wait_total(&m, 730));
+    assert_string_equal(newest(&m), "new 20");
+
+    /* truncation: start again from the top */
+    assert_int_equal(truncate(a, 0), 0);
+    append("a.log", "after truncate %d\n", 1, 5);
+    assert_true(wait_total(&m, 735));
+    assert_string_equal(newest(&m), "after truncate 5");
+
+    /* a partial line waits for its end */
+    append("a.log", "partial-%d", 1, 1);
+    struct timespec ts = {0, 600 * 1000000L};
+    nanosleep(&ts, NULL);
+    assert_int_equal(total(&m), 735);
+    append("a.log", "-rest %d\n", 2, 2);
+    assert_true(wait_total(&m, 736));
+    assert_string_equal(newest(&m), "partial-1-rest 2");
+
+    /* a file that did not exist at start is read from its beginning */
+    append("late.log", "late %d\n", 1, 3);
+    assert_true(wait_total(&m, 739));
+    assert_string_equal(newest(&m), "late 3");
+
+    logfollow_stop(lf);
+    model_destroy(&m);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_ring_keeps_line_and_byte_bounds(void **state)
+{
+    (void)state;
+    rt_model m;
+    assert_int_equal(model_init(&m), RAG_OK);
+    char line[RT_LOG_LINE_MAX + 100];
+    memset(line, 'x', sizeof line);
+    for (int i = 0; i < 3 * RT_LOG_RING; i++) model_log_append(&m, 0, line, sizeof line);
+    assert_int_equal(m.log_lines_total, 3 * RT_LOG_RING);
+    assert_true(m.log_bytes <= RT_LOG_BYTES_MAX + RT_LOG_LINE_MAX + 1);
+    size_t kept = 0, bytes = 0;
+    for (size_t i = 0; i < RT_LOG_RING; i++)
+        if (m.ring[i].raw) {
+            kept++;
+            bytes += strlen(m.ring[i].raw) + 1;
+            assert_true(strlen(m.ring[i].raw) <= RT_LOG_LINE_MAX);
+        }
+    assert_int_equal(bytes, m.log_bytes);
+    assert_int_equal(kept, m.log_seq - m.log_oldest + 1);
+    for (int i = 0; i < RT_LOG_RING; i++) model_log_append(&m, 0, "short", 5);
+    assert_int_equal(m.log_seq - m.log_oldest + 1, RT_LOG_RING);
+    model_destroy(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_follower_tails_rotates_truncates_and_loses_nothing),
+        cmocka_unit_test(test_ring_keeps_line_and_byte_bounds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
