@@ -5,7 +5,7 @@
 # and each unit runs the program `make install` puts in /usr/local/bin.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
-plan 5
+plan 6
 S=deploy/systemd
 tmp=$TMP
 
@@ -42,4 +42,7 @@ check "services run as the ragtop user, restart only long-running ones, keep sec
   done
   grep -qE '^Restart=' '$S/rag-api.service' && grep -qE '^Restart=' '$S/ragtop-watch.service' &&
   ! grep -qE '^Restart=' '$S/rag-ingest.service'"
+check "ragtop validate accepts deploy/systemd/params.yaml and services.yml (data under /var/lib/ragtop)" bash -c "
+  '$BIN/ragtop' validate --config '$S/params.yaml' --services '$S/services.yml' &&
+  grep -qE '^  artifacts: /var/lib/ragtop/artifacts ' '$S/params.yaml'"
 done_testing
