@@ -76,6 +76,9 @@ typedef struct run_ctx {
         size_t n, cap;
     } pend;
     const char *doc_sha;
+    const char *doc_path;  /* path of the document being processed */
+    const char *reuse_path; /* previous path of the same content (a renamed/copied file), or NULL */
+    const prev_doc **by_sha; /* prev_docs sorted by sha, built on first use */
     int64_t doc_id;
     int64_t doc_chunks;
     float *vecs;
@@ -238,11 +241,55 @@ static void file_failed(run_ctx *c, const scan_file *f, const char *reason)
         iw_add_failure(c->iw, f->rel, f->size, f->mtime_ns, reason, NULL);
 }
 
-static void chunk_id_of(const char *doc_sha, int ordinal, const char *config_hash, char out[RAG_HASH_HEX])
+/* Chunk id: sha256 of "<path>:<document sha256>:<ordinal>:<config hash>".
+ * The path keeps ids unique when two files have identical bytes. */
+static void chunk_id_of(const char *path, const char *doc_sha, int ordinal, const char *config_hash,
+                        char out[RAG_HASH_HEX])
 {
-    char buf[160];
-    int n = snprintf(buf, sizeof buf, "%s:%d:%s", doc_sha, ordinal, config_hash);
+    size_t cap = strlen(path) + strlen(doc_sha) + strlen(config_hash) + 16;
+    char *buf = rag_xmalloc(cap);
+    int n = snprintf(buf, cap, "%s:%s:%d:%s", path, doc_sha, ordinal, config_hash);
     rag_sha256_hex(buf, (size_t)n, out);
+    free(buf);
+}
+
+static int cmp_by_sha(const void *a, const void *b)
+{
+    const prev_doc *x = *(const prev_doc *const *)a, *y = *(const prev_doc *const *)b;
+    int r = strcmp(x->sha, y->sha);
+    return r ? r : strcmp(x->path, y->path);
+}
+
+/* A path of the previous generation holding content sha (other than path),
+ * so a renamed or copied file reuses that document's embeddings; NULL when
+ * none, or when the same path already had this content. */
+static const char *reuse_path_of(run_ctx *c, const char *path, const char *sha)
+{
+    size_t n = c->prev_docs.n;
+    if (!c->reuse || n == 0)
+        return NULL;
+    if (!c->by_sha) {
+        c->by_sha = rag_xmalloc(n * sizeof *c->by_sha);
+        for (size_t i = 0; i < n; i++)
+            c->by_sha[i] = &c->prev_docs.v[i];
+        qsort(c->by_sha, n, sizeof *c->by_sha, cmp_by_sha);
+    }
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* first entry with sha >= the wanted one */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->by_sha[mid]->sha, sha) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const char *other = NULL;
+    for (size_t i = lo; i < n && strcmp(c->by_sha[i]->sha, sha) == 0; i++) {
+        if (strcmp(c->by_sha[i]->path, path) == 0)
+            return NULL; /* same path, same content: its own chunk ids match */
+        if (!other)
+            other = c->by_sha[i]->path;
+    }
+    return other;
 }
 
 /* Embed and insert the pending chunks of the current document. */
@@ -262,10 +309,18 @@ static int flush_chunks(run_ctx *c, rag_error *err)
     size_t *todo_idx = rag_xmalloc(n * sizeof(size_t));
     size_t nt = 0;
     for (size_t i = 0; i < n; i++) {
-        chunk_id_of(c->doc_sha, c->pend.meta[i].ordinal, c->config_hash, ids[i]);
+        chunk_id_of(c->doc_path, c->doc_sha, c->pend.meta[i].ordinal, c->config_hash, ids[i]);
         if (c->reuse && iw_prev_embedding(c->iw, ids[i], c->vecs + i * (size_t)dims)) {
             c->st->chunks_reused++;
             continue;
+        }
+        if (c->reuse && c->reuse_path) {
+            char prev_id[RAG_HASH_HEX];
+            chunk_id_of(c->reuse_path, c->doc_sha, c->pend.meta[i].ordinal, c->config_hash, prev_id);
+            if (iw_prev_embedding(c->iw, prev_id, c->vecs + i * (size_t)dims)) {
+                c->st->chunks_reused++;
+                continue;
+            }
         }
         todo[nt] = c->pend.texts[i];
         todo_idx[nt++] = i;
@@ -394,6 +449,8 @@ static int process_file(run_ctx *c, const scan_file *f, char sha_out[RAG_HASH_HE
     free(title);
     if (rc == RAG_OK) {
         c->doc_sha = sha_out;
+        c->doc_path = f->rel;
+        c->reuse_path = reuse_path_of(c, f->rel, sha_out);
         c->doc_chunks = 0;
         c->cb_failed = 0;
         chunk_settings cs = { c->cfg->chunking.target_tokens, c->cfg->chunking.overlap_tokens };
@@ -454,6 +511,8 @@ static void ctx_free(run_ctx *c)
     cJSON_Delete(c->canonical);
     if (c->have_prev)
         rag_manifest_free(&c->prev);
+    free(c->by_sha);
+    c->by_sha = NULL;
     prev_list_free(&c->prev_docs);
     prev_list_free(&c->prev_fail);
     free(c->pend.texts);
