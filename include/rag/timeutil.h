@@ -25,6 +25,9 @@ int rag_size_parse(const char *s, int64_t *bytes);
 
 /* Human age of a duration in ms: "now", "42s", "5m", "3h 12m", "3d 4h". */
 void rag_age_format(int64_t ms, char *out, size_t n);
+/* How long ago, as a phrase: "just now" (under a second, or in the future),
+ * else rag_age_format's text + " ago": "42s ago", "3h 12m ago". */
+void rag_ago_format(int64_t ms, char *out, size_t n);
 /* Human duration for run times: "850ms", "12.3s", "4m 05s". */
 void rag_duration_format(int64_t ms, char *out, size_t n);
 

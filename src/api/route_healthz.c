@@ -131,18 +131,18 @@ char *api_healthz_render(api_app *app, int *status)
 
         const rag_config *cfg = app->cfg;
         int st = ST_PASS;
-        char age[32], limit[32];
-        rag_age_format(age_ms, age, sizeof age);
+        char age[40], limit[32];
+        rag_ago_format(age_ms, age, sizeof age);
         if (cfg->freshness.error_after_ms > 0 && age_ms >= cfg->freshness.error_after_ms) {
             st = ST_FAIL;
             rag_age_format(cfg->freshness.error_after_ms, limit, sizeof limit);
-            snprintf(msg, sizeof msg, "index last confirmed %s ago, beyond error_after (%s)", age, limit);
+            snprintf(msg, sizeof msg, "index last confirmed %s, beyond error_after (%s)", age, limit);
         } else if (cfg->freshness.warn_after_ms > 0 && age_ms >= cfg->freshness.warn_after_ms) {
             st = ST_WARN;
             rag_age_format(cfg->freshness.warn_after_ms, limit, sizeof limit);
-            snprintf(msg, sizeof msg, "index last confirmed %s ago, beyond warn_after (%s)", age, limit);
+            snprintf(msg, sizeof msg, "index last confirmed %s, beyond warn_after (%s)", age, limit);
         } else {
-            snprintf(msg, sizeof msg, "index last confirmed %s ago", age);
+            snprintf(msg, sizeof msg, "index last confirmed %s", age);
         }
         c = check(checks, "index_age", st, msg);
         cJSON_AddNumberToObject(c, "observed_value", (double)(age_ms / 1000));

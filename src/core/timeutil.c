@@ -210,6 +210,18 @@ void rag_age_format(int64_t ms, char *out, size_t n)
         snprintf(out, n, "%lldd %lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
 }
 
+void rag_ago_format(int64_t ms, char *out, size_t n)
+{
+    if (!out || n == 0) return;
+    if (ms < 1000) {
+        snprintf(out, n, "just now");
+        return;
+    }
+    char age[32];
+    rag_age_format(ms, age, sizeof age);
+    snprintf(out, n, "%s ago", age);
+}
+
 void rag_duration_format(int64_t ms, char *out, size_t n)
 {
     if (!out || n == 0) return;

@@ -44,14 +44,14 @@ void pane_freshness_draw(ui *u, rect r)
         char t[32], a[32];
         bool narrow = w - L < 32; /* the time of day alone when the pane is narrow */
         ui_clock(m->generated_at_ms, t, sizeof t, !narrow);
-        rag_age_format(now - m->generated_at_ms, a, sizeof a);
+        rag_ago_format(now - m->generated_at_ms, a, sizeof a);
         LABEL("Built");
-        ROW(ROLE_NORMAL, "%s (%s ago)", t, a);
+        ROW(ROLE_NORMAL, "%s (%s)", t, a);
         y++;
         ui_clock(m->checked_at_ms, t, sizeof t, !narrow);
-        rag_age_format(now - m->checked_at_ms, a, sizeof a);
+        rag_ago_format(now - m->checked_at_ms, a, sizeof a);
         LABEL("Checked");
-        ROW(ROLE_NORMAL, "%s (%s ago)", t, a);
+        ROW(ROLE_NORMAL, "%s (%s)", t, a);
         y++;
         char d[16], c[16], k[16];
         count(m->documents, d, sizeof d);

@@ -96,8 +96,7 @@ static void eval_index(const rt_snapshot *s, int64_t now, rt_status *st)
 
     int64_t age = status_index_age_ms(s, now);
     char a[40], w[32], e[32];
-    rag_age_format(age, a, sizeof a);
-    if (strcmp(a, "now") != 0) strncat(a, " ago", sizeof a - strlen(a) - 1);
+    rag_ago_format(age, a, sizeof a);
     int64_t warn = s->config.rc == RAG_OK ? s->config.cfg.freshness.warn_after_ms : 0;
     int64_t err = s->config.rc == RAG_OK ? s->config.cfg.freshness.error_after_ms : 0;
     rag_age_format(warn, w, sizeof w);
@@ -193,12 +192,14 @@ static void eval_overdue(const rt_snapshot *s, int64_t now, rt_status *st)
     }
     if (last <= 0) return;
     char a[32], lim[32];
+    char ago[40];
     rag_age_format(now - last > 0 ? now - last : 0, a, sizeof a);
+    rag_ago_format(now - last, ago, sizeof ago);
     rag_age_format(s->config.cfg.watch.ingest_overdue_ms, lim, sizeof lim);
     if (now - last > s->config.cfg.watch.ingest_overdue_ms)
         add(st, "ingest_overdue", RT_WARN, "ingest", "no successful ingest run for %s (expected within %s)", a, lim);
     else
-        add(st, "ingest_overdue", RT_OK, NULL, "last successful ingest %s ago (expected within %s)", a, lim);
+        add(st, "ingest_overdue", RT_OK, NULL, "last successful ingest %s (expected within %s)", ago, lim);
 }
 
 /* Recent errors reported by a service's /healthz (added for watch) against

@@ -225,6 +225,35 @@ static void test_age_format_truncates_to_buffer(void **state)
     assert_string_equal(buf, "3h ");
 }
 
+static void check_ago(int64_t ms, const char *want)
+{
+    char buf[32];
+    rag_ago_format(ms, buf, sizeof buf);
+    if (strcmp(buf, want) != 0) fail_msg("ago %lld ms: got \"%s\", want \"%s\"", (long long)ms, buf, want);
+}
+
+static void test_ago_format_says_just_now_not_now_ago(void **state)
+{
+    (void)state;
+    check_ago(0, "just now");
+    check_ago(999, "just now");
+    check_ago(-5000, "just now"); /* future (clock skew) */
+    check_ago(1000, "1s ago");
+    check_ago(5 * 60000 + 59000, "5m ago");
+    check_ago(3 * 3600000 + 12 * 60000 + 30000, "3h 12m ago");
+    check_ago(3 * 86400000LL + 4 * 3600000, "3d 4h ago");
+}
+
+static void test_ago_format_truncates_to_buffer(void **state)
+{
+    (void)state;
+    char buf[6];
+    rag_ago_format(3 * 3600000 + 12 * 60000, buf, sizeof buf);
+    assert_string_equal(buf, "3h 12");
+    rag_ago_format(0, buf, sizeof buf);
+    assert_string_equal(buf, "just ");
+}
+
 static void check_dur(int64_t ms, const char *want)
 {
     char buf[32];
@@ -265,6 +294,8 @@ int main(void)
         cmocka_unit_test(test_size_parse_rejects_negative_empty_overflow_junk),
         cmocka_unit_test(test_age_format_uses_two_largest_units),
         cmocka_unit_test(test_age_format_truncates_to_buffer),
+        cmocka_unit_test(test_ago_format_says_just_now_not_now_ago),
+        cmocka_unit_test(test_ago_format_truncates_to_buffer),
         cmocka_unit_test(test_duration_format_for_run_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,27 @@ static void test_ingest_overdue_fires_only_past_the_grace(void **state)
     snapshot_free(&s);
 }
 
+static void test_ingest_overdue_says_just_now_for_a_run_that_just_ended(void **state)
+{
+    (void)state;
+    rt_snapshot s;
+    rt_status st;
+    snap_with_config(&s);
+    add_run(&s, "success", NOW - 60000); /* ended at NOW */
+    status_evaluate(&s, NOW, &st);
+    const rt_check *c = status_find(&st, "ingest_overdue");
+    assert_non_null(c);
+    assert_string_equal(c->summary, "last successful ingest just now (expected within 1d 2h)");
+    status_free(&st);
+
+    s.n_runs = 0;
+    add_run(&s, "success", NOW - 6 * 60000); /* ended 5m ago */
+    status_evaluate(&s, NOW, &st);
+    assert_string_equal(status_find(&st, "ingest_overdue")->summary, "last successful ingest 5m ago (expected within 1d 2h)");
+    status_free(&st);
+    snapshot_free(&s);
+}
+
 static void test_ingest_overdue_uses_manifest_checked_at(void **state)
 {
     (void)state;
@@ -142,6 +163,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ingest_overdue_fires_only_past_the_grace),
+        cmocka_unit_test(test_ingest_overdue_says_just_now_for_a_run_that_just_ended),
         cmocka_unit_test(test_ingest_overdue_uses_manifest_checked_at),
         cmocka_unit_test(test_ingest_overdue_silent_when_nothing_ever_ran),
         cmocka_unit_test(test_api_errors_over_threshold_warn),
