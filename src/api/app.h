@@ -14,6 +14,7 @@
 
 #include "confwatch.h"
 #include "index_store.h"
+#include "lastrun.h"
 #include "stats.h"
 
 typedef struct api_healthz_cache api_healthz_cache;
@@ -30,6 +31,7 @@ typedef struct api_app {
     api_stats *stats;
     api_store *store;
     api_confwatch *confwatch;
+    api_lastrun *lastrun; /* newest ingest run outcome, for /metrics */
     api_healthz_cache *healthz;
     rag_log *log;         /* artifacts/logs/api.jsonl */
     int64_t started_ms;   /* wall clock */

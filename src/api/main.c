@@ -159,6 +159,9 @@ int main(int argc, char **argv)
     app.stats = api_stats_new();
     app.store = api_store_new();
     app.confwatch = api_confwatch_new(cfg.path ? cfg.path : config_path);
+    char *ingest_metrics_path = rag_path_join(logs_dir, "ingestion_metrics.jsonl");
+    app.lastrun = api_lastrun_new(ingest_metrics_path);
+    free(ingest_metrics_path);
     app.healthz = api_healthz_cache_new();
     app.started_ms = rag_now_ms();
     app.started_mono_ms = rag_mono_ms();
@@ -228,6 +231,7 @@ int main(int argc, char **argv)
 out_app:
     api_healthz_cache_free(app.healthz);
     api_confwatch_free(app.confwatch);
+    api_lastrun_free(app.lastrun);
     api_store_free(app.store);
     api_stats_free(app.stats);
     free(app.manifest_path);

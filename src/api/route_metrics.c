@@ -124,6 +124,19 @@ char *api_metrics_render(api_app *app, size_t *len)
         put(&o, "rag_api_index_info{run_id=\"%s\",generation=\"%s\",config_hash=\"%s\"} 1\n", run_id, gen, hash);
         family(&o, "rag_api_last_reload_timestamp_seconds", "gauge", "When the served generation was swapped in.");
         put(&o, "rag_api_last_reload_timestamp_seconds %.3f\n", (double)info.loaded_at_ms / 1000.0);
+        /* the same cached comparison /healthz checks.config_hash makes */
+        api_config_view view;
+        api_confwatch_get(app->confwatch, rag_mono_ms(), false, &view);
+        family(&o, "rag_api_config_hash_match", "gauge",
+               "1 when the served generation's config hash equals the config file's current hash, else 0.");
+        put(&o, "rag_api_config_hash_match %d\n", view.ok && strcmp(view.hash, info.config_hash) == 0 ? 1 : 0);
+    }
+
+    int last_run = app->lastrun ? api_lastrun_get(app->lastrun, rag_mono_ms()) : -1;
+    if (last_run >= 0) {
+        family(&o, "rag_api_ingest_last_run_success", "gauge",
+               "1 when the newest ingestion_metrics.jsonl line is a successful run (published/unchanged), 0 when failed.");
+        put(&o, "rag_api_ingest_last_run_success %d\n", last_run);
     }
 
     family(&o, "rag_api_reloads_total", "counter", "Generations swapped in since start.");
