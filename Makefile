@@ -181,7 +181,7 @@ stop: ## stop everything the stack runs: API, scheduled ingest, watcher (docker:
 stop-api: ## stop only rag-api
 	@bash scripts/compose.sh stop-api
 
-status: ## one snapshot of the stack (ragtop --once): exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN
+status: ## one snapshot of the stack (ragtop --once); make exits 0 only when all is OK
 	@bash scripts/compose.sh status
 
 logs: ## follow every JSON log, human-readable (Ctrl-C ends)
@@ -216,7 +216,7 @@ stop: ## stop everything the stack runs: API, scheduled ingest, watcher (docker:
 stop-api: ## stop only rag-api
 	@bash scripts/apictl.sh stop --bin $(BIN)/rag-api --config $(CONFIG)
 
-status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once): exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN
+status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once); make exits 0 only when all is OK
 	@$(BIN)/ragtop --once --config $(CONFIG) --services $(SERVICES)
 
 logs: $(BIN)/rag-api validate ## follow every JSON log, human-readable (Ctrl-C ends)
