@@ -25,6 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char age[32];
         rag_age_format(v, age, sizeof age);
         rag_duration_format(v, age, sizeof age);
+        char ago[40];
+        rag_ago_format(v, ago, sizeof ago);
+        if (!strstr(ago, v < 1000 ? "just now" : " ago")) abort();
     }
     if (rag_duration_parse(s, &v) == 0 && v < 0) abort();
     if (rag_size_parse(s, &v) == 0 && v < 0) abort();
