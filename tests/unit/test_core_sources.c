@@ -1,5 +1,6 @@
-/* test_ingest_scan.c — the folder scan (globs, hidden files, symlinks that
- * stay inside or leave the folder, stable order) and the daily schedule. */
+/* test_core_sources.c — the transcripts folder scan shared by rag-ingest and
+ * ragtop (rag/sources.h): globs, hidden files, symlinks that stay inside or
+ * leave the folder, stable order. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,25 +11,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "rag/fsutil.h"
-#include "../../src/ingest/scan.h"
-#include "../../src/ingest/watch.h"
+#include "rag/sources.h"
 
 static void test_glob_semantics(void **state)
 {
     (void)state;
-    assert_true(glob_match("**/*.vtt", "a.vtt"));
-    assert_true(glob_match("**/*.vtt", "x/y/a.vtt"));
-    assert_false(glob_match("*.vtt", "x/a.vtt"));
-    assert_true(glob_match("talks/**", "talks/a/b.txt"));
-    assert_true(glob_match("t?lk[s-t]/*.md", "talks/x.md"));
-    assert_false(glob_match("t?lk[!s]/*.md", "talks/x.md"));
-    assert_false(glob_match("**/*.txt", "a.txt.bak"));
-    assert_true(glob_match("a/**/b.txt", "a/b.txt"));
-    assert_false(glob_match("[abc", "a"));
+    assert_true(rag_glob_match("**/*.vtt", "a.vtt"));
+    assert_true(rag_glob_match("**/*.vtt", "x/y/a.vtt"));
+    assert_false(rag_glob_match("*.vtt", "x/a.vtt"));
+    assert_true(rag_glob_match("talks/**", "talks/a/b.txt"));
+    assert_true(rag_glob_match("t?lk[s-t]/*.md", "talks/x.md"));
+    assert_false(rag_glob_match("t?lk[!s]/*.md", "talks/x.md"));
+    assert_false(rag_glob_match("**/*.txt", "a.txt.bak"));
+    assert_true(rag_glob_match("a/**/b.txt", "a/b.txt"));
+    assert_false(rag_glob_match("[abc", "a"));
+}
+
+/* the console's former glob tests, now against the one matcher */
+static void test_glob_include_patterns_of_the_console(void **state)
+{
+    (void)state;
+    assert_true(rag_glob_match("**/*.txt", "a.txt"));
+    assert_true(rag_glob_match("**/*.txt", "x/y/a.txt"));
+    assert_false(rag_glob_match("**/*.txt", "a.txt.bak"));
+    assert_true(rag_glob_match("*.md", "a.md"));
+    assert_false(rag_glob_match("*.md", "x/a.md"));
+    assert_true(rag_glob_match("talks/**", "talks/2026/a.vtt"));
+    assert_true(rag_glob_match("[ab].srt", "b.srt"));
+    assert_false(rag_glob_match("[ab].srt", "c.srt"));
+    assert_true(rag_glob_match("?.json", "1.json"));
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -72,9 +86,9 @@ static void test_scan_skips_hidden_and_outside_links_in_stable_order(void **stat
     assert_int_equal(symlink("nowhere.txt", dangling), 0);
     char *inc[] = { "**/*.txt", "**/*.md", "**/*.vtt" };
     char *exc[] = { "**/y.md" };
-    scan_result r;
+    rag_sources r;
     rag_error err = { 0 };
-    assert_int_equal(scan_folder(root, inc, 3, exc, 1, &r, &err), RAG_OK);
+    assert_int_equal(rag_sources_scan(root, inc, 3, exc, 1, &r, &err), RAG_OK);
     assert_int_equal(r.n, 3);
     assert_string_equal(r.files[0].rel, "a/z.vtt");
     assert_string_equal(r.files[1].rel, "b.txt");
@@ -83,33 +97,19 @@ static void test_scan_skips_hidden_and_outside_links_in_stable_order(void **stat
     assert_int_equal(r.skipped_links, 3); /* outside, folder link, dangling */
     assert_int_equal(r.skipped_excluded, 2); /* y.md (exclude), notes.pdf */
     assert_int_equal(r.files[1].size, 1);
-    scan_free(&r);
-    assert_int_equal(scan_folder("/nonexistent/folder", inc, 3, NULL, 0, &r, &err), RAG_ENOENT);
+    rag_sources_free(&r);
+    assert_int_equal(rag_sources_scan("/nonexistent/folder", inc, 3, NULL, 0, &r, &err), RAG_ENOENT);
     assert_non_null(strstr(err.msg, "/nonexistent/folder"));
     assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
     free(in); free(out); free(dl); free(dangling); free(root);
-}
-
-static void test_daily_schedule_counts_to_the_next_occurrence(void **state)
-{
-    (void)state;
-    setenv("TZ", "UTC", 1);
-    tzset();
-    int64_t now = 1764331200000LL + 30 * 60000; /* 2025-11-28 12:30:00 UTC */
-    assert_int_equal(watch_ms_until_daily("13:00", now), 30 * 60000);
-    assert_int_equal(watch_ms_until_daily("12:00", now), (int64_t)23 * 3600000 + 30 * 60000);
-    assert_int_equal(watch_ms_until_daily("12:30", now), (int64_t)24 * 3600000);
-    assert_int_equal(watch_ms_until_daily("", now), -1);
-    assert_int_equal(watch_ms_until_daily("25:00", now), -1);
-    assert_int_equal(watch_ms_until_daily("7:5x", now), -1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_glob_semantics),
+        cmocka_unit_test(test_glob_include_patterns_of_the_console),
         cmocka_unit_test(test_scan_skips_hidden_and_outside_links_in_stable_order),
-        cmocka_unit_test(test_daily_schedule_counts_to_the_next_occurrence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
