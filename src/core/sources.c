@@ -35,7 +35,30 @@ static bool class_match(const char **pp, char c)
     return ok != neg;
 }
 
-bool rag_glob_match(const char *p, const char *s)
+/* Every "*" retries the rest of the pattern at each later position, which is
+ * exponential in the number of stars ("*a*a*a*a*b" against a long name)
+ * unless each (pattern position, path position) that failed is remembered:
+ * with the memo a match costs at most pattern length x path length retries. */
+typedef struct glob_memo {
+    const char *p0, *s0;
+    size_t s_len;
+    unsigned char *failed; /* one bit per (pattern offset, path offset) */
+} glob_memo;
+
+static bool glob_from(glob_memo *g, const char *p, const char *s);
+
+static bool glob_at(glob_memo *g, const char *p, const char *s)
+{
+    size_t bit = (size_t)(p - g->p0) * (g->s_len + 1) + (size_t)(s - g->s0);
+    if (g->failed[bit / 8] & (1u << (bit % 8)))
+        return false;
+    if (glob_from(g, p, s))
+        return true;
+    g->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));
+    return false;
+}
+
+static bool glob_from(glob_memo *g, const char *p, const char *s)
 {
     while (*p) {
         if (p[0] == '*' && p[1] == '*') {
@@ -43,7 +66,7 @@ bool rag_glob_match(const char *p, const char *s)
             if (*rest == '/') {
                 rest++;
                 for (const char *t = s;;) {
-                    if (rag_glob_match(rest, t))
+                    if (glob_at(g, rest, t))
                         return true;
                     t = strchr(t, '/');
                     if (!t)
@@ -52,7 +75,7 @@ bool rag_glob_match(const char *p, const char *s)
                 }
             }
             for (const char *t = s;; t++) {
-                if (rag_glob_match(rest, t))
+                if (glob_at(g, rest, t))
                     return true;
                 if (!*t)
                     return false;
@@ -61,7 +84,7 @@ bool rag_glob_match(const char *p, const char *s)
         if (*p == '*') {
             p++;
             for (const char *t = s;; t++) {
-                if (rag_glob_match(p, t))
+                if (glob_at(g, p, t))
                     return true;
                 if (!*t || *t == '/')
                     return false;
@@ -88,6 +111,17 @@ bool rag_glob_match(const char *p, const char *s)
         s++;
     }
     return *s == '\0';
+}
+
+bool rag_glob_match(const char *pattern, const char *path)
+{
+    size_t p_len = strlen(pattern), s_len = strlen(path);
+    if (!strchr(pattern, '*'))
+        return glob_from(NULL, pattern, path); /* no star: no retries, no memo */
+    glob_memo g = { pattern, path, s_len, rag_xcalloc((p_len + 1) * (s_len + 1) / 8 + 1, 1) };
+    bool ok = glob_from(&g, pattern, path);
+    free(g.failed);
+    return ok;
 }
 
 static bool any_match(char *const *pats, size_t n, const char *path)
