@@ -26,10 +26,10 @@
 #include "rag/fsutil.h"
 #include "rag/index.h"
 #include "rag/manifest.h"
+#include "rag/sources.h"
 #include "rag/timeutil.h"
 #include "run.h"
 #include "alert_hook.h"
-#include "scan.h"
 #include "transcript.h"
 
 static volatile int stop_flag;
@@ -224,7 +224,7 @@ static long message_line(const char *msg, const char *name)
     return (end != msg + n + 1 && *end == ':') ? v : 0;
 }
 
-static void file_failed(run_ctx *c, const scan_file *f, const char *reason)
+static void file_failed(run_ctx *c, const rag_source *f, const char *reason)
 {
     c->st->failed++;
     add_error(c->st, reason);
@@ -375,7 +375,7 @@ static int on_chunk(const chunk *ch, void *ud)
 
 /* Process one new or changed file. Returns RAG_OK also when the file failed
  * (it is counted and logged); an error return fails the run. */
-static int process_file(run_ctx *c, const scan_file *f, char sha_out[RAG_HASH_HEX], rag_error *err)
+static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_HEX], rag_error *err)
 {
     char reason[1200];
     sha_out[0] = '\0';
@@ -477,7 +477,7 @@ static int process_file(run_ctx *c, const scan_file *f, char sha_out[RAG_HASH_HE
     return rc;
 }
 
-static void fingerprint(const scan_result *sr, char (*shas)[RAG_HASH_HEX], char out[RAG_HASH_HEX])
+static void fingerprint(const rag_sources *sr, char (*shas)[RAG_HASH_HEX], char out[RAG_HASH_HEX])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
@@ -570,7 +570,7 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
     rag_error err = { 0 };
     rag_lock lock = { -1, NULL };
     bool locked = false;
-    scan_result sr = { 0 };
+    rag_sources sr = { 0 };
     char (*shas)[RAG_HASH_HEX] = NULL;
     int64_t *keep = NULL;
     size_t *todo = NULL;
@@ -610,8 +610,8 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
     }
 
     /* ---- scan */
-    if ((rc = scan_folder(cfg->paths.transcripts, cfg->ingest.include, cfg->ingest.n_include, cfg->ingest.exclude,
-                          cfg->ingest.n_exclude, &sr, &err)) != RAG_OK)
+    if ((rc = rag_sources_scan(cfg->paths.transcripts, cfg->ingest.include, cfg->ingest.n_include, cfg->ingest.exclude,
+                               cfg->ingest.n_exclude, &sr, &err)) != RAG_OK)
         goto failed;
     st->seen = (int64_t)sr.n;
     {
@@ -669,7 +669,7 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
     {
         size_t pd = 0, pf = 0;
         for (size_t i = 0; i < sr.n; i++) {
-            const scan_file *f = &sr.files[i];
+            const rag_source *f = &sr.files[i];
             while (pd < c.prev_docs.n && strcmp(c.prev_docs.v[pd].path, f->rel) < 0) pd++;
             while (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) < 0) pf++;
             const prev_doc *d = pd < c.prev_docs.n && strcmp(c.prev_docs.v[pd].path, f->rel) == 0 ? &c.prev_docs.v[pd] : NULL;
@@ -751,7 +751,7 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
         /* failures that are still there, unchanged, stay recorded */
         size_t pf = 0;
         for (size_t i = 0; i < sr.n; i++) {
-            const scan_file *f = &sr.files[i];
+            const rag_source *f = &sr.files[i];
             while (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) < 0) pf++;
             if (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) == 0 &&
                 c.prev_fail.v[pf].size == f->size && c.prev_fail.v[pf].mtime_ns == f->mtime_ns) {
@@ -784,7 +784,7 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
                     rc = rag_error_set(&err, RAG_ERR, "interrupted by a signal");
                     goto failed_progress;
                 }
-                const scan_file *f = &sr.files[todo[t]];
+                const rag_source *f = &sr.files[todo[t]];
                 if ((rc = process_file(&c, f, shas[todo[t]], &err)) != RAG_OK)
                     goto failed_progress;
                 done_files++;
@@ -939,7 +939,7 @@ done:
     free(shas);
     free(keep);
     free(todo);
-    scan_free(&sr);
+    rag_sources_free(&sr);
     ctx_free(&c);
     return rc;
 }

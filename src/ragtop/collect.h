@@ -40,11 +40,10 @@ size_t collect_runs(const char *path, rt_run *runs, size_t max);
 /* Parse one metrics line; false when it is not a run object. */
 bool collect_runs_parse_line(const char *line, size_t len, rt_run *out);
 
-/* Compare transcripts on disk (config include/exclude) with the documents of
- * the generation the manifest names; fall back to mtime vs checked_at. */
+/* Compare the transcripts rag-ingest would take (rag_sources_scan with the
+ * config's include/exclude) with the documents and failures of the
+ * generation the manifest names; fall back to mtime vs checked_at. */
 void collect_sources(rt_sources *out, const rt_config_info *cfg, const rt_manifest_info *man);
-/* Glob match used for include/exclude ("**" spans folders). */
-bool collect_sources_match(const char *pattern, const char *relpath);
 
 /* Run every collector and probe every service (probes concurrently, each
  * with its own timeout, in a second thread while the disk collectors run).

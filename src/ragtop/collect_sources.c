@@ -1,178 +1,78 @@
-/* collect_sources.c — "3 transcripts not yet ingested": walks the transcripts
- * folder (the config's include/exclude globs) and compares each file's size
- * and mtime with the documents table of the generation the manifest names
- * (opened read-only). Without a readable generation it falls back to files
- * modified after the manifest's checked_at. */
+/* collect_sources.c — "3 transcripts not yet ingested": lists the transcripts
+ * folder with the scan rag-ingest uses (rag/sources.h) and compares each
+ * file's size and mtime with the documents and failures tables of the
+ * generation the manifest names (opened read-only), by the rule rag-ingest
+ * applies: a file is pending unless a row with its path, size and mtime_ns
+ * exists. Without a readable generation it falls back to files modified after
+ * the manifest's checked_at. */
 #include "collect.h"
 
-#include <dirent.h>
-#include <fnmatch.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sqlite3.h>
 
-typedef struct doc { char *path; int64_t size, mtime_ns; bool seen; } doc;
+#include "rag/sources.h"
 
-typedef struct walk {
-    const rag_config *cfg;
-    doc *docs; size_t n_docs;
-    bool exact;
-    int64_t since_ms;
-    rt_sources *out;
-    int depth;
-} walk;
+typedef struct rec { char *path; int64_t size, mtime_ns; bool seen; } rec;
+typedef struct recs { rec *v; size_t n, cap; } recs;
 
-static bool bracket_match(const char **pp, char c)
+static int rec_cmp(const void *a, const void *b)
 {
-    const char *p = *pp;
-    const char *close = strchr(p + 1, ']');
-    if (!close) return c == '[' ? (*pp = p + 1, true) : false;
-    char pat[128];
-    size_t n = (size_t)(close - p + 1);
-    if (n >= sizeof pat) return false;
-    memcpy(pat, p, n);
-    pat[n] = '\0';
-    char s[2] = {c, 0};
-    *pp = close + 1;
-    return fnmatch(pat, s, 0) == 0;
+    return strcmp(((const rec *)a)->path, ((const rec *)b)->path);
 }
 
-static bool gmatch(const char *p, const char *s)
+/* Rows (path, size, mtime_ns) of sql, sorted by path; false when the query
+ * cannot be prepared (no such table). */
+static bool load_rows(sqlite3 *db, const char *sql, recs *out)
 {
-    for (;;) {
-        if (*p == '\0') return *s == '\0';
-        if (p[0] == '*' && p[1] == '*') {
-            const char *rest = p + 2;
-            if (*rest == '/' && gmatch(rest + 1, s)) return true;
-            for (const char *t = s;; t++) {
-                if (gmatch(rest, t)) return true;
-                if (!*t) return false;
-            }
-        }
-        if (*p == '*') {
-            p++;
-            for (const char *t = s;; t++) {
-                if (gmatch(p, t)) return true;
-                if (!*t || *t == '/') return false;
-            }
-        }
-        if (*s == '\0') return false;
-        if (*p == '?') {
-            if (*s == '/') return false;
-        } else if (*p == '[') {
-            if (*s == '/' || !bracket_match(&p, *s)) return false;
-            s++;
-            continue;
-        } else if (*p != *s) {
-            return false;
-        }
-        p++;
-        s++;
-    }
-}
-
-bool collect_sources_match(const char *pattern, const char *relpath)
-{
-    return gmatch(pattern, relpath);
-}
-
-static bool selected(const rag_config *cfg, const char *rel)
-{
-    bool inc = cfg->ingest.n_include == 0;
-    for (size_t i = 0; !inc && i < cfg->ingest.n_include; i++) inc = gmatch(cfg->ingest.include[i], rel);
-    if (!inc) return false;
-    for (size_t i = 0; i < cfg->ingest.n_exclude; i++)
-        if (gmatch(cfg->ingest.exclude[i], rel)) return false;
-    return true;
-}
-
-static int doc_cmp(const void *a, const void *b)
-{
-    return strcmp(((const doc *)a)->path, ((const doc *)b)->path);
-}
-
-/* Same time, at whatever precision the index stored (s, ms or ns). */
-static bool same_mtime(int64_t stored, const struct stat *st)
-{
-    int64_t ns = (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
-    if (stored % 1000000000LL == 0) return stored / 1000000000LL == (int64_t)st->st_mtim.tv_sec;
-    if (stored % 1000000LL == 0) return stored / 1000000LL == ns / 1000000LL;
-    return stored == ns;
-}
-
-static void visit(walk *w, const char *abs, const char *rel)
-{
-    DIR *d = opendir(abs);
-    if (!d) return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        char *a = rag_xasprintf("%s/%s", abs, de->d_name);
-        char *r = *rel ? rag_xasprintf("%s/%s", rel, de->d_name) : rag_xstrdup(de->d_name);
-        struct stat st;
-        if (stat(a, &st) == 0) {
-            if (S_ISDIR(st.st_mode) && w->depth < 32) {
-                w->depth++;
-                visit(w, a, r);
-                w->depth--;
-            } else if (S_ISREG(st.st_mode) && selected(w->cfg, r)) {
-                w->out->total++;
-                if (w->exact) {
-                    doc key = {.path = r};
-                    doc *hit = bsearch(&key, w->docs, w->n_docs, sizeof *w->docs, doc_cmp);
-                    if (!hit) w->out->added++;
-                    else {
-                        hit->seen = true;
-                        bool same = hit->mtime_ns == 0 /* not recorded: compare with the run */
-                                        ? (int64_t)st.st_mtim.tv_sec * 1000 <= w->since_ms
-                                        : same_mtime(hit->mtime_ns, &st);
-                        if (hit->size != (int64_t)st.st_size || !same) w->out->changed++;
-                    }
-                } else if ((int64_t)st.st_mtim.tv_sec * 1000 > w->since_ms) {
-                    w->out->changed++;
-                }
-            }
-        }
-        free(a);
-        free(r);
-    }
-    closedir(d);
-}
-
-static bool load_docs(const char *db_path, walk *w)
-{
-    sqlite3 *db = NULL;
-    char *uri = rag_xasprintf("file:%s?mode=ro&immutable=1", db_path);
-    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-    free(uri);
-    if (rc != SQLITE_OK) {
-        sqlite3_close(db);
-        return false;
-    }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns FROM documents", -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_close(db);
-        return false;
-    }
-    size_t cap = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return false;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (w->n_docs == cap) {
-            cap = cap ? cap * 2 : 64;
-            w->docs = rag_xrealloc(w->docs, cap * sizeof *w->docs);
+        if (out->n == out->cap) {
+            out->cap = out->cap ? out->cap * 2 : 64;
+            out->v = rag_xrealloc(out->v, out->cap * sizeof *out->v);
         }
         const unsigned char *p = sqlite3_column_text(st, 0);
-        w->docs[w->n_docs++] = (doc){
+        out->v[out->n++] = (rec){
             .path = rag_xstrdup(p ? (const char *)p : ""),
             .size = sqlite3_column_int64(st, 1),
             .mtime_ns = sqlite3_column_int64(st, 2),
         };
     }
     sqlite3_finalize(st);
-    sqlite3_close(db);
-    qsort(w->docs, w->n_docs, sizeof *w->docs, doc_cmp);
+    if (out->n) qsort(out->v, out->n, sizeof *out->v, rec_cmp);
     return true;
+}
+
+/* The generation's documents and failures; false when it cannot be read.
+ * A generation without a failures table has no failures (as for rag-ingest). */
+static bool load_generation(const char *db_path, recs *docs, recs *fails)
+{
+    sqlite3 *db = NULL;
+    char *uri = rag_xasprintf("file:%s?mode=ro&immutable=1", db_path);
+    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    free(uri);
+    bool ok = rc == SQLITE_OK && load_rows(db, "SELECT path, size, mtime_ns FROM documents", docs);
+    if (ok) load_rows(db, "SELECT path, size, mtime_ns FROM failures", fails);
+    sqlite3_close(db);
+    return ok;
+}
+
+static rec *find(recs *r, const char *path)
+{
+    rec key = {.path = (char *)path};
+    return r->n ? bsearch(&key, r->v, r->n, sizeof *r->v, rec_cmp) : NULL;
+}
+
+static size_t recs_free(recs *r)
+{
+    size_t unseen = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (!r->v[i].seen) unseen++;
+        free(r->v[i].path);
+    }
+    free(r->v);
+    return unseen;
 }
 
 void collect_sources(rt_sources *out, const rt_config_info *cfg, const rt_manifest_info *man)
@@ -183,27 +83,44 @@ void collect_sources(rt_sources *out, const rt_config_info *cfg, const rt_manife
         rt_fmt(out->error, sizeof out->error, "config not loaded");
         return;
     }
-    walk w = {.cfg = &cfg->cfg, .out = out};
+    recs docs = {0}, fails = {0};
+    int64_t since_ms = 0;
+    bool exact = true; /* no index: every file is new */
     if (man->rc == RAG_OK && man->m.generation[0]) {
         char *db = rag_xasprintf("%s/%s", cfg->index_dir, man->m.generation);
-        w.exact = load_docs(db, &w);
+        exact = load_generation(db, &docs, &fails);
         free(db);
-        w.since_ms = man->m.checked_at_ms ? man->m.checked_at_ms : man->m.generated_at_ms;
-    } else {
-        w.exact = true; /* no index: every file is new */
+        since_ms = man->m.checked_at_ms ? man->m.checked_at_ms : man->m.generated_at_ms;
     }
-    struct stat st;
-    if (stat(cfg->cfg.paths.transcripts, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    const rag_config *c = &cfg->cfg;
+    rag_sources sr;
+    rag_error err = {0};
+    if (rag_sources_scan(c->paths.transcripts, c->ingest.include, c->ingest.n_include, c->ingest.exclude,
+                         c->ingest.n_exclude, &sr, &err) != RAG_OK) {
         out->rc = RAG_ERR;
-        rt_fmt(out->error, sizeof out->error, "%s: not a readable folder", cfg->cfg.paths.transcripts);
+        rt_fmt(out->error, sizeof out->error, "%s", err.msg);
     } else {
-        visit(&w, cfg->cfg.paths.transcripts, "");
         out->rc = RAG_OK;
+        for (size_t i = 0; i < sr.n; i++) {
+            const rag_source *f = &sr.files[i];
+            out->total++;
+            if (!exact) {
+                if (f->mtime_ns / 1000000000LL * 1000 > since_ms) out->changed++;
+                continue;
+            }
+            rec *hit = find(&docs, f->rel);
+            if (!hit) hit = find(&fails, f->rel); /* failed before: retried only once changed */
+            if (!hit) {
+                out->added++;
+                continue;
+            }
+            hit->seen = true;
+            if (hit->size != f->size || hit->mtime_ns != f->mtime_ns) out->changed++;
+        }
+        rag_sources_free(&sr);
     }
-    out->exact = w.exact;
-    for (size_t i = 0; i < w.n_docs; i++) {
-        if (!w.docs[i].seen && out->rc == RAG_OK) out->removed++;
-        free(w.docs[i].path);
-    }
-    free(w.docs);
+    out->exact = exact;
+    /* a vanished failure also makes rag-ingest publish a new generation */
+    size_t gone = recs_free(&docs) + recs_free(&fails);
+    if (out->rc == RAG_OK) out->removed = (int64_t)gone;
 }

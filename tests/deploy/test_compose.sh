@@ -87,7 +87,7 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 echo 200 >"$tmp/code"
-python3 "$tmp/srv.py" "$port" "$tmp/code" & srv_pid=$!
+python3 "$tmp/srv.py" "$port" "$tmp/code" >"$tmp/srv.log" 2>&1 & srv_pid=$!
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 hc() { env -i PATH=/nonexistent /bin/bash -c "${probe//8088/$port}" 2>/dev/null; }
 if hc; then ok "healthcheck (bash builtins only, empty PATH) passes on /healthz 200"; else not_ok "healthcheck (bash builtins only, empty PATH) passes on /healthz 200" "probe: $probe"; fi

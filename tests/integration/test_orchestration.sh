@@ -209,7 +209,12 @@ else not_ok "after make stop: ragtop --once exits 2 (CRIT: rag_api down)" "rc=$r
 # for docker, systemd and kubectl, interactive or endless ones, and the stop
 # commands (run last) are left out. Make targets must exit 0 on the healthy
 # stack; other commands must run without a usage, syntax or not-found error.
-for f in Makefile scripts src include build deploy docs themes data tests; do ln -sfn "$ROOT/$f" "$W/$f"; done
+for f in Makefile scripts src include deploy docs themes data tests; do ln -sfn "$ROOT/$f" "$W/$f"; done
+# build/ holds the repository's build outputs; build/bin is always the programs
+# under test ($BIN), so the runbook's build/bin/ragtop also works under SAN=1.
+mkdir -p "$W/build"
+for f in "$ROOT"/build/*; do [ "$(basename "$f")" = bin ] || ln -sfn "$f" "$W/build/$(basename "$f")"; done
+ln -sfn "$BIN" "$W/build/bin"
 "${M[@]}" api >/dev/null 2>&1
 cmds=$(awk '/^```sh$/ { inblock = 1; next } /^```$/ { inblock = 0 } inblock' "$ROOT/docs/runbooks/orchestration.md" \
   | sed -E 's/[[:space:]]{2,}#.*$//' | grep -vE '^[[:space:]]*(#|$)' \

@@ -1,6 +1,7 @@
-/* scan.c — the transcripts folder walk (see scan.h). Folders are opened
- * relative to their parent's descriptor with O_NOFOLLOW, so a folder swapped
- * for a symlink during the walk cannot lead outside the root. */
+/* sources.c — the transcripts folder scan and its glob matcher (rules in
+ * rag/sources.h), the one implementation rag-ingest and ragtop share. Folders
+ * are opened relative to their parent's descriptor with O_NOFOLLOW, so a
+ * folder swapped for a symlink during the walk cannot lead outside the root. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scan.h"
+#include "rag/sources.h"
 
 static bool class_match(const char **pp, char c)
 {
@@ -34,7 +35,30 @@ static bool class_match(const char **pp, char c)
     return ok != neg;
 }
 
-bool glob_match(const char *p, const char *s)
+/* Every "*" retries the rest of the pattern at each later position, which is
+ * exponential in the number of stars ("*a*a*a*a*b" against a long name)
+ * unless each (pattern position, path position) that failed is remembered:
+ * with the memo a match costs at most pattern length x path length retries. */
+typedef struct glob_memo {
+    const char *p0, *s0;
+    size_t s_len;
+    unsigned char *failed; /* one bit per (pattern offset, path offset) */
+} glob_memo;
+
+static bool glob_from(glob_memo *g, const char *p, const char *s);
+
+static bool glob_at(glob_memo *g, const char *p, const char *s)
+{
+    size_t bit = (size_t)(p - g->p0) * (g->s_len + 1) + (size_t)(s - g->s0);
+    if (g->failed[bit / 8] & (1u << (bit % 8)))
+        return false;
+    if (glob_from(g, p, s))
+        return true;
+    g->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));
+    return false;
+}
+
+static bool glob_from(glob_memo *g, const char *p, const char *s)
 {
     while (*p) {
         if (p[0] == '*' && p[1] == '*') {
@@ -42,7 +66,7 @@ bool glob_match(const char *p, const char *s)
             if (*rest == '/') {
                 rest++;
                 for (const char *t = s;;) {
-                    if (glob_match(rest, t))
+                    if (glob_at(g, rest, t))
                         return true;
                     t = strchr(t, '/');
                     if (!t)
@@ -51,7 +75,7 @@ bool glob_match(const char *p, const char *s)
                 }
             }
             for (const char *t = s;; t++) {
-                if (glob_match(rest, t))
+                if (glob_at(g, rest, t))
                     return true;
                 if (!*t)
                     return false;
@@ -60,7 +84,7 @@ bool glob_match(const char *p, const char *s)
         if (*p == '*') {
             p++;
             for (const char *t = s;; t++) {
-                if (glob_match(p, t))
+                if (glob_at(g, p, t))
                     return true;
                 if (!*t || *t == '/')
                     return false;
@@ -89,10 +113,21 @@ bool glob_match(const char *p, const char *s)
     return *s == '\0';
 }
 
+bool rag_glob_match(const char *pattern, const char *path)
+{
+    size_t p_len = strlen(pattern), s_len = strlen(path);
+    if (!strchr(pattern, '*'))
+        return glob_from(NULL, pattern, path); /* no star: no retries, no memo */
+    glob_memo g = { pattern, path, s_len, rag_xcalloc((p_len + 1) * (s_len + 1) / 8 + 1, 1) };
+    bool ok = glob_from(&g, pattern, path);
+    free(g.failed);
+    return ok;
+}
+
 static bool any_match(char *const *pats, size_t n, const char *path)
 {
     for (size_t i = 0; i < n; i++)
-        if (glob_match(pats[i], path))
+        if (rag_glob_match(pats[i], path))
             return true;
     return false;
 }
@@ -102,19 +137,19 @@ typedef struct walk {
     size_t root_len;
     char *const *inc; size_t n_inc;
     char *const *exc; size_t n_exc;
-    scan_result *out;
+    rag_sources *out;
     rag_error *err;
     int depth;
 } walk;
 
-static void add_file(scan_result *r, const char *rel, const struct stat *st)
+static void add_file(rag_sources *r, const char *rel, const struct stat *st)
 {
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 256;
-        r->files = rag_xrealloc(r->files, r->cap * sizeof(scan_file));
+        r->files = rag_xrealloc(r->files, r->cap * sizeof(rag_source));
     }
-    r->files[r->n++] = (scan_file){ rag_xstrdup(rel), (int64_t)st->st_size,
-                                    (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec };
+    r->files[r->n++] = (rag_source){ rag_xstrdup(rel), (int64_t)st->st_size,
+                                     (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec };
     r->bytes += st->st_size;
 }
 
@@ -181,11 +216,11 @@ static int walk_dir(walk *w, int dfd, const char *prefix)
 
 static int cmp_rel(const void *a, const void *b)
 {
-    return strcmp(((const scan_file *)a)->rel, ((const scan_file *)b)->rel);
+    return strcmp(((const rag_source *)a)->rel, ((const rag_source *)b)->rel);
 }
 
-int scan_folder(const char *root, char *const *include, size_t n_include, char *const *exclude, size_t n_exclude,
-                scan_result *out, rag_error *err)
+int rag_sources_scan(const char *root, char *const *include, size_t n_include, char *const *exclude,
+                     size_t n_exclude, rag_sources *out, rag_error *err)
 {
     memset(out, 0, sizeof *out);
     char *real = realpath(root, NULL);
@@ -204,14 +239,14 @@ int scan_folder(const char *root, char *const *include, size_t n_include, char *
     int rc = walk_dir(&w, fd, "");
     free(real);
     if (rc != RAG_OK) {
-        scan_free(out);
+        rag_sources_free(out);
         return rc;
     }
-    qsort(out->files, out->n, sizeof(scan_file), cmp_rel);
+    qsort(out->files, out->n, sizeof(rag_source), cmp_rel);
     return RAG_OK;
 }
 
-void scan_free(scan_result *r)
+void rag_sources_free(rag_sources *r)
 {
     for (size_t i = 0; i < r->n; i++)
         free(r->files[i].rel);
