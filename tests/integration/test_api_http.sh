@@ -7,7 +7,7 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 28
+plan 29
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
 ok "rag-api starts with no index"
@@ -17,6 +17,16 @@ is "$code $(jq -r .status "$STACK/h.json")" "503 fail" "/healthz is fail (503) b
 like "$(jq -r .checks.index_present.output "$STACK/h.json")" "no index yet" "/healthz says \"no index yet\""
 out=$(post_query '{"q":"lighthouse keeper"}')
 is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .error.kind)" "503 no_index" "/query before any index: 503 with a JSON error"
+# /healthz request totals: everything answered since start; errors = 5xx.
+# (The body is re-rendered at most every 250 ms: wait it out around reads.)
+sleep 0.4
+r1=$(hz '"\(.requests.total) \(.requests.errors)"')
+post_query '{"q":"x"}' >/dev/null; curl -s -o /dev/null "$URL/query?q=x"; curl -s -o /dev/null "$URL/nope"
+sleep 0.4
+r2=$(hz '"\(.requests.total) \(.requests.errors)"')
+read -r t1 e1 <<<"$r1"; read -r t2 e2 <<<"$r2"
+is "$((t2 - t1)) $((e2 - e1))" "4 3" \
+  "/healthz requests: total counts every response, errors only the 5xx (the 503 probe and two 503 queries, not the 404)"
 
 api_ingest || not_ok "rag-ingest indexes the sample corpus"
 if api_wait_for .status pass 10; then ok "/healthz turns pass once rag-ingest publishes (no restart)"
