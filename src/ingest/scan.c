@@ -12,87 +12,12 @@
 
 #include "scan.h"
 
-static bool class_match(const char **pp, char c)
-{
-    const char *p = *pp + 1;
-    bool neg = false, ok = false;
-    if (*p == '!' || *p == '^') { neg = true; p++; }
-    bool first = true;
-    while (*p && (*p != ']' || first)) {
-        first = false;
-        if (p[1] == '-' && p[2] && p[2] != ']') {
-            if (c >= p[0] && c <= p[2]) ok = true;
-            p += 3;
-        } else {
-            if (c == *p) ok = true;
-            p++;
-        }
-    }
-    if (*p != ']')
-        return false; /* unterminated class matches nothing */
-    *pp = p + 1;
-    return ok != neg;
-}
-
-bool glob_match(const char *p, const char *s)
-{
-    while (*p) {
-        if (p[0] == '*' && p[1] == '*') {
-            const char *rest = p + 2;
-            if (*rest == '/') {
-                rest++;
-                for (const char *t = s;;) {
-                    if (glob_match(rest, t))
-                        return true;
-                    t = strchr(t, '/');
-                    if (!t)
-                        return false;
-                    t++;
-                }
-            }
-            for (const char *t = s;; t++) {
-                if (glob_match(rest, t))
-                    return true;
-                if (!*t)
-                    return false;
-            }
-        }
-        if (*p == '*') {
-            p++;
-            for (const char *t = s;; t++) {
-                if (glob_match(p, t))
-                    return true;
-                if (!*t || *t == '/')
-                    return false;
-            }
-        }
-        if (!*s)
-            return false;
-        if (*p == '?') {
-            if (*s == '/')
-                return false;
-            p++;
-            s++;
-            continue;
-        }
-        if (*p == '[') {
-            if (*s == '/' || !class_match(&p, *s))
-                return false;
-            s++;
-            continue;
-        }
-        if (*p != *s)
-            return false;
-        p++;
-        s++;
-    }
-    return *s == '\0';
-}
+#include "rag/glob.h"
 
 static bool any_match(char *const *pats, size_t n, const char *path)
 {
     for (size_t i = 0; i < n; i++)
-        if (glob_match(pats[i], path))
+        if (rag_glob_match(pats[i], path))
             return true;
     return false;
 }

@@ -26,8 +26,6 @@ typedef struct scan_result {
     size_t skipped_excluded;  /* not matching include, or matching exclude */
 } scan_result;
 
-bool glob_match(const char *pattern, const char *path);
-
 int scan_folder(const char *root, char *const *include, size_t n_include, char *const *exclude, size_t n_exclude,
                 scan_result *out, rag_error *err);
 void scan_free(scan_result *r);

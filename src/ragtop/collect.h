@@ -43,8 +43,6 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *out);
 /* Compare transcripts on disk (config include/exclude) with the documents of
  * the generation the manifest names; fall back to mtime vs checked_at. */
 void collect_sources(rt_sources *out, const rt_config_info *cfg, const rt_manifest_info *man);
-/* Glob match used for include/exclude ("**" spans folders). */
-bool collect_sources_match(const char *pattern, const char *relpath);
 
 /* Run every collector and probe every service (probes concurrently, each
  * with its own timeout, in a second thread while the disk collectors run).

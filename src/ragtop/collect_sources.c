@@ -6,12 +6,13 @@
 #include "collect.h"
 
 #include <dirent.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
+
+#include "rag/glob.h"
 
 typedef struct doc { char *path; int64_t size, mtime_ns; bool seen; } doc;
 
@@ -24,67 +25,13 @@ typedef struct walk {
     int depth;
 } walk;
 
-static bool bracket_match(const char **pp, char c)
-{
-    const char *p = *pp;
-    const char *close = strchr(p + 1, ']');
-    if (!close) return c == '[' ? (*pp = p + 1, true) : false;
-    char pat[128];
-    size_t n = (size_t)(close - p + 1);
-    if (n >= sizeof pat) return false;
-    memcpy(pat, p, n);
-    pat[n] = '\0';
-    char s[2] = {c, 0};
-    *pp = close + 1;
-    return fnmatch(pat, s, 0) == 0;
-}
-
-static bool gmatch(const char *p, const char *s)
-{
-    for (;;) {
-        if (*p == '\0') return *s == '\0';
-        if (p[0] == '*' && p[1] == '*') {
-            const char *rest = p + 2;
-            if (*rest == '/' && gmatch(rest + 1, s)) return true;
-            for (const char *t = s;; t++) {
-                if (gmatch(rest, t)) return true;
-                if (!*t) return false;
-            }
-        }
-        if (*p == '*') {
-            p++;
-            for (const char *t = s;; t++) {
-                if (gmatch(p, t)) return true;
-                if (!*t || *t == '/') return false;
-            }
-        }
-        if (*s == '\0') return false;
-        if (*p == '?') {
-            if (*s == '/') return false;
-        } else if (*p == '[') {
-            if (*s == '/' || !bracket_match(&p, *s)) return false;
-            s++;
-            continue;
-        } else if (*p != *s) {
-            return false;
-        }
-        p++;
-        s++;
-    }
-}
-
-bool collect_sources_match(const char *pattern, const char *relpath)
-{
-    return gmatch(pattern, relpath);
-}
-
 static bool selected(const rag_config *cfg, const char *rel)
 {
     bool inc = cfg->ingest.n_include == 0;
-    for (size_t i = 0; !inc && i < cfg->ingest.n_include; i++) inc = gmatch(cfg->ingest.include[i], rel);
+    for (size_t i = 0; !inc && i < cfg->ingest.n_include; i++) inc = rag_glob_match(cfg->ingest.include[i], rel);
     if (!inc) return false;
     for (size_t i = 0; i < cfg->ingest.n_exclude; i++)
-        if (gmatch(cfg->ingest.exclude[i], rel)) return false;
+        if (rag_glob_match(cfg->ingest.exclude[i], rel)) return false;
     return true;
 }
 

@@ -17,20 +17,6 @@
 #include "../../src/ingest/scan.h"
 #include "../../src/ingest/watch.h"
 
-static void test_glob_semantics(void **state)
-{
-    (void)state;
-    assert_true(glob_match("**/*.vtt", "a.vtt"));
-    assert_true(glob_match("**/*.vtt", "x/y/a.vtt"));
-    assert_false(glob_match("*.vtt", "x/a.vtt"));
-    assert_true(glob_match("talks/**", "talks/a/b.txt"));
-    assert_true(glob_match("t?lk[s-t]/*.md", "talks/x.md"));
-    assert_false(glob_match("t?lk[!s]/*.md", "talks/x.md"));
-    assert_false(glob_match("**/*.txt", "a.txt.bak"));
-    assert_true(glob_match("a/**/b.txt", "a/b.txt"));
-    assert_false(glob_match("[abc", "a"));
-}
-
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st; (void)flag; (void)ftw;
@@ -107,7 +93,6 @@ static void test_daily_schedule_counts_to_the_next_occurrence(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_glob_semantics),
         cmocka_unit_test(test_scan_skips_hidden_and_outside_links_in_stable_order),
         cmocka_unit_test(test_daily_schedule_counts_to_the_next_occurrence),
     };

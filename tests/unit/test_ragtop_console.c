@@ -1,6 +1,6 @@
 /* test_ragtop_console.c — the console's pure parts: the escaper, the log
  * renderer, the status evaluation (severity order, config-hash explanation,
- * service states), the metrics-line and /healthz parsers, include globs,
+ * service states), the metrics-line and /healthz parsers,
  * the theme parser and the key table. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -302,20 +302,6 @@ static void test_healthz_parse_reads_rag_api_shape(void **state)
     assert_int_equal(p.uptime_s, -1);
 }
 
-static void test_include_globs(void **state)
-{
-    (void)state;
-    assert_true(collect_sources_match("**/*.txt", "a.txt"));
-    assert_true(collect_sources_match("**/*.txt", "x/y/a.txt"));
-    assert_false(collect_sources_match("**/*.txt", "a.txt.bak"));
-    assert_true(collect_sources_match("*.md", "a.md"));
-    assert_false(collect_sources_match("*.md", "x/a.md"));
-    assert_true(collect_sources_match("talks/**", "talks/2026/a.vtt"));
-    assert_true(collect_sources_match("[ab].srt", "b.srt"));
-    assert_false(collect_sources_match("[ab].srt", "c.srt"));
-    assert_true(collect_sources_match("?.json", "1.json"));
-}
-
 static void test_theme_parse_reports_file_line_and_problem(void **state)
 {
     (void)state;
@@ -392,7 +378,6 @@ int main(void)
         cmocka_unit_test(test_runs_parse_rag_ingest_metrics_line),
         cmocka_unit_test(test_runs_reads_the_tail_and_skips_malformed_lines),
         cmocka_unit_test(test_healthz_parse_reads_rag_api_shape),
-        cmocka_unit_test(test_include_globs),
         cmocka_unit_test(test_theme_parse_reports_file_line_and_problem),
         cmocka_unit_test(test_shipped_themes_load),
         cmocka_unit_test(test_key_table_drives_bar_help_and_man),
