@@ -137,7 +137,19 @@ test: all unit-tests ## build and run every test suite; ends with "N passed, N f
 	  bash scripts/run-tests.sh $(T)
 
 # ---------------------------------------------------------------- operator targets
-.PHONY: deps validate ingest help clean
+# Every target that starts something validates the config first (`validate`),
+# so a broken config fails before anything runs; every target is idempotent
+# (starting what runs, or stopping what is stopped, succeeds and says so);
+# `stop` works even while the config is broken. RUNTIME=docker runs ingest,
+# api, restart-api, stop, logs, status and the scheduled ingest through docker
+# compose (scripts/compose.sh, docker-compose.yml, deploy/docker/).
+RUNTIME ?= local
+ifneq ($(filter-out local docker,$(RUNTIME)),)
+$(error RUNTIME must be local or docker, not '$(RUNTIME)')
+endif
+
+.PHONY: deps validate ingest api stop stop-api restart-api status console watch watch-start stop-watch \
+        logs ingest-cron stop-ingest-cron demo image man-keys install uninstall clean help
 
 deps: ## install the Debian packages the build and tests need
 	bash scripts/deps.sh
@@ -145,42 +157,142 @@ deps: ## install the Debian packages the build and tests need
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
 
-.PHONY: status
-status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once): exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN
+# Folders as the programs resolve them from the config (rag-api --print-settings:
+# run_dir, logs_dir); artifacts/ when the config cannot be read.
+setting = $(shell $(BIN)/rag-api --config $(CONFIG) --print-settings 2>/dev/null | sed -n 's/^$(1)=//p')
+RUN_DIR  = $(or $(call setting,run_dir),artifacts/run)
+LOG_DIR  = $(or $(call setting,logs_dir),artifacts/logs)
+MANIFEST = $(dir $(RUN_DIR))checkpoints/latest.json
+DAEMON   = RAG_RUN_DIR=$(RUN_DIR) RAG_LOG_DIR=$(LOG_DIR) bash scripts/daemon.sh
+
+ifeq ($(RUNTIME),docker)
+ingest: ## validate the config, then run one ingest (docker: compose run --rm rag_ingest)
+	@bash scripts/compose.sh ingest
+
+api: ## start rag-api in the background; runs ingest first when no index is published (docker: up -d rag_api)
+	@bash scripts/compose.sh api
+
+restart-api: ## restart rag-api and wait until it answers /healthz
+	@bash scripts/compose.sh restart-api
+
+stop: ## stop everything the stack runs: API, scheduled ingest, watcher (docker: compose down); data is kept
+	@bash scripts/compose.sh stop
+
+stop-api: ## stop only rag-api
+	@bash scripts/compose.sh stop-api
+
+status: ## one snapshot of the stack (ragtop --once); make exits 0 only when all is OK
+	@bash scripts/compose.sh status
+
+logs: ## follow every JSON log, human-readable (Ctrl-C ends)
+	@bash scripts/compose.sh logs
+
+ingest-cron: ## start the scheduled ingest in the background: rag-ingest --watch (docker: profile cron)
+	@bash scripts/compose.sh ingest-cron
+
+stop-ingest-cron: ## stop the scheduled ingest
+	@bash scripts/compose.sh stop-ingest-cron
+else
+ingest: $(BIN)/rag-ingest validate ## validate the config, then run one ingest (docker: compose run --rm rag_ingest)
+	@$(BIN)/rag-ingest --config $(CONFIG)
+
+# Policy: the API needs a published index, so `api` runs one ingest first when
+# there is none (apictl.sh alone would start it with /healthz failing).
+api: $(BIN)/rag-api validate ## start rag-api in the background; runs ingest first when no index is published (docker: up -d rag_api)
+	@if [ ! -f "$(MANIFEST)" ]; then \
+	  echo "make api: no published index yet ($(MANIFEST)); running make ingest first"; \
+	  $(MAKE) --no-print-directory ingest || exit $$?; \
+	fi
+	@bash scripts/apictl.sh start --bin $(BIN)/rag-api --config $(CONFIG)
+
+restart-api: $(BIN)/rag-api validate ## restart rag-api and wait until it answers /healthz
+	@bash scripts/apictl.sh restart --bin $(BIN)/rag-api --config $(CONFIG)
+
+stop: ## stop everything the stack runs: API, scheduled ingest, watcher (docker: compose down); data is kept
+	@bash scripts/apictl.sh stop --bin $(BIN)/rag-api --config $(CONFIG)
+	@$(DAEMON) stop rag-ingest-cron
+	@$(DAEMON) stop ragtop-watch
+
+stop-api: ## stop only rag-api
+	@bash scripts/apictl.sh stop --bin $(BIN)/rag-api --config $(CONFIG)
+
+status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once); make exits 0 only when all is OK
 	@$(BIN)/ragtop --once --config $(CONFIG) --services $(SERVICES)
+
+logs: $(BIN)/rag-api validate ## follow every JSON log, human-readable (Ctrl-C ends)
+	@RAG_LOG_DIR=$(LOG_DIR) bash scripts/logs.sh
+
+ingest-cron: $(BIN)/rag-ingest $(BIN)/rag-api validate ## start the scheduled ingest in the background: rag-ingest --watch (docker: profile cron)
+	@$(DAEMON) start rag-ingest-cron -- $(abspath $(BIN))/rag-ingest --watch --config $(abspath $(CONFIG))
+
+stop-ingest-cron: ## stop the scheduled ingest
+	@$(DAEMON) stop rag-ingest-cron
+endif
+
+console: validate ## open the full-screen console (ragtop); q quits
+	@$(BIN)/ragtop --config $(CONFIG) --services $(SERVICES)
+
+watch: validate ## run the health watcher in the foreground (alerts to watch.receivers; Ctrl-C stops)
+	$(BIN)/ragtop watch --config $(CONFIG) --services $(SERVICES) --verbose
+
+watch-start: $(BIN)/rag-api validate ## start the health watcher in the background (output in the logs folder)
+	@$(DAEMON) start ragtop-watch -- $(abspath $(BIN))/ragtop watch --config $(abspath $(CONFIG)) --services $(abspath $(SERVICES))
+
+stop-watch: ## stop the background health watcher
+	@$(DAEMON) stop ragtop-watch
+
+demo: ## deps, build, ingest the sample corpus, start the API, show the console (or --once)
+	@RUNTIME=$(RUNTIME) MAKE="$(MAKE)" bash scripts/demo.sh
+
+image: ## build the Docker image (ragtop:local) that RUNTIME=docker runs
+	@bash scripts/compose.sh build
 
 # The KEYS section of docs/ragtop.1 comes from the key table (src/ragtop/keys.c);
 # tests/integration/test_ragtop_docs.sh fails when they drift apart.
-.PHONY: man-keys
 man-keys: $(BIN)/ragtop ## regenerate the KEYS section of docs/ragtop.1 from the key table
 	@bash scripts/man-keys.sh $(BIN)/ragtop docs/ragtop.1
 
-# rag-api in the background (scripts/apictl.sh; pidfile artifacts/run/rag-api.pid).
-# `api` starts it even with no index yet: /healthz is fail until `make ingest`
-# publishes one, which the running API then loads by itself.
-.PHONY: api stop restart-api
-api: $(BIN)/rag-api $(if $(wildcard src/ragtop/main.c),validate) ## start rag-api in the background, wait for /healthz
-	@bash scripts/apictl.sh start --bin $(BIN)/rag-api --config $(CONFIG)
+# Installed layout: $(PREFIX)/bin/{rag-ingest,rag-api,ragtop},
+# $(PREFIX)/share/man/man1/ragtop.1, $(PREFIX)/share/ragtop/themes/*.theme,
+# $(PREFIX)/share/doc/ragtop/ (runbook, deploy examples). DESTDIR stages it.
+INSTALL_BIN   := $(DESTDIR)$(PREFIX)/bin
+INSTALL_MAN   := $(DESTDIR)$(PREFIX)/share/man/man1
+INSTALL_SHARE := $(DESTDIR)$(PREFIX)/share/ragtop
+INSTALL_DOC   := $(DESTDIR)$(PREFIX)/share/doc/ragtop
+THEMES        := $(wildcard themes/*.theme)
 
-# No validate here: stopping must work even while the config is broken.
-stop: ## stop rag-api (SIGTERM, SIGKILL after a timeout); fine when it is not running
-	@bash scripts/apictl.sh stop --bin $(BIN)/rag-api --config $(CONFIG)
+install: all ## install programs, man page and themes under PREFIX (default /usr/local; DESTDIR stages)
+	@for p in rag-ingest rag-api ragtop; do \
+	  test -x $(BIN)/$$p || { echo "install: $(BIN)/$$p is not built (its sources are missing?)" >&2; exit 1; }; done
+	@test -f docs/ragtop.1 || { echo "install: docs/ragtop.1 (man page) is missing" >&2; exit 1; }
+	@test -n "$(THEMES)" || { echo "install: themes/*.theme is missing" >&2; exit 1; }
+	install -d $(INSTALL_BIN) $(INSTALL_MAN) $(INSTALL_SHARE)/themes $(INSTALL_DOC)/runbooks
+	install -m 0755 $(addprefix $(BIN)/,rag-ingest rag-api ragtop) $(INSTALL_BIN)/
+	install -m 0644 docs/ragtop.1 $(INSTALL_MAN)/ragtop.1
+	install -m 0644 $(THEMES) $(INSTALL_SHARE)/themes/
+	$(if $(wildcard docs/runbooks/orchestration.md),install -m 0644 docs/runbooks/orchestration.md $(INSTALL_DOC)/runbooks/)
+	@echo "installed under $(DESTDIR)$(PREFIX)"
 
-restart-api: $(BIN)/rag-api $(if $(wildcard src/ragtop/main.c),validate) ## stop and start rag-api
-	@bash scripts/apictl.sh restart --bin $(BIN)/rag-api --config $(CONFIG)
-
-# ingest: validate the config first (when ragtop is built), then run one ingest.
-ingest: $(BIN)/rag-ingest $(if $(wildcard src/ragtop/main.c),$(BIN)/ragtop) ## validate config, then build/refresh the index (rag-ingest)
-	@if [ -x $(BIN)/ragtop ]; then $(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES) || exit $$?; fi
-	@$(BIN)/rag-ingest --config $(CONFIG)
-
-.PHONY: watch
-watch: validate ## run the health watcher in the foreground (alerts to watch.receivers; Ctrl-C stops)
-	$(BIN)/ragtop watch --config $(CONFIG) --services $(SERVICES) --verbose
+uninstall: ## remove what install put under PREFIX (DESTDIR too)
+	rm -f $(addprefix $(INSTALL_BIN)/,rag-ingest rag-api ragtop) $(INSTALL_MAN)/ragtop.1
+	rm -f $(addprefix $(INSTALL_SHARE)/themes/,$(notdir $(THEMES)))
+	rm -f $(INSTALL_DOC)/runbooks/orchestration.md
+	-rmdir $(INSTALL_SHARE)/themes $(INSTALL_SHARE) $(INSTALL_DOC)/runbooks $(INSTALL_DOC) 2>/dev/null
+	@echo "uninstalled from $(DESTDIR)$(PREFIX)"
 
 clean: ## remove build/ (artifacts/ is kept: it is your data)
 	rm -rf $(BUILD_ROOT)
 
-help: ## list the targets
+help: ## list the targets and the variables that change them
+	@echo "ragtop — make TARGET [VARIABLE=value ...]"
+	@echo
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk -F':.*## ' '{ printf "  make %-14s %s\n", $$1, $$2 }'
+	  awk -F':.*## ' '!seen[$$1]++ { printf "  make %-17s %s\n", $$1, $$2 }'
+	@echo
+	@echo "variables:"
+	@echo "  RUNTIME=local|docker  local processes (default) or docker compose for ingest, api, stop, logs"
+	@echo "  CONFIG=FILE           config to use (default config/params.yaml)"
+	@echo "  SERVICES=FILE         service registry (default services.yml)"
+	@echo "  PREFIX=DIR DESTDIR=D  install location (default /usr/local) and staging root"
+	@echo "  T=substring           make test: run only the matching suites"
+	@echo "  SAN=1                 build and test with ASan+UBSan in build/san"

@@ -9,13 +9,13 @@ PACKAGES=(
   build-essential pkg-config clang
   libncurses-dev libcurl4-openssl-dev libcjson-dev libyaml-dev
   libmicrohttpd-dev libsqlite3-dev sqlite3 libssl-dev libcmocka-dev
-  tmux jq curl python3 valgrind procps psmisc
+  tmux jq curl python3 python3-yaml valgrind procps psmisc iproute2 systemd
   prometheus prometheus-alertmanager docker-compose
   wrk nginx-light nodejs
   htop librsvg2-bin
 )
 PKGCONFIG_LIBS=(ncursesw libcurl libcjson yaml-0.1 libmicrohttpd sqlite3 libcrypto cmocka)
-COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager docker-compose wrk nginx node pkill)
+COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager docker-compose wrk nginx node pkill systemd-analyze setsid ss fuser flock)
 
 missing() {
   local m=()
@@ -26,6 +26,8 @@ missing() {
   for c in "${COMMANDS[@]}"; do
     command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || m+=("cmd:$c")
   done
+  # deploy tests parse YAML with python3's yaml module (python3-yaml)
+  python3 -c 'import yaml' >/dev/null 2>&1 || m+=(py:yaml)
   printf '%s\n' "${m[@]}"
 }
 

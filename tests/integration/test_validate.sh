@@ -19,7 +19,7 @@ run() { # run ragtop; sets OUT, ERR, RC
 OUT=$(cat "$T/out")
 is "$RC" 0 "committed config/params.yaml and services.yml validate (exit 0)"
 like "$OUT" '^config/params\.yaml: ok \(config hash [0-9a-f]{64}\)$' "prints the config hash"
-like "$OUT" '^services\.yml: ok \(2 services\)$' "prints the number of services"
+like "$OUT" '^services\.yml: ok \(4 services\)$' "prints the number of services"
 
 # 2. semantic problems: typo'd key and bad duration, each with line:col
 cat >"$T/config/params.yaml" <<'YAML'

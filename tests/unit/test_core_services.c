@@ -36,7 +36,7 @@ static void test_committed_services_yml_loads(void **state)
     for (size_t i = 0; i < p.count; i++)
         fprintf(stderr, "# problem: %s\n", p.items[i]);
     assert_int_equal(rc, RAG_OK);
-    assert_int_equal(s.count, 2);
+    assert_int_equal(s.count, 4); /* rag_api, rag_ingest, optional rag_ingest_cron and rag_watch */
     assert_int_equal(s.path[0], '/');
 
     const rag_service *api = rag_services_find(&s, "rag_api");
