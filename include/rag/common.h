@@ -62,4 +62,8 @@ void *rag_xrealloc(void *p, size_t n);
 char *rag_xstrdup(const char *s);
 char *rag_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Program start-up: run handler on SIGINT and SIGTERM (and SIGHUP when hup),
+ * no flags, nothing blocked while it runs; ignore SIGPIPE. */
+void rag_signals_catch(void (*handler)(int), bool hup);
+
 #endif

@@ -100,6 +100,11 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir);
  * freed and zeroed. */
 int rag_config_load(const char *path, rag_config *cfg, rag_problems *problems, rag_error *err);
 
+/* rag_config_load for a program's start-up: on failure print every problem
+ * (or, when there is none, err's message) to stderr, one a line, and return
+ * RAG_EXIT_CONFIG (err keeps the summary); RAG_EXIT_OK when cfg is loaded. */
+int rag_config_load_or_report(const char *path, rag_config *cfg, rag_error *err);
+
 /* Same, from an in-memory buffer; name is used in messages and base_dir for
  * relative paths. Used by tests and the fuzz harness. */
 int rag_config_load_buffer(const char *name, const char *base_dir, const char *buf, size_t len,

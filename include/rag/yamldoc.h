@@ -109,6 +109,23 @@ int rag_ydoc_get_strlist(rag_ydoc *d, const yaml_node_t *map, const char *path, 
  * RAG_ENOENT when missing, RAG_ERR otherwise. */
 int rag_ydoc_read_file(const char *path, size_t max, char **out, size_t *len, rag_problems *problems);
 
+/* A document file read for loading: its bytes (NUL-terminated), its
+ * absolute path (rag_ydoc_path) and the folder holding it, against which
+ * relative paths inside the document resolve. */
+typedef struct {
+    char *buf;
+    size_t len;
+    char *abs;
+    char *dir;
+} rag_ydoc_file;
+
+/* rag_ydoc_read_file plus abs and dir. On failure (the problem appended,
+ * err set to it, its code returned) f holds nothing. Free with
+ * rag_ydoc_file_free (also fine on a zeroed or failed f). */
+int rag_ydoc_load_file(const char *path, size_t max, rag_ydoc_file *f, rag_problems *problems,
+                       rag_error *err);
+void rag_ydoc_file_free(rag_ydoc_file *f);
+
 /* Absolute, lexically cleaned path of p relative to base (base NULL or
  * relative: against the current folder; p NULL or "": base itself). Symlinks
  * are not resolved, so the path may name something that does not exist yet. */

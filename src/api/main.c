@@ -91,16 +91,11 @@ int main(int argc, char **argv)
     }
 
     rag_config cfg;
-    rag_problems problems = {0};
     rag_error err = {0};
-    if (rag_config_load(config_path, &cfg, &problems, &err) != RAG_OK) {
-        for (size_t i = 0; i < problems.count; i++) fprintf(stderr, "%s\n", problems.items[i]);
-        if (!problems.count) fprintf(stderr, "%s\n", err.msg);
+    if (rag_config_load_or_report(config_path, &cfg, &err) != RAG_EXIT_OK) {
         fprintf(stderr, "rag-api: invalid configuration %s; not starting\n", config_path);
-        rag_problems_free(&problems);
         return RAG_EXIT_CONFIG;
     }
-    rag_problems_free(&problems);
 
     api_app app;
     memset(&app, 0, sizeof app);

@@ -189,6 +189,20 @@ char *api_healthz_render(api_app *app, int *status)
         overall = worst(overall, st);
     }
 
+    /* request totals since start (all routes; errors = 5xx responses) */
+    api_stats_snap *snap = rag_xmalloc(sizeof *snap);
+    api_stats_snapshot(app->stats, snap);
+    uint64_t total = 0, errors = 0;
+    for (int r = 0; r < API_ROUTE_COUNT; r++)
+        for (int i = 0; i < API_CODE_COUNT; i++) {
+            total += snap->requests[r][i];
+            if (api_stats_codes[i] >= 500) errors += snap->requests[r][i];
+        }
+    free(snap);
+    cJSON *requests = cJSON_AddObjectToObject(root, "requests");
+    cJSON_AddNumberToObject(requests, "total", (double)total);
+    cJSON_AddNumberToObject(requests, "errors", (double)errors);
+
     /* recent errors */
     uint64_t recent = api_stats_recent_errors(app->stats, now);
     int threshold = app->cfg->watch.api_error_threshold > 0 ? app->cfg->watch.api_error_threshold : 1;

@@ -594,30 +594,32 @@ int rag_config_load(const char *path, rag_config *cfg, rag_problems *problems, r
     if (!problems)
         problems = &local;
     memset(cfg, 0, sizeof *cfg);
-    char *buf = NULL;
-    size_t len = 0;
-    int rc = rag_ydoc_read_file(path, CONFIG_MAX_FILE_BYTES, &buf, &len, problems);
-    if (rc != RAG_OK) {
-        rag_error_set(err, rc, "%s", problems->items[problems->count - 1]);
-        rag_problems_free(&local);
-        return rc;
+    rag_ydoc_file f;
+    int rc = rag_ydoc_load_file(path, CONFIG_MAX_FILE_BYTES, &f, problems, err);
+    if (rc == RAG_OK) {
+        rc = rag_config_load_buffer(path, f.dir, f.buf, f.len, cfg, problems, err);
+        if (rc == RAG_OK) {
+            cfg->path = f.abs;
+            f.abs = NULL;
+        }
     }
-    char *abs = rag_ydoc_path(NULL, path);
-    char *dir = rag_xstrdup(abs);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    rc = rag_config_load_buffer(path, dir, buf, len, cfg, problems, err);
-    if (rc == RAG_OK)
-        cfg->path = abs;
-    else
-        free(abs);
-    free(dir);
-    free(buf);
+    rag_ydoc_file_free(&f);
     rag_problems_free(&local);
     return rc;
+}
+
+int rag_config_load_or_report(const char *path, rag_config *cfg, rag_error *err)
+{
+    rag_problems problems = {0};
+    int rc = rag_config_load(path, cfg, &problems, err);
+    if (rc != RAG_OK) {
+        for (size_t i = 0; i < problems.count; i++)
+            fprintf(stderr, "%s\n", problems.items[i]);
+        if (!problems.count)
+            fprintf(stderr, "%s\n", err->msg);
+    }
+    rag_problems_free(&problems);
+    return rc == RAG_OK ? RAG_EXIT_OK : RAG_EXIT_CONFIG;
 }
 
 /* ------------------------------------------------------------ derived paths */

@@ -365,28 +365,16 @@ int rag_services_load(const char *path, rag_services *out, rag_problems *problem
     if (!problems)
         problems = &local;
     memset(out, 0, sizeof *out);
-    char *buf = NULL;
-    size_t len = 0;
-    int rc = rag_ydoc_read_file(path, SERVICES_MAX_FILE_BYTES, &buf, &len, problems);
-    if (rc != RAG_OK) {
-        rag_error_set(err, rc, "%s", problems->items[problems->count - 1]);
-        rag_problems_free(&local);
-        return rc;
+    rag_ydoc_file f;
+    int rc = rag_ydoc_load_file(path, SERVICES_MAX_FILE_BYTES, &f, problems, err);
+    if (rc == RAG_OK) {
+        rc = rag_services_load_buffer(path, f.dir, f.buf, f.len, out, problems, err);
+        if (rc == RAG_OK) {
+            out->path = f.abs;
+            f.abs = NULL;
+        }
     }
-    char *abs = rag_ydoc_path(NULL, path);
-    char *dir = rag_xstrdup(abs);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    rc = rag_services_load_buffer(path, dir, buf, len, out, problems, err);
-    if (rc == RAG_OK)
-        out->path = abs;
-    else
-        free(abs);
-    free(dir);
-    free(buf);
+    rag_ydoc_file_free(&f);
     rag_problems_free(&local);
     return rc;
 }

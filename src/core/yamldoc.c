@@ -732,6 +732,31 @@ char *rag_ydoc_path(const char *base, const char *p)
     return clean;
 }
 
+int rag_ydoc_load_file(const char *path, size_t max, rag_ydoc_file *f, rag_problems *problems,
+                       rag_error *err)
+{
+    memset(f, 0, sizeof *f);
+    int rc = rag_ydoc_read_file(path, max, &f->buf, &f->len, problems);
+    if (rc != RAG_OK)
+        return rag_error_set(err, rc, "%s", problems->items[problems->count - 1]);
+    f->abs = rag_ydoc_path(NULL, path);
+    f->dir = rag_xstrdup(f->abs);
+    char *slash = strrchr(f->dir, '/');
+    if (slash == f->dir)
+        f->dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    return RAG_OK;
+}
+
+void rag_ydoc_file_free(rag_ydoc_file *f)
+{
+    free(f->buf);
+    free(f->abs);
+    free(f->dir);
+    memset(f, 0, sizeof *f);
+}
+
 /* ------------------------------------------------------------ ordering */
 
 /* Line and column of a "file:line:col: ..." problem; 0 when it has none. */

@@ -84,24 +84,12 @@ int main(int argc, char **argv)
         config_path = rag_config_default_path();
 
     rag_config cfg;
-    rag_problems probs = { 0 };
     rag_error err = { 0 };
-    if (rag_config_load(config_path, &cfg, &probs, &err) != RAG_OK) {
-        for (size_t i = 0; i < probs.count; i++)
-            fprintf(stderr, "%s\n", probs.items[i]);
+    if (rag_config_load_or_report(config_path, &cfg, &err) != RAG_EXIT_OK) {
         fprintf(stderr, "rag-ingest: invalid configuration: %s\n", err.msg);
-        rag_problems_free(&probs);
         return RAG_EXIT_CONFIG;
     }
-    rag_problems_free(&probs);
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    rag_signals_catch(on_signal, false);
 
     rag_log *log = NULL;
     if (!opts.dry_run) {

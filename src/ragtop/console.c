@@ -569,14 +569,7 @@ int console_run(const rt_options *o)
     free(paths);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    rag_signals_catch(on_signal, true);
 
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {

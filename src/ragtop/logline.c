@@ -1,6 +1,6 @@
 /* logline.c — the display form of a log line (see logline.h). Parsing uses
  * the shared tolerant JSON-lines reader; the assembled text goes through the
- * sanitiser last, so no field (message, component, payload, source name) can
+ * escaper last, so no field (message, component, payload, source name) can
  * reach the terminal unescaped. */
 #include "logline.h"
 
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "rag/jsonlog.h"
-#include "sanitize.h"
+#include "escape.h"
 
 size_t logline_format(const char *raw, size_t len, const char *source, char *out, size_t cap)
 {
@@ -30,7 +30,7 @@ size_t logline_format(const char *raw, size_t len, const char *source, char *out
         text = rag_xasprintf("%-12s %-5s %-10.10s %.*s", "", "?", source, (int)len, raw);
     }
     rag_log_entry_free(&e);
-    size_t n = sanitize_text(text, strlen(text), out, cap, true);
+    size_t n = escape_text(text, strlen(text), out, cap, true);
     free(text);
     return n;
 }

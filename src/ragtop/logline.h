@@ -1,6 +1,6 @@
 /* logline.h — how one log line is shown in the Logs pane: a JSON log line
  * becomes "time level source component event message|payload", anything
- * else is shown raw; the result is always sanitised (sanitize.h), so it is
+ * else is shown raw; the result is always escaped (escape.h), so it is
  * safe to hand to the terminal. Pure function: fuzzed by fuzz_logline. */
 #ifndef RAGTOP_LOGLINE_H
 #define RAGTOP_LOGLINE_H

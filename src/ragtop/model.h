@@ -123,7 +123,7 @@ typedef struct rt_log_line {
     int source;                /* index into model.log_sources */
     int level;                 /* rag_level, or -1 when not a valid log line */
     int64_t ts_ms;
-    char *raw;                 /* the line as read (unsanitised; display parses it) */
+    char *raw;                 /* the line as read (unescaped; display parses it) */
 } rt_log_line;
 
 typedef struct rt_service_hist {

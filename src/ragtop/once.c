@@ -1,7 +1,7 @@
 /* once.c — `ragtop --once` and `--once --json`: collect_all, status_evaluate,
  * print, exit with the Nagios code of the overall status. Colour only on a
  * terminal and without NO_COLOR / --no-color; text from files and services
- * is sanitised before it reaches a terminal. */
+ * is escaped before it reaches a terminal. */
 #include "once.h"
 
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "collect.h"
-#include "sanitize.h"
+#include "escape.h"
 #include "rag/timeutil.h"
 
 #define ONCE_SCHEMA_VERSION 1
@@ -165,8 +165,8 @@ char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms
 
 static void put_line(FILE *f, bool color, const char *col, const char *text)
 {
-    /* ANSI is only ever ours; the text itself is sanitised. */
-    char *safe = sanitize_dup(text);
+    /* ANSI is only ever ours; the text itself is escaped. */
+    char *safe = escape_dup(text);
     if (color) fprintf(f, "%s%s\033[0m", col, safe);
     else fputs(safe, f);
     free(safe);

@@ -1,6 +1,6 @@
 /* overlay.c — screens drawn over the panes: the help (generated from the key
  * table), the confirmation of a destructive action (Cancel is the default),
- * one log line's full JSON pretty-printed (sanitised, scrollable), and the
+ * one log line's full JSON pretty-printed (escaped, scrollable), and the
  * "terminal too small" screen that the next resize replaces. */
 #include "ui.h"
 

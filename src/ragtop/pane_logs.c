@@ -2,7 +2,7 @@
  * (coloured), source and message; a regex filter (leading ! inverts), a
  * minimum level, follow / scroll-back with a selected line, wrap. Lines are
  * untrusted: they are parsed here for display and always drawn through the
- * sanitiser. Malformed lines are shown raw with a "?" level. */
+ * escaper. Malformed lines are shown raw with a "?" level. */
 #include "ui.h"
 
 #include <curses.h>
@@ -12,7 +12,7 @@
 
 #include "rag/jsonlog.h"
 #include "logline.h"
-#include "sanitize.h"
+#include "escape.h"
 
 static uint64_t oldest_seq(const rt_model *m)
 {
@@ -132,7 +132,7 @@ void pane_logs_draw(ui *u, rect r)
         const char *src = l->source >= 0 && (size_t)l->source < m->n_log_sources ? m->log_sources[l->source] : "?";
         char safe[RT_LOG_LINE_MAX * 2];
         logline_format(l->raw, strlen(l->raw), src, safe, sizeof safe);
-        int width = sanitize_width(safe);
+        int width = escape_width(safe);
         int need = u->wrap && width > w ? (width + w - 1) / w : 1;
         if (need > y - top) need = y - top;
         y -= need;

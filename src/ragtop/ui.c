@@ -1,7 +1,7 @@
-/* ui.c — drawing helpers for the panes: sanitised, clipped text; boxes
+/* ui.c — drawing helpers for the panes: escaped, clipped text; boxes
  * with titles (line drawing or ASCII); sparklines (block glyphs or ASCII
  * ramps); severity marks. Untrusted text only reaches the terminal through
- * ui_text, which sanitises it first. */
+ * ui_text, which escapes it first. */
 #include "ui.h"
 
 #include <curses.h>
@@ -11,13 +11,13 @@
 #include <time.h>
 #include <wchar.h>
 
-#include "sanitize.h"
+#include "escape.h"
 
 int ui_text(int y, int x, int w, theme_role role, const char *text)
 {
     if (w <= 0 || y < 0 || y >= LINES || x >= COLS) return 0;
     char buf[4096];
-    sanitize_text(text, strlen(text), buf, sizeof buf, true);
+    escape_text(text, strlen(text), buf, sizeof buf, true);
     return ui_text_safe(y, x, w, role, buf);
 }
 

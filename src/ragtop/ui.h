@@ -56,10 +56,10 @@ typedef struct ui {
 } ui;
 
 /* ------------------------------------------------------------ helpers (ui.c) */
-/* Put untrusted text at (y, x), sanitised, clipped to w columns. Returns
+/* Put untrusted text at (y, x), escaped, clipped to w columns. Returns
  * the columns used. */
 int ui_text(int y, int x, int w, theme_role role, const char *text);
-/* The same for text that already went through sanitize_text. */
+/* The same for text that already went through escape_text. */
 int ui_text_safe(int y, int x, int w, theme_role role, const char *safe);
 /* printf then ui_text. */
 int ui_printf(int y, int x, int w, theme_role role, const char *fmt, ...) __attribute__((format(printf, 5, 6)));

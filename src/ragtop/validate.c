@@ -21,10 +21,15 @@ static void validate_usage(FILE *to)
             "Prints every problem as file:line:col: key: problem; exits 78 if there is any.\n");
 }
 
-static void print_problems(const rag_problems *p)
+/* A file that did not load: its problems (err's message when there is
+ * none) to stderr; returns how many problems that counts for. */
+static size_t print_problems(const rag_problems *p, const rag_error *err)
 {
     for (size_t i = 0; i < p->count; i++)
         fprintf(stderr, "%s\n", p->items[i]);
+    if (!p->count)
+        fprintf(stderr, "%s\n", err->msg);
+    return p->count ? p->count : 1;
 }
 
 int validate_main(int argc, char **argv)
@@ -77,10 +82,7 @@ int validate_main(int argc, char **argv)
         printf("%s: ok (config hash %s)\n", config_path, hash);
         rag_config_free(&cfg);
     } else {
-        print_problems(&p);
-        total += p.count ? p.count : 1;
-        if (!p.count)
-            fprintf(stderr, "%s\n", err.msg);
+        total += print_problems(&p, &err);
     }
     rag_problems_free(&p);
 
@@ -89,10 +91,7 @@ int validate_main(int argc, char **argv)
         printf("%s: ok (%zu service%s)\n", services_path, svcs.count, svcs.count == 1 ? "" : "s");
         rag_services_free(&svcs);
     } else {
-        print_problems(&p);
-        total += p.count ? p.count : 1;
-        if (!p.count)
-            fprintf(stderr, "%s\n", err.msg);
+        total += print_problems(&p, &err);
     }
     rag_problems_free(&p);
     fflush(stdout);

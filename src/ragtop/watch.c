@@ -303,15 +303,9 @@ int watch_main(int argc, char **argv)
     free(sdir);
     w.inputs.config_path = cpath;
 
-    rag_problems problems = {0};
     rag_error err = {0};
-    if (rag_config_load(cpath, &w.cfg, &problems, &err) != RAG_OK) {
-        for (size_t i = 0; i < problems.count; i++) fprintf(stderr, "%s\n", problems.items[i]);
-        if (problems.count == 0) fprintf(stderr, "ragtop watch: %s\n", err.msg);
-        rag_problems_free(&problems);
+    if (rag_config_load_or_report(cpath, &w.cfg, &err) != RAG_EXIT_OK)
         return RAG_EXIT_CONFIG;
-    }
-    rag_problems_free(&problems);
     w.interval_ms = interval_override ? interval_override : w.cfg.watch.interval_ms;
 
     char *run_dir = rag_config_run_dir(&w.cfg);
@@ -360,14 +354,7 @@ int watch_main(int argc, char **argv)
     w.state_path = rag_path_join(run_dir, "watch-state.json");
     load_state(&w);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    rag_signals_catch(on_signal, true);
 
     log_receivers(&w);
     while (!stop_signal) {

@@ -1,4 +1,4 @@
-/* fuzz_logrender.c — the Logs pane's line renderer and the sanitiser under it:
+/* fuzz_logrender.c — the Logs pane's line renderer and the escaper under it:
  * whatever bytes a log file holds, the text handed to the terminal must be
  * valid UTF-8 without control characters (C0, DEL, C1), bidi overrides or
  * other invisible formatting characters, and must fit its buffer. */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../../src/ragtop/logline.h"
-#include "../../src/ragtop/sanitize.h"
+#include "../../src/ragtop/escape.h"
 
 static void check_inert(const char *s, size_t n)
 {
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_inert(out, n);
     /* tiny buffers must truncate on a character boundary, never overflow */
     char small[7];
-    n = sanitize_text((const char *)data, size, small, sizeof small, false);
+    n = escape_text((const char *)data, size, small, sizeof small, false);
     check_inert(small, n);
     return 0;
 }

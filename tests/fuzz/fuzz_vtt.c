@@ -1,46 +1,10 @@
 /* fuzz_vtt.c — libFuzzer harness for the WebVTT transcript parser: any bytes
  * give RAG_OK or a clean RAG_ECORRUPT, never a crash, leak or read past the
- * input; when the input is valid UTF-8 every segment text, speaker and title
- * is valid UTF-8 too, and the chunker accepts the result. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "../../src/ingest/chunk.h"
-#include "../../src/ingest/encoding.h"
-#include "../../src/ingest/transcript.h"
-
-static int check_chunk(const chunk *c, void *ud)
-{
-    (void)ud;
-    if (!utf8_valid(c->text, c->len) || strlen(c->text) != c->len)
-        abort();
-    return 0;
-}
+ * input; valid UTF-8 in gives valid UTF-8 out that the chunker accepts (the
+ * checks are in fuzz_transcript.h, shared with the other transcript formats). */
+#include "fuzz_transcript.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* an exact-size heap copy so ASan catches any read past the end */
-    char *buf = malloc(size ? size : 1);
-    memcpy(buf, data, size);
-    transcript tr;
-    memset(&tr, 0, sizeof tr);
-    rag_error err;
-    int rc = parse_vtt("fuzz.vtt", buf, size, &tr, &err);
-    if (rc != RAG_OK && rc != RAG_ECORRUPT)
-        abort();
-    if (rc == RAG_OK && utf8_valid(buf, size)) {
-        if (!utf8_valid(tr.text ? tr.text : "", tr.text_len))
-            abort();
-        for (size_t i = 0; i < tr.n_speakers; i++)
-            if (!utf8_valid(tr.speakers[i], strlen(tr.speakers[i])))
-                abort();
-        if (tr.title && !utf8_valid(tr.title, strlen(tr.title)))
-            abort();
-        chunk_settings cs = { 24, 6 };
-        chunk_transcript(&tr, &cs, check_chunk, NULL);
-    }
-    transcript_free(&tr);
-    free(buf);
-    return 0;
+    return fuzz_transcript_run(parse_vtt, "fuzz.vtt", data, size);
 }

@@ -1,53 +1,22 @@
-# api_lib.sh — helpers for the rag-api integration suites (sourced): TAP
-# output, a private stack (config + corpus + artifacts in a temp folder, a
-# free 127.0.0.1 port), starting/stopping a real rag-api and publishing
-# index generations. Every process started here is killed at exit.
-#   t_plan N; t_ok NAME; t_fail NAME [DETAIL...]; t_is GOT WANT NAME;
-#   t_like TEXT REGEX NAME; t_done
+# api_lib.sh — helpers for the rag-api integration suites (sourced; it
+# sources lib.sh for TAP output, $TMP, free_port and cleanup): a private
+# stack (config + corpus + artifacts in a temp folder, a free 127.0.0.1
+# port), starting a real rag-api and publishing index generations. Every
+# process started here is killed at exit.
 #   api_stack_new            -> $STACK (folder), $CONFIG, $PORT, $URL, $TX, $MANIFEST
 #   api_start [ARGS...]      start rag-api on $CONFIG -> $API_PID; waits for /healthz
+#   api_launch CONFIG URL LOG [ARGS...]  the same for any config (used by watch_lib.sh)
 #   api_ingest [ARGS...]     one real rag-ingest run over the stack's corpus
 #   manifest_edit JQ_ARGS... rewrite latest.json atomically through jq
 #   api_wait_for JQ_EXPR VALUE [SECONDS]   poll /healthz until jq -r EXPR == VALUE
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
-ROOT=${RAG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BIN=${RAG_BIN:-$ROOT/build/bin}
-HELPERS=${RAG_TEST_BIN:-$ROOT/build/tests}/helpers
-API_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-api-it.XXXXXX")
-_t_n=0
-_t_failed=0
-_api_pids=()
-
-_api_cleanup() {
-  local p
-  for p in "${_api_pids[@]+"${_api_pids[@]}"}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$API_TMP"
-}
-trap _api_cleanup EXIT
-
-t_plan() { echo "1..$1"; }
-t_ok() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1"; }
-t_fail() {
-  _t_n=$((_t_n + 1)); _t_failed=$((_t_failed + 1))
-  echo "not ok $_t_n - $1"; shift
-  [ $# -gt 0 ] && printf '%s\n' "$@" | head -c 4000 | sed 's/^/# /'
-  return 0
-}
-t_is() { if [ "$1" = "$2" ]; then t_ok "$3"; else t_fail "$3" "got:      $1" "expected: $2"; fi; }
-t_like() { if grep -qE -- "$2" <<<"$1"; then t_ok "$3"; else t_fail "$3" "no match for /$2/ in:" "$1"; fi; }
-t_done() { [ "$_t_failed" -eq 0 ]; }
-track_pid() { _api_pids+=("$1"); }
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # A private stack: config (from the repository's params.yaml, with our port,
 # a 1h warn_after and generous connection limits) and a copy of the sample
 # corpus (data/transcripts) that tests may change.
 api_stack_new() {
-  STACK=$(mktemp -d "$API_TMP/stack.XXXXXX")
+  STACK=$(mktemp -d "$TMP/stack.XXXXXX")
   PORT=$(free_port)
   URL="http://127.0.0.1:$PORT"
   CONFIG="$STACK/config/params.yaml"
@@ -72,18 +41,22 @@ manifest_edit() {
   jq "$@" "$MANIFEST" >"$MANIFEST.edit" && mv "$MANIFEST.edit" "$MANIFEST"
 }
 
-api_start() {
-  "$BIN/rag-api" --config "$CONFIG" "$@" >>"$STACK/api.stderr" 2>&1 &
+# api_launch CONFIG URL LOG [ARGS...]: rag-api in the background (stdout
+# and stderr appended to LOG) -> $API_PID; 0 once URL/healthz answers with
+# any HTTP status, 1 when the process dies or 10 s pass.
+api_launch() {
+  local config=$1 url=$2 log=$3 i; shift 3
+  "$BIN/rag-api" --config "$config" "$@" >>"$log" 2>&1 &
   API_PID=$!
   track_pid "$API_PID"
-  local i
   for i in $(seq 1 100); do
-    if curl -s -o /dev/null --max-time 1 "$URL/healthz"; then return 0; fi
+    if curl -s -o /dev/null --max-time 1 "$url/healthz"; then return 0; fi
     kill -0 "$API_PID" 2>/dev/null || return 1
     sleep 0.1
   done
   return 1
 }
+api_start() { api_launch "$CONFIG" "$URL" "$STACK/api.stderr" "$@"; }
 
 hz() { curl -s --max-time 5 "$URL/healthz" | jq -r "$1"; }
 

@@ -9,11 +9,18 @@
 #   like TEXT REGEX NAME        ok when TEXT matches the extended REGEX
 #   diag TEXT                   print a "# " comment
 #   free_port                   print a free TCP port on 127.0.0.1
+#   wait_for SECS CMD...        poll CMD (output discarded) every 0.1s until it
+#                               succeeds; status 1 after SECS seconds
 #   on_exit CMD                 run CMD at exit (kill a server you started, ...)
+#   track_pid PID               kill -9 PID at exit (a process not started as
+#                               a background job of this shell, or to be sure)
 #   done_testing / finish       exit status 1 when any case failed
 # Sets ROOT (repository root, also the working folder), BIN (built programs),
 # HELPERS (built tests/helpers programs) and TMP = TEST_TMP (a private temp
 # folder removed at exit; every background job of the test is killed then).
+# Domain helpers source this first: api_lib.sh (a private stack + a real
+# rag-api), watch_lib.sh (the watcher's stack, webhook receivers),
+# tests/tui/stack.sh and tests/tui/tmux.sh (the console's sample stack).
 ROOT=${RAG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 cd "$ROOT" || exit 1
 BIN=${RAG_BIN:-$ROOT/build/bin}
@@ -26,14 +33,18 @@ _tap_exit_cmds=()
 
 _tap_cleanup() {
   local c j
-  for c in "${_tap_exit_cmds[@]+"${_tap_exit_cmds[@]}"}"; do eval "$c" || true; done
-  for j in $(jobs -p); do kill -9 "$j" 2>/dev/null; done
-  wait 2>/dev/null
+  # stderr dropped: bash's "Killed" notices for the processes ended here
+  {
+    for c in "${_tap_exit_cmds[@]+"${_tap_exit_cmds[@]}"}"; do eval "$c" || true; done
+    for j in $(jobs -p); do kill -9 "$j"; done
+    wait
+  } 2>/dev/null
   rm -rf "$TMP"
 }
 trap _tap_cleanup EXIT
 
 on_exit() { _tap_exit_cmds+=("$*"); }
+track_pid() { on_exit "kill -9 $1 2>/dev/null"; }
 plan() { echo "1..$1"; }
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1"; }
@@ -56,6 +67,13 @@ is() { if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "got:      $1" "expect
 like() { if grep -qE -- "$2" <<<"$1"; then ok "$3"; else not_ok "$3" "no match for /$2/ in:" "$1"; fi; }
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+wait_for() {
+  local deadline=$(( $(date +%s%N) / 1000000 + ${1%.*} * 1000 )); shift
+  while ! "$@" >/dev/null 2>&1; do
+    [ $(( $(date +%s%N) / 1000000 )) -ge $deadline ] && return 1
+    sleep 0.1
+  done
 }
 done_testing() { exit $_tap_failed; }
 finish() { [ "$_tap_failed" -eq 0 ]; }

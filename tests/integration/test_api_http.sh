@@ -7,21 +7,31 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-t_plan 28
+plan 29
 api_stack_new
-if ! api_start; then t_fail "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; t_done; exit 1; fi
-t_ok "rag-api starts with no index"
+if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
+ok "rag-api starts with no index"
 
 code=$(curl -s -o "$STACK/h.json" -w '%{http_code}' "$URL/healthz")
-t_is "$code $(jq -r .status "$STACK/h.json")" "503 fail" "/healthz is fail (503) before any index is published"
-t_like "$(jq -r .checks.index_present.output "$STACK/h.json")" "no index yet" "/healthz says \"no index yet\""
+is "$code $(jq -r .status "$STACK/h.json")" "503 fail" "/healthz is fail (503) before any index is published"
+like "$(jq -r .checks.index_present.output "$STACK/h.json")" "no index yet" "/healthz says \"no index yet\""
 out=$(post_query '{"q":"lighthouse keeper"}')
-t_is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .error.kind)" "503 no_index" "/query before any index: 503 with a JSON error"
+is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .error.kind)" "503 no_index" "/query before any index: 503 with a JSON error"
+# /healthz request totals: everything answered since start; errors = 5xx.
+# (The body is re-rendered at most every 250 ms: wait it out around reads.)
+sleep 0.4
+r1=$(hz '"\(.requests.total) \(.requests.errors)"')
+post_query '{"q":"x"}' >/dev/null; curl -s -o /dev/null "$URL/query?q=x"; curl -s -o /dev/null "$URL/nope"
+sleep 0.4
+r2=$(hz '"\(.requests.total) \(.requests.errors)"')
+read -r t1 e1 <<<"$r1"; read -r t2 e2 <<<"$r2"
+is "$((t2 - t1)) $((e2 - e1))" "4 3" \
+  "/healthz requests: total counts every response, errors only the 5xx (the 503 probe and two 503 queries, not the 404)"
 
-api_ingest || t_fail "rag-ingest indexes the sample corpus"
-if api_wait_for .status pass 10; then t_ok "/healthz turns pass once rag-ingest publishes (no restart)"
-else t_fail "/healthz turns pass once rag-ingest publishes (no restart)" "$(curl -s "$URL/healthz")"; fi
-t_is "$(hz '[.index.run_id, .index.generation, .index.chunk_count, .index.config_hash] | map(tostring) | join(" ")')" \
+api_ingest || not_ok "rag-ingest indexes the sample corpus"
+if api_wait_for .status pass 10; then ok "/healthz turns pass once rag-ingest publishes (no restart)"
+else not_ok "/healthz turns pass once rag-ingest publishes (no restart)" "$(curl -s "$URL/healthz")"; fi
+is "$(hz '[.index.run_id, .index.generation, .index.chunk_count, .index.config_hash] | map(tostring) | join(" ")')" \
   "$(jq -r '[.run_id, .generation, .chunks, .config_hash] | map(tostring) | join(" ")' "$MANIFEST")" \
   "/healthz shows the served generation's flat fields, as in the manifest"
 
@@ -29,13 +39,13 @@ t_is "$(hz '[.index.run_id, .index.generation, .index.chunk_count, .index.config
 for mode in hybrid bm25 vector; do
   out=$(post_query "{\"q\":\"The lamp turned on a bath of mercury\",\"k\":3,\"mode\":\"$mode\"}")
   body=$(head -n1 <<<"$out")
-  t_is "$(tail -n1 <<<"$out") $(jq -r '.results[0].source' <<<"$body") $(jq -r '.results[0].text | test("bath of mercury")' <<<"$body")" \
+  is "$(tail -n1 <<<"$out") $(jq -r '.results[0].source' <<<"$body") $(jq -r '.results[0].text | test("bath of mercury")' <<<"$body")" \
     "200 archive/2025/interview-lighthouse-keeper.srt true" "mode $mode: a known phrase returns its transcript's chunk first"
 done
 body=$(curl -s "$URL/query?q=Reykjanes+fissure+eruptions+magma&k=2")
-t_is "$(jq -r '[.results[0].source, (.results|length), .generation.run_id, (.took_ms|type)] | join(" ")' <<<"$body")" \
+is "$(jq -r '[.results[0].source, (.results|length), .generation.run_id, (.took_ms|type)] | join(" ")' <<<"$body")" \
   "talks/volcanoes-iceland.vtt 2 $(jq -r .run_id "$MANIFEST") number" "GET /query?q=&k= works for curl users, with took_ms and the generation"
-t_is "$(jq -r '.results[0] | [.score > 0, (.chunk_id|length) == 64, .title, .start_ms, (.end_ms > .start_ms), (.speaker|test("Jónsdóttir"))] | map(tostring) | join(" ")' <<<"$body")" \
+is "$(jq -r '.results[0] | [.score > 0, (.chunk_id|length) == 64, .title, .start_ms, (.end_ms > .start_ms), (.speaker|test("Jónsdóttir"))] | map(tostring) | join(" ")' <<<"$body")" \
   "true true Guest lecture: the Reykjanes eruptions 0 true true" "each result carries score, chunk id, title, start/end time and speaker"
 
 # Hostile text is only ever quoted FTS5 terms: no syntax error, no SQL.
@@ -44,59 +54,59 @@ for q in 'NEAR(lighthouse keeper' '\"); DROP TABLE chunks; --' 'title:* AND OR N
   out=$(post_query "{\"q\":\"$q\",\"mode\":\"bm25\"}")
   [ "$(tail -n1 <<<"$out")" = 200 ] || bad="$bad$q -> $out"$'\n'
 done
-if [ -z "$bad" ]; then t_ok "FTS5 operators and SQL in q are harmless (200)"
-else t_fail "FTS5 operators and SQL in q are harmless (200)" "$bad"; fi
-t_is "$(curl -s "$URL/query?q=mercury" | jq -r '.results[0].source')" "archive/2025/interview-lighthouse-keeper.srt" \
+if [ -z "$bad" ]; then ok "FTS5 operators and SQL in q are harmless (200)"
+else not_ok "FTS5 operators and SQL in q are harmless (200)" "$bad"; fi
+is "$(curl -s "$URL/query?q=mercury" | jq -r '.results[0].source')" "archive/2025/interview-lighthouse-keeper.srt" \
   "the index is intact after them"
 
 # Errors are JSON with the HTTP status inside.
 out=$(post_query '{"q": ')
-t_is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .error.code)" "400 400" "bad JSON: 400 with a JSON error body"
+is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .error.code)" "400 400" "bad JSON: 400 with a JSON error body"
 out=$(post_query '{"q":"x","k":0}')
-t_like "$(head -n1 <<<"$out" | jq -r .error.message)" '"k" must be an integer' "an out-of-range k is a 400 naming the field"
+like "$(head -n1 <<<"$out" | jq -r .error.message)" '"k" must be an integer' "an out-of-range k is a 400 naming the field"
 code=$(curl -s -o "$STACK/e.json" -w '%{http_code}' "$URL/nope")
-t_is "$code $(jq -r .error.code "$STACK/e.json")" "404 404" "unknown path: 404 with a JSON error body"
+is "$code $(jq -r .error.code "$STACK/e.json")" "404 404" "unknown path: 404 with a JSON error body"
 hdr=$(curl -s -D - -o "$STACK/e.json" -X DELETE "$URL/healthz")
-t_is "$(head -n1 <<<"$hdr" | awk '{print $2}') $(jq -r .error.code "$STACK/e.json") $(grep -i '^allow:' <<<"$hdr" | tr -d '\r')" \
+is "$(head -n1 <<<"$hdr" | awk '{print $2}') $(jq -r .error.code "$STACK/e.json") $(grep -i '^allow:' <<<"$hdr" | tr -d '\r')" \
   "405 405 Allow: GET, HEAD" "wrong method: 405 with Allow and a JSON error body"
 head -c 70000 /dev/zero | tr '\0' 'a' >"$STACK/big"
 code=$(curl -s -o "$STACK/e.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$STACK/big" "$URL/query")
-t_is "$code $(jq -r .error.code "$STACK/e.json")" "413 413" "a body over api.max_body: 413 with a JSON error body"
+is "$code $(jq -r .error.code "$STACK/e.json")" "413 413" "a body over api.max_body: 413 with a JSON error body"
 
 curl -s "$URL/metrics" >"$STACK/metrics.txt"
-if out=$(promtool check metrics <"$STACK/metrics.txt" 2>&1); then t_ok "/metrics passes promtool check metrics"
-else t_fail "/metrics passes promtool check metrics" "$out"; fi
-t_like "$(cat "$STACK/metrics.txt")" '^rag_api_requests_total\{route="/query",code="413"\} 1$' "/metrics counts requests by route and code"
+if out=$(promtool check metrics <"$STACK/metrics.txt" 2>&1); then ok "/metrics passes promtool check metrics"
+else not_ok "/metrics passes promtool check metrics" "$out"; fi
+like "$(cat "$STACK/metrics.txt")" '^rag_api_requests_total\{route="/query",code="413"\} 1$' "/metrics counts requests by route and code"
 
 # A manifest older than warn_after -> warn; a no-change run confirms -> pass.
 old=$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%S.000Z)
 manifest_edit --arg t "$old" '.checked_at = $t | .generated_at = $t'
 if api_wait_for '.status + " " + .checks.index_age.status' "warn warn" 10; then
-  t_ok "/healthz warns (200) when the manifest is older than warn_after"
-else t_fail "/healthz warns (200) when the manifest is older than warn_after" "$(curl -s "$URL/healthz")"; fi
+  ok "/healthz warns (200) when the manifest is older than warn_after"
+else not_ok "/healthz warns (200) when the manifest is older than warn_after" "$(curl -s "$URL/healthz")"; fi
 api_ingest
-if api_wait_for .status pass 10; then t_ok "a run that finds nothing changed refreshes checked_at: pass again"
-else t_fail "a run that finds nothing changed refreshes checked_at: pass again" "$(curl -s "$URL/healthz")"; fi
+if api_wait_for .status pass 10; then ok "a run that finds nothing changed refreshes checked_at: pass again"
+else not_ok "a run that finds nothing changed refreshes checked_at: pass again" "$(curl -s "$URL/healthz")"; fi
 
 # A generation that fails to open: reported, the old one keeps serving.
 served=$(hz .index.generation)
 cp "$STACK/artifacts/index/$served" "$STACK/artifacts/index/gen-broken.sqlite"
 manifest_edit '.generation = "gen-broken.sqlite" | .chunks += 1'
-if api_wait_for .checks.reload.status warn 10; then t_ok "a generation that fails to open is reported in /healthz"
-else t_fail "a generation that fails to open is reported in /healthz" "$(curl -s "$URL/healthz")"; fi
-t_like "$(hz .checks.reload.output)" "gen-broken.sqlite failed to open, still serving the previous generation: .*manifest says" \
+if api_wait_for .checks.reload.status warn 10; then ok "a generation that fails to open is reported in /healthz"
+else not_ok "a generation that fails to open is reported in /healthz" "$(curl -s "$URL/healthz")"; fi
+like "$(hz .checks.reload.output)" "gen-broken.sqlite failed to open, still serving the previous generation: .*manifest says" \
   "the report names the generation and why"
 out=$(post_query '{"q":"lighthouse keeper mercury"}')
-t_is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .generation.generation)" "200 $served" "the old generation keeps answering queries"
-t_like "$(grep '"event":"reload_failed"' "$STACK/artifacts/logs/api.jsonl")" "gen-broken" "the failed reload is in api.jsonl"
+is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .generation.generation)" "200 $served" "the old generation keeps answering queries"
+like "$(grep '"event":"reload_failed"' "$STACK/artifacts/logs/api.jsonl")" "gen-broken" "the failed reload is in api.jsonl"
 
 # The config edited without re-ingesting -> mismatch, explained key by key.
 sed -i 's/^  target_tokens: .*/  target_tokens: 384/' "$CONFIG"
 if api_wait_for .checks.config_hash.status warn 10; then
-  t_like "$(hz '.checks.config_hash.differences[]')" "chunking.target_tokens: 256 -> 384" \
+  like "$(hz '.checks.config_hash.differences[]')" "chunking.target_tokens: 256 -> 384" \
     "/healthz reports the config mismatch key by key after a chunking edit"
-else t_fail "/healthz reports the config mismatch key by key after a chunking edit" "$(curl -s "$URL/healthz")"; fi
+else not_ok "/healthz reports the config mismatch key by key after a chunking edit" "$(curl -s "$URL/healthz")"; fi
 
 kill -TERM "$API_PID"; wait "$API_PID"; rc=$?
-t_is "$rc" "0" "rag-api exits 0 on SIGTERM"
-t_done
+is "$rc" "0" "rag-api exits 0 on SIGTERM"
+done_testing

@@ -3,12 +3,12 @@
 # is closed after api.connection_timeout, and a client over
 # api.max_connections_per_ip is turned away while the others are served.
 . "$(dirname "$0")/api_lib.sh"
-t_plan 3
+plan 3
 api_stack_new
 sed -i -e 's/^  connection_timeout: .*/  connection_timeout: 1s/' \
        -e 's/^  max_connections_per_ip: .*/  max_connections_per_ip: 3/' "$CONFIG"
-if ! api_start; then t_fail "rag-api starts" "$(cat "$STACK/api.stderr")"; t_done; exit 1; fi
-t_ok "rag-api starts"
+if ! api_start; then not_ok "rag-api starts" "$(cat "$STACK/api.stderr")"; done_testing; fi
+ok "rag-api starts"
 
 cat >"$STACK/limits.py" <<'PY'
 import socket, sys, time
@@ -37,7 +37,7 @@ for s in idle:
 print("idle-closed:", closed, "within-3s:", time.time() - t0 < 3)
 PY
 out=$(python3 "$STACK/limits.py" "$PORT" 2>&1)
-t_like "$out" "over-limit: refused" "a fourth connection from the same IP is turned away (max_connections_per_ip 3)"
-t_like "$out" "idle-closed: 3 within-3s: True" "idle connections are closed after connection_timeout (1s)"
+like "$out" "over-limit: refused" "a fourth connection from the same IP is turned away (max_connections_per_ip 3)"
+like "$out" "idle-closed: 3 within-3s: True" "idle connections are closed after connection_timeout (1s)"
 kill -TERM "$API_PID"; wait "$API_PID" 2>/dev/null
-t_done
+done_testing

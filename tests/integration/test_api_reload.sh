@@ -5,12 +5,12 @@
 # fail, and the clients must end up on the new generation. Also: SIGHUP
 # re-reads the manifest without disturbing service.
 . "$(dirname "$0")/api_lib.sh"
-t_plan 6
+plan 6
 api_stack_new
 api_ingest
 GEN_A=$(jq -r .generation "$MANIFEST")
-if ! api_start; then t_fail "rag-api starts on the first generation" "$(cat "$STACK/api.stderr")"; t_done; exit 1; fi
-t_is "$(hz .index.generation)" "$GEN_A" "rag-api starts on the first generation"
+if ! api_start; then not_ok "rag-api starts on the first generation" "$(cat "$STACK/api.stderr")"; done_testing; fi
+is "$(hz .index.generation)" "$GEN_A" "rag-api starts on the first generation"
 
 cat >"$STACK/client.py" <<'PY'
 import http.client, json, os, sys, threading, time
@@ -47,7 +47,7 @@ sleep 1
 cat >"$TX/talks/geology-field-trip.txt" <<'TXT'
 The basalt columns formed as a thick lava flow cooled and contracted slowly.
 TXT
-api_ingest || t_fail "rag-ingest re-indexes the changed corpus"
+api_ingest || not_ok "rag-ingest re-indexes the changed corpus"
 GEN_B=$(jq -r .generation "$MANIFEST")
 api_wait_for .index.generation "$GEN_B" 15
 sleep 1
@@ -55,15 +55,15 @@ touch "$STACK/stop"
 wait "$CLIENT"
 total=$(wc -l <"$STACK/rows")
 failed=$(grep -vc '^200 ' "$STACK/rows" || true)
-t_is "$failed" "0" "zero failed requests among $total made during the re-ingest"
-t_is "$(head -n1 "$STACK/rows")" "200 $GEN_A" "clients were served the old generation first"
-t_is "$(tail -n1 "$STACK/rows") $([ "$GEN_A" != "$GEN_B" ] && echo new)" "200 $GEN_B new" "and the new generation after the swap"
-t_like "$(curl -s "$URL/query?q=basalt+lava" | jq -r '.results[0].source')" "talks/geology-field-trip.txt" \
+is "$failed" "0" "zero failed requests among $total made during the re-ingest"
+is "$(head -n1 "$STACK/rows")" "200 $GEN_A" "clients were served the old generation first"
+is "$(tail -n1 "$STACK/rows") $([ "$GEN_A" != "$GEN_B" ] && echo new)" "200 $GEN_B new" "and the new generation after the swap"
+like "$(curl -s "$URL/query?q=basalt+lava" | jq -r '.results[0].source')" "talks/geology-field-trip.txt" \
   "the new generation's content is searchable"
 
 kill -HUP "$API_PID"
 sleep 0.5
 if kill -0 "$API_PID" 2>/dev/null && grep -q '"event":"sighup"' "$STACK/artifacts/logs/api.jsonl" && [ "$(hz .status)" = pass ]; then
-  t_ok "SIGHUP re-reads the manifest and the API keeps serving"
-else t_fail "SIGHUP re-reads the manifest and the API keeps serving" "$(tail -n 5 "$STACK/artifacts/logs/api.jsonl")"; fi
-t_done
+  ok "SIGHUP re-reads the manifest and the API keeps serving"
+else not_ok "SIGHUP re-reads the manifest and the API keeps serving" "$(tail -n 5 "$STACK/artifacts/logs/api.jsonl")"; fi
+done_testing

@@ -3,11 +3,11 @@
 # arrives (here: clients half-way through sending their body) still get
 # their answer, new connections are refused, and rag-api exits 0.
 . "$(dirname "$0")/api_lib.sh"
-t_plan 5
+plan 5
 api_stack_new
 api_ingest
-if ! api_start; then t_fail "rag-api starts" "$(cat "$STACK/api.stderr")"; t_done; exit 1; fi
-t_ok "rag-api starts"
+if ! api_start; then not_ok "rag-api starts" "$(cat "$STACK/api.stderr")"; done_testing; fi
+ok "rag-api starts"
 
 cat >"$STACK/slow.py" <<'PY'
 import socket, sys, time
@@ -46,14 +46,14 @@ for i in $(seq 1 50); do [ -f "$STACK/ready" ] && break; sleep 0.1; done
 sleep 0.2
 kill -TERM "$API_PID"
 sleep 0.5
-if kill -0 "$API_PID" 2>/dev/null; then t_ok "rag-api waits for the requests in flight"
-else t_fail "rag-api waits for the requests in flight" "it exited at once"; fi
+if kill -0 "$API_PID" 2>/dev/null; then ok "rag-api waits for the requests in flight"
+else not_ok "rag-api waits for the requests in flight" "it exited at once"; fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/healthz" || true)
-t_is "$code" "000" "new connections are refused after SIGTERM"
+is "$code" "000" "new connections are refused after SIGTERM"
 touch "$STACK/go"
 wait "$SLOW"
-t_is "$(sort "$STACK/slow.out" | uniq -c | awk '{$1=$1; print}')" "3 HTTP/1.1 200 OK True" \
+is "$(sort "$STACK/slow.out" | uniq -c | awk '{$1=$1; print}')" "3 HTTP/1.1 200 OK True" \
   "all three requests in flight completed with their results"
 wait "$API_PID"; rc=$?
-t_is "$rc" "0" "rag-api exits 0 after they finished"
-t_done
+is "$rc" "0" "rag-api exits 0 after they finished"
+done_testing

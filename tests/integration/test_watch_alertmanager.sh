@@ -5,10 +5,10 @@
 # active alert in its /api/v2/alerts with our labels, and the resolved notice
 # makes it inactive.
 . "$(dirname "$0")/watch_lib.sh"
-t_plan 5
+plan 5
 
 AM=$(command -v prometheus-alertmanager || echo /usr/bin/prometheus-alertmanager)
-[ -x "$AM" ] || { t_not_ok "prometheus-alertmanager installed (scripts/deps.sh)"; t_done; }
+[ -x "$AM" ] || { not_ok "prometheus-alertmanager installed (scripts/deps.sh)"; done_testing; }
 AM_PORT=$(free_port)
 mkdir -p "$W/am"
 cat >"$W/am/alertmanager.yml" <<'EOF2'
@@ -20,39 +20,39 @@ receivers:
 EOF2
 "$AM" --config.file="$W/am/alertmanager.yml" --storage.path="$W/am/data" \
   --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= >"$W/am/am.log" 2>&1 &
-t_track $!
+track_pid $!
 if wait_for 20 curl -sf "http://127.0.0.1:$AM_PORT/-/ready"; then
-  t_ok "alertmanager ready on 127.0.0.1:$AM_PORT"
+  ok "alertmanager ready on 127.0.0.1:$AM_PORT"
 else
-  t_not_ok "alertmanager ready on 127.0.0.1:$AM_PORT" "$(tail -5 "$W/am/am.log")"; t_done
+  not_ok "alertmanager ready on 127.0.0.1:$AM_PORT" "$(tail -5 "$W/am/am.log")"; done_testing
 fi
 
 RECEIVERS_YAML="    - {name: am, format: alertmanager, url_env: WT_AM_URL}"
 make_stack
 export WT_AM_URL="http://127.0.0.1:$AM_PORT"
-start_api || { t_not_ok "rag-api starts"; t_done; }
-start_watch || { t_not_ok "watcher starts" "$(cat "$W/watch.out")"; t_done; }
+start_api || { not_ok "rag-api starts"; done_testing; }
+start_watch || { not_ok "watcher starts" "$(cat "$W/watch.out")"; done_testing; }
 sleep 1.5
 stop_api
 
 am_alerts() { curl -sf "http://127.0.0.1:$AM_PORT/api/v2/alerts?active=true&silenced=false&inhibited=false&unprocessed=true"; }
 am_has_ours() { am_alerts | jq -e '[.[] | select(.labels.check=="service:rag_api")] | length == 1' >/dev/null; }
 if wait_for 10 am_has_ours; then
-  t_ok "the firing alert shows up in Alertmanager's /api/v2/alerts"
+  ok "the firing alert shows up in Alertmanager's /api/v2/alerts"
 else
-  t_not_ok "the firing alert shows up in Alertmanager's /api/v2/alerts" "$(am_alerts) $(grep -i alert_delivery "$W/artifacts/logs/watch.jsonl" | tail -3)"
+  not_ok "the firing alert shows up in Alertmanager's /api/v2/alerts" "$(am_alerts) $(grep -i alert_delivery "$W/artifacts/logs/watch.jsonl" | tail -3)"
 fi
 a=$(am_alerts | jq -c '[.[] | select(.labels.check=="service:rag_api")][0]')
-t_is "$(jq -r '.labels.alertname + " " + .labels.severity + " " + .labels.project' <<<"$a")" \
+is "$(jq -r '.labels.alertname + " " + .labels.severity + " " + .labels.project' <<<"$a")" \
   "RagtopCheckFailed critical watchtest" "labels: alertname, severity, project"
-t_is "$(jq -r '.status.state' <<<"$a")" "active" "Alertmanager considers it active"
+is "$(jq -r '.status.state' <<<"$a")" "active" "Alertmanager considers it active"
 
 start_api
 am_gone() { am_alerts | jq -e '[.[] | select(.labels.check=="service:rag_api")] | length == 0' >/dev/null; }
 if wait_for 10 am_gone; then
-  t_ok "after the API recovers the resolved notice ends it in Alertmanager"
+  ok "after the API recovers the resolved notice ends it in Alertmanager"
 else
-  t_not_ok "after the API recovers the resolved notice ends it in Alertmanager" "$(am_alerts)"
+  not_ok "after the API recovers the resolved notice ends it in Alertmanager" "$(am_alerts)"
 fi
 stop_watch TERM
-t_done
+done_testing

@@ -5,7 +5,7 @@
 # notice; a service flapping on alternate probes never alerts; the webhook
 # URL's secret part appears in no log, no state file and no console output.
 . "$(dirname "$0")/watch_lib.sh"
-t_plan 8
+plan 8
 
 SECRET="T0SECRET$RANDOM$RANDOM"
 FLAP_PORT=$(free_port)
@@ -33,56 +33,53 @@ class H(BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 EOF
-t_track $!
+track_pid $!
 
-start_api || { t_not_ok "rag-api starts"; t_done; }
-start_receiver hook || { t_not_ok "receiver starts"; t_done; }
-export WT_HOOK_URL="http://127.0.0.1:${RECV_PORT[hook]}/services/$SECRET/hook"
-start_watch || { t_not_ok "watcher starts" "$(cat "$W/watch.out")"; t_done; }
+start_watched_stack "/services/$SECRET/hook"
 sleep 2 # a few healthy rounds
 
 # 1. API killed -> firing within 0.5 s x 3 + 2 s
 t_kill=$(now_ms)
 stop_api
 if wait_for 3.5 received_ge hook '.status=="firing" and .check=="service:rag_api"' 1; then
-  t_ok "API killed: firing alert for service:rag_api arrives within 3.5 s"
+  ok "API killed: firing alert for service:rag_api arrives within 3.5 s"
 else
-  t_not_ok "API killed: firing alert for service:rag_api arrives within 3.5 s" \
+  not_ok "API killed: firing alert for service:rag_api arrives within 3.5 s" \
     "received: $(cat "$W/hook.jsonl" 2>/dev/null)"
 fi
 got_ms=$(jq -s '[.[] | select(.body.status=="firing" and .body.check=="service:rag_api") | .ts] | min * 1000 | floor' "$W/hook.jsonl" 2>/dev/null)
-t_diag "firing received $(( ${got_ms:-0} - t_kill )) ms after the kill (limit 3500)"
+diag "firing received $(( ${got_ms:-0} - t_kill )) ms after the kill (limit 3500)"
 fp=$(jq -rs '[.[] | select(.body.check=="service:rag_api")][0].body.fingerprint' "$W/hook.jsonl" 2>/dev/null)
 sev=$(jq -rs '[.[] | select(.body.check=="service:rag_api")][0].body.severity' "$W/hook.jsonl" 2>/dev/null)
-t_is "$sev" "crit" "the API-down alert is crit and carries a fingerprint ($fp)"
+is "$sev" "crit" "the API-down alert is crit and carries a fingerprint ($fp)"
 
 # 2. API back -> exactly one resolved notice (and still one firing)
 start_api
 wait_for 10 received_ge hook '.status=="resolved" and .check=="service:rag_api"' 1
 sleep 2 # more healthy rounds must not repeat it
-t_is "$(received hook '.status=="resolved" and .check=="service:rag_api"')" 1 "API back: exactly one resolved notice"
-t_is "$(received hook '.status=="firing" and .check=="service:rag_api"')" 1 "the outage produced exactly one firing notice"
-t_is "$(jq -rs "[.[] | select(.body.status==\"resolved\")][0].body.fingerprint" "$W/hook.jsonl")" "$fp" \
+is "$(received hook '.status=="resolved" and .check=="service:rag_api"')" 1 "API back: exactly one resolved notice"
+is "$(received hook '.status=="firing" and .check=="service:rag_api"')" 1 "the outage produced exactly one firing notice"
+is "$(jq -rs "[.[] | select(.body.status==\"resolved\")][0].body.fingerprint" "$W/hook.jsonl")" "$fp" \
   "the resolved notice has the firing alert's fingerprint"
 
 # 3. flapping service (down/up on alternate probes, threshold 3): no alert
 # (the watcher did see it failing: its status line names the failure)
 flappy_fails=$(grep -c 'flappy fail' "$W/artifacts/logs/watch.jsonl" || true)
-t_diag "status lines naming a flappy failure: $flappy_fails"
+diag "status lines naming a flappy failure: $flappy_fails"
 if [ "$(received hook '.check=="service:flappy"')" = 0 ] && [ "$flappy_fails" -ge 2 ]; then
-  t_ok "flapping service (down/up on alternate probes) never alerts"
+  ok "flapping service (down/up on alternate probes) never alerts"
 else
-  t_not_ok "flapping service (down/up on alternate probes) never alerts" \
+  not_ok "flapping service (down/up on alternate probes) never alerts" \
     "flappy notices: $(received hook '.check=="service:flappy"'), failures seen: $flappy_fails"
 fi
 
 # 4. no secret anywhere a person or a log can see
 stop_watch TERM
-t_is "$(grep -rl "$SECRET" "$W/artifacts" "$W/watch.out" 2>/dev/null | wc -l)" 0 \
+is "$(grep -rl "$SECRET" "$W/artifacts" "$W/watch.out" 2>/dev/null | wc -l)" 0 \
   "the webhook secret appears in no log line, state or outbox file"
 if grep -q '"url":"http://127.0.0.1:[0-9]*/\*\*\*"' "$W/artifacts/logs/watch.jsonl"; then
-  t_ok "the watch log names the receiver URL only in redacted form"
+  ok "the watch log names the receiver URL only in redacted form"
 else
-  t_not_ok "the watch log names the receiver URL only in redacted form" "$(head -3 "$W/artifacts/logs/watch.jsonl")"
+  not_ok "the watch log names the receiver URL only in redacted form" "$(head -3 "$W/artifacts/logs/watch.jsonl")"
 fi
-t_done
+done_testing

@@ -4,19 +4,16 @@
 # "freshness"; a failed run in ingestion_metrics.jsonl fires one on
 # "last_run"; a later successful run resolves it.
 . "$(dirname "$0")/watch_lib.sh"
-t_plan 6
+plan 6
 
 FRESH_WARN=1h FRESH_ERROR=7d MKINDEX_ARGS="--age 7200" make_stack
-start_api || { t_not_ok "rag-api starts"; t_done; }
-start_receiver hook || { t_not_ok "receiver starts"; t_done; }
-export WT_HOOK_URL="http://127.0.0.1:${RECV_PORT[hook]}/hook/secret"
-start_watch || { t_not_ok "watcher starts" "$(cat "$W/watch.out")"; t_done; }
+start_watched_stack
 
 if wait_for 6 received_ge hook '.status=="firing" and .check=="freshness"' 1; then
-  t_is "$(jq -rs '[.[] | select(.body.check=="freshness")][0].body.severity' "$W/hook.jsonl")" warn \
+  is "$(jq -rs '[.[] | select(.body.check=="freshness")][0].body.severity' "$W/hook.jsonl")" warn \
     "a stale manifest (2h old, warn after 1h) gives a warn alert on freshness"
 else
-  t_not_ok "a stale manifest (2h old, warn after 1h) gives a warn alert on freshness" "$(cat "$W/hook.jsonl" 2>/dev/null)"
+  not_ok "a stale manifest (2h old, warn after 1h) gives a warn alert on freshness" "$(cat "$W/hook.jsonl" 2>/dev/null)"
 fi
 
 ts=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
@@ -24,33 +21,33 @@ mkdir -p "$W/artifacts/logs"
 echo "{\"run_id\":\"r-fail-1\",\"status\":\"failed\",\"started_at\":\"$ts\",\"finished_at\":\"$ts\",\"errors\":2,\"first_errors\":[\"a.txt: invalid UTF-8\"]}" \
   >>"$W/artifacts/logs/ingestion_metrics.jsonl"
 if wait_for 6 received_ge hook '.status=="firing" and .check=="last_run"' 1; then
-  t_ok "a failed ingest run gives an alert from the watcher (check last_run)"
+  ok "a failed ingest run gives an alert from the watcher (check last_run)"
 else
-  t_not_ok "a failed ingest run gives an alert from the watcher (check last_run)" "$(tail -3 "$W/artifacts/logs/watch.jsonl")"
+  not_ok "a failed ingest run gives an alert from the watcher (check last_run)" "$(tail -3 "$W/artifacts/logs/watch.jsonl")"
 fi
-t_is "$(jq -rs '[.[] | select(.body.check=="last_run")][0].body.details.details' "$W/hook.jsonl")" \
+is "$(jq -rs '[.[] | select(.body.check=="last_run")][0].body.details.details' "$W/hook.jsonl")" \
   "a.txt: invalid UTF-8" "the alert carries the run's first error"
 
 echo "{\"run_id\":\"r-ok-2\",\"status\":\"success\",\"started_at\":\"$ts\",\"finished_at\":\"$ts\",\"errors\":0}" \
   >>"$W/artifacts/logs/ingestion_metrics.jsonl"
 if wait_for 6 received_ge hook '.status=="resolved" and .check=="last_run"' 1; then
-  t_ok "a later successful run resolves it"
+  ok "a later successful run resolves it"
 else
-  t_not_ok "a later successful run resolves it" "$(tail -3 "$W/artifacts/logs/watch.jsonl")"
+  not_ok "a later successful run resolves it" "$(tail -3 "$W/artifacts/logs/watch.jsonl")"
 fi
 
 # config drift: the config file changes what the index would contain
 printf 'chunking:\n  target_tokens: 384\n' >>"$W/config/params.yaml"
 if wait_for 6 received_ge hook '.status=="firing" and .check=="config_hash"' 1; then
-  t_ok "config drift (config file vs the manifest's hash) fires a config_hash alert"
+  ok "config drift (config file vs the manifest's hash) fires a config_hash alert"
 else
-  t_not_ok "config drift (config file vs the manifest's hash) fires a config_hash alert" "$(tail -3 "$W/artifacts/logs/watch.jsonl")"
+  not_ok "config drift (config file vs the manifest's hash) fires a config_hash alert" "$(tail -3 "$W/artifacts/logs/watch.jsonl")"
 fi
 like=$(jq -rs '[.[] | select(.body.check=="config_hash")][0].body.details.details' "$W/hook.jsonl")
 if grep -q "chunking.target_tokens 256 -> 384" <<<"$like"; then
-  t_ok "the drift alert names the changed key"
+  ok "the drift alert names the changed key"
 else
-  t_not_ok "the drift alert names the changed key" "$like"
+  not_ok "the drift alert names the changed key" "$like"
 fi
 stop_watch TERM
-t_done
+done_testing

@@ -4,34 +4,31 @@
 # artifacts/run/watch-state.json), and the resolved notice arrives when the
 # API recovers. A second watcher on the same artifacts is refused (exit 75).
 . "$(dirname "$0")/watch_lib.sh"
-t_plan 6
+plan 6
 
 make_stack
-start_api || { t_not_ok "rag-api starts"; t_done; }
-start_receiver hook || { t_not_ok "receiver starts"; t_done; }
-export WT_HOOK_URL="http://127.0.0.1:${RECV_PORT[hook]}/hook/secret"
-start_watch || { t_not_ok "watcher starts" "$(cat "$W/watch.out")"; t_done; }
+start_watched_stack
 sleep 1.5
 stop_api
 wait_for 6 received_ge hook '.status=="firing" and .check=="service:rag_api"' 1
-t_is "$(received hook '.status=="firing" and .check=="service:rag_api"')" 1 "the API outage fires once"
-t_is "$(jq -r '.alerts[] | select(.check=="service:rag_api") | .phase' "$W/artifacts/run/watch-state.json")" firing \
+is "$(received hook '.status=="firing" and .check=="service:rag_api"')" 1 "the API outage fires once"
+is "$(jq -r '.alerts[] | select(.check=="service:rag_api") | .phase' "$W/artifacts/run/watch-state.json")" firing \
   "watch-state.json records the firing alert"
 
 (cd "$W" && "$BIN/ragtop" watch --config config/params.yaml --services services.yml >"$W/second.out" 2>&1)
-t_is "$?" 75 "a second watcher on the same artifacts exits 75 (lock held)"
+is "$?" 75 "a second watcher on the same artifacts exits 75 (lock held)"
 
 stop_watch KILL
-start_watch || { t_not_ok "watcher restarts" "$(cat "$W/watch.out")"; t_done; }
+start_watch || { not_ok "watcher restarts" "$(cat "$W/watch.out")"; done_testing; }
 sleep 3 # six rounds, the API still down
-t_is "$(received hook '.status=="firing" and .check=="service:rag_api"')" 1 "after SIGKILL and restart: no duplicate firing notice"
+is "$(received hook '.status=="firing" and .check=="service:rag_api"')" 1 "after SIGKILL and restart: no duplicate firing notice"
 start_api
 if wait_for 10 received_ge hook '.status=="resolved" and .check=="service:rag_api"' 1; then
-  t_ok "the resolved notice arrives when the API recovers"
+  ok "the resolved notice arrives when the API recovers"
 else
-  t_not_ok "the resolved notice arrives when the API recovers" "$(tail -5 "$W/artifacts/logs/watch.jsonl")"
+  not_ok "the resolved notice arrives when the API recovers" "$(tail -5 "$W/artifacts/logs/watch.jsonl")"
 fi
 sleep 1.5
-t_is "$(received hook '.check=="service:rag_api"')" 2 "two notices in all: one firing, one resolved"
+is "$(received hook '.check=="service:rag_api"')" 2 "two notices in all: one firing, one resolved"
 stop_watch TERM
-t_done
+done_testing

@@ -1,51 +1,12 @@
-# watch_lib.sh — shared setup for tests/integration/test_watch_*.sh (sourced).
-# Self-contained TAP helpers (t_plan, t_ok, t_not_ok, t_is, t_done) plus a
+# watch_lib.sh — shared setup for tests/integration/test_watch_*.sh (sourced;
+# it sources api_lib.sh, hence lib.sh for TAP output and cleanup). A
 # throw-away stack in $W: config/params.yaml (watch.interval 500ms), a
 # services.yml probing a real rag-api on a free port, an index generation
 # written by the api_mkindex helper, a recording webhook receiver
 # (webhook_receiver.py) and the watcher. Every process started here is
 # killed by pid at exit; the temp folder is removed.
-set -u
-ROOT=${RAG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BIN=${RAG_BIN:-$ROOT/build/bin}
-HELPERS=${RAG_TEST_BIN:-$ROOT/build/tests}/helpers
-W=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-watch-it.XXXXXX")
-_t_n=0
-_t_failed=0
-_t_pids=()
-
-_t_cleanup() {
-  local p
-  for p in "${_t_pids[@]+"${_t_pids[@]}"}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$W"
-}
-trap _t_cleanup EXIT
-
-t_plan() { echo "1..$1"; }
-t_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-t_ok() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1"; }
-t_not_ok() {
-  _t_n=$((_t_n + 1)); _t_failed=1
-  echo "not ok $_t_n - $1"
-  if [ -n "${2:-}" ]; then printf '%s\n' "$2" | sed 's/^/#   /'; fi
-}
-t_is() { if [ "$1" = "$2" ]; then t_ok "$3"; else t_not_ok "$3" "got: $1, expected: $2"; fi; }
-t_done() { exit $_t_failed; }
-t_track() { _t_pids+=("$1"); }
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_for SECONDS CMD... : poll CMD every 0.1s until it succeeds; 1 on timeout.
-wait_for() {
-  local deadline=$(( $(date +%s%N) / 1000000 + ${1%.*} * 1000 )); shift
-  while ! "$@" >/dev/null 2>&1; do
-    [ $(( $(date +%s%N) / 1000000 )) -ge $deadline ] && return 1
-    sleep 0.1
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/api_lib.sh"
+W=$(mktemp -d "$TMP/watch.XXXXXX")
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -94,11 +55,7 @@ EOF
 }
 
 API_PID=
-start_api() {
-  "$BIN/rag-api" --config "$W/config/params.yaml" >>"$W/api.out" 2>&1 &
-  API_PID=$!; t_track $API_PID
-  wait_for 10 curl -sf "http://127.0.0.1:$API_PORT/healthz"
-}
+start_api() { api_launch "$W/config/params.yaml" "http://127.0.0.1:$API_PORT" "$W/api.out"; }
 stop_api() { [ -n "$API_PID" ] && kill -9 "$API_PID" 2>/dev/null; wait "$API_PID" 2>/dev/null; API_PID=; }
 
 # start_receiver NAME [PORT]: records into $W/NAME.jsonl; port in RPORT_NAME.
@@ -108,7 +65,7 @@ start_receiver() {
   rm -f "$W/$name.port"
   python3 "$ROOT/tests/integration/webhook_receiver.py" --port "$port" --port-file "$W/$name.port" \
     --log "$W/$name.jsonl" --status-file "$W/$name.status" &
-  RECV_PID[$name]=$!; t_track $!
+  RECV_PID[$name]=$!; track_pid $!
   wait_for 10 test -s "$W/$name.port" || return 1
   RECV_PORT[$name]=$(cat "$W/$name.port")
 }
@@ -128,7 +85,17 @@ WATCH_PID=
 start_watch() {
   (cd "$W" && exec "$BIN/ragtop" watch --config config/params.yaml --services services.yml "$@" \
       >>"$W/watch.out" 2>&1) &
-  WATCH_PID=$!; t_track $WATCH_PID
+  WATCH_PID=$!; track_pid $WATCH_PID
   wait_for 10 grep -q watch_started "$W/artifacts/logs/watch.jsonl"
 }
 stop_watch() { kill -"${1:-TERM}" "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null; WATCH_PID=; }
+
+# start_watched_stack [URL_PATH]: rag-api, the "hook" receiver (WT_HOOK_URL =
+# its URL + URL_PATH, default /hook/secret) and the watcher, in that order; a
+# part that does not start is reported as a failed case and ends the suite.
+start_watched_stack() {
+  start_api || { not_ok "rag-api starts"; done_testing; }
+  start_receiver hook || { not_ok "receiver starts"; done_testing; }
+  export WT_HOOK_URL="http://127.0.0.1:${RECV_PORT[hook]}${1:-/hook/secret}"
+  start_watch || { not_ok "watcher starts" "$(cat "$W/watch.out")"; done_testing; }
+}

@@ -42,27 +42,30 @@ tui_wait "Freshness" 8
 if tui_cap | grep -q '[─│┌┐└┘▁▂▃▄▅▆▇█✔]'; then not_ok "--ascii draws no line drawing or block glyphs" "$(tui_cap)"; else ok "--ascii draws no line drawing or block glyphs"; fi
 tmux -L "$TUI_SOCK" kill-server
 
-# SSH drop: the session dies while an action is running
+# SSH drop: the session dies while an action is running. The sleep lengths
+# are unique to this run: a concurrent run elsewhere has its own to find/kill.
+SLOW_SECS="37.$$"
+TIMEOUT_SECS="41.$$"
 cat >"$STACK/slow.yml" <<YAML
 version: 1
 services:
   slow:
     kind: job
     actions:
-      run: {argv: [sleep, "37.25"]}
+      run: {argv: [sleep, "$SLOW_SECS"]}
 YAML
 TUI_SOCK="$TUI_SOCK-c"
-pkill -f "sleep 37.25" 2>/dev/null
+pkill -f "sleep $SLOW_SECS$" 2>/dev/null
 tui_start 100 30 "exec $BIN/ragtop --interval 1s --services slow.yml"
 tui_wait "Freshness" 8
 tui_keys i
 sleep 1
 pid=$(pgrep -f "^$BIN/ragtop --interval 1s --services slow.yml" | head -1)
-if [ -n "$pid" ] && pgrep -P "$pid" -f "sleep 37.25" >/dev/null; then ok "the action child runs, started by ragtop"; else not_ok "the action child runs, started by ragtop" "pid=$pid" "$(tui_cap)"; fi
+if [ -n "$pid" ] && pgrep -P "$pid" -f "sleep $SLOW_SECS$" >/dev/null; then ok "the action child runs, started by ragtop"; else not_ok "the action child runs, started by ragtop" "pid=$pid" "$(tui_cap)"; fi
 tmux -L "$TUI_SOCK" kill-server
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then ok "after the session is killed no ragtop is left"; else not_ok "after the session is killed no ragtop is left" "pid=$pid"; fi
-if pgrep -f "sleep 37.25" >/dev/null; then not_ok "after the session is killed no action child is left"; pkill -f "sleep 37.25"; else ok "after the session is killed no action child is left"; fi
+if pgrep -f "sleep $SLOW_SECS$" >/dev/null; then not_ok "after the session is killed no action child is left"; pkill -f "sleep $SLOW_SECS$"; else ok "after the session is killed no action child is left"; fi
 
 TUI_SOCK="$TUI_SOCK-d"
 tui_start 100 30 "$BIN/ragtop --interval 1s; echo EXIT=\$?; sleep 30"
@@ -81,16 +84,16 @@ services:
   slowjob:
     kind: job
     actions:
-      run: {argv: [sleep, "41.5"], timeout: 1s}
+      run: {argv: [sleep, "$TIMEOUT_SECS"], timeout: 1s}
 YAML
 TUI_SOCK="$TUI_SOCK-t"
 tui_start 100 30 "$BIN/ragtop --interval 1s --services timeout.yml; sleep 30"
 tui_wait "Freshness" 8
 tui_keys i
-if tui_wait "slowjob run: timed out after 1" 6 && ! pgrep -f "sleep 41.5" >/dev/null; then
+if tui_wait "slowjob run: timed out after 1" 6 && ! pgrep -f "sleep $TIMEOUT_SECS$" >/dev/null; then
   ok "an action past its timeout is stopped and reported"
 else
-  not_ok "an action past its timeout is stopped and reported" "$(tui_cap | tail -3)"; pkill -f "sleep 41.5"
+  not_ok "an action past its timeout is stopped and reported" "$(tui_cap | tail -3)"; pkill -f "sleep $TIMEOUT_SECS$"
 fi
 tmux -L "$TUI_SOCK" kill-server
 

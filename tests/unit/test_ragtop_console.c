@@ -1,4 +1,4 @@
-/* test_ragtop_console.c — the console's pure parts: the sanitiser, the log
+/* test_ragtop_console.c — the console's pure parts: the escaper, the log
  * renderer, the status evaluation (severity order, config-hash explanation,
  * service states), the metrics-line and /healthz parsers, the theme parser
  * and the key table (include globs: test_core_sources.c). */
@@ -17,7 +17,7 @@
 #include "../../src/ragtop/keys.h"
 #include "../../src/ragtop/logline.h"
 #include "../../src/ragtop/probe.h"
-#include "../../src/ragtop/sanitize.h"
+#include "../../src/ragtop/escape.h"
 #include "../../src/ragtop/status.h"
 #include "../../src/ragtop/theme.h"
 #include "rag/confighash.h"
@@ -25,32 +25,32 @@
 static const int64_t NOW = 1795874400000LL;
 static const int64_t HOUR = 3600LL * 1000;
 
-static void test_sanitize_escapes_control_and_escape_sequences(void **state)
+static void test_escape_escapes_control_and_escape_sequences(void **state)
 {
     (void)state;
     char out[256];
     const char in[] = "a\033[2Jb\033]0;t\007c\r\n\x7f";
-    sanitize_text(in, sizeof in - 1, out, sizeof out, false);
+    escape_text(in, sizeof in - 1, out, sizeof out, false);
     assert_string_equal(out, "a\\e[2Jb\\e]0;t\\x07c\\r\\n\\x7f");
 }
 
-static void test_sanitize_escapes_c1_bidi_and_invalid_utf8_keeps_text(void **state)
+static void test_escape_escapes_c1_bidi_and_invalid_utf8_keeps_text(void **state)
 {
     (void)state;
     char out[256];
     const char in[] = "h\xc3\xa9llo \xe2\x9c\x94 \xc2\x9b" "31m \xe2\x80\xae x \xff \xc0\xaf \\";
-    sanitize_text(in, sizeof in - 1, out, sizeof out, false);
+    escape_text(in, sizeof in - 1, out, sizeof out, false);
     assert_string_equal(out, "h\xc3\xa9llo \xe2\x9c\x94 \\u009b31m \\u202e x \\xff \\xc0\\xaf \\\\");
 }
 
-static void test_sanitize_truncates_on_a_character_boundary(void **state)
+static void test_escape_truncates_on_a_character_boundary(void **state)
 {
     (void)state;
     char out[6];
-    size_t n = sanitize_text("ab\xe2\x9c\x94\xe2\x9c\x94", 8, out, sizeof out, false);
+    size_t n = escape_text("ab\xe2\x9c\x94\xe2\x9c\x94", 8, out, sizeof out, false);
     assert_int_equal(n, 5);
     assert_string_equal(out, "ab\xe2\x9c\x94");
-    n = sanitize_text("abcd\033", 5, out, sizeof out, false);
+    n = escape_text("abcd\033", 5, out, sizeof out, false);
     assert_string_equal(out, "abcd"); /* "\e" does not fit: dropped whole */
     assert_int_equal(n, 4);
 }
@@ -366,9 +366,9 @@ int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sanitize_escapes_control_and_escape_sequences),
-        cmocka_unit_test(test_sanitize_escapes_c1_bidi_and_invalid_utf8_keeps_text),
-        cmocka_unit_test(test_sanitize_truncates_on_a_character_boundary),
+        cmocka_unit_test(test_escape_escapes_control_and_escape_sequences),
+        cmocka_unit_test(test_escape_escapes_c1_bidi_and_invalid_utf8_keeps_text),
+        cmocka_unit_test(test_escape_truncates_on_a_character_boundary),
         cmocka_unit_test(test_logline_formats_json_and_keeps_raw_lines_inert),
         cmocka_unit_test(test_status_healthy_snapshot_is_ok),
         cmocka_unit_test(test_status_explains_config_change_key_by_key),

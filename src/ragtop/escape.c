@@ -1,9 +1,9 @@
-/* sanitize.c — escaping of untrusted text for display. Decodes UTF-8 by hand
+/* escape.c — escaping of untrusted text for display. Decodes UTF-8 by hand
  * (strictly: no overlongs, no surrogates, max U+10FFFF) and keeps only
  * printable characters; everything else becomes a short visible escape.
  * Bidirectional overrides and zero-width formatting characters are escaped
- * too, so a line cannot disguise itself. Fuzzed by tests/fuzz/fuzz_sanitize.c. */
-#include "sanitize.h"
+ * too, so a line cannot disguise itself. Fuzzed by tests/fuzz/fuzz_logrender.c. */
+#include "escape.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +40,7 @@ static bool is_format_char(uint32_t c)
            c == 0x061C || c == 0x00AD || (c >= 0xE0000 && c <= 0xE007F);
 }
 
-size_t sanitize_text(const char *in, size_t len, char *out, size_t cap, bool tabs_as_space)
+size_t escape_text(const char *in, size_t len, char *out, size_t cap, bool tabs_as_space)
 {
     if (cap == 0) return 0;
     const unsigned char *s = (const unsigned char *)in;
@@ -81,16 +81,16 @@ size_t sanitize_text(const char *in, size_t len, char *out, size_t cap, bool tab
     return o;
 }
 
-char *sanitize_dup(const char *in)
+char *escape_dup(const char *in)
 {
     size_t len = strlen(in);
     size_t cap = len * 10 + 1; /* worst case: every byte -> "\U0000xxxx"-ish */
     char *out = rag_xmalloc(cap);
-    sanitize_text(in, len, out, cap, false);
+    escape_text(in, len, out, cap, false);
     return out;
 }
 
-int sanitize_width(const char *s)
+int escape_width(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s);
