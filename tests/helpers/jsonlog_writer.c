@@ -2,7 +2,8 @@
  * writer ID, each with payload {"writer":ID,"seq":i}. Line sizes vary, and
  * every 97th line carries a ~10 KB msg (larger than PIPE_BUF) so the test
  * covers big single writes too. Waits until GO_FILE exists before writing,
- * so all writers start together.
+ * so all writers start together, and sleeps briefly every 50 lines so the
+ * writers' lines interleave even on a busy machine with few cores.
  * Usage: jsonlog_writer PATH ID N GO_FILE */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "jsonlog_writer: write failed at line %ld\n", i);
             return 1;
         }
+        if (i % 50 == 49)
+            nanosleep(&(struct timespec){0, 50 * 1000}, NULL);
     }
     rag_log_close(log);
     return 0;
