@@ -150,7 +150,11 @@ int main(int argc, char **argv)
     app.manifest_path = rag_config_manifest_path(&cfg);
     app.index_dir = rag_config_index_dir(&cfg);
     app.checkpoints_dir = rag_config_checkpoints_dir(&cfg);
-    app.workers = cfg.api.threads > 0 ? cfg.api.threads : 2;
+    if (cfg.api.threads == 0) { /* one thread per core: more only adds scheduling latency */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg.api.threads = cores > 0 ? (int)(cores < 256 ? cores : 256) : 2;
+    }
+    app.workers = cfg.api.threads;
     app.stats = api_stats_new();
     app.store = api_store_new();
     app.confwatch = api_confwatch_new(cfg.path ? cfg.path : config_path);

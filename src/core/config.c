@@ -74,7 +74,7 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
 
     cfg->api.listen_host = rag_xstrdup("127.0.0.1");
     cfg->api.port = 8088;
-    cfg->api.threads = 4;
+    cfg->api.threads = 0; /* 0 = one per online CPU core, resolved by rag-api */
     cfg->api.connection_timeout_ms = 30 * SEC;
     cfg->api.max_connections = 256;
     cfg->api.max_connections_per_ip = 64;
@@ -412,7 +412,7 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
         }
     }
     free(listen);
-    rag_ydoc_get_int(d, m, "api", "threads", 1, 256, &cfg->api.threads);
+    rag_ydoc_get_int(d, m, "api", "threads", 0, 256, &cfg->api.threads);
     rag_ydoc_get_duration(d, m, "api", "connection_timeout", 1 * SEC, 1 * HOUR, &cfg->api.connection_timeout_ms);
     rag_ydoc_get_int(d, m, "api", "max_connections", 1, 100000, &cfg->api.max_connections);
     int pi = rag_ydoc_get_int(d, m, "api", "max_connections_per_ip", 1, 100000, &cfg->api.max_connections_per_ip);

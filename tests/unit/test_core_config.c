@@ -67,7 +67,7 @@ static void test_defaults_are_the_documented_values(void **state)
     assert_int_equal(c.embedding.max_retries, 4);
     assert_string_equal(c.api.listen_host, "127.0.0.1");
     assert_int_equal(c.api.port, 8088);
-    assert_int_equal(c.api.threads, 4);
+    assert_int_equal(c.api.threads, 0); /* one per CPU core, resolved by rag-api */
     assert_int_equal(c.api.max_body_bytes, 64 * 1024);
     assert_int_equal(c.freshness.warn_after_ms, 24LL * 3600 * 1000);
     assert_int_equal(c.freshness.error_after_ms, 7LL * 86400 * 1000);
