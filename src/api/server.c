@@ -450,7 +450,10 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
     unsigned max_conn = cfg->api.max_connections > 0 ? (unsigned)cfg->api.max_connections : 256;
     unsigned per_ip = cfg->api.max_connections_per_ip > 0 ? (unsigned)cfg->api.max_connections_per_ip : max_conn;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* The logger goes first so libmicrohttpd's messages about the other
+     * options reach it (it warns otherwise). */
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
                                    MHD_OPTION_LISTEN_SOCKET, listen_fd,
                                    MHD_OPTION_THREAD_POOL_SIZE, threads,
                                    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
@@ -458,7 +461,6 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
                                    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                                    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
                                    MHD_OPTION_END);
     if (!srv->daemon) {
         rag_error_set(err, RAG_ERR, "cannot start the HTTP server (libmicrohttpd refused the settings: threads=%u, "

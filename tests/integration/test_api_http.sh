@@ -7,9 +7,11 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 29
+plan 30
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
+is "$(jq -r 'select((.level == "warn" or .level == "error") and .event != "access") | .event + ": " + (.msg // "")' "$STACK/artifacts/logs/api.jsonl")" "" \
+  "a clean start logs no warning or error (libmicrohttpd accepts its options as given)"
 ok "rag-api starts with no index"
 
 code=$(curl -s -o "$STACK/h.json" -w '%{http_code}' "$URL/healthz")
