@@ -20,9 +20,15 @@ void pane_services_draw(ui *u, rect r)
         return;
     }
     int spark_w = w >= 90 ? 16 : w >= 70 ? 10 : 0;
+    /* Names get up to 20 columns where the pane has room to spare. */
+    int name_w = 12;
+    for (size_t i = 0; w >= 90 && i < s->services.count; i++) {
+        int len = (int)strlen(s->services.items[i].name);
+        if (len > name_w) name_w = len < 20 ? len : 20;
+    }
     char hdr[256];
-    rt_fmt(hdr, sizeof hdr, "%-12s %-9s %7s %-*s %9s %13s %8s", "SERVICE", "STATE", "LATENCY", spark_w, spark_w ? "PROBES" : "",
-             "UPTIME", "REQ/ERR", "CHANGED");
+    rt_fmt(hdr, sizeof hdr, "%-*s %-9s %7s %-*s %9s %13s %8s", name_w, "SERVICE", "STATE", "LATENCY", spark_w,
+           spark_w ? "PROBES" : "", "UPTIME", "REQ/ERR", "CHANGED");
     if (y < last) ui_text(y++, x, w, ROLE_MUTED, hdr);
     int64_t now = rag_now_ms();
     if (u->svc_sel >= (int)s->services.count) u->svc_sel = (int)s->services.count - 1;
@@ -37,10 +43,10 @@ void pane_services_draw(ui *u, rect r)
         if (sel) ui_fill(y, x - 1, w + 2, ROLE_SELECTED);
         theme_role base = sel ? ROLE_SELECTED : ROLE_NORMAL;
         int cx = x;
-        cx += ui_printf(y, cx, 13, base, "%-12.12s ", svc->name);
+        cx += ui_printf(y, cx, name_w + 1, base, "%-*.*s ", name_w, name_w, svc->name);
         const char *state;
         theme_role sr;
-        if (!svc->health_url) { state = svc->kind == RAG_SERVICE_JOB ? "job" : "no probe"; sr = ROLE_MUTED; }
+        if (!svc->health_url) { state = svc->kind == RAG_SERVICE_JOB ? "job" : "no url"; sr = ROLE_MUTED; }
         else if (!p || !p->probed) { state = "..."; sr = ROLE_MUTED; }
         else if (!p->up) { state = svc->optional ? "off" : "DOWN"; sr = svc->optional ? ROLE_MUTED : ROLE_FAIL; }
         else if (strcmp(p->status, "fail") == 0) { state = "FAIL"; sr = ROLE_FAIL; }
