@@ -2,12 +2,11 @@
  * ingestion_metrics.jsonl (see lastrun.h). Only complete lines count: a line
  * still being appended (no newline yet) is ignored until it is finished. */
 #include "lastrun.h"
+#include "filecheck.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -20,9 +19,7 @@
 struct api_lastrun {
     pthread_mutex_t lock;
     char *path;
-    int64_t last_check_ms;
-    bool have_stat;
-    struct stat st;
+    api_filecheck check;
     int value;
     uint64_t reads;
 };
@@ -32,7 +29,7 @@ api_lastrun *api_lastrun_new(const char *metrics_path)
     api_lastrun *w = rag_xcalloc(1, sizeof *w);
     pthread_mutex_init(&w->lock, NULL);
     w->path = rag_xstrdup(metrics_path);
-    w->last_check_ms = INT64_MIN;
+    api_filecheck_init(&w->check);
     w->value = -1;
     return w;
 }
@@ -60,19 +57,9 @@ static int status_of_line(const char *line, size_t len)
 
 static void refresh_locked(api_lastrun *w, int64_t now_mono_ms)
 {
-    if (w->last_check_ms != INT64_MIN && now_mono_ms - w->last_check_ms < 1000) return;
-    w->last_check_ms = now_mono_ms;
-    struct stat st;
-    if (stat(w->path, &st) != 0) {
-        w->have_stat = false;
-        w->value = -1;
-        return;
-    }
-    if (w->have_stat && st.st_ino == w->st.st_ino && st.st_size == w->st.st_size &&
-        st.st_mtim.tv_sec == w->st.st_mtim.tv_sec && st.st_mtim.tv_nsec == w->st.st_mtim.tv_nsec)
-        return;
-    w->st = st;
-    w->have_stat = true;
+    api_file_state fs = api_filecheck_poll(&w->check, w->path, now_mono_ms);
+    if (fs == API_FILE_GONE) w->value = -1;
+    if (fs != API_FILE_CHANGED) return;
     w->reads++;
     rag_tail t;
     w->value = -1;
