@@ -1,6 +1,6 @@
 /* fsutil.h — file-system helpers with crash-safe semantics: atomic replace
  * (temp file in the same folder, fsync, rename, fsync folder), mkdir -p,
- * bounded whole-file reads, and an advisory lock file (flock) that records
+ * bounded whole-file reads, reads of a file's last lines, and an advisory lock file (flock) that records
  * its holder's pid and start time so a second taker can name it. */
 #ifndef RAG_FSUTIL_H
 #define RAG_FSUTIL_H
@@ -26,6 +26,26 @@ int rag_atomic_cleanup(const char *path, int64_t older_than_ms, rag_error *err);
 /* Read a whole file (at most max bytes; larger is an error). *out is
  * NUL-terminated and must be freed. RAG_ENOENT when missing. */
 int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err);
+/* The last complete lines of a file, read from its end without reading the
+ * whole file. A line is complete when it ends in '\n'; an unterminated last
+ * line (still being appended) is ignored, and so are whitespace-only lines.
+ * Reads a window of first_window bytes from the end, doubling it (up to
+ * max_window) until max_lines lines lie wholly inside it; the first line of
+ * a window that does not reach the file's start counts as partial. Lines
+ * (oldest first, without '\n') point into t->buf; free with rag_tail_free.
+ * A missing file is RAG_ENOENT; an empty file gives count 0. */
+typedef struct rag_tail_line {
+    const char *s;
+    size_t len;
+} rag_tail_line;
+typedef struct rag_tail {
+    char *buf;
+    rag_tail_line *lines;
+    size_t count;
+} rag_tail;
+int rag_tail_lines(const char *path, size_t max_lines, size_t first_window, size_t max_window,
+                   rag_tail *t, rag_error *err);
+void rag_tail_free(rag_tail *t);
 /* Directory part of path (malloc'd), "." when none. */
 char *rag_dirname(const char *path);
 /* Join dir and name ("a" + "b" -> "a/b"); absolute name returned as is. */

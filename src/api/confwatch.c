@@ -2,12 +2,12 @@
  * confwatch.h). A config that stops validating is reported, not fatal: the
  * API keeps serving and /healthz says why the hash cannot be compared. */
 #include "confwatch.h"
+#include "filecheck.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "rag/common.h"
 #include "rag/config.h"
@@ -16,9 +16,7 @@
 struct api_confwatch {
     pthread_mutex_t lock;
     char *path;
-    int64_t last_check_ms;
-    bool have_stat;
-    struct stat st;
+    api_filecheck check;
     bool ok;
     char hash[65];
     char error[512];
@@ -31,7 +29,7 @@ api_confwatch *api_confwatch_new(const char *config_path)
     api_confwatch *w = rag_xcalloc(1, sizeof *w);
     pthread_mutex_init(&w->lock, NULL);
     w->path = rag_xstrdup(config_path);
-    w->last_check_ms = INT64_MIN;
+    api_filecheck_init(&w->check);
     return w;
 }
 
@@ -67,26 +65,19 @@ static void reload_locked(api_confwatch *w)
 
 static void refresh_locked(api_confwatch *w, int64_t now_mono_ms)
 {
-    if (w->last_check_ms != INT64_MIN && now_mono_ms - w->last_check_ms < 1000) return;
-    w->last_check_ms = now_mono_ms;
-    struct stat st;
-    if (stat(w->path, &st) != 0) {
-        if (w->have_stat || w->ok || w->error[0] == '\0') {
-            w->have_stat = false;
-            w->ok = false;
-            snprintf(w->error, sizeof w->error, "%s: cannot read the config file", w->path);
-            cJSON_Delete(w->canonical);
-            w->canonical = NULL;
-            w->version++;
-        }
+    switch (api_filecheck_poll(&w->check, w->path, now_mono_ms)) {
+    case API_FILE_SAME:
         return;
+    case API_FILE_GONE:
+        w->ok = false;
+        snprintf(w->error, sizeof w->error, "%s: cannot read the config file", w->path);
+        cJSON_Delete(w->canonical);
+        w->canonical = NULL;
+        break;
+    case API_FILE_CHANGED:
+        reload_locked(w);
+        break;
     }
-    if (w->have_stat && st.st_ino == w->st.st_ino && st.st_size == w->st.st_size &&
-        st.st_mtim.tv_sec == w->st.st_mtim.tv_sec && st.st_mtim.tv_nsec == w->st.st_mtim.tv_nsec)
-        return;
-    w->st = st;
-    w->have_stat = true;
-    reload_locked(w);
     w->version++;
 }
 

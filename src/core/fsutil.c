@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,104 @@ int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_err
     *out = buf;
     if (len) *len = n;
     return RAG_OK;
+}
+
+static bool tail_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\r') return false;
+    return true;
+}
+
+/* Complete, non-blank lines of buf[0..n) (the window at the file's end);
+ * from_start says whether the window begins at the file's first byte. Keeps
+ * the newest max_lines. */
+static size_t tail_scan(char *buf, size_t n, bool from_start, size_t max_lines, rag_tail_line *out)
+{
+    size_t count = 0, end = n;
+    while (end > 0 && buf[end - 1] != '\n') end--; /* drop the unfinished last line */
+    while (end > 0 && count < max_lines) {
+        size_t stop = end - 1; /* the '\n' ending this line */
+        size_t start = stop;
+        while (start > 0 && buf[start - 1] != '\n') start--;
+        if (start == 0 && !from_start) break; /* may begin before the window */
+        if (!tail_blank(buf + start, stop - start)) {
+            out[count].s = buf + start;
+            out[count].len = stop - start;
+            count++;
+        }
+        end = start;
+    }
+    for (size_t i = 0; i < count / 2; i++) { /* oldest first */
+        rag_tail_line x = out[i];
+        out[i] = out[count - 1 - i];
+        out[count - 1 - i] = x;
+    }
+    return count;
+}
+
+int rag_tail_lines(const char *path, size_t max_lines, size_t first_window, size_t max_window,
+                   rag_tail *t, rag_error *err)
+{
+    memset(t, 0, sizeof *t);
+    if (first_window == 0 || max_window < first_window)
+        return rag_error_set(err, RAG_EINVAL, "%s: bad tail window %zu..%zu", path, first_window, max_window);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return rag_error_set(err, RAG_ENOENT, "%s: no such file", path);
+        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno));
+    }
+    struct stat st; /* size of what was opened, in case the file is replaced */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return rag_error_set(err, RAG_ERR, "%s: not a regular file", path);
+    }
+    size_t win = first_window;
+    for (;;) {
+        size_t n = (off_t)win < st.st_size ? win : (size_t)st.st_size;
+        char *buf = rag_xmalloc(n + 1);
+        size_t got = 0;
+        int e = 0;
+        while (got < n) {
+            ssize_t r = pread(fd, buf + got, n - got, st.st_size - (off_t)n + (off_t)got);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) e = errno;
+            if (r <= 0) break;
+            got += (size_t)r;
+        }
+        if (got != n) { /* read error, or the file shrank under us */
+            free(buf);
+            close(fd);
+            return rag_error_set(err, RAG_ERR, "%s: cannot read its last %zu bytes: %s", path, n,
+                                 e ? strerror(e) : "file shrank while reading");
+        }
+        buf[n] = '\0';
+        bool from_start = (off_t)n == st.st_size;
+        size_t nl = 0;
+        for (size_t i = 0; i < n; i++) nl += buf[i] == '\n';
+        size_t cap = nl < max_lines ? nl : max_lines;
+        rag_tail_line *lines = rag_xmalloc((cap ? cap : 1) * sizeof *lines);
+        size_t count = tail_scan(buf, n, from_start, cap, lines);
+        if (count < max_lines && !from_start && win < max_window) {
+            free(lines);
+            free(buf);
+            win = win > max_window / 2 ? max_window : win * 2;
+            continue;
+        }
+        close(fd);
+        t->buf = buf;
+        t->lines = lines;
+        t->count = count;
+        return RAG_OK;
+    }
+}
+
+void rag_tail_free(rag_tail *t)
+{
+    if (!t) return;
+    free(t->buf);
+    free(t->lines);
+    memset(t, 0, sizeof *t);
 }
 
 char *rag_dirname(const char *path)

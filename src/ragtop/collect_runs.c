@@ -4,13 +4,11 @@
  * a few spellings are accepted so older lines still show. */
 #include "collect.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "rag/fsutil.h"
 #include "rag/timeutil.h"
 
 #define TAIL_BYTES (256 * 1024)
@@ -112,42 +110,19 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
 size_t collect_runs(const char *path, rt_run *runs, size_t max)
 {
     if (!path || !*path || max == 0) return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return 0;
-    }
-    off_t start = st.st_size > TAIL_BYTES ? st.st_size - TAIL_BYTES : 0;
-    size_t want = (size_t)(st.st_size - start);
-    char *buf = rag_xmalloc(want + 1);
-    ssize_t got = pread(fd, buf, want, start);
-    close(fd);
-    if (got <= 0) {
-        free(buf);
-        return 0;
-    }
-    buf[got] = '\0';
-    char *p = buf, *end = buf + got;
-    if (start > 0) { /* skip the partial first line */
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        p = nl ? nl + 1 : end;
-    }
+    rag_tail t;
+    if (rag_tail_lines(path, SIZE_MAX, TAIL_BYTES, TAIL_BYTES, &t, NULL) != RAG_OK) return 0;
     size_t n = 0;
-    while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) break; /* a line still being written */
+    for (size_t i = 0; i < t.count; i++) {
         rt_run r;
-        if (collect_runs_parse_line(p, (size_t)(nl - p), &r)) {
+        if (collect_runs_parse_line(t.lines[i].s, t.lines[i].len, &r)) {
             if (n == max) {
                 memmove(runs, runs + 1, (max - 1) * sizeof *runs);
                 n--;
             }
             runs[n++] = r;
         }
-        p = nl + 1;
     }
-    free(buf);
+    rag_tail_free(&t);
     return n;
 }

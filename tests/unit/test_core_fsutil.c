@@ -450,6 +450,145 @@ static void test_lock_in_missing_folder_fails_with_path(void **state)
     free(p);
 }
 
+static char *write_tmp(const char *dir, const char *name, const char *data, size_t len)
+{
+    char *p = rag_path_join(dir, name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return p;
+}
+
+static void assert_line(const rag_tail *t, size_t i, const char *want)
+{
+    assert_true(i < t->count);
+    assert_int_equal(t->lines[i].len, strlen(want));
+    assert_memory_equal(t->lines[i].s, want, strlen(want));
+}
+
+static void test_tail_returns_last_n_complete_lines_oldest_first(void **state)
+{
+    const char *d = "one\ntwo\nthree\nfour\n";
+    char *p = write_tmp(*state, "m.jsonl", d, strlen(d));
+    rag_tail t;
+    assert_int_equal(rag_tail_lines(p, 2, 4096, 4096, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 2);
+    assert_line(&t, 0, "three");
+    assert_line(&t, 1, "four");
+    rag_tail_free(&t);
+    /* asking for more lines than the file has gives them all */
+    assert_int_equal(rag_tail_lines(p, 10, 4096, 4096, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 4);
+    assert_line(&t, 0, "one");
+    assert_line(&t, 3, "four");
+    rag_tail_free(&t);
+    free(p);
+}
+
+static void test_tail_ignores_unterminated_last_line(void **state)
+{
+    const char *d = "done-1\ndone-2\n{\"half\":";
+    char *p = write_tmp(*state, "m.jsonl", d, strlen(d));
+    rag_tail t;
+    assert_int_equal(rag_tail_lines(p, 1, 4096, 4096, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 1);
+    assert_line(&t, 0, "done-2");
+    rag_tail_free(&t);
+    /* a file holding only an unfinished line has no complete line */
+    char *q = write_tmp(*state, "half.jsonl", "{\"x\":1", 6);
+    assert_int_equal(rag_tail_lines(q, 5, 4096, 4096, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 0);
+    rag_tail_free(&t);
+    free(q);
+    free(p);
+}
+
+static void test_tail_skips_blank_lines(void **state)
+{
+    const char *d = "a\nb\n\n \r\n";
+    char *p = write_tmp(*state, "m.jsonl", d, strlen(d));
+    rag_tail t;
+    assert_int_equal(rag_tail_lines(p, 1, 4096, 4096, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 1);
+    assert_line(&t, 0, "b");
+    rag_tail_free(&t);
+    free(p);
+}
+
+static void test_tail_grows_window_for_line_longer_than_first_window(void **state)
+{
+    /* "short\n" + a 10000-byte line + "\n", read with a 64-byte first window */
+    size_t big = 10000;
+    char *d = malloc(6 + big + 1);
+    memcpy(d, "short\n", 6);
+    memset(d + 6, 'x', big);
+    d[6 + big] = '\n';
+    char *p = write_tmp(*state, "m.jsonl", d, 6 + big + 1);
+    rag_tail t;
+    assert_int_equal(rag_tail_lines(p, 1, 64, 1 << 20, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 1);
+    assert_int_equal(t.lines[0].len, big);
+    assert_memory_equal(t.lines[0].s, d + 6, big);
+    rag_tail_free(&t);
+    /* two lines need the window to reach the file's start */
+    assert_int_equal(rag_tail_lines(p, 2, 64, 1 << 20, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 2);
+    assert_line(&t, 0, "short");
+    assert_int_equal(t.lines[1].len, big);
+    rag_tail_free(&t);
+    /* a cap below the line's length yields no line rather than a cut one */
+    assert_int_equal(rag_tail_lines(p, 1, 64, 4096, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 0);
+    rag_tail_free(&t);
+    free(p);
+    free(d);
+}
+
+static void test_tail_window_cap_keeps_only_lines_wholly_inside(void **state)
+{
+    /* 100 lines of "line-NN\n" (8 bytes each); a 20-byte window holds
+     * "-97\nline-98\nline-99\n": only the last two are whole */
+    char d[800 + 1];
+    for (int i = 0; i < 100; i++) snprintf(d + i * 8, 9, "line-%02d\n", i);
+    char *p = write_tmp(*state, "m.jsonl", d, 800);
+    rag_tail t;
+    assert_int_equal(rag_tail_lines(p, SIZE_MAX, 20, 20, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 2);
+    assert_line(&t, 0, "line-98");
+    assert_line(&t, 1, "line-99");
+    rag_tail_free(&t);
+    free(p);
+}
+
+static void test_tail_of_small_and_empty_files(void **state)
+{
+    char *p = write_tmp(*state, "small.jsonl", "only\n", 5);
+    rag_tail t;
+    assert_int_equal(rag_tail_lines(p, 3, 16 * 1024, 1 << 20, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 1); /* first line counts: window reaches the start */
+    assert_line(&t, 0, "only");
+    rag_tail_free(&t);
+    char *e = write_tmp(*state, "empty.jsonl", "", 0);
+    assert_int_equal(rag_tail_lines(e, 3, 16 * 1024, 1 << 20, &t, NULL), RAG_OK);
+    assert_int_equal(t.count, 0);
+    rag_tail_free(&t);
+    free(e);
+    free(p);
+}
+
+static void test_tail_reports_missing_file_as_enoent(void **state)
+{
+    char *p = rag_path_join(*state, "nope.jsonl");
+    rag_tail t;
+    rag_error err = {0};
+    assert_int_equal(rag_tail_lines(p, 1, 64, 64, &t, &err), RAG_ENOENT);
+    assert_int_equal(t.count, 0);
+    assert_non_null(strstr(err.msg, "nope.jsonl"));
+    rag_tail_free(&t); /* safe after a failure */
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +610,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock_is_not_inherited_by_spawned_programs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_held_without_record_reports_unknown_holder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_in_missing_folder_fails_with_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_returns_last_n_complete_lines_oldest_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_ignores_unterminated_last_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_skips_blank_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_grows_window_for_line_longer_than_first_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_window_cap_keeps_only_lines_wholly_inside, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_of_small_and_empty_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_reports_missing_file_as_enoent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
