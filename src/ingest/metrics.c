@@ -73,9 +73,9 @@ int metrics_append(const char *path, const run_stats *s, rag_error *err)
     if (fd < 0) {
         rc = rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno));
     } else {
-        ssize_t w = write(fd, line, n);
-        if (w != (ssize_t)n)
-            rc = rag_error_set(err, RAG_ERR, "%s: cannot append: %s", path, w < 0 ? strerror(errno) : "short write");
+        /* the whole line or nothing: a short write is truncated away */
+        if (rag_append_whole(fd, line, n) != 0)
+            rc = rag_error_set(err, RAG_ERR, "%s: cannot append (line not written): %s", path, strerror(errno));
         close(fd);
     }
     free(line);
