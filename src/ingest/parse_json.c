@@ -10,6 +10,7 @@
 
 #include "text.h"
 #include "transcript.h"
+#include "format.h"
 
 static void position(const char *buf, size_t len, const char *at, unsigned *line, unsigned *col)
 {

@@ -9,6 +9,7 @@
 #include "cuetext.h"
 #include "text.h"
 #include "transcript.h"
+#include "format.h"
 
 static int has_arrow(const char *s, size_t n)
 {

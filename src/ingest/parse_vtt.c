@@ -10,6 +10,7 @@
 #include "cuetext.h"
 #include "text.h"
 #include "transcript.h"
+#include "format.h"
 
 static int starts_word(const char *s, size_t n, const char *w)
 {

@@ -31,6 +31,7 @@
 #include "run.h"
 #include "alert_hook.h"
 #include "transcript.h"
+#include "format.h"
 
 static volatile int stop_flag;
 

@@ -14,6 +14,7 @@
 #include "../../src/ingest/encoding.h"
 #include "../../src/ingest/text.h"
 #include "../../src/ingest/transcript.h"
+#include "../../src/ingest/format.h"
 
 static char *fixture(const char *name, size_t *len)
 {
