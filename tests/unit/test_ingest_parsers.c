@@ -89,13 +89,18 @@ static void test_vtt_collapses_rolling_auto_captions(void **state)
     transcript_free(&tr);
 }
 
-static void test_vtt_rejects_truncated_timing_with_line(void **state)
+/* A truncated (malformed) timing skips that cue with a warning naming the
+ * line; the valid cues before it are kept (as browsers keep them). */
+static void test_vtt_skips_truncated_timing_with_a_warning_and_keeps_the_rest(void **state)
 {
     (void)state;
     rag_error err = { 0 };
     transcript tr;
-    free(parse_fixture("vtt_truncated.vtt", RAG_ECORRUPT, &err, &tr));
-    assert_string_equal(err.msg, "vtt_truncated.vtt:6: malformed cue timing \"00:00:03.000 --> 00:0\"");
+    char *d = parse_fixture("vtt_truncated.vtt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[1000-2000|] fine cue\n");
+    free(d);
+    assert_int_equal(tr.n_warnings, 1);
+    assert_string_equal(tr.warnings[0], "vtt_truncated.vtt:6: cue skipped: malformed cue timing \"00:00:03.000 --> 00:0\"");
     transcript_free(&tr);
     free(parse_fixture("vtt_no_header.vtt", RAG_ECORRUPT, &err, &tr));
     assert_string_equal(err.msg, "vtt_no_header.vtt:1: not a WebVTT file (the first line must start with WEBVTT)");
@@ -119,16 +124,23 @@ static void test_srt_handles_formats_tags_coordinates_and_empty_cues(void **stat
     transcript_free(&tr);
 }
 
-static void test_srt_reports_truncation_with_line(void **state)
+static void test_srt_skips_truncated_cues_with_a_warning_and_keeps_the_rest(void **state)
 {
     (void)state;
     rag_error err = { 0 };
     transcript tr;
-    free(parse_fixture("srt_truncated_timing.srt", RAG_ECORRUPT, &err, &tr));
-    assert_string_equal(err.msg, "srt_truncated_timing.srt:6: malformed cue timing \"00:00:03,000 --> 00:00:0\"");
+    char *d = parse_fixture("srt_truncated_timing.srt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[1000-2000|] fine\n");
+    free(d);
+    assert_int_equal(tr.n_warnings, 1);
+    assert_string_equal(tr.warnings[0],
+                        "srt_truncated_timing.srt:6: cue skipped: malformed cue timing \"00:00:03,000 --> 00:00:0\"");
     transcript_free(&tr);
-    free(parse_fixture("srt_truncated_number.srt", RAG_ECORRUPT, &err, &tr));
-    assert_string_equal(err.msg, "srt_truncated_number.srt:5: truncated cue (number without timing line)");
+    d = parse_fixture("srt_truncated_number.srt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[1000-2000|] fine\n");
+    free(d);
+    assert_int_equal(tr.n_warnings, 1);
+    assert_string_equal(tr.warnings[0], "srt_truncated_number.srt:5: truncated cue (number without timing line) skipped");
     transcript_free(&tr);
 }
 
@@ -247,9 +259,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vtt_handles_bom_crlf_cr_blocks_voices_entities),
         cmocka_unit_test(test_vtt_collapses_rolling_auto_captions),
-        cmocka_unit_test(test_vtt_rejects_truncated_timing_with_line),
+        cmocka_unit_test(test_vtt_skips_truncated_timing_with_a_warning_and_keeps_the_rest),
         cmocka_unit_test(test_srt_handles_formats_tags_coordinates_and_empty_cues),
-        cmocka_unit_test(test_srt_reports_truncation_with_line),
+        cmocka_unit_test(test_srt_skips_truncated_cues_with_a_warning_and_keeps_the_rest),
         cmocka_unit_test(test_json_reads_own_shape_and_whisper),
         cmocka_unit_test(test_json_errors_name_line_column_or_path),
         cmocka_unit_test(test_txt_and_markdown_paragraphs_and_speaker_turns),
