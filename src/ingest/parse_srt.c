@@ -96,11 +96,16 @@ int parse_srt(const char *name, const char *buf, size_t len, transcript *tr, rag
         if (skipping)
             continue;
         if (!in_cue) {
-            if (all_digits(l, n)) {
+            if (pending_num_line) {
+                transcript_warn(tr, "%s:%u: cue skipped: no valid timing line after the cue number on line %u", name,
+                                it.lineno, pending_num_line);
+                pending_num_line = 0;
+                skipping = 1;
+            } else if (all_digits(l, n)) {
                 pending_num_line = it.lineno; /* the cue number before a timing */
-                continue;
+            } else {
+                transcript_warn(tr, "%s:%u: text outside a cue skipped", name, it.lineno);
             }
-            transcript_warn(tr, "%s:%u: text outside a cue skipped", name, it.lineno);
             continue;
         }
         if (!payload)
