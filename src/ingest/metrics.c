@@ -52,8 +52,11 @@ cJSON *metrics_json(const run_stats *s)
     cJSON *warns = cJSON_AddArrayToObject(o, "warnings");
     for (int i = 0; i < RUN_MAX_ERRORS && s->warnings[i]; i++)
         cJSON_AddItemToArray(warns, cJSON_CreateString(s->warnings[i]));
-    if (s->rollback)
-        cJSON_AddStringToObject(o, "rollback_from", s->rollback_from);
+    if (s->rollback) {
+        cJSON_AddBoolToObject(o, "rollback", true);
+        if (s->rollback_from[0])
+            cJSON_AddStringToObject(o, "rollback_from", s->rollback_from);
+    }
     if (s->failure[0])
         cJSON_AddStringToObject(o, "failure", s->failure);
     if (s->generation[0])

@@ -1,6 +1,6 @@
 /* publish.c — publication, clean-up and retention of generations (see
  * publish.h). Retention goes by what the manifests name (latest.json, then
- * the per-run copies, newest run first), not by file times: a generation no
+ * the per-run copies, newest written first), not by file times: a generation no
  * manifest names is an orphan of a failed or killed run and never takes a
  * slot an earlier good generation (a rollback target) needs. */
 #include <dirent.h>
@@ -90,11 +90,6 @@ static void names_free(names *ns)
     memset(ns, 0, sizeof *ns);
 }
 
-static int cmp_desc(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)b, *(char *const *)a);
-}
-
 /* File names in dir that match pred (regular files only). */
 static void list_files(const char *dir, bool (*pred)(const char *), names *out)
 {
@@ -116,6 +111,21 @@ static bool is_generation(const char *n)
     return strncmp(n, RAG_INDEX_PREFIX, strlen(RAG_INDEX_PREFIX)) == 0 && has_suffix(n, RAG_INDEX_SUFFIX);
 }
 
+typedef struct copy_entry {
+    char *name;
+    int64_t mtime_ns;
+} copy_entry;
+
+/* newest write first (run ids of one second would sort by their random
+ * suffix), then by name */
+static int cmp_copy_desc(const void *a, const void *b)
+{
+    const copy_entry *x = a, *y = b;
+    if (x->mtime_ns != y->mtime_ns)
+        return x->mtime_ns < y->mtime_ns ? 1 : -1;
+    return strcmp(y->name, x->name);
+}
+
 void publish_named_generations(const char *ckpt_dir, names_cb cb, void *ud)
 {
     char *latest = rag_path_join(ckpt_dir, "latest.json");
@@ -127,16 +137,23 @@ void publish_named_generations(const char *ckpt_dir, names_cb cb, void *ud)
     free(latest);
     names copies = { 0 };
     list_files(ckpt_dir, rag_manifest_is_run_copy, &copies);
-    if (copies.n)
-        qsort(copies.v, copies.n, sizeof(char *), cmp_desc);
+    copy_entry *v = rag_xcalloc(copies.n ? copies.n : 1, sizeof *v);
     for (size_t i = 0; i < copies.n; i++) {
         char *p = rag_path_join(ckpt_dir, copies.v[i]);
-        if (rag_manifest_load(p, &m, NULL) == RAG_OK) {
+        struct stat st;
+        v[i].name = p;
+        v[i].mtime_ns = stat(p, &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec : 0;
+    }
+    if (copies.n)
+        qsort(v, copies.n, sizeof *v, cmp_copy_desc);
+    for (size_t i = 0; i < copies.n; i++) {
+        if (rag_manifest_load(v[i].name, &m, NULL) == RAG_OK) {
             cb(&m, ud);
             rag_manifest_free(&m);
         }
-        free(p);
+        free(v[i].name);
     }
+    free(v);
     names_free(&copies);
 }
 

@@ -15,7 +15,7 @@ int publish_rename(const char *tmp, const char *final_path, const char *dir, rag
  * ingest lock held. Returns the number removed. */
 int publish_remove_temporaries(const char *index_dir, const char *checkpoints_dir);
 /* Call cb for every manifest in the checkpoints folder that loads:
- * latest.json first, then the per-run copies, newest run first. */
+ * latest.json first, then the per-run copies, newest written first. */
 typedef void (*names_cb)(const rag_manifest *m, void *ud);
 void publish_named_generations(const char *ckpt_dir, names_cb cb, void *ud);
 /* Retention: keep served plus the newest keep generations a manifest names
