@@ -81,9 +81,9 @@ for t in $(seq $RB_TRIALS); do
   echo "rollback trial $t words" >>"$W/corpus/d000/t$(printf %06d $((t + 50))).txt"
   "$ING" --config "$W/params.yaml" -q
   before=$(jq -r .generation "$M")
-  RAG_INGEST_TEST_PUBLISH_DELAY_MS=150 "$ING" --config "$W/params.yaml" -q --rollback 2>/dev/null &
+  RAG_INGEST_TEST_PUBLISH_DELAY_MS=300 "$ING" --config "$W/params.yaml" -q --rollback 2>/dev/null &
   P=$!
-  sleep "0.$(printf %03d $((RANDOM % 400)))"
+  sleep "0.$(printf %03d $((RANDOM % 700)))"
   kill -KILL $P 2>/dev/null
   wait $P 2>/dev/null
   check "rollback trial $t: manifest loads" "$HELPERS/manifest_read" "$M"
@@ -93,6 +93,7 @@ for t in $(seq $RB_TRIALS); do
   is "$(sqlite3 "file:$G?mode=ro" 'select count(*) from chunks' 2>&1)" "$(jq .chunks "$M")" "rollback trial $t: its chunk count matches the manifest"
 done
 diag "$rolled of $RB_TRIALS rollbacks completed before the kill"
+"$ING" --config "$W/params.yaml" -q --full # a new generation, so an earlier one is retained
 check "an unkilled rollback switches the served generation" \
   bash -c "b=\$(jq -r .generation '$M'); '$ING' --config '$W/params.yaml' -q --rollback && test \"\$(jq -r .generation '$M')\" != \"\$b\""
 check "a normal run after the kills succeeds" "$ING" --config "$W/params.yaml" -q
