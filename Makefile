@@ -148,7 +148,7 @@ ifneq ($(filter-out local docker,$(RUNTIME)),)
 $(error RUNTIME must be local or docker, not '$(RUNTIME)')
 endif
 
-.PHONY: deps validate ingest api stop stop-api restart-api status console watch watch-start stop-watch \
+.PHONY: deps validate ingest rollback api stop stop-api restart-api status console watch watch-start stop-watch \
         logs ingest-cron stop-ingest-cron demo image man-keys install uninstall clean help
 
 deps: ## install the Debian packages the build and tests need
@@ -178,6 +178,9 @@ restart-api: ## restart rag-api and wait until it answers /healthz
 stop: ## stop everything the stack runs: API, scheduled ingest, watcher (docker: compose down); data is kept
 	@bash scripts/compose.sh stop
 
+rollback: ## serve the previous index generation again (RUN_ID=<run> for the one that run published)
+	@bash scripts/compose.sh rollback $(RUN_ID)
+
 stop-api: ## stop only rag-api
 	@bash scripts/compose.sh stop-api
 
@@ -195,6 +198,9 @@ stop-ingest-cron: ## stop the scheduled ingest
 else
 ingest: $(BIN)/rag-ingest validate ## validate the config, then run one ingest (docker: compose run --rm rag_ingest)
 	@$(BIN)/rag-ingest --config $(CONFIG)
+
+rollback: $(BIN)/rag-ingest validate ## serve the previous index generation again (RUN_ID=<run> for the one that run published)
+	@$(BIN)/rag-ingest --config $(CONFIG) --rollback $(RUN_ID)
 
 # Policy: the API needs a published index, so `api` runs one ingest first when
 # there is none (apictl.sh alone would start it with /healthz failing).

@@ -3,7 +3,7 @@
 # as the local ones, through docker compose (docker-compose.yml). Each verb
 # that starts something validates the container config first, inside the
 # image, so a broken deploy/docker/params.yaml stops it before anything runs.
-# Usage: compose.sh validate|build|ingest|api|restart-api|stop|stop-api|status|logs|ingest-cron|stop-ingest-cron
+# Usage: compose.sh validate|build|ingest|rollback [RUN_ID]|api|restart-api|stop|stop-api|status|logs|ingest-cron|stop-ingest-cron
 # Env: COMPOSE (default: "docker compose", else "docker-compose"),
 #      API_WAIT (seconds to wait for rag_api to be healthy, default 90)
 set -euo pipefail
@@ -47,6 +47,10 @@ case ${1:-} in
   ingest)
     validate
     dc run --rm rag_ingest
+    ;;
+  rollback)
+    validate
+    dc run --rm rag_ingest rag-ingest --config /etc/ragtop/params.yaml --rollback ${2:-}
     ;;
   api)
     validate

@@ -19,6 +19,13 @@ int rag_fsync_dir(const char *dir, rag_error *err);
  * new file, whole. The temp file is removed on any failure; only a process
  * killed mid-write leaves one behind (see rag_atomic_cleanup). */
 int rag_atomic_write(const char *path, const void *data, size_t len, rag_error *err);
+/* Append data to fd (opened O_APPEND) all or nothing: under an flock(2) on
+ * fd (so appenders using this function never interleave or undo each
+ * other), write every byte; on a short write or an error (disk full, file
+ * size limit, I/O error) truncate the file back to its size before the
+ * call, so no partial line is left for the next append to glue onto.
+ * Returns 0, or -1 with errno set (the file unchanged). */
+int rag_append_whole(int fd, const void *data, size_t len);
 /* Remove temp files "<path>.tmp.*" left by killed writers whose mtime is at
  * least older_than_ms old (use 60000: no live writer takes that long).
  * Returns how many were removed, or a negative RAG_E* code. */

@@ -7,6 +7,7 @@
 #ifndef RAG_MANIFEST_H
 #define RAG_MANIFEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "rag/common.h"
@@ -26,6 +27,12 @@ typedef struct rag_manifest {
     int64_t tokens;
     char source_fingerprint[65]; /* sha256 over sorted (path, sha256) of sources */
     int64_t errors;           /* files that failed in the run that built it */
+    /* optional "failed_by_class": errors split into content failures (parse
+     * errors, bad encoding: skipped until the file changes) and transient
+     * ones (I/O errors, vanished files, permissions: retried every run).
+     * Without the key (older writers) all errors count as content. */
+    int64_t failed_content, failed_transient;
+    char rollback_from[128];  /* optional: the generation a --rollback replaced ("" = none) */
     char tool_version[32];
     int index_schema_version; /* schema of the SQLite generation */
 } rag_manifest;
@@ -43,11 +50,19 @@ void rag_manifest_free(rag_manifest *m);
 /* Publish m from a successful run into the checkpoints folder dir: write the
  * per-run copy "<dir>/<run_id>.json" (skipped when keep is 0), then
  * "<dir>/latest.json" (last, so it never names a run without its copy), both
- * atomically; then delete the oldest per-run copies beyond keep (by name:
- * run ids start with a UTC timestamp). The copy latest.json names is never
- * deleted; temp files of killed writers older than a minute are removed.
- * run_id must be a plain name ([A-Za-z0-9._-], not starting with
- * '.'). A failure before latest.json is replaced leaves it untouched. */
+ * atomically. Temp files of killed writers older than a minute are removed
+ * first. run_id must be a plain name ([A-Za-z0-9._-], not starting with
+ * '.'). One transaction as a reader sees it: RAG_OK means latest.json now
+ * names m; any error means latest.json is untouched and the per-run copy
+ * this call wrote is removed again. Pruning is separate (below), so a
+ * housekeeping problem can never turn a publish into a failure. */
 int rag_manifest_publish(const char *dir, const rag_manifest *m, int keep, rag_error *err);
+/* Delete the oldest per-run copies beyond keep (by name: run ids start with
+ * a UTC timestamp); never the copy of keep_run_id, never other files.
+ * Returns the number deleted, or a negative RAG_E* code with err naming the
+ * first copy that could not be deleted (the others are still tried). */
+int rag_manifest_prune_copies(const char *dir, int keep, const char *keep_run_id, rag_error *err);
+/* Is name a per-run copy ("YYYYMMDDT...json", not a temp file)? */
+bool rag_manifest_is_run_copy(const char *name);
 
 #endif

@@ -81,6 +81,31 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+int rag_append_whole(int fd, const void *data, size_t len)
+{
+    bool locked = flock(fd, LOCK_EX) == 0;
+    struct stat st;
+    off_t before = fstat(fd, &st) == 0 ? st.st_size : -1;
+    const char *p = data;
+    size_t left = len;
+    int rc = 0, saved = 0;
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            saved = n < 0 ? errno : EIO;
+            rc = -1;
+            break;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (rc != 0 && left < len && before >= 0 && ftruncate(fd, before) != 0 && !saved) saved = errno;
+    if (locked) flock(fd, LOCK_UN);
+    if (rc != 0) errno = saved;
+    return rc;
+}
+
 int rag_atomic_write(const char *path, const void *data, size_t len, rag_error *err)
 {
     static unsigned long counter; /* unique temp names across threads of one process */

@@ -1,7 +1,9 @@
 /* jsonlog.c — JSON Lines log writer and tolerant reader (docs/specs/log.md).
  * Writer: each line is built whole in memory (ts, level, component, event,
  * run_id, msg, payload, in that order), made valid UTF-8, capped at
- * RAG_LOG_LINE_MAX bytes, and emitted with ONE write() on an O_APPEND fd.
+ * RAG_LOG_LINE_MAX bytes, and emitted with ONE write() on an O_APPEND fd,
+ * all or nothing (rag_append_whole: a short write on a full disk is
+ * truncated away, so the next line never glues onto half a line).
  * On Linux, a write() to an O_APPEND regular file on a local file system
  * positions and copies the whole buffer under the inode lock, so lines from
  * concurrent processes never interleave (tests/integration/
@@ -208,20 +210,6 @@ static char *build_line(const rag_log *log, rag_level level, const char *event, 
     return line;
 }
 
-static int write_line(int fd, const char *buf, size_t len)
-{
-    for (;;) {
-        ssize_t n = write(fd, buf, len);
-        if (n == (ssize_t)len) return 0;
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
-        /* Short write (disk full, file size limit): finish the line so the
-         * next one starts cleanly; a reader flags this one if it was split. */
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
 int rag_log_event(rag_log *log, rag_level level, const char *event, const char *msg, cJSON *payload)
 {
     if (!log) {
@@ -241,8 +229,8 @@ int rag_log_event(rag_log *log, rag_level level, const char *event, const char *
         rc = RAG_ERR;
     } else {
         line[len] = '\n'; /* the sanitized buffer has room: it was sized 3n+1 */
-        if (write_line(log->fd, line, len + 1) != 0) rc = RAG_ERR;
-        if (log->echo && write_line(STDERR_FILENO, line, len + 1) != 0) { /* echo is best effort */ }
+        if (rag_append_whole(log->fd, line, len + 1) != 0) rc = RAG_ERR; /* whole line or nothing */
+        if (log->echo && write(STDERR_FILENO, line, len + 1) < 0) { /* echo is best effort */ }
     }
     pthread_mutex_unlock(&log->mu);
     free(line);

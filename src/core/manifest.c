@@ -204,6 +204,18 @@ static int manifest_from_json(const char *name, const cJSON *root, rag_manifest 
     if ((rc = get_int(name, root, "tokens", INT64_MAX, &m->tokens, err)) != RAG_OK) return rc;
     if ((rc = get_hash(name, root, "source_fingerprint", m->source_fingerprint, err)) != RAG_OK) return rc;
     if ((rc = get_int(name, root, "errors", INT64_MAX, &m->errors, err)) != RAG_OK) return rc;
+    m->failed_content = m->errors;
+    const cJSON *fbc = cJSON_GetObjectItemCaseSensitive(root, "failed_by_class");
+    if (fbc) {
+        if (!cJSON_IsObject(fbc))
+            return rag_error_set(err, RAG_ECORRUPT, "%s: field \"failed_by_class\" must be an object", name);
+        if ((rc = get_int(name, fbc, "content", INT64_MAX, &m->failed_content, err)) != RAG_OK) return rc;
+        if ((rc = get_int(name, fbc, "transient", INT64_MAX, &m->failed_transient, err)) != RAG_OK) return rc;
+    }
+    const cJSON *rb = cJSON_GetObjectItemCaseSensitive(root, "rollback_from");
+    if (rb && !cJSON_IsNull(rb) &&
+        (rc = get_string(name, root, "rollback_from", m->rollback_from, sizeof m->rollback_from, err)) != RAG_OK)
+        return rc;
     if ((rc = get_string(name, root, "tool_version", m->tool_version, sizeof m->tool_version, err)) != RAG_OK) return rc;
     if ((rc = get_int(name, root, "index_schema_version", INT32_MAX, &v, err)) != RAG_OK) return rc;
     if (v < 1) return rag_error_set(err, RAG_ECORRUPT, "%s: field \"index_schema_version\" must be >= 1", name);
@@ -276,6 +288,10 @@ char *rag_manifest_render(const rag_manifest *m)
     add_int(o, "tokens", m->tokens);
     cJSON_AddStringToObject(o, "source_fingerprint", m->source_fingerprint);
     add_int(o, "errors", m->errors);
+    cJSON *fbc = cJSON_AddObjectToObject(o, "failed_by_class");
+    add_int(fbc, "content", m->failed_content);
+    add_int(fbc, "transient", m->failed_transient);
+    if (m->rollback_from[0]) cJSON_AddStringToObject(o, "rollback_from", m->rollback_from);
     cJSON_AddStringToObject(o, "tool_version", m->tool_version);
     cJSON_AddNumberToObject(o, "index_schema_version", m->index_schema_version);
     char *s = cJSON_Print(o);
@@ -324,7 +340,7 @@ static bool run_id_is_plain(const char *s)
 }
 
 /* A per-run copy: "<8 digits>T....json" and not a temp file. */
-static bool is_run_copy(const char *name)
+bool rag_manifest_is_run_copy(const char *name)
 {
     size_t n = strlen(name);
     if (n < 15 || strcmp(name + n - 5, ".json") != 0 || strstr(name, ".tmp.")) return false;
@@ -338,16 +354,17 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Delete the oldest run copies beyond keep; never keep_name. */
-static int prune_copies(const char *dir, int keep, const char *keep_name, rag_error *err)
+int rag_manifest_prune_copies(const char *dir, int keep, const char *keep_run_id, rag_error *err)
 {
+    if (keep < 0) keep = 0;
     DIR *d = opendir(dir);
     if (!d) return rag_error_set(err, RAG_ERR, "%s: cannot list folder: %s", dir, strerror(errno));
+    char *keep_name = rag_xasprintf("%s.json", keep_run_id ? keep_run_id : "");
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (!is_run_copy(de->d_name)) continue;
+        if (!rag_manifest_is_run_copy(de->d_name)) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
             names = rag_xrealloc(names, cap * sizeof *names);
@@ -355,20 +372,22 @@ static int prune_copies(const char *dir, int keep, const char *keep_name, rag_er
         names[n++] = rag_xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
-    int rc = RAG_OK;
+    if (n) qsort(names, n, sizeof *names, cmp_str);
+    int rc = RAG_OK, deleted = 0;
     size_t excess = n > (size_t)keep ? n - (size_t)keep : 0;
     for (size_t i = 0; i < n; i++) {
         if (i < excess && strcmp(names[i], keep_name) != 0) {
             char *p = rag_path_join(dir, names[i]);
-            if (unlink(p) != 0 && errno != ENOENT && rc == RAG_OK)
+            if (unlink(p) == 0) deleted++;
+            else if (errno != ENOENT && rc == RAG_OK)
                 rc = rag_error_set(err, RAG_ERR, "%s: cannot delete old checkpoint: %s", p, strerror(errno));
             free(p);
         }
         free(names[i]);
     }
     free(names);
-    return rc;
+    free(keep_name);
+    return rc == RAG_OK ? deleted : rc;
 }
 
 /* Temp files ("<name>.json.tmp.<pid>.<n>") left in dir by writers that were
@@ -393,16 +412,19 @@ int rag_manifest_publish(const char *dir, const rag_manifest *m, int keep, rag_e
 {
     if (!run_id_is_plain(m->run_id))
         return rag_error_set(err, RAG_EINVAL, "run_id \"%s\" cannot be used as a file name", m->run_id);
-    if (keep < 0) keep = 0;
     int rc = rag_mkdir_p(dir, 0755, err);
     if (rc != RAG_OK) return rc;
     cleanup_stale_temps(dir);
     char *copy_name = rag_xasprintf("%s.json", m->run_id);
     char *copy = rag_path_join(dir, copy_name);
     char *latest = rag_path_join(dir, "latest.json");
-    if (keep > 0) rc = rag_manifest_write(copy, m, err);
+    bool copy_written = false;
+    if (keep > 0) {
+        rc = rag_manifest_write(copy, m, err);
+        copy_written = rc == RAG_OK;
+    }
     if (rc == RAG_OK) rc = rag_manifest_write(latest, m, err);
-    if (rc == RAG_OK) rc = prune_copies(dir, keep, copy_name, err);
+    if (rc != RAG_OK && copy_written) unlink(copy); /* a failed publish removes what it created */
     free(copy_name);
     free(copy);
     free(latest);

@@ -4,6 +4,7 @@
  * captions), and consecutive pieces of one speaker form one segment. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cuetext.h"
 
@@ -54,11 +55,39 @@ static int same_text(const strbuf *a, const strbuf *b)
     return xl == yl && memcmp(x, y, xl) == 0;
 }
 
+/* Length of the SubRip formatting tag at s ("<b>", "</i>", "<font
+ * color=...>", "</font>", any case), 0 when s does not start one: only
+ * these are tags in SRT, any other '<' is text. */
+static size_t srt_tag_len(const char *s, size_t n)
+{
+    static const char *simple[] = { "<b>", "<i>", "<u>", "</b>", "</i>", "</u>", "</font>" };
+    for (size_t k = 0; k < sizeof simple / sizeof simple[0]; k++) {
+        size_t m = strlen(simple[k]);
+        if (n >= m && strncasecmp(s, simple[k], m) == 0)
+            return m;
+    }
+    if (n >= 6 && strncasecmp(s, "<font", 5) == 0 && (s[5] == ' ' || s[5] == '\t' || s[5] == '>')) {
+        const char *gt = memchr(s, '>', n);
+        return gt ? (size_t)(gt - s) + 1 : 0;
+    }
+    return 0;
+}
+
 static void clean_line(cue_state *st, pieces *ps, strbuf *voice, const char *s, size_t n)
 {
     cue_piece *cur = piece_new(ps, voice);
     for (size_t i = 0; i < n;) {
         char c = s[i];
+        if (c == '<' && st->srt_tags) {
+            size_t tl = srt_tag_len(s + i, n - i);
+            if (tl) {
+                i += tl;
+                continue;
+            }
+            sb_putc(&cur->text, c);
+            i++;
+            continue;
+        }
         if (c == '<') {
             const char *gt = memchr(s + i, '>', n - i);
             size_t tl = gt ? (size_t)(gt - (s + i)) - 1 : n - i - 1;

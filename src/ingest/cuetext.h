@@ -19,7 +19,8 @@ typedef struct cue_state {
     cue_piece *prev;   /* lines of the previous cue, for rolling-repeat removal */
     size_t n_prev;
     int collapse_rolling;
-    int srt_tags;      /* also strip {\an8}-style override tags */
+    int srt_tags;      /* SubRip: only <b> <i> <u> <font ...> (and closers) are tags, any
+                          other '<' is text; {\an8}-style overrides are stripped */
 } cue_state;
 
 /* Clean the payload lines [payload, payload+len) (lines separated by any

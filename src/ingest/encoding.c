@@ -100,6 +100,20 @@ int encoding_to_utf8(const char *name, const char *buf, size_t len, const char *
     *out = (char *)buf;
     *outlen = len;
     *encoding = "utf-8";
+    const unsigned char *u = (const unsigned char *)buf;
+    /* UTF-32 first: its little-endian BOM starts like UTF-16's (FF FE) */
+    if (len >= 4 && u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) {
+        *encoding = "utf-32le";
+        int rc = transcode(name, "UTF-32LE", buf + 4, len - 4, out, outlen, err);
+        *owned = rc == RAG_OK;
+        return rc;
+    }
+    if (len >= 4 && u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF) {
+        *encoding = "utf-32be";
+        int rc = transcode(name, "UTF-32BE", buf + 4, len - 4, out, outlen, err);
+        *owned = rc == RAG_OK;
+        return rc;
+    }
     if (len >= 2 && (unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE) {
         *encoding = "utf-16le";
         int rc = transcode(name, "UTF-16LE", buf + 2, len - 2, out, outlen, err);
@@ -133,6 +147,20 @@ int encoding_to_utf8(const char *name, const char *buf, size_t len, const char *
         *out = (char *)buf;
         return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: invalid UTF-8 (byte 0x%02X) and %s", name, line, col,
                              (unsigned char)buf[bad], terr.msg);
+    }
+    /* A single-byte legacy encoding maps almost any byte to a character, so
+     * binary data "transcodes"; text has no C0 control characters but tab,
+     * newlines and form feed, and no DEL. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7F) {
+            free(*out);
+            *out = (char *)buf;
+            *outlen = len;
+            line_col(buf, i, &line, &col);
+            return rag_error_set(err, RAG_ECORRUPT,
+                                 "%s:%u:%u: binary data (control byte 0x%02X), not %s text", name, line, col, c, legacy);
+        }
     }
     *owned = true;
     *encoding = legacy;

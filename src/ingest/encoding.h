@@ -1,8 +1,10 @@
 /* encoding.h — makes sure only valid UTF-8 reaches the parsers and the
- * index: UTF-8 (with or without BOM) passes through, UTF-16 with a BOM is
- * transcoded, binary data (NUL bytes) is rejected, and other invalid UTF-8 is
- * transcoded from the configured legacy encoding (ingest.legacy_encoding,
- * e.g. windows-1252) or rejected naming the line and column. */
+ * index: UTF-8 (with or without BOM) passes through, UTF-32 and UTF-16 with
+ * a BOM are transcoded, binary data (NUL bytes) is rejected, and other
+ * invalid UTF-8 is transcoded from the configured legacy encoding
+ * (ingest.legacy_encoding, e.g. windows-1252) — unless it holds control
+ * bytes, which text in such an encoding never does — or rejected naming the
+ * line and column. */
 #ifndef INGEST_ENCODING_H
 #define INGEST_ENCODING_H
 

@@ -34,7 +34,7 @@ static const char *SCHEMA =
     " start_ms INTEGER, end_ms INTEGER, speaker TEXT, token_count INTEGER NOT NULL);"
     "CREATE TABLE embeddings(chunk_rowid INTEGER PRIMARY KEY REFERENCES chunks(id), vector BLOB NOT NULL);"
     "CREATE TABLE failures(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
-    " reason TEXT NOT NULL);"
+    " reason TEXT NOT NULL, class TEXT NOT NULL DEFAULT 'content', sha256 TEXT);"
     "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',"
     " tokenize='porter unicode61');";
 
@@ -111,7 +111,7 @@ static int prepare_all(index_writer *w, rag_error *err)
         prep(w, &w->ins_chunk, "INSERT INTO chunks(chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count) VALUES(?,?,?,?,?,?,?,?)", err) ||
         prep(w, &w->ins_fts, "INSERT INTO chunks_fts(rowid, text) VALUES(?,?)", err) ||
         prep(w, &w->ins_emb, "INSERT INTO embeddings(chunk_rowid, vector) VALUES(?,?)", err) ||
-        prep(w, &w->ins_fail, "INSERT OR REPLACE INTO failures(path,size,mtime_ns,reason) VALUES(?,?,?,?)", err) ||
+        prep(w, &w->ins_fail, "INSERT OR REPLACE INTO failures(path,size,mtime_ns,reason,class,sha256) VALUES(?,?,?,?,?,?)", err) ||
         prep(w, &w->ins_meta, "INSERT OR REPLACE INTO meta(key,value) VALUES(?,?)", err))
         return RAG_ERR;
     return RAG_OK;
@@ -296,13 +296,17 @@ int iw_prev_embedding(index_writer *w, const char *chunk_id, float *out)
     return found;
 }
 
-int iw_add_failure(index_writer *w, const char *path, int64_t size, int64_t mtime_ns, const char *reason,
-                   rag_error *err)
+int iw_add_failure(index_writer *w, const iw_failure *f, rag_error *err)
 {
-    sqlite3_bind_text(w->ins_fail, 1, path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(w->ins_fail, 2, size);
-    sqlite3_bind_int64(w->ins_fail, 3, mtime_ns);
-    sqlite3_bind_text(w->ins_fail, 4, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(w->ins_fail, 1, f->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(w->ins_fail, 2, f->size);
+    sqlite3_bind_int64(w->ins_fail, 3, f->mtime_ns);
+    sqlite3_bind_text(w->ins_fail, 4, f->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(w->ins_fail, 5, f->cls, -1, SQLITE_STATIC);
+    if (f->sha256 && f->sha256[0])
+        sqlite3_bind_text(w->ins_fail, 6, f->sha256, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(w->ins_fail, 6);
     return step_done(w, w->ins_fail, err, "insert failure");
 }
 

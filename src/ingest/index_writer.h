@@ -39,8 +39,17 @@ int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const ch
 /* Look up the embedding of chunk_id in the previous generation; 1 = found
  * (out filled), 0 = not there. */
 int iw_prev_embedding(index_writer *w, const char *chunk_id, float *out);
-int iw_add_failure(index_writer *w, const char *path, int64_t size, int64_t mtime_ns, const char *reason,
-                   rag_error *err);
+/* A source that could not be indexed: cls is "content" (skipped until its
+ * content changes; sha256 is its content hash, NULL when it was not read)
+ * or "transient" (retried on every run). */
+typedef struct iw_failure {
+    const char *path;
+    int64_t size, mtime_ns;
+    const char *reason;
+    const char *cls;
+    const char *sha256;
+} iw_failure;
+int iw_add_failure(index_writer *w, const iw_failure *f, rag_error *err);
 int iw_set_meta(index_writer *w, const char *key, const char *value, rag_error *err);
 /* Rebuild and optimise FTS, fill meta counts, switch to journal_mode=DELETE,
  * close and fsync the file. Counts of the finished index are returned. */

@@ -1,5 +1,6 @@
 /* main.c — rag-ingest's command line: parses options, loads and validates
- * the config (exit 78 when invalid), runs one ingest (or --watch), and maps
+ * the config (exit 78 when invalid), runs one ingest (or --watch, or
+ * --rollback), and maps
  * the outcome to the exit status: 0 ok (also "unchanged"), 1 run failed,
  * 2 usage, 75 another run holds the lock, 78 invalid config. */
 #include <getopt.h>
@@ -13,16 +14,24 @@
 #include "rag/fsutil.h"
 #include "rag/jsonlog.h"
 #include "rag/timeutil.h"
+#include "rollback.h"
 #include "run.h"
 #include "watch.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: rag-ingest [--config FILE] [--full] [--dry-run] [--watch] [--quiet] [--version] [--help]\n"
+            "usage: rag-ingest [--config FILE] [--full] [--retry-failed] [--dry-run] [--watch] [--quiet]\n"
+            "       rag-ingest [--config FILE] --rollback [RUN_ID]\n"
+            "       rag-ingest --version | --help\n"
             "Turns the transcripts folder into a searchable index generation and updates the freshness manifest.\n"
             "  --config FILE  configuration (default: $RAG_CONFIG or config/params.yaml)\n"
             "  --full         rebuild every document, even unchanged ones\n"
+            "  --retry-failed also retry files that failed on their content and have not changed\n"
+            "                 (files that failed for a transient reason are retried on every run)\n"
+            "  --rollback [RUN_ID]\n"
+            "                 serve the previous retained generation again (or the one run RUN_ID\n"
+            "                 published): the undo for a bad generation\n"
             "  --dry-run      report what would be processed; write nothing\n"
             "  --watch        keep running: run on the schedule and when transcripts change\n"
             "  --quiet        no progress or summary on stderr (errors still shown)\n"
@@ -45,11 +54,13 @@ int main(int argc, char **argv)
         { "config", required_argument, NULL, 'c' }, { "full", no_argument, NULL, 'f' },
         { "dry-run", no_argument, NULL, 'n' },      { "watch", no_argument, NULL, 'w' },
         { "quiet", no_argument, NULL, 'q' },        { "version", no_argument, NULL, 'V' },
-        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },         { "retry-failed", no_argument, NULL, 'r' },
+        { "rollback", no_argument, NULL, 'R' },     { NULL, 0, NULL, 0 },
     };
     const char *config_path = NULL;
     run_opts opts = { 0 };
-    bool watch = false;
+    bool watch = false, rollback = false;
+    const char *rollback_run = NULL;
     int ch;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "c:fnwqVh", longopts, NULL)) != -1) {
@@ -58,6 +69,8 @@ int main(int argc, char **argv)
         case 'f': opts.full = true; break;
         case 'n': opts.dry_run = true; break;
         case 'w': watch = true; break;
+        case 'r': opts.retry_failed = true; break;
+        case 'R': rollback = true; break;
         case 'q': opts.quiet = true; break;
         case 'V': printf("rag-ingest %s\n", RAG_VERSION); return RAG_EXIT_OK;
         case 'h': usage(stdout); return RAG_EXIT_OK;
@@ -71,9 +84,15 @@ int main(int argc, char **argv)
             return RAG_EXIT_USAGE;
         }
     }
+    if (rollback && optind < argc)
+        rollback_run = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "rag-ingest: unexpected argument \"%s\"\n", argv[optind]);
         usage(stderr);
+        return RAG_EXIT_USAGE;
+    }
+    if (rollback && (watch || opts.dry_run || opts.full || opts.retry_failed)) {
+        fprintf(stderr, "rag-ingest: --rollback cannot be combined with --watch, --dry-run, --full or --retry-failed\n");
         return RAG_EXIT_USAGE;
     }
     if (watch && opts.dry_run) {
@@ -111,7 +130,7 @@ int main(int argc, char **argv)
         status = watch_loop(config_path, &cfg, &opts, log);
     } else {
         run_stats st;
-        int rc = ingest_run(&cfg, &opts, log, &st);
+        int rc = rollback ? ingest_rollback(&cfg, rollback_run, &opts, log, &st) : ingest_run(&cfg, &opts, log, &st);
         if (rc == RAG_ELOCKED) {
             char since[RAG_TIME_BUFSZ] = "unknown";
             if (st.lock_since_ms > 0)

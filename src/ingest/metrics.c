@@ -27,6 +27,9 @@ cJSON *metrics_json(const run_stats *s)
     cJSON_AddNumberToObject(o, "transcripts_processed", (double)s->processed);
     cJSON_AddNumberToObject(o, "transcripts_unchanged", (double)s->unchanged);
     cJSON_AddNumberToObject(o, "transcripts_failed", (double)s->failed);
+    cJSON *fbc = cJSON_AddObjectToObject(o, "failed_by_class");
+    cJSON_AddNumberToObject(fbc, "content", (double)s->failed_content);
+    cJSON_AddNumberToObject(fbc, "transient", (double)s->failed_transient);
     cJSON_AddNumberToObject(o, "transcripts_deleted", (double)s->deleted);
     cJSON_AddNumberToObject(o, "batches", (double)s->batches);
     cJSON_AddNumberToObject(o, "documents", (double)s->documents);
@@ -45,6 +48,15 @@ cJSON *metrics_json(const run_stats *s)
     cJSON *first = cJSON_AddArrayToObject(errs, "first");
     for (int i = 0; i < RUN_MAX_ERRORS && s->errors[i]; i++)
         cJSON_AddItemToArray(first, cJSON_CreateString(s->errors[i]));
+    cJSON_AddNumberToObject(o, "file_warnings", (double)s->file_warnings);
+    cJSON *warns = cJSON_AddArrayToObject(o, "warnings");
+    for (int i = 0; i < RUN_MAX_ERRORS && s->warnings[i]; i++)
+        cJSON_AddItemToArray(warns, cJSON_CreateString(s->warnings[i]));
+    if (s->rollback) {
+        cJSON_AddBoolToObject(o, "rollback", true);
+        if (s->rollback_from[0])
+            cJSON_AddStringToObject(o, "rollback_from", s->rollback_from);
+    }
     if (s->failure[0])
         cJSON_AddStringToObject(o, "failure", s->failure);
     if (s->generation[0])
@@ -73,9 +85,9 @@ int metrics_append(const char *path, const run_stats *s, rag_error *err)
     if (fd < 0) {
         rc = rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno));
     } else {
-        ssize_t w = write(fd, line, n);
-        if (w != (ssize_t)n)
-            rc = rag_error_set(err, RAG_ERR, "%s: cannot append: %s", path, w < 0 ? strerror(errno) : "short write");
+        /* the whole line or nothing: a short write is truncated away */
+        if (rag_append_whole(fd, line, n) != 0)
+            rc = rag_error_set(err, RAG_ERR, "%s: cannot append (line not written): %s", path, strerror(errno));
         close(fd);
     }
     free(line);

@@ -3,13 +3,15 @@
  * "end", "speaker", "text"}]} and Whisper's output {"text", "segments":
  * [{"start", "end", "text", ...}]} (which is the same shape without speakers).
  * start/end are seconds (numbers) or "hh:mm:ss.ttt" strings. Syntax errors
- * name line and column; shape errors name the JSON path. */
+ * name line and column (nesting deeper than cJSON's limit is said as such);
+ * shape errors name the JSON path. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <string.h>
 
 #include "text.h"
 #include "transcript.h"
+#include "format.h"
 
 static void position(const char *buf, size_t len, const char *at, unsigned *line, unsigned *col)
 {
@@ -21,6 +23,29 @@ static void position(const char *buf, size_t len, const char *at, unsigned *line
         if (*p == '\n') { (*line)++; *col = 1; }
         else if (((unsigned char)*p & 0xC0) != 0x80) (*col)++;
     }
+}
+
+/* Do the arrays/objects open before `at` (outside strings) go deeper than
+ * cJSON's nesting limit? Then that, not the syntax, stopped the parser. */
+static int nesting_over_limit(const char *buf, size_t len, const char *at)
+{
+    const char *stop = at && at >= buf && at <= buf + len ? at + (at < buf + len) : buf + len;
+    int depth = 0, in_str = 0, esc = 0;
+    for (const char *p = buf; p < stop; p++) {
+        if (in_str) {
+            if (esc) esc = 0;
+            else if (*p == '\\') esc = 1;
+            else if (*p == '"') in_str = 0;
+        } else if (*p == '"') {
+            in_str = 1;
+        } else if (*p == '[' || *p == '{') {
+            if (++depth > CJSON_NESTING_LIMIT)
+                return 1;
+        } else if (*p == ']' || *p == '}') {
+            depth--;
+        }
+    }
+    return 0;
 }
 
 static int get_time(const char *name, const cJSON *seg, const char *key, int i, int64_t *ms, rag_error *err)
@@ -52,6 +77,9 @@ int parse_json(const char *name, const char *buf, size_t len, transcript *tr, ra
     if (!root) {
         unsigned line, col;
         position(buf, len, end, &line, &col);
+        if (nesting_over_limit(buf, len, end))
+            return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: JSON nested deeper than %d levels (the parser's limit)",
+                                 name, line, col, CJSON_NESTING_LIMIT);
         return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: malformed JSON", name, line, col);
     }
     /* only white space may follow the value */

@@ -1,12 +1,18 @@
-/* parse_srt.c — SubRip transcripts. Accepts a BOM, any newline style,
- * comma or dot milliseconds, missing milliseconds, one-digit hours, empty
- * cues, and X1:.. Y2:.. coordinates after the timings. A line with "-->"
- * that is not a timing, or a cue number at the very end with nothing after
- * it, is an error naming its line. <font>/<i>/<b>/<u> and {\an8} tags are
- * stripped by cuetext.c; "Name: text" lines become speaker turns. */
+/* parse_srt.c — SubRip transcripts, by the de-facto rules of widely used
+ * subtitle readers (there is no formal spec): a BOM and any newline style;
+ * cues of an optional number line, a timing line "start --> end" (comma or
+ * dot milliseconds, missing milliseconds, one-digit hours, X1:.. Y2:..
+ * coordinates after the end time) and text lines up to a blank line; a
+ * cue number followed directly by a timing line starts a new cue even
+ * without a blank line before it. A timing line that does not parse skips
+ * that cue with a warning naming its line; the other cues are kept. Only
+ * <b> <i> <u> <font ...> and their closers (and {\an8}-style overrides) are
+ * tags: any other '<' is text ("5 < 7") — see cuetext.c. "Name: text" lines
+ * become speaker turns. A file without any timing line is not SubRip. */
 #include <string.h>
 
 #include "cuetext.h"
+#include "format.h"
 #include "text.h"
 #include "transcript.h"
 
@@ -47,20 +53,14 @@ int parse_srt(const char *name, const char *buf, size_t len, transcript *tr, rag
     const char *l;
     size_t n;
     int rc = RAG_OK;
-    int cues = 0, in_cue = 0;
+    int arrows = 0, in_cue = 0, skipping = 0;
     int64_t start = 0, end = 0;
     uint32_t cue_line = 0, pending_num_line = 0;
     const char *payload = NULL, *pend = NULL, *last_start = NULL, *prev_pend = NULL;
-    int saw_text = 0;
     while (line_next(&it, &l, &n)) {
         if (has_arrow(l, n)) {
-            int64_t s0, e0;
-            if (!text_parse_timing(l, n, &s0, &e0)) {
-                rc = rag_error_set(err, RAG_ECORRUPT, "%s:%u: malformed cue timing \"%.*s\"", name, it.lineno,
-                                   (int)(n > 60 ? 60 : n), l);
-                break;
-            }
-            /* cues not separated by a blank line: the number belongs to this cue */
+            arrows++;
+            /* cues not separated by a blank line: the number belongs to the next cue */
             if (in_cue && payload && all_digits(last_start, (size_t)(pend - last_start))) {
                 if (last_start == payload)
                     payload = NULL;
@@ -69,29 +69,44 @@ int parse_srt(const char *name, const char *buf, size_t len, transcript *tr, rag
             }
             if (in_cue && payload)
                 cue_add(&st, tr, payload, (size_t)(pend - payload), start, end, cue_line + 1);
+            payload = pend = NULL;
+            pending_num_line = 0;
+            int64_t s0, e0;
+            if (!text_parse_timing(l, n, &s0, &e0)) {
+                transcript_warn(tr, "%s:%u: cue skipped: malformed cue timing \"%.*s\"", name, it.lineno,
+                                (int)(n > 60 ? 60 : n), l);
+                in_cue = 0;
+                skipping = 1; /* its text lines, up to the next blank line */
+                continue;
+            }
             in_cue = 1;
-            cues++;
+            skipping = 0;
             start = s0;
             end = e0;
             cue_line = it.lineno;
-            payload = pend = NULL;
-            pending_num_line = 0;
             continue;
         }
         if (is_blank_line(l, n)) {
             if (in_cue && payload)
                 cue_add(&st, tr, payload, (size_t)(pend - payload), start, end, cue_line + 1);
-            in_cue = 0;
+            in_cue = skipping = 0;
             payload = pend = NULL;
             continue;
         }
+        if (skipping)
+            continue;
         if (!in_cue) {
-            if (all_digits(l, n)) {
+            if (pending_num_line) {
+                transcript_warn(tr, "%s:%u: cue skipped: no valid timing line after the cue number on line %u", name,
+                                it.lineno, pending_num_line);
+                pending_num_line = 0;
+                skipping = 1;
+            } else if (all_digits(l, n)) {
                 pending_num_line = it.lineno; /* the cue number before a timing */
-                continue;
+            } else {
+                transcript_warn(tr, "%s:%u: text outside a cue skipped", name, it.lineno);
             }
-            saw_text = 1;
-            continue; /* stray text outside a cue carries no timing; ignore it */
+            continue;
         }
         if (!payload)
             payload = l;
@@ -99,11 +114,11 @@ int parse_srt(const char *name, const char *buf, size_t len, transcript *tr, rag
         last_start = l;
         pend = l + n;
     }
-    if (rc == RAG_OK && in_cue && payload)
+    if (in_cue && payload)
         cue_add(&st, tr, payload, (size_t)(pend - payload), start, end, cue_line + 1);
-    if (rc == RAG_OK && pending_num_line)
-        rc = rag_error_set(err, RAG_ECORRUPT, "%s:%u: truncated cue (number without timing line)", name, pending_num_line);
-    if (rc == RAG_OK && cues == 0 && (saw_text || len > 0))
+    if (pending_num_line)
+        transcript_warn(tr, "%s:%u: truncated cue (number without timing line) skipped", name, pending_num_line);
+    if (arrows == 0 && len > 0)
         rc = rag_error_set(err, RAG_ECORRUPT, "%s:1: not a SubRip file (no cue timing line found)", name);
     cue_state_free(&st);
     return rc;

@@ -7,6 +7,7 @@
 
 #include "text.h"
 #include "transcript.h"
+#include "format.h"
 
 typedef struct para {
     strbuf text;

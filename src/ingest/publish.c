@@ -1,8 +1,11 @@
 /* publish.c — publication, clean-up and retention of generations (see
- * publish.h). Retention orders generations by modification time (the
- * moment they were published), newest first. */
+ * publish.h). Retention goes by what the manifests name (latest.json, then
+ * the per-run copies, newest written first), not by file times: a generation no
+ * manifest names is an orphan of a failed or killed run and never takes a
+ * slot an earlier good generation (a rollback target) needs. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include "publish.h"
 #include "rag/fsutil.h"
 #include "rag/index.h"
+#include "rag/manifest.h"
 
 int publish_rename(const char *tmp, const char *final_path, const char *dir, rag_error *err)
 {
@@ -56,67 +60,140 @@ int publish_remove_temporaries(const char *index_dir, const char *checkpoints_di
     return removed;
 }
 
-typedef struct entry {
-    char *name;
-    int64_t mtime_ns;
-} entry;
-
 typedef struct names {
-    entry *v;
+    char **v;
     size_t n, cap;
 } names;
 
-/* newest first: by modification time (run ids of one second would sort by
- * their random suffix), then by name */
-static int cmp_desc(const void *a, const void *b)
+static void names_add(names *ns, const char *name)
 {
-    const entry *x = a, *y = b;
-    if (x->mtime_ns != y->mtime_ns)
-        return x->mtime_ns < y->mtime_ns ? 1 : -1;
-    return strcmp(y->name, x->name);
+    if (ns->n == ns->cap) {
+        ns->cap = ns->cap ? ns->cap * 2 : 16;
+        ns->v = rag_xrealloc(ns->v, ns->cap * sizeof(char *));
+    }
+    ns->v[ns->n++] = rag_xstrdup(name);
 }
 
-static void list(const char *dir, const char *prefix, const char *suffix, names *out)
+static bool names_has(const names *ns, const char *name)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        if (strcmp(ns->v[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void names_free(names *ns)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        free(ns->v[i]);
+    free(ns->v);
+    memset(ns, 0, sizeof *ns);
+}
+
+/* File names in dir that match pred (regular files only). */
+static void list_files(const char *dir, bool (*pred)(const char *), names *out)
 {
     DIR *d = opendir(dir);
     if (!d)
         return;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 || !has_suffix(de->d_name, suffix))
-            continue;
         struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+        if (!pred(de->d_name) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (out->n == out->cap) {
-            out->cap = out->cap ? out->cap * 2 : 16;
-            out->v = rag_xrealloc(out->v, out->cap * sizeof(entry));
-        }
-        out->v[out->n++] = (entry){ rag_xstrdup(de->d_name),
-                                    (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec };
+        names_add(out, de->d_name);
     }
     closedir(d);
-    qsort(out->v, out->n, sizeof(entry), cmp_desc);
 }
 
-static int prune(const char *dir, names *ns, int keep, const char *keep_name)
+static bool is_generation(const char *n)
 {
-    int deleted = 0;
-    for (size_t i = 0; i < ns->n; i++) {
-        if ((int)i >= keep && !(keep_name && strcmp(ns->v[i].name, keep_name) == 0)) {
-            char *p = rag_path_join(dir, ns->v[i].name);
-            deleted += unlink(p) == 0;
-            free(p);
-        }
-        free(ns->v[i].name);
+    return strncmp(n, RAG_INDEX_PREFIX, strlen(RAG_INDEX_PREFIX)) == 0 && has_suffix(n, RAG_INDEX_SUFFIX);
+}
+
+typedef struct copy_entry {
+    char *name;
+    int64_t mtime_ns;
+} copy_entry;
+
+/* newest write first (run ids of one second would sort by their random
+ * suffix), then by name */
+static int cmp_copy_desc(const void *a, const void *b)
+{
+    const copy_entry *x = a, *y = b;
+    if (x->mtime_ns != y->mtime_ns)
+        return x->mtime_ns < y->mtime_ns ? 1 : -1;
+    return strcmp(y->name, x->name);
+}
+
+void publish_named_generations(const char *ckpt_dir, names_cb cb, void *ud)
+{
+    char *latest = rag_path_join(ckpt_dir, "latest.json");
+    rag_manifest m;
+    if (rag_manifest_load(latest, &m, NULL) == RAG_OK) {
+        cb(&m, ud);
+        rag_manifest_free(&m);
     }
-    free(ns->v);
-    return deleted;
+    free(latest);
+    names copies = { 0 };
+    list_files(ckpt_dir, rag_manifest_is_run_copy, &copies);
+    copy_entry *v = rag_xcalloc(copies.n ? copies.n : 1, sizeof *v);
+    for (size_t i = 0; i < copies.n; i++) {
+        char *p = rag_path_join(ckpt_dir, copies.v[i]);
+        struct stat st;
+        v[i].name = p;
+        v[i].mtime_ns = stat(p, &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec : 0;
+    }
+    if (copies.n)
+        qsort(v, copies.n, sizeof *v, cmp_copy_desc);
+    for (size_t i = 0; i < copies.n; i++) {
+        if (rag_manifest_load(v[i].name, &m, NULL) == RAG_OK) {
+            cb(&m, ud);
+            rag_manifest_free(&m);
+        }
+        free(v[i].name);
+    }
+    free(v);
+    names_free(&copies);
 }
 
-int publish_prune_generations(const char *index_dir, int keep, const char *keep_name)
+typedef struct keep_ctx {
+    const names *gens; /* generation files on disk */
+    names kept;
+    int keep;
+} keep_ctx;
+
+static void keep_named(const rag_manifest *m, void *ud)
 {
-    names ns = { 0 };
-    list(index_dir, RAG_INDEX_PREFIX, RAG_INDEX_SUFFIX, &ns);
-    return prune(index_dir, &ns, keep < 1 ? 1 : keep, keep_name);
+    keep_ctx *k = ud;
+    if ((int)k->kept.n < k->keep && names_has(k->gens, m->generation) && !names_has(&k->kept, m->generation))
+        names_add(&k->kept, m->generation);
+}
+
+int publish_prune_generations(const char *index_dir, const char *ckpt_dir, int keep, const char *served, int *deleted,
+                              rag_error *err)
+{
+    names gens = { 0 };
+    list_files(index_dir, is_generation, &gens);
+    keep_ctx k = { &gens, { 0 }, keep < 1 ? 1 : keep };
+    if (served && served[0])
+        names_add(&k.kept, served);
+    publish_named_generations(ckpt_dir, keep_named, &k);
+    int rc = RAG_OK;
+    *deleted = 0;
+    /* everything not kept goes: orphans (named by no manifest) and named
+     * generations beyond keep alike */
+    for (size_t i = 0; i < gens.n; i++) {
+        if (names_has(&k.kept, gens.v[i]))
+            continue;
+        char *p = rag_path_join(index_dir, gens.v[i]);
+        if (unlink(p) == 0)
+            (*deleted)++;
+        else if (errno != ENOENT && rc == RAG_OK)
+            rc = rag_error_set(err, RAG_ERR, "%s: cannot delete old generation: %s", p, strerror(errno));
+        free(p);
+    }
+    names_free(&gens);
+    names_free(&k.kept);
+    return rc;
 }

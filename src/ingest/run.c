@@ -1,9 +1,18 @@
-/* run.c — one ingest run (see run.h). The order of effects is what makes a
- * run crash-safe: build under a temporary name; publish by link+unlink and
- * a folder fsync; write the per-run manifest copy and then latest.json
- * (atomically) last; only then prune old generations, never the one the
- * manifest names. A run killed at any point leaves the previous manifest
- * naming a complete generation; its temporaries are removed by the next run. */
+/* run.c — one ingest run (see run.h), as its stages: take the lock, scan
+ * the transcripts folder, classify every file against the previous
+ * generation, process the new and changed ones into a new generation,
+ * publish it, do the housekeeping, record the run. The order of effects is
+ * what makes a run crash-safe and one transaction as readers see it: build
+ * under a temporary name; publish by link+unlink and a folder fsync; write
+ * the per-run manifest copy and then latest.json (atomically) last — a
+ * failure up to there removes what the run created and leaves latest.json
+ * alone; after it nothing can fail the run (pruning problems are warnings).
+ * A run killed at any point leaves the previous manifest naming a complete
+ * generation; its temporaries are removed by the next run.
+ * Failed files are classified: content failures (the file itself is bad)
+ * are remembered by content hash and skipped until the file changes (or
+ * --retry-failed); transient ones (I/O, vanished, permissions) are retried
+ * on every run. */
 #include <errno.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -15,8 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_hook.h"
 #include "chunk.h"
 #include "encoding.h"
+#include "format.h"
 #include "index_writer.h"
 #include "metrics.h"
 #include "progress.h"
@@ -29,7 +40,6 @@
 #include "rag/sources.h"
 #include "rag/timeutil.h"
 #include "run.h"
-#include "alert_hook.h"
 #include "transcript.h"
 
 static volatile int stop_flag;
@@ -39,13 +49,21 @@ bool ingest_stop_requested(void) { return stop_flag != 0; }
 void ingest_clear_stop(void) { stop_flag = 0; }
 const volatile int *ingest_stop_flag(void) { return &stop_flag; }
 
+typedef enum { FAIL_CONTENT, FAIL_TRANSIENT, FAIL_UNKNOWN } fail_class;
+
+static const char *fail_class_name(fail_class k)
+{
+    return k == FAIL_CONTENT ? "content" : "transient";
+}
+
 /* A document of the previous generation (or a file that failed in it). */
 typedef struct prev_doc {
     int64_t id;
     char *path;
     int64_t size, mtime_ns;
-    char sha[65];
-    char *reason; /* failures only */
+    char sha[65];     /* failures: "" when the file was not read */
+    char *reason;     /* failures only */
+    fail_class cls;   /* failures only; FAIL_UNKNOWN for rows of older versions */
 } prev_doc;
 
 typedef struct prev_list {
@@ -58,16 +76,31 @@ typedef struct run_ctx {
     const run_opts *opts;
     rag_log *log;
     run_stats *st;
+    int64_t mono0;
     char *index_dir, *ckpt_dir, *manifest_path, *logs_dir, *run_dir;
     char config_hash[RAG_HASH_HEX];
     cJSON *canonical;
+    rag_lock lock;
+    bool locked;
+    /* scan and classification */
+    rag_sources sr;
+    char (*shas)[RAG_HASH_HEX]; /* per scanned file; "" when not indexed */
+    int64_t *keep;              /* previous document ids carried over unchanged */
+    size_t n_keep;
+    size_t *todo;               /* scanned files to (re)process */
+    size_t n_todo;
+    size_t n_fail_same;         /* content failures carried over without reading */
+    int64_t fail_unchanged;     /* failures recorded exactly as in the previous generation */
+    /* the previous generation */
     rag_manifest prev;
     bool have_prev;
     char *prev_gen_path;
     prev_list prev_docs, prev_fail;
+    /* the generation being built */
     rag_embedder *emb;
     index_writer *iw;
     char *tmp_path;
+    char *final_path; /* set once linked into place, until the manifest names it */
     bool reuse;
     /* chunk accumulation for one document */
     struct {
@@ -87,17 +120,21 @@ typedef struct run_ctx {
     int cb_failed;
 } run_ctx;
 
-/* Test hook: RAG_INGEST_TEST_PUBLISH_DELAY_MS makes the publishing steps
- * pause, so the crash test can SIGKILL a run in the middle of publishing. */
-static void test_pause(void)
+/* Test hooks: RAG_INGEST_TEST_PUBLISH_DELAY_MS pauses the publishing steps
+ * (and a rollback's), RAG_INGEST_TEST_BATCH_DELAY_MS pauses after each
+ * batch, so tests can SIGKILL a run while publishing or change the
+ * transcripts folder in the middle of a run. */
+void ingest_test_pause(const char *env)
 {
-    const char *v = getenv("RAG_INGEST_TEST_PUBLISH_DELAY_MS");
+    const char *v = getenv(env);
     long ms = v ? strtol(v, NULL, 10) : 0;
     if (ms > 0 && ms <= 10000) {
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
         nanosleep(&ts, NULL);
     }
 }
+
+static void test_pause(void) { ingest_test_pause("RAG_INGEST_TEST_PUBLISH_DELAY_MS"); }
 
 static void add_error(run_stats *s, const char *msg)
 {
@@ -106,7 +143,14 @@ static void add_error(run_stats *s, const char *msg)
     s->n_errors++;
 }
 
-static void make_run_id(char out[32])
+void run_add_warning(run_stats *s, const char *msg)
+{
+    if (s->n_warnings < RUN_MAX_ERRORS)
+        s->warnings[s->n_warnings] = rag_xstrdup(msg);
+    s->n_warnings++;
+}
+
+void ingest_make_run_id(char out[32])
 {
     int64_t now = rag_now_ms();
     time_t t = (time_t)(now / 1000);
@@ -147,6 +191,12 @@ static prev_doc *prev_push(prev_list *l)
     return d;
 }
 
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
 /* Read the previous generation's documents and failures (sorted by path). */
 static int load_prev(run_ctx *c, rag_error *err)
 {
@@ -175,26 +225,44 @@ static int load_prev(run_ctx *c, rag_error *err)
     while (sqlite3_step(st) == SQLITE_ROW) {
         prev_doc *d = prev_push(&c->prev_docs);
         d->id = sqlite3_column_int64(st, 0);
-        d->path = rag_xstrdup((const char *)sqlite3_column_text(st, 1));
+        d->path = rag_xstrdup(col_text(st, 1));
         d->size = sqlite3_column_int64(st, 2);
         d->mtime_ns = sqlite3_column_int64(st, 3);
-        snprintf(d->sha, sizeof d->sha, "%s", (const char *)sqlite3_column_text(st, 4));
+        snprintf(d->sha, sizeof d->sha, "%s", col_text(st, 4));
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason FROM failures ORDER BY path", -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            prev_doc *d = prev_push(&c->prev_fail);
-            d->path = rag_xstrdup((const char *)sqlite3_column_text(st, 0));
-            d->size = sqlite3_column_int64(st, 1);
-            d->mtime_ns = sqlite3_column_int64(st, 2);
-            d->reason = rag_xstrdup((const char *)sqlite3_column_text(st, 3));
-        }
+    /* failures: with their class and content hash; rows written before
+     * classes existed have neither and are retried once */
+    bool classed = sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason, class, sha256 FROM failures ORDER BY path",
+                                      -1, &st, NULL) == SQLITE_OK;
+    if (!classed)
+        sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason FROM failures ORDER BY path", -1, &st, NULL);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        prev_doc *d = prev_push(&c->prev_fail);
+        d->path = rag_xstrdup(col_text(st, 0));
+        d->size = sqlite3_column_int64(st, 1);
+        d->mtime_ns = sqlite3_column_int64(st, 2);
+        d->reason = rag_xstrdup(col_text(st, 3));
+        d->cls = !classed ? FAIL_UNKNOWN : strcmp(col_text(st, 4), "content") == 0 ? FAIL_CONTENT : FAIL_TRANSIENT;
+        if (classed)
+            snprintf(d->sha, sizeof d->sha, "%s", col_text(st, 5));
     }
 out:
     sqlite3_finalize(st);
     sqlite3_close(db);
     return rc;
+}
+
+static int cmp_prev_path(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const prev_doc *)elem)->path);
+}
+
+/* The previous generation's failure row of path, or NULL. */
+static const prev_doc *prev_failure_of(const run_ctx *c, const char *path)
+{
+    return c->prev_fail.n ? bsearch(path, c->prev_fail.v, c->prev_fail.n, sizeof(prev_doc), cmp_prev_path) : NULL;
 }
 
 static void log_event(run_ctx *c, rag_level lvl, const char *event, cJSON *payload, const char *msg)
@@ -224,10 +292,30 @@ static long message_line(const char *msg, const char *name)
     return (end != msg + n + 1 && *end == ':') ? v : 0;
 }
 
-static void file_failed(run_ctx *c, const rag_source *f, const char *reason)
+/* Count and store a failure of f in the generation being built. */
+static void count_failure(run_ctx *c, const rag_source *f, const char *reason, fail_class cls, const char *sha)
 {
-    c->st->failed++;
-    add_error(c->st, reason);
+    run_stats *s = c->st;
+    s->failed++;
+    if (cls == FAIL_CONTENT)
+        s->failed_content++;
+    else
+        s->failed_transient++;
+    add_error(s, reason);
+    const prev_doc *x = prev_failure_of(c, f->rel);
+    if (x && x->cls == cls && x->size == f->size && x->mtime_ns == f->mtime_ns)
+        c->fail_unchanged++;
+    if (c->iw) {
+        iw_failure row = { f->rel, f->size, f->mtime_ns, reason, fail_class_name(cls), sha };
+        iw_add_failure(c->iw, &row, NULL);
+    }
+}
+
+/* A file failed in this run: counted, stored, and logged as file_failed
+ * with its class and when it will be tried again. */
+static void file_failed(run_ctx *c, const rag_source *f, const char *reason, fail_class cls, const char *sha)
+{
+    count_failure(c, f, reason, cls, sha);
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "path", f->rel);
     long line = message_line(reason, f->rel);
@@ -236,9 +324,38 @@ static void file_failed(run_ctx *c, const rag_source *f, const char *reason)
     else
         cJSON_AddNullToObject(p, "line");
     cJSON_AddStringToObject(p, "reason", reason);
+    cJSON_AddStringToObject(p, "class", fail_class_name(cls));
+    cJSON_AddStringToObject(p, "retry", cls == FAIL_CONTENT ? "when the file changes" : "next run");
     log_event(c, RAG_LEVEL_WARN, "file_failed", p, reason);
-    if (c->iw)
-        iw_add_failure(c->iw, f->rel, f->size, f->mtime_ns, reason, NULL);
+}
+
+/* Parts of a file its parser skipped: one file_warning event each (the
+ * first TR_MAX_WARNINGS, then one saying how many more). */
+static void file_warnings(run_ctx *c, const rag_source *f, const transcript *tr)
+{
+    size_t kept = tr->n_warnings < TR_MAX_WARNINGS ? tr->n_warnings : TR_MAX_WARNINGS;
+    c->st->file_warnings += (int64_t)tr->n_warnings;
+    for (size_t i = 0; i < kept; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "path", f->rel);
+        long line = message_line(tr->warnings[i], f->rel);
+        if (line)
+            cJSON_AddNumberToObject(p, "line", (double)line);
+        else
+            cJSON_AddNullToObject(p, "line");
+        cJSON_AddStringToObject(p, "warning", tr->warnings[i]);
+        log_event(c, RAG_LEVEL_WARN, "file_warning", p, tr->warnings[i]);
+    }
+    if (tr->n_warnings > kept) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "path", f->rel);
+        cJSON_AddNullToObject(p, "line");
+        cJSON_AddNumberToObject(p, "more", (double)(tr->n_warnings - kept));
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: %zu more warnings not logged", f->rel, tr->n_warnings - kept);
+        cJSON_AddStringToObject(p, "warning", msg);
+        log_event(c, RAG_LEVEL_WARN, "file_warning", p, msg);
+    }
 }
 
 /* Chunk id: sha256 of "<path>:<document sha256>:<ordinal>:<config hash>".
@@ -374,20 +491,20 @@ static int on_chunk(const chunk *ch, void *ud)
 }
 
 /* Process one new or changed file. Returns RAG_OK also when the file failed
- * (it is counted and logged); an error return fails the run. */
+ * (it is counted, stored and logged); an error return fails the run. */
 static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_HEX], rag_error *err)
 {
     char reason[1200];
     sha_out[0] = '\0';
     if (f->size == 0) {
         snprintf(reason, sizeof reason, "%s: empty file", f->rel);
-        file_failed(c, f, reason);
+        file_failed(c, f, reason, FAIL_CONTENT, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         return RAG_OK;
     }
     if (f->size > c->cfg->ingest.max_file_bytes) {
         snprintf(reason, sizeof reason, "%s: %lld bytes is over ingest.max_file_size (%lld bytes)", f->rel,
                  (long long)f->size, (long long)c->cfg->ingest.max_file_bytes);
-        file_failed(c, f, reason);
+        file_failed(c, f, reason, FAIL_CONTENT, NULL);
         return RAG_OK;
     }
     char *full = rag_path_join(c->cfg->paths.transcripts, f->rel);
@@ -397,12 +514,22 @@ static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_H
     int rc = rag_read_file(full, (size_t)c->cfg->ingest.max_file_bytes, &raw, &len, &e);
     free(full);
     if (rc != RAG_OK) {
+        /* vanished, permissions, I/O, grown past the limit since the scan:
+         * nothing is known about the content, so try again next run */
         snprintf(reason, sizeof reason, "%s: cannot read: %s", f->rel, e.msg);
-        file_failed(c, f, reason);
+        file_failed(c, f, reason, FAIL_TRANSIENT, NULL);
         return RAG_OK;
     }
     c->st->bytes_processed += (int64_t)len;
     rag_sha256_hex(raw, len, sha_out);
+    const prev_doc *x = prev_failure_of(c, f->rel);
+    if (x && x->cls == FAIL_CONTENT && x->sha[0] && strcmp(x->sha, sha_out) == 0 && !c->opts->retry_failed) {
+        /* touched but not changed: the same content fails the same way */
+        count_failure(c, f, x->reason, FAIL_CONTENT, x->sha);
+        free(raw);
+        sha_out[0] = '\0';
+        return RAG_OK;
+    }
     char *text;
     size_t tlen;
     bool owned;
@@ -411,7 +538,7 @@ static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_H
     rc = encoding_to_utf8(f->rel, raw, len, c->cfg->ingest.legacy_encoding, &text, &tlen, &owned, &enc, &e);
     if (rc != RAG_OK) {
         free(raw);
-        file_failed(c, f, e.msg);
+        file_failed(c, f, e.msg, FAIL_CONTENT, sha_out);
         sha_out[0] = '\0';
         return RAG_OK;
     }
@@ -425,14 +552,18 @@ static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_H
         free(text);
     else
         free(raw);
+    file_warnings(c, f, &tr);
     if (rc == RAG_OK && tr.n_segs == 0) {
-        rc = rag_error_set(&e, RAG_ECORRUPT, "%s: no transcript text found", f->rel);
+        if (tr.n_warnings) /* name the first skipped part's line */
+            rc = rag_error_set(&e, RAG_ECORRUPT, "%s; no transcript text left", tr.warnings[0]);
+        else
+            rc = rag_error_set(&e, RAG_ECORRUPT, "%s: no transcript text found", f->rel);
     } else if (rc == RAG_OK && !utf8_valid(tr.text, tr.text_len)) {
         rc = rag_error_set(&e, RAG_ECORRUPT, "%s: parser produced invalid UTF-8 (bug); file skipped", f->rel);
     }
     if (rc != RAG_OK) {
         transcript_free(&tr);
-        file_failed(c, f, e.msg);
+        file_failed(c, f, e.msg, FAIL_CONTENT, sha_out);
         sha_out[0] = '\0';
         return RAG_OK;
     }
@@ -496,12 +627,6 @@ static void fingerprint(const rag_sources *sr, char (*shas)[RAG_HASH_HEX], char 
         snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
-static int write_manifest(run_ctx *c, const rag_manifest *m, rag_error *err)
-{
-    /* per-run copy, then latest.json last, then copy retention */
-    return rag_manifest_publish(c->ckpt_dir, m, c->cfg->ingest.keep_checkpoints, err);
-}
-
 static void ctx_free(run_ctx *c)
 {
     if (c->iw)
@@ -520,11 +645,16 @@ static void ctx_free(run_ctx *c)
     free(c->vecs);
     free(c->prev_gen_path);
     free(c->tmp_path);
+    free(c->final_path);
     free(c->index_dir);
     free(c->ckpt_dir);
     free(c->manifest_path);
     free(c->logs_dir);
     free(c->run_dir);
+    free(c->shas);
+    free(c->keep);
+    free(c->todo);
+    rag_sources_free(&c->sr);
 }
 
 static void summary(run_ctx *c)
@@ -545,6 +675,479 @@ static void summary(run_ctx *c)
                 "%lld deleted), %lld chunks\n",
                 s->generation, dur, (long long)s->seen, (long long)s->processed, (long long)s->unchanged,
                 (long long)s->failed, (long long)s->deleted, (long long)s->chunks);
+    if (s->failed && strcmp(s->status, "failed") != 0)
+        fprintf(stderr, "rag-ingest: %lld failed: %lld will be retried next run, %lld when the file changes%s\n",
+                (long long)s->failed, (long long)s->failed_transient, (long long)s->failed_content,
+                s->failed_content ? " (or with --retry-failed)" : "");
+    for (int i = 0; i < RUN_MAX_ERRORS && s->warnings[i]; i++)
+        fprintf(stderr, "rag-ingest: warning: %s\n", s->warnings[i]);
+}
+
+/* ---------------------------------------------------------------- stages */
+
+/* Create the folders, take the lock (RAG_ELOCKED names the holder in st),
+ * remove temporaries of killed runs, log run_started. */
+static int lock_stage(run_ctx *c, rag_error *err)
+{
+    int rc;
+    if ((rc = rag_mkdir_p(c->run_dir, 0755, err)) != RAG_OK || (rc = rag_mkdir_p(c->index_dir, 0755, err)) != RAG_OK ||
+        (rc = rag_mkdir_p(c->ckpt_dir, 0755, err)) != RAG_OK)
+        return rc;
+    char *lock_path = rag_path_join(c->run_dir, "ingest.lock");
+    rag_lock_holder holder = { 0, 0 };
+    rc = rag_lock_acquire(lock_path, &c->lock, &holder, err);
+    free(lock_path);
+    if (rc == RAG_ELOCKED) {
+        c->st->lock_pid = holder.pid;
+        c->st->lock_since_ms = holder.started_ms;
+        snprintf(c->st->failure, sizeof c->st->failure, "%s", err->msg);
+        return rc;
+    }
+    if (rc != RAG_OK)
+        return rc;
+    c->locked = true;
+    int removed = publish_remove_temporaries(c->index_dir, c->ckpt_dir);
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddNumberToObject(p, "pid", (double)getpid());
+    cJSON_AddStringToObject(p, "config", c->cfg->path ? c->cfg->path : "");
+    cJSON_AddStringToObject(p, "config_hash", c->config_hash);
+    cJSON_AddStringToObject(p, "transcripts", c->cfg->paths.transcripts);
+    cJSON_AddBoolToObject(p, "full", c->opts->full);
+    cJSON_AddBoolToObject(p, "retry_failed", c->opts->retry_failed);
+    cJSON_AddNumberToObject(p, "stale_temporaries_removed", removed);
+    log_event(c, RAG_LEVEL_INFO, "run_started", p, NULL);
+    return RAG_OK;
+}
+
+static int scan_stage(run_ctx *c, rag_error *err)
+{
+    const rag_config *cfg = c->cfg;
+    int rc = rag_sources_scan(cfg->paths.transcripts, cfg->ingest.include, cfg->ingest.n_include, cfg->ingest.exclude,
+                              cfg->ingest.n_exclude, &c->sr, err);
+    if (rc != RAG_OK)
+        return rc;
+    c->st->seen = (int64_t)c->sr.n;
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddNumberToObject(p, "files", (double)c->sr.n);
+    cJSON_AddNumberToObject(p, "bytes", (double)c->sr.bytes);
+    cJSON_AddNumberToObject(p, "skipped_hidden", (double)c->sr.skipped_hidden);
+    cJSON_AddNumberToObject(p, "skipped_links", (double)c->sr.skipped_links);
+    cJSON_AddNumberToObject(p, "skipped_excluded", (double)c->sr.skipped_excluded);
+    cJSON_AddNumberToObject(p, "elapsed_ms", (double)(rag_mono_ms() - c->mono0));
+    log_event(c, RAG_LEVEL_INFO, "scan_done", p, NULL);
+    return RAG_OK;
+}
+
+/* Load the manifest and the generation it names; decide full or incremental. */
+static void previous_stage(run_ctx *c)
+{
+    run_stats *st = c->st;
+    rag_error me = { 0 };
+    int mrc = rag_manifest_load(c->manifest_path, &c->prev, &me);
+    if (mrc == RAG_OK) {
+        c->have_prev = true;
+        c->prev_gen_path = rag_path_join(c->index_dir, c->prev.generation);
+        if (load_prev(c, &me) != RAG_OK) {
+            prev_list_free(&c->prev_docs);
+            prev_list_free(&c->prev_fail);
+            st->full = true;
+            snprintf(st->full_reason, sizeof st->full_reason, "previous generation unusable: %.200s", me.msg);
+            free(c->prev_gen_path);
+            c->prev_gen_path = NULL;
+        }
+    } else {
+        st->full = true;
+        snprintf(st->full_reason, sizeof st->full_reason, "%.200s", mrc == RAG_ENOENT ? "no previous generation" : me.msg);
+        if (mrc != RAG_ENOENT)
+            log_event(c, RAG_LEVEL_WARN, "manifest_unreadable", NULL, me.msg);
+    }
+    if (!st->full && c->opts->full) {
+        st->full = true;
+        snprintf(st->full_reason, sizeof st->full_reason, "--full");
+    }
+    if (!st->full && strcmp(c->prev.config_hash, c->config_hash) != 0) {
+        char diff[256] = "";
+        rag_json_diff(c->prev.config, c->canonical, diff_cb, diff);
+        st->full = true;
+        snprintf(st->full_reason, sizeof st->full_reason, "config changed: %s", diff[0] ? diff : "(hash differs)");
+        log_event(c, RAG_LEVEL_INFO, "config_changed", NULL, st->full_reason);
+    }
+    c->reuse = !st->full && c->prev_gen_path;
+}
+
+/* Every scanned file is unchanged (same path, size, mtime: carried over),
+ * a content failure that has not changed (carried over, not read), or to
+ * be processed — new, changed, a transient failure, or any failure with
+ * --retry-failed. Also counts the deleted documents. */
+static void classify_stage(run_ctx *c)
+{
+    run_stats *st = c->st;
+    const rag_sources *sr = &c->sr;
+    size_t n = sr->n ? sr->n : 1;
+    c->shas = rag_xcalloc(n, RAG_HASH_HEX);
+    c->keep = rag_xmalloc(n * sizeof(int64_t));
+    c->todo = rag_xmalloc(n * sizeof(size_t));
+    size_t pd = 0, pf = 0;
+    for (size_t i = 0; i < sr->n; i++) {
+        const rag_source *f = &sr->files[i];
+        while (pd < c->prev_docs.n && strcmp(c->prev_docs.v[pd].path, f->rel) < 0) pd++;
+        while (pf < c->prev_fail.n && strcmp(c->prev_fail.v[pf].path, f->rel) < 0) pf++;
+        const prev_doc *d = pd < c->prev_docs.n && strcmp(c->prev_docs.v[pd].path, f->rel) == 0 ? &c->prev_docs.v[pd] : NULL;
+        const prev_doc *x = pf < c->prev_fail.n && strcmp(c->prev_fail.v[pf].path, f->rel) == 0 ? &c->prev_fail.v[pf] : NULL;
+        if (!st->full && d && d->size == f->size && d->mtime_ns == f->mtime_ns) {
+            c->keep[c->n_keep++] = d->id;
+            memcpy(c->shas[i], d->sha, RAG_HASH_HEX);
+        } else if (!st->full && x && x->cls == FAIL_CONTENT && !c->opts->retry_failed && x->size == f->size &&
+                   x->mtime_ns == f->mtime_ns) {
+            c->n_fail_same++;
+        } else {
+            c->todo[c->n_todo++] = i;
+        }
+    }
+    st->unchanged = (int64_t)c->n_keep;
+    st->deleted = 0;
+    if (!st->full) {
+        /* previous documents whose path is no longer there */
+        size_t k = 0;
+        for (size_t i = 0; i < c->prev_docs.n; i++) {
+            while (k < sr->n && strcmp(sr->files[k].rel, c->prev_docs.v[i].path) < 0) k++;
+            if (k >= sr->n || strcmp(sr->files[k].rel, c->prev_docs.v[i].path) != 0)
+                st->deleted++;
+        }
+    }
+}
+
+static void dry_run_report(run_ctx *c)
+{
+    run_stats *st = c->st;
+    snprintf(st->status, sizeof st->status, "dry-run");
+    printf("rag-ingest --dry-run: %zu transcripts: %zu unchanged, %zu new or changed, %lld deleted%s%s\n", c->sr.n,
+           c->n_keep, c->n_todo, (long long)st->deleted, st->full ? "; full rebuild: " : "", st->full ? st->full_reason : "");
+    for (size_t i = 0; i < c->n_todo; i++) {
+        const rag_source *f = &c->sr.files[c->todo[i]];
+        const prev_doc *x = prev_failure_of(c, f->rel);
+        printf("  process %s%s\n", f->rel, x ? " (failed before; retried)" : "");
+    }
+}
+
+/* Nothing to build: confirm the current generation (its checked_at moves). */
+static int confirm_stage(run_ctx *c, rag_error *err)
+{
+    run_stats *st = c->st;
+    c->prev.errors = st->failed;
+    c->prev.failed_content = st->failed_content;
+    c->prev.failed_transient = st->failed_transient;
+    c->prev.checked_at_ms = rag_now_ms();
+    int rc = rag_manifest_publish(c->ckpt_dir, &c->prev, c->cfg->ingest.keep_checkpoints, err);
+    if (rc != RAG_OK)
+        return rc;
+    snprintf(st->status, sizeof st->status, "unchanged");
+    snprintf(st->generation, sizeof st->generation, "%s", c->prev.generation);
+    st->documents = c->prev.documents;
+    st->chunks = c->prev.chunks;
+    st->tokens = c->prev.tokens;
+    return RAG_OK;
+}
+
+/* Open the new generation, carry over unchanged documents and failures. */
+static int open_generation(run_ctx *c, rag_error *err)
+{
+    const rag_config *cfg = c->cfg;
+    rag_embed_settings es = { cfg->embedding.provider, cfg->embedding.dimensions, cfg->embedding.model,
+                              cfg->embedding.url, cfg->embedding.api_key_env, cfg->embedding.batch_size,
+                              cfg->embedding.timeout_ms, cfg->embedding.max_retries };
+    c->emb = rag_embedder_new(&es, err);
+    if (!c->emb)
+        return RAG_ERR;
+    rag_embedder_set_cancel(c->emb, &stop_flag);
+    c->tmp_path = rag_xasprintf("%s/%s%s%s.tmp", c->index_dir, RAG_INDEX_PREFIX, c->st->run_id, RAG_INDEX_SUFFIX);
+    c->iw = iw_open(c->tmp_path, c->prev_gen_path && !c->st->full ? c->prev_gen_path : NULL, cfg->embedding.dimensions, err);
+    if (!c->iw)
+        return RAG_ERR;
+    iw_set_interrupt(c->iw, &stop_flag);
+    int rc = iw_begin(c->iw, err);
+    if (rc == RAG_OK && !c->st->full) {
+        rc = iw_copy_docs(c->iw, c->keep, c->n_keep, err);
+        /* content failures that are still there, unchanged, stay recorded */
+        for (size_t i = 0; rc == RAG_OK && i < c->sr.n; i++) {
+            const rag_source *f = &c->sr.files[i];
+            const prev_doc *x = prev_failure_of(c, f->rel);
+            if (x && x->cls == FAIL_CONTENT && !c->opts->retry_failed && x->size == f->size && x->mtime_ns == f->mtime_ns)
+                count_failure(c, f, x->reason, FAIL_CONTENT, x->sha);
+        }
+    }
+    if (rc == RAG_OK)
+        rc = iw_commit(c->iw, err);
+    return rc;
+}
+
+static void log_batch(run_ctx *c, int64_t b, int64_t nb, size_t files, int64_t done_files, int64_t done_bytes,
+                      int64_t todo_bytes, int64_t t0, int64_t ch0, int64_t tok0, int64_t by0)
+{
+    run_stats *st = c->st;
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddNumberToObject(p, "batch", (double)(b + 1));
+    cJSON_AddNumberToObject(p, "batches", (double)nb);
+    cJSON_AddNumberToObject(p, "files", (double)files);
+    cJSON_AddNumberToObject(p, "files_done", (double)done_files);
+    cJSON_AddNumberToObject(p, "files_total", (double)c->n_todo);
+    cJSON_AddNumberToObject(p, "bytes", (double)(st->bytes_processed - by0));
+    cJSON_AddNumberToObject(p, "bytes_done", (double)done_bytes);
+    cJSON_AddNumberToObject(p, "bytes_total", (double)todo_bytes);
+    cJSON_AddNumberToObject(p, "chunks", (double)(st->chunks_new - ch0));
+    cJSON_AddNumberToObject(p, "tokens", (double)(st->tokens_new - tok0));
+    cJSON_AddNumberToObject(p, "failed", (double)st->failed);
+    cJSON_AddNumberToObject(p, "elapsed_ms", (double)(rag_mono_ms() - t0));
+    cJSON_AddNumberToObject(p, "run_elapsed_ms", (double)(rag_mono_ms() - c->mono0));
+    log_event(c, RAG_LEVEL_INFO, "batch_done", p, NULL);
+}
+
+/* Build the new generation: carried-over rows, then the files to process
+ * in batches of ingest.batch_files (one transaction and one batch_done
+ * event each). */
+static int process_stage(run_ctx *c, rag_error *err)
+{
+    int rc = open_generation(c, err);
+    if (rc != RAG_OK)
+        return rc;
+    run_stats *st = c->st;
+    int per = c->cfg->ingest.batch_files > 0 ? c->cfg->ingest.batch_files : 64;
+    int64_t nb = ((int64_t)c->n_todo + per - 1) / per;
+    int64_t todo_bytes = 0;
+    for (size_t t = 0; t < c->n_todo; t++)
+        todo_bytes += c->sr.files[c->todo[t]].size;
+    progress pg;
+    progress_start(&pg, c->opts->progress && !c->opts->quiet, (int64_t)c->n_todo, todo_bytes);
+    int64_t done_files = 0, done_bytes = 0;
+    for (int64_t b = 0; rc == RAG_OK && b < nb; b++) {
+        int64_t t0 = rag_mono_ms();
+        int64_t ch0 = st->chunks_new, tok0 = st->tokens_new, by0 = st->bytes_processed;
+        size_t from = (size_t)(b * per), to = from + (size_t)per < c->n_todo ? from + (size_t)per : c->n_todo;
+        rc = iw_begin(c->iw, err);
+        for (size_t t = from; rc == RAG_OK && t < to; t++) {
+            if (stop_flag) {
+                rc = rag_error_set(err, RAG_ERR, "interrupted by a signal");
+                break;
+            }
+            const rag_source *f = &c->sr.files[c->todo[t]];
+            if ((rc = process_file(c, f, c->shas[c->todo[t]], err)) != RAG_OK)
+                break;
+            done_files++;
+            done_bytes += f->size;
+            progress_update(&pg, done_files, done_bytes, st->chunks_new);
+        }
+        if (rc == RAG_OK)
+            rc = iw_commit(c->iw, err);
+        if (rc == RAG_OK) {
+            st->batches++;
+            log_batch(c, b, nb, to - from, done_files, done_bytes, todo_bytes, t0, ch0, tok0, by0);
+            ingest_test_pause("RAG_INGEST_TEST_BATCH_DELAY_MS");
+        }
+    }
+    progress_end(&pg);
+    return rc;
+}
+
+/* The build reproduced the previous generation exactly (only failures,
+ * each as it was, e.g. a file that still cannot be read): no new
+ * generation is worth publishing. */
+static bool build_changed_nothing(const run_ctx *c)
+{
+    const run_stats *st = c->st;
+    return !st->full && c->have_prev && st->processed == 0 && st->deleted == 0 &&
+           c->n_keep == c->prev_docs.n && st->failed == (int64_t)c->prev_fail.n && c->fail_unchanged == st->failed;
+}
+
+static void discard_generation(run_ctx *c)
+{
+    if (c->iw) {
+        iw_abort(c->iw);
+        c->iw = NULL;
+    }
+    if (c->tmp_path)
+        unlink(c->tmp_path);
+}
+
+static int check_error_ratio(run_ctx *c, rag_error *err)
+{
+    run_stats *st = c->st;
+    if (st->seen > 0 && (double)st->failed / (double)st->seen > c->cfg->ingest.max_error_ratio)
+        return rag_error_set(err, RAG_ERR, "%lld of %lld transcripts failed (%.1f%%), over ingest.max_error_ratio %.3g",
+                             (long long)st->failed, (long long)st->seen, 100.0 * (double)st->failed / (double)st->seen,
+                             c->cfg->ingest.max_error_ratio);
+    return RAG_OK;
+}
+
+static int write_meta(run_ctx *c, int64_t now, rag_error *err)
+{
+    const rag_config *cfg = c->cfg;
+    char ts[RAG_TIME_BUFSZ], dims[16];
+    rag_time_format(now, ts);
+    snprintf(dims, sizeof dims, "%d", cfg->embedding.dimensions);
+    char *canon = rag_json_canonical_string(c->canonical);
+    int rc;
+    if ((rc = iw_begin(c->iw, err)) != RAG_OK || (rc = iw_set_meta(c->iw, "run_id", c->st->run_id, err)) != RAG_OK ||
+        (rc = iw_set_meta(c->iw, "created_at", ts, err)) != RAG_OK ||
+        (rc = iw_set_meta(c->iw, "config_hash", c->config_hash, err)) != RAG_OK ||
+        (rc = iw_set_meta(c->iw, "config", canon, err)) != RAG_OK ||
+        (rc = iw_set_meta(c->iw, "embedding_provider", cfg->embedding.provider, err)) != RAG_OK ||
+        (rc = iw_set_meta(c->iw, "embedding_model",
+                          strcmp(cfg->embedding.provider, "hashing") == 0 ? "hashing-v1" : cfg->embedding.model, err)) != RAG_OK ||
+        (rc = iw_set_meta(c->iw, "embedding_dimensions", dims, err)) != RAG_OK)
+        ;
+    else
+        rc = iw_commit(c->iw, err);
+    free(canon);
+    return rc;
+}
+
+/* Finish the generation, link it into place, then write the manifest (the
+ * per-run copy, then latest.json). Any failure removes what this stage
+ * created (the generation, the copy), so a failed run leaves no orphan and
+ * latest.json untouched. */
+static int publish_stage(run_ctx *c, rag_error *err)
+{
+    run_stats *st = c->st;
+    int64_t now = rag_now_ms();
+    int rc = write_meta(c, now, err);
+    if (rc == RAG_OK)
+        rc = iw_finish(c->iw, &st->documents, &st->chunks, &st->tokens, err);
+    if (rc != RAG_OK)
+        return rc;
+    c->iw = NULL;
+    if (stop_flag)
+        return rag_error_set(err, RAG_ERR, "interrupted by a signal");
+    test_pause();
+    char *gen = rag_xasprintf("%s%s%s", RAG_INDEX_PREFIX, st->run_id, RAG_INDEX_SUFFIX);
+    char *final_path = rag_path_join(c->index_dir, gen);
+    rc = publish_rename(c->tmp_path, final_path, c->index_dir, err);
+    if (rc != RAG_OK) {
+        free(gen);
+        free(final_path);
+        return rc;
+    }
+    c->final_path = final_path; /* removed again unless the manifest names it */
+    snprintf(st->generation, sizeof st->generation, "%s", gen);
+    free(gen);
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "generation", st->generation);
+    cJSON_AddNumberToObject(p, "documents", (double)st->documents);
+    cJSON_AddNumberToObject(p, "chunks", (double)st->chunks);
+    cJSON_AddNumberToObject(p, "tokens", (double)st->tokens);
+    cJSON_AddBoolToObject(p, "full", st->full);
+    log_event(c, RAG_LEVEL_INFO, "published", p, NULL);
+
+    rag_manifest m = { 0 };
+    m.schema_version = RAG_MANIFEST_SCHEMA_VERSION;
+    snprintf(m.run_id, sizeof m.run_id, "%s", st->run_id);
+    snprintf(m.generation, sizeof m.generation, "%s", st->generation);
+    m.generated_at_ms = now;
+    m.checked_at_ms = rag_now_ms();
+    snprintf(m.config_hash, sizeof m.config_hash, "%s", c->config_hash);
+    m.config = c->canonical;
+    m.documents = st->documents;
+    m.chunks = st->chunks;
+    m.tokens = st->tokens;
+    fingerprint(&c->sr, c->shas, m.source_fingerprint);
+    m.errors = st->failed;
+    m.failed_content = st->failed_content;
+    m.failed_transient = st->failed_transient;
+    snprintf(m.tool_version, sizeof m.tool_version, "%s", RAG_VERSION);
+    m.index_schema_version = RAG_INDEX_SCHEMA_VERSION;
+    test_pause();
+    if ((rc = rag_manifest_publish(c->ckpt_dir, &m, c->cfg->ingest.keep_checkpoints, err)) != RAG_OK)
+        return rc;
+    free(c->final_path);
+    c->final_path = NULL;
+    st->published = true;
+    test_pause();
+    snprintf(st->status, sizeof st->status, "published");
+    return RAG_OK;
+}
+
+static void housekeeping_warning(run_ctx *c, const char *what, const char *msg)
+{
+    char buf[1200];
+    snprintf(buf, sizeof buf, "%s: %s", what, msg);
+    run_add_warning(c->st, buf);
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "step", what);
+    log_event(c, RAG_LEVEL_WARN, "housekeeping_failed", p, buf);
+}
+
+/* After a successful run: retention of manifest copies and generations.
+ * Problems here are warnings (log and metrics line), never a failure: the
+ * run has already published. */
+static int housekeeping_stage(run_ctx *c)
+{
+    rag_error e = { 0 };
+    if (rag_manifest_prune_copies(c->ckpt_dir, c->cfg->ingest.keep_checkpoints, c->st->run_id, &e) < 0)
+        housekeeping_warning(c, "pruning checkpoint copies", e.msg);
+    int pruned = 0;
+    e.msg[0] = '\0';
+    if (publish_prune_generations(c->index_dir, c->ckpt_dir, c->cfg->ingest.keep_generations, c->st->generation,
+                                  &pruned, &e) != RAG_OK)
+        housekeeping_warning(c, "pruning generations", e.msg);
+    return pruned;
+}
+
+/* Undo what a failed run created; status failed; run_failed event. */
+static void fail_stage(run_ctx *c, const rag_error *err)
+{
+    run_stats *st = c->st;
+    discard_generation(c);
+    if (c->final_path) { /* linked but never named by a manifest */
+        unlink(c->final_path);
+        rag_fsync_dir(c->index_dir, NULL);
+        st->generation[0] = '\0';
+    }
+    snprintf(st->status, sizeof st->status, "failed");
+    snprintf(st->failure, sizeof st->failure, "%s", err->msg[0] ? err->msg : "unknown error");
+    st->published = false;
+    st->finished_ms = rag_now_ms();
+    log_event(c, RAG_LEVEL_ERROR, "run_failed", metrics_json(st), st->failure);
+}
+
+/* The metrics line (every run but dry runs), the failure hook, the summary. */
+static void record_stage(run_ctx *c, int rc)
+{
+    run_stats *st = c->st;
+    if (!st->finished_ms)
+        st->finished_ms = rag_now_ms();
+    if (!c->opts->dry_run) {
+        char *mp = rag_path_join(c->logs_dir, "ingestion_metrics.jsonl");
+        rag_error me = { 0 };
+        if (metrics_append(mp, st, &me) != RAG_OK && !c->opts->quiet)
+            fprintf(stderr, "rag-ingest: %s\n", me.msg);
+        free(mp);
+    }
+    if (rc == RAG_ERR && !c->opts->dry_run)
+        ingest_alert_failure(c->cfg, st, c->log); /* failure hook: docs/specs/alerts.md */
+    summary(c);
+}
+
+/* Build (or confirm) and publish; RAG_OK when the served generation is now
+ * current. */
+static int update_stage(run_ctx *c, rag_error *err)
+{
+    run_stats *st = c->st;
+    if (!st->full && c->n_todo == 0 && st->deleted == 0 && c->n_fail_same == c->prev_fail.n) {
+        /* every previous failure is an unchanged content failure */
+        for (size_t i = 0; i < c->prev_fail.n; i++)
+            add_error(st, c->prev_fail.v[i].reason);
+        st->failed = st->failed_content = (int64_t)c->prev_fail.n;
+        return confirm_stage(c, err);
+    }
+    int rc = process_stage(c, err);
+    if (rc != RAG_OK)
+        return rc;
+    if (build_changed_nothing(c)) {
+        discard_generation(c);
+        return confirm_stage(c, err);
+    }
+    if ((rc = check_error_ratio(c, err)) != RAG_OK)
+        return rc;
+    return publish_stage(c, err);
 }
 
 int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_stats *st)
@@ -555,9 +1158,10 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
     c.opts = opts;
     c.log = log;
     c.st = st;
+    c.lock = (rag_lock){ -1, NULL };
     st->started_ms = rag_now_ms();
-    int64_t mono0 = rag_mono_ms();
-    make_run_id(st->run_id);
+    c.mono0 = rag_mono_ms();
+    ingest_make_run_id(st->run_id);
     snprintf(st->status, sizeof st->status, "failed");
     c.index_dir = rag_config_index_dir(cfg);
     c.ckpt_dir = rag_config_checkpoints_dir(cfg);
@@ -567,379 +1171,42 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
     rag_config_hash(cfg, c.config_hash);
     snprintf(st->config_hash, sizeof st->config_hash, "%s", c.config_hash);
     c.canonical = rag_config_canonical(cfg);
-    rag_error err = { 0 };
-    rag_lock lock = { -1, NULL };
-    bool locked = false;
-    rag_sources sr = { 0 };
-    char (*shas)[RAG_HASH_HEX] = NULL;
-    int64_t *keep = NULL;
-    size_t *todo = NULL;
-    int rc = RAG_OK;
     if (log)
         rag_log_set_run_id(log, st->run_id);
 
-    if (!opts->dry_run) {
-        if ((rc = rag_mkdir_p(c.run_dir, 0755, &err)) != RAG_OK || (rc = rag_mkdir_p(c.index_dir, 0755, &err)) != RAG_OK ||
-            (rc = rag_mkdir_p(c.ckpt_dir, 0755, &err)) != RAG_OK)
-            goto failed;
-        char *lock_path = rag_path_join(c.run_dir, "ingest.lock");
-        rag_lock_holder holder = { 0, 0 };
-        rc = rag_lock_acquire(lock_path, &lock, &holder, &err);
-        free(lock_path);
-        if (rc == RAG_ELOCKED) {
-            st->lock_pid = holder.pid;
-            st->lock_since_ms = holder.started_ms;
-            snprintf(st->failure, sizeof st->failure, "%s", err.msg);
-            ctx_free(&c);
-            if (log)
-                rag_log_set_run_id(log, NULL);
-            return RAG_ELOCKED;
-        }
-        if (rc != RAG_OK)
-            goto failed;
-        locked = true;
-        int removed = publish_remove_temporaries(c.index_dir, c.ckpt_dir);
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddNumberToObject(p, "pid", (double)getpid());
-        cJSON_AddStringToObject(p, "config", cfg->path ? cfg->path : "");
-        cJSON_AddStringToObject(p, "config_hash", c.config_hash);
-        cJSON_AddStringToObject(p, "transcripts", cfg->paths.transcripts);
-        cJSON_AddBoolToObject(p, "full", opts->full);
-        cJSON_AddNumberToObject(p, "stale_temporaries_removed", removed);
-        log_event(&c, RAG_LEVEL_INFO, "run_started", p, NULL);
+    rag_error err = { 0 };
+    int rc = opts->dry_run ? RAG_OK : lock_stage(&c, &err);
+    if (rc == RAG_ELOCKED) {
+        ctx_free(&c);
+        if (log)
+            rag_log_set_run_id(log, NULL);
+        return RAG_ELOCKED;
     }
-
-    /* ---- scan */
-    if ((rc = rag_sources_scan(cfg->paths.transcripts, cfg->ingest.include, cfg->ingest.n_include, cfg->ingest.exclude,
-                               cfg->ingest.n_exclude, &sr, &err)) != RAG_OK)
-        goto failed;
-    st->seen = (int64_t)sr.n;
-    {
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddNumberToObject(p, "files", (double)sr.n);
-        cJSON_AddNumberToObject(p, "bytes", (double)sr.bytes);
-        cJSON_AddNumberToObject(p, "skipped_hidden", (double)sr.skipped_hidden);
-        cJSON_AddNumberToObject(p, "skipped_links", (double)sr.skipped_links);
-        cJSON_AddNumberToObject(p, "skipped_excluded", (double)sr.skipped_excluded);
-        cJSON_AddNumberToObject(p, "elapsed_ms", (double)(rag_mono_ms() - mono0));
-        log_event(&c, RAG_LEVEL_INFO, "scan_done", p, NULL);
+    if (rc == RAG_OK)
+        rc = scan_stage(&c, &err);
+    if (rc == RAG_OK) {
+        previous_stage(&c);
+        classify_stage(&c);
+        if (opts->dry_run)
+            dry_run_report(&c);
+        else
+            rc = update_stage(&c, &err);
     }
-
-    /* ---- previous generation */
-    {
-        rag_error me = { 0 };
-        int mrc = rag_manifest_load(c.manifest_path, &c.prev, &me);
-        if (mrc == RAG_OK) {
-            c.have_prev = true;
-            c.prev_gen_path = rag_path_join(c.index_dir, c.prev.generation);
-            if (load_prev(&c, &me) != RAG_OK) {
-                prev_list_free(&c.prev_docs);
-                prev_list_free(&c.prev_fail);
-                st->full = true;
-                snprintf(st->full_reason, sizeof st->full_reason, "previous generation unusable: %.200s", me.msg);
-                free(c.prev_gen_path);
-                c.prev_gen_path = NULL;
-            }
-        } else {
-            st->full = true;
-            snprintf(st->full_reason, sizeof st->full_reason, "%.200s",
-                     mrc == RAG_ENOENT ? "no previous generation" : me.msg);
-            if (mrc != RAG_ENOENT)
-                log_event(&c, RAG_LEVEL_WARN, "manifest_unreadable", NULL, me.msg);
-        }
-        if (!st->full && opts->full) {
-            st->full = true;
-            snprintf(st->full_reason, sizeof st->full_reason, "--full");
-        }
-        if (!st->full && strcmp(c.prev.config_hash, c.config_hash) != 0) {
-            char diff[256] = "";
-            rag_json_diff(c.prev.config, c.canonical, diff_cb, diff);
-            st->full = true;
-            snprintf(st->full_reason, sizeof st->full_reason, "config changed: %s", diff[0] ? diff : "(hash differs)");
-            log_event(&c, RAG_LEVEL_INFO, "config_changed", NULL, st->full_reason);
-        }
-    }
-    c.reuse = !st->full && c.prev_gen_path;
-
-    /* ---- classify: unchanged (same path, size, mtime) vs new/changed vs deleted */
-    shas = rag_xcalloc(sr.n ? sr.n : 1, RAG_HASH_HEX);
-    keep = rag_xmalloc((sr.n ? sr.n : 1) * sizeof(int64_t));
-    todo = rag_xmalloc((sr.n ? sr.n : 1) * sizeof(size_t));
-    size_t n_keep = 0, n_todo = 0, n_fail_same = 0;
-    {
-        size_t pd = 0, pf = 0;
-        for (size_t i = 0; i < sr.n; i++) {
-            const rag_source *f = &sr.files[i];
-            while (pd < c.prev_docs.n && strcmp(c.prev_docs.v[pd].path, f->rel) < 0) pd++;
-            while (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) < 0) pf++;
-            const prev_doc *d = pd < c.prev_docs.n && strcmp(c.prev_docs.v[pd].path, f->rel) == 0 ? &c.prev_docs.v[pd] : NULL;
-            const prev_doc *x = pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) == 0 ? &c.prev_fail.v[pf] : NULL;
-            if (!st->full && d && d->size == f->size && d->mtime_ns == f->mtime_ns) {
-                keep[n_keep++] = d->id;
-                memcpy(shas[i], d->sha, RAG_HASH_HEX);
-            } else if (!st->full && x && x->size == f->size && x->mtime_ns == f->mtime_ns) {
-                n_fail_same++;
-                shas[i][0] = '\0';
-            } else {
-                todo[n_todo++] = i;
-            }
-        }
-        st->unchanged = (int64_t)n_keep;
-        st->deleted = st->full ? 0 : (int64_t)(c.prev_docs.n - n_keep) - 0;
-        /* deleted = previous documents not kept and not re-processed under the same path */
-        if (!st->full) {
-            int64_t del = 0;
-            size_t k = 0;
-            for (size_t i = 0; i < c.prev_docs.n; i++) {
-                while (k < sr.n && strcmp(sr.files[k].rel, c.prev_docs.v[i].path) < 0) k++;
-                if (k >= sr.n || strcmp(sr.files[k].rel, c.prev_docs.v[i].path) != 0)
-                    del++;
-            }
-            st->deleted = del;
-        }
-    }
-    bool failures_same = n_fail_same == c.prev_fail.n;
-
-    if (opts->dry_run) {
-        snprintf(st->status, sizeof st->status, "dry-run");
-        printf("rag-ingest --dry-run: %zu transcripts: %zu unchanged, %zu new or changed, %lld deleted%s%s\n", sr.n, n_keep,
-               n_todo, (long long)st->deleted, st->full ? "; full rebuild: " : "", st->full ? st->full_reason : "");
-        for (size_t i = 0; i < n_todo; i++)
-            printf("  process %s\n", sr.files[todo[i]].rel);
-        rc = RAG_OK;
-        goto done;
-    }
-
-    if (!st->full && n_todo == 0 && st->deleted == 0 && failures_same) {
-        /* nothing changed: confirm the current generation */
-        st->failed = (int64_t)n_fail_same;
-        c.prev.checked_at_ms = rag_now_ms();
-        if ((rc = write_manifest(&c, &c.prev, &err)) != RAG_OK)
-            goto failed;
-        snprintf(st->status, sizeof st->status, "unchanged");
-        snprintf(st->generation, sizeof st->generation, "%s", c.prev.generation);
-        st->documents = c.prev.documents;
-        st->chunks = c.prev.chunks;
-        st->tokens = c.prev.tokens;
-        goto finished;
-    }
-
-    /* ---- build a new generation */
-    {
-        rag_embed_settings es = { cfg->embedding.provider, cfg->embedding.dimensions, cfg->embedding.model,
-                                  cfg->embedding.url, cfg->embedding.api_key_env, cfg->embedding.batch_size,
-                                  cfg->embedding.timeout_ms, cfg->embedding.max_retries };
-        c.emb = rag_embedder_new(&es, &err);
-        if (!c.emb) {
-            rc = RAG_ERR;
-            goto failed;
-        }
-        rag_embedder_set_cancel(c.emb, &stop_flag);
-    }
-    c.tmp_path = rag_xasprintf("%s/%s%s%s.tmp", c.index_dir, RAG_INDEX_PREFIX, st->run_id, RAG_INDEX_SUFFIX);
-    c.iw = iw_open(c.tmp_path, c.prev_gen_path && !st->full ? c.prev_gen_path : NULL, cfg->embedding.dimensions, &err);
-    if (!c.iw) {
+    if (rc != RAG_OK) {
+        fail_stage(&c, &err);
         rc = RAG_ERR;
-        goto failed;
-    }
-    iw_set_interrupt(c.iw, &stop_flag);
-    if ((rc = iw_begin(c.iw, &err)) != RAG_OK)
-        goto failed;
-    if (!st->full) {
-        if ((rc = iw_copy_docs(c.iw, keep, n_keep, &err)) != RAG_OK)
-            goto failed;
-        /* failures that are still there, unchanged, stay recorded */
-        size_t pf = 0;
-        for (size_t i = 0; i < sr.n; i++) {
-            const rag_source *f = &sr.files[i];
-            while (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) < 0) pf++;
-            if (pf < c.prev_fail.n && strcmp(c.prev_fail.v[pf].path, f->rel) == 0 &&
-                c.prev_fail.v[pf].size == f->size && c.prev_fail.v[pf].mtime_ns == f->mtime_ns) {
-                /* same stat as when it failed: not retried (classified above) */
-                st->failed++;
-                add_error(st, c.prev_fail.v[pf].reason);
-                iw_add_failure(c.iw, f->rel, f->size, f->mtime_ns, c.prev_fail.v[pf].reason, NULL);
-            }
-        }
-    }
-    if ((rc = iw_commit(c.iw, &err)) != RAG_OK)
-        goto failed;
-    {
-        int per = cfg->ingest.batch_files > 0 ? cfg->ingest.batch_files : 64;
-        int64_t nb = ((int64_t)n_todo + per - 1) / per;
-        int64_t todo_bytes = 0;
-        for (size_t t = 0; t < n_todo; t++)
-            todo_bytes += sr.files[todo[t]].size;
-        progress pg;
-        progress_start(&pg, opts->progress && !opts->quiet, (int64_t)n_todo, todo_bytes);
-        int64_t done_files = 0, done_bytes = 0;
-        for (int64_t b = 0; b < nb; b++) {
-            int64_t t0 = rag_mono_ms();
-            int64_t ch0 = st->chunks_new, tok0 = st->tokens_new, by0 = st->bytes_processed;
-            size_t from = (size_t)(b * per), to = from + (size_t)per < n_todo ? from + (size_t)per : n_todo;
-            if ((rc = iw_begin(c.iw, &err)) != RAG_OK)
-                goto failed_progress;
-            for (size_t t = from; t < to; t++) {
-                if (stop_flag) {
-                    rc = rag_error_set(&err, RAG_ERR, "interrupted by a signal");
-                    goto failed_progress;
-                }
-                const rag_source *f = &sr.files[todo[t]];
-                if ((rc = process_file(&c, f, shas[todo[t]], &err)) != RAG_OK)
-                    goto failed_progress;
-                done_files++;
-                done_bytes += f->size;
-                progress_update(&pg, done_files, done_bytes, st->chunks_new);
-            }
-            if ((rc = iw_commit(c.iw, &err)) != RAG_OK)
-                goto failed_progress;
-            st->batches++;
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddNumberToObject(p, "batch", (double)(b + 1));
-            cJSON_AddNumberToObject(p, "batches", (double)nb);
-            cJSON_AddNumberToObject(p, "files", (double)(to - from));
-            cJSON_AddNumberToObject(p, "files_done", (double)done_files);
-            cJSON_AddNumberToObject(p, "files_total", (double)n_todo);
-            cJSON_AddNumberToObject(p, "bytes", (double)(st->bytes_processed - by0));
-            cJSON_AddNumberToObject(p, "bytes_done", (double)done_bytes);
-            cJSON_AddNumberToObject(p, "bytes_total", (double)todo_bytes);
-            cJSON_AddNumberToObject(p, "chunks", (double)(st->chunks_new - ch0));
-            cJSON_AddNumberToObject(p, "tokens", (double)(st->tokens_new - tok0));
-            cJSON_AddNumberToObject(p, "failed", (double)st->failed);
-            cJSON_AddNumberToObject(p, "elapsed_ms", (double)(rag_mono_ms() - t0));
-            cJSON_AddNumberToObject(p, "run_elapsed_ms", (double)(rag_mono_ms() - mono0));
-            log_event(&c, RAG_LEVEL_INFO, "batch_done", p, NULL);
-        }
-        progress_end(&pg);
-        goto built;
-    failed_progress:
-        progress_end(&pg);
-        goto failed;
-    }
-built:
-    if (st->seen > 0 && (double)st->failed / (double)st->seen > cfg->ingest.max_error_ratio) {
-        rc = rag_error_set(&err, RAG_ERR, "%lld of %lld transcripts failed (%.1f%%), over ingest.max_error_ratio %.3g",
-                           (long long)st->failed, (long long)st->seen, 100.0 * (double)st->failed / (double)st->seen,
-                           cfg->ingest.max_error_ratio);
-        goto failed;
-    }
-    {
-        char ts[RAG_TIME_BUFSZ], dims[16];
-        int64_t now = rag_now_ms();
-        rag_time_format(now, ts);
-        snprintf(dims, sizeof dims, "%d", cfg->embedding.dimensions);
-        char *canon = rag_json_canonical_string(c.canonical);
-        if ((rc = iw_begin(c.iw, &err)) != RAG_OK || (rc = iw_set_meta(c.iw, "run_id", st->run_id, &err)) != RAG_OK ||
-            (rc = iw_set_meta(c.iw, "created_at", ts, &err)) != RAG_OK ||
-            (rc = iw_set_meta(c.iw, "config_hash", c.config_hash, &err)) != RAG_OK ||
-            (rc = iw_set_meta(c.iw, "config", canon, &err)) != RAG_OK ||
-            (rc = iw_set_meta(c.iw, "embedding_provider", cfg->embedding.provider, &err)) != RAG_OK ||
-            (rc = iw_set_meta(c.iw, "embedding_model",
-                              strcmp(cfg->embedding.provider, "hashing") == 0 ? "hashing-v1" : cfg->embedding.model, &err)) != RAG_OK ||
-            (rc = iw_set_meta(c.iw, "embedding_dimensions", dims, &err)) != RAG_OK ||
-            (rc = iw_commit(c.iw, &err)) != RAG_OK) {
-            free(canon);
-            goto failed;
-        }
-        free(canon);
-        if ((rc = iw_finish(c.iw, &st->documents, &st->chunks, &st->tokens, &err)) != RAG_OK)
-            goto failed;
-        c.iw = NULL;
-        if (stop_flag) {
-            unlink(c.tmp_path);
-            rc = rag_error_set(&err, RAG_ERR, "interrupted by a signal");
-            goto failed;
-        }
-        test_pause();
-        char *gen = rag_xasprintf("%s%s%s", RAG_INDEX_PREFIX, st->run_id, RAG_INDEX_SUFFIX);
-        char *final_path = rag_path_join(c.index_dir, gen);
-        rc = publish_rename(c.tmp_path, final_path, c.index_dir, &err);
-        free(final_path);
-        if (rc != RAG_OK) {
-            free(gen);
-            unlink(c.tmp_path);
-            goto failed;
-        }
-        snprintf(st->generation, sizeof st->generation, "%s", gen);
-        free(gen);
-        st->published = true;
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "generation", st->generation);
-        cJSON_AddNumberToObject(p, "documents", (double)st->documents);
-        cJSON_AddNumberToObject(p, "chunks", (double)st->chunks);
-        cJSON_AddNumberToObject(p, "tokens", (double)st->tokens);
-        cJSON_AddBoolToObject(p, "full", st->full);
-        log_event(&c, RAG_LEVEL_INFO, "published", p, NULL);
-
-        rag_manifest m = { 0 };
-        m.schema_version = RAG_MANIFEST_SCHEMA_VERSION;
-        snprintf(m.run_id, sizeof m.run_id, "%s", st->run_id);
-        snprintf(m.generation, sizeof m.generation, "%s", st->generation);
-        m.generated_at_ms = now;
-        m.checked_at_ms = rag_now_ms();
-        snprintf(m.config_hash, sizeof m.config_hash, "%s", c.config_hash);
-        m.config = c.canonical;
-        m.documents = st->documents;
-        m.chunks = st->chunks;
-        m.tokens = st->tokens;
-        fingerprint(&sr, shas, m.source_fingerprint);
-        m.errors = st->failed;
-        snprintf(m.tool_version, sizeof m.tool_version, "%s", RAG_VERSION);
-        m.index_schema_version = RAG_INDEX_SCHEMA_VERSION;
-        test_pause();
-        rc = write_manifest(&c, &m, &err);
-        if (rc != RAG_OK)
-            goto failed;
-        test_pause();
-        snprintf(st->status, sizeof st->status, "published");
-    }
-
-finished:
-    {
-        int pruned = publish_prune_generations(c.index_dir, cfg->ingest.keep_generations, st->generation);
+    } else if (!opts->dry_run) {
+        int pruned = housekeeping_stage(&c);
         st->finished_ms = rag_now_ms();
         cJSON *p = metrics_json(st);
         cJSON_AddNumberToObject(p, "generations_pruned", pruned);
         log_event(&c, RAG_LEVEL_INFO, "run_finished", p, st->status);
     }
-    rc = RAG_OK;
-    goto done;
-
-failed:
-    if (c.iw) {
-        iw_abort(c.iw);
-        c.iw = NULL;
-    }
-    if (c.tmp_path)
-        unlink(c.tmp_path);
-    snprintf(st->status, sizeof st->status, "failed");
-    snprintf(st->failure, sizeof st->failure, "%s", err.msg[0] ? err.msg : "unknown error");
-    st->published = false;
-    st->finished_ms = rag_now_ms();
-    log_event(&c, RAG_LEVEL_ERROR, "run_failed", metrics_json(st), st->failure);
-    rc = RAG_ERR;
-
-done:
-    if (!st->finished_ms)
-        st->finished_ms = rag_now_ms();
-    if (!opts->dry_run) {
-        char *mp = rag_path_join(c.logs_dir, "ingestion_metrics.jsonl");
-        rag_error me = { 0 };
-        if (metrics_append(mp, st, &me) != RAG_OK && !opts->quiet)
-            fprintf(stderr, "rag-ingest: %s\n", me.msg);
-        free(mp);
-    }
-    if (rc == RAG_ERR && !opts->dry_run)
-        ingest_alert_failure(cfg, st, log); /* failure hook: docs/specs/alerts.md */
-    summary(&c);
-    if (locked)
-        rag_lock_release(&lock);
+    record_stage(&c, rc);
+    if (c.locked)
+        rag_lock_release(&c.lock);
     if (log)
         rag_log_set_run_id(log, NULL);
-    free(shas);
-    free(keep);
-    free(todo);
-    rag_sources_free(&sr);
     ctx_free(&c);
     return rc;
 }
@@ -949,5 +1216,7 @@ void run_stats_free(run_stats *s)
     for (int i = 0; i < RUN_MAX_ERRORS; i++) {
         free(s->errors[i]);
         s->errors[i] = NULL;
+        free(s->warnings[i]);
+        s->warnings[i] = NULL;
     }
 }

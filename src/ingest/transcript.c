@@ -1,41 +1,14 @@
 /* transcript.c — the transcript model (segments over one text buffer, an
- * interned speaker list) and the format dispatch. White space is normalised
- * once here so every parser produces the same shape of text. */
+ * interned speaker list, parser warnings). White space is normalised once
+ * here so every parser produces the same shape of text. The format dispatch
+ * is format.c. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "transcript.h"
-
-tr_format transcript_format_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(slash ? slash : path, '.');
-    if (!dot)
-        return TR_TXT;
-    if (strcasecmp(dot, ".vtt") == 0) return TR_VTT;
-    if (strcasecmp(dot, ".srt") == 0) return TR_SRT;
-    if (strcasecmp(dot, ".json") == 0) return TR_JSON;
-    if (strcasecmp(dot, ".md") == 0 || strcasecmp(dot, ".markdown") == 0) return TR_MD;
-    return TR_TXT;
-}
-
-const char *transcript_format_name(tr_format f)
-{
-    static const char *names[] = { "txt", "md", "vtt", "srt", "json" };
-    return names[f];
-}
-
-int transcript_parse(tr_format f, const char *name, const char *buf, size_t len, transcript *tr, rag_error *err)
-{
-    switch (f) {
-    case TR_VTT: return parse_vtt(name, buf, len, tr, err);
-    case TR_SRT: return parse_srt(name, buf, len, tr, err);
-    case TR_JSON: return parse_json(name, buf, len, tr, err);
-    case TR_MD: return parse_txt(name, buf, len, 1, tr, err);
-    default: return parse_txt(name, buf, len, 0, tr, err);
-    }
-}
 
 /* Largest n' <= n that does not cut a UTF-8 sequence of s. */
 static size_t utf8_cut(const char *s, size_t len, size_t n)
@@ -163,8 +136,27 @@ void transcript_set_title(transcript *tr, const char *title, size_t len)
         free(t);
 }
 
+void transcript_warn(transcript *tr, const char *fmt, ...)
+{
+    if (tr->n_warnings++ >= TR_MAX_WARNINGS)
+        return;
+    if (!tr->warnings)
+        tr->warnings = rag_xcalloc(TR_MAX_WARNINGS, sizeof(char *));
+    va_list ap;
+    va_start(ap, fmt);
+    char *w = NULL;
+    if (vasprintf(&w, fmt, ap) < 0)
+        w = NULL;
+    va_end(ap);
+    tr->warnings[tr->n_warnings - 1] = w ? w : rag_xstrdup("(out of memory)");
+}
+
 void transcript_free(transcript *tr)
 {
+    size_t kept = tr->n_warnings < TR_MAX_WARNINGS ? tr->n_warnings : TR_MAX_WARNINGS;
+    for (size_t i = 0; i < kept && tr->warnings; i++)
+        free(tr->warnings[i]);
+    free(tr->warnings);
     free(tr->title);
     free(tr->text);
     free(tr->segs);

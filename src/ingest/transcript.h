@@ -1,9 +1,9 @@
-/* transcript.h — the parsed form of one transcript file, shared by the
- * parsers (parse_txt.c, parse_vtt.c, parse_srt.c, parse_json.c) and the
- * chunker: an ordered list of segments (a paragraph, a speaker turn or a
- * cue), each with its text, optional start/end time and optional speaker.
- * Parsers take valid UTF-8 (see encoding.h) and report problems as
- * "name:line: what is wrong" in a rag_error. */
+/* transcript.h — the parsed form of one transcript file, filled by the
+ * parsers (format.h dispatches to them) and read by the chunker: an ordered
+ * list of segments (a paragraph, a speaker turn or a cue), each with its
+ * text, optional start/end time and optional speaker, plus the warnings a
+ * parser raised about parts it skipped ("name:line: what"). This model
+ * knows nothing about file formats. */
 #ifndef INGEST_TRANSCRIPT_H
 #define INGEST_TRANSCRIPT_H
 
@@ -27,24 +27,11 @@ typedef struct transcript {
     size_t n_segs, cap_segs;
     char **speakers;
     size_t n_speakers, cap_speakers;
+    char **warnings;   /* the first TR_MAX_WARNINGS warnings */
+    size_t n_warnings; /* all warnings raised, also those not kept */
 } transcript;
 
-typedef enum { TR_TXT = 0, TR_MD, TR_VTT, TR_SRT, TR_JSON } tr_format;
-
-/* Format from the file name's extension (case-insensitive): .vtt, .srt,
- * .json, .md/.markdown, anything else is plain text. */
-tr_format transcript_format_of(const char *path);
-const char *transcript_format_name(tr_format f);
-
-/* Parse buf (valid UTF-8, len bytes) of the given format into tr (zeroed by
- * the caller, freed with transcript_free even on failure). name is used in
- * messages. Returns RAG_OK or RAG_ECORRUPT with err "name:line: problem". */
-int transcript_parse(tr_format f, const char *name, const char *buf, size_t len, transcript *tr, rag_error *err);
-
-int parse_txt(const char *name, const char *buf, size_t len, int markdown, transcript *tr, rag_error *err);
-int parse_vtt(const char *name, const char *buf, size_t len, transcript *tr, rag_error *err);
-int parse_srt(const char *name, const char *buf, size_t len, transcript *tr, rag_error *err);
-int parse_json(const char *name, const char *buf, size_t len, transcript *tr, rag_error *err);
+#define TR_MAX_WARNINGS 20
 
 /* Add a segment: white space runs in text collapse to one space, leading and
  * trailing space is trimmed, an empty result adds nothing. speaker may be
@@ -54,6 +41,9 @@ void transcript_add(transcript *tr, const char *text, size_t len, int64_t start_
 /* Append text to the last segment (separated by a space). */
 void transcript_extend_last(transcript *tr, const char *text, size_t len);
 void transcript_set_title(transcript *tr, const char *title, size_t len);
+/* Record a warning about a part of the input that was skipped (printf
+ * format; by convention "name:line: what"). */
+void transcript_warn(transcript *tr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void transcript_free(transcript *tr);
 
 #endif

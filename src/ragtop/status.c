@@ -151,7 +151,19 @@ static void eval_sources(const rt_snapshot *s, rt_status *st)
     }
     int64_t pending = src->added + src->changed;
     if (pending + src->removed == 0) {
-        add(st, "sources", RT_OK, NULL, "%lld transcripts, all ingested", (long long)src->total);
+        const rag_manifest *m = &s->manifest.m;
+        int64_t failed = s->manifest.rc == RAG_OK ? m->errors : 0;
+        if (failed == 0) {
+            add(st, "sources", RT_OK, NULL, "%lld transcripts, all ingested", (long long)src->total);
+            return;
+        }
+        /* failed files are not in the index: transient ones are retried by
+         * the next run, content ones once the file changes */
+        rt_check *c = add(st, "sources", RT_WARN, "ingest", "%lld transcripts, %lld failed (%lld will be retried)",
+                          (long long)src->total, (long long)failed, (long long)m->failed_transient);
+        if (m->failed_content)
+            detail(c, "%lld failed on their content: skipped until the file changes (rag-ingest --retry-failed)",
+                   (long long)m->failed_content);
         return;
     }
     rt_check *c = add(st, "sources", RT_WARN, "ingest", "%lld transcript%s not yet ingested%s",

@@ -10,6 +10,7 @@
 #include "../../src/ingest/chunk.h"
 #include "../../src/ingest/encoding.h"
 #include "../../src/ingest/transcript.h"
+#include "../../src/ingest/format.h"
 #include "rag/tokenize.h"
 
 typedef struct seen {

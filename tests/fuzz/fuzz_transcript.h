@@ -13,6 +13,7 @@
 #include "../../src/ingest/chunk.h"
 #include "../../src/ingest/encoding.h"
 #include "../../src/ingest/transcript.h"
+#include "../../src/ingest/format.h"
 
 typedef int (*fuzz_transcript_parser)(const char *name, const char *buf, size_t len, transcript *tr,
                                       rag_error *err);

@@ -5,10 +5,15 @@
 # land while finishing and publishing). After every kill the manifest must load (rag_manifest_load via
 # the manifest_read helper), name a generation that exists, passes SQLite's
 # integrity check and has the manifest's chunk count. The next normal run
-# removes every temporary file.
+# removes every temporary file. Then 8 rollback trials: after a normal run,
+# `rag-ingest --rollback` (with the publish delay, so kills land before,
+# between and after the manifest writes) is SIGKILLed at a random moment;
+# the manifest must again load and name a complete generation with the
+# manifest's chunk count.
 . "$(dirname "$0")/lib.sh"
 TRIALS=24
-plan $((TRIALS * 3 + 5))
+RB_TRIALS=8
+plan $((TRIALS * 3 + RB_TRIALS * 3 + 6))
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -71,6 +76,26 @@ for t in $(seq $TRIALS); do
 done
 diag "$publishing_kills of $TRIALS kills landed between publishing the generation and finishing the run"
 check "some kills landed while publishing" test "$publishing_kills" -ge 2
+rolled=0
+for t in $(seq $RB_TRIALS); do
+  echo "rollback trial $t words" >>"$W/corpus/d000/t$(printf %06d $((t + 50))).txt"
+  "$ING" --config "$W/params.yaml" -q
+  before=$(jq -r .generation "$M")
+  RAG_INGEST_TEST_PUBLISH_DELAY_MS=300 "$ING" --config "$W/params.yaml" -q --rollback 2>/dev/null &
+  P=$!
+  sleep "0.$(printf %03d $((RANDOM % 700)))"
+  kill -KILL $P 2>/dev/null
+  wait $P 2>/dev/null
+  check "rollback trial $t: manifest loads" "$HELPERS/manifest_read" "$M"
+  G=$W/art/index/$(jq -r .generation "$M")
+  [ "$(jq -r .generation "$M")" != "$before" ] && rolled=$((rolled + 1))
+  is "$(sqlite3 "file:$G?mode=ro" 'pragma integrity_check' 2>&1)" "ok" "rollback trial $t: the named generation exists and is intact"
+  is "$(sqlite3 "file:$G?mode=ro" 'select count(*) from chunks' 2>&1)" "$(jq .chunks "$M")" "rollback trial $t: its chunk count matches the manifest"
+done
+diag "$rolled of $RB_TRIALS rollbacks completed before the kill"
+"$ING" --config "$W/params.yaml" -q --full # a new generation, so an earlier one is retained
+check "an unkilled rollback switches the served generation" \
+  bash -c "b=\$(jq -r .generation '$M'); '$ING' --config '$W/params.yaml' -q --rollback && test \"\$(jq -r .generation '$M')\" != \"\$b\""
 check "a normal run after the kills succeeds" "$ING" --config "$W/params.yaml" -q
 is "$(find "$W/art" -name '*.tmp*' -o -name '*-journal' | wc -l)" 0 "no temporary file outlives the next run"
 check "the final generation's full-text index passes its integrity check" \

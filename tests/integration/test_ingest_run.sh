@@ -5,7 +5,7 @@
 # transcripts are reported and counted against max_error_ratio, dry runs
 # write nothing, the command line's exit statuses, SIGTERM stops cleanly.
 . "$(dirname "$0")/lib.sh"
-plan 47
+plan 49
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -116,9 +116,12 @@ python3 -c 'import sys; sys.stdout.write("word" * (50*1024*1024//4))' >"$B/huge.
 conf 128 0.5
 out=$(run 2>&1); rc=$?
 is "$rc" 0 "bad files below max_error_ratio: run succeeds"
-is "$(metric .transcripts_failed)" 7 "seven bad files counted as failed"
-fails=$(jq -c 'select(.event=="file_failed") | .payload' "$W/art/logs/ingest.jsonl" | tail -n 7)
-like "$fails" '"path":"bad/trunc.vtt","line":3' "truncated VTT reported with path and line"
+is "$(metric .transcripts_failed)/$(metric .failed_by_class.content)" 6/6 "six bad files counted as failed (content)"
+fails=$(jq -c 'select(.event=="file_failed") | .payload' "$W/art/logs/ingest.jsonl" | tail -n 6)
+like "$fails" '"path":"bad/trunc.vtt","line":3' "truncated VTT (no valid cue) reported with path and line"
+warns=$(jq -c 'select(.event=="file_warning") | .payload' "$W/art/logs/ingest.jsonl")
+like "$warns" '"path":"bad/trunc.srt","line":6,"warning":"bad/trunc.srt:6: cue skipped: no valid timing line' "truncated SRT: the cut cue is a file_warning naming its line"
+is "$(chunks_in "select count(*) from documents where path='bad/trunc.srt'")" 1 "truncated SRT: its valid cue is indexed"
 like "$fails" '"path":"bad/latin1.txt","line":1.*invalid UTF-8' "invalid UTF-8 reported with path and line"
 like "$fails" '"path":"bad/huge.txt".*over ingest.max_file_size' "50 MB single line is refused by the size cap"
 conf 128 0.1

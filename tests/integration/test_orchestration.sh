@@ -10,7 +10,7 @@
 # ingesting first when no index is published.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-plan 35
+plan 36
 
 W=$TMP/stack
 mkdir -p "$W/config"
@@ -207,7 +207,7 @@ else not_ok "after make stop: ragtop --once exits 2 (CRIT: rag_api down)" "rc=$r
 # the same shape (the Makefile and sources linked in), and each command from the
 # runbook's ```sh blocks runs verbatim there, only the port swapped. Commands
 # for docker, systemd and kubectl, interactive or endless ones, and the stop
-# commands (run last) are left out. Make targets must exit 0 on the healthy
+# and rollback commands (run last) are left out. Make targets must exit 0 on the healthy
 # stack; other commands must run without a usage, syntax or not-found error.
 for f in Makefile scripts src include deploy docs themes data tests; do ln -sfn "$ROOT/$f" "$W/$f"; done
 # build/ holds the repository's build outputs; build/bin is always the programs
@@ -218,7 +218,7 @@ ln -sfn "$BIN" "$W/build/bin"
 "${M[@]}" api >/dev/null 2>&1
 cmds=$(awk '/^```sh$/ { inblock = 1; next } /^```$/ { inblock = 0 } inblock' "$ROOT/docs/runbooks/orchestration.md" \
   | sed -E 's/[[:space:]]{2,}#.*$//' | grep -vE '^[[:space:]]*(#|$)' \
-  | grep -vE 'docker|systemctl|journalctl|kubectl|sudo |^export |RUNTIME=|^make (logs|console|watch|demo|stop|stop-api)$' | sort -u)
+  | grep -vE 'docker|systemctl|journalctl|kubectl|sudo |^export |RUNTIME=|^make (logs|console|watch|demo|stop|stop-api|rollback)$' | sort -u)
 bad=""; n=0
 while IFS= read -r c; do
   [ -n "$c" ] || continue
@@ -233,6 +233,12 @@ while IFS= read -r c; do
 done <<<"$cmds"
 if [ -z "$bad" ] && [ "$n" -ge 25 ]; then ok "all $n local runbook commands run as written on a healthy stack"
 else not_ok "every local runbook command runs as written on a healthy stack ($n run)" "$bad"; fi
+# make rollback changes what is served, so it runs after the others, as written
+g_before=$(jq -r .generation "$A/checkpoints/latest.json")
+if ( cd "$W" && make rollback >"$out" 2>&1 ) && [ "$(jq -r .generation "$A/checkpoints/latest.json")" != "$g_before" ] \
+   && [ "$(jq -r .rollback_from "$A/checkpoints/latest.json")" = "$g_before" ]; then
+  ok "runbook: make rollback serves the previous generation again"
+else not_ok "runbook: make rollback serves the previous generation again" "$(cat "$out")"; fi
 for c in "make stop-api" "make stop" "make stop"; do
   if ! ( cd "$W" && $c >"$out" 2>&1 ); then bad="$bad $c"; fi
 done

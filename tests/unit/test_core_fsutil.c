@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -589,6 +590,61 @@ static void test_tail_reports_missing_file_as_enoent(void **state)
     free(p);
 }
 
+/* In a child limited by RLIMIT_FSIZE to `room` more bytes (a full disk as
+ * far as write() can tell: a short write, then EFBIG), append len bytes.
+ * Exit status: 0 appended, 1 refused with the file unchanged, 2 otherwise. */
+static int append_with_room(const char *path, size_t room, size_t len)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) _exit(2);
+        struct rlimit rl = { (rlim_t)st.st_size + room, (rlim_t)st.st_size + room };
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(2);
+        char *buf = malloc(len);
+        memset(buf, 'x', len);
+        buf[len - 1] = '\n';
+        int rc = rag_append_whole(fd, buf, len);
+        int e = errno;
+        struct stat after;
+        fstat(fd, &after);
+        free(buf);
+        if (rc == 0) _exit(0);
+        _exit(e == EFBIG && after.st_size == st.st_size ? 1 : 2);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+}
+
+static void test_append_whole_truncates_a_short_write(void **state)
+{
+    char *path = rag_path_join(*state, "m.jsonl");
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(rag_append_whole(fd, "{\"a\":1}\n", 8), 0);
+    close(fd);
+    /* 10 bytes of room for a 100-byte line: refused, nothing of it left */
+    assert_int_equal(append_with_room(path, 10, 100), 1);
+    char *buf = NULL;
+    size_t len = 0;
+    rag_error err = { 0 };
+    assert_int_equal(rag_read_file(path, 1 << 20, &buf, &len, &err), RAG_OK);
+    assert_int_equal(len, 8);
+    assert_memory_equal(buf, "{\"a\":1}\n", 8);
+    free(buf);
+    /* with room, the next line is whole and starts on its own line */
+    assert_int_equal(append_with_room(path, 1000, 100), 0);
+    assert_int_equal(rag_read_file(path, 1 << 20, &buf, &len, &err), RAG_OK);
+    assert_int_equal(len, 108);
+    assert_int_equal(buf[8], 'x');
+    assert_int_equal(buf[107], '\n');
+    free(buf);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -617,6 +673,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tail_window_cap_keeps_only_lines_wholly_inside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_of_small_and_empty_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_reports_missing_file_as_enoent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_whole_truncates_a_short_write, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

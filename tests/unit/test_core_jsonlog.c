@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,6 +141,44 @@ static void test_log_appends_to_existing_file(void **state)
     size_t n = read_lines(path, &lines);
     assert_int_equal(n, 2);
     assert_string_equal(lines[0], "previous line");
+    free_lines(lines, n);
+    free(path);
+}
+
+/* A full disk (RLIMIT_FSIZE in a child: a short write, then EFBIG): the
+ * event is refused and no part of it stays in the file, so the next line
+ * does not glue onto half a line. */
+static void test_log_line_is_whole_or_absent_when_the_disk_fills(void **state)
+{
+    char *path = rag_path_join(*state, "ingest.jsonl");
+    rag_error err;
+    rag_log *log = rag_log_open(path, "ingest", &err);
+    assert_non_null(log);
+    assert_int_equal(rag_log_event(log, RAG_LEVEL_INFO, "first", NULL, NULL), RAG_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = { (rlim_t)st.st_size + 20, (rlim_t)st.st_size + 20 };
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(2);
+        _exit(rag_log_event(log, RAG_LEVEL_INFO, "refused_because_the_disk_is_full", "a message longer than 20 bytes",
+                            NULL) == RAG_ERR ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    struct stat after;
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(after.st_size, st.st_size);
+    assert_int_equal(rag_log_event(log, RAG_LEVEL_INFO, "third", NULL, NULL), RAG_OK);
+    rag_log_close(log);
+    char **lines;
+    size_t n = read_lines(path, &lines);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(lines[0], "\"event\":\"first\""));
+    assert_non_null(strstr(lines[1], "\"event\":\"third\""));
+    assert_int_equal(lines[1][0], '{');
     free_lines(lines, n);
     free(path);
 }
@@ -480,6 +521,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_log_writes_one_object_per_line_in_key_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_appends_to_existing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_log_line_is_whole_or_absent_when_the_disk_fills, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_open_reports_unwritable_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_escapes_control_characters_and_newlines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_replaces_invalid_utf8, setup, teardown),

@@ -188,13 +188,14 @@ static void test_manifest_render_uses_documented_keys_and_rfc3339(void **state)
     assert_non_null(o);
     static const char *keys[] = {"schema_version", "run_id", "generation", "generated_at", "checked_at",
                                  "config_hash", "config", "documents", "chunks", "tokens",
-                                 "source_fingerprint", "errors", "tool_version", "index_schema_version"};
+                                 "source_fingerprint", "errors", "failed_by_class", "tool_version",
+                                 "index_schema_version"};
     int n = 0;
     for (cJSON *c = o->child; c; c = c->next, n++) {
-        assert_true(n < 14);
+        assert_true(n < 15);
         assert_string_equal(c->string, keys[n]); /* documented order */
     }
-    assert_int_equal(n, 14);
+    assert_int_equal(n, 15);
     assert_string_equal(cJSON_GetObjectItem(o, "generated_at")->valuestring, "2026-11-28T13:45:00.123Z");
     assert_string_equal(cJSON_GetObjectItem(o, "checked_at")->valuestring, "2026-11-28T15:45:00.456Z");
     cJSON_Delete(o);
@@ -438,6 +439,7 @@ static void test_manifest_publish_writes_copy_and_latest_and_prunes_oldest(void 
         snprintf(m.run_id, sizeof m.run_id, "2026112%dT134500Z-00000%d", i, i);
         m.documents = i;
         assert_int_equal(rag_manifest_publish(dir, &m, 3, &err), RAG_OK);
+        assert_int_equal(rag_manifest_prune_copies(dir, 3, m.run_id, &err), i >= 3 ? 1 : 0);
         if (i == 0) assert_int_equal(rag_atomic_write(unrelated, "{}", 2, &err), RAG_OK);
     }
     /* latest names the newest run, 3 copies kept (the newest), unrelated file kept */
@@ -462,6 +464,7 @@ static void test_manifest_publish_writes_copy_and_latest_and_prunes_oldest(void 
     /* keep 0: no copies at all, latest still written */
     snprintf(m.run_id, sizeof m.run_id, "20261127T000000Z-aaaaaa");
     assert_int_equal(rag_manifest_publish(dir, &m, 0, &err), RAG_OK);
+    assert_int_equal(rag_manifest_prune_copies(dir, 0, m.run_id, &err), 3);
     assert_int_equal(count_json(dir), 1 + 1);
     assert_int_equal(rag_manifest_load(latest, &got, &err), RAG_OK);
     assert_string_equal(got.run_id, "20261127T000000Z-aaaaaa");
@@ -540,6 +543,86 @@ static void test_manifest_publish_failure_leaves_latest_untouched(void **state)
     free(dir);
 }
 
+/* latest.json cannot be replaced (a folder is in its place): the publish
+ * fails and removes the per-run copy it wrote, leaving no orphan. */
+static void test_manifest_publish_failing_latest_removes_its_copy(void **state)
+{
+    char *dir = rag_path_join(*state, "checkpoints");
+    char *latest = rag_path_join(dir, "latest.json");
+    char *inside = rag_path_join(latest, "x");
+    rag_error err = {0};
+    assert_int_equal(rag_mkdir_p(latest, 0755, &err), RAG_OK);
+    assert_int_equal(rag_atomic_write(inside, "x", 1, &err), RAG_OK);
+    rag_manifest m;
+    fill_sample(&m);
+    assert_int_not_equal(rag_manifest_publish(dir, &m, 3, &err), RAG_OK);
+    assert_int_equal(count_json(dir), 1); /* only the folder named latest.json */
+    rag_manifest_free(&m);
+    free(inside);
+    free(latest);
+    free(dir);
+}
+
+/* A copy that cannot be deleted is reported by pruning, not by publishing;
+ * the other old copies are still deleted. */
+static void test_manifest_prune_reports_undeletable_copy_and_goes_on(void **state)
+{
+    char *dir = rag_path_join(*state, "checkpoints");
+    char *stuck = rag_path_join(dir, "20200101T000000Z-000000.json");
+    char *inside = rag_path_join(stuck, "x");
+    rag_error err = {0};
+    assert_int_equal(rag_mkdir_p(stuck, 0755, &err), RAG_OK);
+    assert_int_equal(rag_atomic_write(inside, "x", 1, &err), RAG_OK);
+    rag_manifest m;
+    fill_sample(&m);
+    for (int i = 0; i < 3; i++) {
+        snprintf(m.run_id, sizeof m.run_id, "2026112%dT134500Z-00000%d", i, i);
+        assert_int_equal(rag_manifest_publish(dir, &m, 1, &err), RAG_OK);
+    }
+    err.msg[0] = '\0';
+    assert_true(rag_manifest_prune_copies(dir, 1, m.run_id, &err) < 0);
+    assert_non_null(strstr(err.msg, "20200101T000000Z-000000.json"));
+    /* latest and the newest copy are there, the two older copies are gone */
+    assert_int_equal(count_json(dir), 1 + 1 + 1);
+    rag_manifest_free(&m);
+    free(inside);
+    free(stuck);
+    free(dir);
+}
+
+static void test_manifest_failed_by_class_round_trips_and_is_optional(void **state)
+{
+    (void)state;
+    rag_manifest m;
+    fill_sample(&m);
+    m.errors = 5;
+    m.failed_content = 2;
+    m.failed_transient = 3;
+    snprintf(m.rollback_from, sizeof m.rollback_from, "gen-x.sqlite");
+    char *s = rag_manifest_render(&m);
+    rag_manifest got;
+    rag_error err = {0};
+    assert_int_equal(rag_manifest_parse("m", s, strlen(s), &got, &err), RAG_OK);
+    assert_int_equal(got.failed_content, 2);
+    assert_int_equal(got.failed_transient, 3);
+    assert_string_equal(got.rollback_from, "gen-x.sqlite");
+    rag_manifest_free(&got);
+    /* an older writer without the key: every error counts as content */
+    cJSON *o = cJSON_Parse(s);
+    cJSON_DeleteItemFromObject(o, "failed_by_class");
+    cJSON_DeleteItemFromObject(o, "rollback_from");
+    char *old = cJSON_Print(o);
+    assert_int_equal(rag_manifest_parse("m", old, strlen(old), &got, &err), RAG_OK);
+    assert_int_equal(got.failed_content, 5);
+    assert_int_equal(got.failed_transient, 0);
+    assert_string_equal(got.rollback_from, "");
+    rag_manifest_free(&got);
+    cJSON_free(old);
+    cJSON_Delete(o);
+    free(s);
+    rag_manifest_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +646,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_manifest_publish_removes_stale_temps_of_killed_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_manifest_publish_rejects_run_id_that_is_a_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_manifest_publish_failure_leaves_latest_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_publish_failing_latest_removes_its_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_prune_reports_undeletable_copy_and_goes_on, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_failed_by_class_round_trips_and_is_optional, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,12 @@
 /* test_ingest_parsers.c — every transcript parser against the fixtures in
  * tests/fixtures/ingest/: segments, times, speakers and the exact error
- * messages (with line numbers) for broken files; plus the encoding policy. */
+ * messages (with line numbers) for broken files; plus the encoding policy.
+ * The conformance set (tests/fixtures/ingest/conformance/: tricky WebVTT
+ * files written from the WebVTT parsing algorithm, SubRip files from the
+ * behaviour of widely used subtitle readers) compares every file's
+ * segments and warnings with its ".expected" file; UTF-16/32 and a 10 MB
+ * single-line cue are generated here. */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rag/fsutil.h"
 #include "../../src/ingest/encoding.h"
 #include "../../src/ingest/text.h"
 #include "../../src/ingest/transcript.h"
+#include "../../src/ingest/format.h"
 
 static char *fixture(const char *name, size_t *len)
 {
@@ -88,13 +96,18 @@ static void test_vtt_collapses_rolling_auto_captions(void **state)
     transcript_free(&tr);
 }
 
-static void test_vtt_rejects_truncated_timing_with_line(void **state)
+/* A truncated (malformed) timing skips that cue with a warning naming the
+ * line; the valid cues before it are kept (as browsers keep them). */
+static void test_vtt_skips_truncated_timing_with_a_warning_and_keeps_the_rest(void **state)
 {
     (void)state;
     rag_error err = { 0 };
     transcript tr;
-    free(parse_fixture("vtt_truncated.vtt", RAG_ECORRUPT, &err, &tr));
-    assert_string_equal(err.msg, "vtt_truncated.vtt:6: malformed cue timing \"00:00:03.000 --> 00:0\"");
+    char *d = parse_fixture("vtt_truncated.vtt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[1000-2000|] fine cue\n");
+    free(d);
+    assert_int_equal(tr.n_warnings, 1);
+    assert_string_equal(tr.warnings[0], "vtt_truncated.vtt:6: cue skipped: malformed cue timing \"00:00:03.000 --> 00:0\"");
     transcript_free(&tr);
     free(parse_fixture("vtt_no_header.vtt", RAG_ECORRUPT, &err, &tr));
     assert_string_equal(err.msg, "vtt_no_header.vtt:1: not a WebVTT file (the first line must start with WEBVTT)");
@@ -118,16 +131,23 @@ static void test_srt_handles_formats_tags_coordinates_and_empty_cues(void **stat
     transcript_free(&tr);
 }
 
-static void test_srt_reports_truncation_with_line(void **state)
+static void test_srt_skips_truncated_cues_with_a_warning_and_keeps_the_rest(void **state)
 {
     (void)state;
     rag_error err = { 0 };
     transcript tr;
-    free(parse_fixture("srt_truncated_timing.srt", RAG_ECORRUPT, &err, &tr));
-    assert_string_equal(err.msg, "srt_truncated_timing.srt:6: malformed cue timing \"00:00:03,000 --> 00:00:0\"");
+    char *d = parse_fixture("srt_truncated_timing.srt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[1000-2000|] fine\n");
+    free(d);
+    assert_int_equal(tr.n_warnings, 1);
+    assert_string_equal(tr.warnings[0],
+                        "srt_truncated_timing.srt:6: cue skipped: malformed cue timing \"00:00:03,000 --> 00:00:0\"");
     transcript_free(&tr);
-    free(parse_fixture("srt_truncated_number.srt", RAG_ECORRUPT, &err, &tr));
-    assert_string_equal(err.msg, "srt_truncated_number.srt:5: truncated cue (number without timing line)");
+    d = parse_fixture("srt_truncated_number.srt", RAG_OK, &err, &tr);
+    assert_string_equal(d, "[1000-2000|] fine\n");
+    free(d);
+    assert_int_equal(tr.n_warnings, 1);
+    assert_string_equal(tr.warnings[0], "srt_truncated_number.srt:5: truncated cue (number without timing line) skipped");
     transcript_free(&tr);
 }
 
@@ -241,15 +261,193 @@ static void test_timestamps_accept_short_forms(void **state)
     assert_false(text_parse_timing("00:01.000 -> 00:02.000", 22, &a, &b));
 }
 
+/* Read (through the encoding policy), parse and dump a conformance file:
+ * its segments, then "warning: ..." lines. */
+static char *conformance_dump(const char *dir, const char *name)
+{
+    char *path = rag_xasprintf("%s/%s", dir, name);
+    char *raw = NULL, *text = NULL;
+    size_t len = 0, tlen = 0;
+    bool owned = false;
+    const char *enc = NULL;
+    rag_error err = { 0 };
+    if (rag_read_file(path, 1 << 20, &raw, &len, &err) != RAG_OK)
+        fail_msg("%s", err.msg);
+    free(path);
+    transcript tr;
+    memset(&tr, 0, sizeof tr);
+    strbuf out = { 0 };
+    if (encoding_to_utf8(name, raw, len, NULL, &text, &tlen, &owned, &enc, &err) != RAG_OK ||
+        transcript_parse(transcript_format_of(name), name, text, tlen, &tr, &err) != RAG_OK) {
+        sb_append(&out, "error: ", 7);
+        sb_append(&out, err.msg, strlen(err.msg));
+        sb_putc(&out, '\n');
+    } else {
+        char *d = dump(&tr);
+        sb_append(&out, d, strlen(d));
+        free(d);
+    }
+    for (size_t i = 0; i < tr.n_warnings && i < TR_MAX_WARNINGS; i++) {
+        sb_append(&out, "warning: ", 9);
+        sb_append(&out, tr.warnings[i], strlen(tr.warnings[i]));
+        sb_putc(&out, '\n');
+    }
+    transcript_free(&tr);
+    if (owned)
+        free(text);
+    free(raw);
+    if (!out.s)
+        sb_append(&out, "", 0);
+    return out.s;
+}
+
+static int has_ext(const char *n, const char *ext)
+{
+    size_t a = strlen(n), b = strlen(ext);
+    return a > b && strcasecmp(n + a - b, ext) == 0;
+}
+
+static void test_conformance_set_gives_the_expected_text(void **state)
+{
+    (void)state;
+    const char *root = getenv("RAG_ROOT") ? getenv("RAG_ROOT") : ".";
+    char *dir = rag_xasprintf("%s/tests/fixtures/ingest/conformance", root);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    int files = 0, bad = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (!has_ext(de->d_name, ".vtt") && !has_ext(de->d_name, ".srt"))
+            continue;
+        char *got = conformance_dump(dir, de->d_name);
+        char *exp_path = rag_xasprintf("%s/%s.expected", dir, de->d_name);
+        char *want = NULL;
+        size_t wlen = 0;
+        rag_error err = { 0 };
+        if (getenv("RAG_WRITE_EXPECTED")) /* to draft a new file's .expected; review it by hand */
+            rag_atomic_write(exp_path, got, strlen(got), &err);
+        if (rag_read_file(exp_path, 1 << 20, &want, &wlen, &err) != RAG_OK) {
+            print_error("%s: %s\n", de->d_name, err.msg);
+            bad++;
+        } else if (strcmp(got, want) != 0) {
+            print_error("%s: got\n%s--- expected\n%s", de->d_name, got, want);
+            bad++;
+        }
+        files++;
+        free(want);
+        free(exp_path);
+        free(got);
+    }
+    closedir(d);
+    free(dir);
+    assert_true(files >= 20);
+    assert_int_equal(bad, 0);
+}
+
+/* Encode the ASCII/BMP/astral code points of utf8 as UTF-16 or UTF-32 with
+ * a BOM (big or little endian). */
+static char *encode_wide(const char *utf8, int width, int big, size_t *len)
+{
+    size_t n = strlen(utf8);
+    unsigned char *out = malloc(4 * (n + 1) + 8);
+    size_t o = 0;
+    uint32_t cps[4096];
+    size_t nc = 0;
+    cps[nc++] = 0xFEFF;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)utf8[i];
+        uint32_t cp;
+        int k;
+        if (c < 0x80) { cp = c; k = 1; }
+        else if (c < 0xE0) { cp = c & 0x1F; k = 2; }
+        else if (c < 0xF0) { cp = c & 0x0F; k = 3; }
+        else { cp = c & 0x07; k = 4; }
+        for (int j = 1; j < k; j++)
+            cp = (cp << 6) | ((unsigned char)utf8[i + j] & 0x3F);
+        i += (size_t)k;
+        if (width == 2 && cp > 0xFFFF) {
+            cp -= 0x10000;
+            cps[nc++] = 0xD800 | (cp >> 10);
+            cps[nc++] = 0xDC00 | (cp & 0x3FF);
+        } else {
+            cps[nc++] = cp;
+        }
+    }
+    for (size_t i = 0; i < nc; i++)
+        for (int b = 0; b < width; b++) {
+            int shift = big ? 8 * (width - 1 - b) : 8 * b;
+            out[o++] = (unsigned char)(cps[i] >> shift);
+        }
+    *len = o;
+    return (char *)out;
+}
+
+static void test_conformance_utf16_and_utf32_with_bom(void **state)
+{
+    (void)state;
+    static const char *vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Zo\xc3\xab>caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x9d</v>\n";
+    static const char *name[2][2] = { { "utf16le.vtt", "utf16be.vtt" }, { "utf32le.vtt", "utf32be.vtt" } };
+    static const char *enc_name[2][2] = { { "utf-16le", "utf-16be" }, { "utf-32le", "utf-32be" } };
+    for (int w = 0; w < 2; w++)
+        for (int big = 0; big < 2; big++) {
+            size_t len, tlen;
+            char *raw = encode_wide(vtt, w ? 4 : 2, big, &len);
+            char *text;
+            bool owned;
+            const char *enc;
+            rag_error err = { 0 };
+            assert_int_equal(encoding_to_utf8(name[w][big], raw, len, NULL, &text, &tlen, &owned, &enc, &err), RAG_OK);
+            assert_string_equal(enc, enc_name[w][big]);
+            transcript tr;
+            memset(&tr, 0, sizeof tr);
+            assert_int_equal(parse_vtt(name[w][big], text, tlen, &tr, &err), RAG_OK);
+            char *d = dump(&tr);
+            assert_string_equal(d, "[1000-2000|Zo\xc3\xab] caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x9d\n");
+            free(d);
+            transcript_free(&tr);
+            if (owned)
+                free(text);
+            free(raw);
+        }
+}
+
+static void test_conformance_ten_megabyte_single_line_cue(void **state)
+{
+    (void)state;
+    size_t words = 10u << 20 >> 3; /* "abcdefg " x words = 10 MiB */
+    for (int f = 0; f < 2; f++) {
+        const char *head = f ? "1\n00:00:01,000 --> 00:00:02,000\n" : "WEBVTT\n\n00:01.000 --> 00:02.000\n";
+        size_t hl = strlen(head), len = hl + words * 8 + 1;
+        char *buf = malloc(len + 1);
+        memcpy(buf, head, hl);
+        for (size_t i = 0; i < words; i++)
+            memcpy(buf + hl + i * 8, "abcdefg ", 8);
+        buf[len - 1] = '\n';
+        buf[len] = '\0';
+        transcript tr;
+        memset(&tr, 0, sizeof tr);
+        rag_error err = { 0 };
+        assert_int_equal(transcript_parse(f ? TR_SRT : TR_VTT, f ? "big.srt" : "big.vtt", buf, len, &tr, &err), RAG_OK);
+        assert_int_equal(tr.n_segs, 1);
+        assert_int_equal(tr.segs[0].len, words * 8 - 1); /* the trailing space trimmed */
+        assert_int_equal(tr.segs[0].start_ms, 1000);
+        transcript_free(&tr);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vtt_handles_bom_crlf_cr_blocks_voices_entities),
         cmocka_unit_test(test_vtt_collapses_rolling_auto_captions),
-        cmocka_unit_test(test_vtt_rejects_truncated_timing_with_line),
+        cmocka_unit_test(test_vtt_skips_truncated_timing_with_a_warning_and_keeps_the_rest),
         cmocka_unit_test(test_srt_handles_formats_tags_coordinates_and_empty_cues),
-        cmocka_unit_test(test_srt_reports_truncation_with_line),
+        cmocka_unit_test(test_srt_skips_truncated_cues_with_a_warning_and_keeps_the_rest),
         cmocka_unit_test(test_json_reads_own_shape_and_whisper),
+        cmocka_unit_test(test_conformance_set_gives_the_expected_text),
+        cmocka_unit_test(test_conformance_utf16_and_utf32_with_bom),
+        cmocka_unit_test(test_conformance_ten_megabyte_single_line_cue),
         cmocka_unit_test(test_json_errors_name_line_column_or_path),
         cmocka_unit_test(test_txt_and_markdown_paragraphs_and_speaker_turns),
         cmocka_unit_test(test_encoding_transcodes_or_rejects_with_position),

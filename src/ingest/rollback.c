@@ -1,0 +1,228 @@
+/* rollback.c — `rag-ingest --rollback [RUN_ID]`: serve an earlier retained
+ * generation again (see rollback.h). Under the ingest lock, the target is
+ * found through the per-run manifest copies, checked (the file exists,
+ * opens as an index of our schema, holds the chunk count its manifest
+ * says), and republished with the same atomic protocol as a run: a new
+ * per-run copy, then latest.json. A rollback killed at any instant leaves
+ * latest.json naming either the old or the new generation, both complete. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "publish.h"
+#include "rag/fsutil.h"
+#include "rag/index.h"
+#include "rag/manifest.h"
+#include "rag/timeutil.h"
+#include "rollback.h"
+
+typedef struct pick {
+    const rag_manifest *cur;
+    const char *index_dir;
+    rag_manifest best;
+    bool have;
+} pick;
+
+static bool exists_in(const char *dir, const char *name)
+{
+    char *p = rag_path_join(dir, name);
+    bool ok = access(p, R_OK) == 0;
+    free(p);
+    return ok;
+}
+
+/* The newest generation built before the one served (by generated_at) that
+ * a manifest names and that is still on disk. */
+static void pick_previous(const rag_manifest *m, void *ud)
+{
+    pick *p = ud;
+    if (strcmp(m->generation, p->cur->generation) == 0 || m->generated_at_ms >= p->cur->generated_at_ms ||
+        (p->have && m->generated_at_ms <= p->best.generated_at_ms) || !exists_in(p->index_dir, m->generation))
+        return;
+    if (p->have)
+        rag_manifest_free(&p->best);
+    p->best = *m;
+    p->best.config = cJSON_Duplicate(m->config, 1);
+    p->have = true;
+}
+
+/* The generation opens read-only as an index of our schema and holds the
+ * number of chunks its manifest says. */
+static int check_generation(const char *path, const rag_manifest *m, rag_error *err)
+{
+    sqlite3 *db = NULL;
+    char *uri = sqlite3_mprintf("file:%s?mode=ro&immutable=1", path);
+    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    sqlite3_free(uri);
+    sqlite3_stmt *st = NULL;
+    int64_t chunks = -1;
+    int schema = -1;
+    if (rc == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='index_schema_version'", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        schema = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM chunks", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        chunks = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (schema != RAG_INDEX_SCHEMA_VERSION)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: not a readable index of schema version %d", path,
+                             RAG_INDEX_SCHEMA_VERSION);
+    if (chunks != m->chunks)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: holds %lld chunks, its manifest says %lld", path,
+                             (long long)chunks, (long long)m->chunks);
+    return RAG_OK;
+}
+
+/* Find the target: the copy of run_id, or the previous generation. */
+static int find_target(const char *ckpt_dir, const char *index_dir, const rag_manifest *cur, const char *run_id,
+                       rag_manifest *out, rag_error *err)
+{
+    if (run_id) {
+        char *name = rag_xasprintf("%s.json", run_id);
+        if (!rag_manifest_is_run_copy(name) || strchr(run_id, '/')) {
+            free(name);
+            return rag_error_set(err, RAG_EINVAL, "\"%s\" is not a run id (YYYYMMDDTHHMMSSZ-xxxxxx)", run_id);
+        }
+        char *path = rag_path_join(ckpt_dir, name);
+        free(name);
+        int rc = rag_manifest_load(path, out, err);
+        free(path);
+        if (rc == RAG_ENOENT)
+            return rag_error_set(err, RAG_ENOENT, "no checkpoint copy of run %s (it was pruned or never published)",
+                                 run_id);
+        if (rc != RAG_OK)
+            return rc;
+        if (!exists_in(index_dir, out->generation)) {
+            rc = rag_error_set(err, RAG_ENOENT, "run %s's generation %s is no longer retained", run_id, out->generation);
+            rag_manifest_free(out);
+            return rc;
+        }
+        return RAG_OK;
+    }
+    pick p = { cur, index_dir, { 0 }, false };
+    publish_named_generations(ckpt_dir, pick_previous, &p);
+    if (!p.have)
+        return rag_error_set(err, RAG_ENOENT, "no earlier generation is retained to roll back to (%s is the oldest)",
+                             cur->generation);
+    *out = p.best;
+    return RAG_OK;
+}
+
+int ingest_rollback(const rag_config *cfg, const char *run_id, const run_opts *opts, rag_log *log, run_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->started_ms = rag_now_ms();
+    st->rollback = true;
+    ingest_make_run_id(st->run_id);
+    snprintf(st->status, sizeof st->status, "failed");
+    char *index_dir = rag_config_index_dir(cfg), *ckpt_dir = rag_config_checkpoints_dir(cfg);
+    char *manifest_path = rag_config_manifest_path(cfg), *run_dir = rag_config_run_dir(cfg);
+    char *logs_dir = rag_config_logs_dir(cfg);
+    if (log)
+        rag_log_set_run_id(log, st->run_id);
+    rag_error err = { 0 };
+    rag_lock lock = { -1, NULL };
+    bool locked = false, have_cur = false, have_target = false;
+    rag_manifest cur = { 0 }, target = { 0 };
+    char *lock_path = rag_path_join(run_dir, "ingest.lock");
+    rag_lock_holder holder = { 0, 0 };
+    int rc = rag_mkdir_p(run_dir, 0755, &err);
+    if (rc == RAG_OK)
+        rc = rag_lock_acquire(lock_path, &lock, &holder, &err);
+    free(lock_path);
+    if (rc == RAG_ELOCKED) {
+        st->lock_pid = holder.pid;
+        st->lock_since_ms = holder.started_ms;
+        goto out;
+    }
+    locked = rc == RAG_OK;
+    if (rc == RAG_OK && (rc = rag_manifest_load(manifest_path, &cur, &err)) == RAG_OK)
+        have_cur = true;
+    if (rc == RAG_OK && (rc = find_target(ckpt_dir, index_dir, &cur, run_id, &target, &err)) == RAG_OK)
+        have_target = true;
+    if (rc == RAG_OK && strcmp(target.generation, cur.generation) == 0)
+        rc = rag_error_set(&err, RAG_EINVAL, "%s is already the served generation", cur.generation);
+    if (rc == RAG_OK) {
+        char *gp = rag_path_join(index_dir, target.generation);
+        rc = check_generation(gp, &target, &err);
+        free(gp);
+    }
+    if (rc == RAG_OK) {
+        /* the target's manifest as it was (its sources were last confirmed
+         * then), written by this run, naming what it replaced */
+        rag_manifest m = target;
+        snprintf(m.run_id, sizeof m.run_id, "%s", st->run_id);
+        snprintf(m.rollback_from, sizeof m.rollback_from, "%s", cur.generation);
+        ingest_test_pause("RAG_INGEST_TEST_PUBLISH_DELAY_MS");
+        rc = rag_manifest_publish(ckpt_dir, &m, cfg->ingest.keep_checkpoints, &err);
+        ingest_test_pause("RAG_INGEST_TEST_PUBLISH_DELAY_MS");
+    }
+    if (rc == RAG_OK) {
+        snprintf(st->status, sizeof st->status, "published");
+        st->published = true;
+        snprintf(st->generation, sizeof st->generation, "%s", target.generation);
+        snprintf(st->rollback_from, sizeof st->rollback_from, "%s", cur.generation);
+        snprintf(st->config_hash, sizeof st->config_hash, "%s", target.config_hash);
+        st->documents = target.documents;
+        st->chunks = target.chunks;
+        st->tokens = target.tokens;
+        st->failed = target.errors;
+        st->failed_content = target.failed_content;
+        st->failed_transient = target.failed_transient;
+        st->finished_ms = rag_now_ms();
+        if (log) {
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddStringToObject(p, "generation", target.generation);
+            cJSON_AddStringToObject(p, "from", cur.generation);
+            cJSON_AddStringToObject(p, "target_run_id", target.run_id);
+            cJSON_AddNumberToObject(p, "chunks", (double)target.chunks);
+            rag_log_eventf(log, RAG_LEVEL_WARN, "rolled_back", p, "rolled back from %s to %s (run %s)", cur.generation,
+                           target.generation, target.run_id);
+        }
+        rag_error pe = { 0 };
+        if (rag_manifest_prune_copies(ckpt_dir, cfg->ingest.keep_checkpoints, st->run_id, &pe) < 0) {
+            run_add_warning(st, pe.msg);
+            if (log)
+                rag_log_event(log, RAG_LEVEL_WARN, "housekeeping_failed", pe.msg, NULL);
+        }
+    } else {
+        snprintf(st->failure, sizeof st->failure, "rollback: %.1000s", err.msg);
+        st->finished_ms = rag_now_ms();
+        if (log)
+            rag_log_event(log, RAG_LEVEL_ERROR, "rollback_failed", st->failure, NULL);
+    }
+    {
+        char *mp = rag_path_join(logs_dir, "ingestion_metrics.jsonl");
+        rag_error me = { 0 };
+        if (metrics_append(mp, st, &me) != RAG_OK && !opts->quiet)
+            fprintf(stderr, "rag-ingest: %s\n", me.msg);
+        free(mp);
+    }
+    if (rc == RAG_OK && !opts->quiet)
+        fprintf(stderr, "rag-ingest: rolled back: now serving %s (run %s, %lld chunks), was %s\n", target.generation,
+                target.run_id, (long long)target.chunks, cur.generation);
+    else if (rc != RAG_OK)
+        fprintf(stderr, "rag-ingest: %s\n", st->failure);
+out:
+    if (have_cur)
+        rag_manifest_free(&cur);
+    if (have_target)
+        rag_manifest_free(&target);
+    if (locked)
+        rag_lock_release(&lock);
+    if (log)
+        rag_log_set_run_id(log, NULL);
+    free(index_dir);
+    free(ckpt_dir);
+    free(manifest_path);
+    free(run_dir);
+    free(logs_dir);
+    return rc == RAG_OK ? RAG_OK : rc == RAG_ELOCKED ? RAG_ELOCKED : RAG_ERR;
+}
