@@ -24,10 +24,13 @@
 #include "logfollow.h"
 #include "pane_alerts.h"
 #include "probe.h"
+#include "settings.h"
 #include "theme.h"
 #include "ui.h"
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
+
+#define CTRL_KEY(c) ((c) & 0x1f)
 
 static volatile sig_atomic_t got_quit_signal;
 
@@ -127,6 +130,35 @@ static void *prober_main(void *arg)
 
 /* ------------------------------------------------------------------ layout */
 
+/* Wide screens (>= 160 columns, >= 36 rows) get two columns: the status
+ * panes on the left, the logs the full height on the right. Otherwise the
+ * panes stack; runs get more rows on tall screens; the logs take the rest. */
+static bool layout_wide(ui *u, int top, int h, size_t nsvc, size_t nruns)
+{
+    if (COLS < 160 || h < 33) return false;
+    int lw = COLS * 11 / 20;
+    if (lw > 130) lw = 130;
+    int top_h = 9;
+    int svc_h = (int)nsvc + 3;
+    if (svc_h > h / 3) svc_h = h / 3;
+    int runs_h = h - top_h - svc_h;
+    int want_runs = (int)(nruns ? nruns : 1) + 3;
+    if (runs_h > want_runs) { /* spare rows: taller panes above, not blank ones */
+        top_h += (runs_h - want_runs) / 3 > 4 ? 4 : (runs_h - want_runs) / 3;
+        runs_h = h - top_h - svc_h;
+    }
+    int y = top;
+    u->pane[PANE_FRESHNESS] = (rect){y, 0, top_h, lw / 2};
+    u->pane[PANE_CONFIG] = (rect){y, lw / 2, top_h, lw - lw / 2};
+    y += top_h;
+    u->pane[PANE_SERVICES] = (rect){y, 0, svc_h, lw};
+    y += svc_h;
+    u->pane[PANE_RUNS] = (rect){y, 0, runs_h, lw};
+    u->pane[PANE_LOGS] = (rect){top, lw, h, COLS - lw};
+    for (int i = 0; i < PANE_COUNT; i++) u->visible[i] = true;
+    return true;
+}
+
 static void layout(ui *u)
 {
     u->rows = LINES;
@@ -141,11 +173,13 @@ static void layout(ui *u)
         return;
     }
     size_t nsvc = u->m->snap.services_rc == RAG_OK ? u->m->snap.services.count : 1;
+    size_t nruns = u->m->snap.n_runs;
+    if (layout_wide(u, top, h, nsvc, nruns)) return;
     int top_h = 9;
     int svc_h = (int)nsvc + 3;
     if (svc_h > 10) svc_h = 10;
-    size_t nruns = u->m->snap.n_runs;
-    int runs_h = (nruns > 3 ? 3 : (int)(nruns ? nruns : 1)) + 3;
+    int max_runs = h >= 34 ? 6 : 3; /* tall screens show more runs */
+    int runs_h = ((int)nruns > max_runs ? max_runs : (int)(nruns ? nruns : 1)) + 3;
     const int logs_min = h >= 20 ? 5 : 3;
     if (h < 18) top_h = 0; /* short terminal: the header carries the verdict */
     if (h - top_h - svc_h - runs_h < logs_min) runs_h = 0;
@@ -202,7 +236,7 @@ static void draw(ui *u)
     bool first_logs = m->first_log_frame_ms == 0 && m->log_seq > 0 && u->visible[PANE_LOGS];
     if (first_logs) m->first_log_frame_ms = rag_now_ms();
     model_unlock(m);
-    curs_set(u->overlay == OVL_FILTER ? 1 : 0);
+    curs_set(u->overlay == OVL_PROMPT ? 1 : 0);
     refresh();
     if (first_logs) {
         const char *f = getenv("RAGTOP_BENCH_FIRST_FRAME");
@@ -223,6 +257,9 @@ typedef struct console {
     workers w;
     actions *acts;
     bool quit;
+    rt_settings settings;
+    char settings_file[PATH_MAX]; /* "" = no place to keep them */
+    char *pending_copy;           /* y: OSC 52 after the next refresh */
 } console;
 
 static const rag_service *target_service(console *c, const char *action, bool want_job)
@@ -317,24 +354,47 @@ static void kick_collector(console *c)
 
 /* ------------------------------------------------------------------ keys */
 
-static void apply_filter(ui *u, const char *text)
+/* Remember the settings the user just changed (settings.yaml). */
+static void save_settings(console *c)
 {
-    if (u->filter_on) regfree(&u->filter_re);
-    u->filter_on = false;
-    u->filter[0] = '\0';
-    if (!*text) return;
-    bool inv = text[0] == '!';
-    const char *re = inv ? text + 1 : text;
-    int rc = regcomp(&u->filter_re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-    if (rc != 0) {
-        char msg[128];
-        regerror(rc, &u->filter_re, msg, sizeof msg);
-        model_set_notice(u->m, "filter: bad regular expression: %s", msg);
+    ui *u = &c->u;
+    if (!c->settings_file[0]) return;
+    static const char *const panes[] = {"freshness", "config", "services", "runs", "logs"};
+    rt_settings *st = &c->settings;
+    st->refresh_ms = u->interval_ms;
+    rt_fmt(st->zoom, sizeof st->zoom, "%s", u->zoom ? panes[u->focus] : "");
+    st->log_level = u->min_level;
+    st->wrap = u->wrap;
+    char why[300];
+    if (settings_save(c->settings_file, st, why, sizeof why) != 0) model_set_notice(u->m, "settings not saved: %s", why);
+}
+
+static void open_prompt(ui *u, prompt_kind kind)
+{
+    u->overlay = OVL_PROMPT;
+    u->prompt = kind;
+    u->prompt_raw = kind == PROMPT_FILTER && u->filter_on ? u->filter_raw : false;
+    lineedit_init(&u->input, ""); /* starts empty; Up recalls the pattern in use */
+}
+
+static void prompt_key(ui *u, int ch)
+{
+    if (ch == 27) { u->overlay = OVL_NONE; return; }
+    if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        u->overlay = OVL_NONE;
+        if (u->prompt == PROMPT_SEARCH) pane_logs_set_search(u, u->input.text);
+        else pane_logs_set_filter(u, u->input.text, u->prompt_raw);
         return;
     }
-    u->filter_on = true;
-    u->filter_invert = inv;
-    rt_fmt(u->filter, sizeof u->filter, "%s", re);
+    if (ch == KEY_UP) {
+        char cur[300];
+        if (u->prompt == PROMPT_SEARCH) rt_fmt(cur, sizeof cur, "%s", u->search_on ? u->search : "");
+        else rt_fmt(cur, sizeof cur, "%s%s", u->filter_on && u->filter_invert ? "!" : "", u->filter_on ? u->filter : "");
+        lineedit_init(&u->input, cur);
+        return;
+    }
+    if (ch == CTRL_KEY('r') && u->prompt == PROMPT_FILTER) { u->prompt_raw = !u->prompt_raw; return; }
+    lineedit_key(&u->input, ch);
 }
 
 static void focus_step(ui *u, int dir)
@@ -367,6 +427,14 @@ static void handle_key(console *c, int ch)
     }
     switch (u->overlay) {
     case OVL_HELP:
+        if (ch == KEY_UP || ch == 'k') overlay_help_scroll(u, -1);
+        else if (ch == KEY_DOWN || ch == 'j') overlay_help_scroll(u, 1);
+        else if (ch == KEY_PPAGE || ch == 'b') overlay_help_scroll(u, -(LINES - 6));
+        else if (ch == KEY_NPAGE || ch == ' ') overlay_help_scroll(u, LINES - 6);
+        else if (ch == KEY_HOME || ch == 'g') overlay_help_scroll(u, -100000);
+        else if (ch == KEY_END || ch == 'G') overlay_help_scroll(u, 100000);
+        else overlay_close(u);
+        return;
     case OVL_ALERTS:
         overlay_close(u);
         return;
@@ -388,20 +456,9 @@ static void handle_key(console *c, int ch)
             model_set_notice(u->m, "cancelled");
         }
         return;
-    case OVL_FILTER: {
-        size_t l = strlen(u->input);
-        if (ch == 27) u->overlay = OVL_NONE;
-        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-            u->overlay = OVL_NONE;
-            apply_filter(u, u->input);
-        } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-            if (l) u->input[l - 1] = '\0';
-        } else if (ch >= 32 && ch < 256 && l + 1 < sizeof u->input) {
-            u->input[l] = (char)ch;
-            u->input[l + 1] = '\0';
-        }
+    case OVL_PROMPT:
+        prompt_key(u, ch);
         return;
-    }
     default: break;
     }
     const key_def *k = keys_lookup(ch);
@@ -424,23 +481,35 @@ static void handle_key(console *c, int ch)
         if (u->focus == PANE_LOGS) u->follow = true;
         else move_sel(u, 100000);
         break;
-    case CMD_ENTER: {
+    case CMD_ENTER:
+        /* the detail of whatever pane has focus; the logs' here */
+        if (u->focus == PANE_LOGS) pane_logs_open_detail(u);
+        else model_set_notice(u->m, "Enter: no detail view for this pane");
+        break;
+    case CMD_FILTER: open_prompt(u, PROMPT_FILTER); break;
+    case CMD_SEARCH: open_prompt(u, PROMPT_SEARCH); break;
+    case CMD_SEARCH_NEXT: pane_logs_search_next(u, 1); break;
+    case CMD_SEARCH_PREV: pane_logs_search_next(u, -1); break;
+    case CMD_LEFT: pane_logs_hscroll(u, -1); break;
+    case CMD_RIGHT: pane_logs_hscroll(u, 1); break;
+    case CMD_COPY: {
         char *raw = NULL;
-        if (pane_logs_selected_raw(u, &raw)) overlay_open_json(u, raw);
-        else model_set_notice(u->m, "no log line to show");
+        if (u->opt->no_osc52) model_set_notice(u->m, "copy is off (--no-osc52)");
+        else if (!pane_logs_selected_raw(u, &raw)) model_set_notice(u->m, "no log line to copy");
+        else {
+            c->pending_copy = raw; /* sent after the next refresh, outside curses' output */
+            raw = NULL;
+            model_set_notice(u->m, "copied the selected line (OSC 52)");
+        }
         free(raw);
         break;
     }
-    case CMD_FILTER:
-        u->overlay = OVL_FILTER;
-        rt_fmt(u->input, sizeof u->input, "%s%s", u->filter_on && u->filter_invert ? "!" : "", u->filter_on ? u->filter : "");
-        break;
     case CMD_FOLLOW:
         if (u->follow) pane_logs_move(u, 0);
         else u->follow = true;
         break;
-    case CMD_WRAP: u->wrap = !u->wrap; break;
-    case CMD_LEVEL: u->min_level = u->min_level >= RAG_LEVEL_ERROR ? -1 : u->min_level + 1; break;
+    case CMD_WRAP: u->wrap = !u->wrap; save_settings(c); break;
+    case CMD_LEVEL: u->min_level = u->min_level >= RAG_LEVEL_ERROR ? -1 : u->min_level + 1; save_settings(c); break;
     case CMD_FASTER:
     case CMD_SLOWER: {
         int64_t iv = u->interval_ms;
@@ -453,10 +522,11 @@ static void handle_key(console *c, int ch)
         rag_duration_format(iv, d, sizeof d);
         model_set_notice(u->m, "refresh every %s", d);
         kick_collector(c);
+        save_settings(c);
         break;
     }
     case CMD_PAUSE: u->paused = !u->paused; break;
-    case CMD_ZOOM: u->zoom = !u->zoom; break;
+    case CMD_ZOOM: u->zoom = !u->zoom; save_settings(c); break;
     case CMD_REDRAW: clearok(curscr, TRUE); break;
     case CMD_ALERTS: u->overlay = OVL_ALERTS; u->ovl_scroll = 0; break;
     default: break;
@@ -472,13 +542,21 @@ static bool terminal_usable(void)
     return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 }
 
-static char **log_paths(const rag_services *s, size_t *n)
+/* Every service's log files, labelled with the service's name ("api"; a
+ * second file of the same service adds its stem: "api:extra"). */
+static char **log_paths(const rag_services *s, size_t *n, char ***labels)
 {
     char **v = NULL;
+    *labels = NULL;
     *n = 0;
     for (size_t i = 0; i < s->count; i++)
         for (size_t j = 0; j < s->items[i].n_logs; j++) {
             v = rag_xrealloc(v, (*n + 1) * sizeof *v);
+            *labels = rag_xrealloc(*labels, (*n + 1) * sizeof **labels);
+            const char *path = s->items[i].logs[j], *base = strrchr(path, '/');
+            base = base ? base + 1 : path;
+            if (j == 0) (*labels)[*n] = rag_xstrdup(s->items[i].name);
+            else (*labels)[*n] = rag_xasprintf("%s:%.*s", s->items[i].name, (int)strcspn(base, "."), base);
             v[(*n)++] = s->items[i].logs[j];
         }
     return v;
@@ -492,19 +570,32 @@ int console_run(const rt_options *o)
                 getenv("TERM") ? getenv("TERM") : "", isatty(STDOUT_FILENO) ? "" : ", output is not a terminal");
         return RAG_EXIT_USAGE;
     }
+    /* remembered settings; the command line wins over them */
+    rt_settings settings;
+    char settings_file[PATH_MAX] = "", settings_why[400] = "";
+    settings_defaults(&settings);
+    if (settings_path(settings_file, sizeof settings_file) &&
+        settings_load(settings_file, &settings, settings_why, sizeof settings_why) != 0)
+        settings_defaults(&settings);
+    const char *want_theme = !o->theme_given && settings.theme[0] ? settings.theme : o->theme;
     const char *nc = getenv("NO_COLOR");
     bool colors = !(o->no_color || (nc && *nc));
     theme th;
     rag_error err = {0};
-    const char *theme_name = colors ? o->theme : "monochrome";
+    const char *theme_name = colors ? want_theme : "monochrome";
     if (theme_load(theme_name, &th, &err) != RAG_OK) {
-        if (err.code == RAG_ENOENT && strcmp(theme_name, o->theme) == 0 && strcmp(o->theme, "default-dark") != 0) {
-            fprintf(stderr, "ragtop: --theme: %s\n", err.msg);
-            return RAG_EXIT_USAGE;
-        }
-        if (err.code != RAG_ENOENT) {
-            fprintf(stderr, "ragtop: %s\n", err.msg);
-            return RAG_EXIT_USAGE;
+        if (colors && !o->theme_given && settings.theme[0]) {
+            /* settings.yaml names a theme that is gone or broken: say so, go on */
+            rt_fmt(settings_why, sizeof settings_why, "%s: theme: %s", settings_file, err.msg);
+        } else {
+            if (err.code == RAG_ENOENT && strcmp(theme_name, o->theme) == 0 && strcmp(o->theme, "default-dark") != 0) {
+                fprintf(stderr, "ragtop: --theme: %s\n", err.msg);
+                return RAG_EXIT_USAGE;
+            }
+            if (err.code != RAG_ENOENT) {
+                fprintf(stderr, "ragtop: %s\n", err.msg);
+                return RAG_EXIT_USAGE;
+            }
         }
         theme_builtin(&th); /* the default theme ships inside the binary too */
     }
@@ -519,6 +610,11 @@ int console_run(const rt_options *o)
         free(c);
         return RAG_EXIT_FAIL;
     }
+    model_set_ring_size(m, (size_t)settings.log_lines);
+    c->settings = settings;
+    rt_fmt(c->settings_file, sizeof c->settings_file, "%s", settings_file);
+    rt_fmt(c->settings.theme, sizeof c->settings.theme, "%s", want_theme);
+    if (settings_why[0]) model_set_notice(m, "%s: using the defaults", settings_why);
     /* disk work before the UI starts: find and load services.yml */
     char spath[PATH_MAX];
     collect_services_path(o->services_path, spath);
@@ -541,14 +637,19 @@ int console_run(const rt_options *o)
     u->opt = o;
     u->ascii = ascii;
     u->colors = colors;
-    u->interval_ms = o->interval_ms;
+    u->interval_ms = !o->interval_given && settings.refresh_ms > 0 ? settings.refresh_ms : o->interval_ms;
     u->follow = true;
-    u->min_level = -1;
+    u->min_level = settings.log_level;
+    u->wrap = settings.wrap;
     u->focus = PANE_LOGS;
+    static const char *const panes[] = {"freshness", "config", "services", "runs", "logs"};
+    for (int i = 0; i < PANE_COUNT; i++)
+        if (strcmp(settings.zoom, panes[i]) == 0) { u->zoom = true; u->focus = (pane_id)i; }
+    ui_set_ascii(ascii);
 
     c->w.m = m;
     c->w.svcs = svcs;
-    c->w.interval_ms = o->interval_ms;
+    c->w.interval_ms = u->interval_ms;
     int p1[2], p2[2];
     if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0) {
         fprintf(stderr, "ragtop: cannot create pipes\n");
@@ -564,8 +665,11 @@ int console_run(const rt_options *o)
     c->w.have_collector = pthread_create(&c->w.collector, NULL, collector_main, &c->w) == 0;
     c->w.have_prober = pthread_create(&c->w.prober, NULL, prober_main, &c->w) == 0;
     size_t nlogs;
-    char **paths = log_paths(svcs, &nlogs);
-    logfollow *lf = logfollow_start(m, paths, nlogs, 200);
+    char **labels;
+    char **paths = log_paths(svcs, &nlogs, &labels);
+    logfollow *lf = logfollow_start_labeled(m, paths, labels, nlogs, 200);
+    for (size_t i = 0; i < nlogs; i++) free(labels[i]);
+    free(labels);
     free(paths);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
@@ -637,6 +741,11 @@ int console_run(const rt_options *o)
                 dirty = true;
                 if (c->quit) break;
             }
+            if (c->pending_copy) {
+                ui_osc52_copy(c->pending_copy);
+                free(c->pending_copy);
+                c->pending_copy = NULL;
+            }
             empty_reads = got ? 0 : empty_reads + 1;
             if (empty_reads > 50) break; /* readable but nothing to read: EOF / EIO */
         }
@@ -658,6 +767,7 @@ int console_run(const rt_options *o)
     close(c->w.kick_rd); close(c->w.kick_wr);
     overlay_close(u);
     if (u->filter_on) regfree(&u->filter_re);
+    if (u->search_on) regfree(&u->search_re);
     status_free(&u->st);
     model_destroy(m);
     free(m);
