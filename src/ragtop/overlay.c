@@ -86,7 +86,7 @@ static void draw_help(ui *u)
     help_row *rows;
     size_t nr = help_rows(u, w - keyw - 4, &rows);
     rect r = centred((int)nr + 4, w);
-    int shown = r.h - 4 > 0 ? r.h - 4 : 0;
+    int shown = r.h - 3 > 0 ? r.h - 3 : 0;
     int maxs = (int)nr - shown > 0 ? (int)nr - shown : 0;
     if (u->ovl_scroll > maxs) u->ovl_scroll = maxs;
     clear_rect(r, ROLE_NORMAL);

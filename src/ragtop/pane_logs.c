@@ -360,9 +360,9 @@ void pane_logs_draw(ui *u, rect r)
     }
     if (match == 0) {
         if (kept == 0) ui_text(top, x + 1, w - 1, ROLE_MUTED, "no log lines yet");
-        else ui_printf(top, x + 1, w - 1, ROLE_WARN, "0 of %s lines match%s%s%s%s  (& changes the filter, l the level)", k1,
+        else ui_printf(top, x + 1, w - 1, ROLE_WARN, "0 of %s lines match%s%s%s%s%s  (& changes the filter, l the level)", k1,
                        u->filter_on ? " the filter " : "", u->filter_on && u->filter_invert ? "!" : "",
-                       u->filter_on ? "/" : "", u->filter_on ? u->filter : "");
+                       u->filter_on ? "/" : "", u->filter_on ? u->filter : "", u->filter_on ? "/" : "");
         return;
     }
     /* the window: lines ending at the selected one; when they do not fill

@@ -86,12 +86,13 @@ static int view(int y, int x, int w, theme_role role, const char *buf, int skip,
         n++;
         i += r;
     }
-    while (n > 0 && wc[n - 1] == L' ') n--; /* trailing padding is not content */
+    size_t content = n; /* trailing padding is drawn but is not content to mark as cut */
+    while (content > 0 && wc[content - 1] == L' ') content--;
     /* skip `skip` columns (horizontal scroll) */
     size_t first = 0;
     for (int s = 0; first < n && s + cw[first] <= skip; first++) s += cw[first];
     int total = 0;
-    for (size_t k = first; k < n; k++) total += cw[k];
+    for (size_t k = first; k < content; k++) total += cw[k];
     bool cut_left = marks && first > 0, cut_right = marks && total > w;
     int room = w - (cut_right ? 1 : 0), used = 0;
     int attr = theme_attr(role);
@@ -121,7 +122,7 @@ static int view(int y, int x, int w, theme_role role, const char *buf, int skip,
         used += run;
         k = e;
     }
-    if (cut_right && k < n) {
+    if (cut_right && k < content) {
         attrset(attr);
         mvaddstr(y, x + used, ui_ellipsis());
         used++;
