@@ -13,6 +13,7 @@
 #include <langinfo.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static void on_signal(int sig) { got_quit_signal = sig; }
 
 typedef struct workers {
     rt_model *m;
-    const rag_services *svcs;
+    char services_path[PATH_MAX];
     char config_path[PATH_MAX];
     int64_t interval_ms;   /* atomic */
     int stop_rd, stop_wr;  /* never read: readable = stop */
@@ -67,12 +68,52 @@ static bool wait_next(workers *w, int64_t since, int kick_fd)
     }
 }
 
+/* The registry as it is now (a shallow copy: replaced registries stay
+ * alive until exit, so its pointers stay valid). */
+static rag_services services_now(rt_model *m)
+{
+    static const rag_services empty;
+    model_lock(m);
+    rag_services s = m->snap.services_rc == RAG_OK ? m->snap.services : empty;
+    model_unlock(m);
+    return s;
+}
+
+/* Re-read services.yml when its inode, size or mtime changed. A broken
+ * file keeps the registry loaded before and says why. */
+static void services_recheck(workers *w, struct stat *last)
+{
+    struct stat st;
+    if (stat(w->services_path, &st) != 0) return; /* gone: keep what we have */
+    bool same = st.st_ino == last->st_ino && st.st_size == last->st_size &&
+                st.st_mtim.tv_sec == last->st_mtim.tv_sec && st.st_mtim.tv_nsec == last->st_mtim.tv_nsec;
+    if (same) return;
+    bool first = last->st_ino == 0;
+    *last = st;
+    if (first) return;
+    rt_snapshot tmp;
+    snapshot_init(&tmp);
+    collect_services(&tmp, w->services_path);
+    if (tmp.services_rc == RAG_OK) {
+        size_t n = tmp.services.count;
+        model_publish_services(w->m, &tmp.services);
+        tmp.services_rc = RAG_ENOENT;
+        model_set_notice(w->m, "services.yml changed: re-read, %zu services", n);
+    } else {
+        model_set_notice(w->m, "services.yml changed but is not valid (%s): still using the one read before", tmp.services_error);
+    }
+    snapshot_free(&tmp);
+}
+
 static void *collector_main(void *arg)
 {
     workers *w = arg;
     static rt_run runs[RT_MAX_RUNS];
+    struct stat services_stat = {0};
     for (;;) {
         int64_t t0 = rag_mono_ms();
+        services_recheck(w, &services_stat);
+        rag_services svcs = services_now(w->m);
         rt_config_info ci;
         collect_config(&ci, w->config_path);
         rt_manifest_info mi;
@@ -80,7 +121,7 @@ static void *collector_main(void *arg)
         rt_sources src;
         collect_sources(&src, &ci, &mi);
         char rpath[PATH_MAX];
-        collect_runs_path(w->svcs, &ci, rpath);
+        collect_runs_path(&svcs, &ci, rpath);
         size_t n = collect_runs(rpath, runs, RT_MAX_RUNS);
         pane_alerts_collect(&ci);
         model_publish_sources(w->m, &src);
@@ -98,21 +139,35 @@ static void *collector_main(void *arg)
 static void *prober_main(void *arg)
 {
     workers *w = arg;
-    size_t n = w->svcs->count;
+    rag_services svcs = services_now(w->m);
+    size_t n = svcs.count;
+    uint64_t gen = w->m->services_gen;
     rt_probe *probes = rag_xcalloc(n ? n : 1, sizeof *probes);
     int64_t *last = rag_xcalloc(n ? n : 1, sizeof *last);
     bool *due = rag_xcalloc(n ? n : 1, sizeof *due);
     for (;;) {
+        model_lock(w->m);
+        bool changed = gen != w->m->services_gen;
+        gen = w->m->services_gen;
+        model_unlock(w->m);
+        if (changed) { /* services.yml re-read: probe everything anew */
+            svcs = services_now(w->m);
+            n = svcs.count;
+            free(probes); free(last); free(due);
+            probes = rag_xcalloc(n ? n : 1, sizeof *probes);
+            last = rag_xcalloc(n ? n : 1, sizeof *last);
+            due = rag_xcalloc(n ? n : 1, sizeof *due);
+        }
         int64_t now = rag_mono_ms(), next = INT64_MAX;
         bool any = false;
         for (size_t i = 0; i < n; i++) {
-            int64_t iv = w->svcs->items[i].health_interval_ms > 0 ? w->svcs->items[i].health_interval_ms : interval_of(w);
+            int64_t iv = svcs.items[i].health_interval_ms > 0 ? svcs.items[i].health_interval_ms : interval_of(w);
             due[i] = last[i] == 0 || now - last[i] >= iv;
             if (due[i]) { last[i] = now; any = true; }
             if (last[i] + iv < next) next = last[i] + iv;
         }
         if (any) {
-            probe_run(w->svcs, due, probes);
+            probe_run(&svcs, due, probes);
             model_publish_probes(w->m, probes, n);
         }
         /* sleep until the next service is due (at most one refresh interval) */
@@ -130,31 +185,25 @@ static void *prober_main(void *arg)
 
 /* ------------------------------------------------------------------ layout */
 
-/* Wide screens (>= 160 columns, >= 36 rows) get two columns: the status
- * panes on the left, the logs the full height on the right. Otherwise the
- * panes stack; runs get more rows on tall screens; the logs take the rest. */
+/* Wide screens (>= 160 columns, >= 33 rows): Freshness, Config and
+ * Services side by side on top, Runs below them, the logs the full width
+ * and every row that is left. Otherwise the panes stack (layout). */
 static bool layout_wide(ui *u, int top, int h, size_t nsvc, size_t nruns)
 {
-    if (COLS < 160 || h < 33) return false;
-    int lw = COLS * 11 / 20;
-    if (lw > 130) lw = 130;
-    int top_h = 9;
-    int svc_h = (int)nsvc + 3;
-    if (svc_h > h / 3) svc_h = h / 3;
-    int runs_h = h - top_h - svc_h;
-    int want_runs = (int)(nruns ? nruns : 1) + 3;
-    if (runs_h > want_runs) { /* spare rows: taller panes above, not blank ones */
-        top_h += (runs_h - want_runs) / 3 > 4 ? 4 : (runs_h - want_runs) / 3;
-        runs_h = h - top_h - svc_h;
-    }
+    if (COLS < 160 || h < 30) return false;
+    int top_h = (int)nsvc + 3;
+    if (top_h < 9) top_h = 9;
+    if (top_h > h / 3) top_h = h / 3;
+    int runs_h = (nruns > 8 ? 8 : (int)(nruns ? nruns : 1)) + 3;
+    int fw = COLS * 3 / 10;
     int y = top;
-    u->pane[PANE_FRESHNESS] = (rect){y, 0, top_h, lw / 2};
-    u->pane[PANE_CONFIG] = (rect){y, lw / 2, top_h, lw - lw / 2};
+    u->pane[PANE_FRESHNESS] = (rect){y, 0, top_h, fw};
+    u->pane[PANE_CONFIG] = (rect){y, fw, top_h, fw};
+    u->pane[PANE_SERVICES] = (rect){y, 2 * fw, top_h, COLS - 2 * fw};
     y += top_h;
-    u->pane[PANE_SERVICES] = (rect){y, 0, svc_h, lw};
-    y += svc_h;
-    u->pane[PANE_RUNS] = (rect){y, 0, runs_h, lw};
-    u->pane[PANE_LOGS] = (rect){top, lw, h, COLS - lw};
+    u->pane[PANE_RUNS] = (rect){y, 0, runs_h, COLS};
+    y += runs_h;
+    u->pane[PANE_LOGS] = (rect){y, 0, top + h - y, COLS};
     for (int i = 0; i < PANE_COUNT; i++) u->visible[i] = true;
     return true;
 }
@@ -300,7 +349,9 @@ static void run_action(console *c, key_cmd cmd)
     action_kind kind;
     bool job;
     cmd_action_target(c, cmd, &action, &kind, &job);
+    model_lock(c->u.m);
     const rag_service *svc = target_service(c, action, job);
+    model_unlock(c->u.m);
     const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
     if (!act) {
         model_set_notice(c->u.m, "no service in services.yml has a '%s' action", action);
@@ -544,6 +595,18 @@ static bool terminal_usable(void)
 
 /* Every service's log files, labelled with the service's name ("api"; a
  * second file of the same service adds its stem: "api:extra"). */
+static char **followed; /* the paths followed now (UI thread) */
+static size_t followed_n;
+
+static void remember_followed(char **paths, size_t n)
+{
+    for (size_t i = 0; i < followed_n; i++) free(followed[i]);
+    free(followed);
+    followed = rag_xcalloc(n ? n : 1, sizeof *followed);
+    for (size_t i = 0; i < n; i++) followed[i] = rag_xstrdup(paths[i]);
+    followed_n = n;
+}
+
 static char **log_paths(const rag_services *s, size_t *n, char ***labels)
 {
     char **v = NULL;
@@ -560,6 +623,28 @@ static char **log_paths(const rag_services *s, size_t *n, char ***labels)
             v[(*n)++] = s->items[i].logs[j];
         }
     return v;
+}
+
+/* services.yml was re-read: follow its log files now, when they changed.
+ * Files followed before continue from their end (lines written in the
+ * moment between the two followers may be missed). */
+static logfollow *follow_again(rt_model *m, logfollow *lf)
+{
+    rag_services s = services_now(m);
+    size_t n;
+    char **labels;
+    char **paths = log_paths(&s, &n, &labels);
+    bool same = n == followed_n;
+    for (size_t i = 0; same && i < n; i++) same = strcmp(paths[i], followed[i]) == 0;
+    if (!same) {
+        logfollow_stop(lf);
+        lf = logfollow_start_labeled(m, paths, labels, n, 0);
+        remember_followed(paths, n);
+    }
+    for (size_t i = 0; i < n; i++) free(labels[i]);
+    free(labels);
+    free(paths);
+    return lf;
 }
 
 int console_run(const rt_options *o)
@@ -648,7 +733,7 @@ int console_run(const rt_options *o)
     ui_set_ascii(ascii);
 
     c->w.m = m;
-    c->w.svcs = svcs;
+    rt_fmt(c->w.services_path, sizeof c->w.services_path, "%s", spath);
     c->w.interval_ms = u->interval_ms;
     int p1[2], p2[2];
     if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -668,6 +753,7 @@ int console_run(const rt_options *o)
     char **labels;
     char **paths = log_paths(svcs, &nlogs, &labels);
     logfollow *lf = logfollow_start_labeled(m, paths, labels, nlogs, 200);
+    remember_followed(paths, nlogs);
     for (size_t i = 0; i < nlogs; i++) free(labels[i]);
     free(labels);
     free(paths);
@@ -695,6 +781,7 @@ int console_run(const rt_options *o)
         theme_apply(&th, colors && has_colors());
     }
 
+    uint64_t seen_services = 0;
     bool dirty = true;
     int64_t last_draw = 0, last_clock = 0;
     uint64_t seen_version = 0, seen_logs = 0;
@@ -725,6 +812,11 @@ int console_run(const rt_options *o)
             bool new_result = m->action.phase == RT_ACT_DONE && m->action.finished_ms > 0;
             model_unlock(m);
             if (changed && !u->paused) dirty = true;
+            model_lock(m);
+            bool services_changed = m->services_gen != seen_services;
+            seen_services = m->services_gen;
+            model_unlock(m);
+            if (services_changed) lf = follow_again(m, lf);
             if (new_result) {
                 static int64_t kicked_for;
                 if (kicked_for != m->action.finished_ms) {
@@ -762,6 +854,7 @@ int console_run(const rt_options *o)
     if (c->w.have_collector) pthread_join(c->w.collector, NULL);
     if (c->w.have_prober) pthread_join(c->w.prober, NULL);
     logfollow_stop(lf);
+    remember_followed(NULL, 0);
     actions_free(c->acts);
     close(c->w.stop_rd); close(c->w.stop_wr);
     close(c->w.kick_rd); close(c->w.kick_wr);

@@ -83,6 +83,8 @@ int model_init(rt_model *m)
 void model_destroy(rt_model *m)
 {
     snapshot_free(&m->snap);
+    for (size_t i = 0; i < m->n_retired; i++) rag_services_free(&m->retired[i]);
+    free(m->retired);
     free(m->hist);
     for (size_t i = 0; i < m->ring_cap; i++) {
         free(m->ring[i].raw);
@@ -158,6 +160,23 @@ void model_publish_sources(rt_model *m, const rt_sources *in)
     m->snap.sources = *in;
     m->version++;
     model_unlock(m);
+    model_wake(m);
+}
+
+void model_publish_services(rt_model *m, rag_services *in)
+{
+    model_lock(m);
+    if (m->snap.services_rc == RAG_OK) {
+        m->retired = rag_xrealloc(m->retired, (m->n_retired + 1) * sizeof *m->retired);
+        m->retired[m->n_retired++] = m->snap.services;
+    }
+    m->snap.services = *in;
+    m->snap.services_rc = RAG_OK;
+    m->snap.services_error[0] = '\0';
+    m->services_gen++;
+    m->version++;
+    model_unlock(m);
+    memset(in, 0, sizeof *in);
     model_wake(m);
 }
 

@@ -157,6 +157,9 @@ typedef struct rt_model {
     int wake_rd, wake_wr;      /* self-pipe: writers wake the UI */
     uint64_t version;          /* bumped on every publish */
     rt_snapshot snap;
+    uint64_t services_gen;     /* bumped when services.yml was re-read */
+    rag_services *retired; size_t n_retired; /* replaced registries: other threads may
+                                                still point into them; freed at exit */
     rt_service_hist *hist; size_t n_hist;
     /* log ring */
     rt_log_line *ring; size_t ring_cap; /* model_set_ring_size */
@@ -189,6 +192,9 @@ void model_publish_config(rt_model *m, rt_config_info *in);
 void model_publish_manifest(rt_model *m, rt_manifest_info *in);
 void model_publish_runs(rt_model *m, const rt_run *runs, size_t n);
 void model_publish_sources(rt_model *m, const rt_sources *in);
+/* A re-read services.yml (valid): replaces the registry, keeps the old one
+ * alive until model_destroy, bumps services_gen. */
+void model_publish_services(rt_model *m, rag_services *in);
 /* Probes: one per service, updates histories (latency sparkline, last change). */
 void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n);
 /* Size the log ring (lines kept, clamped to RT_LOG_RING_MIN..MAX); only

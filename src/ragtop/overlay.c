@@ -174,7 +174,7 @@ void overlay_too_small(ui *u)
     erase();
     char msg[400];
     int y = 0;
-    snprintf(msg, sizeof msg, "%s %s %s", ui_sev_mark(u, u->st.overall), rt_severity_name(u->st.overall), u->st.headline);
+    snprintf(msg, sizeof msg, "%s %s", ui_sev_mark(u, u->st.overall), u->st.headline);
     const char *p = msg;
     int maxv = LINES - 3 > 1 ? LINES - 3 : 1;
     while (*p && y < maxv) {
