@@ -100,7 +100,9 @@ int settings_load(const char *path, rt_settings *s, char *why, size_t whyn)
 int settings_save(const char *path, const rt_settings *s, char *why, size_t whyn)
 {
     char refresh[32] = "";
-    if (s->refresh_ms > 0) rag_duration_format(s->refresh_ms, refresh, sizeof refresh);
+    /* whole units only: what the duration parser reads back */
+    if (s->refresh_ms > 0 && s->refresh_ms % 1000 == 0) snprintf(refresh, sizeof refresh, "%llds", (long long)(s->refresh_ms / 1000));
+    else if (s->refresh_ms > 0) snprintf(refresh, sizeof refresh, "%lldms", (long long)s->refresh_ms);
     char *text = rag_xasprintf("# ragtop settings: written by ragtop when you change one (see ragtop(1))\n"
                                "%s%s%s"
                                "%s%s%s"

@@ -125,7 +125,7 @@ static void test_settings_round_trip_and_broken_file(void **state)
     assert_int_equal(s.log_level, -1);
     assert_int_equal(s.log_lines, RT_LOG_RING);
     snprintf(s.theme, sizeof s.theme, "light");
-    s.refresh_ms = 500;
+    s.refresh_ms = 1000; /* written "1s": the parser takes whole units only */
     snprintf(s.zoom, sizeof s.zoom, "logs");
     s.log_level = 2;
     s.wrap = true;
@@ -133,6 +133,10 @@ static void test_settings_round_trip_and_broken_file(void **state)
     assert_int_equal(settings_save(path, &s, why, sizeof why), 0);
     assert_int_equal(settings_load(path, &r, why, sizeof why), 0);
     assert_string_equal(r.theme, "light");
+    assert_int_equal(r.refresh_ms, 1000);
+    s.refresh_ms = 500;
+    assert_int_equal(settings_save(path, &s, why, sizeof why), 0);
+    assert_int_equal(settings_load(path, &r, why, sizeof why), 0);
     assert_int_equal(r.refresh_ms, 500);
     assert_string_equal(r.zoom, "logs");
     assert_int_equal(r.log_level, 2);
