@@ -782,20 +782,21 @@ int console_run(const rt_options *o)
     }
 
     uint64_t seen_services = 0;
-    bool dirty = true;
+    bool dirty = true, keyed = false; /* keyed: a key was handled, answer it now */
     int64_t last_draw = 0, last_clock = 0;
     uint64_t seen_version = 0, seen_logs = 0;
     int empty_reads = 0;
     while (!c->quit && !got_quit_signal) {
         int64_t now = rag_mono_ms();
         if (now - last_clock >= 1000 && !u->paused) { dirty = true; last_clock = now; }
-        if (dirty && now - last_draw >= 40) {
+        /* log and model updates draw at most 25 times a second; a key at once */
+        if (dirty && (keyed || now - last_draw >= 40)) {
             draw(u);
             last_draw = now;
-            dirty = false;
+            dirty = keyed = false;
         }
         struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {m->wake_rd, POLLIN, 0}};
-        int timeout = dirty ? 40 : (int)(1000 - (rag_mono_ms() - last_clock));
+        int timeout = dirty ? (int)(40 - (rag_mono_ms() - last_draw)) : (int)(1000 - (rag_mono_ms() - last_clock));
         if (timeout < 0) timeout = 0;
         int r = poll(pf, 2, timeout);
         if (r < 0) {
@@ -830,7 +831,7 @@ int console_run(const rt_options *o)
             while ((ch = getch()) != ERR) {
                 got++;
                 handle_key(c, ch);
-                dirty = true;
+                dirty = keyed = true;
                 if (c->quit) break;
             }
             if (c->pending_copy) {
