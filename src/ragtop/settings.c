@@ -39,6 +39,54 @@ static int one_of(const char *v, const char *const *names)
     return -1;
 }
 
+int settings_parse(const char *name, const char *buf, size_t len, rt_settings *s, char *why, size_t whyn)
+{
+    settings_defaults(s);
+    why[0] = '\0';
+    rag_problems pr = {0};
+    rt_settings got;
+    settings_defaults(&got);
+    rag_ydoc d = {0};
+    if (rag_ydoc_load(&d, name, buf, len, &pr) == RAG_OK && rag_ydoc_root(&d)) {
+        static const char *const known[] = {"theme", "refresh", "zoom", "log_level", "wrap", "log_lines", NULL};
+        yaml_node_t *root = rag_ydoc_root(&d);
+        if (rag_ydoc_check_mapping(&d, root, NULL, known)) {
+            char *str = NULL;
+            if (rag_ydoc_get_str(&d, root, NULL, "theme", &str) == 1) rt_fmt(got.theme, sizeof got.theme, "%s", str);
+            free(str);
+            str = NULL;
+            rag_ydoc_get_duration(&d, root, NULL, "refresh", 250, 60000, &got.refresh_ms);
+            if (rag_ydoc_get_str(&d, root, NULL, "zoom", &str) == 1 && strcmp(str, "none") != 0) {
+                if (one_of(str, pane_names) < 0)
+                    rag_ydoc_problem(&d, rag_ydoc_get(&d, root, "zoom"), "zoom",
+                                     "'%s' is not a pane (none, freshness, config, services, runs, logs)", str);
+                else rt_fmt(got.zoom, sizeof got.zoom, "%s", str);
+            }
+            free(str);
+            str = NULL;
+            if (rag_ydoc_get_str(&d, root, NULL, "log_level", &str) == 1 && strcmp(str, "all") != 0) {
+                got.log_level = one_of(str, level_names);
+                if (got.log_level < 0)
+                    rag_ydoc_problem(&d, rag_ydoc_get(&d, root, "log_level"), "log_level",
+                                     "'%s' is not a level (all, debug, info, warn, error)", str);
+            }
+            free(str);
+            rag_ydoc_get_bool(&d, root, NULL, "wrap", &got.wrap);
+            int lines = 0;
+            if (rag_ydoc_get_int(&d, root, NULL, "log_lines", RT_LOG_RING_MIN, RT_LOG_RING_MAX, &lines) == 1) got.log_lines = lines;
+        }
+    }
+    rag_ydoc_free(&d);
+    if (pr.count) {
+        snprintf(why, whyn, "%s%s", pr.items[0], pr.count > 1 ? " (and more)" : "");
+        rag_problems_free(&pr);
+        return -1;
+    }
+    rag_problems_free(&pr);
+    *s = got;
+    return 0;
+}
+
 int settings_load(const char *path, rt_settings *s, char *why, size_t whyn)
 {
     settings_defaults(s);
@@ -51,50 +99,16 @@ int settings_load(const char *path, rt_settings *s, char *why, size_t whyn)
         rag_problems_free(&pr);
         return 0;
     }
-    rt_settings got;
-    settings_defaults(&got);
-    if (rc == RAG_OK) {
-        rag_ydoc d = {0};
-        if (rag_ydoc_load(&d, path, buf, len, &pr) == RAG_OK && rag_ydoc_root(&d)) {
-            static const char *const known[] = {"theme", "refresh", "zoom", "log_level", "wrap", "log_lines", NULL};
-            yaml_node_t *root = rag_ydoc_root(&d);
-            if (rag_ydoc_check_mapping(&d, root, NULL, known)) {
-                char *str = NULL;
-                if (rag_ydoc_get_str(&d, root, NULL, "theme", &str) == 1) rt_fmt(got.theme, sizeof got.theme, "%s", str);
-                free(str);
-                str = NULL;
-                rag_ydoc_get_duration(&d, root, NULL, "refresh", 250, 60000, &got.refresh_ms);
-                if (rag_ydoc_get_str(&d, root, NULL, "zoom", &str) == 1 && strcmp(str, "none") != 0) {
-                    if (one_of(str, pane_names) < 0)
-                        rag_ydoc_problem(&d, rag_ydoc_get(&d, root, "zoom"), "zoom",
-                                         "'%s' is not a pane (none, freshness, config, services, runs, logs)", str);
-                    else rt_fmt(got.zoom, sizeof got.zoom, "%s", str);
-                }
-                free(str);
-                str = NULL;
-                if (rag_ydoc_get_str(&d, root, NULL, "log_level", &str) == 1 && strcmp(str, "all") != 0) {
-                    got.log_level = one_of(str, level_names);
-                    if (got.log_level < 0)
-                        rag_ydoc_problem(&d, rag_ydoc_get(&d, root, "log_level"), "log_level",
-                                         "'%s' is not a level (all, debug, info, warn, error)", str);
-                }
-                free(str);
-                rag_ydoc_get_bool(&d, root, NULL, "wrap", &got.wrap);
-                int lines = 0;
-                if (rag_ydoc_get_int(&d, root, NULL, "log_lines", RT_LOG_RING_MIN, RT_LOG_RING_MAX, &lines) == 1) got.log_lines = lines;
-            }
-        }
-        rag_ydoc_free(&d);
-    }
-    free(buf);
-    if (pr.count) {
-        snprintf(why, whyn, "%s%s", pr.items[0], pr.count > 1 ? " (and more)" : "");
+    if (rc != RAG_OK) {
+        snprintf(why, whyn, "%s", pr.count ? pr.items[0] : path);
         rag_problems_free(&pr);
+        free(buf);
         return -1;
     }
     rag_problems_free(&pr);
-    *s = got;
-    return 0;
+    rc = settings_parse(path, buf, len, s, why, whyn);
+    free(buf);
+    return rc;
 }
 
 int settings_save(const char *path, const rt_settings *s, char *why, size_t whyn)

@@ -30,6 +30,8 @@ bool settings_path(char *out, size_t n);
 /* Load path into s (defaults first). 0 = loaded or no file; -1 = broken:
  * why holds "path:line:col: key: what is wrong" and s the defaults. */
 int settings_load(const char *path, rt_settings *s, char *why, size_t whyn);
+/* The same for a buffer (name in messages); fuzzed by fuzz_settings. */
+int settings_parse(const char *name, const char *buf, size_t len, rt_settings *s, char *why, size_t whyn);
 /* Write s to path atomically (creates the folder). -1 with why on failure. */
 int settings_save(const char *path, const rt_settings *s, char *why, size_t whyn);
 
