@@ -70,7 +70,7 @@ static int view(int y, int x, int w, theme_role role, const char *buf, int skip,
 {
     if (w <= 0 || y < 0 || y >= LINES || x >= COLS) return 0;
     if (x + w > COLS) w = COLS - x;
-    enum { MAXC = 4096 };
+    enum { MAXC = 4 * RT_LOG_LINE_MAX }; /* a whole escaped line */
     static wchar_t wc[MAXC];
     static int off[MAXC], cw[MAXC];
     size_t n = 0, bl = strlen(buf);

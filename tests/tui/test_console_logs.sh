@@ -11,7 +11,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 34
+plan 36
 
 stack_init
 cd "$STACK" || exit 1
@@ -191,7 +191,7 @@ tmux -L "$TUI_SOCK" kill-server
 # ---- STATE column under LANG=C; a broken settings file
 printf 'wrap: maybe\n' >"$set_file"
 TUI_SOCK="$TUI_SOCK-c"
-tui_start 80 24 "LC_ALL=C LANG=C $BIN/ragtop; sleep 60"
+tui_start 80 24 "LC_ALL=C LANG=C $BIN/ragtop --no-osc52; sleep 60"
 tui_wait "SERVICE" 8
 tui_wait "api +\\[ok\\] up" 5
 scr=$(tui_cap)
@@ -203,4 +203,8 @@ if grep -q "settings.yaml:1:" <<<"$scr" && grep -qi "using the defaults\|default
   ok "a broken settings.yaml is named with its line; the defaults are used"
 else not_ok "a broken settings.yaml is named with its line" "$scr"; fi
 if ! grep -q "wrap" <<<"$(tui_cap | grep 'Logs')"; then ok "the broken file's values are not used"; else not_ok "the broken file's values are not used" "$(tui_cap)"; fi
+tmux -L "$TUI_SOCK" set -g set-clipboard on
+tui_keys y
+tui_expect "--no-osc52: y says copying is off" "copy is off \\(--no-osc52\\)" 3
+if tmux -L "$TUI_SOCK" show-buffer >/dev/null 2>&1; then not_ok "--no-osc52: nothing reaches the clipboard" "$(tmux -L "$TUI_SOCK" show-buffer)"; else ok "--no-osc52: nothing reaches the clipboard"; fi
 tmux -L "$TUI_SOCK" kill-server

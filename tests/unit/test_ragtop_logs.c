@@ -1,7 +1,8 @@
 /* test_ragtop_logs.c — the console's logs and prompt parts without a
  * terminal: the shared line editor (readline keys), the shown form's source
- * column (service names, cut with an ellipsis), the ring size setting, and
- * settings.yaml (round trip, a broken file named with its line, defaults). */
+ * column (service names, cut with an ellipsis), the ring size setting,
+ * settings.yaml (round trip, a broken file named with its line, defaults),
+ * and REQ/ERR from /healthz (queries only, when the service reports them). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include "../../src/ragtop/lineedit.h"
 #include "../../src/ragtop/logline.h"
 #include "../../src/ragtop/model.h"
+#include "../../src/ragtop/probe.h"
 #include "../../src/ragtop/settings.h"
 
 #define CTRL(c) ((c) & 0x1f)
@@ -160,6 +162,21 @@ static void test_settings_round_trip_and_broken_file(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_req_err_prefers_queries_over_totals(void **state)
+{
+    (void)state;
+    rt_probe p;
+    memset(&p, 0, sizeof p);
+    const char *with = "{\"status\":\"pass\",\"requests\":{\"total\":120,\"errors\":4,\"queries\":20,\"query_errors\":1}}";
+    probe_parse_healthz(with, strlen(with), &p);
+    assert_int_equal(p.requests, 20); /* ragtop's own probes are not the service's traffic */
+    assert_int_equal(p.errors, 1);
+    const char *without = "{\"status\":\"pass\",\"requests\":{\"total\":120,\"errors\":4}}";
+    probe_parse_healthz(without, strlen(without), &p);
+    assert_int_equal(p.requests, 120);
+    assert_int_equal(p.errors, 4);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -169,6 +186,7 @@ int main(void)
         cmocka_unit_test(test_shown_form_has_the_service_name_column),
         cmocka_unit_test(test_ring_size_is_set_and_kept),
         cmocka_unit_test(test_settings_round_trip_and_broken_file),
+        cmocka_unit_test(test_req_err_prefers_queries_over_totals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
