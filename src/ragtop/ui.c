@@ -175,7 +175,7 @@ void ui_box(const ui *u, rect r, const char *title, bool focused)
     }
     attrset(A_NORMAL);
     if (title) {
-        char t[128];
+        char t[600];
         snprintf(t, sizeof t, " %s%s ", title, focused && u->zoom ? " [zoom]" : "");
         ui_text(r.y, r.x + 2, r.w - 4, focused ? ROLE_FOCUS : ROLE_TITLE, t);
     }
