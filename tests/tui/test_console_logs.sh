@@ -7,11 +7,12 @@
 # OSC 52 (tmux set-clipboard), g/G after a 50k-line append, horizontal
 # scroll with "…", service names as the source, Enter only in the Logs
 # pane, help scrolling at 80x24, layouts at 80x24 / 120x40 / 200x60 /
-# 40x12, the STATE column under LANG=C, settings.yaml kept across restarts.
+# 40x12, the STATE column under LANG=C, settings.yaml kept across restarts,
+# services.yml re-read when it changes.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 36
+plan 40
 
 stack_init
 cd "$STACK" || exit 1
@@ -175,6 +176,17 @@ else not_ok "120x40: every pane, the logs with 12+ rows" "$scr"; fi
 tui_keys /; tui_keys -l 'bulk 4999'; tui_keys Enter
 tui_wait "search /bulk 4999/" 3
 if tui_cap -e | grep -qE $'\e\\[[0-9;]*7[0-9;]*mbulk 4999'; then ok "120x40: search highlights"; else not_ok "120x40: search highlights" "$(tui_cap)"; fi
+# services.yml is re-read when it changes; a broken one keeps the last good one
+cp services.yml services.yml.orig
+printf '  reports:\n    kind: job\n    logs: [artifacts/logs/reports.log]\n' >>services.yml
+tui_expect "an edited services.yml is re-read: the new service shows" "services.yml changed: re-read, 3 services" 6
+tui_keys G
+echo '{"ts":"2026-11-30T04:00:00.000Z","level":"warn","component":"r","event":"e","msg":"from-the-new-service"}' >>artifacts/logs/reports.log
+tui_expect "the new service's log file is followed, labelled with its name" "warn  reports .*from-the-new-service" 6
+printf 'oops: [\n' >>services.yml
+tui_expect "a broken services.yml is reported and the last good one stays" "services.yml changed but is not valid" 6
+like "$(tui_cap)" "reports +job" "the services read before stay on screen"
+cp services.yml.orig services.yml
 tui_resize 200 60
 sleep 1
 scr=$(tui_cap)
