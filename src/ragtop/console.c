@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,11 @@ typedef struct workers {
     int kick_rd, kick_wr;  /* collect now */
     pthread_t collector, prober;
     bool have_collector, have_prober;
+    /* settings.yaml: the UI hands a copy over (model lock), the collector
+     * writes it (an fsync'ed atomic write must not stall a key press) */
+    char settings_file[PATH_MAX];
+    rt_settings settings_pending;
+    bool settings_dirty;
 } workers;
 
 static int64_t interval_of(workers *w) { return __atomic_load_n(&w->interval_ms, __ATOMIC_RELAXED); }
@@ -105,6 +111,20 @@ static void services_recheck(workers *w, struct stat *last)
     snapshot_free(&tmp);
 }
 
+/* Write settings.yaml when the UI changed a setting (collector thread, and
+ * once more at exit). */
+static void settings_flush(workers *w)
+{
+    model_lock(w->m);
+    bool dirty = w->settings_dirty;
+    rt_settings st = w->settings_pending;
+    w->settings_dirty = false;
+    model_unlock(w->m);
+    char why[300];
+    if (dirty && settings_save(w->settings_file, &st, why, sizeof why) != 0)
+        model_set_notice(w->m, "settings not saved: %s", why);
+}
+
 static void *collector_main(void *arg)
 {
     workers *w = arg;
@@ -112,6 +132,7 @@ static void *collector_main(void *arg)
     struct stat services_stat = {0};
     for (;;) {
         int64_t t0 = rag_mono_ms();
+        settings_flush(w);
         services_recheck(w, &services_stat);
         rag_services svcs = services_now(w->m);
         rt_config_info ci;
@@ -416,8 +437,11 @@ static void save_settings(console *c)
     rt_fmt(st->zoom, sizeof st->zoom, "%s", u->zoom ? panes[u->focus] : "");
     st->log_level = u->min_level;
     st->wrap = u->wrap;
-    char why[300];
-    if (settings_save(c->settings_file, st, why, sizeof why) != 0) model_set_notice(u->m, "settings not saved: %s", why);
+    model_lock(u->m);
+    c->w.settings_pending = *st;
+    c->w.settings_dirty = true;
+    model_unlock(u->m);
+    kick_collector(c);
 }
 
 static void open_prompt(ui *u, prompt_kind kind)
@@ -698,6 +722,7 @@ int console_run(const rt_options *o)
     model_set_ring_size(m, (size_t)settings.log_lines);
     c->settings = settings;
     rt_fmt(c->settings_file, sizeof c->settings_file, "%s", settings_file);
+    rt_fmt(c->w.settings_file, sizeof c->w.settings_file, "%s", settings_file);
     rt_fmt(c->settings.theme, sizeof c->settings.theme, "%s", want_theme);
     if (settings_why[0]) model_set_notice(m, "%s: using the defaults", settings_why);
     /* disk work before the UI starts: find and load services.yml */
@@ -783,6 +808,10 @@ int console_run(const rt_options *o)
 
     uint64_t seen_services = 0;
     bool dirty = true, keyed = false; /* keyed: a key was handled, answer it now */
+    /* benchmarks: microseconds from reading a key to the refreshed screen */
+    const char *keylog_path = getenv("RAGTOP_BENCH_KEYLOG");
+    FILE *keylog = keylog_path && *keylog_path ? fopen(keylog_path, "a") : NULL;
+    struct timespec key_at = {0, 0};
     int64_t last_draw = 0, last_clock = 0;
     uint64_t seen_version = 0, seen_logs = 0;
     int empty_reads = 0;
@@ -793,6 +822,12 @@ int console_run(const rt_options *o)
         if (dirty && (keyed || now - last_draw >= 40)) {
             draw(u);
             last_draw = now;
+            if (keyed && keylog) {
+                struct timespec t;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                fprintf(keylog, "%lld\n", (long long)((t.tv_sec - key_at.tv_sec) * 1000000LL + (t.tv_nsec - key_at.tv_nsec) / 1000));
+                fflush(keylog);
+            }
             dirty = keyed = false;
         }
         struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {m->wake_rd, POLLIN, 0}};
@@ -830,6 +865,7 @@ int console_run(const rt_options *o)
             int ch, got = 0;
             while ((ch = getch()) != ERR) {
                 got++;
+                if (!keyed) clock_gettime(CLOCK_MONOTONIC, &key_at);
                 handle_key(c, ch);
                 dirty = keyed = true;
                 if (c->quit) break;
@@ -844,6 +880,7 @@ int console_run(const rt_options *o)
         }
     }
 
+    if (keylog) fclose(keylog);
     if (scr) {
         endwin();
         delscreen(scr);
@@ -854,6 +891,7 @@ int console_run(const rt_options *o)
     (void)wr;
     if (c->w.have_collector) pthread_join(c->w.collector, NULL);
     if (c->w.have_prober) pthread_join(c->w.prober, NULL);
+    settings_flush(&c->w); /* a change the collector had no time to write */
     logfollow_stop(lf);
     remember_followed(NULL, 0);
     actions_free(c->acts);
