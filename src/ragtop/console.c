@@ -818,8 +818,9 @@ int console_run(const rt_options *o)
     while (!c->quit && !got_quit_signal) {
         int64_t now = rag_mono_ms();
         if (now - last_clock >= 1000 && !u->paused) { dirty = true; last_clock = now; }
-        /* log and model updates draw at most 25 times a second; a key at once */
-        if (dirty && (keyed || now - last_draw >= 40)) {
+        /* log and model updates draw at most 10 times a second (less for the
+         * terminal to process under a flood); a key at once */
+        if (dirty && (keyed || now - last_draw >= 100)) {
             draw(u);
             last_draw = now;
             if (keyed && keylog) {
@@ -831,7 +832,7 @@ int console_run(const rt_options *o)
             dirty = keyed = false;
         }
         struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {m->wake_rd, POLLIN, 0}};
-        int timeout = dirty ? (int)(40 - (rag_mono_ms() - last_draw)) : (int)(1000 - (rag_mono_ms() - last_clock));
+        int timeout = dirty ? (int)(100 - (rag_mono_ms() - last_draw)) : (int)(1000 - (rag_mono_ms() - last_clock));
         if (timeout < 0) timeout = 0;
         int r = poll(pf, 2, timeout);
         if (r < 0) {
