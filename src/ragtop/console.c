@@ -844,6 +844,7 @@ int console_run(const rt_options *o)
             model_drain(m);
             model_lock(m);
             bool changed = m->version != seen_version || m->log_seq != seen_logs;
+            if (seen_logs == 0 && m->log_seq > 0) keyed = true; /* the first log lines: show them at once */
             seen_version = m->version;
             seen_logs = m->log_seq;
             bool new_result = m->action.phase == RT_ACT_DONE && m->action.finished_ms > 0;
