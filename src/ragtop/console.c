@@ -808,6 +808,7 @@ int console_run(const rt_options *o)
 
     uint64_t seen_services = 0;
     bool dirty = true, keyed = false; /* keyed: a key was handled, answer it now */
+    bool urgent = false;              /* draw now for another reason */
     /* benchmarks: microseconds from reading a key to the refreshed screen */
     const char *keylog_path = getenv("RAGTOP_BENCH_KEYLOG");
     FILE *keylog = keylog_path && *keylog_path ? fopen(keylog_path, "a") : NULL;
@@ -820,7 +821,7 @@ int console_run(const rt_options *o)
         if (now - last_clock >= 1000 && !u->paused) { dirty = true; last_clock = now; }
         /* log and model updates draw at most 10 times a second (less for the
          * terminal to process under a flood); a key at once */
-        if (dirty && (keyed || now - last_draw >= 100)) {
+        if (dirty && (keyed || urgent || now - last_draw >= 100)) {
             draw(u);
             last_draw = now;
             if (keyed && keylog) {
@@ -829,7 +830,7 @@ int console_run(const rt_options *o)
                 fprintf(keylog, "%lld\n", (long long)((t.tv_sec - key_at.tv_sec) * 1000000LL + (t.tv_nsec - key_at.tv_nsec) / 1000));
                 fflush(keylog);
             }
-            dirty = keyed = false;
+            dirty = keyed = urgent = false;
         }
         struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {m->wake_rd, POLLIN, 0}};
         int timeout = dirty ? (int)(100 - (rag_mono_ms() - last_draw)) : (int)(1000 - (rag_mono_ms() - last_clock));
@@ -844,7 +845,7 @@ int console_run(const rt_options *o)
             model_drain(m);
             model_lock(m);
             bool changed = m->version != seen_version || m->log_seq != seen_logs;
-            if (seen_logs == 0 && m->log_seq > 0) keyed = true; /* the first log lines: show them at once */
+            if (seen_logs == 0 && m->log_seq > 0) urgent = true; /* the first log lines: show them at once */
             seen_version = m->version;
             seen_logs = m->log_seq;
             bool new_result = m->action.phase == RT_ACT_DONE && m->action.finished_ms > 0;
