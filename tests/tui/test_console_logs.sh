@@ -157,9 +157,9 @@ if logs_rows | grep -q "bulk 50000" && tui_cap | grep -q "Logs  follow"; then ok
 
 # ---- settings persist: wrap, level, zoom
 tui_keys w l l
-sleep 0.5
 set_file=$XDG_CONFIG_HOME/ragtop/settings.yaml
-if grep -q "^wrap: true" "$set_file" 2>/dev/null && grep -q "^log_level: info" "$set_file"; then
+settings_written() { grep -q "^wrap: true" "$set_file" 2>/dev/null && grep -q "^log_level: info" "$set_file"; }
+if wait_cmd settings_written; then
   ok "w and l are written to \$XDG_CONFIG_HOME/ragtop/settings.yaml"
 else not_ok "w and l are written to settings.yaml" "$(cat "$set_file" 2>&1)"; fi
 tui_keys q
