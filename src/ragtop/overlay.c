@@ -71,7 +71,6 @@ static size_t help_rows(ui *u, int width, help_row **out)
     return nr;
 }
 
-static int help_visible_rows(void) { int h = LINES - 2 - 4; return h > 1 ? h : 1; }
 
 void overlay_help_scroll(ui *u, int delta)
 {
@@ -105,7 +104,6 @@ static void draw_help(ui *u)
                                          : "ragtop(1) has the full manual. Theme, options: ragtop --help");
     for (size_t i = 0; i < nr; i++) free(rows[i].text);
     free(rows);
-    (void)help_visible_rows;
 }
 
 static void draw_confirm(ui *u)
