@@ -13,11 +13,17 @@
 #      `tail -F` on the same file; target <= 50% of a core
 #   4. a 1 GiB log: time to the first frame showing log lines vs
 #      `tail -n 200` on the same file; target <= 100 ms
-# Env: RUNS (20), IDLE (60), RATE (20000), FLOOD (10), BIG_MB (1024).
+#   5. key press to updated screen (w toggles "wrap" in the Logs title)
+#      while RATE lines/s stream in, vs the same with no stream: p95 of KEYS
+#      presses each, measured twice: end to end (tmux send-keys, then
+#      capture-pane until the title changed; includes tmux and the polling)
+#      and inside ragtop (key read to refresh() done, RAGTOP_BENCH_KEYLOG);
+#      target <= 50 ms
+# Env: RUNS (20), IDLE (60), RATE (20000), FLOOD (10), BIG_MB (1024), KEYS (40).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-RUNS=${RUNS:-20}; IDLE=${IDLE:-60}; RATE=${RATE:-20000}; FLOOD=${FLOOD:-10}; BIG_MB=${BIG_MB:-1024}
+RUNS=${RUNS:-20}; IDLE=${IDLE:-60}; RATE=${RATE:-20000}; FLOOD=${FLOOD:-10}; BIG_MB=${BIG_MB:-1024}; KEYS=${KEYS:-40}
 for c in tmux curl jq python3 htop sha256sum; do
   command -v "$c" >/dev/null || { echo "bench/console: $c is missing (make deps; apt-get install htop)" >&2; exit 1; }
 done
@@ -25,10 +31,11 @@ make -s all >/dev/null
 BIN=$ROOT/build/bin
 HELPERS=$ROOT/build/tests/helpers
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-bench-console.XXXXXX")
+export XDG_CONFIG_HOME=$TMP/xdg # the console's settings.yaml: private to the run
 SOCKBASE="ragtop-bench-$$"; SOCK=$SOCKBASE
 cleanup() {
   local s
-  for s in idle flood big1 big2 big3 big4 big5; do tmux -L "$SOCKBASE-$s" kill-server 2>/dev/null || true; done
+  for s in idle flood keys big1 big2 big3 big4 big5; do tmux -L "$SOCKBASE-$s" kill-server 2>/dev/null || true; done
   (cd "$TMP/stack" 2>/dev/null && BIN=$BIN bash "$ROOT/tests/tui/stackctl.sh" stop >/dev/null 2>&1) || true
   local j; for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -110,7 +117,7 @@ sleep 1
 r1=$(ticks "$rp"); t1=$(ticks "$tp")
 seen=0
 for _ in $(seq 50); do
-  seen=$(tmux -L "$SOCK" capture-pane -p -t c | grep -oE '[0-9]+ read' | head -1 | cut -d' ' -f1)
+  seen=$(tmux -L "$SOCK" capture-pane -p -t c | grep -oE '[0-9,]+ read' | head -1 | cut -d' ' -f1 | tr -d ,)
   [ "${seen:-0}" -ge "$written" ] && break; sleep 0.2
 done
 window=$(calc "$FLOOD + 1.5")
@@ -149,3 +156,43 @@ done
 f=$(printf '%s\n' "${firsts[@]}" | median); tl=$(printf '%s\n' "${tails[@]}" | median)
 printf '4. 1 GiB log     ragtop first frame with log lines %d ms (median of 5, incl. tmux start)   tail -n 200 %.1f ms   (target <= 100 ms)\n' \
   "$f" "$(calc "$tl/1000")"
+
+# ---- 5. key press to updated screen, with and without a log stream
+SOCK="$SOCKBASE-keys"
+: >"$TMP/keys.log"
+cat >"$TMP/keys.yml" <<YAML
+version: 1
+services:
+  flood: {kind: job, logs: [$TMP/keys.log]}
+YAML
+tmux -L "$SOCK" -f /dev/null new-session -d -s c -x 120 -y 30 "RAGTOP_BENCH_KEYLOG=$TMP/keys.in exec $BIN/ragtop --interval 1s --services $TMP/keys.yml"
+for _ in $(seq 50); do tmux -L "$SOCK" capture-pane -p -t c | grep -q "Logs  " && break; sleep 0.1; done
+key_latencies() { # N: press w N times; one line per press: ms until the title changed
+  local i t want got
+  for i in $(seq "$1"); do
+    if tmux -L "$SOCK" capture-pane -p -t c | grep -q "Logs  [a-z]*  wrap"; then want=0; else want=1; fi
+    t=$(now_ns)
+    tmux -L "$SOCK" send-keys -t c w
+    while :; do
+      got=0; tmux -L "$SOCK" capture-pane -p -t c | grep -q "Logs  [a-z]*  wrap" && got=1
+      [ "$got" = "$want" ] && break
+      [ $(( $(now_ns) - t )) -gt 2000000000 ] && break
+    done
+    echo $(( ($(now_ns) - t) / 1000 ))
+    sleep 0.05
+  done
+}
+p95() { sort -n | awk '{a[NR]=$1} END {i=int(NR*0.95+0.999); if (i<1) i=1; print a[i]}'; }
+key_latencies "$KEYS" >"$TMP/keys.quiet"
+sleep 0.2; cp "$TMP/keys.in" "$TMP/keys.in.quiet"; nq=$(wc -l <"$TMP/keys.in")
+python3 "$ROOT/bench/console/logwriter.py" "$TMP/keys.log" "$RATE" "$(calc "$KEYS * 0.2 + 4")" >/dev/null & wp=$!
+sleep 1
+key_latencies "$KEYS" >"$TMP/keys.flood"
+wait "$wp" 2>/dev/null || true
+ms() { calc "$(cat)/1000"; }
+printf '5. key latency   key press to updated screen p95 %.1f ms (median %.1f) while %d lines/s stream in   same with no stream p95 %.1f ms (median %.1f)   (tmux end to end; target <= 50 ms)\n' \
+  "$(p95 <"$TMP/keys.flood" | ms)" "$(median <"$TMP/keys.flood" | ms)" "$RATE" \
+  "$(p95 <"$TMP/keys.quiet" | ms)" "$(median <"$TMP/keys.quiet" | ms)"
+printf '                 inside ragtop (key read to refresh done) p95 %.1f ms while streaming   %.1f ms with no stream\n' \
+  "$(tail -n +$((nq + 1)) "$TMP/keys.in" | p95 | ms)" "$(p95 <"$TMP/keys.in.quiet" | ms)"
+tmux -L "$SOCK" kill-server 2>/dev/null || true

@@ -13,6 +13,8 @@
 #include <langinfo.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +26,13 @@
 #include "logfollow.h"
 #include "pane_alerts.h"
 #include "probe.h"
+#include "settings.h"
 #include "theme.h"
 #include "ui.h"
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
+
+#define CTRL_KEY(c) ((c) & 0x1f)
 
 static volatile sig_atomic_t got_quit_signal;
 
@@ -35,13 +40,18 @@ static void on_signal(int sig) { got_quit_signal = sig; }
 
 typedef struct workers {
     rt_model *m;
-    const rag_services *svcs;
+    char services_path[PATH_MAX];
     char config_path[PATH_MAX];
     int64_t interval_ms;   /* atomic */
     int stop_rd, stop_wr;  /* never read: readable = stop */
     int kick_rd, kick_wr;  /* collect now */
     pthread_t collector, prober;
     bool have_collector, have_prober;
+    /* settings.yaml: the UI hands a copy over (model lock), the collector
+     * writes it (an fsync'ed atomic write must not stall a key press) */
+    char settings_file[PATH_MAX];
+    rt_settings settings_pending;
+    bool settings_dirty;
 } workers;
 
 static int64_t interval_of(workers *w) { return __atomic_load_n(&w->interval_ms, __ATOMIC_RELAXED); }
@@ -64,12 +74,67 @@ static bool wait_next(workers *w, int64_t since, int kick_fd)
     }
 }
 
+/* The registry as it is now (a shallow copy: replaced registries stay
+ * alive until exit, so its pointers stay valid). */
+static rag_services services_now(rt_model *m)
+{
+    static const rag_services empty;
+    model_lock(m);
+    rag_services s = m->snap.services_rc == RAG_OK ? m->snap.services : empty;
+    model_unlock(m);
+    return s;
+}
+
+/* Re-read services.yml when its inode, size or mtime changed. A broken
+ * file keeps the registry loaded before and says why. */
+static void services_recheck(workers *w, struct stat *last)
+{
+    struct stat st;
+    if (stat(w->services_path, &st) != 0) return; /* gone: keep what we have */
+    bool same = st.st_ino == last->st_ino && st.st_size == last->st_size &&
+                st.st_mtim.tv_sec == last->st_mtim.tv_sec && st.st_mtim.tv_nsec == last->st_mtim.tv_nsec;
+    if (same) return;
+    bool first = last->st_ino == 0;
+    *last = st;
+    if (first) return;
+    rt_snapshot tmp;
+    snapshot_init(&tmp);
+    collect_services(&tmp, w->services_path);
+    if (tmp.services_rc == RAG_OK) {
+        size_t n = tmp.services.count;
+        model_publish_services(w->m, &tmp.services);
+        tmp.services_rc = RAG_ENOENT;
+        model_set_notice(w->m, "services.yml changed: re-read, %zu services", n);
+    } else {
+        model_set_notice(w->m, "services.yml changed but is not valid (%s): still using the one read before", tmp.services_error);
+    }
+    snapshot_free(&tmp);
+}
+
+/* Write settings.yaml when the UI changed a setting (collector thread, and
+ * once more at exit). */
+static void settings_flush(workers *w)
+{
+    model_lock(w->m);
+    bool dirty = w->settings_dirty;
+    rt_settings st = w->settings_pending;
+    w->settings_dirty = false;
+    model_unlock(w->m);
+    char why[300];
+    if (dirty && settings_save(w->settings_file, &st, why, sizeof why) != 0)
+        model_set_notice(w->m, "settings not saved: %s", why);
+}
+
 static void *collector_main(void *arg)
 {
     workers *w = arg;
     static rt_run runs[RT_MAX_RUNS];
+    struct stat services_stat = {0};
     for (;;) {
         int64_t t0 = rag_mono_ms();
+        settings_flush(w);
+        services_recheck(w, &services_stat);
+        rag_services svcs = services_now(w->m);
         rt_config_info ci;
         collect_config(&ci, w->config_path);
         rt_manifest_info mi;
@@ -77,7 +142,7 @@ static void *collector_main(void *arg)
         rt_sources src;
         collect_sources(&src, &ci, &mi);
         char rpath[PATH_MAX];
-        collect_runs_path(w->svcs, &ci, rpath);
+        collect_runs_path(&svcs, &ci, rpath);
         size_t n = collect_runs(rpath, runs, RT_MAX_RUNS);
         pane_alerts_collect(&ci);
         model_publish_sources(w->m, &src);
@@ -95,21 +160,35 @@ static void *collector_main(void *arg)
 static void *prober_main(void *arg)
 {
     workers *w = arg;
-    size_t n = w->svcs->count;
+    rag_services svcs = services_now(w->m);
+    size_t n = svcs.count;
+    uint64_t gen = w->m->services_gen;
     rt_probe *probes = rag_xcalloc(n ? n : 1, sizeof *probes);
     int64_t *last = rag_xcalloc(n ? n : 1, sizeof *last);
     bool *due = rag_xcalloc(n ? n : 1, sizeof *due);
     for (;;) {
+        model_lock(w->m);
+        bool changed = gen != w->m->services_gen;
+        gen = w->m->services_gen;
+        model_unlock(w->m);
+        if (changed) { /* services.yml re-read: probe everything anew */
+            svcs = services_now(w->m);
+            n = svcs.count;
+            free(probes); free(last); free(due);
+            probes = rag_xcalloc(n ? n : 1, sizeof *probes);
+            last = rag_xcalloc(n ? n : 1, sizeof *last);
+            due = rag_xcalloc(n ? n : 1, sizeof *due);
+        }
         int64_t now = rag_mono_ms(), next = INT64_MAX;
         bool any = false;
         for (size_t i = 0; i < n; i++) {
-            int64_t iv = w->svcs->items[i].health_interval_ms > 0 ? w->svcs->items[i].health_interval_ms : interval_of(w);
+            int64_t iv = svcs.items[i].health_interval_ms > 0 ? svcs.items[i].health_interval_ms : interval_of(w);
             due[i] = last[i] == 0 || now - last[i] >= iv;
             if (due[i]) { last[i] = now; any = true; }
             if (last[i] + iv < next) next = last[i] + iv;
         }
         if (any) {
-            probe_run(w->svcs, due, probes);
+            probe_run(&svcs, due, probes);
             model_publish_probes(w->m, probes, n);
         }
         /* sleep until the next service is due (at most one refresh interval) */
@@ -127,6 +206,29 @@ static void *prober_main(void *arg)
 
 /* ------------------------------------------------------------------ layout */
 
+/* Wide screens (>= 160 columns, >= 33 rows): Freshness, Config and
+ * Services side by side on top, Runs below them, the logs the full width
+ * and every row that is left. Otherwise the panes stack (layout). */
+static bool layout_wide(ui *u, int top, int h, size_t nsvc, size_t nruns)
+{
+    if (COLS < 160 || h < 30) return false;
+    int top_h = (int)nsvc + 3;
+    if (top_h < 9) top_h = 9;
+    if (top_h > h / 3) top_h = h / 3;
+    int runs_h = (nruns > 8 ? 8 : (int)(nruns ? nruns : 1)) + 3;
+    int fw = COLS * 3 / 10;
+    int y = top;
+    u->pane[PANE_FRESHNESS] = (rect){y, 0, top_h, fw};
+    u->pane[PANE_CONFIG] = (rect){y, fw, top_h, fw};
+    u->pane[PANE_SERVICES] = (rect){y, 2 * fw, top_h, COLS - 2 * fw};
+    y += top_h;
+    u->pane[PANE_RUNS] = (rect){y, 0, runs_h, COLS};
+    y += runs_h;
+    u->pane[PANE_LOGS] = (rect){y, 0, top + h - y, COLS};
+    for (int i = 0; i < PANE_COUNT; i++) u->visible[i] = true;
+    return true;
+}
+
 static void layout(ui *u)
 {
     u->rows = LINES;
@@ -141,11 +243,13 @@ static void layout(ui *u)
         return;
     }
     size_t nsvc = u->m->snap.services_rc == RAG_OK ? u->m->snap.services.count : 1;
+    size_t nruns = u->m->snap.n_runs;
+    if (layout_wide(u, top, h, nsvc, nruns)) return;
     int top_h = 9;
     int svc_h = (int)nsvc + 3;
     if (svc_h > 10) svc_h = 10;
-    size_t nruns = u->m->snap.n_runs;
-    int runs_h = (nruns > 3 ? 3 : (int)(nruns ? nruns : 1)) + 3;
+    int max_runs = h >= 34 ? 6 : 3; /* tall screens show more runs */
+    int runs_h = ((int)nruns > max_runs ? max_runs : (int)(nruns ? nruns : 1)) + 3;
     const int logs_min = h >= 20 ? 5 : 3;
     if (h < 18) top_h = 0; /* short terminal: the header carries the verdict */
     if (h - top_h - svc_h - runs_h < logs_min) runs_h = 0;
@@ -202,7 +306,7 @@ static void draw(ui *u)
     bool first_logs = m->first_log_frame_ms == 0 && m->log_seq > 0 && u->visible[PANE_LOGS];
     if (first_logs) m->first_log_frame_ms = rag_now_ms();
     model_unlock(m);
-    curs_set(u->overlay == OVL_FILTER ? 1 : 0);
+    curs_set(u->overlay == OVL_PROMPT ? 1 : 0);
     refresh();
     if (first_logs) {
         const char *f = getenv("RAGTOP_BENCH_FIRST_FRAME");
@@ -223,6 +327,9 @@ typedef struct console {
     workers w;
     actions *acts;
     bool quit;
+    rt_settings settings;
+    char settings_file[PATH_MAX]; /* "" = no place to keep them */
+    char *pending_copy;           /* y: OSC 52 after the next refresh */
 } console;
 
 static const rag_service *target_service(console *c, const char *action, bool want_job)
@@ -263,7 +370,9 @@ static void run_action(console *c, key_cmd cmd)
     action_kind kind;
     bool job;
     cmd_action_target(c, cmd, &action, &kind, &job);
+    model_lock(c->u.m);
     const rag_service *svc = target_service(c, action, job);
+    model_unlock(c->u.m);
     const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
     if (!act) {
         model_set_notice(c->u.m, "no service in services.yml has a '%s' action", action);
@@ -317,24 +426,50 @@ static void kick_collector(console *c)
 
 /* ------------------------------------------------------------------ keys */
 
-static void apply_filter(ui *u, const char *text)
+/* Remember the settings the user just changed (settings.yaml). */
+static void save_settings(console *c)
 {
-    if (u->filter_on) regfree(&u->filter_re);
-    u->filter_on = false;
-    u->filter[0] = '\0';
-    if (!*text) return;
-    bool inv = text[0] == '!';
-    const char *re = inv ? text + 1 : text;
-    int rc = regcomp(&u->filter_re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-    if (rc != 0) {
-        char msg[128];
-        regerror(rc, &u->filter_re, msg, sizeof msg);
-        model_set_notice(u->m, "filter: bad regular expression: %s", msg);
+    ui *u = &c->u;
+    if (!c->settings_file[0]) return;
+    static const char *const panes[] = {"freshness", "config", "services", "runs", "logs"};
+    rt_settings *st = &c->settings;
+    st->refresh_ms = u->interval_ms;
+    rt_fmt(st->zoom, sizeof st->zoom, "%s", u->zoom ? panes[u->focus] : "");
+    st->log_level = u->min_level;
+    st->wrap = u->wrap;
+    model_lock(u->m);
+    c->w.settings_pending = *st;
+    c->w.settings_dirty = true;
+    model_unlock(u->m);
+    kick_collector(c);
+}
+
+static void open_prompt(ui *u, prompt_kind kind)
+{
+    u->overlay = OVL_PROMPT;
+    u->prompt = kind;
+    u->prompt_raw = kind == PROMPT_FILTER && u->filter_on ? u->filter_raw : false;
+    lineedit_init(&u->input, ""); /* starts empty; Up recalls the pattern in use */
+}
+
+static void prompt_key(ui *u, int ch)
+{
+    if (ch == 27) { u->overlay = OVL_NONE; return; }
+    if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        u->overlay = OVL_NONE;
+        if (u->prompt == PROMPT_SEARCH) pane_logs_set_search(u, u->input.text);
+        else pane_logs_set_filter(u, u->input.text, u->prompt_raw);
         return;
     }
-    u->filter_on = true;
-    u->filter_invert = inv;
-    rt_fmt(u->filter, sizeof u->filter, "%s", re);
+    if (ch == KEY_UP) {
+        char cur[300];
+        if (u->prompt == PROMPT_SEARCH) rt_fmt(cur, sizeof cur, "%s", u->search_on ? u->search : "");
+        else rt_fmt(cur, sizeof cur, "%s%s", u->filter_on && u->filter_invert ? "!" : "", u->filter_on ? u->filter : "");
+        lineedit_init(&u->input, cur);
+        return;
+    }
+    if (ch == CTRL_KEY('r') && u->prompt == PROMPT_FILTER) { u->prompt_raw = !u->prompt_raw; return; }
+    lineedit_key(&u->input, ch);
 }
 
 static void focus_step(ui *u, int dir)
@@ -367,6 +502,14 @@ static void handle_key(console *c, int ch)
     }
     switch (u->overlay) {
     case OVL_HELP:
+        if (ch == KEY_UP || ch == 'k') overlay_help_scroll(u, -1);
+        else if (ch == KEY_DOWN || ch == 'j') overlay_help_scroll(u, 1);
+        else if (ch == KEY_PPAGE || ch == 'b') overlay_help_scroll(u, -(LINES - 6));
+        else if (ch == KEY_NPAGE || ch == ' ') overlay_help_scroll(u, LINES - 6);
+        else if (ch == KEY_HOME || ch == 'g') overlay_help_scroll(u, -100000);
+        else if (ch == KEY_END || ch == 'G') overlay_help_scroll(u, 100000);
+        else overlay_close(u);
+        return;
     case OVL_ALERTS:
         overlay_close(u);
         return;
@@ -388,20 +531,9 @@ static void handle_key(console *c, int ch)
             model_set_notice(u->m, "cancelled");
         }
         return;
-    case OVL_FILTER: {
-        size_t l = strlen(u->input);
-        if (ch == 27) u->overlay = OVL_NONE;
-        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-            u->overlay = OVL_NONE;
-            apply_filter(u, u->input);
-        } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-            if (l) u->input[l - 1] = '\0';
-        } else if (ch >= 32 && ch < 256 && l + 1 < sizeof u->input) {
-            u->input[l] = (char)ch;
-            u->input[l + 1] = '\0';
-        }
+    case OVL_PROMPT:
+        prompt_key(u, ch);
         return;
-    }
     default: break;
     }
     const key_def *k = keys_lookup(ch);
@@ -424,23 +556,35 @@ static void handle_key(console *c, int ch)
         if (u->focus == PANE_LOGS) u->follow = true;
         else move_sel(u, 100000);
         break;
-    case CMD_ENTER: {
+    case CMD_ENTER:
+        /* the detail of whatever pane has focus; the logs' here */
+        if (u->focus == PANE_LOGS) pane_logs_open_detail(u);
+        else model_set_notice(u->m, "Enter: no detail view for this pane");
+        break;
+    case CMD_FILTER: open_prompt(u, PROMPT_FILTER); break;
+    case CMD_SEARCH: open_prompt(u, PROMPT_SEARCH); break;
+    case CMD_SEARCH_NEXT: pane_logs_search_next(u, 1); break;
+    case CMD_SEARCH_PREV: pane_logs_search_next(u, -1); break;
+    case CMD_LEFT: pane_logs_hscroll(u, -1); break;
+    case CMD_RIGHT: pane_logs_hscroll(u, 1); break;
+    case CMD_COPY: {
         char *raw = NULL;
-        if (pane_logs_selected_raw(u, &raw)) overlay_open_json(u, raw);
-        else model_set_notice(u->m, "no log line to show");
+        if (u->opt->no_osc52) model_set_notice(u->m, "copy is off (--no-osc52)");
+        else if (!pane_logs_selected_raw(u, &raw)) model_set_notice(u->m, "no log line to copy");
+        else {
+            c->pending_copy = raw; /* sent after the next refresh, outside curses' output */
+            raw = NULL;
+            model_set_notice(u->m, "copied the selected line (OSC 52)");
+        }
         free(raw);
         break;
     }
-    case CMD_FILTER:
-        u->overlay = OVL_FILTER;
-        rt_fmt(u->input, sizeof u->input, "%s%s", u->filter_on && u->filter_invert ? "!" : "", u->filter_on ? u->filter : "");
-        break;
     case CMD_FOLLOW:
         if (u->follow) pane_logs_move(u, 0);
         else u->follow = true;
         break;
-    case CMD_WRAP: u->wrap = !u->wrap; break;
-    case CMD_LEVEL: u->min_level = u->min_level >= RAG_LEVEL_ERROR ? -1 : u->min_level + 1; break;
+    case CMD_WRAP: u->wrap = !u->wrap; save_settings(c); break;
+    case CMD_LEVEL: u->min_level = u->min_level >= RAG_LEVEL_ERROR ? -1 : u->min_level + 1; save_settings(c); break;
     case CMD_FASTER:
     case CMD_SLOWER: {
         int64_t iv = u->interval_ms;
@@ -453,10 +597,11 @@ static void handle_key(console *c, int ch)
         rag_duration_format(iv, d, sizeof d);
         model_set_notice(u->m, "refresh every %s", d);
         kick_collector(c);
+        save_settings(c);
         break;
     }
     case CMD_PAUSE: u->paused = !u->paused; break;
-    case CMD_ZOOM: u->zoom = !u->zoom; break;
+    case CMD_ZOOM: u->zoom = !u->zoom; save_settings(c); break;
     case CMD_REDRAW: clearok(curscr, TRUE); break;
     case CMD_ALERTS: u->overlay = OVL_ALERTS; u->ovl_scroll = 0; break;
     default: break;
@@ -472,16 +617,58 @@ static bool terminal_usable(void)
     return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 }
 
-static char **log_paths(const rag_services *s, size_t *n)
+/* Every service's log files, labelled with the service's name ("api"; a
+ * second file of the same service adds its stem: "api:extra"). */
+static char **followed; /* the paths followed now (UI thread) */
+static size_t followed_n;
+
+static void remember_followed(char **paths, size_t n)
+{
+    for (size_t i = 0; i < followed_n; i++) free(followed[i]);
+    free(followed);
+    followed = rag_xcalloc(n ? n : 1, sizeof *followed);
+    for (size_t i = 0; i < n; i++) followed[i] = rag_xstrdup(paths[i]);
+    followed_n = n;
+}
+
+static char **log_paths(const rag_services *s, size_t *n, char ***labels)
 {
     char **v = NULL;
+    *labels = NULL;
     *n = 0;
     for (size_t i = 0; i < s->count; i++)
         for (size_t j = 0; j < s->items[i].n_logs; j++) {
             v = rag_xrealloc(v, (*n + 1) * sizeof *v);
+            *labels = rag_xrealloc(*labels, (*n + 1) * sizeof **labels);
+            const char *path = s->items[i].logs[j], *base = strrchr(path, '/');
+            base = base ? base + 1 : path;
+            if (j == 0) (*labels)[*n] = rag_xstrdup(s->items[i].name);
+            else (*labels)[*n] = rag_xasprintf("%s:%.*s", s->items[i].name, (int)strcspn(base, "."), base);
             v[(*n)++] = s->items[i].logs[j];
         }
     return v;
+}
+
+/* services.yml was re-read: follow its log files now, when they changed.
+ * Files followed before continue from their end (lines written in the
+ * moment between the two followers may be missed). */
+static logfollow *follow_again(rt_model *m, logfollow *lf)
+{
+    rag_services s = services_now(m);
+    size_t n;
+    char **labels;
+    char **paths = log_paths(&s, &n, &labels);
+    bool same = n == followed_n;
+    for (size_t i = 0; same && i < n; i++) same = strcmp(paths[i], followed[i]) == 0;
+    if (!same) {
+        logfollow_stop(lf);
+        lf = logfollow_start_labeled(m, paths, labels, n, 0);
+        remember_followed(paths, n);
+    }
+    for (size_t i = 0; i < n; i++) free(labels[i]);
+    free(labels);
+    free(paths);
+    return lf;
 }
 
 int console_run(const rt_options *o)
@@ -492,19 +679,32 @@ int console_run(const rt_options *o)
                 getenv("TERM") ? getenv("TERM") : "", isatty(STDOUT_FILENO) ? "" : ", output is not a terminal");
         return RAG_EXIT_USAGE;
     }
+    /* remembered settings; the command line wins over them */
+    rt_settings settings;
+    char settings_file[PATH_MAX] = "", settings_why[400] = "";
+    settings_defaults(&settings);
+    if (settings_path(settings_file, sizeof settings_file) &&
+        settings_load(settings_file, &settings, settings_why, sizeof settings_why) != 0)
+        settings_defaults(&settings);
+    const char *want_theme = !o->theme_given && settings.theme[0] ? settings.theme : o->theme;
     const char *nc = getenv("NO_COLOR");
     bool colors = !(o->no_color || (nc && *nc));
     theme th;
     rag_error err = {0};
-    const char *theme_name = colors ? o->theme : "monochrome";
+    const char *theme_name = colors ? want_theme : "monochrome";
     if (theme_load(theme_name, &th, &err) != RAG_OK) {
-        if (err.code == RAG_ENOENT && strcmp(theme_name, o->theme) == 0 && strcmp(o->theme, "default-dark") != 0) {
-            fprintf(stderr, "ragtop: --theme: %s\n", err.msg);
-            return RAG_EXIT_USAGE;
-        }
-        if (err.code != RAG_ENOENT) {
-            fprintf(stderr, "ragtop: %s\n", err.msg);
-            return RAG_EXIT_USAGE;
+        if (colors && !o->theme_given && settings.theme[0]) {
+            /* settings.yaml names a theme that is gone or broken: say so, go on */
+            rt_fmt(settings_why, sizeof settings_why, "%s: theme: %s", settings_file, err.msg);
+        } else {
+            if (err.code == RAG_ENOENT && strcmp(theme_name, o->theme) == 0 && strcmp(o->theme, "default-dark") != 0) {
+                fprintf(stderr, "ragtop: --theme: %s\n", err.msg);
+                return RAG_EXIT_USAGE;
+            }
+            if (err.code != RAG_ENOENT) {
+                fprintf(stderr, "ragtop: %s\n", err.msg);
+                return RAG_EXIT_USAGE;
+            }
         }
         theme_builtin(&th); /* the default theme ships inside the binary too */
     }
@@ -519,6 +719,12 @@ int console_run(const rt_options *o)
         free(c);
         return RAG_EXIT_FAIL;
     }
+    model_set_ring_size(m, (size_t)settings.log_lines);
+    c->settings = settings;
+    rt_fmt(c->settings_file, sizeof c->settings_file, "%s", settings_file);
+    rt_fmt(c->w.settings_file, sizeof c->w.settings_file, "%s", settings_file);
+    rt_fmt(c->settings.theme, sizeof c->settings.theme, "%s", want_theme);
+    if (settings_why[0]) model_set_notice(m, "%s: using the defaults", settings_why);
     /* disk work before the UI starts: find and load services.yml */
     char spath[PATH_MAX];
     collect_services_path(o->services_path, spath);
@@ -541,14 +747,19 @@ int console_run(const rt_options *o)
     u->opt = o;
     u->ascii = ascii;
     u->colors = colors;
-    u->interval_ms = o->interval_ms;
+    u->interval_ms = !o->interval_given && settings.refresh_ms > 0 ? settings.refresh_ms : o->interval_ms;
     u->follow = true;
-    u->min_level = -1;
+    u->min_level = settings.log_level;
+    u->wrap = settings.wrap;
     u->focus = PANE_LOGS;
+    static const char *const panes[] = {"freshness", "config", "services", "runs", "logs"};
+    for (int i = 0; i < PANE_COUNT; i++)
+        if (strcmp(settings.zoom, panes[i]) == 0) { u->zoom = true; u->focus = (pane_id)i; }
+    ui_set_ascii(ascii);
 
     c->w.m = m;
-    c->w.svcs = svcs;
-    c->w.interval_ms = o->interval_ms;
+    rt_fmt(c->w.services_path, sizeof c->w.services_path, "%s", spath);
+    c->w.interval_ms = u->interval_ms;
     int p1[2], p2[2];
     if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0) {
         fprintf(stderr, "ragtop: cannot create pipes\n");
@@ -564,8 +775,12 @@ int console_run(const rt_options *o)
     c->w.have_collector = pthread_create(&c->w.collector, NULL, collector_main, &c->w) == 0;
     c->w.have_prober = pthread_create(&c->w.prober, NULL, prober_main, &c->w) == 0;
     size_t nlogs;
-    char **paths = log_paths(svcs, &nlogs);
-    logfollow *lf = logfollow_start(m, paths, nlogs, 200);
+    char **labels;
+    char **paths = log_paths(svcs, &nlogs, &labels);
+    logfollow *lf = logfollow_start_labeled(m, paths, labels, nlogs, 200);
+    remember_followed(paths, nlogs);
+    for (size_t i = 0; i < nlogs; i++) free(labels[i]);
+    free(labels);
     free(paths);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
@@ -591,20 +806,34 @@ int console_run(const rt_options *o)
         theme_apply(&th, colors && has_colors());
     }
 
-    bool dirty = true;
+    uint64_t seen_services = 0;
+    bool dirty = true, keyed = false; /* keyed: a key was handled, answer it now */
+    bool urgent = false;              /* draw now for another reason */
+    /* benchmarks: microseconds from reading a key to the refreshed screen */
+    const char *keylog_path = getenv("RAGTOP_BENCH_KEYLOG");
+    FILE *keylog = keylog_path && *keylog_path ? fopen(keylog_path, "a") : NULL;
+    struct timespec key_at = {0, 0};
     int64_t last_draw = 0, last_clock = 0;
     uint64_t seen_version = 0, seen_logs = 0;
     int empty_reads = 0;
     while (!c->quit && !got_quit_signal) {
         int64_t now = rag_mono_ms();
         if (now - last_clock >= 1000 && !u->paused) { dirty = true; last_clock = now; }
-        if (dirty && now - last_draw >= 40) {
+        /* log and model updates draw at most 10 times a second (less for the
+         * terminal to process under a flood); a key at once */
+        if (dirty && (keyed || urgent || now - last_draw >= 100)) {
             draw(u);
             last_draw = now;
-            dirty = false;
+            if (keyed && keylog) {
+                struct timespec t;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                fprintf(keylog, "%lld\n", (long long)((t.tv_sec - key_at.tv_sec) * 1000000LL + (t.tv_nsec - key_at.tv_nsec) / 1000));
+                fflush(keylog);
+            }
+            dirty = keyed = urgent = false;
         }
         struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {m->wake_rd, POLLIN, 0}};
-        int timeout = dirty ? 40 : (int)(1000 - (rag_mono_ms() - last_clock));
+        int timeout = dirty ? (int)(100 - (rag_mono_ms() - last_draw)) : (int)(1000 - (rag_mono_ms() - last_clock));
         if (timeout < 0) timeout = 0;
         int r = poll(pf, 2, timeout);
         if (r < 0) {
@@ -616,11 +845,17 @@ int console_run(const rt_options *o)
             model_drain(m);
             model_lock(m);
             bool changed = m->version != seen_version || m->log_seq != seen_logs;
+            if (seen_logs == 0 && m->log_seq > 0) urgent = true; /* the first log lines: show them at once */
             seen_version = m->version;
             seen_logs = m->log_seq;
             bool new_result = m->action.phase == RT_ACT_DONE && m->action.finished_ms > 0;
             model_unlock(m);
             if (changed && !u->paused) dirty = true;
+            model_lock(m);
+            bool services_changed = m->services_gen != seen_services;
+            seen_services = m->services_gen;
+            model_unlock(m);
+            if (services_changed) lf = follow_again(m, lf);
             if (new_result) {
                 static int64_t kicked_for;
                 if (kicked_for != m->action.finished_ms) {
@@ -633,15 +868,22 @@ int console_run(const rt_options *o)
             int ch, got = 0;
             while ((ch = getch()) != ERR) {
                 got++;
+                if (!keyed) clock_gettime(CLOCK_MONOTONIC, &key_at);
                 handle_key(c, ch);
-                dirty = true;
+                dirty = keyed = true;
                 if (c->quit) break;
+            }
+            if (c->pending_copy) {
+                ui_osc52_copy(c->pending_copy);
+                free(c->pending_copy);
+                c->pending_copy = NULL;
             }
             empty_reads = got ? 0 : empty_reads + 1;
             if (empty_reads > 50) break; /* readable but nothing to read: EOF / EIO */
         }
     }
 
+    if (keylog) fclose(keylog);
     if (scr) {
         endwin();
         delscreen(scr);
@@ -652,12 +894,15 @@ int console_run(const rt_options *o)
     (void)wr;
     if (c->w.have_collector) pthread_join(c->w.collector, NULL);
     if (c->w.have_prober) pthread_join(c->w.prober, NULL);
+    settings_flush(&c->w); /* a change the collector had no time to write */
     logfollow_stop(lf);
+    remember_followed(NULL, 0);
     actions_free(c->acts);
     close(c->w.stop_rd); close(c->w.stop_wr);
     close(c->w.kick_rd); close(c->w.kick_wr);
     overlay_close(u);
     if (u->filter_on) regfree(&u->filter_re);
+    if (u->search_on) regfree(&u->search_re);
     status_free(&u->st);
     model_destroy(m);
     free(m);

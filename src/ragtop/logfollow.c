@@ -233,6 +233,11 @@ static void *follow_thread(void *arg)
 
 logfollow *logfollow_start(rt_model *m, char **paths, size_t n, size_t backfill)
 {
+    return logfollow_start_labeled(m, paths, NULL, n, backfill);
+}
+
+logfollow *logfollow_start_labeled(rt_model *m, char **paths, char **labels, size_t n, size_t backfill)
+{
     logfollow *lf = rag_xcalloc(1, sizeof *lf);
     lf->m = m;
     lf->backfill = backfill;
@@ -248,8 +253,15 @@ logfollow *logfollow_start(rt_model *m, char **paths, size_t n, size_t backfill)
         f->source = (int)m->n_log_sources;
         m->log_sources = rag_xrealloc(m->log_sources, (m->n_log_sources + 1) * sizeof *m->log_sources);
         const char *base = strrchr(paths[i], '/');
-        m->log_sources[m->n_log_sources++] = rag_xstrdup(base ? base + 1 : paths[i]);
+        const char *label = labels && labels[i] ? labels[i] : base ? base + 1 : paths[i];
+        m->log_sources[m->n_log_sources++] = rag_xstrdup(label);
     }
+    int w = 6;
+    for (size_t i = 0; i < m->n_log_sources; i++) {
+        int len = (int)strlen(m->log_sources[i]);
+        if (len > w) w = len;
+    }
+    m->log_source_w = w > 16 ? 16 : w;
     model_unlock(m);
     lf->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC); /* -1: stat polling only */
     int fds[2];

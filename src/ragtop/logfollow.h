@@ -14,6 +14,9 @@ typedef struct logfollow logfollow;
 /* Follow paths (deduplicated; labels name them in the model's
  * log_sources). backfill = lines read from each file's tail at start. */
 logfollow *logfollow_start(rt_model *m, char **paths, size_t n, size_t backfill);
+/* The same with a label per path (the service's name; NULL = the file's
+ * name); sets the model's source column width to the longest label (6..16). */
+logfollow *logfollow_start_labeled(rt_model *m, char **paths, char **labels, size_t n, size_t backfill);
 /* Stop the thread and free everything. */
 void logfollow_stop(logfollow *lf);
 

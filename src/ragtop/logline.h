@@ -10,5 +10,8 @@
 /* Format raw (len bytes, any content) from source into out (capacity cap,
  * NUL-terminated). Returns the bytes written. */
 size_t logline_format(const char *raw, size_t len, const char *source, char *out, size_t cap);
+/* The same with a source column of source_w columns (a longer source is
+ * cut with "…"). logline_format uses 10. */
+size_t logline_format_w(const char *raw, size_t len, const char *source, int source_w, char *out, size_t cap);
 
 #endif

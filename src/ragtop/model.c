@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "rag/timeutil.h"
+#include "logline.h"
 
 const char *rt_severity_name(rt_severity s)
 {
@@ -74,16 +75,22 @@ int model_init(rt_model *m)
     m->wake_wr = fds[1];
     pthread_mutex_init(&m->lock, NULL);
     m->action.exit_status = 0;
+    m->log_source_w = 10;
+    model_set_ring_size(m, RT_LOG_RING);
     return RAG_OK;
 }
 
 void model_destroy(rt_model *m)
 {
     snapshot_free(&m->snap);
+    for (size_t i = 0; i < m->n_retired; i++) rag_services_free(&m->retired[i]);
+    free(m->retired);
     free(m->hist);
-    for (size_t i = 0; i < RT_LOG_RING; i++) {
+    for (size_t i = 0; i < m->ring_cap; i++) {
         free(m->ring[i].raw);
+        free(m->ring[i].text);
     }
+    free(m->ring);
     for (size_t i = 0; i < m->n_log_sources; i++) free(m->log_sources[i]);
     free(m->log_sources);
     close(m->wake_rd);
@@ -156,6 +163,23 @@ void model_publish_sources(rt_model *m, const rt_sources *in)
     model_wake(m);
 }
 
+void model_publish_services(rt_model *m, rag_services *in)
+{
+    model_lock(m);
+    if (m->snap.services_rc == RAG_OK) {
+        m->retired = rag_xrealloc(m->retired, (m->n_retired + 1) * sizeof *m->retired);
+        m->retired[m->n_retired++] = m->snap.services;
+    }
+    m->snap.services = *in;
+    m->snap.services_rc = RAG_OK;
+    m->snap.services_error[0] = '\0';
+    m->services_gen++;
+    m->version++;
+    model_unlock(m);
+    memset(in, 0, sizeof *in);
+    model_wake(m);
+}
+
 void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n)
 {
     int64_t now = rag_now_ms();
@@ -193,6 +217,23 @@ void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n)
     model_wake(m);
 }
 
+void model_set_ring_size(rt_model *m, size_t lines)
+{
+    if (lines < RT_LOG_RING_MIN) lines = RT_LOG_RING_MIN;
+    if (lines > RT_LOG_RING_MAX) lines = RT_LOG_RING_MAX;
+    if (m->log_seq) return;
+    free(m->ring);
+    m->ring = rag_xcalloc(lines, sizeof *m->ring);
+    m->ring_cap = lines;
+    /* room for lines of ~400 bytes (raw + shown), at least RT_LOG_BYTES_MAX */
+    m->log_bytes_max = lines * 400 > RT_LOG_BYTES_MAX ? lines * 400 : RT_LOG_BYTES_MAX;
+}
+
+uint64_t model_log_kept(const rt_model *m)
+{
+    return m->log_seq && m->log_oldest <= m->log_seq ? m->log_seq - m->log_oldest + 1 : 0;
+}
+
 void model_log_append(rt_model *m, int source, const char *line, size_t len)
 {
     if (len > RT_LOG_LINE_MAX) len = RT_LOG_LINE_MAX;
@@ -219,27 +260,36 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
         }
     }
     rag_log_entry_free(&e);
+    /* the shown form, once per line (filters and search run on it); the
+     * labels do not change while a follower runs */
+    const char *label = source >= 0 && (size_t)source < m->n_log_sources ? m->log_sources[source] : "?";
+    char shown[RT_LOG_LINE_MAX * 2];
+    size_t tlen = logline_format_w(line, len, label, m->log_source_w, shown, sizeof shown);
+    char *text = rag_xmalloc(tlen + 1);
+    memcpy(text, shown, tlen + 1);
+    size_t bytes = len + 1 + tlen + 1;
 
     model_lock(m);
     uint64_t seq = ++m->log_seq;
     if (m->log_oldest == 0) m->log_oldest = 1;
-    rt_log_line *slot = &m->ring[seq % RT_LOG_RING];
-    char *old_raw = slot->raw;
+    rt_log_line *slot = &m->ring[seq % m->ring_cap];
+    char *old_raw = slot->raw, *old_text = slot->text;
     if (old_raw) {
-        m->log_bytes -= strlen(old_raw) + 1;
+        m->log_bytes -= strlen(old_raw) + 1 + (old_text ? strlen(old_text) + 1 : 0);
         if (m->log_oldest <= slot->seq) m->log_oldest = slot->seq + 1;
     }
-    m->log_bytes += len + 1;
+    m->log_bytes += bytes;
     /* byte budget: drop the oldest lines (freed here, under the lock, in
      * memory only) until the new one fits */
-    char *drop[64];
+    char *drop[128];
     size_t ndrop = 0;
-    while (m->log_bytes > RT_LOG_BYTES_MAX && m->log_oldest < seq && ndrop < 64) {
-        rt_log_line *o = &m->ring[m->log_oldest % RT_LOG_RING];
+    while (m->log_bytes > m->log_bytes_max && m->log_oldest < seq && ndrop < 128) {
+        rt_log_line *o = &m->ring[m->log_oldest % m->ring_cap];
         if (o->raw && o->seq == m->log_oldest) {
-            m->log_bytes -= strlen(o->raw) + 1;
+            m->log_bytes -= strlen(o->raw) + 1 + (o->text ? strlen(o->text) + 1 : 0);
             drop[ndrop++] = o->raw;
-            o->raw = NULL;
+            drop[ndrop++] = o->text;
+            o->raw = o->text = NULL;
         }
         m->log_oldest++;
     }
@@ -248,6 +298,8 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
     slot->level = level;
     slot->ts_ms = ts;
     slot->raw = raw;
+    slot->text = text;
+    slot->fgen = slot->sgen = 0;
     m->log_lines_total++;
     if (level < 0) m->log_malformed++;
     if (done >= 0 && m->action.phase == RT_ACT_RUNNING) {
@@ -257,6 +309,7 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
     }
     model_unlock(m);
     free(old_raw);
+    free(old_text);
     for (size_t i = 0; i < ndrop; i++) free(drop[i]);
 }
 

@@ -114,16 +114,22 @@ void manifest_info_free(rt_manifest_info *m);
  * Used by the interactive console only. */
 
 #define RT_SPARK_LEN 32        /* points kept per sparkline */
-#define RT_LOG_RING 4096       /* log lines kept at most */
+#define RT_LOG_RING 20000      /* log lines kept by default (settings: log_lines) */
+#define RT_LOG_RING_MIN 100
+#define RT_LOG_RING_MAX 1000000
 #define RT_LOG_LINE_MAX 8192   /* bytes kept per raw log line */
-#define RT_LOG_BYTES_MAX (4u << 20) /* and at most this many bytes of lines */
+#define RT_LOG_BYTES_MAX (8u << 20) /* and at least this many bytes of lines (raw + shown) */
 
 typedef struct rt_log_line {
     uint64_t seq;              /* 1, 2, ... in arrival order */
     int source;                /* index into model.log_sources */
     int level;                 /* rag_level, or -1 when not a valid log line */
     int64_t ts_ms;
-    char *raw;                 /* the line as read (unescaped; display parses it) */
+    char *raw;                 /* the line as read (unescaped) */
+    char *text;                /* as shown (logline_format: escaped, inert) */
+    /* UI thread's cache of filter / search results (generation + result) */
+    uint32_t fgen, sgen;
+    bool fmatch, smatch;
 } rt_log_line;
 
 typedef struct rt_service_hist {
@@ -151,15 +157,20 @@ typedef struct rt_model {
     int wake_rd, wake_wr;      /* self-pipe: writers wake the UI */
     uint64_t version;          /* bumped on every publish */
     rt_snapshot snap;
+    uint64_t services_gen;     /* bumped when services.yml was re-read */
+    rag_services *retired; size_t n_retired; /* replaced registries: other threads may
+                                                still point into them; freed at exit */
     rt_service_hist *hist; size_t n_hist;
     /* log ring */
-    rt_log_line ring[RT_LOG_RING];
+    rt_log_line *ring; size_t ring_cap; /* model_set_ring_size */
+    size_t log_bytes_max;
     uint64_t log_seq;          /* seq of the newest line (0 = none) */
     uint64_t log_oldest;       /* seq of the oldest line still kept (1 when none) */
     size_t log_bytes;          /* bytes held by the kept lines */
     uint64_t log_lines_total;  /* lines read since start */
     uint64_t log_malformed;
-    char **log_sources; size_t n_log_sources; /* "service:file" labels */
+    char **log_sources; size_t n_log_sources; /* labels: the service's name ("api", "api:extra") */
+    int log_source_w;          /* width of the source column (the longest label, capped) */
     /* actions */
     rt_action_state action;     /* the running or last action */
     bool action_busy[8];        /* one action of a kind at a time */
@@ -181,11 +192,19 @@ void model_publish_config(rt_model *m, rt_config_info *in);
 void model_publish_manifest(rt_model *m, rt_manifest_info *in);
 void model_publish_runs(rt_model *m, const rt_run *runs, size_t n);
 void model_publish_sources(rt_model *m, const rt_sources *in);
+/* A re-read services.yml (valid): replaces the registry, keeps the old one
+ * alive until model_destroy, bumps services_gen. */
+void model_publish_services(rt_model *m, rag_services *in);
 /* Probes: one per service, updates histories (latency sparkline, last change). */
 void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n);
-/* Append one log line (copied, truncated to RT_LOG_LINE_MAX). The oldest
- * lines are dropped beyond RT_LOG_RING lines or RT_LOG_BYTES_MAX bytes. Does
- * not wake; callers wake once per batch. */
+/* Size the log ring (lines kept, clamped to RT_LOG_RING_MIN..MAX); only
+ * before the first line arrives. model_init sizes it to RT_LOG_RING. */
+void model_set_ring_size(rt_model *m, size_t lines);
+/* Lines kept now (newest - oldest + 1, 0 when none). Caller holds the lock. */
+uint64_t model_log_kept(const rt_model *m);
+/* Append one log line (copied, truncated to RT_LOG_LINE_MAX) with its shown
+ * form. The oldest lines are dropped beyond ring_cap lines or log_bytes_max
+ * bytes (raw + shown). Does not wake; callers wake once per batch. */
 void model_log_append(rt_model *m, int source, const char *line, size_t len);
 void model_set_notice(rt_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

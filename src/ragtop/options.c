@@ -25,6 +25,7 @@ void options_usage(FILE *f)
           "  --readonly          disable every action key\n"
           "  --no-color          attributes only (also when NO_COLOR is set)\n"
           "  --ascii             ASCII line drawing and sparklines (automatic without UTF-8)\n"
+          "  --no-osc52          y does not copy to the terminal's clipboard (OSC 52)\n"
           "  --once              print one snapshot and exit with its status\n"
           "  --json              with --once: print the snapshot as JSON (docs/specs/once.md)\n"
           "  --version           print the version\n"
@@ -38,7 +39,7 @@ int options_parse(int argc, char **argv, rt_options *o)
     o->interval_ms = 2000;
     o->theme = "default-dark";
     enum { O_SERVICES = 1, O_CONFIG, O_INTERVAL, O_THEME, O_READONLY, O_NOCOLOR, O_ASCII,
-           O_ONCE, O_JSON, O_VERSION, O_HELP, O_KEYSMAN };
+           O_ONCE, O_JSON, O_VERSION, O_HELP, O_KEYSMAN, O_NOOSC52 };
     static const struct option longs[] = {
         {"services", required_argument, NULL, O_SERVICES},
         {"config", required_argument, NULL, O_CONFIG},
@@ -52,6 +53,7 @@ int options_parse(int argc, char **argv, rt_options *o)
         {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, O_HELP},
         {"keys-man", no_argument, NULL, O_KEYSMAN},
+        {"no-osc52", no_argument, NULL, O_NOOSC52},
         {0, 0, 0, 0},
     };
     optind = 1;
@@ -66,8 +68,9 @@ int options_parse(int argc, char **argv, rt_options *o)
                 fprintf(stderr, "ragtop: --interval %s: expected a duration between 100ms and 1h (e.g. 1s, 500ms)\n", optarg);
                 return RAG_EXIT_USAGE;
             }
+            o->interval_given = true;
             break;
-        case O_THEME: o->theme = optarg; break;
+        case O_THEME: o->theme = optarg; o->theme_given = true; break;
         case O_READONLY: o->readonly = true; break;
         case O_NOCOLOR: o->no_color = true; break;
         case O_ASCII: o->ascii = true; break;
@@ -77,6 +80,7 @@ int options_parse(int argc, char **argv, rt_options *o)
         case 'h':
         case O_HELP: o->help = true; break;
         case O_KEYSMAN: o->keys_man = true; break;
+        case O_NOOSC52: o->no_osc52 = true; break;
         default:
             if (optopt || (optind > 0 && argv[optind - 1]))
                 fprintf(stderr, "ragtop: unknown or incomplete option '%s'\n\n", argv[optind - 1]);

@@ -14,6 +14,8 @@ typedef struct rt_options {
     const char *theme;         /* --theme NAME (default "default-dark") */
     bool readonly, no_color, ascii, once, json;
     bool version, help, keys_man;
+    bool no_osc52;                   /* --no-osc52: y does not touch the clipboard */
+    bool theme_given, interval_given; /* on the command line (beat settings.yaml) */
 } rt_options;
 
 /* Parse argv (from index 1). Returns 0, or 2 after printing a usage error

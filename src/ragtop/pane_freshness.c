@@ -68,12 +68,14 @@ void pane_freshness_draw(ui *u, rect r)
         rag_age_format(s->config.cfg.freshness.error_after_ms, ea, sizeof ea);
         LABEL("Limits");
         if (y < last) {
-            int used = ui_printf(y, x + L, w - L, ROLE_NORMAL, "warn %s, error %s  ", wa, ea);
+            /* the state first: it is what a narrow pane must not lose */
+            int used = 0;
             if (f) {
                 const char *word = f->severity == RT_OK ? "FRESH" : f->severity == RT_WARN ? "STALE" : "EXPIRED";
-                ui_printf(y, x + L + used, w - L - used, f->severity == RT_OK ? ROLE_OK : f->severity == RT_WARN ? ROLE_STALE : ROLE_FAIL,
-                          "%s %s", ui_sev_mark(u, f->severity), word);
+                used = ui_printf(y, x + L, w - L, f->severity == RT_OK ? ROLE_OK : f->severity == RT_WARN ? ROLE_STALE : ROLE_FAIL,
+                                 "%s %s  ", ui_sev_mark(u, f->severity), word);
             }
+            ui_printf(y, x + L + used, w - L - used, ROLE_NORMAL, "warn %s, error %s", wa, ea);
         }
         y++;
     }

@@ -26,8 +26,10 @@ void pane_services_draw(ui *u, rect r)
         int len = (int)strlen(s->services.items[i].name);
         if (len > name_w) name_w = len < 20 ? len : 20;
     }
+    /* the state column fits its mark: 1 column, or 4 in ASCII ("[ok]") */
+    int mark_w = u->ascii ? 4 : 1, state_w = mark_w + 1 + 7;
     char hdr[256];
-    rt_fmt(hdr, sizeof hdr, "%-*s %-9s %7s %-*s %9s %13s %8s", name_w, "SERVICE", "STATE", "LATENCY", spark_w,
+    rt_fmt(hdr, sizeof hdr, "%-*s %-*s %7s %-*s %9s %13s %8s", name_w, "SERVICE", state_w, "STATE", "LATENCY", spark_w,
            spark_w ? "PROBES" : "", "UPTIME", "REQ/ERR", "CHANGED");
     if (y < last) ui_text(y++, x, w, ROLE_MUTED, hdr);
     int64_t now = rag_now_ms();
@@ -53,9 +55,9 @@ void pane_services_draw(ui *u, rect r)
         else if (strcmp(p->status, "warn") == 0) { state = "warn"; sr = ROLE_WARN; }
         else { state = "up"; sr = ROLE_OK; }
         char st[32];
-        rt_fmt(st, sizeof st, "%s %-7s", !svc->health_url ? " " : ui_sev_mark(u, sr == ROLE_OK ? RT_OK : sr == ROLE_WARN ? RT_WARN : sr == ROLE_FAIL ? RT_CRIT : RT_UNKNOWN), state);
-        ui_text(y, cx, 9, sr, st);
-        cx += 10;
+        rt_fmt(st, sizeof st, "%-*s %-7s", !svc->health_url ? mark_w : 0, !svc->health_url ? "" : ui_sev_mark(u, sr == ROLE_OK ? RT_OK : sr == ROLE_WARN ? RT_WARN : sr == ROLE_FAIL ? RT_CRIT : RT_UNKNOWN), state);
+        ui_text(y, cx, state_w, sr, st);
+        cx += state_w + 1;
         if (p && p->probed && p->up) ui_printf(y, cx, 7, base, "%5lldms", (long long)p->latency_ms);
         else if (p && p->probed) ui_text(y, cx, 7, ROLE_FAIL, "      -");
         cx += 8;

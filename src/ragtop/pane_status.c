@@ -11,22 +11,56 @@
 #include "keys.h"
 #include "rag/timeutil.h"
 
+/* Which keys the bar keeps when it is narrow: lower ranks stay longest.
+ * ? (help) always stays; keys without a rank go first. */
+static int bar_rank(key_cmd cmd)
+{
+    switch (cmd) {
+    case CMD_HELP: return 0;
+    case CMD_QUIT: return 1;
+    case CMD_INGEST: return 2;
+    case CMD_RESTART: case CMD_STOP: case CMD_START: return 3;
+    case CMD_SEARCH: return 4;
+    case CMD_FILTER: return 5;
+    case CMD_ALERTS: return 6;
+    case CMD_ZOOM: return 7;
+    case CMD_LEVEL: return 8;
+    case CMD_FOLLOW: return 9;
+    case CMD_COPY: return 10;
+    case CMD_PAUSE: return 11;
+    default: return 50;
+    }
+}
+
+static int bar_width(const key_def *k)
+{
+    return (int)strcspn(k->keys, ",") + (int)strlen(k->label) + 1;
+}
+
 static void keybar(ui *u, int y)
 {
     ui_fill(y, 0, COLS, ROLE_KEYLABEL);
     size_t n;
     const key_def *t = keys_table(&n);
+    bool keep[64] = {false};
+    /* take keys by rank while they fit, then draw them in table order */
+    int used = 0;
+    for (int rank = 0; rank <= 50; rank++)
+        for (size_t i = 0; i < n && i < 64; i++) {
+            if (!t[i].label || bar_rank(t[i].cmd) != rank) continue;
+            if (t[i].action && u->opt->readonly) continue;
+            if (used + bar_width(&t[i]) > COLS) continue;
+            keep[i] = true;
+            used += bar_width(&t[i]);
+        }
     int x = 0;
-    for (size_t i = 0; i < n && x < COLS; i++) {
-        if (!t[i].label) continue;
-        if (t[i].action && u->opt->readonly) continue;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        if (!keep[i]) continue;
         char k[16];
         snprintf(k, sizeof k, "%.*s", (int)strcspn(t[i].keys, ","), t[i].keys);
-        int need = (int)strlen(k) + (int)strlen(t[i].label) + 1;
-        if (x + need > COLS) break;
-        x += ui_text(y, x, COLS - x, ROLE_KEY, k);
-        x += ui_text(y, x, COLS - x, ROLE_KEYLABEL, t[i].label);
-        x += ui_text(y, x, COLS - x, ROLE_KEYLABEL, " ");
+        x += ui_text_clip(y, x, COLS - x, ROLE_KEY, k);
+        x += ui_text_clip(y, x, COLS - x, ROLE_KEYLABEL, t[i].label);
+        x += 1;
     }
 }
 
@@ -34,10 +68,16 @@ void pane_status_draw(ui *u)
 {
     int y = LINES - 2;
     ui_fill(y, 0, COLS, ROLE_NORMAL);
-    if (u->overlay == OVL_FILTER) {
-        int x = ui_text(y, 0, COLS, ROLE_ACCENT, "filter (regex, leading ! inverts, empty clears): ");
-        x += ui_text(y, x, COLS - x, ROLE_NORMAL, u->input);
-        move(y, x < COLS ? x : COLS - 1);
+    if (u->overlay == OVL_PROMPT) {
+        const char *label = u->prompt == PROMPT_SEARCH ? "search /"
+                            : u->prompt_raw ? "filter raw JSON (Ctrl-R: shown text, ! inverts) &"
+                                            : "filter (Ctrl-R: raw JSON, ! inverts, empty clears) &";
+        int x = ui_text(y, 0, COLS, ROLE_ACCENT, label);
+        /* keep the cursor on screen: show the end of a long pattern */
+        int room = COLS - x - 1, cur = lineedit_cursor_cols(&u->input);
+        int skip = cur > room ? cur - room : 0;
+        ui_text_view(y, x, COLS - x, ROLE_NORMAL, u->input.text, skip, NULL, 0);
+        move(y, x + cur - skip < COLS ? x + cur - skip : COLS - 1);
         keybar(u, LINES - 1);
         return;
     }

@@ -74,8 +74,10 @@ void probe_parse_healthz(const char *text, size_t len, rt_probe *p)
 
     const cJSON *rq = get(o, "requests");
     if (cJSON_IsObject(rq)) {
-        p->requests = iget(get(rq, "total"), -1);
-        p->errors = iget(get(rq, "errors"), -1);
+        /* queries only when reported: ragtop's own /healthz probes are not
+         * the service's traffic */
+        p->requests = iget(get(rq, "queries"), iget(get(rq, "total"), -1));
+        p->errors = iget(get(rq, "query_errors"), iget(get(rq, "errors"), -1));
     } else {
         p->requests = iget(rq, -1);
         p->errors = iget(get(o, "errors"), -1);

@@ -21,17 +21,25 @@ int ui_text(int y, int x, int w, theme_role role, const char *text)
     return ui_text_safe(y, x, w, role, buf);
 }
 
+static bool ascii_only;
+
+void ui_set_ascii(bool ascii) { ascii_only = ascii; }
+const char *ui_ellipsis(void) { return ascii_only ? "~" : "\u2026"; }
+
 int ui_text_safe(int y, int x, int w, theme_role role, const char *buf)
+{
+    return ui_text_view(y, x, w, role, buf, 0, NULL, 0);
+}
+
+int ui_text_clip(int y, int x, int w, theme_role role, const char *buf)
 {
     if (w <= 0 || y < 0 || y >= LINES || x >= COLS) return 0;
     if (x + w > COLS) w = COLS - x;
-    /* clip to w columns on a character boundary */
     wchar_t wbuf[1024];
     mbstate_t ps = {0};
     const char *src = buf;
     size_t n = mbsrtowcs(wbuf, &src, 1023, &ps);
     if (n == (size_t)-1) return 0;
-    wbuf[n] = 0;
     int used = 0;
     size_t k = 0;
     for (; k < n; k++) {
@@ -40,9 +48,85 @@ int ui_text_safe(int y, int x, int w, theme_role role, const char *buf)
         if (used + cw > w) break;
         used += cw;
     }
-    wbuf[k] = 0;
     attrset(theme_attr(role));
     mvaddnwstr(y, x, wbuf, (int)k);
+    attrset(A_NORMAL);
+    return used;
+}
+
+static int view(int y, int x, int w, theme_role role, const char *buf, int skip, const ui_span *hl, size_t nhl, bool marks);
+
+int ui_text_view(int y, int x, int w, theme_role role, const char *buf, int skip, const ui_span *hl, size_t nhl)
+{
+    return view(y, x, w, role, buf, skip, hl, nhl, true);
+}
+
+int ui_text_wrapped_row(int y, int x, int w, theme_role role, const char *buf, int row, const ui_span *hl, size_t nhl)
+{
+    return view(y, x, w, role, buf, row * w, hl, nhl, false);
+}
+
+static int view(int y, int x, int w, theme_role role, const char *buf, int skip, const ui_span *hl, size_t nhl, bool marks)
+{
+    if (w <= 0 || y < 0 || y >= LINES || x >= COLS) return 0;
+    if (x + w > COLS) w = COLS - x;
+    enum { MAXC = 4 * RT_LOG_LINE_MAX }; /* a whole escaped line */
+    static wchar_t wc[MAXC];
+    static int off[MAXC], cw[MAXC];
+    size_t n = 0, bl = strlen(buf);
+    mbstate_t ps = {0};
+    for (size_t i = 0; i < bl && n < MAXC;) {
+        wchar_t c;
+        size_t r = mbrtowc(&c, buf + i, bl - i, &ps);
+        if (r == (size_t)-1 || r == (size_t)-2 || r == 0) { c = L'?'; r = 1; memset(&ps, 0, sizeof ps); }
+        int width = wcwidth(c);
+        wc[n] = c;
+        off[n] = (int)i;
+        cw[n] = width < 0 ? 1 : width;
+        n++;
+        i += r;
+    }
+    size_t content = n; /* trailing padding is drawn but is not content to mark as cut */
+    while (content > 0 && wc[content - 1] == L' ') content--;
+    /* skip `skip` columns (horizontal scroll) */
+    size_t first = 0;
+    for (int s = 0; first < n && s + cw[first] <= skip; first++) s += cw[first];
+    int total = 0;
+    for (size_t k = first; k < content; k++) total += cw[k];
+    bool cut_left = marks && first > 0, cut_right = marks && total > w;
+    int room = w - (cut_right ? 1 : 0), used = 0;
+    int attr = theme_attr(role);
+    if (cut_left && room > 0) {
+        attrset(attr);
+        mvaddstr(y, x, ui_ellipsis());
+        used = 1;
+        first++;
+        while (first < n && cw[first] == 0) first++;
+    }
+    size_t k = first;
+    while (k < n && used + cw[k] <= room) {
+        /* a run of characters with the same highlight */
+        bool lit = false;
+        for (size_t h = 0; h < nhl; h++) lit |= off[k] >= hl[h].start && off[k] < hl[h].end;
+        size_t e = k;
+        int run = 0;
+        while (e < n && used + run + cw[e] <= room) {
+            bool l2 = false;
+            for (size_t h = 0; h < nhl; h++) l2 |= off[e] >= hl[h].start && off[e] < hl[h].end;
+            if (l2 != lit) break;
+            run += cw[e];
+            e++;
+        }
+        attrset(lit ? (attr | (int)A_REVERSE | (int)A_BOLD) : attr);
+        mvaddnwstr(y, x + used, wc + k, (int)(e - k));
+        used += run;
+        k = e;
+    }
+    if (cut_right && k < content) {
+        attrset(attr);
+        mvaddstr(y, x + used, ui_ellipsis());
+        used++;
+    }
     attrset(A_NORMAL);
     return used;
 }
@@ -91,7 +175,7 @@ void ui_box(const ui *u, rect r, const char *title, bool focused)
     }
     attrset(A_NORMAL);
     if (title) {
-        char t[128];
+        char t[600];
         snprintf(t, sizeof t, " %s%s ", title, focused && u->zoom ? " [zoom]" : "");
         ui_text(r.y, r.x + 2, r.w - 4, focused ? ROLE_FOCUS : ROLE_TITLE, t);
     }

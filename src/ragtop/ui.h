@@ -9,6 +9,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "lineedit.h"
 #include "model.h"
 #include "options.h"
 #include "status.h"
@@ -18,7 +19,8 @@ typedef enum { PANE_FRESHNESS = 0, PANE_CONFIG, PANE_SERVICES, PANE_RUNS, PANE_L
 
 typedef struct rect { int y, x, h, w; } rect;
 
-typedef enum { OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_FILTER, OVL_ALERTS } overlay_kind;
+typedef enum { OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_PROMPT, OVL_ALERTS } overlay_kind;
+typedef enum { PROMPT_FILTER = 0, PROMPT_SEARCH } prompt_kind;
 
 typedef struct ui {
     rt_model *m;
@@ -41,8 +43,14 @@ typedef struct ui {
     uint64_t log_sel;     /* selected line's seq when not following */
     int min_level;        /* -1 = everything, else rag_level */
     char filter[256];
-    bool filter_on, filter_invert;
+    bool filter_on, filter_invert, filter_raw; /* raw: on the JSON, not the shown text */
     regex_t filter_re;
+    uint32_t filter_gen;  /* bumped on every change: invalidates the lines' cache */
+    char search[256];
+    bool search_on;
+    regex_t search_re;
+    uint32_t search_gen;
+    int log_hscroll;      /* columns scrolled right (no wrap) */
     /* overlays */
     overlay_kind overlay;
     int ovl_scroll;
@@ -50,7 +58,9 @@ typedef struct ui {
     int confirm_cmd;      /* key_cmd waiting for yes */
     bool confirm_yes;     /* focused button (false = Cancel, the default) */
     char confirm_text[160];
-    char input[256];      /* filter being typed */
+    prompt_kind prompt;   /* OVL_PROMPT: what is being typed */
+    bool prompt_raw;      /* filter prompt: on the raw JSON (Ctrl-R) */
+    lineedit input;
     /* the evaluation of the current frame */
     rt_status st;
 } ui;
@@ -59,8 +69,22 @@ typedef struct ui {
 /* Put untrusted text at (y, x), escaped, clipped to w columns. Returns
  * the columns used. */
 int ui_text(int y, int x, int w, theme_role role, const char *text);
-/* The same for text that already went through escape_text. */
+/* The same for text that already went through escape_text. Text cut at
+ * the right edge ends in "…" ("~" in ASCII mode): the one place that
+ * marks cut text, used by every pane. */
 int ui_text_safe(int y, int x, int w, theme_role role, const char *safe);
+/* Clip without the ellipsis (wrapping code that continues on the next row). */
+int ui_text_clip(int y, int x, int w, theme_role role, const char *safe);
+/* A byte range [start, end) of a string to highlight (search matches). */
+typedef struct ui_span { int start, end; } ui_span;
+/* Escaped text scrolled left by skip columns ("…" first when skip > 0,
+ * "…" last when cut), with spans drawn reverse+bold. Returns columns used. */
+int ui_text_view(int y, int x, int w, theme_role role, const char *safe, int skip, const ui_span *hl, size_t nhl);
+/* Row `row` of the text wrapped at w columns (no ellipsis). */
+int ui_text_wrapped_row(int y, int x, int w, theme_role role, const char *safe, int row, const ui_span *hl, size_t nhl);
+/* ASCII mode for the ellipsis (set once at start); the ellipsis itself. */
+void ui_set_ascii(bool ascii);
+const char *ui_ellipsis(void);
 /* printf then ui_text. */
 int ui_printf(int y, int x, int w, theme_role role, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Fill w columns with spaces in role. */
@@ -85,14 +109,27 @@ void pane_logs_draw(ui *u, rect r);
 void pane_status_draw(ui *u); /* status line + key bar */
 /* Logs navigation (pane_logs.c). */
 void pane_logs_move(ui *u, int delta);    /* +down / -up, in matching lines */
-void pane_logs_home(ui *u);
+void pane_logs_home(ui *u);               /* the oldest shown line of the ring */
+void pane_logs_hscroll(ui *u, int dir);   /* half a pane left (-1) / right (+1) */
 bool pane_logs_selected_raw(ui *u, char **raw); /* malloc'd copy of the selected line */
-bool pane_logs_matches(const ui *u, const rt_log_line *l);
+void pane_logs_open_detail(ui *u);        /* the selected line's JSON overlay */
+/* Level and filter (caller holds the model lock; caches on the line). */
+bool pane_logs_matches(ui *u, rt_log_line *l);
+void pane_logs_count(ui *u, uint64_t *match, uint64_t *kept);
+/* Set (text "" clears) the filter / the search; false on a bad regex
+ * (the status line says why). Both use smart case. */
+bool pane_logs_set_filter(ui *u, const char *text, bool raw);
+bool pane_logs_set_search(ui *u, const char *text);
+void pane_logs_search_next(ui *u, int dir); /* n: +1 (newer), N: -1 */
 
 /* ------------------------------------------------------------ overlays (overlay.c) */
 void overlay_draw(ui *u);
 void overlay_too_small(ui *u);
 void overlay_open_json(ui *u, const char *raw);
 void overlay_close(ui *u);
+/* Help overlay scrolling: lines in the help, rows it shows (last draw). */
+void overlay_help_scroll(ui *u, int delta);
+/* Copy text to the terminal's clipboard with OSC 52 (works over SSH). */
+void ui_osc52_copy(const char *text);
 
 #endif

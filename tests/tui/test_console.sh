@@ -54,14 +54,14 @@ tui_keys s; tui_wait "Stop api\\?" 3; tui_keys y
 tui_wait "api stop: done" 15
 tui_expect "s y stops the API; its row shows it down within two probe intervals" "api +. DOWN" 2
 
-tui_keys /; tui_keys -l "marker"; tui_keys Enter
-tui_expect "/ filters the logs by a regex" "filter /marker/" 3
+tui_keys '&'; tui_keys -l "marker"; tui_keys Enter
+tui_expect "& filters the logs by a regex" "filter /marker/" 3
 scr=$(tui_cap)
 if grep -q "hello-from-the-test" <<<"$scr" && ! grep -q "rag-api access" <<<"$scr"; then ok "the filter keeps only matching lines"; else not_ok "the filter keeps only matching lines" "$scr"; fi
 tui_keys Enter
 tui_expect "Enter shows the selected line's JSON pretty-printed" '"msg": +"hello-from-the-test"' 3
 tui_keys Escape
-tui_keys /; for _ in 1 2 3 4 5 6; do tui_keys BSpace; done; tui_keys -l "!access"; tui_keys Enter
+tui_keys '&'; tui_keys C-u; tui_keys -l "!access"; tui_keys Enter
 sleep 1.5
 scr=$(tui_cap)
 if grep -q "filter !/access/" <<<"$scr" && ! grep -q "rag-api access" <<<"$scr"; then ok "a leading ! inverts the filter"; else not_ok "a leading ! inverts the filter" "$scr"; fi
