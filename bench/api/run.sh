@@ -43,8 +43,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 DATA="$ROOT/build/bench/api-$CHUNKS"
 mkdir -p "$DATA/config"
 API_PORT=$(free_port)
+ADMIN_PORT=$(free_port)
 sed -e "s|^  artifacts: .*|  artifacts: ../artifacts|" \
     -e "s|^  listen: .*|  listen: 127.0.0.1:$API_PORT|" \
+    -e "s|^  admin_listen: .*|  admin_listen: 127.0.0.1:$ADMIN_PORT|" \
     -e "s|^  threads: .*|  threads: $API_THREADS|" \
     -e "s|^  max_connections: .*|  max_connections: 1024|" \
     -e "s|^  max_connections_per_ip: .*|  max_connections_per_ip: 1024|" \

@@ -565,10 +565,15 @@ static struct MHD_Daemon *start_daemon(api_listener *l, int listen_fd, unsigned 
     /* The logger goes first so libmicrohttpd's messages about the other
      * options reach it (it warns otherwise). Its own connection limit is
      * only a backstop above the guard's (which counts what it refuses). */
+    /* A thread pool of one is refused with a warning: leave it out. */
+    struct MHD_OptionItem pool[] = {
+        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
     return MHD_start_daemon(flags, 0, on_accept, l, on_request, l,
                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,
                             MHD_OPTION_LISTEN_SOCKET, listen_fd,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            MHD_OPTION_ARRAY, pool,
                             MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
                             MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
@@ -627,7 +632,7 @@ api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_erro
     if (admin_fd >= 0) {
         srv->admin.guard = api_connguard_new(ADMIN_MAX_CONNECTIONS, 0, deadline < ADMIN_DEADLINE_MS ? deadline : ADMIN_DEADLINE_MS,
                                              app->stats, API_REFUSE_ADMIN);
-        srv->admin.daemon = start_daemon(&srv->admin, admin_fd, 1, timeout_s, ADMIN_MAX_CONNECTIONS + 4);
+        srv->admin.daemon = start_daemon(&srv->admin, admin_fd, 0, timeout_s, ADMIN_MAX_CONNECTIONS + 4);
         if (!srv->admin.daemon) {
             rag_error_set(err, RAG_ERR, "cannot start the admin HTTP listener");
             close(admin_fd);

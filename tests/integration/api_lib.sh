@@ -3,7 +3,8 @@
 # stack (config + corpus + artifacts in a temp folder, a free 127.0.0.1
 # port), starting a real rag-api and publishing index generations. Every
 # process started here is killed at exit.
-#   api_stack_new            -> $STACK (folder), $CONFIG, $PORT, $URL, $TX, $MANIFEST
+#   api_stack_new            -> $STACK (folder), $CONFIG, $PORT, $URL, $TX, $MANIFEST,
+#                               $ADMIN_PORT, $ADMIN_URL (the admin listener, also a free port)
 #   api_start [ARGS...]      start rag-api on $CONFIG -> $API_PID; waits for /healthz
 #   api_launch CONFIG URL LOG [ARGS...]  the same for any config (used by watch_lib.sh)
 #   api_ingest [ARGS...]     one real rag-ingest run over the stack's corpus
@@ -19,6 +20,8 @@ api_stack_new() {
   STACK=$(mktemp -d "$TMP/stack.XXXXXX")
   PORT=$(free_port)
   URL="http://127.0.0.1:$PORT"
+  ADMIN_PORT=$(free_port)
+  ADMIN_URL="http://127.0.0.1:$ADMIN_PORT"
   CONFIG="$STACK/config/params.yaml"
   TX="$STACK/transcripts"
   MANIFEST="$STACK/artifacts/checkpoints/latest.json"
@@ -27,6 +30,7 @@ api_stack_new() {
   sed -e "s|^  transcripts: .*|  transcripts: ../transcripts|" \
       -e "s|^  artifacts: .*|  artifacts: ../artifacts|" \
       -e "s|^  listen: .*|  listen: 127.0.0.1:$PORT|" \
+      -e "s|^  admin_listen: .*|  admin_listen: 127.0.0.1:$ADMIN_PORT|" \
       -e "s|^  max_connections_per_ip: .*|  max_connections_per_ip: 256|" \
       -e "s|^  warn_after: .*|  warn_after: 1h|" \
       -e "s|^  shutdown_grace: .*|  shutdown_grace: 10s|" \
