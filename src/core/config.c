@@ -466,7 +466,7 @@ static void load_freshness(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     yaml_node_t *m = section(d, root, "freshness", known);
     if (!m)
         return;
-    int w = rag_ydoc_get_duration(d, m, "freshness", "warn_after", 1 * SEC, 3650 * DAY, &cfg->freshness.warn_after_ms);
+    int w = rag_ydoc_get_duration(d, m, "freshness", "warn_after", 100, 3650 * DAY, &cfg->freshness.warn_after_ms);
     int e = rag_ydoc_get_duration(d, m, "freshness", "error_after", 1 * SEC, 3650 * DAY, &cfg->freshness.error_after_ms);
     if (w >= 0 && e >= 0 && cfg->freshness.error_after_ms <= cfg->freshness.warn_after_ms)
         rag_ydoc_problem(d, blame(d, m, e == 1 ? "error_after" : "warn_after"), "freshness.error_after",

@@ -281,7 +281,7 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
     {"schema_version: 1\nfreshness:\n  warn_after: 2d\n  error_after: 1d\n",
      "params.yaml:4:16: freshness.error_after: must be longer than freshness.warn_after"},
     {"schema_version: 1\nfreshness:\n  warn_after: 0s\n",
-     "params.yaml:3:15: freshness.warn_after: must be between 1s and 3650d (got 0s)"},
+     "params.yaml:3:15: freshness.warn_after: must be between 100ms and 3650d (got 0s)"},
     {"schema_version: 1\nwatch:\n  send_resolved: yes\n",
      "params.yaml:3:18: watch.send_resolved: expected true or false, got \"yes\""},
     {"schema_version: 1\nwatch:\n  failure_threshold: 0\n",
