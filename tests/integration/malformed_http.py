@@ -90,13 +90,13 @@ def send(raw):
             if not b:
                 break
             out += b
+            while out.startswith(b"HTTP/1.1 100 ") and b"\r\n\r\n" in out:  # interim 100 Continue
+                out = out.partition(b"\r\n\r\n")[2]
             if b"\r\n\r\n" in out:  # one response is enough once its body is in
                 head, _, body = out.partition(b"\r\n\r\n")
                 cl = [l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
-                if head.startswith(b"HTTP/1.1 100"):
-                    out = body
-                    continue
                 if cl and len(body) >= int(cl[0].split(b":")[1]):
+                    out = head + b"\r\n\r\n" + body[:int(cl[0].split(b":")[1])]
                     break
     except (ConnectionResetError, BrokenPipeError):
         pass
