@@ -391,6 +391,35 @@ static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     }
 }
 
+/* api.<key> as "host:port" into *host / *port; with allow_none, "" means
+ * none (NULL host, port 0). */
+static void load_listen(rag_ydoc *d, yaml_node_t *m, const char *key, const char *example, bool allow_none,
+                        char **host_out, int *port_out)
+{
+    char *value = NULL;
+    if (rag_ydoc_get_str(d, m, "api", key, &value) == 1) {
+        char *host = NULL;
+        int port = 0;
+        if (allow_none && !*value) {
+            free(*host_out);
+            *host_out = NULL;
+            *port_out = 0;
+        } else if (split_listen(value, &host, &port)) {
+            free(*host_out);
+            *host_out = host;
+            *port_out = port;
+        } else {
+            char got[64], dotted[64];
+            rag_ydoc_describe(rag_ydoc_get(d, m, key), got, sizeof got);
+            snprintf(dotted, sizeof dotted, "api.%s", key);
+            rag_ydoc_problem(d, blame(d, m, key), dotted,
+                             "expected \"host:port\" with a port 1..65535 (e.g. %s)%s, got %s", example,
+                             allow_none ? " or \"\" for none" : "", got);
+        }
+    }
+    free(value);
+}
+
 static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"listen", "threads", "connection_timeout", "max_connections",
@@ -399,44 +428,8 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     yaml_node_t *m = section(d, root, "api", known);
     if (!m)
         return;
-    char *listen = NULL;
-    if (rag_ydoc_get_str(d, m, "api", "listen", &listen) == 1) {
-        char *host = NULL;
-        int port = 0;
-        if (split_listen(listen, &host, &port)) {
-            free(cfg->api.listen_host);
-            cfg->api.listen_host = host;
-            cfg->api.port = port;
-        } else {
-            char got[64];
-            rag_ydoc_describe(rag_ydoc_get(d, m, "listen"), got, sizeof got);
-            rag_ydoc_problem(d, blame(d, m, "listen"), "api.listen",
-                             "expected \"host:port\" with a port 1..65535 (e.g. 127.0.0.1:8088, [::1]:8088), got %s",
-                             got);
-        }
-    }
-    free(listen);
-    char *admin = NULL;
-    if (rag_ydoc_get_str(d, m, "api", "admin_listen", &admin) == 1) {
-        char *host = NULL;
-        int port = 0;
-        if (!*admin) { /* "" = no admin listener */
-            free(cfg->api.admin_host);
-            cfg->api.admin_host = NULL;
-            cfg->api.admin_port = 0;
-        } else if (split_listen(admin, &host, &port)) {
-            free(cfg->api.admin_host);
-            cfg->api.admin_host = host;
-            cfg->api.admin_port = port;
-        } else {
-            char got[64];
-            rag_ydoc_describe(rag_ydoc_get(d, m, "admin_listen"), got, sizeof got);
-            rag_ydoc_problem(d, blame(d, m, "admin_listen"), "api.admin_listen",
-                             "expected \"host:port\" with a port 1..65535 (e.g. 127.0.0.1:8089) or \"\" for none, got %s",
-                             got);
-        }
-    }
-    free(admin);
+    load_listen(d, m, "listen", "127.0.0.1:8088, [::1]:8088", false, &cfg->api.listen_host, &cfg->api.port);
+    load_listen(d, m, "admin_listen", "127.0.0.1:8089", true, &cfg->api.admin_host, &cfg->api.admin_port);
     rag_ydoc_get_duration(d, m, "api", "request_deadline", 1 * SEC, 10 * MIN, &cfg->api.request_deadline_ms);
     rag_ydoc_get_int(d, m, "api", "threads", 0, 256, &cfg->api.threads);
     rag_ydoc_get_duration(d, m, "api", "connection_timeout", 1 * SEC, 1 * HOUR, &cfg->api.connection_timeout_ms);

@@ -8,6 +8,7 @@
 #   api_start [ARGS...]      start rag-api on $CONFIG -> $API_PID; waits for /healthz
 #   api_launch CONFIG URL LOG [ARGS...]  the same for any config (used by watch_lib.sh)
 #   api_ingest [ARGS...]     one real rag-ingest run over the stack's corpus
+#   api_services_yml         $STACK/services.yml probing the API's admin listener
 #   manifest_edit JQ_ARGS... rewrite latest.json atomically through jq
 #   api_wait_for JQ_EXPR VALUE [SECONDS]   poll /healthz until jq -r EXPR == VALUE
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,6 +36,18 @@ api_stack_new() {
       -e "s|^  warn_after: .*|  warn_after: 1h|" \
       -e "s|^  shutdown_grace: .*|  shutdown_grace: 10s|" \
       "$ROOT/config/params.yaml" >"$CONFIG"
+}
+
+# $STACK/services.yml with one server "api" probed on the admin listener, for
+# `ragtop --once --config $CONFIG --services $STACK/services.yml`.
+api_services_yml() {
+  cat >"$STACK/services.yml" <<YAML
+version: 1
+services:
+  api:
+    kind: server
+    health: {url: "$ADMIN_URL/healthz", interval: 1s, timeout: 1s}
+YAML
 }
 
 # One real ingest run (rag-ingest) over $TX.

@@ -15,13 +15,7 @@ api_stack_new
 sed -i -e "s|^  max_connections_per_ip: .*|  max_connections_per_ip: 64|" "$CONFIG" # the shipped default
 api_ingest >/dev/null 2>&1
 api_start || { not_ok "rag-api starts" "$(cat "$STACK/api.stderr")"; done_testing; }
-cat >"$STACK/services.yml" <<YAML
-version: 1
-services:
-  api:
-    kind: server
-    health: {url: "$ADMIN_URL/healthz", interval: 1s, timeout: 1s}
-YAML
+api_services_yml
 
 # attack NAME ARGS...: run the attack in the background; while it lasts, probe
 # every 0.3 s; sets WORST_CURL / WORST_ONCE (seconds) and BAD (failed probes).

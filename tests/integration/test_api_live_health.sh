@@ -10,13 +10,7 @@ plan 12
 api_stack_new
 api_ingest >/dev/null 2>&1
 api_start || { not_ok "rag-api starts" "$(cat "$STACK/api.stderr")"; done_testing; }
-cat >"$STACK/services.yml" <<YAML
-version: 1
-services:
-  api:
-    kind: server
-    health: {url: "$ADMIN_URL/healthz", interval: 1s, timeout: 1s}
-YAML
+api_services_yml
 is "$(hz .status)" "pass" "a fresh index: /healthz is pass"
 
 # 1. freshness.error_after edited to 1s while the API runs
