@@ -196,5 +196,5 @@ printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c4" "$qp50 / $q
 printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c64 (saturated)" "$q64p50 / $q64p95" "$(val query_c64 rps) q/s" "" "(queueing: 64 in flight on $(nproc) cores)"
 printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms while /query saturated" "$hp99" "" "" "< 20 ms: $(verdict "$hp99 < 20")"
 printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms under slow-client attack" "$ap99" "$np99 nginx" "" "< 50 ms: $(verdict "$ap99 < 50") (admin listener; failed probes: api $(val attack_api_admin errors), nginx $(val attack_nginx errors))"
-printf '%-44s %14s %14s %8s  %s\n' "  same, probing rag-api's attacked main port" "$(val attack_api_main p99)" "" "" "(informational: per-IP cap refuses 127.0.0.1; failed probes: $(val attack_api_main errors))"
+printf '%-44s %14s %14s %8s  %s\n' "  same, probing rag-api's attacked main port" "$(val attack_api_main p99)" "" "" "(informational: the attack holds the main port's connection slots; failed probes: $(val attack_api_main errors))"
 echo "socket/status errors across all wrk runs: $errs; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
