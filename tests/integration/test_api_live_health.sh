@@ -5,7 +5,7 @@
 # a served generation corrupted in place flips the generation check on the
 # next failed query, and restoring the file + SIGHUP recovers.
 . "$(dirname "$0")/api_lib.sh"
-plan 12
+plan 14
 
 api_stack_new
 api_ingest >/dev/null 2>&1
@@ -60,4 +60,22 @@ kill -HUP "$API_PID"
 if api_wait_for .status pass 5 && [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/query?q=hello+retrieval&mode=bm25")" = 200 ]; then
   ok "file restored + SIGHUP: /healthz pass and queries answer again"
 else not_ok "file restored + SIGHUP: recovered" "$(curl -s "$URL/healthz" | jq -c .checks)"; fi
+
+# 4. truthful messages: a published generation that fails to open is not
+#    "no generation has been published"
+kill -TERM "$API_PID"; wait_for 15 bash -c "! kill -0 $API_PID 2>/dev/null"
+printf 'not a database' >"$gen"
+api_start || not_ok "rag-api starts on a broken generation"
+code=$(curl -s -o "$STACK/q.json" -w '%{http_code}' --max-time 5 "$URL/query?q=hello")
+like "$code $(jq -r .error.message "$STACK/q.json")" "^503 no generation is being served: gen-.*failed to open" \
+  "/query on a published generation that fails to open: 503 naming it, not 'nothing published'"
+kill -TERM "$API_PID"; wait_for 15 bash -c "! kill -0 $API_PID 2>/dev/null"
+cat "$STACK/gen.good" >"$gen"
+manifest_edit '.checked_at = "2000-01-01T00:00:00.000Z"'   # older than error_after (7d)
+on_exit "bash '$ROOT/scripts/apictl.sh' stop --bin '$BIN/rag-api' --config '$CONFIG' >/dev/null 2>&1"
+out=$(bash "$ROOT/scripts/apictl.sh" start --bin "$BIN/rag-api" --config "$CONFIG" 2>&1)
+bash "$ROOT/scripts/apictl.sh" stop --bin "$BIN/rag-api" --config "$CONFIG" >/dev/null 2>&1
+if grep -q "index is older than freshness.error_after" <<<"$out" && ! grep -q "with no index yet" <<<"$out"; then
+  ok "apictl start on a stale index gives the stale-index hint, not the no-index one"
+else not_ok "apictl start on a stale index gives the stale-index hint" "$out"; fi
 done_testing
