@@ -4,7 +4,11 @@
  * at once (healthz, metrics, errors) or, for /query, pins the served
  * generation, suspends the connection and queues a job; a query worker runs
  * it and resumes the connection; the next handler call sends the response.
- * The completion callback records stats and writes the access event. */
+ * The completion callback records stats and writes the access event.
+ * Each listener (main port, admin port) has a connection guard
+ * (connguard.c): the accept policy applies its caps, the connection
+ * notifications keep its list, dispatch stops the request-deadline clock
+ * and completion restarts it; a sweep thread enforces the deadline. */
 #include "server.h"
 
 #include <arpa/inet.h>

@@ -1,6 +1,7 @@
 /* stats.h — rag-api's in-process counters: requests by route and status
  * code, a latency histogram per route, errors by kind (totals and a 5-minute
- * sliding window for /healthz), bytes sent. Lock-free on the request path
+ * sliding window for /healthz), bytes sent, and connection-level events
+ * (refusals by limit, request-deadline closes, libmicrohttpd rejections). Lock-free on the request path
  * (relaxed atomics); snapshots feed /metrics and the minutely log summary. */
 #ifndef API_STATS_H
 #define API_STATS_H
