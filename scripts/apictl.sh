@@ -24,7 +24,7 @@ done
 START_TIMEOUT=${RAG_API_START_TIMEOUT:-30}  # seconds to wait for /healthz
 STOP_TIMEOUT=${RAG_API_STOP_TIMEOUT:-20}    # seconds before SIGKILL
 
-URL="" RUN_DIR="" LOGS_DIR=""
+URL="" ADMIN_URL="" RUN_DIR="" LOGS_DIR=""
 # Ask rag-api for its listen URL and folders (it validates the config).
 load_settings() {
   local out line
@@ -35,6 +35,7 @@ load_settings() {
   while IFS= read -r line; do
     case "$line" in
       url=*) URL=${line#url=} ;;
+      admin_url=*) ADMIN_URL=${line#admin_url=} ;;
       run_dir=*) RUN_DIR=${line#run_dir=} ;;
       logs_dir=*) LOGS_DIR=${line#logs_dir=} ;;
     esac
@@ -55,21 +56,34 @@ running_pid() {
   echo ""
 }
 
+# /healthz is asked on the admin listener when there is one (api.admin_listen:
+# probes are never starved there), else on the main port.
+health_url() { echo "${ADMIN_URL:-$URL}/healthz"; }
+
 # Prints "<http code> <status>" of /healthz ("000 -" when it does not answer).
 probe() {
   local body code status
   body=$(mktemp)
-  code=$(curl -s -o "$body" -w '%{http_code}' --max-time 2 "$URL/healthz" 2>/dev/null || true)
+  code=$(curl -s -o "$body" -w '%{http_code}' --max-time 2 "$(health_url)" 2>/dev/null || true)
   status=$(jq -r '.status // "-"' "$body" 2>/dev/null || echo "-")
   rm -f "$body"
   echo "${code:-000} ${status:--}"
 }
 
+# What is wrong, from /healthz's failing checks, and a hint that fits the
+# check that fails (not the same hint for every failure).
 health_note() { # status
+  local hz failing
+  hz=$(curl -s --max-time 2 "$(health_url)" 2>/dev/null)
   case "$1" in
-    fail) echo "  /healthz is fail: $(curl -s --max-time 2 "$URL/healthz" | jq -r '.output // ([.checks[] | select(.status == "fail") | .output] | join("; "))' 2>/dev/null)"
-          echo "  (with no index yet it stays fail until \`make ingest\` publishes one; rag-api picks it up without a restart)" ;;
-    warn) echo "  /healthz is warn: $(curl -s --max-time 2 "$URL/healthz" | jq -r '[.checks[] | select(.status == "warn") | .output] | join("; ")' 2>/dev/null)" ;;
+    fail) echo "  /healthz is fail: $(jq -r '[.checks[] | select(.status == "fail") | .output] | join("; ")' <<<"$hz" 2>/dev/null)"
+          failing=$(jq -r '[.checks | to_entries[] | select(.value.status == "fail") | .key] | join(" ")' <<<"$hz" 2>/dev/null)
+          case " $failing " in
+            *" index_present "*) echo "  (with no index yet it stays fail until \`make ingest\` publishes one; rag-api picks it up without a restart)" ;;
+            *" index_age "*) echo "  (the index is older than freshness.error_after: run \`make ingest\`; rag-api picks up the new generation without a restart)" ;;
+            *" generation "*) echo "  (queries on the served generation fail: restore or re-publish it (\`make ingest\`), then \`kill -HUP\` rag-api)" ;;
+          esac ;;
+    warn) echo "  /healthz is warn: $(jq -r '[.checks[] | select(.status == "warn") | .output] | join("; ")' <<<"$hz" 2>/dev/null)" ;;
   esac
 }
 
@@ -107,7 +121,7 @@ do_start() {
     sleep 0.2
   done
   if [ "$code" != 200 ] && [ "$code" != 503 ]; then
-    echo "apictl: rag-api (pid $child) did not answer $URL/healthz within ${START_TIMEOUT}s; see $errlog" >&2
+    echo "apictl: rag-api (pid $child) did not answer $(health_url) within ${START_TIMEOUT}s; see $errlog" >&2
     exit 1
   fi
   echo "rag-api started (pid $(tr -cd '0-9' <"$pidfile")) at $URL — /healthz: $status (HTTP $code)"

@@ -5,6 +5,12 @@
 #              ceiling here) vs a Node.js `http` server returning the body
 #   /query     a fixed mix of 50 queries (wrk Lua script), hybrid mode
 #   /healthz while /query is saturated
+#   /healthz p99 of a single prober (a new connection per probe, like
+#              kubelet or the console) while a slow-client attack runs
+#              (300 connections sending a header byte a second + 1,000 idle,
+#              tests/integration/slow_clients.py): rag-api probed on its
+#              admin listener while its main port is attacked, beside nginx
+#              (client_header_timeout 10s) attacked and probed the same way
 # All servers are our own instances on free 127.0.0.1 ports; every process
 # is stopped at exit. Load: wrk -t2 -c64 -d${DUR}s, each measurement
 # repeated REPEAT times, interleaved (api, nginx, node, api, ...), and the
@@ -12,7 +18,7 @@
 # not the result. Takes ~2 minutes (plus ~1 min the first time, to build
 # the index under build/bench/).
 # Env: CHUNKS (100000), DUR (5 s), REPEAT (3), API_THREADS (api.threads;
-# default: the value in config/params.yaml).
+# default: the value in config/params.yaml), ATTACK_DUR (20 s).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/bench/api"
@@ -20,6 +26,7 @@ cd "$ROOT"
 CHUNKS=${CHUNKS:-100000}
 DUR=${DUR:-5}
 REPEAT=${REPEAT:-3}
+ATTACK_DUR=${ATTACK_DUR:-20}
 API_THREADS=${API_THREADS:-$(sed -n 's/^  threads: *\([0-9]*\).*/\1/p' config/params.yaml)}
 for c in wrk nginx node curl jq sqlite3 python3; do
   command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "bench/api: $c is missing (make deps)" >&2; exit 1; }
@@ -43,8 +50,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 DATA="$ROOT/build/bench/api-$CHUNKS"
 mkdir -p "$DATA/config"
 API_PORT=$(free_port)
+ADMIN_PORT=$(free_port)
 sed -e "s|^  artifacts: .*|  artifacts: ../artifacts|" \
     -e "s|^  listen: .*|  listen: 127.0.0.1:$API_PORT|" \
+    -e "s|^  admin_listen: .*|  admin_listen: 127.0.0.1:$ADMIN_PORT|" \
     -e "s|^  threads: .*|  threads: $API_THREADS|" \
     -e "s|^  max_connections: .*|  max_connections: 1024|" \
     -e "s|^  max_connections_per_ip: .*|  max_connections_per_ip: 1024|" \
@@ -87,9 +96,12 @@ worker_processes 2;
 pid $W/nginx.pid;
 error_log $W/nginx-error.log;
 daemon off;
-events { worker_connections 1024; }
+events { worker_connections 2048; }
 http {
   access_log off;
+  client_header_timeout 10s;  # the anchor for rag-api's api.request_deadline (10s)
+  client_body_timeout 10s;
+  keepalive_timeout 10s;
   client_body_temp_path $W/tmp/body; proxy_temp_path $W/tmp/proxy; fastcgi_temp_path $W/tmp/fcgi;
   uwsgi_temp_path $W/tmp/uwsgi; scgi_temp_path $W/tmp/scgi;
   server {
@@ -148,13 +160,33 @@ for round in $(seq 1 "$REPEAT"); do
   echo "query_saturating $(grep '^RESULT' "$W/sat.out")" >>"$W/results"
 done
 
+# ---- slow-client attack: one single prober each, once (not per round)
+attack_probe() { # label port-attacked port-probed
+  python3 "$ROOT/tests/integration/slow_clients.py" "$2" --slow 300 --idle 1000 --duration "$ATTACK_DUR" \
+    --ready-file "$W/ready-$1" >"$W/attack-$1.out" 2>&1 &
+  local atk=$!
+  for i in $(seq 1 150); do [ -f "$W/ready-$1" ] && break; sleep 0.1; done
+  local line
+  line=$(python3 "$HERE/probe.py" "$3" /healthz --duration "$((ATTACK_DUR - 3))" | grep '^RESULT')
+  wait "$atk" || true
+  echo "$1 $line" >>"$W/results"
+  echo "  $1: ${line#RESULT } (attack: $(cat "$W/attack-$1.out"))"
+}
+echo "slow-client attack, ${ATTACK_DUR}s each"
+attack_probe attack_api_admin "$API_PORT" "$ADMIN_PORT"
+sleep 2
+attack_probe attack_nginx "$NGINX_PORT" "$NGINX_PORT"
+sleep 2
+attack_probe attack_api_main "$API_PORT" "$API_PORT"
+
 api_rps=$(val healthz_api rps); nginx_rps=$(val healthz_nginx rps); node_rps=$(val healthz_node rps)
 verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo "ok"; else echo "MISSED"; fi; }
 r_node=$(python3 -c "print(f'{$api_rps / $node_rps:.2f}')")
 r_nginx=$(python3 -c "print(f'{$api_rps / $nginx_rps:.2f}')")
 p99=$(val healthz_api p99); qp50=$(val query_c4 p50); qp95=$(val query_c4 p95)
 q64p50=$(val query_c64 p50); q64p95=$(val query_c64 p95); hp99=$(val healthz_under_load p99)
-errs=$(awk '{for (i = 2; i <= NF; i++) if ($i ~ /^errors=/) { split($i, a, "="); s += a[2] }} END { print s + 0 }' "$W/results")
+errs=$(grep -v '^attack_' "$W/results" | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^errors=/) { split($i, a, "="); s += a[2] }} END { print s + 0 }')
+ap99=$(val attack_api_admin p99); np99=$(val attack_nginx p99)
 echo
 printf '%-44s %14s %14s %8s  %s\n' "figure" "measured" "baseline" "ratio" "target"
 printf '%-44s %14s %14s %8s  %s\n' "/healthz req/s vs Node http (same body)" "$api_rps" "$node_rps" "${r_node}x" ">= 30000 and >= 3x: $(verdict "$api_rps >= 30000 and $api_rps >= 3 * $node_rps")"
@@ -163,4 +195,6 @@ printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms (nginx | node beside)" "$p99
 printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c4" "$qp50 / $qp95" "" "" "p95 <= 25 ms: $(verdict "$qp95 <= 25")"
 printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c64 (saturated)" "$q64p50 / $q64p95" "$(val query_c64 rps) q/s" "" "(queueing: 64 in flight on $(nproc) cores)"
 printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms while /query saturated" "$hp99" "" "" "< 20 ms: $(verdict "$hp99 < 20")"
-echo "socket/status errors across all runs: $errs; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms under slow-client attack" "$ap99" "$np99 nginx" "" "< 50 ms: $(verdict "$ap99 < 50") (admin listener; failed probes: api $(val attack_api_admin errors), nginx $(val attack_nginx errors))"
+printf '%-44s %14s %14s %8s  %s\n' "  same, probing rag-api's attacked main port" "$(val attack_api_main p99)" "" "" "(informational: the attack holds the main port's connection slots; failed probes: $(val attack_api_main errors))"
+echo "socket/status errors across all wrk runs: $errs; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

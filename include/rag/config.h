@@ -72,6 +72,9 @@ typedef struct rag_config {
         int default_k;
         int max_k;
         int64_t shutdown_grace_ms;
+        char *admin_host;           /* admin listener for /healthz and /metrics; NULL = off */
+        int admin_port;             /* default 127.0.0.1:8089; 0 = off */
+        int64_t request_deadline_ms; /* whole request (headers + body) must arrive within this */
     } api;
 
     struct {

@@ -32,6 +32,14 @@ int rag_log_eventf(rag_log *log, rag_level level, const char *event, cJSON *payl
     __attribute__((format(printf, 5, 6)));
 void rag_log_close(rag_log *log);
 
+/* UTF-8 helpers (the writer makes every line valid UTF-8 with them; rag-api
+ * uses them for text from clients). rag_utf8_seq: length of the valid
+ * sequence at p (n bytes available), 0 if invalid (overlongs, surrogates and
+ * code points above U+10FFFF are invalid). rag_utf8_sanitize: a new string
+ * with each invalid byte replaced by U+FFFD; out_len may be NULL. */
+size_t rag_utf8_seq(const unsigned char *p, size_t n);
+char *rag_utf8_sanitize(const char *s, size_t n, size_t *out_len);
+
 /* One parsed line. When ok is false the line was malformed: only raw (and
  * reason) are meaningful. */
 typedef struct rag_log_entry {

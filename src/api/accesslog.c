@@ -63,6 +63,12 @@ void api_summary_emit(api_summary *sum, api_stats *stats, rag_log *log, int64_t 
         cJSON_AddNumberToObject(errs, api_error_kind_name((api_error_kind)k), (double)n);
     }
     cJSON_AddNumberToObject(p, "errors", (double)nerr);
+    cJSON *refused = cJSON_AddObjectToObject(p, "connections_refused");
+    for (int k = 0; k < API_REFUSE_COUNT; k++)
+        cJSON_AddNumberToObject(refused, api_refuse_reason_name((api_refuse_reason)k),
+                                (double)(cur.refused[k] - sum->prev.refused[k]));
+    cJSON_AddNumberToObject(p, "deadline_closed", (double)(cur.deadline_closed - sum->prev.deadline_closed));
+    cJSON_AddNumberToObject(p, "protocol_errors", (double)(cur.protocol_errors - sum->prev.protocol_errors));
     rag_log_eventf(log, RAG_LEVEL_INFO, "summary", p, "%llu requests, %llu errors in the last minute",
                    (unsigned long long)total, (unsigned long long)nerr);
     sum->prev = cur;

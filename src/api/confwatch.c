@@ -21,12 +21,21 @@ struct api_confwatch {
     char hash[65];
     char error[512];
     cJSON *canonical;
+    api_health_settings health;
     uint64_t version;
 };
 
-api_confwatch *api_confwatch_new(const char *config_path)
+static void health_from(api_health_settings *h, const rag_config *cfg)
+{
+    h->warn_after_ms = cfg->freshness.warn_after_ms;
+    h->error_after_ms = cfg->freshness.error_after_ms;
+    h->api_error_threshold = cfg->watch.api_error_threshold;
+}
+
+api_confwatch *api_confwatch_new(const char *config_path, const rag_config *initial)
 {
     api_confwatch *w = rag_xcalloc(1, sizeof *w);
+    if (initial) health_from(&w->health, initial);
     pthread_mutex_init(&w->lock, NULL);
     w->path = rag_xstrdup(config_path);
     api_filecheck_init(&w->check);
@@ -59,6 +68,7 @@ static void reload_locked(api_confwatch *w)
     w->ok = true;
     w->error[0] = '\0';
     rag_config_hash(&cfg, w->hash);
+    health_from(&w->health, &cfg);
     w->canonical = rag_config_canonical(&cfg);
     rag_config_free(&cfg);
 }
@@ -88,6 +98,7 @@ void api_confwatch_get(api_confwatch *w, int64_t now_mono_ms, bool want_tree, ap
     out->ok = w->ok;
     memcpy(out->hash, w->hash, sizeof out->hash);
     memcpy(out->error, w->error, sizeof out->error);
+    out->health = w->health;
     out->canonical = want_tree && w->canonical ? cJSON_Duplicate(w->canonical, 1) : NULL;
     pthread_mutex_unlock(&w->lock);
 }

@@ -368,6 +368,8 @@ void api_store_publish(api_store *s, api_generation *g, const rag_manifest *m, i
     i->reloads++;
     i->last_error[0] = '\0';
     i->failed_generation[0] = '\0';
+    i->broken_error[0] = '\0';
+    i->broken_ms = 0;
     i->version++;
     pthread_mutex_unlock(&s->lock);
     api_generation_release(old);
@@ -398,5 +400,29 @@ void api_store_info(api_store *s, api_served_info *out)
 {
     pthread_mutex_lock(&s->lock);
     *out = s->info;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void api_store_manifest(api_store *s, api_manifest_state state, const char *msg, int64_t now_ms)
+{
+    pthread_mutex_lock(&s->lock);
+    const char *m = state == API_MANIFEST_OK ? "" : msg ? msg : "";
+    if (s->info.manifest_state != state || strcmp(s->info.manifest_error, m) != 0) {
+        if (s->info.manifest_state != state) s->info.manifest_since_ms = now_ms;
+        s->info.manifest_state = state;
+        snprintf(s->info.manifest_error, sizeof s->info.manifest_error, "%s", m);
+        s->info.version++;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+void api_store_broken(api_store *s, const api_generation *g, const char *msg, int64_t now_ms)
+{
+    pthread_mutex_lock(&s->lock);
+    if (g && s->current == g && !s->info.broken_error[0]) {
+        snprintf(s->info.broken_error, sizeof s->info.broken_error, "%s", msg && *msg ? msg : "storage error");
+        s->info.broken_ms = now_ms;
+        s->info.version++;
+    }
     pthread_mutex_unlock(&s->lock);
 }

@@ -82,6 +82,9 @@ void api_generation_release(api_generation *g);
  * per generation through lease l's connection and then cached. -1 on error. */
 int64_t api_generation_df(api_generation *g, api_lease *l, const char *term);
 
+/* latest.json as the reloader last saw it. */
+typedef enum { API_MANIFEST_MISSING = 0, API_MANIFEST_OK, API_MANIFEST_UNREADABLE } api_manifest_state;
+
 /* What /healthz and /metrics show about the generation being served and the
  * last reload attempt. */
 typedef struct api_served_info {
@@ -100,6 +103,11 @@ typedef struct api_served_info {
     int64_t last_failure_ms;
     char failed_generation[128];
     char last_error[512];   /* "" when the last attempt succeeded */
+    api_manifest_state manifest_state;
+    char manifest_error[512]; /* why missing or unreadable */
+    int64_t manifest_since_ms; /* when it went missing/unreadable */
+    char broken_error[512];   /* a query hit a storage error on the served generation; "" = none */
+    int64_t broken_ms;
     uint64_t version;       /* bumps on every change */
 } api_served_info;
 
@@ -119,5 +127,11 @@ void api_store_touch(api_store *s, const rag_manifest *m);
 /* Record a failed reload (the current generation keeps serving). */
 void api_store_fail(api_store *s, const char *generation, const char *msg, int64_t now_ms);
 void api_store_info(api_store *s, api_served_info *out);
+/* Record what the reloader found at latest.json (msg: why not OK). */
+void api_store_manifest(api_store *s, api_manifest_state state, const char *msg, int64_t now_ms);
+/* A query on g hit a storage error (corrupt or unreadable file): if g is
+ * still the served generation, /healthz fails its generation check until a
+ * generation is opened again. */
+void api_store_broken(api_store *s, const api_generation *g, const char *msg, int64_t now_ms);
 
 #endif

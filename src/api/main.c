@@ -1,5 +1,5 @@
 /* main.c — rag-api: loads config/params.yaml, binds 127.0.0.1:8088 (api.*
- * or --listen), serves /query, /healthz and /metrics from the newest
+ * or --listen) and the admin listener 127.0.0.1:8089 (api.admin_listen), serves /query, /healthz and /metrics from the newest
  * published index generation, and hot-reloads new ones (inotify, stat
  * fallback, SIGHUP). SIGTERM/SIGINT: stop accepting, let requests in flight
  * finish (api.shutdown_grace), exit 0. Exit 78 on a bad config, 1 when the
@@ -114,6 +114,12 @@ int main(int argc, char **argv)
         const bool v6 = strchr(app.listen_host, ':') != NULL;
         printf("listen=%s%s%s:%d\n", v6 ? "[" : "", app.listen_host, v6 ? "]" : "", app.listen_port);
         printf("url=http://%s%s%s:%d\n", v6 ? "[" : "", app.listen_host, v6 ? "]" : "", app.listen_port);
+        if (cfg.api.admin_port > 0) {
+            const bool av6 = strchr(cfg.api.admin_host, ':') != NULL;
+            printf("admin_url=http://%s%s%s:%d\n", av6 ? "[" : "", cfg.api.admin_host, av6 ? "]" : "", cfg.api.admin_port);
+        } else {
+            printf("admin_url=\n");
+        }
         printf("run_dir=%s\nlogs_dir=%s\n", run_dir, logs_dir);
         free(logs_dir);
         free(run_dir);
@@ -147,6 +153,17 @@ int main(int argc, char **argv)
         goto out_log;
     }
 
+    int admin_fd = -1;
+    if (cfg.api.admin_port > 0) {
+        admin_fd = api_server_bind(cfg.api.admin_host, cfg.api.admin_port, &err);
+        if (admin_fd < 0) {
+            fprintf(stderr, "rag-api: admin listener (api.admin_listen): %s\n", err.msg);
+            rag_log_event(app.log, RAG_LEVEL_ERROR, "start_failed", err.msg, NULL);
+            close(fd);
+            goto out_log;
+        }
+    }
+
     app.manifest_path = rag_config_manifest_path(&cfg);
     app.index_dir = rag_config_index_dir(&cfg);
     app.checkpoints_dir = rag_config_checkpoints_dir(&cfg);
@@ -157,7 +174,7 @@ int main(int argc, char **argv)
     app.workers = cfg.api.threads;
     app.stats = api_stats_new();
     app.store = api_store_new();
-    app.confwatch = api_confwatch_new(cfg.path ? cfg.path : config_path);
+    app.confwatch = api_confwatch_new(cfg.path ? cfg.path : config_path, &cfg);
     char *ingest_metrics_path = rag_path_join(logs_dir, "ingestion_metrics.jsonl");
     app.lastrun = api_lastrun_new(ingest_metrics_path);
     free(ingest_metrics_path);
@@ -171,10 +188,11 @@ int main(int argc, char **argv)
     if (api_reloader_start(reloader, &err) != RAG_OK) {
         fprintf(stderr, "rag-api: %s\n", err.msg);
         close(fd);
+        if (admin_fd >= 0) close(admin_fd);
         api_reloader_free(reloader);
         goto out_app;
     }
-    api_server *srv = api_server_start(&app, fd, &err);
+    api_server *srv = api_server_start(&app, fd, admin_fd, &err);
     if (!srv) {
         fprintf(stderr, "rag-api: %s\n", err.msg);
         rag_log_event(app.log, RAG_LEVEL_ERROR, "start_failed", err.msg, NULL);
@@ -194,12 +212,19 @@ int main(int argc, char **argv)
         cJSON_AddStringToObject(p, "listen", app.listen_host);
         cJSON_AddNumberToObject(p, "port", app.listen_port);
         cJSON_AddNumberToObject(p, "pid", (double)getpid());
+        if (cfg.api.admin_port > 0) {
+            cJSON_AddStringToObject(p, "admin_listen", cfg.api.admin_host);
+            cJSON_AddNumberToObject(p, "admin_port", cfg.api.admin_port);
+        }
         cJSON_AddStringToObject(p, "config", config_path);
         cJSON_AddStringToObject(p, "generation", info.present ? info.generation : "");
         rag_log_eventf(app.log, RAG_LEVEL_INFO, "started", p, "listening on http://%s:%d (%s)", app.listen_host,
                        app.listen_port, info.present ? info.generation : "no index yet");
         fprintf(stderr, "rag-api %s: listening on http://%s:%d, serving %s\n", RAG_VERSION, app.listen_host,
                 app.listen_port, info.present ? info.generation : "nothing yet (no index; /healthz is fail)");
+        if (cfg.api.admin_port > 0)
+            fprintf(stderr, "rag-api: admin listener (/healthz, /metrics) on http://%s:%d\n", cfg.api.admin_host,
+                    cfg.api.admin_port);
     }
 
     api_summary summary;

@@ -151,6 +151,19 @@ size_t api_vector_topn(const api_generation *g, const float *query, float *scrat
 
 /* ------------------------------------------------------------ bm25 */
 
+/* RAG_ECORRUPT when the lease's last SQLite error means the generation's
+ * file is damaged or unreadable (so /healthz's generation check fails at
+ * once), RAG_ERR for anything else. */
+static int storage_code(sqlite3 *db)
+{
+    switch (sqlite3_errcode(db) & 0xff) {
+    case SQLITE_CORRUPT: case SQLITE_IOERR: case SQLITE_NOTADB: case SQLITE_CANTOPEN: case SQLITE_FORMAT:
+        return RAG_ECORRUPT;
+    default:
+        return RAG_ERR;
+    }
+}
+
 /* Run one MATCH expression; append rows not yet in out. Returns the new
  * count or -1. */
 static int run_match(api_lease *l, const char *expr, api_hit *out, size_t have, size_t n_top, rag_error *err)
@@ -173,7 +186,7 @@ static int run_match(api_lease *l, const char *expr, api_hit *out, size_t have, 
         n++;
     }
     if (n < n_top && rc != SQLITE_DONE) {
-        rag_error_set(err, RAG_ERR, "full-text search failed: %s", sqlite3_errmsg(l->db));
+        rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
         n = (size_t)-1;
     }
     sqlite3_reset(st);
@@ -229,7 +242,7 @@ static int add_result(cJSON *arr, api_lease *l, const api_hit *h, int rank, rag_
     sqlite3_bind_int64(st, 1, h->rowid);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        rag_error_set(err, RAG_ERR, "chunk %lld: %s", (long long)h->rowid,
+        rag_error_set(err, rc == SQLITE_DONE ? RAG_ECORRUPT : storage_code(l->db), "chunk %lld: %s", (long long)h->rowid,
                       rc == SQLITE_DONE ? "missing from chunks table" : sqlite3_errmsg(l->db));
         sqlite3_reset(st);
         return -1;

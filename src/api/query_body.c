@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "rag/common.h"
+#include "rag/jsonlog.h"
 
 static const char *const mode_names[] = {"hybrid", "bm25", "vector"};
 
@@ -34,10 +36,61 @@ static int fail(char *msg, size_t msgsz, const char *fmt, const char *arg)
     return -1;
 }
 
+/* The first problem in the raw text of a JSON body that cJSON would let
+ * through: invalid UTF-8, a raw control character inside a string, or a
+ * \u0000 escape (cJSON would silently cut the string there). 0 = none. */
+static int scan_json_text(const char *body, size_t len, char *msg, size_t msgsz)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len;) {
+        const unsigned char c = (unsigned char)body[i];
+        size_t k = rag_utf8_seq((const unsigned char *)body + i, len - i);
+        if (k == 0) {
+            snprintf(msg, msgsz, "request body is not valid UTF-8 (byte 0x%02x at byte offset %zu)", c, i);
+            return -1;
+        }
+        if (c == 0) {
+            snprintf(msg, msgsz, "request body contains a NUL byte at byte offset %zu", i);
+            return -1;
+        }
+        if (in_string) {
+            if (c < 0x20) {
+                snprintf(msg, msgsz, "control character 0x%02x inside a string at byte offset %zu (escape it)", c, i);
+                return -1;
+            }
+            if (c == '"') in_string = false;
+            else if (c == '\\' && i + 1 < len) {
+                if (body[i + 1] == 'u' && i + 6 <= len && memcmp(body + i + 2, "0000", 4) == 0) {
+                    snprintf(msg, msgsz, "a string contains a NUL character (\\u0000) at byte offset %zu", i);
+                    return -1;
+                }
+                i += 2;
+                continue;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        }
+        i += k;
+    }
+    return 0;
+}
+
 /* Trim ASCII whitespace; reject empty and over-long text and embedded NULs. */
 static int take_text(const char *s, size_t len, api_query_req *req, char *msg, size_t msgsz)
 {
-    if (memchr(s, '\0', len)) return fail(msg, msgsz, "field \"q\" contains a NUL character%s", "");
+    const char *nul = memchr(s, '\0', len);
+    if (nul) {
+        snprintf(msg, msgsz, "\"q\" contains a NUL character at byte offset %zu", (size_t)(nul - s));
+        return -1;
+    }
+    for (size_t i = 0; i < len;) {
+        size_t k = rag_utf8_seq((const unsigned char *)s + i, len - i);
+        if (k == 0) {
+            snprintf(msg, msgsz, "\"q\" is not valid UTF-8 (byte 0x%02x at byte offset %zu)", (unsigned char)s[i], i);
+            return -1;
+        }
+        i += k;
+    }
     while (len && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) { s++; len--; }
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r')) len--;
     if (len == 0) return fail(msg, msgsz, "field \"q\" is empty%s", "");
@@ -68,16 +121,36 @@ int api_query_parse_json(const char *body, size_t len, int default_k, int max_k,
     req->k = default_k;
     req->mode = API_MODE_HYBRID;
     if (!body || len == 0) return fail(msg, msgsz, "request body is empty; expected JSON like {\"q\": \"...\"}%s", "");
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    if (!root) return fail(msg, msgsz, "request body is not valid JSON%s", "");
+    if (scan_json_text(body, len, msg, msgsz)) return -1;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    if (!root) {
+        size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
+        snprintf(msg, msgsz, "request body is not valid JSON (near byte offset %zu)", at);
+        return -1;
+    }
     int rc = -1;
+    size_t rest = end ? (size_t)(end - body) : len;
+    while (rest < len && strchr(" \t\r\n", body[rest])) rest++;
+    if (rest < len) {
+        snprintf(msg, msgsz, "unexpected bytes after the JSON value at byte offset %zu", rest);
+        goto out;
+    }
     if (!cJSON_IsObject(root)) {
         fail(msg, msgsz, "request body must be a JSON object%s", "");
         goto out;
     }
     const cJSON *q = NULL;
+    bool seen_k = false, seen_mode = false;
     for (const cJSON *it = root->child; it; it = it->next) {
         const char *name = it->string ? it->string : "";
+        if ((strcmp(name, "q") == 0 && q) || (strcmp(name, "k") == 0 && seen_k) ||
+            (strcmp(name, "mode") == 0 && seen_mode)) {
+            fail(msg, msgsz, "duplicate field \"%s\"", name);
+            goto out;
+        }
+        seen_k |= strcmp(name, "k") == 0;
+        seen_mode |= strcmp(name, "mode") == 0;
         if (strcmp(name, "q") == 0) {
             q = it;
         } else if (strcmp(name, "k") == 0) {
@@ -116,7 +189,7 @@ out:
     return rc;
 }
 
-int api_query_parse_args(const char *q, const char *k, const char *mode, int default_k, int max_k,
+int api_query_parse_args(const char *q, size_t q_len, const char *k, const char *mode, int default_k, int max_k,
                          api_query_req *req, char *msg, size_t msgsz)
 {
     memset(req, 0, sizeof *req);
@@ -138,7 +211,7 @@ int api_query_parse_args(const char *q, const char *k, const char *mode, int def
         if (m < 0) return fail(msg, msgsz, "argument \"mode\" must be hybrid, bm25 or vector%s", "");
         req->mode = (api_mode)m;
     }
-    return take_text(q, strlen(q), req, msg, msgsz);
+    return take_text(q, q_len, req, msg, msgsz);
 }
 
 void api_query_req_free(api_query_req *req)

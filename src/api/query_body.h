@@ -25,8 +25,9 @@ int api_mode_parse(const char *s);
 /* Parse a POST body. Returns 0 and fills req, or -1 with msg set. */
 int api_query_parse_json(const char *body, size_t len, int default_k, int max_k,
                          api_query_req *req, char *msg, size_t msgsz);
-/* Parse GET arguments (each may be NULL). Same contract. */
-int api_query_parse_args(const char *q, const char *k, const char *mode, int default_k, int max_k,
+/* Parse GET arguments (each may be NULL; q_len is q's decoded length, so a
+ * %00 inside it is seen). Same contract. */
+int api_query_parse_args(const char *q, size_t q_len, const char *k, const char *mode, int default_k, int max_k,
                          api_query_req *req, char *msg, size_t msgsz);
 void api_query_req_free(api_query_req *req);
 

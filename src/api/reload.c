@@ -38,6 +38,10 @@ struct api_reloader {
     pthread_t thread;
     bool have_seen;
     sig seen; /* manifest state last acted upon */
+    char served_path[4096]; /* the generation file we opened last ("" = none) */
+    sig served_sig;         /* its identity when we opened it */
+    bool have_tried;
+    sig tried_sig;          /* a changed file we failed to reopen (not retried until it changes again) */
 };
 
 static void sig_read(const char *path, sig *s)
@@ -85,35 +89,59 @@ static void fail(api_reloader *r, const char *generation, const char *msg)
     rag_log_event(app->log, RAG_LEVEL_ERROR, "reload_failed", msg, p);
 }
 
+/* The served generation's file was replaced or rewritten since we opened
+ * it (and we have not already failed on this version of it). */
+static bool served_file_changed(api_reloader *r)
+{
+    if (!r->served_path[0]) return false;
+    sig now;
+    sig_read(r->served_path, &now);
+    if (sig_equal(&now, &r->served_sig)) return false;
+    return !(r->have_tried && sig_equal(&now, &r->tried_sig));
+}
+
 void api_reloader_check(api_reloader *r, bool force)
 {
     api_app *app = r->app;
     sig now_sig;
     sig_read(app->manifest_path, &now_sig);
-    if (!force && r->have_seen && sig_equal(&now_sig, &r->seen)) return;
+    const bool file_changed = served_file_changed(r);
+    if (!force && !file_changed && r->have_seen && sig_equal(&now_sig, &r->seen)) return;
     r->seen = now_sig;
     r->have_seen = true;
-    if (!now_sig.exists) return; /* waiting for the first ingest, or keeping what we serve */
+    char msg[640];
+    if (!now_sig.exists) { /* waiting for the first ingest, or keeping what we serve */
+        snprintf(msg, sizeof msg, "%s does not exist", app->manifest_path);
+        api_store_manifest(app->store, API_MANIFEST_MISSING, msg, rag_now_ms());
+        return;
+    }
 
     rag_manifest m;
     memset(&m, 0, sizeof m);
     rag_error err = {0};
     int rc = rag_manifest_load(app->manifest_path, &m, &err);
-    if (rc == RAG_ENOENT) return;
+    if (rc == RAG_ENOENT) {
+        snprintf(msg, sizeof msg, "%s does not exist", app->manifest_path);
+        api_store_manifest(app->store, API_MANIFEST_MISSING, msg, rag_now_ms());
+        return;
+    }
     if (rc != RAG_OK) {
+        api_store_manifest(app->store, API_MANIFEST_UNREADABLE, err.msg, rag_now_ms());
         fail(r, "latest.json", err.msg);
         return;
     }
+    api_store_manifest(app->store, API_MANIFEST_OK, NULL, rag_now_ms());
     api_generation *cur = api_store_acquire(app->store);
     bool same = cur && strcmp(cur->generation, m.generation) == 0;
     api_generation_release(cur);
-    if (same) {
+    /* The same generation is reopened on SIGHUP and when its file changed
+     * on disk (a corrupted or restored file); otherwise only touched. */
+    if (same && !force && !file_changed) {
         api_store_touch(app->store, &m);
         rag_manifest_free(&m);
         return;
     }
     if (!valid_generation_name(m.generation)) {
-        char msg[256];
         snprintf(msg, sizeof msg, "%s: generation \"%.100s\" is not a file name in the index folder",
                  app->manifest_path, m.generation);
         fail(r, m.generation, msg);
@@ -121,19 +149,27 @@ void api_reloader_check(api_reloader *r, bool force)
         return;
     }
     char *path = rag_path_join(app->index_dir, m.generation);
+    sig before;
+    sig_read(path, &before);
     const int64_t t0 = rag_mono_ms();
     api_generation *g = api_generation_open(path, &m, app->cfg, app->workers, &err);
     if (!g) {
         fail(r, m.generation, err.msg);
+        r->have_tried = true;
+        r->tried_sig = before;
     } else {
         api_store_publish(app->store, g, &m, rag_now_ms());
+        snprintf(r->served_path, sizeof r->served_path, "%s", path);
+        r->served_sig = before;
+        r->have_tried = false;
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "generation", m.generation);
         cJSON_AddStringToObject(p, "run_id", m.run_id);
         cJSON_AddNumberToObject(p, "chunks", (double)m.chunks);
         cJSON_AddNumberToObject(p, "load_ms", (double)(rag_mono_ms() - t0));
-        rag_log_eventf(app->log, RAG_LEVEL_INFO, "reload", p, "serving %s (%lld chunks)", m.generation,
-                       (long long)m.chunks);
+        cJSON_AddBoolToObject(p, "reopened", same);
+        rag_log_eventf(app->log, RAG_LEVEL_INFO, "reload", p, "%s %s (%lld chunks)", same ? "reopened" : "serving",
+                       m.generation, (long long)m.chunks);
     }
     free(path);
     rag_manifest_free(&m);

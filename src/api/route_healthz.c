@@ -96,6 +96,30 @@ char *api_healthz_render(api_app *app, int *status)
     cJSON *index = cJSON_AddObjectToObject(root, "index");
     cJSON *checks = cJSON_CreateObject();
 
+    /* The config file as it is now: its hash and the limits judged by. */
+    api_config_view view;
+    api_confwatch_get(app->confwatch, mono, true, &view);
+    const api_health_settings *hs = &view.health;
+
+    /* latest.json itself: gone or unreadable is its own check. */
+    if (info.manifest_state == API_MANIFEST_OK) {
+        cJSON *c = check(checks, "manifest", ST_PASS, NULL);
+        cJSON_AddStringToObject(c, "path", app->manifest_path);
+    } else {
+        const bool missing = info.manifest_state == API_MANIFEST_MISSING;
+        int st = info.present ? ST_WARN : ST_FAIL;
+        if (info.present)
+            snprintf(msg, sizeof msg, "%s: %.400s; still serving %s", missing ? "latest.json is missing" :
+                     "latest.json is unreadable", info.manifest_error, info.generation);
+        else
+            snprintf(msg, sizeof msg, "%s: %.400s; nothing can be served", missing ? "latest.json is missing" :
+                     "latest.json is unreadable", info.manifest_error);
+        cJSON *c = check(checks, "manifest", st, msg);
+        cJSON_AddStringToObject(c, "path", app->manifest_path);
+        add_time(c, "since", info.manifest_since_ms);
+        overall = worst(overall, st);
+    }
+
     /* index present */
     if (!info.present) {
         cJSON_AddNullToObject(index, "run_id");
@@ -129,17 +153,16 @@ char *api_healthz_render(api_app *app, int *status)
         cJSON *c = check(checks, "index_present", ST_PASS, NULL);
         cJSON_AddStringToObject(c, "observed_value", info.generation);
 
-        const rag_config *cfg = app->cfg;
         int st = ST_PASS;
         char age[40], limit[32];
         rag_ago_format(age_ms, age, sizeof age);
-        if (cfg->freshness.error_after_ms > 0 && age_ms >= cfg->freshness.error_after_ms) {
+        if (hs->error_after_ms > 0 && age_ms >= hs->error_after_ms) {
             st = ST_FAIL;
-            rag_age_format(cfg->freshness.error_after_ms, limit, sizeof limit);
+            rag_age_format(hs->error_after_ms, limit, sizeof limit);
             snprintf(msg, sizeof msg, "index last confirmed %s, beyond error_after (%s)", age, limit);
-        } else if (cfg->freshness.warn_after_ms > 0 && age_ms >= cfg->freshness.warn_after_ms) {
+        } else if (hs->warn_after_ms > 0 && age_ms >= hs->warn_after_ms) {
             st = ST_WARN;
-            rag_age_format(cfg->freshness.warn_after_ms, limit, sizeof limit);
+            rag_age_format(hs->warn_after_ms, limit, sizeof limit);
             snprintf(msg, sizeof msg, "index last confirmed %s, beyond warn_after (%s)", age, limit);
         } else {
             snprintf(msg, sizeof msg, "index last confirmed %s", age);
@@ -147,13 +170,23 @@ char *api_healthz_render(api_app *app, int *status)
         c = check(checks, "index_age", st, msg);
         cJSON_AddNumberToObject(c, "observed_value", (double)(age_ms / 1000));
         cJSON_AddStringToObject(c, "observed_unit", "s");
-        cJSON_AddNumberToObject(c, "warn_after_s", (double)(cfg->freshness.warn_after_ms / 1000));
-        cJSON_AddNumberToObject(c, "error_after_s", (double)(cfg->freshness.error_after_ms / 1000));
+        cJSON_AddNumberToObject(c, "warn_after_s", (double)(hs->warn_after_ms / 1000));
+        cJSON_AddNumberToObject(c, "error_after_s", (double)(hs->error_after_ms / 1000));
         overall = worst(overall, st);
 
+        /* the served generation answers queries (a storage error flips it) */
+        if (info.broken_error[0]) {
+            snprintf(msg, sizeof msg, "queries on %s fail: %.400s (restore the file and send SIGHUP, or publish a new "
+                     "generation)", info.generation, info.broken_error);
+            c = check(checks, "generation", ST_FAIL, msg);
+            add_time(c, "since", info.broken_ms);
+            overall = ST_FAIL;
+        } else {
+            c = check(checks, "generation", ST_PASS, NULL);
+        }
+        cJSON_AddStringToObject(c, "observed_value", info.generation);
+
         /* config hash: served generation vs the config file as it is now */
-        api_config_view view;
-        api_confwatch_get(app->confwatch, mono, true, &view);
         if (!view.ok) {
             st = ST_WARN;
             snprintf(msg, sizeof msg, "cannot compare: the config file does not load: %s", view.error);
@@ -179,7 +212,6 @@ char *api_healthz_render(api_app *app, int *status)
             cJSON_AddStringToObject(c, "served", info.config_hash);
             cJSON_AddStringToObject(c, "current", view.hash);
         }
-        cJSON_Delete(view.canonical);
         overall = worst(overall, st);
 
         st = info.schema_version == RAG_INDEX_SCHEMA_VERSION ? ST_PASS : ST_FAIL;
@@ -192,20 +224,28 @@ char *api_healthz_render(api_app *app, int *status)
     /* request totals since start (all routes; errors = 5xx responses) */
     api_stats_snap *snap = rag_xmalloc(sizeof *snap);
     api_stats_snapshot(app->stats, snap);
-    uint64_t total = 0, errors = 0;
+    uint64_t total = 0, errors = 0, queries = 0, query_errors = 0;
     for (int r = 0; r < API_ROUTE_COUNT; r++)
         for (int i = 0; i < API_CODE_COUNT; i++) {
-            total += snap->requests[r][i];
-            if (api_stats_codes[i] >= 500) errors += snap->requests[r][i];
+            const uint64_t n = snap->requests[r][i];
+            const bool is_5xx = api_stats_codes[i] >= 500;
+            total += n;
+            if (is_5xx) errors += n;
+            if (r == API_ROUTE_QUERY) {
+                queries += n;
+                if (is_5xx) query_errors += n;
+            }
         }
     free(snap);
     cJSON *requests = cJSON_AddObjectToObject(root, "requests");
     cJSON_AddNumberToObject(requests, "total", (double)total);
     cJSON_AddNumberToObject(requests, "errors", (double)errors);
+    cJSON_AddNumberToObject(requests, "queries", (double)queries);
+    cJSON_AddNumberToObject(requests, "query_errors", (double)query_errors);
 
     /* recent errors */
     uint64_t recent = api_stats_recent_errors(app->stats, now);
-    int threshold = app->cfg->watch.api_error_threshold > 0 ? app->cfg->watch.api_error_threshold : 1;
+    int threshold = hs->api_error_threshold > 0 ? hs->api_error_threshold : 1;
     int est = recent >= (uint64_t)threshold ? ST_WARN : ST_PASS;
     cJSON *c = check(checks, "recent_errors", est, NULL);
     cJSON_AddNumberToObject(c, "observed_value", (double)recent);
@@ -227,6 +267,7 @@ char *api_healthz_render(api_app *app, int *status)
     cJSON_AddNumberToObject(c, "reloads", (double)info.reloads);
     cJSON_AddNumberToObject(c, "failures", (double)info.reload_failures);
 
+    cJSON_Delete(view.canonical);
     cJSON_AddItemToObject(root, "checks", checks);
     cJSON_SetValuestring(status_item, st_names[overall]);
     char *body = cJSON_PrintUnformatted(root);

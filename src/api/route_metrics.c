@@ -97,6 +97,17 @@ char *api_metrics_render(api_app *app, size_t *len)
         put(&o, "rag_api_errors_total{kind=\"%s\"} %llu\n", api_error_kind_name((api_error_kind)k),
             (unsigned long long)s.errors[k]);
 
+    family(&o, "rag_api_connections_refused_total", "counter",
+           "Connections closed on arrival because a connection limit was reached, by limit.");
+    for (int k = 0; k < API_REFUSE_COUNT; k++)
+        put(&o, "rag_api_connections_refused_total{limit=\"%s\"} %llu\n", api_refuse_reason_name((api_refuse_reason)k),
+            (unsigned long long)s.refused[k]);
+    family(&o, "rag_api_request_deadline_closed_total", "counter",
+           "Connections closed because no complete request arrived within api.request_deadline.");
+    put(&o, "rag_api_request_deadline_closed_total %llu\n", (unsigned long long)s.deadline_closed);
+    family(&o, "rag_api_protocol_errors_total", "counter",
+           "Requests libmicrohttpd rejected before rag-api saw them (malformed, too large, bad HTTP version).");
+    put(&o, "rag_api_protocol_errors_total %llu\n", (unsigned long long)s.protocol_errors);
     family(&o, "rag_api_recent_errors", "gauge", "Server-side errors in the last 5 minutes (what /healthz checks).");
     put(&o, "rag_api_recent_errors %llu\n", (unsigned long long)api_stats_recent_errors(app->stats, now));
 

@@ -3,11 +3,13 @@
  * not aliases, so monitoring never probes something that merely looks right. */
 #include "router.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "rag/common.h"
+#include "rag/jsonlog.h"
 
 api_route api_router_match(const char *path)
 {
@@ -39,11 +41,15 @@ char *api_error_body(int status, const char *kind, const char *message)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *e = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddNumberToObject(e, "status", status);
     cJSON_AddNumberToObject(e, "code", status);
     cJSON_AddStringToObject(e, "kind", kind ? kind : "error");
-    cJSON_AddStringToObject(e, "message", message ? message : "");
+    /* Messages may quote client text: never let an invalid byte through. */
+    char *clean = rag_utf8_sanitize(message ? message : "", message ? strlen(message) : 0, NULL);
+    cJSON_AddStringToObject(e, "message", clean);
+    free(clean);
     char *s = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
-    if (!s) s = rag_xstrdup("{\"error\":{\"code\":500,\"kind\":\"internal\",\"message\":\"out of memory\"}}");
+    if (!s) s = rag_xstrdup("{\"error\":{\"status\":500,\"code\":500,\"kind\":\"internal\",\"message\":\"out of memory\"}}");
     return s;
 }

@@ -4,7 +4,11 @@
  * at once (healthz, metrics, errors) or, for /query, pins the served
  * generation, suspends the connection and queues a job; a query worker runs
  * it and resumes the connection; the next handler call sends the response.
- * The completion callback records stats and writes the access event. */
+ * The completion callback records stats and writes the access event.
+ * Each listener (main port, admin port) has a connection guard
+ * (connguard.c): the accept policy applies its caps, the connection
+ * notifications keep its list, dispatch stops the request-deadline clock
+ * and completion restarts it; a sweep thread enforces the deadline. */
 #include "server.h"
 
 #include <arpa/inet.h>
@@ -24,6 +28,7 @@
 #include "rag/timeutil.h"
 
 #include "accesslog.h"
+#include "connguard.h"
 #include "query.h"
 #include "query_body.h"
 #include "route_healthz.h"
@@ -35,6 +40,23 @@
  * headers (bodies are buffered by us). MHD zeroes the used part between
  * requests, so a smaller pool is cheaper on the keep-alive hot path. */
 #define API_CONN_MEMORY (16 * 1024)
+/* The admin listener (/healthz, /metrics for probes and Prometheus): its own
+ * epoll thread, a small connection budget, and a short request deadline —
+ * a probe sends its whole request at once. */
+#define ADMIN_MAX_CONNECTIONS 32
+#define ADMIN_DEADLINE_MS 2000
+#define SWEEP_EVERY_MS 250
+/* http_error log lines (requests libmicrohttpd rejected) per minute; the
+ * rest are only counted (rag_api_protocol_errors_total, summary). */
+#define PROTOCOL_LOG_PER_MIN 10
+
+/* One listening port: the main one or the admin one. */
+typedef struct api_listener {
+    struct api_server *srv;
+    bool admin;
+    struct MHD_Daemon *daemon;
+    api_connguard *guard;
+} api_listener;
 
 typedef enum { JOB_NONE = 0, JOB_QUEUED, JOB_DONE } job_state;
 
@@ -50,6 +72,7 @@ typedef struct req_ctx {
     size_t body_cap;
     int too_large;
     struct MHD_Connection *conn;
+    api_conn *gconn; /* the connection's entry in its listener's guard */
     job_state job;
     api_query_req qreq;
     api_generation *gen;
@@ -61,7 +84,17 @@ typedef struct req_ctx {
 
 struct api_server {
     api_app *app;
-    struct MHD_Daemon *daemon;
+    api_listener main, admin;
+    /* deadline sweep */
+    pthread_t sweeper;
+    bool sweeper_started;
+    pthread_mutex_t sweep_lock;
+    pthread_cond_t sweep_cond;
+    bool sweep_stop;
+    /* http_error lines logged in the current minute */
+    pthread_mutex_t plog_lock;
+    int64_t plog_minute;
+    int plog_count;
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
     req_ctx *queue[QUEUE_CAP];
@@ -167,6 +200,7 @@ static void *worker_main(void *p)
             ctx->resp_status = 200;
         } else {
             api_stats_error(srv->app->stats, API_ERR_QUERY, rag_now_ms());
+            if (err.code == RAG_ECORRUPT) api_store_broken(srv->app->store, ctx->gen, err.msg, rag_now_ms());
             rag_log_eventf(srv->app->log, RAG_LEVEL_ERROR, "query_failed", NULL, "query failed on %s: %s",
                            ctx->gen->generation, err.msg);
             ctx->resp = api_error_body(500, "query_failed", err.msg);
@@ -213,17 +247,28 @@ static enum MHD_Result handle_query(api_server *srv, req_ctx *ctx, struct MHD_Co
         }
         rc = api_query_parse_json(ctx->body, ctx->body_len, cfg->api.default_k, cfg->api.max_k, &ctx->qreq, msg, sizeof msg);
     } else {
-        rc = api_query_parse_args(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q"),
+        const char *q = NULL;
+        size_t q_len = 0;
+        if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, "q", 1, &q, &q_len) != MHD_YES) q = NULL;
+        rc = api_query_parse_args(q, q_len,
                                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "k"),
                                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "mode"),
                                   cfg->api.default_k, cfg->api.max_k, &ctx->qreq, msg, sizeof msg);
     }
     if (rc) return send_error(app, ctx, conn, 400, API_ERR_BAD_REQUEST, msg, NULL);
-    ctx->gen = api_store_acquire(app->store);
-    if (!ctx->gen)
-        return send_error(app, ctx, conn, 503, API_ERR_NO_INDEX,
-                          "no index yet: no generation has been published (run rag-ingest / make ingest)", NULL);
     api_served_info info;
+    ctx->gen = api_store_acquire(app->store);
+    if (!ctx->gen) {
+        api_store_info(app->store, &info);
+        if (info.last_error[0])
+            snprintf(msg, sizeof msg, "no generation is being served: %.100s failed to open: %.100s",
+                     info.failed_generation, info.last_error);
+        else if (info.manifest_state == API_MANIFEST_MISSING)
+            snprintf(msg, sizeof msg, "no index yet: no generation has been published (run rag-ingest / make ingest)");
+        else
+            snprintf(msg, sizeof msg, "no generation is being served: %.200s", info.manifest_error);
+        return send_error(app, ctx, conn, 503, API_ERR_NO_INDEX, msg, NULL);
+    }
     api_store_info(app->store, &info);
     snprintf(ctx->run_id, sizeof ctx->run_id, "%s", info.run_id);
     ctx->conn = conn;
@@ -302,14 +347,20 @@ static enum MHD_Result send_healthz(api_server *srv, req_ctx *ctx, struct MHD_Co
     return ret;
 }
 
-static enum MHD_Result dispatch(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn, const char *url,
+static enum MHD_Result dispatch(api_listener *l, req_ctx *ctx, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
+    api_server *srv = l->srv;
     api_app *app = srv->app;
     const char *allow = NULL;
-    if (ctx->route == API_ROUTE_OTHER) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "no such path: %.200s (routes: /query, /healthz, /metrics)", url);
+    api_connguard_received(ctx->gconn);
+    if (ctx->route == API_ROUTE_OTHER || (l->admin && ctx->route == API_ROUTE_QUERY)) {
+        char msg[400];
+        if (l->admin)
+            snprintf(msg, sizeof msg, "no such path on the admin listener: %.200s (routes: /healthz, /metrics; "
+                     "/query is on http://%s:%d)", url, app->listen_host, app->listen_port);
+        else
+            snprintf(msg, sizeof msg, "no such path: %.200s (routes: /query, /healthz, /metrics)", url);
         return send_error(app, ctx, conn, 404, API_ERR_NOT_FOUND, msg, NULL);
     }
     if (!api_router_method_ok(ctx->route, method, &allow)) {
@@ -332,7 +383,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   void **con_cls)
 {
     (void)version;
-    api_server *srv = cls;
+    api_listener *l = cls;
+    api_server *srv = l->srv;
     api_app *app = srv->app;
     req_ctx *ctx = *con_cls;
     if (!ctx) {
@@ -342,6 +394,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(ctx->method, sizeof ctx->method, "%s", method);
         snprintf(ctx->path, sizeof ctx->path, "%s", url);
         ctx->status = 500;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        ctx->gconn = ci ? ci->socket_context : NULL;
         *con_cls = ctx;
         atomic_fetch_add(&app->inflight, 1);
         /* Answer on the next call, once MHD has the whole request: a response
@@ -353,7 +407,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             unsigned long long n = strtoull(cl, &end, 10);
             if (end != cl && n > (unsigned long long)app->cfg->api.max_body_bytes) {
                 ctx->too_large = 1;
-                return dispatch(srv, ctx, conn, url, method);
+                return dispatch(l, ctx, conn, url, method);
             }
         }
         return MHD_YES;
@@ -383,16 +437,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    return dispatch(srv, ctx, conn, url, method);
+    return dispatch(l, ctx, conn, url, method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     (void)conn;
-    api_server *srv = cls;
-    api_app *app = srv->app;
+    api_listener *l = cls;
+    api_app *app = l->srv->app;
     req_ctx *ctx = *con_cls;
     if (!ctx) return;
+    api_connguard_waiting(ctx->gconn, rag_mono_ms());
     int64_t lat = mono_us() - ctx->start_us;
     int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ctx->status : 499;
     api_stats_request(app->stats, ctx->route, status, lat, ctx->bytes);
@@ -411,19 +466,127 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&app->inflight, 1);
 }
 
+/* libmicrohttpd's own messages. Its connection-limit refusals are counted
+ * (never logged one by one); a request it rejected itself is counted and
+ * logged as a status and a plain message — its HTML error page is left out
+ * — at most PROTOCOL_LOG_PER_MIN times a minute. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    api_server *srv = cls;
+    api_listener *l = cls;
+    api_server *srv = l->srv;
+    if (strstr(fmt, "reached connection limit")) {
+        api_stats_refused(srv->app->stats, l->admin ? API_REFUSE_ADMIN : API_REFUSE_MAX_CONNECTIONS);
+        return;
+    }
     char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
-    rag_log_event(srv->app->log, RAG_LEVEL_WARN, "http_error", msg, NULL);
+    int http_status = 0;
+    if (strstr(fmt, "HTTP response code is %u")) {
+        http_status = (int)va_arg(ap, unsigned);
+        const char *page = va_arg(ap, const char *);
+        const char *t0 = page ? strstr(page, "<title>") : NULL;
+        const char *t1 = t0 ? strstr(t0, "</title>") : NULL;
+        if (t0 && t1) snprintf(msg, sizeof msg, "rejected by libmicrohttpd: %.*s", (int)(t1 - t0 - 7), t0 + 7);
+        else snprintf(msg, sizeof msg, "rejected by libmicrohttpd");
+        api_stats_protocol_error(srv->app->stats);
+    } else {
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        size_t n = strlen(msg);
+        while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
+        /* Its notes on a request it then rejects ("Failed to parse
+         * Content-Length", ...) are part of that rejection. */
+        if (strstr(msg, "Content-Length")) return;
+    }
+    const int64_t minute = rag_mono_ms() / 60000;
+    pthread_mutex_lock(&srv->plog_lock);
+    if (srv->plog_minute != minute) {
+        srv->plog_minute = minute;
+        srv->plog_count = 0;
+    }
+    const bool log_it = srv->plog_count++ < PROTOCOL_LOG_PER_MIN;
+    pthread_mutex_unlock(&srv->plog_lock);
+    if (!log_it) return;
+    cJSON *p = NULL;
+    if (http_status) {
+        p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "status", http_status);
+        cJSON_AddStringToObject(p, "listener", l->admin ? "admin" : "main");
+    }
+    rag_log_event(srv->app->log, RAG_LEVEL_WARN, "http_error", msg, p);
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    api_listener *l = cls;
+    return api_connguard_admit(l->guard, addr, len) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    api_listener *l = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ad = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        *socket_context = api_connguard_opened(l->guard, fd ? fd->connect_fd : -1, ad ? ad->client_addr : NULL,
+                                               rag_mono_ms());
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        api_connguard_closed(l->guard, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* Every SWEEP_EVERY_MS: close connections whose request is overdue. */
+static void *sweeper_main(void *p)
+{
+    api_server *srv = p;
+    pthread_mutex_lock(&srv->sweep_lock);
+    while (!srv->sweep_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += SWEEP_EVERY_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->sweep_cond, &srv->sweep_lock, &ts);
+        if (srv->sweep_stop) break;
+        pthread_mutex_unlock(&srv->sweep_lock);
+        const int64_t now = rag_mono_ms();
+        api_connguard_sweep(srv->main.guard, now);
+        if (srv->admin.guard) api_connguard_sweep(srv->admin.guard, now);
+        pthread_mutex_lock(&srv->sweep_lock);
+    }
+    pthread_mutex_unlock(&srv->sweep_lock);
+    return NULL;
 }
 
 /* ------------------------------------------------------------ lifecycle */
 
-api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
+static struct MHD_Daemon *start_daemon(api_listener *l, int listen_fd, unsigned threads, unsigned timeout_s,
+                                       unsigned mhd_limit)
+{
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* The logger goes first so libmicrohttpd's messages about the other
+     * options reach it (it warns otherwise). Its own connection limit is
+     * only a backstop above the guard's (which counts what it refuses). */
+    /* A thread pool of one is refused with a warning: leave it out. */
+    struct MHD_OptionItem pool[] = {
+        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    return MHD_start_daemon(flags, 0, on_accept, l, on_request, l,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,
+                            MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                            MHD_OPTION_ARRAY, pool,
+                            MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+                            MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+                            MHD_OPTION_END);
+}
+
+api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_error *err)
 {
     const rag_config *cfg = app->cfg;
     api_server *srv = rag_xcalloc(1, sizeof *srv);
@@ -431,6 +594,15 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
     pthread_mutex_init(&srv->qlock, NULL);
     pthread_cond_init(&srv->qcond, NULL);
     pthread_mutex_init(&srv->hz_lock, NULL);
+    pthread_mutex_init(&srv->plog_lock, NULL);
+    pthread_mutex_init(&srv->sweep_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->sweep_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    srv->main.srv = srv->admin.srv = srv;
+    srv->admin.admin = true;
     srv->n_workers = app->workers > 0 ? app->workers : 1;
     srv->threads = rag_xcalloc((size_t)srv->n_workers, sizeof *srv->threads);
     srv->args = rag_xcalloc((size_t)srv->n_workers, sizeof *srv->args);
@@ -442,6 +614,7 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
             srv->n_workers = i;
             api_server_shutdown(srv, 0);
             close(listen_fd);
+            if (admin_fd >= 0) close(admin_fd);
             return NULL;
         }
     }
@@ -449,26 +622,34 @@ api_server *api_server_start(api_app *app, int listen_fd, rag_error *err)
     unsigned timeout_s = cfg->api.connection_timeout_ms > 0 ? (unsigned)((cfg->api.connection_timeout_ms + 999) / 1000) : 30;
     unsigned max_conn = cfg->api.max_connections > 0 ? (unsigned)cfg->api.max_connections : 256;
     unsigned per_ip = cfg->api.max_connections_per_ip > 0 ? (unsigned)cfg->api.max_connections_per_ip : max_conn;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    /* The logger goes first so libmicrohttpd's messages about the other
-     * options reach it (it warns otherwise). */
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
-                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-                                   MHD_OPTION_LISTEN_SOCKET, listen_fd,
-                                   MHD_OPTION_THREAD_POOL_SIZE, threads,
-                                   MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-                                   MHD_OPTION_CONNECTION_LIMIT, max_conn,
-                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
-                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-                                   MHD_OPTION_END);
-    if (!srv->daemon) {
+    int64_t deadline = cfg->api.request_deadline_ms > 0 ? cfg->api.request_deadline_ms : 10000;
+    srv->main.guard = api_connguard_new(max_conn, per_ip, deadline, app->stats, API_REFUSE_MAX_CONNECTIONS);
+    srv->main.daemon = start_daemon(&srv->main, listen_fd, threads, timeout_s, max_conn + 16);
+    if (!srv->main.daemon) {
         rag_error_set(err, RAG_ERR, "cannot start the HTTP server (libmicrohttpd refused the settings: threads=%u, "
                       "max_connections=%u)", threads, max_conn);
         close(listen_fd);
+        if (admin_fd >= 0) close(admin_fd);
         api_server_shutdown(srv, 0);
         return NULL;
     }
+    if (admin_fd >= 0) {
+        srv->admin.guard = api_connguard_new(ADMIN_MAX_CONNECTIONS, 0, deadline < ADMIN_DEADLINE_MS ? deadline : ADMIN_DEADLINE_MS,
+                                             app->stats, API_REFUSE_ADMIN);
+        srv->admin.daemon = start_daemon(&srv->admin, admin_fd, 0, timeout_s, ADMIN_MAX_CONNECTIONS + 4);
+        if (!srv->admin.daemon) {
+            rag_error_set(err, RAG_ERR, "cannot start the admin HTTP listener");
+            close(admin_fd);
+            api_server_shutdown(srv, 0);
+            return NULL;
+        }
+    }
+    if (pthread_create(&srv->sweeper, NULL, sweeper_main, srv) != 0) {
+        rag_error_set(err, RAG_ERR, "cannot start the request-deadline thread: %s", strerror(errno));
+        api_server_shutdown(srv, 0);
+        return NULL;
+    }
+    srv->sweeper_started = true;
     return srv;
 }
 
@@ -476,8 +657,19 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
 {
     if (!srv) return 0;
     int left = 0;
-    if (srv->daemon) {
-        MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+    if (srv->sweeper_started) {
+        pthread_mutex_lock(&srv->sweep_lock);
+        srv->sweep_stop = true;
+        pthread_cond_signal(&srv->sweep_cond);
+        pthread_mutex_unlock(&srv->sweep_lock);
+        pthread_join(srv->sweeper, NULL);
+    }
+    if (srv->admin.daemon) { /* probes stop first: the process is going away */
+        MHD_stop_daemon(srv->admin.daemon);
+        srv->admin.daemon = NULL;
+    }
+    if (srv->main.daemon) {
+        MHD_socket fd = MHD_quiesce_daemon(srv->main.daemon);
         if (fd != MHD_INVALID_SOCKET) close(fd);
         const int64_t deadline = rag_mono_ms() + grace_ms;
         while ((left = atomic_load(&srv->app->inflight)) > 0 && rag_mono_ms() < deadline) {
@@ -490,8 +682,13 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
     pthread_cond_broadcast(&srv->qcond);
     pthread_mutex_unlock(&srv->qlock);
     for (int i = 0; i < srv->n_workers; i++) pthread_join(srv->threads[i], NULL);
-    if (srv->daemon) MHD_stop_daemon(srv->daemon);
+    if (srv->main.daemon) MHD_stop_daemon(srv->main.daemon);
+    api_connguard_free(srv->main.guard);
+    api_connguard_free(srv->admin.guard);
     hz_put(srv->hz_cur);
+    pthread_mutex_destroy(&srv->plog_lock);
+    pthread_mutex_destroy(&srv->sweep_lock);
+    pthread_cond_destroy(&srv->sweep_cond);
     pthread_mutex_destroy(&srv->hz_lock);
     pthread_cond_destroy(&srv->qcond);
     pthread_mutex_destroy(&srv->qlock);

@@ -1,9 +1,11 @@
 /* server.h — rag-api's HTTP server on libmicrohttpd: an internal epoll
  * thread pool answers /healthz, /metrics and errors directly, while /query
  * requests are suspended and handed to a separate pool of query workers, so
- * a saturated /query never queues a health probe behind it. Connection
- * timeout, total and per-IP connection limits and the request body cap come
- * from the config (api.*). */
+ * a saturated /query never queues a health probe behind it. A second,
+ * small listener (api.admin_listen) answers /healthz and /metrics only, so
+ * probes keep answering when the main port is flooded. Connection timeout,
+ * request deadline, total and per-IP connection limits (connguard.c) and
+ * the request body cap come from the config (api.*). */
 #ifndef API_SERVER_H
 #define API_SERVER_H
 
@@ -17,8 +19,10 @@ typedef struct api_server api_server;
  * anything starts). Returns the listening socket or -1 with err. */
 int api_server_bind(const char *host, int port, rag_error *err);
 
-/* Start MHD on listen_fd (taken over) and the query workers. */
-api_server *api_server_start(api_app *app, int listen_fd, rag_error *err);
+/* Start MHD on listen_fd, the admin listener (/healthz, /metrics only, its
+ * own small connection budget) on admin_fd (-1 = none), both taken over,
+ * the query workers and the request-deadline sweep. */
+api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_error *err);
 
 /* Stop accepting, let requests in flight finish (at most grace_ms), then
  * stop the workers and the daemon and free. Returns the number of requests

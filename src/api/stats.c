@@ -23,6 +23,9 @@ struct api_stats {
     _Atomic uint64_t lat_count[API_ROUTE_COUNT];
     _Atomic uint64_t bytes[API_ROUTE_COUNT];
     _Atomic uint64_t errors[API_ERR_KIND_COUNT];
+    _Atomic uint64_t refused[API_REFUSE_COUNT];
+    _Atomic uint64_t deadline_closed;
+    _Atomic uint64_t protocol_errors;
     pthread_mutex_t window_lock;
     int64_t window_sec[API_ERROR_WINDOW_S];
     uint64_t window_count[API_ERROR_WINDOW_S];
@@ -33,6 +36,23 @@ static const char *const kind_names[API_ERR_KIND_COUNT] = {
     "no_index", "busy", "query_failed", "reload_failed",
 };
 static const char *const route_names[API_ROUTE_COUNT] = {"/query", "/healthz", "/metrics", "other"};
+
+static const char *const refuse_names[API_REFUSE_COUNT] = {"max_connections", "max_connections_per_ip",
+                                                            "admin_max_connections"};
+
+const char *api_refuse_reason_name(api_refuse_reason reason)
+{
+    return (unsigned)reason < API_REFUSE_COUNT ? refuse_names[reason] : "unknown";
+}
+
+void api_stats_refused(api_stats *s, api_refuse_reason reason)
+{
+    if ((unsigned)reason < API_REFUSE_COUNT) atomic_fetch_add_explicit(&s->refused[reason], 1, memory_order_relaxed);
+}
+
+void api_stats_deadline_closed(api_stats *s) { atomic_fetch_add_explicit(&s->deadline_closed, 1, memory_order_relaxed); }
+
+void api_stats_protocol_error(api_stats *s) { atomic_fetch_add_explicit(&s->protocol_errors, 1, memory_order_relaxed); }
 
 int api_error_kind_is_server(api_error_kind kind)
 {
@@ -127,4 +147,8 @@ void api_stats_snapshot(api_stats *s, api_stats_snap *out)
     }
     for (int k = 0; k < API_ERR_KIND_COUNT; k++)
         out->errors[k] = atomic_load_explicit(&s->errors[k], memory_order_relaxed);
+    for (int k = 0; k < API_REFUSE_COUNT; k++)
+        out->refused[k] = atomic_load_explicit(&s->refused[k], memory_order_relaxed);
+    out->deadline_closed = atomic_load_explicit(&s->deadline_closed, memory_order_relaxed);
+    out->protocol_errors = atomic_load_explicit(&s->protocol_errors, memory_order_relaxed);
 }

@@ -1,6 +1,7 @@
 /* stats.h — rag-api's in-process counters: requests by route and status
  * code, a latency histogram per route, errors by kind (totals and a 5-minute
- * sliding window for /healthz), bytes sent. Lock-free on the request path
+ * sliding window for /healthz), bytes sent, and connection-level events
+ * (refusals by limit, request-deadline closes, libmicrohttpd rejections). Lock-free on the request path
  * (relaxed atomics); snapshots feed /metrics and the minutely log summary. */
 #ifndef API_STATS_H
 #define API_STATS_H
@@ -32,6 +33,15 @@ typedef enum {
     API_ERR_KIND_COUNT
 } api_error_kind;
 
+/* Why a connection was refused before it could send a request. */
+typedef enum {
+    API_REFUSE_MAX_CONNECTIONS = 0, /* api.max_connections reached on the main port */
+    API_REFUSE_PER_IP,              /* api.max_connections_per_ip reached for that address */
+    API_REFUSE_ADMIN,               /* the admin listener's budget is full */
+    API_REFUSE_COUNT
+} api_refuse_reason;
+const char *api_refuse_reason_name(api_refuse_reason reason);
+
 /* Server-side kinds count toward /healthz "errors in the last 5 minutes";
  * client mistakes (400/404/405/413) and "no index yet" do not. */
 int api_error_kind_is_server(api_error_kind kind);
@@ -53,6 +63,9 @@ typedef struct api_stats_snap {
     uint64_t lat_count[API_ROUTE_COUNT];
     uint64_t bytes[API_ROUTE_COUNT];
     uint64_t errors[API_ERR_KIND_COUNT];
+    uint64_t refused[API_REFUSE_COUNT];
+    uint64_t deadline_closed;  /* connections closed: no complete request within api.request_deadline */
+    uint64_t protocol_errors;  /* requests libmicrohttpd rejected itself (malformed, too large, ...) */
 } api_stats_snap;
 
 api_stats *api_stats_new(void);
@@ -61,6 +74,10 @@ void api_stats_free(api_stats *s);
 void api_stats_request(api_stats *s, api_route route, int status, int64_t latency_us, uint64_t bytes);
 /* One error event at wall time now_ms. */
 void api_stats_error(api_stats *s, api_error_kind kind, int64_t now_ms);
+/* Connection-level events (counted, logged only in the minutely summary). */
+void api_stats_refused(api_stats *s, api_refuse_reason reason);
+void api_stats_deadline_closed(api_stats *s);
+void api_stats_protocol_error(api_stats *s);
 /* Server-side errors within the last API_ERROR_WINDOW_S seconds. */
 uint64_t api_stats_recent_errors(api_stats *s, int64_t now_ms);
 void api_stats_snapshot(api_stats *s, api_stats_snap *out);

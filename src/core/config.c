@@ -82,6 +82,9 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->api.default_k = 5;
     cfg->api.max_k = 50;
     cfg->api.shutdown_grace_ms = 10 * SEC;
+    cfg->api.admin_host = rag_xstrdup("127.0.0.1");
+    cfg->api.admin_port = 8089;
+    cfg->api.request_deadline_ms = 10 * SEC;
 
     cfg->freshness.warn_after_ms = 24 * HOUR;
     cfg->freshness.error_after_ms = 7 * DAY;
@@ -116,6 +119,7 @@ void rag_config_free(rag_config *cfg)
     free(cfg->embedding.url);
     free(cfg->embedding.api_key_env);
     free(cfg->api.listen_host);
+    free(cfg->api.admin_host);
     for (size_t i = 0; i < cfg->watch.n_receivers; i++) {
         free(cfg->watch.receivers[i].name);
         free(cfg->watch.receivers[i].format);
@@ -387,31 +391,46 @@ static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     }
 }
 
+/* api.<key> as "host:port" into *host / *port; with allow_none, "" means
+ * none (NULL host, port 0). */
+static void load_listen(rag_ydoc *d, yaml_node_t *m, const char *key, const char *example, bool allow_none,
+                        char **host_out, int *port_out)
+{
+    char *value = NULL;
+    if (rag_ydoc_get_str(d, m, "api", key, &value) == 1) {
+        char *host = NULL;
+        int port = 0;
+        if (allow_none && !*value) {
+            free(*host_out);
+            *host_out = NULL;
+            *port_out = 0;
+        } else if (split_listen(value, &host, &port)) {
+            free(*host_out);
+            *host_out = host;
+            *port_out = port;
+        } else {
+            char got[64], dotted[64];
+            rag_ydoc_describe(rag_ydoc_get(d, m, key), got, sizeof got);
+            snprintf(dotted, sizeof dotted, "api.%s", key);
+            rag_ydoc_problem(d, blame(d, m, key), dotted,
+                             "expected \"host:port\" with a port 1..65535 (e.g. %s)%s, got %s", example,
+                             allow_none ? " or \"\" for none" : "", got);
+        }
+    }
+    free(value);
+}
+
 static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"listen", "threads", "connection_timeout", "max_connections",
                                         "max_connections_per_ip", "max_body", "default_k", "max_k",
-                                        "shutdown_grace", NULL};
+                                        "shutdown_grace", "admin_listen", "request_deadline", NULL};
     yaml_node_t *m = section(d, root, "api", known);
     if (!m)
         return;
-    char *listen = NULL;
-    if (rag_ydoc_get_str(d, m, "api", "listen", &listen) == 1) {
-        char *host = NULL;
-        int port = 0;
-        if (split_listen(listen, &host, &port)) {
-            free(cfg->api.listen_host);
-            cfg->api.listen_host = host;
-            cfg->api.port = port;
-        } else {
-            char got[64];
-            rag_ydoc_describe(rag_ydoc_get(d, m, "listen"), got, sizeof got);
-            rag_ydoc_problem(d, blame(d, m, "listen"), "api.listen",
-                             "expected \"host:port\" with a port 1..65535 (e.g. 127.0.0.1:8088, [::1]:8088), got %s",
-                             got);
-        }
-    }
-    free(listen);
+    load_listen(d, m, "listen", "127.0.0.1:8088, [::1]:8088", false, &cfg->api.listen_host, &cfg->api.port);
+    load_listen(d, m, "admin_listen", "127.0.0.1:8089", true, &cfg->api.admin_host, &cfg->api.admin_port);
+    rag_ydoc_get_duration(d, m, "api", "request_deadline", 1 * SEC, 10 * MIN, &cfg->api.request_deadline_ms);
     rag_ydoc_get_int(d, m, "api", "threads", 0, 256, &cfg->api.threads);
     rag_ydoc_get_duration(d, m, "api", "connection_timeout", 1 * SEC, 1 * HOUR, &cfg->api.connection_timeout_ms);
     rag_ydoc_get_int(d, m, "api", "max_connections", 1, 100000, &cfg->api.max_connections);
@@ -427,6 +446,11 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     if (cfg->api.default_k > cfg->api.max_k)
         rag_ydoc_problem(d, blame(d, m, dk == 1 ? "default_k" : "max_k"), "api.default_k",
                          "must not exceed api.max_k (%d > %d)", cfg->api.default_k, cfg->api.max_k);
+    if (cfg->api.admin_port && cfg->api.admin_port == cfg->api.port && cfg->api.admin_host &&
+        strcmp(cfg->api.admin_host, cfg->api.listen_host) == 0)
+        rag_ydoc_problem(d, blame(d, m, "admin_listen"), "api.admin_listen",
+                         "must differ from api.listen (%s:%d); use \"\" for no admin listener",
+                         cfg->api.admin_host, cfg->api.port);
 }
 
 static void load_freshness(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
@@ -435,7 +459,7 @@ static void load_freshness(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     yaml_node_t *m = section(d, root, "freshness", known);
     if (!m)
         return;
-    int w = rag_ydoc_get_duration(d, m, "freshness", "warn_after", 1 * SEC, 3650 * DAY, &cfg->freshness.warn_after_ms);
+    int w = rag_ydoc_get_duration(d, m, "freshness", "warn_after", 100, 3650 * DAY, &cfg->freshness.warn_after_ms);
     int e = rag_ydoc_get_duration(d, m, "freshness", "error_after", 1 * SEC, 3650 * DAY, &cfg->freshness.error_after_ms);
     if (w >= 0 && e >= 0 && cfg->freshness.error_after_ms <= cfg->freshness.warn_after_ms)
         rag_ydoc_problem(d, blame(d, m, e == 1 ? "error_after" : "warn_after"), "freshness.error_after",

@@ -100,7 +100,7 @@ void rag_log_set_echo(rag_log *log, bool echo)
 
 /* Length of the valid UTF-8 sequence at p (n bytes available), 0 if invalid.
  * Rejects overlongs, surrogates and code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
+size_t rag_utf8_seq(const unsigned char *p, size_t n)
 {
     if (p[0] < 0x80) return 1;
     size_t len;
@@ -121,12 +121,14 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 
 /* Replace invalid UTF-8 with U+FFFD. JSON structure is ASCII, so doing this
  * on the rendered line only touches string contents. Returns a new string. */
-static char *utf8_sanitize(const char *s, size_t n, size_t *out_len)
+char *rag_utf8_sanitize(const char *s, size_t n, size_t *out_len)
 {
+    size_t ignored;
+    if (!out_len) out_len = &ignored;
     char *out = rag_xmalloc(n * 3 + 1);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        size_t k = rag_utf8_seq((const unsigned char *)s + i, n - i);
         if (k == 0) {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;
@@ -157,7 +159,7 @@ static char *render_line(const rag_log *log, const char *ts, rag_level level, co
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o); /* a reference item does not free the payload */
     if (!s) return NULL;
-    char *clean = utf8_sanitize(s, strlen(s), len);
+    char *clean = rag_utf8_sanitize(s, strlen(s), len);
     cJSON_free(s);
     return clean;
 }

@@ -101,7 +101,7 @@ if ! hc; then ok "healthcheck fails when nothing listens"; else not_ok "healthch
 S=$tmp/stack; mkdir -p "$S"
 port2=$(free_port)
 sed -e "s#^  transcripts: .*#  transcripts: $ROOT/data/transcripts#" -e "s#^  artifacts: .*#  artifacts: $S/artifacts#" \
-    -e "s#^  listen: .*#  listen: 127.0.0.1:$port2#" config/params.yaml >"$S/params.yaml"
+    -e "s#^  listen: .*#  listen: 127.0.0.1:$port2#" -e "s#^  admin_listen: .*#  admin_listen: \"\"#" config/params.yaml >"$S/params.yaml"
 on_exit "bash scripts/apictl.sh stop --bin '$BIN/rag-api' --config '$S/params.yaml' >/dev/null 2>&1"
 if "$BIN/rag-ingest" --config "$S/params.yaml" --quiet >"$tmp/ing" 2>&1 && bash scripts/apictl.sh start --bin "$BIN/rag-api" --config "$S/params.yaml" >>"$tmp/ing" 2>&1 \
    && env -i PATH=/nonexistent /bin/bash -c "${probe//8088/$port2}" 2>/dev/null; then

@@ -1,10 +1,14 @@
 /* fuzz_query_body.c — libFuzzer harness for the /query request parsers:
  * arbitrary bytes as a POST body (api_query_parse_json) and, split at NULs,
- * as GET arguments (api_query_parse_args). Accepted requests must satisfy
- * the contract: non-empty trimmed text within the limit, k within 1..max_k. */
+ * as GET arguments (api_query_parse_args), and whole (NULs included) as a
+ * GET q. Accepted requests must satisfy the contract: non-empty trimmed
+ * valid UTF-8 text without NULs within the limit, k within 1..max_k; a
+ * rejection's message is non-empty (it is the 400's JSON message). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rag/jsonlog.h"
 
 #include "../../src/api/query_body.h"
 
@@ -14,6 +18,11 @@ static void check(const api_query_req *r)
     if (n == 0 || n > API_QUERY_MAX_TEXT || r->q[0] == ' ' || r->q[n - 1] == ' ') abort();
     if (r->k < 1 || r->k > 50) abort();
     if (r->mode != API_MODE_HYBRID && r->mode != API_MODE_BM25 && r->mode != API_MODE_VECTOR) abort();
+    for (size_t i = 0; i < n;) {
+        size_t k = rag_utf8_seq((const unsigned char *)r->q + i, n - i);
+        if (k == 0) abort(); /* never accept (and echo) invalid UTF-8 */
+        i += k;
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,9 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *mode = k < copy + size ? k + strlen(k) + 1 : NULL;
     if (k >= copy + size + 1) k = NULL;
     if (mode && mode >= copy + size + 1) mode = NULL;
-    if (api_query_parse_args(q, k, mode, 5, 50, &r, msg, sizeof msg) == 0) {
+    if (api_query_parse_args(q, strlen(q), k, mode, 5, 50, &r, msg, sizeof msg) == 0) {
         check(&r);
         api_query_req_free(&r);
+    }
+    msg[0] = '\0';
+    if (api_query_parse_args(copy, size, NULL, NULL, 5, 50, &r, msg, sizeof msg) == 0) {
+        if (memchr(data, '\0', size)) abort(); /* a NUL must never be cut off silently */
+        check(&r);
+        api_query_req_free(&r);
+    } else if (msg[0] == '\0') {
+        abort();
     }
     free(copy);
     return 0;

@@ -3,10 +3,12 @@
 # stack (config + corpus + artifacts in a temp folder, a free 127.0.0.1
 # port), starting a real rag-api and publishing index generations. Every
 # process started here is killed at exit.
-#   api_stack_new            -> $STACK (folder), $CONFIG, $PORT, $URL, $TX, $MANIFEST
+#   api_stack_new            -> $STACK (folder), $CONFIG, $PORT, $URL, $TX, $MANIFEST,
+#                               $ADMIN_PORT, $ADMIN_URL (the admin listener, also a free port)
 #   api_start [ARGS...]      start rag-api on $CONFIG -> $API_PID; waits for /healthz
 #   api_launch CONFIG URL LOG [ARGS...]  the same for any config (used by watch_lib.sh)
 #   api_ingest [ARGS...]     one real rag-ingest run over the stack's corpus
+#   api_services_yml         $STACK/services.yml probing the API's admin listener
 #   manifest_edit JQ_ARGS... rewrite latest.json atomically through jq
 #   api_wait_for JQ_EXPR VALUE [SECONDS]   poll /healthz until jq -r EXPR == VALUE
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -19,6 +21,8 @@ api_stack_new() {
   STACK=$(mktemp -d "$TMP/stack.XXXXXX")
   PORT=$(free_port)
   URL="http://127.0.0.1:$PORT"
+  ADMIN_PORT=$(free_port)
+  ADMIN_URL="http://127.0.0.1:$ADMIN_PORT"
   CONFIG="$STACK/config/params.yaml"
   TX="$STACK/transcripts"
   MANIFEST="$STACK/artifacts/checkpoints/latest.json"
@@ -27,10 +31,23 @@ api_stack_new() {
   sed -e "s|^  transcripts: .*|  transcripts: ../transcripts|" \
       -e "s|^  artifacts: .*|  artifacts: ../artifacts|" \
       -e "s|^  listen: .*|  listen: 127.0.0.1:$PORT|" \
+      -e "s|^  admin_listen: .*|  admin_listen: 127.0.0.1:$ADMIN_PORT|" \
       -e "s|^  max_connections_per_ip: .*|  max_connections_per_ip: 256|" \
       -e "s|^  warn_after: .*|  warn_after: 1h|" \
       -e "s|^  shutdown_grace: .*|  shutdown_grace: 10s|" \
       "$ROOT/config/params.yaml" >"$CONFIG"
+}
+
+# $STACK/services.yml with one server "api" probed on the admin listener, for
+# `ragtop --once --config $CONFIG --services $STACK/services.yml`.
+api_services_yml() {
+  cat >"$STACK/services.yml" <<YAML
+version: 1
+services:
+  api:
+    kind: server
+    health: {url: "$ADMIN_URL/healthz", interval: 1s, timeout: 1s}
+YAML
 }
 
 # One real ingest run (rag-ingest) over $TX.

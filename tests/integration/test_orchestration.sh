@@ -16,6 +16,7 @@ W=$TMP/stack
 mkdir -p "$W/config"
 cp -r "$ROOT/data/transcripts" "$W/transcripts"
 PORT=$(free_port)
+ADMIN_PORT=$(free_port)
 HOOK_PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 A=$W/artifacts
@@ -24,11 +25,12 @@ SVC=$W/services.yml
 sed -e "s#^  transcripts: .*#  transcripts: $W/transcripts#" \
     -e "s#^  artifacts: .*#  artifacts: $A#" \
     -e "s#^  listen: .*#  listen: 127.0.0.1:$PORT#" \
+    -e "s#^  admin_listen: .*#  admin_listen: 127.0.0.1:$ADMIN_PORT#" \
     -e "s#^  interval: 30s .*#  interval: 1s#" \
     -e "s#^  failure_threshold: 3 .*#  failure_threshold: 1#" \
     -e "s#^  receivers: \[\].*#  receivers: [{name: hook, format: json, url_env: RAG_TEST_HOOK_URL}]#" \
     "$ROOT/config/params.yaml" >"$CFG"
-sed -e "s#127.0.0.1:8088#127.0.0.1:$PORT#" -e "s#artifacts/#$A/#g" "$ROOT/services.yml" >"$SVC"
+sed -e "s#127.0.0.1:8088#127.0.0.1:$PORT#" -e "s#127.0.0.1:8089#127.0.0.1:$ADMIN_PORT#" -e "s#artifacts/#$A/#g" "$ROOT/services.yml" >"$SVC"
 export RAG_TEST_HOOK_URL=http://127.0.0.1:$HOOK_PORT/hook
 M=(make --no-print-directory -C "$ROOT" "CONFIG=$CFG" "SERVICES=$SVC")
 on_exit '"${M[@]}" stop >/dev/null 2>&1'
@@ -223,7 +225,7 @@ bad=""; n=0
 while IFS= read -r c; do
   [ -n "$c" ] || continue
   n=$((n + 1))
-  run=${c//8088/$PORT}
+  run=${c//8088/$PORT}; run=${run//8089/$ADMIN_PORT}
   o=$( cd "$W" && RAG_ALERT_JSON_URL=$RAG_TEST_HOOK_URL timeout 60 bash -c "$run" 2>&1 ); rc=$?
   if [[ $c == make* ]]; then
     [ $rc = 0 ] || bad="$bad"$'\n'"[$rc] $c: $(tail -n 3 <<<"$o")"

@@ -26,6 +26,7 @@ paths:
   artifacts: ../artifacts
 api:
   listen: 127.0.0.1:$API_PORT
+  admin_listen: ""
 freshness:
   warn_after: ${FRESH_WARN:-24h}
   error_after: ${FRESH_ERROR:-7d}

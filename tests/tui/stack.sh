@@ -9,6 +9,7 @@
 STACK=$TMP/stack
 stack_init() {
   STACK_PORT=$(free_port)
+  STACK_ADMIN_PORT=$(free_port)
   mkdir -p "$STACK/config" "$STACK/data" "$STACK/artifacts/logs"
   local i
   for i in $(seq "${STACK_FILES:-5}"); do stack_add_transcript "talk$i"; done
@@ -31,6 +32,7 @@ chunking:
   overlap_tokens: 32
 api:
   listen: 127.0.0.1:$STACK_PORT
+  admin_listen: 127.0.0.1:$STACK_ADMIN_PORT
 $embed
 freshness:
   warn_after: ${STACK_WARN:-1h}
@@ -55,7 +57,7 @@ services:
     actions:
       run: {argv: [bash, $ROOT/tests/tui/stackctl.sh, ingest], timeout: 60s}
 YAML
-  export STACK STACK_PORT BIN HELPERS
+  export STACK STACK_PORT STACK_ADMIN_PORT BIN HELPERS
 }
 stack_add_transcript() { # NAME
   printf 'Speaker: hello from %s about retrieval and freshness.\n\nA second paragraph of %s on chunking and embeddings.\n' \

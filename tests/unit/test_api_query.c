@@ -139,19 +139,57 @@ static void test_body_rejects_bad_requests_with_a_named_field(void **state)
     expect_reject("{\"q\": \"a\", \"top_k\": 3}", "unknown field \"top_k\"");
 }
 
+static void test_body_parsing_is_strict(void **state)
+{
+    (void)state;
+    expect_reject("{\"q\":\"foo\"} xx", "unexpected bytes after the JSON value at byte offset 12");
+    expect_reject("{\"q\":\"foo\"}{}", "byte offset 11");
+    expect_reject("{\"q\":\"a\\u0000b\"}", "NUL character (\\u0000) at byte offset 7");
+    expect_reject("{\"q\":\"a\", \"q\":\"b\"}", "duplicate field \"q\"");
+    expect_reject("{\"q\":\"a\", \"k\":1, \"k\":2}", "duplicate field \"k\"");
+    expect_reject("{\"q\":\"\xff\xfe\"}", "not valid UTF-8 (byte 0xff at byte offset 6)");
+    expect_reject("{\"q\":\"\xc0\xaf\"}", "byte offset 6"); /* overlong '/' */
+    expect_reject("{\"q\":\"a\tb\"}", "control character 0x09 inside a string at byte offset 7");
+    /* a NUL byte in the raw body (strlen would stop there, so pass the length) */
+    api_query_req r;
+    char msg[256] = "";
+    const char nul_body[] = "{\"q\":\"a\0b\"}";
+    assert_int_equal(api_query_parse_json(nul_body, sizeof nul_body - 1, 5, 50, &r, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "NUL byte at byte offset 7"));
+    /* escaped text that only looks like \u0000 is fine, and trailing whitespace too */
+    const char *ok = "{\"q\":\"a\\\\u0000 \u00e9t\u00e9\"} \n";
+    assert_int_equal(api_query_parse_json(ok, strlen(ok), 5, 50, &r, msg, sizeof msg), 0);
+    assert_string_equal(r.q, "a\\u0000 \xc3\xa9t\xc3\xa9");
+    api_query_req_free(&r);
+}
+
+static void test_get_q_must_be_utf8_without_nul(void **state)
+{
+    (void)state;
+    api_query_req r;
+    char msg[256];
+    assert_int_equal(api_query_parse_args("\xff\xfe\xc0\xaf", 4, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "\"q\" is not valid UTF-8 (byte 0xff at byte offset 0)"));
+    assert_int_equal(api_query_parse_args("ab\0cd", 5, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "NUL character at byte offset 2"));
+    assert_int_equal(api_query_parse_args("caf\xc3\xa9", 5, NULL, NULL, 5, 50, &r, msg, sizeof msg), 0);
+    assert_string_equal(r.q, "caf\xc3\xa9");
+    api_query_req_free(&r);
+}
+
 static void test_get_args_are_validated_like_the_body(void **state)
 {
     (void)state;
     api_query_req r;
     char msg[256];
-    assert_int_equal(api_query_parse_args("calvin", "7", "vector", 5, 50, &r, msg, sizeof msg), 0);
+    assert_int_equal(api_query_parse_args("calvin", 6, "7", "vector", 5, 50, &r, msg, sizeof msg), 0);
     assert_int_equal(r.k, 7);
     assert_int_equal(r.mode, API_MODE_VECTOR);
     api_query_req_free(&r);
-    assert_int_equal(api_query_parse_args(NULL, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args(NULL, 0, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
     assert_non_null(strstr(msg, "\"q\" is required"));
-    assert_int_equal(api_query_parse_args("x", "7abc", NULL, 5, 50, &r, msg, sizeof msg), -1);
-    assert_int_equal(api_query_parse_args("x", NULL, "fuzzy", 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("x", 1, "7abc", NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("x", 1, NULL, "fuzzy", 5, 50, &r, msg, sizeof msg), -1);
 }
 
 static void test_rrf_ranks_documents_found_by_both_lists_first(void **state)
@@ -186,6 +224,8 @@ int main(void)
         cmocka_unit_test(test_sanitised_hostile_input_never_breaks_fts5),
         cmocka_unit_test(test_body_parses_query_k_and_mode),
         cmocka_unit_test(test_body_rejects_bad_requests_with_a_named_field),
+        cmocka_unit_test(test_body_parsing_is_strict),
+        cmocka_unit_test(test_get_q_must_be_utf8_without_nul),
         cmocka_unit_test(test_get_args_are_validated_like_the_body),
         cmocka_unit_test(test_rrf_ranks_documents_found_by_both_lists_first),
     };

@@ -69,6 +69,9 @@ static void test_defaults_are_the_documented_values(void **state)
     assert_int_equal(c.api.port, 8088);
     assert_int_equal(c.api.threads, 0); /* one per CPU core, resolved by rag-api */
     assert_int_equal(c.api.max_body_bytes, 64 * 1024);
+    assert_string_equal(c.api.admin_host, "127.0.0.1");
+    assert_int_equal(c.api.admin_port, 8089);
+    assert_int_equal(c.api.request_deadline_ms, 10000);
     assert_int_equal(c.freshness.warn_after_ms, 24LL * 3600 * 1000);
     assert_int_equal(c.freshness.error_after_ms, 7LL * 86400 * 1000);
     assert_int_equal(c.watch.interval_ms, 30000);
@@ -272,6 +275,12 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
      "params.yaml:4:15: ingest.schedule.interval: invalid duration \"-5m\" (use a whole number with a unit: 250ms, 30s, 5m, 24h, 7d)"},
     {"schema_version: 1\napi:\n  listen: \"127.0.0.1:70000\"\n",
      "params.yaml:3:11: api.listen: expected \"host:port\" with a port 1..65535 (e.g. 127.0.0.1:8088, [::1]:8088), got \"127.0.0.1:70000\""},
+    {"schema_version: 1\napi:\n  admin_listen: \"8089\"\n",
+     "params.yaml:3:17: api.admin_listen: expected \"host:port\" with a port 1..65535 (e.g. 127.0.0.1:8089) or \"\" for none, got \"8089\""},
+    {"schema_version: 1\napi:\n  listen: 127.0.0.1:8088\n  admin_listen: 127.0.0.1:8088\n",
+     "params.yaml:4:17: api.admin_listen: must differ from api.listen (127.0.0.1:8088); use \"\" for no admin listener"},
+    {"schema_version: 1\napi:\n  request_deadline: 0s\n",
+     "params.yaml:3:21: api.request_deadline: must be between 1s and 10m (got 0s)"},
     {"schema_version: 1\napi:\n  max_connections: 10\n",
      "params.yaml:3:20: api.max_connections_per_ip: must not exceed api.max_connections (64 > 10)"},
     {"schema_version: 1\napi:\n  default_k: 60\n",
@@ -281,7 +290,7 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
     {"schema_version: 1\nfreshness:\n  warn_after: 2d\n  error_after: 1d\n",
      "params.yaml:4:16: freshness.error_after: must be longer than freshness.warn_after"},
     {"schema_version: 1\nfreshness:\n  warn_after: 0s\n",
-     "params.yaml:3:15: freshness.warn_after: must be between 1s and 3650d (got 0s)"},
+     "params.yaml:3:15: freshness.warn_after: must be between 100ms and 3650d (got 0s)"},
     {"schema_version: 1\nwatch:\n  send_resolved: yes\n",
      "params.yaml:3:18: watch.send_resolved: expected true or false, got \"yes\""},
     {"schema_version: 1\nwatch:\n  failure_threshold: 0\n",

@@ -42,7 +42,7 @@ static void test_committed_services_yml_loads(void **state)
     const rag_service *api = rag_services_find(&s, "rag_api");
     assert_non_null(api);
     assert_int_equal(api->kind, RAG_SERVICE_SERVER);
-    assert_string_equal(api->health_url, "http://127.0.0.1:8088/healthz");
+    assert_string_equal(api->health_url, "http://127.0.0.1:8089/healthz");
     assert_int_equal(api->health_interval_ms, 5000);
     assert_int_equal(api->health_timeout_ms, 2000);
     assert_int_equal(api->n_logs, 1);
