@@ -18,6 +18,7 @@
 
 #include "alertstate.h"
 #include "collect.h"
+#include "options.h"
 #include "rag/config.h"
 #include "rag/fsutil.h"
 #include "rag/jsonlog.h"
@@ -268,7 +269,7 @@ int watch_main(int argc, char **argv)
         case 'i':
             if (rag_duration_parse(optarg, &interval_override) != 0 || interval_override < 100) {
                 fprintf(stderr, "ragtop watch: --interval %s: expected a duration of at least 100ms (500ms, 30s, 5m)\n", optarg);
-                return RAG_EXIT_USAGE;
+                return RT_EXIT_USAGE;
             }
             break;
         case 'v': verbose = true; break;
@@ -276,17 +277,17 @@ int watch_main(int argc, char **argv)
         case ':':
             fprintf(stderr, "ragtop watch: %s needs a value\n", argv[optind - 1]);
             usage(stderr);
-            return RAG_EXIT_USAGE;
+            return RT_EXIT_USAGE;
         default:
             fprintf(stderr, "ragtop watch: unknown option %s\n", argv[optind - 1]);
             usage(stderr);
-            return RAG_EXIT_USAGE;
+            return RT_EXIT_USAGE;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "ragtop watch: unexpected argument %s\n", argv[optind]);
         usage(stderr);
-        return RAG_EXIT_USAGE;
+        return RT_EXIT_USAGE;
     }
 
     watcher w;
