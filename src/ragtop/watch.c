@@ -220,6 +220,7 @@ static void log_receivers(watcher *w)
     cJSON_AddNumberToObject(p, "success_threshold", w->cfg.watch.success_threshold);
     cJSON_AddNumberToObject(p, "reminder_ms", (double)w->cfg.watch.reminder_ms);
     cJSON_AddBoolToObject(p, "send_resolved", w->cfg.watch.send_resolved);
+    cJSON_AddStringToObject(p, "instance", w->cfg.watch.instance);
     cJSON_AddNumberToObject(p, "pid", (double)getpid());
     rag_log_event(w->log, RAG_LEVEL_INFO, "watch_started",
                   w->cfg.watch.n_receivers ? NULL : "no receivers configured: alerts are only logged", p);
@@ -352,6 +353,7 @@ int watch_main(int argc, char **argv)
                              .reminder_ms = w.cfg.watch.reminder_ms,
                              .send_resolved = w.cfg.watch.send_resolved };
     alertstate_init(&w.state, &ap, w.cfg.project);
+    alertstate_set_instance(&w.state, w.cfg.watch.instance);
     w.state_path = rag_path_join(run_dir, "watch-state.json");
     load_state(&w);
 
