@@ -282,23 +282,25 @@ static cJSON *render_slack(const rag_alert *a)
     return o;
 }
 
-/* Alertmanager v2: a one-element array of postableAlert. A firing alert gets
- * endsAt = now + 24h, so it stays active until the resolved notice (which
- * carries the real end time) arrives, even without reminders. Labels follow
- * the Prometheus rules (alertname, severity, service, instance), so
- * Alertmanager groups and inhibits the watcher's alerts with Prometheus'
- * (deploy/prometheus/alertmanager.yml). */
-static cJSON *render_alertmanager(const rag_alert *a, int64_t now_ms)
+/* Alertmanager v2: an array of postableAlert. A firing alert gets endsAt =
+ * now + 24h, so it stays active until the resolved notice (which carries the
+ * real end time) arrives, even without reminders. Labels follow the
+ * Prometheus rules (alertname, severity, service, instance), so Alertmanager
+ * groups and inhibits the watcher's alerts with Prometheus'
+ * (deploy/prometheus/alertmanager.yml). severity is a label, so a check that
+ * changes severity while firing is a new alert there: every body also ends
+ * the same alert at the other severity (endsAt = now), or the old one would
+ * stay active for a day. */
+static void add_postable(cJSON *arr, const rag_alert *a, rag_severity sev, int64_t ends, int64_t now_ms)
 {
-    cJSON *arr = cJSON_CreateArray();
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToArray(arr, o);
     char alertname[64], service[96];
     rag_alert_identity(a->check, alertname, sizeof alertname, service, sizeof service);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToArray(arr, o);
     cJSON *labels = cJSON_AddObjectToObject(o, "labels");
     cJSON_AddStringToObject(labels, "alertname", alertname);
     cJSON_AddStringToObject(labels, "check", a->check);
-    cJSON_AddStringToObject(labels, "severity", a->severity == RAG_SEVERITY_CRIT ? "critical" : "warning");
+    cJSON_AddStringToObject(labels, "severity", sev == RAG_SEVERITY_CRIT ? "critical" : "warning");
     cJSON_AddStringToObject(labels, "service", service);
     if (a->instance[0]) cJSON_AddStringToObject(labels, "instance", a->instance);
     cJSON_AddStringToObject(labels, "project", a->project);
@@ -314,13 +316,21 @@ static cJSON *render_alertmanager(const rag_alert *a, int64_t now_ms)
     char buf[RAG_TIME_BUFSZ];
     rag_time_format(a->started_at_ms > 0 ? a->started_at_ms : now_ms, buf);
     cJSON_AddStringToObject(o, "startsAt", buf);
-    int64_t ends = a->status == RAG_ALERT_RESOLVED
-                   ? (a->ends_at_ms > 0 ? a->ends_at_ms : now_ms)
-                   : now_ms + 24LL * 3600 * 1000;
     rag_time_format(ends, buf);
     cJSON_AddStringToObject(o, "endsAt", buf);
     if (cJSON_GetArraySize(a->links) > 0 && cJSON_IsString(cJSON_GetArrayItem(a->links, 0)))
         cJSON_AddStringToObject(o, "generatorURL", cJSON_GetArrayItem(a->links, 0)->valuestring);
+}
+
+static cJSON *render_alertmanager(const rag_alert *a, int64_t now_ms)
+{
+    cJSON *arr = cJSON_CreateArray();
+    int64_t ends = a->status == RAG_ALERT_RESOLVED
+                   ? (a->ends_at_ms > 0 ? a->ends_at_ms : now_ms)
+                   : now_ms + 24LL * 3600 * 1000;
+    add_postable(arr, a, a->severity, ends, now_ms);
+    add_postable(arr, a, a->severity == RAG_SEVERITY_CRIT ? RAG_SEVERITY_WARN : RAG_SEVERITY_CRIT,
+                 a->status == RAG_ALERT_RESOLVED ? ends : now_ms, now_ms);
     return arr;
 }
 

@@ -43,8 +43,8 @@ else
   not_ok "the firing alert shows up in Alertmanager's /api/v2/alerts" "$(am_alerts) $(grep -i alert_delivery "$W/artifacts/logs/watch.jsonl" | tail -3)"
 fi
 a=$(am_alerts | jq -c '[.[] | select(.labels.check=="service:rag_api")][0]')
-is "$(jq -r '.labels.alertname + " " + .labels.severity + " " + .labels.project' <<<"$a")" \
-  "RagtopCheckFailed critical watchtest" "labels: alertname, severity, project"
+is "$(jq -r '[.labels.alertname, .labels.severity, .labels.service, .labels.instance, .labels.project] | join(" ")' <<<"$a")" \
+  "RagServiceUnhealthy critical rag_api $(hostname) watchtest" "labels: alertname, severity, service, instance (default: the host name), project"
 is "$(jq -r '.status.state' <<<"$a")" "active" "Alertmanager considers it active"
 
 start_api

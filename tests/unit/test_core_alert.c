@@ -238,7 +238,13 @@ static void test_alertmanager_payload_is_postable_alert_array(void **state)
     char *body = rag_alert_render(&a, RAG_FORMAT_ALERTMANAGER, now);
     cJSON *arr = cJSON_Parse(body);
     assert_true(cJSON_IsArray(arr));
-    assert_int_equal(cJSON_GetArraySize(arr), 1);
+    assert_int_equal(cJSON_GetArraySize(arr), 2);
+    /* the second ends the same alert at the other severity, now */
+    cJSON *twin = cJSON_GetArrayItem(arr, 1);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(twin, "labels"), "severity")->valuestring, "warning");
+    int64_t twin_ends;
+    assert_int_equal(rag_time_parse(cJSON_GetObjectItem(twin, "endsAt")->valuestring, &twin_ends), 0);
+    assert_true(twin_ends == now);
     cJSON *o = cJSON_GetArrayItem(arr, 0);
     cJSON *labels = cJSON_GetObjectItem(o, "labels");
     assert_string_equal(cJSON_GetObjectItem(labels, "alertname")->valuestring, "RagServiceUnhealthy");
