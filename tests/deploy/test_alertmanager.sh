@@ -20,20 +20,10 @@ else
   not_ok "amtool config routes test" "amtool not installed"
 fi
 
-AM=$(command -v prometheus-alertmanager || echo /usr/bin/prometheus-alertmanager)
-[ -x "$AM" ] || { not_ok "prometheus-alertmanager installed (scripts/deps.sh)"; done_testing; }
-AM_PORT=$(free_port)
 mkdir -p "$W/am"
 # The shipped file as is, except that its webhook points at a closed local port.
 sed "s#url: http://127.0.0.1:5678/webhook/alertmanager#url: http://127.0.0.1:$(free_port)/none#" "$AMCFG" >"$W/am/alertmanager.yml"
-"$AM" --config.file="$W/am/alertmanager.yml" --storage.path="$W/am/data" \
-  --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= >"$W/am/am.log" 2>&1 &
-track_pid $!
-if wait_for 20 curl -sf "http://127.0.0.1:$AM_PORT/-/ready"; then
-  ok "alertmanager with alertmanager.yml ready on 127.0.0.1:$AM_PORT"
-else
-  not_ok "alertmanager with alertmanager.yml ready on 127.0.0.1:$AM_PORT" "$(tail -5 "$W/am/am.log")"; done_testing
-fi
+start_alertmanager "$W/am/alertmanager.yml"
 export WT_AM_URL="http://127.0.0.1:$AM_PORT"
 RECEIVERS_YAML="    - {name: am, format: alertmanager, url_env: WT_AM_URL}"
 
