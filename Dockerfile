@@ -47,5 +47,5 @@ ENV RAG_CONFIG=/etc/ragtop/params.yaml \
 USER ragtop
 WORKDIR /data
 VOLUME ["/data/artifacts"]
-EXPOSE 8088
+EXPOSE 8088 8089
 CMD ["rag-api", "--config", "/etc/ragtop/params.yaml"]

@@ -15,7 +15,7 @@ PACKAGES=(
   htop librsvg2-bin
 )
 PKGCONFIG_LIBS=(ncursesw libcurl libcjson yaml-0.1 libmicrohttpd sqlite3 libcrypto cmocka)
-COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager docker-compose wrk nginx node pkill systemd-analyze setsid ss fuser flock)
+COMMANDS=(cc make clang tmux jq curl python3 sqlite3 valgrind promtool prometheus-alertmanager amtool docker-compose wrk nginx node pkill systemd-analyze setsid ss fuser flock)
 
 missing() {
   local m=()

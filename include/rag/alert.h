@@ -31,6 +31,7 @@ typedef struct rag_alert {
     cJSON *links;            /* array of strings (owned, may be NULL) */
     char fingerprint[RAG_FINGERPRINT_LEN + 1];
     char project[96];
+    char instance[96];       /* watch.instance: which stack/host ("" = none) */
     char source[32];         /* "watch" | "ingest" */
     int64_t started_at_ms;   /* when the problem started (first failed probe) */
     int64_t ends_at_ms;      /* when it resolved; 0 while firing */
@@ -48,11 +49,26 @@ int rag_alert_format_parse(const char *s);               /* -1 when unknown */
  * the watcher and the ingest hook report the same problem the same way. */
 void rag_alert_fingerprint(const char *project, const char *check, char out[RAG_FINGERPRINT_LEN + 1]);
 
+/* The fingerprint with the instance: SHA-256("project\ncheck\ninstance"),
+ * first 16 hex characters; an empty or NULL instance gives
+ * rag_alert_fingerprint's value. Two watchers (hosts, stacks) reporting the
+ * same check differ by instance, so receivers never merge them. */
+void rag_alert_fingerprint_at(const char *project, const char *instance, const char *check,
+                              char out[RAG_FINGERPRINT_LEN + 1]);
+
+/* The routing identity of a check, the label scheme of the Prometheus rules
+ * (deploy/prometheus/rules): alertname ("RagIndexStale", ...) and service
+ * (the service the problem is about, or the one that fixes it: rag_ingest
+ * for index and run checks). The table is in docs/specs/alerts.md. */
+void rag_alert_identity(const char *check, char *alertname, size_t an, char *service, size_t sn);
+
 /* Fill a (zeroed first) with the given fields and its fingerprint. details
  * and links start NULL. */
 void rag_alert_init(rag_alert *a, const char *project, const char *source, const char *check,
                     rag_alert_status status, rag_severity severity, const char *summary,
                     int64_t started_at_ms);
+/* Set the instance (watch.instance) and recompute the fingerprint with it. */
+void rag_alert_set_instance(rag_alert *a, const char *instance);
 /* Free details and links (the struct itself is the caller's). */
 void rag_alert_clear(rag_alert *a);
 /* Deep copy. */

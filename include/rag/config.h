@@ -91,6 +91,7 @@ typedef struct rag_config {
         int64_t ingest_overdue_ms; /* no successful run within this = alert */
         int api_error_threshold;   /* errors in the last 5 minutes */
         int64_t delivery_expire_ms;
+        char *instance;            /* alerts' instance label; default: the host name */
         rag_receiver *receivers; size_t n_receivers;
     } watch;
 } rag_config;

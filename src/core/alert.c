@@ -45,6 +45,12 @@ int rag_alert_format_parse(const char *s)
 
 void rag_alert_fingerprint(const char *project, const char *check, char out[RAG_FINGERPRINT_LEN + 1])
 {
+    rag_alert_fingerprint_at(project, NULL, check, out);
+}
+
+void rag_alert_fingerprint_at(const char *project, const char *instance, const char *check,
+                              char out[RAG_FINGERPRINT_LEN + 1])
+{
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -53,11 +59,56 @@ void rag_alert_fingerprint(const char *project, const char *check, char out[RAG_
     EVP_DigestUpdate(ctx, project ? project : "", project ? strlen(project) : 0);
     EVP_DigestUpdate(ctx, "\n", 1);
     EVP_DigestUpdate(ctx, check ? check : "", check ? strlen(check) : 0);
+    if (instance && *instance) {
+        EVP_DigestUpdate(ctx, "\n", 1);
+        EVP_DigestUpdate(ctx, instance, strlen(instance));
+    }
     EVP_DigestFinal_ex(ctx, md, &mdlen);
     EVP_MD_CTX_free(ctx);
     for (int i = 0; i < RAG_FINGERPRINT_LEN / 2; i++)
         snprintf(out + 2 * i, 3, "%02x", md[i]);
     out[RAG_FINGERPRINT_LEN] = '\0';
+}
+
+/* check (or its prefix before ':') -> alertname, service. A service check
+ * names its service after the colon; "" there means "the part after the
+ * colon". Index and run problems belong to rag_ingest, which fixes them. */
+static const struct {
+    const char *check, *alertname, *service;
+} identities[] = {
+    {"service:", "RagServiceUnhealthy", ""},
+    {"api_errors:", "RagApiErrors", ""},
+    {"served:", "RagConfigDrift", ""},
+    {"freshness", "RagIndexStale", "rag_ingest"},
+    {"index", "RagIndexMissing", "rag_ingest"},
+    {"config_hash", "RagConfigDrift", "rag_ingest"},
+    {"last_run", "RagIngestFailed", "rag_ingest"},
+    {"ingest_overdue", "RagIngestOverdue", "rag_ingest"},
+    {"sources", "RagSourcesPending", "rag_ingest"},
+    {"config", "RagConfigInvalid", "ragtop"},
+    {"services_file", "RagServicesFileInvalid", "ragtop"},
+};
+
+void rag_alert_identity(const char *check, char *alertname, size_t an, char *service, size_t sn)
+{
+    if (!check) check = "";
+    for (size_t i = 0; i < sizeof identities / sizeof identities[0]; i++) {
+        const char *c = identities[i].check;
+        size_t n = strlen(c);
+        bool prefix = n > 0 && c[n - 1] == ':';
+        if (prefix ? strncmp(check, c, n) != 0 : strcmp(check, c) != 0) continue;
+        snprintf(alertname, an, "%s", identities[i].alertname);
+        snprintf(service, sn, "%s", prefix ? check + n : identities[i].service);
+        return;
+    }
+    snprintf(alertname, an, "RagtopCheckFailed");
+    snprintf(service, sn, "ragtop");
+}
+
+void rag_alert_set_instance(rag_alert *a, const char *instance)
+{
+    snprintf(a->instance, sizeof a->instance, "%s", instance ? instance : "");
+    rag_alert_fingerprint_at(a->project, a->instance, a->check, a->fingerprint);
 }
 
 void rag_alert_init(rag_alert *a, const char *project, const char *source, const char *check,
@@ -103,10 +154,15 @@ static void add_time(cJSON *o, const char *key, int64_t ms)
 
 cJSON *rag_alert_to_json(const rag_alert *a)
 {
+    char alertname[64], service[96];
+    rag_alert_identity(a->check, alertname, sizeof alertname, service, sizeof service);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "version", RAG_ALERT_JSON_VERSION);
     cJSON_AddStringToObject(o, "status", rag_alert_status_name(a->status));
     cJSON_AddStringToObject(o, "check", a->check);
+    cJSON_AddStringToObject(o, "alertname", alertname);
+    cJSON_AddStringToObject(o, "service", service);
+    cJSON_AddStringToObject(o, "instance", a->instance);
     cJSON_AddStringToObject(o, "severity", rag_severity_name(a->severity));
     cJSON_AddStringToObject(o, "summary", a->summary);
     cJSON_AddItemToObject(o, "details", a->details ? cJSON_Duplicate(a->details, 1) : cJSON_CreateObject());
@@ -157,6 +213,10 @@ int rag_alert_from_json(const cJSON *obj, rag_alert *a, rag_error *err)
         (rc = get_time(obj, "started_at", &a->started_at_ms, err)) ||
         (rc = get_time(obj, "ends_at", &a->ends_at_ms, err)))
         return rc;
+    /* instance: optional (payloads written before it existed have none) */
+    const cJSON *inst = cJSON_GetObjectItemCaseSensitive(obj, "instance");
+    if (inst && (rc = get_str(obj, "instance", a->instance, sizeof a->instance, err)))
+        return rc;
     if (strcmp(status, "firing") == 0) a->status = RAG_ALERT_FIRING;
     else if (strcmp(status, "resolved") == 0) a->status = RAG_ALERT_RESOLVED;
     else return rag_error_set(err, RAG_ECORRUPT, "alert: status \"%s\" is not firing|resolved", status);
@@ -199,6 +259,13 @@ static cJSON *render_slack(const rag_alert *a)
     cJSON_AddStringToObject(f, "value", a->fingerprint);
     cJSON_AddBoolToObject(f, "short", 1);
     cJSON_AddItemToArray(fields, f);
+    if (a->instance[0]) {
+        f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "title", "instance");
+        cJSON_AddStringToObject(f, "value", a->instance);
+        cJSON_AddBoolToObject(f, "short", 1);
+        cJSON_AddItemToArray(fields, f);
+    }
     const cJSON *it;
     cJSON_ArrayForEach(it, a->details) {
         char *val = cJSON_IsString(it) ? rag_xstrdup(it->valuestring) : cJSON_PrintUnformatted(it);
@@ -215,18 +282,27 @@ static cJSON *render_slack(const rag_alert *a)
     return o;
 }
 
-/* Alertmanager v2: a one-element array of postableAlert. A firing alert gets
- * endsAt = now + 24h, so it stays active until the resolved notice (which
- * carries the real end time) arrives, even without reminders. */
-static cJSON *render_alertmanager(const rag_alert *a, int64_t now_ms)
+/* Alertmanager v2: an array of postableAlert. A firing alert gets endsAt =
+ * now + 24h, so it stays active until the resolved notice (which carries the
+ * real end time) arrives, even without reminders. Labels follow the
+ * Prometheus rules (alertname, severity, service, instance), so Alertmanager
+ * groups and inhibits the watcher's alerts with Prometheus'
+ * (deploy/prometheus/alertmanager.yml). severity is a label, so a check that
+ * changes severity while firing is a new alert there: every body also ends
+ * the same alert at the other severity (endsAt = now), or the old one would
+ * stay active for a day. */
+static void add_postable(cJSON *arr, const rag_alert *a, rag_severity sev, int64_t ends, int64_t now_ms)
 {
-    cJSON *arr = cJSON_CreateArray();
+    char alertname[64], service[96];
+    rag_alert_identity(a->check, alertname, sizeof alertname, service, sizeof service);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToArray(arr, o);
     cJSON *labels = cJSON_AddObjectToObject(o, "labels");
-    cJSON_AddStringToObject(labels, "alertname", "RagtopCheckFailed");
+    cJSON_AddStringToObject(labels, "alertname", alertname);
     cJSON_AddStringToObject(labels, "check", a->check);
-    cJSON_AddStringToObject(labels, "severity", a->severity == RAG_SEVERITY_CRIT ? "critical" : "warning");
+    cJSON_AddStringToObject(labels, "severity", sev == RAG_SEVERITY_CRIT ? "critical" : "warning");
+    cJSON_AddStringToObject(labels, "service", service);
+    if (a->instance[0]) cJSON_AddStringToObject(labels, "instance", a->instance);
     cJSON_AddStringToObject(labels, "project", a->project);
     cJSON_AddStringToObject(labels, "fingerprint", a->fingerprint);
     cJSON *ann = cJSON_AddObjectToObject(o, "annotations");
@@ -240,13 +316,21 @@ static cJSON *render_alertmanager(const rag_alert *a, int64_t now_ms)
     char buf[RAG_TIME_BUFSZ];
     rag_time_format(a->started_at_ms > 0 ? a->started_at_ms : now_ms, buf);
     cJSON_AddStringToObject(o, "startsAt", buf);
-    int64_t ends = a->status == RAG_ALERT_RESOLVED
-                   ? (a->ends_at_ms > 0 ? a->ends_at_ms : now_ms)
-                   : now_ms + 24LL * 3600 * 1000;
     rag_time_format(ends, buf);
     cJSON_AddStringToObject(o, "endsAt", buf);
     if (cJSON_GetArraySize(a->links) > 0 && cJSON_IsString(cJSON_GetArrayItem(a->links, 0)))
         cJSON_AddStringToObject(o, "generatorURL", cJSON_GetArrayItem(a->links, 0)->valuestring);
+}
+
+static cJSON *render_alertmanager(const rag_alert *a, int64_t now_ms)
+{
+    cJSON *arr = cJSON_CreateArray();
+    int64_t ends = a->status == RAG_ALERT_RESOLVED
+                   ? (a->ends_at_ms > 0 ? a->ends_at_ms : now_ms)
+                   : now_ms + 24LL * 3600 * 1000;
+    add_postable(arr, a, a->severity, ends, now_ms);
+    add_postable(arr, a, a->severity == RAG_SEVERITY_CRIT ? RAG_SEVERITY_WARN : RAG_SEVERITY_CRIT,
+                 a->status == RAG_ALERT_RESOLVED ? ends : now_ms, now_ms);
     return arr;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rag/config.h"
 #include "rag/yamldoc.h"
@@ -36,6 +37,15 @@ static char **strlist_of(const char *const *items)
 
 static const char *const default_include[] = {"**/*.txt", "**/*.md", "**/*.vtt", "**/*.srt",
                                               "**/*.json", NULL};
+
+/* watch.instance's default: the host name (at most 95 bytes). */
+static char *host_name(void)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0]) snprintf(host, sizeof host, "localhost");
+    host[95] = '\0';
+    return rag_xstrdup(host);
+}
 
 void rag_config_defaults(rag_config *cfg, const char *base_dir)
 {
@@ -97,6 +107,7 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->watch.ingest_overdue_ms = 26 * HOUR;
     cfg->watch.api_error_threshold = 10;
     cfg->watch.delivery_expire_ms = 24 * HOUR;
+    cfg->watch.instance = host_name();
     cfg->watch.receivers = NULL;
     cfg->watch.n_receivers = 0;
 }
@@ -116,6 +127,7 @@ void rag_config_free(rag_config *cfg)
     free(cfg->ingest.schedule_daily_at);
     free(cfg->embedding.provider);
     free(cfg->embedding.model);
+    free(cfg->watch.instance);
     free(cfg->embedding.url);
     free(cfg->embedding.api_key_env);
     free(cfg->api.listen_host);
@@ -538,7 +550,7 @@ static void load_watch(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"interval", "failure_threshold", "success_threshold", "reminder",
                                         "send_resolved", "ingest_overdue", "api_error_threshold",
-                                        "delivery_expire", "receivers", NULL};
+                                        "delivery_expire", "instance", "receivers", NULL};
     yaml_node_t *m = section(d, root, "watch", known);
     if (!m)
         return;
@@ -550,6 +562,22 @@ static void load_watch(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     rag_ydoc_get_duration(d, m, "watch", "ingest_overdue", 1 * MIN, 365 * DAY, &cfg->watch.ingest_overdue_ms);
     rag_ydoc_get_int(d, m, "watch", "api_error_threshold", 1, 1000000, &cfg->watch.api_error_threshold);
     rag_ydoc_get_duration(d, m, "watch", "delivery_expire", 1 * MIN, 30 * DAY, &cfg->watch.delivery_expire_ms);
+    if (rag_ydoc_get_str(d, m, "watch", "instance", &cfg->watch.instance) == 1) {
+        if (!cfg->watch.instance[0]) { /* "" = the host name */
+            free(cfg->watch.instance);
+            cfg->watch.instance = host_name();
+        }
+        size_t n = strlen(cfg->watch.instance);
+        bool ok = n < 96;
+        for (size_t i = 0; ok && i < n; i++) {
+            char ch = cfg->watch.instance[i];
+            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '.' || ch == '-' || ch == '_' || ch == ':';
+        }
+        if (!ok)
+            rag_ydoc_problem(d, blame(d, m, "instance"), "watch.instance",
+                             "must be up to 95 characters of A-Z a-z 0-9 . - _ : (got \"%s\")", cfg->watch.instance);
+    }
     yaml_node_t *r = rag_ydoc_get(d, m, "receivers");
     if (r)
         load_receivers(d, r, cfg);

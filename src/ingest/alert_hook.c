@@ -23,6 +23,7 @@ void ingest_alert_failure(const rag_config *cfg, const run_stats *st, rag_log *l
     rag_alert a;
     rag_alert_init(&a, cfg->project, "ingest", "last_run", RAG_ALERT_FIRING, RAG_SEVERITY_WARN, summary,
                    st->started_ms > 0 ? st->started_ms : rag_now_ms());
+    rag_alert_set_instance(&a, cfg->watch.instance);
     a.details = cJSON_CreateObject();
     cJSON_AddStringToObject(a.details, "run_id", st->run_id);
     cJSON_AddStringToObject(a.details, "failure", st->failure);

@@ -39,6 +39,11 @@ void alertstate_init(alertstate *as, const alertstate_policy *policy, const char
     snprintf(as->project, sizeof as->project, "%s", project ? project : "");
 }
 
+void alertstate_set_instance(alertstate *as, const char *instance)
+{
+    snprintf(as->instance, sizeof as->instance, "%s", instance ? instance : "");
+}
+
 static void entries_clear(alertstate *as)
 {
     for (size_t i = 0; i < as->count; i++) cJSON_Delete(as->items[i].details);
@@ -86,7 +91,7 @@ static alert_entry *add_entry(alertstate *as, const char *check)
     alert_entry *e = &as->items[as->count++];
     memset(e, 0, sizeof *e);
     snprintf(e->check, sizeof e->check, "%s", check);
-    rag_alert_fingerprint(as->project, e->check, e->fingerprint);
+    rag_alert_fingerprint_at(as->project, as->instance, e->check, e->fingerprint);
     e->severity = RAG_SEVERITY_WARN;
     return e;
 }
@@ -102,6 +107,7 @@ static void notify(alertstate *as, const alert_entry *e, rag_alert_status status
     snprintf(n->key, sizeof n->key, "%013" PRId64 "-%s-%s", now_ms, e->fingerprint, kind);
     rag_alert_init(&n->alert, as->project, "watch", e->check, status, e->severity, e->summary,
                    e->started_ms);
+    rag_alert_set_instance(&n->alert, as->instance);
     n->alert.details = e->details ? cJSON_Duplicate(e->details, 1) : NULL;
     n->alert.reminder = status == RAG_ALERT_FIRING ? e->reminders : 0;
     if (status == RAG_ALERT_RESOLVED) n->alert.ends_at_ms = now_ms;
@@ -169,8 +175,12 @@ void alertstate_observe(alertstate *as, const alert_result *r, int64_t now_ms)
     if (e->phase == ALERT_FIRING || e->phase == ALERT_RESOLVING) {
         e->oks++;
         if (e->oks >= as->policy.success_threshold || as->restored) {
+            /* the resolved notice carries the passing result, not the
+             * firing one's summary and details */
             if (r->summary && *r->summary)
                 snprintf(e->summary, sizeof e->summary, "%s", r->summary);
+            cJSON_Delete(e->details);
+            e->details = r->details ? cJSON_Duplicate(r->details, 1) : NULL;
             resolve(as, e, now_ms);
         } else {
             set_phase(e, ALERT_RESOLVING, now_ms);
@@ -187,6 +197,8 @@ void alertstate_end_round(alertstate *as, int64_t now_ms)
         alert_entry *e = &as->items[i];
         if (as->restored && !e->seen && (e->phase == ALERT_FIRING || e->phase == ALERT_RESOLVING)) {
             snprintf(e->summary, sizeof e->summary, "check %s no longer exists", e->check);
+            cJSON_Delete(e->details); /* nothing observed: no firing details either */
+            e->details = NULL;
             resolve(as, e, now_ms);
         }
         e->seen = false;
@@ -219,6 +231,7 @@ int alertstate_save(const alertstate *as, const char *path, int64_t now_ms, rag_
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "version", STATE_VERSION);
     cJSON_AddStringToObject(o, "project", as->project);
+    cJSON_AddStringToObject(o, "instance", as->instance);
     cJSON_AddNumberToObject(o, "saved_ms", (double)now_ms);
     cJSON *arr = cJSON_AddArrayToObject(o, "alerts");
     for (size_t i = 0; i < as->count; i++) {

@@ -51,6 +51,7 @@ typedef struct alert_notice {
 typedef struct alertstate {
     alertstate_policy policy;
     char project[96];
+    char instance[96];         /* watch.instance: part of fingerprints and labels */
     alert_entry *items; size_t count, cap;
     alert_notice *notices; size_t n_notices, cap_notices;
     bool restored;             /* loaded from disk; the next round reconciles */
@@ -58,6 +59,9 @@ typedef struct alertstate {
 
 void alertstate_init(alertstate *as, const alertstate_policy *policy, const char *project);
 void alertstate_free(alertstate *as);
+/* Name the instance (watch.instance) every notice carries; call before
+ * alertstate_load and the first observation. */
+void alertstate_set_instance(alertstate *as, const char *instance);
 
 /* One check result of a round. summary/details are copied. */
 typedef struct alert_result {

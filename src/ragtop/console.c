@@ -677,7 +677,7 @@ int console_run(const rt_options *o)
         fprintf(stderr, "ragtop: no usable terminal (TERM=%s%s) for the console; use `ragtop --once` "
                         "(or `ragtop --once --json`) for a snapshot\n",
                 getenv("TERM") ? getenv("TERM") : "", isatty(STDOUT_FILENO) ? "" : ", output is not a terminal");
-        return RAG_EXIT_USAGE;
+        return RT_EXIT_USAGE;
     }
     /* remembered settings; the command line wins over them */
     rt_settings settings;
@@ -699,11 +699,11 @@ int console_run(const rt_options *o)
         } else {
             if (err.code == RAG_ENOENT && strcmp(theme_name, o->theme) == 0 && strcmp(o->theme, "default-dark") != 0) {
                 fprintf(stderr, "ragtop: --theme: %s\n", err.msg);
-                return RAG_EXIT_USAGE;
+                return RT_EXIT_USAGE;
             }
             if (err.code != RAG_ENOENT) {
                 fprintf(stderr, "ragtop: %s\n", err.msg);
-                return RAG_EXIT_USAGE;
+                return RT_EXIT_USAGE;
             }
         }
         theme_builtin(&th); /* the default theme ships inside the binary too */

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
         fprintf(stderr, "ragtop: unknown command %s (try ragtop --help)\n", argv[1]);
-        return RAG_EXIT_USAGE;
+        return RT_EXIT_USAGE;
     }
     rt_options o;
     int rc = options_parse(argc, argv, &o);

@@ -1,5 +1,6 @@
 /* options.c — command-line parsing for ragtop (getopt_long). Bad options and
- * bad values are usage errors (exit 2) naming the option and the value. */
+ * bad values are usage errors naming the option and the value: exit 3
+ * (UNKNOWN) when --once is anywhere on the line, 64 (EX_USAGE) otherwise. */
 #include "options.h"
 
 #include <getopt.h>
@@ -31,6 +32,17 @@ void options_usage(FILE *f)
           "  --version           print the version\n"
           "  --help              print this help\n",
           f);
+}
+
+/* --once follows the Nagios plugin convention, where 2 means CRITICAL: a
+ * typo in a check command must read as UNKNOWN (3), wherever --once is. */
+static int usage_status(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) break;
+        if (strcmp(argv[i], "--once") == 0) return RT_EXIT_ONCE_USAGE;
+    }
+    return RT_EXIT_USAGE;
 }
 
 int options_parse(int argc, char **argv, rt_options *o)
@@ -66,7 +78,7 @@ int options_parse(int argc, char **argv, rt_options *o)
         case O_INTERVAL:
             if (rag_duration_parse(optarg, &o->interval_ms) != 0 || o->interval_ms < 100 || o->interval_ms > 3600000) {
                 fprintf(stderr, "ragtop: --interval %s: expected a duration between 100ms and 1h (e.g. 1s, 500ms)\n", optarg);
-                return RAG_EXIT_USAGE;
+                return usage_status(argc, argv);
             }
             o->interval_given = true;
             break;
@@ -85,17 +97,17 @@ int options_parse(int argc, char **argv, rt_options *o)
             if (optopt || (optind > 0 && argv[optind - 1]))
                 fprintf(stderr, "ragtop: unknown or incomplete option '%s'\n\n", argv[optind - 1]);
             options_usage(stderr);
-            return RAG_EXIT_USAGE;
+            return usage_status(argc, argv);
         }
     }
     if (optind < argc) {
         fprintf(stderr, "ragtop: unexpected argument '%s'\n\n", argv[optind]);
         options_usage(stderr);
-        return RAG_EXIT_USAGE;
+        return usage_status(argc, argv);
     }
     if (o->json && !o->once) {
         fprintf(stderr, "ragtop: --json only works with --once\n");
-        return RAG_EXIT_USAGE;
+        return usage_status(argc, argv);
     }
     return 0;
 }

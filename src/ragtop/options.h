@@ -18,8 +18,14 @@ typedef struct rt_options {
     bool theme_given, interval_given; /* on the command line (beat settings.yaml) */
 } rt_options;
 
-/* Parse argv (from index 1). Returns 0, or 2 after printing a usage error
- * naming the bad option to stderr. */
+/* Exit status of a usage error: 3 (UNKNOWN) when --once is given, so a
+ * monitoring system never reads a typo as CRITICAL (2); 64 (EX_USAGE, as in
+ * sysexits.h) for the console and the subcommands. */
+#define RT_EXIT_ONCE_USAGE 3
+#define RT_EXIT_USAGE 64
+
+/* Parse argv (from index 1). Returns 0, or RT_EXIT_ONCE_USAGE /
+ * RT_EXIT_USAGE after printing a usage error naming the bad option. */
 int options_parse(int argc, char **argv, rt_options *o);
 /* The --help text. */
 void options_usage(FILE *f);

@@ -10,6 +10,7 @@
 #include "rag/config.h"
 #include "rag/confighash.h"
 #include "rag/services.h"
+#include "options.h"
 #include "validate.h"
 
 static void validate_usage(FILE *to)
@@ -59,17 +60,17 @@ int validate_main(int argc, char **argv)
         case ':':
             fprintf(stderr, "ragtop validate: %s needs a value\n", argv[optind - 1]);
             validate_usage(stderr);
-            return RAG_EXIT_USAGE;
+            return RT_EXIT_USAGE;
         default:
             fprintf(stderr, "ragtop validate: unknown option %s\n", argv[optind - 1]);
             validate_usage(stderr);
-            return RAG_EXIT_USAGE;
+            return RT_EXIT_USAGE;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "ragtop validate: unexpected argument %s\n", argv[optind]);
         validate_usage(stderr);
-        return RAG_EXIT_USAGE;
+        return RT_EXIT_USAGE;
     }
 
     size_t total = 0;

@@ -18,6 +18,7 @@
 
 #include "alertstate.h"
 #include "collect.h"
+#include "options.h"
 #include "rag/config.h"
 #include "rag/fsutil.h"
 #include "rag/jsonlog.h"
@@ -219,6 +220,7 @@ static void log_receivers(watcher *w)
     cJSON_AddNumberToObject(p, "success_threshold", w->cfg.watch.success_threshold);
     cJSON_AddNumberToObject(p, "reminder_ms", (double)w->cfg.watch.reminder_ms);
     cJSON_AddBoolToObject(p, "send_resolved", w->cfg.watch.send_resolved);
+    cJSON_AddStringToObject(p, "instance", w->cfg.watch.instance);
     cJSON_AddNumberToObject(p, "pid", (double)getpid());
     rag_log_event(w->log, RAG_LEVEL_INFO, "watch_started",
                   w->cfg.watch.n_receivers ? NULL : "no receivers configured: alerts are only logged", p);
@@ -268,7 +270,7 @@ int watch_main(int argc, char **argv)
         case 'i':
             if (rag_duration_parse(optarg, &interval_override) != 0 || interval_override < 100) {
                 fprintf(stderr, "ragtop watch: --interval %s: expected a duration of at least 100ms (500ms, 30s, 5m)\n", optarg);
-                return RAG_EXIT_USAGE;
+                return RT_EXIT_USAGE;
             }
             break;
         case 'v': verbose = true; break;
@@ -276,17 +278,17 @@ int watch_main(int argc, char **argv)
         case ':':
             fprintf(stderr, "ragtop watch: %s needs a value\n", argv[optind - 1]);
             usage(stderr);
-            return RAG_EXIT_USAGE;
+            return RT_EXIT_USAGE;
         default:
             fprintf(stderr, "ragtop watch: unknown option %s\n", argv[optind - 1]);
             usage(stderr);
-            return RAG_EXIT_USAGE;
+            return RT_EXIT_USAGE;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "ragtop watch: unexpected argument %s\n", argv[optind]);
         usage(stderr);
-        return RAG_EXIT_USAGE;
+        return RT_EXIT_USAGE;
     }
 
     watcher w;
@@ -351,6 +353,7 @@ int watch_main(int argc, char **argv)
                              .reminder_ms = w.cfg.watch.reminder_ms,
                              .send_resolved = w.cfg.watch.send_resolved };
     alertstate_init(&w.state, &ap, w.cfg.project);
+    alertstate_set_instance(&w.state, w.cfg.watch.instance);
     w.state_path = rag_path_join(run_dir, "watch-state.json");
     load_state(&w);
 

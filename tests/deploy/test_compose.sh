@@ -26,7 +26,17 @@ c = yaml.safe_load(open(sys.argv[1]))
 s = c["services"]
 want = {"rag_ingest", "rag_api", "rag_ingest_cron", "rag_watch", "n8n"}
 assert want <= set(s), f"services missing: {want - set(s)}"
-assert s["rag_api"]["depends_on"]["rag_ingest"]["condition"] == "service_completed_successfully", s["rag_api"]["depends_on"]
+# a failed ingest must not keep the API from serving the good generation in the volume
+assert s["rag_api"]["depends_on"]["rag_ingest"]["condition"] == "service_started", s["rag_api"]["depends_on"]
+# the watcher probes the admin listener by the name Kubernetes also uses
+assert "rag-api-admin" in s["rag_api"]["networks"]["default"]["aliases"], s["rag_api"]["networks"]
+def port(p):  # docker-compose 1.x prints "ip:published:target", 2.x a mapping
+    if isinstance(p, dict): return (int(p["target"]), p.get("host_ip"))
+    ip, _, target = p.rsplit(":", 2); return (int(target.split("/")[0]), ip)
+targets = {port(p) for p in s["rag_api"]["ports"]}
+assert {(8088, "127.0.0.1"), (8089, "127.0.0.1")} <= targets, s["rag_api"]["ports"]
+# n8n keeps its 2.x default: no $env in nodes (the workflows use $vars)
+assert s["n8n"]["environment"]["N8N_BLOCK_ENV_ACCESS_IN_NODE"] == "true", s["n8n"]["environment"]
 assert s["rag_ingest_cron"]["profiles"] == ["cron"], s["rag_ingest_cron"].get("profiles")
 assert "--watch" in s["rag_ingest_cron"]["command"], s["rag_ingest_cron"]["command"]
 assert s["n8n"]["profiles"] == ["n8n"], s["n8n"].get("profiles")
@@ -68,6 +78,7 @@ probe=$(python3 - "$tmp/resolved.yml" <<'PY'
 import sys, yaml
 t = yaml.safe_load(open(sys.argv[1]))["services"]["rag_api"]["healthcheck"]["test"]
 assert t[0] == "CMD" and t[1] == "bash", t
+assert "/dev/tcp/127.0.0.1/8089" in t[3], "the healthcheck must probe the admin listener (8089)"
 print(t[3].replace("$$", "$"))
 PY
 )
@@ -89,7 +100,7 @@ PY
 echo 200 >"$tmp/code"
 python3 "$tmp/srv.py" "$port" "$tmp/code" >"$tmp/srv.log" 2>&1 & srv_pid=$!
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-hc() { env -i PATH=/nonexistent /bin/bash -c "${probe//8088/$port}" 2>/dev/null; }
+hc() { env -i PATH=/nonexistent /bin/bash -c "${probe//8089/$port}" 2>/dev/null; }
 if hc; then ok "healthcheck (bash builtins only, empty PATH) passes on /healthz 200"; else not_ok "healthcheck (bash builtins only, empty PATH) passes on /healthz 200" "probe: $probe"; fi
 echo 503 >"$tmp/code"
 if ! hc; then ok "healthcheck fails on /healthz 503"; else not_ok "healthcheck fails on /healthz 503"; fi
@@ -104,7 +115,7 @@ sed -e "s#^  transcripts: .*#  transcripts: $ROOT/data/transcripts#" -e "s#^  ar
     -e "s#^  listen: .*#  listen: 127.0.0.1:$port2#" -e "s#^  admin_listen: .*#  admin_listen: \"\"#" config/params.yaml >"$S/params.yaml"
 on_exit "bash scripts/apictl.sh stop --bin '$BIN/rag-api' --config '$S/params.yaml' >/dev/null 2>&1"
 if "$BIN/rag-ingest" --config "$S/params.yaml" --quiet >"$tmp/ing" 2>&1 && bash scripts/apictl.sh start --bin "$BIN/rag-api" --config "$S/params.yaml" >>"$tmp/ing" 2>&1 \
-   && env -i PATH=/nonexistent /bin/bash -c "${probe//8088/$port2}" 2>/dev/null; then
+   && env -i PATH=/nonexistent /bin/bash -c "${probe//8089/$port2}" 2>/dev/null; then
   ok "healthcheck passes against a real rag-api serving a fresh index"
 else not_ok "healthcheck passes against a real rag-api serving a fresh index" "$(cat "$tmp/ing")"; fi
 bash scripts/apictl.sh stop --bin "$BIN/rag-api" --config "$S/params.yaml" >/dev/null 2>&1

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # test_prometheus_rules.sh — deploy/prometheus: the config and rule files pass
 # promtool, the rule unit tests pass, every alert the runbook promises exists
-# and carries a runbook link.
+# and carries a runbook URL built from the configurable base (external label
+# runbook_base, dropped from the alert labels); no two rules fire for the
+# same condition; every rule has the watcher's label scheme (severity,
+# service); the scrape target is rag-api's admin port with an instance name.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
-plan 7
+plan 10
 P=deploy/prometheus
 
 check "promtool check config accepts prometheus.yml (and its rule files)" \
@@ -16,20 +19,52 @@ check "promtool test rules: every alert fires and clears as its unit test expect
 
 alerts=$(grep -oE '^ *- alert: [A-Za-z]+' "$P/rules/ragtop.rules.yml" | awk '{print $3}' | sort)
 missing=""
-for a in RagApiDown RagIndexStale RagIngestFailed RagIngestOverdue RagConfigDrift; do
+for a in RagApiDown RagIndexStale RagIngestFailed RagConfigDrift; do
   grep -qx "$a" <<<"$alerts" || missing="$missing $a"
 done
-if [ -z "$missing" ]; then ok "rules cover API down, index stale, ingest failed, ingest overdue, config drift"
-else not_ok "rules cover API down, index stale, ingest failed, ingest overdue, config drift" "missing:$missing"; fi
+if [ -z "$missing" ]; then ok "rules cover API down, index stale, ingest failed, config drift"
+else not_ok "rules cover API down, index stale, ingest failed, config drift" "missing:$missing"; fi
 
+# runbook_url = $externalLabels.runbook_base (or the installed runbook) + an
+# anchor the runbook has; the promtool unit tests check the rendered URLs.
 n_alerts=$(grep -cE '^ *- alert:' "$P/rules/ragtop.rules.yml")
-n_runbook=$(grep -cE '^ *runbook: docs/runbooks/orchestration.md#' "$P/rules/ragtop.rules.yml")
+n_runbook=$(grep -cE "^ *runbook_url: '\{\{ with \\\$externalLabels.runbook_base \}\}\{\{ \. \}\}\{\{ else \}\}file:///usr/local/share/doc/ragtop/runbooks/orchestration.md\{\{ end \}\}#[a-z-]+'$" "$P/rules/ragtop.rules.yml")
 dangling=""
-for a in $(grep -oE 'orchestration.md#[a-z-]+' "$P/rules/ragtop.rules.yml" | cut -d'#' -f2 | sort -u); do
+for a in $(grep -oE 'end \}\}#[a-z-]+' "$P/rules/ragtop.rules.yml" | cut -d'#' -f2 | sort -u); do
   grep -q "id=\"$a\"" docs/runbooks/orchestration.md || dangling="$dangling #$a"
 done
-if [ "$n_alerts" -gt 0 ] && [ "$n_alerts" = "$n_runbook" ] && [ -z "$dangling" ]; then ok "every alert links a runbook section that exists"
-else not_ok "every alert links a runbook section that exists" "$n_alerts alerts, $n_runbook runbook links; missing anchors:$dangling"; fi
+if [ "$n_alerts" -gt 0 ] && [ "$n_alerts" = "$n_runbook" ] && [ -z "$dangling" ]; then ok "every alert's runbook_url is the configurable base + a runbook section that exists"
+else not_ok "every alert's runbook_url is the configurable base + a runbook section that exists" "$n_alerts alerts, $n_runbook runbook URLs; missing anchors:$dangling"; fi
+
+check "prometheus.yml: runbook_base external label, dropped from alert labels; scrape of the admin port 8089 with service and instance" python3 - "$P/prometheus.yml" <<'PY'
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+assert c["global"]["external_labels"]["runbook_base"], c["global"]
+assert {"action": "labeldrop", "regex": "runbook_base"} in c["alerting"]["alert_relabel_configs"], c["alerting"]
+job = [j for j in c["scrape_configs"] if j["job_name"] == "rag-api"][0]
+sc = job["static_configs"][0]
+assert sc["targets"] == ["127.0.0.1:8089"], sc
+assert sc["labels"]["service"] == "rag_api" and sc["labels"]["instance"], sc
+PY
+
+# Overdue and stale must not be the same condition twice: the index age is
+# read by the stale pair only (warning and critical thresholds).
+check "no two rules fire for the same condition: only RagIndexStale(Critical) read the index age; no RagIngestOverdue rule" python3 - "$P/rules/ragtop.rules.yml" <<'PY'
+import sys, yaml
+rules = yaml.safe_load(open(sys.argv[1]))["groups"][0]["rules"]
+age = sorted(r["alert"] for r in rules if "rag_api_index_age_seconds" in r["expr"])
+assert age == ["RagIndexStale", "RagIndexStaleCritical"], age
+exprs = [r["expr"] for r in rules]
+assert len(set(exprs)) == len(exprs), "duplicate expressions"
+assert "RagIngestOverdue" not in [r["alert"] for r in rules]
+PY
+
+check "every rule carries severity and service (rag_api or rag_ingest), the watcher's label scheme" python3 - "$P/rules/ragtop.rules.yml" <<'PY'
+import sys, yaml
+for r in yaml.safe_load(open(sys.argv[1]))["groups"][0]["rules"]:
+    assert r["labels"]["severity"] in ("warning", "critical"), r["alert"]
+    assert r["labels"]["service"] in ("rag_api", "rag_ingest"), r["alert"]
+PY
 # Every rag_api_* metric a rule uses must be one rag-api exports (its source),
 # or be listed as pending in deploy/prometheus/README.md — and a pending one
 # must really be missing, so the list cannot go stale.

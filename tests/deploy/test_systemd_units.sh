@@ -2,10 +2,14 @@
 # test_systemd_units.sh — deploy/systemd: `systemd-analyze verify` accepts
 # every unit (programs replaced by stand-ins, since verify checks that
 # ExecStart exists), the timer is Persistent and starts rag-ingest.service,
-# and each unit runs the program `make install` puts in /usr/local/bin.
+# and each unit runs the program `make install` puts in /usr/local/bin; the
+# exit-status rules (ingest: 75 = lock held is success; watcher and API: no
+# restart loop on an invalid config 78 or bad usage 64); an ingest when the
+# timer starts; `systemd-analyze security --offline` rates every service OK
+# (exposure <= 4.0), with the scores printed.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
-plan 6
+plan 11
 S=deploy/systemd
 tmp=$TMP
 
@@ -45,4 +49,31 @@ check "services run as the ragtop user, restart only long-running ones, keep sec
 check "ragtop validate accepts deploy/systemd/params.yaml and services.yml (data under /var/lib/ragtop)" bash -c "
   '$BIN/ragtop' validate --config '$S/params.yaml' --services '$S/services.yml' &&
   grep -qE '^  artifacts: /var/lib/ragtop/artifacts ' '$S/params.yaml'"
+check "rag-ingest.service: exit 75 (another run holds the lock) is a success, not a failed unit" \
+  grep -qx 'SuccessExitStatus=75' "$S/rag-ingest.service"
+check "rag-api and ragtop-watch: no restart loop on an invalid config (78) or bad usage (64)" bash -c "
+  grep -qx 'RestartPreventExitStatus=64 78' '$S/ragtop-watch.service' &&
+  grep -qx 'RestartPreventExitStatus=64 78' '$S/rag-api.service'"
+check "rag-ingest.timer: one run right after the timer starts (enable --now, boot), not only at the next :00/:30" \
+  grep -qE '^OnActiveSec=[0-9]+s?$' "$S/rag-ingest.timer"
+# The exit statuses the units name are the ones the programs use.
+check "the programs' exit codes match the units: 75 lock held, 78 invalid config" bash -c "
+  grep -qE 'RAG_EXIT_TEMPFAIL *= 75' include/rag/common.h && grep -qE 'RAG_EXIT_CONFIG *= 78' include/rag/common.h &&
+  grep -qE 'RT_EXIT_USAGE 64' src/ragtop/options.h"
+
+# systemd-analyze security: offline on the unit files (systemd >= 250).
+if command -v systemd-analyze >/dev/null && systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
+  worst=ok; scores=""
+  for u in rag-api rag-ingest ragtop-watch; do
+    line=$(systemd-analyze security --offline=true --no-pager "$PWD/$S/$u.service" 2>&1 | grep -E 'Overall exposure level')
+    score=$(printf '%s' "$line" | grep -oE '[0-9]+\.[0-9]+' | head -n 1)
+    echo "# systemd-analyze security $u.service: ${score:-?} ($(printf '%s' "$line" | grep -oE '(OK|MEDIUM|EXPOSED|UNSAFE)'))"
+    scores="$scores $u=${score:-?}"
+    awk -v s="${score:-99}" 'BEGIN { exit !(s + 0 <= 4.0) }' || worst=bad
+  done
+  if [ $worst = ok ]; then ok "systemd-analyze security rates every service <= 4.0 (OK):$scores"
+  else not_ok "systemd-analyze security rates every service <= 4.0 (OK)" "$scores"; fi
+else
+  not_ok "systemd-analyze security rates every service <= 4.0 (OK)" "systemd-analyze without --offline (needs systemd >= 250)"
+fi
 done_testing

@@ -90,12 +90,17 @@ check "jq -c 'select(.level == \"error\")' artifacts/logs/*.jsonl runs (no error
 # --- make logs: readable lines, then Ctrl-C leaves nothing behind ------------
 setsid "${M[@]}" logs >"$TMP/logs.out" 2>&1 &
 lpid=$!
-for _ in $(seq 50); do grep -q 'rag-api  started' "$TMP/logs.out" && break; sleep 0.1; done
+# wait (deadline 20 s) for BOTH lines the check needs — one from each log —
+# not for the first of them: `make logs` prints the logs' tails in any order
+logs_ready() {
+  grep -qE '^[0-9T:.-]+Z +INFO +rag-api +started' "$TMP/logs.out" && grep -qE ' metrics +run_unchanged ' "$TMP/logs.out"
+}
+for _ in $(seq 200); do logs_ready && break; sleep 0.1; done
 # (a background job ignores SIGINT, so the test ends it the way a closed
 # terminal or `kill` would: SIGTERM to its process group)
-kill -TERM -- -"$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null; sleep 0.3
-if grep -qE '^[0-9T:.-]+Z +INFO +rag-api +started' "$TMP/logs.out" && grep -qE ' metrics +run_unchanged ' "$TMP/logs.out" \
-   && [ -z "$(pgrep -s "$lpid" 2>/dev/null || true)" ]; then
+kill -TERM -- -"$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
+for _ in $(seq 50); do [ -z "$(pgrep -s "$lpid" 2>/dev/null || true)" ] && break; sleep 0.1; done
+if logs_ready && [ -z "$(pgrep -s "$lpid" 2>/dev/null || true)" ]; then
   ok "make logs prints readable lines from every log; stopping it leaves no process"
 else not_ok "make logs prints readable lines from every log; stopping it leaves no process" "$(head -n 20 "$TMP/logs.out")"; fi
 

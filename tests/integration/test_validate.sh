@@ -2,7 +2,7 @@
 # test_validate.sh — `ragtop validate` as a user runs it: real files, the real
 # process, its stdout/stderr and exit status (78 = EX_CONFIG on any problem).
 source "$(dirname "$0")/lib.sh"
-plan 26
+plan 32
 
 RAGTOP="$BIN/ragtop"
 T=$TEST_TMP
@@ -99,11 +99,25 @@ like "$OUT" '^ragtop [0-9]+\.[0-9]+\.[0-9]+' "--version prints the version"
 run --help
 like "$OUT" 'validate' "--help lists the validate command"
 run validate --bogus
-is "$RC" 2 "unknown validate option exits 2"
+is "$RC" 64 "unknown validate option exits 64 (EX_USAGE)"
 run validate --config
-is "$RC" 2 "--config without a value exits 2"
+is "$RC" 64 "--config without a value exits 64 (EX_USAGE)"
 run --frobnicate
-is "$RC" 2 "unknown option exits 2"
+is "$RC" 64 "unknown option exits 64 (EX_USAGE)"
 like "$ERR" 'usage: ragtop' "unknown option prints usage"
+run watch --bogus
+is "$RC" 64 "unknown watch option exits 64 (EX_USAGE)"
+run nosuchcommand
+is "$RC" 64 "unknown command exits 64 (EX_USAGE)"
+# --once is a Nagios-style check: bad usage is UNKNOWN (3), never CRITICAL (2),
+# wherever --once stands on the line
+run --once --bogus
+is "$RC" 3 "ragtop --once --bogus exits 3 (UNKNOWN)"
+run --bogus --once
+is "$RC" 3 "ragtop --bogus --once exits 3 (UNKNOWN)"
+run --once --interval nope
+is "$RC" 3 "ragtop --once --interval nope exits 3 (UNKNOWN)"
+run --once stray
+is "$RC" 3 "ragtop --once with a stray argument exits 3 (UNKNOWN)"
 
 finish

@@ -7,9 +7,6 @@
 . "$(dirname "$0")/watch_lib.sh"
 plan 5
 
-AM=$(command -v prometheus-alertmanager || echo /usr/bin/prometheus-alertmanager)
-[ -x "$AM" ] || { not_ok "prometheus-alertmanager installed (scripts/deps.sh)"; done_testing; }
-AM_PORT=$(free_port)
 mkdir -p "$W/am"
 cat >"$W/am/alertmanager.yml" <<'EOF2'
 route:
@@ -18,14 +15,7 @@ route:
 receivers:
   - name: blackhole
 EOF2
-"$AM" --config.file="$W/am/alertmanager.yml" --storage.path="$W/am/data" \
-  --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= >"$W/am/am.log" 2>&1 &
-track_pid $!
-if wait_for 20 curl -sf "http://127.0.0.1:$AM_PORT/-/ready"; then
-  ok "alertmanager ready on 127.0.0.1:$AM_PORT"
-else
-  not_ok "alertmanager ready on 127.0.0.1:$AM_PORT" "$(tail -5 "$W/am/am.log")"; done_testing
-fi
+start_alertmanager "$W/am/alertmanager.yml"
 
 RECEIVERS_YAML="    - {name: am, format: alertmanager, url_env: WT_AM_URL}"
 make_stack
@@ -43,8 +33,8 @@ else
   not_ok "the firing alert shows up in Alertmanager's /api/v2/alerts" "$(am_alerts) $(grep -i alert_delivery "$W/artifacts/logs/watch.jsonl" | tail -3)"
 fi
 a=$(am_alerts | jq -c '[.[] | select(.labels.check=="service:rag_api")][0]')
-is "$(jq -r '.labels.alertname + " " + .labels.severity + " " + .labels.project' <<<"$a")" \
-  "RagtopCheckFailed critical watchtest" "labels: alertname, severity, project"
+is "$(jq -r '[.labels.alertname, .labels.severity, .labels.service, .labels.instance, .labels.project] | join(" ")' <<<"$a")" \
+  "RagServiceUnhealthy critical rag_api $(hostname) watchtest" "labels: alertname, severity, service, instance (default: the host name), project"
 is "$(jq -r '.status.state' <<<"$a")" "active" "Alertmanager considers it active"
 
 start_api

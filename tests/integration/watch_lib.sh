@@ -82,6 +82,25 @@ received() {
 # (for wait_for, which must re-count on every poll).
 received_ge() { [ "$(received "$1" "$2")" -ge "$3" ]; }
 
+# start_alertmanager CONFIG: a real prometheus-alertmanager with CONFIG on a
+# free 127.0.0.1 port (storage and log in $W/am) -> $AM_PORT. Reports one
+# case, "alertmanager ready ..."; when it is missing or not ready within 20 s
+# the case fails and the suite ends.
+start_alertmanager() {
+  local am; am=$(command -v prometheus-alertmanager || echo /usr/bin/prometheus-alertmanager)
+  [ -x "$am" ] || { not_ok "prometheus-alertmanager installed (scripts/deps.sh)"; done_testing; }
+  AM_PORT=$(free_port)
+  mkdir -p "$W/am"
+  "$am" --config.file="$1" --storage.path="$W/am/data" \
+    --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= >"$W/am/am.log" 2>&1 &
+  track_pid $!
+  if wait_for 20 curl -sf "http://127.0.0.1:$AM_PORT/-/ready"; then
+    ok "alertmanager ($(basename "$1")) ready on 127.0.0.1:$AM_PORT"
+  else
+    not_ok "alertmanager ($(basename "$1")) ready on 127.0.0.1:$AM_PORT" "$(tail -5 "$W/am/am.log")"; done_testing
+  fi
+}
+
 WATCH_PID=
 start_watch() {
   (cd "$W" && exec "$BIN/ragtop" watch --config config/params.yaml --services services.yml "$@" \

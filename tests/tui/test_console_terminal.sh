@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_console_terminal.sh — terminal behaviour of the console: TERM=dumb and
-# no terminal exit 2 pointing to --once; NO_COLOR gives attributes only;
+# no terminal exit 64 (EX_USAGE) pointing to --once; NO_COLOR gives attributes only;
 # --ascii has no line drawing; killing the tmux session (an SSH drop) leaves
 # no ragtop and no action child behind; SIGTERM restores the terminal; a bad
 # --theme is a usage error; user themes come from $XDG_CONFIG_HOME.
@@ -14,10 +14,10 @@ cd "$STACK" || exit 1
 stack_ingest >/dev/null 2>&1
 
 out=$(TERM=dumb "$BIN/ragtop" 2>&1 </dev/null); rc=$?
-is "$rc" "2" "TERM=dumb exits 2"
+is "$rc" "64" "TERM=dumb exits 64 (EX_USAGE)"
 like "$out" "ragtop --once" "TERM=dumb points to --once"
 TERM=xterm "$BIN/ragtop" </dev/null >"$TMP/notty.out" 2>&1; rc=$?
-is "$rc" "2" "no terminal exits 2"
+is "$rc" "64" "no terminal exits 64 (EX_USAGE)"
 
 tui_start 100 30 "NO_COLOR=1 $BIN/ragtop --interval 1s; sleep 30"
 tui_wait "Freshness" 8

@@ -15,6 +15,7 @@ static void make_alert(rag_alert *a, rag_alert_status st)
 {
     rag_alert_init(a, "demo", "watch", "service:api", st, RAG_SEVERITY_CRIT, "api: connection refused",
                    1764337500123LL);
+    rag_alert_set_instance(a, "host-a");
     a->details = cJSON_CreateObject();
     cJSON_AddStringToObject(a->details, "url", "http://127.0.0.1:8088/healthz");
     cJSON_AddNumberToObject(a->details, "failures", 3);
@@ -44,6 +45,57 @@ static void test_fingerprint_is_stable_and_depends_on_project_and_check(void **s
     assert_string_equal(a, "79ed2b03de7c4aee");
 }
 
+/* Two watchers (hosts or stacks) reporting the same check are two alerts:
+ * the instance is part of the fingerprint; without one it is the old value. */
+static void test_fingerprint_includes_the_instance(void **state)
+{
+    (void)state;
+    char none[RAG_FINGERPRINT_LEN + 1], empty[RAG_FINGERPRINT_LEN + 1], a[RAG_FINGERPRINT_LEN + 1],
+        b[RAG_FINGERPRINT_LEN + 1];
+    rag_alert_fingerprint("demo", "service:api", none);
+    rag_alert_fingerprint_at("demo", "", "service:api", empty);
+    rag_alert_fingerprint_at("demo", "host-a", "service:api", a);
+    rag_alert_fingerprint_at("demo", "host-b", "service:api", b);
+    assert_string_equal(none, empty);
+    assert_string_not_equal(a, none);
+    assert_string_not_equal(a, b);
+    /* sha256("demo\nservice:api\nhost-a") starts a55f459660284612 (python3 hashlib) */
+    const char *want = "a55f459660284612";
+    assert_string_equal(a, want);
+    rag_alert r;
+    rag_alert_init(&r, "demo", "watch", "service:api", RAG_ALERT_FIRING, RAG_SEVERITY_WARN, "x", 1);
+    assert_string_equal(r.fingerprint, none);
+    rag_alert_set_instance(&r, "host-a");
+    assert_string_equal(r.fingerprint, want);
+    assert_string_equal(r.instance, "host-a");
+}
+
+/* The alertname/service scheme of deploy/prometheus/rules. */
+static void test_identity_follows_the_prometheus_rules(void **state)
+{
+    (void)state;
+    static const char *const cases[][3] = {
+        {"service:rag_api", "RagServiceUnhealthy", "rag_api"},
+        {"api_errors:rag_api", "RagApiErrors", "rag_api"},
+        {"served:rag_api", "RagConfigDrift", "rag_api"},
+        {"freshness", "RagIndexStale", "rag_ingest"},
+        {"index", "RagIndexMissing", "rag_ingest"},
+        {"config_hash", "RagConfigDrift", "rag_ingest"},
+        {"last_run", "RagIngestFailed", "rag_ingest"},
+        {"ingest_overdue", "RagIngestOverdue", "rag_ingest"},
+        {"config", "RagConfigInvalid", "ragtop"},
+        {"services_file", "RagServicesFileInvalid", "ragtop"},
+        {"something_new", "RagtopCheckFailed", "ragtop"},
+        {"indexes", "RagtopCheckFailed", "ragtop"}, /* whole names, not prefixes */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char an[64], svc[96];
+        rag_alert_identity(cases[i][0], an, sizeof an, svc, sizeof svc);
+        assert_string_equal(an, cases[i][1]);
+        assert_string_equal(svc, cases[i][2]);
+    }
+}
+
 static void test_json_payload_has_documented_fields(void **state)
 {
     (void)state;
@@ -57,6 +109,9 @@ static void test_json_payload_has_documented_fields(void **state)
     assert_string_equal(cJSON_GetObjectItem(o, "severity")->valuestring, "crit");
     assert_string_equal(cJSON_GetObjectItem(o, "summary")->valuestring, "api: connection refused");
     assert_string_equal(cJSON_GetObjectItem(o, "fingerprint")->valuestring, a.fingerprint);
+    assert_string_equal(cJSON_GetObjectItem(o, "instance")->valuestring, "host-a");
+    assert_string_equal(cJSON_GetObjectItem(o, "alertname")->valuestring, "RagServiceUnhealthy");
+    assert_string_equal(cJSON_GetObjectItem(o, "service")->valuestring, "api");
     assert_string_equal(cJSON_GetObjectItem(o, "started_at")->valuestring, "2025-11-28T13:45:00.123Z");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "ends_at")));
     assert_true(cJSON_IsObject(cJSON_GetObjectItem(o, "details")));
@@ -83,6 +138,7 @@ static void test_json_payload_round_trips(void **state)
     assert_string_equal(b.fingerprint, a.fingerprint);
     assert_string_equal(b.project, "demo");
     assert_string_equal(b.source, "watch");
+    assert_string_equal(b.instance, "host-a");
     assert_true(b.started_at_ms == a.started_at_ms);
     assert_true(b.ends_at_ms == a.ends_at_ms);
     assert_int_equal(b.reminder, 2);
@@ -182,12 +238,20 @@ static void test_alertmanager_payload_is_postable_alert_array(void **state)
     char *body = rag_alert_render(&a, RAG_FORMAT_ALERTMANAGER, now);
     cJSON *arr = cJSON_Parse(body);
     assert_true(cJSON_IsArray(arr));
-    assert_int_equal(cJSON_GetArraySize(arr), 1);
+    assert_int_equal(cJSON_GetArraySize(arr), 2);
+    /* the second ends the same alert at the other severity, now */
+    cJSON *twin = cJSON_GetArrayItem(arr, 1);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(twin, "labels"), "severity")->valuestring, "warning");
+    int64_t twin_ends;
+    assert_int_equal(rag_time_parse(cJSON_GetObjectItem(twin, "endsAt")->valuestring, &twin_ends), 0);
+    assert_true(twin_ends == now);
     cJSON *o = cJSON_GetArrayItem(arr, 0);
     cJSON *labels = cJSON_GetObjectItem(o, "labels");
-    assert_string_equal(cJSON_GetObjectItem(labels, "alertname")->valuestring, "RagtopCheckFailed");
+    assert_string_equal(cJSON_GetObjectItem(labels, "alertname")->valuestring, "RagServiceUnhealthy");
     assert_string_equal(cJSON_GetObjectItem(labels, "check")->valuestring, "service:api");
     assert_string_equal(cJSON_GetObjectItem(labels, "severity")->valuestring, "critical");
+    assert_string_equal(cJSON_GetObjectItem(labels, "service")->valuestring, "api");
+    assert_string_equal(cJSON_GetObjectItem(labels, "instance")->valuestring, "host-a");
     assert_string_equal(cJSON_GetObjectItem(labels, "fingerprint")->valuestring, a.fingerprint);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "annotations"), "summary")->valuestring,
                         a.summary);
@@ -253,6 +317,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fingerprint_is_stable_and_depends_on_project_and_check),
+        cmocka_unit_test(test_fingerprint_includes_the_instance),
+        cmocka_unit_test(test_identity_follows_the_prometheus_rules),
         cmocka_unit_test(test_json_payload_has_documented_fields),
         cmocka_unit_test(test_json_payload_round_trips),
         cmocka_unit_test(test_json_parser_rejects_bad_status_and_missing_fields),

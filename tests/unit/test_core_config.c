@@ -110,6 +110,26 @@ static void test_defaults_are_the_documented_values(void **state)
     rag_config_free(&c);
 }
 
+/* watch.instance: the host name unless set; "" also means the host name. */
+static void test_watch_instance_defaults_to_the_host_name(void **state)
+{
+    (void)state;
+    char host[256] = "";
+    assert_int_equal(gethostname(host, sizeof host - 1), 0);
+    host[95] = '\0';
+    rag_config c;
+    rag_problems p = {0};
+    assert_int_equal(load("schema_version: 1\n", &c, &p), 0);
+    assert_string_equal(c.watch.instance, host);
+    rag_config_free(&c);
+    assert_int_equal(load("schema_version: 1\nwatch:\n  instance: \"\"\n", &c, &p), 0);
+    assert_string_equal(c.watch.instance, host);
+    rag_config_free(&c);
+    assert_int_equal(load("schema_version: 1\nwatch:\n  instance: eu-west.prod-2\n", &c, &p), 0);
+    assert_string_equal(c.watch.instance, "eu-west.prod-2");
+    rag_config_free(&c);
+}
+
 static void test_minimal_file_gives_defaults(void **state)
 {
     (void)state;
@@ -323,6 +343,8 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
      "params.yaml:3:16: paths.transcripts: '~' is not expanded; write an absolute path or one relative to the config file's folder"},
     {"schema_version: 1\nwatch:\n  receivers:\n",
      "params.yaml:3:13: watch.receivers: expected a list of receivers, got an empty value"},
+    {"schema_version: 1\nwatch:\n  instance: \"web 1\"\n",
+     "params.yaml:3:13: watch.instance: must be up to 95 characters of A-Z a-z 0-9 . - _ : (got \"web 1\")"},
 };
 
 static void test_each_kind_of_problem_reports_exact_line_col(void **state)
@@ -577,6 +599,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_are_the_documented_values),
         cmocka_unit_test(test_minimal_file_gives_defaults),
+        cmocka_unit_test(test_watch_instance_defaults_to_the_host_name),
         cmocka_unit_test(test_committed_params_yaml_is_valid_and_matches_defaults),
         cmocka_unit_test(test_unknown_key_suggests_the_closest_known_key),
         cmocka_unit_test(test_unknown_key_without_close_match_lists_known_keys),

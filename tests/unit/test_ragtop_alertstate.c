@@ -95,6 +95,48 @@ static void test_resolves_after_success_threshold_once(void **state)
     alertstate_free(&as);
 }
 
+/* Notices carry the instance (in the fingerprint too), and a resolved notice
+ * carries the passing result — summary and details — not the firing one's. */
+static void test_instance_and_resolved_state_in_notices(void **state)
+{
+    (void)state;
+    alertstate as;
+    alertstate_init(&as, &POLICY, "demo");
+    alertstate_set_instance(&as, "host-a");
+    cJSON *bad = cJSON_CreateObject(), *good = cJSON_CreateObject();
+    cJSON_AddStringToObject(bad, "status", "CRIT");
+    cJSON_AddStringToObject(good, "status", "OK");
+    int64_t t = 0;
+    for (int i = 0; i < 3; i++) {
+        alert_result r = { .check = "service:api", .ok = false, .severity = RAG_SEVERITY_CRIT,
+                           .summary = "api down", .details = bad };
+        alertstate_observe(&as, &r, (t += 1000));
+        alertstate_end_round(&as, t);
+    }
+    for (int i = 0; i < 2; i++) {
+        alert_result r = { .check = "service:api", .ok = true, .severity = RAG_SEVERITY_CRIT,
+                           .summary = "api healthy (200)", .details = good };
+        alertstate_observe(&as, &r, (t += 1000));
+        alertstate_end_round(&as, t);
+    }
+    assert_int_equal(as.n_notices, 2);
+    char want[RAG_FINGERPRINT_LEN + 1];
+    rag_alert_fingerprint_at("demo", "host-a", "service:api", want);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(as.notices[i].alert.instance, "host-a");
+        assert_string_equal(as.notices[i].alert.fingerprint, want);
+    }
+    assert_string_equal(cJSON_GetObjectItem(as.notices[0].alert.details, "status")->valuestring, "CRIT");
+    const rag_alert *res = &as.notices[1].alert;
+    assert_int_equal(res->status, RAG_ALERT_RESOLVED);
+    assert_int_equal(res->severity, RAG_SEVERITY_CRIT); /* same labels as the firing alert */
+    assert_string_equal(res->summary, "api healthy (200)");
+    assert_string_equal(cJSON_GetObjectItem(res->details, "status")->valuestring, "OK");
+    cJSON_Delete(bad);
+    cJSON_Delete(good);
+    alertstate_free(&as);
+}
+
 static void test_single_pass_while_firing_does_not_resolve(void **state)
 {
     (void)state;
@@ -336,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_resolves_after_success_threshold_once),
         cmocka_unit_test(test_single_pass_while_firing_does_not_resolve),
         cmocka_unit_test(test_resolved_notice_can_be_turned_off),
+        cmocka_unit_test(test_instance_and_resolved_state_in_notices),
         cmocka_unit_test(test_reminders_repeat_at_interval_while_firing),
         cmocka_unit_test(test_severity_change_while_firing_notifies),
         cmocka_unit_test(test_checks_are_independent),
