@@ -110,14 +110,14 @@ if ! hc; then ok "healthcheck fails when nothing listens"; else not_ok "healthch
 # The same probe against the real rag-api (an index published first), and
 # after it stopped.
 S=$tmp/stack; mkdir -p "$S"
-port2=$(free_port)
+port2=$(free_port); admin2=$(free_port)
 sed -e "s#^  transcripts: .*#  transcripts: $ROOT/data/transcripts#" -e "s#^  artifacts: .*#  artifacts: $S/artifacts#" \
-    -e "s#^  listen: .*#  listen: 127.0.0.1:$port2#" -e "s#^  admin_listen: .*#  admin_listen: \"\"#" config/params.yaml >"$S/params.yaml"
+    -e "s#^  listen: .*#  listen: 127.0.0.1:$port2#" -e "s#^  admin_listen: .*#  admin_listen: 127.0.0.1:$admin2#" config/params.yaml >"$S/params.yaml"
 on_exit "bash scripts/apictl.sh stop --bin '$BIN/rag-api' --config '$S/params.yaml' >/dev/null 2>&1"
 if "$BIN/rag-ingest" --config "$S/params.yaml" --quiet >"$tmp/ing" 2>&1 && bash scripts/apictl.sh start --bin "$BIN/rag-api" --config "$S/params.yaml" >>"$tmp/ing" 2>&1 \
-   && env -i PATH=/nonexistent /bin/bash -c "${probe//8089/$port2}" 2>/dev/null; then
-  ok "healthcheck passes against a real rag-api serving a fresh index"
-else not_ok "healthcheck passes against a real rag-api serving a fresh index" "$(cat "$tmp/ing")"; fi
+   && env -i PATH=/nonexistent /bin/bash -c "${probe//8089/$admin2}" 2>/dev/null; then
+  ok "healthcheck passes against a real rag-api's admin port, serving a fresh index"
+else not_ok "healthcheck passes against a real rag-api's admin port, serving a fresh index" "$(cat "$tmp/ing")"; fi
 bash scripts/apictl.sh stop --bin "$BIN/rag-api" --config "$S/params.yaml" >/dev/null 2>&1
 
 check "Dockerfile: two bookworm-slim stages; the runtime stage installs only runtime libraries" python3 - Dockerfile <<'PY'
