@@ -33,6 +33,7 @@ static void service_free(rag_service *s)
     free(s->health_url);
     rag_strlist_free(s->logs, s->n_logs);
     free(s->metrics_file);
+    free(s->pidfile);
     for (size_t i = 0; i < s->n_actions; i++)
         action_free(&s->actions[i]);
     free(s->actions);
@@ -200,7 +201,7 @@ static bool load_service(rag_ydoc *d, const char *base_dir, const yaml_node_t *k
                          rag_service *svc)
 {
     static const char *const known[] = {"kind", "description", "optional", "health", "logs", "metrics",
-                                        "actions", NULL};
+                                        "pidfile", "actions", NULL};
     static const char *const kinds[] = {"server", "job", NULL};
     const char *name = rag_ydoc_scalar(key);
     char *path = rag_xasprintf("services.%s", name);
@@ -283,6 +284,20 @@ static bool load_service(rag_ydoc *d, const char *base_dir, const yaml_node_t *k
         svc->metrics_file = rag_ydoc_path(base_dir, metrics);
     }
     free(metrics);
+
+    char *pidfile = NULL;
+    rc = rag_ydoc_get_str(d, m, path, "pidfile", &pidfile);
+    if (rc < 0) {
+        ok = false;
+    } else if (rc == 1 && !*pidfile) {
+        char *k = rag_ydoc_join(path, "pidfile");
+        rag_ydoc_problem(d, rag_ydoc_get(d, m, "pidfile"), k, "must not be empty (remove the key instead)");
+        free(k);
+        ok = false;
+    } else if (rc == 1) {
+        svc->pidfile = rag_ydoc_path(base_dir, pidfile);
+    }
+    free(pidfile);
 
     yaml_node_t *acts = rag_ydoc_get(d, m, "actions");
     if (acts) {

@@ -17,6 +17,14 @@ actions *actions_new(rt_model *m, const char *log_path, const char *cwd);
 /* Start act of svc as kind. Returns 0, or -1 with why (busy, spawn failed). */
 int actions_start(actions *a, action_kind kind, const rag_service *svc, const rag_action *act,
                   char *why, size_t why_len);
+/* The argv as one line, words with spaces or quotes in '...' (for the
+ * confirmation and the status line: exactly what will run). */
+void action_argv_text(const rag_action *act, char *out, size_t n);
+/* Is any action running? label gets the first one's ("rag_ingest run"). */
+bool actions_running(actions *a, char *label, size_t n);
+/* Quit without stopping: actions_free then leaves running actions running
+ * (their output keeps going to their .out file). */
+void actions_detach(actions *a);
 /* Stop running actions (SIGTERM to their process groups, SIGKILL after 2s),
  * join the threads, free. */
 void actions_free(actions *a);

@@ -15,6 +15,14 @@ void probe_global_cleanup(void);
  * is not NULL only services with due[i] are probed; the others' entries are
  * left untouched. Services without a health URL get probed=false. */
 void probe_run(const rag_services *svcs, const bool *due, rt_probe *out);
+/* The same, calling done(i, ud) as soon as service i's entry is final (its
+ * answer, error or pidfile state), so one slow service never holds back
+ * the others' results. */
+void probe_run_each(const rag_services *svcs, const bool *due, rt_probe *out,
+                    void (*done)(size_t i, void *ud), void *ud);
+/* State of a service from its pidfile (no health URL): running (pid alive
+ * and, when the file names a program, still that program) or stopped. */
+void probe_pidfile(const rag_service *svc, rt_probe *p);
 
 /* Parse a /healthz body into p (fields not present stay empty / -1). */
 void probe_parse_healthz(const char *body, size_t len, rt_probe *p);
