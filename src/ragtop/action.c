@@ -230,11 +230,12 @@ static void *job_thread(void *arg)
         else if (code == 0)
             rt_fmt(result, sizeof result, "%s: done (exit 0) in %s%s%s", j->label, d, said[0] ? ": " : "", said);
         else if (j->make_status > 0) {
+            /* the reason first: it is what has to fit on the status line */
             real = j->make_status;
-            rt_fmt(result, sizeof result, "%s: FAILED, exit %d (make %s; make exited %d) in %s%s%s", j->label, real,
-                   j->make_target, code, d, said[0] ? ": " : "", said);
+            rt_fmt(result, sizeof result, "%s: FAILED, exit %d%s%s  [make %s: Error %d; make exited %d; %s]", j->label,
+                   real, said[0] ? ": " : "", said, j->make_target, real, code, d);
         } else
-            rt_fmt(result, sizeof result, "%s: FAILED, exit %d in %s%s%s", j->label, code, d, said[0] ? ": " : "", said);
+            rt_fmt(result, sizeof result, "%s: FAILED, exit %d%s%s  [%s]", j->label, code, said[0] ? ": " : "", said, d);
     } else if (WIFSIGNALED(status)) {
         rt_fmt(result, sizeof result, "%s: killed by signal %d after %s%s%s", j->label, WTERMSIG(status), d,
                said[0] ? ": " : "", said);

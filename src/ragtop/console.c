@@ -40,6 +40,7 @@ typedef struct workers {
     int64_t interval_ms;   /* atomic */
     int stop_rd, stop_wr;  /* never read: readable = stop */
     int kick_rd, kick_wr;  /* collect now */
+    int pkick_rd, pkick_wr; /* probe every service now */
     pthread_t collector, prober;
     bool have_collector, have_prober;
 } workers;
@@ -89,16 +90,32 @@ static void *collector_main(void *arg)
     return NULL;
 }
 
+typedef struct probe_pass { workers *w; rt_probe *probes, *fresh; size_t n; } probe_pass;
+
+/* One service's probe is final: publish it at once (a hanging URL never
+ * holds back the others' results). */
+static void probe_done(size_t i, void *ud)
+{
+    probe_pass *pp = ud;
+    pp->probes[i] = pp->fresh[i];
+    model_publish_probes(pp->w->m, pp->probes, pp->n);
+}
+
 /* Each service is probed on its own health.interval from services.yml (the
  * console's refresh interval when it has none); all services due at the
- * same moment are probed together, concurrently. */
+ * same moment are probed together, concurrently, and each result is
+ * published as soon as it arrives. A service whose first probe is in
+ * flight reads "probing" (status.c keeps it from hiding known problems).
+ * A kick (after every action) makes every service due at once. */
 static void *prober_main(void *arg)
 {
     workers *w = arg;
     size_t n = w->svcs->count;
     rt_probe *probes = rag_xcalloc(n ? n : 1, sizeof *probes);
+    rt_probe *fresh = rag_xcalloc(n ? n : 1, sizeof *fresh);
     int64_t *last = rag_xcalloc(n ? n : 1, sizeof *last);
     bool *due = rag_xcalloc(n ? n : 1, sizeof *due);
+    probe_pass pp = {w, probes, fresh, n};
     for (;;) {
         int64_t now = rag_mono_ms(), next = INT64_MAX;
         bool any = false;
@@ -109,16 +126,29 @@ static void *prober_main(void *arg)
             if (last[i] + iv < next) next = last[i] + iv;
         }
         if (any) {
-            probe_run(w->svcs, due, probes);
-            model_publish_probes(w->m, probes, n);
+            bool first = false;
+            for (size_t i = 0; i < n; i++)
+                if (due[i] && w->svcs->items[i].health_url && !probes[i].probed) {
+                    rt_fmt(probes[i].service, sizeof probes[i].service, "%s", w->svcs->items[i].name);
+                    probes[i].probing = first = true;
+                }
+            if (first) model_publish_probes(w->m, probes, n);
+            probe_run_each(w->svcs, due, fresh, probe_done, &pp);
         }
         /* sleep until the next service is due (at most one refresh interval) */
         int64_t wait = next == INT64_MAX ? interval_of(w) : next - rag_mono_ms();
         if (wait > interval_of(w)) wait = interval_of(w);
         if (wait < 50) wait = 50;
-        struct pollfd p = {w->stop_rd, POLLIN, 0};
-        if (poll(&p, 1, (int)wait) > 0) break;
+        struct pollfd p[2] = {{w->stop_rd, POLLIN, 0}, {w->pkick_rd, POLLIN, 0}};
+        if (poll(p, 2, (int)wait) > 0) {
+            if (p[0].revents) break;
+            char buf[64];
+            while (read(w->pkick_rd, buf, sizeof buf) > 0) {
+            }
+            memset(last, 0, n * sizeof *last);
+        }
     }
+    free(fresh);
     free(due);
     free(last);
     free(probes);
@@ -184,6 +214,8 @@ static void draw(ui *u)
     rt_model *m = u->m;
     model_lock(m);
     layout(u);
+    u->pane[PANE_HEADER] = (rect){0, 0, 1, COLS};
+    u->visible[PANE_HEADER] = !u->too_small;
     status_free(&u->st);
     status_evaluate(&m->snap, rag_now_ms(), &u->st);
     erase();
@@ -225,94 +257,198 @@ typedef struct console {
     bool quit;
 } console;
 
-static const rag_service *target_service(console *c, const char *action, bool want_job)
-{
-    const rt_snapshot *s = &c->u.m->snap;
-    if (s->services_rc != RAG_OK) return NULL;
-    if (!want_job && c->u.focus == PANE_SERVICES && c->u.svc_sel < (int)s->services.count) {
-        const rag_service *svc = &s->services.items[c->u.svc_sel];
-        if (rag_service_action(svc, action)) return svc;
-    }
-    const rag_service *best = NULL;
-    for (size_t i = 0; i < s->services.count; i++) {
-        const rag_service *svc = &s->services.items[i];
-        if (!rag_service_action(svc, action)) continue;
-        if ((svc->kind == RAG_SERVICE_JOB) != want_job) continue;
-        if (!best) best = svc;
-    }
-    if (!best)
-        for (size_t i = 0; i < s->services.count && !best; i++)
-            if (rag_service_action(&s->services.items[i], action)) best = &s->services.items[i];
-    return best;
-}
-
-static void cmd_action_target(console *c, key_cmd cmd, const char **action, action_kind *kind, bool *job)
+static const char *cmd_action(key_cmd cmd)
 {
     switch (cmd) {
-    case CMD_INGEST: *action = "run"; *kind = ACT_KIND_INGEST; *job = true; break;
-    case CMD_RESTART: *action = "restart"; *kind = ACT_KIND_RESTART; *job = false; break;
-    case CMD_STOP: *action = "stop"; *kind = ACT_KIND_STOP; *job = false; break;
-    default: *action = "start"; *kind = ACT_KIND_START; *job = false; break;
+    case CMD_INGEST: return "run";
+    case CMD_RESTART: return "restart";
+    case CMD_STOP: return "stop";
+    default: return "start";
     }
-    (void)c;
 }
 
-static void run_action(console *c, key_cmd cmd)
+static action_kind cmd_kind(key_cmd cmd)
 {
-    const char *action;
-    action_kind kind;
-    bool job;
-    cmd_action_target(c, cmd, &action, &kind, &job);
-    const rag_service *svc = target_service(c, action, job);
-    const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
+    switch (cmd) {
+    case CMD_INGEST: return ACT_KIND_INGEST;
+    case CMD_RESTART: return ACT_KIND_RESTART;
+    case CMD_STOP: return ACT_KIND_STOP;
+    default: return ACT_KIND_START;
+    }
+}
+
+/* The service an action key acts on, never another one: `i` runs the
+ * ingest job (the highlighted row when it is a job with a run action, else
+ * the first such job); r / s / a act on the highlighted row of the Services
+ * pane (its first row until you move) or refuse with why. name, when not
+ * NULL, names the service (a fix from the Problems view). services.yml is
+ * loaded once and never changes while the console runs. */
+static const rag_service *action_target(console *c, key_cmd cmd, const char *name, char *why, size_t n)
+{
+    const rt_snapshot *s = &c->u.m->snap;
+    const char *action = cmd_action(cmd);
+    if (s->services_rc != RAG_OK) {
+        rt_fmt(why, n, "no services file: nothing to %s", action);
+        return NULL;
+    }
+    const rag_service *svc = NULL;
+    if (name) svc = rag_services_find(&s->services, name);
+    else if (cmd == CMD_INGEST) {
+        if (c->u.focus == PANE_SERVICES && c->u.svc_sel < (int)s->services.count &&
+            s->services.items[c->u.svc_sel].kind == RAG_SERVICE_JOB &&
+            rag_service_action(&s->services.items[c->u.svc_sel], "run"))
+            svc = &s->services.items[c->u.svc_sel];
+        for (size_t i = 0; !svc && i < s->services.count; i++)
+            if (s->services.items[i].kind == RAG_SERVICE_JOB && rag_service_action(&s->services.items[i], "run"))
+                svc = &s->services.items[i];
+        if (!svc) {
+            rt_fmt(why, n, "no job in services.yml has a run action: nothing to ingest with");
+            return NULL;
+        }
+    } else if (c->u.svc_sel >= 0 && c->u.svc_sel < (int)s->services.count) {
+        svc = &s->services.items[c->u.svc_sel];
+    }
+    if (!svc) {
+        rt_fmt(why, n, "no service %s in services.yml", name ? name : "selected");
+        return NULL;
+    }
+    if (!rag_service_action(svc, action)) {
+        if (svc->kind == RAG_SERVICE_JOB && cmd != CMD_INGEST)
+            rt_fmt(why, n, "%s is a job: it has no %s (select a server in Services)", svc->name, action);
+        else rt_fmt(why, n, "%s has no %s action in services.yml", svc->name, action);
+        return NULL;
+    }
+    return svc;
+}
+
+static void run_action(console *c, key_cmd cmd, const char *name)
+{
+    char why[256];
+    const rag_service *svc = action_target(c, cmd, name, why, sizeof why);
+    const rag_action *act = svc ? rag_service_action(svc, cmd_action(cmd)) : NULL;
     if (!act) {
-        model_set_notice(c->u.m, "no service in services.yml has a '%s' action", action);
+        model_set_notice(c->u.m, "%s", why);
         return;
     }
-    char why[256];
-    if (actions_start(c->acts, kind, svc, act, why, sizeof why) != 0) model_set_notice(c->u.m, "%s", why);
-    else model_set_notice(c->u.m, "started: %s %s", svc->name, action);
+    char argv[400];
+    action_argv_text(act, argv, sizeof argv);
+    if (actions_start(c->acts, cmd_kind(cmd), svc, act, why, sizeof why) != 0) model_set_notice(c->u.m, "%s", why);
+    else model_set_notice(c->u.m, "started: %s %s: %s", svc->name, act->name, argv);
 }
 
-static void ask_or_run(console *c, const key_def *k)
+/* An action key (or a fix from the Problems view, name = its service):
+ * refuse, ask (destructive keys and confirm: true; the dialog shows the
+ * exact argv) or run. */
+static void ask_or_run(console *c, key_cmd cmd, const char *name)
 {
     ui *u = &c->u;
     if (u->opt->readonly) {
         model_set_notice(u->m, "read-only: actions are disabled (--readonly)");
         return;
     }
-    const char *action;
-    action_kind kind;
-    bool job;
-    cmd_action_target(c, k->cmd, &action, &kind, &job);
-    model_lock(u->m);
-    const rag_service *svc = target_service(c, action, job);
-    const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
-    bool ask = k->destructive || (act && act->confirm);
-    if (act) {
-        char cmd[120] = "";
-        for (size_t i = 0; i < act->argc; i++) {
-            const char *a = act->argv[i], *slash = strrchr(a, '/');
-            size_t l = strlen(cmd);
-            rt_fmt(cmd + l, sizeof cmd - l, "%s%s", i ? " " : "", i && slash ? slash + 1 : a);
-        }
-        rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?  (%s)", k->label, svc->name, cmd);
+    const key_def *k = NULL;
+    size_t nk;
+    const key_def *t = keys_table(&nk);
+    for (size_t i = 0; i < nk && !k; i++)
+        if (t[i].cmd == cmd) k = &t[i];
+    char why[256];
+    const rag_service *svc = action_target(c, cmd, name, why, sizeof why);
+    const rag_action *act = svc ? rag_service_action(svc, cmd_action(cmd)) : NULL;
+    if (!act) {
+        model_set_notice(u->m, "%s", why);
+        return;
     }
-    model_unlock(u->m);
-    if (act && ask) {
+    if ((k && k->destructive) || act->confirm) {
+        rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?", k ? k->label : act->name, svc->name);
+        action_argv_text(act, u->confirm_argv, sizeof u->confirm_argv);
+        rt_fmt(u->confirm_svc, sizeof u->confirm_svc, "%s", svc->name);
         u->overlay = OVL_CONFIRM;
-        u->confirm_cmd = k->cmd;
+        u->confirm_cmd = cmd;
         u->confirm_yes = false; /* Cancel is the default */
         return;
     }
-    run_action(c, k->cmd);
+    run_action(c, cmd, svc->name);
 }
 
+/* Collect and probe everything now (after an action ends). */
 static void kick_collector(console *c)
 {
     char b = 1;
     ssize_t r = write(c->w.kick_wr, &b, 1);
+    r = write(c->w.pkick_wr, &b, 1);
     (void)r;
+}
+
+/* ------------------------------------------------------------------ Enter, quit */
+
+/* Enter opens the detail of whatever has focus: the header -> Problems, a
+ * service -> its last /healthz, a run -> its failure and failed files, a
+ * log line -> its JSON (pane_logs.c). Freshness and Config -> Problems,
+ * where their checks are shown whole. */
+static void console_open_detail(console *c)
+{
+    ui *u = &c->u;
+    switch (u->focus) {
+    case PANE_SERVICES: detail_service(u, u->svc_sel); break;
+    case PANE_RUNS:
+        detail_run(u, u->run_sel);
+        if (u->overlay != OVL_JSON) model_set_notice(u->m, "no run to show");
+        break;
+    case PANE_LOGS: pane_logs_open_detail(u); break;
+    default: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->ovl_scroll = 0; break;
+    }
+}
+
+static void ask_quit(console *c)
+{
+    ui *u = &c->u;
+    if (!actions_running(c->acts, u->quit_label, sizeof u->quit_label)) {
+        c->quit = true;
+        return;
+    }
+    u->overlay = OVL_QUIT;
+    u->quit_choice = 0; /* wait is the default */
+}
+
+static void quit_choose(console *c, int choice)
+{
+    ui *u = &c->u;
+    u->overlay = OVL_NONE;
+    if (choice == 0) {
+        u->quit_when_idle = true;
+        model_set_notice(u->m, "quitting when %s ends (Esc: stay)", u->quit_label);
+    } else if (choice == 1) {
+        actions_detach(c->acts);
+        c->quit = true;
+    } else {
+        c->quit = true; /* actions_free stops it */
+    }
+}
+
+/* Keys of the Problems view: move, run the selected problem's fix, close. */
+static void problems_key(console *c, int ch)
+{
+    ui *u = &c->u;
+    const rt_check *list[64];
+    model_lock(u->m);
+    size_t n = problems_list(u, list, 64);
+    rt_check sel = {0};
+    if (u->prob_sel >= 0 && (size_t)u->prob_sel < n) sel = *list[u->prob_sel];
+    model_unlock(u->m);
+    if (ch == KEY_UP || ch == 'k') { if (u->prob_sel > 0) u->prob_sel--; return; }
+    if (ch == KEY_DOWN || ch == 'j') { if (u->prob_sel + 1 < (int)n) u->prob_sel++; return; }
+    if (ch == KEY_HOME || ch == 'g') { u->prob_sel = 0; return; }
+    if (ch == KEY_END || ch == 'G') { u->prob_sel = n ? (int)n - 1 : 0; return; }
+    const rt_fix_def *f = status_fix_def(sel.fix);
+    bool enter = ch == '\n' || ch == '\r' || ch == KEY_ENTER;
+    if (f && (enter || ch == f->key)) {
+        overlay_close(u);
+        key_cmd cmd = strcmp(f->fix, "ingest") == 0 ? CMD_INGEST : strcmp(f->fix, "restart") == 0 ? CMD_RESTART : CMD_START;
+        ask_or_run(c, cmd, sel.target[0] ? sel.target : NULL);
+        return;
+    }
+    if (enter) { model_set_notice(u->m, "no action in services.yml fixes %s", sel.name); return; }
+    if (ch == 27 || ch == 'q' || ch == '!' || ch == KEY_F(10)) overlay_close(u);
 }
 
 /* ------------------------------------------------------------------ keys */
@@ -377,10 +513,22 @@ static void handle_key(console *c, int ch)
         else if (ch == KEY_PPAGE) u->ovl_scroll -= LINES / 2;
         else overlay_close(u);
         return;
+    case OVL_PROBLEMS:
+        problems_key(c, ch);
+        return;
+    case OVL_QUIT:
+        if (ch == 'w' || ch == 'W') quit_choose(c, 0);
+        else if (ch == 'l' || ch == 'L') quit_choose(c, 1);
+        else if (ch == 's' || ch == 'S') quit_choose(c, 2);
+        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 'q') quit_choose(c, u->quit_choice);
+        else if (ch == KEY_RIGHT || ch == '\t') u->quit_choice = (u->quit_choice + 1) % 3;
+        else if (ch == KEY_LEFT || ch == KEY_BTAB) u->quit_choice = (u->quit_choice + 2) % 3;
+        else if (ch == 27) { u->overlay = OVL_NONE; model_set_notice(u->m, "not quitting"); }
+        return;
     case OVL_CONFIRM:
         if (ch == 'y' || ch == 'Y' || ((ch == '\n' || ch == KEY_ENTER || ch == '\r') && u->confirm_yes)) {
             u->overlay = OVL_NONE;
-            run_action(c, (key_cmd)u->confirm_cmd);
+            run_action(c, (key_cmd)u->confirm_cmd, u->confirm_svc);
         } else if (ch == KEY_LEFT || ch == KEY_RIGHT || ch == '\t' || ch == KEY_BTAB) {
             u->confirm_yes = !u->confirm_yes;
         } else {
@@ -404,12 +552,19 @@ static void handle_key(console *c, int ch)
     }
     default: break;
     }
+    if (ch == 27 && u->quit_when_idle) {
+        u->quit_when_idle = false;
+        model_set_notice(u->m, "not quitting");
+        return;
+    }
     const key_def *k = keys_lookup(ch);
     if (!k) return;
     switch (k->cmd) {
-    case CMD_QUIT: c->quit = true; break;
+    case CMD_QUIT: ask_quit(c); break;
+    case CMD_PROBLEMS: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->ovl_scroll = 0; break;
+    case CMD_OUTPUT: detail_action_output(u); break;
     case CMD_HELP: u->overlay = OVL_HELP; u->ovl_scroll = 0; break;
-    case CMD_INGEST: case CMD_RESTART: case CMD_STOP: case CMD_START: ask_or_run(c, k); break;
+    case CMD_INGEST: case CMD_RESTART: case CMD_STOP: case CMD_START: ask_or_run(c, k->cmd, NULL); break;
     case CMD_FOCUS_NEXT: focus_step(u, 1); break;
     case CMD_FOCUS_PREV: focus_step(u, -1); break;
     case CMD_UP: move_sel(u, -1); break;
@@ -424,13 +579,7 @@ static void handle_key(console *c, int ch)
         if (u->focus == PANE_LOGS) u->follow = true;
         else move_sel(u, 100000);
         break;
-    case CMD_ENTER: {
-        char *raw = NULL;
-        if (pane_logs_selected_raw(u, &raw)) overlay_open_json(u, raw);
-        else model_set_notice(u->m, "no log line to show");
-        free(raw);
-        break;
-    }
+    case CMD_ENTER: console_open_detail(c); break;
     case CMD_FILTER:
         u->overlay = OVL_FILTER;
         rt_fmt(u->input, sizeof u->input, "%s%s", u->filter_on && u->filter_invert ? "!" : "", u->filter_on ? u->filter : "");
@@ -549,13 +698,14 @@ int console_run(const rt_options *o)
     c->w.m = m;
     c->w.svcs = svcs;
     c->w.interval_ms = o->interval_ms;
-    int p1[2], p2[2];
-    if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0) {
+    int p1[2], p2[2], p3[2];
+    if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(p3, O_CLOEXEC | O_NONBLOCK) != 0) {
         fprintf(stderr, "ragtop: cannot create pipes\n");
         return RAG_EXIT_FAIL;
     }
     c->w.stop_rd = p1[0]; c->w.stop_wr = p1[1];
     c->w.kick_rd = p2[0]; c->w.kick_wr = p2[1];
+    c->w.pkick_rd = p3[0]; c->w.pkick_wr = p3[1];
 
     /* workers never take signals: start them with everything blocked */
     sigset_t all, old;
@@ -596,6 +746,7 @@ int console_run(const rt_options *o)
     uint64_t seen_version = 0, seen_logs = 0;
     int empty_reads = 0;
     while (!c->quit && !got_quit_signal) {
+        if (u->quit_when_idle && !actions_running(c->acts, NULL, 0)) break;
         int64_t now = rag_mono_ms();
         if (now - last_clock >= 1000 && !u->paused) { dirty = true; last_clock = now; }
         if (dirty && now - last_draw >= 40) {
@@ -656,6 +807,7 @@ int console_run(const rt_options *o)
     actions_free(c->acts);
     close(c->w.stop_rd); close(c->w.stop_wr);
     close(c->w.kick_rd); close(c->w.kick_wr);
+    close(c->w.pkick_rd); close(c->w.pkick_wr);
     overlay_close(u);
     if (u->filter_on) regfree(&u->filter_re);
     status_free(&u->st);

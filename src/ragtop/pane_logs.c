@@ -92,6 +92,16 @@ bool pane_logs_selected_raw(ui *u, char **raw)
     return *raw != NULL;
 }
 
+/* Temporary (issue 12 part A): today's behaviour, the selected line's JSON.
+ * Part B (logs) replaces this function. */
+void pane_logs_open_detail(ui *u)
+{
+    char *raw = NULL;
+    if (pane_logs_selected_raw(u, &raw)) overlay_open_json(u, raw);
+    else model_set_notice(u->m, "no log line to show");
+    free(raw);
+}
+
 static theme_role level_role(int level)
 {
     switch (level) {
