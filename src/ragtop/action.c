@@ -40,6 +40,8 @@ typedef struct job {
     /* output follower */
     char partial[512]; size_t partial_len;
     char last_line[256];      /* last non-empty line that is not make's own */
+    char err_line[256];       /* last line that reads as an error ("file:12:3: key: what",
+                                 "error", "failed", "cannot"): the reason of a failure */
     int make_status;          /* first "*** [...] Error N" (the innermost make); -1 none */
     char make_target[64];     /* its target */
 } job;
@@ -105,6 +107,19 @@ static void publish_result(actions *a, job *j, int code, const char *result)
     model_wake(a->m);
 }
 
+/* "path:12:3: what" (the project's problem format) or a word of failure. */
+static bool looks_like_error(const char *line)
+{
+    const char *c = strchr(line, ':');
+    if (c && c > line && c[1] >= '0' && c[1] <= '9') {
+        const char *q = c + 1;
+        while (*q >= '0' && *q <= '9') q++;
+        if (*q == ':') return true;
+    }
+    return strcasestr(line, "error") || strcasestr(line, "failed") || strcasestr(line, "cannot") ||
+           strcasestr(line, "fatal");
+}
+
 /* One complete output line: make's error line gives the real status, any
  * other non-empty line becomes the last line. */
 static void take_line(job *j, char *line)
@@ -128,6 +143,7 @@ static void take_line(job *j, char *line)
     if (!strncmp(line, "make", 4) && strstr(line, ": Leaving directory")) return;
     if (!strncmp(line, "make", 4) && strstr(line, ": Entering directory")) return;
     rt_fmt(j->last_line, sizeof j->last_line, "%s", line);
+    if (looks_like_error(line)) rt_fmt(j->err_line, sizeof j->err_line, "%s", line);
 }
 
 /* Read what the child wrote since the last call; true when a new last line. */
@@ -220,6 +236,7 @@ static void *job_thread(void *arg)
     char result[512];
     int code = -1, real = -1;
     const char *said = j->last_line;
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && j->err_line[0]) said = j->err_line;
     if (detached) rt_fmt(result, sizeof result, "%s: left running (pid %d) when ragtop quit; output in %s", j->label, (int)j->pid, j->out_path);
     else if (timed_out) rt_fmt(result, sizeof result, "%s: timed out after %s, stopped", j->label, d);
     else if (stopped) rt_fmt(result, sizeof result, "%s: stopped (ragtop quit)", j->label);

@@ -163,6 +163,8 @@ static void layout(ui *u)
     u->cols = COLS;
     u->too_small = COLS < 50 || LINES < 12;
     memset(u->visible, 0, sizeof u->visible);
+    u->pane[PANE_HEADER] = (rect){0, 0, 1, COLS}; /* the verdict line takes focus too */
+    u->visible[PANE_HEADER] = !u->too_small;
     if (u->too_small) return;
     int top = 1, h = LINES - 3;
     if (u->zoom) {
@@ -214,8 +216,6 @@ static void draw(ui *u)
     rt_model *m = u->m;
     model_lock(m);
     layout(u);
-    u->pane[PANE_HEADER] = (rect){0, 0, 1, COLS};
-    u->visible[PANE_HEADER] = !u->too_small;
     status_free(&u->st);
     status_evaluate(&m->snap, rag_now_ms(), &u->st);
     erase();
@@ -605,7 +605,7 @@ static void handle_key(console *c, int ch)
         break;
     }
     case CMD_PAUSE: u->paused = !u->paused; break;
-    case CMD_ZOOM: u->zoom = !u->zoom; break;
+    case CMD_ZOOM: if (u->focus != PANE_HEADER) u->zoom = !u->zoom; break;
     case CMD_REDRAW: clearok(curscr, TRUE); break;
     case CMD_ALERTS: u->overlay = OVL_ALERTS; u->ovl_scroll = 0; break;
     default: break;

@@ -122,12 +122,22 @@ static void draw_json(ui *u)
 void overlay_open_text(ui *u, const char *title, const char *text)
 {
     overlay_close(u);
+    /* long lines wrap at the view's width (as it is now), at a space when
+     * there is one in the second half, never inside a UTF-8 character */
+    size_t width = COLS > 16 ? (size_t)COLS - 8 : 8;
     for (const char *p = text; *p;) {
-        size_t l = strcspn(p, "\n");
+        size_t l = strcspn(p, "\n"), take = l;
+        if (take > width) {
+            take = width;
+            size_t sp = take;
+            while (sp > width / 2 && p[sp] != ' ') sp--;
+            if (p[sp] == ' ') take = sp + 1;
+            while (take > 1 && ((unsigned char)p[take] & 0xC0) == 0x80) take--;
+        }
         u->json_lines = rag_xrealloc(u->json_lines, (u->n_json_lines + 1) * sizeof *u->json_lines);
-        u->json_lines[u->n_json_lines++] = rag_xasprintf("%.*s", (int)l, p);
-        p += l;
-        if (*p) p++;
+        u->json_lines[u->n_json_lines++] = rag_xasprintf("%.*s", (int)take, p);
+        p += take;
+        if (take == l && *p) p++;
     }
     snprintf(u->ovl_title, sizeof u->ovl_title, "%s", title);
     u->overlay = OVL_JSON;
