@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "action.h"
@@ -40,9 +41,15 @@ typedef struct workers {
     int64_t interval_ms;   /* atomic */
     int stop_rd, stop_wr;  /* never read: readable = stop */
     int kick_rd, kick_wr;  /* collect now */
-    int pkick_rd, pkick_wr; /* probe every service now */
-    pthread_t collector, prober;
-    bool have_collector, have_prober;
+    pthread_t collector;
+    bool have_collector;
+    /* probers: one thread per service, so a hung URL delays only itself */
+    pthread_mutex_t probe_mu;
+    pthread_cond_t probe_cv;   /* kicks and stop */
+    uint64_t probe_kicks;      /* bumped by prober_kick: probe every service now */
+    int probe_stop;            /* set under probe_mu, read atomically by probe_run_stoppable */
+    rt_probe *probes;          /* the latest result of each service (under probe_mu) */
+    pthread_t *probers; bool *have_prober;
 } workers;
 
 static int64_t interval_of(workers *w) { return __atomic_load_n(&w->interval_ms, __ATOMIC_RELAXED); }
@@ -90,69 +97,100 @@ static void *collector_main(void *arg)
     return NULL;
 }
 
-typedef struct probe_pass { workers *w; rt_probe *probes, *fresh; size_t n; } probe_pass;
+typedef struct prober_arg { workers *w; size_t idx; } prober_arg;
 
-/* One service's probe is final: publish it at once (a hanging URL never
- * holds back the others' results). */
-static void probe_done(size_t i, void *ud)
-{
-    probe_pass *pp = ud;
-    pp->probes[i] = pp->fresh[i];
-    model_publish_probes(pp->w->m, pp->probes, pp->n);
-}
-
-/* Each service is probed on its own health.interval from services.yml (the
- * console's refresh interval when it has none); all services due at the
- * same moment are probed together, concurrently, and each result is
- * published as soon as it arrives. A service whose first probe is in
- * flight reads "probing" (status.c keeps it from hiding known problems).
- * A kick (after every action) makes every service due at once. */
+/* One service's prober: probe it on its own health.interval from
+ * services.yml (the console's refresh interval when it has none; pidfile
+ * services on the refresh interval), publish each result as soon as it
+ * arrives, and probe again at once on a kick (after every action). While
+ * its first probe is in flight the service reads "probing" (status.c keeps
+ * that from hiding known problems). One thread per service: a hung health
+ * URL delays nobody else's results, nor the re-probe after an action. */
 static void *prober_main(void *arg)
 {
-    workers *w = arg;
-    size_t n = w->svcs->count;
-    rt_probe *probes = rag_xcalloc(n ? n : 1, sizeof *probes);
-    rt_probe *fresh = rag_xcalloc(n ? n : 1, sizeof *fresh);
-    int64_t *last = rag_xcalloc(n ? n : 1, sizeof *last);
-    bool *due = rag_xcalloc(n ? n : 1, sizeof *due);
-    probe_pass pp = {w, probes, fresh, n};
-    for (;;) {
-        int64_t now = rag_mono_ms(), next = INT64_MAX;
-        bool any = false;
-        for (size_t i = 0; i < n; i++) {
-            int64_t iv = w->svcs->items[i].health_interval_ms > 0 ? w->svcs->items[i].health_interval_ms : interval_of(w);
-            due[i] = last[i] == 0 || now - last[i] >= iv;
-            if (due[i]) { last[i] = now; any = true; }
-            if (last[i] + iv < next) next = last[i] + iv;
-        }
-        if (any) {
-            bool first = false;
-            for (size_t i = 0; i < n; i++)
-                if (due[i] && w->svcs->items[i].health_url && !probes[i].probed) {
-                    rt_fmt(probes[i].service, sizeof probes[i].service, "%s", w->svcs->items[i].name);
-                    probes[i].probing = first = true;
-                }
-            if (first) model_publish_probes(w->m, probes, n);
-            probe_run_each(w->svcs, due, fresh, probe_done, &pp);
-        }
-        /* sleep until the next service is due (at most one refresh interval) */
-        int64_t wait = next == INT64_MAX ? interval_of(w) : next - rag_mono_ms();
-        if (wait > interval_of(w)) wait = interval_of(w);
-        if (wait < 50) wait = 50;
-        struct pollfd p[2] = {{w->stop_rd, POLLIN, 0}, {w->pkick_rd, POLLIN, 0}};
-        if (poll(p, 2, (int)wait) > 0) {
-            if (p[0].revents) break;
-            char buf[64];
-            while (read(w->pkick_rd, buf, sizeof buf) > 0) {
-            }
-            memset(last, 0, n * sizeof *last);
+    prober_arg *pa = arg;
+    workers *w = pa->w;
+    size_t n = w->svcs->count, i = pa->idx;
+    const rag_service *svc = &w->svcs->items[i];
+    rt_probe *fresh = rag_xcalloc(n, sizeof *fresh);
+    bool *due = rag_xcalloc(n, sizeof *due);
+    due[i] = true;
+    pthread_mutex_lock(&w->probe_mu);
+    if (svc->health_url) {
+        rt_fmt(w->probes[i].service, sizeof w->probes[i].service, "%s", svc->name);
+        w->probes[i].probing = true;
+        model_publish_probes(w->m, w->probes, n);
+    }
+    while (!w->probe_stop) {
+        pthread_mutex_unlock(&w->probe_mu);
+        probe_run_stoppable(w->svcs, due, fresh, &w->probe_stop);
+        pthread_mutex_lock(&w->probe_mu);
+        w->probes[i] = fresh[i];
+        model_publish_probes(w->m, w->probes, n);
+        int64_t since = rag_mono_ms();
+        uint64_t seen = w->probe_kicks;
+        while (!w->probe_stop && w->probe_kicks == seen) {
+            /* re-read each time: + and - change the refresh interval */
+            int64_t iv = svc->health_url && svc->health_interval_ms > 0 ? svc->health_interval_ms : interval_of(w);
+            int64_t left = since + iv - rag_mono_ms();
+            if (left <= 0) break;
+            if (left > 1000) left = 1000;
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += left / 1000;
+            ts.tv_nsec += (left % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            pthread_cond_timedwait(&w->probe_cv, &w->probe_mu, &ts);
         }
     }
-    free(fresh);
+    pthread_mutex_unlock(&w->probe_mu);
     free(due);
-    free(last);
-    free(probes);
+    free(fresh);
+    free(pa);
     return NULL;
+}
+
+static void probers_start(workers *w)
+{
+    size_t n = w->svcs->count;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->probe_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&w->probe_mu, NULL);
+    w->probes = rag_xcalloc(n ? n : 1, sizeof *w->probes);
+    w->probers = rag_xcalloc(n ? n : 1, sizeof *w->probers);
+    w->have_prober = rag_xcalloc(n ? n : 1, sizeof *w->have_prober);
+    for (size_t i = 0; i < n; i++) {
+        prober_arg *pa = rag_xcalloc(1, sizeof *pa);
+        *pa = (prober_arg){w, i};
+        w->have_prober[i] = pthread_create(&w->probers[i], NULL, prober_main, pa) == 0;
+        if (!w->have_prober[i]) free(pa);
+    }
+}
+
+static void prober_kick(workers *w)
+{
+    pthread_mutex_lock(&w->probe_mu);
+    w->probe_kicks++;
+    pthread_cond_broadcast(&w->probe_cv);
+    pthread_mutex_unlock(&w->probe_mu);
+}
+
+static void probers_stop(workers *w)
+{
+    pthread_mutex_lock(&w->probe_mu);
+    __atomic_store_n(&w->probe_stop, 1, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&w->probe_cv);
+    pthread_mutex_unlock(&w->probe_mu);
+    for (size_t i = 0; i < w->svcs->count; i++)
+        if (w->have_prober[i]) pthread_join(w->probers[i], NULL);
+    free(w->probers);
+    free(w->have_prober);
+    free(w->probes);
+    pthread_cond_destroy(&w->probe_cv);
+    pthread_mutex_destroy(&w->probe_mu);
 }
 
 /* ------------------------------------------------------------------ layout */
@@ -375,8 +413,8 @@ static void kick_collector(console *c)
 {
     char b = 1;
     ssize_t r = write(c->w.kick_wr, &b, 1);
-    r = write(c->w.pkick_wr, &b, 1);
     (void)r;
+    prober_kick(&c->w);
 }
 
 /* ------------------------------------------------------------------ Enter, quit */
@@ -698,21 +736,20 @@ int console_run(const rt_options *o)
     c->w.m = m;
     c->w.svcs = svcs;
     c->w.interval_ms = o->interval_ms;
-    int p1[2], p2[2], p3[2];
-    if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(p3, O_CLOEXEC | O_NONBLOCK) != 0) {
+    int p1[2], p2[2];
+    if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0) {
         fprintf(stderr, "ragtop: cannot create pipes\n");
         return RAG_EXIT_FAIL;
     }
     c->w.stop_rd = p1[0]; c->w.stop_wr = p1[1];
     c->w.kick_rd = p2[0]; c->w.kick_wr = p2[1];
-    c->w.pkick_rd = p3[0]; c->w.pkick_wr = p3[1];
 
     /* workers never take signals: start them with everything blocked */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     c->w.have_collector = pthread_create(&c->w.collector, NULL, collector_main, &c->w) == 0;
-    c->w.have_prober = pthread_create(&c->w.prober, NULL, prober_main, &c->w) == 0;
+    probers_start(&c->w);
     size_t nlogs;
     char **paths = log_paths(svcs, &nlogs);
     logfollow *lf = logfollow_start(m, paths, nlogs, 200);
@@ -802,12 +839,11 @@ int console_run(const rt_options *o)
     ssize_t wr = write(c->w.stop_wr, &b, 1);
     (void)wr;
     if (c->w.have_collector) pthread_join(c->w.collector, NULL);
-    if (c->w.have_prober) pthread_join(c->w.prober, NULL);
+    probers_stop(&c->w);
     logfollow_stop(lf);
     actions_free(c->acts);
     close(c->w.stop_rd); close(c->w.stop_wr);
     close(c->w.kick_rd); close(c->w.kick_wr);
-    close(c->w.pkick_rd); close(c->w.pkick_wr);
     overlay_close(u);
     if (u->filter_on) regfree(&u->filter_re);
     status_free(&u->st);

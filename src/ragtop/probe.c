@@ -174,11 +174,10 @@ void probe_pidfile(const rag_service *svc, rt_probe *p)
 
 void probe_run(const rag_services *svcs, const bool *due, rt_probe *out)
 {
-    probe_run_each(svcs, due, out, NULL, NULL);
+    probe_run_stoppable(svcs, due, out, NULL);
 }
 
-void probe_run_each(const rag_services *svcs, const bool *due, rt_probe *out,
-                    void (*done)(size_t i, void *ud), void *ud)
+void probe_run_stoppable(const rag_services *svcs, const bool *due, rt_probe *out, const int *stop)
 {
     size_t n = svcs->count;
     slot *slots = rag_xcalloc(n ? n : 1, sizeof *slots);
@@ -193,7 +192,6 @@ void probe_run_each(const rag_services *svcs, const bool *due, rt_probe *out,
         p->uptime_s = p->requests = p->errors = p->recent_errors = p->chunk_count = -1;
         if (!svc->health_url) {
             probe_pidfile(svc, p);
-            if (done) done(i, ud);
             continue;
         }
         p->probed = true;
@@ -243,8 +241,8 @@ void probe_run_each(const rag_services *svcs, const bool *due, rt_probe *out,
             } else {
                 rt_fmt(p->error, sizeof p->error, "%s", curl_easy_strerror(msg->data.result));
             }
-            if (done) done(s->idx, ud);
         }
+        if (stop && __atomic_load_n(stop, __ATOMIC_RELAXED)) break;
         if (running > 0) curl_multi_poll(multi, NULL, 0, 100, NULL);
     }
     for (size_t i = 0; i < n; i++) {

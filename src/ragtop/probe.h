@@ -13,13 +13,12 @@ void probe_global_cleanup(void);
 
 /* Probe services (out has svcs->count entries, in services order). When due
  * is not NULL only services with due[i] are probed; the others' entries are
- * left untouched. Services without a health URL get probed=false. */
+ * left untouched. Services without a health URL get probed=false and their
+ * pidfile state (probe_pidfile). */
 void probe_run(const rag_services *svcs, const bool *due, rt_probe *out);
-/* The same, calling done(i, ud) as soon as service i's entry is final (its
- * answer, error or pidfile state), so one slow service never holds back
- * the others' results. */
-void probe_run_each(const rag_services *svcs, const bool *due, rt_probe *out,
-                    void (*done)(size_t i, void *ud), void *ud);
+/* The same, giving up (results incomplete) within 100 ms of *stop turning
+ * non-zero: the console quits without waiting for a hung URL's timeout. */
+void probe_run_stoppable(const rag_services *svcs, const bool *due, rt_probe *out, const int *stop);
 /* State of a service from its pidfile (no health URL): running (pid alive
  * and, when the file names a program, still that program) or stopped. */
 void probe_pidfile(const rag_service *svc, rt_probe *p);

@@ -34,6 +34,38 @@ void problems_fix_text(const ui *u, const rt_check *c, char *out, size_t n)
 }
 
 #define MAX_PROBLEMS 64
+#define MAX_LINES 1024
+#define INDENT 10
+
+typedef struct line { int item; theme_role role; char text[256]; } line;
+
+/* Append text wrapped at w columns (at a space when it can, never inside
+ * a UTF-8 character); lines after the first, and all lines when indent > 0,
+ * are indented by INDENT. */
+static void push_wrapped(line *lines, int *nl, int item, theme_role role, int indent, int w, const char *text)
+{
+    size_t len = strlen(text), at = 0;
+    bool first = true;
+    do {
+        if (*nl >= MAX_LINES) return;
+        int ind = first && !indent ? 0 : INDENT;
+        size_t room = w - ind > 20 ? (size_t)(w - ind) : 20, take = len - at;
+        if (take > room) {
+            take = room;
+            size_t sp = take;
+            while (sp > room / 2 && text[at + sp] != ' ') sp--;
+            if (text[at + sp] == ' ') take = sp + 1;
+            while (take > 1 && ((unsigned char)text[at + take] & 0xC0) == 0x80) take--;
+        }
+        if (take > 200) take = 200;
+        line *l = &lines[(*nl)++];
+        l->item = item;
+        l->role = role;
+        rt_fmt(l->text, sizeof l->text, "%*s%.*s", ind, "", (int)take, text + at);
+        at += take;
+        first = false;
+    } while (at < len);
+}
 
 void problems_draw(ui *u)
 {
@@ -54,41 +86,27 @@ void problems_draw(ui *u)
     if (u->prob_sel < 0) u->prob_sel = 0;
     /* lay out every problem (summary wrapped, details, fix), then show the
      * window that keeps the selected one's first line visible */
-    typedef struct { int item; theme_role role; char text[256]; } line;
-    static line lines[1024];
+    static line lines[MAX_LINES];
     int nl = 0, sel_first = 0, sel_last = 0;
-    for (size_t k = 0; k < n && nl < 1000; k++) {
+    for (size_t k = 0; k < n && nl < MAX_LINES; k++) {
         const rt_check *c = list[k];
         if ((int)k == u->prob_sel) sel_first = nl;
         char head[400];
         rt_fmt(head, sizeof head, "%s %-7s %s: %s", ui_sev_mark(u, c->severity), rt_severity_name(c->severity), c->name, c->summary);
-        /* wrap the head at tw columns (escaped later by ui_text) */
-        for (size_t at = 0, len = strlen(head); at < len && nl < 1000;) {
-            size_t take = len - at > (size_t)tw - 2 ? (size_t)tw - 2 : len - at;
-            if (take > 255) take = 255;
-            while (take > 1 && at + take < len && ((unsigned char)head[at + take] & 0xC0) == 0x80) take--;
-            lines[nl].item = (int)k;
-            lines[nl].role = at == 0 ? ui_sev_role(c->severity) : ROLE_NORMAL;
-            rt_fmt(lines[nl].text, sizeof lines[nl].text, "%s%.*s", at ? "          " : "", (int)take, head + at);
-            nl++;
-            at += take;
-        }
-        for (const char *p = c->details; *p && nl < 1000;) {
+        push_wrapped(lines, &nl, (int)k, ui_sev_role(c->severity), 0, tw, head);
+        for (const char *p = c->details; *p;) {
             size_t l = strcspn(p, "\n");
-            lines[nl].item = (int)k;
-            lines[nl].role = ROLE_MUTED;
-            rt_fmt(lines[nl].text, sizeof lines[nl].text, "          %.*s", (int)l, p);
-            nl++;
+            char d[400];
+            rt_fmt(d, sizeof d, "%.*s", (int)l, p);
+            push_wrapped(lines, &nl, (int)k, ROLE_MUTED, INDENT, tw, d);
             p += l;
             if (*p) p++;
         }
-        char fix[300];
+        char fix[300], text[320];
         problems_fix_text(u, c, fix, sizeof fix);
-        lines[nl].item = (int)k;
-        lines[nl].role = fix[0] ? ROLE_ACCENT : ROLE_MUTED;
-        rt_fmt(lines[nl].text, sizeof lines[nl].text, "          fix: %s", fix[0] ? fix : "no action in services.yml fixes this");
-        nl++;
-        sel_last = (int)k == u->prob_sel ? nl - 1 : sel_last;
+        rt_fmt(text, sizeof text, "fix: %s", fix[0] ? fix : "no action in services.yml fixes this");
+        push_wrapped(lines, &nl, (int)k, fix[0] ? ROLE_ACCENT : ROLE_MUTED, INDENT, tw, text);
+        if ((int)k == u->prob_sel) sel_last = nl - 1;
     }
     int rows = bottom - top;
     if (u->ovl_scroll > sel_first) u->ovl_scroll = sel_first;
