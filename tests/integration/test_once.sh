@@ -83,7 +83,9 @@ conns = []
 while True:
     c, _ = s.accept(); conns.append(c)
 ' "$hport" &
-sleep 0.3
+track_pid $!
+end=$(( $(date +%s) + 10 ))   # wait until it listens (a fixed sleep raced on a loaded machine)
+until (exec 3<>"/dev/tcp/127.0.0.1/$hport") 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; do sleep 0.1; done
 cat >"$TMP/hung.yml" <<YAML
 version: 1
 services:
