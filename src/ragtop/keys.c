@@ -17,7 +17,7 @@ static const key_def table[] = {
     /* issue 12 part A: problems and action output */
     {CMD_PROBLEMS, {'!', 0}, "!", "Problems", "Problems view: every check that is not OK, worst first, with details and the key that fixes it (Enter or that key runs the fix)", false, false},
     {CMD_OUTPUT, {'o', 0}, "o", NULL, "full output of the running or last action, with its real exit status", false, false},
-    {CMD_FOCUS_NEXT, {'\t', 0}, "Tab", NULL, "focus the next pane", false, false},
+    {CMD_FOCUS_NEXT, {'\t', 0}, "Tab", NULL, "focus the next pane (the header line too: Enter there opens Problems)", false, false},
     {CMD_FOCUS_PREV, {KEY_BTAB, 0}, "Shift-Tab", NULL, "focus the previous pane", false, false},
     {CMD_UP, {KEY_UP, 'k', 0}, "Up, k", NULL, "move up in the focused pane (logs: scroll back)", false, false},
     {CMD_DOWN, {KEY_DOWN, 'j', 0}, "Down, j", NULL, "move down in the focused pane", false, false},
