@@ -77,9 +77,9 @@ int status_rank(const rt_check *c)
 }
 
 /* Give each fix its target and keep only fixes services.yml can run: a
- * service's start/restart needs that action; an ingest needs a job with a
- * run action (kept without one when there is no services file: `make
- * ingest` still works). */
+ * service's start/restart needs that action. An ingest is always possible
+ * (rag-ingest, `make ingest`); its target is the first job with a run
+ * action, none when there is no such job (the console then says so). */
 static void resolve_fixes(const rt_snapshot *s, rt_status *st)
 {
     const char *ingest_job = NULL;
@@ -89,8 +89,10 @@ static void resolve_fixes(const rt_snapshot *s, rt_status *st)
     for (size_t i = 0; i < st->n; i++) {
         rt_check *c = &st->checks[i];
         if (!c->fix[0]) continue;
-        if (strcmp(c->fix, "ingest") == 0 && !c->target[0] && ingest_job) rt_fmt(c->target, sizeof c->target, "%s", ingest_job);
-        if (strcmp(c->fix, "ingest") == 0 && s->services_rc != RAG_OK) continue;
+        if (strcmp(c->fix, "ingest") == 0) {
+            if (ingest_job) rt_fmt(c->target, sizeof c->target, "%s", ingest_job);
+            continue;
+        }
         if (!status_fix_action(s, c, NULL)) c->fix[0] = '\0';
     }
 }
