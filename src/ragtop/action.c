@@ -39,11 +39,7 @@ typedef struct job {
     char out_path[PATH_MAX];
     /* output follower */
     char partial[512]; size_t partial_len;
-    char last_line[256];      /* last non-empty line that is not make's own */
-    char err_line[256];       /* last line that reads as an error ("file:12:3: key: what",
-                                 "error", "failed", "cannot"): the reason of a failure */
-    int make_status;          /* first "*** [...] Error N" (the innermost make); -1 none */
-    char make_target[64];     /* its target */
+    action_output said;
 } job;
 
 struct actions {
@@ -120,9 +116,13 @@ static bool looks_like_error(const char *line)
            strcasestr(line, "fatal");
 }
 
-/* One complete output line: make's error line gives the real status, any
- * other non-empty line becomes the last line. */
-static void take_line(job *j, char *line)
+void action_output_init(action_output *o)
+{
+    memset(o, 0, sizeof *o);
+    o->make_status = -1;
+}
+
+void action_output_line(action_output *o, char *line)
 {
     size_t l = strlen(line);
     while (l && (line[l - 1] == '\r' || line[l - 1] == ' ')) line[--l] = '\0';
@@ -130,20 +130,21 @@ static void take_line(job *j, char *line)
     const char *stars = strstr(line, "*** [");
     if (!strncmp(line, "make", 4) && stars) {
         const char *close = strstr(stars, "] Error ");
-        if (close && j->make_status < 0) {
-            j->make_status = atoi(close + 8);
+        if (close && o->make_status < 0) {
+            long n = strtol(close + 8, NULL, 10);
+            o->make_status = n > 0 && n < 256 ? (int)n : 1;
             const char *t = stars + 5, *colon = NULL;
             for (const char *q = t; q < close; q++)
                 if (*q == ':' && q[1] == ' ') colon = q;
             if (colon) t = colon + 2;
-            rt_fmt(j->make_target, sizeof j->make_target, "%.*s", (int)(close - t), t);
+            rt_fmt(o->make_target, sizeof o->make_target, "%.*s", (int)(close - t), t);
         }
         return;
     }
     if (!strncmp(line, "make", 4) && strstr(line, ": Leaving directory")) return;
     if (!strncmp(line, "make", 4) && strstr(line, ": Entering directory")) return;
-    rt_fmt(j->last_line, sizeof j->last_line, "%s", line);
-    if (looks_like_error(line)) rt_fmt(j->err_line, sizeof j->err_line, "%s", line);
+    rt_fmt(o->last_line, sizeof o->last_line, "%s", line);
+    if (looks_like_error(line)) rt_fmt(o->err_line, sizeof o->err_line, "%s", line);
 }
 
 /* Read what the child wrote since the last call; true when a new last line. */
@@ -157,9 +158,9 @@ static bool follow_output(job *j, int fd)
             if (buf[i] == '\n') {
                 j->partial[j->partial_len] = '\0';
                 char before[256];
-                rt_fmt(before, sizeof before, "%s", j->last_line);
-                take_line(j, j->partial);
-                changed = changed || strcmp(before, j->last_line) != 0;
+                rt_fmt(before, sizeof before, "%s", j->said.last_line);
+                action_output_line(&j->said, j->partial);
+                changed = changed || strcmp(before, j->said.last_line) != 0;
                 j->partial_len = 0;
             } else if (j->partial_len + 1 < sizeof j->partial) {
                 j->partial[j->partial_len++] = buf[i];
@@ -173,7 +174,7 @@ static void publish_last_line(actions *a, job *j)
 {
     model_lock(a->m);
     if (strcmp(a->m->action.label, j->label) == 0) {
-        rt_fmt(a->m->action.last_line, sizeof a->m->action.last_line, "%s", j->last_line);
+        rt_fmt(a->m->action.last_line, sizeof a->m->action.last_line, "%s", j->said.last_line);
         a->m->version++;
     }
     model_unlock(a->m);
@@ -226,7 +227,7 @@ static void *job_thread(void *arg)
     follow_output(j, out);
     if (j->partial_len) { /* an unterminated last line */
         j->partial[j->partial_len] = '\0';
-        take_line(j, j->partial);
+        action_output_line(&j->said, j->partial);
         j->partial_len = 0;
     }
     if (out >= 0) close(out);
@@ -235,8 +236,8 @@ static void *job_thread(void *arg)
     rag_duration_format(took, d, sizeof d);
     char result[512];
     int code = -1, real = -1;
-    const char *said = j->last_line;
-    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && j->err_line[0]) said = j->err_line;
+    const char *said = j->said.last_line;
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && j->said.err_line[0]) said = j->said.err_line;
     if (detached) rt_fmt(result, sizeof result, "%s: left running (pid %d) when ragtop quit; output in %s", j->label, (int)j->pid, j->out_path);
     else if (timed_out) rt_fmt(result, sizeof result, "%s: timed out after %s, stopped", j->label, d);
     else if (stopped) rt_fmt(result, sizeof result, "%s: stopped (ragtop quit)", j->label);
@@ -246,11 +247,11 @@ static void *job_thread(void *arg)
             rt_fmt(result, sizeof result, "%s: nothing to do (exit 0): %s", j->label, said);
         else if (code == 0)
             rt_fmt(result, sizeof result, "%s: done (exit 0) in %s%s%s", j->label, d, said[0] ? ": " : "", said);
-        else if (j->make_status > 0) {
+        else if (j->said.make_status > 0) {
             /* the reason first: it is what has to fit on the status line */
-            real = j->make_status;
+            real = j->said.make_status;
             rt_fmt(result, sizeof result, "%s: FAILED, exit %d%s%s  [make %s: Error %d; make exited %d; %s]", j->label,
-                   real, said[0] ? ": " : "", said, j->make_target, real, code, d);
+                   real, said[0] ? ": " : "", said, j->said.make_target, real, code, d);
         } else
             rt_fmt(result, sizeof result, "%s: FAILED, exit %d%s%s  [%s]", j->label, code, said[0] ? ": " : "", said, d);
     } else if (WIFSIGNALED(status)) {
@@ -264,7 +265,7 @@ static void *job_thread(void *arg)
     if (strcmp(a->m->action.label, j->label) == 0) {
         a->m->action.real_exit = real;
         a->m->action.detached = detached;
-        rt_fmt(a->m->action.last_line, sizeof a->m->action.last_line, "%s", j->last_line);
+        rt_fmt(a->m->action.last_line, sizeof a->m->action.last_line, "%s", j->said.last_line);
     }
     model_unlock(a->m);
     return NULL;
@@ -346,7 +347,7 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     j->kind = kind;
     rt_fmt(j->label, sizeof j->label, "%s %s", svc->name, act->name);
     j->timeout_ms = act->timeout_ms;
-    j->make_status = -1;
+    action_output_init(&j->said);
     j->argv = rag_xcalloc(act->argc + 1, sizeof *j->argv);
     for (size_t i = 0; i < act->argc; i++) j->argv[i] = rag_xstrdup(act->argv[i]);
     char *dir = rag_dirname(a->log_path);
