@@ -8,7 +8,7 @@
 # no colour when not a terminal; valgrind finds no leaks.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 24
+plan 23
 
 STACK_WARN=3s STACK_ERROR=1h stack_init
 cd "$STACK" || exit 1
