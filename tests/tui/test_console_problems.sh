@@ -11,7 +11,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 48
+plan 62
 
 STACK_FILES=4 stack_init
 cd "$STACK" || exit 1

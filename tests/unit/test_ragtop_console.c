@@ -105,6 +105,17 @@ static void free_snap(rt_snapshot *s)
     free(s->services.items);
 }
 
+/* s gets one service with a health URL and an empty probe for it. */
+static void one_service(rt_snapshot *s, const char *name)
+{
+    s->services.count = 1;
+    s->services.items = calloc(1, sizeof *s->services.items);
+    s->services.items[0].name = (char *)name;
+    s->services.items[0].health_url = "http://127.0.0.1:1/healthz";
+    s->n_probes = 1;
+    s->probes = calloc(1, sizeof *s->probes);
+}
+
 static void test_status_healthy_snapshot_is_ok(void **state)
 {
     (void)state;
@@ -173,12 +184,7 @@ static void test_status_service_down_is_crit_unless_optional(void **state)
     snap_with_config(&s);
     with_manifest(&s, s.config.hash, NULL, NOW);
     s.sources.rc = RAG_OK;
-    s.services.count = 1;
-    s.services.items = calloc(1, sizeof *s.services.items);
-    s.services.items[0].name = "api";
-    s.services.items[0].health_url = "http://127.0.0.1:1/healthz";
-    s.n_probes = 1;
-    s.probes = calloc(1, sizeof *s.probes);
+    one_service(&s, "api");
     snprintf(s.probes[0].service, sizeof s.probes[0].service, "api");
     s.probes[0].probed = true;
     s.probes[0].recent_errors = -1;
@@ -230,12 +236,7 @@ static void test_status_pending_probe_ranks_below_known_problems(void **state)
     snap_with_config(&s);
     with_manifest(&s, s.config.hash, NULL, NOW);
     s.sources.rc = RAG_OK;
-    s.services.count = 1;
-    s.services.items = calloc(1, sizeof *s.services.items);
-    s.services.items[0].name = "hung";
-    s.services.items[0].health_url = "http://127.0.0.1:1/healthz";
-    s.n_probes = 1;
-    s.probes = calloc(1, sizeof *s.probes);
+    one_service(&s, "hung");
     s.probes[0].probing = true;
     rt_status st;
     status_evaluate(&s, NOW, &st);
