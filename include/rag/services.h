@@ -31,6 +31,8 @@ typedef struct rag_service {
     int64_t health_timeout_ms;
     char **logs; size_t n_logs;       /* absolute paths */
     char *metrics_file;               /* absolute, NULL when none */
+    char *pidfile;                    /* absolute, NULL when none: first line a pid, optional
+                                         second line the program it must still be running */
     rag_action *actions; size_t n_actions;
 } rag_service;
 

@@ -33,6 +33,7 @@ static void service_free(rag_service *s)
     free(s->health_url);
     rag_strlist_free(s->logs, s->n_logs);
     free(s->metrics_file);
+    free(s->pidfile);
     for (size_t i = 0; i < s->n_actions; i++)
         action_free(&s->actions[i]);
     free(s->actions);
@@ -195,12 +196,32 @@ static void load_actions(rag_ydoc *d, const yaml_node_t *m, const char *path, ra
     }
 }
 
+/* An optional path key (metrics, pidfile): resolved against base_dir into
+ * *out (left NULL when absent). false when it is invalid or empty. */
+static bool optional_path(rag_ydoc *d, const char *base_dir, const yaml_node_t *m, const char *path,
+                          const char *key, char **out)
+{
+    char *value = NULL;
+    int rc = rag_ydoc_get_str(d, m, path, key, &value);
+    bool ok = rc >= 0;
+    if (rc == 1 && !*value) {
+        char *k = rag_ydoc_join(path, key);
+        rag_ydoc_problem(d, rag_ydoc_get(d, m, key), k, "must not be empty (remove the key instead)");
+        free(k);
+        ok = false;
+    } else if (rc == 1) {
+        *out = rag_ydoc_path(base_dir, value);
+    }
+    free(value);
+    return ok;
+}
+
 /* Returns true when the service is valid (it is then kept). */
 static bool load_service(rag_ydoc *d, const char *base_dir, const yaml_node_t *key, const yaml_node_t *m,
                          rag_service *svc)
 {
     static const char *const known[] = {"kind", "description", "optional", "health", "logs", "metrics",
-                                        "actions", NULL};
+                                        "pidfile", "actions", NULL};
     static const char *const kinds[] = {"server", "job", NULL};
     const char *name = rag_ydoc_scalar(key);
     char *path = rag_xasprintf("services.%s", name);
@@ -270,19 +291,8 @@ static bool load_service(rag_ydoc *d, const char *base_dir, const yaml_node_t *k
     }
     rag_strlist_free(logs, n_logs);
 
-    char *metrics = NULL;
-    rc = rag_ydoc_get_str(d, m, path, "metrics", &metrics);
-    if (rc < 0) {
-        ok = false;
-    } else if (rc == 1 && !*metrics) {
-        char *k = rag_ydoc_join(path, "metrics");
-        rag_ydoc_problem(d, rag_ydoc_get(d, m, "metrics"), k, "must not be empty (remove the key instead)");
-        free(k);
-        ok = false;
-    } else if (rc == 1) {
-        svc->metrics_file = rag_ydoc_path(base_dir, metrics);
-    }
-    free(metrics);
+    if (!optional_path(d, base_dir, m, path, "metrics", &svc->metrics_file)) ok = false;
+    if (!optional_path(d, base_dir, m, path, "pidfile", &svc->pidfile)) ok = false;
 
     yaml_node_t *acts = rag_ydoc_get(d, m, "actions");
     if (acts) {

@@ -1,8 +1,14 @@
 /* action.c — one worker thread per running action. The child gets its own
  * process group (so the terminal's signals don't reach it and a timeout can
  * kill everything it started), stdin from /dev/null and stdout/stderr on
- * the action log; the thread polls waitpid, enforces the timeout, and
- * publishes the result ("ingest: exit 0 in 4.2s"). */
+ * its own output file (action-<service>-<action>.out next to the action
+ * log; a file, not a pipe, so an action left running when ragtop quits
+ * keeps a place to write). The thread polls waitpid, enforces the timeout,
+ * follows the output (its last line goes to the status line) and publishes
+ * the result: the real exit status — make's "*** [...] Error 78" line
+ * names the status of the program make ran, which make's own exit 2 hides —
+ * and the last line the program printed. The output is then appended to
+ * the action log. */
 #include "action.h"
 
 #include <errno.h>
@@ -30,6 +36,10 @@ typedef struct job {
     pid_t pid;
     pthread_t tid;
     bool started, joined;
+    char out_path[PATH_MAX];
+    /* output follower */
+    char partial[512]; size_t partial_len;
+    action_output said;
 } job;
 
 struct actions {
@@ -38,7 +48,8 @@ struct actions {
     char *cwd;
     pthread_mutex_t lock;
     job jobs[ACT_KIND_COUNT];
-    int stopping; /* atomic: ragtop is quitting */
+    int stopping; /* atomic: ragtop is quitting: stop the actions */
+    int detach;   /* atomic: ragtop is quitting: leave the actions running */
 };
 
 actions *actions_new(rt_model *m, const char *log_path, const char *cwd)
@@ -92,53 +103,171 @@ static void publish_result(actions *a, job *j, int code, const char *result)
     model_wake(a->m);
 }
 
+/* "path:12:3: what" (the project's problem format) or a word of failure. */
+static bool looks_like_error(const char *line)
+{
+    const char *c = strchr(line, ':');
+    if (c && c > line && c[1] >= '0' && c[1] <= '9') {
+        const char *q = c + 1;
+        while (*q >= '0' && *q <= '9') q++;
+        if (*q == ':') return true;
+    }
+    return strcasestr(line, "error") || strcasestr(line, "failed") || strcasestr(line, "cannot") ||
+           strcasestr(line, "fatal");
+}
+
+void action_output_init(action_output *o)
+{
+    memset(o, 0, sizeof *o);
+    o->make_status = -1;
+}
+
+void action_output_line(action_output *o, char *line)
+{
+    size_t l = strlen(line);
+    while (l && (line[l - 1] == '\r' || line[l - 1] == ' ')) line[--l] = '\0';
+    if (!l) return;
+    const char *stars = strstr(line, "*** [");
+    if (!strncmp(line, "make", 4) && stars) {
+        const char *close = strstr(stars, "] Error ");
+        if (close && o->make_status < 0) {
+            long n = strtol(close + 8, NULL, 10);
+            o->make_status = n > 0 && n < 256 ? (int)n : 1;
+            const char *t = stars + 5, *colon = NULL;
+            for (const char *q = t; q < close; q++)
+                if (*q == ':' && q[1] == ' ') colon = q;
+            if (colon) t = colon + 2;
+            rt_fmt(o->make_target, sizeof o->make_target, "%.*s", (int)(close - t), t);
+        }
+        return;
+    }
+    if (!strncmp(line, "make", 4) && strstr(line, ": Leaving directory")) return;
+    if (!strncmp(line, "make", 4) && strstr(line, ": Entering directory")) return;
+    rt_fmt(o->last_line, sizeof o->last_line, "%s", line);
+    if (looks_like_error(line)) rt_fmt(o->err_line, sizeof o->err_line, "%s", line);
+}
+
+/* Read what the child wrote since the last call; true when a new last line. */
+static bool follow_output(job *j, int fd)
+{
+    char buf[4096];
+    bool changed = false;
+    ssize_t n;
+    while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == '\n') {
+                j->partial[j->partial_len] = '\0';
+                char before[256];
+                rt_fmt(before, sizeof before, "%s", j->said.last_line);
+                action_output_line(&j->said, j->partial);
+                changed = changed || strcmp(before, j->said.last_line) != 0;
+                j->partial_len = 0;
+            } else if (j->partial_len + 1 < sizeof j->partial) {
+                j->partial[j->partial_len++] = buf[i];
+            }
+        }
+    }
+    return changed;
+}
+
+static void publish_last_line(actions *a, job *j)
+{
+    model_lock(a->m);
+    if (strcmp(a->m->action.label, j->label) == 0) {
+        rt_fmt(a->m->action.last_line, sizeof a->m->action.last_line, "%s", j->said.last_line);
+        a->m->version++;
+    }
+    model_unlock(a->m);
+    model_wake(a->m);
+}
+
+/* Append the action's output to the action log (then the result line). */
+static void append_to_log(actions *a, job *j, const char *result)
+{
+    int fd = open(a->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    int in = open(j->out_path, O_RDONLY | O_CLOEXEC);
+    char buf[8192];
+    ssize_t n;
+    while (in >= 0 && (n = read(in, buf, sizeof buf)) > 0) {
+        ssize_t w = write(fd, buf, (size_t)n);
+        (void)w;
+    }
+    if (in >= 0) close(in);
+    dprintf(fd, "== %s\n", result);
+    close(fd);
+}
+
 static void *job_thread(void *arg)
 {
     job *j = arg;
     actions *a = j->owner;
     char why[256];
     if (spawn_child(a, j, why, sizeof why) != 0) {
+        append_to_log(a, j, why);
         publish_result(a, j, -1, why);
         return NULL;
     }
     int64_t t0 = rag_mono_ms();
+    int out = open(j->out_path, O_RDONLY | O_CLOEXEC);
     int status = 0;
-    bool timed_out = false, stopped = false, reaped = false;
+    bool timed_out = false, stopped = false, reaped = false, detached = false;
     while (!reaped) {
         pid_t r = waitpid(j->pid, &status, WNOHANG);
         if (r == j->pid) { reaped = true; break; }
         if (r < 0 && errno != EINTR) break;
+        if (__atomic_load_n(&a->detach, __ATOMIC_SEQ_CST)) { detached = true; break; }
         if (__atomic_load_n(&a->stopping, __ATOMIC_SEQ_CST)) { stopped = true; break; }
         if (j->timeout_ms > 0 && rag_mono_ms() - t0 > j->timeout_ms) { timed_out = true; break; }
+        if (follow_output(j, out)) publish_last_line(a, j);
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    if (!reaped) kill_group(j->pid, 2000);
+    if (!reaped && !detached) kill_group(j->pid, 2000);
+    follow_output(j, out);
+    if (j->partial_len) { /* an unterminated last line */
+        j->partial[j->partial_len] = '\0';
+        action_output_line(&j->said, j->partial);
+        j->partial_len = 0;
+    }
+    if (out >= 0) close(out);
     int64_t took = rag_mono_ms() - t0;
     char d[32];
     rag_duration_format(took, d, sizeof d);
-    char result[256];
-    int code = -1;
-    if (timed_out) rt_fmt(result, sizeof result, "%s: timed out after %s, stopped", j->label, d);
+    char result[512];
+    int code = -1, real = -1;
+    const char *said = j->said.last_line;
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && j->said.err_line[0]) said = j->said.err_line;
+    if (detached) rt_fmt(result, sizeof result, "%s: left running (pid %d) when ragtop quit; output in %s", j->label, (int)j->pid, j->out_path);
+    else if (timed_out) rt_fmt(result, sizeof result, "%s: timed out after %s, stopped", j->label, d);
     else if (stopped) rt_fmt(result, sizeof result, "%s: stopped (ragtop quit)", j->label);
     else if (WIFEXITED(status)) {
-        code = WEXITSTATUS(status);
-        rt_fmt(result, sizeof result, "%s: %s (exit %d) in %s", j->label, code == 0 ? "done" : "FAILED", code, d);
+        code = real = WEXITSTATUS(status);
+        if (code == 0 && (strstr(said, "already running") || strstr(said, "not running")))
+            rt_fmt(result, sizeof result, "%s: nothing to do (exit 0): %s", j->label, said);
+        else if (code == 0)
+            rt_fmt(result, sizeof result, "%s: done (exit 0) in %s%s%s", j->label, d, said[0] ? ": " : "", said);
+        else if (j->said.make_status > 0) {
+            /* the reason first: it is what has to fit on the status line */
+            real = j->said.make_status;
+            rt_fmt(result, sizeof result, "%s: FAILED, exit %d%s%s  [make %s: Error %d; make exited %d; %s]", j->label,
+                   real, said[0] ? ": " : "", said, j->said.make_target, real, code, d);
+        } else
+            rt_fmt(result, sizeof result, "%s: FAILED, exit %d%s%s  [%s]", j->label, code, said[0] ? ": " : "", said, d);
     } else if (WIFSIGNALED(status)) {
-        rt_fmt(result, sizeof result, "%s: killed by signal %d after %s", j->label, WTERMSIG(status), d);
+        rt_fmt(result, sizeof result, "%s: killed by signal %d after %s%s%s", j->label, WTERMSIG(status), d,
+               said[0] ? ": " : "", said);
     } else rt_fmt(result, sizeof result, "%s: ended after %s", j->label, d);
 
-    /* a line in the action log too */
-    int fd = open(a->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-        char line[320];
-        int n = snprintf(line, sizeof line, "== %s\n", result);
-        ssize_t w = write(fd, line, (size_t)(n > 0 ? n : 0));
-        (void)w;
-        close(fd);
-    }
-
+    append_to_log(a, j, result);
     publish_result(a, j, code, result);
+    model_lock(a->m);
+    if (strcmp(a->m->action.label, j->label) == 0) {
+        a->m->action.real_exit = real;
+        a->m->action.detached = detached;
+        rt_fmt(a->m->action.last_line, sizeof a->m->action.last_line, "%s", j->said.last_line);
+    }
+    model_unlock(a->m);
     return NULL;
 }
 
@@ -157,6 +286,12 @@ static int spawn_child(actions *a, job *j, char *why, size_t why_len)
     dprintf(fd, "== %s %s:", ts, j->label);
     for (size_t i = 0; j->argv[i]; i++) dprintf(fd, " %s", j->argv[i]);
     dprintf(fd, "\n");
+    close(fd);
+    fd = open(j->out_path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rt_fmt(why, why_len, "%s: cannot open %s: %s", j->label, j->out_path, strerror(errno));
+        return -1;
+    }
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -183,7 +318,7 @@ static int spawn_child(actions *a, job *j, char *why, size_t why_len)
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (rc != 0) {
-        dprintf(fd, "== %s: cannot start %s: %s\n", j->label, j->argv[0], strerror(rc));
+        dprintf(fd, "cannot start %s: %s\n", j->argv[0], strerror(rc));
         rt_fmt(why, why_len, "%s: cannot start %s: %s", j->label, j->argv[0], strerror(rc));
     }
     close(fd);
@@ -212,8 +347,12 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     j->kind = kind;
     rt_fmt(j->label, sizeof j->label, "%s %s", svc->name, act->name);
     j->timeout_ms = act->timeout_ms;
+    action_output_init(&j->said);
     j->argv = rag_xcalloc(act->argc + 1, sizeof *j->argv);
     for (size_t i = 0; i < act->argc; i++) j->argv[i] = rag_xstrdup(act->argv[i]);
+    char *dir = rag_dirname(a->log_path);
+    rt_fmt(j->out_path, sizeof j->out_path, "%s/action-%s-%s.out", dir, svc->name, act->name);
+    free(dir);
 
     model_lock(a->m);
     a->m->action_busy[kind] = true;
@@ -221,6 +360,9 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     memset(st, 0, sizeof *st);
     st->phase = RT_ACT_RUNNING;
     rt_fmt(st->label, sizeof st->label, "%s", j->label);
+    action_argv_text(act, st->argv, sizeof st->argv);
+    rt_fmt(st->output_path, sizeof st->output_path, "%s", j->out_path);
+    st->real_exit = -1;
     st->started_ms = rag_now_ms();
     st->progress_at_ms = rag_mono_ms();
     a->m->version++;
@@ -242,6 +384,35 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     }
     pthread_mutex_unlock(&a->lock);
     return j->started ? 0 : -1;
+}
+
+void action_argv_text(const rag_action *act, char *out, size_t n)
+{
+    size_t l = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < act->argc && l < n; i++) {
+        const char *w = act->argv[i];
+        bool quote = !*w || strpbrk(w, " \t'\"\\$`") != NULL;
+        l += (size_t)snprintf(out + l, n - l, quote ? "%s'%s'" : "%s%s", i ? " " : "", w);
+    }
+}
+
+bool actions_running(actions *a, char *label, size_t n)
+{
+    bool any = false;
+    model_lock(a->m);
+    for (int k = 0; k < ACT_KIND_COUNT; k++)
+        if (a->m->action_busy[k]) {
+            if (label && !any) rt_fmt(label, n, "%s", a->jobs[k].label);
+            any = true;
+        }
+    model_unlock(a->m);
+    return any;
+}
+
+void actions_detach(actions *a)
+{
+    if (a) __atomic_store_n(&a->detach, 1, __ATOMIC_SEQ_CST);
 }
 
 void actions_free(actions *a)

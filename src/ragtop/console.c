@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "action.h"
@@ -45,13 +46,22 @@ typedef struct workers {
     int64_t interval_ms;   /* atomic */
     int stop_rd, stop_wr;  /* never read: readable = stop */
     int kick_rd, kick_wr;  /* collect now */
-    pthread_t collector, prober;
-    bool have_collector, have_prober;
+    pthread_t collector;
+    bool have_collector;
     /* settings.yaml: the UI hands a copy over (model lock), the collector
      * writes it (an fsync'ed atomic write must not stall a key press) */
     char settings_file[PATH_MAX];
     rt_settings settings_pending;
     bool settings_dirty;
+    /* probers: one thread per service of probe_svcs, so a hung URL delays
+     * only itself; restarted when services.yml is re-read */
+    rag_services probe_svcs;   /* shallow copy: replaced registries stay alive until exit */
+    pthread_mutex_t probe_mu;
+    pthread_cond_t probe_cv;   /* kicks and stop */
+    uint64_t probe_kicks;      /* bumped by prober_kick: probe every service now */
+    int probe_stop;            /* set under probe_mu, read atomically by probe_run_stoppable */
+    rt_probe *probes;          /* the latest result of each service (under probe_mu) */
+    pthread_t *probers; bool *have_prober;
 } workers;
 
 static int64_t interval_of(workers *w) { return __atomic_load_n(&w->interval_ms, __ATOMIC_RELAXED); }
@@ -154,54 +164,103 @@ static void *collector_main(void *arg)
     return NULL;
 }
 
-/* Each service is probed on its own health.interval from services.yml (the
- * console's refresh interval when it has none); all services due at the
- * same moment are probed together, concurrently. */
+typedef struct prober_arg { workers *w; size_t idx; } prober_arg;
+
+/* One service's prober: probe it on its own health.interval from
+ * services.yml (the console's refresh interval when it has none; pidfile
+ * services on the refresh interval), publish each result as soon as it
+ * arrives, and probe again at once on a kick (after every action). While
+ * its first probe is in flight the service reads "probing" (status.c keeps
+ * that from hiding known problems). One thread per service: a hung health
+ * URL delays nobody else's results, nor the re-probe after an action. */
 static void *prober_main(void *arg)
 {
-    workers *w = arg;
-    rag_services svcs = services_now(w->m);
-    size_t n = svcs.count;
-    uint64_t gen = w->m->services_gen;
-    rt_probe *probes = rag_xcalloc(n ? n : 1, sizeof *probes);
-    int64_t *last = rag_xcalloc(n ? n : 1, sizeof *last);
-    bool *due = rag_xcalloc(n ? n : 1, sizeof *due);
-    for (;;) {
-        model_lock(w->m);
-        bool changed = gen != w->m->services_gen;
-        gen = w->m->services_gen;
-        model_unlock(w->m);
-        if (changed) { /* services.yml re-read: probe everything anew */
-            svcs = services_now(w->m);
-            n = svcs.count;
-            free(probes); free(last); free(due);
-            probes = rag_xcalloc(n ? n : 1, sizeof *probes);
-            last = rag_xcalloc(n ? n : 1, sizeof *last);
-            due = rag_xcalloc(n ? n : 1, sizeof *due);
-        }
-        int64_t now = rag_mono_ms(), next = INT64_MAX;
-        bool any = false;
-        for (size_t i = 0; i < n; i++) {
-            int64_t iv = svcs.items[i].health_interval_ms > 0 ? svcs.items[i].health_interval_ms : interval_of(w);
-            due[i] = last[i] == 0 || now - last[i] >= iv;
-            if (due[i]) { last[i] = now; any = true; }
-            if (last[i] + iv < next) next = last[i] + iv;
-        }
-        if (any) {
-            probe_run(&svcs, due, probes);
-            model_publish_probes(w->m, probes, n);
-        }
-        /* sleep until the next service is due (at most one refresh interval) */
-        int64_t wait = next == INT64_MAX ? interval_of(w) : next - rag_mono_ms();
-        if (wait > interval_of(w)) wait = interval_of(w);
-        if (wait < 50) wait = 50;
-        struct pollfd p = {w->stop_rd, POLLIN, 0};
-        if (poll(&p, 1, (int)wait) > 0) break;
+    prober_arg *pa = arg;
+    workers *w = pa->w;
+    size_t n = w->probe_svcs.count, i = pa->idx;
+    const rag_service *svc = &w->probe_svcs.items[i];
+    rt_probe *fresh = rag_xcalloc(n, sizeof *fresh);
+    bool *due = rag_xcalloc(n, sizeof *due);
+    due[i] = true;
+    pthread_mutex_lock(&w->probe_mu);
+    if (svc->health_url) {
+        rt_fmt(w->probes[i].service, sizeof w->probes[i].service, "%s", svc->name);
+        w->probes[i].probing = true;
+        model_publish_probes(w->m, w->probes, n);
     }
+    while (!w->probe_stop) {
+        pthread_mutex_unlock(&w->probe_mu);
+        probe_run_stoppable(&w->probe_svcs, due, fresh, &w->probe_stop);
+        pthread_mutex_lock(&w->probe_mu);
+        w->probes[i] = fresh[i];
+        model_publish_probes(w->m, w->probes, n);
+        int64_t since = rag_mono_ms();
+        uint64_t seen = w->probe_kicks;
+        while (!w->probe_stop && w->probe_kicks == seen) {
+            /* re-read each time: + and - change the refresh interval */
+            int64_t iv = svc->health_url && svc->health_interval_ms > 0 ? svc->health_interval_ms : interval_of(w);
+            int64_t left = since + iv - rag_mono_ms();
+            if (left <= 0) break;
+            if (left > 1000) left = 1000;
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += left / 1000;
+            ts.tv_nsec += (left % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            pthread_cond_timedwait(&w->probe_cv, &w->probe_mu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&w->probe_mu);
     free(due);
-    free(last);
-    free(probes);
+    free(fresh);
+    free(pa);
     return NULL;
+}
+
+/* Start one prober per service of the registry as it is now. */
+static void probers_start(workers *w)
+{
+    w->probe_svcs = services_now(w->m);
+    w->probe_stop = 0;
+    size_t n = w->probe_svcs.count;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->probe_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&w->probe_mu, NULL);
+    w->probes = rag_xcalloc(n ? n : 1, sizeof *w->probes);
+    w->probers = rag_xcalloc(n ? n : 1, sizeof *w->probers);
+    w->have_prober = rag_xcalloc(n ? n : 1, sizeof *w->have_prober);
+    for (size_t i = 0; i < n; i++) {
+        prober_arg *pa = rag_xcalloc(1, sizeof *pa);
+        *pa = (prober_arg){w, i};
+        w->have_prober[i] = pthread_create(&w->probers[i], NULL, prober_main, pa) == 0;
+        if (!w->have_prober[i]) free(pa);
+    }
+}
+
+static void prober_kick(workers *w)
+{
+    pthread_mutex_lock(&w->probe_mu);
+    w->probe_kicks++;
+    pthread_cond_broadcast(&w->probe_cv);
+    pthread_mutex_unlock(&w->probe_mu);
+}
+
+static void probers_stop(workers *w)
+{
+    pthread_mutex_lock(&w->probe_mu);
+    __atomic_store_n(&w->probe_stop, 1, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&w->probe_cv);
+    pthread_mutex_unlock(&w->probe_mu);
+    for (size_t i = 0; i < w->probe_svcs.count; i++)
+        if (w->have_prober[i]) pthread_join(w->probers[i], NULL);
+    free(w->probers);
+    free(w->have_prober);
+    free(w->probes);
+    pthread_cond_destroy(&w->probe_cv);
+    pthread_mutex_destroy(&w->probe_mu);
 }
 
 /* ------------------------------------------------------------------ layout */
@@ -235,6 +294,8 @@ static void layout(ui *u)
     u->cols = COLS;
     u->too_small = COLS < 50 || LINES < 12;
     memset(u->visible, 0, sizeof u->visible);
+    u->pane[PANE_HEADER] = (rect){0, 0, 1, COLS}; /* the verdict line takes focus too */
+    u->visible[PANE_HEADER] = !u->too_small;
     if (u->too_small) return;
     int top = 1, h = LINES - 3;
     if (u->zoom) {
@@ -332,96 +393,202 @@ typedef struct console {
     char *pending_copy;           /* y: OSC 52 after the next refresh */
 } console;
 
-static const rag_service *target_service(console *c, const char *action, bool want_job)
-{
-    const rt_snapshot *s = &c->u.m->snap;
-    if (s->services_rc != RAG_OK) return NULL;
-    if (!want_job && c->u.focus == PANE_SERVICES && c->u.svc_sel < (int)s->services.count) {
-        const rag_service *svc = &s->services.items[c->u.svc_sel];
-        if (rag_service_action(svc, action)) return svc;
-    }
-    const rag_service *best = NULL;
-    for (size_t i = 0; i < s->services.count; i++) {
-        const rag_service *svc = &s->services.items[i];
-        if (!rag_service_action(svc, action)) continue;
-        if ((svc->kind == RAG_SERVICE_JOB) != want_job) continue;
-        if (!best) best = svc;
-    }
-    if (!best)
-        for (size_t i = 0; i < s->services.count && !best; i++)
-            if (rag_service_action(&s->services.items[i], action)) best = &s->services.items[i];
-    return best;
-}
-
-static void cmd_action_target(console *c, key_cmd cmd, const char **action, action_kind *kind, bool *job)
+static const char *cmd_action(key_cmd cmd)
 {
     switch (cmd) {
-    case CMD_INGEST: *action = "run"; *kind = ACT_KIND_INGEST; *job = true; break;
-    case CMD_RESTART: *action = "restart"; *kind = ACT_KIND_RESTART; *job = false; break;
-    case CMD_STOP: *action = "stop"; *kind = ACT_KIND_STOP; *job = false; break;
-    default: *action = "start"; *kind = ACT_KIND_START; *job = false; break;
+    case CMD_INGEST: return "run";
+    case CMD_RESTART: return "restart";
+    case CMD_STOP: return "stop";
+    default: return "start";
     }
-    (void)c;
 }
 
-static void run_action(console *c, key_cmd cmd)
+static action_kind cmd_kind(key_cmd cmd)
 {
-    const char *action;
-    action_kind kind;
-    bool job;
-    cmd_action_target(c, cmd, &action, &kind, &job);
-    model_lock(c->u.m);
-    const rag_service *svc = target_service(c, action, job);
+    switch (cmd) {
+    case CMD_INGEST: return ACT_KIND_INGEST;
+    case CMD_RESTART: return ACT_KIND_RESTART;
+    case CMD_STOP: return ACT_KIND_STOP;
+    default: return ACT_KIND_START;
+    }
+}
+
+/* The service an action key acts on, never another one: `i` runs the
+ * ingest job (the highlighted row when it is a job with a run action, else
+ * the first such job); r / s / a act on the highlighted row of the Services
+ * pane (its first row until you move) or refuse with why. name, when not
+ * NULL, names the service (a fix from the Problems view). Call with the
+ * model locked: the collector may swap in a re-read services.yml. */
+static const rag_service *action_target(console *c, key_cmd cmd, const char *name, char *why, size_t n)
+{
+    const rt_snapshot *s = &c->u.m->snap;
+    const char *action = cmd_action(cmd);
+    if (s->services_rc != RAG_OK) {
+        rt_fmt(why, n, "no services file: nothing to %s", action);
+        return NULL;
+    }
+    const rag_service *svc = NULL;
+    if (name) svc = rag_services_find(&s->services, name);
+    else if (cmd == CMD_INGEST) {
+        if (c->u.focus == PANE_SERVICES && c->u.svc_sel < (int)s->services.count &&
+            s->services.items[c->u.svc_sel].kind == RAG_SERVICE_JOB &&
+            rag_service_action(&s->services.items[c->u.svc_sel], "run"))
+            svc = &s->services.items[c->u.svc_sel];
+        for (size_t i = 0; !svc && i < s->services.count; i++)
+            if (s->services.items[i].kind == RAG_SERVICE_JOB && rag_service_action(&s->services.items[i], "run"))
+                svc = &s->services.items[i];
+        if (!svc) {
+            rt_fmt(why, n, "no job in services.yml has a run action: nothing to ingest with");
+            return NULL;
+        }
+    } else if (c->u.svc_sel >= 0 && c->u.svc_sel < (int)s->services.count) {
+        svc = &s->services.items[c->u.svc_sel];
+    }
+    if (!svc) {
+        rt_fmt(why, n, "no service %s in services.yml", name ? name : "selected");
+        return NULL;
+    }
+    if (!rag_service_action(svc, action)) {
+        if (svc->kind == RAG_SERVICE_JOB && cmd != CMD_INGEST)
+            rt_fmt(why, n, "%s is a job: it has no %s (select a server in Services)", svc->name, action);
+        else rt_fmt(why, n, "%s has no %s action in services.yml", svc->name, action);
+        return NULL;
+    }
+    return svc;
+}
+
+static void run_action(console *c, key_cmd cmd, const char *name)
+{
+    char why[256];
+    model_lock(c->u.m); /* the collector may swap in a re-read services.yml */
+    const rag_service *svc = action_target(c, cmd, name, why, sizeof why);
     model_unlock(c->u.m);
-    const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
+    const rag_action *act = svc ? rag_service_action(svc, cmd_action(cmd)) : NULL;
     if (!act) {
-        model_set_notice(c->u.m, "no service in services.yml has a '%s' action", action);
+        model_set_notice(c->u.m, "%s", why);
         return;
     }
-    char why[256];
-    if (actions_start(c->acts, kind, svc, act, why, sizeof why) != 0) model_set_notice(c->u.m, "%s", why);
-    else model_set_notice(c->u.m, "started: %s %s", svc->name, action);
+    char argv[400];
+    action_argv_text(act, argv, sizeof argv);
+    if (actions_start(c->acts, cmd_kind(cmd), svc, act, why, sizeof why) != 0) model_set_notice(c->u.m, "%s", why);
+    else model_set_notice(c->u.m, "started: %s %s: %s", svc->name, act->name, argv);
 }
 
-static void ask_or_run(console *c, const key_def *k)
+/* An action key (or a fix from the Problems view, name = its service):
+ * refuse, ask (destructive keys and confirm: true; the dialog shows the
+ * exact argv) or run. */
+static void ask_or_run(console *c, key_cmd cmd, const char *name)
 {
     ui *u = &c->u;
     if (u->opt->readonly) {
         model_set_notice(u->m, "read-only: actions are disabled (--readonly)");
         return;
     }
-    const char *action;
-    action_kind kind;
-    bool job;
-    cmd_action_target(c, k->cmd, &action, &kind, &job);
+    const key_def *k = NULL;
+    size_t nk;
+    const key_def *t = keys_table(&nk);
+    for (size_t i = 0; i < nk && !k; i++)
+        if (t[i].cmd == cmd) k = &t[i];
+    char why[256];
     model_lock(u->m);
-    const rag_service *svc = target_service(c, action, job);
-    const rag_action *act = svc ? rag_service_action(svc, action) : NULL;
-    bool ask = k->destructive || (act && act->confirm);
-    if (act) {
-        char cmd[120] = "";
-        for (size_t i = 0; i < act->argc; i++) {
-            const char *a = act->argv[i], *slash = strrchr(a, '/');
-            size_t l = strlen(cmd);
-            rt_fmt(cmd + l, sizeof cmd - l, "%s%s", i ? " " : "", i && slash ? slash + 1 : a);
-        }
-        rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?  (%s)", k->label, svc->name, cmd);
-    }
+    const rag_service *svc = action_target(c, cmd, name, why, sizeof why);
     model_unlock(u->m);
-    if (act && ask) {
+    const rag_action *act = svc ? rag_service_action(svc, cmd_action(cmd)) : NULL;
+    if (!act) {
+        model_set_notice(u->m, "%s", why);
+        return;
+    }
+    if ((k && k->destructive) || act->confirm) {
+        rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?", k ? k->label : act->name, svc->name);
+        action_argv_text(act, u->confirm_argv, sizeof u->confirm_argv);
+        rt_fmt(u->confirm_svc, sizeof u->confirm_svc, "%s", svc->name);
         u->overlay = OVL_CONFIRM;
-        u->confirm_cmd = k->cmd;
+        u->confirm_cmd = cmd;
         u->confirm_yes = false; /* Cancel is the default */
         return;
     }
-    run_action(c, k->cmd);
+    run_action(c, cmd, svc->name);
 }
 
+/* Collect and probe everything now (after an action ends). */
 static void kick_collector(console *c)
 {
     char b = 1;
     ssize_t r = write(c->w.kick_wr, &b, 1);
     (void)r;
+    prober_kick(&c->w);
+}
+
+/* ------------------------------------------------------------------ Enter, quit */
+
+/* Enter opens the detail of whatever has focus: the header -> Problems, a
+ * service -> its last /healthz, a run -> its failure and failed files, a
+ * log line -> its JSON (pane_logs.c). Freshness and Config -> Problems,
+ * where their checks are shown whole. */
+static void console_open_detail(console *c)
+{
+    ui *u = &c->u;
+    switch (u->focus) {
+    case PANE_SERVICES: detail_service(u, u->svc_sel); break;
+    case PANE_RUNS:
+        detail_run(u, u->run_sel);
+        if (u->overlay != OVL_JSON) model_set_notice(u->m, "no run to show");
+        break;
+    case PANE_LOGS: pane_logs_open_detail(u); break;
+    default: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->ovl_scroll = 0; break;
+    }
+}
+
+static void ask_quit(console *c)
+{
+    ui *u = &c->u;
+    if (!actions_running(c->acts, u->quit_label, sizeof u->quit_label)) {
+        c->quit = true;
+        return;
+    }
+    u->overlay = OVL_QUIT;
+    u->quit_choice = 0; /* wait is the default */
+}
+
+static void quit_choose(console *c, int choice)
+{
+    ui *u = &c->u;
+    u->overlay = OVL_NONE;
+    if (choice == 0) {
+        u->quit_when_idle = true;
+        model_set_notice(u->m, "quitting when %s ends (Esc: stay)", u->quit_label);
+    } else if (choice == 1) {
+        actions_detach(c->acts);
+        c->quit = true;
+    } else {
+        c->quit = true; /* actions_free stops it */
+    }
+}
+
+/* Keys of the Problems view: move, run the selected problem's fix, close. */
+static void problems_key(console *c, int ch)
+{
+    ui *u = &c->u;
+    const rt_check *list[64];
+    model_lock(u->m);
+    size_t n = problems_list(u, list, 64);
+    rt_check sel = {0};
+    if (u->prob_sel >= 0 && (size_t)u->prob_sel < n) sel = *list[u->prob_sel];
+    model_unlock(u->m);
+    if (ch == KEY_UP || ch == 'k') { if (u->prob_sel > 0) u->prob_sel--; return; }
+    if (ch == KEY_DOWN || ch == 'j') { if (u->prob_sel + 1 < (int)n) u->prob_sel++; return; }
+    if (ch == KEY_HOME || ch == 'g') { u->prob_sel = 0; return; }
+    if (ch == KEY_END || ch == 'G') { u->prob_sel = n ? (int)n - 1 : 0; return; }
+    const rt_fix_def *f = status_fix_def(sel.fix);
+    bool enter = ch == '\n' || ch == '\r' || ch == KEY_ENTER;
+    if (f && (enter || ch == f->key)) {
+        overlay_close(u);
+        key_cmd cmd = strcmp(f->fix, "ingest") == 0 ? CMD_INGEST : strcmp(f->fix, "restart") == 0 ? CMD_RESTART : CMD_START;
+        ask_or_run(c, cmd, sel.target[0] ? sel.target : NULL);
+        return;
+    }
+    if (enter) { model_set_notice(u->m, "no action in services.yml fixes %s", sel.name); return; }
+    if (ch == 27 || ch == 'q' || ch == '!' || ch == KEY_F(10)) overlay_close(u);
 }
 
 /* ------------------------------------------------------------------ keys */
@@ -434,7 +601,7 @@ static void save_settings(console *c)
     static const char *const panes[] = {"freshness", "config", "services", "runs", "logs"};
     rt_settings *st = &c->settings;
     st->refresh_ms = u->interval_ms;
-    rt_fmt(st->zoom, sizeof st->zoom, "%s", u->zoom ? panes[u->focus] : "");
+    rt_fmt(st->zoom, sizeof st->zoom, "%s", u->zoom && u->focus < PANE_HEADER ? panes[u->focus] : "");
     st->log_level = u->min_level;
     st->wrap = u->wrap;
     model_lock(u->m);
@@ -520,10 +687,22 @@ static void handle_key(console *c, int ch)
         else if (ch == KEY_PPAGE) u->ovl_scroll -= LINES / 2;
         else overlay_close(u);
         return;
+    case OVL_PROBLEMS:
+        problems_key(c, ch);
+        return;
+    case OVL_QUIT:
+        if (ch == 'w' || ch == 'W') quit_choose(c, 0);
+        else if (ch == 'l' || ch == 'L') quit_choose(c, 1);
+        else if (ch == 's' || ch == 'S') quit_choose(c, 2);
+        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 'q') quit_choose(c, u->quit_choice);
+        else if (ch == KEY_RIGHT || ch == '\t') u->quit_choice = (u->quit_choice + 1) % 3;
+        else if (ch == KEY_LEFT || ch == KEY_BTAB) u->quit_choice = (u->quit_choice + 2) % 3;
+        else if (ch == 27) { u->overlay = OVL_NONE; model_set_notice(u->m, "not quitting"); }
+        return;
     case OVL_CONFIRM:
         if (ch == 'y' || ch == 'Y' || ((ch == '\n' || ch == KEY_ENTER || ch == '\r') && u->confirm_yes)) {
             u->overlay = OVL_NONE;
-            run_action(c, (key_cmd)u->confirm_cmd);
+            run_action(c, (key_cmd)u->confirm_cmd, u->confirm_svc);
         } else if (ch == KEY_LEFT || ch == KEY_RIGHT || ch == '\t' || ch == KEY_BTAB) {
             u->confirm_yes = !u->confirm_yes;
         } else {
@@ -536,12 +715,19 @@ static void handle_key(console *c, int ch)
         return;
     default: break;
     }
+    if (ch == 27 && u->quit_when_idle) {
+        u->quit_when_idle = false;
+        model_set_notice(u->m, "not quitting");
+        return;
+    }
     const key_def *k = keys_lookup(ch);
     if (!k) return;
     switch (k->cmd) {
-    case CMD_QUIT: c->quit = true; break;
+    case CMD_QUIT: ask_quit(c); break;
+    case CMD_PROBLEMS: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->ovl_scroll = 0; break;
+    case CMD_OUTPUT: detail_action_output(u); break;
     case CMD_HELP: u->overlay = OVL_HELP; u->ovl_scroll = 0; break;
-    case CMD_INGEST: case CMD_RESTART: case CMD_STOP: case CMD_START: ask_or_run(c, k); break;
+    case CMD_INGEST: case CMD_RESTART: case CMD_STOP: case CMD_START: ask_or_run(c, k->cmd, NULL); break;
     case CMD_FOCUS_NEXT: focus_step(u, 1); break;
     case CMD_FOCUS_PREV: focus_step(u, -1); break;
     case CMD_UP: move_sel(u, -1); break;
@@ -556,11 +742,7 @@ static void handle_key(console *c, int ch)
         if (u->focus == PANE_LOGS) u->follow = true;
         else move_sel(u, 100000);
         break;
-    case CMD_ENTER:
-        /* the detail of whatever pane has focus; the logs' here */
-        if (u->focus == PANE_LOGS) pane_logs_open_detail(u);
-        else model_set_notice(u->m, "Enter: no detail view for this pane");
-        break;
+    case CMD_ENTER: console_open_detail(c); break;
     case CMD_FILTER: open_prompt(u, PROMPT_FILTER); break;
     case CMD_SEARCH: open_prompt(u, PROMPT_SEARCH); break;
     case CMD_SEARCH_NEXT: pane_logs_search_next(u, 1); break;
@@ -601,7 +783,12 @@ static void handle_key(console *c, int ch)
         break;
     }
     case CMD_PAUSE: u->paused = !u->paused; break;
-    case CMD_ZOOM: u->zoom = !u->zoom; save_settings(c); break;
+    case CMD_ZOOM:
+        if (u->focus != PANE_HEADER) {
+            u->zoom = !u->zoom;
+            save_settings(c);
+        }
+        break;
     case CMD_REDRAW: clearok(curscr, TRUE); break;
     case CMD_ALERTS: u->overlay = OVL_ALERTS; u->ovl_scroll = 0; break;
     default: break;
@@ -753,7 +940,7 @@ int console_run(const rt_options *o)
     u->wrap = settings.wrap;
     u->focus = PANE_LOGS;
     static const char *const panes[] = {"freshness", "config", "services", "runs", "logs"};
-    for (int i = 0; i < PANE_COUNT; i++)
+    for (int i = 0; i < PANE_HEADER; i++) /* the panes a zoom can name */
         if (strcmp(settings.zoom, panes[i]) == 0) { u->zoom = true; u->focus = (pane_id)i; }
     ui_set_ascii(ascii);
 
@@ -773,7 +960,7 @@ int console_run(const rt_options *o)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     c->w.have_collector = pthread_create(&c->w.collector, NULL, collector_main, &c->w) == 0;
-    c->w.have_prober = pthread_create(&c->w.prober, NULL, prober_main, &c->w) == 0;
+    probers_start(&c->w);
     size_t nlogs;
     char **labels;
     char **paths = log_paths(svcs, &nlogs, &labels);
@@ -817,6 +1004,7 @@ int console_run(const rt_options *o)
     uint64_t seen_version = 0, seen_logs = 0;
     int empty_reads = 0;
     while (!c->quit && !got_quit_signal) {
+        if (u->quit_when_idle && !actions_running(c->acts, NULL, 0)) break;
         int64_t now = rag_mono_ms();
         if (now - last_clock >= 1000 && !u->paused) { dirty = true; last_clock = now; }
         /* log and model updates draw at most 10 times a second (less for the
@@ -855,7 +1043,11 @@ int console_run(const rt_options *o)
             bool services_changed = m->services_gen != seen_services;
             seen_services = m->services_gen;
             model_unlock(m);
-            if (services_changed) lf = follow_again(m, lf);
+            if (services_changed) {
+                lf = follow_again(m, lf);
+                probers_stop(&c->w); /* probe the services as they are now */
+                probers_start(&c->w);
+            }
             if (new_result) {
                 static int64_t kicked_for;
                 if (kicked_for != m->action.finished_ms) {
@@ -893,7 +1085,7 @@ int console_run(const rt_options *o)
     ssize_t wr = write(c->w.stop_wr, &b, 1);
     (void)wr;
     if (c->w.have_collector) pthread_join(c->w.collector, NULL);
-    if (c->w.have_prober) pthread_join(c->w.prober, NULL);
+    probers_stop(&c->w);
     settings_flush(&c->w); /* a change the collector had no time to write */
     logfollow_stop(lf);
     remember_followed(NULL, 0);

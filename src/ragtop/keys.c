@@ -9,12 +9,15 @@
 
 static const key_def table[] = {
     {CMD_HELP, {'?', KEY_F(1), 0}, "?, F1", "Help", "show this help; any key closes it", false, false},
-    {CMD_QUIT, {'q', KEY_F(10), 0}, "q, F10", "Quit", "quit ragtop (running actions are stopped)", false, false},
+    {CMD_QUIT, {'q', KEY_F(10), 0}, "q, F10", "Quit", "quit ragtop; while an action runs it asks: wait for it (the default), leave it running, or stop it", false, false},
     {CMD_INGEST, {'i', 0}, "i", "Ingest", "run an ingest (the job's run action); progress and ETA in the status line", true, false},
-    {CMD_RESTART, {'r', 0}, "r", "Restart", "restart the selected server (the API by default)", true, true},
-    {CMD_STOP, {'s', 0}, "s", "Stop", "stop the selected server (the API by default)", true, true},
-    {CMD_START, {'a', 0}, "a", "Start", "start the selected server (the API by default)", true, false},
-    {CMD_FOCUS_NEXT, {'\t', 0}, "Tab", NULL, "focus the next pane", false, false},
+    {CMD_RESTART, {'r', 0}, "r", "Restart", "restart the highlighted service of the Services pane (its first row until you move); refused when it has no restart action", true, true},
+    {CMD_STOP, {'s', 0}, "s", "Stop", "stop the highlighted service; refused for a job or a service without a stop action", true, true},
+    {CMD_START, {'a', 0}, "a", "Start", "start the highlighted service; the result says what the action printed (\"already running\")", true, false},
+    /* issue 12 part A: problems and action output */
+    {CMD_PROBLEMS, {'!', 0}, "!", "Problems", "Problems view: every check that is not OK, worst first, with details and the key that fixes it (Enter or that key runs the fix)", false, false},
+    {CMD_OUTPUT, {'o', 0}, "o", NULL, "full output of the running or last action, with its real exit status", false, false},
+    {CMD_FOCUS_NEXT, {'\t', 0}, "Tab", NULL, "focus the next pane (the header line too: Enter there opens Problems)", false, false},
     {CMD_FOCUS_PREV, {KEY_BTAB, 0}, "Shift-Tab", NULL, "focus the previous pane", false, false},
     {CMD_UP, {KEY_UP, 'k', 0}, "Up, k", NULL, "move up in the focused pane (logs: scroll back)", false, false},
     {CMD_DOWN, {KEY_DOWN, 'j', 0}, "Down, j", NULL, "move down in the focused pane", false, false},
@@ -22,7 +25,7 @@ static const key_def table[] = {
     {CMD_PGDN, {KEY_NPAGE, 0}, "PgDn", NULL, "one page down", false, false},
     {CMD_HOME, {KEY_HOME, 'g', 0}, "Home, g", NULL, "first line", false, false},
     {CMD_END, {KEY_END, 'G', 0}, "End, G", NULL, "last line (logs: follow again)", false, false},
-    {CMD_ENTER, {'\n', KEY_ENTER, '\r', 0}, "Enter", NULL, "logs: show the selected line's full JSON, pretty-printed", false, false},
+    {CMD_ENTER, {'\n', KEY_ENTER, '\r', 0}, "Enter", NULL, "open the detail of the focused pane: header -> Problems, a service -> its last /healthz answer, a run -> its failure and failed files, a log line -> its JSON", false, false},
     /* logs like less/lnav: search, filter, scroll, copy */
     {CMD_SEARCH, {'/', 0}, "/", "Search", "logs: search (regex, smart case: a capital makes it case-sensitive); matches are highlighted; empty clears", false, false},
     {CMD_SEARCH_NEXT, {'n', 0}, "n", NULL, "logs: next search match (newer)", false, false},

@@ -14,6 +14,7 @@ typedef enum {
     CMD_PAUSE, CMD_ZOOM, CMD_REDRAW, CMD_ALERTS,
     /* logs like less/lnav */
     CMD_SEARCH, CMD_SEARCH_NEXT, CMD_SEARCH_PREV, CMD_LEFT, CMD_RIGHT, CMD_COPY,
+    CMD_PROBLEMS, CMD_OUTPUT, /* issue 12 part A */
 } key_cmd;
 
 typedef struct key_def {

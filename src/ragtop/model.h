@@ -66,7 +66,17 @@ typedef struct rt_probe {
     char config_hash[65];
     int64_t generated_at_ms, checked_at_ms, chunk_count;
     char failing[256];        /* names of failing/warning checks, "," separated */
+    char body[4096];          /* the /healthz body as received (cut at 4 KiB), for the detail view */
+    bool body_cut;            /* the body was longer than body[] */
+    bool probing;             /* console: this service's first probe is still in flight */
+    /* services without a health URL that name a pidfile */
+    int pid_state;            /* RT_PID_NONE, RT_PID_STOPPED, RT_PID_RUNNING */
+    long pid;                 /* the live pid (RT_PID_RUNNING) or the stale one */
+    int64_t pid_since_ms;     /* mtime of the pidfile: when the program was started */
+    char pid_note[128];       /* why it reads stopped ("no pidfile", "pid 123 is gone") */
 } rt_probe;
+
+enum { RT_PID_NONE = 0, RT_PID_STOPPED, RT_PID_RUNNING };
 
 /* One line of ingestion_metrics.jsonl. */
 typedef struct rt_run {
@@ -146,7 +156,12 @@ typedef struct rt_action_state {
     char label[96];            /* "ingest (ingest run)" */
     int64_t started_ms, finished_ms;
     int exit_status;           /* -1 = killed / spawn failed */
-    char result[256];          /* "ingest: exit 0 in 4.2s" */
+    char result[512];          /* "ingest run: done (exit 0) in 4.2s" / "...: FAILED, exit 78 ...: <reason>" */
+    char argv[512];            /* the command as run, words joined by spaces */
+    char output_path[PATH_MAX];/* the action's full output (stdout+stderr) */
+    char last_line[256];       /* its last non-empty output line so far */
+    int real_exit;             /* the program's own exit status behind make's ("Error 78"), else exit_status */
+    bool detached;             /* left running when ragtop quit */
     /* progress from batch_done events (0 when unknown) */
     int64_t done, total;
     int64_t progress_at_ms;
@@ -174,7 +189,7 @@ typedef struct rt_model {
     /* actions */
     rt_action_state action;     /* the running or last action */
     bool action_busy[8];        /* one action of a kind at a time */
-    char notice[256];           /* last message for the status line */
+    char notice[512];           /* last message for the status line */
     int64_t first_log_frame_ms; /* for benchmarks */
 } rt_model;
 

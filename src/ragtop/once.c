@@ -75,6 +75,14 @@ char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms
             cJSON_AddItemToArray(d, cJSON_CreateString(ln));
         free(copy);
         put_str(o, "fix", c->fix);
+        const rag_action *fa = status_fix_action(s, c, NULL);
+        if (fa) {
+            cJSON *argv = cJSON_AddArrayToObject(o, "fix_argv");
+            for (size_t k = 0; k < fa->argc; k++) cJSON_AddItemToArray(argv, cJSON_CreateString(fa->argv[k]));
+        } else {
+            cJSON_AddNullToObject(o, "fix_argv");
+        }
+        put_str(o, "fix_target", c->target[0] && c->fix[0] ? c->target : NULL);
         cJSON_AddItemToArray(checks, o);
     }
 
@@ -182,19 +190,30 @@ void once_render_text(FILE *f, const rt_snapshot *s, const rt_status *st, int64_
              s->config.rc == RAG_OK && s->config.cfg.project ? s->config.cfg.project : "-", host, ts);
     put_line(f, color, "\033[1m", head);
     fputc('\n', f);
+    int name_w = 16; /* the name column fits the longest name ("service:rag_ingest_cron") */
+    for (size_t i = 0; i < st->n; i++)
+        if ((int)strlen(st->checks[i].name) > name_w) name_w = (int)strlen(st->checks[i].name);
     for (size_t i = 0; i < st->n; i++) {
         const rt_check *c = &st->checks[i];
         char mark[16];
         rt_fmt(mark, sizeof mark, "%-7s", rt_severity_name(c->severity));
         put_line(f, color, sev_color(c->severity), mark);
-        char line[512];
-        rt_fmt(line, sizeof line, " %-16s %s%s%s%s", c->name, c->summary, c->fix[0] ? "  [fix: " : "",
-                 c->fix, c->fix[0] ? "]" : "");
+        /* the fix with the command it runs (services.yml), as the console's fix keys run it */
+        char fix[256] = "";
+        const rag_action *fa = status_fix_action(s, c, NULL);
+        if (c->fix[0]) {
+            size_t l = (size_t)snprintf(fix, sizeof fix, "  [fix: %s", c->fix);
+            for (size_t k = 0; fa && k < fa->argc && l < sizeof fix; k++)
+                l += (size_t)snprintf(fix + l, sizeof fix - l, "%s%s", k ? " " : ": ", fa->argv[k]);
+            if (l < sizeof fix) snprintf(fix + l, sizeof fix - l, "]");
+        }
+        char line[768];
+        rt_fmt(line, sizeof line, " %-*s %s%s", name_w, c->name, c->summary, fix);
         put_line(f, false, "", line);
         fputc('\n', f);
         char *copy = rag_xstrdup(c->details), *save = NULL;
         for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-            fputs("                         ", f);
+            fprintf(f, "%*s", 7 + 1 + name_w + 1, "");
             put_line(f, false, "", ln);
             fputc('\n', f);
         }

@@ -1,7 +1,9 @@
 /* overlay.c — screens drawn over the panes: the help (generated from the key
- * table), the confirmation of a destructive action (Cancel is the default),
- * one log line's full JSON pretty-printed (escaped, scrollable), and the
- * "terminal too small" screen that the next resize replaces. */
+ * table), the confirmation of an action showing exactly the argv it runs
+ * (Cancel is the default), the question `q` asks while an action runs, a
+ * scrollable text view (a log line's JSON pretty-printed, a service's last
+ * /healthz, a run, an action's output; always escaped), and the "terminal
+ * too small" screen that the next resize replaces. */
 #include "ui.h"
 
 #include <curses.h>
@@ -106,22 +108,73 @@ static void draw_help(ui *u)
     free(rows);
 }
 
+/* Lines of at most w columns of text (cut at spaces when it can); returns
+ * how many, at most max. Byte-based: callers pass escaped ASCII/UTF-8 text
+ * and clip again on output. */
+static int wrap(const char *text, int w, char out[][256], int max)
+{
+    int n = 0;
+    size_t len = strlen(text), at = 0;
+    if (w < 10) w = 10;
+    while (at < len && n < max) {
+        size_t take = len - at;
+        if ((int)take > w) {
+            take = (size_t)w;
+            size_t sp = take;
+            while (sp > (size_t)w / 2 && text[at + sp] != ' ') sp--;
+            if (text[at + sp] == ' ') take = sp;
+        }
+        if (take > 255) take = 255;
+        memcpy(out[n], text + at, take);
+        out[n][take] = '\0';
+        n++;
+        at += take;
+        while (text[at] == ' ') at++;
+    }
+    return n;
+}
+
 static void draw_confirm(ui *u)
 {
-    rect r = centred(7, 56);
+    char runs[600];
+    snprintf(runs, sizeof runs, "runs: %s", u->confirm_argv);
+    int want = (int)strlen(runs) + 6;
+    if (want < 56) want = 56;
+    if (want > COLS - 2) want = COLS - 2;
+    char lines[4][256];
+    int n = wrap(runs, want - 6, lines, 4);
+    rect r = centred(7 + n, want);
     clear_rect(r, ROLE_DIALOG);
     ui_box(u, r, "Confirm", true);
     ui_text(r.y + 2, r.x + 3, r.w - 6, ROLE_DIALOG, u->confirm_text);
+    for (int i = 0; i < n; i++) ui_text(r.y + 3 + i, r.x + 3, r.w - 6, ROLE_MUTED, lines[i]);
     int bx = r.x + r.w / 2 - 14;
-    ui_text(r.y + 4, bx, 12, u->confirm_yes ? ROLE_DIALOG : ROLE_KEY, "[ Cancel ]");
-    ui_text(r.y + 4, bx + 16, 12, u->confirm_yes ? ROLE_KEY : ROLE_DIALOG, "[ Yes (y) ]");
+    ui_text(r.y + 4 + n, bx, 12, u->confirm_yes ? ROLE_DIALOG : ROLE_KEY, "[ Cancel ]");
+    ui_text(r.y + 4 + n, bx + 16, 12, u->confirm_yes ? ROLE_KEY : ROLE_DIALOG, "[ Yes (y) ]");
+}
+
+static void draw_quit(ui *u)
+{
+    rect r = centred(9, 66);
+    clear_rect(r, ROLE_DIALOG);
+    ui_box(u, r, "Quit", true);
+    char q[200];
+    snprintf(q, sizeof q, "%s is running. Quit ragtop and:", u->quit_label);
+    ui_text(r.y + 2, r.x + 3, r.w - 6, ROLE_DIALOG, q);
+    static const char *const choices[3] = {"[ Wait for it (w) ]", "[ Leave it running (l) ]", "[ Stop it (s) ]"};
+    int x = r.x + 3;
+    for (int i = 0; i < 3; i++)
+        x += ui_text(r.y + 4, x, r.x + r.w - 2 - x, u->quit_choice == i ? ROLE_KEY : ROLE_DIALOG, choices[i]) + 1;
+    ui_text(r.y + 6, r.x + 3, r.w - 6, ROLE_MUTED, "Esc: don't quit. Wait quits when it ends.");
 }
 
 static void draw_json(ui *u)
 {
     rect r = centred(LINES - 2, COLS - 4);
     clear_rect(r, ROLE_NORMAL);
-    ui_box(u, r, "Log line (Up/Down scroll, any other key closes)", true);
+    char title[200];
+    snprintf(title, sizeof title, "%s (Up/Down scroll, any other key closes)", u->ovl_title[0] ? u->ovl_title : "Log line");
+    ui_box(u, r, title, true);
     int rows = r.h - 2;
     if (u->ovl_scroll > (int)u->n_json_lines - rows) u->ovl_scroll = (int)u->n_json_lines - rows;
     if (u->ovl_scroll < 0) u->ovl_scroll = 0;
@@ -129,20 +182,38 @@ static void draw_json(ui *u)
         ui_text(r.y + 1 + i, r.x + 2, r.w - 4, ROLE_NORMAL, u->json_lines[u->ovl_scroll + i]);
 }
 
-void overlay_open_json(ui *u, const char *raw)
+void overlay_open_text(ui *u, const char *title, const char *text)
 {
     overlay_close(u);
+    /* long lines wrap at the view's width (as it is now), at a space when
+     * there is one in the second half, never inside a UTF-8 character */
+    size_t width = COLS > 16 ? (size_t)COLS - 8 : 8;
+    for (const char *p = text; *p;) {
+        size_t l = strcspn(p, "\n"), take = l;
+        if (take > width) {
+            take = width;
+            size_t sp = take;
+            while (sp > width / 2 && p[sp] != ' ') sp--;
+            if (p[sp] == ' ') take = sp + 1;
+            while (take > 1 && ((unsigned char)p[take] & 0xC0) == 0x80) take--;
+        }
+        u->json_lines = rag_xrealloc(u->json_lines, (u->n_json_lines + 1) * sizeof *u->json_lines);
+        u->json_lines[u->n_json_lines++] = rag_xasprintf("%.*s", (int)take, p);
+        p += take;
+        if (take == l && *p) p++;
+    }
+    snprintf(u->ovl_title, sizeof u->ovl_title, "%s", title);
+    u->overlay = OVL_JSON;
+    u->ovl_scroll = 0;
+}
+
+void overlay_open_json(ui *u, const char *raw)
+{
     cJSON *j = cJSON_Parse(raw);
     char *text = j ? cJSON_Print(j) : rag_xasprintf("(not JSON: shown as read)\n%s", raw);
     cJSON_Delete(j);
-    char *save = NULL;
-    for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-        u->json_lines = rag_xrealloc(u->json_lines, (u->n_json_lines + 1) * sizeof *u->json_lines);
-        u->json_lines[u->n_json_lines++] = rag_xstrdup(ln);
-    }
+    overlay_open_text(u, "Log line", text);
     free(text);
-    u->overlay = OVL_JSON;
-    u->ovl_scroll = 0;
 }
 
 void overlay_close(ui *u)
@@ -153,6 +224,7 @@ void overlay_close(ui *u)
     u->n_json_lines = 0;
     u->overlay = OVL_NONE;
     u->ovl_scroll = 0;
+    u->ovl_title[0] = '\0';
 }
 
 void overlay_draw(ui *u)
@@ -162,6 +234,8 @@ void overlay_draw(ui *u)
     case OVL_CONFIRM: draw_confirm(u); break;
     case OVL_JSON: draw_json(u); break;
     case OVL_ALERTS: pane_alerts_draw(u); break;
+    case OVL_PROBLEMS: problems_draw(u); break;
+    case OVL_QUIT: draw_quit(u); break;
     default: break;
     }
 }

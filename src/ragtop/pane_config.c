@@ -58,6 +58,8 @@ void pane_config_draw(ui *u, rect r)
             fix = strcmp(u->st.checks[i].fix, "ingest") == 0 ? "i: ingest" : "r: restart the API to serve the newest index";
     if (y < last) {
         if (fix) ui_printf(y, x, w, ROLE_ACCENT, "fix: %s", fix);
-        else if (now[0] && disk[0]) ui_text(y, x, w, ROLE_OK, "all match");
+        else if (now[0] && disk[0] && served) ui_text(y, x, w, ROLE_OK, "all match");
+        else if (now[0] && disk[0]) /* not all three known: not OK, not green */
+            ui_text(y, x, w, ROLE_MUTED, "config = index; the API's hash is not known");
     }
 }

@@ -1,7 +1,9 @@
 /* pane_services.c — one row per service of services.yml: status, probe
  * latency with a sparkline of recent probes, uptime, requests/errors from
- * /healthz and the time since the last up/down change. The selected row is
- * the target of r / s / a. */
+ * /healthz and the time since the last up/down change. Services without a
+ * health URL read their state from their pidfile (running + uptime, or
+ * stopped). The highlighted row is the target of r / s / a: highlighted
+ * when the pane has focus, marked with a '>' when it has not. */
 #include "ui.h"
 
 #include <curses.h>
@@ -43,19 +45,25 @@ void pane_services_draw(ui *u, rect r)
         const rt_service_hist *h = i < u->m->n_hist ? &u->m->hist[i] : NULL;
         bool sel = (int)i == u->svc_sel && u->focus == PANE_SERVICES;
         if (sel) ui_fill(y, x - 1, w + 2, ROLE_SELECTED);
+        else if ((int)i == u->svc_sel) ui_text(y, x - 1, 1, ROLE_ACCENT, ">");
         theme_role base = sel ? ROLE_SELECTED : ROLE_NORMAL;
         int cx = x;
         cx += ui_printf(y, cx, name_w + 1, base, "%-*.*s ", name_w, name_w, svc->name);
         const char *state;
         theme_role sr;
-        if (!svc->health_url) { state = svc->kind == RAG_SERVICE_JOB ? "job" : "no url"; sr = ROLE_MUTED; }
-        else if (!p || !p->probed) { state = "..."; sr = ROLE_MUTED; }
+        if (!svc->health_url && p && p->pid_state == RT_PID_RUNNING) { state = "running"; sr = ROLE_OK; }
+        else if (!svc->health_url && p && p->pid_state == RT_PID_STOPPED) {
+            state = "stopped"; sr = svc->optional ? ROLE_MUTED : ROLE_FAIL;
+        }
+        else if (!svc->health_url) { state = svc->kind == RAG_SERVICE_JOB ? "job" : "no url"; sr = ROLE_MUTED; }
+        else if (!p || !p->probed) { state = p && p->probing ? "probing" : "..."; sr = ROLE_MUTED; }
         else if (!p->up) { state = svc->optional ? "off" : "DOWN"; sr = svc->optional ? ROLE_MUTED : ROLE_FAIL; }
         else if (strcmp(p->status, "fail") == 0) { state = "FAIL"; sr = ROLE_FAIL; }
         else if (strcmp(p->status, "warn") == 0) { state = "warn"; sr = ROLE_WARN; }
         else { state = "up"; sr = ROLE_OK; }
         char st[32];
-        rt_fmt(st, sizeof st, "%-*s %-7s", !svc->health_url ? mark_w : 0, !svc->health_url ? "" : ui_sev_mark(u, sr == ROLE_OK ? RT_OK : sr == ROLE_WARN ? RT_WARN : sr == ROLE_FAIL ? RT_CRIT : RT_UNKNOWN), state);
+        bool marked = svc->health_url || (p && p->pid_state != RT_PID_NONE);
+        rt_fmt(st, sizeof st, "%-*s %-7s", !marked ? mark_w : 0, !marked ? "" : ui_sev_mark(u, sr == ROLE_OK ? RT_OK : sr == ROLE_WARN ? RT_WARN : sr == ROLE_FAIL ? RT_CRIT : RT_UNKNOWN), state);
         ui_text(y, cx, state_w, sr, st);
         cx += state_w + 1;
         if (p && p->probed && p->up) ui_printf(y, cx, 7, base, "%5lldms", (long long)p->latency_ms);
@@ -67,6 +75,7 @@ void pane_services_draw(ui *u, rect r)
         }
         char up[32] = "-", rq[32] = "-", ch[32] = "-";
         if (p && p->up && p->uptime_s >= 0) rag_age_format(p->uptime_s * 1000, up, sizeof up);
+        if (p && p->pid_state == RT_PID_RUNNING) rag_age_format(now - p->pid_since_ms, up, sizeof up);
         if (p && p->up && (p->requests >= 0 || p->errors >= 0)) {
             char a[24] = "-";
             if (p->requests >= 0) rt_fmt(a, sizeof a, "%lld", (long long)p->requests);
@@ -76,5 +85,9 @@ void pane_services_draw(ui *u, rect r)
         ui_printf(y, cx, x + w - cx, base, "%9s %13s %8s", up, rq, ch);
         if (p && p->probed && !p->up && p->error[0] && x + w - cx > 34)
             ui_text(y, cx + 33, x + w - cx - 33, ROLE_MUTED, p->error);
+        else if (p && p->pid_state == RT_PID_RUNNING && x + w - cx > 34)
+            ui_printf(y, cx + 33, x + w - cx - 33, ROLE_MUTED, "pid %ld", p->pid);
+        else if (p && p->pid_state == RT_PID_STOPPED && x + w - cx > 34)
+            ui_text(y, cx + 33, x + w - cx - 33, ROLE_MUTED, p->pid_note);
     }
 }

@@ -104,13 +104,20 @@ void pane_status_draw(ui *u)
         } else {
             x += ui_text(y, x, COLS - x, ROLE_MUTED, "running (no progress events yet)");
         }
-        /* a message that arrived meanwhile ("... is already running") */
+        /* a message that arrived meanwhile ("... is already running"), else
+         * the action's last output line; o opens the whole output */
         if (u->m->notice[0] && strncmp(u->m->notice, "started: ", 9) != 0)
             ui_printf(y, x + 2, COLS - x - 2, ROLE_WARN, "| %s", u->m->notice);
+        else if (a->last_line[0])
+            ui_printf(y, x + 2, COLS - x - 2, ROLE_MUTED, "| %s  (o: output)", a->last_line);
+        else
+            ui_text(y, x + 2, COLS - x - 2, ROLE_MUTED, "(o: output)");
     } else if (u->m->notice[0]) {
         theme_role role = ROLE_NORMAL;
-        if (a->phase == RT_ACT_DONE && strcmp(u->m->notice, a->result) == 0) role = a->exit_status == 0 ? ROLE_OK : ROLE_FAIL;
-        ui_printf(y, 0, COLS, role, " %s", u->m->notice);
+        bool result = a->phase == RT_ACT_DONE && strcmp(u->m->notice, a->result) == 0;
+        if (result) role = a->exit_status == 0 ? ROLE_OK : ROLE_FAIL;
+        int x = ui_printf(y, 0, COLS, role, " %s", u->m->notice);
+        if (result && x < COLS - 12) ui_text(y, x, COLS - x, ROLE_MUTED, "  (o: output)");
     } else if (a->phase == RT_ACT_DONE) {
         ui_printf(y, 0, COLS, a->exit_status == 0 ? ROLE_OK : ROLE_FAIL, " last: %s", a->result);
     }

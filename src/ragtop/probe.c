@@ -4,10 +4,14 @@
  * sum. Bodies are capped at 1 MiB and parsed as /healthz JSON. */
 #include "probe.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
+
 
 #include "rag/timeutil.h"
 
@@ -120,7 +124,62 @@ typedef struct slot {
     int64_t t0;
 } slot;
 
+/* Does /proc/PID/cmdline contain prog as one of its arguments (daemon.sh's
+ * check: a recycled pid running something else is not our program)? */
+static bool cmdline_has(long pid, const char *prog)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+        if (strcmp(buf + i, prog) == 0) return true;
+    return false;
+}
+
+void probe_pidfile(const rag_service *svc, rt_probe *p)
+{
+    p->pid_state = RT_PID_NONE;
+    if (!svc->pidfile) return;
+    p->pid_state = RT_PID_STOPPED;
+    p->pid = 0;
+    struct stat st;
+    FILE *f = fopen(svc->pidfile, "r");
+    if (!f || fstat(fileno(f), &st) != 0) {
+        if (f) fclose(f);
+        rt_fmt(p->pid_note, sizeof p->pid_note, "no pidfile");
+        return;
+    }
+    char line1[64] = "", line2[1024] = "";
+    if (!fgets(line1, sizeof line1, f)) line1[0] = '\0';
+    if (!fgets(line2, sizeof line2, f)) line2[0] = '\0';
+    fclose(f);
+    line2[strcspn(line2, "\n")] = '\0';
+    char *end;
+    long pid = strtol(line1, &end, 10);
+    if (pid <= 0 || (*end && *end != '\n')) {
+        rt_fmt(p->pid_note, sizeof p->pid_note, "pidfile has no pid");
+        return;
+    }
+    p->pid = pid;
+    bool alive = kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    if (!alive || (line2[0] && !cmdline_has(pid, line2))) {
+        rt_fmt(p->pid_note, sizeof p->pid_note, "stale pidfile: pid %ld is %s", pid, alive ? "another program" : "gone");
+        return;
+    }
+    p->pid_state = RT_PID_RUNNING;
+    p->pid_since_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
 void probe_run(const rag_services *svcs, const bool *due, rt_probe *out)
+{
+    probe_run_stoppable(svcs, due, out, NULL);
+}
+
+void probe_run_stoppable(const rag_services *svcs, const bool *due, rt_probe *out, const int *stop)
 {
     size_t n = svcs->count;
     slot *slots = rag_xcalloc(n ? n : 1, sizeof *slots);
@@ -133,7 +192,10 @@ void probe_run(const rag_services *svcs, const bool *due, rt_probe *out)
         memset(p, 0, sizeof *p);
         rt_fmt(p->service, sizeof p->service, "%s", svc->name);
         p->uptime_s = p->requests = p->errors = p->recent_errors = p->chunk_count = -1;
-        if (!svc->health_url) continue;
+        if (!svc->health_url) {
+            probe_pidfile(svc, p);
+            continue;
+        }
         p->probed = true;
         CURL *h = curl_easy_init();
         slots[i] = (slot){.h = h, .idx = i, .t0 = rag_mono_ms()};
@@ -166,7 +228,11 @@ void probe_run(const rag_services *svcs, const bool *due, rt_probe *out)
             if (msg->data.result == CURLE_OK) {
                 p->up = true;
                 curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &p->http_code);
-                if (s->b.buf) probe_parse_healthz(s->b.buf, s->b.len, p);
+                if (s->b.buf) {
+                    probe_parse_healthz(s->b.buf, s->b.len, p);
+                    rt_fmt(p->body, sizeof p->body, "%s", s->b.buf);
+                    p->body_cut = s->b.len >= sizeof p->body;
+                }
                 if (!p->status[0]) rt_fmt(p->status, sizeof p->status, "%s", p->http_code < 400 ? "pass" : "fail");
             } else if (msg->data.result == CURLE_OPERATION_TIMEDOUT) {
                 char d[32];
@@ -178,6 +244,7 @@ void probe_run(const rag_services *svcs, const bool *due, rt_probe *out)
                 rt_fmt(p->error, sizeof p->error, "%s", curl_easy_strerror(msg->data.result));
             }
         }
+        if (stop && __atomic_load_n(stop, __ATOMIC_RELAXED)) break;
         if (running > 0) curl_multi_poll(multi, NULL, 0, 100, NULL);
     }
     for (size_t i = 0; i < n; i++) {

@@ -41,13 +41,59 @@ static void detail(rt_check *c, const char *fmt, ...)
     va_end(ap);
 }
 
-static int rank(rt_severity s)
+static const rt_fix_def fix_table[] = {
+    {"ingest", "run", 'i'},
+    {"restart", "restart", 'r'},
+    {"start", "start", 'a'},
+};
+
+const rt_fix_def *status_fix_def(const char *fix)
 {
-    switch (s) {
+    for (size_t i = 0; fix && i < sizeof fix_table / sizeof *fix_table; i++)
+        if (strcmp(fix_table[i].fix, fix) == 0) return &fix_table[i];
+    return NULL;
+}
+
+const rag_action *status_fix_action(const rt_snapshot *s, const rt_check *c, const rag_service **svc)
+{
+    const rt_fix_def *f = status_fix_def(c->fix);
+    if (svc) *svc = NULL;
+    if (!f || s->services_rc != RAG_OK || !c->target[0]) return NULL;
+    const rag_service *t = rag_services_find(&s->services, c->target);
+    const rag_action *a = t ? rag_service_action(t, f->action) : NULL;
+    if (a && svc) *svc = t;
+    return a;
+}
+
+int status_rank(const rt_check *c)
+{
+    if (c->pending) return 1;
+    switch (c->severity) {
     case RT_OK: return 0;
-    case RT_WARN: return 1;
-    case RT_UNKNOWN: return 2;
-    default: return 3;
+    case RT_WARN: return 2;
+    case RT_UNKNOWN: return 3;
+    default: return 4;
+    }
+}
+
+/* Give each fix its target and keep only fixes services.yml can run: a
+ * service's start/restart needs that action. An ingest is always possible
+ * (rag-ingest, `make ingest`); its target is the first job with a run
+ * action, none when there is no such job (the console then says so). */
+static void resolve_fixes(const rt_snapshot *s, rt_status *st)
+{
+    const char *ingest_job = NULL;
+    for (size_t i = 0; s->services_rc == RAG_OK && i < s->services.count && !ingest_job; i++)
+        if (s->services.items[i].kind == RAG_SERVICE_JOB && rag_service_action(&s->services.items[i], "run"))
+            ingest_job = s->services.items[i].name;
+    for (size_t i = 0; i < st->n; i++) {
+        rt_check *c = &st->checks[i];
+        if (!c->fix[0]) continue;
+        if (strcmp(c->fix, "ingest") == 0) {
+            if (ingest_job) rt_fmt(c->target, sizeof c->target, "%s", ingest_job);
+            continue;
+        }
+        if (!status_fix_action(s, c, NULL)) c->fix[0] = '\0';
     }
 }
 
@@ -131,10 +177,12 @@ static void eval_hashes(const rt_snapshot *s, rt_status *st)
         if (gen_differs) {
             rt_check *c = add(st, name, RT_WARN, "restart", "%s serves %s, newest on disk is %s: restart %s",
                               p->service, p->generation, s->manifest.m.generation, p->service);
+            rt_fmt(c->target, sizeof c->target, "%s", p->service);
             if (hash_differs) detail(c, "served config hash %.12s, config now %.12s", p->config_hash, now);
         } else if (hash_differs) {
-            add(st, name, RT_WARN, strcmp(disk, now) != 0 ? "ingest" : "restart",
-                "%s serves an index built from config %.8s, config now %.8s", p->service, p->config_hash, now);
+            rt_check *c = add(st, name, RT_WARN, strcmp(disk, now) != 0 ? "ingest" : "restart",
+                              "%s serves an index built from config %.8s, config now %.8s", p->service, p->config_hash, now);
+            if (strcmp(c->fix, "restart") == 0) rt_fmt(c->target, sizeof c->target, "%s", p->service);
         } else {
             add(st, name, RT_OK, NULL, "%s serves %s", p->service, p->generation[0] ? p->generation : "the current index");
         }
@@ -233,21 +281,47 @@ static void eval_api_errors(const rt_snapshot *s, rt_status *st)
     }
 }
 
-static void eval_service(const rag_service *svc, const rt_probe *p, rt_status *st)
+/* A service without a health URL that names a pidfile: running or stopped. */
+static void eval_pidfile_service(const rag_service *svc, const rt_probe *p, int64_t now, rt_status *st)
 {
-    if (!svc->health_url) return;
     char name[80];
     rt_fmt(name, sizeof name, "service:%s", svc->name);
+    rt_check *c;
+    if (!p || p->pid_state == RT_PID_NONE) {
+        c = add(st, name, RT_UNKNOWN, NULL, "%s not checked yet", svc->name);
+        c->pending = true;
+    } else if (p->pid_state == RT_PID_RUNNING) {
+        char ago[40];
+        rag_ago_format(now - p->pid_since_ms, ago, sizeof ago);
+        c = add(st, name, RT_OK, NULL, "%s running (pid %ld, started %s)", svc->name, p->pid, ago);
+    } else if (svc->optional) {
+        c = add(st, name, RT_OK, "start", "%s not running (optional): %s", svc->name, p->pid_note);
+    } else {
+        c = add(st, name, RT_CRIT, "start", "%s stopped: %s", svc->name, p->pid_note);
+    }
+    rt_fmt(c->target, sizeof c->target, "%s", svc->name);
+}
+
+static void eval_service(const rag_service *svc, const rt_probe *p, int64_t now, rt_status *st)
+{
+    if (!svc->health_url) {
+        if (svc->pidfile) eval_pidfile_service(svc, p, now, st);
+        return;
+    }
+    char name[80];
+    rt_fmt(name, sizeof name, "service:%s", svc->name);
+    rt_check *c;
     if (!p || !p->probed) {
-        add(st, name, RT_UNKNOWN, NULL, "%s not probed yet", svc->name);
+        c = add(st, name, RT_UNKNOWN, NULL, "%s %s", svc->name, p && p->probing ? "probing..." : "not probed yet");
+        c->pending = p && p->probing;
         return;
     }
     if (!p->up) {
-        if (svc->optional) add(st, name, RT_OK, "start", "%s not running (optional): %s", svc->name, p->error);
-        else add(st, name, RT_CRIT, "start", "%s down: %s", svc->name, p->error);
+        if (svc->optional) c = add(st, name, RT_OK, "start", "%s not running (optional): %s", svc->name, p->error);
+        else c = add(st, name, RT_CRIT, "start", "%s down: %s", svc->name, p->error);
+        rt_fmt(c->target, sizeof c->target, "%s", svc->name);
         return;
     }
-    rt_check *c;
     if (strcmp(p->status, "fail") == 0 || p->http_code >= 500)
         c = add(st, name, RT_CRIT, NULL, "%s fail (HTTP %ld)", svc->name, p->http_code);
     else if (strcmp(p->status, "warn") == 0)
@@ -272,18 +346,17 @@ void status_evaluate(const rt_snapshot *s, int64_t now_ms, rt_status *st)
     eval_api_errors(s, st);
     if (s->services_rc == RAG_OK)
         for (size_t i = 0; i < s->services.count; i++)
-            eval_service(&s->services.items[i], i < s->n_probes ? &s->probes[i] : NULL, st);
+            eval_service(&s->services.items[i], i < s->n_probes ? &s->probes[i] : NULL, now_ms, st);
+    resolve_fixes(s, st);
 
     st->overall = RT_OK;
     const rt_check *worst = NULL;
     size_t bad = 0;
     for (size_t i = 0; i < st->n; i++) {
         if (st->checks[i].severity != RT_OK) bad++;
-        if (rank(st->checks[i].severity) > rank(st->overall) || (!worst && st->checks[i].severity != RT_OK)) {
-            st->overall = st->checks[i].severity;
-            worst = &st->checks[i];
-        }
+        if (status_rank(&st->checks[i]) > (worst ? status_rank(worst) : 0)) worst = &st->checks[i];
     }
+    if (worst) st->overall = worst->severity;
     if (!worst) rt_fmt(st->headline, sizeof st->headline, "OK: %zu checks pass", st->n);
     else if (bad > 1)
         rt_fmt(st->headline, sizeof st->headline, "%s: %s (+%zu more)", rt_severity_name(st->overall), worst->summary, bad - 1);

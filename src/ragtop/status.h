@@ -12,8 +12,25 @@ typedef struct rt_check {
     rt_severity severity;
     char summary[256];     /* one line for humans */
     char details[1024];    /* more lines ("chunking.target_tokens 256 -> 384"), may be "" */
-    char fix[32];          /* suggested action: "ingest", "restart", "start", "" */
+    char fix[32];          /* suggested action: "ingest", "restart", "start", "" — only
+                              when services.yml gives the target that action */
+    char target[64];       /* the service the fix acts on ("" = none / no services file) */
+    bool pending;          /* a probe still in flight: UNKNOWN, but it never hides a
+                              known problem (it ranks just above OK) */
 } rt_check;
+
+/* The fix table shared by --once and the console: a check's fix names the
+ * services.yml action it runs and the console key that runs it. */
+typedef struct rt_fix_def {
+    const char *fix;       /* "ingest" */
+    const char *action;    /* services.yml action: "run" */
+    int key;               /* console key: 'i' */
+} rt_fix_def;
+const rt_fix_def *status_fix_def(const char *fix);
+/* The action a check's fix runs (NULL when none): its service in *svc. */
+const rag_action *status_fix_action(const rt_snapshot *s, const rt_check *c, const rag_service **svc);
+/* Severity order for sorting: CRIT 4, UNKNOWN 3, WARN 2, pending 1, OK 0. */
+int status_rank(const rt_check *c);
 
 typedef struct rt_status {
     rt_check *checks; size_t n;

@@ -15,11 +15,16 @@
 #include "status.h"
 #include "theme.h"
 
-typedef enum { PANE_FRESHNESS = 0, PANE_CONFIG, PANE_SERVICES, PANE_RUNS, PANE_LOGS, PANE_COUNT } pane_id;
+/* PANE_HEADER is the top line (the verdict): focusable, Enter opens Problems. */
+typedef enum { PANE_FRESHNESS = 0, PANE_CONFIG, PANE_SERVICES, PANE_RUNS, PANE_LOGS, PANE_HEADER, PANE_COUNT } pane_id;
 
 typedef struct rect { int y, x, h, w; } rect;
 
-typedef enum { OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_PROMPT, OVL_ALERTS } overlay_kind;
+/* OVL_JSON is the scrollable text view (a log line's JSON, a service's last
+ * /healthz, a run, an action's output); its title is ovl_title. */
+typedef enum {
+    OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_PROMPT, OVL_ALERTS, OVL_PROBLEMS, OVL_QUIT
+} overlay_kind;
 typedef enum { PROMPT_FILTER = 0, PROMPT_SEARCH } prompt_kind;
 
 typedef struct ui {
@@ -58,6 +63,13 @@ typedef struct ui {
     int confirm_cmd;      /* key_cmd waiting for yes */
     bool confirm_yes;     /* focused button (false = Cancel, the default) */
     char confirm_text[160];
+    char confirm_argv[512];   /* exactly what will run */
+    char confirm_svc[64];     /* the service it runs on, fixed when asked */
+    char ovl_title[128];      /* OVL_JSON's title */
+    int prob_sel;             /* selected problem in OVL_PROBLEMS */
+    int quit_choice;          /* OVL_QUIT: 0 wait (default), 1 leave running, 2 stop */
+    char quit_label[96];      /* the running action OVL_QUIT asks about */
+    bool quit_when_idle;      /* "wait" chosen: quit when no action runs */
     prompt_kind prompt;   /* OVL_PROMPT: what is being typed */
     bool prompt_raw;      /* filter prompt: on the raw JSON (Ctrl-R) */
     lineedit input;
@@ -126,10 +138,24 @@ void pane_logs_search_next(ui *u, int dir); /* n: +1 (newer), N: -1 */
 void overlay_draw(ui *u);
 void overlay_too_small(ui *u);
 void overlay_open_json(ui *u, const char *raw);
+/* The scrollable text view with a title; text is split into lines. */
+void overlay_open_text(ui *u, const char *title, const char *text);
 void overlay_close(ui *u);
 /* Help overlay scrolling: lines in the help, rows it shows (last draw). */
 void overlay_help_scroll(ui *u, int delta);
 /* Copy text to the terminal's clipboard with OSC 52 (works over SSH). */
 void ui_osc52_copy(const char *text);
+
+/* ------------------------------------------------------------ problems (problems.c) */
+/* The non-OK checks of u->st, worst first (stable); returns how many. */
+size_t problems_list(const ui *u, const rt_check **out, size_t max);
+void problems_draw(ui *u);
+/* "a: start rag_api" for a check's fix ("" when none). */
+void problems_fix_text(const ui *u, const rt_check *c, char *out, size_t n);
+
+/* ------------------------------------------------------------ detail views (detail.c) */
+void detail_service(ui *u, int idx);   /* services.yml entry, state, last /healthz JSON */
+void detail_run(ui *u, int k);         /* k = 0 newest: the run, its failure, failed files */
+void detail_action_output(ui *u);      /* the last action's full output */
 
 #endif

@@ -2,11 +2,13 @@
 # test_once.sh — `ragtop --once` (= make status) against a real sample stack
 # (rag-ingest + rag-api): exit 0 healthy, 1 stale manifest, 2 API down,
 # 3 no services file; --json has the shape docs/specs/once.md documents;
+# fixes name the command services.yml runs and only when there is one;
+# the name column fits the longest check name; pidfile services;
 # probes run concurrently (three hung services cost one timeout, not three);
 # no colour when not a terminal; valgrind finds no leaks.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 17
+plan 23
 
 STACK_WARN=3s STACK_ERROR=1h stack_init
 cd "$STACK" || exit 1
@@ -24,7 +26,7 @@ is "$rc" "0" "--json exits with the same code"
 shape=$(jq -r '[.schema_version, .status, .exit_code, (.checks|type), (.checks[0]|keys|join(",")),
                 (.index|keys|join(",")), (.services[0]|keys|join(",")), (.runs[0]|keys|join(",")),
                 (.sources|keys|join(",")), (.config|keys|join(","))] | map(tostring) | join("|")' <<<"$json")
-is "$shape" "1|OK|0|array|details,fix,name,status,summary|age_ms,checked_at,chunks,config_hash,documents,generated_at,generation,manifest,run_id,tokens|config_hash,error,errors,generation,health,health_url,http_code,kind,latency_ms,name,probed,requests,up,uptime_s,version|chunks,duration_ms,errors,files,generation,run_id,started_at,status|added,changed,exact,removed,total|error,error_after_ms,hash,path,warn_after_ms" \
+is "$shape" "1|OK|0|array|details,fix,fix_argv,fix_target,name,status,summary|age_ms,checked_at,chunks,config_hash,documents,generated_at,generation,manifest,run_id,tokens|config_hash,error,errors,generation,health,health_url,http_code,kind,latency_ms,name,probed,requests,up,uptime_s,version|chunks,duration_ms,errors,files,generation,run_id,started_at,status|added,changed,exact,removed,total|error,error_after_ms,hash,path,warn_after_ms" \
   "--json has the documented shape"
 is "$(jq -r .index.generation <<<"$json")" "$(jq -r .generation artifacts/checkpoints/latest.json)" "--json names the generation on disk"
 is "$(jq -r '.services[] | select(.name=="api") | .generation' <<<"$json")" "$(jq -r .generation artifacts/checkpoints/latest.json)" "--json names the generation the API serves"
@@ -43,6 +45,28 @@ stack_api_stop >/dev/null
 out=$("$BIN/ragtop" --once 2>&1); rc=$?
 is "$rc" "2" "API down: exit 2"
 like "$out" "CRIT +service:api +api down: connection refused" "the down service is named"
+like "$out" "api down: connection refused  \\[fix: start: bash $ROOT/tests/tui/stackctl.sh start\\]" "the fix names the command it runs (services.yml's start action)"
+json=$("$BIN/ragtop" --once --json)
+is "$(jq -c '.checks[] | select(.name=="service:api") | [.fix, .fix_target, .fix_argv]' <<<"$json")" \
+   "[\"start\",\"api\",[\"bash\",\"$ROOT/tests/tui/stackctl.sh\",\"start\"]]" "--json: fix, fix_target and fix_argv"
+
+# pidfile services (no health URL); a long name; a service with no start action
+sleep 60 & track_pid $!; live=$!
+printf '%s\nsleep\n' "$live" >"$TMP/live.pid"
+printf '999999\nsleep\n' >"$TMP/stale.pid"
+cat >"$TMP/pid.yml" <<YAML
+version: 1
+services:
+  rag_ingest_cron: {kind: server, optional: true, pidfile: $TMP/live.pid, actions: {start: {argv: [true]}}}
+  rag_watch: {kind: server, optional: true, pidfile: $TMP/stale.pid, actions: {start: {argv: [make, watch-start]}}}
+  plain: {kind: server, health: {url: "http://127.0.0.1:$STACK_PORT/healthz", timeout: 1s}}
+YAML
+out=$("$BIN/ragtop" --once --services "$TMP/pid.yml" 2>&1)
+like "$out" "OK +service:rag_ingest_cron +rag_ingest_cron running \\(pid $live, started " "a live pidfile reads running with its pid"
+like "$out" "OK +service:rag_watch +rag_watch not running \\(optional\\): stale pidfile: pid 999999 is gone  \\[fix: start: make watch-start\\]" "a stale pidfile reads not running, with the fix"
+like "$out" "CRIT +service:plain +plain down: connection refused\$" "a service with no start action gets no [fix: start]"
+cols=$(grep -E '^(OK|WARN|CRIT|UNKNOWN) ' <<<"$out" | awk '{ match($0, /^[A-Z]+ +[^ ]+ +/); print RLENGTH }' | sort -u)
+is "$cols" "32" "every summary starts in the same column (the longest name, service:rag_ingest_cron, fits)"
 
 mkdir -p "$TMP/empty"
 (cd "$TMP/empty" && env -u RAGTOP_SERVICES -u RAG_CONFIG XDG_CONFIG_HOME="$TMP/empty" HOME="$TMP/empty" "$BIN/ragtop" --once >"$TMP/none.out" 2>&1); rc=$?
@@ -59,7 +83,9 @@ conns = []
 while True:
     c, _ = s.accept(); conns.append(c)
 ' "$hport" &
-sleep 0.3
+track_pid $!
+end=$(( $(date +%s) + 10 ))   # wait until it listens (a fixed sleep raced on a loaded machine)
+until (exec 3<>"/dev/tcp/127.0.0.1/$hport") 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; do sleep 0.1; done
 cat >"$TMP/hung.yml" <<YAML
 version: 1
 services:

@@ -6,6 +6,10 @@
 #   stack_init            write the files (no processes)
 #   stack_ingest          build/refresh the index (what the `i` action runs)
 #   stack_api_start / stack_api_stop
+# STACK_MAKE=1: the ingest action runs through make as the real services.yml
+#   does (`make ingest` = validate, then ingest: tests/tui/stack.mk).
+# STACK_WATCH=1: adds rag_watch, a server with no health URL whose state
+#   comes from the pidfile scripts/daemon.sh writes (as services.yml's).
 STACK=$TMP/stack
 stack_init() {
   STACK_PORT=$(free_port)
@@ -55,8 +59,19 @@ services:
     logs: [artifacts/logs/ingest.jsonl]
     metrics: artifacts/logs/ingestion_metrics.jsonl
     actions:
-      run: {argv: [bash, $ROOT/tests/tui/stackctl.sh, ingest], timeout: 60s}
+      run: {argv: [$( [ -n "${STACK_MAKE:-}" ] && echo "make, --no-print-directory, -f, $ROOT/tests/tui/stack.mk, ingest" || echo "bash, $ROOT/tests/tui/stackctl.sh, ingest")], timeout: 60s}
 YAML
+  if [ -n "${STACK_WATCH:-}" ]; then
+    cat >>"$STACK/services.yml" <<YAML
+  rag_watch:
+    kind: server
+    optional: true
+    pidfile: artifacts/run/ragtop-watch.pid
+    actions:
+      start: {argv: [bash, $ROOT/scripts/daemon.sh, start, ragtop-watch, --, $BIN/ragtop, watch, --config, $STACK/config/params.yaml, --services, $STACK/services.yml]}
+      stop:  {argv: [bash, $ROOT/scripts/daemon.sh, stop, ragtop-watch], confirm: true}
+YAML
+  fi
   export STACK STACK_PORT STACK_ADMIN_PORT BIN HELPERS
 }
 stack_add_transcript() { # NAME

@@ -105,6 +105,17 @@ static void free_snap(rt_snapshot *s)
     free(s->services.items);
 }
 
+/* s gets one service with a health URL and an empty probe for it. */
+static void one_service(rt_snapshot *s, const char *name)
+{
+    s->services.count = 1;
+    s->services.items = calloc(1, sizeof *s->services.items);
+    s->services.items[0].name = (char *)name;
+    s->services.items[0].health_url = "http://127.0.0.1:1/healthz";
+    s->n_probes = 1;
+    s->probes = calloc(1, sizeof *s->probes);
+}
+
 static void test_status_healthy_snapshot_is_ok(void **state)
 {
     (void)state;
@@ -173,12 +184,7 @@ static void test_status_service_down_is_crit_unless_optional(void **state)
     snap_with_config(&s);
     with_manifest(&s, s.config.hash, NULL, NOW);
     s.sources.rc = RAG_OK;
-    s.services.count = 1;
-    s.services.items = calloc(1, sizeof *s.services.items);
-    s.services.items[0].name = "api";
-    s.services.items[0].health_url = "http://127.0.0.1:1/healthz";
-    s.n_probes = 1;
-    s.probes = calloc(1, sizeof *s.probes);
+    one_service(&s, "api");
     snprintf(s.probes[0].service, sizeof s.probes[0].service, "api");
     s.probes[0].probed = true;
     s.probes[0].recent_errors = -1;
@@ -186,8 +192,21 @@ static void test_status_service_down_is_crit_unless_optional(void **state)
     rt_status st;
     status_evaluate(&s, NOW, &st);
     assert_int_equal(status_find(&st, "service:api")->severity, RT_CRIT);
-    assert_string_equal(status_find(&st, "service:api")->fix, "start");
+    assert_string_equal(status_find(&st, "service:api")->fix, ""); /* no start action: no fix */
     assert_int_equal(st.overall, RT_CRIT);
+    status_free(&st);
+    char *start_argv[] = {"make", "api", NULL};
+    rag_action start = {.name = "start", .argv = start_argv, .argc = 2};
+    s.services.items[0].actions = &start;
+    s.services.items[0].n_actions = 1;
+    status_evaluate(&s, NOW, &st);
+    const rt_check *down = status_find(&st, "service:api");
+    assert_string_equal(down->fix, "start");
+    assert_string_equal(down->target, "api");
+    const rag_service *target;
+    assert_ptr_equal(status_fix_action(&s, down, &target), &start);
+    assert_ptr_equal(target, &s.services.items[0]);
+    assert_int_equal(status_fix_def(down->fix)->key, 'a');
     status_free(&st);
     s.services.items[0].optional = true;
     status_evaluate(&s, NOW, &st);
@@ -200,9 +219,74 @@ static void test_status_service_down_is_crit_unless_optional(void **state)
     status_evaluate(&s, NOW, &st);
     assert_int_equal(status_find(&st, "service:api")->severity, RT_WARN);
     assert_int_equal(status_find(&st, "served:api")->severity, RT_WARN);
-    assert_string_equal(status_find(&st, "served:api")->fix, "restart");
+    /* served:api's restart needs a restart action too */
+    assert_string_equal(status_find(&st, "served:api")->fix, "");
+    status_free(&st);
+    s.services.items[0].actions = NULL;
+    s.services.items[0].n_actions = 0;
+    free_snap(&s);
+}
+
+/* A service whose first probe is in flight is UNKNOWN but never hides a
+ * known problem; alone it makes the verdict UNKNOWN, not OK. */
+static void test_status_pending_probe_ranks_below_known_problems(void **state)
+{
+    (void)state;
+    rt_snapshot s;
+    snap_with_config(&s);
+    with_manifest(&s, s.config.hash, NULL, NOW);
+    s.sources.rc = RAG_OK;
+    one_service(&s, "hung");
+    s.probes[0].probing = true;
+    rt_status st;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(st.overall, RT_UNKNOWN);
+    assert_true(status_find(&st, "service:hung")->pending);
+    assert_non_null(strstr(st.headline, "hung probing"));
+    status_free(&st);
+    s.sources.added = 1;
+    status_evaluate(&s, NOW, &st);
+    assert_int_equal(st.overall, RT_WARN);
+    assert_non_null(strstr(st.headline, "WARN: 1 transcript not yet ingested"));
     status_free(&st);
     free_snap(&s);
+}
+
+/* Pidfiles as scripts/daemon.sh writes them: pid, then the program. */
+static void test_pidfile_state_running_stale_and_reused(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ragtop-pidfile-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    rag_service svc = {.name = "w", .pidfile = path};
+    rt_probe p = {0};
+    FILE *f = fopen(path, "w");
+    fprintf(f, "%d\n", (int)getpid()); /* no program line: the pid is enough */
+    fclose(f);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_RUNNING);
+    assert_int_equal(p.pid, getpid());
+    f = fopen(path, "w");
+    fprintf(f, "%d\nno-such-program-xyz\n", (int)getpid()); /* our pid, another program */
+    fclose(f);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_non_null(strstr(p.pid_note, "another program"));
+    f = fopen(path, "w");
+    fprintf(f, "garbage\n");
+    fclose(f);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_string_equal(p.pid_note, "pidfile has no pid");
+    unlink(path);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_string_equal(p.pid_note, "no pidfile");
+    svc.pidfile = NULL;
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_NONE);
 }
 
 static void test_status_crit_outranks_unknown_outranks_warn(void **state)
@@ -376,6 +460,8 @@ int main(void)
         cmocka_unit_test(test_status_freshness_thresholds),
         cmocka_unit_test(test_status_service_down_is_crit_unless_optional),
         cmocka_unit_test(test_status_crit_outranks_unknown_outranks_warn),
+        cmocka_unit_test(test_status_pending_probe_ranks_below_known_problems),
+        cmocka_unit_test(test_pidfile_state_running_stale_and_reused),
         cmocka_unit_test(test_runs_parse_rag_ingest_metrics_line),
         cmocka_unit_test(test_runs_reads_the_tail_and_skips_malformed_lines),
         cmocka_unit_test(test_healthz_parse_reads_rag_api_shape),
