@@ -81,12 +81,13 @@ void pane_services_draw(ui *u, rect r)
             if (p->requests >= 0) rt_fmt(a, sizeof a, "%lld", (long long)p->requests);
             rt_fmt(rq, sizeof rq, "%s/%lld", a, (long long)(p->errors >= 0 ? p->errors : 0));
         }
+        /* a pidfile service has no request counts: its pid stands there,
+         * so it shows at every width */
+        if (p && p->pid_state == RT_PID_RUNNING) rt_fmt(rq, sizeof rq, "pid %ld", p->pid);
         if (h && h->have_last) rag_age_format(now - h->changed_at_ms, ch, sizeof ch);
         ui_printf(y, cx, x + w - cx, base, "%9s %13s %8s", up, rq, ch);
         if (p && p->probed && !p->up && p->error[0] && x + w - cx > 34)
             ui_text(y, cx + 33, x + w - cx - 33, ROLE_MUTED, p->error);
-        else if (p && p->pid_state == RT_PID_RUNNING && x + w - cx > 34)
-            ui_printf(y, cx + 33, x + w - cx - 33, ROLE_MUTED, "pid %ld", p->pid);
         else if (p && p->pid_state == RT_PID_STOPPED && x + w - cx > 34)
             ui_text(y, cx + 33, x + w - cx - 33, ROLE_MUTED, p->pid_note);
     }

@@ -31,6 +31,8 @@ wait_cmd() { # CMD... : poll until it succeeds (5 s)
   while [ "$(date +%s)" -le "$end" ]; do "$@" && return 0; sleep 0.1; done
   return 1
 }
+screen_has() { tui_cap | grep -qE -- "$1"; }
+screen_lacks() { ! tui_cap | grep -qE -- "$1"; }
 
 tui_start 80 24 "$BIN/ragtop --interval 1s; echo EXIT=\$?; sleep 60"
 tui_wait "Logs" 8
@@ -52,7 +54,11 @@ else not_ok "80x24: the key bar keeps ?, search, filter and A" "$bar"; fi
 tui_keys '?'
 tui_wait "Help: keys 1-" 3
 seen=$(tui_cap)
-for _ in 1 2 3 4 5 6; do tui_keys NPage; sleep 0.3; seen+=$(tui_cap); done
+# page down until the last key shows (each page is polled: a loaded machine redraws late)
+for _ in $(seq 1 40); do
+  grep -q "Ctrl-L *redraw" <<<"$seen" && break
+  tui_keys NPage; sleep 0.1; seen+=$(tui_cap)
+done
 if grep -q "Ctrl-L *redraw" <<<"$seen" && grep -q "│ z  *zoom" <<<"$seen" && grep -q "│ A  *alerts" <<<"$seen" \
    && grep -q "│ p  *pause" <<<"$seen" && ! tui_cap | grep -q "Help: keys 1-"; then
   ok "80x24: the help scrolls (PgDn) down to every key, Ctrl-L included"
@@ -61,7 +67,7 @@ if grep -q "smart case: a capital makes it *│" <<<"$seen" && grep -q "│  *ca
   ok "80x24: help text wraps at word boundaries"
 else not_ok "80x24: help text wraps at word boundaries" "$seen"; fi
 tui_keys q
-sleep 0.3
+wait_cmd screen_lacks "Help: keys"
 
 # ---- filter: shown text, smart case, zero matches, raw JSON, errors
 tui_keys '&'; tui_keys -l 'failed'; tui_keys Enter
@@ -82,8 +88,7 @@ if grep -q "all good here" <<<"$scr" && grep -q "upload Failed" <<<"$scr" && ! g
 else not_ok "Ctrl-R filters the raw JSON; a valid filter clears the stale regex error" "$scr"; fi
 # the prompt starts empty and edits like readline
 tui_keys '&'
-sleep 0.2
-if tui_cap | grep -q ") &$"; then ok "the filter prompt starts empty"; else not_ok "the filter prompt starts empty" "$(tui_cap | tail -2)"; fi
+if wait_cmd screen_has "\\) &$"; then ok "the filter prompt starts empty"; else not_ok "the filter prompt starts empty" "$(tui_cap | tail -2)"; fi
 tui_keys -l 'abc def'; tui_keys C-w; tui_keys -l 'marker'; tui_keys C-a; tui_keys -l '!'; tui_keys C-e; tui_keys -l ' x'; tui_keys BSpace BSpace
 tui_expect "Ctrl-W, Ctrl-A, Ctrl-E and Backspace edit the prompt" "\\) &!abc marker$" 3
 tui_keys C-u; tui_keys Enter
@@ -114,10 +119,12 @@ tui_keys n; tui_keys n
 tui_expect "n past the last match says so" "no more matches below" 3
 
 # ---- Enter only opens the log line when the Logs pane has focus
-tui_keys Tab # logs -> freshness (next pane)
+tui_keys Tab # logs -> the header (the verdict line), whose Enter opens Problems
 tui_keys Enter
-sleep 0.4
+wait_cmd screen_has "Problems:"
 if tui_cap | grep -q "Log line ("; then not_ok "Enter with another pane focused does not open a log line" "$(tui_cap)"; else ok "Enter with another pane focused does not open a log line"; fi
+tui_keys Escape
+wait_cmd screen_lacks "Problems:"
 tui_keys BTab Enter
 tui_expect "Enter in the Logs pane opens the selected line's JSON" '"msg": "hello-two second marker"' 3
 tui_keys Escape
@@ -129,7 +136,8 @@ tui_wait "long-line-start" 3
 row=$(logs_rows | grep long-line-start)
 if [[ "$row" == *"…" ]] && ! grep -q TAILMARK <<<"$row"; then ok "a cut line ends in …"; else not_ok "a cut line ends in …" "$row"; fi
 for _ in 1 2 3 4 5 6; do tui_keys Right; done
-sleep 0.3
+scrolled() { logs_rows | grep -E 'TAILMARK|word' | tail -1 | grep -q "^….*TAILMARK-end"; }
+wait_cmd scrolled
 row=$(logs_rows | grep -E 'TAILMARK|word' | tail -1)
 if [[ "$row" == "…"* ]] && grep -q "TAILMARK-end" <<<"$row"; then ok "Right scrolls the logs horizontally; the cut start shows …"; else not_ok "Right scrolls the logs horizontally" "$(logs_rows)"; fi
 for _ in 1 2 3 4 5 6; do tui_keys Left; done
@@ -144,7 +152,8 @@ PY
 tui_expect "the title shows the ring: last 20,000 of all read" "last 20,000 of [0-9]{2},[0-9]{3} read" 10
 tui_wait "bulk 50000" 5
 tui_keys g
-sleep 0.5
+at_top() { logs_rows | head -1 | grep -qE "bulk 30[01][0-9]{2}"; }
+wait_cmd at_top
 rows=$(logs_rows)
 n=$(grep -c . <<<"$rows"); full=$(grep -c "bulk [0-9]" <<<"$rows")
 first=$(head -1 <<<"$rows" | grep -oE "bulk [0-9]+" | cut -d' ' -f2)
@@ -152,7 +161,8 @@ if [ "$n" -ge 4 ] && [ "$full" = "$n" ] && [ "${first:-0}" -ge 30000 ] && [ "${f
   ok "g after a 50k-line append shows a full pane from the top of the ring (first: bulk $first)"
 else not_ok "g after a 50k-line append shows a full pane from the top of the ring" "$rows"; fi
 tui_keys G
-sleep 0.5
+following() { logs_rows | grep -q "bulk 50000" && tui_cap | grep -q "Logs  follow"; }
+wait_cmd following
 if logs_rows | grep -q "bulk 50000" && tui_cap | grep -q "Logs  follow"; then ok "G follows the newest line again"; else not_ok "G follows the newest line again" "$(tui_cap)"; fi
 
 # ---- settings persist: wrap, level, zoom
@@ -188,14 +198,14 @@ tui_expect "a broken services.yml is reported and the last good one stays" "serv
 like "$(tui_cap)" "reports +job" "the services read before stay on screen"
 cp services.yml.orig services.yml
 tui_resize 200 60
-sleep 1
+wait_cmd screen_has "Freshness.*Config.*Services"
 scr=$(tui_cap)
 line2=$(sed -n 2p <<<"$scr")
 if [[ "$line2" == *Freshness*Config*Services* ]] && [ "$(logs_rows | wc -l)" -ge 30 ] && tui_cap -e | grep -qE $'\e\\[[0-9;]*7[0-9;]*mbulk 4999'; then
   ok "200x60: Freshness, Config and Services side by side, logs 30+ rows, search highlights"
 else not_ok "200x60: Freshness, Config and Services side by side, logs 30+ rows" "$scr"; fi
 tui_resize 40 12
-sleep 1
+wait_cmd screen_has "too small"
 scr=$(tui_cap)
 if grep -q "too small" <<<"$scr" && grep -qE "(✔|▲|✖|\\?) (OK|WARN|CRIT|UNKNOWN)" <<<"$scr"; then ok "40x12: the too-small screen still shows the verdict"; else not_ok "40x12: the too-small screen still shows the verdict" "$scr"; fi
 tmux -L "$TUI_SOCK" kill-server
@@ -207,7 +217,7 @@ tui_start 80 24 "LC_ALL=C LANG=C $BIN/ragtop --no-osc52; sleep 60"
 tui_wait "SERVICE" 8
 tui_wait "api +\\[ok\\] up" 5
 scr=$(tui_cap)
-hdr=$(grep "SERVICE" <<<"$scr"); row=$(grep -E "\\| api " <<<"$scr")
+hdr=$(grep "SERVICE" <<<"$scr"); row=$(grep -E "\\|[ >]api " <<<"$scr") # > marks the action target
 if [ "$(awk '{print index($0, "STATE")}' <<<"$hdr")" = "$(awk '{print index($0, "[ok]")}' <<<"$row")" ] && grep -q "\\[ok\\] up " <<<"$row"; then
   ok "LANG=C: the STATE column lines up with its [ok] marks"
 else not_ok "LANG=C: the STATE column lines up with its [ok] marks" "$hdr" "$row"; fi
