@@ -10,36 +10,9 @@
 #   action-failed.png  an ingest with a broken config: exit 78 and the
 #                      validation message on the status line
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUTDIR=${1:-$ROOT/docs/img}
-cd "$ROOT"
-make -s all >/dev/null
-BIN=$ROOT/build/bin; HELPERS=$ROOT/build/tests/helpers
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-shot.XXXXXX")
-SOCK="ragtop-shot-$$"
 W=110 H=34
-cleanup() {
-  tmux -L "$SOCK" kill-server 2>/dev/null || true
-  (cd "$TMP/stack" && BIN=$BIN bash "$ROOT/tests/tui/stackctl.sh" stop >/dev/null 2>&1) || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-on_exit() { :; }
-wait_screen() { # REGEX: until the screen matches (20s at most)
-  local end=$(( $(date +%s) + 20 ))
-  until tmux -L "$SOCK" capture-pane -p -t t | grep -qE -- "$1"; do
-    [ "$(date +%s)" -lt "$end" ] || { echo "screenshot: screen never showed /$1/" >&2; exit 1; }
-    sleep 0.2
-  done
-}
-shot() { # OUT.png
-  tmux -L "$SOCK" capture-pane -e -p -t t >"$TMP/screen.ansi"
-  python3 "$ROOT/scripts/ansi2svg.py" "$W" "$H" <"$TMP/screen.ansi" >"$TMP/screen.svg"
-  mkdir -p "$OUTDIR"
-  rsvg-convert -o "$1" "$TMP/screen.svg"
-  echo "wrote $1"
-}
+source "$(dirname "$0")/screenshot-lib.sh"
+OUTDIR=${1:-$ROOT/docs/img}
 source "$ROOT/tests/tui/stack.sh"
 STACK_FILES=8 STACK_MAKE=1 stack_init
 cd "$STACK"; export BIN HELPERS
