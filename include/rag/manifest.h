@@ -57,8 +57,12 @@ void rag_manifest_free(rag_manifest *m);
  * this call wrote is removed again. Pruning is separate (below), so a
  * housekeeping problem can never turn a publish into a failure. */
 int rag_manifest_publish(const char *dir, const rag_manifest *m, int keep, rag_error *err);
-/* Delete the oldest per-run copies beyond keep (by name: run ids start with
- * a UTC timestamp); never the copy of keep_run_id, never other files.
+/* The per-run copies in dir, newest write first (then by name: run ids have
+ * one-second resolution): a NULL-terminated malloc'd array of malloc'd file
+ * names, *n of them (NULL when dir cannot be listed). */
+char **rag_manifest_run_copies(const char *dir, size_t *n);
+/* Delete the per-run copies beyond the newest keep (rag_manifest_run_copies'
+ * order); never the copy of keep_run_id, never other files.
  * Returns the number deleted, or a negative RAG_E* code with err naming the
  * first copy that could not be deleted (the others are still tried). */
 int rag_manifest_prune_copies(const char *dir, int keep, const char *keep_run_id, rag_error *err);

@@ -349,9 +349,48 @@ bool rag_manifest_is_run_copy(const char *name)
     return name[8] == 'T';
 }
 
-static int cmp_str(const void *a, const void *b)
+typedef struct copy_entry {
+    char *name;
+    int64_t mtime_ns;
+} copy_entry;
+
+/* Newest write first, then by name: run ids have one-second resolution, so
+ * two runs of one second would otherwise be ordered by their random suffix. */
+static int cmp_copy_newest(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const copy_entry *x = a, *y = b;
+    if (x->mtime_ns != y->mtime_ns) return x->mtime_ns < y->mtime_ns ? 1 : -1;
+    return strcmp(y->name, x->name);
+}
+
+char **rag_manifest_run_copies(const char *dir, size_t *n_out)
+{
+    *n_out = 0;
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    copy_entry *v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!rag_manifest_is_run_copy(de->d_name)) continue;
+        struct stat st;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            v = rag_xrealloc(v, cap * sizeof *v);
+        }
+        v[n].name = rag_xstrdup(de->d_name);
+        v[n].mtime_ns = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                            ? (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec
+                            : 0;
+        n++;
+    }
+    closedir(d);
+    if (n) qsort(v, n, sizeof *v, cmp_copy_newest);
+    char **names = rag_xcalloc(n + 1, sizeof *names);
+    for (size_t i = 0; i < n; i++) names[i] = v[i].name;
+    free(v);
+    *n_out = n;
+    return names;
 }
 
 int rag_manifest_prune_copies(const char *dir, int keep, const char *keep_run_id, rag_error *err)
@@ -359,24 +398,13 @@ int rag_manifest_prune_copies(const char *dir, int keep, const char *keep_run_id
     if (keep < 0) keep = 0;
     DIR *d = opendir(dir);
     if (!d) return rag_error_set(err, RAG_ERR, "%s: cannot list folder: %s", dir, strerror(errno));
-    char *keep_name = rag_xasprintf("%s.json", keep_run_id ? keep_run_id : "");
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!rag_manifest_is_run_copy(de->d_name)) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            names = rag_xrealloc(names, cap * sizeof *names);
-        }
-        names[n++] = rag_xstrdup(de->d_name);
-    }
     closedir(d);
-    if (n) qsort(names, n, sizeof *names, cmp_str);
+    char *keep_name = rag_xasprintf("%s.json", keep_run_id ? keep_run_id : "");
+    size_t n = 0;
+    char **names = rag_manifest_run_copies(dir, &n); /* newest first */
     int rc = RAG_OK, deleted = 0;
-    size_t excess = n > (size_t)keep ? n - (size_t)keep : 0;
     for (size_t i = 0; i < n; i++) {
-        if (i < excess && strcmp(names[i], keep_name) != 0) {
+        if (i >= (size_t)keep && strcmp(names[i], keep_name) != 0) {
             char *p = rag_path_join(dir, names[i]);
             if (unlink(p) == 0) deleted++;
             else if (errno != ENOENT && rc == RAG_OK)

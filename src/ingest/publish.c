@@ -111,21 +111,6 @@ static bool is_generation(const char *n)
     return strncmp(n, RAG_INDEX_PREFIX, strlen(RAG_INDEX_PREFIX)) == 0 && has_suffix(n, RAG_INDEX_SUFFIX);
 }
 
-typedef struct copy_entry {
-    char *name;
-    int64_t mtime_ns;
-} copy_entry;
-
-/* newest write first (run ids of one second would sort by their random
- * suffix), then by name */
-static int cmp_copy_desc(const void *a, const void *b)
-{
-    const copy_entry *x = a, *y = b;
-    if (x->mtime_ns != y->mtime_ns)
-        return x->mtime_ns < y->mtime_ns ? 1 : -1;
-    return strcmp(y->name, x->name);
-}
-
 void publish_named_generations(const char *ckpt_dir, names_cb cb, void *ud)
 {
     char *latest = rag_path_join(ckpt_dir, "latest.json");
@@ -135,26 +120,18 @@ void publish_named_generations(const char *ckpt_dir, names_cb cb, void *ud)
         rag_manifest_free(&m);
     }
     free(latest);
-    names copies = { 0 };
-    list_files(ckpt_dir, rag_manifest_is_run_copy, &copies);
-    copy_entry *v = rag_xcalloc(copies.n ? copies.n : 1, sizeof *v);
-    for (size_t i = 0; i < copies.n; i++) {
-        char *p = rag_path_join(ckpt_dir, copies.v[i]);
-        struct stat st;
-        v[i].name = p;
-        v[i].mtime_ns = stat(p, &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec : 0;
-    }
-    if (copies.n)
-        qsort(v, copies.n, sizeof *v, cmp_copy_desc);
-    for (size_t i = 0; i < copies.n; i++) {
-        if (rag_manifest_load(v[i].name, &m, NULL) == RAG_OK) {
+    size_t n = 0;
+    char **copies = rag_manifest_run_copies(ckpt_dir, &n); /* newest first */
+    for (size_t i = 0; i < n; i++) {
+        char *p = rag_path_join(ckpt_dir, copies[i]);
+        if (rag_manifest_load(p, &m, NULL) == RAG_OK) {
             cb(&m, ud);
             rag_manifest_free(&m);
         }
-        free(v[i].name);
+        free(p);
+        free(copies[i]);
     }
-    free(v);
-    names_free(&copies);
+    free(copies);
 }
 
 typedef struct keep_ctx {

@@ -590,6 +590,40 @@ static void test_manifest_prune_reports_undeletable_copy_and_goes_on(void **stat
     free(dir);
 }
 
+/* Run ids have one-second resolution: two runs of one second are ordered
+ * by when their copies were written, not by their random suffixes (the
+ * order generation retention uses too). */
+static void test_manifest_copies_of_one_second_go_by_write_time(void **state)
+{
+    char *dir = rag_path_join(*state, "checkpoints");
+    rag_manifest m;
+    fill_sample(&m);
+    rag_error err = {0};
+    snprintf(m.run_id, sizeof m.run_id, "20261130T000000Z-ffffff");
+    assert_int_equal(rag_manifest_publish(dir, &m, 5, &err), RAG_OK);
+    char *older = rag_path_join(dir, "20261130T000000Z-ffffff.json");
+    struct timeval tv[2];
+    gettimeofday(&tv[0], NULL);
+    tv[0].tv_sec -= 10;
+    tv[1] = tv[0];
+    assert_int_equal(utimes(older, tv), 0); /* written 10 s before the next */
+    snprintf(m.run_id, sizeof m.run_id, "20261130T000000Z-000000");
+    assert_int_equal(rag_manifest_publish(dir, &m, 5, &err), RAG_OK);
+    size_t n = 0;
+    char **names = rag_manifest_run_copies(dir, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "20261130T000000Z-000000.json");
+    assert_string_equal(names[1], "20261130T000000Z-ffffff.json");
+    assert_null(names[2]);
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    assert_int_equal(rag_manifest_prune_copies(dir, 1, m.run_id, &err), 1);
+    assert_int_equal(access(older, F_OK), -1);
+    rag_manifest_free(&m);
+    free(older);
+    free(dir);
+}
+
 static void test_manifest_failed_by_class_round_trips_and_is_optional(void **state)
 {
     (void)state;
@@ -648,6 +682,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_manifest_publish_failure_leaves_latest_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_manifest_publish_failing_latest_removes_its_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_manifest_prune_reports_undeletable_copy_and_goes_on, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_copies_of_one_second_go_by_write_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_manifest_failed_by_class_round_trips_and_is_optional, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
