@@ -27,6 +27,9 @@ BIN=${RAG_BIN:-$ROOT/build/bin}
 HELPERS=${RAG_TEST_BIN:-$ROOT/build/tests}/helpers
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-it.XXXXXX")
 TEST_TMP=$TMP
+# ragtop keeps settings (zoom, level, ...) in $XDG_CONFIG_HOME: every suite
+# gets its own, so no test reads or changes the user's, nor another suite's
+export XDG_CONFIG_HOME=$TMP/xdg
 _tap_n=0
 _tap_failed=0
 _tap_exit_cmds=()
