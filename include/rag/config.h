@@ -82,6 +82,17 @@ typedef struct rag_config {
         int64_t error_after_ms;
     } freshness;
 
+    /* Retrieval quality (docs/specs/quality.md): golden queries evaluated by
+     * rag-ingest before publishing and monitored like freshness. Not in the
+     * config hash: they judge the index, they do not change it. */
+    struct {
+        char *golden;      /* absolute path of the golden-queries file; "" = no evaluation */
+        int k;             /* cutoff for recall@k and the queries' ranking (1..100) */
+        double min_ndcg;   /* gate and /healthz fail: nDCG@10 below this (0 = off) */
+        double max_drop;   /* gate: relative drop of nDCG@10 vs the served generation (0..1; 1 = off) */
+        double warn_ndcg;  /* /healthz and console warn: nDCG@10 below this (0 = off) */
+    } quality;
+
     struct {
         int64_t interval_ms;
         int failure_threshold;

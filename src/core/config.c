@@ -99,6 +99,12 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->freshness.warn_after_ms = 24 * HOUR;
     cfg->freshness.error_after_ms = 7 * DAY;
 
+    cfg->quality.golden = rag_ydoc_path(cfg->base_dir, "golden.yaml");
+    cfg->quality.k = 10;
+    cfg->quality.min_ndcg = 0.0;
+    cfg->quality.max_drop = 0.10;
+    cfg->quality.warn_ndcg = 0.0;
+
     cfg->watch.interval_ms = 30 * SEC;
     cfg->watch.failure_threshold = 3;
     cfg->watch.success_threshold = 2;
@@ -128,6 +134,7 @@ void rag_config_free(rag_config *cfg)
     free(cfg->embedding.provider);
     free(cfg->embedding.model);
     free(cfg->watch.instance);
+    free(cfg->quality.golden);
     free(cfg->embedding.url);
     free(cfg->embedding.api_key_env);
     free(cfg->api.listen_host);
@@ -478,6 +485,35 @@ static void load_freshness(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
                          "must be longer than freshness.warn_after");
 }
 
+static void load_quality(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"golden", "k", "min_ndcg", "max_drop", "warn_ndcg", NULL};
+    yaml_node_t *m = section(d, root, "quality", known);
+    if (!m)
+        return;
+    char *s = NULL;
+    if (rag_ydoc_get_str(d, m, "quality", "golden", &s) == 1) {
+        free(cfg->quality.golden);
+        if (!*s)
+            cfg->quality.golden = rag_xstrdup("");
+        else if (s[0] == '~') {
+            cfg->quality.golden = rag_xstrdup("");
+            rag_ydoc_problem(d, rag_ydoc_get(d, m, "golden"), "quality.golden",
+                             "'~' is not expanded; write an absolute path or one relative to the config file's folder");
+        } else
+            cfg->quality.golden = rag_ydoc_path(cfg->base_dir, s);
+        free(s);
+    }
+    rag_ydoc_get_int(d, m, "quality", "k", 1, 100, &cfg->quality.k);
+    int mn = rag_ydoc_get_double(d, m, "quality", "min_ndcg", 0.0, 1.0, &cfg->quality.min_ndcg);
+    rag_ydoc_get_double(d, m, "quality", "max_drop", 0.0, 1.0, &cfg->quality.max_drop);
+    int wn = rag_ydoc_get_double(d, m, "quality", "warn_ndcg", 0.0, 1.0, &cfg->quality.warn_ndcg);
+    if (mn >= 0 && wn >= 0 && cfg->quality.warn_ndcg > 0 && cfg->quality.warn_ndcg < cfg->quality.min_ndcg)
+        rag_ydoc_problem(d, blame(d, m, wn == 1 ? "warn_ndcg" : "min_ndcg"), "quality.warn_ndcg",
+                         "must not be below quality.min_ndcg (%g < %g)", cfg->quality.warn_ndcg,
+                         cfg->quality.min_ndcg);
+}
+
 static void load_receivers(rag_ydoc *d, const yaml_node_t *list, rag_config *cfg)
 {
     static const char *const known[] = {"name", "format", "url_env", NULL};
@@ -598,7 +634,7 @@ int rag_config_load_buffer(const char *name, const char *base_dir, const char *b
                            rag_config *cfg, rag_problems *problems, rag_error *err)
 {
     static const char *const known[] = {"schema_version", "project", "paths", "ingest", "chunking",
-                                        "embedding", "api", "freshness", "watch", NULL};
+                                        "embedding", "api", "freshness", "quality", "watch", NULL};
     rag_problems local = {0};
     if (!problems)
         problems = &local;
@@ -630,6 +666,7 @@ int rag_config_load_buffer(const char *name, const char *base_dir, const char *b
             load_embedding(&d, root, cfg);
             load_api(&d, root, cfg);
             load_freshness(&d, root, cfg);
+            load_quality(&d, root, cfg);
             load_watch(&d, root, cfg);
         }
     }
