@@ -88,7 +88,8 @@ $(BUILD)/lib/%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/rag-ingest: $(call obj,src/ingest/main.c) $(LIBINGEST) $(LIBRAG)
+# rag-ingest evaluates golden queries with rag-api's own retrieval code (libapi).
+$(BIN)/rag-ingest: $(call obj,src/ingest/main.c) $(LIBINGEST) $(LIBAPI) $(LIBRAG)
 $(BIN)/rag-api: $(call obj,src/api/main.c) $(LIBAPI) $(LIBRAG)
 $(BIN)/ragtop: $(call obj,src/ragtop/main.c) $(LIBRAGTOP) $(LIBRAG)
 $(PROGRAMS):

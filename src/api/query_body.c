@@ -23,6 +23,11 @@ const char *api_mode_name(api_mode mode)
     return (unsigned)mode < 3 ? mode_names[mode] : "hybrid";
 }
 
+api_mode api_default_mode(const rag_config *cfg)
+{
+    return strcmp(cfg->embedding.provider, "hashing") == 0 ? API_MODE_BM25 : API_MODE_HYBRID;
+}
+
 int api_mode_parse(const char *s)
 {
     for (int i = 0; i < 3; i++)

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "rag/config.h"
+
 typedef enum { API_MODE_HYBRID = 0, API_MODE_BM25, API_MODE_VECTOR } api_mode;
 
 /* Longest query text accepted (bytes). */
@@ -19,6 +21,11 @@ typedef struct api_query_req {
 } api_query_req;
 
 const char *api_mode_name(api_mode mode);
+/* The mode a query gets when it names none, for this config: the one that
+ * measures best for the configured embedder (docs/specs/quality.md) —
+ * bm25 with the hashing embedder, hybrid with a real embedding provider.
+ * rag-ingest evaluates golden queries in this mode. */
+api_mode api_default_mode(const rag_config *cfg);
 /* "hybrid" | "bm25" | "vector"; -1 when unknown. */
 int api_mode_parse(const char *s);
 
