@@ -60,7 +60,7 @@ LIBRAG    := $(BUILD)/lib/librag.a
 LIBINGEST := $(if $(INGEST_SRC),$(BUILD)/lib/libingest.a)
 LIBAPI    := $(if $(API_SRC),$(BUILD)/lib/libapi.a)
 LIBRAGTOP := $(if $(RAGTOP_SRC),$(BUILD)/lib/libragtop.a)
-ALL_LIBS  := $(LIBRAGTOP) $(LIBAPI) $(LIBINGEST) $(LIBRAG)
+ALL_LIBS  := $(LIBRAGTOP) $(LIBINGEST) $(LIBAPI) $(LIBRAG)
 
 PROGRAMS := $(if $(wildcard src/ingest/main.c),$(BIN)/rag-ingest) \
             $(if $(wildcard src/api/main.c),$(BIN)/rag-api) \
