@@ -187,6 +187,12 @@ static void generation_free(api_generation *g)
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err)
 {
+    return api_generation_open_ex(path, m, cfg, n_leases, true, err);
+}
+
+api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, const rag_config *cfg,
+                                       int n_leases, bool vectors, rag_error *err)
+{
     api_generation *g = rag_xcalloc(1, sizeof *g);
     atomic_init(&g->refs, 1);
     g->path = rag_xstrdup(path);
@@ -231,7 +237,7 @@ api_generation *api_generation_open(const char *path, const rag_manifest *m, con
         goto fail;
     }
     if (meta_get(db, "embedding_model", g->model, sizeof g->model) < 0) g->model[0] = '\0';
-    if (load_vectors(g, db, err)) goto fail;
+    if (vectors && load_vectors(g, db, err)) goto fail;
     sqlite3_close(db);
     db = NULL;
 

@@ -76,6 +76,11 @@ typedef struct api_generation {
  * generation's own meta table. NULL with err on any failure. */
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err);
+/* The same; vectors false leaves the vectors on disk (g->n = 0, no vector
+ * matches): for BM25-only use, e.g. rag-ingest evaluating golden queries in
+ * bm25 mode, whose memory must not grow with the corpus. */
+api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, const rag_config *cfg,
+                                       int n_leases, bool vectors, rag_error *err);
 void api_generation_release(api_generation *g);
 
 /* Number of chunks containing term (a lower-cased query term), counted once

@@ -150,7 +150,8 @@ int main(int argc, char **argv)
         return RAG_EXIT_CONFIG;
     }
     rag_problems_free(&probs);
-    rag_golden_free(&golden);
+    if (have_golden && !watch)
+        opts.golden = &golden; /* one run evaluates what was validated; --watch reads it per run */
     rag_signals_catch(on_signal, false);
 
     rag_log *log = NULL;
@@ -162,6 +163,7 @@ int main(int argc, char **argv)
         free(path);
         if (!log) {
             fprintf(stderr, "rag-ingest: %s\n", err.msg);
+            rag_golden_free(&golden);
             rag_config_free(&cfg);
             return RAG_EXIT_FAIL;
         }
@@ -186,6 +188,7 @@ int main(int argc, char **argv)
         run_stats_free(&st);
     }
     rag_log_close(log);
+    rag_golden_free(&golden);
     rag_config_free(&cfg);
     return status;
 }

@@ -45,6 +45,31 @@ int quality_golden_load(const rag_config *cfg, rag_golden *g, bool *have, const 
     return rc;
 }
 
+/* The golden queries of env: the preloaded set (copied by reference into
+ * *g, *owned false) or quality.golden read now. */
+static int env_golden(const quality_env *env, rag_golden *g, bool *have, const char **why, bool *owned,
+                      rag_error *err)
+{
+    *owned = false;
+    if (env->golden) {
+        *g = *env->golden;
+        *have = true;
+        *why = NULL;
+        return RAG_OK;
+    }
+    rag_problems probs = {0};
+    int rc = quality_golden_load(env->cfg, g, have, why, &probs, err);
+    rag_problems_free(&probs);
+    *owned = rc == RAG_OK && *have;
+    return rc == RAG_OK ? RAG_OK : rag_error_set(err, RAG_ERR, "golden file invalid: %.900s", err->msg);
+}
+
+static void golden_release(rag_golden *g, bool owned)
+{
+    if (owned)
+        rag_golden_free(g);
+}
+
 static void log_ev(rag_log *log, rag_level lvl, const char *event, cJSON *p, const char *msg)
 {
     if (log)
@@ -166,13 +191,11 @@ int quality_gate_candidate(const quality_env *env, const char *cand_path, rag_ma
     const rag_config *cfg = env->cfg;
     snprintf(st->quality.gate, sizeof st->quality.gate, "skipped");
     rag_golden g;
-    bool have;
+    bool have, owned;
     const char *why;
-    rag_problems probs = {0};
-    int rc = quality_golden_load(cfg, &g, &have, &why, &probs, err);
-    rag_problems_free(&probs);
+    int rc = env_golden(env, &g, &have, &why, &owned, err);
     if (rc != RAG_OK)
-        return rag_error_set(err, RAG_ERR, "golden file invalid: %.900s", err->msg);
+        return rc;
     if (!have) {
         log_skipped(env, why);
         return RAG_OK;
@@ -181,7 +204,7 @@ int quality_gate_candidate(const quality_env *env, const char *cand_path, rag_ma
     bool have_sr = false;
     if ((rc = eval_generation(cfg, cand_path, cand, &g, &cr, err)) != RAG_OK) {
         rag_error_set(err, RAG_ERR, "evaluating the new generation on the golden queries: %.900s", err->msg);
-        rag_golden_free(&g);
+        golden_release(&g, owned);
         return RAG_ERR;
     }
     log_evaluated(env, "candidate", cand->generation, NULL, &cr, &g);
@@ -248,7 +271,7 @@ int quality_gate_candidate(const quality_env *env, const char *cand_path, rag_ma
         eval_to_manifest(&cr, &g, gate, rag_now_ms(), cand);
     eval_result_free(&cr);
     eval_result_free(&sr);
-    rag_golden_free(&g);
+    golden_release(&g, owned);
     return rc;
 }
 
@@ -257,13 +280,11 @@ int quality_refresh_served(const quality_env *env, rag_manifest *served, run_sta
     const rag_config *cfg = env->cfg;
     snprintf(st->quality.gate, sizeof st->quality.gate, "skipped");
     rag_golden g;
-    bool have;
+    bool have, owned;
     const char *why;
-    rag_problems probs = {0};
-    int rc = quality_golden_load(cfg, &g, &have, &why, &probs, err);
-    rag_problems_free(&probs);
+    int rc = env_golden(env, &g, &have, &why, &owned, err);
     if (rc != RAG_OK)
-        return rag_error_set(err, RAG_ERR, "golden file invalid: %.900s", err->msg);
+        return rc;
     if (have && !figures_current(served, &g, cfg) && env->served_path) {
         eval_result r;
         rag_error se = { 0 };
@@ -286,7 +307,7 @@ int quality_refresh_served(const quality_env *env, rag_manifest *served, run_sta
     if (served->quality.present)
         stats_from(st, served->quality.queries, served->quality.ndcg_at_10, served->quality.recall_at_k,
                    served->quality.mrr, served->quality.failed);
-    rag_golden_free(&g);
+    golden_release(&g, owned);
     return RAG_OK;
 }
 

@@ -24,6 +24,7 @@ typedef struct quality_env {
     const rag_config *cfg;
     rag_log *log;
     bool force;                 /* --force: publish even when the gate refuses */
+    const rag_golden *golden;   /* already loaded, or NULL: load quality.golden */
     const rag_manifest *served; /* latest.json, NULL when there is none */
     const char *served_path;    /* the served generation's file, NULL when unusable */
 } quality_env;

@@ -15,6 +15,7 @@
  * on every run. */
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -843,7 +844,7 @@ static int confirm_stage(run_ctx *c, rag_error *err)
     c->prev.failed_content = st->failed_content;
     c->prev.failed_transient = st->failed_transient;
     c->prev.checked_at_ms = rag_now_ms();
-    quality_env qe = { c->cfg, c->log, c->opts->force, &c->prev, c->prev_gen_path };
+    quality_env qe = { c->cfg, c->log, c->opts->force, c->opts->golden, &c->prev, c->prev_gen_path };
     int rc = quality_refresh_served(&qe, &c->prev, st, err);
     if (rc != RAG_OK)
         return rc;
@@ -1010,6 +1011,19 @@ static int write_meta(run_ctx *c, int64_t now, rag_error *err)
     return rc;
 }
 
+typedef struct sync_job {
+    const char *path;
+    int rc;
+    rag_error err;
+} sync_job;
+
+static void *sync_run(void *arg)
+{
+    sync_job *j = arg;
+    j->rc = iw_fsync_file(j->path, &j->err);
+    return NULL;
+}
+
 /* The candidate manifest borrows the run's config; only its quality
  * object is its own. */
 static void free_quality(rag_manifest *m)
@@ -1028,7 +1042,7 @@ static int publish_stage(run_ctx *c, rag_error *err)
     int64_t now = rag_now_ms();
     int rc = write_meta(c, now, err);
     if (rc == RAG_OK)
-        rc = iw_finish(c->iw, &st->documents, &st->chunks, &st->tokens, err);
+        rc = iw_finish(c->iw, false, &st->documents, &st->chunks, &st->tokens, err);
     if (rc != RAG_OK)
         return rc;
     c->iw = NULL;
@@ -1044,9 +1058,27 @@ static int publish_stage(run_ctx *c, rag_error *err)
     m.config = c->canonical;
     m.documents = st->documents;
     m.chunks = st->chunks;
-    quality_env qe = { c->cfg, c->log, c->opts->force, c->have_prev ? &c->prev : NULL, c->prev_gen_path };
-    if ((rc = quality_gate_candidate(&qe, c->tmp_path, &m, st, err)) != RAG_OK) {
+    quality_env qe = { c->cfg, c->log, c->opts->force, c->opts->golden, c->have_prev ? &c->prev : NULL,
+                       c->prev_gen_path };
+    /* the file's fsync (I/O) runs while the evaluation (CPU) reads it from
+     * the page cache; both finish before the file is linked into place */
+    sync_job sj = { c->tmp_path, RAG_OK, { 0 } };
+    pthread_t sync_thread;
+    bool threaded = pthread_create(&sync_thread, NULL, sync_run, &sj) == 0;
+    if (!threaded)
+        sync_run(&sj);
+    rc = quality_gate_candidate(&qe, c->tmp_path, &m, st, err);
+    if (threaded)
+        pthread_join(sync_thread, NULL);
+    if (rc == RAG_OK && sj.rc != RAG_OK) {
+        *err = sj.err;
+        rc = sj.rc;
+    }
+    if (rc == RAG_OK && stop_flag)
+        rc = rag_error_set(err, RAG_ERR, "interrupted by a signal");
+    if (rc != RAG_OK) {
         free(gen);
+        free_quality(&m);
         return rc;
     }
     test_pause();

@@ -20,6 +20,8 @@ typedef struct run_opts {
     bool progress;  /* draw a progress bar (stderr is a terminal) */
     bool retry_failed; /* also retry content failures whose file did not change */
     bool force;     /* publish even when the quality gate refuses the candidate */
+    const struct rag_golden *golden; /* golden queries loaded (and validated) at start-up; NULL = load
+                                        quality.golden when evaluating (--watch: each run reads it anew) */
 } run_opts;
 
 #define RUN_MAX_ERRORS 5
