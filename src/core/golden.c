@@ -126,7 +126,7 @@ static void load_query(rag_ydoc *d, yaml_node_t *item, const char *path, rag_gol
             ok = false;
         }
         for (size_t j = 0; chars && j < g->n; j++)
-            if (strcmp(g->queries[j].id, q.id) == 0) {
+            if (g->queries[j].id && strcmp(g->queries[j].id, q.id) == 0) {
                 rag_ydoc_problem(d, at, key, "duplicate id \"%s\" (ids name queries in reports; make them unique)", q.id);
                 ok = false;
             }

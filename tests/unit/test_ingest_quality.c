@@ -206,6 +206,10 @@ static void test_golden_problems_name_line_column_and_key(void **state)
     assert_non_null(strstr(s, "queries[0].id: must be 1-64 characters"));
     assert_non_null(strstr(s, "queries[0].relevant: expected a non-empty list"));
     free(s);
+    /* a query without an id, then one with (the fuzzer's first find) */
+    s = problems_of("version: 1\nqueries:\n  - {query: x, relevant: [a]}\n  - {id: a, query: y, relevant: [b]}\n");
+    assert_non_null(strstr(s, "g.yaml:3:5: queries[0].id: is required"));
+    free(s);
     s = problems_of("version: 1\nqueries:\n  - {id: a, query: [x], relevant: [a]\n");
     assert_non_null(strstr(s, "syntax error"));
     free(s);
