@@ -11,7 +11,7 @@
 # the served generation on a no-change run; rag-ingest --eval / make eval
 # print the figures and exit 65 below quality.min_ndcg.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 36
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -171,4 +171,10 @@ is "$rc/$(gen)" "0/$G2" "golden file changed, transcripts not: unchanged run, sa
 check "the served generation's figures were re-measured with the new golden file (gate kept)" \
   jq -e --arg sha "$(sha256sum "$W/golden.yaml" | cut -d' ' -f1)" \
   '.quality.golden_sha256==$sha and .quality.ndcg_at_10 < 1 and .quality.gate=="passed"' "$M"
+
+# --- 9. --rollback serves the previous generation with the figures it was published with
+out=$(run --rollback 2>&1); rc=$?
+is "$rc" 0 "--rollback of a generation whose manifest carries quality figures (exit 0)"
+is "$(jq -r '[.quality.gate, (.quality.ndcg_at_10*1000|round), (.quality.failed_queries|type)] | @tsv' "$M")" \
+  "$(printf 'forced\t431\tarray')" "the rolled-back manifest has that generation's quality object, intact"
 done_testing
