@@ -213,12 +213,14 @@ int quality_gate_candidate(const quality_env *env, const char *cand_path, rag_ma
     const double min_ndcg = cfg->quality.min_ndcg, max_drop = cfg->quality.max_drop;
     bool gate_on = min_ndcg > 0 || max_drop < 1;
     double baseline = -1;
-    if (gate_on && max_drop < 1 && env->served && env->served_path) {
+    if (gate_on && max_drop < 1 && env->served) {
+        rag_error se = { 0 };
         if (figures_current(env->served, &g, cfg)) {
             baseline = env->served->quality.ndcg_at_10;
         } else {
-            rag_error se = { 0 };
-            if (eval_generation(cfg, env->served_path, env->served, &g, &sr, &se) == RAG_OK) {
+            if (!env->served_path)
+                rag_error_set(&se, RAG_ERR, "%s is not usable (see the run's full_reason)", env->served->generation);
+            if (env->served_path && eval_generation(cfg, env->served_path, env->served, &g, &sr, &se) == RAG_OK) {
                 have_sr = true;
                 baseline = sr.ndcg_at_10;
                 log_evaluated(env, "served", env->served->generation, "baseline for quality.max_drop", &sr, &g);
