@@ -194,13 +194,15 @@ char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms
         put_num(o, "chunks", r->chunks);
         put_num(o, "errors", r->errors);
         put_str(o, "generation", r->generation);
-        if (r->has_quality) {
-            cJSON_AddNumberToObject(o, "quality_ndcg_at_10", r->quality_ndcg);
-            if (r->quality_recall >= 0) cJSON_AddNumberToObject(o, "quality_recall_at_k", r->quality_recall);
-            if (r->quality_mrr >= 0) cJSON_AddNumberToObject(o, "quality_mrr", r->quality_mrr);
-            put_num(o, "quality_failed", r->quality_failed);
+        /* the run's golden-query figures (metrics-line quality_*), null when it has none */
+        const double qv[] = {r->quality_ndcg, r->quality_recall, r->quality_mrr};
+        static const char *const qk[] = {"quality_ndcg_at_10", "quality_recall_at_k", "quality_mrr"};
+        for (size_t k = 0; k < 3; k++) {
+            if (r->has_quality && qv[k] >= 0) cJSON_AddNumberToObject(o, qk[k], qv[k]);
+            else cJSON_AddNullToObject(o, qk[k]);
         }
-        if (r->quality_gate[0]) cJSON_AddStringToObject(o, "quality_gate", r->quality_gate);
+        put_num(o, "quality_failed", r->has_quality ? r->quality_failed : -1);
+        put_str(o, "quality_gate", r->quality_gate);
         cJSON_AddItemToArray(runs, o);
     }
 
