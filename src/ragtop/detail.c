@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "action.h"
-#include "escape.h"
 #include "rag/fsutil.h"
 #include "rag/jsonlog.h"
 #include "rag/timeutil.h"
@@ -190,11 +189,9 @@ void detail_quality(ui *u)
         const cJSON *q;
         cJSON_ArrayForEach(q, m->quality.failed_queries) {
             const cJSON *nd = cJSON_GetObjectItemCaseSensitive(q, "ndcg_at_10");
-            char *id = escape_dup(jstr(q, "id") ? jstr(q, "id") : "?");
-            char *text = escape_dup(jstr(q, "query") ? jstr(q, "query") : "");
-            add(&b, "  %7.3f  %-18s %s\n", cJSON_IsNumber(nd) ? nd->valuedouble : 0.0, id, text);
-            free(id);
-            free(text);
+            /* as written: the view escapes every line (ui_text), so it is shown inert */
+            add(&b, "  %7.3f  %-18s %s\n", cJSON_IsNumber(nd) ? nd->valuedouble : 0.0, jstr(q, "id") ? jstr(q, "id") : "?",
+                jstr(q, "query") ? jstr(q, "query") : "");
         }
         if (qc && qc->severity != RT_OK) add(&b, "\nfix: %s\n", strrchr(qc->details, '\n') ? strrchr(qc->details, '\n') + 1 : qc->details);
     }

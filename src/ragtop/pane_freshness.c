@@ -129,7 +129,10 @@ void pane_freshness_draw(ui *u, rect r)
     y++;
     if (u->focus == PANE_FRESHNESS) { /* the selected row's label: what Enter opens */
         int sel_y = u->fresh_sel == 1 ? quality_y : limits_y;
-        if (sel_y > r.y && sel_y < last) ui_text(sel_y, x, L - 1, ROLE_SELECTED, u->fresh_sel == 1 ? "Quality" : "Limits");
+        if (sel_y > r.y && sel_y < last) {
+            ui_text(sel_y, x - 1, 1, ROLE_ACCENT, ">");
+            ui_text(sel_y, x, L - 1, ROLE_SELECTED, u->fresh_sel == 1 ? "Quality" : "Limits");
+        }
     }
     const rt_check *src = status_find(&u->st, "sources");
     LABEL("Sources");
