@@ -13,7 +13,7 @@ static const key_def table[] = {
     {CMD_INGEST, {'i', 0}, "i", "Ingest", "run an ingest (the job's run action); progress and ETA in the status line", true, false},
     {CMD_RESTART, {'r', 0}, "r", "Restart", "restart the highlighted service of the Services pane (its first row until you move); refused when it has no restart action", true, true},
     {CMD_STOP, {'s', 0}, "s", "Stop", "stop the highlighted service; refused for a job or a service without a stop action", true, true},
-    {CMD_ROLLBACK, {'b', 0}, "b", NULL, "roll back: serve the previous index generation again (the rollback action of the job that has one, `make rollback`); the fix of a quality regression", true, true},
+    {CMD_ROLLBACK, {'b', 0}, "b", NULL, "roll back: serve the previous index generation again (the rollback action in services.yml: make rollback, rag-ingest --rollback); the fix of a quality regression", true, true},
     {CMD_START, {'a', 0}, "a", "Start", "start the highlighted service; the result says what the action printed (\"already running\")", true, false},
     /* issue 12 part A: problems and action output */
     {CMD_PROBLEMS, {'!', 0}, "!", "Problems", "Problems view: every check that is not OK, worst first, with details and the key that fixes it (Enter or that key runs the fix)", false, false},
