@@ -74,7 +74,8 @@ like "$scr" "0\\.300 +0\\.500 +0\\.400 +1" "120x40: ...and the runs' figures, ne
 tui_keys Escape
 tui_keys '!'
 tui_expect "120x40: the Problems view lists the quality problem" "CRIT +quality: nDCG@10 0\\.300" 3
-like "$(tui_cap)" "fix: b: roll back to the previous generation \\($BIN/rag-ingest --config" "120x40: ...with the rollback as its fix and the command it runs"
+like "$(tui_cap | tr -d '│\n' | tr -s ' ')" "fix: b: roll back to the previous generation \\($BIN/rag-ingest --config config/params.yaml --rollback\\)" \
+  "120x40: ...with the rollback as its fix and the command it runs"
 like "$(tui_cap | tr -d '│\n' | tr -s ' ')" "make rollback, rag-ingest --rollback.*--force publishes past the gate" "120x40: ...and its details mention rollback, the golden file and --force"
 tui_keys b
 tui_expect "120x40: b asks first (a rollback changes what is served)" "rollback ingest\\?" 3
