@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rag/index.h"
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 /* ------------------------------------------------------------ generation */
@@ -350,10 +351,44 @@ api_generation *api_store_acquire(api_store *s)
     return g;
 }
 
+static void quality_from_manifest(api_served_info *i, const rag_manifest *m)
+{
+    memset(&i->quality, 0, sizeof i->quality);
+    if (!m->quality.present) return;
+    i->quality.present = true;
+    i->quality.queries = m->quality.queries;
+    i->quality.failed = m->quality.failed;
+    i->quality.k = m->quality.k;
+    snprintf(i->quality.mode, sizeof i->quality.mode, "%s", m->quality.mode);
+    snprintf(i->quality.gate, sizeof i->quality.gate, "%s", m->quality.gate);
+    i->quality.ndcg_at_10 = m->quality.ndcg_at_10;
+    i->quality.recall_at_k = m->quality.recall_at_k;
+    i->quality.mrr = m->quality.mrr;
+    i->quality.evaluated_at_ms = m->quality.evaluated_at_ms;
+    const cJSON *q;
+    cJSON_ArrayForEach(q, m->quality.failed_queries) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(q, "id");
+        if (!cJSON_IsString(id) || i->quality.n_failed_ids == (int)(sizeof i->quality.failed_ids / sizeof *i->quality.failed_ids))
+            continue;
+        /* whole UTF-8 characters only, so /healthz stays valid UTF-8 */
+        char *dst = i->quality.failed_ids[i->quality.n_failed_ids++];
+        const unsigned char *src = (const unsigned char *)id->valuestring;
+        size_t len = strlen(id->valuestring), at = 0;
+        while (at < len) {
+            size_t n = rag_utf8_seq(src + at, len - at);
+            if (n == 0 || at + n >= sizeof i->quality.failed_ids[0]) break;
+            at += n;
+        }
+        memcpy(dst, src, at);
+        dst[at] = '\0';
+    }
+}
+
 static void info_from_manifest(api_served_info *i, const rag_manifest *m)
 {
     snprintf(i->run_id, sizeof i->run_id, "%s", m->run_id);
     i->checked_at_ms = m->checked_at_ms ? m->checked_at_ms : m->generated_at_ms;
+    quality_from_manifest(i, m);
 }
 
 void api_store_publish(api_store *s, api_generation *g, const rag_manifest *m, int64_t now_ms)

@@ -90,6 +90,20 @@ int64_t api_generation_df(api_generation *g, api_lease *l, const char *term);
 /* latest.json as the reloader last saw it. */
 typedef enum { API_MANIFEST_MISSING = 0, API_MANIFEST_OK, API_MANIFEST_UNREADABLE } api_manifest_state;
 
+/* The served generation's figures on the golden queries: the manifest's
+ * optional "quality" object (docs/specs/manifest.md), from the manifest that
+ * named or last confirmed it; present false = not measured. */
+typedef struct api_quality_info {
+    bool present;
+    int64_t queries, failed;
+    int k;
+    char mode[16], gate[16];
+    double ndcg_at_10, recall_at_k, mrr;
+    int64_t evaluated_at_ms;
+    char failed_ids[8][48]; /* ids of the first failing queries (whole characters, < 48 bytes) */
+    int n_failed_ids;
+} api_quality_info;
+
 /* What /healthz and /metrics show about the generation being served and the
  * last reload attempt. */
 typedef struct api_served_info {
@@ -113,6 +127,7 @@ typedef struct api_served_info {
     int64_t manifest_since_ms; /* when it went missing/unreadable */
     char broken_error[512];   /* a query hit a storage error on the served generation; "" = none */
     int64_t broken_ms;
+    api_quality_info quality;
     uint64_t version;       /* bumps on every change */
 } api_served_info;
 
