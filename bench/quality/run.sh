@@ -13,7 +13,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/bench/quality"
 cd "$ROOT"
-DATASET=${DATASET:-$ROOT/../shared/datasets/cranfield}
+if [ -z "${DATASET:-}" ]; then # beside the repository (or beside a worktree's parent folder)
+  DATASET=$ROOT/../shared/datasets/cranfield
+  [ -f "$DATASET/cran.all.1400" ] || [ ! -f "$ROOT/../../shared/datasets/cranfield/cran.all.1400" ] ||
+    DATASET=$ROOT/../../shared/datasets/cranfield
+fi
 MODES=${MODES:-default bm25 vector hybrid}
 [ -f "$DATASET/cran.all.1400" ] || { echo "bench/quality: no Cranfield collection at $DATASET (set DATASET=)" >&2; exit 1; }
 for c in curl python3; do

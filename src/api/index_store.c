@@ -88,8 +88,10 @@ static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
                              (long long)count, (long long)g->chunk_count);
     g->n = (size_t)count;
     g->rowids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->rowids);
+    g->doc_ids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->doc_ids);
     g->cols = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *g->cols);
-    if (sqlite3_prepare_v2(db, "SELECT chunk_rowid, vector FROM embeddings ORDER BY chunk_rowid", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT e.chunk_rowid, e.vector, c.doc_id FROM embeddings e"
+                           " JOIN chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", -1, &st, NULL) != SQLITE_OK)
         return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->path, sqlite3_errmsg(db));
     size_t i = 0;
     const size_t want = (size_t)g->dims * sizeof(float);
@@ -105,6 +107,7 @@ static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
                                  g->path, (long long)rowid, len, want, g->dims);
         }
         g->rowids[i] = sqlite3_column_int64(st, 0);
+        g->doc_ids[i] = sqlite3_column_int64(st, 2);
         const unsigned char *b = blob;
         for (int j = 0; j < g->dims; j++) {
             float f;
@@ -178,6 +181,7 @@ static void generation_free(api_generation *g)
         free(g->df);
     }
     free(g->rowids);
+    free(g->doc_ids);
     free(g->cols);
     cJSON_Delete(g->config);
     free(g->path);
@@ -258,6 +262,17 @@ static uint64_t term_hash(const char *s)
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
+}
+
+int64_t api_generation_doc_of(const api_generation *g, int64_t rowid)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->rowids[mid] < rowid) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < g->n && g->rowids[lo] == rowid ? g->doc_ids[lo] : -1;
 }
 
 int64_t api_generation_df(api_generation *g, api_lease *l, const char *term)

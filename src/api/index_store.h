@@ -63,6 +63,7 @@ typedef struct api_generation {
     int dims;
     size_t n;        /* vectors loaded */
     int64_t *rowids; /* n, ascending chunk rowids */
+    int64_t *doc_ids; /* n, the document of rowids[i] */
     float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
     int n_leases;
     api_lease *leases;
@@ -77,6 +78,10 @@ typedef struct api_generation {
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err);
 void api_generation_release(api_generation *g);
+
+/* The document id of chunk rowid (binary search over the loaded rowids);
+ * -1 when g has no such chunk. */
+int64_t api_generation_doc_of(const api_generation *g, int64_t rowid);
 
 /* Number of chunks containing term (a lower-cased query term), counted once
  * per generation through lease l's connection and then cached. -1 on error. */

@@ -95,6 +95,8 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->api.admin_host = rag_xstrdup("127.0.0.1");
     cfg->api.admin_port = 8089;
     cfg->api.request_deadline_ms = 10 * SEC;
+    cfg->api.default_mode = rag_xstrdup("auto");
+    cfg->api.hybrid_vector_weight = 1.0;
 
     cfg->freshness.warn_after_ms = 24 * HOUR;
     cfg->freshness.error_after_ms = 7 * DAY;
@@ -132,6 +134,7 @@ void rag_config_free(rag_config *cfg)
     free(cfg->embedding.api_key_env);
     free(cfg->api.listen_host);
     free(cfg->api.admin_host);
+    free(cfg->api.default_mode);
     for (size_t i = 0; i < cfg->watch.n_receivers; i++) {
         free(cfg->watch.receivers[i].name);
         free(cfg->watch.receivers[i].format);
@@ -436,7 +439,9 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"listen", "threads", "connection_timeout", "max_connections",
                                         "max_connections_per_ip", "max_body", "default_k", "max_k",
-                                        "shutdown_grace", "admin_listen", "request_deadline", NULL};
+                                        "shutdown_grace", "admin_listen", "request_deadline", "default_mode",
+                                        "hybrid_vector_weight", NULL};
+    static const char *const modes[] = {"auto", "bm25", "hybrid", "vector", NULL};
     yaml_node_t *m = section(d, root, "api", known);
     if (!m)
         return;
@@ -451,6 +456,19 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     int dk = rag_ydoc_get_int(d, m, "api", "default_k", 1, 1000, &cfg->api.default_k);
     rag_ydoc_get_int(d, m, "api", "max_k", 1, 1000, &cfg->api.max_k);
     rag_ydoc_get_duration(d, m, "api", "shutdown_grace", 0, 5 * MIN, &cfg->api.shutdown_grace_ms);
+    if (rag_ydoc_get_str(d, m, "api", "default_mode", &cfg->api.default_mode) == 1) {
+        bool known_mode = false;
+        for (size_t i = 0; modes[i]; i++) known_mode |= strcmp(cfg->api.default_mode, modes[i]) == 0;
+        if (!known_mode) {
+            char got[64];
+            rag_ydoc_describe(rag_ydoc_get(d, m, "default_mode"), got, sizeof got);
+            const char *s = rag_ydoc_suggest(cfg->api.default_mode, modes);
+            rag_ydoc_problem(d, blame(d, m, "default_mode"), "api.default_mode",
+                             "must be auto, bm25, hybrid or vector, got %s%s%s%s", got, s ? " (did you mean " : "",
+                             s ? s : "", s ? "?)" : "");
+        }
+    }
+    rag_ydoc_get_double(d, m, "api", "hybrid_vector_weight", 0.01, 100.0, &cfg->api.hybrid_vector_weight);
     if (cfg->api.max_connections_per_ip > cfg->api.max_connections)
         rag_ydoc_problem(d, blame(d, m, pi == 1 ? "max_connections_per_ip" : "max_connections"),
                          "api.max_connections_per_ip", "must not exceed api.max_connections (%d > %d)",
