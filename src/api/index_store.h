@@ -40,7 +40,7 @@ struct api_df_cache {
 
 typedef struct api_lease {
     sqlite3 *db;
-    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit -> (rowid, bm25) */
+    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
     sqlite3_stmt *fetch; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count; /* ?1 MATCH expression -> number of matching chunks */
     rag_embedder *emb;
@@ -64,6 +64,8 @@ typedef struct api_generation {
     size_t n;        /* vectors loaded */
     int64_t *rowids; /* n, ascending chunk rowids */
     int64_t *doc_ids; /* n, the document of rowids[i] */
+    uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
+    double avg_length; /* mean of lengths: BM25's average document length */
     float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
     int n_leases;
     api_lease *leases;

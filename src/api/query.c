@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bm25rank.h"
 #include "sanitise.h"
 
 static int64_t mono_us(void)
@@ -199,14 +200,16 @@ static int storage_code(sqlite3 *db)
     }
 }
 
-/* Run one MATCH expression; append rows not yet in out. Returns the new
- * count or -1. */
-static int run_match(api_lease *l, const char *expr, api_hit *out, size_t have, size_t n_top, rag_error *err)
+/* Run one MATCH expression ranked by rag_bm25 with args; append rows not
+ * yet in out. Returns the new count or -1. */
+static int run_match(api_lease *l, const char *expr, const api_bm25_args *args, api_hit *out, size_t have,
+                     size_t n_top, rag_error *err)
 {
     sqlite3_stmt *st = l->bm25;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n_top);
+    sqlite3_bind_pointer(st, 3, (void *)args, API_BM25_PTR, NULL);
     size_t n = have;
     int rc = SQLITE_DONE;
     while (n < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -235,10 +238,28 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
     api_fts_term terms[API_FTS_MAX_TERMS];
     size_t nt = api_fts_terms(text, strlen(text), terms, API_FTS_MAX_TERMS);
     if (nt == 0 || n_top == 0) return 0;
+    /* each term's idf from the cached term counts (rag_bm25, bm25rank.h) */
+    int64_t df[API_FTS_MAX_TERMS];
+    double idf[API_FTS_MAX_TERMS];
+    bool absent = false; /* a term no chunk contains: pass 1 cannot match */
+    for (size_t i = 0; i < nt; i++) {
+        df[i] = api_generation_df(g, l, terms[i]);
+        if (df[i] < 0) {
+            rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
+            return -1;
+        }
+        idf[i] = api_bm25_idf(g->chunk_count, df[i]);
+        if (df[i] == 0) absent = true;
+    }
+    api_bm25_args args = {.idf = idf, .n_idf = (int)nt, .rowids = g->rowids, .lengths = g->lengths,
+                          .n = g->n, .avg_length = g->avg_length};
     char expr[API_FTS_MAX_TERMS * (API_FTS_MAX_TERM_BYTES + 6) + 1];
     /* Pass 1: chunks with every term (FTS5's implicit AND), by BM25. */
-    api_fts_join(terms, nt, " ", expr, sizeof expr);
-    int n = run_match(l, expr, out, 0, n_top, err);
+    int n = 0;
+    if (!absent) {
+        api_fts_join(terms, nt, " ", expr, sizeof expr);
+        n = run_match(l, expr, &args, out, 0, n_top, err);
+    }
     if (n < 0 || (size_t)n >= want || (size_t)n >= n_top) return n;
     /* Pass 2: chunks with any distinctive term. Terms found in a large share
      * of the chunks carry almost no BM25 weight but cost a score per chunk,
@@ -246,14 +267,18 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
     int64_t limit = g->chunk_count / 50;
     if (limit < API_BM25_COMMON_MIN) limit = API_BM25_COMMON_MIN;
     api_fts_term keep[API_FTS_MAX_TERMS];
+    double keep_idf[API_FTS_MAX_TERMS];
     size_t nk = 0;
-    for (size_t i = 0; i < nt; i++) {
-        int64_t df = api_generation_df(g, l, terms[i]);
-        if (df > 0 && df <= limit) memcpy(keep[nk++], terms[i], sizeof keep[0]);
-    }
+    for (size_t i = 0; i < nt; i++)
+        if (df[i] > 0 && df[i] <= limit) {
+            memcpy(keep[nk], terms[i], sizeof keep[0]);
+            keep_idf[nk++] = idf[i];
+        }
     if (nk == 0 || (nk == nt && nt == 1 && n > 0)) return n;
+    args.idf = keep_idf;
+    args.n_idf = (int)nk;
     api_fts_join(keep, nk, " OR ", expr, sizeof expr);
-    return run_match(l, expr, out, (size_t)n, n_top, err);
+    return run_match(l, expr, &args, out, (size_t)n, n_top, err);
 }
 
 /* ------------------------------------------------------------ response */
