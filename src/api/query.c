@@ -200,10 +200,22 @@ static int storage_code(sqlite3 *db)
     }
 }
 
+static int cmp_int64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool seen_before(const int64_t *seen, size_t n_seen, int64_t rowid)
+{
+    return n_seen && bsearch(&rowid, seen, n_seen, sizeof *seen, cmp_int64) != NULL;
+}
+
 /* Run one MATCH expression ranked by rag_bm25 with args; append rows not
- * yet in out. Returns the new count or -1. */
+ * yet in out (its first `have`, whose rowids are sorted in seen). Returns
+ * the new count or -1. */
 static int run_match(api_lease *l, const char *expr, const api_bm25_args *args, api_hit *out, size_t have,
-                     size_t n_top, rag_error *err)
+                     const int64_t *seen, size_t n_top, rag_error *err)
 {
     sqlite3_stmt *st = l->bm25;
     sqlite3_reset(st);
@@ -214,9 +226,7 @@ static int run_match(api_lease *l, const char *expr, const api_bm25_args *args, 
     int rc = SQLITE_DONE;
     while (n < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const int64_t rowid = sqlite3_column_int64(st, 0);
-        size_t j = 0;
-        while (j < have && out[j].rowid != rowid) j++;
-        if (j < have) continue;
+        if (seen_before(seen, have, rowid)) continue;
         out[n].rowid = rowid;
         out[n].score = -sqlite3_column_double(st, 1);
         out[n].bm25_rank = (int)n + 1;
@@ -258,7 +268,7 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
     int n = 0;
     if (!absent) {
         api_fts_join(terms, nt, " ", expr, sizeof expr);
-        n = run_match(l, expr, &args, out, 0, n_top, err);
+        n = run_match(l, expr, &args, out, 0, NULL, n_top, err);
     }
     if (n < 0 || (size_t)n >= want || (size_t)n >= n_top) return n;
     /* Pass 2: chunks with any distinctive term. Terms found in a large share
@@ -278,7 +288,13 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
     args.idf = keep_idf;
     args.n_idf = (int)nk;
     api_fts_join(keep, nk, " OR ", expr, sizeof expr);
-    return run_match(l, expr, &args, out, (size_t)n, n_top, err);
+    int64_t *seen = n > 0 ? calloc((size_t)n, sizeof *seen) : NULL;
+    if (n > 0 && !seen) return rag_error_set(err, RAG_ERR, "out of memory"), -1;
+    for (int i = 0; i < n; i++) seen[i] = out[i].rowid;
+    if (n > 0) qsort(seen, (size_t)n, sizeof *seen, cmp_int64);
+    n = run_match(l, expr, &args, out, (size_t)n, seen, n_top, err);
+    free(seen);
+    return n;
 }
 
 /* ------------------------------------------------------------ response */
