@@ -119,17 +119,26 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A valid generation of n chunks in f, opened with n_leases leases; its
+ * vectors in *vecs (free them). */
+static api_generation *open_generation(fixture *f, int n, int n_leases, float **vecs)
+{
+    *vecs = calloc((size_t)n * DIMS, sizeof **vecs);
+    write_generation(f->path, n, "1", DIMS * 4, *vecs);
+    rag_manifest m;
+    manifest_for(&m, n);
+    rag_error err = {0};
+    api_generation *g = api_generation_open(f->path, &m, NULL, n_leases, &err);
+    if (!g) fail_msg("%s", err.msg);
+    return g;
+}
+
 static void test_open_loads_every_vector_and_ranks_like_brute_force(void **state)
 {
-    fixture *f = *state;
     enum { N = 300 };
-    float *vecs = calloc(N * DIMS, sizeof *vecs);
-    write_generation(f->path, N, "1", DIMS * 4, vecs);
-    rag_manifest m;
-    manifest_for(&m, N);
+    float *vecs = NULL;
+    api_generation *g = open_generation(*state, N, 2, &vecs);
     rag_error err = {0};
-    api_generation *g = api_generation_open(f->path, &m, NULL, 2, &err);
-    assert_non_null(g);
     assert_int_equal(g->n, N);
     assert_int_equal(g->dims, DIMS);
     /* query = chunk 17's vector: it must come first, and the order must
@@ -168,15 +177,8 @@ static void test_open_loads_every_vector_and_ranks_like_brute_force(void **state
  * FTS5's own bm25() scores, row for row. */
 static void test_rag_bm25_scores_equal_fts5_bm25(void **state)
 {
-    fixture *f = *state;
-    enum { N = 300 };
-    float *vecs = calloc(N * DIMS, sizeof *vecs);
-    write_generation(f->path, N, "1", DIMS * 4, vecs);
-    rag_manifest m;
-    manifest_for(&m, N);
-    rag_error err = {0};
-    api_generation *g = api_generation_open(f->path, &m, NULL, 1, &err);
-    assert_non_null(g);
+    float *vecs = NULL;
+    api_generation *g = open_generation(*state, 300, 1, &vecs);
     assert_true(g->avg_length > 4.0 && g->avg_length < 7.0);
     const char *terms[3] = {"word3", "filler", "17"};
     double idf[3];
