@@ -75,6 +75,8 @@ typedef struct rag_config {
         char *admin_host;           /* admin listener for /healthz and /metrics; NULL = off */
         int admin_port;             /* default 127.0.0.1:8089; 0 = off */
         int64_t request_deadline_ms; /* whole request (headers + body) must arrive within this */
+        char *default_mode;          /* mode of a /query that names none: "auto" | "bm25" | "hybrid" | "vector" */
+        double hybrid_vector_weight; /* weight of the vector list in hybrid's weighted RRF (bm25's is 1) */
     } api;
 
     struct {

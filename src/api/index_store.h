@@ -40,7 +40,7 @@ struct api_df_cache {
 
 typedef struct api_lease {
     sqlite3 *db;
-    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit -> (rowid, bm25) */
+    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
     sqlite3_stmt *fetch; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count; /* ?1 MATCH expression -> number of matching chunks */
     rag_embedder *emb;
@@ -63,6 +63,9 @@ typedef struct api_generation {
     int dims;
     size_t n;        /* vectors loaded */
     int64_t *rowids; /* n, ascending chunk rowids */
+    int64_t *doc_ids; /* n, the document of rowids[i] */
+    uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
+    double avg_length; /* mean of lengths: BM25's average document length */
     float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
     int n_leases;
     api_lease *leases;
@@ -82,6 +85,10 @@ api_generation *api_generation_open(const char *path, const rag_manifest *m, con
 api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, const rag_config *cfg,
                                        int n_leases, bool vectors, rag_error *err);
 void api_generation_release(api_generation *g);
+
+/* The document id of chunk rowid (binary search over the loaded rowids);
+ * -1 when g has no such chunk. */
+int64_t api_generation_doc_of(const api_generation *g, int64_t rowid);
 
 /* Number of chunks containing term (a lower-cased query term), counted once
  * per generation through lease l's connection and then cached. -1 on error. */

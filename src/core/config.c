@@ -95,6 +95,8 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->api.admin_host = rag_xstrdup("127.0.0.1");
     cfg->api.admin_port = 8089;
     cfg->api.request_deadline_ms = 10 * SEC;
+    cfg->api.default_mode = rag_xstrdup("auto");
+    cfg->api.hybrid_vector_weight = 1.0;
 
     cfg->freshness.warn_after_ms = 24 * HOUR;
     cfg->freshness.error_after_ms = 7 * DAY;
@@ -139,6 +141,7 @@ void rag_config_free(rag_config *cfg)
     free(cfg->embedding.api_key_env);
     free(cfg->api.listen_host);
     free(cfg->api.admin_host);
+    free(cfg->api.default_mode);
     for (size_t i = 0; i < cfg->watch.n_receivers; i++) {
         free(cfg->watch.receivers[i].name);
         free(cfg->watch.receivers[i].format);
@@ -280,6 +283,20 @@ static const yaml_node_t *blame(rag_ydoc *d, const yaml_node_t *map, const char 
 }
 
 /* The mapping under key in root, checked; NULL when absent or not a mapping. */
+/* value (read from key of map m) must be one of choices; otherwise a
+ * problem "dotted: must be <listed>, got X (did you mean Y?)". */
+static void check_choice(rag_ydoc *d, const yaml_node_t *m, const char *key, const char *dotted, const char *value,
+                         const char *const *choices, const char *listed)
+{
+    for (size_t i = 0; choices[i]; i++)
+        if (strcmp(value, choices[i]) == 0) return;
+    char got[64];
+    rag_ydoc_describe(rag_ydoc_get(d, m, key), got, sizeof got);
+    const char *s = rag_ydoc_suggest(value, choices);
+    rag_ydoc_problem(d, blame(d, m, key), dotted, "must be %s, got %s%s%s%s", listed, got,
+                     s ? " (did you mean " : "", s ? s : "", s ? "?)" : "");
+}
+
 static yaml_node_t *section(rag_ydoc *d, const yaml_node_t *root, const char *key,
                             const char *const *known)
 {
@@ -381,15 +398,8 @@ static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     yaml_node_t *m = section(d, root, "embedding", known);
     if (!m)
         return;
-    if (rag_ydoc_get_str(d, m, "embedding", "provider", &cfg->embedding.provider) == 1 &&
-        strcmp(cfg->embedding.provider, "hashing") && strcmp(cfg->embedding.provider, "openai")) {
-        char got[64];
-        rag_ydoc_describe(rag_ydoc_get(d, m, "provider"), got, sizeof got);
-        const char *s = rag_ydoc_suggest(cfg->embedding.provider, providers);
-        rag_ydoc_problem(d, blame(d, m, "provider"), "embedding.provider",
-                         "must be hashing or openai, got %s%s%s%s", got, s ? " (did you mean " : "",
-                         s ? s : "", s ? "?)" : "");
-    }
+    if (rag_ydoc_get_str(d, m, "embedding", "provider", &cfg->embedding.provider) == 1)
+        check_choice(d, m, "provider", "embedding.provider", cfg->embedding.provider, providers, "hashing or openai");
     rag_ydoc_get_int(d, m, "embedding", "dimensions", 8, 8192, &cfg->embedding.dimensions);
     rag_ydoc_get_str(d, m, "embedding", "model", &cfg->embedding.model);
     if (rag_ydoc_get_str(d, m, "embedding", "url", &cfg->embedding.url) == 1 && *cfg->embedding.url) {
@@ -443,7 +453,9 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"listen", "threads", "connection_timeout", "max_connections",
                                         "max_connections_per_ip", "max_body", "default_k", "max_k",
-                                        "shutdown_grace", "admin_listen", "request_deadline", NULL};
+                                        "shutdown_grace", "admin_listen", "request_deadline", "default_mode",
+                                        "hybrid_vector_weight", NULL};
+    static const char *const modes[] = {"auto", "bm25", "hybrid", "vector", NULL};
     yaml_node_t *m = section(d, root, "api", known);
     if (!m)
         return;
@@ -458,6 +470,10 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     int dk = rag_ydoc_get_int(d, m, "api", "default_k", 1, 1000, &cfg->api.default_k);
     rag_ydoc_get_int(d, m, "api", "max_k", 1, 1000, &cfg->api.max_k);
     rag_ydoc_get_duration(d, m, "api", "shutdown_grace", 0, 5 * MIN, &cfg->api.shutdown_grace_ms);
+    if (rag_ydoc_get_str(d, m, "api", "default_mode", &cfg->api.default_mode) == 1)
+        check_choice(d, m, "default_mode", "api.default_mode", cfg->api.default_mode, modes,
+                     "auto, bm25, hybrid or vector");
+    rag_ydoc_get_double(d, m, "api", "hybrid_vector_weight", 0.01, 100.0, &cfg->api.hybrid_vector_weight);
     if (cfg->api.max_connections_per_ip > cfg->api.max_connections)
         rag_ydoc_problem(d, blame(d, m, pi == 1 ? "max_connections_per_ip" : "max_connections"),
                          "api.max_connections_per_ip", "must not exceed api.max_connections (%d > %d)",

@@ -126,6 +126,7 @@ typedef struct eval_worker {
     api_generation *gen;
     const rag_golden *g;
     const rag_manifest *m;
+    const rag_config *cfg;
     api_mode mode;
     int want, k;
     eval_query *out;
@@ -138,7 +139,9 @@ static void *eval_worker_run(void *arg)
     eval_worker *w = arg;
     w->rc = RAG_OK;
     for (size_t i = (size_t)w->t; i < w->g->n && w->rc == RAG_OK; i += (size_t)w->n) {
-        api_query_req req = {w->g->queries[i].query, w->want, w->mode};
+        api_query_req req = {.q = w->g->queries[i].query, .k = w->want};
+        api_query_req_settings(&req, w->cfg); /* the vector weight rag-api uses */
+        req.mode = w->mode;
         char *body = NULL;
         const char **ranked = NULL;
         size_t n_ranked = 0;
@@ -197,7 +200,7 @@ int eval_generation(const rag_config *cfg, const char *path, const rag_manifest 
     eval_worker *w = rag_xcalloc((size_t)nw, sizeof *w);
     int started = 0;
     for (int t = 0; t < nw; t++) {
-        w[t] = (eval_worker){ .t = t, .n = nw, .gen = gen, .g = g, .m = m, .mode = mode, .want = want,
+        w[t] = (eval_worker){ .t = t, .n = nw, .gen = gen, .g = g, .m = m, .cfg = cfg, .mode = mode, .want = want,
                               .k = res->k, .out = res->q };
         /* worker 0 runs on this thread; a thread that cannot start leaves its share to a rerun below */
         if (t > 0 && pthread_create(&w[t].thread, NULL, eval_worker_run, &w[t]) == 0)

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "evaluate.h"
-#include "../api/query_body.h"
+#include "../api/query.h"
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
 
