@@ -1,5 +1,6 @@
 /* pane_freshness.c — is the index fresh? Generation served (by the first
- * server reporting one) and on disk, built at and checked at with ages,
+ * server reporting one; replicas: which generation each serves, "2/3 serve
+ * gen-X, 1 serves gen-W (for 4m)") and on disk, built at and checked at with ages,
  * document/chunk/token counts, the warn/error thresholds with the state, and
  * transcripts added or changed since the last run. */
 #include "ui.h"
@@ -36,6 +37,7 @@ void pane_freshness_draw(ui *u, rect r)
     if (served) ROW(m && strcmp(served->generation, m->generation) != 0 ? ROLE_WARN : ROLE_NORMAL, "%s (%s)", served->generation, served->service);
     else ROW(ROLE_MUTED, "- (no server reports one)");
     y++;
+    y += ui_draw_rollout(u, y, x, w, L, last, false);
     LABEL("On disk");
     if (m) ROW(ROLE_NORMAL, "%s", m->generation);
     else ROW(ROLE_FAIL, "%s", s->manifest.error[0] ? s->manifest.error : "no manifest");
