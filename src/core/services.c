@@ -130,10 +130,11 @@ static void load_health_urls(rag_ydoc *d, const yaml_node_t *h, const char *path
                                          "its host) or urls (one instance per URL), not both");
         for (size_t i = 0; i < svc->n_health_urls; i++) {
             char *ki = rag_xasprintf("%s[%zu]", k, i);
-            url_problem(d, node, ki, svc->health_urls[i]);
+            const yaml_node_t *item = yaml_document_get_node(&d->doc, node->data.sequence.items.start[i]);
+            url_problem(d, item ? item : node, ki, svc->health_urls[i]);
             for (size_t j = 0; j < i; j++)
                 if (!strcmp(svc->health_urls[i], svc->health_urls[j]))
-                    rag_ydoc_problem(d, node, ki, "is listed twice");
+                    rag_ydoc_problem(d, item ? item : node, ki, "is listed twice");
             free(ki);
         }
         if (!svc->health_url && svc->n_health_urls) svc->health_url = rag_xstrdup(svc->health_urls[0]);
