@@ -305,13 +305,17 @@ static void layout(ui *u)
     }
     size_t nsvc = u->m->snap.services_rc == RAG_OK ? u->m->snap.services.count : 1;
     size_t nruns = u->m->snap.n_runs;
-    /* replicas: Rollout rows in Freshness and Config (2 more rows), and the
-     * Services pane grows by the instances shown */
+    /* replicas: Rollout rows in Freshness and Config (one per part of
+     * "2/3 serve gen-X, 1 serves gen-W (for 4m), 1 not reporting"; at most 4
+     * more rows), and the Services pane grows by the instances shown */
     int rollout_rows = 0;
     for (size_t i = 0; i < u->m->snap.n_probes; i++) {
         const rt_probe *p = &u->m->snap.probes[i];
+        rt_rollout r;
         if (!p->replicated) continue;
-        rollout_rows = 2;
+        if (status_rollout(p, &r))
+            rollout_rows += 1 + (r.n_other > 0) + (r.n_total > r.n_target + r.n_other);
+        if (rollout_rows > 4) rollout_rows = 4;
         if (i < 64 && (u->svc_expanded >> i & 1)) nsvc += p->n_inst;
     }
     if (layout_wide(u, top, h, nsvc, nruns, rollout_rows)) return;
