@@ -471,6 +471,10 @@ static void eval_rollout(const rag_service *svc, const rt_probe *p, int64_t now,
         gen_short(in->generation, g, sizeof g);
         detail(c, "%s serves %s", in->name, g);
     }
+    if (over) { /* the summary names them too: it is what every alert format shows first */
+        size_t l = strlen(c->summary);
+        rt_fmt(c->summary + l, sizeof c->summary - l, ": %s", c->instances);
+    }
 }
 
 static void eval_service(const rag_service *svc, const rt_probe *p, int64_t now, rt_status *st)

@@ -106,7 +106,7 @@ write_services 2s
 if poll_check rollout:rag_api '.status == "WARN"' 20; then pass "--once warns once the disagreement is older than the grace"
 else fail "--once warns once the disagreement is older than the grace" "$(once_json | jq -c '.checks[]')"; fi
 txt=$("$BIN/ragtop" --once --no-color --config "$CONFIG" --services "$STACK/services.yml"); rc=$?
-like "$rc $(tr '\n' ' ' <<<"$txt")" "^1 .*WARN +rollout:rag_api +rag_api: 2/3 serve $SHORT_X, 1 serves $SHORT_W \(for [0-9]+s\), longer than the rollout grace \(2s\).*$C serves $SHORT_W" \
+like "$rc $(tr '\n' ' ' <<<"$txt")" "^1 .*WARN +rollout:rag_api +rag_api: 2/3 serve $SHORT_X, 1 serves $SHORT_W \(for [^)]+\), longer than the rollout grace \(2s\): $C .*$C serves $SHORT_W" \
   "--once text: exit 1, the rollout warning and the instance serving the old generation"
 
 # the watcher alerts, naming the instance
@@ -120,7 +120,7 @@ track_pid $!
 if wait_for 20 fired '.check == "rollout:rag_api" and .status == "firing"'; then
   body=$(jq -c 'select(.body.check == "rollout:rag_api") | .body' "$W/hook.jsonl" | head -1)
   like "$(jq -r '"\(.alertname) \(.details.instances | join(",")) \(.summary)"' <<<"$body")" \
-    "^RagRolloutStuck $C rag_api: 2/3 serve .*" "watch: the rollout alert names the instance (details.instances)"
+    "^RagRolloutStuck $C rag_api: 2/3 serve .*grace \(2s\): $C\$" "watch: the rollout alert names the instance (details.instances, summary)"
 else
   fail "watch: the rollout alert names the instance (details.instances)" "$(cat "$STACK/watch.out")" "$(cat "$W/hook.jsonl" 2>/dev/null)"
 fi

@@ -197,7 +197,7 @@ static void test_rollout_converges_within_the_grace(void **state)
     status_evaluate(&s, NOW + 60 * 1000, &st); /* 5m: past the grace */
     c = status_find(&st, "rollout:rag_api");
     assert_int_equal(c->severity, RT_WARN);
-    assert_string_equal(c->summary, "rag_api: 2/3 serve gen-B, 1 serves gen-A (for 5m), longer than the rollout grace (5m)");
+    assert_string_equal(c->summary, "rag_api: 2/3 serve gen-B, 1 serves gen-A (for 5m), longer than the rollout grace (5m): 10.0.0.3:8089");
     assert_string_equal(c->details, "10.0.0.3:8089 serves gen-A");
     status_free(&st);
 
