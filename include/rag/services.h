@@ -2,8 +2,9 @@
  * watcher read: per service its kind (server/job), health probe (URL,
  * interval, timeout), log files, metrics file, and actions (start, restart,
  * stop, run) as argv arrays — never a shell string — each with a confirm flag
- * and a timeout. Validated with the same quality as the config. See
- * docs/specs/services.md. */
+ * and a timeout. A service may have many instances (replicas): a list of
+ * health URLs, or a URL whose host's every A/AAAA record is one instance.
+ * Validated with the same quality as the config. See docs/specs/services.md. */
 #ifndef RAG_SERVICES_H
 #define RAG_SERVICES_H
 
@@ -26,9 +27,16 @@ typedef struct rag_service {
     rag_service_kind kind;
     char *description;
     bool optional;     /* not running is not a failure */
-    char *health_url;  /* NULL when none */
+    char *health_url;  /* NULL when none; with health.urls the first of them */
     int64_t health_interval_ms;
     int64_t health_timeout_ms;
+    /* replicas (docs/specs/services.md "Replicas") */
+    char **health_urls; size_t n_health_urls; /* health.urls: one instance per URL (0 = not set) */
+    bool health_dns;                          /* health.dns: one instance per A/AAAA record of
+                                                 health_url's host, resolved on every probe */
+    int64_t rollout_grace_ms;                 /* health.rollout_grace: how long instances may
+                                                 serve different generations before the rollout
+                                                 check warns */
     char **logs; size_t n_logs;       /* absolute paths */
     char *metrics_file;               /* absolute, NULL when none */
     char *pidfile;                    /* absolute, NULL when none: first line a pid, optional
@@ -50,5 +58,7 @@ void rag_services_free(rag_services *s);
 const char *rag_services_default_path(void);
 const rag_service *rag_services_find(const rag_services *s, const char *name);
 const rag_action *rag_service_action(const rag_service *svc, const char *action);
+/* The service has replicas (health.urls or health.dns): probed per instance. */
+bool rag_service_replicated(const rag_service *svc);
 
 #endif

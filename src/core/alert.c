@@ -79,6 +79,7 @@ static const struct {
     {"service:", "RagServiceUnhealthy", ""},
     {"api_errors:", "RagApiErrors", ""},
     {"served:", "RagConfigDrift", ""},
+    {"rollout:", "RagRolloutStuck", ""},
     {"freshness", "RagIndexStale", "rag_ingest"},
     {"index", "RagIndexMissing", "rag_ingest"},
     {"config_hash", "RagConfigDrift", "rag_ingest"},

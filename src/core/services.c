@@ -31,6 +31,7 @@ static void service_free(rag_service *s)
     free(s->name);
     free(s->description);
     free(s->health_url);
+    rag_strlist_free(s->health_urls, s->n_health_urls);
     rag_strlist_free(s->logs, s->n_logs);
     free(s->metrics_file);
     free(s->pidfile);
@@ -74,6 +75,11 @@ const rag_action *rag_service_action(const rag_service *svc, const char *action)
     return NULL;
 }
 
+bool rag_service_replicated(const rag_service *svc)
+{
+    return svc && (svc->n_health_urls > 0 || svc->health_dns);
+}
+
 /* ------------------------------------------------------------ checks */
 
 static bool valid_service_name(const char *s)
@@ -106,28 +112,60 @@ static const char *http_url_problem(const char *u)
 
 /* ------------------------------------------------------------ one service */
 
+static void url_problem(rag_ydoc *d, const yaml_node_t *at, const char *key, const char *url)
+{
+    const char *why = http_url_problem(url);
+    if (why) rag_ydoc_problem(d, at, key, "%s", why);
+}
+
+/* health.urls: every URL one instance (replicas); exclusive with url. */
+static void load_health_urls(rag_ydoc *d, const yaml_node_t *h, const char *path, rag_service *svc)
+{
+    const yaml_node_t *node = rag_ydoc_get(d, h, "urls");
+    if (!node) return;
+    char *k = rag_ydoc_join(path, "urls");
+    if (rag_ydoc_get_strlist(d, h, path, "urls", 1, &svc->health_urls, &svc->n_health_urls) == 1) {
+        if (svc->health_url)
+            rag_ydoc_problem(d, node, k, "use either url (one instance, or with dns: true every address of "
+                                         "its host) or urls (one instance per URL), not both");
+        for (size_t i = 0; i < svc->n_health_urls; i++) {
+            char *ki = rag_xasprintf("%s[%zu]", k, i);
+            const yaml_node_t *item = yaml_document_get_node(&d->doc, node->data.sequence.items.start[i]);
+            url_problem(d, item ? item : node, ki, svc->health_urls[i]);
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(svc->health_urls[i], svc->health_urls[j]))
+                    rag_ydoc_problem(d, item ? item : node, ki, "is listed twice");
+            free(ki);
+        }
+        if (!svc->health_url && svc->n_health_urls) svc->health_url = rag_xstrdup(svc->health_urls[0]);
+    }
+    free(k);
+}
+
 static void load_health(rag_ydoc *d, const yaml_node_t *h, const char *path, rag_service *svc)
 {
-    static const char *const known[] = {"url", "interval", "timeout", NULL};
+    static const char *const known[] = {"url", "urls", "dns", "interval", "timeout", "rollout_grace", NULL};
     if (!rag_ydoc_check_mapping(d, h, path, known))
         return;
     int u = rag_ydoc_get_str(d, h, path, "url", &svc->health_url);
-    if (u == 0) {
-        char *k = rag_ydoc_join(path, "url");
-        rag_ydoc_problem(d, h, k, "is required (or remove health: for a service without a probe)");
+    char *k = rag_ydoc_join(path, "url");
+    if (u == 0 && !rag_ydoc_get(d, h, "urls"))
+        rag_ydoc_problem(d, h, k, "is required (or urls: for replicas, or remove health: for a service without a probe)");
+    else if (u == 1)
+        url_problem(d, rag_ydoc_get(d, h, "url"), k, svc->health_url);
+    free(k);
+    load_health_urls(d, h, path, svc);
+    if (rag_ydoc_get_bool(d, h, path, "dns", &svc->health_dns) == 1 && svc->health_dns && svc->n_health_urls) {
+        k = rag_ydoc_join(path, "dns");
+        rag_ydoc_problem(d, rag_ydoc_get(d, h, "dns"), k, "applies to url (every address of its host is an "
+                                                          "instance), not to urls");
         free(k);
-    } else if (u == 1) {
-        const char *why = http_url_problem(svc->health_url);
-        if (why) {
-            char *k = rag_ydoc_join(path, "url");
-            rag_ydoc_problem(d, rag_ydoc_get(d, h, "url"), k, "%s", why);
-            free(k);
-        }
     }
+    rag_ydoc_get_duration(d, h, path, "rollout_grace", 0, 7 * DAY, &svc->rollout_grace_ms);
     int i = rag_ydoc_get_duration(d, h, path, "interval", 1 * SEC, 1 * HOUR, &svc->health_interval_ms);
     int t = rag_ydoc_get_duration(d, h, path, "timeout", 100, 1 * MIN, &svc->health_timeout_ms);
     if (i >= 0 && t >= 0 && svc->health_timeout_ms > svc->health_interval_ms) {
-        char *k = rag_ydoc_join(path, "timeout");
+        k = rag_ydoc_join(path, "timeout");
         const yaml_node_t *at = rag_ydoc_get(d, h, t == 1 ? "timeout" : "interval");
         rag_ydoc_problem(d, at ? at : h, k, "must not exceed %s.interval", path);
         free(k);
@@ -229,6 +267,7 @@ static bool load_service(rag_ydoc *d, const char *base_dir, const yaml_node_t *k
     svc->name = rag_xstrdup(name);
     svc->health_interval_ms = 5 * SEC;
     svc->health_timeout_ms = 2 * SEC;
+    svc->rollout_grace_ms = 10 * MIN; /* Kubernetes' default progressDeadlineSeconds */
     if (!valid_service_name(name)) {
         rag_ydoc_problem(d, key, path, "service names use letters, digits, '_', '-' and '.' (at most 64)");
         ok = false;

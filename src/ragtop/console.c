@@ -268,11 +268,11 @@ static void probers_stop(workers *w)
 /* Wide screens (>= 160 columns, >= 33 rows): Freshness, Config and
  * Services side by side on top, Runs below them, the logs the full width
  * and every row that is left. Otherwise the panes stack (layout). */
-static bool layout_wide(ui *u, int top, int h, size_t nsvc, size_t nruns)
+static bool layout_wide(ui *u, int top, int h, size_t nsvc, size_t nruns, int rollout_rows)
 {
     if (COLS < 160 || h < 30) return false;
     int top_h = (int)nsvc + 3;
-    if (top_h < 10) top_h = 10;
+    if (top_h < 10 + rollout_rows) top_h = 10 + rollout_rows;
     if (top_h > h / 3) top_h = h / 3;
     int runs_h = (nruns > 8 ? 8 : (int)(nruns ? nruns : 1)) + 3;
     int fw = COLS * 3 / 10;
@@ -305,8 +305,21 @@ static void layout(ui *u)
     }
     size_t nsvc = u->m->snap.services_rc == RAG_OK ? u->m->snap.services.count : 1;
     size_t nruns = u->m->snap.n_runs;
-    if (layout_wide(u, top, h, nsvc, nruns)) return;
-    int top_h = 10; /* Freshness: 8 rows */
+    /* replicas: Rollout rows in Freshness and Config (one per part of
+     * "2/3 serve gen-X, 1 serves gen-W (for 4m), 1 not reporting"; at most 4
+     * more rows), and the Services pane grows by the instances shown */
+    int rollout_rows = 0;
+    for (size_t i = 0; i < u->m->snap.n_probes; i++) {
+        const rt_probe *p = &u->m->snap.probes[i];
+        rt_rollout r;
+        if (!p->replicated) continue;
+        if (status_rollout(p, &r))
+            rollout_rows += 1 + (r.n_other > 0) + (r.n_total > r.n_target + r.n_other);
+        if (rollout_rows > 4) rollout_rows = 4;
+        if (i < 64 && (u->svc_expanded >> i & 1)) nsvc += p->n_inst;
+    }
+    if (layout_wide(u, top, h, nsvc, nruns, rollout_rows)) return;
+    int top_h = 10 + rollout_rows; /* Freshness: 8 rows + rollout */
     int svc_h = (int)nsvc + 3;
     if (svc_h > 10) svc_h = 10;
     int max_runs = h >= 34 ? 6 : 3; /* tall screens show more runs */
@@ -677,6 +690,22 @@ static void move_sel(ui *u, int delta)
     }
 }
 
+/* Space on a replicated service of the Services pane: show or hide its
+ * instances (one row each, under it). */
+static void toggle_instances(ui *u)
+{
+    int i = u->svc_sel;
+    char name[64] = "";
+    model_lock(u->m);
+    const rt_snapshot *s = &u->m->snap;
+    bool ok = u->focus == PANE_SERVICES && s->services_rc == RAG_OK && i >= 0 && i < (int)s->services.count;
+    bool replicated = ok && i < 64 && rag_service_replicated(&s->services.items[i]);
+    if (ok) rt_fmt(name, sizeof name, "%s", s->services.items[i].name);
+    model_unlock(u->m);
+    if (replicated) u->svc_expanded ^= 1ull << i;
+    else if (ok) model_set_notice(u->m, "%s has one instance (health.urls or health.dns in services.yml list replicas)", name);
+}
+
 static int page(const ui *u) { int h = u->pane[u->focus].h - 3; return h > 1 ? h : 1; }
 
 static void handle_key(console *c, int ch)
@@ -763,6 +792,7 @@ static void handle_key(console *c, int ch)
         else move_sel(u, 100000);
         break;
     case CMD_ENTER: console_open_detail(c); break;
+    case CMD_EXPAND: toggle_instances(u); break;
     case CMD_FILTER: open_prompt(u, PROMPT_FILTER); break;
     case CMD_SEARCH: open_prompt(u, PROMPT_SEARCH); break;
     case CMD_SEARCH_NEXT: pane_logs_search_next(u, 1); break;

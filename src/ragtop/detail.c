@@ -73,8 +73,20 @@ void detail_service(ui *u, int idx)
             ui_clock(p->probed_at_ms, t, sizeof t, true);
             if (p->up) add(&b, "last probe     %s: HTTP %ld in %lldms\n", t, p->http_code, (long long)p->latency_ms);
             else add(&b, "last probe     %s: %s\n", t, p->error);
+            if (p->replicated) {
+                add(&b, "instances      %zu/%zu up%s (%s)\n", p->n_inst_up, p->n_inst,
+                    p->n_inst_found > p->n_inst ? ", more not probed" : "",
+                    svc->health_dns ? "every address of the URL's host" : "health.urls");
+                for (size_t i = 0; i < p->n_inst; i++) {
+                    const rt_instance *in = &p->inst[i];
+                    if (in->up) add(&b, "  %-24s %-4s HTTP %ld %5lldms  %s\n", in->name, in->status, in->http_code,
+                                    (long long)in->latency_ms, in->generation[0] ? in->generation : "-");
+                    else add(&b, "  %-24s DOWN %s\n", in->name, in->error);
+                }
+            }
             if (p->up) {
-                add(&b, "\nlast /healthz answer%s:\n", p->body_cut ? " (cut at 4 KiB)" : "");
+                add(&b, "\nlast /healthz answer%s%s:\n", p->replicated ? " of an instance serving the most common generation" : "",
+                    p->body_cut ? " (cut at 4 KiB)" : "");
                 cJSON *j = cJSON_Parse(p->body);
                 char *pretty = j ? cJSON_Print(j) : NULL;
                 add(&b, "%s\n", pretty ? pretty : p->body);

@@ -27,6 +27,7 @@ static const key_def table[] = {
     {CMD_HOME, {KEY_HOME, 'g', 0}, "Home, g", NULL, "first line", false, false},
     {CMD_END, {KEY_END, 'G', 0}, "End, G", NULL, "last line (logs: follow again)", false, false},
     {CMD_ENTER, {'\n', KEY_ENTER, '\r', 0}, "Enter", NULL, "open the detail of the focused pane: header -> Problems, a service -> its last /healthz answer, a run -> its failure and failed files, a log line -> its JSON, the Quality row of Freshness (Down selects it) -> the failing golden queries and the nDCG@10 trend", false, false},
+    {CMD_EXPAND, {' ', 0}, "Space", NULL, "Services: expand a replicated service into one row per instance (its state, latency and the generation it serves), or collapse it", false, false},
     /* logs like less/lnav: search, filter, scroll, copy */
     {CMD_SEARCH, {'/', 0}, "/", "Search", "logs: search (regex, smart case: a capital makes it case-sensitive); matches are highlighted; empty clears", false, false},
     {CMD_SEARCH_NEXT, {'n', 0}, "n", NULL, "logs: next search match (newer)", false, false},

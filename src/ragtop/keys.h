@@ -16,6 +16,7 @@ typedef enum {
     CMD_SEARCH, CMD_SEARCH_NEXT, CMD_SEARCH_PREV, CMD_LEFT, CMD_RIGHT, CMD_COPY,
     CMD_PROBLEMS, CMD_OUTPUT, /* issue 12 part A */
     CMD_ROLLBACK, /* issue 13: the fix of a quality regression */
+    CMD_EXPAND,               /* issue 15: a replicated service's instances */
 } key_cmd;
 
 typedef struct key_def {

@@ -46,6 +46,21 @@ typedef struct rt_manifest_info {
     rag_manifest m;           /* valid when rc == RAG_OK (owned) */
 } rt_manifest_info;
 
+/* One instance (replica) of a replicated service: its own probe. */
+#define RT_MAX_INSTANCES 32   /* instances probed per service; more are counted, not probed */
+typedef struct rt_instance {
+    char name[80];            /* "127.0.0.1:8101" (host:port of its URL, or address:port from DNS) */
+    bool up;                  /* an HTTP response arrived */
+    long http_code;
+    int64_t latency_ms;
+    char error[160];          /* transport error when not up */
+    char status[16];          /* /healthz "pass" | "warn" | "fail" */
+    char generation[128];     /* the generation it serves, "" when not reported */
+    int64_t generated_at_ms;  /* that generation's build time */
+    int64_t loaded_at_ms;     /* when this instance started serving it (/healthz index.loaded_at) */
+    int64_t uptime_s, requests, errors, recent_errors;
+} rt_instance;
+
 /* One health probe of one service (GET health_url). */
 typedef struct rt_probe {
     char service[64];
@@ -65,6 +80,7 @@ typedef struct rt_probe {
     char generation[128];
     char config_hash[65];
     int64_t generated_at_ms, checked_at_ms, chunk_count;
+    int64_t loaded_at_ms;     /* index.loaded_at: when it started serving the generation */
     char failing[256];        /* names of failing/warning checks, "," separated */
     char body[4096];          /* the /healthz body as received (cut at 4 KiB), for the detail view */
     bool body_cut;            /* the body was longer than body[] */
@@ -74,6 +90,14 @@ typedef struct rt_probe {
     long pid;                 /* the live pid (RT_PID_RUNNING) or the stale one */
     int64_t pid_since_ms;     /* mtime of the pidfile: when the program was started */
     char pid_note[128];       /* why it reads stopped ("no pidfile", "pid 123 is gone") */
+    /* replicated services (health.urls / health.dns): each instance probed on
+     * its own; the fields above are then the aggregate (up = any instance up,
+     * requests/errors summed, latency the slowest, the rest from the instance
+     * serving the most common generation) */
+    bool replicated;
+    rt_instance inst[RT_MAX_INSTANCES]; size_t n_inst; /* in URL / address order */
+    size_t n_inst_found;      /* instances named or resolved (> n_inst when over the limit) */
+    size_t n_inst_up;
 } rt_probe;
 
 enum { RT_PID_NONE = 0, RT_PID_STOPPED, RT_PID_RUNNING };

@@ -85,6 +85,27 @@ static void put_quality(cJSON *ix, const rag_manifest *m)
     put_time(q, "evaluated_at", m->quality.evaluated_at_ms);
 }
 
+/* A replicated service's instances, each with its own probe. */
+static void add_instances(cJSON *o, const rt_probe *p)
+{
+    put_num(o, "instances_up", (int64_t)p->n_inst_up);
+    put_num(o, "instances_found", (int64_t)p->n_inst_found);
+    cJSON *a = cJSON_AddArrayToObject(o, "instances");
+    for (size_t i = 0; i < p->n_inst; i++) {
+        const rt_instance *in = &p->inst[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "name", in->name);
+        cJSON_AddBoolToObject(x, "up", in->up);
+        put_num(x, "http_code", in->up ? in->http_code : -1);
+        put_num(x, "latency_ms", in->latency_ms);
+        put_str(x, "health", in->status);
+        put_str(x, "error", in->error);
+        put_str(x, "generation", in->generation);
+        put_time(x, "loaded_at", in->loaded_at_ms);
+        cJSON_AddItemToArray(a, x);
+    }
+}
+
 char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
 {
     cJSON *root = cJSON_CreateObject();
@@ -121,6 +142,7 @@ char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms
             cJSON_AddNullToObject(o, "fix_argv");
         }
         put_str(o, "fix_target", c->target[0] && c->fix[0] ? c->target : NULL);
+        if (c->instances[0]) cJSON_AddItemToObject(o, "instances", status_instances_json(c));
         cJSON_AddItemToArray(checks, o);
     }
 
@@ -176,6 +198,7 @@ char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms
                 put_num(o, "errors", p->errors);
                 put_str(o, "generation", p->generation);
                 put_str(o, "config_hash", p->config_hash);
+                if (p->replicated) add_instances(o, p);
             }
             cJSON_AddItemToArray(sv, o);
         }

@@ -1,5 +1,6 @@
 /* pane_config.c — the three-way config hash: config file now, manifest on
- * disk, generation the API serves, each with a mark; on a mismatch the keys
+ * disk, generation the API serves, each with a mark (replicas: the rollout
+ * convergence line, which generation each serves); on a mismatch the keys
  * that differ ("chunking.target_tokens 256 -> 384") and the key that fixes
  * it (i to ingest, r to restart the API). */
 #include "ui.h"
@@ -36,6 +37,7 @@ void pane_config_draw(ui *u, rect r)
         rt_severity sev = match ? RT_OK : RT_WARN;
         ui_printf(y, x + L, w - L, ui_sev_role(sev), "%s %.12s", ui_sev_mark(u, sev), rows[i].hash);
     }
+    y += ui_draw_rollout(u, y, x, w, L, last, true);
     if (s->config.rc != RAG_OK && s->config.rc != RAG_ENOENT && y < last) {
         ui_text(y++, x, w, ROLE_FAIL, s->config.error);
     }

@@ -1,10 +1,11 @@
 /* pane_freshness.c — is the index fresh, and does it answer well?
- * Generation served (by the first server reporting one) and on disk, built
- * at and checked at with ages, document/chunk/token counts, the warn/error
- * thresholds with the state, the quality on the golden queries (nDCG@10,
- * recall, MRR and a sparkline of nDCG@10 over the recent runs; Enter on it
- * lists the failing queries), and transcripts added or changed since the
- * last run. Up/Down select the freshness or the quality row. */
+ * Generation served (by the first server reporting one; replicas: which
+ * generation each serves, "2/3 serve gen-X, 1 serves gen-W (for 4m)") and on
+ * disk, built at and checked at with ages, document/chunk/token counts, the
+ * warn/error thresholds with the state, the quality on the golden queries
+ * (nDCG@10, recall, MRR and a sparkline of nDCG@10 over the recent runs;
+ * Enter on it lists the failing queries), and transcripts added or changed
+ * since the last run. Up/Down select the freshness or the quality row. */
 #include "ui.h"
 
 #include <curses.h>
@@ -78,6 +79,7 @@ void pane_freshness_draw(ui *u, rect r)
     if (served) ROW(m && strcmp(served->generation, m->generation) != 0 ? ROLE_WARN : ROLE_NORMAL, "%s (%s)", served->generation, served->service);
     else ROW(ROLE_MUTED, "- (no server reports one)");
     y++;
+    y += ui_draw_rollout(u, y, x, w, L, last, false);
     LABEL("On disk");
     if (m) ROW(ROLE_NORMAL, "%s", m->generation);
     else ROW(ROLE_FAIL, "%s", s->manifest.error[0] ? s->manifest.error : "no manifest");

@@ -2,8 +2,11 @@
  * latency with a sparkline of recent probes, uptime, requests/errors from
  * /healthz and the time since the last up/down change. Services without a
  * health URL read their state from their pidfile (running + uptime, or
- * stopped). The highlighted row is the target of r / s / a: highlighted
- * when the pane has focus, marked with a '>' when it has not. */
+ * stopped). A replicated service reads "3/3 up" and, expanded with Space,
+ * one row per instance under it (state, latency, uptime, requests and the
+ * generation it serves, or why it is down). The highlighted row is the
+ * target of r / s / a: highlighted when the pane has focus, marked with a
+ * '>' when it has not. */
 #include "ui.h"
 
 #include <curses.h>
@@ -11,6 +14,41 @@
 #include <string.h>
 
 #include "rag/timeutil.h"
+
+/* Instance rows service i shows under it (0 when collapsed). */
+static int expanded_rows(const ui *u, const rt_snapshot *s, size_t i)
+{
+    if (i >= 64 || !(u->svc_expanded >> i & 1) || i >= s->n_probes || !s->probes[i].replicated) return 0;
+    return (int)s->probes[i].n_inst;
+}
+
+/* Service i's instance rows from the from-th on, starting at screen line y
+ * (a tree under the service, k9s-like: name, state, latency, and the
+ * generation it serves or why it is down); returns the lines drawn. */
+static int draw_instances(ui *u, const rt_snapshot *s, size_t i, int from, int y, int x, int w, int last)
+{
+    const rt_probe *p = &s->probes[i];
+    int name_w = 0, drawn = 0;
+    for (size_t k = 0; k < p->n_inst; k++)
+        if ((int)strlen(p->inst[k].name) > name_w) name_w = (int)strlen(p->inst[k].name);
+    if (name_w > 40) name_w = 40;
+    for (size_t k = (size_t)from; k < p->n_inst && y < last; k++, y++, drawn++) {
+        const rt_instance *in = &p->inst[k];
+        const char *branch = k + 1 == p->n_inst ? (u->ascii ? "`-" : "\u2514") : (u->ascii ? "|-" : "\u251c");
+        int cx = x + ui_printf(y, x, w, ROLE_MUTED, "%s %-*.*s  ", branch, name_w, name_w, in->name);
+        rt_severity sev = !in->up || strcmp(in->status, "fail") == 0 ? RT_CRIT : strcmp(in->status, "warn") == 0 ? RT_WARN : RT_OK;
+        const char *state = !in->up ? "DOWN" : strcmp(in->status, "fail") == 0 ? "FAIL" : strcmp(in->status, "warn") == 0 ? "warn" : "up";
+        cx += ui_printf(y, cx, x + w - cx, ui_sev_role(sev), "%s %-4s ", ui_sev_mark(u, sev), state);
+        if (in->up) cx += ui_printf(y, cx, x + w - cx, ROLE_NORMAL, "%5lldms  ", (long long)in->latency_ms);
+        else cx += ui_printf(y, cx, x + w - cx, ROLE_FAIL, "%7s  ", "-");
+        char gen[128];
+        rt_fmt(gen, sizeof gen, "%s", in->generation[0] ? in->generation : "no generation reported");
+        char *ext = strstr(gen, ".sqlite");
+        if (ext && !ext[7]) *ext = '\0';
+        ui_text(y, cx, x + w - cx, in->up ? ROLE_NORMAL : ROLE_MUTED, in->up ? gen : in->error);
+    }
+    return drawn;
+}
 
 void pane_services_draw(ui *u, rect r)
 {
@@ -28,8 +66,12 @@ void pane_services_draw(ui *u, rect r)
         int len = (int)strlen(s->services.items[i].name);
         if (len > name_w) name_w = len < 20 ? len : 20;
     }
-    /* the state column fits its mark: 1 column, or 4 in ASCII ("[ok]") */
-    int mark_w = u->ascii ? 4 : 1, state_w = mark_w + 1 + 7;
+    /* the state column fits its mark: 1 column, or 4 in ASCII ("[ok]"), and
+     * "12/12 up" when a service has replicas */
+    int text_w = 7;
+    for (size_t i = 0; i < s->services.count; i++)
+        if (rag_service_replicated(&s->services.items[i])) text_w = 9;
+    int mark_w = u->ascii ? 4 : 1, state_w = mark_w + 1 + text_w;
     char hdr[256];
     rt_fmt(hdr, sizeof hdr, "%-*s %-*s %7s %-*s %9s %13s %8s", name_w, "SERVICE", state_w, "STATE", "LATENCY", spark_w,
            spark_w ? "PROBES" : "", "UPTIME", "REQ/ERR", "CHANGED");
@@ -38,8 +80,20 @@ void pane_services_draw(ui *u, rect r)
     if (u->svc_sel >= (int)s->services.count) u->svc_sel = (int)s->services.count - 1;
     if (u->svc_sel < 0) u->svc_sel = 0;
     int rows = last - y;
-    int first = u->svc_sel >= rows ? u->svc_sel - rows + 1 : 0;
-    for (size_t i = (size_t)first; i < s->services.count && y < last; i++, y++) {
+    /* screen lines before the selected service: its own and expanded instances */
+    int sel_line = 0;
+    for (int i = 0; i < u->svc_sel && i < (int)s->services.count; i++) sel_line += 1 + expanded_rows(u, s, (size_t)i);
+    int skip = sel_line >= rows ? sel_line - rows + 1 : 0;
+    for (size_t i = 0; i < s->services.count && y < last; i++, y++) {
+        int extra = expanded_rows(u, s, i);
+        if (skip > 0) { /* scrolled off above */
+            int drop = skip < 1 + extra ? skip : 1 + extra;
+            skip -= drop;
+            if (drop == 1 + extra) { y--; continue; }
+            /* the service's row is off screen, some instances are not */
+            y += draw_instances(u, s, i, drop - 1, y, x, w, last) - 1;
+            continue;
+        }
         const rag_service *svc = &s->services.items[i];
         const rt_probe *p = i < s->n_probes ? &s->probes[i] : NULL;
         const rt_service_hist *h = i < u->m->n_hist ? &u->m->hist[i] : NULL;
@@ -50,8 +104,16 @@ void pane_services_draw(ui *u, rect r)
         int cx = x;
         cx += ui_printf(y, cx, name_w + 1, base, "%-*.*s ", name_w, name_w, svc->name);
         const char *state;
+        char repl[32];
         theme_role sr;
-        if (!svc->health_url && p && p->pid_state == RT_PID_RUNNING) { state = "running"; sr = ROLE_OK; }
+        if (p && p->replicated && p->probed) {
+            rt_fmt(repl, sizeof repl, "%zu/%zu up", p->n_inst_up, p->n_inst);
+            state = repl;
+            sr = !p->up ? (svc->optional ? ROLE_MUTED : ROLE_FAIL)
+               : strcmp(p->status, "fail") == 0 ? ROLE_FAIL
+               : p->n_inst_up < p->n_inst || strcmp(p->status, "warn") == 0 ? ROLE_WARN : ROLE_OK;
+        }
+        else if (!svc->health_url && p && p->pid_state == RT_PID_RUNNING) { state = "running"; sr = ROLE_OK; }
         else if (!svc->health_url && p && p->pid_state == RT_PID_STOPPED) {
             state = "stopped"; sr = svc->optional ? ROLE_MUTED : ROLE_FAIL;
         }
@@ -63,7 +125,7 @@ void pane_services_draw(ui *u, rect r)
         else { state = "up"; sr = ROLE_OK; }
         char st[32];
         bool marked = svc->health_url || (p && p->pid_state != RT_PID_NONE);
-        rt_fmt(st, sizeof st, "%-*s %-7s", !marked ? mark_w : 0, !marked ? "" : ui_sev_mark(u, sr == ROLE_OK ? RT_OK : sr == ROLE_WARN ? RT_WARN : sr == ROLE_FAIL ? RT_CRIT : RT_UNKNOWN), state);
+        rt_fmt(st, sizeof st, "%-*s %-*s", !marked ? mark_w : 0, !marked ? "" : ui_sev_mark(u, sr == ROLE_OK ? RT_OK : sr == ROLE_WARN ? RT_WARN : sr == ROLE_FAIL ? RT_CRIT : RT_UNKNOWN), text_w, state);
         ui_text(y, cx, state_w, sr, st);
         cx += state_w + 1;
         if (p && p->probed && p->up) ui_printf(y, cx, 7, base, "%5lldms", (long long)p->latency_ms);
@@ -90,5 +152,8 @@ void pane_services_draw(ui *u, rect r)
             ui_text(y, cx + 33, x + w - cx - 33, ROLE_MUTED, p->error);
         else if (p && p->pid_state == RT_PID_STOPPED && x + w - cx > 34)
             ui_text(y, cx + 33, x + w - cx - 33, ROLE_MUTED, p->pid_note);
+        else if (p && p->replicated && p->probed && !extra && x + w - cx > 34)
+            ui_text(y, cx + 33, x + w - cx - 33, ROLE_MUTED, "Space: instances");
+        if (extra) y += draw_instances(u, s, i, 0, y + 1, x, w, last);
     }
 }

@@ -361,6 +361,181 @@ static void eval_pidfile_service(const rag_service *svc, const rt_probe *p, int6
     rt_fmt(c->target, sizeof c->target, "%s", svc->name);
 }
 
+/* Append an instance name to a check's instances ("a,b"). */
+static void add_instance(rt_check *c, const char *name)
+{
+    size_t l = strlen(c->instances);
+    rt_fmt(c->instances + l, sizeof c->instances - l, "%s%s", l ? "," : "", name);
+}
+
+/* A replicated service: "3/3 up"; some instances down warns and names them,
+ * none up is the service down (CRIT, or OK when optional). */
+static void eval_replicated_service(const rag_service *svc, const rt_probe *p, rt_status *st)
+{
+    char name[80];
+    rt_fmt(name, sizeof name, "service:%s", svc->name);
+    rt_check *c;
+    size_t n = p->n_inst, up = p->n_inst_up;
+    if (!p->up) {
+        if (svc->optional) c = add(st, name, RT_OK, "start", "%s not running (optional): %s", svc->name, p->error);
+        else c = add(st, name, RT_CRIT, "start", "%s down: %s", svc->name, p->error);
+        rt_fmt(c->target, sizeof c->target, "%s", svc->name);
+        for (size_t i = 0; i < n; i++) add_instance(c, p->inst[i].name);
+    } else if (up < n) {
+        const rt_instance *d = NULL;
+        for (size_t i = 0; i < n && !d; i++)
+            if (!p->inst[i].up) d = &p->inst[i];
+        c = add(st, name, svc->optional ? RT_OK : RT_WARN, NULL, "%s %zu/%zu up: %s down (%s)%s", svc->name, up, n,
+                d->name, d->error, n - up > 1 ? " and more" : "");
+        for (size_t i = 0; i < n; i++)
+            if (!p->inst[i].up) {
+                add_instance(c, p->inst[i].name);
+                detail(c, "%s down: %s", p->inst[i].name, p->inst[i].error);
+            }
+    } else {
+        int worst = 0; /* 0 pass, 1 warn, 2 fail */
+        for (size_t i = 0; i < n; i++) {
+            const rt_instance *in = &p->inst[i];
+            int r = strcmp(in->status, "fail") == 0 || in->http_code >= 500 ? 2
+                  : strcmp(in->status, "warn") == 0 || in->http_code >= 400 ? 1 : 0;
+            if (r > worst) worst = r;
+        }
+        c = add(st, name, worst == 2 ? RT_CRIT : worst == 1 ? RT_WARN : RT_OK, NULL, "%s %zu/%zu up%s, %lldms",
+                svc->name, up, n, worst == 2 ? ", failing" : worst == 1 ? ", warning" : "", (long long)p->latency_ms);
+        for (size_t i = 0; worst && i < n; i++)
+            if (strcmp(p->inst[i].status, "pass") != 0) {
+                add_instance(c, p->inst[i].name);
+                detail(c, "%s %s (HTTP %ld)", p->inst[i].name, p->inst[i].status, p->inst[i].http_code);
+            }
+    }
+    if (p->n_inst_found > n)
+        detail(c, "%zu more instances not probed (at most %d per service)", p->n_inst_found - n, RT_MAX_INSTANCES);
+}
+
+cJSON *status_instances_json(const rt_check *c)
+{
+    cJSON *a = cJSON_CreateArray();
+    char *copy = rag_xstrdup(c->instances), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        cJSON_AddItemToArray(a, cJSON_CreateString(t));
+    free(copy);
+    return a;
+}
+
+static void gen_short(const char *gen, char *out, size_t n)
+{
+    size_t l = strlen(gen);
+    const char *ext = ".sqlite";
+    if (l > 7 && strcmp(gen + l - 7, ext) == 0) l -= 7;
+    rt_fmt(out, n, "%.*s", (int)l, gen);
+}
+
+static bool newer_gen(const rt_instance *a, const rt_instance *b)
+{
+    if (a->generated_at_ms != b->generated_at_ms) return a->generated_at_ms > b->generated_at_ms;
+    return strcmp(a->generation, b->generation) > 0;
+}
+
+bool status_rollout(const rt_probe *p, rt_rollout *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!p || !p->replicated) return false;
+    const rt_instance *newest = NULL, *oldest = NULL;
+    for (size_t i = 0; i < p->n_inst; i++) {
+        const rt_instance *in = &p->inst[i];
+        if (!in->up || !in->generation[0]) continue;
+        if (!newest || newer_gen(in, newest)) newest = in;
+        if (!oldest || newer_gen(oldest, in)) oldest = in;
+    }
+    r->n_total = p->n_inst;
+    if (!newest) return false;
+    rt_fmt(r->target, sizeof r->target, "%s", newest->generation);
+    rt_fmt(r->other, sizeof r->other, "%s", oldest->generation);
+    /* the disagreement began when the last of the generations served now
+     * came into service: per generation the earliest loaded_at of its
+     * instances (its build time when no instance reports one) */
+    for (size_t i = 0; i < p->n_inst; i++) {
+        const rt_instance *in = &p->inst[i];
+        if (!in->up || !in->generation[0]) continue;
+        bool seen = false; /* an earlier instance serves the same generation */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = p->inst[j].up && strcmp(p->inst[j].generation, in->generation) == 0;
+        if (strcmp(in->generation, r->target) == 0) r->n_target++;
+        else r->n_other++, r->n_other_gens += !seen;
+        int64_t first = 0;
+        for (size_t j = 0; j < p->n_inst; j++) {
+            const rt_instance *o = &p->inst[j];
+            if (!o->up || strcmp(o->generation, in->generation) != 0) continue;
+            int64_t t = o->loaded_at_ms ? o->loaded_at_ms : o->generated_at_ms;
+            if (t && (!first || t < first)) first = t;
+        }
+        if (first > r->since_ms) r->since_ms = first;
+    }
+    if (r->n_other == 0) r->since_ms = 0;
+    return true;
+}
+
+void status_rollout_text(const rt_rollout *r, int64_t now_ms, char *out, size_t n)
+{
+    char t[128], o[128], age[48] = "";
+    gen_short(r->target, t, sizeof t);
+    gen_short(r->other, o, sizeof o);
+    size_t down = r->n_total - r->n_target - r->n_other;
+    char rest[64] = "";
+    if (down) rt_fmt(rest, sizeof rest, ", %zu not reporting", down);
+    if (r->n_other == 0) {
+        rt_fmt(out, n, "%zu/%zu serve %s%s", r->n_target, r->n_total, t, rest);
+        return;
+    }
+    if (now_ms > 0) {
+        char a[32];
+        int64_t ms = now_ms - r->since_ms;
+        if (r->since_ms > 0) {
+            if (ms < 1000) rt_fmt(a, sizeof a, "<1s");
+            else rag_age_format(ms, a, sizeof a);
+        }
+        rt_fmt(age, sizeof age, " (for %s)", r->since_ms > 0 ? a : "an unknown time");
+    }
+    if (r->n_other_gens > 1)
+        rt_fmt(out, n, "%zu/%zu serve %s, %zu serve %zu older generations (oldest %s)%s%s", r->n_target, r->n_total, t,
+               r->n_other, r->n_other_gens, o, age, rest);
+    else
+        rt_fmt(out, n, "%zu/%zu serve %s, %zu serve%s %s%s%s", r->n_target, r->n_total, t, r->n_other,
+               r->n_other == 1 ? "s" : "", o, age, rest);
+}
+
+/* Rollout convergence of a replicated service: instances serving different
+ * generations for longer than health.rollout_grace warn, naming them. */
+static void eval_rollout(const rag_service *svc, const rt_probe *p, int64_t now, rt_status *st)
+{
+    rt_rollout r;
+    if (!p || !p->probed || !status_rollout(p, &r)) return;
+    char name[80], text[320], grace[32];
+    rt_fmt(name, sizeof name, "rollout:%s", svc->name);
+    status_rollout_text(&r, now, text, sizeof text);
+    rag_age_format(svc->rollout_grace_ms, grace, sizeof grace);
+    if (r.n_other == 0) {
+        add(st, name, RT_OK, NULL, "%s: %s", svc->name, text);
+        return;
+    }
+    bool over = r.since_ms <= 0 || now - r.since_ms >= svc->rollout_grace_ms;
+    rt_check *c = over ? add(st, name, RT_WARN, "restart", "%s: %s, longer than the rollout grace (%s)", svc->name, text, grace)
+                       : add(st, name, RT_OK, NULL, "%s rolling out: %s (grace %s)", svc->name, text, grace);
+    rt_fmt(c->target, sizeof c->target, "%s", svc->name);
+    for (size_t i = 0; i < p->n_inst; i++) {
+        const rt_instance *in = &p->inst[i];
+        if (!in->up || !in->generation[0] || strcmp(in->generation, r.target) == 0) continue;
+        add_instance(c, in->name);
+        char g[128];
+        gen_short(in->generation, g, sizeof g);
+        detail(c, "%s serves %s", in->name, g);
+    }
+    if (over) { /* the summary names them too: it is what every alert format shows first */
+        size_t l = strlen(c->summary);
+        rt_fmt(c->summary + l, sizeof c->summary - l, ": %s", c->instances);
+    }
+}
+
 static void eval_service(const rag_service *svc, const rt_probe *p, int64_t now, rt_status *st)
 {
     if (!svc->health_url) {
@@ -373,6 +548,11 @@ static void eval_service(const rag_service *svc, const rt_probe *p, int64_t now,
     if (!p || !p->probed) {
         c = add(st, name, RT_UNKNOWN, NULL, "%s %s", svc->name, p && p->probing ? "probing..." : "not probed yet");
         c->pending = p && p->probing;
+        return;
+    }
+    if (p->replicated) {
+        eval_replicated_service(svc, p, st);
+        eval_rollout(svc, p, now, st);
         return;
     }
     if (!p->up) {

@@ -13,6 +13,7 @@
 #include <wchar.h>
 
 #include "escape.h"
+#include "rag/timeutil.h"
 
 int ui_text(int y, int x, int w, theme_role role, const char *text)
 {
@@ -237,4 +238,42 @@ void ui_clock(int64_t ms, char *out, size_t n, bool with_date)
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(out, n, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+}
+
+int ui_draw_rollout(ui *u, int y, int x, int w, int label_w, int last, bool mark)
+{
+    const rt_snapshot *s = &u->m->snap;
+    size_t replicated = 0;
+    for (size_t i = 0; i < s->n_probes; i++) replicated += s->probes[i].replicated;
+    int y0 = y;
+    for (size_t i = 0; i < s->n_probes && y < last; i++) {
+        rt_rollout r;
+        if (!s->probes[i].probed || !status_rollout(&s->probes[i], &r)) continue;
+        char text[320], name[80];
+        status_rollout_text(&r, rag_now_ms(), text, sizeof text);
+        rt_fmt(name, sizeof name, "rollout:%s", s->probes[i].service);
+        const rt_check *c = status_find(&u->st, name);
+        rt_severity sev = c ? c->severity : RT_OK;
+        ui_text(y, x, label_w, ROLE_MUTED, "Rollout");
+        /* one part per row: "2/3 serve gen-X," then "1 serves gen-W (for 4m)",
+         * the age on a row of its own when the row is too narrow for it */
+        const char *part = text;
+        bool first = true;
+        int avail = w - label_w - (mark ? 2 : 0);
+        while (*part && y < last) {
+            while (*part == ' ') part++;
+            const char *cut = strstr(part, ", ");
+            int len = cut ? (int)(cut - part) + 1 : (int)strlen(part);
+            const char *paren = strstr(part, " (");
+            if (len > avail && paren && paren < part + len) len = (int)(paren - part);
+            ui_printf(y++, x + label_w, w - label_w, ui_sev_role(sev), "%s%s%s%s%.*s",
+                      mark && first ? ui_sev_mark(u, sev) : "", mark && first ? " " : "",
+                      first && replicated > 1 ? s->probes[i].service : "", first && replicated > 1 ? " " : "",
+                      len, part);
+            part += len;
+            if (*part == ',') part++;
+            first = false;
+        }
+    }
+    return y - y0;
 }

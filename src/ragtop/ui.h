@@ -42,6 +42,7 @@ typedef struct ui {
     bool paused;
     /* selections */
     int svc_sel;          /* selected service row */
+    uint64_t svc_expanded;/* bit i: service i shows its instances (Space) */
     int run_sel;          /* 0 = newest */
     int fresh_sel;        /* Freshness pane: 0 = its freshness (Limits) row, 1 = the Quality row */
     /* logs view */
@@ -109,6 +110,11 @@ void ui_spark(const ui *u, int y, int x, int w, const int64_t *vals, size_t n, t
 /* Role and glyph for a severity. */
 theme_role ui_sev_role(rt_severity s);
 const char *ui_sev_mark(const ui *u, rt_severity s);
+/* The Freshness and Config panes' "Rollout" rows: per replicated service
+ * "2/3 serve gen-X," and "1 serves gen-W (for 4m)" on the next row (the
+ * service's name first when there are several), coloured by its rollout
+ * check, a mark first when mark is true. Returns the rows drawn. */
+int ui_draw_rollout(ui *u, int y, int x, int w, int label_w, int last, bool mark);
 /* "13:45:02" local / "2026-11-28 13:45" and "5m ago" helpers. */
 void ui_clock(int64_t ms, char *out, size_t n, bool with_date);
 

@@ -74,6 +74,8 @@ static cJSON *check_details(const rt_check *c, const rt_snapshot *s)
     if (c->details[0]) cJSON_AddStringToObject(d, "details", c->details);
     if (c->fix[0]) cJSON_AddStringToObject(d, "fix", c->fix);
     cJSON_AddStringToObject(d, "status", rt_severity_name(c->severity));
+    /* the replicas it is about: "instances": ["127.0.0.1:8103"] */
+    if (c->instances[0]) cJSON_AddItemToObject(d, "instances", status_instances_json(c));
     if (strncmp(c->name, "service:", 8) == 0 && s->services_rc == RAG_OK) {
         const rag_service *svc = rag_services_find(&s->services, c->name + 8);
         if (svc && svc->health_url) cJSON_AddStringToObject(d, "health_url", svc->health_url);

@@ -9,10 +9,11 @@
 # a ReadWriteMany overlay; probes on the admin port; the watcher probes the
 # replicas through a headless Service that lists unready pods, and mounts the
 # transcripts where paths.transcripts points; `kubectl kustomize` renders both
-# variants (when kubectl is installed).
+# variants (when kubectl is installed); deploy/k8s/services.yml (the console's
+# kubectl actions, not part of the kustomization) validates.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
-plan 17
+plan 18
 K=deploy/k8s
 tmp=$TMP
 
@@ -179,6 +180,7 @@ assert svc["spec"]["selector"] == one("Service", "rag-api")["spec"]["selector"]
 assert svc["spec"]["ports"][0]["port"] == 8089 and svc["spec"]["ports"][0]["targetPort"] == "admin"
 services = y.safe_load(one("ConfigMap", "ragtop-config")["data"]["services.yml"])
 assert services["services"]["rag_api"]["health"]["url"] == "http://rag-api-admin:8089/healthz", services["services"]["rag_api"]
+assert services["services"]["rag_api"]["health"]["dns"] is True, "every pod of the headless Service is an instance"
 params = y.safe_load(one("ConfigMap", "ragtop-config")["data"]["params.yaml"])
 assert params["watch"]["instance"], "watch.instance must be fixed: a pod's host name changes"
 PY
@@ -219,7 +221,10 @@ open(sys.argv[2] + "/params.yaml", "w").write(cm["data"]["params.yaml"])
 open(sys.argv[2] + "/services.yml", "w").write(cm["data"]["services.yml"])' "$K/configmap.yaml" "$tmp"
   check "ragtop validate accepts the ConfigMap's params.yaml and services.yml" \
     "${RAG_BIN:-build/bin}/ragtop" validate --config "$tmp/params.yaml" --services "$tmp/services.yml"
+  check "ragtop validate accepts deploy/k8s/services.yml (the kubectl actions; argv checked in test_core_services)" \
+    "${RAG_BIN:-build/bin}/ragtop" validate --config "$tmp/params.yaml" --services "$K/services.yml"
 else
   not_ok "ragtop validate accepts the ConfigMap's params.yaml and services.yml" "ragtop is not built (RAG_BIN=${RAG_BIN:-})"
+  not_ok "ragtop validate accepts deploy/k8s/services.yml" "ragtop is not built (RAG_BIN=${RAG_BIN:-})"
 fi
 done_testing

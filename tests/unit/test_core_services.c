@@ -159,7 +159,7 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
     {"version: 1\nservices:\n  a:\n    kind: job\n    helth: {url: \"http://x/\"}\n",
      "services.yml:5:5: services.a.helth: unknown key (did you mean health?)"},
     {"version: 1\nservices:\n  a:\n    kind: server\n    health: {interval: 5s}\n",
-     "services.yml:5:13: services.a.health.url: is required (or remove health: for a service without a probe)"},
+     "services.yml:5:13: services.a.health.url: is required (or urls: for replicas, or remove health: for a service without a probe)"},
     {"version: 1\nservices:\n  a:\n    kind: server\n    health: {url: \"127.0.0.1:8088/healthz\"}\n",
      "services.yml:5:19: services.a.health.url: must start with http:// or https://"},
     {"version: 1\nservices:\n  a:\n    kind: server\n    health: {url: \"http://x/\", interval: 2s, timeout: 3s}\n",
@@ -232,6 +232,102 @@ static void test_all_problems_in_all_services_are_collected_in_file_order(void *
     rag_problems_free(&p);
 }
 
+/* Replicas: health.urls (one instance per URL) and health.dns (every
+ * address of the URL's host), health.rollout_grace (default 10m). */
+static void test_replicas_urls_dns_and_rollout_grace(void **state)
+{
+    (void)state;
+    rag_services s;
+    rag_problems p = {0};
+    const char *text = "version: 1\n"
+                       "services:\n"
+                       "  listed:\n"
+                       "    kind: server\n"
+                       "    health: {urls: [http://10.0.0.1:8089/healthz, http://10.0.0.2:8089/healthz], rollout_grace: 30s}\n"
+                       "  resolved:\n"
+                       "    kind: server\n"
+                       "    health: {url: http://rag-api-admin:8089/healthz, dns: true}\n"
+                       "  single:\n"
+                       "    kind: server\n"
+                       "    health: {url: http://127.0.0.1:8089/healthz}\n";
+    assert_int_equal(load(text, &s, &p), 0);
+    const rag_service *l = rag_services_find(&s, "listed"), *r = rag_services_find(&s, "resolved"),
+                      *one = rag_services_find(&s, "single");
+    assert_int_equal(l->n_health_urls, 2);
+    assert_string_equal(l->health_urls[1], "http://10.0.0.2:8089/healthz");
+    assert_string_equal(l->health_url, "http://10.0.0.1:8089/healthz"); /* the first: "has a probe" */
+    assert_int_equal(l->rollout_grace_ms, 30000);
+    assert_true(rag_service_replicated(l));
+    assert_true(r->health_dns);
+    assert_true(rag_service_replicated(r));
+    assert_int_equal(r->rollout_grace_ms, 10 * 60 * 1000);
+    assert_false(rag_service_replicated(one));
+    rag_services_free(&s);
+    rag_problems_free(&p);
+
+    static const struct { const char *health, *want; } bad[] = {
+        {"{url: http://a/healthz, urls: [http://b/healthz]}",
+         "services.yml:4:43: services.a.health.urls: use either url (one instance, or with dns: true every address of its host) or urls (one instance per URL), not both"},
+        {"{urls: [http://b/healthz], dns: true}", "services.yml:4:45: services.a.health.dns: applies to url"},
+        {"{urls: [http://b/healthz, http://b/healthz]}", "services.yml:4:39: services.a.health.urls[1]: is listed twice"},
+        {"{urls: [http://b/healthz, ftp://c/]}", "services.yml:4:39: services.a.health.urls[1]: must start with http:// or https://"},
+        {"{urls: []}", "services.yml:4:20: services.a.health.urls: needs at least 1 item"},
+        {"{interval: 5s}", "services.yml:4:13: services.a.health.url: is required (or urls: for replicas"},
+        {"{url: http://b/healthz, rollout_grace: soon}", "services.yml:4:52: services.a.health.rollout_grace: invalid duration \"soon\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *t = rag_xasprintf("version: 1\nservices:\n  a:\n    health: %s\n    kind: server\n", bad[i].health);
+        memset(&p, 0, sizeof p);
+        size_t n = load(t, &s, &p);
+        bool found = false;
+        for (size_t j = 0; j < p.count; j++) found = found || !strncmp(p.items[j], bad[i].want, strlen(bad[i].want));
+        if (!found || n != 1) {
+            fprintf(stderr, "# case %zu: want %s\n", i, bad[i].want);
+            for (size_t j = 0; j < p.count; j++) fprintf(stderr, "#   got  %s\n", p.items[j]);
+            fail();
+        }
+        rag_problems_free(&p);
+        free(t);
+    }
+}
+
+/* deploy/k8s/services.yml: the cluster actions are kubectl argv arrays. */
+static void test_k8s_services_yml_has_kubectl_actions(void **state)
+{
+    (void)state;
+    const char *root = getenv("RAG_ROOT");
+    char *path = rag_xasprintf("%s/deploy/k8s/services.yml", root ? root : ".");
+    rag_services s;
+    rag_problems p = {0};
+    rag_error err = {0};
+    int rc = rag_services_load(path, &s, &p, &err);
+    for (size_t i = 0; i < p.count; i++) fprintf(stderr, "# problem: %s\n", p.items[i]);
+    assert_int_equal(rc, RAG_OK);
+    static const struct { const char *svc, *action, *argv; } want[] = {
+        {"rag_ingest", "run", "kubectl create job --from=cronjob/rag-ingest rag-ingest-manual"},
+        {"rag_api", "restart", "kubectl rollout restart deployment/rag-api"},
+        {"rag_api", "stop", "kubectl scale deployment/rag-api --replicas=0"},
+        {"rag_api", "start", "kubectl scale deployment/rag-api --replicas=2"},
+        {"rag_watch", "stop", "kubectl scale deployment/ragtop-watch --replicas=0"},
+        {"rag_ingest_cron", "stop", "kubectl patch cronjob/rag-ingest --type=merge --patch={\"spec\":{\"suspend\":true}}"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const rag_action *a = rag_service_action(rag_services_find(&s, want[i].svc), want[i].action);
+        assert_non_null(a);
+        char joined[512] = "";
+        for (size_t k = 0; k < a->argc; k++)
+            snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s", k ? " " : "", a->argv[k]);
+        assert_string_equal(joined, want[i].argv);
+        assert_int_equal(a->confirm, !strcmp(want[i].action, "stop") || !strcmp(want[i].action, "restart"));
+    }
+    const rag_service *api = rag_services_find(&s, "rag_api");
+    assert_true(api->health_dns);
+    assert_string_equal(api->health_url, "http://rag-api-admin:8089/healthz");
+    rag_services_free(&s);
+    rag_problems_free(&p);
+    free(path);
+}
+
 static void test_load_missing_file_names_it(void **state)
 {
     (void)state;
@@ -262,6 +358,8 @@ int main(void)
         cmocka_unit_test(test_defaults_and_relative_paths),
         cmocka_unit_test(test_each_kind_of_problem_reports_exact_line_col),
         cmocka_unit_test(test_all_problems_in_all_services_are_collected_in_file_order),
+        cmocka_unit_test(test_replicas_urls_dns_and_rollout_grace),
+        cmocka_unit_test(test_k8s_services_yml_has_kubectl_actions),
         cmocka_unit_test(test_load_missing_file_names_it),
         cmocka_unit_test(test_default_path_honours_rag_services),
     };

@@ -1,7 +1,8 @@
-/* test_ragtop_watchchecks.c — the two checks the watcher added to the shared
+/* test_ragtop_watchchecks.c — the checks the watcher added to the shared
  * status evaluation (ingest_overdue: the dead man's switch; api_errors:<svc>
- * against watch.api_error_threshold) and the watcher's mapping of checks to
- * alerts (which checks alert, with what severity). */
+ * against watch.api_error_threshold; rollout:<svc> for replicas against
+ * health.rollout_grace) and the watcher's mapping of checks to alerts
+ * (which checks alert, with what severity). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -144,6 +145,76 @@ static void test_api_errors_over_threshold_warn(void **state)
     snapshot_free(&s);
 }
 
+static void set_inst(rt_probe *p, size_t i, const char *name, const char *gen, int64_t built, int64_t loaded)
+{
+    rt_instance *in = &p->inst[i];
+    snprintf(in->name, sizeof in->name, "%s", name);
+    in->up = gen != NULL;
+    in->http_code = 200;
+    snprintf(in->status, sizeof in->status, "pass");
+    snprintf(in->generation, sizeof in->generation, "%s", gen ? gen : "");
+    in->generated_at_ms = built;
+    in->loaded_at_ms = loaded;
+    if (!gen) snprintf(in->error, sizeof in->error, "connection refused");
+}
+
+/* A replicated service: one instance on an older generation is OK within
+ * health.rollout_grace and warns after it, naming the instance; the age is
+ * counted from when the last of the served generations came into service. */
+static void test_rollout_converges_within_the_grace(void **state)
+{
+    (void)state;
+    rt_snapshot s;
+    rt_status st;
+    snap_with_config(&s);
+    s.services_rc = RAG_OK;
+    s.services.count = 1;
+    s.services.items = calloc(1, sizeof *s.services.items);
+    rag_service *svc = &s.services.items[0];
+    svc->name = strdup("rag_api");
+    svc->health_url = strdup("http://a/healthz");
+    svc->health_dns = true;
+    svc->rollout_grace_ms = 5 * 60 * 1000;
+    s.n_probes = 1;
+    s.probes = calloc(1, sizeof *s.probes);
+    rt_probe *p = &s.probes[0];
+    snprintf(p->service, sizeof p->service, "rag_api");
+    p->probed = p->up = p->replicated = true;
+    p->n_inst = p->n_inst_found = p->n_inst_up = 3;
+    set_inst(p, 0, "10.0.0.1:8089", "gen-B.sqlite", NOW - 2 * HOUR, NOW - 2 * HOUR + 5000);
+    set_inst(p, 1, "10.0.0.2:8089", "gen-B.sqlite", NOW - 2 * HOUR, NOW - 2 * HOUR + 9000);
+    set_inst(p, 2, "10.0.0.3:8089", "gen-A.sqlite", NOW - 9 * HOUR, NOW - 4 * 60 * 1000); /* restarted 4m ago */
+
+    status_evaluate(&s, NOW, &st);
+    const rt_check *c = status_find(&st, "rollout:rag_api");
+    assert_non_null(c);
+    assert_int_equal(c->severity, RT_OK);
+    assert_string_equal(c->summary, "rag_api rolling out: 2/3 serve gen-B, 1 serves gen-A (for 4m) (grace 5m)");
+    assert_string_equal(c->instances, "10.0.0.3:8089");
+    assert_string_equal(status_find(&st, "service:rag_api")->summary, "rag_api 3/3 up, 0ms");
+    status_free(&st);
+
+    status_evaluate(&s, NOW + 60 * 1000, &st); /* 5m: past the grace */
+    c = status_find(&st, "rollout:rag_api");
+    assert_int_equal(c->severity, RT_WARN);
+    assert_string_equal(c->summary, "rag_api: 2/3 serve gen-B, 1 serves gen-A (for 5m), longer than the rollout grace (5m): 10.0.0.3:8089");
+    assert_string_equal(c->details, "10.0.0.3:8089 serves gen-A");
+    status_free(&st);
+
+    /* converged; one instance down is the service check's business */
+    set_inst(p, 2, "10.0.0.3:8089", NULL, 0, 0);
+    p->n_inst_up = 2;
+    status_evaluate(&s, NOW + 60 * 1000, &st);
+    assert_int_equal(status_find(&st, "rollout:rag_api")->severity, RT_OK);
+    assert_string_equal(status_find(&st, "rollout:rag_api")->summary, "rag_api: 2/3 serve gen-B, 1 not reporting");
+    c = status_find(&st, "service:rag_api");
+    assert_int_equal(c->severity, RT_WARN);
+    assert_string_equal(c->summary, "rag_api 2/3 up: 10.0.0.3:8089 down (connection refused)");
+    assert_string_equal(c->instances, "10.0.0.3:8089");
+    status_free(&st);
+    snapshot_free(&s);
+}
+
 static void test_watch_maps_checks_to_alerts(void **state)
 {
     (void)state;
@@ -167,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_ingest_overdue_uses_manifest_checked_at),
         cmocka_unit_test(test_ingest_overdue_silent_when_nothing_ever_ran),
         cmocka_unit_test(test_api_errors_over_threshold_warn),
+        cmocka_unit_test(test_rollout_converges_within_the_grace),
         cmocka_unit_test(test_watch_maps_checks_to_alerts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
