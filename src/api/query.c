@@ -394,25 +394,26 @@ out:
     return rc;
 }
 
-int api_query_run(api_generation *g, int lease, const api_query_req *req, const char *run_id,
-                  int64_t started_us, char **body, rag_error *err)
+int api_query_rank(api_generation *g, int lease, const api_query_req *req, api_hit **hits, size_t *n,
+                   api_mode *mode_out, rag_error *err)
 {
     api_lease *l = &g->leases[lease % g->n_leases];
     const api_mode mode = api_mode_resolve(req->mode, req->default_mode, g->provider);
     size_t n_top = (size_t)req->k > API_CANDIDATES ? (size_t)req->k : API_CANDIDATES;
     api_hit *fused = NULL;
     size_t n_out = 0;
-    int rc = RAG_ERR;
-    cJSON *root = NULL;
+    *hits = NULL;
+    *n = 0;
+    if (mode_out) *mode_out = mode;
     for (;;) {
         free(fused);
         fused = calloc(2 * n_top, sizeof *fused);
         bool full = false;
-        if (!fused) {
-            rag_error_set(err, RAG_ERR, "out of memory");
-            goto out;
+        if (!fused) return rag_error_set(err, RAG_ERR, "out of memory");
+        if (rank_once(g, l, req, mode, n_top, fused, &n_out, &full, err) != RAG_OK) {
+            free(fused);
+            return err->code ? err->code : RAG_ERR;
         }
-        if (rank_once(g, l, req, mode, n_top, fused, &n_out, &full, err) != RAG_OK) goto out;
         if (req->group != API_GROUP_DOCUMENT) break;
         for (size_t i = 0; i < n_out; i++) fused[i].doc_id = api_generation_doc_of(g, fused[i].rowid);
         n_out = api_group_documents(fused, n_out, (size_t)req->k);
@@ -422,6 +423,41 @@ int api_query_run(api_generation *g, int lease, const api_query_req *req, const 
         n_top = n_top * 4 < g->n ? n_top * 4 : g->n;
     }
     if (n_out > (size_t)req->k) n_out = (size_t)req->k;
+    *hits = fused;
+    *n = n_out;
+    return RAG_OK;
+}
+
+int api_chunk_source(api_generation *g, int lease, int64_t rowid, char **source, rag_error *err)
+{
+    api_lease *l = &g->leases[lease % g->n_leases];
+    sqlite3_stmt *st = l->fetch;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, rowid);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        rag_error_set(err, rc == SQLITE_DONE ? RAG_ECORRUPT : storage_code(l->db), "chunk %lld: %s", (long long)rowid,
+                      rc == SQLITE_DONE ? "missing from chunks table" : sqlite3_errmsg(l->db));
+        sqlite3_reset(st);
+        return err->code;
+    }
+    const unsigned char *src = sqlite3_column_text(st, 5);
+    *source = rag_xstrdup(src ? (const char *)src : "");
+    sqlite3_reset(st);
+    return RAG_OK;
+}
+
+int api_query_run(api_generation *g, int lease, const api_query_req *req, const char *run_id,
+                  int64_t started_us, char **body, rag_error *err)
+{
+    api_lease *l = &g->leases[lease % g->n_leases];
+    api_mode mode;
+    api_hit *fused = NULL;
+    size_t n_out = 0;
+    int rc = api_query_rank(g, lease, req, &fused, &n_out, &mode, err);
+    cJSON *root = NULL;
+    if (rc != RAG_OK) return rc;
+    rc = RAG_ERR;
 
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "query", req->q);

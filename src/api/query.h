@@ -68,6 +68,14 @@ size_t api_vector_topn(const api_generation *g, const float *query, float *scrat
 int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
                   rag_error *err);
 
+/* Rank req on g with lease index `lease` as /query does: *hits (malloc'd,
+ * the caller frees) gets the results best first, at most req->k, *n their
+ * count, *mode the mode it ran in (may be NULL). RAG_OK or an error code. */
+int api_query_rank(api_generation *g, int lease, const api_query_req *req, api_hit **hits, size_t *n,
+                   api_mode *mode, rag_error *err);
+/* The source path of chunk rowid (malloc'd), through lease `lease`. */
+int api_chunk_source(api_generation *g, int lease, int64_t rowid, char **source, rag_error *err);
+
 /* Run req on g with lease index `lease`; *body gets the JSON response
  * (malloc'd). started_us (monotonic, µs) is when the request arrived, for
  * took_ms. run_id is the run that published the generation. */
