@@ -75,6 +75,7 @@ typedef struct rag_config {
         char *admin_host;           /* admin listener for /healthz and /metrics; NULL = off */
         int admin_port;             /* default 127.0.0.1:8089; 0 = off */
         int64_t request_deadline_ms; /* whole request (headers + body) must arrive within this */
+        char *status_token_env;     /* env var holding /status's bearer token; NULL = /status off */
     } api;
 
     struct {
@@ -126,5 +127,7 @@ char *rag_config_run_dir(const rag_config *cfg);
 
 /* Default config path: $RAG_CONFIG, else "config/params.yaml". */
 const char *rag_config_default_path(void);
+/* A valid *_env value: the name of an environment variable ([A-Z_][A-Z0-9_]*). */
+bool rag_config_env_name_ok(const char *s);
 
 #endif

@@ -20,6 +20,7 @@
 #include "rag/timeutil.h"
 
 #include "accesslog.h"
+#include "route_status.h"
 #include "app.h"
 #include "reload.h"
 #include "route_healthz.h"
@@ -167,6 +168,8 @@ int main(int argc, char **argv)
     app.manifest_path = rag_config_manifest_path(&cfg);
     app.index_dir = rag_config_index_dir(&cfg);
     app.checkpoints_dir = rag_config_checkpoints_dir(&cfg);
+    app.logs_dir = rag_xstrdup(logs_dir);
+    api_status_setup(&app);
     if (cfg.api.threads == 0) { /* one thread per core: more only adds scheduling latency */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         cfg.api.threads = cores > 0 ? (int)(cores < 256 ? cores : 256) : 2;
@@ -261,6 +264,8 @@ out_app:
     free(app.manifest_path);
     free(app.index_dir);
     free(app.checkpoints_dir);
+    free(app.logs_dir);
+    free(app.status_token);
 out_log:
     rag_log_close(app.log);
 out_paths:

@@ -35,7 +35,7 @@ static const char *const kind_names[API_ERR_KIND_COUNT] = {
     "bad_request", "not_found", "method_not_allowed", "too_large",
     "no_index", "busy", "query_failed", "reload_failed",
 };
-static const char *const route_names[API_ROUTE_COUNT] = {"/query", "/healthz", "/metrics", "other"};
+static const char *const route_names[API_ROUTE_COUNT] = {"/query", "/healthz", "/metrics", "/status", "other"};
 
 static const char *const refuse_names[API_REFUSE_COUNT] = {"max_connections", "max_connections_per_ip",
                                                             "admin_max_connections"};

@@ -13,6 +13,7 @@ typedef enum {
     API_ROUTE_QUERY = 0,
     API_ROUTE_HEALTHZ,
     API_ROUTE_METRICS,
+    API_ROUTE_STATUS,
     API_ROUTE_OTHER,
     API_ROUTE_COUNT
 } api_route;
