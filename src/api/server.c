@@ -463,10 +463,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t lat = mono_us() - ctx->start_us;
     int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ctx->status : 499;
     api_stats_request(app->stats, ctx->route, status, lat, ctx->bytes);
-    /* Successful health/metrics probes are counted (stats, minutely summary)
+    /* Successful health/metrics/status reads are counted (stats, minutely summary)
      * but not logged one line each unless asked: at probe rates they would
      * drown the log and halve the throughput. */
-    const bool probe_ok = (ctx->route == API_ROUTE_HEALTHZ || ctx->route == API_ROUTE_METRICS) && status < 300;
+    const bool probe_ok =
+        (ctx->route == API_ROUTE_HEALTHZ || ctx->route == API_ROUTE_METRICS || ctx->route == API_ROUTE_STATUS) && status < 300;
     if (!probe_ok || app->log_probes)
         api_log_access(app->log, ctx->route, ctx->method, ctx->path, status, lat, ctx->bytes);
     api_query_req_free(&ctx->qreq);

@@ -63,6 +63,10 @@ void collect_remote_url(const char *url, char out[512]);
  * URL is the /status URL (s->services, services_rc, services_path). */
 void collect_remote_services(rt_snapshot *s, const char *status_url);
 void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_remote_logs *logs);
+/* The part of collect_remote that reads a 200 answer's body (s->remote.url,
+ * the registry and its one probe already set): s->remote.rc = RAG_OK when
+ * it is a /status document this ragtop reads, else remote.error says why. */
+void collect_remote_parse(rt_snapshot *s, const char *body, size_t len, rt_remote_logs *logs);
 
 /* Run every collector and probe every service (probes concurrently, each
  * with its own timeout, in a second thread while the disk collectors run).

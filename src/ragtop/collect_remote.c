@@ -175,6 +175,43 @@ static void server_message(const rbuf *b, char *out, size_t n)
     cJSON_Delete(o);
 }
 
+void collect_remote_parse(rt_snapshot *s, const char *body, size_t len, rt_remote_logs *logs)
+{
+    rt_remote_info *ri = &s->remote;
+    rt_probe *p = s->n_probes ? &s->probes[0] : NULL;
+    cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
+    if (!cJSON_IsObject(root) || !cJSON_IsNumber(ver)) {
+        rt_fmt(ri->error, sizeof ri->error, "%s: the answer is not a /status document", ri->url);
+        cJSON_Delete(root);
+        return;
+    }
+    if (ver->valuedouble > STATUS_SCHEMA_MAX) {
+        rt_fmt(ri->error, sizeof ri->error, "%s: /status schema_version %.0f is newer than this ragtop reads (%d): upgrade ragtop",
+               ri->url, ver->valuedouble > 1e6 ? 1e6 : ver->valuedouble, STATUS_SCHEMA_MAX);
+        cJSON_Delete(root);
+        return;
+    }
+    ri->rc = RAG_OK;
+    config_info_free(&s->config);
+    fill_config(&s->config, cJSON_GetObjectItemCaseSensitive(root, "config"), ri->url);
+    manifest_info_free(&s->manifest);
+    fill_manifest(&s->manifest, cJSON_GetObjectItemCaseSensitive(root, "manifest"), ri->url);
+    s->n_runs = fill_runs(s->runs, RT_MAX_RUNS, cJSON_GetObjectItemCaseSensitive(root, "metrics_lines"));
+    const cJSON *hz = cJSON_GetObjectItemCaseSensitive(root, "healthz");
+    if (p && cJSON_IsObject(hz)) {
+        char *text = cJSON_PrintUnformatted(hz);
+        size_t n = strlen(text);
+        probe_parse_healthz(text, n, p);
+        rt_fmt(p->body, sizeof p->body, "%s", text);
+        p->body_cut = n >= sizeof p->body;
+        free(text);
+        p->http_code = strcmp(p->status, "fail") == 0 ? 503 : 200; /* what /healthz answers */
+    }
+    if (logs) fill_logs(logs, cJSON_GetObjectItemCaseSensitive(root, "log_events"));
+    cJSON_Delete(root);
+}
+
 void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_remote_logs *logs)
 {
     rt_remote_info *ri = &s->remote;
@@ -248,47 +285,16 @@ void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_r
     if (ri->http_code != 200) {
         char msg[256];
         server_message(&b, msg, sizeof msg);
-        if (ri->http_code == 401)
-        {
-            if (token)
-                rt_fmt(ri->error, sizeof ri->error, "%s: 401 Unauthorized: the token in $%s was not accepted", ri->url, token_env);
-            else
-                rt_fmt(ri->error, sizeof ri->error, "%s: 401 Unauthorized: a token is required (token_env in contexts.yaml)", ri->url);
-        }
+        if (ri->http_code == 401 && token)
+            rt_fmt(ri->error, sizeof ri->error, "%s: 401 Unauthorized: the token in $%s was not accepted", ri->url, token_env);
+        else if (ri->http_code == 401)
+            rt_fmt(ri->error, sizeof ri->error, "%s: 401 Unauthorized: a token is required (token_env in contexts.yaml)", ri->url);
         else
             rt_fmt(ri->error, sizeof ri->error, "%s: HTTP %ld%s%s", ri->url, ri->http_code, msg[0] ? ": " : "", msg);
         rt_fmt(p->error, sizeof p->error, "/status HTTP %ld", ri->http_code);
         free(b.p);
         return;
     }
-    cJSON *root = b.p ? cJSON_ParseWithLength(b.p, b.n) : NULL;
+    collect_remote_parse(s, b.p, b.n, logs);
     free(b.p);
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
-    if (!cJSON_IsObject(root) || !cJSON_IsNumber(ver)) {
-        rt_fmt(ri->error, sizeof ri->error, "%s: the answer is not a /status document", ri->url);
-        cJSON_Delete(root);
-        return;
-    }
-    if (ver->valuedouble > STATUS_SCHEMA_MAX) {
-        rt_fmt(ri->error, sizeof ri->error, "%s: /status schema_version %d is newer than this ragtop reads (%d): upgrade ragtop",
-               ri->url, (int)ver->valuedouble, STATUS_SCHEMA_MAX);
-        cJSON_Delete(root);
-        return;
-    }
-    ri->rc = RAG_OK;
-    fill_config(&s->config, cJSON_GetObjectItemCaseSensitive(root, "config"), ri->url);
-    fill_manifest(&s->manifest, cJSON_GetObjectItemCaseSensitive(root, "manifest"), ri->url);
-    s->n_runs = fill_runs(s->runs, RT_MAX_RUNS, cJSON_GetObjectItemCaseSensitive(root, "metrics_lines"));
-    const cJSON *hz = cJSON_GetObjectItemCaseSensitive(root, "healthz");
-    if (cJSON_IsObject(hz)) {
-        char *body = cJSON_PrintUnformatted(hz);
-        size_t len = strlen(body);
-        probe_parse_healthz(body, len, p);
-        rt_fmt(p->body, sizeof p->body, "%s", body);
-        p->body_cut = len >= sizeof p->body;
-        free(body);
-        p->http_code = strcmp(p->status, "fail") == 0 ? 503 : 200; /* what /healthz answers */
-    }
-    if (logs) fill_logs(logs, cJSON_GetObjectItemCaseSensitive(root, "log_events"));
-    cJSON_Delete(root);
 }

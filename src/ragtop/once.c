@@ -278,8 +278,8 @@ static int once_all(const rt_options *o, const rt_contexts *cs)
             cJSON_AddItemToObject(by, cs->items[i].name, once_json(&s, &st, now));
         } else {
             char head[128];
-            rt_fmt(head, sizeof head, "%s== context %s (%s) ==", i ? "\n" : "", cs->items[i].name,
-                   cs->items[i].remote ? "remote" : "local");
+            if (i) fputc('\n', stdout);
+            rt_fmt(head, sizeof head, "== context %s (%s) ==", cs->items[i].name, cs->items[i].remote ? "remote" : "local");
             put_line(stdout, color, "\033[1m", head);
             fputc('\n', stdout);
             once_render_text(stdout, &s, &st, now, color);

@@ -8,6 +8,8 @@
 #   stack_api_start / stack_api_stop
 # STACK_MAKE=1: the ingest action runs through make as the real services.yml
 #   does (`make ingest` = validate, then ingest: tests/tui/stack.mk).
+# STACK_STATUS_TOKEN_ENV=NAME: rag-api serves /status on its admin port,
+#   guarded by the token in $NAME (api.status_token_env; docs/specs/status.md).
 # STACK_WATCH=1: adds rag_watch, a server with no health URL whose state
 #   comes from the pidfile scripts/daemon.sh writes (as services.yml's).
 STACK=$TMP/stack
@@ -37,6 +39,7 @@ chunking:
 api:
   listen: 127.0.0.1:$STACK_PORT
   admin_listen: 127.0.0.1:$STACK_ADMIN_PORT
+${STACK_STATUS_TOKEN_ENV:+  status_token_env: $STACK_STATUS_TOKEN_ENV}
 $embed
 freshness:
   warn_after: ${STACK_WARN:-1h}
