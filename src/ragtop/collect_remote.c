@@ -182,13 +182,13 @@ void collect_remote_parse(rt_snapshot *s, const char *body, size_t len, rt_remot
     cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
     if (!cJSON_IsObject(root) || !cJSON_IsNumber(ver)) {
-        rt_fmt(ri->error, sizeof ri->error, "%s: the answer is not a /status document", ri->url);
+        rt_fmt(ri->error, sizeof ri->error, "the answer is not a /status document (%s)", ri->url);
         cJSON_Delete(root);
         return;
     }
     if (ver->valuedouble > STATUS_SCHEMA_MAX) {
-        rt_fmt(ri->error, sizeof ri->error, "%s: /status schema_version %.0f is newer than this ragtop reads (%d): upgrade ragtop",
-               ri->url, ver->valuedouble > 1e6 ? 1e6 : ver->valuedouble, STATUS_SCHEMA_MAX);
+        rt_fmt(ri->error, sizeof ri->error, "/status schema_version %.0f is newer than this ragtop reads (%d): upgrade ragtop (%s)",
+               ver->valuedouble > 1e6 ? 1e6 : ver->valuedouble, STATUS_SCHEMA_MAX, ri->url);
         cJSON_Delete(root);
         return;
     }
@@ -238,7 +238,7 @@ void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_r
 
     const char *token = token_env && *token_env ? getenv(token_env) : NULL;
     if (token_env && *token_env && (!token || !*token)) {
-        rt_fmt(ri->error, sizeof ri->error, "%s: the token variable %s is not set (contexts.yaml token_env)", ri->url, token_env);
+        rt_fmt(ri->error, sizeof ri->error, "the token variable %s is not set (contexts.yaml token_env): not asking %s", token_env, ri->url);
         rt_fmt(p->error, sizeof p->error, "not asked: %s is not set", token_env);
         p->up = false;
         s->collected_at_ms = rag_now_ms();
@@ -274,8 +274,8 @@ void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_r
     if (cc != CURLE_OK) {
         const char *why = b.cut ? "answer larger than 16 MiB" : curl_easy_strerror(cc);
         if (cc == CURLE_OPERATION_TIMEDOUT)
-            rt_fmt(ri->error, sizeof ri->error, "%s: no answer within %ds", ri->url, REMOTE_TIMEOUT_MS / 1000);
-        else rt_fmt(ri->error, sizeof ri->error, "%s: %s", ri->url, why);
+            rt_fmt(ri->error, sizeof ri->error, "no answer within %ds (%s)", REMOTE_TIMEOUT_MS / 1000, ri->url);
+        else rt_fmt(ri->error, sizeof ri->error, "%s (%s)", why, ri->url);
         rt_fmt(p->error, sizeof p->error, "%s", cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : why);
         free(b.p);
         return;
@@ -286,11 +286,11 @@ void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_r
         char msg[256];
         server_message(&b, msg, sizeof msg);
         if (ri->http_code == 401 && token)
-            rt_fmt(ri->error, sizeof ri->error, "%s: 401 Unauthorized: the token in $%s was not accepted", ri->url, token_env);
+            rt_fmt(ri->error, sizeof ri->error, "401 Unauthorized: the token in $%s was not accepted (%s)", token_env, ri->url);
         else if (ri->http_code == 401)
-            rt_fmt(ri->error, sizeof ri->error, "%s: 401 Unauthorized: a token is required (token_env in contexts.yaml)", ri->url);
+            rt_fmt(ri->error, sizeof ri->error, "401 Unauthorized: a token is required: token_env in contexts.yaml (%s)", ri->url);
         else
-            rt_fmt(ri->error, sizeof ri->error, "%s: HTTP %ld%s%s", ri->url, ri->http_code, msg[0] ? ": " : "", msg);
+            rt_fmt(ri->error, sizeof ri->error, "HTTP %ld%s%s (%s)", ri->http_code, msg[0] ? ": " : "", msg, ri->url);
         rt_fmt(p->error, sizeof p->error, "/status HTTP %ld", ri->http_code);
         free(b.p);
         return;

@@ -141,6 +141,7 @@ void model_reset_stack(rt_model *m)
     }
     m->log_oldest = m->log_seq + 1; /* seq numbers keep growing: caches stay valid */
     m->log_bytes = 0;
+    m->log_lines_total = m->log_malformed = 0;
     for (size_t i = 0; i < m->n_log_sources; i++) free(m->log_sources[i]);
     free(m->log_sources);
     m->log_sources = NULL;

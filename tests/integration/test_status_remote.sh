@@ -82,7 +82,7 @@ is "$(jq -r '[.index.generation, .config.hash, .remote.ok, .services[0].name] | 
    "$(jq -r .generation "$STACK/artifacts/checkpoints/latest.json") $local_hash true rag_api" "  --json: same generation and hash as on disk"
 out=$("$BIN/ragtop" --once --context wrong 2>&1); rc=$?
 is "$rc" "3" "wrong token: exit 3 (UNKNOWN: nothing is known)"
-like "$out" "UNKNOWN: $ADMIN/status: 401 Unauthorized: the token in \\\$BAD_TOKEN was not accepted" "  the headline says so"
+like "$out" "UNKNOWN: 401 Unauthorized: the token in \\\$BAD_TOKEN was not accepted \\($ADMIN/status\\)" "  the headline says so"
 out2=$(BAD_TOKEN= "$BIN/ragtop" --once --context wrong 2>&1)
 like "$out2" "the token variable BAD_TOKEN is not set" "token variable unset: said so, nothing sent"
 
