@@ -11,7 +11,7 @@
 
 #include "rag/common.h"
 
-const int api_stats_codes[API_CODE_COUNT] = {200, 400, 404, 405, 413, 500, 503, 304, 0};
+const int api_stats_codes[API_CODE_COUNT] = {200, 400, 401, 404, 405, 413, 500, 503, 304, 0};
 const double api_latency_bounds[API_LAT_BUCKETS] = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
 };

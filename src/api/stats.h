@@ -19,7 +19,7 @@ typedef enum {
 } api_route;
 
 /* Status codes we count individually; anything else lands in "other". */
-#define API_CODE_COUNT 9
+#define API_CODE_COUNT 10
 extern const int api_stats_codes[API_CODE_COUNT]; /* last entry 0 = other */
 
 typedef enum {

@@ -11,7 +11,7 @@
 # section per context, --json keyed by context, exit code = the worst.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 37
+plan 38
 
 TOKEN="tok-$RANDOM-$RANDOM-s3cr3t"
 export RAG_STATUS_TOKEN=$TOKEN BAD_TOKEN="not-the-token-$RANDOM"
@@ -46,6 +46,7 @@ local_hash=$("$BIN/ragtop" --once --json | jq -r .config.hash)
 is "$(jq -r .config.hash <<<"$body")" "$local_hash" "config hash = the one ragtop computes from the file"
 is "$(jq -r '.config.canonical.chunking.target_tokens' <<<"$body")" "256" "the canonical config is included"
 if grep -qF -- "$TOKEN" <<<"$body"; then not_ok "the token is not in the body"; else ok "the token is not in the body"; fi
+like "$(curl -s "$ADMIN/metrics")" 'rag_api_requests_total\{route="/status",code="401"\} 3' "refusals are counted by code in /metrics"
 
 # off by default: a second API without status_token_env
 OFF_PORT=$(free_port); OFF_ADMIN=$(free_port)

@@ -11,7 +11,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 17
+plan 16
 
 TOKEN="tok-$RANDOM-$RANDOM-s3cr3t"
 export RAG_STATUS_TOKEN=$TOKEN BAD_TOKEN="not-the-token-$RANDOM"
