@@ -104,6 +104,9 @@ static const char *http_url_problem(const char *u)
     return NULL;
 }
 
+bool rag_service_name_ok(const char *s) { return valid_service_name(s); }
+const char *rag_http_url_problem(const char *u) { return http_url_problem(u); }
+
 /* ------------------------------------------------------------ one service */
 
 static void load_health(rag_ydoc *d, const yaml_node_t *h, const char *path, rag_service *svc)

@@ -66,6 +66,9 @@ void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_r
 /* The part of collect_remote that reads a 200 answer's body (s->remote.url,
  * the registry and its one probe already set): s->remote.rc = RAG_OK when
  * it is a /status document this ragtop reads, else remote.error says why. */
+/* The start of a remote snapshot (s snapshot_init'ed): s->remote for url,
+ * the one-service registry and its (empty) probe. */
+void collect_remote_init(rt_snapshot *s, const char *url);
 void collect_remote_parse(rt_snapshot *s, const char *body, size_t len, rt_remote_logs *logs);
 
 /* Run every collector and probe every service (probes concurrently, each

@@ -212,17 +212,23 @@ void collect_remote_parse(rt_snapshot *s, const char *body, size_t len, rt_remot
     cJSON_Delete(root);
 }
 
-void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_remote_logs *logs)
+void collect_remote_init(rt_snapshot *s, const char *url)
 {
     rt_remote_info *ri = &s->remote;
     memset(ri, 0, sizeof *ri);
     ri->on = true;
     ri->rc = RAG_ERR;
     collect_remote_url(url, ri->url);
-    rt_fmt(ri->token_env, sizeof ri->token_env, "%s", token_env ? token_env : "");
     collect_remote_services(s, ri->url);
     s->n_probes = 1;
     s->probes = rag_xcalloc(1, sizeof *s->probes);
+}
+
+void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_remote_logs *logs)
+{
+    collect_remote_init(s, url);
+    rt_remote_info *ri = &s->remote;
+    rt_fmt(ri->token_env, sizeof ri->token_env, "%s", token_env ? token_env : "");
     rt_probe *p = &s->probes[0];
     rt_fmt(p->service, sizeof p->service, "rag_api");
     p->probed = true;

@@ -937,9 +937,7 @@ static void stack_open(console *c, const rt_inputs *in)
         collect_remote_url(in->remote_url, w->remote_url);
         rt_fmt(w->token_env, sizeof w->token_env, "%s", in->token_env ? in->token_env : "");
         model_lock(m);
-        collect_remote_services(&m->snap, w->remote_url);
-        m->snap.remote.on = true;
-        rt_fmt(m->snap.remote.url, sizeof m->snap.remote.url, "%s", w->remote_url);
+        collect_remote_init(&m->snap, w->remote_url);
         rt_fmt(m->snap.remote.error, sizeof m->snap.remote.error, "%s: reading...", w->remote_url);
         model_unlock(m);
         rt_fmt(spath, sizeof spath, "%s", w->remote_url);

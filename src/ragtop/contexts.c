@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rag/config.h"
+#include "rag/services.h"
 #include "rag/yamldoc.h"
 
 #define CONTEXTS_MAX_BYTES (1024 * 1024)
@@ -22,28 +23,14 @@ bool contexts_path(char *out, size_t n)
     return true;
 }
 
-static bool name_ok(const char *s)
-{
-    if (!*s || strlen(s) >= 64) return false;
-    for (const char *c = s; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-              *c == '_' || *c == '.'))
-            return false;
-    return true;
-}
+/* A service name's rules (1-63 here: the name fits rt_context.name). */
+static bool name_ok(const char *s) { return strlen(s) < 64 && rag_service_name_ok(s); }
 
-/* http(s)://host[:port][/path], no credentials, no whitespace. */
+/* The service registry's URL rules, and a length that fits rt_context.url. */
 static const char *url_problem(const char *u)
 {
-    const char *rest = !strncmp(u, "http://", 7) ? u + 7 : !strncmp(u, "https://", 8) ? u + 8 : NULL;
-    if (!rest) return "must start with http:// or https://";
-    if (!*rest || *rest == '/') return "has no host";
-    size_t auth = strcspn(rest, "/?#");
-    if (memchr(rest, '@', auth)) return "must not contain credentials (user:password@); name the token's variable in token_env";
-    for (const char *c = u; *c; c++)
-        if ((unsigned char)*c <= ' ' || *c == 0x7f) return "must not contain spaces or control characters";
     if (strlen(u) >= 500) return "is too long (500 bytes at most)";
-    return NULL;
+    return rag_http_url_problem(u);
 }
 
 static void one_context(rag_ydoc *d, const yaml_node_t *key, yaml_node_t *v, const char *dir, rt_contexts *out)

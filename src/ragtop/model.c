@@ -104,13 +104,18 @@ int model_log_source(rt_model *m, const char *label)
         if (strcmp(m->log_sources[i], label) == 0) return (int)i;
     m->log_sources = rag_xrealloc(m->log_sources, (m->n_log_sources + 1) * sizeof *m->log_sources);
     m->log_sources[m->n_log_sources++] = rag_xstrdup(label);
+    model_log_source_width(m);
+    return (int)m->n_log_sources - 1;
+}
+
+void model_log_source_width(rt_model *m)
+{
     int w = 6;
     for (size_t i = 0; i < m->n_log_sources; i++) {
         int len = (int)strlen(m->log_sources[i]);
         if (len > w) w = len;
     }
     m->log_source_w = w > 16 ? 16 : w;
-    return (int)m->n_log_sources - 1;
 }
 
 void model_publish_remote(rt_model *m, const rt_remote_info *in)

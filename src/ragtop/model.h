@@ -240,6 +240,8 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len);
 void model_reset_stack(rt_model *m);
 /* The log source labelled label (added when new); caller holds the lock. */
 int model_log_source(rt_model *m, const char *label);
+/* Size the source column to the longest label (6..16); caller holds the lock. */
+void model_log_source_width(rt_model *m);
 /* A remote collection's /status outcome. */
 void model_publish_remote(rt_model *m, const rt_remote_info *in);
 void model_set_notice(rt_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,12 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     rt_snapshot s;
     snapshot_init(&s);
-    s.remote.on = true;
-    s.remote.rc = RAG_ERR;
-    strcpy(s.remote.url, "http://127.0.0.1:1/status");
-    collect_remote_services(&s, s.remote.url);
-    s.n_probes = 1;
-    s.probes = calloc(1, sizeof *s.probes);
+    collect_remote_init(&s, "http://127.0.0.1:1");
     rt_remote_logs logs = {0};
     collect_remote_parse(&s, (const char *)data, size, &logs);
     if (s.remote.rc != RAG_OK && !s.remote.error[0]) abort();

@@ -13,14 +13,8 @@ source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 plan 38
 
-TOKEN="tok-$RANDOM-$RANDOM-s3cr3t"
-export RAG_STATUS_TOKEN=$TOKEN BAD_TOKEN="not-the-token-$RANDOM"
-STACK_STATUS_TOKEN_ENV=RAG_STATUS_TOKEN stack_init
-cd "$STACK" || exit 1
-stack_ingest >/dev/null 2>&1
-stack_api_start >/dev/null
-on_exit "cd $STACK && bash $ROOT/tests/tui/stackctl.sh stop >/dev/null 2>&1"
-ADMIN=http://127.0.0.1:$STACK_ADMIN_PORT
+stack_status_up
+TOKEN=$STATUS_TOKEN
 MAIN=http://127.0.0.1:$STACK_PORT
 
 # --- the endpoint

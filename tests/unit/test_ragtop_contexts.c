@@ -88,12 +88,7 @@ static rt_snapshot remote_snapshot(void)
 {
     rt_snapshot s;
     snapshot_init(&s);
-    s.remote.on = true;
-    s.remote.rc = RAG_ERR;
-    strcpy(s.remote.url, "http://127.0.0.1:1/status");
-    collect_remote_services(&s, s.remote.url);
-    s.n_probes = 1;
-    s.probes = calloc(1, sizeof *s.probes);
+    collect_remote_init(&s, "http://127.0.0.1:1");
     return s;
 }
 
