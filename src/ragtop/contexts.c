@@ -167,13 +167,15 @@ int contexts_load(const char *path, rt_contexts *out, char *why, size_t why_n)
     rag_problems pr = {0};
     rag_ydoc_file f = {0};
     rag_error err = {0};
-    if (rag_ydoc_load_file(path, CONTEXTS_MAX_BYTES, &f, &pr, &err) != RAG_OK) {
-        rt_fmt(why, why_n, "%s", pr.count ? pr.items[0] : err.msg);
+    int rc = rag_ydoc_load_file(path, CONTEXTS_MAX_BYTES, &f, &pr, &err);
+    if (rc != RAG_OK) {
+        if (rc == RAG_ENOENT) rt_fmt(why, why_n, "no %s: name your stacks there (docs/specs/contexts.md)", path);
+        else rt_fmt(why, why_n, "%s", pr.count ? pr.items[0] : err.msg);
         rag_problems_free(&pr);
         return -1;
     }
     rag_problems_free(&pr);
-    int rc = contexts_parse(f.abs, f.dir, f.buf, f.len, out, why, why_n);
+    rc = contexts_parse(f.abs, f.dir, f.buf, f.len, out, why, why_n);
     rag_ydoc_file_free(&f);
     return rc;
 }

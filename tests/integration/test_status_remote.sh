@@ -11,7 +11,7 @@
 # section per context, --json keyed by context, exit code = the worst.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 38
+plan 40
 
 stack_status_up
 TOKEN=$STATUS_TOKEN
@@ -57,6 +57,9 @@ is "$rc" "78" "status_token_env holding a secret: config invalid (78)"
 if grep -qF -- "$TOKEN" <<<"$out"; then not_ok "  the secret is not echoed" "$out"; else ok "  the secret is not echoed"; fi
 
 # --- ragtop through /status alone: a folder with no stack, contexts with no local paths
+out=$("$BIN/ragtop" --once --context far 2>&1); rc=$?
+is "$rc" "3" "no contexts.yaml: --once --context exits 3"
+like "$out" "no $XDG_CONFIG_HOME/ragtop/contexts.yaml: name your stacks there" "  and says where it looked"
 mkdir -p "$XDG_CONFIG_HOME/ragtop" "$TMP/elsewhere"
 cat >"$XDG_CONFIG_HOME/ragtop/contexts.yaml" <<YAML
 version: 1

@@ -11,7 +11,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 16
+plan 17
 
 stack_status_up
 TOKEN=$STATUS_TOKEN
@@ -58,5 +58,6 @@ tui_keys c; tui_wait "Contexts \(Enter" 5; tui_keys Up Enter
 tui_expect "and back to the remote stack" "\[far remote\].*OK: " 10
 screens+=$(tui_cap)
 tui_keys q
+is "$(ls "$TMP/elsewhere")" "" "nothing was written where the remote console ran"
 if grep -qF -- "$TOKEN" <<<"$screens"; then not_ok "the token never appears on screen"; else ok "the token never appears on screen"; fi
 finish
