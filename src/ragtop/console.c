@@ -176,6 +176,7 @@ static void remote_collect(workers *w)
     model_publish_remote(w->m, &s.remote);
     remote_logs_publish(w, &lg);
     collect_remote_logs_free(&lg);
+    pane_alerts_collect(NULL);
     snapshot_free(&s);
 }
 
