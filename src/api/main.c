@@ -226,8 +226,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "rag-api %s: listening on http://%s:%d, serving %s\n", RAG_VERSION, app.listen_host,
                 app.listen_port, info.present ? info.generation : "nothing yet (no index; /healthz is fail)");
         if (cfg.api.admin_port > 0)
-            fprintf(stderr, "rag-api: admin listener (/healthz, /metrics) on http://%s:%d\n", cfg.api.admin_host,
-                    cfg.api.admin_port);
+            fprintf(stderr, "rag-api: admin listener (/healthz, /metrics%s) on http://%s:%d\n",
+                    app.status_token ? ", /status" : "", cfg.api.admin_host, cfg.api.admin_port);
     }
 
     api_summary summary;

@@ -155,7 +155,7 @@ static void add_log_events(cJSON *root, api_app *app)
         }
         free(path);
     }
-    qsort(picks, n, sizeof *picks, by_time);
+    if (n) qsort(picks, n, sizeof *picks, by_time);
     size_t first = n > API_STATUS_LOG_EVENTS ? n - API_STATUS_LOG_EVENTS : 0;
     cJSON *arr = cJSON_AddArrayToObject(root, "log_events");
     for (size_t i = 0; i < n; i++) {
