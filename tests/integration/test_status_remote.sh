@@ -11,7 +11,7 @@
 # section per context, --json keyed by context, exit code = the worst.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 40
+plan 42
 
 stack_status_up
 TOKEN=$STATUS_TOKEN
@@ -26,6 +26,8 @@ is "$(code -H "Authorization: Bearer ${TOKEN}x" "$ADMIN/status")" "401" "token w
 is "$(code -H "Authorization: Bearer $TOKEN" "$MAIN/status")" "404" "not on the main port, even with the token"
 like "$(cat "$TMP/body")" "admin listener only" "  the 404 says where it is"
 is "$(code -X POST -H "Authorization: Bearer $TOKEN" "$ADMIN/status")" "405" "read-only: POST is 405"
+is "$(code -H "Authorization: Bearer $TOKEN" "$ADMIN/status")" "200" "right token, no warning in the logs yet: 200"
+is "$(jq -c .log_events "$TMP/body")" "[]" "  with no log events"
 # a warning and an error event, and an info line that must not be carried
 printf '%s\n' '{"ts":"2026-11-30T07:00:00.000Z","level":"info","component":"rag-ingest","event":"noise","msg":"info line"}' \
   '{"ts":"2026-11-30T07:00:01.000Z","level":"warn","component":"rag-ingest","event":"file_warning","msg":"remote-warn-marker"}' \
