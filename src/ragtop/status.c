@@ -353,7 +353,7 @@ void status_evaluate(const rt_snapshot *s, int64_t now_ms, rt_status *st)
     eval_index(s, now_ms, st);
     eval_hashes(s, st);
     eval_sources(s, st);
-    eval_runs(s, st);
+    if (!s->remote.on || s->remote.rc == RAG_OK) eval_runs(s, st); /* unread /status: runs unknown, not "none" */
     eval_overdue(s, now_ms, st);
     eval_api_errors(s, st);
     if (s->services_rc == RAG_OK)
