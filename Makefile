@@ -60,7 +60,7 @@ LIBRAG    := $(BUILD)/lib/librag.a
 LIBINGEST := $(if $(INGEST_SRC),$(BUILD)/lib/libingest.a)
 LIBAPI    := $(if $(API_SRC),$(BUILD)/lib/libapi.a)
 LIBRAGTOP := $(if $(RAGTOP_SRC),$(BUILD)/lib/libragtop.a)
-ALL_LIBS  := $(LIBRAGTOP) $(LIBAPI) $(LIBINGEST) $(LIBRAG)
+ALL_LIBS  := $(LIBRAGTOP) $(LIBINGEST) $(LIBAPI) $(LIBRAG)
 
 PROGRAMS := $(if $(wildcard src/ingest/main.c),$(BIN)/rag-ingest) \
             $(if $(wildcard src/api/main.c),$(BIN)/rag-api) \
@@ -88,7 +88,8 @@ $(BUILD)/lib/%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/rag-ingest: $(call obj,src/ingest/main.c) $(LIBINGEST) $(LIBRAG)
+# rag-ingest evaluates golden queries with rag-api's own retrieval code (libapi).
+$(BIN)/rag-ingest: $(call obj,src/ingest/main.c) $(LIBINGEST) $(LIBAPI) $(LIBRAG)
 $(BIN)/rag-api: $(call obj,src/api/main.c) $(LIBAPI) $(LIBRAG)
 $(BIN)/ragtop: $(call obj,src/ragtop/main.c) $(LIBRAGTOP) $(LIBRAG)
 $(PROGRAMS):
@@ -148,7 +149,7 @@ ifneq ($(filter-out local docker,$(RUNTIME)),)
 $(error RUNTIME must be local or docker, not '$(RUNTIME)')
 endif
 
-.PHONY: deps validate ingest rollback api stop stop-api restart-api status console watch watch-start stop-watch \
+.PHONY: deps validate ingest rollback eval api stop stop-api restart-api status console watch watch-start stop-watch \
         logs ingest-cron stop-ingest-cron demo image man-keys install uninstall clean help
 
 deps: ## install the Debian packages the build and tests need
@@ -234,6 +235,11 @@ ingest-cron: $(BIN)/rag-ingest $(BIN)/rag-api validate ## start the scheduled in
 stop-ingest-cron: ## stop the scheduled ingest
 	@$(DAEMON) stop rag-ingest-cron
 endif
+
+# Read-only: evaluates the generation latest.json names with the host's
+# rag-ingest (also under RUNTIME=docker, given the artifacts folder is reachable).
+eval: $(BIN)/rag-ingest validate ## golden queries on the served index: nDCG@10, recall@k, MRR, weak queries (exit 65 below quality.min_ndcg)
+	@$(BIN)/rag-ingest --config $(CONFIG) --eval
 
 console: validate ## open the full-screen console (ragtop); q quits
 	@$(BIN)/ragtop --config $(CONFIG) --services $(SERVICES)

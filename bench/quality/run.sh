@@ -8,12 +8,18 @@
 # 100 so recall@100 is measurable), runs every query in each mode and prints
 # nDCG@10, MAP@100, R@100 and client-side p50/p95 latency per mode.
 # Env: DATASET (default ../shared/datasets/cranfield beside the repository),
-# MODES (default "default bm25 vector hybrid"). Takes about a minute.
+# MODES (default "default bm25 vector hybrid"), HYBRID_VECTOR_WEIGHT
+# (api.hybrid_vector_weight; default: config/params.yaml's). Takes about a
+# minute.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/bench/quality"
 cd "$ROOT"
-DATASET=${DATASET:-$ROOT/../shared/datasets/cranfield}
+if [ -z "${DATASET:-}" ]; then # beside the repository (or beside a worktree's parent folder)
+  DATASET=$ROOT/../shared/datasets/cranfield
+  [ -f "$DATASET/cran.all.1400" ] || [ ! -f "$ROOT/../../shared/datasets/cranfield/cran.all.1400" ] ||
+    DATASET=$ROOT/../../shared/datasets/cranfield
+fi
 MODES=${MODES:-default bm25 vector hybrid}
 [ -f "$DATASET/cran.all.1400" ] || { echo "bench/quality: no Cranfield collection at $DATASET (set DATASET=)" >&2; exit 1; }
 for c in curl python3; do
@@ -37,6 +43,7 @@ sed -e "s|^  transcripts: .*|  transcripts: ../transcripts|" \
     -e "s|^  listen: .*|  listen: 127.0.0.1:$PORT|" \
     -e "s|^  admin_listen: .*|  admin_listen: 127.0.0.1:$ADMIN_PORT|" \
     -e "s|^  max_k: .*|  max_k: 100|" \
+    ${HYBRID_VECTOR_WEIGHT:+-e "s|^  hybrid_vector_weight: .*|  hybrid_vector_weight: $HYBRID_VECTOR_WEIGHT|"} \
     config/params.yaml >"$W/config/params.yaml"
 
 t0=$(date +%s.%N)
@@ -54,5 +61,9 @@ for _ in $(seq 1 100); do
 done
 
 python3 "$HERE/okapi_bm25.py" "$DATASET" >"$W/reference.jsonl"
+# the mode the docs recommend for this embedder is the one auto picks (the default)
+RECOMMENDED=$(build/bin/rag-api --config "$W/config/params.yaml" --print-settings | sed -n 's/^default_mode=//p')
+EMBEDDER=$(sed -n 's/^  provider: *\([a-z]*\).*/\1/p' "$W/config/params.yaml")
+export RECOMMENDED EMBEDDER
 # shellcheck disable=SC2086  # MODES is a word list
 python3 "$HERE/query_run.py" "$DATASET" "$URL" "$W/reference.jsonl" $MODES

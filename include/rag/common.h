@@ -21,6 +21,7 @@ enum {
     RAG_EVERSION = -4, /* file is of a newer schema version than we support */
     RAG_ELOCKED  = -5, /* lock held by another process */
     RAG_EINVAL   = -6, /* invalid argument / value */
+    RAG_EGATE    = -7, /* refused by a quality gate (docs/specs/quality.md) */
 };
 
 /* Exit statuses shared by the programs (sysexits.h where one fits). */
@@ -28,6 +29,8 @@ enum {
     RAG_EXIT_OK       = 0,
     RAG_EXIT_FAIL     = 1,
     RAG_EXIT_USAGE    = 2,
+    RAG_EXIT_QUALITY  = 65, /* EX_DATAERR: rag-ingest's quality gate refused the new index
+                               (or --eval found it below quality.min_ndcg) */
     RAG_EXIT_TEMPFAIL = 75, /* EX_TEMPFAIL: another run holds the lock */
     RAG_EXIT_CONFIG   = 78, /* EX_CONFIG: invalid configuration */
 };

@@ -75,6 +75,8 @@ typedef struct rag_config {
         char *admin_host;           /* admin listener for /healthz and /metrics; NULL = off */
         int admin_port;             /* default 127.0.0.1:8089; 0 = off */
         int64_t request_deadline_ms; /* whole request (headers + body) must arrive within this */
+        char *default_mode;          /* mode of a /query that names none: "auto" | "bm25" | "hybrid" | "vector" */
+        double hybrid_vector_weight; /* weight of the vector list in hybrid's weighted RRF (bm25's is 1) */
         char *status_token_env;     /* env var holding /status's bearer token; NULL = /status off */
     } api;
 
@@ -82,6 +84,17 @@ typedef struct rag_config {
         int64_t warn_after_ms;
         int64_t error_after_ms;
     } freshness;
+
+    /* Retrieval quality (docs/specs/quality.md): golden queries evaluated by
+     * rag-ingest before publishing and monitored like freshness. Not in the
+     * config hash: they judge the index, they do not change it. */
+    struct {
+        char *golden;      /* absolute path of the golden-queries file; "" = no evaluation */
+        int k;             /* cutoff for recall@k and the queries' ranking (1..100) */
+        double min_ndcg;   /* gate and /healthz fail: nDCG@10 below this (0 = off) */
+        double max_drop;   /* gate: relative drop of nDCG@10 vs the served generation (0..1; 1 = off) */
+        double warn_ndcg;  /* /healthz and console warn: nDCG@10 below this (0 = off) */
+    } quality;
 
     struct {
         int64_t interval_ms;

@@ -35,6 +35,24 @@ typedef struct rag_manifest {
     char rollback_from[128];  /* optional: the generation a --rollback replaced ("" = none) */
     char tool_version[32];
     int index_schema_version; /* schema of the SQLite generation */
+    /* optional "quality": the generation's figures on the golden queries,
+     * measured by rag-ingest before publishing (docs/specs/quality.md).
+     * quality.present is false when the run evaluated nothing (no golden
+     * file) and in manifests of older writers. */
+    struct {
+        bool present;
+        char golden_sha256[65];  /* of the golden file evaluated */
+        int64_t queries;         /* golden queries evaluated */
+        int k;                   /* cutoff of recall@k */
+        char mode[16];           /* retrieval mode evaluated ("bm25", "hybrid", ...) */
+        double ndcg_at_10;       /* means over the queries, 0..1 */
+        double recall_at_k;
+        double mrr;
+        int64_t failed;          /* queries with none of their expected sources in the top k */
+        cJSON *failed_queries;   /* owned; array of {"id","query","ndcg_at_10"}, at most 50, may be NULL */
+        int64_t evaluated_at_ms;
+        char gate[16];           /* "passed" | "forced" | "off" */
+    } quality;
 } rag_manifest;
 
 /* Load and validate. RAG_OK, RAG_ENOENT, RAG_ECORRUPT or RAG_EVERSION. */

@@ -30,6 +30,8 @@ static void health_from(api_health_settings *h, const rag_config *cfg)
     h->warn_after_ms = cfg->freshness.warn_after_ms;
     h->error_after_ms = cfg->freshness.error_after_ms;
     h->api_error_threshold = cfg->watch.api_error_threshold;
+    h->warn_ndcg = cfg->quality.warn_ndcg;
+    h->min_ndcg = cfg->quality.min_ndcg;
 }
 
 api_confwatch *api_confwatch_new(const char *config_path, const rag_config *initial)

@@ -1,6 +1,6 @@
 /* confwatch.h — the config file as it is now, for /healthz: its config
  * hash and the settings /healthz judges by (freshness limits, the error
- * threshold), so editing them takes effect without a restart. The file is stat()ed at most once per second and re-loaded and
+ * threshold, the quality thresholds), so editing them takes effect without a restart. The file is stat()ed at most once per second and re-loaded and
  * re-hashed only when its mtime, size or inode changed, so /healthz never
  * does file I/O on its own. */
 #ifndef API_CONFWATCH_H
@@ -19,6 +19,8 @@ typedef struct api_health_settings {
     int64_t warn_after_ms;
     int64_t error_after_ms;
     int api_error_threshold;
+    double warn_ndcg;   /* quality.warn_ndcg: warn below (0 = off) */
+    double min_ndcg;    /* quality.min_ndcg: fail below (0 = off) */
 } api_health_settings;
 
 typedef struct api_config_view {

@@ -6,6 +6,7 @@
  * embedder's case — costs only those columns, while a dense one is an
  * ordinary full scan. */
 #include "index_store.h"
+#include "bm25rank.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "rag/index.h"
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 /* ------------------------------------------------------------ generation */
@@ -88,8 +90,10 @@ static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
                              (long long)count, (long long)g->chunk_count);
     g->n = (size_t)count;
     g->rowids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->rowids);
+    g->doc_ids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->doc_ids);
     g->cols = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *g->cols);
-    if (sqlite3_prepare_v2(db, "SELECT chunk_rowid, vector FROM embeddings ORDER BY chunk_rowid", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT e.chunk_rowid, e.vector, c.doc_id FROM embeddings e"
+                           " JOIN chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", -1, &st, NULL) != SQLITE_OK)
         return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->path, sqlite3_errmsg(db));
     size_t i = 0;
     const size_t want = (size_t)g->dims * sizeof(float);
@@ -105,6 +109,7 @@ static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
                                  g->path, (long long)rowid, len, want, g->dims);
         }
         g->rowids[i] = sqlite3_column_int64(st, 0);
+        g->doc_ids[i] = sqlite3_column_int64(st, 2);
         const unsigned char *b = blob;
         for (int j = 0; j < g->dims; j++) {
             float f;
@@ -121,8 +126,42 @@ static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
     return RAG_OK;
 }
 
+/* FTS5's docsize table: one varint (the token count) per chunk. */
+static int load_lengths(api_generation *g, sqlite3 *db, rag_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    g->lengths = rag_xcalloc(g->n ? g->n : 1, sizeof *g->lengths);
+    for (size_t i = 0; i < g->n; i++) g->lengths[i] = API_BM25_NO_LENGTH;
+    if (sqlite3_prepare_v2(db, "SELECT id, sz FROM chunks_fts_docsize ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks_fts_docsize: %s", g->path, sqlite3_errmsg(db));
+    size_t i = 0, known = 0;
+    double total = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const int64_t id = sqlite3_column_int64(st, 0);
+        const unsigned char *b = sqlite3_column_blob(st, 1);
+        const int nb = sqlite3_column_bytes(st, 1);
+        uint64_t v = 0;
+        for (int k = 0; b && k < nb && k < 9; k++) { /* SQLite varint, big-endian 7-bit groups */
+            v = (v << 7) | (b[k] & 0x7f);
+            if (!(b[k] & 0x80)) break;
+        }
+        while (i < g->n && g->rowids[i] < id) i++;
+        if (i < g->n && g->rowids[i] == id && v < API_BM25_NO_LENGTH) {
+            g->lengths[i] = (uint32_t)v;
+            total += (double)v;
+            known++;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", g->path, sqlite3_errmsg(db));
+    g->avg_length = known ? total / (double)known : 1.0;
+    return RAG_OK;
+}
+
 static const char *const SQL_BM25 =
-    "WITH m AS (SELECT rowid AS id, bm25(chunks_fts) AS s FROM chunks_fts"
+    "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM chunks_fts"
     " WHERE chunks_fts MATCH ?1 ORDER BY s LIMIT ?2) SELECT id, s FROM m";
 static const char *const SQL_COUNT = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?1";
 static const char *const SQL_FETCH =
@@ -132,6 +171,8 @@ static const char *const SQL_FETCH =
 static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, rag_error *err)
 {
     if (open_db(g->path, &l->db, err)) return RAG_ERR;
+    if (api_bm25_register(l->db) != RAG_OK)
+        return rag_error_set(err, RAG_ERR, "%s: cannot register the rag_bm25 ranking function (SQLite without FTS5?)", g->path);
     if (sqlite3_prepare_v3(l->db, SQL_BM25, -1, SQLITE_PREPARE_PERSISTENT, &l->bm25, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(l->db, SQL_FETCH, -1, SQLITE_PREPARE_PERSISTENT, &l->fetch, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(l->db, SQL_COUNT, -1, SQLITE_PREPARE_PERSISTENT, &l->count, NULL) != SQLITE_OK)
@@ -178,6 +219,8 @@ static void generation_free(api_generation *g)
         free(g->df);
     }
     free(g->rowids);
+    free(g->doc_ids);
+    free(g->lengths);
     free(g->cols);
     cJSON_Delete(g->config);
     free(g->path);
@@ -186,6 +229,12 @@ static void generation_free(api_generation *g)
 
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err)
+{
+    return api_generation_open_ex(path, m, cfg, n_leases, true, err);
+}
+
+api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, const rag_config *cfg,
+                                       int n_leases, bool vectors, rag_error *err)
 {
     api_generation *g = rag_xcalloc(1, sizeof *g);
     atomic_init(&g->refs, 1);
@@ -231,7 +280,7 @@ api_generation *api_generation_open(const char *path, const rag_manifest *m, con
         goto fail;
     }
     if (meta_get(db, "embedding_model", g->model, sizeof g->model) < 0) g->model[0] = '\0';
-    if (load_vectors(g, db, err)) goto fail;
+    if ((vectors && load_vectors(g, db, err)) || load_lengths(g, db, err)) goto fail;
     sqlite3_close(db);
     db = NULL;
 
@@ -258,6 +307,17 @@ static uint64_t term_hash(const char *s)
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
+}
+
+int64_t api_generation_doc_of(const api_generation *g, int64_t rowid)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->rowids[mid] < rowid) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < g->n && g->rowids[lo] == rowid ? g->doc_ids[lo] : -1;
 }
 
 int64_t api_generation_df(api_generation *g, api_lease *l, const char *term)
@@ -344,10 +404,44 @@ api_generation *api_store_acquire(api_store *s)
     return g;
 }
 
+static void quality_from_manifest(api_served_info *i, const rag_manifest *m)
+{
+    memset(&i->quality, 0, sizeof i->quality);
+    if (!m->quality.present) return;
+    i->quality.present = true;
+    i->quality.queries = m->quality.queries;
+    i->quality.failed = m->quality.failed;
+    i->quality.k = m->quality.k;
+    snprintf(i->quality.mode, sizeof i->quality.mode, "%s", m->quality.mode);
+    snprintf(i->quality.gate, sizeof i->quality.gate, "%s", m->quality.gate);
+    i->quality.ndcg_at_10 = m->quality.ndcg_at_10;
+    i->quality.recall_at_k = m->quality.recall_at_k;
+    i->quality.mrr = m->quality.mrr;
+    i->quality.evaluated_at_ms = m->quality.evaluated_at_ms;
+    const cJSON *q;
+    cJSON_ArrayForEach(q, m->quality.failed_queries) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(q, "id");
+        if (!cJSON_IsString(id) || i->quality.n_failed_ids == (int)(sizeof i->quality.failed_ids / sizeof *i->quality.failed_ids))
+            continue;
+        /* whole UTF-8 characters only, so /healthz stays valid UTF-8 */
+        char *dst = i->quality.failed_ids[i->quality.n_failed_ids++];
+        const unsigned char *src = (const unsigned char *)id->valuestring;
+        size_t len = strlen(id->valuestring), at = 0;
+        while (at < len) {
+            size_t n = rag_utf8_seq(src + at, len - at);
+            if (n == 0 || at + n >= sizeof i->quality.failed_ids[0]) break;
+            at += n;
+        }
+        memcpy(dst, src, at);
+        dst[at] = '\0';
+    }
+}
+
 static void info_from_manifest(api_served_info *i, const rag_manifest *m)
 {
     snprintf(i->run_id, sizeof i->run_id, "%s", m->run_id);
     i->checked_at_ms = m->checked_at_ms ? m->checked_at_ms : m->generated_at_ms;
+    quality_from_manifest(i, m);
 }
 
 void api_store_publish(api_store *s, api_generation *g, const rag_manifest *m, int64_t now_ms)

@@ -40,7 +40,7 @@ struct api_df_cache {
 
 typedef struct api_lease {
     sqlite3 *db;
-    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit -> (rowid, bm25) */
+    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
     sqlite3_stmt *fetch; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count; /* ?1 MATCH expression -> number of matching chunks */
     rag_embedder *emb;
@@ -63,6 +63,9 @@ typedef struct api_generation {
     int dims;
     size_t n;        /* vectors loaded */
     int64_t *rowids; /* n, ascending chunk rowids */
+    int64_t *doc_ids; /* n, the document of rowids[i] */
+    uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
+    double avg_length; /* mean of lengths: BM25's average document length */
     float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
     int n_leases;
     api_lease *leases;
@@ -76,7 +79,16 @@ typedef struct api_generation {
  * generation's own meta table. NULL with err on any failure. */
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err);
+/* The same; vectors false leaves the vectors on disk (g->n = 0, no vector
+ * matches): for BM25-only use, e.g. rag-ingest evaluating golden queries in
+ * bm25 mode, whose memory must not grow with the corpus. */
+api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, const rag_config *cfg,
+                                       int n_leases, bool vectors, rag_error *err);
 void api_generation_release(api_generation *g);
+
+/* The document id of chunk rowid (binary search over the loaded rowids);
+ * -1 when g has no such chunk. */
+int64_t api_generation_doc_of(const api_generation *g, int64_t rowid);
 
 /* Number of chunks containing term (a lower-cased query term), counted once
  * per generation through lease l's connection and then cached. -1 on error. */
@@ -84,6 +96,20 @@ int64_t api_generation_df(api_generation *g, api_lease *l, const char *term);
 
 /* latest.json as the reloader last saw it. */
 typedef enum { API_MANIFEST_MISSING = 0, API_MANIFEST_OK, API_MANIFEST_UNREADABLE } api_manifest_state;
+
+/* The served generation's figures on the golden queries: the manifest's
+ * optional "quality" object (docs/specs/manifest.md), from the manifest that
+ * named or last confirmed it; present false = not measured. */
+typedef struct api_quality_info {
+    bool present;
+    int64_t queries, failed;
+    int k;
+    char mode[16], gate[16];
+    double ndcg_at_10, recall_at_k, mrr;
+    int64_t evaluated_at_ms;
+    char failed_ids[8][48]; /* ids of the first failing queries (whole characters, < 48 bytes) */
+    int n_failed_ids;
+} api_quality_info;
 
 /* What /healthz and /metrics show about the generation being served and the
  * last reload attempt. */
@@ -108,6 +134,7 @@ typedef struct api_served_info {
     int64_t manifest_since_ms; /* when it went missing/unreadable */
     char broken_error[512];   /* a query hit a storage error on the served generation; "" = none */
     int64_t broken_ms;
+    api_quality_info quality;
     uint64_t version;       /* bumps on every change */
 } api_served_info;
 

@@ -22,6 +22,7 @@
 #include "accesslog.h"
 #include "route_status.h"
 #include "app.h"
+#include "query.h"
 #include "reload.h"
 #include "route_healthz.h"
 #include "server.h"
@@ -38,7 +39,8 @@ static void usage(FILE *out)
             "  --pidfile PATH     write our pid there while running (removed on exit)\n"
             "  --log-probes       also log each successful /healthz and /metrics request\n"
             "                     (by default they are only counted in the summary)\n"
-            "  --print-settings   print listen address, URL and artifact folders, then exit\n"
+            "  --print-settings   print listen address, URL, artifact folders and the default\n"
+            "                     query mode, then exit\n"
             "Signals: SIGHUP re-reads the manifest; SIGTERM/SIGINT stop gracefully.\n");
 }
 
@@ -122,6 +124,14 @@ int main(int argc, char **argv)
             printf("admin_url=\n");
         }
         printf("run_dir=%s\nlogs_dir=%s\n", run_dir, logs_dir);
+        /* what a /query without "mode" gets, for the configured embedder (a
+         * query follows the served generation's, the same unless the config
+         * changed since its ingest) */
+        api_query_req settings = {0};
+        api_query_req_settings(&settings, &cfg);
+        printf("default_mode=%s\ndefault_mode_setting=%s\nhybrid_vector_weight=%g\n",
+               api_mode_name(api_mode_resolve(API_MODE_AUTO, settings.default_mode, cfg.embedding.provider)),
+               cfg.api.default_mode, cfg.api.hybrid_vector_weight);
         free(logs_dir);
         free(run_dir);
         rag_config_free(&cfg);

@@ -2,15 +2,20 @@
  * user's text reduced to quoted terms (sanitise.c), so no input can reach
  * FTS5 or SQL syntax; vectors are scored by brute force over the
  * generation's column-major array (only the query's non-zero dimensions are
- * visited), and "hybrid" fuses both rankings with Reciprocal Rank Fusion. */
+ * visited), and "hybrid" fuses both full candidate lists with weighted
+ * Reciprocal Rank Fusion. A request without a mode gets the configured
+ * default (auto: bm25 over hashing vectors, hybrid over a real model's);
+ * group "document" keeps the best chunk of each document. */
 #include "query.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "bm25rank.h"
 #include "sanitise.h"
 
 static int64_t mono_us(void)
@@ -30,32 +35,36 @@ static int cmp_hit(const void *a, const void *b)
     return (x->rowid > y->rowid) - (x->rowid < y->rowid);
 }
 
-size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec,
+static int cmp_rowid(const void *a, const void *b)
+{
+    const api_hit *x = a, *y = b;
+    return (x->rowid > y->rowid) - (x->rowid < y->rowid);
+}
+
+size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec, double vector_weight,
                     api_hit *out, size_t cap)
 {
     size_t total = n_bm25 + n_vec;
     if (total == 0 || cap == 0) return 0;
     api_hit *all = calloc(total, sizeof *all);
     if (!all) return 0;
+    for (size_t i = 0; i < n_bm25; i++)
+        all[i] = (api_hit){.rowid = bm25[i].rowid, .doc_id = bm25[i].doc_id, .bm25_rank = (int)i + 1,
+                           .score = 1.0 / (API_RRF_K + (double)(i + 1))};
+    for (size_t i = 0; i < n_vec; i++)
+        all[n_bm25 + i] = (api_hit){.rowid = vec[i].rowid, .doc_id = vec[i].doc_id, .vector_rank = (int)i + 1,
+                                    .score = vector_weight / (API_RRF_K + (double)(i + 1))};
+    /* a chunk in both lists: one entry with both ranks and the summed score */
+    qsort(all, total, sizeof *all, cmp_rowid);
     size_t n = 0;
-    for (size_t i = 0; i < n_bm25; i++) {
-        all[n].rowid = bm25[i].rowid;
-        all[n].bm25_rank = (int)i + 1;
-        all[n].score = 1.0 / (API_RRF_K + (double)(i + 1));
-        n++;
-    }
-    for (size_t i = 0; i < n_vec; i++) {
-        double s = 1.0 / (API_RRF_K + (double)(i + 1));
-        size_t j = 0;
-        while (j < n_bm25 && all[j].rowid != vec[i].rowid) j++;
-        if (j < n_bm25 && all[j].vector_rank == 0) {
-            all[j].score += s;
-            all[j].vector_rank = (int)i + 1;
+    for (size_t i = 0; i < total; i++) {
+        if (n > 0 && all[n - 1].rowid == all[i].rowid) {
+            api_hit *h = &all[n - 1];
+            h->score += all[i].score;
+            if (!h->bm25_rank) h->bm25_rank = all[i].bm25_rank;
+            if (!h->vector_rank) h->vector_rank = all[i].vector_rank;
         } else {
-            all[n].rowid = vec[i].rowid;
-            all[n].vector_rank = (int)i + 1;
-            all[n].score = s;
-            n++;
+            all[n++] = all[i];
         }
     }
     qsort(all, n, sizeof *all, cmp_hit);
@@ -63,6 +72,39 @@ size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size
     memcpy(out, all, w * sizeof *out);
     free(all);
     return w;
+}
+
+size_t api_group_documents(api_hit *hits, size_t n, size_t k)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n && kept < k; i++) {
+        size_t j = 0;
+        while (j < kept && hits[j].doc_id != hits[i].doc_id) j++;
+        if (j == kept) hits[kept++] = hits[i];
+    }
+    return kept;
+}
+
+api_mode api_mode_resolve(api_mode requested, api_mode configured, const char *provider)
+{
+    if (requested != API_MODE_AUTO) return requested;
+    if (configured != API_MODE_AUTO) return configured;
+    /* the hashing embedder's vectors lower hybrid's quality below bm25's
+     * (docs/specs/query.md, bench/quality); a real embedding model's raise it */
+    return provider && strcmp(provider, "hashing") == 0 ? API_MODE_BM25 : API_MODE_HYBRID;
+}
+
+api_mode api_default_mode(const rag_config *cfg)
+{
+    int m = api_mode_parse(cfg->api.default_mode, 1);
+    return api_mode_resolve(API_MODE_AUTO, m < 0 ? API_MODE_AUTO : (api_mode)m, cfg->embedding.provider);
+}
+
+void api_query_req_settings(api_query_req *req, const rag_config *cfg)
+{
+    int m = api_mode_parse(cfg->api.default_mode, 1);
+    req->default_mode = m < 0 ? API_MODE_AUTO : (api_mode)m;
+    req->vector_weight = cfg->api.hybrid_vector_weight;
 }
 
 /* ------------------------------------------------------------ vectors */
@@ -164,21 +206,33 @@ static int storage_code(sqlite3 *db)
     }
 }
 
-/* Run one MATCH expression; append rows not yet in out. Returns the new
- * count or -1. */
-static int run_match(api_lease *l, const char *expr, api_hit *out, size_t have, size_t n_top, rag_error *err)
+static int cmp_int64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool seen_before(const int64_t *seen, size_t n_seen, int64_t rowid)
+{
+    return n_seen && bsearch(&rowid, seen, n_seen, sizeof *seen, cmp_int64) != NULL;
+}
+
+/* Run one MATCH expression ranked by rag_bm25 with args; append rows not
+ * yet in out (its first `have`, whose rowids are sorted in seen). Returns
+ * the new count or -1. */
+static int run_match(api_lease *l, const char *expr, const api_bm25_args *args, api_hit *out, size_t have,
+                     const int64_t *seen, size_t n_top, rag_error *err)
 {
     sqlite3_stmt *st = l->bm25;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n_top);
+    sqlite3_bind_pointer(st, 3, (void *)args, API_BM25_PTR, NULL);
     size_t n = have;
     int rc = SQLITE_DONE;
     while (n < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const int64_t rowid = sqlite3_column_int64(st, 0);
-        size_t j = 0;
-        while (j < have && out[j].rowid != rowid) j++;
-        if (j < have) continue;
+        if (seen_before(seen, have, rowid)) continue;
         out[n].rowid = rowid;
         out[n].score = -sqlite3_column_double(st, 1);
         out[n].bm25_rank = (int)n + 1;
@@ -200,10 +254,28 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
     api_fts_term terms[API_FTS_MAX_TERMS];
     size_t nt = api_fts_terms(text, strlen(text), terms, API_FTS_MAX_TERMS);
     if (nt == 0 || n_top == 0) return 0;
+    /* each term's idf from the cached term counts (rag_bm25, bm25rank.h) */
+    int64_t df[API_FTS_MAX_TERMS];
+    double idf[API_FTS_MAX_TERMS];
+    bool absent = false; /* a term no chunk contains: pass 1 cannot match */
+    for (size_t i = 0; i < nt; i++) {
+        df[i] = api_generation_df(g, l, terms[i]);
+        if (df[i] < 0) {
+            rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
+            return -1;
+        }
+        idf[i] = api_bm25_idf(g->chunk_count, df[i]);
+        if (df[i] == 0) absent = true;
+    }
+    api_bm25_args args = {.idf = idf, .n_idf = (int)nt, .rowids = g->rowids, .lengths = g->lengths,
+                          .n = g->n, .avg_length = g->avg_length};
     char expr[API_FTS_MAX_TERMS * (API_FTS_MAX_TERM_BYTES + 6) + 1];
     /* Pass 1: chunks with every term (FTS5's implicit AND), by BM25. */
-    api_fts_join(terms, nt, " ", expr, sizeof expr);
-    int n = run_match(l, expr, out, 0, n_top, err);
+    int n = 0;
+    if (!absent) {
+        api_fts_join(terms, nt, " ", expr, sizeof expr);
+        n = run_match(l, expr, &args, out, 0, NULL, n_top, err);
+    }
     if (n < 0 || (size_t)n >= want || (size_t)n >= n_top) return n;
     /* Pass 2: chunks with any distinctive term. Terms found in a large share
      * of the chunks carry almost no BM25 weight but cost a score per chunk,
@@ -211,14 +283,24 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
     int64_t limit = g->chunk_count / 50;
     if (limit < API_BM25_COMMON_MIN) limit = API_BM25_COMMON_MIN;
     api_fts_term keep[API_FTS_MAX_TERMS];
+    double keep_idf[API_FTS_MAX_TERMS];
     size_t nk = 0;
-    for (size_t i = 0; i < nt; i++) {
-        int64_t df = api_generation_df(g, l, terms[i]);
-        if (df > 0 && df <= limit) memcpy(keep[nk++], terms[i], sizeof keep[0]);
-    }
+    for (size_t i = 0; i < nt; i++)
+        if (df[i] > 0 && df[i] <= limit) {
+            memcpy(keep[nk], terms[i], sizeof keep[0]);
+            keep_idf[nk++] = idf[i];
+        }
     if (nk == 0 || (nk == nt && nt == 1 && n > 0)) return n;
+    args.idf = keep_idf;
+    args.n_idf = (int)nk;
     api_fts_join(keep, nk, " OR ", expr, sizeof expr);
-    return run_match(l, expr, out, (size_t)n, n_top, err);
+    int64_t *seen = n > 0 ? calloc((size_t)n, sizeof *seen) : NULL;
+    if (n > 0 && !seen) return rag_error_set(err, RAG_ERR, "out of memory"), -1;
+    for (int i = 0; i < n; i++) seen[i] = out[i].rowid;
+    if (n > 0) qsort(seen, (size_t)n, sizeof *seen, cmp_int64);
+    n = run_match(l, expr, &args, out, (size_t)n, seen, n_top, err);
+    free(seen);
+    return n;
 }
 
 /* ------------------------------------------------------------ response */
@@ -266,28 +348,26 @@ static int add_result(cJSON *arr, api_lease *l, const api_hit *h, int rank, rag_
     return 0;
 }
 
-int api_query_run(api_generation *g, int lease, const api_query_req *req, const char *run_id,
-                  int64_t started_us, char **body, rag_error *err)
+/* One ranking of req in mode with n_top candidates per list into *fused
+ * (2 * n_top); sets *full when a list filled n_top (more may exist). */
+static int rank_once(api_generation *g, api_lease *l, const api_query_req *req, api_mode mode, size_t n_top,
+                     api_hit *fused, size_t *n_out, bool *full, rag_error *err)
 {
-    api_lease *l = &g->leases[lease % g->n_leases];
-    size_t n_top = (size_t)req->k > API_CANDIDATES ? (size_t)req->k : API_CANDIDATES;
-    api_hit *bm = calloc(n_top, sizeof *bm), *vec = calloc(n_top, sizeof *vec), *fused = calloc(2 * n_top, sizeof *fused);
+    api_hit *bm = calloc(n_top, sizeof *bm), *vec = calloc(n_top, sizeof *vec);
     int rc = RAG_ERR;
-    cJSON *root = NULL;
-    if (!bm || !vec || !fused) {
+    size_t n_bm = 0, n_vec = 0;
+    if (!bm || !vec) {
         rag_error_set(err, RAG_ERR, "out of memory");
         goto out;
     }
-    size_t n_bm = 0, n_vec = 0, n_out = 0;
-    if (req->mode != API_MODE_VECTOR) {
-        /* hybrid: chunks with every term are enough from BM25 (the vector
-         * list supplies the rest); bm25 alone must fill k */
-        size_t want = req->mode == API_MODE_HYBRID ? 1 : (size_t)req->k;
+    if (mode != API_MODE_VECTOR) {
+        /* bm25 returning chunks needs k; fusion and grouping want full lists */
+        size_t want = mode == API_MODE_BM25 && req->group == API_GROUP_CHUNK ? (size_t)req->k : n_top;
         int n = api_bm25_topn(g, l, req->q, want, bm, n_top, err);
         if (n < 0) goto out;
         n_bm = (size_t)n;
     }
-    if (req->mode != API_MODE_BM25) {
+    if (mode != API_MODE_BM25) {
         const char *texts[1] = {req->q};
         rag_error eerr = {0};
         if (rag_embedder_embed(l->emb, texts, 1, l->qvec, &eerr) != RAG_OK) {
@@ -296,20 +376,57 @@ int api_query_run(api_generation *g, int lease, const api_query_req *req, const 
         }
         n_vec = api_vector_topn(g, l->qvec, l->scores, vec, n_top);
     }
-    if (req->mode == API_MODE_HYBRID) {
-        n_out = api_rrf_fuse(bm, n_bm, vec, n_vec, fused, 2 * n_top);
-    } else if (req->mode == API_MODE_BM25) {
+    *full = n_bm >= n_top || n_vec >= n_top;
+    if (mode == API_MODE_HYBRID) {
+        double w = req->vector_weight > 0 ? req->vector_weight : API_VECTOR_WEIGHT_DEFAULT;
+        *n_out = api_rrf_fuse(bm, n_bm, vec, n_vec, w, fused, 2 * n_top);
+    } else if (mode == API_MODE_BM25) {
         memcpy(fused, bm, n_bm * sizeof *bm);
-        n_out = n_bm;
+        *n_out = n_bm;
     } else {
         memcpy(fused, vec, n_vec * sizeof *vec);
-        n_out = n_vec;
+        *n_out = n_vec;
+    }
+    rc = RAG_OK;
+out:
+    free(bm);
+    free(vec);
+    return rc;
+}
+
+int api_query_run(api_generation *g, int lease, const api_query_req *req, const char *run_id,
+                  int64_t started_us, char **body, rag_error *err)
+{
+    api_lease *l = &g->leases[lease % g->n_leases];
+    const api_mode mode = api_mode_resolve(req->mode, req->default_mode, g->provider);
+    size_t n_top = (size_t)req->k > API_CANDIDATES ? (size_t)req->k : API_CANDIDATES;
+    api_hit *fused = NULL;
+    size_t n_out = 0;
+    int rc = RAG_ERR;
+    cJSON *root = NULL;
+    for (;;) {
+        free(fused);
+        fused = calloc(2 * n_top, sizeof *fused);
+        bool full = false;
+        if (!fused) {
+            rag_error_set(err, RAG_ERR, "out of memory");
+            goto out;
+        }
+        if (rank_once(g, l, req, mode, n_top, fused, &n_out, &full, err) != RAG_OK) goto out;
+        if (req->group != API_GROUP_DOCUMENT) break;
+        for (size_t i = 0; i < n_out; i++) fused[i].doc_id = api_generation_doc_of(g, fused[i].rowid);
+        n_out = api_group_documents(fused, n_out, (size_t)req->k);
+        /* fewer than k documents among the candidates: ask for more, until
+         * no list was cut short (every match seen) */
+        if (n_out >= (size_t)req->k || !full || n_top >= g->n) break;
+        n_top = n_top * 4 < g->n ? n_top * 4 : g->n;
     }
     if (n_out > (size_t)req->k) n_out = (size_t)req->k;
 
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "query", req->q);
-    cJSON_AddStringToObject(root, "mode", api_mode_name(req->mode));
+    cJSON_AddStringToObject(root, "mode", api_mode_name(mode));
+    cJSON_AddStringToObject(root, "group", api_group_name(req->group));
     cJSON_AddNumberToObject(root, "k", req->k);
     cJSON *gen = cJSON_AddObjectToObject(root, "generation");
     cJSON_AddStringToObject(gen, "run_id", run_id ? run_id : "");
@@ -324,8 +441,6 @@ int api_query_run(api_generation *g, int lease, const api_query_req *req, const 
     rc = *body ? RAG_OK : rag_error_set(err, RAG_ERR, "out of memory");
 out:
     cJSON_Delete(root);
-    free(bm);
-    free(vec);
     free(fused);
     return rc;
 }

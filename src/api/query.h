@@ -1,6 +1,7 @@
 /* query.h — answering a /query against one generation: BM25 top-N from FTS5
  * (sanitised MATCH inside a CTE), brute-force cosine top-N over the in-memory
- * normalised vectors, and Reciprocal Rank Fusion of the two for "hybrid".
+ * normalised vectors, weighted Reciprocal Rank Fusion of the two for
+ * "hybrid", the default mode per embedder, and grouping by document.
  * The result is rendered as the JSON response body. */
 #ifndef API_QUERY_H
 #define API_QUERY_H
@@ -18,15 +19,38 @@
 
 typedef struct api_hit {
     int64_t rowid;
+    int64_t doc_id;  /* the chunk's document; filled only for grouping */
     double score;
     int bm25_rank;   /* 1-based, 0 = not in that list */
     int vector_rank;
 } api_hit;
 
-/* Fuse two ranked lists (best first) by RRF into out (capacity cap); returns
- * the number written, best first; ties broken by smaller rowid. */
-size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec,
+/* Fuse two ranked lists (best first) by weighted RRF into out (capacity
+ * cap): score = 1 / (K + bm25 rank) + vector_weight / (K + vector rank),
+ * a term only for the lists a chunk is in. Returns the number written, best
+ * first; ties broken by smaller rowid. */
+size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec, double vector_weight,
                     api_hit *out, size_t cap);
+
+/* Keep the first (best-ranked) hit of each doc_id, in order, until k are
+ * kept; compacts hits in place and returns how many were kept. */
+size_t api_group_documents(api_hit *hits, size_t n, size_t k);
+
+/* The mode a query runs in: the requested one; when the request names none
+ * (API_MODE_AUTO), the configured default; when that is auto too, bm25 for
+ * the hashing embedder's vectors (provider as recorded in the generation)
+ * and hybrid for a real embedding model's. */
+api_mode api_mode_resolve(api_mode requested, api_mode configured, const char *provider);
+
+/* The mode a query that names none runs in under cfg, for a generation
+ * embedded with cfg's provider (api_mode_resolve of the configured
+ * default). rag-ingest evaluates golden queries in this mode
+ * (docs/specs/quality.md). */
+api_mode api_default_mode(const rag_config *cfg);
+
+/* Copy the settings a query runs with (api.default_mode,
+ * api.hybrid_vector_weight) from cfg into req. */
+void api_query_req_settings(api_query_req *req, const rag_config *cfg);
 
 /* The n_top highest dot products of query (dims) against g's vectors, best
  * first; chunks with a dot product <= 0 are not similar and never listed.

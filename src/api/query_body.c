@@ -16,17 +16,30 @@
 #include "rag/common.h"
 #include "rag/jsonlog.h"
 
-static const char *const mode_names[] = {"hybrid", "bm25", "vector"};
+static const char *const mode_names[] = {"auto", "hybrid", "bm25", "vector"};
+static const char *const group_names[] = {"chunk", "document"};
 
 const char *api_mode_name(api_mode mode)
 {
-    return (unsigned)mode < 3 ? mode_names[mode] : "hybrid";
+    return (unsigned)mode < 4 ? mode_names[mode] : "auto";
 }
 
-int api_mode_parse(const char *s)
+int api_mode_parse(const char *s, int allow_auto)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = allow_auto ? 0 : 1; i < 4; i++)
         if (s && strcmp(s, mode_names[i]) == 0) return i;
+    return -1;
+}
+
+const char *api_group_name(api_group group)
+{
+    return (unsigned)group < 2 ? group_names[group] : "chunk";
+}
+
+static int group_parse(const char *s)
+{
+    for (int i = 0; i < 2; i++)
+        if (s && strcmp(s, group_names[i]) == 0) return i;
     return -1;
 }
 
@@ -119,7 +132,6 @@ int api_query_parse_json(const char *body, size_t len, int default_k, int max_k,
 {
     memset(req, 0, sizeof *req);
     req->k = default_k;
-    req->mode = API_MODE_HYBRID;
     if (!body || len == 0) return fail(msg, msgsz, "request body is empty; expected JSON like {\"q\": \"...\"}%s", "");
     if (scan_json_text(body, len, msg, msgsz)) return -1;
     const char *end = NULL;
@@ -141,16 +153,17 @@ int api_query_parse_json(const char *body, size_t len, int default_k, int max_k,
         goto out;
     }
     const cJSON *q = NULL;
-    bool seen_k = false, seen_mode = false;
+    bool seen_k = false, seen_mode = false, seen_group = false;
     for (const cJSON *it = root->child; it; it = it->next) {
         const char *name = it->string ? it->string : "";
         if ((strcmp(name, "q") == 0 && q) || (strcmp(name, "k") == 0 && seen_k) ||
-            (strcmp(name, "mode") == 0 && seen_mode)) {
+            (strcmp(name, "mode") == 0 && seen_mode) || (strcmp(name, "group") == 0 && seen_group)) {
             fail(msg, msgsz, "duplicate field \"%s\"", name);
             goto out;
         }
         seen_k |= strcmp(name, "k") == 0;
         seen_mode |= strcmp(name, "mode") == 0;
+        seen_group |= strcmp(name, "group") == 0;
         if (strcmp(name, "q") == 0) {
             q = it;
         } else if (strcmp(name, "k") == 0) {
@@ -160,16 +173,23 @@ int api_query_parse_json(const char *body, size_t len, int default_k, int max_k,
             }
             if (check_k(it->valuedouble, max_k, req, msg, msgsz)) goto out;
         } else if (strcmp(name, "mode") == 0) {
-            int m = cJSON_IsString(it) ? api_mode_parse(it->valuestring) : -1;
+            int m = cJSON_IsString(it) ? api_mode_parse(it->valuestring, 0) : -1;
             if (m < 0) {
                 fail(msg, msgsz, "field \"mode\" must be \"hybrid\", \"bm25\" or \"vector\"%s", "");
                 goto out;
             }
             req->mode = (api_mode)m;
+        } else if (strcmp(name, "group") == 0) {
+            int gr = cJSON_IsString(it) ? group_parse(it->valuestring) : -1;
+            if (gr < 0) {
+                fail(msg, msgsz, "field \"group\" must be \"chunk\" or \"document\"%s", "");
+                goto out;
+            }
+            req->group = (api_group)gr;
         } else {
             char shown[64];
             snprintf(shown, sizeof shown, "%.40s", name);
-            fail(msg, msgsz, "unknown field \"%s\" (expected q, k, mode)", shown);
+            fail(msg, msgsz, "unknown field \"%s\" (expected q, k, mode, group)", shown);
             goto out;
         }
     }
@@ -189,12 +209,11 @@ out:
     return rc;
 }
 
-int api_query_parse_args(const char *q, size_t q_len, const char *k, const char *mode, int default_k, int max_k,
-                         api_query_req *req, char *msg, size_t msgsz)
+int api_query_parse_args(const char *q, size_t q_len, const char *k, const char *mode, const char *group,
+                         int default_k, int max_k, api_query_req *req, char *msg, size_t msgsz)
 {
     memset(req, 0, sizeof *req);
     req->k = default_k;
-    req->mode = API_MODE_HYBRID;
     if (!q) return fail(msg, msgsz, "argument \"q\" is required (GET /query?q=...&k=5)%s", "");
     if (k) {
         char *end = NULL;
@@ -207,9 +226,14 @@ int api_query_parse_args(const char *q, size_t q_len, const char *k, const char 
         req->k = (int)v;
     }
     if (mode) {
-        int m = api_mode_parse(mode);
+        int m = api_mode_parse(mode, 0);
         if (m < 0) return fail(msg, msgsz, "argument \"mode\" must be hybrid, bm25 or vector%s", "");
         req->mode = (api_mode)m;
+    }
+    if (group) {
+        int gr = group_parse(group);
+        if (gr < 0) return fail(msg, msgsz, "argument \"group\" must be chunk or document%s", "");
+        req->group = (api_group)gr;
     }
     return take_text(q, q_len, req, msg, msgsz);
 }

@@ -76,6 +76,61 @@ static void on_diff(const char *key, const char *old_value, const char *new_valu
 
 static int worst(int a, int b) { return a > b ? a : b; }
 
+/* The served generation's retrieval quality (the manifest's "quality")
+ * against quality.min_ndcg / quality.warn_ndcg as the config file says now:
+ * fail below min_ndcg, warn below warn_ndcg or when the generation was
+ * published with --force past the gate; pass with the figures otherwise.
+ * Not measured (no golden file) passes and says so. */
+static int quality_check(cJSON *checks, const api_served_info *info, const api_health_settings *hs)
+{
+    char msg[512];
+    const api_quality_info *q = &info->quality;
+    cJSON *c;
+    if (!q->present) {
+        c = check(checks, "quality", ST_PASS,
+                  "not measured: no golden queries were evaluated for the served generation (no golden file; "
+                  "quality.golden)");
+        cJSON_AddNullToObject(c, "observed_value");
+    } else {
+        int st = ST_PASS;
+        char figures[200];
+        snprintf(figures, sizeof figures, "nDCG@10 %.3f, recall@%d %.3f, MRR %.3f on %lld golden queries (%lld failing)",
+                 q->ndcg_at_10, q->k, q->recall_at_k, q->mrr, (long long)q->queries, (long long)q->failed);
+        if (hs->min_ndcg > 0 && q->ndcg_at_10 < hs->min_ndcg) {
+            st = ST_FAIL;
+            snprintf(msg, sizeof msg, "%s: below quality.min_ndcg %.3f; roll back (rag-ingest --rollback)", figures,
+                     hs->min_ndcg);
+        } else if (hs->warn_ndcg > 0 && q->ndcg_at_10 < hs->warn_ndcg) {
+            st = ST_WARN;
+            snprintf(msg, sizeof msg, "%s: below quality.warn_ndcg %.3f", figures, hs->warn_ndcg);
+        } else if (strcmp(q->gate, "forced") == 0) {
+            st = ST_WARN;
+            snprintf(msg, sizeof msg, "%s: published with --force although the quality gate refused it", figures);
+        } else {
+            snprintf(msg, sizeof msg, "%s", figures);
+        }
+        c = check(checks, "quality", st, msg);
+        cJSON_AddNumberToObject(c, "observed_value", q->ndcg_at_10);
+        cJSON_AddStringToObject(c, "observed_unit", "ndcg_at_10");
+        cJSON_AddNumberToObject(c, "recall_at_k", q->recall_at_k);
+        cJSON_AddNumberToObject(c, "k", q->k);
+        cJSON_AddNumberToObject(c, "mrr", q->mrr);
+        cJSON_AddNumberToObject(c, "queries", (double)q->queries);
+        cJSON_AddNumberToObject(c, "failed", (double)q->failed);
+        cJSON *ids = cJSON_AddArrayToObject(c, "failed_ids");
+        for (int i = 0; i < q->n_failed_ids; i++) cJSON_AddItemToArray(ids, cJSON_CreateString(q->failed_ids[i]));
+        cJSON_AddStringToObject(c, "mode", q->mode);
+        cJSON_AddStringToObject(c, "gate", q->gate);
+        add_time(c, "evaluated_at", q->evaluated_at_ms);
+        cJSON_AddNumberToObject(c, "warn_ndcg", hs->warn_ndcg);
+        cJSON_AddNumberToObject(c, "min_ndcg", hs->min_ndcg);
+        return st;
+    }
+    cJSON_AddNumberToObject(c, "warn_ndcg", hs->warn_ndcg);
+    cJSON_AddNumberToObject(c, "min_ndcg", hs->min_ndcg);
+    return ST_PASS;
+}
+
 char *api_healthz_render(api_app *app, int *status)
 {
     const int64_t now = rag_now_ms();
@@ -218,6 +273,9 @@ char *api_healthz_render(api_app *app, int *status)
         c = check(checks, "schema_version", st, NULL);
         cJSON_AddNumberToObject(c, "observed_value", info.schema_version);
         cJSON_AddNumberToObject(c, "supported", RAG_INDEX_SCHEMA_VERSION);
+        overall = worst(overall, st);
+
+        st = quality_check(checks, &info, hs);
         overall = worst(overall, st);
     }
 

@@ -51,6 +51,35 @@ static void family(out_buf *o, const char *name, const char *type, const char *h
     put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The served generation's figures on the golden queries (absent, not 0,
+ * when it was not measured) and the thresholds /healthz judges them by,
+ * from the config file as it is now (0 = off), for the alert rules. */
+static void quality_gauges(out_buf *o, const api_quality_info *q, const api_health_settings *hs)
+{
+    family(o, "rag_api_quality_warn_ndcg", "gauge", "quality.warn_ndcg of the config file now: warn below this nDCG@10 (0 = off).");
+    put(o, "rag_api_quality_warn_ndcg %g\n", hs->warn_ndcg);
+    family(o, "rag_api_quality_min_ndcg", "gauge", "quality.min_ndcg of the config file now: fail below this nDCG@10 (0 = off).");
+    put(o, "rag_api_quality_min_ndcg %g\n", hs->min_ndcg);
+    if (!q->present) return;
+    family(o, "rag_api_quality_ndcg_at_10", "gauge", "Mean nDCG@10 of the served generation on the golden queries.");
+    put(o, "rag_api_quality_ndcg_at_10 %.6f\n", q->ndcg_at_10);
+    family(o, "rag_api_quality_recall_at_k", "gauge", "Mean recall@k of the served generation on the golden queries (k = quality.k at evaluation).");
+    put(o, "rag_api_quality_recall_at_k{k=\"%d\"} %.6f\n", q->k, q->recall_at_k);
+    family(o, "rag_api_quality_mrr", "gauge", "Mean reciprocal rank of the served generation on the golden queries.");
+    put(o, "rag_api_quality_mrr %.6f\n", q->mrr);
+    family(o, "rag_api_quality_queries", "gauge", "Golden queries the served generation was evaluated on.");
+    put(o, "rag_api_quality_queries %lld\n", (long long)q->queries);
+    family(o, "rag_api_quality_failed_queries", "gauge", "Golden queries with none of their expected sources in the top k.");
+    put(o, "rag_api_quality_failed_queries %lld\n", (long long)q->failed);
+    family(o, "rag_api_quality_evaluated_timestamp_seconds", "gauge", "When the served generation was evaluated.");
+    put(o, "rag_api_quality_evaluated_timestamp_seconds %.3f\n", (double)q->evaluated_at_ms / 1000.0);
+    char mode[64], gate[64];
+    escape_label(q->mode, mode, sizeof mode);
+    escape_label(q->gate, gate, sizeof gate);
+    family(o, "rag_api_quality_info", "gauge", "How the served generation was evaluated and published (gate: passed, forced, off; value is always 1).");
+    put(o, "rag_api_quality_info{mode=\"%s\",gate=\"%s\"} 1\n", mode, gate);
+}
+
 char *api_metrics_render(api_app *app, size_t *len)
 {
     api_stats_snap s;
@@ -141,6 +170,7 @@ char *api_metrics_render(api_app *app, size_t *len)
         family(&o, "rag_api_config_hash_match", "gauge",
                "1 when the served generation's config hash equals the config file's current hash, else 0.");
         put(&o, "rag_api_config_hash_match %d\n", view.ok && strcmp(view.hash, info.config_hash) == 0 ? 1 : 0);
+        quality_gauges(&o, &info.quality, &view.health);
     }
 
     int last_run = app->lastrun ? api_lastrun_get(app->lastrun, rag_mono_ms()) : -1;

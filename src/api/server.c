@@ -254,9 +254,11 @@ static enum MHD_Result handle_query(api_server *srv, req_ctx *ctx, struct MHD_Co
         rc = api_query_parse_args(q, q_len,
                                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "k"),
                                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "mode"),
+                                  MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "group"),
                                   cfg->api.default_k, cfg->api.max_k, &ctx->qreq, msg, sizeof msg);
     }
     if (rc) return send_error(app, ctx, conn, 400, API_ERR_BAD_REQUEST, msg, NULL);
+    api_query_req_settings(&ctx->qreq, cfg);
     api_served_info info;
     ctx->gen = api_store_acquire(app->store);
     if (!ctx->gen) {

@@ -84,6 +84,7 @@ static const struct {
     {"config_hash", "RagConfigDrift", "rag_ingest"},
     {"last_run", "RagIngestFailed", "rag_ingest"},
     {"ingest_overdue", "RagIngestOverdue", "rag_ingest"},
+    {"quality", "RagQualityLow", "rag_ingest"},
     {"sources", "RagSourcesPending", "rag_ingest"},
     {"config", "RagConfigInvalid", "ragtop"},
     {"services_file", "RagServicesFileInvalid", "ragtop"},

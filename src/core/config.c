@@ -95,9 +95,17 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->api.admin_host = rag_xstrdup("127.0.0.1");
     cfg->api.admin_port = 8089;
     cfg->api.request_deadline_ms = 10 * SEC;
+    cfg->api.default_mode = rag_xstrdup("auto");
+    cfg->api.hybrid_vector_weight = 1.0;
 
     cfg->freshness.warn_after_ms = 24 * HOUR;
     cfg->freshness.error_after_ms = 7 * DAY;
+
+    cfg->quality.golden = rag_ydoc_path(cfg->base_dir, "golden.yaml");
+    cfg->quality.k = 10;
+    cfg->quality.min_ndcg = 0.0;
+    cfg->quality.max_drop = 0.10;
+    cfg->quality.warn_ndcg = 0.0;
 
     cfg->watch.interval_ms = 30 * SEC;
     cfg->watch.failure_threshold = 3;
@@ -128,10 +136,12 @@ void rag_config_free(rag_config *cfg)
     free(cfg->embedding.provider);
     free(cfg->embedding.model);
     free(cfg->watch.instance);
+    free(cfg->quality.golden);
     free(cfg->embedding.url);
     free(cfg->embedding.api_key_env);
     free(cfg->api.listen_host);
     free(cfg->api.admin_host);
+    free(cfg->api.default_mode);
     free(cfg->api.status_token_env);
     for (size_t i = 0; i < cfg->watch.n_receivers; i++) {
         free(cfg->watch.receivers[i].name);
@@ -278,6 +288,20 @@ static const yaml_node_t *blame(rag_ydoc *d, const yaml_node_t *map, const char 
 }
 
 /* The mapping under key in root, checked; NULL when absent or not a mapping. */
+/* value (read from key of map m) must be one of choices; otherwise a
+ * problem "dotted: must be <listed>, got X (did you mean Y?)". */
+static void check_choice(rag_ydoc *d, const yaml_node_t *m, const char *key, const char *dotted, const char *value,
+                         const char *const *choices, const char *listed)
+{
+    for (size_t i = 0; choices[i]; i++)
+        if (strcmp(value, choices[i]) == 0) return;
+    char got[64];
+    rag_ydoc_describe(rag_ydoc_get(d, m, key), got, sizeof got);
+    const char *s = rag_ydoc_suggest(value, choices);
+    rag_ydoc_problem(d, blame(d, m, key), dotted, "must be %s, got %s%s%s%s", listed, got,
+                     s ? " (did you mean " : "", s ? s : "", s ? "?)" : "");
+}
+
 static yaml_node_t *section(rag_ydoc *d, const yaml_node_t *root, const char *key,
                             const char *const *known)
 {
@@ -379,15 +403,8 @@ static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     yaml_node_t *m = section(d, root, "embedding", known);
     if (!m)
         return;
-    if (rag_ydoc_get_str(d, m, "embedding", "provider", &cfg->embedding.provider) == 1 &&
-        strcmp(cfg->embedding.provider, "hashing") && strcmp(cfg->embedding.provider, "openai")) {
-        char got[64];
-        rag_ydoc_describe(rag_ydoc_get(d, m, "provider"), got, sizeof got);
-        const char *s = rag_ydoc_suggest(cfg->embedding.provider, providers);
-        rag_ydoc_problem(d, blame(d, m, "provider"), "embedding.provider",
-                         "must be hashing or openai, got %s%s%s%s", got, s ? " (did you mean " : "",
-                         s ? s : "", s ? "?)" : "");
-    }
+    if (rag_ydoc_get_str(d, m, "embedding", "provider", &cfg->embedding.provider) == 1)
+        check_choice(d, m, "provider", "embedding.provider", cfg->embedding.provider, providers, "hashing or openai");
     rag_ydoc_get_int(d, m, "embedding", "dimensions", 8, 8192, &cfg->embedding.dimensions);
     rag_ydoc_get_str(d, m, "embedding", "model", &cfg->embedding.model);
     if (rag_ydoc_get_str(d, m, "embedding", "url", &cfg->embedding.url) == 1 && *cfg->embedding.url) {
@@ -441,7 +458,9 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"listen", "threads", "connection_timeout", "max_connections",
                                         "max_connections_per_ip", "max_body", "default_k", "max_k",
-                                        "shutdown_grace", "admin_listen", "request_deadline", "status_token_env", NULL};
+                                        "shutdown_grace", "admin_listen", "request_deadline", "default_mode",
+                                        "hybrid_vector_weight", "status_token_env", NULL};
+    static const char *const modes[] = {"auto", "bm25", "hybrid", "vector", NULL};
     yaml_node_t *m = section(d, root, "api", known);
     if (!m)
         return;
@@ -463,6 +482,10 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     int dk = rag_ydoc_get_int(d, m, "api", "default_k", 1, 1000, &cfg->api.default_k);
     rag_ydoc_get_int(d, m, "api", "max_k", 1, 1000, &cfg->api.max_k);
     rag_ydoc_get_duration(d, m, "api", "shutdown_grace", 0, 5 * MIN, &cfg->api.shutdown_grace_ms);
+    if (rag_ydoc_get_str(d, m, "api", "default_mode", &cfg->api.default_mode) == 1)
+        check_choice(d, m, "default_mode", "api.default_mode", cfg->api.default_mode, modes,
+                     "auto, bm25, hybrid or vector");
+    rag_ydoc_get_double(d, m, "api", "hybrid_vector_weight", 0.01, 100.0, &cfg->api.hybrid_vector_weight);
     if (cfg->api.max_connections_per_ip > cfg->api.max_connections)
         rag_ydoc_problem(d, blame(d, m, pi == 1 ? "max_connections_per_ip" : "max_connections"),
                          "api.max_connections_per_ip", "must not exceed api.max_connections (%d > %d)",
@@ -488,6 +511,35 @@ static void load_freshness(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     if (w >= 0 && e >= 0 && cfg->freshness.error_after_ms <= cfg->freshness.warn_after_ms)
         rag_ydoc_problem(d, blame(d, m, e == 1 ? "error_after" : "warn_after"), "freshness.error_after",
                          "must be longer than freshness.warn_after");
+}
+
+static void load_quality(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
+{
+    static const char *const known[] = {"golden", "k", "min_ndcg", "max_drop", "warn_ndcg", NULL};
+    yaml_node_t *m = section(d, root, "quality", known);
+    if (!m)
+        return;
+    char *s = NULL;
+    if (rag_ydoc_get_str(d, m, "quality", "golden", &s) == 1) {
+        free(cfg->quality.golden);
+        if (!*s)
+            cfg->quality.golden = rag_xstrdup("");
+        else if (s[0] == '~') {
+            cfg->quality.golden = rag_xstrdup("");
+            rag_ydoc_problem(d, rag_ydoc_get(d, m, "golden"), "quality.golden",
+                             "'~' is not expanded; write an absolute path or one relative to the config file's folder");
+        } else
+            cfg->quality.golden = rag_ydoc_path(cfg->base_dir, s);
+        free(s);
+    }
+    rag_ydoc_get_int(d, m, "quality", "k", 1, 100, &cfg->quality.k);
+    int mn = rag_ydoc_get_double(d, m, "quality", "min_ndcg", 0.0, 1.0, &cfg->quality.min_ndcg);
+    rag_ydoc_get_double(d, m, "quality", "max_drop", 0.0, 1.0, &cfg->quality.max_drop);
+    int wn = rag_ydoc_get_double(d, m, "quality", "warn_ndcg", 0.0, 1.0, &cfg->quality.warn_ndcg);
+    if (mn >= 0 && wn >= 0 && cfg->quality.warn_ndcg > 0 && cfg->quality.warn_ndcg < cfg->quality.min_ndcg)
+        rag_ydoc_problem(d, blame(d, m, wn == 1 ? "warn_ndcg" : "min_ndcg"), "quality.warn_ndcg",
+                         "must not be below quality.min_ndcg (%g < %g)", cfg->quality.warn_ndcg,
+                         cfg->quality.min_ndcg);
 }
 
 static void load_receivers(rag_ydoc *d, const yaml_node_t *list, rag_config *cfg)
@@ -610,7 +662,7 @@ int rag_config_load_buffer(const char *name, const char *base_dir, const char *b
                            rag_config *cfg, rag_problems *problems, rag_error *err)
 {
     static const char *const known[] = {"schema_version", "project", "paths", "ingest", "chunking",
-                                        "embedding", "api", "freshness", "watch", NULL};
+                                        "embedding", "api", "freshness", "quality", "watch", NULL};
     rag_problems local = {0};
     if (!problems)
         problems = &local;
@@ -642,6 +694,7 @@ int rag_config_load_buffer(const char *name, const char *base_dir, const char *b
             load_embedding(&d, root, cfg);
             load_api(&d, root, cfg);
             load_freshness(&d, root, cfg);
+            load_quality(&d, root, cfg);
             load_watch(&d, root, cfg);
         }
     }

@@ -174,6 +174,44 @@ static int get_hash(const char *name, const cJSON *root, const char *key, char o
     return RAG_OK;
 }
 
+static int get_fraction(const char *name, const cJSON *root, const char *key, double *out, rag_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!v) return rag_error_set(err, RAG_ECORRUPT, "%s: missing field \"quality.%s\"", name, key);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 || v->valuedouble > 1)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: field \"quality.%s\" must be a number from 0 to 1", name, key);
+    *out = v->valuedouble;
+    return RAG_OK;
+}
+
+/* The optional "quality" object (docs/specs/manifest.md). */
+static int quality_from_json(const char *name, const cJSON *q, rag_manifest *m, rag_error *err)
+{
+    if (!cJSON_IsObject(q)) return rag_error_set(err, RAG_ECORRUPT, "%s: field \"quality\" must be an object", name);
+    int rc;
+    int64_t v;
+    if ((rc = get_hash(name, q, "golden_sha256", m->quality.golden_sha256, err)) != RAG_OK) return rc;
+    if ((rc = get_int(name, q, "queries", INT64_MAX, &m->quality.queries, err)) != RAG_OK) return rc;
+    if ((rc = get_int(name, q, "k", 1000, &v, err)) != RAG_OK) return rc;
+    m->quality.k = (int)v;
+    if ((rc = get_string(name, q, "mode", m->quality.mode, sizeof m->quality.mode, err)) != RAG_OK) return rc;
+    if ((rc = get_fraction(name, q, "ndcg_at_10", &m->quality.ndcg_at_10, err)) != RAG_OK) return rc;
+    if ((rc = get_fraction(name, q, "recall_at_k", &m->quality.recall_at_k, err)) != RAG_OK) return rc;
+    if ((rc = get_fraction(name, q, "mrr", &m->quality.mrr, err)) != RAG_OK) return rc;
+    if ((rc = get_int(name, q, "failed", INT64_MAX, &m->quality.failed, err)) != RAG_OK) return rc;
+    if ((rc = get_time(name, q, "evaluated_at", &m->quality.evaluated_at_ms, err)) != RAG_OK) return rc;
+    if ((rc = get_string(name, q, "gate", m->quality.gate, sizeof m->quality.gate, err)) != RAG_OK) return rc;
+    const cJSON *fq = cJSON_GetObjectItemCaseSensitive(q, "failed_queries");
+    if (fq && !cJSON_IsNull(fq)) {
+        if (!cJSON_IsArray(fq))
+            return rag_error_set(err, RAG_ECORRUPT, "%s: field \"quality.failed_queries\" must be an array", name);
+        m->quality.failed_queries = cJSON_Duplicate(fq, 1);
+        if (!m->quality.failed_queries) return rag_error_set(err, RAG_ERR, "%s: out of memory", name);
+    }
+    m->quality.present = true;
+    return RAG_OK;
+}
+
 /* Validate the parsed object into m (which the caller zeroed). */
 static int manifest_from_json(const char *name, const cJSON *root, rag_manifest *m, rag_error *err)
 {
@@ -220,6 +258,8 @@ static int manifest_from_json(const char *name, const cJSON *root, rag_manifest 
     if ((rc = get_int(name, root, "index_schema_version", INT32_MAX, &v, err)) != RAG_OK) return rc;
     if (v < 1) return rag_error_set(err, RAG_ECORRUPT, "%s: field \"index_schema_version\" must be >= 1", name);
     m->index_schema_version = (int)v;
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(root, "quality");
+    if (q && !cJSON_IsNull(q) && (rc = quality_from_json(name, q, m, err)) != RAG_OK) return rc;
     m->config = cJSON_Duplicate(cfg, 1);
     if (!m->config) return rag_error_set(err, RAG_ERR, "%s: out of memory copying config", name);
     return RAG_OK;
@@ -294,6 +334,24 @@ char *rag_manifest_render(const rag_manifest *m)
     if (m->rollback_from[0]) cJSON_AddStringToObject(o, "rollback_from", m->rollback_from);
     cJSON_AddStringToObject(o, "tool_version", m->tool_version);
     cJSON_AddNumberToObject(o, "index_schema_version", m->index_schema_version);
+    if (m->quality.present) {
+        char at[RAG_TIME_BUFSZ];
+        rag_time_format(m->quality.evaluated_at_ms, at);
+        cJSON *q = cJSON_AddObjectToObject(o, "quality");
+        cJSON_AddStringToObject(q, "golden_sha256", m->quality.golden_sha256);
+        add_int(q, "queries", m->quality.queries);
+        cJSON_AddNumberToObject(q, "k", m->quality.k);
+        cJSON_AddStringToObject(q, "mode", m->quality.mode);
+        cJSON_AddNumberToObject(q, "ndcg_at_10", m->quality.ndcg_at_10);
+        cJSON_AddNumberToObject(q, "recall_at_k", m->quality.recall_at_k);
+        cJSON_AddNumberToObject(q, "mrr", m->quality.mrr);
+        add_int(q, "failed", m->quality.failed);
+        cJSON_AddItemToObject(q, "failed_queries", m->quality.failed_queries
+                                                        ? cJSON_Duplicate(m->quality.failed_queries, 1)
+                                                        : cJSON_CreateArray());
+        cJSON_AddStringToObject(q, "evaluated_at", at);
+        cJSON_AddStringToObject(q, "gate", m->quality.gate[0] ? m->quality.gate : "off");
+    }
     char *s = cJSON_Print(o);
     cJSON_Delete(o);
     if (!s) return NULL;
@@ -326,6 +384,8 @@ void rag_manifest_free(rag_manifest *m)
     if (!m) return;
     cJSON_Delete(m->config);
     m->config = NULL;
+    cJSON_Delete(m->quality.failed_queries);
+    m->quality.failed_queries = NULL;
 }
 
 /* Safe as a file name: no separators, no leading dot, bounded alphabet. */

@@ -17,7 +17,7 @@
 #define HOUR (60 * MIN)
 #define DAY (24 * HOUR)
 
-static const char *const action_names[] = {"start", "restart", "stop", "run", NULL};
+static const char *const action_names[] = {"start", "restart", "stop", "run", "rollback", NULL};
 
 static void action_free(rag_action *a)
 {
@@ -143,7 +143,7 @@ static void load_action(rag_ydoc *d, const yaml_node_t *node, const char *path, 
     static const char *const known[] = {"argv", "confirm", "timeout", NULL};
     a->name = rag_xstrdup(name);
     /* Destructive actions ask first unless the file says otherwise. */
-    a->confirm = !strcmp(name, "stop") || !strcmp(name, "restart");
+    a->confirm = !strcmp(name, "stop") || !strcmp(name, "restart") || !strcmp(name, "rollback");
     /* A run (e.g. an ingest) may legitimately take long: no limit by default. */
     a->timeout_ms = !strcmp(name, "run") ? 0 : 5 * MIN;
     if (!rag_ydoc_check_mapping(d, node, path, known)) {

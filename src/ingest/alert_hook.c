@@ -29,6 +29,11 @@ void ingest_alert_failure(const rag_config *cfg, const run_stats *st, rag_log *l
     cJSON_AddStringToObject(a.details, "failure", st->failure);
     cJSON_AddNumberToObject(a.details, "transcripts_seen", (double)st->seen);
     cJSON_AddNumberToObject(a.details, "transcripts_failed", (double)st->failed);
+    if (st->quality.regressions) { /* the quality gate refused the run's generation */
+        cJSON_AddStringToObject(a.details, "quality_gate", st->quality.gate);
+        cJSON_AddNumberToObject(a.details, "quality_ndcg_at_10", st->quality.ndcg_at_10);
+        cJSON_AddItemToObject(a.details, "regressed_queries", cJSON_Duplicate(st->quality.regressions, 1));
+    }
     cJSON *errs = cJSON_AddArrayToObject(a.details, "errors");
     for (int i = 0; i < RUN_MAX_ERRORS && i < st->n_errors; i++)
         if (st->errors[i]) cJSON_AddItemToArray(errs, cJSON_CreateString(st->errors[i]));

@@ -327,7 +327,20 @@ static int64_t count_of(index_writer *w, const char *sql)
     return v;
 }
 
-int iw_finish(index_writer *w, int64_t *documents, int64_t *chunks, int64_t *tokens, rag_error *err)
+int iw_fsync_file(const char *path, rag_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int rc = rag_error_set(err, RAG_ERR, "%s: cannot fsync: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    close(fd);
+    return RAG_OK;
+}
+
+int iw_finish(index_writer *w, bool fsync_file, int64_t *documents, int64_t *chunks, int64_t *tokens, rag_error *err)
 {
     int rc;
     if ((rc = exec(w, "BEGIN", err)) != RAG_OK)
@@ -366,14 +379,8 @@ int iw_finish(index_writer *w, int64_t *documents, int64_t *chunks, int64_t *tok
     if (sqlite3_close(w->db) != SQLITE_OK)
         return db_fail(w, err, "close");
     w->db = NULL;
-    int fd = open(w->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        rc = rag_error_set(err, RAG_ERR, "%s: cannot fsync: %s", w->path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if (fsync_file && (rc = iw_fsync_file(w->path, err)) != RAG_OK)
         return rc;
-    }
-    close(fd);
     free(w->path);
     free(w->prev_path);
     free(w);

@@ -7,6 +7,7 @@
 #ifndef INGEST_INDEX_WRITER_H
 #define INGEST_INDEX_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "chunk.h"
 #include "rag/common.h"
@@ -52,8 +53,12 @@ typedef struct iw_failure {
 int iw_add_failure(index_writer *w, const iw_failure *f, rag_error *err);
 int iw_set_meta(index_writer *w, const char *key, const char *value, rag_error *err);
 /* Rebuild and optimise FTS, fill meta counts, switch to journal_mode=DELETE,
- * close and fsync the file. Counts of the finished index are returned. */
-int iw_finish(index_writer *w, int64_t *documents, int64_t *chunks, int64_t *tokens, rag_error *err);
+ * close and fsync the file (unless fsync is false: the caller then calls
+ * iw_fsync_file before publishing it, e.g. while it evaluates the file).
+ * Counts of the finished index are returned. */
+int iw_finish(index_writer *w, bool fsync, int64_t *documents, int64_t *chunks, int64_t *tokens, rag_error *err);
+/* fsync a finished generation file. */
+int iw_fsync_file(const char *path, rag_error *err);
 /* Close without finishing and delete the temporary file. */
 void iw_abort(index_writer *w);
 

@@ -2,7 +2,9 @@
  * the config (exit 78 when invalid), runs one ingest (or --watch, or
  * --rollback), and maps
  * the outcome to the exit status: 0 ok (also "unchanged"), 1 run failed,
- * 2 usage, 75 another run holds the lock, 78 invalid config. */
+ * 2 usage, 65 the quality gate refused the new generation (--eval: below
+ * quality.min_ndcg), 75 another run holds the lock, 78 invalid config or
+ * golden file. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "rag/fsutil.h"
 #include "rag/jsonlog.h"
 #include "rag/timeutil.h"
+#include "quality.h"
 #include "rollback.h"
 #include "run.h"
 #include "watch.h"
@@ -21,8 +24,9 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: rag-ingest [--config FILE] [--full] [--retry-failed] [--dry-run] [--watch] [--quiet]\n"
+            "usage: rag-ingest [--config FILE] [--full] [--retry-failed] [--force] [--dry-run] [--watch] [--quiet]\n"
             "       rag-ingest [--config FILE] --rollback [RUN_ID]\n"
+            "       rag-ingest [--config FILE] --eval\n"
             "       rag-ingest --version | --help\n"
             "Turns the transcripts folder into a searchable index generation and updates the freshness manifest.\n"
             "  --config FILE  configuration (default: $RAG_CONFIG or config/params.yaml)\n"
@@ -32,13 +36,19 @@ static void usage(FILE *out)
             "  --rollback [RUN_ID]\n"
             "                 serve the previous retained generation again (or the one run RUN_ID\n"
             "                 published): the undo for a bad generation\n"
+            "  --force        publish the new generation even when the quality gate refuses it\n"
+            "                 (quality.min_ndcg / quality.max_drop on the golden queries)\n"
+            "  --eval         evaluate the served generation on the golden queries (quality.golden)\n"
+            "                 and print nDCG@10, recall@k, MRR and the weak queries; writes nothing\n"
             "  --dry-run      report what would be processed; write nothing\n"
             "  --watch        keep running: run on the schedule and when transcripts change\n"
             "  --quiet        no progress or summary on stderr (errors still shown)\n"
             "  --version      print the version\n"
             "  --help         this text\n"
             "Exit status: 0 success (also when nothing changed), 1 run failed, 2 usage,\n"
-            "75 another run holds the lock, 78 invalid configuration.\n"
+            "65 quality gate refused the new generation (nothing published; --eval: below\n"
+            "quality.min_ndcg), 75 another run holds the lock, 78 invalid configuration or\n"
+            "golden file.\n"
             "Logs: <artifacts>/logs/ingest.jsonl; metrics: <artifacts>/logs/ingestion_metrics.jsonl.\n");
 }
 
@@ -55,11 +65,12 @@ int main(int argc, char **argv)
         { "dry-run", no_argument, NULL, 'n' },      { "watch", no_argument, NULL, 'w' },
         { "quiet", no_argument, NULL, 'q' },        { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },         { "retry-failed", no_argument, NULL, 'r' },
-        { "rollback", no_argument, NULL, 'R' },     { NULL, 0, NULL, 0 },
+        { "rollback", no_argument, NULL, 'R' },     { "force", no_argument, NULL, 'F' },
+        { "eval", no_argument, NULL, 'E' },         { NULL, 0, NULL, 0 },
     };
     const char *config_path = NULL;
     run_opts opts = { 0 };
-    bool watch = false, rollback = false;
+    bool watch = false, rollback = false, eval = false;
     const char *rollback_run = NULL;
     int ch;
     opterr = 0;
@@ -71,6 +82,8 @@ int main(int argc, char **argv)
         case 'w': watch = true; break;
         case 'r': opts.retry_failed = true; break;
         case 'R': rollback = true; break;
+        case 'F': opts.force = true; break;
+        case 'E': eval = true; break;
         case 'q': opts.quiet = true; break;
         case 'V': printf("rag-ingest %s\n", RAG_VERSION); return RAG_EXIT_OK;
         case 'h': usage(stdout); return RAG_EXIT_OK;
@@ -95,6 +108,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "rag-ingest: --rollback cannot be combined with --watch, --dry-run, --full or --retry-failed\n");
         return RAG_EXIT_USAGE;
     }
+    if (eval && (rollback || watch || opts.dry_run || opts.full || opts.retry_failed || opts.force)) {
+        fprintf(stderr, "rag-ingest: --eval cannot be combined with other options than --config\n");
+        return RAG_EXIT_USAGE;
+    }
+    if (rollback && opts.force) {
+        fprintf(stderr, "rag-ingest: --rollback cannot be combined with --force\n");
+        return RAG_EXIT_USAGE;
+    }
     if (watch && opts.dry_run) {
         fprintf(stderr, "rag-ingest: --watch and --dry-run cannot be combined\n");
         return RAG_EXIT_USAGE;
@@ -108,6 +129,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "rag-ingest: invalid configuration: %s\n", err.msg);
         return RAG_EXIT_CONFIG;
     }
+    if (eval) {
+        int st = quality_eval_command(&cfg, stdout);
+        rag_config_free(&cfg);
+        return st;
+    }
+    /* a broken golden file is a configuration error: say so before any work */
+    rag_golden golden;
+    bool have_golden;
+    const char *why;
+    rag_problems probs = { 0 };
+    if (quality_golden_load(&cfg, &golden, &have_golden, &why, &probs, &err) != RAG_OK) {
+        for (size_t i = 0; i < probs.count; i++)
+            fprintf(stderr, "%s\n", probs.items[i]);
+        if (!probs.count)
+            fprintf(stderr, "%s\n", err.msg);
+        fprintf(stderr, "rag-ingest: invalid golden file (quality.golden): %s\n", cfg.quality.golden);
+        rag_problems_free(&probs);
+        rag_config_free(&cfg);
+        return RAG_EXIT_CONFIG;
+    }
+    rag_problems_free(&probs);
+    if (have_golden && !watch)
+        opts.golden = &golden; /* one run evaluates what was validated; --watch reads it per run */
     rag_signals_catch(on_signal, false);
 
     rag_log *log = NULL;
@@ -119,6 +163,7 @@ int main(int argc, char **argv)
         free(path);
         if (!log) {
             fprintf(stderr, "rag-ingest: %s\n", err.msg);
+            rag_golden_free(&golden);
             rag_config_free(&cfg);
             return RAG_EXIT_FAIL;
         }
@@ -138,11 +183,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "rag-ingest: another run holds the lock: pid %ld, started %s\n", st.lock_pid, since);
             status = RAG_EXIT_TEMPFAIL;
         } else {
-            status = rc == RAG_OK ? RAG_EXIT_OK : RAG_EXIT_FAIL;
+            status = rc == RAG_OK ? RAG_EXIT_OK : rc == RAG_EGATE ? RAG_EXIT_QUALITY : RAG_EXIT_FAIL;
         }
         run_stats_free(&st);
     }
     rag_log_close(log);
+    rag_golden_free(&golden);
     rag_config_free(&cfg);
     return status;
 }

@@ -64,6 +64,21 @@ cJSON *metrics_json(const run_stats *s)
     else
         cJSON_AddNullToObject(o, "generation");
     cJSON_AddBoolToObject(o, "published", s->published);
+    /* golden-query figures (docs/specs/quality.md): the candidate's, or the
+     * served generation's when nothing new was judged; null when unknown */
+    const char *fig[] = { "quality_ndcg_at_10", "quality_recall_at_k", "quality_mrr" };
+    const double val[] = { s->quality.ndcg_at_10, s->quality.recall_at_k, s->quality.mrr };
+    for (int i = 0; i < 3; i++) {
+        if (s->quality.have)
+            cJSON_AddNumberToObject(o, fig[i], val[i]);
+        else
+            cJSON_AddNullToObject(o, fig[i]);
+    }
+    if (s->quality.have)
+        cJSON_AddNumberToObject(o, "quality_failed", (double)s->quality.failed);
+    else
+        cJSON_AddNullToObject(o, "quality_failed");
+    cJSON_AddStringToObject(o, "quality_gate", s->quality.gate[0] ? s->quality.gate : "skipped");
     cJSON_AddStringToObject(o, "config_hash", s->config_hash);
     return o;
 }

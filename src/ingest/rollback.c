@@ -46,6 +46,8 @@ static void pick_previous(const rag_manifest *m, void *ud)
         rag_manifest_free(&p->best);
     p->best = *m;
     p->best.config = cJSON_Duplicate(m->config, 1);
+    /* the quality object's list is m's too: the copy needs its own */
+    p->best.quality.failed_queries = m->quality.failed_queries ? cJSON_Duplicate(m->quality.failed_queries, 1) : NULL;
     p->have = true;
 }
 

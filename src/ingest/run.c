@@ -15,6 +15,7 @@
  * on every run. */
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "metrics.h"
 #include "progress.h"
 #include "publish.h"
+#include "quality.h"
 #include "rag/confighash.h"
 #include "rag/embed.h"
 #include "rag/fsutil.h"
@@ -664,8 +666,12 @@ static void summary(run_ctx *c)
         return; /* --quiet still reports a failure */
     char dur[32];
     rag_duration_format(s->finished_ms - s->started_ms, dur, sizeof dur);
-    if (strcmp(s->status, "failed") == 0)
+    if (strcmp(s->status, "failed") == 0) {
         fprintf(stderr, "rag-ingest: run %s failed after %s: %s\n", s->run_id, dur, s->failure);
+        if (strcmp(s->quality.gate, "refused") == 0)
+            fprintf(stderr, "rag-ingest: nothing was published; the served generation stays. Fix the cause, or publish "
+                            "it anyway with --force (see docs/runbooks/orchestration.md, \"Answers got worse\")\n");
+    }
     else if (strcmp(s->status, "unchanged") == 0)
         fprintf(stderr, "rag-ingest: unchanged — %lld transcripts, %s still current (checked in %s)\n",
                 (long long)s->seen, s->generation, dur);
@@ -838,7 +844,11 @@ static int confirm_stage(run_ctx *c, rag_error *err)
     c->prev.failed_content = st->failed_content;
     c->prev.failed_transient = st->failed_transient;
     c->prev.checked_at_ms = rag_now_ms();
-    int rc = rag_manifest_publish(c->ckpt_dir, &c->prev, c->cfg->ingest.keep_checkpoints, err);
+    quality_env qe = { c->cfg, c->log, c->opts->force, c->opts->golden, &c->prev, c->prev_gen_path };
+    int rc = quality_refresh_served(&qe, &c->prev, st, err);
+    if (rc != RAG_OK)
+        return rc;
+    rc = rag_manifest_publish(c->ckpt_dir, &c->prev, c->cfg->ingest.keep_checkpoints, err);
     if (rc != RAG_OK)
         return rc;
     snprintf(st->status, sizeof st->status, "unchanged");
@@ -1001,6 +1011,27 @@ static int write_meta(run_ctx *c, int64_t now, rag_error *err)
     return rc;
 }
 
+typedef struct sync_job {
+    const char *path;
+    int rc;
+    rag_error err;
+} sync_job;
+
+static void *sync_run(void *arg)
+{
+    sync_job *j = arg;
+    j->rc = iw_fsync_file(j->path, &j->err);
+    return NULL;
+}
+
+/* The candidate manifest borrows the run's config; only its quality
+ * object is its own. */
+static void free_quality(rag_manifest *m)
+{
+    cJSON_Delete(m->quality.failed_queries);
+    m->quality.failed_queries = NULL;
+}
+
 /* Finish the generation, link it into place, then write the manifest (the
  * per-run copy, then latest.json). Any failure removes what this stage
  * created (the generation, the copy), so a failed run leaves no orphan and
@@ -1011,19 +1042,52 @@ static int publish_stage(run_ctx *c, rag_error *err)
     int64_t now = rag_now_ms();
     int rc = write_meta(c, now, err);
     if (rc == RAG_OK)
-        rc = iw_finish(c->iw, &st->documents, &st->chunks, &st->tokens, err);
+        rc = iw_finish(c->iw, false, &st->documents, &st->chunks, &st->tokens, err);
     if (rc != RAG_OK)
         return rc;
     c->iw = NULL;
     if (stop_flag)
         return rag_error_set(err, RAG_ERR, "interrupted by a signal");
-    test_pause();
     char *gen = rag_xasprintf("%s%s%s", RAG_INDEX_PREFIX, st->run_id, RAG_INDEX_SUFFIX);
+    /* the quality gate judges the finished candidate before it is linked
+     * into place: a refused one is removed by fail_stage with the temporary */
+    rag_manifest m = { 0 };
+    snprintf(m.run_id, sizeof m.run_id, "%s", st->run_id);
+    snprintf(m.generation, sizeof m.generation, "%s", gen);
+    snprintf(m.config_hash, sizeof m.config_hash, "%s", c->config_hash);
+    m.config = c->canonical;
+    m.documents = st->documents;
+    m.chunks = st->chunks;
+    quality_env qe = { c->cfg, c->log, c->opts->force, c->opts->golden, c->have_prev ? &c->prev : NULL,
+                       c->prev_gen_path };
+    /* the file's fsync (I/O) runs while the evaluation (CPU) reads it from
+     * the page cache; both finish before the file is linked into place */
+    sync_job sj = { c->tmp_path, RAG_OK, { 0 } };
+    pthread_t sync_thread;
+    bool threaded = pthread_create(&sync_thread, NULL, sync_run, &sj) == 0;
+    if (!threaded)
+        sync_run(&sj);
+    rc = quality_gate_candidate(&qe, c->tmp_path, &m, st, err);
+    if (threaded)
+        pthread_join(sync_thread, NULL);
+    if (rc == RAG_OK && sj.rc != RAG_OK) {
+        *err = sj.err;
+        rc = sj.rc;
+    }
+    if (rc == RAG_OK && stop_flag)
+        rc = rag_error_set(err, RAG_ERR, "interrupted by a signal");
+    if (rc != RAG_OK) {
+        free(gen);
+        free_quality(&m);
+        return rc;
+    }
+    test_pause();
     char *final_path = rag_path_join(c->index_dir, gen);
     rc = publish_rename(c->tmp_path, final_path, c->index_dir, err);
     if (rc != RAG_OK) {
         free(gen);
         free(final_path);
+        free_quality(&m);
         return rc;
     }
     c->final_path = final_path; /* removed again unless the manifest names it */
@@ -1037,10 +1101,7 @@ static int publish_stage(run_ctx *c, rag_error *err)
     cJSON_AddBoolToObject(p, "full", st->full);
     log_event(c, RAG_LEVEL_INFO, "published", p, NULL);
 
-    rag_manifest m = { 0 };
     m.schema_version = RAG_MANIFEST_SCHEMA_VERSION;
-    snprintf(m.run_id, sizeof m.run_id, "%s", st->run_id);
-    snprintf(m.generation, sizeof m.generation, "%s", st->generation);
     m.generated_at_ms = now;
     m.checked_at_ms = rag_now_ms();
     snprintf(m.config_hash, sizeof m.config_hash, "%s", c->config_hash);
@@ -1055,7 +1116,9 @@ static int publish_stage(run_ctx *c, rag_error *err)
     snprintf(m.tool_version, sizeof m.tool_version, "%s", RAG_VERSION);
     m.index_schema_version = RAG_INDEX_SCHEMA_VERSION;
     test_pause();
-    if ((rc = rag_manifest_publish(c->ckpt_dir, &m, c->cfg->ingest.keep_checkpoints, err)) != RAG_OK)
+    rc = rag_manifest_publish(c->ckpt_dir, &m, c->cfg->ingest.keep_checkpoints, err);
+    free_quality(&m);
+    if (rc != RAG_OK)
         return rc;
     free(c->final_path);
     c->final_path = NULL;
@@ -1105,7 +1168,10 @@ static void fail_stage(run_ctx *c, const rag_error *err)
     snprintf(st->failure, sizeof st->failure, "%s", err->msg[0] ? err->msg : "unknown error");
     st->published = false;
     st->finished_ms = rag_now_ms();
-    log_event(c, RAG_LEVEL_ERROR, "run_failed", metrics_json(st), st->failure);
+    cJSON *p = metrics_json(st);
+    if (st->quality.regressions) /* the quality gate refused: which queries got worse */
+        cJSON_AddItemToObject(p, "regressed_queries", cJSON_Duplicate(st->quality.regressions, 1));
+    log_event(c, RAG_LEVEL_ERROR, "run_failed", p, st->failure);
 }
 
 /* The metrics line (every run but dry runs), the failure hook, the summary. */
@@ -1121,7 +1187,7 @@ static void record_stage(run_ctx *c, int rc)
             fprintf(stderr, "rag-ingest: %s\n", me.msg);
         free(mp);
     }
-    if (rc == RAG_ERR && !c->opts->dry_run)
+    if ((rc == RAG_ERR || rc == RAG_EGATE) && !c->opts->dry_run)
         ingest_alert_failure(c->cfg, st, c->log); /* failure hook: docs/specs/alerts.md */
     summary(c);
 }
@@ -1194,7 +1260,7 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
     }
     if (rc != RAG_OK) {
         fail_stage(&c, &err);
-        rc = RAG_ERR;
+        rc = rc == RAG_EGATE ? RAG_EGATE : RAG_ERR;
     } else if (!opts->dry_run) {
         int pruned = housekeeping_stage(&c);
         st->finished_ms = rag_now_ms();
@@ -1219,4 +1285,6 @@ void run_stats_free(run_stats *s)
         free(s->warnings[i]);
         s->warnings[i] = NULL;
     }
+    cJSON_Delete(s->quality.regressions);
+    s->quality.regressions = NULL;
 }

@@ -11,6 +11,7 @@
 #include "rag/common.h"
 #include "rag/config.h"
 #include "rag/jsonlog.h"
+#include <cjson/cJSON.h>
 
 typedef struct run_opts {
     bool full;      /* rebuild everything */
@@ -18,6 +19,9 @@ typedef struct run_opts {
     bool quiet;     /* no human output on stderr */
     bool progress;  /* draw a progress bar (stderr is a terminal) */
     bool retry_failed; /* also retry content failures whose file did not change */
+    bool force;     /* publish even when the quality gate refuses the candidate */
+    const struct rag_golden *golden; /* golden queries loaded (and validated) at start-up; NULL = load
+                                        quality.golden when evaluating (--watch: each run reads it anew) */
 } run_opts;
 
 #define RUN_MAX_ERRORS 5
@@ -47,12 +51,21 @@ typedef struct run_stats {
     char failure[1024];      /* why the run failed */
     bool rollback;           /* a --rollback republished an earlier generation */
     char rollback_from[128]; /* the generation it replaced */
+    struct {                 /* golden-query evaluation (docs/specs/quality.md) */
+        char gate[16];       /* passed | refused | forced | off | skipped ("" = skipped) */
+        bool have;           /* the figures below are set */
+        int64_t queries;
+        double ndcg_at_10, recall_at_k, mrr;
+        int64_t failed;
+        cJSON *regressions;  /* owned: [{id, query, served_ndcg_at_10, candidate_ndcg_at_10}] when refused/forced */
+    } quality;
     long lock_pid;           /* when the lock was held by another run */
     int64_t lock_since_ms;
 } run_stats;
 
 /* Returns RAG_OK (published, unchanged or dry-run), RAG_ELOCKED (another run
- * holds the lock; stats.lock_pid names it) or RAG_ERR (run failed; the
+ * holds the lock; stats.lock_pid names it), RAG_EGATE (the quality gate
+ * refused the candidate: it was removed, nothing published) or RAG_ERR (run failed; the
  * manifest was not touched and nothing the run created is left). The
  * metrics line is written in every case but RAG_ELOCKED and dry runs. */
 int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_stats *stats);

@@ -103,6 +103,17 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
     if (cJSON_IsString(fail) && fail->valuestring[0]) str(r->first_error, sizeof r->first_error, fail);
     const cJSON *g = field(o, "generation", "generation_published");
     str(r->generation, sizeof r->generation, g);
+    const cJSON *qn = field(o, "quality_ndcg_at_10", NULL);
+    str(r->quality_gate, sizeof r->quality_gate, field(o, "quality_gate", NULL));
+    if (cJSON_IsNumber(qn)) { /* absent in lines of older writers and runs that evaluated nothing */
+        r->has_quality = true;
+        r->quality_ndcg = qn->valuedouble;
+        const cJSON *v = field(o, "quality_recall_at_k", NULL);
+        r->quality_recall = cJSON_IsNumber(v) ? v->valuedouble : -1;
+        v = field(o, "quality_mrr", NULL);
+        r->quality_mrr = cJSON_IsNumber(v) ? v->valuedouble : -1;
+        r->quality_failed = num(field(o, "quality_failed", NULL), -1);
+    }
     cJSON_Delete(o);
     return true;
 }

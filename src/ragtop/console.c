@@ -323,7 +323,7 @@ static bool layout_wide(ui *u, int top, int h, size_t nsvc, size_t nruns)
 {
     if (COLS < 160 || h < 30) return false;
     int top_h = (int)nsvc + 3;
-    if (top_h < 9) top_h = 9;
+    if (top_h < 10) top_h = 10;
     if (top_h > h / 3) top_h = h / 3;
     int runs_h = (nruns > 8 ? 8 : (int)(nruns ? nruns : 1)) + 3;
     int fw = COLS * 3 / 10;
@@ -357,7 +357,7 @@ static void layout(ui *u)
     size_t nsvc = u->m->snap.services_rc == RAG_OK ? u->m->snap.services.count : 1;
     size_t nruns = u->m->snap.n_runs;
     if (layout_wide(u, top, h, nsvc, nruns)) return;
-    int top_h = 9;
+    int top_h = 10; /* Freshness: 8 rows */
     int svc_h = (int)nsvc + 3;
     if (svc_h > 10) svc_h = 10;
     int max_runs = h >= 34 ? 6 : 3; /* tall screens show more runs */
@@ -454,6 +454,7 @@ static const char *cmd_action(key_cmd cmd)
     case CMD_INGEST: return "run";
     case CMD_RESTART: return "restart";
     case CMD_STOP: return "stop";
+    case CMD_ROLLBACK: return "rollback";
     default: return "start";
     }
 }
@@ -462,6 +463,7 @@ static action_kind cmd_kind(key_cmd cmd)
 {
     switch (cmd) {
     case CMD_INGEST: return ACT_KIND_INGEST;
+    case CMD_ROLLBACK: return ACT_KIND_INGEST; /* one change of the served index at a time */
     case CMD_RESTART: return ACT_KIND_RESTART;
     case CMD_STOP: return ACT_KIND_STOP;
     default: return ACT_KIND_START;
@@ -500,6 +502,13 @@ static const rag_service *action_target(console *c, key_cmd cmd, const char *nam
             rt_fmt(why, n, "no job in services.yml has a run action: nothing to ingest with");
             return NULL;
         }
+    } else if (cmd == CMD_ROLLBACK) {
+        for (size_t i = 0; !svc && i < s->services.count; i++)
+            if (rag_service_action(&s->services.items[i], "rollback")) svc = &s->services.items[i];
+        if (!svc) {
+            rt_fmt(why, n, "no service in services.yml has a rollback action (run make rollback / rag-ingest --rollback)");
+            return NULL;
+        }
     } else if (c->u.svc_sel >= 0 && c->u.svc_sel < (int)s->services.count) {
         svc = &s->services.items[c->u.svc_sel];
     }
@@ -508,7 +517,7 @@ static const rag_service *action_target(console *c, key_cmd cmd, const char *nam
         return NULL;
     }
     if (!rag_service_action(svc, action)) {
-        if (svc->kind == RAG_SERVICE_JOB && cmd != CMD_INGEST)
+        if (svc->kind == RAG_SERVICE_JOB && cmd != CMD_INGEST && cmd != CMD_ROLLBACK)
             rt_fmt(why, n, "%s is a job: it has no %s (select a server in Services)", svc->name, action);
         else rt_fmt(why, n, "%s has no %s action in services.yml", svc->name, action);
         return NULL;
@@ -558,7 +567,7 @@ static void ask_or_run(console *c, key_cmd cmd, const char *name)
         return;
     }
     if ((k && k->destructive) || act->confirm) {
-        rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?", k ? k->label : act->name, svc->name);
+        rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?", k && k->label ? k->label : act->name, svc->name);
         action_argv_text(act, u->confirm_argv, sizeof u->confirm_argv);
         rt_fmt(u->confirm_svc, sizeof u->confirm_svc, "%s", svc->name);
         u->overlay = OVL_CONFIRM;
@@ -582,7 +591,8 @@ static void kick_collector(console *c)
 
 /* Enter opens the detail of whatever has focus: the header -> Problems, a
  * service -> its last /healthz, a run -> its failure and failed files, a
- * log line -> its JSON (pane_logs.c). Freshness and Config -> Problems,
+ * log line -> its JSON (pane_logs.c), Freshness' Quality row -> the
+ * failing golden queries. Freshness and Config otherwise -> Problems,
  * where their checks are shown whole. */
 static void console_open_detail(console *c)
 {
@@ -594,6 +604,12 @@ static void console_open_detail(console *c)
         if (u->overlay != OVL_JSON) model_set_notice(u->m, "no run to show");
         break;
     case PANE_LOGS: pane_logs_open_detail(u); break;
+    case PANE_FRESHNESS:
+        if (u->fresh_sel == 1) {
+            detail_quality(u);
+            break;
+        }
+        /* fall through */
     default: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->ovl_scroll = 0; break;
     }
 }
@@ -642,7 +658,10 @@ static void problems_key(console *c, int ch)
     bool enter = ch == '\n' || ch == '\r' || ch == KEY_ENTER;
     if (f && (enter || ch == f->key)) {
         overlay_close(u);
-        key_cmd cmd = strcmp(f->fix, "ingest") == 0 ? CMD_INGEST : strcmp(f->fix, "restart") == 0 ? CMD_RESTART : CMD_START;
+        key_cmd cmd = strcmp(f->fix, "ingest") == 0     ? CMD_INGEST
+                      : strcmp(f->fix, "rollback") == 0 ? CMD_ROLLBACK
+                      : strcmp(f->fix, "restart") == 0  ? CMD_RESTART
+                                                        : CMD_START;
         ask_or_run(c, cmd, sel.target[0] ? sel.target : NULL);
         return;
     }
@@ -711,6 +730,7 @@ static void move_sel(ui *u, int delta)
     switch (u->focus) {
     case PANE_SERVICES: u->svc_sel += delta; if (u->svc_sel < 0) u->svc_sel = 0; break;
     case PANE_RUNS: u->run_sel += delta; if (u->run_sel < 0) u->run_sel = 0; break;
+    case PANE_FRESHNESS: u->fresh_sel = delta > 0 ? 1 : delta < 0 ? 0 : u->fresh_sel; break;
     case PANE_LOGS: pane_logs_move(u, delta); break;
     default: break;
     }
@@ -792,7 +812,7 @@ static void handle_key(console *c, int ch)
     case CMD_PROBLEMS: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->ovl_scroll = 0; break;
     case CMD_OUTPUT: detail_action_output(u); break;
     case CMD_HELP: u->overlay = OVL_HELP; u->ovl_scroll = 0; break;
-    case CMD_INGEST: case CMD_RESTART: case CMD_STOP: case CMD_START: ask_or_run(c, k->cmd, NULL); break;
+    case CMD_INGEST: case CMD_RESTART: case CMD_STOP: case CMD_START: case CMD_ROLLBACK: ask_or_run(c, k->cmd, NULL); break;
     case CMD_FOCUS_NEXT: focus_step(u, 1); break;
     case CMD_FOCUS_PREV: focus_step(u, -1); break;
     case CMD_UP: move_sel(u, -1); break;

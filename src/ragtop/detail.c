@@ -1,7 +1,8 @@
 /* detail.c — what Enter opens in the text view: a service (its entry in
  * services.yml, its state and its last /healthz answer pretty-printed), a
  * run (the metrics line, its failure and the files that failed, from
- * ingest.jsonl) and the last action's full output. Runs on the UI thread on
+ * ingest.jsonl), the index's quality (figures, the failing golden queries,
+ * the trend over the runs) and the last action's full output. Runs on the UI thread on
  * a key press, without the model lock held (each takes it to copy what it
  * needs); the run and output views read a bounded tail of one file. */
 #include "ui.h"
@@ -149,6 +150,65 @@ void detail_run(ui *u, int k)
     char title[128];
     rt_fmt(title, sizeof title, "Run %s", r->run_id);
     overlay_open_text(u, title, b.s ? b.s : "");
+    free(b.s);
+}
+
+void detail_quality(ui *u)
+{
+    model_lock(u->m);
+    const rt_snapshot *s = &u->m->snap;
+    const rt_check *qc = status_find(&u->st, "quality");
+    buf b = {0};
+    if (s->manifest.rc != RAG_OK) {
+        add(&b, "no index: %s\n", s->manifest.error);
+    } else if (!s->manifest.m.quality.present) {
+        add(&b, "%s: not measured\n\nrag-ingest evaluates the golden queries (quality.golden in the config) before it "
+                "publishes a generation; this one was published without them (no golden file).\n",
+            s->manifest.m.generation);
+    } else {
+        const rag_manifest *m = &s->manifest.m;
+        const double warn = s->config.rc == RAG_OK ? s->config.cfg.quality.warn_ndcg : 0;
+        const double min = s->config.rc == RAG_OK ? s->config.cfg.quality.min_ndcg : 0;
+        char t[32], lim[96] = "";
+        ui_clock(m->quality.evaluated_at_ms, t, sizeof t, true);
+        if (warn > 0 || min > 0)
+            rt_fmt(lim, sizeof lim, "  (warn below %.3f, fail below %.3f; 0 = off)", warn, min);
+        add(&b, "generation   %s\n", m->generation);
+        if (qc) add(&b, "state        %s: %s\n", rt_severity_name(qc->severity), qc->summary);
+        add(&b, "evaluated    %s, mode %s, golden file sha256 %.12s\n", t, m->quality.mode, m->quality.golden_sha256);
+        add(&b, "gate         %s\n", m->quality.gate);
+        add(&b, "nDCG@10      %.3f%s\n", m->quality.ndcg_at_10, lim);
+        add(&b, "recall@%-5d %.3f\n", m->quality.k, m->quality.recall_at_k);
+        add(&b, "MRR          %.3f\n", m->quality.mrr);
+        add(&b, "queries      %lld, %lld failing (none of their expected sources in the top %d)\n",
+            (long long)m->quality.queries, (long long)m->quality.failed, m->quality.k);
+        int shown = cJSON_GetArraySize(m->quality.failed_queries);
+        add(&b, "\nfailing golden queries%s:\n", shown < m->quality.failed ? " (the first ones the manifest keeps)" : "");
+        if (shown == 0) add(&b, "  (none)\n");
+        add(&b, "%s", shown ? "  nDCG@10  ID                 QUERY\n" : "");
+        const cJSON *q;
+        cJSON_ArrayForEach(q, m->quality.failed_queries) {
+            const cJSON *nd = cJSON_GetObjectItemCaseSensitive(q, "ndcg_at_10");
+            /* as written: the view escapes every line (ui_text), so it is shown inert */
+            add(&b, "  %7.3f  %-18s %s\n", cJSON_IsNumber(nd) ? nd->valuedouble : 0.0, jstr(q, "id") ? jstr(q, "id") : "?",
+                jstr(q, "query") ? jstr(q, "query") : "");
+        }
+        if (qc && qc->severity != RT_OK) add(&b, "\nfix: %s\n", strrchr(qc->details, '\n') ? strrchr(qc->details, '\n') + 1 : qc->details);
+    }
+    bool any = false;
+    for (size_t i = s->n_runs; i-- > 0;) {
+        const rt_run *r = &s->runs[i];
+        if (!r->has_quality && !r->quality_gate[0]) continue;
+        if (!any) add(&b, "\nruns, newest first:\n  %-26s %-9s %-8s %7s %7s %7s %6s\n", "RUN", "STATUS", "GATE", "nDCG@10", "RECALL", "MRR", "FAILED");
+        any = true;
+        if (r->has_quality)
+            add(&b, "  %-26s %-9s %-8s %7.3f %7.3f %7.3f %6lld\n", r->run_id, r->status, r->quality_gate[0] ? r->quality_gate : "-",
+                r->quality_ndcg, r->quality_recall, r->quality_mrr, (long long)r->quality_failed);
+        else
+            add(&b, "  %-26s %-9s %-8s %7s %7s %7s %6s\n", r->run_id, r->status, r->quality_gate, "-", "-", "-", "-");
+    }
+    model_unlock(u->m);
+    overlay_open_text(u, "Quality: golden queries", b.s ? b.s : "");
     free(b.s);
 }
 

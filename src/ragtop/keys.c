@@ -13,6 +13,7 @@ static const key_def table[] = {
     {CMD_INGEST, {'i', 0}, "i", "Ingest", "run an ingest (the job's run action); progress and ETA in the status line", true, false},
     {CMD_RESTART, {'r', 0}, "r", "Restart", "restart the highlighted service of the Services pane (its first row until you move); refused when it has no restart action", true, true},
     {CMD_STOP, {'s', 0}, "s", "Stop", "stop the highlighted service; refused for a job or a service without a stop action", true, true},
+    {CMD_ROLLBACK, {'b', 0}, "b", NULL, "roll back: serve the previous index generation again (the rollback action in services.yml: make rollback, rag-ingest --rollback); the fix of a quality regression", true, true},
     {CMD_START, {'a', 0}, "a", "Start", "start the highlighted service; the result says what the action printed (\"already running\")", true, false},
     /* issue 12 part A: problems and action output */
     {CMD_PROBLEMS, {'!', 0}, "!", "Problems", "Problems view: every check that is not OK, worst first, with details and the key that fixes it (Enter or that key runs the fix)", false, false},
@@ -25,7 +26,7 @@ static const key_def table[] = {
     {CMD_PGDN, {KEY_NPAGE, 0}, "PgDn", NULL, "one page down", false, false},
     {CMD_HOME, {KEY_HOME, 'g', 0}, "Home, g", NULL, "first line", false, false},
     {CMD_END, {KEY_END, 'G', 0}, "End, G", NULL, "last line (logs: follow again)", false, false},
-    {CMD_ENTER, {'\n', KEY_ENTER, '\r', 0}, "Enter", NULL, "open the detail of the focused pane: header -> Problems, a service -> its last /healthz answer, a run -> its failure and failed files, a log line -> its JSON", false, false},
+    {CMD_ENTER, {'\n', KEY_ENTER, '\r', 0}, "Enter", NULL, "open the detail of the focused pane: header -> Problems, a service -> its last /healthz answer, a run -> its failure and failed files, a log line -> its JSON, the Quality row of Freshness (Down selects it) -> the failing golden queries and the nDCG@10 trend", false, false},
     /* logs like less/lnav: search, filter, scroll, copy */
     {CMD_SEARCH, {'/', 0}, "/", "Search", "logs: search (regex, smart case: a capital makes it case-sensitive); matches are highlighted; empty clears", false, false},
     {CMD_SEARCH_NEXT, {'n', 0}, "n", NULL, "logs: next search match (newer)", false, false},

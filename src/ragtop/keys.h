@@ -15,6 +15,7 @@ typedef enum {
     /* logs like less/lnav */
     CMD_SEARCH, CMD_SEARCH_NEXT, CMD_SEARCH_PREV, CMD_LEFT, CMD_RIGHT, CMD_COPY,
     CMD_PROBLEMS, CMD_OUTPUT, /* issue 12 part A */
+    CMD_ROLLBACK, /* issue 13: the fix of a quality regression */
 } key_cmd;
 
 typedef struct key_def {

@@ -87,6 +87,12 @@ typedef struct rt_run {
     int64_t files, chunks, tokens, errors;
     char generation[128];     /* published generation, "" when none */
     char first_error[256];
+    /* the golden-query evaluation of the run's candidate (metrics-line.md
+     * quality_*); has_quality false when the line carries none */
+    bool has_quality;
+    double quality_ndcg, quality_recall, quality_mrr;
+    int64_t quality_failed;
+    char quality_gate[16];    /* passed | refused | forced | off | skipped, "" when absent */
 } rt_run;
 
 /* Transcripts on disk compared with the documents of the current generation. */

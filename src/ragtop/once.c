@@ -12,6 +12,7 @@
 #include "contexts.h"
 #include "fleet.h"
 #include "escape.h"
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 #define ONCE_SCHEMA_VERSION 1
@@ -47,6 +48,43 @@ static void put_str(cJSON *o, const char *k, const char *v)
 {
     if (v && *v) cJSON_AddStringToObject(o, k, v);
     else cJSON_AddNullToObject(o, k);
+}
+
+/* index.quality: the manifest's figures, null when not measured. */
+static void put_quality(cJSON *ix, const rag_manifest *m)
+{
+    if (!m->quality.present) {
+        cJSON_AddNullToObject(ix, "quality");
+        return;
+    }
+    cJSON *q = cJSON_AddObjectToObject(ix, "quality");
+    cJSON_AddNumberToObject(q, "ndcg_at_10", m->quality.ndcg_at_10);
+    cJSON_AddNumberToObject(q, "recall_at_k", m->quality.recall_at_k);
+    cJSON_AddNumberToObject(q, "k", m->quality.k);
+    cJSON_AddNumberToObject(q, "mrr", m->quality.mrr);
+    put_num(q, "queries", m->quality.queries);
+    put_num(q, "failed", m->quality.failed);
+    /* id, query, ndcg_at_10 of each, made valid UTF-8 (the manifest is outside input) */
+    cJSON *fq = cJSON_AddArrayToObject(q, "failed_queries");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, m->quality.failed_queries) {
+        cJSON *o = cJSON_CreateObject();
+        static const char *const keys[] = {"id", "query"};
+        for (size_t k = 0; k < 2; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, keys[k]);
+            if (!cJSON_IsString(v)) { cJSON_AddNullToObject(o, keys[k]); continue; }
+            char *clean = rag_utf8_sanitize(v->valuestring, strlen(v->valuestring), NULL);
+            cJSON_AddStringToObject(o, keys[k], clean);
+            free(clean);
+        }
+        const cJSON *nd = cJSON_GetObjectItemCaseSensitive(e, "ndcg_at_10");
+        if (cJSON_IsNumber(nd)) cJSON_AddNumberToObject(o, "ndcg_at_10", nd->valuedouble);
+        else cJSON_AddNullToObject(o, "ndcg_at_10");
+        cJSON_AddItemToArray(fq, o);
+    }
+    put_str(q, "mode", m->quality.mode);
+    put_str(q, "gate", m->quality.gate);
+    put_time(q, "evaluated_at", m->quality.evaluated_at_ms);
 }
 
 cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
@@ -95,6 +133,8 @@ cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
     if (s->config.rc == RAG_OK) {
         put_num(cfg, "warn_after_ms", s->config.cfg.freshness.warn_after_ms);
         put_num(cfg, "error_after_ms", s->config.cfg.freshness.error_after_ms);
+        cJSON_AddNumberToObject(cfg, "quality_warn_ndcg", s->config.cfg.quality.warn_ndcg);
+        cJSON_AddNumberToObject(cfg, "quality_min_ndcg", s->config.cfg.quality.min_ndcg);
     }
 
     if (s->manifest.rc == RAG_OK) {
@@ -110,6 +150,7 @@ cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
         put_num(ix, "documents", m->documents);
         put_num(ix, "chunks", m->chunks);
         put_num(ix, "tokens", m->tokens);
+        put_quality(ix, m);
     } else {
         cJSON_AddNullToObject(root, "index");
     }
@@ -155,6 +196,15 @@ cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
         put_num(o, "chunks", r->chunks);
         put_num(o, "errors", r->errors);
         put_str(o, "generation", r->generation);
+        /* the run's golden-query figures (metrics-line quality_*), null when it has none */
+        const double qv[] = {r->quality_ndcg, r->quality_recall, r->quality_mrr};
+        static const char *const qk[] = {"quality_ndcg_at_10", "quality_recall_at_k", "quality_mrr"};
+        for (size_t k = 0; k < 3; k++) {
+            if (r->has_quality && qv[k] >= 0) cJSON_AddNumberToObject(o, qk[k], qv[k]);
+            else cJSON_AddNullToObject(o, qk[k]);
+        }
+        put_num(o, "quality_failed", r->has_quality ? r->quality_failed : -1);
+        put_str(o, "quality_gate", r->quality_gate);
         cJSON_AddItemToArray(runs, o);
     }
 

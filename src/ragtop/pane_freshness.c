@@ -1,7 +1,10 @@
-/* pane_freshness.c — is the index fresh? Generation served (by the first
- * server reporting one) and on disk, built at and checked at with ages,
- * document/chunk/token counts, the warn/error thresholds with the state, and
- * transcripts added or changed since the last run. */
+/* pane_freshness.c — is the index fresh, and does it answer well?
+ * Generation served (by the first server reporting one) and on disk, built
+ * at and checked at with ages, document/chunk/token counts, the warn/error
+ * thresholds with the state, the quality on the golden queries (nDCG@10,
+ * recall, MRR and a sparkline of nDCG@10 over the recent runs; Enter on it
+ * lists the failing queries), and transcripts added or changed since the
+ * last run. Up/Down select the freshness or the quality row. */
 #include "ui.h"
 
 #include <curses.h>
@@ -9,12 +12,51 @@
 #include <string.h>
 
 #include "rag/timeutil.h"
+#include "spark.h"
 
 static void count(int64_t v, char *out, size_t n)
 {
     if (v >= 10000000) rt_fmt(out, n, "%.1fM", (double)v / 1e6);
     else if (v >= 10000) rt_fmt(out, n, "%.1fk", (double)v / 1e3);
     else rt_fmt(out, n, "%lld", (long long)v);
+}
+
+/* The Quality row: state, figures, nDCG@10 of the recent runs on a fixed
+ * 0..1 scale (a candidate the gate refused shows as a failure mark). */
+static void quality_row(ui *u, int y, int x, int w)
+{
+    const rt_snapshot *s = &u->m->snap;
+    const rt_check *q = status_find(&u->st, "quality");
+    const rag_manifest *m = s->manifest.rc == RAG_OK ? &s->manifest.m : NULL;
+    if (!q || !m) {
+        ui_text(y, x, w, ROLE_MUTED, "-");
+        return;
+    }
+    if (!m->quality.present) {
+        ui_text(y, x, w, ROLE_MUTED, "- not measured (no golden file)");
+        return;
+    }
+    int used = ui_printf(y, x, w, ui_sev_role(q->severity), "%s ", ui_sev_mark(u, q->severity));
+    if (w - used >= 44)
+        used += ui_printf(y, x + used, w - used, ROLE_NORMAL, "nDCG@10 %.3f  R@%d %.3f  MRR %.3f ", m->quality.ndcg_at_10,
+                          m->quality.k, m->quality.recall_at_k, m->quality.mrr);
+    else
+        used += ui_printf(y, x + used, w - used, ROLE_NORMAL, "%.2f/%.2f/%.2f ", m->quality.ndcg_at_10,
+                          m->quality.recall_at_k, m->quality.mrr);
+    int64_t trend[RT_MAX_RUNS];
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_runs; i++)
+        if (s->runs[i].has_quality)
+            trend[n++] = strcmp(s->runs[i].quality_gate, "refused") == 0 ? -1 : (int64_t)(s->runs[i].quality_ndcg * 1000.0 + 0.5);
+    if (n > 1 && w - used > 4) {
+        char spark[RT_MAX_RUNS * 4 + 1];
+        size_t room = (size_t)(w - used - 1) < 12 ? (size_t)(w - used - 1) : 12;
+        size_t g = spark_render_absolute(trend, n, room, 1000, u->ascii, spark, sizeof spark);
+        ui_text_safe(y, x + used, (int)g, ROLE_ACCENT, spark);
+        used += (int)g + 1;
+    }
+    if (m->quality.failed > 0 && w - used > 0)
+        ui_printf(y, x + used, w - used, ROLE_WARN, "%lld failing", (long long)m->quality.failed);
 }
 
 void pane_freshness_draw(ui *u, rect r)
@@ -62,11 +104,13 @@ void pane_freshness_draw(ui *u, rect r)
         y++;
     }
     const rt_check *f = status_find(&u->st, "freshness");
+    int limits_y = -1;
     if (s->config.rc == RAG_OK) {
         char wa[32], ea[32];
         rag_age_format(s->config.cfg.freshness.warn_after_ms, wa, sizeof wa);
         rag_age_format(s->config.cfg.freshness.error_after_ms, ea, sizeof ea);
         LABEL("Limits");
+        limits_y = y;
         if (y < last) {
             /* the state first: it is what a narrow pane must not lose */
             int used = 0;
@@ -78,6 +122,17 @@ void pane_freshness_draw(ui *u, rect r)
             ui_printf(y, x + L + used, w - L - used, ROLE_NORMAL, "warn %s, error %s", wa, ea);
         }
         y++;
+    }
+    LABEL("Quality");
+    const int quality_y = y;
+    if (y < last) quality_row(u, y, x + L, w - L);
+    y++;
+    if (u->focus == PANE_FRESHNESS) { /* the selected row's label: what Enter opens */
+        int sel_y = u->fresh_sel == 1 ? quality_y : limits_y;
+        if (sel_y > r.y && sel_y < last) {
+            ui_text(sel_y, x - 1, 1, ROLE_ACCENT, ">");
+            ui_text(sel_y, x, L - 1, ROLE_SELECTED, u->fresh_sel == 1 ? "Quality" : "Limits");
+        }
     }
     const rt_check *src = status_find(&u->st, "sources");
     LABEL("Sources");

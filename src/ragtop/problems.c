@@ -30,6 +30,7 @@ void problems_fix_text(const ui *u, const rt_check *c, char *out, size_t n)
     char argv[256];
     action_argv_text(a, argv, sizeof argv);
     if (strcmp(f->fix, "ingest") == 0) rt_fmt(out, n, "%c: ingest (%s)", f->key, argv);
+    else if (strcmp(f->fix, "rollback") == 0) rt_fmt(out, n, "%c: roll back to the previous generation (%s)", f->key, argv);
     else rt_fmt(out, n, "%c: %s %s (%s)", f->key, f->fix, svc->name, argv);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rag/confighash.h"
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 static rt_check *add(rt_status *st, const char *name, rt_severity sev, const char *fix, const char *fmt, ...)
@@ -45,6 +46,7 @@ static const rt_fix_def fix_table[] = {
     {"ingest", "run", 'i'},
     {"restart", "restart", 'r'},
     {"start", "start", 'a'},
+    {"rollback", "rollback", 'b'},
 };
 
 const rt_fix_def *status_fix_def(const char *fix)
@@ -91,6 +93,12 @@ static void resolve_fixes(const rt_snapshot *s, rt_status *st)
         if (!c->fix[0]) continue;
         if (strcmp(c->fix, "ingest") == 0) {
             if (ingest_job) rt_fmt(c->target, sizeof c->target, "%s", ingest_job);
+            continue;
+        }
+        if (strcmp(c->fix, "rollback") == 0) { /* always possible: rag-ingest --rollback */
+            for (size_t k = 0; s->services_rc == RAG_OK && k < s->services.count && !c->target[0]; k++)
+                if (rag_service_action(&s->services.items[k], "rollback"))
+                    rt_fmt(c->target, sizeof c->target, "%s", s->services.items[k].name);
             continue;
         }
         if (!status_fix_action(s, c, NULL)) c->fix[0] = '\0';
@@ -153,6 +161,57 @@ static void eval_index(const rt_snapshot *s, int64_t now, rt_status *st)
         add(st, "freshness", RT_WARN, "ingest", "index checked %s (warn after %s)", a, w);
     else
         add(st, "freshness", RT_OK, NULL, "index checked %s (warn %s, error %s)", a, w, e);
+}
+
+/* Retrieval quality of the generation on disk (the manifest's "quality",
+ * measured by rag-ingest on the golden queries) against quality.min_ndcg
+ * (CRIT below) and quality.warn_ndcg (WARN below) as the config says now;
+ * a generation published with --force past the gate WARNs. The fix is a
+ * rollback to the previous generation. Not measured is OK and says so. */
+static void eval_quality(const rt_snapshot *s, rt_status *st)
+{
+    if (s->manifest.rc != RAG_OK) return;
+    const rag_manifest *m = &s->manifest.m;
+    const bool cfg_ok = s->config.rc == RAG_OK;
+    if (!m->quality.present) {
+        add(st, "quality", RT_OK, NULL, "not measured: no golden queries evaluated for %s (%s)", m->generation,
+            cfg_ok && !s->config.cfg.quality.golden[0] ? "quality.golden is off" : "no golden file");
+        return;
+    }
+    const double warn = cfg_ok ? s->config.cfg.quality.warn_ndcg : 0, min = cfg_ok ? s->config.cfg.quality.min_ndcg : 0;
+    const double ndcg = m->quality.ndcg_at_10;
+    char fig[160];
+    rt_fmt(fig, sizeof fig, "nDCG@10 %.3f, recall@%d %.3f, MRR %.3f", ndcg, m->quality.k, m->quality.recall_at_k,
+           m->quality.mrr);
+    rt_check *c;
+    if (min > 0 && ndcg < min)
+        c = add(st, "quality", RT_CRIT, "rollback", "%s below quality.min_ndcg %.3f", fig, min);
+    else if (warn > 0 && ndcg < warn)
+        c = add(st, "quality", RT_WARN, "rollback", "%s below quality.warn_ndcg %.3f", fig, warn);
+    else if (strcmp(m->quality.gate, "forced") == 0)
+        c = add(st, "quality", RT_WARN, "rollback", "%s: published with --force past the quality gate", fig);
+    else
+        c = add(st, "quality", RT_OK, NULL, "%s on %lld golden queries", fig, (long long)m->quality.queries);
+    if (m->quality.failed > 0) {
+        char ids[400] = "";
+        size_t used = 0, shown = 0;
+        const cJSON *q;
+        cJSON_ArrayForEach(q, m->quality.failed_queries) {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(q, "id");
+            if (!cJSON_IsString(id)) continue;
+            size_t len;
+            char *clean = rag_utf8_sanitize(id->valuestring, strlen(id->valuestring), &len); /* outside input */
+            if (used + len + 3 < sizeof ids)
+                used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%s", shown++ ? ", " : "", clean);
+            free(clean);
+        }
+        detail(c, "%lld of %lld golden queries fail%s%s", (long long)m->quality.failed, (long long)m->quality.queries,
+               shown ? ": " : "", ids);
+    }
+    if (c->severity != RT_OK)
+        detail(c, "roll back to the previous generation (make rollback, rag-ingest --rollback); if the golden file "
+                  "is what is wrong, fix %s and ingest (rag-ingest --force publishes past the gate)",
+               cfg_ok && s->config.cfg.quality.golden[0] ? s->config.cfg.quality.golden : "it");
 }
 
 static void eval_hashes(const rt_snapshot *s, rt_status *st)
@@ -351,6 +410,7 @@ void status_evaluate(const rt_snapshot *s, int64_t now_ms, rt_status *st)
     eval_services_file(s, st);
     eval_config(s, st);
     eval_index(s, now_ms, st);
+    eval_quality(s, st);
     eval_hashes(s, st);
     eval_sources(s, st);
     if (!s->remote.on || s->remote.rc == RAG_OK) eval_runs(s, st); /* unread /status: runs unknown, not "none" */

@@ -1,6 +1,6 @@
 /* status.h — the one place that decides OK / WARN / CRIT / UNKNOWN. Turns a
- * snapshot into a list of named checks (config, index, freshness, config
- * hash, sources, last run, one per service) and an overall severity. The
+ * snapshot into a list of named checks (config, index, freshness, quality,
+ * config hash, sources, last run, one per service) and an overall severity. The
  * console, `--once` and `watch` all call status_evaluate. */
 #ifndef RAGTOP_STATUS_H
 #define RAGTOP_STATUS_H
@@ -12,7 +12,7 @@ typedef struct rt_check {
     rt_severity severity;
     char summary[256];     /* one line for humans */
     char details[1024];    /* more lines ("chunking.target_tokens 256 -> 384"), may be "" */
-    char fix[32];          /* suggested action: "ingest", "restart", "start", "" — only
+    char fix[32];          /* suggested action: "ingest", "restart", "start", "rollback", "" — only
                               when services.yml gives the target that action */
     char target[64];       /* the service the fix acts on ("" = none / no services file) */
     bool pending;          /* a probe still in flight: UNKNOWN, but it never hides a

@@ -3,6 +3,7 @@
  * ramps); severity marks. Untrusted text only reaches the terminal through
  * ui_text, which escapes it first. */
 #include "ui.h"
+#include "spark.h"
 
 #include <curses.h>
 #include <stdarg.h>
@@ -183,8 +184,6 @@ void ui_box(const ui *u, rect r, const char *title, bool focused)
 
 void ui_spark(const ui *u, int y, int x, int w, const int64_t *vals, size_t n, theme_role role)
 {
-    static const char *blocks[] = {"\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
-    static const char ramp[] = "_.-:=+*#";
     if (w <= 0) return;
     size_t first = n > (size_t)w ? n - (size_t)w : 0;
     int64_t mx = 0, mn = -1;
@@ -194,20 +193,9 @@ void ui_spark(const ui *u, int y, int x, int w, const int64_t *vals, size_t n, t
     }
     int col = x;
     for (size_t i = first; i < n; i++, col++) {
-        if (vals[i] < 0) {
-            ui_text(y, col, 1, ROLE_FAIL, u->ascii ? "x" : "\u2717");
-            continue;
-        }
         /* scale between the smallest and the largest value shown */
-        int lvl = mx > mn ? (int)(((vals[i] - mn) * 6 + (mx - mn) / 2) / (mx - mn)) + 1 : 3;
-        if (lvl < 0) lvl = 0;
-        if (lvl > 7) lvl = 7;
-        if (u->ascii) {
-            char s[2] = {ramp[lvl], 0};
-            ui_text(y, col, 1, role, s);
-        } else {
-            ui_text(y, col, 1, role, blocks[lvl]);
-        }
+        int lvl = spark_level_relative(vals[i], mn, mx);
+        ui_text(y, col, 1, lvl < 0 ? ROLE_FAIL : role, spark_glyph(lvl, u->ascii));
     }
 }
 

@@ -44,6 +44,7 @@ typedef struct ui {
     /* selections */
     int svc_sel;          /* selected service row */
     int run_sel;          /* 0 = newest */
+    int fresh_sel;        /* Freshness pane: 0 = its freshness (Limits) row, 1 = the Quality row */
     /* logs view */
     bool follow, wrap;
     uint64_t log_sel;     /* selected line's seq when not following */
@@ -163,6 +164,7 @@ void problems_fix_text(const ui *u, const rt_check *c, char *out, size_t n);
 /* ------------------------------------------------------------ detail views (detail.c) */
 void detail_service(ui *u, int idx);   /* services.yml entry, state, last /healthz JSON */
 void detail_run(ui *u, int k);         /* k = 0 newest: the run, its failure, failed files */
+void detail_quality(ui *u);            /* the index's quality: figures, failing golden queries, trend */
 void detail_action_output(ui *u);      /* the last action's full output */
 
 #endif

@@ -58,6 +58,10 @@ assert cj["spec"]["schedule"].count(" ") == 4, cj["spec"]["schedule"]
 c = container(cj)
 assert c["command"][0] == "rag-ingest", c["command"]
 assert cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+# a refused quality gate (65) or a bad config (78) fails the Job without a retry
+rules = cj["spec"]["jobTemplate"]["spec"]["podFailurePolicy"]["rules"]
+assert any(r["action"] == "FailJob" and r["onExitCodes"]["operator"] == "In"
+           and {65, 78} <= set(r["onExitCodes"]["values"]) for r in rules), rules
 PY
 
 check "API Deployment: startup, liveness and readiness probes; readiness is GET /healthz" py <<PY

@@ -9,7 +9,7 @@
 # (exposure <= 4.0), with the scores printed.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
-plan 11
+plan 12
 S=deploy/systemd
 tmp=$TMP
 
@@ -51,6 +51,9 @@ check "ragtop validate accepts deploy/systemd/params.yaml and services.yml (data
   grep -qE '^  artifacts: /var/lib/ragtop/artifacts ' '$S/params.yaml'"
 check "rag-ingest.service: exit 75 (another run holds the lock) is a success, not a failed unit" \
   grep -qx 'SuccessExitStatus=75' "$S/rag-ingest.service"
+check "rag-ingest.service: exit 65 (quality gate refused) is a failure: only 75 counts as success" bash -c "
+  grep -qE 'RAG_EXIT_QUALITY *= 65' include/rag/common.h &&
+  [ \"\$(grep -E '^SuccessExitStatus=' '$S/rag-ingest.service')\" = SuccessExitStatus=75 ]"
 check "rag-api and ragtop-watch: no restart loop on an invalid config (78) or bad usage (64)" bash -c "
   grep -qx 'RestartPreventExitStatus=64 78' '$S/ragtop-watch.service' &&
   grep -qx 'RestartPreventExitStatus=64 78' '$S/rag-api.service'"

@@ -26,7 +26,7 @@ is "$rc" "0" "--json exits with the same code"
 shape=$(jq -r '[.schema_version, .status, .exit_code, (.checks|type), (.checks[0]|keys|join(",")),
                 (.index|keys|join(",")), (.services[0]|keys|join(",")), (.runs[0]|keys|join(",")),
                 (.sources|keys|join(",")), (.config|keys|join(","))] | map(tostring) | join("|")' <<<"$json")
-is "$shape" "1|OK|0|array|details,fix,fix_argv,fix_target,name,status,summary|age_ms,checked_at,chunks,config_hash,documents,generated_at,generation,manifest,run_id,tokens|config_hash,error,errors,generation,health,health_url,http_code,kind,latency_ms,name,probed,requests,up,uptime_s,version|chunks,duration_ms,errors,files,generation,run_id,started_at,status|added,changed,exact,removed,total|error,error_after_ms,hash,path,warn_after_ms" \
+is "$shape" "1|OK|0|array|details,fix,fix_argv,fix_target,name,status,summary|age_ms,checked_at,chunks,config_hash,documents,generated_at,generation,manifest,quality,run_id,tokens|config_hash,error,errors,generation,health,health_url,http_code,kind,latency_ms,name,probed,requests,up,uptime_s,version|chunks,duration_ms,errors,files,generation,quality_failed,quality_gate,quality_mrr,quality_ndcg_at_10,quality_recall_at_k,run_id,started_at,status|added,changed,exact,removed,total|error,error_after_ms,hash,path,quality_min_ndcg,quality_warn_ndcg,warn_after_ms" \
   "--json has the documented shape"
 is "$(jq -r .index.generation <<<"$json")" "$(jq -r .generation artifacts/checkpoints/latest.json)" "--json names the generation on disk"
 is "$(jq -r '.services[] | select(.name=="api") | .generation' <<<"$json")" "$(jq -r .generation artifacts/checkpoints/latest.json)" "--json names the generation the API serves"

@@ -15,6 +15,7 @@ plan 36
 W=$TMP/stack
 mkdir -p "$W/config"
 cp -r "$ROOT/data/transcripts" "$W/transcripts"
+cp "$ROOT/config/golden.yaml" "$W/config/golden.yaml" # the shipped golden set fits the sample corpus
 PORT=$(free_port)
 ADMIN_PORT=$(free_port)
 HOOK_PORT=$(free_port)

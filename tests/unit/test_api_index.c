@@ -17,6 +17,7 @@
 
 #include "rag/manifest.h"
 
+#include "../../src/api/bm25rank.h"
 #include "../../src/api/index_store.h"
 #include "../../src/api/query.h"
 
@@ -64,9 +65,10 @@ static void write_generation_dims(const char *path, int n, const char *schema_ve
             norm += v[j] * v[j];
         }
         for (int j = 0; j < dims; j++) v[j] = (float)(v[j] / sqrt(norm));
-        char id[32], text[64];
+        char id[32], text[96];
         snprintf(id, sizeof id, "chunk-%d", i);
-        snprintf(text, sizeof text, "chunk number %d word%d", i, i % 5);
+        /* lengths vary (0-3 filler words), so BM25's length normalisation counts */
+        snprintf(text, sizeof text, "chunk number %d word%d%s", i, i % 5, &" filler filler filler"[7 * (3 - i % 4)]);
         sqlite3_reset(c);
         sqlite3_bind_int(c, 1, i + 1);
         sqlite3_bind_text(c, 2, id, -1, SQLITE_TRANSIENT);
@@ -117,17 +119,26 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A valid generation of n chunks in f, opened with n_leases leases; its
+ * vectors in *vecs (free them). */
+static api_generation *open_generation(fixture *f, int n, int n_leases, float **vecs)
+{
+    *vecs = calloc((size_t)n * DIMS, sizeof **vecs);
+    write_generation(f->path, n, "1", DIMS * 4, *vecs);
+    rag_manifest m;
+    manifest_for(&m, n);
+    rag_error err = {0};
+    api_generation *g = api_generation_open(f->path, &m, NULL, n_leases, &err);
+    if (!g) fail_msg("%s", err.msg);
+    return g;
+}
+
 static void test_open_loads_every_vector_and_ranks_like_brute_force(void **state)
 {
-    fixture *f = *state;
     enum { N = 300 };
-    float *vecs = calloc(N * DIMS, sizeof *vecs);
-    write_generation(f->path, N, "1", DIMS * 4, vecs);
-    rag_manifest m;
-    manifest_for(&m, N);
+    float *vecs = NULL;
+    api_generation *g = open_generation(*state, N, 2, &vecs);
     rag_error err = {0};
-    api_generation *g = api_generation_open(f->path, &m, NULL, 2, &err);
-    assert_non_null(g);
     assert_int_equal(g->n, N);
     assert_int_equal(g->dims, DIMS);
     /* query = chunk 17's vector: it must come first, and the order must
@@ -158,6 +169,46 @@ static void test_open_loads_every_vector_and_ranks_like_brute_force(void **state
     assert_int_equal(api_generation_df(g, &g->leases[1], "word4"), 60); /* cached */
     assert_int_equal(api_bm25_topn(g, &g->leases[1], "chunk number 17", 3, bm, 5, &err), 5);
     assert_int_equal(bm[0].rowid, 18);
+    api_generation_release(g);
+    free(vecs);
+}
+
+/* rag_bm25 (cached term counts, lengths loaded with the generation) gives
+ * FTS5's own bm25() scores, row for row. */
+static void test_rag_bm25_scores_equal_fts5_bm25(void **state)
+{
+    float *vecs = NULL;
+    api_generation *g = open_generation(*state, 300, 1, &vecs);
+    assert_true(g->avg_length > 4.0 && g->avg_length < 7.0);
+    const char *terms[3] = {"word3", "filler", "17"};
+    double idf[3];
+    for (int i = 0; i < 3; i++) idf[i] = api_bm25_idf(g->chunk_count, api_generation_df(g, &g->leases[0], terms[i]));
+    api_bm25_args args = {.idf = idf, .n_idf = 3, .rowids = g->rowids, .lengths = g->lengths, .n = g->n,
+                          .avg_length = g->avg_length};
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(g->leases[0].db,
+                                        "SELECT rowid, bm25(chunks_fts), rag_bm25(chunks_fts, ?2) FROM chunks_fts"
+                                        " WHERE chunks_fts MATCH ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, "\"word3\" OR \"filler\" OR \"17\"", -1, SQLITE_STATIC);
+    sqlite3_bind_pointer(st, 2, &args, API_BM25_PTR, NULL);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const double fts = sqlite3_column_double(st, 1), ours = sqlite3_column_double(st, 2);
+        if (fabs(fts - ours) > 1e-9 * fabs(fts) + 1e-12)
+            fail_msg("chunk %lld: bm25 %.12g, rag_bm25 %.12g", (long long)sqlite3_column_int64(st, 0), fts, ours);
+        rows++;
+    }
+    assert_true(rows > 200); /* word3: 60, filler: 225, 17: 1, overlapping */
+    /* called without its arguments it is an error, not a silent 0 */
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(g->leases[0].db,
+                                        "SELECT rag_bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH 'word3'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
+    sqlite3_finalize(st);
     api_generation_release(g);
     free(vecs);
 }
@@ -286,6 +337,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_loads_every_vector_and_ranks_like_brute_force, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rag_bm25_scores_equal_fts5_bm25, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dense_query_vectors_rank_like_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_chunk_count_that_disagrees_with_manifest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_a_newer_schema_version, setup, teardown),

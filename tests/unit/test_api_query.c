@@ -108,7 +108,17 @@ static void test_body_parses_query_k_and_mode(void **state)
     b = "{\"q\":\"x\"}";
     assert_int_equal(api_query_parse_json(b, strlen(b), 5, 50, &r, msg, sizeof msg), 0);
     assert_int_equal(r.k, 5);
+    assert_int_equal(r.mode, API_MODE_AUTO); /* not given: the configured default decides */
+    assert_int_equal(r.group, API_GROUP_CHUNK);
+    api_query_req_free(&r);
+    b = "{\"q\":\"x\", \"group\": \"document\", \"mode\": \"hybrid\"}";
+    assert_int_equal(api_query_parse_json(b, strlen(b), 5, 50, &r, msg, sizeof msg), 0);
+    assert_int_equal(r.group, API_GROUP_DOCUMENT);
     assert_int_equal(r.mode, API_MODE_HYBRID);
+    api_query_req_free(&r);
+    b = "{\"q\":\"x\", \"group\": \"chunk\"}";
+    assert_int_equal(api_query_parse_json(b, strlen(b), 5, 50, &r, msg, sizeof msg), 0);
+    assert_int_equal(r.group, API_GROUP_CHUNK);
     api_query_req_free(&r);
 }
 
@@ -136,6 +146,11 @@ static void test_body_rejects_bad_requests_with_a_named_field(void **state)
     expect_reject("{\"q\": \"a\", \"k\": 2.5}", "\"k\"");
     expect_reject("{\"q\": \"a\", \"k\": \"3\"}", "\"k\"");
     expect_reject("{\"q\": \"a\", \"mode\": \"semantic\"}", "\"mode\"");
+    expect_reject("{\"q\": \"a\", \"mode\": \"auto\"}", "\"mode\""); /* a setting, not a request mode */
+    expect_reject("{\"q\": \"a\", \"group\": \"documents\"}", "field \"group\" must be \"chunk\" or \"document\"");
+    expect_reject("{\"q\": \"a\", \"group\": 1}", "field \"group\"");
+    expect_reject("{\"q\": \"a\", \"group\": null}", "field \"group\"");
+    expect_reject("{\"q\": \"a\", \"group\": \"chunk\", \"group\": \"document\"}", "duplicate field \"group\"");
     expect_reject("{\"q\": \"a\", \"top_k\": 3}", "unknown field \"top_k\"");
 }
 
@@ -168,11 +183,11 @@ static void test_get_q_must_be_utf8_without_nul(void **state)
     (void)state;
     api_query_req r;
     char msg[256];
-    assert_int_equal(api_query_parse_args("\xff\xfe\xc0\xaf", 4, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("\xff\xfe\xc0\xaf", 4, NULL, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
     assert_non_null(strstr(msg, "\"q\" is not valid UTF-8 (byte 0xff at byte offset 0)"));
-    assert_int_equal(api_query_parse_args("ab\0cd", 5, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("ab\0cd", 5, NULL, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
     assert_non_null(strstr(msg, "NUL character at byte offset 2"));
-    assert_int_equal(api_query_parse_args("caf\xc3\xa9", 5, NULL, NULL, 5, 50, &r, msg, sizeof msg), 0);
+    assert_int_equal(api_query_parse_args("caf\xc3\xa9", 5, NULL, NULL, NULL, 5, 50, &r, msg, sizeof msg), 0);
     assert_string_equal(r.q, "caf\xc3\xa9");
     api_query_req_free(&r);
 }
@@ -182,14 +197,20 @@ static void test_get_args_are_validated_like_the_body(void **state)
     (void)state;
     api_query_req r;
     char msg[256];
-    assert_int_equal(api_query_parse_args("calvin", 6, "7", "vector", 5, 50, &r, msg, sizeof msg), 0);
+    assert_int_equal(api_query_parse_args("calvin", 6, "7", "vector", NULL, 5, 50, &r, msg, sizeof msg), 0);
     assert_int_equal(r.k, 7);
     assert_int_equal(r.mode, API_MODE_VECTOR);
     api_query_req_free(&r);
-    assert_int_equal(api_query_parse_args(NULL, 0, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args(NULL, 0, NULL, NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
     assert_non_null(strstr(msg, "\"q\" is required"));
-    assert_int_equal(api_query_parse_args("x", 1, "7abc", NULL, 5, 50, &r, msg, sizeof msg), -1);
-    assert_int_equal(api_query_parse_args("x", 1, NULL, "fuzzy", 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("x", 1, "7abc", NULL, NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("x", 1, NULL, "fuzzy", NULL, 5, 50, &r, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("x", 1, NULL, NULL, "doc", 5, 50, &r, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "argument \"group\" must be chunk or document"));
+    assert_int_equal(api_query_parse_args("x", 1, NULL, NULL, "document", 5, 50, &r, msg, sizeof msg), 0);
+    assert_int_equal(r.group, API_GROUP_DOCUMENT);
+    assert_int_equal(r.mode, API_MODE_AUTO);
+    api_query_req_free(&r);
 }
 
 static void test_rrf_ranks_documents_found_by_both_lists_first(void **state)
@@ -198,7 +219,7 @@ static void test_rrf_ranks_documents_found_by_both_lists_first(void **state)
     api_hit bm[3] = {{.rowid = 10}, {.rowid = 20}, {.rowid = 30}};
     api_hit vec[3] = {{.rowid = 30}, {.rowid = 40}, {.rowid = 10}};
     api_hit out[6];
-    size_t n = api_rrf_fuse(bm, 3, vec, 3, out, 6);
+    size_t n = api_rrf_fuse(bm, 3, vec, 3, 1.0, out, 6);
     assert_int_equal(n, 4);
     /* 10: 1/61 + 1/63; 30: 1/63 + 1/61 — equal, smaller rowid first */
     assert_int_equal(out[0].rowid, 10);
@@ -210,8 +231,78 @@ static void test_rrf_ranks_documents_found_by_both_lists_first(void **state)
     assert_int_equal(out[2].rowid, 20);
     assert_int_equal(out[3].rowid, 40);
     assert_int_equal(out[3].bm25_rank, 0);
-    assert_int_equal(api_rrf_fuse(bm, 3, vec, 3, out, 2), 2);
-    assert_int_equal(api_rrf_fuse(NULL, 0, NULL, 0, out, 6), 0);
+    assert_int_equal(api_rrf_fuse(bm, 3, vec, 3, 1.0, out, 2), 2);
+    assert_int_equal(api_rrf_fuse(NULL, 0, NULL, 0, 1.0, out, 6), 0);
+}
+
+static void test_weighted_rrf_lets_the_bm25_list_lead(void **state)
+{
+    (void)state;
+    /* full lists of 50: bm25 ranks rowids 1..50, vectors rank 50..1 */
+    api_hit bm[50], vec[50], out[100];
+    for (int i = 0; i < 50; i++) {
+        bm[i] = (api_hit){.rowid = i + 1};
+        vec[i] = (api_hit){.rowid = 50 - i};
+    }
+    /* equal weights: every chunk scores 1/(60+r) + 1/(60+51-r); the ends
+     * (r = 1 and 50) tie at the top and the smaller rowid wins */
+    assert_int_equal(api_rrf_fuse(bm, 50, vec, 50, 1.0, out, 100), 50);
+    assert_int_equal(out[0].rowid, 1);
+    assert_int_equal(out[1].rowid, 50);
+    /* a small vector weight keeps bm25's order entirely */
+    assert_int_equal(api_rrf_fuse(bm, 50, vec, 50, 0.1, out, 100), 50);
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(out[i].rowid, i + 1);
+        assert_int_equal(out[i].bm25_rank, i + 1);
+        assert_int_equal(out[i].vector_rank, 50 - i);
+        double want = 1.0 / (API_RRF_K + i + 1) + 0.1 / (API_RRF_K + 50 - i);
+        assert_true(out[i].score > want - 1e-12 && out[i].score < want + 1e-12);
+    }
+    /* a heavy vector weight hands the lead to the vector list */
+    assert_int_equal(api_rrf_fuse(bm, 50, vec, 50, 10.0, out, 100), 50);
+    assert_int_equal(out[0].rowid, 50);
+    /* disjoint lists: one entry per chunk, the other rank 0 */
+    api_hit other[2] = {{.rowid = 100}, {.rowid = 101}};
+    assert_int_equal(api_rrf_fuse(bm, 2, other, 2, 0.5, out, 100), 4);
+    assert_int_equal(out[0].rowid, 1);
+    assert_int_equal(out[1].rowid, 2);
+    assert_int_equal(out[2].rowid, 100);
+    assert_int_equal(out[2].bm25_rank, 0);
+    assert_int_equal(out[2].vector_rank, 1);
+}
+
+static void test_grouping_keeps_the_best_chunk_of_each_document(void **state)
+{
+    (void)state;
+    api_hit h[7] = {{.rowid = 5, .doc_id = 1}, {.rowid = 6, .doc_id = 1}, {.rowid = 9, .doc_id = 2},
+                    {.rowid = 7, .doc_id = 1}, {.rowid = 2, .doc_id = 3}, {.rowid = 10, .doc_id = 2},
+                    {.rowid = 1, .doc_id = 4}};
+    api_hit g[7];
+    memcpy(g, h, sizeof h);
+    assert_int_equal(api_group_documents(g, 7, 10), 4);
+    assert_int_equal(g[0].rowid, 5);
+    assert_int_equal(g[1].rowid, 9);
+    assert_int_equal(g[2].rowid, 2);
+    assert_int_equal(g[3].rowid, 1);
+    memcpy(g, h, sizeof h);
+    assert_int_equal(api_group_documents(g, 7, 2), 2); /* stops at k documents */
+    assert_int_equal(g[1].rowid, 9);
+    assert_int_equal(api_group_documents(g, 0, 5), 0);
+}
+
+static void test_default_mode_follows_the_embedder(void **state)
+{
+    (void)state;
+    assert_int_equal(api_mode_resolve(API_MODE_AUTO, API_MODE_AUTO, "hashing"), API_MODE_BM25);
+    assert_int_equal(api_mode_resolve(API_MODE_AUTO, API_MODE_AUTO, "openai"), API_MODE_HYBRID);
+    assert_int_equal(api_mode_resolve(API_MODE_AUTO, API_MODE_VECTOR, "hashing"), API_MODE_VECTOR);
+    assert_int_equal(api_mode_resolve(API_MODE_AUTO, API_MODE_HYBRID, "hashing"), API_MODE_HYBRID);
+    assert_int_equal(api_mode_resolve(API_MODE_BM25, API_MODE_HYBRID, "openai"), API_MODE_BM25);
+    assert_int_equal(api_mode_resolve(API_MODE_HYBRID, API_MODE_AUTO, "hashing"), API_MODE_HYBRID);
+    assert_int_equal(api_mode_parse("auto", 1), API_MODE_AUTO);
+    assert_int_equal(api_mode_parse("auto", 0), -1);
+    assert_string_equal(api_mode_name(API_MODE_BM25), "bm25");
+    assert_string_equal(api_group_name(API_GROUP_DOCUMENT), "document");
 }
 
 int main(void)
@@ -228,6 +319,9 @@ int main(void)
         cmocka_unit_test(test_get_q_must_be_utf8_without_nul),
         cmocka_unit_test(test_get_args_are_validated_like_the_body),
         cmocka_unit_test(test_rrf_ranks_documents_found_by_both_lists_first),
+        cmocka_unit_test(test_weighted_rrf_lets_the_bm25_list_lead),
+        cmocka_unit_test(test_grouping_keeps_the_best_chunk_of_each_document),
+        cmocka_unit_test(test_default_mode_follows_the_embedder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,6 +72,8 @@ static void test_defaults_are_the_documented_values(void **state)
     assert_string_equal(c.api.admin_host, "127.0.0.1");
     assert_int_equal(c.api.admin_port, 8089);
     assert_int_equal(c.api.request_deadline_ms, 10000);
+    assert_string_equal(c.api.default_mode, "auto");
+    assert_true(c.api.hybrid_vector_weight == 1.0);
     assert_int_equal(c.freshness.warn_after_ms, 24LL * 3600 * 1000);
     assert_int_equal(c.freshness.error_after_ms, 7LL * 86400 * 1000);
     assert_int_equal(c.watch.interval_ms, 30000);
@@ -177,6 +179,8 @@ static void test_committed_params_yaml_is_valid_and_matches_defaults(void **stat
         assert_string_equal(c.ingest.include[i], d.ingest.include[i]);
     assert_int_equal(c.api.port, d.api.port);
     assert_int_equal(c.api.max_connections, d.api.max_connections);
+    assert_string_equal(c.api.default_mode, d.api.default_mode);
+    assert_true(c.api.hybrid_vector_weight == d.api.hybrid_vector_weight);
     assert_int_equal(c.freshness.error_after_ms, d.freshness.error_after_ms);
     assert_int_equal(c.watch.delivery_expire_ms, d.watch.delivery_expire_ms);
     assert_int_equal(c.ingest.schedule_interval_ms, d.ingest.schedule_interval_ms);
@@ -305,6 +309,10 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
      "params.yaml:3:20: api.max_connections_per_ip: must not exceed api.max_connections (64 > 10)"},
     {"schema_version: 1\napi:\n  default_k: 60\n",
      "params.yaml:3:14: api.default_k: must not exceed api.max_k (60 > 50)"},
+    {"schema_version: 1\napi:\n  default_mode: hybird\n",
+     "params.yaml:3:17: api.default_mode: must be auto, bm25, hybrid or vector, got \"hybird\" (did you mean hybrid?)"},
+    {"schema_version: 1\napi:\n  hybrid_vector_weight: 0\n",
+     "params.yaml:3:25: api.hybrid_vector_weight: must be between 0.01 and 100 (got 0)"},
     {"schema_version: 1\napi:\n  max_body: 1\n",
      "params.yaml:3:13: api.max_body: must be between 1KiB and 64MiB (got 1)"},
     {"schema_version: 1\nfreshness:\n  warn_after: 2d\n  error_after: 1d\n",
@@ -425,6 +433,8 @@ static void test_valid_settings_are_loaded(void **state)
                        "  listen: \"[::1]:9090\"\n"
                        "  max_body: 1KiB\n"
                        "  shutdown_grace: 0s\n"
+                       "  default_mode: hybrid\n"
+                       "  hybrid_vector_weight: 0.25\n"
                        "freshness: {warn_after: 90m, error_after: 2d}\n"
                        "watch:\n"
                        "  send_resolved: false\n"
@@ -458,6 +468,8 @@ static void test_valid_settings_are_loaded(void **state)
     assert_int_equal(c.api.port, 9090);
     assert_int_equal(c.api.max_body_bytes, 1024);
     assert_int_equal(c.api.shutdown_grace_ms, 0);
+    assert_string_equal(c.api.default_mode, "hybrid");
+    assert_true(c.api.hybrid_vector_weight == 0.25);
     assert_int_equal(c.freshness.warn_after_ms, 90 * 60000);
     assert_int_equal(c.freshness.error_after_ms, 2 * 86400000LL);
     assert_false(c.watch.send_resolved);

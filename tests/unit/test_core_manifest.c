@@ -657,10 +657,63 @@ static void test_manifest_failed_by_class_round_trips_and_is_optional(void **sta
     rag_manifest_free(&m);
 }
 
+static void test_manifest_quality_round_trips_is_optional_and_validated(void **state)
+{
+    (void)state;
+    rag_manifest m;
+    fill_sample(&m);
+    m.quality.present = true;
+    memset(m.quality.golden_sha256, 'a', 64);
+    m.quality.queries = 12;
+    m.quality.k = 10;
+    snprintf(m.quality.mode, sizeof m.quality.mode, "bm25");
+    m.quality.ndcg_at_10 = 0.75;
+    m.quality.recall_at_k = 0.5;
+    m.quality.mrr = 0.625;
+    m.quality.failed = 1;
+    m.quality.failed_queries = cJSON_Parse("[{\"id\":\"q1\",\"query\":\"lamp\",\"ndcg_at_10\":0}]");
+    m.quality.evaluated_at_ms = 1764000000000LL;
+    snprintf(m.quality.gate, sizeof m.quality.gate, "passed");
+    char *s = rag_manifest_render(&m);
+    rag_manifest got;
+    rag_error err = {0};
+    assert_int_equal(rag_manifest_parse("m", s, strlen(s), &got, &err), RAG_OK);
+    assert_true(got.quality.present);
+    assert_int_equal(got.quality.queries, 12);
+    assert_int_equal(got.quality.k, 10);
+    assert_string_equal(got.quality.mode, "bm25");
+    assert_true(got.quality.ndcg_at_10 == 0.75 && got.quality.recall_at_k == 0.5 && got.quality.mrr == 0.625);
+    assert_int_equal(got.quality.failed, 1);
+    assert_int_equal(cJSON_GetArraySize(got.quality.failed_queries), 1);
+    assert_int_equal(got.quality.evaluated_at_ms, 1764000000000LL);
+    assert_string_equal(got.quality.gate, "passed");
+    rag_manifest_free(&got);
+    /* without the key (no golden file, older writers): not present */
+    cJSON *o = cJSON_Parse(s);
+    cJSON_DeleteItemFromObject(o, "quality");
+    char *old = cJSON_Print(o);
+    assert_int_equal(rag_manifest_parse("m", old, strlen(old), &got, &err), RAG_OK);
+    assert_false(got.quality.present);
+    rag_manifest_free(&got);
+    cJSON_free(old);
+    /* a figure out of 0..1 is corrupt, named */
+    cJSON_Delete(o);
+    o = cJSON_Parse(s);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(o, "quality"), "ndcg_at_10", cJSON_CreateNumber(1.5));
+    char *bad = cJSON_Print(o);
+    assert_int_equal(rag_manifest_parse("m", bad, strlen(bad), &got, &err), RAG_ECORRUPT);
+    assert_non_null(strstr(err.msg, "quality.ndcg_at_10"));
+    cJSON_free(bad);
+    cJSON_Delete(o);
+    free(s);
+    rag_manifest_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_parses_every_field),
+        cmocka_unit_test(test_manifest_quality_round_trips_is_optional_and_validated),
         cmocka_unit_test_setup_teardown(test_manifest_write_then_load_roundtrips, setup, teardown),
         cmocka_unit_test(test_manifest_render_uses_documented_keys_and_rfc3339),
         cmocka_unit_test_setup_teardown(test_manifest_write_leaves_no_temp_file, setup, teardown),

@@ -1,0 +1,38 @@
+/* bm25rank.h — "rag_bm25", an FTS5 ranking function registered on every
+ * query connection: Okapi BM25 with FTS5's own formula and constants (k1 1.2,
+ * b 0.75, idf = ln((N - df + 0.5) / (df + 0.5)), at least 1e-6), but fed
+ * from memory — each term's df from the generation's term-count cache and
+ * each chunk's length from the array loaded with the generation — instead of
+ * FTS5's bm25(), which scans every query term's whole posting list for its
+ * idf and looks each matching row's length up in the docsize table. Same
+ * scores, a fraction of the cost on OR queries with thousands of matches. */
+#ifndef API_BM25RANK_H
+#define API_BM25RANK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* Per query: bound as a pointer (type API_BM25_PTR) to the function's
+ * second argument, rag_bm25(chunks_fts, ?). idf[i] is for the MATCH
+ * expression's phrase i. */
+typedef struct api_bm25_args {
+    const double *idf;
+    int n_idf;
+    const int64_t *rowids; /* ascending */
+    const uint32_t *lengths; /* tokens of rowids[i] as FTS5 counted them */
+    size_t n;
+    double avg_length;
+} api_bm25_args;
+
+#define API_BM25_PTR "rag_bm25_args"
+/* lengths[i] when the docsize table has no row for the chunk (FTS5 is asked). */
+#define API_BM25_NO_LENGTH UINT32_MAX
+
+/* FTS5's idf for a term in df of n chunks. */
+double api_bm25_idf(int64_t n, int64_t df);
+
+/* Register rag_bm25 on db. RAG_OK or RAG_ERR. */
+int api_bm25_register(sqlite3 *db);
+
+#endif
