@@ -77,6 +77,10 @@ static void add_config(cJSON *root, api_app *app)
     cJSON *w = cJSON_AddObjectToObject(c, "watch");
     cJSON_AddNumberToObject(w, "api_error_threshold", v.health.api_error_threshold);
     cJSON_AddNumberToObject(w, "ingest_overdue_ms", (double)app->cfg->watch.ingest_overdue_ms);
+    cJSON *q = cJSON_AddObjectToObject(c, "quality");
+    cJSON_AddNumberToObject(q, "warn_ndcg", v.health.warn_ndcg);
+    cJSON_AddNumberToObject(q, "min_ndcg", v.health.min_ndcg);
+    cJSON_AddStringToObject(q, "golden", app->cfg->quality.golden ? app->cfg->quality.golden : "");
     cJSON_AddStringToObject(c, "project", app->cfg->project ? app->cfg->project : "");
 }
 

@@ -96,6 +96,14 @@ static void fill_config(rt_config_info *c, const cJSON *cj, const char *url)
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(cj, "watch");
     c->cfg.watch.api_error_threshold = (int)num(w, "api_error_threshold", c->cfg.watch.api_error_threshold);
     c->cfg.watch.ingest_overdue_ms = num(w, "ingest_overdue_ms", 0);
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(cj, "quality");
+    const cJSON *qv = cJSON_GetObjectItemCaseSensitive(q, "warn_ndcg");
+    c->cfg.quality.warn_ndcg = cJSON_IsNumber(qv) ? qv->valuedouble : 0;
+    qv = cJSON_GetObjectItemCaseSensitive(q, "min_ndcg");
+    c->cfg.quality.min_ndcg = cJSON_IsNumber(qv) ? qv->valuedouble : 0;
+    qv = cJSON_GetObjectItemCaseSensitive(q, "golden");
+    free(c->cfg.quality.golden);
+    c->cfg.quality.golden = rag_xstrdup(cJSON_IsString(qv) ? qv->valuestring : "");
     rt_fmt(c->hash, sizeof c->hash, "%s", hash->valuestring);
     const cJSON *canon = cJSON_GetObjectItemCaseSensitive(cj, "canonical");
     if (cJSON_IsObject(canon)) c->canonical = cJSON_Duplicate(canon, true);

@@ -11,7 +11,7 @@
 # section per context, --json keyed by context, exit code = the worst.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 42
+plan 43
 
 stack_status_up
 TOKEN=$STATUS_TOKEN
@@ -80,6 +80,12 @@ like "$out" "OK +last_run " "  the last run, from the metrics lines"
 json=$("$BIN/ragtop" --once --json --context far); rc=$?
 is "$(jq -r '[.index.generation, .config.hash, .remote.ok, .services[0].name] | map(tostring) | join(" ")' <<<"$json")" \
    "$(jq -r .generation "$STACK/artifacts/checkpoints/latest.json") $local_hash true rag_api" "  --json: same generation and hash as on disk"
+# (freshness's summary says "Ns ago": compared by status only, the two reads may be a second apart)
+pick='[.checks[] | select(.name | test("^(index|freshness|config_hash|quality|last_run)$"))
+       | "\(.name) \(.status) \(if .name == "freshness" then "" else .summary end)"] | join("\n")'
+remote_checks=$(jq -r "$pick" <<<"$json")
+local_checks=$("$BIN/ragtop" --once --json --context here | jq -r "$pick")
+is "$remote_checks" "$local_checks" "  index, freshness, config_hash, quality, last_run: the same verdicts as from the files"
 out=$("$BIN/ragtop" --once --context wrong 2>&1); rc=$?
 is "$rc" "3" "wrong token: exit 3 (UNKNOWN: nothing is known)"
 like "$out" "UNKNOWN: 401 Unauthorized: the token in \\\$BAD_TOKEN was not accepted \\($ADMIN/status\\)" "  the headline says so"
