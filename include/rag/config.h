@@ -77,6 +77,7 @@ typedef struct rag_config {
         int64_t request_deadline_ms; /* whole request (headers + body) must arrive within this */
         char *default_mode;          /* mode of a /query that names none: "auto" | "bm25" | "hybrid" | "vector" */
         double hybrid_vector_weight; /* weight of the vector list in hybrid's weighted RRF (bm25's is 1) */
+        char *status_token_env;     /* env var holding /status's bearer token; NULL = /status off */
     } api;
 
     struct {
@@ -139,5 +140,7 @@ char *rag_config_run_dir(const rag_config *cfg);
 
 /* Default config path: $RAG_CONFIG, else "config/params.yaml". */
 const char *rag_config_default_path(void);
+/* A valid *_env value: the name of an environment variable ([A-Z_][A-Z0-9_]*). */
+bool rag_config_env_name_ok(const char *s);
 
 #endif

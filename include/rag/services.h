@@ -56,6 +56,10 @@ int rag_services_load_buffer(const char *name, const char *base_dir, const char 
 void rag_services_free(rag_services *s);
 /* Default services.yml path: $RAG_SERVICES, else "services.yml". */
 const char *rag_services_default_path(void);
+/* A valid service (or context) name: 1-64 of A-Z a-z 0-9 _ - . */
+bool rag_service_name_ok(const char *s);
+/* Why u is not a usable http(s) URL (no host, credentials, spaces), NULL when it is. */
+const char *rag_http_url_problem(const char *u);
 const rag_service *rag_services_find(const rag_services *s, const char *name);
 const rag_action *rag_service_action(const rag_service *svc, const char *action);
 /* The service has replicas (health.urls or health.dns): probed per instance. */

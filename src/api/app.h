@@ -24,6 +24,9 @@ typedef struct api_app {
     char *manifest_path;
     char *index_dir;
     char *checkpoints_dir;
+    char *logs_dir;       /* artifacts/logs: the logs and metrics file /status reads */
+    char *status_token;   /* /status bearer token (from api.status_token_env); NULL = /status off */
+    char status_off_why[160]; /* why /status is off (for its 404) */
     char listen_host[64];
     int listen_port;
     int workers;          /* query worker threads (and leases per generation) */

@@ -20,6 +20,7 @@
 #include "rag/timeutil.h"
 
 #include "accesslog.h"
+#include "route_status.h"
 #include "app.h"
 #include "query.h"
 #include "reload.h"
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
     app.manifest_path = rag_config_manifest_path(&cfg);
     app.index_dir = rag_config_index_dir(&cfg);
     app.checkpoints_dir = rag_config_checkpoints_dir(&cfg);
+    app.logs_dir = rag_xstrdup(logs_dir);
+    api_status_setup(&app);
     if (cfg.api.threads == 0) { /* one thread per core: more only adds scheduling latency */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         cfg.api.threads = cores > 0 ? (int)(cores < 256 ? cores : 256) : 2;
@@ -233,8 +236,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "rag-api %s: listening on http://%s:%d, serving %s\n", RAG_VERSION, app.listen_host,
                 app.listen_port, info.present ? info.generation : "nothing yet (no index; /healthz is fail)");
         if (cfg.api.admin_port > 0)
-            fprintf(stderr, "rag-api: admin listener (/healthz, /metrics) on http://%s:%d\n", cfg.api.admin_host,
-                    cfg.api.admin_port);
+            fprintf(stderr, "rag-api: admin listener (/healthz, /metrics%s) on http://%s:%d\n",
+                    app.status_token ? ", /status" : "", cfg.api.admin_host, cfg.api.admin_port);
     }
 
     api_summary summary;
@@ -271,6 +274,8 @@ out_app:
     free(app.manifest_path);
     free(app.index_dir);
     free(app.checkpoints_dir);
+    free(app.logs_dir);
+    free(app.status_token);
 out_log:
     rag_log_close(app.log);
 out_paths:

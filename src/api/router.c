@@ -17,6 +17,7 @@ api_route api_router_match(const char *path)
     if (strcmp(path, "/query") == 0) return API_ROUTE_QUERY;
     if (strcmp(path, "/healthz") == 0) return API_ROUTE_HEALTHZ;
     if (strcmp(path, "/metrics") == 0) return API_ROUTE_METRICS;
+    if (strcmp(path, "/status") == 0) return API_ROUTE_STATUS;
     return API_ROUTE_OTHER;
 }
 
@@ -29,6 +30,7 @@ bool api_router_method_ok(api_route route, const char *method, const char **allo
         return get || strcmp(method, "POST") == 0;
     case API_ROUTE_HEALTHZ:
     case API_ROUTE_METRICS:
+    case API_ROUTE_STATUS:
         *allow = "GET, HEAD";
         return get;
     default:

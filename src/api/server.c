@@ -34,6 +34,7 @@
 #include "route_healthz.h"
 #include "route_metrics.h"
 #include "router.h"
+#include "route_status.h"
 
 #define QUEUE_CAP 1024
 /* Per-connection buffer pool for request line, headers and response
@@ -356,11 +357,14 @@ static enum MHD_Result dispatch(api_listener *l, req_ctx *ctx, struct MHD_Connec
     api_app *app = srv->app;
     const char *allow = NULL;
     api_connguard_received(ctx->gconn);
-    if (ctx->route == API_ROUTE_OTHER || (l->admin && ctx->route == API_ROUTE_QUERY)) {
+    if (ctx->route == API_ROUTE_OTHER || (l->admin && ctx->route == API_ROUTE_QUERY) ||
+        (!l->admin && ctx->route == API_ROUTE_STATUS)) {
         char msg[400];
         if (l->admin)
-            snprintf(msg, sizeof msg, "no such path on the admin listener: %.200s (routes: /healthz, /metrics; "
+            snprintf(msg, sizeof msg, "no such path on the admin listener: %.200s (routes: /healthz, /metrics, /status; "
                      "/query is on http://%s:%d)", url, app->listen_host, app->listen_port);
+        else if (ctx->route == API_ROUTE_STATUS)
+            snprintf(msg, sizeof msg, "/status is served on the admin listener only (api.admin_listen)");
         else
             snprintf(msg, sizeof msg, "no such path: %.200s (routes: /query, /healthz, /metrics)", url);
         return send_error(app, ctx, conn, 404, API_ERR_NOT_FOUND, msg, NULL);
@@ -372,6 +376,14 @@ static enum MHD_Result dispatch(api_listener *l, req_ctx *ctx, struct MHD_Connec
         return send_error(app, ctx, conn, 405, API_ERR_METHOD, msg, allow);
     }
     if (ctx->route == API_ROUTE_HEALTHZ) return send_healthz(srv, ctx, conn);
+    if (ctx->route == API_ROUTE_STATUS) {
+        int status = 200;
+        const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        /* 401/404 are counted by code in the request totals, not as errors:
+         * a client with a stale token must not turn the stack's health to warn */
+        char *body = api_status_handle(app, auth, &status);
+        return send_body(ctx, conn, status, body, strlen(body), "application/json", NULL);
+    }
     if (ctx->route == API_ROUTE_METRICS) {
         size_t len = 0;
         char *body = api_metrics_render(app, &len);
@@ -453,10 +465,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t lat = mono_us() - ctx->start_us;
     int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ctx->status : 499;
     api_stats_request(app->stats, ctx->route, status, lat, ctx->bytes);
-    /* Successful health/metrics probes are counted (stats, minutely summary)
+    /* Successful health/metrics/status reads are counted (stats, minutely summary)
      * but not logged one line each unless asked: at probe rates they would
      * drown the log and halve the throughput. */
-    const bool probe_ok = (ctx->route == API_ROUTE_HEALTHZ || ctx->route == API_ROUTE_METRICS) && status < 300;
+    const bool probe_ok =
+        (ctx->route == API_ROUTE_HEALTHZ || ctx->route == API_ROUTE_METRICS || ctx->route == API_ROUTE_STATUS) && status < 300;
     if (!probe_ok || app->log_probes)
         api_log_access(app->log, ctx->route, ctx->method, ctx->path, status, lat, ctx->bytes);
     api_query_req_free(&ctx->qreq);

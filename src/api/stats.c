@@ -11,7 +11,7 @@
 
 #include "rag/common.h"
 
-const int api_stats_codes[API_CODE_COUNT] = {200, 400, 404, 405, 413, 500, 503, 304, 0};
+const int api_stats_codes[API_CODE_COUNT] = {200, 400, 401, 404, 405, 413, 500, 503, 304, 0};
 const double api_latency_bounds[API_LAT_BUCKETS] = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
 };
@@ -35,7 +35,7 @@ static const char *const kind_names[API_ERR_KIND_COUNT] = {
     "bad_request", "not_found", "method_not_allowed", "too_large",
     "no_index", "busy", "query_failed", "reload_failed",
 };
-static const char *const route_names[API_ROUTE_COUNT] = {"/query", "/healthz", "/metrics", "other"};
+static const char *const route_names[API_ROUTE_COUNT] = {"/query", "/healthz", "/metrics", "/status", "other"};
 
 static const char *const refuse_names[API_REFUSE_COUNT] = {"max_connections", "max_connections_per_ip",
                                                             "admin_max_connections"};

@@ -13,12 +13,13 @@ typedef enum {
     API_ROUTE_QUERY = 0,
     API_ROUTE_HEALTHZ,
     API_ROUTE_METRICS,
+    API_ROUTE_STATUS,
     API_ROUTE_OTHER,
     API_ROUTE_COUNT
 } api_route;
 
 /* Status codes we count individually; anything else lands in "other". */
-#define API_CODE_COUNT 9
+#define API_CODE_COUNT 10
 extern const int api_stats_codes[API_CODE_COUNT]; /* last entry 0 = other */
 
 typedef enum {

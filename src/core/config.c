@@ -142,6 +142,7 @@ void rag_config_free(rag_config *cfg)
     free(cfg->api.listen_host);
     free(cfg->api.admin_host);
     free(cfg->api.default_mode);
+    free(cfg->api.status_token_env);
     for (size_t i = 0; i < cfg->watch.n_receivers; i++) {
         free(cfg->watch.receivers[i].name);
         free(cfg->watch.receivers[i].format);
@@ -152,6 +153,10 @@ void rag_config_free(rag_config *cfg)
 }
 
 /* ------------------------------------------------------------ checks */
+
+static bool is_env_name(const char *s);
+
+bool rag_config_env_name_ok(const char *s) { return is_env_name(s); }
 
 static bool is_env_name(const char *s)
 {
@@ -454,7 +459,7 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     static const char *const known[] = {"listen", "threads", "connection_timeout", "max_connections",
                                         "max_connections_per_ip", "max_body", "default_k", "max_k",
                                         "shutdown_grace", "admin_listen", "request_deadline", "default_mode",
-                                        "hybrid_vector_weight", NULL};
+                                        "hybrid_vector_weight", "status_token_env", NULL};
     static const char *const modes[] = {"auto", "bm25", "hybrid", "vector", NULL};
     yaml_node_t *m = section(d, root, "api", known);
     if (!m)
@@ -462,6 +467,13 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     load_listen(d, m, "listen", "127.0.0.1:8088, [::1]:8088", false, &cfg->api.listen_host, &cfg->api.port);
     load_listen(d, m, "admin_listen", "127.0.0.1:8089", true, &cfg->api.admin_host, &cfg->api.admin_port);
     rag_ydoc_get_duration(d, m, "api", "request_deadline", 1 * SEC, 10 * MIN, &cfg->api.request_deadline_ms);
+    if (rag_ydoc_get_str(d, m, "api", "status_token_env", &cfg->api.status_token_env) == 1) {
+        check_env_field(d, m, "api", "status_token_env", cfg->api.status_token_env, true);
+        if (!*cfg->api.status_token_env) { /* "" = off, as when absent */
+            free(cfg->api.status_token_env);
+            cfg->api.status_token_env = NULL;
+        }
+    }
     rag_ydoc_get_int(d, m, "api", "threads", 0, 256, &cfg->api.threads);
     rag_ydoc_get_duration(d, m, "api", "connection_timeout", 1 * SEC, 1 * HOUR, &cfg->api.connection_timeout_ms);
     rag_ydoc_get_int(d, m, "api", "max_connections", 1, 100000, &cfg->api.max_connections);

@@ -110,6 +110,9 @@ static const char *http_url_problem(const char *u)
     return NULL;
 }
 
+bool rag_service_name_ok(const char *s) { return valid_service_name(s); }
+const char *rag_http_url_problem(const char *u) { return http_url_problem(u); }
+
 /* ------------------------------------------------------------ one service */
 
 static void url_problem(rag_ydoc *d, const yaml_node_t *at, const char *key, const char *url)

@@ -59,10 +59,6 @@ actions *actions_new(rt_model *m, const char *log_path, const char *cwd)
     a->log_path = rag_xstrdup(log_path);
     a->cwd = rag_xstrdup(cwd ? cwd : ".");
     pthread_mutex_init(&a->lock, NULL);
-    char *dir = rag_dirname(log_path);
-    rag_error err;
-    rag_mkdir_p(dir, 0755, &err);
-    free(dir);
     return a;
 }
 
@@ -276,6 +272,10 @@ static void *job_thread(void *arg)
  * thread). Returns 0, or -1 with why filled. */
 static int spawn_child(actions *a, job *j, char *why, size_t why_len)
 {
+    char *dir = rag_dirname(a->log_path); /* created when first needed: a remote context never runs one */
+    rag_error err;
+    rag_mkdir_p(dir, 0755, &err);
+    free(dir);
     int fd = open(a->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         rt_fmt(why, why_len, "%s: cannot open action log %s: %s", j->label, a->log_path, strerror(errno));

@@ -22,6 +22,10 @@ static void *probe_thread(void *arg)
 
 void collect_all(rt_snapshot *s, const rt_inputs *in)
 {
+    if (in && in->remote_url) {
+        collect_remote(s, in->remote_url, in->token_env, NULL);
+        return;
+    }
     char path[PATH_MAX];
     collect_services_path(in ? in->services_path : NULL, path);
     collect_services(s, path);

@@ -12,6 +12,8 @@
 typedef struct rt_inputs {
     const char *services_path; /* --services */
     const char *config_path;   /* --config */
+    const char *remote_url;    /* a remote context: read the stack from <url>/status instead */
+    const char *token_env;     /* and send the token in this variable (NULL = none) */
 } rt_inputs;
 
 /* Resolve the services file: explicit path, else ./services.yml, else
@@ -44,6 +46,30 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *out);
  * config's include/exclude) with the documents and failures of the
  * generation the manifest names; fall back to mtime vs checked_at. */
 void collect_sources(rt_sources *out, const rt_config_info *cfg, const rt_manifest_info *man);
+
+/* Warning/error log events a /status answer carried, oldest first: the raw
+ * JSON line and the log it came from ("ingest", "api"). */
+typedef struct rt_remote_logs { char **lines; char **sources; size_t n; } rt_remote_logs;
+void collect_remote_logs_free(rt_remote_logs *logs);
+/* The /status URL for a context's url: "<url>/status" unless it already
+ * ends in /status. */
+void collect_remote_url(const char *url, char out[512]);
+/* Fill s (snapshot_init'ed) from one GET of <url>/status with the bearer
+ * token from $token_env: services (one "rag_api" standing for the API),
+ * config, manifest, runs, the API's health (probe), s->remote; sources are
+ * not visible remotely (rc = RAG_ERR). Failures land in s->remote.error.
+ * logs (may be NULL) receives the log events. */
+/* The registry of a remote context: one service, "rag_api", whose health
+ * URL is the /status URL (s->services, services_rc, services_path). */
+void collect_remote_services(rt_snapshot *s, const char *status_url);
+void collect_remote(rt_snapshot *s, const char *url, const char *token_env, rt_remote_logs *logs);
+/* The part of collect_remote that reads a 200 answer's body (s->remote.url,
+ * the registry and its one probe already set): s->remote.rc = RAG_OK when
+ * it is a /status document this ragtop reads, else remote.error says why. */
+/* The start of a remote snapshot (s snapshot_init'ed): s->remote for url,
+ * the one-service registry and its (empty) probe. */
+void collect_remote_init(rt_snapshot *s, const char *url);
+void collect_remote_parse(rt_snapshot *s, const char *body, size_t len, rt_remote_logs *logs);
 
 /* Run every collector and probe every service (probes concurrently, each
  * with its own timeout, in a second thread while the disk collectors run).

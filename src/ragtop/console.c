@@ -23,6 +23,8 @@
 
 #include "action.h"
 #include "collect.h"
+#include "contexts.h"
+#include "fleet.h"
 #include "keys.h"
 #include "logfollow.h"
 #include "pane_alerts.h"
@@ -62,6 +64,11 @@ typedef struct workers {
     int probe_stop;            /* set under probe_mu, read atomically by probe_run_stoppable */
     rt_probe *probes;          /* the latest result of each service (under probe_mu) */
     pthread_t *probers; bool *have_prober;
+    /* a remote context: the collector reads everything from <url>/status */
+    bool remote;
+    char remote_url[512];
+    char token_env[64];
+    char *remote_last;         /* the newest log event appended (collector thread) */
 } workers;
 
 static int64_t interval_of(workers *w) { return __atomic_load_n(&w->interval_ms, __ATOMIC_RELAXED); }
@@ -135,6 +142,44 @@ static void settings_flush(workers *w)
         model_set_notice(w->m, "settings not saved: %s", why);
 }
 
+/* Append the log events of a /status answer that are newer than the last
+ * one appended (all of them when it is no longer in the answer). */
+static void remote_logs_publish(workers *w, rt_remote_logs *lg)
+{
+    size_t start = 0;
+    for (size_t i = lg->n; w->remote_last && i-- > 0;)
+        if (strcmp(lg->lines[i], w->remote_last) == 0) { start = i + 1; break; }
+    if (start >= lg->n) return;
+    for (size_t i = start; i < lg->n; i++) {
+        model_lock(w->m);
+        int src = model_log_source(w->m, lg->sources[i]);
+        model_unlock(w->m);
+        model_log_append(w->m, src, lg->lines[i], strlen(lg->lines[i]));
+    }
+    free(w->remote_last);
+    w->remote_last = rag_xstrdup(lg->lines[lg->n - 1]);
+    model_wake(w->m);
+}
+
+/* One pass of a remote context: GET /status, publish every part. */
+static void remote_collect(workers *w)
+{
+    rt_snapshot s;
+    snapshot_init(&s);
+    rt_remote_logs lg = {0};
+    collect_remote(&s, w->remote_url, w->token_env[0] ? w->token_env : NULL, &lg);
+    model_publish_sources(w->m, &s.sources);
+    model_publish_runs(w->m, s.runs, s.n_runs);
+    model_publish_manifest(w->m, &s.manifest);
+    model_publish_config(w->m, &s.config);
+    model_publish_probes(w->m, s.probes, s.n_probes);
+    model_publish_remote(w->m, &s.remote);
+    remote_logs_publish(w, &lg);
+    collect_remote_logs_free(&lg);
+    pane_alerts_collect(NULL);
+    snapshot_free(&s);
+}
+
 static void *collector_main(void *arg)
 {
     workers *w = arg;
@@ -143,6 +188,11 @@ static void *collector_main(void *arg)
     for (;;) {
         int64_t t0 = rag_mono_ms();
         settings_flush(w);
+        if (w->remote) {
+            remote_collect(w);
+            if (!wait_next(w, t0, w->kick_rd)) break;
+            continue;
+        }
         services_recheck(w, &services_stat);
         rag_services svcs = services_now(w->m);
         rt_config_info ci;
@@ -220,7 +270,8 @@ static void *prober_main(void *arg)
 /* Start one prober per service of the registry as it is now. */
 static void probers_start(workers *w)
 {
-    w->probe_svcs = services_now(w->m);
+    static const rag_services none;
+    w->probe_svcs = w->remote ? none : services_now(w->m); /* remote: /status carries the health */
     w->probe_stop = 0;
     size_t n = w->probe_svcs.count;
     pthread_condattr_t ca;
@@ -400,7 +451,11 @@ typedef struct console {
     ui u;
     workers w;
     actions *acts;
+    logfollow *lf;
     bool quit;
+    rt_contexts ctxs;             /* contexts.yaml as last read (key c) */
+    fleet *fleet;                 /* the Contexts overlay's rows, NULL until first opened */
+    char switch_to[64];           /* a context chosen in the overlay, switched to by the loop */
     rt_settings settings;
     char settings_file[PATH_MAX]; /* "" = no place to keep them */
     char *pending_copy;           /* y: OSC 52 after the next refresh */
@@ -438,6 +493,10 @@ static const rag_service *action_target(console *c, key_cmd cmd, const char *nam
 {
     const rt_snapshot *s = &c->u.m->snap;
     const char *action = cmd_action(cmd);
+    if (s->remote.on) {
+        rt_fmt(why, n, "a remote context is watched through /status: no actions (run them where the stack runs)");
+        return NULL;
+    }
     if (s->services_rc != RAG_OK) {
         rt_fmt(why, n, "no services file: nothing to %s", action);
         return NULL;
@@ -708,6 +767,9 @@ static void toggle_instances(ui *u)
 
 static int page(const ui *u) { int h = u->pane[u->focus].h - 3; return h > 1 ? h : 1; }
 
+static void contexts_open(console *c);
+static void contexts_key(console *c, int ch);
+
 static void handle_key(console *c, int ch)
 {
     ui *u = &c->u;
@@ -738,6 +800,9 @@ static void handle_key(console *c, int ch)
         return;
     case OVL_PROBLEMS:
         problems_key(c, ch);
+        return;
+    case OVL_CONTEXTS:
+        contexts_key(c, ch);
         return;
     case OVL_QUIT:
         if (ch == 'w' || ch == 'W') quit_choose(c, 0);
@@ -841,6 +906,7 @@ static void handle_key(console *c, int ch)
         break;
     case CMD_REDRAW: clearok(curscr, TRUE); break;
     case CMD_ALERTS: u->overlay = OVL_ALERTS; u->ovl_scroll = 0; break;
+    case CMD_CONTEXTS: contexts_open(c); break;
     default: break;
     }
 }
@@ -908,6 +974,159 @@ static logfollow *follow_again(rt_model *m, logfollow *lf)
     return lf;
 }
 
+/* Show a stack: load its registry (a remote context gets the one service
+ * standing for its API), open the action log, start the collector, the
+ * probers and the log follower. Workers never take signals: they start
+ * with everything blocked. */
+static void stack_open(console *c, const rt_inputs *in)
+{
+    rt_model *m = c->u.m;
+    workers *w = &c->w;
+    w->remote = in->remote_url != NULL;
+    char spath[PATH_MAX];
+    if (w->remote) {
+        collect_remote_url(in->remote_url, w->remote_url);
+        rt_fmt(w->token_env, sizeof w->token_env, "%s", in->token_env ? in->token_env : "");
+        model_lock(m);
+        collect_remote_init(&m->snap, w->remote_url);
+        rt_fmt(m->snap.remote.error, sizeof m->snap.remote.error, "%s: reading...", w->remote_url);
+        model_unlock(m);
+        rt_fmt(spath, sizeof spath, "%s", w->remote_url);
+        w->config_path[0] = '\0';
+    } else {
+        collect_services_path(in->services_path, spath);
+        model_lock(m);
+        collect_services(&m->snap, spath);
+        model_unlock(m);
+        collect_config_path(in->config_path, m->snap.services_rc == RAG_OK ? m->snap.services.base_dir : NULL,
+                            w->config_path);
+    }
+    rt_fmt(w->services_path, sizeof w->services_path, "%s", spath);
+    static const rag_services empty;
+    const rag_services *svcs = m->snap.services_rc == RAG_OK && !w->remote ? &m->snap.services : &empty;
+
+    /* action log next to the other logs */
+    rt_config_info ci;
+    collect_config(&ci, w->remote ? "" : w->config_path);
+    char *alog = ci.rc == RAG_OK ? rag_xasprintf("%s/actions.log", ci.logs_dir)
+                                 : rag_xasprintf("%s/artifacts/logs/actions.log", svcs->base_dir ? svcs->base_dir : ".");
+    config_info_free(&ci);
+    c->acts = actions_new(m, alog, svcs->base_dir);
+    free(alog);
+
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    w->have_collector = pthread_create(&w->collector, NULL, collector_main, w) == 0;
+    probers_start(w);
+    size_t nlogs;
+    char **labels;
+    char **paths = log_paths(svcs, &nlogs, &labels);
+    c->lf = logfollow_start_labeled(m, paths, labels, nlogs, 200);
+    remember_followed(paths, nlogs);
+    for (size_t i = 0; i < nlogs; i++) free(labels[i]);
+    free(labels);
+    free(paths);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Stop what stack_open started (the collector, probers, log follower) and
+ * the action runner (running actions: as actions_free does). */
+static void stack_close(console *c)
+{
+    char b = 1;
+    ssize_t wr = write(c->w.stop_wr, &b, 1);
+    (void)wr;
+    if (c->w.have_collector) pthread_join(c->w.collector, NULL);
+    c->w.have_collector = false;
+    char buf[16];
+    while (read(c->w.stop_rd, buf, sizeof buf) > 0) { /* the next collector starts un-stopped */
+    }
+    probers_stop(&c->w);
+    logfollow_stop(c->lf);
+    c->lf = NULL;
+    remember_followed(NULL, 0);
+    actions_free(c->acts);
+    c->acts = NULL;
+    free(c->w.remote_last);
+    c->w.remote_last = NULL;
+}
+
+/* Show the context chosen in the Contexts overlay: close the stack shown,
+ * forget its state, open the other one. Refused while an action runs. */
+static void switch_context(console *c)
+{
+    char name[64];
+    rt_fmt(name, sizeof name, "%s", c->switch_to);
+    c->switch_to[0] = '\0';
+    const rt_context *ctx = contexts_find(&c->ctxs, name);
+    char label[96];
+    if (!ctx) {
+        model_set_notice(c->u.m, "no context %s in %s", name, c->ctxs.path);
+        return;
+    }
+    if (actions_running(c->acts, label, sizeof label)) {
+        model_set_notice(c->u.m, "%s is running: switch contexts when it ends", label);
+        return;
+    }
+    rt_context chosen = *ctx;
+    rt_inputs in;
+    contexts_inputs(&chosen, &in);
+    stack_close(c);
+    model_reset_stack(c->u.m);
+    ui *u = &c->u;
+    u->svc_sel = u->run_sel = 0;
+    u->follow = true;
+    u->log_hscroll = 0;
+    rt_fmt(u->context, sizeof u->context, "%s", chosen.name);
+    stack_open(c, &in);
+    model_set_notice(c->u.m, "context %s (%s)", chosen.name, chosen.remote ? "remote" : "local");
+}
+
+/* Key c: the Contexts overlay — contexts.yaml re-read, the fleet rows
+ * evaluated by a worker while it is open. */
+static void contexts_open(console *c)
+{
+    char path[PATH_MAX], why[700];
+    rt_contexts fresh;
+    if (!contexts_path(path, sizeof path) || contexts_load(path, &fresh, why, sizeof why) != 0) {
+        model_set_notice(c->u.m, "contexts: %s", contexts_path(path, sizeof path) ? why : "set XDG_CONFIG_HOME or HOME");
+        return;
+    }
+    if (fresh.n == 0) {
+        model_set_notice(c->u.m, "contexts: %s names no contexts", path);
+        return;
+    }
+    c->ctxs = fresh;
+    if (c->fleet && !fleet_same(c->fleet, &c->ctxs)) {
+        fleet_stop(c->fleet);
+        c->fleet = NULL;
+    }
+    if (!c->fleet) c->fleet = fleet_start(c->u.m, &c->ctxs, c->u.interval_ms);
+    else fleet_set_active(c->fleet, true);
+    c->u.fleet = c->fleet;
+    c->u.overlay = OVL_CONTEXTS;
+    c->u.ctx_sel = 0;
+    for (size_t i = 0; i < c->ctxs.n; i++)
+        if (!strcmp(c->ctxs.items[i].name, c->u.context)) c->u.ctx_sel = (int)i;
+}
+
+static void contexts_key(console *c, int ch)
+{
+    ui *u = &c->u;
+    int n = (int)c->ctxs.n;
+    if (ch == KEY_UP || ch == 'k') { if (u->ctx_sel > 0) u->ctx_sel--; return; }
+    if (ch == KEY_DOWN || ch == 'j') { if (u->ctx_sel + 1 < n) u->ctx_sel++; return; }
+    if (ch == KEY_HOME || ch == 'g') { u->ctx_sel = 0; return; }
+    if (ch == KEY_END || ch == 'G') { u->ctx_sel = n ? n - 1 : 0; return; }
+    u->overlay = OVL_NONE;
+    fleet_set_active(c->fleet, false);
+    if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && u->ctx_sel < n) {
+        if (strcmp(c->ctxs.items[u->ctx_sel].name, u->context) == 0) model_set_notice(u->m, "already showing %s", u->context);
+        else rt_fmt(c->switch_to, sizeof c->switch_to, "%s", c->ctxs.items[u->ctx_sel].name);
+    }
+}
+
 int console_run(const rt_options *o)
 {
     if (!terminal_usable()) {
@@ -962,22 +1181,21 @@ int console_run(const rt_options *o)
     rt_fmt(c->w.settings_file, sizeof c->w.settings_file, "%s", settings_file);
     rt_fmt(c->settings.theme, sizeof c->settings.theme, "%s", want_theme);
     if (settings_why[0]) model_set_notice(m, "%s: using the defaults", settings_why);
-    /* disk work before the UI starts: find and load services.yml */
-    char spath[PATH_MAX];
-    collect_services_path(o->services_path, spath);
-    collect_services(&m->snap, spath);
-    static const rag_services empty;
-    const rag_services *svcs = m->snap.services_rc == RAG_OK ? &m->snap.services : &empty;
-    collect_config_path(o->config_path, m->snap.services_rc == RAG_OK ? m->snap.services.base_dir : NULL, c->w.config_path);
-
-    /* action log next to the other logs */
-    rt_config_info ci;
-    collect_config(&ci, c->w.config_path);
-    char *alog = ci.rc == RAG_OK ? rag_xasprintf("%s/actions.log", ci.logs_dir)
-                                 : rag_xasprintf("%s/artifacts/logs/actions.log", svcs->base_dir ? svcs->base_dir : ".");
-    config_info_free(&ci);
-    c->acts = actions_new(m, alog, svcs->base_dir);
-    free(alog);
+    /* --context NAME: the stack contexts.yaml names */
+    rt_inputs in = {.services_path = o->services_path, .config_path = o->config_path};
+    if (o->context) {
+        const rt_context *ctx = NULL;
+        char why[700];
+        if (contexts_resolve(o->context, &c->ctxs, &ctx, why, sizeof why) != 0 || !ctx) {
+            fprintf(stderr, "ragtop: --context %s: %s\n", o->context, why);
+            model_destroy(m);
+            free(m);
+            free(c);
+            return RT_EXIT_USAGE;
+        }
+        contexts_inputs(ctx, &in);
+        rt_fmt(c->u.context, sizeof c->u.context, "%s", ctx->name);
+    }
 
     ui *u = &c->u;
     u->m = m;
@@ -995,31 +1213,15 @@ int console_run(const rt_options *o)
     ui_set_ascii(ascii);
 
     c->w.m = m;
-    rt_fmt(c->w.services_path, sizeof c->w.services_path, "%s", spath);
     c->w.interval_ms = u->interval_ms;
     int p1[2], p2[2];
-    if (pipe2(p1, O_CLOEXEC) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0) {
+    if (pipe2(p1, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(p2, O_CLOEXEC | O_NONBLOCK) != 0) {
         fprintf(stderr, "ragtop: cannot create pipes\n");
         return RAG_EXIT_FAIL;
     }
     c->w.stop_rd = p1[0]; c->w.stop_wr = p1[1];
     c->w.kick_rd = p2[0]; c->w.kick_wr = p2[1];
-
-    /* workers never take signals: start them with everything blocked */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    c->w.have_collector = pthread_create(&c->w.collector, NULL, collector_main, &c->w) == 0;
-    probers_start(&c->w);
-    size_t nlogs;
-    char **labels;
-    char **paths = log_paths(svcs, &nlogs, &labels);
-    logfollow *lf = logfollow_start_labeled(m, paths, labels, nlogs, 200);
-    remember_followed(paths, nlogs);
-    for (size_t i = 0; i < nlogs; i++) free(labels[i]);
-    free(labels);
-    free(paths);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    stack_open(c, &in);
 
     rag_signals_catch(on_signal, true);
 
@@ -1055,6 +1257,12 @@ int console_run(const rt_options *o)
     int empty_reads = 0;
     while (!c->quit && !got_quit_signal) {
         if (u->quit_when_idle && !actions_running(c->acts, NULL, 0)) break;
+        if (c->switch_to[0]) {
+            switch_context(c);
+            seen_services = 0;
+            seen_version = seen_logs = 0;
+            dirty = urgent = true;
+        }
         int64_t now = rag_mono_ms();
         if (now - last_clock >= 1000 && !u->paused) { dirty = true; last_clock = now; }
         /* log and model updates draw at most 10 times a second (less for the
@@ -1094,7 +1302,7 @@ int console_run(const rt_options *o)
             seen_services = m->services_gen;
             model_unlock(m);
             if (services_changed) {
-                lf = follow_again(m, lf);
+                c->lf = follow_again(m, c->lf);
                 probers_stop(&c->w); /* probe the services as they are now */
                 probers_start(&c->w);
             }
@@ -1131,15 +1339,9 @@ int console_run(const rt_options *o)
         delscreen(scr);
     }
     /* stop workers, then running actions */
-    char b = 1;
-    ssize_t wr = write(c->w.stop_wr, &b, 1);
-    (void)wr;
-    if (c->w.have_collector) pthread_join(c->w.collector, NULL);
-    probers_stop(&c->w);
+    stack_close(c);
     settings_flush(&c->w); /* a change the collector had no time to write */
-    logfollow_stop(lf);
-    remember_followed(NULL, 0);
-    actions_free(c->acts);
+    fleet_stop(c->fleet);
     close(c->w.stop_rd); close(c->w.stop_wr);
     close(c->w.kick_rd); close(c->w.kick_wr);
     overlay_close(u);

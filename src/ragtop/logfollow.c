@@ -256,12 +256,7 @@ logfollow *logfollow_start_labeled(rt_model *m, char **paths, char **labels, siz
         const char *label = labels && labels[i] ? labels[i] : base ? base + 1 : paths[i];
         m->log_sources[m->n_log_sources++] = rag_xstrdup(label);
     }
-    int w = 6;
-    for (size_t i = 0; i < m->n_log_sources; i++) {
-        int len = (int)strlen(m->log_sources[i]);
-        if (len > w) w = len;
-    }
-    m->log_source_w = w > 16 ? 16 : w;
+    model_log_source_width(m);
     model_unlock(m);
     lf->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC); /* -1: stat polling only */
     int fds[2];

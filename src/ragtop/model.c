@@ -98,6 +98,67 @@ void model_destroy(rt_model *m)
     pthread_mutex_destroy(&m->lock);
 }
 
+int model_log_source(rt_model *m, const char *label)
+{
+    for (size_t i = 0; i < m->n_log_sources; i++)
+        if (strcmp(m->log_sources[i], label) == 0) return (int)i;
+    m->log_sources = rag_xrealloc(m->log_sources, (m->n_log_sources + 1) * sizeof *m->log_sources);
+    m->log_sources[m->n_log_sources++] = rag_xstrdup(label);
+    model_log_source_width(m);
+    return (int)m->n_log_sources - 1;
+}
+
+void model_log_source_width(rt_model *m)
+{
+    int w = 6;
+    for (size_t i = 0; i < m->n_log_sources; i++) {
+        int len = (int)strlen(m->log_sources[i]);
+        if (len > w) w = len;
+    }
+    m->log_source_w = w > 16 ? 16 : w;
+}
+
+void model_publish_remote(rt_model *m, const rt_remote_info *in)
+{
+    model_lock(m);
+    m->snap.remote = *in;
+    m->version++;
+    model_unlock(m);
+    model_wake(m);
+}
+
+void model_reset_stack(rt_model *m)
+{
+    model_lock(m);
+    if (m->snap.services_rc == RAG_OK) { /* other threads may still point into it */
+        m->retired = rag_xrealloc(m->retired, (m->n_retired + 1) * sizeof *m->retired);
+        m->retired[m->n_retired++] = m->snap.services;
+        m->snap.services_rc = RAG_ENOENT;
+    }
+    snapshot_free(&m->snap);
+    free(m->hist);
+    m->hist = NULL;
+    m->n_hist = 0;
+    for (size_t i = 0; i < m->ring_cap; i++) {
+        free(m->ring[i].raw);
+        free(m->ring[i].text);
+        m->ring[i].raw = m->ring[i].text = NULL;
+    }
+    m->log_oldest = m->log_seq + 1; /* seq numbers keep growing: caches stay valid */
+    m->log_bytes = 0;
+    m->log_lines_total = m->log_malformed = 0;
+    for (size_t i = 0; i < m->n_log_sources; i++) free(m->log_sources[i]);
+    free(m->log_sources);
+    m->log_sources = NULL;
+    m->n_log_sources = 0;
+    m->log_source_w = 10;
+    memset(&m->action, 0, sizeof m->action);
+    memset(m->action_busy, 0, sizeof m->action_busy);
+    m->version++;
+    model_unlock(m);
+    model_wake(m);
+}
+
 void model_lock(rt_model *m) { pthread_mutex_lock(&m->lock); }
 void model_unlock(rt_model *m) { pthread_mutex_unlock(&m->lock); }
 

@@ -130,6 +130,18 @@ typedef struct rt_sources {
 
 #define RT_MAX_RUNS 32
 
+/* The stack read from a rag-api /status endpoint (docs/specs/status.md)
+ * instead of local files: a remote context. */
+typedef struct rt_remote_info {
+    bool on;                  /* this snapshot came from /status */
+    char url[512];            /* the /status URL asked */
+    char token_env[64];       /* the variable holding the bearer token ("" = none sent) */
+    int rc;                   /* RAG_OK: /status answered 200 with a body we read */
+    long http_code;           /* 0 = no HTTP answer */
+    char error[512];          /* why not (never contains the token) */
+    int64_t latency_ms;
+} rt_remote_info;
+
 /* Everything one collection pass learned. Owns its members; free with
  * snapshot_free. Probes are in services order (one per service). */
 typedef struct rt_snapshot {
@@ -143,6 +155,7 @@ typedef struct rt_snapshot {
     rt_probe *probes; size_t n_probes;
     rt_run runs[RT_MAX_RUNS]; size_t n_runs; /* oldest first */
     rt_sources sources;
+    rt_remote_info remote;     /* remote.on: everything above came from /status */
 } rt_snapshot;
 
 void snapshot_init(rt_snapshot *s);
@@ -251,6 +264,16 @@ uint64_t model_log_kept(const rt_model *m);
  * form. The oldest lines are dropped beyond ring_cap lines or log_bytes_max
  * bytes (raw + shown). Does not wake; callers wake once per batch. */
 void model_log_append(rt_model *m, int source, const char *line, size_t len);
+/* Forget the stack shown (snapshot, histories, log lines and sources, the
+ * last action) before showing another context; the registry is retired
+ * (kept alive until model_destroy). Workers must be stopped. */
+void model_reset_stack(rt_model *m);
+/* The log source labelled label (added when new); caller holds the lock. */
+int model_log_source(rt_model *m, const char *label);
+/* Size the source column to the longest label (6..16); caller holds the lock. */
+void model_log_source_width(rt_model *m);
+/* A remote collection's /status outcome. */
+void model_publish_remote(rt_model *m, const rt_remote_info *in);
 void model_set_notice(rt_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

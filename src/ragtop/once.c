@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "contexts.h"
+#include "fleet.h"
 #include "escape.h"
 #include "rag/jsonlog.h"
 #include "rag/timeutil.h"
@@ -106,7 +108,7 @@ static void add_instances(cJSON *o, const rt_probe *p)
     }
 }
 
-char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
+cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "schema_version", ONCE_SCHEMA_VERSION);
@@ -239,6 +241,22 @@ char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms
     } else {
         cJSON_AddNullToObject(root, "sources");
     }
+    if (s->remote.on) {
+        cJSON *r = cJSON_AddObjectToObject(root, "remote");
+        cJSON_AddStringToObject(r, "url", s->remote.url);
+        cJSON_AddBoolToObject(r, "ok", s->remote.rc == RAG_OK);
+        put_num(r, "http_code", s->remote.http_code ? s->remote.http_code : -1);
+        put_str(r, "error", s->remote.rc == RAG_OK ? NULL : s->remote.error);
+        put_num(r, "latency_ms", s->remote.latency_ms);
+    } else {
+        cJSON_AddNullToObject(root, "remote");
+    }
+    return root;
+}
+
+char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
+{
+    cJSON *root = once_json(s, st, now_ms);
     char *out = cJSON_Print(root);
     cJSON_Delete(root);
     return out;
@@ -296,11 +314,95 @@ void once_render_text(FILE *f, const rt_snapshot *s, const rt_status *st, int64_
     fputc('\n', f);
 }
 
+/* The worse of two overall results in the console's order (CRIT > UNKNOWN >
+ * WARN > OK), so a context that cannot be read never hides a CRIT one. */
+static rt_severity worse(rt_severity a, rt_severity b)
+{
+    static const int rank[] = {[RT_OK] = 0, [RT_WARN] = 1, [RT_UNKNOWN] = 2, [RT_CRIT] = 3};
+    return rank[b] > rank[a] ? b : a;
+}
+
+/* --once --context all: one section per context (text), or one document
+ * keyed by context name (--json); the exit code is the worst. */
+static int once_all(const rt_options *o, const rt_contexts *cs)
+{
+    const char *nc = getenv("NO_COLOR");
+    bool color = !o->json && isatty(STDOUT_FILENO) && !(nc && *nc) && !o->no_color;
+    rt_severity all = RT_OK;
+    rt_fleet_row rows[RT_CONTEXTS_MAX];
+    cJSON *doc = NULL, *by = NULL;
+    if (o->json) {
+        doc = cJSON_CreateObject();
+        cJSON_AddNumberToObject(doc, "schema_version", ONCE_SCHEMA_VERSION);
+        by = cJSON_CreateObject();
+    }
+    for (size_t i = 0; i < cs->n; i++) {
+        rt_snapshot s;
+        snapshot_init(&s);
+        rt_inputs in;
+        contexts_inputs(&cs->items[i], &in);
+        collect_all(&s, &in);
+        int64_t now = rag_now_ms();
+        rt_status st;
+        status_evaluate(&s, now, &st);
+        all = worse(all, st.overall);
+        fleet_row_of(cs->items[i].name, cs->items[i].remote, &s, &st, now, &rows[i]);
+        if (o->json) {
+            cJSON_AddItemToObject(by, cs->items[i].name, once_json(&s, &st, now));
+        } else {
+            char head[128];
+            if (i) fputc('\n', stdout);
+            rt_fmt(head, sizeof head, "== context %s (%s) ==", cs->items[i].name, cs->items[i].remote ? "remote" : "local");
+            put_line(stdout, color, "\033[1m", head);
+            fputc('\n', stdout);
+            once_render_text(stdout, &s, &st, now, color);
+        }
+        status_free(&st);
+        snapshot_free(&s);
+    }
+    if (o->json) {
+        cJSON_AddStringToObject(doc, "status", rt_severity_name(all));
+        cJSON_AddNumberToObject(doc, "exit_code", (int)all);
+        cJSON_AddItemToObject(doc, "contexts", by);
+        char *js = cJSON_Print(doc);
+        cJSON_Delete(doc);
+        fputs(js, stdout);
+        fputc('\n', stdout);
+        free(js);
+    } else {
+        fputc('\n', stdout);
+        fleet_print(stdout, rows, cs->n);
+        char tail[96];
+        rt_fmt(tail, sizeof tail, "fleet: %s (%zu contexts)", rt_severity_name(all), cs->n);
+        put_line(stdout, color, sev_color(all), tail);
+        fputc('\n', stdout);
+    }
+    fflush(stdout);
+    return (int)all;
+}
+
 int once_run(const rt_options *o)
 {
+    rt_inputs in = {.services_path = o->services_path, .config_path = o->config_path};
+    rt_contexts *cs = NULL;
+    if (o->context) {
+        cs = rag_xcalloc(1, sizeof *cs);
+        const rt_context *ctx = NULL;
+        char why[700];
+        if (contexts_resolve(o->context, cs, &ctx, why, sizeof why) != 0) {
+            fprintf(stderr, "ragtop: --context %s: %s\n", o->context, why);
+            free(cs);
+            return RT_UNKNOWN;
+        }
+        if (!ctx) {
+            int rc = once_all(o, cs);
+            free(cs);
+            return rc;
+        }
+        contexts_inputs(ctx, &in);
+    }
     rt_snapshot s;
     snapshot_init(&s);
-    rt_inputs in = {.services_path = o->services_path, .config_path = o->config_path};
     collect_all(&s, &in);
     int64_t now = rag_now_ms();
     rt_status st;
@@ -319,5 +421,6 @@ int once_run(const rt_options *o)
     int rc = (int)st.overall;
     status_free(&st);
     snapshot_free(&s);
+    free(cs);
     return rc;
 }

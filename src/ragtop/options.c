@@ -20,6 +20,8 @@ void options_usage(FILE *f)
           "  --services FILE     service registry (default ./services.yml, then $RAGTOP_SERVICES,\n"
           "                      then $XDG_CONFIG_HOME/ragtop/services.yml)\n"
           "  --config FILE       stack config (default $RAG_CONFIG, then config/params.yaml)\n"
+          "  --context NAME      the stack named NAME in $XDG_CONFIG_HOME/ragtop/contexts.yaml (local\n"
+          "                      paths or a remote /status URL); with --once, \"all\" shows every context\n"
           "  --interval DURATION refresh interval, e.g. 1s, 500ms (default 2s)\n"
           "  --theme NAME        colour theme (default-dark, light, high-contrast, monochrome,\n"
           "                      or a file in $XDG_CONFIG_HOME/ragtop/themes/NAME.theme)\n"
@@ -51,10 +53,11 @@ int options_parse(int argc, char **argv, rt_options *o)
     o->interval_ms = 2000;
     o->theme = "default-dark";
     enum { O_SERVICES = 1, O_CONFIG, O_INTERVAL, O_THEME, O_READONLY, O_NOCOLOR, O_ASCII,
-           O_ONCE, O_JSON, O_VERSION, O_HELP, O_KEYSMAN, O_NOOSC52 };
+           O_ONCE, O_JSON, O_VERSION, O_HELP, O_KEYSMAN, O_NOOSC52, O_CONTEXT };
     static const struct option longs[] = {
         {"services", required_argument, NULL, O_SERVICES},
         {"config", required_argument, NULL, O_CONFIG},
+        {"context", required_argument, NULL, O_CONTEXT},
         {"interval", required_argument, NULL, O_INTERVAL},
         {"theme", required_argument, NULL, O_THEME},
         {"readonly", no_argument, NULL, O_READONLY},
@@ -75,6 +78,7 @@ int options_parse(int argc, char **argv, rt_options *o)
         switch (c) {
         case O_SERVICES: o->services_path = optarg; break;
         case O_CONFIG: o->config_path = optarg; break;
+        case O_CONTEXT: o->context = optarg; break;
         case O_INTERVAL:
             if (rag_duration_parse(optarg, &o->interval_ms) != 0 || o->interval_ms < 100 || o->interval_ms > 3600000) {
                 fprintf(stderr, "ragtop: --interval %s: expected a duration between 100ms and 1h (e.g. 1s, 500ms)\n", optarg);
@@ -103,6 +107,15 @@ int options_parse(int argc, char **argv, rt_options *o)
     if (optind < argc) {
         fprintf(stderr, "ragtop: unexpected argument '%s'\n\n", argv[optind]);
         options_usage(stderr);
+        return usage_status(argc, argv);
+    }
+    if (o->context && (o->services_path || o->config_path)) {
+        fprintf(stderr, "ragtop: --context names the stack: it does not go with --services or --config\n");
+        return usage_status(argc, argv);
+    }
+    if (o->context && !strcmp(o->context, "all") && !o->once) {
+        fprintf(stderr, "ragtop: --context all only works with --once (the console shows one stack; "
+                        "press c for the list of contexts)\n");
         return usage_status(argc, argv);
     }
     if (o->json && !o->once) {

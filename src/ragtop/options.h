@@ -10,6 +10,7 @@
 typedef struct rt_options {
     const char *services_path; /* --services FILE */
     const char *config_path;   /* --config FILE */
+    const char *context;       /* --context NAME (contexts.yaml; "all" with --once) */
     int64_t interval_ms;       /* --interval DURATION (default 2s) */
     const char *theme;         /* --theme NAME (default "default-dark") */
     bool readonly, no_color, ascii, once, json;

@@ -236,6 +236,7 @@ void overlay_draw(ui *u)
     case OVL_ALERTS: pane_alerts_draw(u); break;
     case OVL_PROBLEMS: problems_draw(u); break;
     case OVL_QUIT: draw_quit(u); break;
+    case OVL_CONTEXTS: fleet_draw(u); break;
     default: break;
     }
 }

@@ -55,7 +55,10 @@ void pane_alerts_collect(const rt_config_info *ci)
 {
     alerts_view v;
     memset(&v, 0, sizeof v);
-    if (ci->rc != RAG_OK) {
+    if (!ci) {
+        snprintf(v.error, sizeof v.error, "a remote context: the watcher's alerts are not visible through /status "
+                                          "(look where ragtop watch runs, or at its receivers)");
+    } else if (ci->rc != RAG_OK) {
         snprintf(v.error, sizeof v.error, "config not loaded: alerts unknown");
     } else {
         char *run = rag_config_run_dir(&ci->cfg);

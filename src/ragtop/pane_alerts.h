@@ -7,7 +7,8 @@
 #include "model.h"
 #include "ui.h"
 
-/* Read <artifacts>/run/watch-state.json and run/outbox/ (collector thread). */
+/* Read <artifacts>/run/watch-state.json and run/outbox/ (collector thread);
+ * ci NULL: a remote context, whose alerts are not visible. */
 void pane_alerts_collect(const rt_config_info *ci);
 /* Draw the overlay from the last collection (UI thread, no disk access). */
 void pane_alerts_draw(ui *u);

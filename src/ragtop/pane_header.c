@@ -41,6 +41,8 @@ void pane_header_draw(ui *u)
     /* narrow screens keep the verdict and drop project, host and interval */
     int x = COLS >= 120 ? ui_printf(0, 0, COLS, ROLE_HEADER, " ragtop  %s@%s  %s  every %s ", project, host, clock, iv)
                         : ui_printf(0, 0, COLS, ROLE_HEADER, " ragtop  %s ", clock);
+    if (u->context[0]) /* the context shown (key c switches) */
+        x += ui_printf(0, x, COLS - x, ROLE_ACCENT, "[%s%s] ", u->context, s->remote.on ? " remote" : "");
     bool focused = u->focus == PANE_HEADER;
     if (focused) x += ui_text(0, x, COLS - x, ROLE_FOCUS, u->ascii ? ">" : "\u25b6");
     char st[300];

@@ -355,7 +355,8 @@ void pane_logs_draw(ui *u, rect r)
     int x = r.x + 1, w = r.w - 2, top = r.y + 1, rows = r.h - 2;
     if (rows <= 0 || w <= 0) return;
     if (m->n_log_sources == 0) {
-        ui_text(top, x + 1, w - 1, ROLE_MUTED, "no log files in services.yml");
+        ui_text(top, x + 1, w - 1, ROLE_MUTED, m->snap.remote.on ? "no warning or error events in /status yet (a remote context shows only those)"
+                                                                  : "no log files in services.yml");
         return;
     }
     if (match == 0) {

@@ -251,7 +251,7 @@ static void eval_hashes(const rt_snapshot *s, rt_status *st)
 static void eval_sources(const rt_snapshot *s, rt_status *st)
 {
     const rt_sources *src = &s->sources;
-    if (s->config.rc != RAG_OK) return;
+    if (s->config.rc != RAG_OK || s->remote.on) return; /* /status does not show the transcripts */
     if (src->rc != RAG_OK) {
         add(st, "sources", RT_WARN, NULL, "cannot scan transcripts: %s", src->error);
         return;
@@ -572,16 +572,28 @@ static void eval_service(const rag_service *svc, const rt_probe *p, int64_t now,
     if (p->failing[0]) detail(c, "checks: %s", p->failing);
 }
 
+/* A remote context: whether /status answered. Not reachable is CRIT (like
+ * a service down); reachable but not readable (401, 404, a newer schema)
+ * is UNKNOWN: nothing is known about the stack. */
+static void eval_remote(const rt_snapshot *s, rt_status *st)
+{
+    const rt_remote_info *r = &s->remote;
+    if (!r->on) return;
+    if (r->rc == RAG_OK) add(st, "remote", RT_OK, NULL, "read %s in %lldms", r->url, (long long)r->latency_ms);
+    else add(st, "remote", r->http_code ? RT_UNKNOWN : RT_CRIT, NULL, "%s", r->error);
+}
+
 void status_evaluate(const rt_snapshot *s, int64_t now_ms, rt_status *st)
 {
     memset(st, 0, sizeof *st);
+    eval_remote(s, st);
     eval_services_file(s, st);
     eval_config(s, st);
     eval_index(s, now_ms, st);
     eval_quality(s, st);
     eval_hashes(s, st);
     eval_sources(s, st);
-    eval_runs(s, st);
+    if (!s->remote.on || s->remote.rc == RAG_OK) eval_runs(s, st); /* unread /status: runs unknown, not "none" */
     eval_overdue(s, now_ms, st);
     eval_api_errors(s, st);
     if (s->services_rc == RAG_OK)

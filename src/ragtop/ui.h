@@ -23,7 +23,8 @@ typedef struct rect { int y, x, h, w; } rect;
 /* OVL_JSON is the scrollable text view (a log line's JSON, a service's last
  * /healthz, a run, an action's output); its title is ovl_title. */
 typedef enum {
-    OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_PROMPT, OVL_ALERTS, OVL_PROBLEMS, OVL_QUIT
+    OVL_NONE = 0, OVL_HELP, OVL_CONFIRM, OVL_JSON, OVL_PROMPT, OVL_ALERTS, OVL_PROBLEMS, OVL_QUIT,
+    OVL_CONTEXTS
 } overlay_kind;
 typedef enum { PROMPT_FILTER = 0, PROMPT_SEARCH } prompt_kind;
 
@@ -75,6 +76,10 @@ typedef struct ui {
     prompt_kind prompt;   /* OVL_PROMPT: what is being typed */
     bool prompt_raw;      /* filter prompt: on the raw JSON (Ctrl-R) */
     lineedit input;
+    /* contexts (key c) */
+    char context[64];         /* the context shown ("" = the command line's stack) */
+    struct fleet *fleet;      /* the Contexts overlay's rows (fleet.c) */
+    int ctx_sel;              /* selected row of the Contexts overlay */
     /* the evaluation of the current frame */
     rt_status st;
 } ui;
@@ -148,6 +153,8 @@ void overlay_open_json(ui *u, const char *raw);
 /* The scrollable text view with a title; text is split into lines. */
 void overlay_open_text(ui *u, const char *title, const char *text);
 void overlay_close(ui *u);
+/* The Contexts overlay: the fleet overview, one row per context (fleet.c). */
+void fleet_draw(ui *u);
 /* Help overlay scrolling: lines in the help, rows it shows (last draw). */
 void overlay_help_scroll(ui *u, int delta);
 /* Copy text to the terminal's clipboard with OSC 52 (works over SSH). */

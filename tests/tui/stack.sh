@@ -6,8 +6,14 @@
 #   stack_init            write the files (no processes)
 #   stack_ingest          build/refresh the index (what the `i` action runs)
 #   stack_api_start / stack_api_stop
+#   stack_status_up       a stack whose rag-api serves /status with the token in
+#                         $RAG_STATUS_TOKEN (exported: $STATUS_TOKEN, a random one;
+#                         $BAD_TOKEN another), indexed, its API running until exit;
+#                         cd $STACK, ADMIN = its admin URL
 # STACK_MAKE=1: the ingest action runs through make as the real services.yml
 #   does (`make ingest` = validate, then ingest: tests/tui/stack.mk).
+# STACK_STATUS_TOKEN_ENV=NAME: rag-api serves /status on its admin port,
+#   guarded by the token in $NAME (api.status_token_env; docs/specs/status.md).
 # STACK_WATCH=1: adds rag_watch, a server with no health URL whose state
 #   comes from the pidfile scripts/daemon.sh writes (as services.yml's).
 STACK=$TMP/stack
@@ -37,6 +43,7 @@ chunking:
 api:
   listen: 127.0.0.1:$STACK_PORT
   admin_listen: 127.0.0.1:$STACK_ADMIN_PORT
+${STACK_STATUS_TOKEN_ENV:+  status_token_env: $STACK_STATUS_TOKEN_ENV}
 $embed
 freshness:
   warn_after: ${STACK_WARN:-1h}
@@ -80,4 +87,14 @@ stack_add_transcript() { # NAME
 }
 stack_ingest() { bash "$ROOT/tests/tui/stackctl.sh" ingest; }
 stack_api_start() { bash "$ROOT/tests/tui/stackctl.sh" start; }
+stack_status_up() {
+  STATUS_TOKEN="tok-$RANDOM-$RANDOM-s3cr3t"
+  export RAG_STATUS_TOKEN=$STATUS_TOKEN BAD_TOKEN="not-the-token-$RANDOM"
+  STACK_STATUS_TOKEN_ENV=RAG_STATUS_TOKEN stack_init
+  cd "$STACK" || exit 1
+  stack_ingest >/dev/null 2>&1
+  stack_api_start >/dev/null
+  on_exit "cd $STACK && bash $ROOT/tests/tui/stackctl.sh stop >/dev/null 2>&1"
+  ADMIN=http://127.0.0.1:$STACK_ADMIN_PORT
+}
 stack_api_stop() { bash "$ROOT/tests/tui/stackctl.sh" stop; }
