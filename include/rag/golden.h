@@ -43,4 +43,16 @@ int rag_golden_load_buffer(const char *name, const char *buf, size_t len, rag_go
                            rag_error *err);
 void rag_golden_free(rag_golden *g);
 
+/* How a generation's measured quality stands against quality.min_ndcg and
+ * quality.warn_ndcg (0 = off) and its publish gate — the one rule /healthz,
+ * ragtop (console, --once, watch) judge by (healthz.md, "quality"). */
+typedef enum {
+    RAG_QUALITY_OK = 0,
+    RAG_QUALITY_FORCED,     /* published with --force past the gate: warn */
+    RAG_QUALITY_BELOW_WARN, /* nDCG@10 < warn_ndcg: warn */
+    RAG_QUALITY_BELOW_MIN,  /* nDCG@10 < min_ndcg: fail */
+} rag_quality_verdict;
+
+rag_quality_verdict rag_quality_judge(double ndcg_at_10, const char *gate, double min_ndcg, double warn_ndcg);
+
 #endif

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "rag/confighash.h"
+#include "rag/golden.h"
 #include "rag/index.h"
 #include "rag/timeutil.h"
 
@@ -96,17 +97,21 @@ static int quality_check(cJSON *checks, const api_served_info *info, const api_h
         char figures[200];
         snprintf(figures, sizeof figures, "nDCG@10 %.3f, recall@%d %.3f, MRR %.3f on %lld golden queries (%lld failing)",
                  q->ndcg_at_10, q->k, q->recall_at_k, q->mrr, (long long)q->queries, (long long)q->failed);
-        if (hs->min_ndcg > 0 && q->ndcg_at_10 < hs->min_ndcg) {
+        switch (rag_quality_judge(q->ndcg_at_10, q->gate, hs->min_ndcg, hs->warn_ndcg)) {
+        case RAG_QUALITY_BELOW_MIN:
             st = ST_FAIL;
             snprintf(msg, sizeof msg, "%s: below quality.min_ndcg %.3f; roll back (rag-ingest --rollback)", figures,
                      hs->min_ndcg);
-        } else if (hs->warn_ndcg > 0 && q->ndcg_at_10 < hs->warn_ndcg) {
+            break;
+        case RAG_QUALITY_BELOW_WARN:
             st = ST_WARN;
             snprintf(msg, sizeof msg, "%s: below quality.warn_ndcg %.3f", figures, hs->warn_ndcg);
-        } else if (strcmp(q->gate, "forced") == 0) {
+            break;
+        case RAG_QUALITY_FORCED:
             st = ST_WARN;
             snprintf(msg, sizeof msg, "%s: published with --force although the quality gate refused it", figures);
-        } else {
+            break;
+        default:
             snprintf(msg, sizeof msg, "%s", figures);
         }
         c = check(checks, "quality", st, msg);

@@ -275,3 +275,11 @@ void rag_golden_free(rag_golden *g)
     free(g->queries);
     memset(g, 0, sizeof *g);
 }
+
+rag_quality_verdict rag_quality_judge(double ndcg_at_10, const char *gate, double min_ndcg, double warn_ndcg)
+{
+    if (min_ndcg > 0 && ndcg_at_10 < min_ndcg) return RAG_QUALITY_BELOW_MIN;
+    if (warn_ndcg > 0 && ndcg_at_10 < warn_ndcg) return RAG_QUALITY_BELOW_WARN;
+    if (gate && strcmp(gate, "forced") == 0) return RAG_QUALITY_FORCED;
+    return RAG_QUALITY_OK;
+}

@@ -126,9 +126,8 @@ typedef struct eval_worker {
     api_generation *gen;
     const rag_golden *g;
     const rag_manifest *m;
-    const rag_config *cfg;
-    api_mode mode;
-    int want, k;
+    api_query_req base; /* mode, k and rag-api's settings; q set per query */
+    int k;
     eval_query *out;
     int rc;
     rag_error err;
@@ -139,9 +138,8 @@ static void *eval_worker_run(void *arg)
     eval_worker *w = arg;
     w->rc = RAG_OK;
     for (size_t i = (size_t)w->t; i < w->g->n && w->rc == RAG_OK; i += (size_t)w->n) {
-        api_query_req req = {.q = w->g->queries[i].query, .k = w->want};
-        api_query_req_settings(&req, w->cfg); /* the vector weight rag-api uses */
-        req.mode = w->mode;
+        api_query_req req = w->base;
+        req.q = w->g->queries[i].query;
         api_hit *hits = NULL;
         size_t n_hits = 0;
         const char **ranked = NULL;
@@ -200,10 +198,13 @@ int eval_generation(const rag_config *cfg, const char *path, const rag_manifest 
      * long transcripts crowding the top of the list cost what they cost a
      * reader of the answer. */
     int want = cfg->quality.k > EVAL_NDCG_CUTOFF ? cfg->quality.k : EVAL_NDCG_CUTOFF;
+    api_query_req base = {.k = want};
+    api_query_req_settings(&base, cfg); /* the vector weight rag-api uses */
+    base.mode = mode;
     eval_worker *w = rag_xcalloc((size_t)nw, sizeof *w);
     int started = 0;
     for (int t = 0; t < nw; t++) {
-        w[t] = (eval_worker){ .t = t, .n = nw, .gen = gen, .g = g, .m = m, .cfg = cfg, .mode = mode, .want = want,
+        w[t] = (eval_worker){ .t = t, .n = nw, .gen = gen, .g = g, .m = m, .base = base,
                               .k = res->k, .out = res->q };
         /* worker 0 runs on this thread; a thread that cannot start leaves its share to a rerun below */
         if (t > 0 && pthread_create(&w[t].thread, NULL, eval_worker_run, &w[t]) == 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rag/confighash.h"
+#include "rag/golden.h"
 #include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
@@ -184,14 +185,19 @@ static void eval_quality(const rt_snapshot *s, rt_status *st)
     rt_fmt(fig, sizeof fig, "nDCG@10 %.3f, recall@%d %.3f, MRR %.3f", ndcg, m->quality.k, m->quality.recall_at_k,
            m->quality.mrr);
     rt_check *c;
-    if (min > 0 && ndcg < min)
+    switch (rag_quality_judge(ndcg, m->quality.gate, min, warn)) {
+    case RAG_QUALITY_BELOW_MIN:
         c = add(st, "quality", RT_CRIT, "rollback", "%s below quality.min_ndcg %.3f", fig, min);
-    else if (warn > 0 && ndcg < warn)
+        break;
+    case RAG_QUALITY_BELOW_WARN:
         c = add(st, "quality", RT_WARN, "rollback", "%s below quality.warn_ndcg %.3f", fig, warn);
-    else if (strcmp(m->quality.gate, "forced") == 0)
+        break;
+    case RAG_QUALITY_FORCED:
         c = add(st, "quality", RT_WARN, "rollback", "%s: published with --force past the quality gate", fig);
-    else
+        break;
+    default:
         c = add(st, "quality", RT_OK, NULL, "%s on %lld golden queries", fig, (long long)m->quality.queries);
+    }
     if (m->quality.failed > 0) {
         char ids[400] = "";
         size_t used = 0, shown = 0;
