@@ -126,6 +126,32 @@ static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
     return RAG_OK;
 }
 
+/* Without vectors: the chunks' rowids and documents alone, which BM25 (each
+ * chunk's length) and grouping need as much as vector search does. */
+static int load_rows(api_generation *g, sqlite3 *db, rag_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    const size_t cap = g->chunk_count > 0 ? (size_t)g->chunk_count : 1;
+    g->rowids = rag_xcalloc(cap, sizeof *g->rowids);
+    g->doc_ids = rag_xcalloc(cap, sizeof *g->doc_ids);
+    if (sqlite3_prepare_v2(db, "SELECT id, doc_id FROM chunks ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks: %s", g->path, sqlite3_errmsg(db));
+    size_t i = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < cap) {
+        g->rowids[i] = sqlite3_column_int64(st, 0);
+        g->doc_ids[i++] = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks: %s", g->path, sqlite3_errmsg(db));
+    if (rc == SQLITE_ROW || (int64_t)i != g->chunk_count)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: the chunks table does not hold %lld chunks", g->path,
+                             (long long)g->chunk_count);
+    g->n = i;
+    return RAG_OK;
+}
+
 /* FTS5's docsize table: one varint (the token count) per chunk. */
 static int load_lengths(api_generation *g, sqlite3 *db, rag_error *err)
 {
@@ -162,20 +188,24 @@ static int load_lengths(api_generation *g, sqlite3 *db, rag_error *err)
 
 static const char *const SQL_BM25 =
     "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM chunks_fts"
-    " WHERE chunks_fts MATCH ?1 ORDER BY s LIMIT ?2) SELECT id, s FROM m";
+    " WHERE chunks_fts MATCH ?1 ORDER BY s, id LIMIT ?2) SELECT id, s FROM m";
+static const char *const SQL_ROWS = "SELECT rag_bm25_rows(chunks_fts, ?2) FROM chunks_fts WHERE chunks_fts MATCH ?1";
 static const char *const SQL_COUNT = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?1";
 static const char *const SQL_FETCH =
     "SELECT c.chunk_id, c.text, c.start_ms, c.end_ms, c.speaker, d.path, d.title"
     " FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?1";
 
-static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, rag_error *err)
+/* db: an open connection to hand to the lease, or NULL to open one. */
+static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_config *cfg, rag_error *err)
 {
-    if (open_db(g->path, &l->db, err)) return RAG_ERR;
+    l->db = db;
+    if (!db && open_db(g->path, &l->db, err)) return RAG_ERR;
     if (api_bm25_register(l->db) != RAG_OK)
         return rag_error_set(err, RAG_ERR, "%s: cannot register the rag_bm25 ranking function (SQLite without FTS5?)", g->path);
     if (sqlite3_prepare_v3(l->db, SQL_BM25, -1, SQLITE_PREPARE_PERSISTENT, &l->bm25, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(l->db, SQL_FETCH, -1, SQLITE_PREPARE_PERSISTENT, &l->fetch, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(l->db, SQL_COUNT, -1, SQLITE_PREPARE_PERSISTENT, &l->count, NULL) != SQLITE_OK)
+        sqlite3_prepare_v3(l->db, SQL_COUNT, -1, SQLITE_PREPARE_PERSISTENT, &l->count, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(l->db, SQL_ROWS, -1, SQLITE_PREPARE_PERSISTENT, &l->rows, NULL) != SQLITE_OK)
         return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                              g->path, sqlite3_errmsg(l->db));
     rag_embed_settings es = {
@@ -196,7 +226,7 @@ static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, ra
         return rag_error_set(err, RAG_ECORRUPT, "%s: embedder gives %d dimensions, generation has %d",
                              g->path, rag_embedder_dimensions(l->emb), g->dims);
     l->qvec = rag_xcalloc((size_t)g->dims, sizeof *l->qvec);
-    l->scores = rag_xcalloc(g->n ? g->n : 1, sizeof *l->scores);
+    l->scores = rag_xcalloc(g->cols && g->n ? g->n : 1, sizeof *l->scores);
     return RAG_OK;
 }
 
@@ -208,6 +238,7 @@ static void generation_free(api_generation *g)
         sqlite3_finalize(l->bm25);
         sqlite3_finalize(l->fetch);
         sqlite3_finalize(l->count);
+        sqlite3_finalize(l->rows);
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);
         free(l->qvec);
@@ -280,14 +311,14 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
         goto fail;
     }
     if (meta_get(db, "embedding_model", g->model, sizeof g->model) < 0) g->model[0] = '\0';
-    if ((vectors && load_vectors(g, db, err)) || load_lengths(g, db, err)) goto fail;
-    sqlite3_close(db);
-    db = NULL;
-
+    if ((vectors ? load_vectors(g, db, err) : load_rows(g, db, err)) || load_lengths(g, db, err)) goto fail;
     g->n_leases = n_leases > 0 ? n_leases : 1;
     g->leases = rag_xcalloc((size_t)g->n_leases, sizeof *g->leases);
-    for (int i = 0; i < g->n_leases; i++)
-        if (open_lease(g, &g->leases[i], cfg, err)) goto fail;
+    for (int i = 0; i < g->n_leases; i++) {
+        sqlite3 *mine = i == 0 ? db : NULL; /* the first lease keeps the connection that read the meta */
+        db = NULL;
+        if (open_lease(g, &g->leases[i], mine, cfg, err)) goto fail;
+    }
     return g;
 fail:
     sqlite3_close(db);
