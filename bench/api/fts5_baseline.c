@@ -38,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "../../src/api/bm25rank.h"
+#include "../../src/api/index_store.h"
 #include "../../src/api/query.h"
 #include "../../src/api/sanitise.h"
 
@@ -185,6 +186,7 @@ static void *worker(void *arg)
 {
     const size_t offset = (size_t)(uintptr_t)arg;
     sqlite3 *db = open_db();
+    sqlite3_exec(db, "PRAGMA cache_size=-" API_LEASE_CACHE_KIB, NULL, NULL, NULL); /* as rag-api's */
     sqlite3_stmt *st = prepare(db, and_only ? "SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ?1"
                                               " ORDER BY rank LIMIT 50"
                                             : "SELECT rowid, rag_bm25(chunks_fts, ?2) AS s FROM chunks_fts"
