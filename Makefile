@@ -104,6 +104,12 @@ $(BUILD)/tests/helpers/%: $(call obj,tests/helpers/%.c) $(ALL_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# Bench tools (bench/<area>/*.c, one file each; built by the bench scripts,
+# not part of the product or of `make all`).
+$(BUILD)/bench/%: $(call obj,bench/%.c) $(LIBAPI) $(LIBRAG)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # libFuzzer harnesses: tests/fuzz/fuzz_<name>.c, seeds in tests/fuzz/corpus/<name>/.

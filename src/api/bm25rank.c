@@ -19,13 +19,25 @@ double api_bm25_idf(int64_t n, int64_t df)
 
 static int64_t length_of(const api_bm25_args *a, int64_t rowid)
 {
-    size_t lo = 0, hi = a->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->rowids[mid] < rowid) lo = mid + 1;
-        else hi = mid;
+    if (a->n == 0) return -1;
+    size_t at;
+    const int64_t first = a->rowids[0];
+    if (a->rowids[a->n - 1] - first == (int64_t)a->n - 1) {
+        /* Dense ids (first..first+n-1, the usual case): the row's slot is
+         * its offset, one load instead of a cache-missing binary search. */
+        if (rowid < first || rowid - first >= (int64_t)a->n) return -1;
+        at = (size_t)(rowid - first);
+    } else {
+        size_t lo = 0, hi = a->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (a->rowids[mid] < rowid) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo >= a->n || a->rowids[lo] != rowid) return -1;
+        at = lo;
     }
-    return lo < a->n && a->rowids[lo] == rowid && a->lengths[lo] != API_BM25_NO_LENGTH ? (int64_t)a->lengths[lo] : -1;
+    return a->lengths[at] != API_BM25_NO_LENGTH ? (int64_t)a->lengths[at] : -1;
 }
 
 double api_bm25_score(const double *idf, const int *freq, int n, int64_t len, double avg_length)
@@ -48,15 +60,18 @@ static int row_stats(const Fts5ExtensionApi *api, Fts5Context *fts, const api_bm
         if (rc != SQLITE_OK) return rc;
         *len = n;
     }
-    memset(freq, 0, (size_t)n_phrase * sizeof *freq);
-    int n_inst = 0;
-    int rc = api->xInstCount(fts, &n_inst);
-    for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
-        int phrase, col, off;
-        rc = api->xInst(fts, i, &phrase, &col, &off);
-        if (rc == SQLITE_OK && phrase >= 0 && phrase < n_phrase) freq[phrase]++;
+    /* Each phrase's occurrences in the row, phrase by phrase: cheaper than
+     * xInstCount/xInst, which first merge every phrase's positions into
+     * one sorted instance list. */
+    for (int i = 0; i < n_phrase; i++) {
+        Fts5PhraseIter it;
+        int col = -1, off = -1;
+        freq[i] = 0;
+        int rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+        if (rc != SQLITE_OK) return rc;
+        for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off)) freq[i]++;
     }
-    return rc;
+    return SQLITE_OK;
 }
 
 static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc, sqlite3_value **argv)

@@ -19,7 +19,7 @@
 typedef struct api_bm25_args {
     const double *idf;
     int n_idf;
-    const int64_t *rowids; /* ascending */
+    const int64_t *rowids; /* strictly ascending (chunk ids: unique) */
     const uint32_t *lengths; /* tokens of rowids[i] as FTS5 counted them */
     size_t n;
     double avg_length;

@@ -200,6 +200,10 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
 {
     l->db = db;
     if (!db && open_db(g->path, &l->db, err)) return RAG_ERR;
+    /* A page cache big enough that the five result rows' text pages fetched
+     * per query do not push the FTS5 index pages out (SQLite's default,
+     * 2 MiB, made every query re-read them: ~12% of a bm25 query's CPU). */
+    sqlite3_exec(l->db, "PRAGMA cache_size=-" API_LEASE_CACHE_KIB, NULL, NULL, NULL);
     if (api_bm25_register(l->db) != RAG_OK)
         return rag_error_set(err, RAG_ERR, "%s: cannot register the rag_bm25 ranking function (SQLite without FTS5?)", g->path);
     if (sqlite3_prepare_v3(l->db, SQL_BM25, -1, SQLITE_PREPARE_PERSISTENT, &l->bm25, NULL) != SQLITE_OK ||

@@ -23,6 +23,9 @@
 #include <stdbool.h>
 
 #define API_DF_SLOTS 8192
+/* SQLite page cache of each lease's connection, KiB (a string: it is
+ * pasted into the PRAGMA); one lease per query worker. */
+#define API_LEASE_CACHE_KIB "16384"
 
 struct api_df_slot {
     bool used;

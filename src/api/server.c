@@ -104,8 +104,11 @@ struct api_server {
     int n_workers;
     pthread_t *threads;
     /* /healthz: one MHD response shared by every probe until the cached
-     * body changes; re-checked at most every HZ_RECHECK_MS. */
+     * body changes; re-checked at most every HZ_RECHECK_MS. hz_lock guards
+     * hz_cur (held for a pointer copy); hz_refresh serialises re-checks and
+     * guards hz_version. */
     pthread_mutex_t hz_lock;
+    pthread_mutex_t hz_refresh;
     struct hz_entry *hz_cur;
     uint64_t hz_version;
     struct worker_arg { api_server *srv; int id; } *args;
@@ -304,39 +307,65 @@ static void hz_put(hz_entry *e)
     }
 }
 
-/* The current entry with a reference, refreshed from the healthz cache when
- * HZ_RECHECK_MS have passed (so a new generation or config shows within
- * 50 ms, and the lock is held only for a pointer copy on the hot path). */
+/* A new entry for the healthz cache's body if it changed since
+ * srv->hz_version (NULL when it did not). Call with hz_refresh held. */
+static hz_entry *hz_build(api_server *srv)
+{
+    size_t len = 0;
+    int status = 503;
+    char *body = api_healthz_refresh(srv->app, &srv->hz_version, &len, &status);
+    if (!body) return NULL;
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        srv->hz_version = 0;
+        return NULL;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/health+json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    hz_entry *n = rag_xcalloc(1, sizeof *n);
+    n->resp = r;
+    n->status = status;
+    n->len = len;
+    atomic_init(&n->refs, 1); /* the server's */
+    return n;
+}
+
+/* The current entry with a reference, re-checked against the healthz cache
+ * when HZ_RECHECK_MS have passed (so a new generation or config shows
+ * within 50 ms). One probe does the re-check while the others keep
+ * answering with the current entry rather than queueing behind it (a
+ * re-check that renders takes far longer than a probe, and a preempted one
+ * would stall every connection thread); hz_lock is held only for pointer
+ * copies. */
 static hz_entry *hz_get(api_server *srv)
 {
     const int64_t now = rag_mono_ms();
     pthread_mutex_lock(&srv->hz_lock);
     hz_entry *e = srv->hz_cur;
-    if (!e || now >= e->recheck_ms) {
-        size_t len = 0;
-        int status = 503;
-        char *body = api_healthz_refresh(srv->app, &srv->hz_version, &len, &status);
-        struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE) : NULL;
-        if (body && !r) {
-            free(body);
-            srv->hz_version = 0;
-        }
-        if (r) {
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/health+json");
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-            hz_entry *n = rag_xcalloc(1, sizeof *n);
-            n->resp = r;
-            n->status = status;
-            n->len = len;
-            atomic_init(&n->refs, 1); /* the server's */
-            hz_put(srv->hz_cur);
-            srv->hz_cur = e = n;
-        }
-        if (e) e->recheck_ms = now + HZ_RECHECK_MS;
-    }
+    const bool due = !e || now >= e->recheck_ms;
     if (e) atomic_fetch_add(&e->refs, 1);
     pthread_mutex_unlock(&srv->hz_lock);
-    return e;
+    if (!due) return e;
+    if (e ? pthread_mutex_trylock(&srv->hz_refresh) != 0 : pthread_mutex_lock(&srv->hz_refresh) != 0) return e;
+    pthread_mutex_lock(&srv->hz_lock);
+    const bool still_due = !srv->hz_cur || now >= srv->hz_cur->recheck_ms; /* not just re-checked by another */
+    pthread_mutex_unlock(&srv->hz_lock);
+    hz_entry *n = still_due ? hz_build(srv) : NULL;
+    pthread_mutex_lock(&srv->hz_lock);
+    hz_entry *old = NULL;
+    if (n) {
+        old = srv->hz_cur;
+        srv->hz_cur = n;
+    }
+    if (still_due && srv->hz_cur) srv->hz_cur->recheck_ms = now + HZ_RECHECK_MS;
+    hz_entry *cur = srv->hz_cur;
+    if (cur) atomic_fetch_add(&cur->refs, 1);
+    pthread_mutex_unlock(&srv->hz_lock);
+    pthread_mutex_unlock(&srv->hz_refresh);
+    hz_put(old);
+    hz_put(e);
+    return cur;
 }
 
 static enum MHD_Result send_healthz(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn)
@@ -415,8 +444,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* Answer on the next call, once MHD has the whole request: a response
          * queued on this first call makes MHD close the connection after it
          * (no keep-alive). A too-large body is refused right away, though. */
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && ctx->route == API_ROUTE_QUERY) {
+        const char *cl = ctx->route == API_ROUTE_QUERY
+                             ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)
+                             : NULL;
+        if (cl) {
             char *end = NULL;
             unsigned long long n = strtoull(cl, &end, 10);
             if (end != cl && n > (unsigned long long)app->cfg->api.max_body_bytes) {
@@ -461,8 +492,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     api_app *app = l->srv->app;
     req_ctx *ctx = *con_cls;
     if (!ctx) return;
-    api_connguard_waiting(ctx->gconn, rag_mono_ms());
-    int64_t lat = mono_us() - ctx->start_us;
+    const int64_t now_us = mono_us();
+    api_connguard_waiting(ctx->gconn, now_us / 1000); /* the same clock as rag_mono_ms */
+    int64_t lat = now_us - ctx->start_us;
     int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ctx->status : 499;
     api_stats_request(app->stats, ctx->route, status, lat, ctx->bytes);
     /* Successful health/metrics/status reads are counted (stats, minutely summary)
@@ -609,6 +641,7 @@ api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_erro
     pthread_mutex_init(&srv->qlock, NULL);
     pthread_cond_init(&srv->qcond, NULL);
     pthread_mutex_init(&srv->hz_lock, NULL);
+    pthread_mutex_init(&srv->hz_refresh, NULL);
     pthread_mutex_init(&srv->plog_lock, NULL);
     pthread_mutex_init(&srv->sweep_lock, NULL);
     pthread_condattr_t ca;
@@ -705,6 +738,7 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
     pthread_mutex_destroy(&srv->sweep_lock);
     pthread_cond_destroy(&srv->sweep_cond);
     pthread_mutex_destroy(&srv->hz_lock);
+    pthread_mutex_destroy(&srv->hz_refresh);
     pthread_cond_destroy(&srv->qcond);
     pthread_mutex_destroy(&srv->qlock);
     free(srv->threads);

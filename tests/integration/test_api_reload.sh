@@ -14,7 +14,7 @@ is "$(hz .index.generation)" "$GEN_A" "rag-api starts on the first generation"
 
 cat >"$STACK/client.py" <<'PY'
 import http.client, json, os, sys, threading, time
-port, stop, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, stop, out, first = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 lock = threading.Lock()
 rows = []
 def run():
@@ -33,16 +33,18 @@ def run():
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         with lock:
             rows.append(row)
+            if len(rows) == 1:  # the test re-ingests only once a request was answered
+                open(first, "w").close()
 threads = [threading.Thread(target=run) for _ in range(4)]
 for t in threads: t.start()
 for t in threads: t.join()
 with open(out, "w") as f:
     f.write("\n".join(rows) + "\n")
 PY
-python3 "$STACK/client.py" "$PORT" "$STACK/stop" "$STACK/rows" &
+python3 "$STACK/client.py" "$PORT" "$STACK/stop" "$STACK/rows" "$STACK/first" &
 CLIENT=$!
 track_pid "$CLIENT"
-sleep 1
+for _ in $(seq 1 300); do [ -f "$STACK/first" ] && break; sleep 0.1; done
 # Re-ingest: the corpus changes, rag-ingest builds and publishes a new generation.
 cat >"$TX/talks/geology-field-trip.txt" <<'TXT'
 The basalt columns formed as a thick lava flow cooled and contracted slowly.

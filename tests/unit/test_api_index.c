@@ -175,6 +175,68 @@ static void test_open_loads_every_vector_and_ranks_like_brute_force(void **state
     free(vecs);
 }
 
+/* Every row of `expr` scores as FTS5's bm25() does with args. */
+static void assert_scores_equal_fts5(sqlite3 *db, const char *expr, const api_bm25_args *args, int min_rows)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT rowid, bm25(chunks_fts), rag_bm25(chunks_fts, ?2) FROM chunks_fts"
+                                        " WHERE chunks_fts MATCH ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+    sqlite3_bind_pointer(st, 2, (void *)args, API_BM25_PTR, NULL);
+    int rows = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const double fts = sqlite3_column_double(st, 1), ours = sqlite3_column_double(st, 2);
+        if (fabs(fts - ours) > 1e-9 * fabs(fts) + 1e-12)
+            fail_msg("chunk %lld: bm25 %.12g, rag_bm25 %.12g", (long long)sqlite3_column_int64(st, 0), fts, ours);
+        rows++;
+    }
+    assert_int_equal(rc, SQLITE_DONE);
+    assert_true(rows >= min_rows);
+    sqlite3_finalize(st);
+}
+
+/* Chunk lengths are found by offset when the ids are dense and by binary
+ * search when they are not; a chunk missing from the arrays (or beyond
+ * them) falls back to FTS5's own count. Every way gives bm25()'s scores. */
+static void test_rag_bm25_lengths_dense_sparse_and_missing(void **state)
+{
+    float *vecs = NULL;
+    api_generation *g = open_generation(*state, 300, 1, &vecs);
+    const char *terms[3] = {"word3", "filler", "17"};
+    double idf[3];
+    for (int i = 0; i < 3; i++) idf[i] = api_bm25_idf(g->chunk_count, api_generation_df(g, &g->leases[0], terms[i]));
+    const char *expr = "\"word3\" OR \"filler\" OR \"17\"";
+    /* dense: ids 1..300 */
+    assert_int_equal(g->rowids[g->n - 1] - g->rowids[0], (int64_t)g->n - 1);
+    api_bm25_args args = {.idf = idf, .n_idf = 3, .rowids = g->rowids, .lengths = g->lengths, .n = g->n,
+                          .avg_length = g->avg_length};
+    assert_scores_equal_fts5(g->leases[0].db, expr, &args, 200);
+    /* dense but shorter: the last 40 chunks are beyond the arrays */
+    args.n = g->n - 40;
+    assert_scores_equal_fts5(g->leases[0].db, expr, &args, 200);
+    /* sparse: every 7th chunk left out, so ids have gaps */
+    int64_t *ids = calloc(g->n, sizeof *ids);
+    uint32_t *lens = calloc(g->n, sizeof *lens);
+    size_t n = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (g->rowids[i] % 7 != 0) {
+            ids[n] = g->rowids[i];
+            lens[n++] = g->lengths[i];
+        }
+    args.rowids = ids;
+    args.lengths = lens;
+    args.n = n;
+    assert_true(ids[n - 1] - ids[0] != (int64_t)n - 1);
+    assert_scores_equal_fts5(g->leases[0].db, expr, &args, 200);
+    free(ids);
+    free(lens);
+    api_generation_release(g);
+    free(vecs);
+}
+
 /* rag_bm25 (cached term counts, lengths loaded with the generation) gives
  * FTS5's own bm25() scores, row for row. */
 static void test_rag_bm25_scores_equal_fts5_bm25(void **state)
@@ -413,6 +475,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_loads_every_vector_and_ranks_like_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rag_bm25_scores_equal_fts5_bm25, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rag_bm25_lengths_dense_sparse_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dense_query_vectors_rank_like_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bm25_one_statement_ranks_as_the_two_passes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_without_vectors_ranks_like_with_them, setup, teardown),
