@@ -21,7 +21,7 @@ struct index_writer {
     int fts_copied; /* the full-text index was copied from the previous generation */
     int has_prev;
     const volatile int *interrupt;
-    sqlite3_stmt *ins_doc, *upd_doc, *ins_chunk, *ins_fts, *ins_emb, *prev_emb, *ins_fail, *ins_meta;
+    sqlite3_stmt *ins_doc, *upd_doc, *ins_chunk, *ins_fts, *ins_emb, *ins_fail, *ins_meta;
 };
 
 static const char *SCHEMA =
@@ -69,7 +69,7 @@ static int prep(index_writer *w, sqlite3_stmt **st, const char *sql, rag_error *
 
 static void finalize_all(index_writer *w)
 {
-    sqlite3_stmt **all[] = { &w->ins_doc, &w->upd_doc, &w->ins_chunk, &w->ins_fts, &w->ins_emb, &w->prev_emb, &w->ins_fail, &w->ins_meta };
+    sqlite3_stmt **all[] = { &w->ins_doc, &w->upd_doc, &w->ins_chunk, &w->ins_fts, &w->ins_emb, &w->ins_fail, &w->ins_meta };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
@@ -83,6 +83,12 @@ static int connect_db(index_writer *w, int create, rag_error *err)
     if (sqlite3_open_v2(w->path, &w->db, flags, NULL) != SQLITE_OK)
         return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", w->path, w->db ? sqlite3_errmsg(w->db) : "out of memory");
     sqlite3_progress_handler(w->db, 10000, on_progress, w);
+    /* 16 KiB pages: a chunk row (~2 KB of text at the default 256 tokens)
+     * and an embedding (1.5 KB at 384 dimensions) are over a third of a
+     * 4 KiB page, so at the default page size most pages held one row and
+     * half the file was empty space to write and fsync */
+    if (create && exec(w, "PRAGMA page_size=16384;", err) != RAG_OK)
+        return RAG_ERR;
     if (exec(w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768;"
                 "PRAGMA temp_store=FILE; PRAGMA locking_mode=EXCLUSIVE;", err) != RAG_OK)
         return RAG_ERR;
@@ -101,11 +107,6 @@ static int connect_db(index_writer *w, int create, rag_error *err)
 
 static int prepare_all(index_writer *w, rag_error *err)
 {
-    if (w->has_prev &&
-        prep(w, &w->prev_emb,
-             "SELECT e.vector FROM prev.chunks c JOIN prev.embeddings e ON e.chunk_rowid = c.id WHERE c.chunk_id = ?",
-             err) != RAG_OK)
-        return RAG_ERR;
     if (prep(w, &w->ins_doc, "INSERT INTO documents(path,title,format,size,mtime_ns,sha256,chunk_count) VALUES(?,?,?,?,?,?,0)", err) ||
         prep(w, &w->upd_doc, "UPDATE documents SET chunk_count = ? WHERE id = ?", err) ||
         prep(w, &w->ins_chunk, "INSERT INTO chunks(chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count) VALUES(?,?,?,?,?,?,?,?)", err) ||
@@ -280,20 +281,53 @@ int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const ch
     return step_done(w, w->ins_emb, err, "insert embedding");
 }
 
-int iw_prev_embedding(index_writer *w, const char *chunk_id, float *out)
+struct iw_prev_reader {
+    sqlite3 *db;
+    sqlite3_stmt *get;
+    int dims;
+};
+
+iw_prev_reader *iw_prev_reader_open(const char *prev_path, int dimensions, rag_error *err)
 {
-    if (!w->prev_emb)
+    iw_prev_reader *r = rag_xcalloc(1, sizeof *r);
+    r->dims = dimensions;
+    char *uri = sqlite3_mprintf("file:%s?mode=ro", prev_path);
+    int rc = sqlite3_open_v2(uri, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    sqlite3_free(uri);
+    if (rc != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db,
+                           "SELECT e.vector FROM chunks c JOIN embeddings e ON e.chunk_rowid = c.id WHERE c.chunk_id = ?",
+                           -1, &r->get, NULL) != SQLITE_OK) {
+        rag_error_set(err, RAG_ERR, "%s: cannot read embeddings: %s", prev_path,
+                      r->db ? sqlite3_errmsg(r->db) : "out of memory");
+        iw_prev_reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+int iw_prev_embedding(iw_prev_reader *r, const char *chunk_id, float *out)
+{
+    if (!r)
         return 0;
     int found = 0;
-    sqlite3_bind_text(w->prev_emb, 1, chunk_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(w->prev_emb) == SQLITE_ROW &&
-        sqlite3_column_bytes(w->prev_emb, 0) == (int)(sizeof(float) * (size_t)w->dims)) {
-        memcpy(out, sqlite3_column_blob(w->prev_emb, 0), sizeof(float) * (size_t)w->dims);
+    sqlite3_bind_text(r->get, 1, chunk_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(r->get) == SQLITE_ROW && sqlite3_column_bytes(r->get, 0) == (int)(sizeof(float) * (size_t)r->dims)) {
+        memcpy(out, sqlite3_column_blob(r->get, 0), sizeof(float) * (size_t)r->dims);
         found = 1;
     }
-    sqlite3_reset(w->prev_emb);
-    sqlite3_clear_bindings(w->prev_emb);
+    sqlite3_reset(r->get);
+    sqlite3_clear_bindings(r->get);
     return found;
+}
+
+void iw_prev_reader_close(iw_prev_reader *r)
+{
+    if (!r)
+        return;
+    sqlite3_finalize(r->get);
+    sqlite3_close(r->db);
+    free(r);
 }
 
 int iw_add_failure(index_writer *w, const iw_failure *f, rag_error *err)
