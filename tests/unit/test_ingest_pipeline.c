@@ -48,19 +48,26 @@ static void discard(void *ud, void *result)
     free(result);
 }
 
+/* Take the next n results, each the next item in order. */
+static void consume(pipeline *p, counters *c, size_t n)
+{
+    size_t first = atomic_load(&c->consumed);
+    for (size_t i = first; i < first + n; i++) {
+        size_t *r = pipeline_next(p);
+        assert_non_null(r);
+        assert_int_equal(*r, i);
+        free(r);
+        atomic_fetch_add(&c->consumed, 1);
+    }
+}
+
 static void test_results_come_in_item_order_whatever_the_timing(void **state)
 {
     (void)state;
     counters c = { .depth = 3 };
     pipeline *p = pipeline_start(300, 4, c.depth, produce, discard, &c);
     assert_int_equal(pipeline_threads(p), 4);
-    for (size_t i = 0; i < 300; i++) {
-        size_t *r = pipeline_next(p);
-        assert_non_null(r);
-        assert_int_equal(*r, i);
-        free(r);
-        atomic_fetch_add(&c.consumed, 1);
-    }
+    consume(p, &c, 300);
     assert_null(pipeline_next(p));
     pipeline_finish(p);
     assert_int_equal(atomic_load(&c.produced), 300);
@@ -77,12 +84,7 @@ static void test_stopping_early_discards_what_was_not_consumed(void **state)
     (void)state;
     counters c = { .depth = 4 };
     pipeline *p = pipeline_start(1000, 2, c.depth, produce, discard, &c);
-    for (size_t i = 0; i < 10; i++) {
-        size_t *r = pipeline_next(p);
-        assert_int_equal(*r, i);
-        free(r);
-        atomic_fetch_add(&c.consumed, 1);
-    }
+    consume(p, &c, 10);
     pipeline_finish(p);
     size_t produced = atomic_load(&c.produced);
     assert_int_equal(produced, 10 + atomic_load(&c.discarded));
@@ -98,12 +100,7 @@ static void test_no_items_and_one_worker(void **state)
     assert_null(pipeline_next(p));
     pipeline_finish(p);
     p = pipeline_start(5, 1, 1, produce, discard, &c);
-    for (size_t i = 0; i < 5; i++) {
-        size_t *r = pipeline_next(p);
-        assert_int_equal(*r, i);
-        free(r);
-        atomic_fetch_add(&c.consumed, 1);
-    }
+    consume(p, &c, 5);
     pipeline_finish(p);
     assert_int_equal(atomic_load(&c.ahead_violations), 0);
     pipeline_finish(NULL);
