@@ -9,7 +9,7 @@
 # events and the same metrics; so does an incremental run (edited, copied
 # and deleted files, embeddings reused) after each of them.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -130,4 +130,15 @@ kill -TERM "$pid"
 wait "$pid"; rc=$?
 is "$rc/$(gen_of b)" "1/$G" "SIGTERM in the middle of a pipelined run stops it (exit 1); the previous generation stays"
 is "$(find "$W/b/index" -name '*.tmp' | wc -l)/$(metrics b | jq -r .status)" "0/failed" "it leaves no temporary and records the failed run"
+
+# --- SIGKILL in the middle of a full build: the next run removes both temporaries
+RAG_INGEST_TEST_BATCH_DELAY_MS=300 "$ING" --config "$W/c.yaml" -q --full 2>/dev/null &
+pid=$!
+wait_for 20 bash -c "ls '$W/c/index/' | grep -q -- '-fts.sqlite.tmp\$'" || diag "no full-text temporary seen"
+kill -KILL "$pid"
+{ wait "$pid"; } 2>/dev/null
+is "$(find "$W/c/index" -name '*.tmp' | wc -l)" 2 "a killed full build leaves its generation and full-text temporaries"
+run c
+is "$(find "$W/c/index" -name '*.tmp' | wc -l)/$(jq -s 'map(select(.event == "run_started"))[-1].payload.stale_temporaries_removed' "$W/c/logs/ingest.jsonl")" \
+  "0/2" "the next run removes both"
 done_testing
