@@ -37,6 +37,7 @@ typedef struct rag_config {
         int64_t max_file_bytes;
         double max_error_ratio;     /* 0..1 */
         int batch_files;            /* files per batch (>=1) */
+        int workers;                /* threads preparing files; 0 = one per online CPU */
         int keep_generations;       /* retention of index generations (>=1) */
         int keep_checkpoints;       /* retention of per-run manifest copies */
         char *legacy_encoding;      /* e.g. "windows-1252", or "" = reject */

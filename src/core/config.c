@@ -342,7 +342,7 @@ static void load_paths(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 static void load_ingest(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"include", "exclude", "max_file_size", "max_error_ratio",
-                                        "batch_files", "keep_generations", "keep_checkpoints",
+                                        "batch_files", "workers", "keep_generations", "keep_checkpoints",
                                         "legacy_encoding", "schedule", NULL};
     static const char *const sched_known[] = {"interval", "daily_at", "debounce", NULL};
     yaml_node_t *m = section(d, root, "ingest", known);
@@ -358,6 +358,7 @@ static void load_ingest(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     rag_ydoc_get_size(d, m, "ingest", "max_file_size", 1, 1 * GIB, &cfg->ingest.max_file_bytes);
     rag_ydoc_get_double(d, m, "ingest", "max_error_ratio", 0.0, 1.0, &cfg->ingest.max_error_ratio);
     rag_ydoc_get_int(d, m, "ingest", "batch_files", 1, 100000, &cfg->ingest.batch_files);
+    rag_ydoc_get_int(d, m, "ingest", "workers", 0, 64, &cfg->ingest.workers);
     rag_ydoc_get_int(d, m, "ingest", "keep_generations", 1, 1000, &cfg->ingest.keep_generations);
     rag_ydoc_get_int(d, m, "ingest", "keep_checkpoints", 0, 100000, &cfg->ingest.keep_checkpoints);
     if (rag_ydoc_get_str(d, m, "ingest", "legacy_encoding", &cfg->ingest.legacy_encoding) == 1 &&

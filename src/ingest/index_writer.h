@@ -37,9 +37,14 @@ int iw_add_document(index_writer *w, const iw_doc *d, int64_t *doc_id, rag_error
 int iw_set_chunk_count(index_writer *w, int64_t doc_id, int64_t n, rag_error *err);
 int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const chunk *c, const float *vec,
                  rag_error *err);
-/* Look up the embedding of chunk_id in the previous generation; 1 = found
- * (out filled), 0 = not there. */
-int iw_prev_embedding(index_writer *w, const char *chunk_id, float *out);
+/* Read-only lookups of embeddings in the previous generation, by chunk id.
+ * A reader has a connection of its own, so each worker thread opens one
+ * (the writer's connection stays on the writer's thread). */
+typedef struct iw_prev_reader iw_prev_reader;
+iw_prev_reader *iw_prev_reader_open(const char *prev_path, int dimensions, rag_error *err);
+/* 1 = found (out filled), 0 = not there. */
+int iw_prev_embedding(iw_prev_reader *r, const char *chunk_id, float *out);
+void iw_prev_reader_close(iw_prev_reader *r);
 /* A source that could not be indexed: cls is "content" (skipped until its
  * content changes; sha256 is its content hash, NULL when it was not read)
  * or "transient" (retried on every run). */

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "format.h"
 #include "index_writer.h"
 #include "metrics.h"
+#include "pipeline.h"
 #include "progress.h"
 #include "publish.h"
 #include "quality.h"
@@ -104,22 +106,10 @@ typedef struct run_ctx {
     char *tmp_path;
     char *final_path; /* set once linked into place, until the manifest names it */
     bool reuse;
-    /* chunk accumulation for one document */
-    struct {
-        char **texts;
-        chunk *meta;
-        size_t n, cap;
-    } pend;
-    const char *doc_sha;
-    const char *doc_path;  /* path of the document being processed */
-    const char *reuse_path; /* previous path of the same content (a renamed/copied file), or NULL */
-    const prev_doc **by_sha; /* prev_docs sorted by sha, built on first use */
-    int64_t doc_id;
-    int64_t doc_chunks;
-    float *vecs;
-    size_t vecs_cap;
-    rag_error cb_err;
-    int cb_failed;
+    const prev_doc **by_sha; /* prev_docs sorted by sha (built before the workers start) */
+    /* the file pipeline (docs/architecture.md, "Ingest pipeline") */
+    int workers;
+    iw_prev_reader **readers; /* per worker, when embeddings can be reused */
 } run_ctx;
 
 /* Test hooks: RAG_INGEST_TEST_PUBLISH_DELAY_MS pauses the publishing steps
@@ -333,28 +323,28 @@ static void file_failed(run_ctx *c, const rag_source *f, const char *reason, fai
 
 /* Parts of a file its parser skipped: one file_warning event each (the
  * first TR_MAX_WARNINGS, then one saying how many more). */
-static void file_warnings(run_ctx *c, const rag_source *f, const transcript *tr)
+static void file_warnings(run_ctx *c, const rag_source *f, char *const *warnings, size_t n_warnings)
 {
-    size_t kept = tr->n_warnings < TR_MAX_WARNINGS ? tr->n_warnings : TR_MAX_WARNINGS;
-    c->st->file_warnings += (int64_t)tr->n_warnings;
+    size_t kept = n_warnings < TR_MAX_WARNINGS ? n_warnings : TR_MAX_WARNINGS;
+    c->st->file_warnings += (int64_t)n_warnings;
     for (size_t i = 0; i < kept; i++) {
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "path", f->rel);
-        long line = message_line(tr->warnings[i], f->rel);
+        long line = message_line(warnings[i], f->rel);
         if (line)
             cJSON_AddNumberToObject(p, "line", (double)line);
         else
             cJSON_AddNullToObject(p, "line");
-        cJSON_AddStringToObject(p, "warning", tr->warnings[i]);
-        log_event(c, RAG_LEVEL_WARN, "file_warning", p, tr->warnings[i]);
+        cJSON_AddStringToObject(p, "warning", warnings[i]);
+        log_event(c, RAG_LEVEL_WARN, "file_warning", p, warnings[i]);
     }
-    if (tr->n_warnings > kept) {
+    if (n_warnings > kept) {
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "path", f->rel);
         cJSON_AddNullToObject(p, "line");
-        cJSON_AddNumberToObject(p, "more", (double)(tr->n_warnings - kept));
+        cJSON_AddNumberToObject(p, "more", (double)(n_warnings - kept));
         char msg[1200];
-        snprintf(msg, sizeof msg, "%s: %zu more warnings not logged", f->rel, tr->n_warnings - kept);
+        snprintf(msg, sizeof msg, "%s: %zu more warnings not logged", f->rel, n_warnings - kept);
         cJSON_AddStringToObject(p, "warning", msg);
         log_event(c, RAG_LEVEL_WARN, "file_warning", p, msg);
     }
@@ -379,20 +369,27 @@ static int cmp_by_sha(const void *a, const void *b)
     return r ? r : strcmp(x->path, y->path);
 }
 
+/* Sort the previous documents by content hash for reuse_path_of; done
+ * before the workers start, which then only read it. */
+static void build_by_sha(run_ctx *c)
+{
+    size_t n = c->prev_docs.n;
+    if (!c->reuse || n == 0)
+        return;
+    c->by_sha = rag_xmalloc(n * sizeof *c->by_sha);
+    for (size_t i = 0; i < n; i++)
+        c->by_sha[i] = &c->prev_docs.v[i];
+    qsort(c->by_sha, n, sizeof *c->by_sha, cmp_by_sha);
+}
+
 /* A path of the previous generation holding content sha (other than path),
  * so a renamed or copied file reuses that document's embeddings; NULL when
  * none, or when the same path already had this content. */
 static const char *reuse_path_of(run_ctx *c, const char *path, const char *sha)
 {
     size_t n = c->prev_docs.n;
-    if (!c->reuse || n == 0)
+    if (!c->by_sha || n == 0)
         return NULL;
-    if (!c->by_sha) {
-        c->by_sha = rag_xmalloc(n * sizeof *c->by_sha);
-        for (size_t i = 0; i < n; i++)
-            c->by_sha[i] = &c->prev_docs.v[i];
-        qsort(c->by_sha, n, sizeof *c->by_sha, cmp_by_sha);
-    }
     size_t lo = 0, hi = n;
     while (lo < hi) { /* first entry with sha >= the wanted one */
         size_t mid = lo + (hi - lo) / 2;
@@ -411,103 +408,153 @@ static const char *reuse_path_of(run_ctx *c, const char *path, const char *sha)
     return other;
 }
 
-/* Embed and insert the pending chunks of the current document. */
-static int flush_chunks(run_ctx *c, rag_error *err)
+/* ------------------------------------------------------ the file pipeline
+ * Worker threads turn each file to process into a `prepared` (read, hash,
+ * decode, parse, chunk, chunk ids, embeddings); the writer thread stores
+ * them in source order (store_prepared), so what the generation holds and
+ * in which order — row ids included — does not depend on thread timing.
+ * Workers only read the run context; every counter, log event and SQLite
+ * write happens on the writer's thread, in the order it always had. */
+
+typedef enum { PREP_DOCUMENT, PREP_FAILED, PREP_SAME_FAILURE } prep_kind;
+
+/* What a worker made of one file. */
+typedef struct prepared {
+    prep_kind kind;
+    int rc;                      /* not RAG_OK: the run fails with err (embedding, interrupted) */
+    rag_error err;
+    int64_t bytes;               /* bytes read */
+    char sha[RAG_HASH_HEX];      /* PREP_DOCUMENT: its content hash */
+    char *reason;                /* PREP_FAILED: "file[:line]: problem" */
+    fail_class cls;
+    char fail_sha[RAG_HASH_HEX]; /* PREP_FAILED: content hash stored with it; "" = not read */
+    char **warnings;             /* the parser's first TR_MAX_WARNINGS warnings */
+    size_t n_warnings;           /* all it raised */
+    char *title;
+    tr_format fmt;
+    size_t n, cap;               /* chunks, in order */
+    char **texts;
+    chunk *meta;
+    char (*ids)[RAG_HASH_HEX];
+    float *vecs;                 /* n * dimensions */
+    int64_t tokens, embedded, reused;
+} prepared;
+
+static void prepared_free(prepared *p)
 {
-    size_t n = c->pend.n;
-    if (n == 0)
-        return RAG_OK;
-    int dims = rag_embedder_dimensions(c->emb);
-    if (c->vecs_cap < n) {
-        free(c->vecs);
-        c->vecs = rag_xmalloc(n * (size_t)dims * sizeof(float));
-        c->vecs_cap = n;
+    if (!p)
+        return;
+    free(p->reason);
+    size_t kept = p->n_warnings < TR_MAX_WARNINGS ? p->n_warnings : TR_MAX_WARNINGS;
+    for (size_t i = 0; i < kept && p->warnings; i++)
+        free(p->warnings[i]);
+    free(p->warnings);
+    free(p->title);
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->texts[i]);
+        free((char *)p->meta[i].speakers);
     }
-    char (*ids)[RAG_HASH_HEX] = rag_xmalloc(n * RAG_HASH_HEX);
-    const char **todo = rag_xmalloc(n * sizeof(char *));
-    size_t *todo_idx = rag_xmalloc(n * sizeof(size_t));
-    size_t nt = 0;
-    for (size_t i = 0; i < n; i++) {
-        chunk_id_of(c->doc_path, c->doc_sha, c->pend.meta[i].ordinal, c->config_hash, ids[i]);
-        if (c->reuse && iw_prev_embedding(c->iw, ids[i], c->vecs + i * (size_t)dims)) {
-            c->st->chunks_reused++;
-            continue;
-        }
-        if (c->reuse && c->reuse_path) {
-            char prev_id[RAG_HASH_HEX];
-            chunk_id_of(c->reuse_path, c->doc_sha, c->pend.meta[i].ordinal, c->config_hash, prev_id);
-            if (iw_prev_embedding(c->iw, prev_id, c->vecs + i * (size_t)dims)) {
-                c->st->chunks_reused++;
+    free(p->texts);
+    free(p->meta);
+    free(p->ids);
+    free(p->vecs);
+    free(p);
+}
+
+static void prep_fail(prepared *p, fail_class cls, const char *sha, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void prep_fail(prepared *p, fail_class cls, const char *sha, const char *fmt, ...)
+{
+    char reason[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    p->kind = PREP_FAILED;
+    p->reason = rag_xstrdup(reason);
+    p->cls = cls;
+    snprintf(p->fail_sha, sizeof p->fail_sha, "%s", sha ? sha : "");
+}
+
+static int on_chunk(const chunk *ch, void *ud)
+{
+    prepared *p = ud;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        p->texts = rag_xrealloc(p->texts, p->cap * sizeof(char *));
+        p->meta = rag_xrealloc(p->meta, p->cap * sizeof(chunk));
+    }
+    p->texts[p->n] = rag_xstrdup(ch->text);
+    p->meta[p->n] = *ch;
+    p->meta[p->n].text = p->texts[p->n];
+    p->meta[p->n].speakers = ch->speakers ? rag_xstrdup(ch->speakers) : NULL;
+    p->n++;
+    p->tokens += ch->tokens;
+    return stop_flag ? 1 : 0;
+}
+
+/* Chunk ids and embeddings of the prepared chunks: reused from the previous
+ * generation when a chunk of the same id (or of the same content under the
+ * path it was renamed from) is there, else embedded in groups of
+ * embedding.batch_size (one provider request each). */
+static int embed_prepared(run_ctx *c, iw_prev_reader *rd, const char *path, const char *reuse_path, prepared *p,
+                          rag_error *err)
+{
+    size_t n = p->n, dims = (size_t)rag_embedder_dimensions(c->emb);
+    p->ids = rag_xmalloc(n * RAG_HASH_HEX);
+    p->vecs = rag_xmalloc(n * dims * sizeof(float));
+    size_t batch = c->cfg->embedding.batch_size > 0 ? (size_t)c->cfg->embedding.batch_size : 64;
+    const char **todo = rag_xmalloc(batch * sizeof(char *));
+    size_t *todo_idx = rag_xmalloc(batch * sizeof(size_t));
+    float *tmp = rag_xmalloc(batch * dims * sizeof(float));
+    int rc = RAG_OK;
+    for (size_t from = 0; rc == RAG_OK && from < n; from += batch) {
+        size_t to = from + batch < n ? from + batch : n, nt = 0;
+        for (size_t i = from; i < to; i++) {
+            chunk_id_of(path, p->sha, p->meta[i].ordinal, c->config_hash, p->ids[i]);
+            if (iw_prev_embedding(rd, p->ids[i], p->vecs + i * dims)) {
+                p->reused++;
                 continue;
             }
+            if (rd && reuse_path) {
+                char prev_id[RAG_HASH_HEX];
+                chunk_id_of(reuse_path, p->sha, p->meta[i].ordinal, c->config_hash, prev_id);
+                if (iw_prev_embedding(rd, prev_id, p->vecs + i * dims)) {
+                    p->reused++;
+                    continue;
+                }
+            }
+            todo[nt] = p->texts[i];
+            todo_idx[nt++] = i;
         }
-        todo[nt] = c->pend.texts[i];
-        todo_idx[nt++] = i;
-    }
-    int rc = RAG_OK;
-    if (nt) {
-        float *tmp = rag_xmalloc(nt * (size_t)dims * sizeof(float));
-        rc = rag_embedder_embed(c->emb, todo, nt, tmp, err);
-        if (rc == RAG_OK)
+        if (stop_flag)
+            rc = rag_error_set(err, RAG_ERR, "interrupted by a signal");
+        else if (nt && (rc = rag_embedder_embed(c->emb, todo, nt, tmp, err)) == RAG_OK) {
             for (size_t k = 0; k < nt; k++)
-                memcpy(c->vecs + todo_idx[k] * (size_t)dims, tmp + k * (size_t)dims, (size_t)dims * sizeof(float));
-        free(tmp);
-        c->st->chunks_embedded += rc == RAG_OK ? (int64_t)nt : 0;
+                memcpy(p->vecs + todo_idx[k] * dims, tmp + k * dims, dims * sizeof(float));
+            p->embedded += (int64_t)nt;
+        }
     }
-    for (size_t i = 0; rc == RAG_OK && i < n; i++) {
-        c->pend.meta[i].text = c->pend.texts[i];
-        rc = iw_add_chunk(c->iw, c->doc_id, ids[i], &c->pend.meta[i], c->vecs + i * (size_t)dims, err);
-    }
-    for (size_t i = 0; i < n; i++) {
-        free(c->pend.texts[i]);
-        free((char *)c->pend.meta[i].speakers);
-    }
-    c->pend.n = 0;
-    free(ids);
+    free(tmp);
     free(todo);
     free(todo_idx);
     return rc;
 }
 
-static int on_chunk(const chunk *ch, void *ud)
+/* Worker side: everything about one file that needs no SQLite writer. */
+static prepared *prepare_file(run_ctx *c, int worker, const rag_source *f)
 {
-    run_ctx *c = ud;
-    if (c->pend.n == c->pend.cap) {
-        c->pend.cap = c->pend.cap ? c->pend.cap * 2 : 64;
-        c->pend.texts = rag_xrealloc(c->pend.texts, c->pend.cap * sizeof(char *));
-        c->pend.meta = rag_xrealloc(c->pend.meta, c->pend.cap * sizeof(chunk));
-    }
-    c->pend.texts[c->pend.n] = rag_xstrdup(ch->text);
-    c->pend.meta[c->pend.n] = *ch;
-    c->pend.meta[c->pend.n].speakers = ch->speakers ? rag_xstrdup(ch->speakers) : NULL;
-    c->pend.n++;
-    c->doc_chunks++;
-    c->st->chunks_new++;
-    c->st->tokens_new += ch->tokens;
-    int batch = c->cfg->embedding.batch_size > 0 ? c->cfg->embedding.batch_size : 64;
-    if ((int)c->pend.n >= batch && flush_chunks(c, &c->cb_err) != RAG_OK) {
-        c->cb_failed = 1;
-        return 1;
-    }
-    return stop_flag ? 1 : 0;
-}
-
-/* Process one new or changed file. Returns RAG_OK also when the file failed
- * (it is counted, stored and logged); an error return fails the run. */
-static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_HEX], rag_error *err)
-{
-    char reason[1200];
-    sha_out[0] = '\0';
+    prepared *p = rag_xcalloc(1, sizeof *p);
+    p->rc = RAG_OK;
     if (f->size == 0) {
-        snprintf(reason, sizeof reason, "%s: empty file", f->rel);
-        file_failed(c, f, reason, FAIL_CONTENT, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        return RAG_OK;
+        prep_fail(p, FAIL_CONTENT, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                  "%s: empty file", f->rel);
+        return p;
     }
     if (f->size > c->cfg->ingest.max_file_bytes) {
-        snprintf(reason, sizeof reason, "%s: %lld bytes is over ingest.max_file_size (%lld bytes)", f->rel,
-                 (long long)f->size, (long long)c->cfg->ingest.max_file_bytes);
-        file_failed(c, f, reason, FAIL_CONTENT, NULL);
-        return RAG_OK;
+        prep_fail(p, FAIL_CONTENT, NULL, "%s: %lld bytes is over ingest.max_file_size (%lld bytes)", f->rel,
+                  (long long)f->size, (long long)c->cfg->ingest.max_file_bytes);
+        return p;
     }
     char *full = rag_path_join(c->cfg->paths.transcripts, f->rel);
     char *raw = NULL;
@@ -518,19 +565,18 @@ static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_H
     if (rc != RAG_OK) {
         /* vanished, permissions, I/O, grown past the limit since the scan:
          * nothing is known about the content, so try again next run */
-        snprintf(reason, sizeof reason, "%s: cannot read: %s", f->rel, e.msg);
-        file_failed(c, f, reason, FAIL_TRANSIENT, NULL);
-        return RAG_OK;
+        prep_fail(p, FAIL_TRANSIENT, NULL, "%s: cannot read: %s", f->rel, e.msg);
+        return p;
     }
-    c->st->bytes_processed += (int64_t)len;
-    rag_sha256_hex(raw, len, sha_out);
+    p->bytes = (int64_t)len;
+    char sha[RAG_HASH_HEX];
+    rag_sha256_hex(raw, len, sha);
     const prev_doc *x = prev_failure_of(c, f->rel);
-    if (x && x->cls == FAIL_CONTENT && x->sha[0] && strcmp(x->sha, sha_out) == 0 && !c->opts->retry_failed) {
+    if (x && x->cls == FAIL_CONTENT && x->sha[0] && strcmp(x->sha, sha) == 0 && !c->opts->retry_failed) {
         /* touched but not changed: the same content fails the same way */
-        count_failure(c, f, x->reason, FAIL_CONTENT, x->sha);
+        p->kind = PREP_SAME_FAILURE;
         free(raw);
-        sha_out[0] = '\0';
-        return RAG_OK;
+        return p;
     }
     char *text;
     size_t tlen;
@@ -540,9 +586,8 @@ static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_H
     rc = encoding_to_utf8(f->rel, raw, len, c->cfg->ingest.legacy_encoding, &text, &tlen, &owned, &enc, &e);
     if (rc != RAG_OK) {
         free(raw);
-        file_failed(c, f, e.msg, FAIL_CONTENT, sha_out);
-        sha_out[0] = '\0';
-        return RAG_OK;
+        prep_fail(p, FAIL_CONTENT, sha, "%s", e.msg);
+        return p;
     }
     if (owned) {
         free(raw);
@@ -554,60 +599,123 @@ static int process_file(run_ctx *c, const rag_source *f, char sha_out[RAG_HASH_H
         free(text);
     else
         free(raw);
-    file_warnings(c, f, &tr);
+    /* the warnings move to p, logged by the writer */
+    p->warnings = tr.warnings;
+    p->n_warnings = tr.n_warnings;
+    tr.warnings = NULL;
     if (rc == RAG_OK && tr.n_segs == 0) {
         if (tr.n_warnings) /* name the first skipped part's line */
-            rc = rag_error_set(&e, RAG_ECORRUPT, "%s; no transcript text left", tr.warnings[0]);
+            rc = rag_error_set(&e, RAG_ECORRUPT, "%s; no transcript text left", p->warnings[0]);
         else
             rc = rag_error_set(&e, RAG_ECORRUPT, "%s: no transcript text found", f->rel);
     } else if (rc == RAG_OK && !utf8_valid(tr.text, tr.text_len)) {
         rc = rag_error_set(&e, RAG_ECORRUPT, "%s: parser produced invalid UTF-8 (bug); file skipped", f->rel);
     }
+    tr.n_warnings = 0;
     if (rc != RAG_OK) {
         transcript_free(&tr);
-        file_failed(c, f, e.msg, FAIL_CONTENT, sha_out);
-        sha_out[0] = '\0';
-        return RAG_OK;
+        prep_fail(p, FAIL_CONTENT, sha, "%s", e.msg);
+        return p;
     }
-    char *title = tr.title ? rag_xstrdup(tr.title) : NULL;
-    if (!title) {
+    p->kind = PREP_DOCUMENT;
+    memcpy(p->sha, sha, RAG_HASH_HEX);
+    p->fmt = fmt;
+    p->title = tr.title ? rag_xstrdup(tr.title) : NULL;
+    if (!p->title) {
         const char *b = strrchr(f->rel, '/');
-        title = rag_xstrdup(b ? b + 1 : f->rel);
-        char *dot = strrchr(title, '.');
-        if (dot && dot != title)
+        p->title = rag_xstrdup(b ? b + 1 : f->rel);
+        char *dot = strrchr(p->title, '.');
+        if (dot && dot != p->title)
             *dot = '\0';
     }
-    iw_doc d = { f->rel, title, transcript_format_name(fmt), f->size, f->mtime_ns, sha_out };
-    rc = iw_add_document(c->iw, &d, &c->doc_id, err);
-    free(title);
-    if (rc == RAG_OK) {
-        c->doc_sha = sha_out;
-        c->doc_path = f->rel;
-        c->reuse_path = reuse_path_of(c, f->rel, sha_out);
-        c->doc_chunks = 0;
-        c->cb_failed = 0;
-        chunk_settings cs = { c->cfg->chunking.target_tokens, c->cfg->chunking.overlap_tokens };
-        long made = chunk_transcript(&tr, &cs, on_chunk, c);
-        if (made < 0) {
-            if (c->cb_failed)
-                rc = rag_error_set(err, RAG_ERR, "%s", c->cb_err.msg);
-            else
-                rc = rag_error_set(err, RAG_ERR, "interrupted by a signal");
-        }
-        if (rc == RAG_OK)
-            rc = flush_chunks(c, err);
-        if (rc == RAG_OK)
-            rc = iw_set_chunk_count(c->iw, c->doc_id, c->doc_chunks, err);
-        if (rc == RAG_OK)
-            c->st->processed++;
-    }
-    for (size_t i = 0; i < c->pend.n; i++) {
-        free(c->pend.texts[i]);
-        free((char *)c->pend.meta[i].speakers);
-    }
-    c->pend.n = 0;
+    chunk_settings cs = { c->cfg->chunking.target_tokens, c->cfg->chunking.overlap_tokens };
+    if (chunk_transcript(&tr, &cs, on_chunk, p) < 0)
+        p->rc = rag_error_set(&p->err, RAG_ERR, "interrupted by a signal");
     transcript_free(&tr);
+    if (p->rc == RAG_OK)
+        p->rc = embed_prepared(c, c->readers ? c->readers[worker] : NULL, f->rel, reuse_path_of(c, f->rel, sha), p,
+                               &p->err);
+    return p;
+}
+
+static void *produce_file(void *ud, int worker, size_t item)
+{
+    run_ctx *c = ud;
+    return prepare_file(c, worker, &c->sr.files[c->todo[item]]);
+}
+
+static void discard_file(void *ud, void *result)
+{
+    (void)ud;
+    prepared_free(result);
+}
+
+/* Writer side: count, log and store what a worker prepared for file f, in
+ * the order the single-threaded ingest always did. Returns RAG_OK also
+ * when the file failed (it is counted, stored and logged); an error return
+ * fails the run. sha_out is the document's content hash ("" when it
+ * failed). */
+static int store_prepared(run_ctx *c, const rag_source *f, const prepared *p, char sha_out[RAG_HASH_HEX],
+                          rag_error *err)
+{
+    run_stats *st = c->st;
+    sha_out[0] = '\0';
+    st->bytes_processed += p->bytes;
+    if (p->n_warnings)
+        file_warnings(c, f, p->warnings, p->n_warnings);
+    if (p->kind == PREP_SAME_FAILURE) {
+        const prev_doc *x = prev_failure_of(c, f->rel);
+        count_failure(c, f, x->reason, FAIL_CONTENT, x->sha);
+        return RAG_OK;
+    }
+    if (p->kind == PREP_FAILED) {
+        file_failed(c, f, p->reason, p->cls, p->fail_sha[0] ? p->fail_sha : NULL);
+        return RAG_OK;
+    }
+    st->chunks_new += (int64_t)p->n;
+    st->tokens_new += p->tokens;
+    st->chunks_reused += p->reused;
+    st->chunks_embedded += p->embedded;
+    if (p->rc != RAG_OK) {
+        *err = p->err;
+        return p->rc;
+    }
+    iw_doc d = { f->rel, p->title, transcript_format_name(p->fmt), f->size, f->mtime_ns, p->sha };
+    int64_t doc_id = 0;
+    int rc = iw_add_document(c->iw, &d, &doc_id, err);
+    size_t dims = (size_t)rag_embedder_dimensions(c->emb);
+    for (size_t i = 0; rc == RAG_OK && i < p->n; i++)
+        rc = iw_add_chunk(c->iw, doc_id, p->ids[i], &p->meta[i], p->vecs + i * dims, err);
+    if (rc == RAG_OK)
+        rc = iw_set_chunk_count(c->iw, doc_id, (int64_t)p->n, err);
+    if (rc == RAG_OK) {
+        st->processed++;
+        memcpy(sha_out, p->sha, RAG_HASH_HEX);
+    }
     return rc;
+}
+
+/* Per-worker readers of the previous generation's embeddings (incremental
+ * runs only), and the sorted index reuse_path_of reads. */
+static int start_workers(run_ctx *c, rag_error *err)
+{
+    c->workers = pipeline_default_workers(c->cfg->ingest.workers);
+    build_by_sha(c);
+    if (!c->reuse)
+        return RAG_OK;
+    c->readers = rag_xcalloc((size_t)c->workers, sizeof *c->readers);
+    for (int i = 0; i < c->workers; i++)
+        if (!(c->readers[i] = iw_prev_reader_open(c->prev_gen_path, c->cfg->embedding.dimensions, err)))
+            return RAG_ERR;
+    return RAG_OK;
+}
+
+static void stop_workers(run_ctx *c)
+{
+    for (int i = 0; c->readers && i < c->workers; i++)
+        iw_prev_reader_close(c->readers[i]);
+    free(c->readers);
+    c->readers = NULL;
 }
 
 static void fingerprint(const rag_sources *sr, char (*shas)[RAG_HASH_HEX], char out[RAG_HASH_HEX])
@@ -642,9 +750,7 @@ static void ctx_free(run_ctx *c)
     c->by_sha = NULL;
     prev_list_free(&c->prev_docs);
     prev_list_free(&c->prev_fail);
-    free(c->pend.texts);
-    free(c->pend.meta);
-    free(c->vecs);
+    stop_workers(c);
     free(c->prev_gen_path);
     free(c->tmp_path);
     free(c->final_path);
@@ -926,6 +1032,10 @@ static int process_stage(run_ctx *c, rag_error *err)
     int64_t todo_bytes = 0;
     for (size_t t = 0; t < c->n_todo; t++)
         todo_bytes += c->sr.files[c->todo[t]].size;
+    if ((rc = start_workers(c, err)) != RAG_OK)
+        return rc;
+    /* at most 2 results per worker wait for the writer: bounded memory */
+    pipeline *pl = pipeline_start(c->n_todo, c->workers, 2 * (size_t)c->workers, produce_file, discard_file, c);
     progress pg;
     progress_start(&pg, c->opts->progress && !c->opts->quiet, (int64_t)c->n_todo, todo_bytes);
     int64_t done_files = 0, done_bytes = 0;
@@ -940,7 +1050,10 @@ static int process_stage(run_ctx *c, rag_error *err)
                 break;
             }
             const rag_source *f = &c->sr.files[c->todo[t]];
-            if ((rc = process_file(c, f, c->shas[c->todo[t]], err)) != RAG_OK)
+            prepared *p = pipeline_next(pl);
+            rc = store_prepared(c, f, p, c->shas[c->todo[t]], err);
+            prepared_free(p);
+            if (rc != RAG_OK)
                 break;
             done_files++;
             done_bytes += f->size;
@@ -955,6 +1068,8 @@ static int process_stage(run_ctx *c, rag_error *err)
         }
     }
     progress_end(&pg);
+    pipeline_finish(pl);
+    stop_workers(c);
     return rc;
 }
 

@@ -90,6 +90,7 @@ static void test_defaults_are_the_documented_values(void **state)
     assert_int_equal(c.ingest.keep_checkpoints, 20);
     assert_int_equal(c.ingest.max_file_bytes, 16LL * 1024 * 1024);
     assert_int_equal(c.ingest.batch_files, 64);
+    assert_int_equal(c.ingest.workers, 0); /* one per online CPU */
     assert_int_equal(c.ingest.schedule_interval_ms, 3600000);
     assert_int_equal(c.ingest.watch_debounce_ms, 5000);
     assert_true(c.ingest.n_include >= 1);
@@ -277,6 +278,8 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
      "params.yaml:4:10: embedding.model: is required when provider is openai"},
     {"schema_version: 1\nembedding:\n  timeout: 50ms\n",
      "params.yaml:3:12: embedding.timeout: must be between 100ms and 10m (got 50ms)"},
+    {"schema_version: 1\ningest:\n  workers: 65\n",
+     "params.yaml:3:12: ingest.workers: must be between 0 and 64 (got 65)"},
     {"schema_version: 1\ningest:\n  max_error_ratio: 1.5\n",
      "params.yaml:3:20: ingest.max_error_ratio: must be between 0 and 1 (got 1.5)"},
     {"schema_version: 1\ningest:\n  max_error_ratio: nan\n",

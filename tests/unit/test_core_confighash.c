@@ -59,6 +59,7 @@ static const char *const same_index_yaml =
     "    - \"**/*.txt\"\n"
     "    - \"**/*.md\"      # nor duplicates\n"
     "  batch_files: 3\n"
+    "  workers: 3\n"
     "  keep_generations: 9\n"
     "  keep_checkpoints: 0\n"
     "  max_error_ratio: 0.9\n"
