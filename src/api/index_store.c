@@ -19,24 +19,9 @@
 
 /* ------------------------------------------------------------ generation */
 
-static char *sqlite_uri(const char *path)
-{
-    size_t n = strlen(path);
-    char *uri = rag_xmalloc(n * 3 + 32);
-    char *p = uri;
-    p += sprintf(p, "file:");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)path[i];
-        if (c == '?' || c == '#' || c == '%' || c < 0x20 || c == 0x7f) p += sprintf(p, "%%%02X", c);
-        else *p++ = (char)c;
-    }
-    strcpy(p, "?immutable=1");
-    return uri;
-}
-
 static int open_db(const char *path, sqlite3 **db, rag_error *err)
 {
-    char *uri = sqlite_uri(path);
+    char *uri = rag_sqlite_ro_uri(path);
     int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     free(uri);
     if (rc != SQLITE_OK) {
@@ -53,7 +38,7 @@ static int meta_get(sqlite3 *db, const char *key, char *out, size_t outsz)
 {
     sqlite3_stmt *st = NULL;
     int found = -1;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK) return -1;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM main.meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK) return -1;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         const unsigned char *v = sqlite3_column_text(st, 0);
@@ -77,107 +62,198 @@ static int meta_int(sqlite3 *db, const char *path, const char *key, int64_t *out
     return RAG_OK;
 }
 
-static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
+/* The schema name segment k is attached under on a lease's connection. */
+static void seg_schema(const api_generation *g, size_t k, char out[16])
 {
-    sqlite3_stmt *st = NULL;
-    int64_t count = 0;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM embeddings", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->path, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW) count = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (count != g->chunk_count)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: %lld embeddings for %lld chunks", g->path,
-                             (long long)count, (long long)g->chunk_count);
-    g->n = (size_t)count;
-    g->rowids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->rowids);
-    g->doc_ids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->doc_ids);
-    g->cols = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *g->cols);
-    if (sqlite3_prepare_v2(db, "SELECT e.chunk_rowid, e.vector, c.doc_id FROM embeddings e"
-                           " JOIN chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->path, sqlite3_errmsg(db));
-    size_t i = 0;
-    const size_t want = (size_t)g->dims * sizeof(float);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (i >= g->n) break;
-        const void *blob = sqlite3_column_blob(st, 1);
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        if (len != want || !blob) {
-            int64_t rowid = sqlite3_column_int64(st, 0);
-            sqlite3_finalize(st);
-            return rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %zu bytes, expected %zu (%d float32)",
-                                 g->path, (long long)rowid, len, want, g->dims);
-        }
-        g->rowids[i] = sqlite3_column_int64(st, 0);
-        g->doc_ids[i] = sqlite3_column_int64(st, 2);
-        const unsigned char *b = blob;
-        for (int j = 0; j < g->dims; j++) {
-            float f;
-            memcpy(&f, b + (size_t)j * sizeof f, sizeof f); /* little-endian hosts only (x86, arm64) */
-            g->cols[(size_t)j * g->n + i] = f;
-        }
-        i++;
+    if (g->gs.version == 1) snprintf(out, 16, "main");
+    else snprintf(out, 16, "s%d", (int)(k % RAG_GENSET_MAX_SEGMENTS));
+}
+
+static bool is_dead(const api_generation *g, int64_t rowid)
+{
+    size_t lo = 0, hi = g->n_dead;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->dead[mid] < rowid) lo = mid + 1;
+        else hi = mid;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", g->path, sqlite3_errmsg(db));
-    if (i != g->n)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: read %zu embeddings, expected %zu", g->path, i, g->n);
+    return lo < g->n_dead && g->dead[lo] == rowid;
+}
+
+/* The chunk rowids of tombstoned documents (segments hold ascending id
+ * ranges, so the list comes out sorted). */
+static int load_dead(api_generation *g, sqlite3 *db, rag_error *err)
+{
+    if (g->gs.n_tombstones == 0) return RAG_OK;
+    size_t cap = 1024;
+    g->dead = rag_xmalloc(cap * sizeof *g->dead);
+    for (size_t k = 0; k < g->gs.n; k++) {
+        char sch[16];
+        seg_schema(g, k, sch);
+        char *sql = sqlite3_mprintf("SELECT id FROM %s.chunks WHERE doc_id IN (SELECT doc_id FROM main.tombstones) ORDER BY id", sch);
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read tombstoned chunks: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (g->n_dead == cap) g->dead = rag_xrealloc(g->dead, (cap *= 2) * sizeof *g->dead);
+            g->dead[g->n_dead++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: reading tombstoned chunks: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
+    }
     return RAG_OK;
 }
 
-/* FTS5's docsize table: one varint (the token count) per chunk. */
+static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
+{
+    g->n = (size_t)(g->chunk_count > 0 ? g->chunk_count : 0);
+    g->rowids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->rowids);
+    g->doc_ids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->doc_ids);
+    /* rows first (row-major), transposed at the end */
+    float *rows = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *rows);
+    const size_t want = (size_t)g->dims * sizeof(float);
+    size_t i = 0;
+    int rc = RAG_OK;
+    for (size_t k = 0; rc == RAG_OK && k < g->gs.n; k++) {
+        char sch[16];
+        seg_schema(g, k, sch);
+        char *sql = sqlite3_mprintf("SELECT e.chunk_rowid, e.vector, c.doc_id FROM %s.embeddings e"
+                                    " JOIN %s.chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", sch, sch);
+        sqlite3_stmt *st = NULL;
+        int src = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        sqlite3_free(sql);
+        if (src != SQLITE_OK) {
+            rc = rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
+            break;
+        }
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            const int64_t rowid = sqlite3_column_int64(st, 0);
+            if (is_dead(g, rowid)) continue;
+            if (i >= g->n) { i++; continue; } /* counted for the error below */
+            const void *blob = sqlite3_column_blob(st, 1);
+            size_t len = (size_t)sqlite3_column_bytes(st, 1);
+            if (len != want || !blob) {
+                rc = rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %zu bytes, expected %zu (%d float32)",
+                                   g->gs.segs[k].path, (long long)rowid, len, want, g->dims);
+                break;
+            }
+            g->rowids[i] = rowid;
+            g->doc_ids[i] = sqlite3_column_int64(st, 2);
+            memcpy(rows + i * (size_t)g->dims, blob, want); /* little-endian hosts only (x86, arm64) */
+            i++;
+        }
+        if (rc == RAG_OK && src != SQLITE_DONE)
+            rc = rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+    }
+    if (rc == RAG_OK && i != g->n)
+        rc = rag_error_set(err, RAG_ECORRUPT, "%s: %zu embeddings for %lld chunks", g->path, i, (long long)g->chunk_count);
+    if (rc == RAG_OK) {
+        g->cols = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *g->cols);
+        for (size_t r = 0; r < g->n; r++)
+            for (int j = 0; j < g->dims; j++) g->cols[(size_t)j * g->n + r] = rows[r * (size_t)g->dims + (size_t)j];
+    }
+    free(rows);
+    return rc;
+}
+
+/* FTS5's docsize tables: one varint (the token count) per chunk. avgdl is
+ * the mean over every live chunk of every segment — what FTS5 itself would
+ * compute over a single-file build of the same chunks. */
 static int load_lengths(api_generation *g, sqlite3 *db, rag_error *err)
 {
-    sqlite3_stmt *st = NULL;
     g->lengths = rag_xcalloc(g->n ? g->n : 1, sizeof *g->lengths);
     for (size_t i = 0; i < g->n; i++) g->lengths[i] = API_BM25_NO_LENGTH;
-    if (sqlite3_prepare_v2(db, "SELECT id, sz FROM chunks_fts_docsize ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks_fts_docsize: %s", g->path, sqlite3_errmsg(db));
     size_t i = 0, known = 0;
     double total = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const int64_t id = sqlite3_column_int64(st, 0);
-        const unsigned char *b = sqlite3_column_blob(st, 1);
-        const int nb = sqlite3_column_bytes(st, 1);
-        uint64_t v = 0;
-        for (int k = 0; b && k < nb && k < 9; k++) { /* SQLite varint, big-endian 7-bit groups */
-            v = (v << 7) | (b[k] & 0x7f);
-            if (!(b[k] & 0x80)) break;
-        }
-        while (i < g->n && g->rowids[i] < id) i++;
-        if (i < g->n && g->rowids[i] == id && v < API_BM25_NO_LENGTH) {
-            g->lengths[i] = (uint32_t)v;
+    for (size_t k = 0; k < g->gs.n; k++) {
+        char sch[16];
+        seg_schema(g, k, sch);
+        char *sql = sqlite3_mprintf("SELECT id, sz FROM %s.chunks_fts_docsize ORDER BY id", sch);
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks_fts_docsize: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const int64_t id = sqlite3_column_int64(st, 0);
+            if (is_dead(g, id)) continue;
+            const unsigned char *b = sqlite3_column_blob(st, 1);
+            const int nb = sqlite3_column_bytes(st, 1);
+            uint64_t v = 0;
+            for (int q = 0; b && q < nb && q < 9; q++) { /* SQLite varint, big-endian 7-bit groups */
+                v = (v << 7) | (b[q] & 0x7f);
+                if (!(b[q] & 0x80)) break;
+            }
             total += (double)v;
             known++;
+            while (i < g->n && g->rowids[i] < id) i++;
+            if (i < g->n && g->rowids[i] == id && v < API_BM25_NO_LENGTH) g->lengths[i] = (uint32_t)v;
         }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", g->path, sqlite3_errmsg(db));
     g->avg_length = known ? total / (double)known : 1.0;
     return RAG_OK;
 }
 
 static const char *const SQL_BM25 =
-    "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM chunks_fts"
-    " WHERE chunks_fts MATCH ?1 ORDER BY s LIMIT ?2) SELECT id, s FROM m";
-static const char *const SQL_COUNT = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?1";
+    "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM %s.chunks_fts"
+    " WHERE chunks_fts MATCH ?1%s ORDER BY s LIMIT ?2) SELECT id, s FROM m";
+static const char *const SQL_COUNT = "SELECT count(*) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_FETCH =
     "SELECT c.chunk_id, c.text, c.start_ms, c.end_ms, c.speaker, d.path, d.title"
-    " FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?1";
+    " FROM %s.chunks c JOIN %s.documents d ON d.id = c.doc_id WHERE c.id = ?1";
+/* rows of tombstoned documents are left out of ranking and counts */
+static const char *const LIVE_ONLY = " AND rowid NOT IN (SELECT id FROM temp.dead)";
+
+static int prepare_fmt(sqlite3 *db, sqlite3_stmt **st, const char *fmt, const char *a, const char *b)
+{
+    char *sql = sqlite3_mprintf(fmt, a, b);
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    sqlite3_free(sql);
+    return rc;
+}
+
+/* temp.dead on the lease's connection: the tombstoned chunk rowids. */
+static int fill_dead(api_generation *g, sqlite3 *db, rag_error *err)
+{
+    if (g->n_dead == 0) return RAG_OK;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(db, "CREATE TEMP TABLE dead(id INTEGER PRIMARY KEY); BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO temp.dead VALUES(?1)", -1, &st, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: cannot list tombstoned chunks: %s", g->path, sqlite3_errmsg(db));
+    for (size_t i = 0; i < g->n_dead; i++) {
+        sqlite3_bind_int64(st, 1, g->dead[i]);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: cannot list tombstoned chunks: %s", g->path, sqlite3_errmsg(db));
+    return RAG_OK;
+}
 
 static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, rag_error *err)
 {
-    if (open_db(g->path, &l->db, err)) return RAG_ERR;
+    if (rag_genset_open_db(&g->gs, &l->db, err)) return RAG_ERR;
     if (api_bm25_register(l->db) != RAG_OK)
         return rag_error_set(err, RAG_ERR, "%s: cannot register the rag_bm25 ranking function (SQLite without FTS5?)", g->path);
-    if (sqlite3_prepare_v3(l->db, SQL_BM25, -1, SQLITE_PREPARE_PERSISTENT, &l->bm25, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(l->db, SQL_FETCH, -1, SQLITE_PREPARE_PERSISTENT, &l->fetch, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(l->db, SQL_COUNT, -1, SQLITE_PREPARE_PERSISTENT, &l->count, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
-                             g->path, sqlite3_errmsg(l->db));
+    if (fill_dead(g, l->db, err) != RAG_OK) return RAG_ERR;
+    for (size_t k = 0; k < g->gs.n; k++) {
+        char sch[16];
+        seg_schema(g, k, sch);
+        const char *live = g->n_dead ? LIVE_ONLY : "";
+        if (prepare_fmt(l->db, &l->bm25[k], SQL_BM25, sch, live) != SQLITE_OK ||
+            prepare_fmt(l->db, &l->fetch[k], SQL_FETCH, sch, sch) != SQLITE_OK ||
+            prepare_fmt(l->db, &l->count[k], SQL_COUNT, sch, live) != SQLITE_OK)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
+                                 g->gs.segs[k].path, sqlite3_errmsg(l->db));
+    }
     rag_embed_settings es = {
         .provider = g->provider,
         .dimensions = g->dims,
@@ -205,9 +281,11 @@ static void generation_free(api_generation *g)
     if (!g) return;
     for (int i = 0; i < g->n_leases; i++) {
         api_lease *l = &g->leases[i];
-        sqlite3_finalize(l->bm25);
-        sqlite3_finalize(l->fetch);
-        sqlite3_finalize(l->count);
+        for (size_t k = 0; k < RAG_GENSET_MAX_SEGMENTS; k++) {
+            sqlite3_finalize(l->bm25[k]);
+            sqlite3_finalize(l->fetch[k]);
+            sqlite3_finalize(l->count[k]);
+        }
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);
         free(l->qvec);
@@ -222,6 +300,8 @@ static void generation_free(api_generation *g)
     free(g->doc_ids);
     free(g->lengths);
     free(g->cols);
+    free(g->dead);
+    rag_genset_free(&g->gs);
     cJSON_Delete(g->config);
     free(g->path);
     free(g);
@@ -252,9 +332,9 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
 
     int64_t v = 0;
     if (meta_int(db, path, "index_schema_version", &v, err)) goto fail;
-    if (v != RAG_INDEX_SCHEMA_VERSION) {
-        rag_error_set(err, RAG_EVERSION, "%s: index schema version %lld is not supported (this rag-api reads version %d)",
-                      path, (long long)v, RAG_INDEX_SCHEMA_VERSION);
+    if (v < RAG_INDEX_SCHEMA_OLDEST || v > RAG_INDEX_SCHEMA_VERSION) {
+        rag_error_set(err, RAG_EVERSION, "%s: index schema version %lld is not supported (this rag-api reads versions %d to %d)",
+                      path, (long long)v, RAG_INDEX_SCHEMA_OLDEST, RAG_INDEX_SCHEMA_VERSION);
         goto fail;
     }
     g->schema_version = (int)v;
@@ -280,7 +360,10 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
         goto fail;
     }
     if (meta_get(db, "embedding_model", g->model, sizeof g->model) < 0) g->model[0] = '\0';
-    if ((vectors && load_vectors(g, db, err)) || load_lengths(g, db, err)) goto fail;
+    sqlite3_close(db);
+    db = NULL;
+    if (rag_genset_load(path, &g->gs, err) != RAG_OK || rag_genset_open_db(&g->gs, &db, err) != RAG_OK) goto fail;
+    if (load_dead(g, db, err) || (vectors && load_vectors(g, db, err)) || load_lengths(g, db, err)) goto fail;
     sqlite3_close(db);
     db = NULL;
 
@@ -293,6 +376,13 @@ fail:
     sqlite3_close(db);
     generation_free(g);
     return NULL;
+}
+
+size_t api_generation_segment_of(const api_generation *g, int64_t rowid)
+{
+    size_t k = 0;
+    while (k + 1 < g->gs.n && rowid > g->gs.segs[k].max_chunk_id) k++;
+    return k;
 }
 
 void api_generation_release(api_generation *g)
@@ -347,11 +437,15 @@ int64_t api_generation_df(api_generation *g, api_lease *l, const char *term)
     }
     expr[w++] = '"';
     expr[w] = '\0';
-    sqlite3_reset(l->count);
-    sqlite3_bind_text(l->count, 1, expr, -1, SQLITE_STATIC);
-    int64_t df = sqlite3_step(l->count) == SQLITE_ROW ? sqlite3_column_int64(l->count, 0) : -1;
-    sqlite3_reset(l->count);
-    sqlite3_clear_bindings(l->count);
+    int64_t df = 0;
+    for (size_t k = 0; k < g->gs.n && df >= 0; k++) { /* live rows of every segment */
+        sqlite3_stmt *st = l->count[k];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+        df = sqlite3_step(st) == SQLITE_ROW ? df + sqlite3_column_int64(st, 0) : -1;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
     if (df < 0) return -1;
 
     pthread_mutex_lock(&c->lock);

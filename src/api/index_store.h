@@ -17,6 +17,7 @@
 #include "rag/common.h"
 #include "rag/config.h"
 #include "rag/embed.h"
+#include "rag/genset.h"
 #include "rag/manifest.h"
 
 #include <pthread.h>
@@ -38,11 +39,14 @@ struct api_df_cache {
     struct api_df_slot slots[API_DF_SLOTS];
 };
 
+/* A lease has one connection over the whole generation (rag_genset_open_db:
+ * segment i attached as "s<i>", or a v1 file as "main") and each
+ * statement once per segment, over that segment's live rows only. */
 typedef struct api_lease {
     sqlite3 *db;
-    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
-    sqlite3_stmt *fetch; /* ?1 chunk rowid -> chunk + document fields */
-    sqlite3_stmt *count; /* ?1 MATCH expression -> number of matching chunks */
+    sqlite3_stmt *bm25[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
+    sqlite3_stmt *fetch[RAG_GENSET_MAX_SEGMENTS]; /* ?1 chunk rowid -> chunk + document fields */
+    sqlite3_stmt *count[RAG_GENSET_MAX_SEGMENTS]; /* ?1 MATCH expression -> number of matching live chunks */
     rag_embedder *emb;
     float *qvec;   /* dims */
     float *scores; /* n */
@@ -51,6 +55,9 @@ typedef struct api_lease {
 typedef struct api_generation {
     atomic_int refs;
     char *path;
+    rag_genset gs;   /* its segments (one for a v1 file) and tombstones */
+    int64_t *dead;   /* chunk rowids of tombstoned documents, ascending */
+    size_t n_dead;
     char generation[128];
     char config_hash[65];
     int64_t generated_at_ms;
@@ -65,7 +72,7 @@ typedef struct api_generation {
     int64_t *rowids; /* n, ascending chunk rowids */
     int64_t *doc_ids; /* n, the document of rowids[i] */
     uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
-    double avg_length; /* mean of lengths: BM25's average document length */
+    double avg_length; /* mean FTS5 length of every live chunk of every segment: BM25's avgdl */
     float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
     int n_leases;
     api_lease *leases;
@@ -89,9 +96,12 @@ void api_generation_release(api_generation *g);
 /* The document id of chunk rowid (binary search over the loaded rowids);
  * -1 when g has no such chunk. */
 int64_t api_generation_doc_of(const api_generation *g, int64_t rowid);
+/* The segment holding chunk rowid (segments hold ascending id ranges). */
+size_t api_generation_segment_of(const api_generation *g, int64_t rowid);
 
-/* Number of chunks containing term (a lower-cased query term), counted once
- * per generation through lease l's connection and then cached. -1 on error. */
+/* Number of live chunks containing term (a lower-cased query term) summed
+ * over the segments (tombstoned rows left out), counted once per generation
+ * through lease l's connection and then cached. -1 on error. */
 int64_t api_generation_df(api_generation *g, api_lease *l, const char *term);
 
 /* latest.json as the reloader last saw it. */
