@@ -43,6 +43,7 @@
 #include "rag/sources.h"
 #include "rag/timeutil.h"
 #include "run.h"
+#include "segments.h"
 #include "transcript.h"
 
 static volatile int stop_flag;
@@ -1167,9 +1168,11 @@ static void fail_stage(run_ctx *c, const rag_error *err)
     discard_generation(c);
     if (c->final_path) { /* linked but never named by a manifest */
         unlink(c->final_path);
-        rag_fsync_dir(c->index_dir, NULL);
         st->generation[0] = '\0';
     }
+    /* its segments: no published generation names them */
+    if ((c->final_path || c->tmp_path) && segments_remove_run(c->index_dir, st->run_id) >= 0)
+        rag_fsync_dir(c->index_dir, NULL);
     snprintf(st->status, sizeof st->status, "failed");
     snprintf(st->failure, sizeof st->failure, "%s", err->msg[0] ? err->msg : "unknown error");
     st->published = false;

@@ -1,5 +1,7 @@
 /* segments.c — the generation descriptor and the merge policy (see
  * segments.h). */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,22 @@ bool segments_is_segment(const char *name)
 {
     size_t n = strlen(name), s = strlen(RAG_INDEX_SUFFIX);
     return strncmp(name, SEG_PREFIX, strlen(SEG_PREFIX)) == 0 && n > s && strcmp(name + n - s, RAG_INDEX_SUFFIX) == 0;
+}
+
+int segments_remove_run(const char *dir, const char *run_id)
+{
+    char *prefix = rag_xasprintf(SEG_PREFIX "%s", run_id);
+    size_t plen = strlen(prefix);
+    int removed = 0;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) /* seg-<run_id>.sqlite, seg-<run_id>-N.sqlite (and .tmp) */
+        if (strncmp(de->d_name, prefix, plen) == 0 && (de->d_name[plen] == '.' || de->d_name[plen] == '-'))
+            removed += unlinkat(dirfd(d), de->d_name, 0) == 0;
+    if (d)
+        closedir(d);
+    free(prefix);
+    return removed;
 }
 
 static const char *base_name(const char *path)

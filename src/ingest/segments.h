@@ -37,6 +37,10 @@ char *segments_run_id_of(const char *desc_tmp);
 char *segments_file_path(const char *dir, const char *run_id, int merge_no, bool tmp);
 /* Is name a segment file ("seg-*.sqlite")? */
 bool segments_is_segment(const char *name);
+/* Delete the segment files run run_id wrote (its own and its merges), for
+ * a run that failed before a manifest named its generation. Returns the
+ * number deleted. */
+int segments_remove_run(const char *dir, const char *run_id);
 /* Merge as the policy says and write the descriptor (not fsynced). */
 int segments_write_generation(segments_gen *g, rag_error *err);
 
