@@ -111,7 +111,7 @@ for t in $(seq $MERGE_TRIALS); do
   before=$(jq -r .generation "$M"); chunks_before=$(jq .chunks "$M")
   merging=no
   for attempt in 1 2 3 4; do
-    echo "merge trial $t.$attempt words" >>"$W/corpus/d001/t$(printf %06d $((t * 7 + attempt))).txt"
+    echo "merge trial $t.$attempt words" >"$W/corpus/d000/merge-$t-$attempt.txt"
     ls "$W/art/index" | grep -E '^seg-.*-1\.sqlite' | sort >"$W/known"
     RAG_INGEST_TEST_MAX_SEGMENTS=2 RAG_INGEST_TEST_MERGE_DELAY_MS=400 "$ING" --config "$W/params.yaml" -q &
     P=$!
