@@ -8,8 +8,10 @@
 #include "index_store.h"
 #include "bm25rank.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,97 +109,210 @@ static int load_dead(api_generation *g, sqlite3 *db, rag_error *err)
     return RAG_OK;
 }
 
-static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
+struct api_segdata {
+    api_segdata *next;
+    int refs;              /* generations holding it; under seg_lock */
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    int64_t mtime_ns;
+    bool vectors;
+    int dims;
+    size_t n_len;          /* FTS5 docsize rows: ids and lengths, ascending */
+    int64_t *len_ids;
+    uint32_t *lens;
+    size_t n;              /* embedding rows, ascending chunk ids */
+    int64_t *rowids, *doc_ids;
+    float *rows;           /* n * dims, row-major */
+};
+
+static pthread_mutex_t seg_lock = PTHREAD_MUTEX_INITIALIZER;
+static api_segdata *seg_cache;
+
+static void segdata_free(api_segdata *d)
 {
-    g->n = (size_t)(g->chunk_count > 0 ? g->chunk_count : 0);
-    g->rowids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->rowids);
-    g->doc_ids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->doc_ids);
-    /* rows first (row-major), transposed at the end */
-    float *rows = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *rows);
-    const size_t want = (size_t)g->dims * sizeof(float);
-    size_t i = 0;
-    int rc = RAG_OK;
-    for (size_t k = 0; rc == RAG_OK && k < g->gs.n; k++) {
-        char sch[16];
-        seg_schema(g, k, sch);
-        char *sql = sqlite3_mprintf("SELECT e.chunk_rowid, e.vector, c.doc_id FROM %s.embeddings e"
-                                    " JOIN %s.chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", sch, sch);
-        sqlite3_stmt *st = NULL;
-        int src = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-        sqlite3_free(sql);
-        if (src != SQLITE_OK) {
-            rc = rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
-            break;
-        }
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            const int64_t rowid = sqlite3_column_int64(st, 0);
-            if (is_dead(g, rowid)) continue;
-            if (i >= g->n) { i++; continue; } /* counted for the error below */
-            const void *blob = sqlite3_column_blob(st, 1);
-            size_t len = (size_t)sqlite3_column_bytes(st, 1);
-            if (len != want || !blob) {
-                rc = rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %zu bytes, expected %zu (%d float32)",
-                                   g->gs.segs[k].path, (long long)rowid, len, want, g->dims);
-                break;
-            }
-            g->rowids[i] = rowid;
-            g->doc_ids[i] = sqlite3_column_int64(st, 2);
-            memcpy(rows + i * (size_t)g->dims, blob, want); /* little-endian hosts only (x86, arm64) */
-            i++;
-        }
-        if (rc == RAG_OK && src != SQLITE_DONE)
-            rc = rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-    }
-    if (rc == RAG_OK && i != g->n)
-        rc = rag_error_set(err, RAG_ECORRUPT, "%s: %zu embeddings for %lld chunks", g->path, i, (long long)g->chunk_count);
-    if (rc == RAG_OK) {
-        g->cols = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *g->cols);
-        for (size_t r = 0; r < g->n; r++)
-            for (int j = 0; j < g->dims; j++) g->cols[(size_t)j * g->n + r] = rows[r * (size_t)g->dims + (size_t)j];
-    }
-    free(rows);
-    return rc;
+    if (!d) return;
+    free(d->len_ids);
+    free(d->lens);
+    free(d->rowids);
+    free(d->doc_ids);
+    free(d->rows);
+    free(d);
 }
 
-/* FTS5's docsize tables: one varint (the token count) per chunk. avgdl is
- * the mean over every live chunk of every segment — what FTS5 itself would
- * compute over a single-file build of the same chunks. */
-static int load_lengths(api_generation *g, sqlite3 *db, rag_error *err)
+static void segdata_release(api_segdata *d)
 {
-    g->lengths = rag_xcalloc(g->n ? g->n : 1, sizeof *g->lengths);
-    for (size_t i = 0; i < g->n; i++) g->lengths[i] = API_BM25_NO_LENGTH;
-    size_t i = 0, known = 0;
+    if (!d) return;
+    pthread_mutex_lock(&seg_lock);
+    bool last = --d->refs == 0;
+    if (last)
+        for (api_segdata **p = &seg_cache; *p; p = &(*p)->next)
+            if (*p == d) {
+                *p = d->next;
+                break;
+            }
+    pthread_mutex_unlock(&seg_lock);
+    if (last) segdata_free(d);
+}
+
+/* Read segment k's docsize lengths and (with vectors) its embeddings. */
+static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segdata *d, rag_error *err)
+{
+    const char *path = g->gs.segs[k].path;
+    char sch[16];
+    seg_schema(g, k, sch);
+    char *sql = sqlite3_mprintf("SELECT id, sz FROM %s.chunks_fts_docsize ORDER BY id", sch);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks_fts_docsize: %s", path, sqlite3_errmsg(db));
+    size_t cap = 1024;
+    d->len_ids = rag_xmalloc(cap * sizeof *d->len_ids);
+    d->lens = rag_xmalloc(cap * sizeof *d->lens);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *b = sqlite3_column_blob(st, 1);
+        const int nb = sqlite3_column_bytes(st, 1);
+        uint64_t v = 0;
+        for (int q = 0; b && q < nb && q < 9; q++) { /* SQLite varint, big-endian 7-bit groups */
+            v = (v << 7) | (b[q] & 0x7f);
+            if (!(b[q] & 0x80)) break;
+        }
+        if (d->n_len == cap) {
+            cap *= 2;
+            d->len_ids = rag_xrealloc(d->len_ids, cap * sizeof *d->len_ids);
+            d->lens = rag_xrealloc(d->lens, cap * sizeof *d->lens);
+        }
+        d->len_ids[d->n_len] = sqlite3_column_int64(st, 0);
+        d->lens[d->n_len++] = v < API_BM25_NO_LENGTH ? (uint32_t)v : API_BM25_NO_LENGTH - 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", path, sqlite3_errmsg(db));
+    if (!d->vectors) return RAG_OK;
+    sql = sqlite3_mprintf("SELECT e.chunk_rowid, e.vector, c.doc_id FROM %s.embeddings e"
+                          " JOIN %s.chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", sch, sch);
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", path, sqlite3_errmsg(db));
+    const size_t want = (size_t)d->dims * sizeof(float);
+    cap = 1024;
+    d->rowids = rag_xmalloc(cap * sizeof *d->rowids);
+    d->doc_ids = rag_xmalloc(cap * sizeof *d->doc_ids);
+    d->rows = rag_xmalloc(cap * want);
+    int out = RAG_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const int64_t rowid = sqlite3_column_int64(st, 0);
+        const void *blob = sqlite3_column_blob(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        if (len != want || !blob) {
+            out = rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %zu bytes, expected %zu (%d float32)",
+                                path, (long long)rowid, len, want, d->dims);
+            break;
+        }
+        if (d->n == cap) {
+            cap *= 2;
+            d->rowids = rag_xrealloc(d->rowids, cap * sizeof *d->rowids);
+            d->doc_ids = rag_xrealloc(d->doc_ids, cap * sizeof *d->doc_ids);
+            d->rows = rag_xrealloc(d->rows, cap * want);
+        }
+        d->rowids[d->n] = rowid;
+        d->doc_ids[d->n] = sqlite3_column_int64(st, 2);
+        memcpy(d->rows + d->n * (size_t)d->dims, blob, want); /* little-endian hosts only (x86, arm64) */
+        d->n++;
+    }
+    if (out == RAG_OK && rc != SQLITE_DONE)
+        out = rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", path, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Segment k's rows: shared with an open generation naming the same file
+ * (same device, inode, size and mtime) when there is one, else read. */
+static int segdata_get(api_generation *g, size_t k, sqlite3 *db, bool vectors, rag_error *err)
+{
+    struct stat sb;
+    if (stat(g->gs.segs[k].path, &sb) != 0)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: %s", g->gs.segs[k].path, strerror(errno));
+    const int64_t mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+    pthread_mutex_lock(&seg_lock);
+    for (api_segdata *d = seg_cache; d; d = d->next)
+        if (d->dev == sb.st_dev && d->ino == sb.st_ino && d->size == sb.st_size && d->mtime_ns == mtime_ns &&
+            d->vectors == vectors && d->dims == g->dims) {
+            d->refs++;
+            g->segdata[k] = d;
+            break;
+        }
+    pthread_mutex_unlock(&seg_lock);
+    if (g->segdata[k]) return RAG_OK;
+    api_segdata *d = rag_xcalloc(1, sizeof *d);
+    d->dev = sb.st_dev;
+    d->ino = sb.st_ino;
+    d->size = sb.st_size;
+    d->mtime_ns = mtime_ns;
+    d->vectors = vectors;
+    d->dims = g->dims;
+    d->refs = 1;
+    if (segdata_read(g, k, db, d, err) != RAG_OK) {
+        segdata_free(d);
+        return RAG_ERR;
+    }
+    g->segments_read++;
+    g->segdata[k] = d;
+    pthread_mutex_lock(&seg_lock);
+    d->next = seg_cache;
+    seg_cache = d;
+    pthread_mutex_unlock(&seg_lock);
+    return RAG_OK;
+}
+
+/* The generation's arrays from its segments' rows, tombstoned chunks left
+ * out: live vectors column-major, their lengths, and avgdl over every live
+ * chunk of every segment — what FTS5 itself would compute over a
+ * single-file build of the same chunks. */
+static int assemble(api_generation *g, bool vectors, rag_error *err)
+{
+    size_t n = 0, known = 0;
     double total = 0;
     for (size_t k = 0; k < g->gs.n; k++) {
-        char sch[16];
-        seg_schema(g, k, sch);
-        char *sql = sqlite3_mprintf("SELECT id, sz FROM %s.chunks_fts_docsize ORDER BY id", sch);
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-        sqlite3_free(sql);
-        if (rc != SQLITE_OK)
-            return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks_fts_docsize: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const int64_t id = sqlite3_column_int64(st, 0);
-            if (is_dead(g, id)) continue;
-            const unsigned char *b = sqlite3_column_blob(st, 1);
-            const int nb = sqlite3_column_bytes(st, 1);
-            uint64_t v = 0;
-            for (int q = 0; b && q < nb && q < 9; q++) { /* SQLite varint, big-endian 7-bit groups */
-                v = (v << 7) | (b[q] & 0x7f);
-                if (!(b[q] & 0x80)) break;
+        const api_segdata *d = g->segdata[k];
+        for (size_t i = 0; i < d->n_len; i++)
+            if (!is_dead(g, d->len_ids[i])) {
+                total += (double)d->lens[i];
+                known++;
             }
-            total += (double)v;
-            known++;
-            while (i < g->n && g->rowids[i] < id) i++;
-            if (i < g->n && g->rowids[i] == id && v < API_BM25_NO_LENGTH) g->lengths[i] = (uint32_t)v;
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-            return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
+        if (vectors)
+            for (size_t i = 0; i < d->n; i++) n += !is_dead(g, d->rowids[i]);
     }
     g->avg_length = known ? total / (double)known : 1.0;
+    if (!vectors) {
+        g->lengths = rag_xcalloc(1, sizeof *g->lengths);
+        return RAG_OK;
+    }
+    if ((int64_t)n != g->chunk_count)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: %zu embeddings for %lld chunks", g->path, n, (long long)g->chunk_count);
+    g->n = n;
+    g->rowids = rag_xcalloc(n ? n : 1, sizeof *g->rowids);
+    g->doc_ids = rag_xcalloc(n ? n : 1, sizeof *g->doc_ids);
+    g->lengths = rag_xcalloc(n ? n : 1, sizeof *g->lengths);
+    g->cols = rag_xcalloc(n ? n * (size_t)g->dims : 1, sizeof *g->cols);
+    size_t r = 0;
+    for (size_t k = 0; k < g->gs.n; k++) {
+        const api_segdata *d = g->segdata[k];
+        size_t li = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            const int64_t id = d->rowids[i];
+            if (is_dead(g, id)) continue;
+            while (li < d->n_len && d->len_ids[li] < id) li++;
+            g->rowids[r] = id;
+            g->doc_ids[r] = d->doc_ids[i];
+            g->lengths[r] = li < d->n_len && d->len_ids[li] == id ? d->lens[li] : API_BM25_NO_LENGTH;
+            const float *row = d->rows + i * (size_t)g->dims;
+            for (int j = 0; j < g->dims; j++) g->cols[(size_t)j * n + r] = row[j];
+            r++;
+        }
+    }
     return RAG_OK;
 }
 
@@ -301,6 +416,7 @@ static void generation_free(api_generation *g)
     free(g->lengths);
     free(g->cols);
     free(g->dead);
+    for (size_t k = 0; k < RAG_GENSET_MAX_SEGMENTS; k++) segdata_release(g->segdata[k]);
     rag_genset_free(&g->gs);
     cJSON_Delete(g->config);
     free(g->path);
@@ -363,7 +479,10 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     sqlite3_close(db);
     db = NULL;
     if (rag_genset_load(path, &g->gs, err) != RAG_OK || rag_genset_open_db(&g->gs, &db, err) != RAG_OK) goto fail;
-    if (load_dead(g, db, err) || (vectors && load_vectors(g, db, err)) || load_lengths(g, db, err)) goto fail;
+    if (load_dead(g, db, err)) goto fail;
+    for (size_t k = 0; k < g->gs.n; k++)
+        if (segdata_get(g, k, db, vectors, err)) goto fail;
+    if (assemble(g, vectors, err)) goto fail;
     sqlite3_close(db);
     db = NULL;
 

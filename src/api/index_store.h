@@ -52,8 +52,15 @@ typedef struct api_lease {
     float *scores; /* n */
 } api_lease;
 
+/* The rows of one segment file that a generation loads into memory (FTS5
+ * lengths, and vectors unless opened without), shared by every generation
+ * that names the file: a reload reads only the segments it has not seen. */
+typedef struct api_segdata api_segdata;
+
 typedef struct api_generation {
     atomic_int refs;
+    api_segdata *segdata[RAG_GENSET_MAX_SEGMENTS];
+    int segments_read; /* segments whose rows this open read from disk (the others were shared) */
     char *path;
     rag_genset gs;   /* its segments (one for a v1 file) and tombstones */
     int64_t *dead;   /* chunk rowids of tombstoned documents, ascending */
