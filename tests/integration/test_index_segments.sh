@@ -8,9 +8,11 @@
 # texts and scores (BM25 from global statistics; exact vector scores).
 # Chunks with equal scores may come in either order (their row ids
 # differ), so ties are compared as sets, and a tie cut by k by count.
+# Then the migration: a v1 generation (one file) is still served, and the
+# next run rebuilds it as segments and logs why.
 . "$(dirname "$0")/lib.sh"
 STEPS=8
-plan $((STEPS * 4 + 3))
+plan $((STEPS * 4 + 7))
 
 W=$TMP/w
 mkdir -p "$W/corpus"
@@ -100,4 +102,21 @@ check "the sequence used several segments at once (max $max_segs)" test "$max_se
 is "$tomb_seen/$merged_seen" 1/1 "the sequence used tombstones and merges"
 named=$(for g in "$W"/art-inc/index/gen-*; do gen_segments "$g"; done | xargs -n1 basename | sort -u | tr '\n' ' ')
 is "$(ls "$W/art-inc/index" | grep '^seg-' | sort | tr '\n' ' ')" "$named" "only segments a kept generation names are on disk"
+
+# migration: a v1 generation (one self-contained file, written by the
+# api_mkindex fixture) is read as it is, then rebuilt as segments
+V=$TMP/v1
+mkdir -p "$V" && cp -r "$W/corpus" "$V/corpus"
+sed -e "s|art-inc|art|" "$W/inc.yaml" >"$V/p.yaml"
+"$HELPERS/api_mkindex" --config "$V/p.yaml" --from "$V/corpus" >/dev/null 2>&1
+G1=$V/art/index/$(jq -r .generation "$V/art/checkpoints/latest.json")
+is "$(sqlite3 "$G1" "select value from meta where key='index_schema_version'")/$("$HELPERS/api_query" --config "$V/p.yaml" --k 8 apple | jq length)" "1/8" \
+  "a v1 generation is served as it is (8 results)"
+"$BIN/rag-ingest" --config "$V/p.yaml" --quiet; rc=$?
+is "$rc/$(tail -n 1 "$V/art/logs/ingestion_metrics.jsonl" | jq -r '.full_reason | startswith("index schema migration")')" "0/true" \
+  "the next run rebuilds it in full: full_reason says index schema migration"
+check "and logs an index_migration event" grep -q '"event":"index_migration"' "$V/art/logs/ingest.jsonl"
+G2=$V/art/index/$(jq -r .generation "$V/art/checkpoints/latest.json")
+is "$(sqlite3 "$G2" "select value from meta where key='index_schema_version'")/$(gen_segments "$G2" | wc -l)/$(jq .index_schema_version "$V/art/checkpoints/latest.json")" "2/1/2" \
+  "the new generation is v2 with one segment"
 done_testing
