@@ -57,5 +57,8 @@ bool rag_genset_deleted(const rag_genset *gs, int64_t doc_id);
 int rag_genset_open_db(const rag_genset *gs, sqlite3 **db, rag_error *err);
 /* "file:<path>?immutable=1" with the path's URI-special bytes escaped. */
 char *rag_sqlite_ro_uri(const char *path);
+/* Open an immutable SQLite file read-only (rag_sqlite_ro_uri); RAG_ERR with
+ * err naming the file. */
+int rag_sqlite_open_ro(const char *path, sqlite3 **db, rag_error *err);
 
 #endif

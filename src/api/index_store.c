@@ -1,7 +1,9 @@
 /* index_store.c — opening an index generation for serving and swapping it in.
- * The file is opened with SQLite's immutable=1 URI flag: generations are
- * never modified once published (docs/specs/index.md), so readers need no
- * locks and no journal checks. Vectors are stored transposed (one column per
+ * The generation's descriptor and segments (docs/specs/index.md, v2; a v1
+ * file is one segment) are opened with SQLite's immutable=1 URI flag: they
+ * are never modified once published, so readers need no locks and no
+ * journal checks. A segment's rows are read once and shared by every open
+ * generation that names it, so a reload reads only new segments. Vectors are stored transposed (one column per
  * dimension) so a query vector with few non-zero components — the hashing
  * embedder's case — costs only those columns, while a dense one is an
  * ordinary full scan. */
@@ -20,20 +22,6 @@
 #include "rag/timeutil.h"
 
 /* ------------------------------------------------------------ generation */
-
-static int open_db(const char *path, sqlite3 **db, rag_error *err)
-{
-    char *uri = rag_sqlite_ro_uri(path);
-    int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
-    free(uri);
-    if (rc != SQLITE_OK) {
-        rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
-        sqlite3_close(*db);
-        *db = NULL;
-        return RAG_ERR;
-    }
-    return RAG_OK;
-}
 
 /* meta value for key into out; -1 when absent. */
 static int meta_get(sqlite3 *db, const char *key, char *out, size_t outsz)
@@ -444,7 +432,7 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     g->df = rag_xcalloc(1, sizeof *g->df);
     pthread_mutex_init(&g->df->lock, NULL);
     sqlite3 *db = NULL;
-    if (open_db(path, &db, err)) goto fail;
+    if (rag_sqlite_open_ro(path, &db, err)) goto fail;
 
     int64_t v = 0;
     if (meta_int(db, path, "index_schema_version", &v, err)) goto fail;

@@ -22,7 +22,7 @@ char *rag_sqlite_ro_uri(const char *path)
     return uri;
 }
 
-static int open_ro(const char *path, sqlite3 **db, rag_error *err)
+int rag_sqlite_open_ro(const char *path, sqlite3 **db, rag_error *err)
 {
     char *uri = rag_sqlite_ro_uri(path);
     int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
@@ -115,7 +115,7 @@ int rag_genset_load(const char *path, rag_genset *gs, rag_error *err)
 {
     memset(gs, 0, sizeof *gs);
     sqlite3 *db = NULL;
-    if (open_ro(path, &db, err) != RAG_OK)
+    if (rag_sqlite_open_ro(path, &db, err) != RAG_OK)
         return RAG_ERR;
     int rc = RAG_OK;
     int64_t v = scalar(db, "SELECT value FROM meta WHERE key='index_schema_version'");
@@ -194,7 +194,7 @@ static char *union_view(const rag_genset *gs, const char *name, const char *sele
 int rag_genset_open_db(const rag_genset *gs, sqlite3 **db, rag_error *err)
 {
     *db = NULL;
-    if (open_ro(gs->path, db, err) != RAG_OK)
+    if (rag_sqlite_open_ro(gs->path, db, err) != RAG_OK)
         return RAG_ERR;
     if (gs->version == 1)
         return RAG_OK;
