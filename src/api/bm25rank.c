@@ -2,6 +2,7 @@
 #include "bm25rank.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rag/common.h"
@@ -27,6 +28,37 @@ static int64_t length_of(const api_bm25_args *a, int64_t rowid)
     return lo < a->n && a->rowids[lo] == rowid && a->lengths[lo] != API_BM25_NO_LENGTH ? (int64_t)a->lengths[lo] : -1;
 }
 
+double api_bm25_score(const double *idf, const int *freq, int n, int64_t len, double avg_length)
+{
+    const double norm = BM25_K1 * (1.0 - BM25_B + BM25_B * (double)len / (avg_length > 0 ? avg_length : 1.0));
+    double score = 0.0;
+    for (int i = 0; i < n; i++)
+        score += idf[i] * (freq[i] * (BM25_K1 + 1.0)) / (freq[i] + norm);
+    return score;
+}
+
+/* The current row's length and each phrase's number of hits in it. */
+static int row_stats(const Fts5ExtensionApi *api, Fts5Context *fts, const api_bm25_args *a, int n_phrase, int64_t *len,
+                     int *freq)
+{
+    *len = length_of(a, api->xRowid(fts));
+    if (*len < 0) {
+        int n = 0; /* a chunk without a loaded length: the generation is inconsistent; ask FTS5 */
+        int rc = api->xColumnSize(fts, 0, &n);
+        if (rc != SQLITE_OK) return rc;
+        *len = n;
+    }
+    memset(freq, 0, (size_t)n_phrase * sizeof *freq);
+    int n_inst = 0;
+    int rc = api->xInstCount(fts, &n_inst);
+    for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
+        int phrase, col, off;
+        rc = api->xInst(fts, i, &phrase, &col, &off);
+        if (rc == SQLITE_OK && phrase >= 0 && phrase < n_phrase) freq[phrase]++;
+    }
+    return rc;
+}
+
 static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     const api_bm25_args *a = argc == 1 ? sqlite3_value_pointer(argv[0], API_BM25_PTR) : NULL;
@@ -35,32 +67,53 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
         sqlite3_result_error(ctx, "rag_bm25: arguments do not match the query", -1);
         return;
     }
-    int64_t len = length_of(a, api->xRowid(fts));
-    if (len < 0) {
-        int n = 0; /* a chunk without a vector: the generation is inconsistent; ask FTS5 */
-        if (api->xColumnSize(fts, 0, &n) != SQLITE_OK) {
-            sqlite3_result_error(ctx, "rag_bm25: no length for the row", -1);
-            return;
-        }
-        len = n;
-    }
-    int freq[MAX_PHRASES] = {0};
-    int n_inst = 0;
-    int rc = api->xInstCount(fts, &n_inst);
-    for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
-        int phrase, col, off;
-        rc = api->xInst(fts, i, &phrase, &col, &off);
-        if (rc == SQLITE_OK && phrase >= 0 && phrase < n_phrase) freq[phrase]++;
-    }
+    int freq[MAX_PHRASES];
+    int64_t len;
+    int rc = row_stats(api, fts, a, n_phrase, &len, freq);
     if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);
         return;
     }
-    const double norm = BM25_K1 * (1.0 - BM25_B + BM25_B * (double)len / (a->avg_length > 0 ? a->avg_length : 1.0));
-    double score = 0.0;
-    for (int i = 0; i < n_phrase; i++)
-        score += a->idf[i] * (freq[i] * (BM25_K1 + 1.0)) / (freq[i] + norm);
-    sqlite3_result_double(ctx, -score); /* FTS5's convention: lower is better */
+    sqlite3_result_double(ctx, -api_bm25_score(a->idf, freq, n_phrase, len, a->avg_length)); /* FTS5's convention: lower is better */
+}
+
+static void rows_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    api_bm25_rows *r = argc == 1 ? sqlite3_value_pointer(argv[0], API_BM25_ROWS_PTR) : NULL;
+    int n_phrase = api->xPhraseCount(fts);
+    if (!r || !r->args || n_phrase != r->n_phrase || n_phrase > MAX_PHRASES) {
+        sqlite3_result_error(ctx, "rag_bm25_rows: arguments do not match the query", -1);
+        return;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        int64_t *rowid = realloc(r->rowid, cap * sizeof *rowid);
+        if (rowid) r->rowid = rowid;
+        int64_t *len = realloc(r->len, cap * sizeof *len);
+        if (len) r->len = len;
+        int *freq = realloc(r->freq, cap * (size_t)n_phrase * sizeof *freq);
+        if (freq) r->freq = freq;
+        if (!rowid || !len || !freq) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        r->cap = cap;
+    }
+    int rc = row_stats(api, fts, r->args, n_phrase, &r->len[r->n], &r->freq[r->n * (size_t)n_phrase]);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    r->rowid[r->n++] = api->xRowid(fts);
+    sqlite3_result_null(ctx);
+}
+
+void api_bm25_rows_free(api_bm25_rows *r)
+{
+    free(r->rowid);
+    free(r->len);
+    free(r->freq);
+    memset(r, 0, sizeof *r);
 }
 
 int api_bm25_register(sqlite3 *db)
@@ -72,5 +125,8 @@ int api_bm25_register(sqlite3 *db)
     sqlite3_step(st);
     sqlite3_finalize(st);
     if (!fts || fts->iVersion < 2) return RAG_ERR;
-    return fts->xCreateFunction(fts, "rag_bm25", NULL, rank_fn, NULL) == SQLITE_OK ? RAG_OK : RAG_ERR;
+    return fts->xCreateFunction(fts, "rag_bm25", NULL, rank_fn, NULL) == SQLITE_OK &&
+                   fts->xCreateFunction(fts, "rag_bm25_rows", NULL, rows_fn, NULL) == SQLITE_OK
+               ? RAG_OK
+               : RAG_ERR;
 }

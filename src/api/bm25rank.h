@@ -29,10 +29,31 @@ typedef struct api_bm25_args {
 /* lengths[i] when the docsize table has no row for the chunk (FTS5 is asked). */
 #define API_BM25_NO_LENGTH UINT32_MAX
 
+/* rag_bm25_rows(chunks_fts, ?): bound as a pointer (type API_BM25_ROWS_PTR);
+ * appends every matching row's rowid, length (from args, else FTS5's) and
+ * per-phrase hit counts, so one statement gives a small generation's whole
+ * match set (query.c ranks it in memory). */
+typedef struct api_bm25_rows {
+    const api_bm25_args *args; /* lengths (idf unused) */
+    int n_phrase;
+    size_t n, cap;
+    int64_t *rowid;
+    int64_t *len;
+    int *freq; /* freq[row * n_phrase + phrase] */
+} api_bm25_rows;
+
+#define API_BM25_ROWS_PTR "rag_bm25_rows"
+
+void api_bm25_rows_free(api_bm25_rows *r);
+
+/* Okapi BM25 of a row of len tokens with freq[i] hits of term i (idf[i]):
+ * the formula rag_bm25 ranks by (higher is better). */
+double api_bm25_score(const double *idf, const int *freq, int n, int64_t len, double avg_length);
+
 /* FTS5's idf for a term in df of n chunks. */
 double api_bm25_idf(int64_t n, int64_t df);
 
-/* Register rag_bm25 on db. RAG_OK or RAG_ERR. */
+/* Register rag_bm25 and rag_bm25_rows on db. RAG_OK or RAG_ERR. */
 int api_bm25_register(sqlite3 *db);
 
 #endif

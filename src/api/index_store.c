@@ -177,24 +177,26 @@ static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segd
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", path, sqlite3_errmsg(db));
-    if (!d->vectors) return RAG_OK;
-    sql = sqlite3_mprintf("SELECT e.chunk_rowid, e.vector, c.doc_id FROM %s.embeddings e"
-                          " JOIN %s.chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", sch, sch);
+    /* the chunks (BM25 lengths and grouping need them), with their vectors
+     * unless opened without */
+    sql = d->vectors ? sqlite3_mprintf("SELECT e.chunk_rowid, e.vector, c.doc_id FROM %s.embeddings e"
+                                       " JOIN %s.chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", sch, sch)
+                     : sqlite3_mprintf("SELECT id, NULL, doc_id FROM %s.chunks ORDER BY id", sch);
     rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     sqlite3_free(sql);
     if (rc != SQLITE_OK)
         return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", path, sqlite3_errmsg(db));
-    const size_t want = (size_t)d->dims * sizeof(float);
+    const size_t want = d->vectors ? (size_t)d->dims * sizeof(float) : 0;
     cap = 1024;
     d->rowids = rag_xmalloc(cap * sizeof *d->rowids);
     d->doc_ids = rag_xmalloc(cap * sizeof *d->doc_ids);
-    d->rows = rag_xmalloc(cap * want);
+    d->rows = d->vectors ? rag_xmalloc(cap * want) : NULL;
     int out = RAG_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const int64_t rowid = sqlite3_column_int64(st, 0);
         const void *blob = sqlite3_column_blob(st, 1);
         size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        if (len != want || !blob) {
+        if (d->vectors && (len != want || !blob)) {
             out = rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %zu bytes, expected %zu (%d float32)",
                                 path, (long long)rowid, len, want, d->dims);
             break;
@@ -203,11 +205,11 @@ static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segd
             cap *= 2;
             d->rowids = rag_xrealloc(d->rowids, cap * sizeof *d->rowids);
             d->doc_ids = rag_xrealloc(d->doc_ids, cap * sizeof *d->doc_ids);
-            d->rows = rag_xrealloc(d->rows, cap * want);
+            if (d->vectors) d->rows = rag_xrealloc(d->rows, cap * want);
         }
         d->rowids[d->n] = rowid;
         d->doc_ids[d->n] = sqlite3_column_int64(st, 2);
-        memcpy(d->rows + d->n * (size_t)d->dims, blob, want); /* little-endian hosts only (x86, arm64) */
+        if (d->vectors) memcpy(d->rows + d->n * (size_t)d->dims, blob, want); /* little-endian hosts only (x86, arm64) */
         d->n++;
     }
     if (out == RAG_OK && rc != SQLITE_DONE)
@@ -270,21 +272,17 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
                 total += (double)d->lens[i];
                 known++;
             }
-        if (vectors)
-            for (size_t i = 0; i < d->n; i++) n += !is_dead(g, d->rowids[i]);
+        for (size_t i = 0; i < d->n; i++) n += !is_dead(g, d->rowids[i]);
     }
     g->avg_length = known ? total / (double)known : 1.0;
-    if (!vectors) {
-        g->lengths = rag_xcalloc(1, sizeof *g->lengths);
-        return RAG_OK;
-    }
     if ((int64_t)n != g->chunk_count)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: %zu embeddings for %lld chunks", g->path, n, (long long)g->chunk_count);
+        return rag_error_set(err, RAG_ECORRUPT, "%s: %zu %s for %lld chunks", g->path, n,
+                             vectors ? "embeddings" : "chunk rows", (long long)g->chunk_count);
     g->n = n;
     g->rowids = rag_xcalloc(n ? n : 1, sizeof *g->rowids);
     g->doc_ids = rag_xcalloc(n ? n : 1, sizeof *g->doc_ids);
     g->lengths = rag_xcalloc(n ? n : 1, sizeof *g->lengths);
-    g->cols = rag_xcalloc(n ? n * (size_t)g->dims : 1, sizeof *g->cols);
+    g->cols = vectors ? rag_xcalloc(n ? n * (size_t)g->dims : 1, sizeof *g->cols) : NULL;
     size_t r = 0;
     for (size_t k = 0; k < g->gs.n; k++) {
         const api_segdata *d = g->segdata[k];
@@ -296,8 +294,8 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
             g->rowids[r] = id;
             g->doc_ids[r] = d->doc_ids[i];
             g->lengths[r] = li < d->n_len && d->len_ids[li] == id ? d->lens[li] : API_BM25_NO_LENGTH;
-            const float *row = d->rows + i * (size_t)g->dims;
-            for (int j = 0; j < g->dims; j++) g->cols[(size_t)j * n + r] = row[j];
+            const float *row = d->rows ? d->rows + i * (size_t)g->dims : NULL;
+            for (int j = 0; row && j < g->dims; j++) g->cols[(size_t)j * n + r] = row[j];
             r++;
         }
     }
@@ -306,7 +304,8 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
 
 static const char *const SQL_BM25 =
     "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM %s.chunks_fts"
-    " WHERE chunks_fts MATCH ?1%s ORDER BY s LIMIT ?2) SELECT id, s FROM m";
+    " WHERE chunks_fts MATCH ?1%s ORDER BY s, id LIMIT ?2) SELECT id, s FROM m";
+static const char *const SQL_ROWS = "SELECT rag_bm25_rows(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_COUNT = "SELECT count(*) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_FETCH =
     "SELECT c.chunk_id, c.text, c.start_ms, c.end_ms, c.speaker, d.path, d.title"
@@ -341,9 +340,13 @@ static int fill_dead(api_generation *g, sqlite3 *db, rag_error *err)
     return RAG_OK;
 }
 
-static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, rag_error *err)
+/* db: an open connection to hand to the lease, or NULL to open one. */
+/* db: an open connection over the generation (rag_genset_open_db) to hand
+ * to the lease, or NULL to open one. */
+static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_config *cfg, rag_error *err)
 {
-    if (rag_genset_open_db(&g->gs, &l->db, err)) return RAG_ERR;
+    l->db = db;
+    if (!db && rag_genset_open_db(&g->gs, &l->db, err)) return RAG_ERR;
     if (api_bm25_register(l->db) != RAG_OK)
         return rag_error_set(err, RAG_ERR, "%s: cannot register the rag_bm25 ranking function (SQLite without FTS5?)", g->path);
     if (fill_dead(g, l->db, err) != RAG_OK) return RAG_ERR;
@@ -353,7 +356,8 @@ static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, ra
         const char *live = g->n_dead ? LIVE_ONLY : "";
         if (prepare_fmt(l->db, &l->bm25[k], SQL_BM25, sch, live) != SQLITE_OK ||
             prepare_fmt(l->db, &l->fetch[k], SQL_FETCH, sch, sch) != SQLITE_OK ||
-            prepare_fmt(l->db, &l->count[k], SQL_COUNT, sch, live) != SQLITE_OK)
+            prepare_fmt(l->db, &l->count[k], SQL_COUNT, sch, live) != SQLITE_OK ||
+            prepare_fmt(l->db, &l->rows[k], SQL_ROWS, sch, live) != SQLITE_OK)
             return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                                  g->gs.segs[k].path, sqlite3_errmsg(l->db));
     }
@@ -375,7 +379,7 @@ static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, ra
         return rag_error_set(err, RAG_ECORRUPT, "%s: embedder gives %d dimensions, generation has %d",
                              g->path, rag_embedder_dimensions(l->emb), g->dims);
     l->qvec = rag_xcalloc((size_t)g->dims, sizeof *l->qvec);
-    l->scores = rag_xcalloc(g->n ? g->n : 1, sizeof *l->scores);
+    l->scores = rag_xcalloc(g->cols && g->n ? g->n : 1, sizeof *l->scores);
     return RAG_OK;
 }
 
@@ -388,6 +392,7 @@ static void generation_free(api_generation *g)
             sqlite3_finalize(l->bm25[k]);
             sqlite3_finalize(l->fetch[k]);
             sqlite3_finalize(l->count[k]);
+            sqlite3_finalize(l->rows[k]);
         }
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);
@@ -471,13 +476,14 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     for (size_t k = 0; k < g->gs.n; k++)
         if (segdata_get(g, k, db, vectors, err)) goto fail;
     if (assemble(g, vectors, err)) goto fail;
-    sqlite3_close(db);
-    db = NULL;
 
     g->n_leases = n_leases > 0 ? n_leases : 1;
     g->leases = rag_xcalloc((size_t)g->n_leases, sizeof *g->leases);
-    for (int i = 0; i < g->n_leases; i++)
-        if (open_lease(g, &g->leases[i], cfg, err)) goto fail;
+    for (int i = 0; i < g->n_leases; i++) {
+        sqlite3 *mine = i == 0 ? db : NULL; /* the first lease keeps the connection that read the segments */
+        db = NULL;
+        if (open_lease(g, &g->leases[i], mine, cfg, err)) goto fail;
+    }
     return g;
 fail:
     sqlite3_close(db);

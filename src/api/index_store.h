@@ -47,6 +47,7 @@ typedef struct api_lease {
     sqlite3_stmt *bm25[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
     sqlite3_stmt *fetch[RAG_GENSET_MAX_SEGMENTS]; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count[RAG_GENSET_MAX_SEGMENTS]; /* ?1 MATCH expression -> number of matching live chunks */
+    sqlite3_stmt *rows[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 api_bm25_rows: collects every live match (rag_bm25_rows) */
     rag_embedder *emb;
     float *qvec;   /* dims */
     float *scores; /* n */
@@ -75,7 +76,7 @@ typedef struct api_generation {
     char provider[32];
     char model[128];
     int dims;
-    size_t n;        /* vectors loaded */
+    size_t n;        /* chunks (rowids, doc_ids, lengths; and vectors when cols is set) */
     int64_t *rowids; /* n, ascending chunk rowids */
     int64_t *doc_ids; /* n, the document of rowids[i] */
     uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
@@ -93,8 +94,9 @@ typedef struct api_generation {
  * generation's own meta table. NULL with err on any failure. */
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err);
-/* The same; vectors false leaves the vectors on disk (g->n = 0, no vector
- * matches): for BM25-only use, e.g. rag-ingest evaluating golden queries in
+/* The same; vectors false leaves the vectors on disk (g->cols NULL, no
+ * vector matches; rowids, documents and lengths are loaded all the same, so
+ * BM25 ranks exactly as with vectors): for BM25-only use, e.g. rag-ingest evaluating golden queries in
  * bm25 mode, whose memory must not grow with the corpus. */
 api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, const rag_config *cfg,
                                        int n_leases, bool vectors, rag_error *err);

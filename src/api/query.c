@@ -149,7 +149,7 @@ static void consider(api_hit *out, size_t *h, size_t n_top, int64_t rowid, doubl
 size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top)
 {
     const size_t n = g->n;
-    if (n == 0 || n_top == 0) return 0;
+    if (n == 0 || n_top == 0 || !g->cols) return 0;
     const float *cols[SPARSE_MAX];
     float qv[SPARSE_MAX];
     int nnz = 0;
@@ -271,25 +271,36 @@ static int run_match(api_generation *g, api_lease *l, const char *expr, const ap
     return (int)n;
 }
 
-int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
-                  rag_error *err)
+/* Each term's number of chunks (cached per generation) and idf; *absent
+ * when some term is in no chunk. */
+static int term_stats(api_generation *g, api_lease *l, const api_fts_term *terms, size_t nt, int64_t *df, double *idf,
+                      bool *absent, rag_error *err)
 {
-    api_fts_term terms[API_FTS_MAX_TERMS];
-    size_t nt = api_fts_terms(text, strlen(text), terms, API_FTS_MAX_TERMS);
-    if (nt == 0 || n_top == 0) return 0;
-    /* each term's idf from the cached term counts (rag_bm25, bm25rank.h) */
-    int64_t df[API_FTS_MAX_TERMS];
-    double idf[API_FTS_MAX_TERMS];
-    bool absent = false; /* a term no chunk contains: pass 1 cannot match */
+    *absent = false;
     for (size_t i = 0; i < nt; i++) {
         df[i] = api_generation_df(g, l, terms[i]);
-        if (df[i] < 0) {
-            rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
-            return -1;
-        }
+        if (df[i] < 0)
+            return rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db)), -1;
         idf[i] = api_bm25_idf(g->chunk_count, df[i]);
-        if (df[i] == 0) absent = true;
+        if (df[i] == 0) *absent = true;
     }
+    return 0;
+}
+
+/* Pass 2 searches only the terms found in at most this many chunks. */
+static int64_t common_limit(const api_generation *g)
+{
+    int64_t limit = g->chunk_count / 50;
+    return limit < API_BM25_COMMON_MIN ? API_BM25_COMMON_MIN : limit;
+}
+
+int api_bm25_topn_passes(api_generation *g, api_lease *l, const api_fts_term *terms, size_t nt, size_t want,
+                         api_hit *out, size_t n_top, rag_error *err)
+{
+    int64_t df[API_FTS_MAX_TERMS];
+    double idf[API_FTS_MAX_TERMS];
+    bool absent; /* a term no chunk contains: pass 1 cannot match */
+    if (term_stats(g, l, terms, nt, df, idf, &absent, err) < 0) return -1;
     api_bm25_args args = {.idf = idf, .n_idf = (int)nt, .rowids = g->rowids, .lengths = g->lengths,
                           .n = g->n, .avg_length = g->avg_length};
     char expr[API_FTS_MAX_TERMS * (API_FTS_MAX_TERM_BYTES + 6) + 1];
@@ -303,8 +314,7 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
     /* Pass 2: chunks with any distinctive term. Terms found in a large share
      * of the chunks carry almost no BM25 weight but cost a score per chunk,
      * so they are left out of this pass (pass 1 still required them). */
-    int64_t limit = g->chunk_count / 50;
-    if (limit < API_BM25_COMMON_MIN) limit = API_BM25_COMMON_MIN;
+    const int64_t limit = common_limit(g);
     api_fts_term keep[API_FTS_MAX_TERMS];
     double keep_idf[API_FTS_MAX_TERMS];
     size_t nk = 0;
@@ -324,6 +334,122 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
     n = run_match(g, l, expr, &args, out, (size_t)n, seen, n_top, err);
     free(seen);
     return n;
+}
+
+/* Best first as the SQL orders it: higher score, then lower rowid. */
+static int cmp_hit_score(const void *a, const void *b)
+{
+    const api_hit *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1;
+    return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+/* The best n_top of the collected rows that `take` accepts, scored over the
+ * terms `use` marks, appended to out[have..] skipping rows already there
+ * (seen, sorted) as run_match does. */
+static size_t rank_rows(const api_bm25_rows *r, const double *idf, const bool *use, bool all_terms,
+                        double avg_length, api_hit *out, size_t have, const int64_t *seen, size_t n_top,
+                        api_hit *scratch)
+{
+    const int np = r->n_phrase;
+    size_t m = 0;
+    for (size_t row = 0; row < r->n; row++) {
+        const int *f = &r->freq[row * (size_t)np];
+        int fq[API_FTS_MAX_TERMS];
+        double id[API_FTS_MAX_TERMS];
+        int nu = 0;
+        bool any = false, every = true;
+        for (int i = 0; i < np; i++) {
+            if (!use[i]) continue;
+            fq[nu] = f[i];
+            id[nu++] = idf[i];
+            any |= f[i] > 0;
+            every &= f[i] > 0;
+        }
+        if (all_terms ? !every : !any) continue;
+        scratch[m++] = (api_hit){.rowid = r->rowid[row], .score = api_bm25_score(id, fq, nu, r->len[row], avg_length)};
+    }
+    qsort(scratch, m, sizeof *scratch, cmp_hit_score);
+    size_t n = have;
+    for (size_t i = 0; i < m && i < n_top && n < n_top; i++) { /* the statement's LIMIT n_top, then the skips */
+        if (seen_before(seen, have, scratch[i].rowid)) continue;
+        out[n] = scratch[i];
+        out[n].bm25_rank = (int)n + 1;
+        n++;
+    }
+    return n;
+}
+
+int api_bm25_topn_one_statement(api_generation *g, api_lease *l, const api_fts_term *terms, size_t nt, size_t want,
+                                api_hit *out, size_t n_top, rag_error *err)
+{
+    char expr[API_FTS_MAX_TERMS * (API_FTS_MAX_TERM_BYTES + 6) + 1];
+    api_fts_join(terms, nt, " OR ", expr, sizeof expr);
+    api_bm25_args args = {.rowids = g->rowids, .lengths = g->lengths, .n = g->n, .avg_length = g->avg_length};
+    api_bm25_rows r = {.args = &args, .n_phrase = (int)nt};
+    int rc = SQLITE_DONE;
+    for (size_t k = 0; k < g->gs.n && rc == SQLITE_DONE; k++) { /* the live matches of every segment */
+        sqlite3_stmt *st = l->rows[k];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+        sqlite3_bind_pointer(st, 2, &r, API_BM25_ROWS_PTR, NULL);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+    if (rc != SQLITE_DONE) {
+        api_bm25_rows_free(&r);
+        return rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db)), -1;
+    }
+    /* every chunk holding a term matches the OR: its df is exact here */
+    int64_t df[API_FTS_MAX_TERMS] = {0};
+    double idf[API_FTS_MAX_TERMS];
+    for (size_t row = 0; row < r.n; row++)
+        for (size_t i = 0; i < nt; i++) df[i] += r.freq[row * nt + i] > 0;
+    bool all[API_FTS_MAX_TERMS], keep[API_FTS_MAX_TERMS];
+    bool absent = false;
+    size_t nk = 0;
+    const int64_t limit = common_limit(g);
+    for (size_t i = 0; i < nt; i++) {
+        idf[i] = api_bm25_idf(g->chunk_count, df[i]);
+        absent |= df[i] == 0;
+        all[i] = true;
+        keep[i] = df[i] > 0 && df[i] <= limit;
+        nk += keep[i];
+    }
+    api_hit *scratch = malloc((r.n ? r.n : 1) * sizeof *scratch);
+    if (!scratch) {
+        api_bm25_rows_free(&r);
+        return rag_error_set(err, RAG_ERR, "out of memory"), -1;
+    }
+    /* the two passes of api_bm25_topn_passes, on the rows in memory */
+    size_t n = absent ? 0 : rank_rows(&r, idf, all, true, g->avg_length, out, 0, NULL, n_top, scratch);
+    if (n < want && n < n_top && nk > 0 && !(nk == nt && nt == 1 && n > 0)) {
+        int64_t *seen = n > 0 ? malloc(n * sizeof *seen) : NULL;
+        if (n > 0 && !seen) {
+            free(scratch);
+            api_bm25_rows_free(&r);
+            return rag_error_set(err, RAG_ERR, "out of memory"), -1;
+        }
+        for (size_t i = 0; i < n; i++) seen[i] = out[i].rowid;
+        if (n > 0) qsort(seen, n, sizeof *seen, cmp_int64);
+        n = rank_rows(&r, idf, keep, false, g->avg_length, out, n, seen, n_top, scratch);
+        free(seen);
+    }
+    free(scratch);
+    api_bm25_rows_free(&r);
+    return (int)n;
+}
+
+int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
+                  rag_error *err)
+{
+    api_fts_term terms[API_FTS_MAX_TERMS];
+    size_t nt = api_fts_terms(text, strlen(text), terms, API_FTS_MAX_TERMS);
+    if (nt == 0 || n_top == 0) return 0;
+    if (g->chunk_count <= API_BM25_ONE_STATEMENT_MAX)
+        return api_bm25_topn_one_statement(g, l, terms, nt, want, out, n_top, err);
+    return api_bm25_topn_passes(g, l, terms, nt, want, out, n_top, err);
 }
 
 /* ------------------------------------------------------------ response */

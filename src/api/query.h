@@ -11,6 +11,7 @@
 
 #include "index_store.h"
 #include "query_body.h"
+#include "sanitise.h"
 
 /* RRF constant (Cormack et al.): score = sum over lists of 1 / (K + rank). */
 #define API_RRF_K 60
@@ -61,12 +62,27 @@ size_t api_vector_topn(const api_generation *g, const float *query, float *scrat
 #define API_BM25_COMMON_MIN 1000
 
 /* BM25 top-N of text through lease l of g; fills out best first (scores are
- * -bm25, higher is better). Pass 1 ranks the chunks that contain every term;
- * when that gives fewer than `want`, pass 2 appends the chunks that contain
- * any of the query's non-common terms. Returns the count, or -1 with err. A
- * query with no searchable terms gives 0. */
+ * -bm25, higher is better; equal scores by rowid). Pass 1 ranks the chunks
+ * that contain every term; when that gives fewer than `want`, pass 2 appends
+ * the chunks that contain any of the query's non-common terms. Returns the
+ * count, or -1 with err. A query with no searchable terms gives 0. */
 int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want, api_hit *out, size_t n_top,
                   rag_error *err);
+
+/* The two ways api_bm25_topn computes the same list (exposed for tests).
+ * Passes: each term's count (cached), then one FTS5 statement per pass,
+ * scored by rag_bm25 — cheap on large generations, where a pass-1 AND stops
+ * most queries before the OR. One statement: a single OR collects every
+ * matching row with its term counts (rag_bm25_rows) and both passes rank it
+ * in memory — on a small generation the match set is tiny and FTS5's cost
+ * per term lookup (some 30k instructions each) is what a query pays, so
+ * looking each term up once instead of up to three times wins. */
+int api_bm25_topn_passes(api_generation *g, api_lease *l, const api_fts_term *terms, size_t nt, size_t want,
+                         api_hit *out, size_t n_top, rag_error *err);
+int api_bm25_topn_one_statement(api_generation *g, api_lease *l, const api_fts_term *terms, size_t nt, size_t want,
+                                api_hit *out, size_t n_top, rag_error *err);
+/* Generations of at most this many chunks use the one-statement way. */
+#define API_BM25_ONE_STATEMENT_MAX 256
 
 /* Rank req on g with lease index `lease` as /query does: *hits (malloc'd,
  * the caller frees) gets the results best first, at most req->k, *n their

@@ -91,27 +91,64 @@ void eval_summarise(eval_result *res)
     res->mrr = rr / n;
 }
 
-/* The distinct sources of the ranked hits, best first. */
-static int ranked_sources(api_generation *gen, int lease, const api_hit *hits, size_t n_hits, const char ***out,
-                          size_t *n, rag_error *err)
+/* A worker's document id -> source path memo: the golden queries keep
+ * finding the same few documents, and a path costs a statement. */
+typedef struct source_memo {
+    int64_t *doc;
+    char **path;
+    size_t n, cap;
+} source_memo;
+
+static void source_memo_free(source_memo *sm)
+{
+    for (size_t i = 0; i < sm->n; i++)
+        free(sm->path[i]);
+    free(sm->doc);
+    free(sm->path);
+    memset(sm, 0, sizeof *sm);
+}
+
+/* The source of chunk rowid (owned by the memo). */
+static int source_of(api_generation *gen, int lease, source_memo *sm, int64_t rowid, const char **src, rag_error *err)
+{
+    const int64_t doc = api_generation_doc_of(gen, rowid);
+    for (size_t i = 0; doc >= 0 && i < sm->n; i++)
+        if (sm->doc[i] == doc) {
+            *src = sm->path[i];
+            return RAG_OK;
+        }
+    char *path = NULL;
+    int rc = api_chunk_source(gen, lease, rowid, &path, err);
+    if (rc != RAG_OK)
+        return rc;
+    if (sm->n == sm->cap) {
+        sm->cap = sm->cap ? sm->cap * 2 : 32;
+        sm->doc = rag_xrealloc(sm->doc, sm->cap * sizeof *sm->doc);
+        sm->path = rag_xrealloc(sm->path, sm->cap * sizeof *sm->path);
+    }
+    sm->doc[sm->n] = doc; /* -1 (unknown) never matches above */
+    sm->path[sm->n++] = path;
+    *src = path;
+    return RAG_OK;
+}
+
+/* The distinct sources of the ranked hits, best first (owned by the memo). */
+static int ranked_sources(api_generation *gen, int lease, source_memo *sm, const api_hit *hits, size_t n_hits,
+                          const char ***out, size_t *n, rag_error *err)
 {
     const char **v = rag_xcalloc(n_hits ? n_hits : 1, sizeof *v);
     size_t w = 0;
     for (size_t i = 0; i < n_hits; i++) {
-        char *src = NULL;
-        int rc = api_chunk_source(gen, lease, hits[i].rowid, &src, err);
+        const char *src = NULL;
+        int rc = source_of(gen, lease, sm, hits[i].rowid, &src, err);
         if (rc != RAG_OK) {
-            for (size_t j = 0; j < w; j++)
-                free((char *)v[j]);
             free(v);
             return rc;
         }
         bool seen = false;
         for (size_t j = 0; j < w && !seen; j++)
             seen = strcmp(v[j], src) == 0;
-        if (seen)
-            free(src);
-        else
+        if (!seen)
             v[w++] = src;
     }
     *out = v;
@@ -137,6 +174,7 @@ static void *eval_worker_run(void *arg)
 {
     eval_worker *w = arg;
     w->rc = RAG_OK;
+    source_memo sm = { 0 };
     for (size_t i = (size_t)w->t; i < w->g->n && w->rc == RAG_OK; i += (size_t)w->n) {
         api_query_req req = w->base;
         req.q = w->g->queries[i].query;
@@ -146,16 +184,15 @@ static void *eval_worker_run(void *arg)
         size_t n_ranked = 0;
         w->rc = api_query_rank(w->gen, w->t, &req, &hits, &n_hits, NULL, &w->err);
         if (w->rc == RAG_OK)
-            w->rc = ranked_sources(w->gen, w->t, hits, n_hits, &ranked, &n_ranked, &w->err);
+            w->rc = ranked_sources(w->gen, w->t, &sm, hits, n_hits, &ranked, &n_ranked, &w->err);
         if (w->rc == RAG_OK)
             eval_score_query(ranked, n_ranked, &w->g->queries[i], w->k, &w->out[i]);
         else
             rag_error_set(&w->err, w->rc, "golden query \"%s\": %.900s", w->g->queries[i].id, w->err.msg);
-        for (size_t j = 0; j < n_ranked; j++)
-            free((char *)ranked[j]);
         free(ranked);
         free(hits);
     }
+    source_memo_free(&sm);
     return NULL;
 }
 

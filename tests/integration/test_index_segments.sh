@@ -8,15 +8,18 @@
 # texts and scores (BM25 from global statistics; exact vector scores).
 # Chunks with equal scores may come in either order (their row ids
 # differ), so ties are compared as sets, and a tie cut by k by count.
-# Then the migration: a v1 generation (one file) is still served, and the
+# Two chunk sizes: 48 tokens (a few hundred chunks: rag-api ranks in one
+# statement) and 16 tokens (over 256 chunks: the two FTS5 passes with cached
+# term counts). Then the migration: a v1 generation (one file) is still served, and the
 # next run rebuilds it as segments and logs why.
 . "$(dirname "$0")/lib.sh"
 STEPS=8
-plan $((STEPS * 4 + 7))
+plan $((STEPS * 6 + 7))
 
 W=$TMP/w
 mkdir -p "$W/corpus"
-for s in inc full; do
+for s in inc full inc16 full16; do
+  case $s in *16) tt=16 ov=2 ;; *) tt=48 ov=8 ;; esac
   cat >"$W/$s.yaml" <<YAML
 schema_version: 1
 paths:
@@ -25,8 +28,8 @@ paths:
 ingest:
   keep_generations: 3
 chunking:
-  target_tokens: 48
-  overlap_tokens: 8
+  target_tokens: $tt
+  overlap_tokens: $ov
 YAML
 done
 mutate() { # step: seeded random adds, edits and deletions of .txt files
@@ -57,10 +60,10 @@ for i in range(adds):
 PY
 }
 QUERIES=(apple river "stone cloud" "ember frost maple" quartz w7 "w3 w5" "w11 apple" "river w20 w21" maple "cloud quartz" w99)
-compare() { # mode: the same results on both artifacts folders
+compare() { # mode [variant]: the same results on both artifacts folders
   local a b
-  a=$("$HELPERS/api_query" --config "$W/inc.yaml" --mode "$1" --k 8 "${QUERIES[@]}" 2>&1) || { echo "inc: $a"; return 1; }
-  b=$("$HELPERS/api_query" --config "$W/full.yaml" --mode "$1" --k 8 "${QUERIES[@]}" 2>&1) || { echo "full: $b"; return 1; }
+  a=$("$HELPERS/api_query" --config "$W/inc${2:-}.yaml" --mode "$1" --k 8 "${QUERIES[@]}" 2>&1) || { echo "inc: $a"; return 1; }
+  b=$("$HELPERS/api_query" --config "$W/full${2:-}.yaml" --mode "$1" --k 8 "${QUERIES[@]}" 2>&1) || { echo "full: $b"; return 1; }
   python3 - "$a" "$b" <<'PY'
 import json, sys
 A, B = [json.loads(l) for l in sys.argv[1].splitlines()], [json.loads(l) for l in sys.argv[2].splitlines()]
@@ -86,9 +89,13 @@ max_segs=0; tomb_seen=0; merged_seen=0
 for step in $(seq 0 $((STEPS - 1))); do
   mutate "$step"
   RAG_INGEST_TEST_MAX_SEGMENTS=3 "$BIN/rag-ingest" --config "$W/inc.yaml" --quiet; rc1=$?
-  rm -rf "$W/art-full"
+  RAG_INGEST_TEST_MAX_SEGMENTS=3 "$BIN/rag-ingest" --config "$W/inc16.yaml" --quiet; rc3=$?
+  rm -rf "$W/art-full" "$W/art-full16"
   "$BIN/rag-ingest" --config "$W/full.yaml" --quiet; rc2=$?
-  is "$rc1/$rc2" 0/0 "step $step: incremental and full runs succeed"
+  "$BIN/rag-ingest" --config "$W/full16.yaml" --quiet; rc4=$?
+  n48=$(jq .chunks "$W/art-inc/checkpoints/latest.json"); n16=$(jq .chunks "$W/art-inc16/checkpoints/latest.json")
+  is "$rc1/$rc2/$rc3/$rc4/$((n48 <= 256))/$((n16 > 256))" 0/0/0/0/1/1 \
+    "step $step: incremental and full runs succeed ($n48 and $n16 chunks: one side of rag-api's 256-chunk switch each)"
   G=$W/art-inc/index/$(jq -r .generation "$W/art-inc/checkpoints/latest.json")
   nseg=$(gen_segments "$G" | wc -l)
   check "step $step: at most 3 segments ($nseg)" test "$nseg" -le 3
@@ -97,6 +104,8 @@ for step in $(seq 0 $((STEPS - 1))); do
   ls "$W/art-inc/index" | grep -qE '^seg-.*-[0-9]+\.sqlite$' && merged_seen=1
   out=$(compare bm25 2>&1); check "step $step: bm25 results equal the full rebuild's${out:+ ($out)}" test -z "$out"
   out=$(compare vector 2>&1); check "step $step: vector results equal the full rebuild's${out:+ ($out)}" test -z "$out"
+  out=$(compare bm25 16 2>&1); check "step $step: 16-token chunks: bm25 results equal the full rebuild's${out:+ ($out)}" test -z "$out"
+  out=$(compare vector 16 2>&1); check "step $step: 16-token chunks: vector results equal the full rebuild's${out:+ ($out)}" test -z "$out"
 done
 check "the sequence used several segments at once (max $max_segs)" test "$max_segs" -ge 2
 is "$tomb_seen/$merged_seen" 1/1 "the sequence used tombstones and merges"

@@ -57,6 +57,7 @@ static void write_generation_dims(const char *path, int n, const char *schema_ve
     sqlite3_prepare_v2(db, "INSERT INTO chunks VALUES (?1, ?2, 1, ?1, ?3, NULL, NULL, NULL, 3)", -1, &c, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO embeddings VALUES (?1, ?2)", -1, &e, NULL);
     unsigned seed = 7;
+    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK); /* one fsync, not one per row */
     for (int i = 0; i < n; i++) {
         float *v = vectors + (size_t)i * dims;
         double norm = 0;
@@ -81,6 +82,7 @@ static void write_generation_dims(const char *path, int n, const char *schema_ve
     }
     sqlite3_finalize(c);
     sqlite3_finalize(e);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
 }
@@ -213,6 +215,79 @@ static void test_rag_bm25_scores_equal_fts5_bm25(void **state)
     free(vecs);
 }
 
+static void assert_same_hits(const char *what, const api_hit *a, int na, const api_hit *b, int nb)
+{
+    if (na != nb) fail_msg("%s: %d hits vs %d", what, na, nb);
+    for (int i = 0; i < na; i++)
+        if (a[i].rowid != b[i].rowid || a[i].score != b[i].score || a[i].bm25_rank != b[i].bm25_rank)
+            fail_msg("%s: hit %d is chunk %lld (%.17g, rank %d) vs chunk %lld (%.17g, rank %d)", what, i,
+                     (long long)a[i].rowid, a[i].score, a[i].bm25_rank, (long long)b[i].rowid, b[i].score,
+                     b[i].bm25_rank);
+}
+
+/* The one-statement way (small generations) ranks exactly as the two
+ * passes: same chunks, same scores, same order, whatever pass 1 finds —
+ * including a term too common for pass 2 ("filler" is in 1050 of 1400
+ * chunks, over API_BM25_COMMON_MIN) and a term no chunk has. */
+static void test_bm25_one_statement_ranks_as_the_two_passes(void **state)
+{
+    enum { N = 1400 };
+    float *vecs = NULL;
+    api_generation *g = open_generation(*state, N, 1, &vecs);
+    const char *queries[] = {"word3", "word3 word4", "chunk number 17", "filler word2", "filler", "nowhere word1",
+                             "17 filler", "chunk", "nowhere", "filler 17 word2 1399"};
+    const size_t sizes[][2] = {{5, 5}, {3, 50}, {50, 50}, {1, 10}, {10, 50}};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++)
+        for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+            api_fts_term terms[API_FTS_MAX_TERMS];
+            size_t nt = api_fts_terms(queries[q], strlen(queries[q]), terms, API_FTS_MAX_TERMS);
+            api_hit a[50], b[50];
+            rag_error err = {0};
+            int na = api_bm25_topn_passes(g, &g->leases[0], terms, nt, sizes[z][0], a, sizes[z][1], &err);
+            int nb = api_bm25_topn_one_statement(g, &g->leases[0], terms, nt, sizes[z][0], b, sizes[z][1], &err);
+            char what[96];
+            snprintf(what, sizeof what, "\"%s\" want %zu top %zu", queries[q], sizes[z][0], sizes[z][1]);
+            if (na < 0 || nb < 0) fail_msg("%s: %s", what, err.msg);
+            assert_same_hits(what, a, na, b, nb);
+            if (strcmp(queries[q], "nowhere") != 0 && na == 0) fail_msg("%s: no hits", what);
+        }
+    api_generation_release(g);
+    free(vecs);
+}
+
+/* Opened without vectors (rag-ingest's bm25 evaluation), a generation ranks
+ * exactly as with them: chunk lengths and their average are loaded all the
+ * same, and vector search finds nothing instead of reading what is not there. */
+static void test_open_without_vectors_ranks_like_with_them(void **state)
+{
+    fixture *f = *state;
+    enum { N = 300 };
+    float *vecs = NULL;
+    api_generation *with = open_generation(f, N, 1, &vecs);
+    rag_manifest m;
+    manifest_for(&m, N);
+    rag_error err = {0};
+    api_generation *without = api_generation_open_ex(f->path, &m, NULL, 1, false, &err);
+    if (!without) fail_msg("%s", err.msg);
+    assert_null(without->cols);
+    assert_int_equal(without->n, N);
+    assert_true(without->avg_length == with->avg_length);
+    const char *queries[] = {"chunk number 17", "word3 filler", "word2 word4", "filler"};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+        api_hit a[50], b[50];
+        int na = api_bm25_topn(with, &with->leases[0], queries[q], 10, a, 50, &err);
+        int nb = api_bm25_topn(without, &without->leases[0], queries[q], 10, b, 50, &err);
+        assert_true(na > 0);
+        assert_same_hits(queries[q], a, na, b, nb);
+    }
+    api_hit v[5];
+    assert_int_equal(api_vector_topn(without, vecs, without->leases[0].scores, v, 5), 0);
+    assert_int_equal(api_generation_doc_of(without, 17), 1);
+    api_generation_release(without);
+    api_generation_release(with);
+    free(vecs);
+}
+
 /* Dense query vectors take the column-accumulating path: same contract. */
 static void test_dense_query_vectors_rank_like_brute_force(void **state)
 {
@@ -339,6 +414,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_loads_every_vector_and_ranks_like_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rag_bm25_scores_equal_fts5_bm25, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dense_query_vectors_rank_like_brute_force, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bm25_one_statement_ranks_as_the_two_passes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_without_vectors_ranks_like_with_them, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_chunk_count_that_disagrees_with_manifest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_a_newer_schema_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_vectors_of_the_wrong_size, setup, teardown),
