@@ -4,10 +4,14 @@
 #ifndef RAG_INDEX_H
 #define RAG_INDEX_H
 
-#define RAG_INDEX_SCHEMA_VERSION 1
+/* 2: a generation is a descriptor naming immutable segment files
+ * (rag/genset.h); 1: one self-contained file (still read, never written). */
+#define RAG_INDEX_SCHEMA_VERSION 2
+#define RAG_INDEX_SCHEMA_OLDEST 1
 
 /* Generation files live in <artifacts>/index/ and are named
- * "gen-<run_id>.sqlite"; temporaries end in ".tmp". */
+ * "gen-<run_id>.sqlite", their segments "seg-<run_id>[-N].sqlite";
+ * temporaries end in ".tmp". */
 #define RAG_INDEX_PREFIX "gen-"
 #define RAG_INDEX_SUFFIX ".sqlite"
 

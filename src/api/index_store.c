@@ -1,15 +1,19 @@
 /* index_store.c — opening an index generation for serving and swapping it in.
- * The file is opened with SQLite's immutable=1 URI flag: generations are
- * never modified once published (docs/specs/index.md), so readers need no
- * locks and no journal checks. Vectors are stored transposed (one column per
+ * The generation's descriptor and segments (docs/specs/index.md, v2; a v1
+ * file is one segment) are opened with SQLite's immutable=1 URI flag: they
+ * are never modified once published, so readers need no locks and no
+ * journal checks. A segment's rows are read once and shared by every open
+ * generation that names it, so a reload reads only new segments. Vectors are stored transposed (one column per
  * dimension) so a query vector with few non-zero components — the hashing
  * embedder's case — costs only those columns, while a dense one is an
  * ordinary full scan. */
 #include "index_store.h"
 #include "bm25rank.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,41 +23,12 @@
 
 /* ------------------------------------------------------------ generation */
 
-static char *sqlite_uri(const char *path)
-{
-    size_t n = strlen(path);
-    char *uri = rag_xmalloc(n * 3 + 32);
-    char *p = uri;
-    p += sprintf(p, "file:");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)path[i];
-        if (c == '?' || c == '#' || c == '%' || c < 0x20 || c == 0x7f) p += sprintf(p, "%%%02X", c);
-        else *p++ = (char)c;
-    }
-    strcpy(p, "?immutable=1");
-    return uri;
-}
-
-static int open_db(const char *path, sqlite3 **db, rag_error *err)
-{
-    char *uri = sqlite_uri(path);
-    int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
-    free(uri);
-    if (rc != SQLITE_OK) {
-        rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
-        sqlite3_close(*db);
-        *db = NULL;
-        return RAG_ERR;
-    }
-    return RAG_OK;
-}
-
 /* meta value for key into out; -1 when absent. */
 static int meta_get(sqlite3 *db, const char *key, char *out, size_t outsz)
 {
     sqlite3_stmt *st = NULL;
     int found = -1;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK) return -1;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM main.meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK) return -1;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         const unsigned char *v = sqlite3_column_text(st, 0);
@@ -77,141 +52,322 @@ static int meta_int(sqlite3 *db, const char *path, const char *key, int64_t *out
     return RAG_OK;
 }
 
-static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
+/* The schema name segment k is attached under on a lease's connection. */
+static void seg_schema(const api_generation *g, size_t k, char out[16])
 {
-    sqlite3_stmt *st = NULL;
-    int64_t count = 0;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM embeddings", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->path, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW) count = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (count != g->chunk_count)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: %lld embeddings for %lld chunks", g->path,
-                             (long long)count, (long long)g->chunk_count);
-    g->n = (size_t)count;
-    g->rowids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->rowids);
-    g->doc_ids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->doc_ids);
-    g->cols = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *g->cols);
-    if (sqlite3_prepare_v2(db, "SELECT e.chunk_rowid, e.vector, c.doc_id FROM embeddings e"
-                           " JOIN chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->path, sqlite3_errmsg(db));
-    size_t i = 0;
-    const size_t want = (size_t)g->dims * sizeof(float);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (i >= g->n) break;
-        const void *blob = sqlite3_column_blob(st, 1);
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        if (len != want || !blob) {
-            int64_t rowid = sqlite3_column_int64(st, 0);
-            sqlite3_finalize(st);
-            return rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %zu bytes, expected %zu (%d float32)",
-                                 g->path, (long long)rowid, len, want, g->dims);
-        }
-        g->rowids[i] = sqlite3_column_int64(st, 0);
-        g->doc_ids[i] = sqlite3_column_int64(st, 2);
-        const unsigned char *b = blob;
-        for (int j = 0; j < g->dims; j++) {
-            float f;
-            memcpy(&f, b + (size_t)j * sizeof f, sizeof f); /* little-endian hosts only (x86, arm64) */
-            g->cols[(size_t)j * g->n + i] = f;
-        }
-        i++;
+    if (g->gs.version == 1) snprintf(out, 16, "main");
+    else snprintf(out, 16, "s%d", (int)(k % RAG_GENSET_MAX_SEGMENTS));
+}
+
+static bool is_dead(const api_generation *g, int64_t rowid)
+{
+    size_t lo = 0, hi = g->n_dead;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->dead[mid] < rowid) lo = mid + 1;
+        else hi = mid;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", g->path, sqlite3_errmsg(db));
-    if (i != g->n)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: read %zu embeddings, expected %zu", g->path, i, g->n);
+    return lo < g->n_dead && g->dead[lo] == rowid;
+}
+
+/* The chunk rowids of tombstoned documents (segments hold ascending id
+ * ranges, so the list comes out sorted). */
+static int load_dead(api_generation *g, sqlite3 *db, rag_error *err)
+{
+    if (g->gs.n_tombstones == 0) return RAG_OK;
+    size_t cap = 1024;
+    g->dead = rag_xmalloc(cap * sizeof *g->dead);
+    for (size_t k = 0; k < g->gs.n; k++) {
+        char sch[16];
+        seg_schema(g, k, sch);
+        char *sql = sqlite3_mprintf("SELECT id FROM %s.chunks WHERE doc_id IN (SELECT doc_id FROM main.tombstones) ORDER BY id", sch);
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read tombstoned chunks: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (g->n_dead == cap) g->dead = rag_xrealloc(g->dead, (cap *= 2) * sizeof *g->dead);
+            g->dead[g->n_dead++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: reading tombstoned chunks: %s", g->gs.segs[k].path, sqlite3_errmsg(db));
+    }
     return RAG_OK;
 }
 
-/* Without vectors: the chunks' rowids and documents alone, which BM25 (each
- * chunk's length) and grouping need as much as vector search does. */
-static int load_rows(api_generation *g, sqlite3 *db, rag_error *err)
+struct api_segdata {
+    api_segdata *next;
+    int refs;              /* generations holding it; under seg_lock */
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    int64_t mtime_ns;
+    bool vectors;
+    int dims;
+    size_t n_len;          /* FTS5 docsize rows: ids and lengths, ascending */
+    int64_t *len_ids;
+    uint32_t *lens;
+    size_t n;              /* embedding rows, ascending chunk ids */
+    int64_t *rowids, *doc_ids;
+    float *rows;           /* n * dims, row-major */
+};
+
+static pthread_mutex_t seg_lock = PTHREAD_MUTEX_INITIALIZER;
+static api_segdata *seg_cache;
+
+static void segdata_free(api_segdata *d)
 {
-    sqlite3_stmt *st = NULL;
-    const size_t cap = g->chunk_count > 0 ? (size_t)g->chunk_count : 1;
-    g->rowids = rag_xcalloc(cap, sizeof *g->rowids);
-    g->doc_ids = rag_xcalloc(cap, sizeof *g->doc_ids);
-    if (sqlite3_prepare_v2(db, "SELECT id, doc_id FROM chunks ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks: %s", g->path, sqlite3_errmsg(db));
-    size_t i = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < cap) {
-        g->rowids[i] = sqlite3_column_int64(st, 0);
-        g->doc_ids[i++] = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks: %s", g->path, sqlite3_errmsg(db));
-    if (rc == SQLITE_ROW || (int64_t)i != g->chunk_count)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: the chunks table does not hold %lld chunks", g->path,
-                             (long long)g->chunk_count);
-    g->n = i;
-    return RAG_OK;
+    if (!d) return;
+    free(d->len_ids);
+    free(d->lens);
+    free(d->rowids);
+    free(d->doc_ids);
+    free(d->rows);
+    free(d);
 }
 
-/* FTS5's docsize table: one varint (the token count) per chunk. */
-static int load_lengths(api_generation *g, sqlite3 *db, rag_error *err)
+static void segdata_release(api_segdata *d)
 {
+    if (!d) return;
+    pthread_mutex_lock(&seg_lock);
+    bool last = --d->refs == 0;
+    if (last)
+        for (api_segdata **p = &seg_cache; *p; p = &(*p)->next)
+            if (*p == d) {
+                *p = d->next;
+                break;
+            }
+    pthread_mutex_unlock(&seg_lock);
+    if (last) segdata_free(d);
+}
+
+/* Read segment k's docsize lengths and (with vectors) its embeddings. */
+static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segdata *d, rag_error *err)
+{
+    const char *path = g->gs.segs[k].path;
+    char sch[16];
+    seg_schema(g, k, sch);
+    char *sql = sqlite3_mprintf("SELECT id, sz FROM %s.chunks_fts_docsize ORDER BY id", sch);
     sqlite3_stmt *st = NULL;
-    g->lengths = rag_xcalloc(g->n ? g->n : 1, sizeof *g->lengths);
-    for (size_t i = 0; i < g->n; i++) g->lengths[i] = API_BM25_NO_LENGTH;
-    if (sqlite3_prepare_v2(db, "SELECT id, sz FROM chunks_fts_docsize ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks_fts_docsize: %s", g->path, sqlite3_errmsg(db));
-    size_t i = 0, known = 0;
-    double total = 0;
-    int rc;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read chunks_fts_docsize: %s", path, sqlite3_errmsg(db));
+    size_t cap = 1024;
+    d->len_ids = rag_xmalloc(cap * sizeof *d->len_ids);
+    d->lens = rag_xmalloc(cap * sizeof *d->lens);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const int64_t id = sqlite3_column_int64(st, 0);
         const unsigned char *b = sqlite3_column_blob(st, 1);
         const int nb = sqlite3_column_bytes(st, 1);
         uint64_t v = 0;
-        for (int k = 0; b && k < nb && k < 9; k++) { /* SQLite varint, big-endian 7-bit groups */
-            v = (v << 7) | (b[k] & 0x7f);
-            if (!(b[k] & 0x80)) break;
+        for (int q = 0; b && q < nb && q < 9; q++) { /* SQLite varint, big-endian 7-bit groups */
+            v = (v << 7) | (b[q] & 0x7f);
+            if (!(b[q] & 0x80)) break;
         }
-        while (i < g->n && g->rowids[i] < id) i++;
-        if (i < g->n && g->rowids[i] == id && v < API_BM25_NO_LENGTH) {
-            g->lengths[i] = (uint32_t)v;
-            total += (double)v;
-            known++;
+        if (d->n_len == cap) {
+            cap *= 2;
+            d->len_ids = rag_xrealloc(d->len_ids, cap * sizeof *d->len_ids);
+            d->lens = rag_xrealloc(d->lens, cap * sizeof *d->lens);
         }
+        d->len_ids[d->n_len] = sqlite3_column_int64(st, 0);
+        d->lens[d->n_len++] = v < API_BM25_NO_LENGTH ? (uint32_t)v : API_BM25_NO_LENGTH - 1;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", g->path, sqlite3_errmsg(db));
+        return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", path, sqlite3_errmsg(db));
+    /* the chunks (BM25 lengths and grouping need them), with their vectors
+     * unless opened without */
+    sql = d->vectors ? sqlite3_mprintf("SELECT e.chunk_rowid, e.vector, c.doc_id FROM %s.embeddings e"
+                                       " JOIN %s.chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", sch, sch)
+                     : sqlite3_mprintf("SELECT id, NULL, doc_id FROM %s.chunks ORDER BY id", sch);
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", path, sqlite3_errmsg(db));
+    const size_t want = d->vectors ? (size_t)d->dims * sizeof(float) : 0;
+    cap = 1024;
+    d->rowids = rag_xmalloc(cap * sizeof *d->rowids);
+    d->doc_ids = rag_xmalloc(cap * sizeof *d->doc_ids);
+    d->rows = d->vectors ? rag_xmalloc(cap * want) : NULL;
+    int out = RAG_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const int64_t rowid = sqlite3_column_int64(st, 0);
+        const void *blob = sqlite3_column_blob(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        if (d->vectors && (len != want || !blob)) {
+            out = rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %zu bytes, expected %zu (%d float32)",
+                                path, (long long)rowid, len, want, d->dims);
+            break;
+        }
+        if (d->n == cap) {
+            cap *= 2;
+            d->rowids = rag_xrealloc(d->rowids, cap * sizeof *d->rowids);
+            d->doc_ids = rag_xrealloc(d->doc_ids, cap * sizeof *d->doc_ids);
+            if (d->vectors) d->rows = rag_xrealloc(d->rows, cap * want);
+        }
+        d->rowids[d->n] = rowid;
+        d->doc_ids[d->n] = sqlite3_column_int64(st, 2);
+        if (d->vectors) memcpy(d->rows + d->n * (size_t)d->dims, blob, want); /* little-endian hosts only (x86, arm64) */
+        d->n++;
+    }
+    if (out == RAG_OK && rc != SQLITE_DONE)
+        out = rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", path, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Segment k's rows: shared with an open generation naming the same file
+ * (same device, inode, size and mtime) when there is one, else read. */
+static int segdata_get(api_generation *g, size_t k, sqlite3 *db, bool vectors, rag_error *err)
+{
+    struct stat sb;
+    if (stat(g->gs.segs[k].path, &sb) != 0)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: %s", g->gs.segs[k].path, strerror(errno));
+    const int64_t mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+    pthread_mutex_lock(&seg_lock);
+    for (api_segdata *d = seg_cache; d; d = d->next)
+        if (d->dev == sb.st_dev && d->ino == sb.st_ino && d->size == sb.st_size && d->mtime_ns == mtime_ns &&
+            d->vectors == vectors && d->dims == g->dims) {
+            d->refs++;
+            g->segdata[k] = d;
+            break;
+        }
+    pthread_mutex_unlock(&seg_lock);
+    if (g->segdata[k]) return RAG_OK;
+    api_segdata *d = rag_xcalloc(1, sizeof *d);
+    d->dev = sb.st_dev;
+    d->ino = sb.st_ino;
+    d->size = sb.st_size;
+    d->mtime_ns = mtime_ns;
+    d->vectors = vectors;
+    d->dims = g->dims;
+    d->refs = 1;
+    if (segdata_read(g, k, db, d, err) != RAG_OK) {
+        segdata_free(d);
+        return RAG_ERR;
+    }
+    g->segments_read++;
+    g->segdata[k] = d;
+    pthread_mutex_lock(&seg_lock);
+    d->next = seg_cache;
+    seg_cache = d;
+    pthread_mutex_unlock(&seg_lock);
+    return RAG_OK;
+}
+
+/* The generation's arrays from its segments' rows, tombstoned chunks left
+ * out: live vectors column-major, their lengths, and avgdl over every live
+ * chunk of every segment — what FTS5 itself would compute over a
+ * single-file build of the same chunks. */
+static int assemble(api_generation *g, bool vectors, rag_error *err)
+{
+    size_t n = 0, known = 0;
+    double total = 0;
+    for (size_t k = 0; k < g->gs.n; k++) {
+        const api_segdata *d = g->segdata[k];
+        for (size_t i = 0; i < d->n_len; i++)
+            if (!is_dead(g, d->len_ids[i])) {
+                total += (double)d->lens[i];
+                known++;
+            }
+        for (size_t i = 0; i < d->n; i++) n += !is_dead(g, d->rowids[i]);
+    }
     g->avg_length = known ? total / (double)known : 1.0;
+    if ((int64_t)n != g->chunk_count)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: %zu %s for %lld chunks", g->path, n,
+                             vectors ? "embeddings" : "chunk rows", (long long)g->chunk_count);
+    g->n = n;
+    g->rowids = rag_xcalloc(n ? n : 1, sizeof *g->rowids);
+    g->doc_ids = rag_xcalloc(n ? n : 1, sizeof *g->doc_ids);
+    g->lengths = rag_xcalloc(n ? n : 1, sizeof *g->lengths);
+    g->cols = vectors ? rag_xcalloc(n ? n * (size_t)g->dims : 1, sizeof *g->cols) : NULL;
+    size_t r = 0;
+    for (size_t k = 0; k < g->gs.n; k++) {
+        const api_segdata *d = g->segdata[k];
+        size_t li = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            const int64_t id = d->rowids[i];
+            if (is_dead(g, id)) continue;
+            while (li < d->n_len && d->len_ids[li] < id) li++;
+            g->rowids[r] = id;
+            g->doc_ids[r] = d->doc_ids[i];
+            g->lengths[r] = li < d->n_len && d->len_ids[li] == id ? d->lens[li] : API_BM25_NO_LENGTH;
+            const float *row = d->rows ? d->rows + i * (size_t)g->dims : NULL;
+            for (int j = 0; row && j < g->dims; j++) g->cols[(size_t)j * n + r] = row[j];
+            r++;
+        }
+    }
     return RAG_OK;
 }
 
 static const char *const SQL_BM25 =
-    "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM chunks_fts"
-    " WHERE chunks_fts MATCH ?1 ORDER BY s, id LIMIT ?2) SELECT id, s FROM m";
-static const char *const SQL_ROWS = "SELECT rag_bm25_rows(chunks_fts, ?2) FROM chunks_fts WHERE chunks_fts MATCH ?1";
-static const char *const SQL_COUNT = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?1";
+    "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM %s.chunks_fts"
+    " WHERE chunks_fts MATCH ?1%s ORDER BY s, id LIMIT ?2) SELECT id, s FROM m";
+static const char *const SQL_ROWS = "SELECT rag_bm25_rows(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
+static const char *const SQL_COUNT = "SELECT count(*) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_FETCH =
     "SELECT c.chunk_id, c.text, c.start_ms, c.end_ms, c.speaker, d.path, d.title"
-    " FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?1";
+    " FROM %s.chunks c JOIN %s.documents d ON d.id = c.doc_id WHERE c.id = ?1";
+/* rows of tombstoned documents are left out of ranking and counts */
+static const char *const LIVE_ONLY = " AND rowid NOT IN (SELECT id FROM temp.dead)";
+
+static int prepare_fmt(sqlite3 *db, sqlite3_stmt **st, const char *fmt, const char *a, const char *b)
+{
+    char *sql = sqlite3_mprintf(fmt, a, b);
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    sqlite3_free(sql);
+    return rc;
+}
+
+/* temp.dead on the lease's connection: the tombstoned chunk rowids. */
+static int fill_dead(api_generation *g, sqlite3 *db, rag_error *err)
+{
+    if (g->n_dead == 0) return RAG_OK;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(db, "CREATE TEMP TABLE dead(id INTEGER PRIMARY KEY); BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO temp.dead VALUES(?1)", -1, &st, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: cannot list tombstoned chunks: %s", g->path, sqlite3_errmsg(db));
+    for (size_t i = 0; i < g->n_dead; i++) {
+        sqlite3_bind_int64(st, 1, g->dead[i]);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: cannot list tombstoned chunks: %s", g->path, sqlite3_errmsg(db));
+    return RAG_OK;
+}
 
 /* db: an open connection to hand to the lease, or NULL to open one. */
+/* db: an open connection over the generation (rag_genset_open_db) to hand
+ * to the lease, or NULL to open one. */
 static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_config *cfg, rag_error *err)
 {
     l->db = db;
-    if (!db && open_db(g->path, &l->db, err)) return RAG_ERR;
-    /* A page cache big enough that the five result rows' text pages fetched
-     * per query do not push the FTS5 index pages out (SQLite's default,
-     * 2 MiB, made every query re-read them: ~12% of a bm25 query's CPU). */
-    sqlite3_exec(l->db, "PRAGMA cache_size=-" API_LEASE_CACHE_KIB, NULL, NULL, NULL);
+    if (!db && rag_genset_open_db(&g->gs, &l->db, err)) return RAG_ERR;
     if (api_bm25_register(l->db) != RAG_OK)
         return rag_error_set(err, RAG_ERR, "%s: cannot register the rag_bm25 ranking function (SQLite without FTS5?)", g->path);
-    if (sqlite3_prepare_v3(l->db, SQL_BM25, -1, SQLITE_PREPARE_PERSISTENT, &l->bm25, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(l->db, SQL_FETCH, -1, SQLITE_PREPARE_PERSISTENT, &l->fetch, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(l->db, SQL_COUNT, -1, SQLITE_PREPARE_PERSISTENT, &l->count, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(l->db, SQL_ROWS, -1, SQLITE_PREPARE_PERSISTENT, &l->rows, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
-                             g->path, sqlite3_errmsg(l->db));
+    if (fill_dead(g, l->db, err) != RAG_OK) return RAG_ERR;
+    for (size_t k = 0; k < g->gs.n; k++) {
+        char sch[16];
+        seg_schema(g, k, sch);
+        /* A page cache big enough that the five result rows' text pages
+         * fetched per query do not push the FTS5 index pages out (SQLite's
+         * default, 2 MiB, made every query re-read them: ~12% of a bm25
+         * query's CPU); each attached segment has a cache of its own. */
+        char *pragma = sqlite3_mprintf("PRAGMA \"%w\".cache_size=-%s", sch, API_LEASE_CACHE_KIB);
+        sqlite3_exec(l->db, pragma, NULL, NULL, NULL);
+        sqlite3_free(pragma);
+        const char *live = g->n_dead ? LIVE_ONLY : "";
+        if (prepare_fmt(l->db, &l->bm25[k], SQL_BM25, sch, live) != SQLITE_OK ||
+            prepare_fmt(l->db, &l->fetch[k], SQL_FETCH, sch, sch) != SQLITE_OK ||
+            prepare_fmt(l->db, &l->count[k], SQL_COUNT, sch, live) != SQLITE_OK ||
+            prepare_fmt(l->db, &l->rows[k], SQL_ROWS, sch, live) != SQLITE_OK)
+            return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
+                                 g->gs.segs[k].path, sqlite3_errmsg(l->db));
+    }
     rag_embed_settings es = {
         .provider = g->provider,
         .dimensions = g->dims,
@@ -239,10 +395,12 @@ static void generation_free(api_generation *g)
     if (!g) return;
     for (int i = 0; i < g->n_leases; i++) {
         api_lease *l = &g->leases[i];
-        sqlite3_finalize(l->bm25);
-        sqlite3_finalize(l->fetch);
-        sqlite3_finalize(l->count);
-        sqlite3_finalize(l->rows);
+        for (size_t k = 0; k < RAG_GENSET_MAX_SEGMENTS; k++) {
+            sqlite3_finalize(l->bm25[k]);
+            sqlite3_finalize(l->fetch[k]);
+            sqlite3_finalize(l->count[k]);
+            sqlite3_finalize(l->rows[k]);
+        }
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);
         free(l->qvec);
@@ -257,6 +415,9 @@ static void generation_free(api_generation *g)
     free(g->doc_ids);
     free(g->lengths);
     free(g->cols);
+    free(g->dead);
+    for (size_t k = 0; k < RAG_GENSET_MAX_SEGMENTS; k++) segdata_release(g->segdata[k]);
+    rag_genset_free(&g->gs);
     cJSON_Delete(g->config);
     free(g->path);
     free(g);
@@ -283,13 +444,13 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     g->df = rag_xcalloc(1, sizeof *g->df);
     pthread_mutex_init(&g->df->lock, NULL);
     sqlite3 *db = NULL;
-    if (open_db(path, &db, err)) goto fail;
+    if (rag_sqlite_open_ro(path, &db, err)) goto fail;
 
     int64_t v = 0;
     if (meta_int(db, path, "index_schema_version", &v, err)) goto fail;
-    if (v != RAG_INDEX_SCHEMA_VERSION) {
-        rag_error_set(err, RAG_EVERSION, "%s: index schema version %lld is not supported (this rag-api reads version %d)",
-                      path, (long long)v, RAG_INDEX_SCHEMA_VERSION);
+    if (v < RAG_INDEX_SCHEMA_OLDEST || v > RAG_INDEX_SCHEMA_VERSION) {
+        rag_error_set(err, RAG_EVERSION, "%s: index schema version %lld is not supported (this rag-api reads versions %d to %d)",
+                      path, (long long)v, RAG_INDEX_SCHEMA_OLDEST, RAG_INDEX_SCHEMA_VERSION);
         goto fail;
     }
     g->schema_version = (int)v;
@@ -315,11 +476,18 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
         goto fail;
     }
     if (meta_get(db, "embedding_model", g->model, sizeof g->model) < 0) g->model[0] = '\0';
-    if ((vectors ? load_vectors(g, db, err) : load_rows(g, db, err)) || load_lengths(g, db, err)) goto fail;
+    sqlite3_close(db);
+    db = NULL;
+    if (rag_genset_load(path, &g->gs, err) != RAG_OK || rag_genset_open_db(&g->gs, &db, err) != RAG_OK) goto fail;
+    if (load_dead(g, db, err)) goto fail;
+    for (size_t k = 0; k < g->gs.n; k++)
+        if (segdata_get(g, k, db, vectors, err)) goto fail;
+    if (assemble(g, vectors, err)) goto fail;
+
     g->n_leases = n_leases > 0 ? n_leases : 1;
     g->leases = rag_xcalloc((size_t)g->n_leases, sizeof *g->leases);
     for (int i = 0; i < g->n_leases; i++) {
-        sqlite3 *mine = i == 0 ? db : NULL; /* the first lease keeps the connection that read the meta */
+        sqlite3 *mine = i == 0 ? db : NULL; /* the first lease keeps the connection that read the segments */
         db = NULL;
         if (open_lease(g, &g->leases[i], mine, cfg, err)) goto fail;
     }
@@ -328,6 +496,13 @@ fail:
     sqlite3_close(db);
     generation_free(g);
     return NULL;
+}
+
+size_t api_generation_segment_of(const api_generation *g, int64_t rowid)
+{
+    size_t k = 0;
+    while (k + 1 < g->gs.n && rowid > g->gs.segs[k].max_chunk_id) k++;
+    return k;
 }
 
 void api_generation_release(api_generation *g)
@@ -382,11 +557,15 @@ int64_t api_generation_df(api_generation *g, api_lease *l, const char *term)
     }
     expr[w++] = '"';
     expr[w] = '\0';
-    sqlite3_reset(l->count);
-    sqlite3_bind_text(l->count, 1, expr, -1, SQLITE_STATIC);
-    int64_t df = sqlite3_step(l->count) == SQLITE_ROW ? sqlite3_column_int64(l->count, 0) : -1;
-    sqlite3_reset(l->count);
-    sqlite3_clear_bindings(l->count);
+    int64_t df = 0;
+    for (size_t k = 0; k < g->gs.n && df >= 0; k++) { /* live rows of every segment */
+        sqlite3_stmt *st = l->count[k];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+        df = sqlite3_step(st) == SQLITE_ROW ? df + sqlite3_column_int64(st, 0) : -1;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
     if (df < 0) return -1;
 
     pthread_mutex_lock(&c->lock);

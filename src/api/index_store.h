@@ -17,6 +17,7 @@
 #include "rag/common.h"
 #include "rag/config.h"
 #include "rag/embed.h"
+#include "rag/genset.h"
 #include "rag/manifest.h"
 
 #include <pthread.h>
@@ -41,20 +42,33 @@ struct api_df_cache {
     struct api_df_slot slots[API_DF_SLOTS];
 };
 
+/* A lease has one connection over the whole generation (rag_genset_open_db:
+ * segment i attached as "s<i>", or a v1 file as "main") and each
+ * statement once per segment, over that segment's live rows only. */
 typedef struct api_lease {
     sqlite3 *db;
-    sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
-    sqlite3_stmt *fetch; /* ?1 chunk rowid -> chunk + document fields */
-    sqlite3_stmt *count; /* ?1 MATCH expression -> number of matching chunks */
-    sqlite3_stmt *rows;  /* ?1 MATCH expression, ?2 api_bm25_rows: collects every match (rag_bm25_rows) */
+    sqlite3_stmt *bm25[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
+    sqlite3_stmt *fetch[RAG_GENSET_MAX_SEGMENTS]; /* ?1 chunk rowid -> chunk + document fields */
+    sqlite3_stmt *count[RAG_GENSET_MAX_SEGMENTS]; /* ?1 MATCH expression -> number of matching live chunks */
+    sqlite3_stmt *rows[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 api_bm25_rows: collects every live match (rag_bm25_rows) */
     rag_embedder *emb;
     float *qvec;   /* dims */
     float *scores; /* n */
 } api_lease;
 
+/* The rows of one segment file that a generation loads into memory (FTS5
+ * lengths, and vectors unless opened without), shared by every generation
+ * that names the file: a reload reads only the segments it has not seen. */
+typedef struct api_segdata api_segdata;
+
 typedef struct api_generation {
     atomic_int refs;
+    api_segdata *segdata[RAG_GENSET_MAX_SEGMENTS];
+    int segments_read; /* segments whose rows this open read from disk (the others were shared) */
     char *path;
+    rag_genset gs;   /* its segments (one for a v1 file) and tombstones */
+    int64_t *dead;   /* chunk rowids of tombstoned documents, ascending */
+    size_t n_dead;
     char generation[128];
     char config_hash[65];
     int64_t generated_at_ms;
@@ -69,7 +83,7 @@ typedef struct api_generation {
     int64_t *rowids; /* n, ascending chunk rowids */
     int64_t *doc_ids; /* n, the document of rowids[i] */
     uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
-    double avg_length; /* mean of lengths: BM25's average document length */
+    double avg_length; /* mean FTS5 length of every live chunk of every segment: BM25's avgdl */
     float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
     int n_leases;
     api_lease *leases;
@@ -94,9 +108,12 @@ void api_generation_release(api_generation *g);
 /* The document id of chunk rowid (binary search over the loaded rowids);
  * -1 when g has no such chunk. */
 int64_t api_generation_doc_of(const api_generation *g, int64_t rowid);
+/* The segment holding chunk rowid (segments hold ascending id ranges). */
+size_t api_generation_segment_of(const api_generation *g, int64_t rowid);
 
-/* Number of chunks containing term (a lower-cased query term), counted once
- * per generation through lease l's connection and then cached. -1 on error. */
+/* Number of live chunks containing term (a lower-cased query term) summed
+ * over the segments (tombstoned rows left out), counted once per generation
+ * through lease l's connection and then cached. -1 on error. */
 int64_t api_generation_df(api_generation *g, api_lease *l, const char *term);
 
 /* latest.json as the reloader last saw it. */

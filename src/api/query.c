@@ -217,35 +217,58 @@ static bool seen_before(const int64_t *seen, size_t n_seen, int64_t rowid)
     return n_seen && bsearch(&rowid, seen, n_seen, sizeof *seen, cmp_int64) != NULL;
 }
 
-/* Run one MATCH expression ranked by rag_bm25 with args; append rows not
- * yet in out (its first `have`, whose rowids are sorted in seen). Returns
- * the new count or -1. */
-static int run_match(api_lease *l, const char *expr, const api_bm25_args *args, api_hit *out, size_t have,
-                     const int64_t *seen, size_t n_top, rag_error *err)
+/* Run one MATCH expression ranked by rag_bm25 with args on every segment
+ * (each gives its best n_top live rows), and keep the n_top best of all by
+ * score (ties: smaller rowid first) — the rows one file holding the same
+ * chunks would give, since the scores use the generation's global N, df and
+ * avgdl. Rows not yet in out (its first `have`, whose rowids are sorted in
+ * seen) are appended. Returns the new count or -1. */
+static int run_match(api_generation *g, api_lease *l, const char *expr, const api_bm25_args *args, api_hit *out,
+                     size_t have, const int64_t *seen, size_t n_top, rag_error *err)
 {
-    sqlite3_stmt *st = l->bm25;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)n_top);
-    sqlite3_bind_pointer(st, 3, (void *)args, API_BM25_PTR, NULL);
-    size_t n = have;
+    const size_t n_seg = g->gs.n;
+    api_hit *cand = n_seg > 1 ? calloc(n_top * n_seg, sizeof *cand) : NULL;
+    if (n_seg > 1 && !cand) return rag_error_set(err, RAG_ERR, "out of memory"), -1;
+    size_t nc = 0;
     int rc = SQLITE_DONE;
-    while (n < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const int64_t rowid = sqlite3_column_int64(st, 0);
-        if (seen_before(seen, have, rowid)) continue;
-        out[n].rowid = rowid;
-        out[n].score = -sqlite3_column_double(st, 1);
-        out[n].bm25_rank = (int)n + 1;
-        out[n].vector_rank = 0;
-        n++;
+    for (size_t k = 0; k < n_seg && rc == SQLITE_DONE; k++) {
+        sqlite3_stmt *st = l->bm25[k];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)n_top);
+        sqlite3_bind_pointer(st, 3, (void *)args, API_BM25_PTR, NULL);
+        size_t got = 0;
+        while (got < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            api_hit h = {.rowid = sqlite3_column_int64(st, 0), .score = -sqlite3_column_double(st, 1)};
+            got++;
+            if (cand) cand[nc++] = h;
+            else if (!seen_before(seen, have, h.rowid) && have + nc < n_top) out[have + nc++] = h;
+        }
+        if (got == n_top) rc = SQLITE_DONE;
+        if (rc != SQLITE_DONE)
+            rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
     }
-    if (n < n_top && rc != SQLITE_DONE) {
-        rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
-        n = (size_t)-1;
+    size_t n = have;
+    if (rc != SQLITE_DONE) {
+        free(cand);
+        return -1;
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return n == (size_t)-1 ? -1 : (int)n;
+    if (!cand) {
+        n = have + nc;
+    } else {
+        /* the n_top best of all segments, then the ones not seen yet */
+        qsort(cand, nc, sizeof *cand, cmp_hit);
+        for (size_t i = 0; i < nc && i < n_top && n < n_top; i++)
+            if (!seen_before(seen, have, cand[i].rowid)) out[n++] = cand[i];
+        free(cand);
+    }
+    for (size_t i = have; i < n; i++) {
+        out[i].bm25_rank = (int)i + 1;
+        out[i].vector_rank = 0;
+    }
+    return (int)n;
 }
 
 /* Each term's number of chunks (cached per generation) and idf; *absent
@@ -285,7 +308,7 @@ int api_bm25_topn_passes(api_generation *g, api_lease *l, const api_fts_term *te
     int n = 0;
     if (!absent) {
         api_fts_join(terms, nt, " ", expr, sizeof expr);
-        n = run_match(l, expr, &args, out, 0, NULL, n_top, err);
+        n = run_match(g, l, expr, &args, out, 0, NULL, n_top, err);
     }
     if (n < 0 || (size_t)n >= want || (size_t)n >= n_top) return n;
     /* Pass 2: chunks with any distinctive term. Terms found in a large share
@@ -308,7 +331,7 @@ int api_bm25_topn_passes(api_generation *g, api_lease *l, const api_fts_term *te
     if (n > 0 && !seen) return rag_error_set(err, RAG_ERR, "out of memory"), -1;
     for (int i = 0; i < n; i++) seen[i] = out[i].rowid;
     if (n > 0) qsort(seen, (size_t)n, sizeof *seen, cmp_int64);
-    n = run_match(l, expr, &args, out, (size_t)n, seen, n_top, err);
+    n = run_match(g, l, expr, &args, out, (size_t)n, seen, n_top, err);
     free(seen);
     return n;
 }
@@ -364,14 +387,16 @@ int api_bm25_topn_one_statement(api_generation *g, api_lease *l, const api_fts_t
     api_fts_join(terms, nt, " OR ", expr, sizeof expr);
     api_bm25_args args = {.rowids = g->rowids, .lengths = g->lengths, .n = g->n, .avg_length = g->avg_length};
     api_bm25_rows r = {.args = &args, .n_phrase = (int)nt};
-    sqlite3_stmt *st = l->rows;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
-    sqlite3_bind_pointer(st, 2, &r, API_BM25_ROWS_PTR, NULL);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    int rc = SQLITE_DONE;
+    for (size_t k = 0; k < g->gs.n && rc == SQLITE_DONE; k++) { /* the live matches of every segment */
+        sqlite3_stmt *st = l->rows[k];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+        sqlite3_bind_pointer(st, 2, &r, API_BM25_ROWS_PTR, NULL);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
     if (rc != SQLITE_DONE) {
         api_bm25_rows_free(&r);
         return rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db)), -1;
@@ -441,9 +466,9 @@ static void add_int_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int c
     else cJSON_AddNumberToObject(obj, key, (double)sqlite3_column_int64(st, col));
 }
 
-static int add_result(cJSON *arr, api_lease *l, const api_hit *h, int rank, rag_error *err)
+static int add_result(cJSON *arr, api_generation *g, api_lease *l, const api_hit *h, int rank, rag_error *err)
 {
-    sqlite3_stmt *st = l->fetch;
+    sqlite3_stmt *st = l->fetch[api_generation_segment_of(g, h->rowid)];
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, h->rowid);
     int rc = sqlite3_step(st);
@@ -555,7 +580,7 @@ int api_query_rank(api_generation *g, int lease, const api_query_req *req, api_h
 int api_chunk_source(api_generation *g, int lease, int64_t rowid, char **source, rag_error *err)
 {
     api_lease *l = &g->leases[lease % g->n_leases];
-    sqlite3_stmt *st = l->fetch;
+    sqlite3_stmt *st = l->fetch[api_generation_segment_of(g, rowid)];
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, rowid);
     int rc = sqlite3_step(st);
@@ -594,7 +619,7 @@ int api_query_run(api_generation *g, int lease, const api_query_req *req, const 
     cJSON_AddStringToObject(gen, "config_hash", g->config_hash);
     cJSON *arr = cJSON_AddArrayToObject(root, "results");
     for (size_t i = 0; i < n_out; i++)
-        if (add_result(arr, l, &fused[i], (int)i + 1, err)) goto out;
+        if (add_result(arr, g, l, &fused[i], (int)i + 1, err)) goto out;
     cJSON_AddNumberToObject(root, "count", (double)n_out);
     cJSON_AddNumberToObject(root, "took_ms", (double)(mono_us() - started_us) / 1000.0);
     *body = cJSON_PrintUnformatted(root);

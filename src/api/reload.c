@@ -167,6 +167,9 @@ void api_reloader_check(api_reloader *r, bool force)
         cJSON_AddStringToObject(p, "run_id", m.run_id);
         cJSON_AddNumberToObject(p, "chunks", (double)m.chunks);
         cJSON_AddNumberToObject(p, "load_ms", (double)(rag_mono_ms() - t0));
+        /* segments already open for the previous generation are shared, not read again */
+        cJSON_AddNumberToObject(p, "segments", (double)g->gs.n);
+        cJSON_AddNumberToObject(p, "segments_read", (double)g->segments_read);
         cJSON_AddBoolToObject(p, "reopened", same);
         rag_log_eventf(app->log, RAG_LEVEL_INFO, "reload", p, "%s %s (%lld chunks)", same ? "reopened" : "serving",
                        m.generation, (long long)m.chunks);

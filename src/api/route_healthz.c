@@ -274,7 +274,8 @@ char *api_healthz_render(api_app *app, int *status)
         }
         overall = worst(overall, st);
 
-        st = info.schema_version == RAG_INDEX_SCHEMA_VERSION ? ST_PASS : ST_FAIL;
+        st = info.schema_version >= RAG_INDEX_SCHEMA_OLDEST && info.schema_version <= RAG_INDEX_SCHEMA_VERSION ? ST_PASS
+                                                                                                                 : ST_FAIL;
         c = check(checks, "schema_version", st, NULL);
         cJSON_AddNumberToObject(c, "observed_value", info.schema_version);
         cJSON_AddNumberToObject(c, "supported", RAG_INDEX_SCHEMA_VERSION);

@@ -1,31 +1,40 @@
-/* index_writer.c — SQLite writer of an index generation (see
- * index_writer.h). The build runs with journal_mode=OFF and synchronous=OFF
- * because a half-built temporary file is simply deleted; durability comes
- * at the end from journal_mode=DELETE + fsync before the rename (publish.c). */
+/* index_writer.c — SQLite writer of an index generation's new segment (see
+ * index_writer.h) and of merged segments (segments.c decides which). The
+ * build runs with journal_mode=OFF and synchronous=OFF because a half-built
+ * temporary file is simply deleted; durability comes at the end from
+ * journal_mode=DELETE + fsync before the rename (publish.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "index_writer.h"
+#include "publish.h"
+#include "rag/fsutil.h"
+#include "rag/genset.h"
 #include "rag/index.h"
+#include "segments.h"
 
 typedef struct fts_builder fts_builder;
 
 struct index_writer {
     sqlite3 *db;
-    char *path;
-    char *prev_path;
+    char *path;       /* the segment being built: <dir>/seg-<run_id>.sqlite.tmp */
+    char *desc_tmp;   /* the generation descriptor to write: <dir>/gen-<run_id>.sqlite.tmp */
+    char *dir;
+    char *run_id;
     int dims;
-    int fts_copied; /* the full-text index was copied from the previous generation */
-    int has_prev;
+    rag_genset prev;  /* the previous generation (incremental builds) */
+    bool has_prev;
+    bool carried;     /* iw_copy_docs ran: temp.keep on prev_db lists the carried-over documents */
+    sqlite3 *prev_db; /* rag_genset_open_db of prev */
+    int64_t next_doc_id, next_chunk_id; /* above every id of the previous generation's segments */
     const volatile int *interrupt;
-    int fts_own_thread;  /* a full build: the FTS5 index is built beside (see below) */
+    int fts_own_thread;  /* a full build: the segment's FTS5 index is built beside (see below) */
     fts_builder *fts;    /* started with the first chunk */
     sqlite3_stmt *ins_doc, *upd_doc, *ins_chunk, *ins_fts, *ins_emb, *ins_fail, *ins_meta;
 };
@@ -43,27 +52,31 @@ static const char *SCHEMA =
     " reason TEXT NOT NULL, class TEXT NOT NULL DEFAULT 'content', sha256 TEXT);"
     "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',"
     " tokenize='porter unicode61');";
+/* v2: tombstones are document ids, so a segment finds a document's chunks by it */
+static const char *INDEXES = "CREATE INDEX chunks_doc ON chunks(doc_id);";
 
 static int db_fail(index_writer *w, rag_error *err, const char *what)
 {
     return rag_error_set(err, RAG_ERR, "%s: %s: %s", w->path, what, sqlite3_errmsg(w->db));
 }
 
-static int exec(index_writer *w, const char *sql, rag_error *err)
+static int exec_on(sqlite3 *db, const char *path, const char *sql, rag_error *err)
 {
     char *msg = NULL;
-    if (sqlite3_exec(w->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = rag_error_set(err, RAG_ERR, "%s: %s", w->path, msg ? msg : sqlite3_errmsg(w->db));
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = rag_error_set(err, RAG_ERR, "%s: %s", path, msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return rc;
     }
     return RAG_OK;
 }
 
+static int exec(index_writer *w, const char *sql, rag_error *err) { return exec_on(w->db, w->path, sql, err); }
+
 static int on_progress(void *ud)
 {
-    index_writer *w = ud;
-    return w->interrupt && *w->interrupt;
+    const volatile int *flag = ud;
+    return flag && *flag;
 }
 
 static int prep(index_writer *w, sqlite3_stmt **st, const char *sql, rag_error *err)
@@ -82,40 +95,44 @@ static void finalize_all(index_writer *w)
     }
 }
 
-/* Open (or reopen) the connection: pragmas and the previous generation. */
-static int connect_db(index_writer *w, int create, rag_error *err)
+static void close_prev(index_writer *w)
 {
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(w->path, &w->db, flags, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", w->path, w->db ? sqlite3_errmsg(w->db) : "out of memory");
-    sqlite3_progress_handler(w->db, 10000, on_progress, w);
+    if (w->prev_db)
+        sqlite3_close(w->prev_db);
+    w->prev_db = NULL;
+    if (w->has_prev)
+        rag_genset_free(&w->prev);
+    w->has_prev = false;
+}
+
+/* Create a segment file at path with the schema and the build pragmas. */
+static int create_segment(sqlite3 **db, const char *path, const volatile int *interrupt, rag_error *err)
+{
+    unlink(path);
+    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, *db ? sqlite3_errmsg(*db) : "out of memory");
+    sqlite3_progress_handler(*db, 10000, on_progress, (void *)interrupt);
     /* 16 KiB pages: a chunk row (~2 KB of text at the default 256 tokens)
      * and an embedding (1.5 KB at 384 dimensions) are over a third of a
      * 4 KiB page, so at the default page size most pages held one row and
      * half the file was empty space to write and fsync */
-    if (create && exec(w, "PRAGMA page_size=16384;", err) != RAG_OK)
+    if (exec_on(*db, path, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                           "PRAGMA cache_size=-32768; PRAGMA temp_store=FILE; PRAGMA locking_mode=EXCLUSIVE;",
+                err) != RAG_OK ||
+        exec_on(*db, path, SCHEMA, err) != RAG_OK || exec_on(*db, path, INDEXES, err) != RAG_OK ||
+        /* no incremental merging while building: the one 'optimize' at the end
+         * merges every FTS5 b-tree segment in a single pass */
+        exec_on(*db, path, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);"
+                           "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);", err) != RAG_OK)
         return RAG_ERR;
-    if (exec(w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768;"
-                "PRAGMA temp_store=FILE; PRAGMA locking_mode=EXCLUSIVE;", err) != RAG_OK)
-        return RAG_ERR;
-    if (w->prev_path) {
-        char *uri = sqlite3_mprintf("file:%s?mode=ro", w->prev_path);
-        char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS prev", uri);
-        sqlite3_free(uri);
-        int rc = exec(w, sql, err);
-        sqlite3_free(sql);
-        if (rc != RAG_OK)
-            return rc;
-        w->has_prev = 1;
-    }
     return RAG_OK;
 }
 
 static int prepare_all(index_writer *w, rag_error *err)
 {
-    if (prep(w, &w->ins_doc, "INSERT INTO documents(path,title,format,size,mtime_ns,sha256,chunk_count) VALUES(?,?,?,?,?,?,0)", err) ||
+    if (prep(w, &w->ins_doc, "INSERT INTO documents(id,path,title,format,size,mtime_ns,sha256,chunk_count) VALUES(?,?,?,?,?,?,?,0)", err) ||
         prep(w, &w->upd_doc, "UPDATE documents SET chunk_count = ? WHERE id = ?", err) ||
-        prep(w, &w->ins_chunk, "INSERT INTO chunks(chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count) VALUES(?,?,?,?,?,?,?,?)", err) ||
+        prep(w, &w->ins_chunk, "INSERT INTO chunks(id,chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count) VALUES(?,?,?,?,?,?,?,?,?)", err) ||
         prep(w, &w->ins_fts, "INSERT INTO chunks_fts(rowid, text) VALUES(?,?)", err) ||
         prep(w, &w->ins_emb, "INSERT INTO embeddings(chunk_rowid, vector) VALUES(?,?)", err) ||
         prep(w, &w->ins_fail, "INSERT OR REPLACE INTO failures(path,size,mtime_ns,reason,class,sha256) VALUES(?,?,?,?,?,?)", err) ||
@@ -124,12 +141,33 @@ static int prepare_all(index_writer *w, rag_error *err)
     return RAG_OK;
 }
 
+/* The previous generation, read-only: the tombstones of this run (embedding
+ * reuse has readers of its own, iw_prev_reader); new ids go above all of its ids. */
+static int open_prev(index_writer *w, const char *prev_path, rag_error *err)
+{
+    if (rag_genset_load(prev_path, &w->prev, err) != RAG_OK)
+        return RAG_ERR;
+    w->has_prev = true;
+    if (w->prev.version != RAG_INDEX_SCHEMA_VERSION)
+        return rag_error_set(err, RAG_EVERSION, "%s: index schema version %d cannot be extended; a full build is needed",
+                             prev_path, w->prev.version);
+    if (rag_genset_open_db(&w->prev, &w->prev_db, err) != RAG_OK)
+        return RAG_ERR;
+    for (size_t i = 0; i < w->prev.n; i++) {
+        if (w->prev.segs[i].max_doc_id >= w->next_doc_id)
+            w->next_doc_id = w->prev.segs[i].max_doc_id + 1;
+        if (w->prev.segs[i].max_chunk_id >= w->next_chunk_id)
+            w->next_chunk_id = w->prev.segs[i].max_chunk_id + 1;
+    }
+    return RAG_OK;
+}
+
 /* ---------------------------------------------------------------- the full-text builder
  * In a full build the FTS5 index — most of a build's work — is built on a
- * thread of its own, in a file of its own (gen-<run_id>-fts.sqlite.tmp,
+ * thread of its own, in a file of its own (seg-<run_id>-fts.sqlite.tmp,
  * removed like any temporary), from a FIFO of the writer's (rowid, text)
  * rows and batch commits; iw_finish then copies its shadow tables into the
- * generation. The FIFO keeps the writer's order and transaction boundaries,
+ * segment. The FIFO keeps the writer's order and transaction boundaries,
  * so the index is the same as if the writer had inserted the rows itself;
  * it holds at most FTS_QUEUE_BYTES of text (the writer waits beyond). */
 #define FTS_QUEUE_BYTES (8u << 20)
@@ -209,11 +247,9 @@ static void *fts_main(void *arg)
             } else if (op->kind == FTS_COMMIT) {
                 rc = fts_exec(f, "COMMIT; BEGIN");
             } else {
-                /* merge every segment once; the finished index then merges
-                 * its future few segments itself (incremental builds) */
-                rc = fts_exec(f, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');"
-                                 "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 4);"
-                                 "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 16);");
+                /* merge FTS5's b-tree segments once (finish_segment's own
+                 * 'optimize' then finds one and has nothing to do) */
+                rc = fts_exec(f, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
             }
         }
         finished = op->kind == FTS_FINISH;
@@ -346,16 +382,14 @@ static void fts_cancel(fts_builder *f)
 index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimensions, rag_error *err)
 {
     index_writer *w = rag_xcalloc(1, sizeof *w);
-    w->path = rag_xstrdup(tmp_path);
-    w->prev_path = prev_path ? rag_xstrdup(prev_path) : NULL;
+    w->desc_tmp = rag_xstrdup(tmp_path);
+    w->dir = rag_dirname(tmp_path);
+    w->run_id = segments_run_id_of(tmp_path);
+    w->path = segments_file_path(w->dir, w->run_id, 0, true);
     w->dims = dimensions;
+    w->next_doc_id = w->next_chunk_id = 1;
     unlink(tmp_path);
-    if (connect_db(w, 1, err) != RAG_OK ||
-        exec(w, SCHEMA, err) != RAG_OK ||
-        /* no incremental merging while building: the one 'optimize' at the end
-         * merges every segment in a single pass (much less work in total) */
-        exec(w, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);"
-                "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);", err) != RAG_OK ||
+    if ((prev_path && open_prev(w, prev_path, err) != RAG_OK) || create_segment(&w->db, w->path, NULL, err) != RAG_OK ||
         prepare_all(w, err) != RAG_OK) {
         iw_abort(w);
         return NULL;
@@ -367,6 +401,9 @@ index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimension
 void iw_set_interrupt(index_writer *w, const volatile int *flag)
 {
     w->interrupt = flag;
+    sqlite3_progress_handler(w->db, 10000, on_progress, (void *)flag);
+    if (w->prev_db)
+        sqlite3_progress_handler(w->prev_db, 10000, on_progress, (void *)flag);
 }
 
 int iw_begin(index_writer *w, rag_error *err) { return exec(w, "BEGIN", err); }
@@ -380,78 +417,30 @@ int iw_commit(index_writer *w, rag_error *err)
     return rc;
 }
 
-/* Is the previous generation's FTS5 index in the same on-disk format? */
-static int fts_same_format(index_writer *w)
-{
-    sqlite3_stmt *st;
-    int same = 0;
-    if (sqlite3_prepare_v2(w->db,
-                           "SELECT (SELECT v FROM prev.chunks_fts_config WHERE k='version') ="
-                           " (SELECT v FROM main.chunks_fts_config WHERE k='version')",
-                           -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        same = sqlite3_column_int(st, 0) == 1;
-    sqlite3_finalize(st);
-    return same;
-}
-
 int iw_copy_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *err)
 {
-    if (!w->has_prev || n == 0)
+    if (!w->has_prev)
         return RAG_OK;
-    if (exec(w, "CREATE TEMP TABLE keep(id INTEGER PRIMARY KEY)", err) != RAG_OK)
+    /* nothing is copied: carried-over documents stay in their segments; the
+     * previous generation's other documents become tombstones (segments.c) */
+    if (exec_on(w->prev_db, w->prev.path, "CREATE TEMP TABLE IF NOT EXISTS keep(id INTEGER PRIMARY KEY); DELETE FROM temp.keep;"
+                                          "BEGIN", err) != RAG_OK)
         return RAG_ERR;
     sqlite3_stmt *st;
-    if (prep(w, &st, "INSERT INTO temp.keep(id) VALUES(?)", err) != RAG_OK)
-        return RAG_ERR;
+    if (sqlite3_prepare_v2(w->prev_db, "INSERT OR IGNORE INTO temp.keep(id) VALUES(?)", -1, &st, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(st, 1, prev_ids[i]);
         if (sqlite3_step(st) != SQLITE_DONE) {
             sqlite3_finalize(st);
-            return db_fail(w, err, "copy documents");
+            exec_on(w->prev_db, w->prev.path, "ROLLBACK", NULL);
+            return rag_error_set(err, RAG_ERR, "%s: carry over documents: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
         }
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    if (exec(w,
-             "INSERT INTO documents(id,path,title,format,size,mtime_ns,sha256,chunk_count)"
-             " SELECT id,path,title,format,size,mtime_ns,sha256,chunk_count FROM prev.documents"
-             " WHERE id IN (SELECT id FROM temp.keep);"
-             "INSERT INTO chunks(id,chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count)"
-             " SELECT id,chunk_id,doc_id,ordinal,text,start_ms,end_ms,speaker,token_count FROM prev.chunks"
-             " WHERE doc_id IN (SELECT id FROM temp.keep);"
-             "INSERT INTO embeddings(chunk_rowid, vector) SELECT e.chunk_rowid, e.vector FROM prev.embeddings e"
-             " WHERE e.chunk_rowid IN (SELECT id FROM main.chunks);"
-             "DROP TABLE temp.keep;",
-             err) != RAG_OK)
-        return RAG_ERR;
-    if (!fts_same_format(w)) /* re-index the copied text */
-        return exec(w, "INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM main.chunks;", err);
-    /* Copy the previous full-text index as it is (its row ids are kept), then
-     * remove the rows of documents that were not copied. FTS5 caches its
-     * structure per connection, so the connection is reopened between the
-     * raw copy of the shadow tables and the first use of the index. */
-    if (exec(w,
-             "DELETE FROM main.chunks_fts_data; DELETE FROM main.chunks_fts_idx;"
-             "DELETE FROM main.chunks_fts_docsize; DELETE FROM main.chunks_fts_config;"
-             "INSERT INTO main.chunks_fts_data SELECT * FROM prev.chunks_fts_data;"
-             "INSERT INTO main.chunks_fts_idx SELECT * FROM prev.chunks_fts_idx;"
-             "INSERT INTO main.chunks_fts_docsize SELECT * FROM prev.chunks_fts_docsize;"
-             "INSERT INTO main.chunks_fts_config SELECT * FROM prev.chunks_fts_config;"
-             "COMMIT;",
-             err) != RAG_OK)
-        return RAG_ERR;
-    finalize_all(w);
-    sqlite3_close(w->db);
-    w->db = NULL;
-    w->has_prev = 0;
-    if (connect_db(w, 0, err) != RAG_OK || prepare_all(w, err) != RAG_OK || exec(w, "BEGIN", err) != RAG_OK)
-        return RAG_ERR;
-    w->fts_copied = 1;
-    return exec(w,
-                "INSERT INTO chunks_fts(chunks_fts, rowid, text) SELECT 'delete', id, text FROM prev.chunks"
-                " WHERE doc_id NOT IN (SELECT id FROM main.documents);",
-                err);
+    w->carried = true;
+    return exec_on(w->prev_db, w->prev.path, "COMMIT", err);
 }
 
 static int step_done(index_writer *w, sqlite3_stmt *st, rag_error *err, const char *what)
@@ -466,16 +455,17 @@ static int step_done(index_writer *w, sqlite3_stmt *st, rag_error *err, const ch
 
 int iw_add_document(index_writer *w, const iw_doc *d, int64_t *doc_id, rag_error *err)
 {
-    sqlite3_bind_text(w->ins_doc, 1, d->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(w->ins_doc, 1, w->next_doc_id);
+    sqlite3_bind_text(w->ins_doc, 2, d->path, -1, SQLITE_STATIC);
     if (d->title)
-        sqlite3_bind_text(w->ins_doc, 2, d->title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(w->ins_doc, 3, d->format, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(w->ins_doc, 4, d->size);
-    sqlite3_bind_int64(w->ins_doc, 5, d->mtime_ns);
-    sqlite3_bind_text(w->ins_doc, 6, d->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(w->ins_doc, 3, d->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(w->ins_doc, 4, d->format, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(w->ins_doc, 5, d->size);
+    sqlite3_bind_int64(w->ins_doc, 6, d->mtime_ns);
+    sqlite3_bind_text(w->ins_doc, 7, d->sha256, -1, SQLITE_STATIC);
     int rc = step_done(w, w->ins_doc, err, "insert document");
     if (rc == RAG_OK)
-        *doc_id = sqlite3_last_insert_rowid(w->db);
+        *doc_id = w->next_doc_id++;
     return rc;
 }
 
@@ -489,33 +479,35 @@ int iw_set_chunk_count(index_writer *w, int64_t doc_id, int64_t n, rag_error *er
 int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const chunk *c, const float *vec,
                  rag_error *err)
 {
-    sqlite3_bind_text(w->ins_chunk, 1, chunk_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(w->ins_chunk, 2, doc_id);
-    sqlite3_bind_int(w->ins_chunk, 3, c->ordinal);
-    sqlite3_bind_text(w->ins_chunk, 4, c->text, (int)c->len, SQLITE_STATIC);
+    const int64_t rowid = w->next_chunk_id;
+    sqlite3_bind_int64(w->ins_chunk, 1, rowid);
+    sqlite3_bind_text(w->ins_chunk, 2, chunk_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(w->ins_chunk, 3, doc_id);
+    sqlite3_bind_int(w->ins_chunk, 4, c->ordinal);
+    sqlite3_bind_text(w->ins_chunk, 5, c->text, (int)c->len, SQLITE_STATIC);
     if (c->start_ms >= 0)
-        sqlite3_bind_int64(w->ins_chunk, 5, c->start_ms);
+        sqlite3_bind_int64(w->ins_chunk, 6, c->start_ms);
     if (c->end_ms >= 0)
-        sqlite3_bind_int64(w->ins_chunk, 6, c->end_ms);
+        sqlite3_bind_int64(w->ins_chunk, 7, c->end_ms);
     if (c->speakers)
-        sqlite3_bind_text(w->ins_chunk, 7, c->speakers, -1, SQLITE_STATIC);
-    sqlite3_bind_int(w->ins_chunk, 8, c->tokens);
+        sqlite3_bind_text(w->ins_chunk, 8, c->speakers, -1, SQLITE_STATIC);
+    sqlite3_bind_int(w->ins_chunk, 9, c->tokens);
     int rc = step_done(w, w->ins_chunk, err, "insert chunk");
     if (rc != RAG_OK)
         return rc;
-    int64_t rowid = sqlite3_last_insert_rowid(w->db);
+    w->next_chunk_id++;
     /* the FTS row goes in while the text is at hand (no 'rebuild' pass) */
     if (w->fts_own_thread && !w->fts) {
         w->fts_own_thread = 0; /* one try */
         w->fts = fts_start(w);
     }
-    if (w->fts)
+    if (w->fts) {
         fts_push(w->fts, FTS_ROW, rowid, c->text, c->len);
-    else {
-    sqlite3_bind_int64(w->ins_fts, 1, rowid);
-    sqlite3_bind_text(w->ins_fts, 2, c->text, (int)c->len, SQLITE_STATIC);
-    if ((rc = step_done(w, w->ins_fts, err, "insert full-text row")) != RAG_OK)
-        return rc;
+    } else {
+        sqlite3_bind_int64(w->ins_fts, 1, rowid);
+        sqlite3_bind_text(w->ins_fts, 2, c->text, (int)c->len, SQLITE_STATIC);
+        if ((rc = step_done(w, w->ins_fts, err, "insert full-text row")) != RAG_OK)
+            return rc;
     }
     /* float32 little-endian; x86-64 and arm64 already are */
     sqlite3_bind_int64(w->ins_emb, 1, rowid);
@@ -524,8 +516,9 @@ int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const ch
 }
 
 struct iw_prev_reader {
+    rag_genset set;
     sqlite3 *db;
-    sqlite3_stmt *get;
+    sqlite3_stmt *get[RAG_GENSET_MAX_SEGMENTS]; /* per segment, oldest first */
     int dims;
 };
 
@@ -533,42 +526,55 @@ iw_prev_reader *iw_prev_reader_open(const char *prev_path, int dimensions, rag_e
 {
     iw_prev_reader *r = rag_xcalloc(1, sizeof *r);
     r->dims = dimensions;
-    char *uri = sqlite3_mprintf("file:%s?mode=ro", prev_path);
-    int rc = sqlite3_open_v2(uri, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
-    sqlite3_free(uri);
-    if (rc != SQLITE_OK ||
-        sqlite3_prepare_v2(r->db,
-                           "SELECT e.vector FROM chunks c JOIN embeddings e ON e.chunk_rowid = c.id WHERE c.chunk_id = ?",
-                           -1, &r->get, NULL) != SQLITE_OK) {
-        rag_error_set(err, RAG_ERR, "%s: cannot read embeddings: %s", prev_path,
-                      r->db ? sqlite3_errmsg(r->db) : "out of memory");
+    if (rag_genset_load(prev_path, &r->set, err) != RAG_OK) {
+        free(r);
+        return NULL;
+    }
+    if (rag_genset_open_db(&r->set, &r->db, err) != RAG_OK) {
         iw_prev_reader_close(r);
         return NULL;
+    }
+    for (size_t i = 0; i < r->set.n; i++) {
+        char *sql = sqlite3_mprintf("SELECT e.vector FROM s%d.chunks c JOIN s%d.embeddings e ON e.chunk_rowid = c.id"
+                                    " WHERE c.chunk_id = ?", (int)i, (int)i);
+        int rc = sqlite3_prepare_v2(r->db, sql, -1, &r->get[i], NULL);
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK) {
+            rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", r->set.segs[i].path, sqlite3_errmsg(r->db));
+            iw_prev_reader_close(r);
+            return NULL;
+        }
     }
     return r;
 }
 
 int iw_prev_embedding(iw_prev_reader *r, const char *chunk_id, float *out)
 {
-    if (!r)
-        return 0;
-    int found = 0;
-    sqlite3_bind_text(r->get, 1, chunk_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(r->get) == SQLITE_ROW && sqlite3_column_bytes(r->get, 0) == (int)(sizeof(float) * (size_t)r->dims)) {
-        memcpy(out, sqlite3_column_blob(r->get, 0), sizeof(float) * (size_t)r->dims);
-        found = 1;
+    /* tombstoned rows count too: a renamed file's old document is one */
+    for (size_t k = r ? r->set.n : 0; k-- > 0;) {
+        sqlite3_stmt *st = r->get[k];
+        int found = 0;
+        sqlite3_bind_text(st, 1, chunk_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)(sizeof(float) * (size_t)r->dims)) {
+            memcpy(out, sqlite3_column_blob(st, 0), sizeof(float) * (size_t)r->dims);
+            found = 1;
+        }
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (found)
+            return 1;
     }
-    sqlite3_reset(r->get);
-    sqlite3_clear_bindings(r->get);
-    return found;
+    return 0;
 }
 
 void iw_prev_reader_close(iw_prev_reader *r)
 {
     if (!r)
         return;
-    sqlite3_finalize(r->get);
+    for (size_t i = 0; i < RAG_GENSET_MAX_SEGMENTS; i++)
+        sqlite3_finalize(r->get[i]);
     sqlite3_close(r->db);
+    rag_genset_free(&r->set);
     free(r);
 }
 
@@ -593,11 +599,11 @@ int iw_set_meta(index_writer *w, const char *key, const char *value, rag_error *
     return step_done(w, w->ins_meta, err, "write meta");
 }
 
-static int64_t count_of(index_writer *w, const char *sql)
+static int64_t count_of(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
@@ -616,17 +622,100 @@ int iw_fsync_file(const char *path, rag_error *err)
     return RAG_OK;
 }
 
-/* Replace the generation's (empty) full-text index by the one built beside
+/* Finish a segment file: counts in meta, one FTS5 'optimize', automerge
+ * back on, journal_mode=DELETE, close, fsync. This is the point where a
+ * per-segment structure built from the finished rows (e.g. an approximate
+ * vector index table) would be added: every segment — a run's new one and
+ * every merged one — passes here exactly once. */
+static int finish_segment(sqlite3 *db, const char *path, iw_segment_stats *out, rag_error *err)
+{
+    int rc;
+    if ((rc = exec_on(db, path, "BEGIN", err)) != RAG_OK) {
+        sqlite3_close(db);
+        return rc;
+    }
+    out->documents = count_of(db, "SELECT count(*) FROM documents");
+    out->chunks = count_of(db, "SELECT count(*) FROM chunks");
+    out->tokens = count_of(db, "SELECT coalesce(sum(token_count),0) FROM chunks");
+    out->max_doc_id = count_of(db, "SELECT coalesce(max(id),0) FROM documents");
+    out->max_chunk_id = count_of(db, "SELECT coalesce(max(id),0) FROM chunks");
+    char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO meta(key,value) VALUES('index_schema_version','%d'),"
+                                "('segment','1'),('documents','%lld'),('chunks','%lld'),('tokens','%lld');"
+                                "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');"
+                                "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 4);"
+                                "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 16);"
+                                "PRAGMA locking_mode=NORMAL; PRAGMA journal_mode=DELETE;",
+                                RAG_INDEX_SCHEMA_VERSION, (long long)out->documents, (long long)out->chunks,
+                                (long long)out->tokens);
+    rc = exec_on(db, path, sql, err);
+    sqlite3_free(sql);
+    if (rc != RAG_OK) {
+        sqlite3_close(db);
+        return rc;
+    }
+    if (sqlite3_close(db) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: close: %s", path, sqlite3_errmsg(db));
+    return iw_fsync_file(path, err);
+}
+
+int iw_merge_segments(const char *tmp_path, const char *const *paths, size_t n, const int64_t *tombstones,
+                      size_t n_tombstones, const volatile int *interrupt, iw_segment_stats *out, rag_error *err)
+{
+    sqlite3 *db = NULL;
+    int rc = create_segment(&db, tmp_path, interrupt, err);
+    if (rc == RAG_OK)
+        rc = exec_on(db, tmp_path, "CREATE TEMP TABLE tomb(doc_id INTEGER PRIMARY KEY)", err);
+    sqlite3_stmt *st = NULL;
+    if (rc == RAG_OK && sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.tomb VALUES(?)", -1, &st, NULL) != SQLITE_OK)
+        rc = rag_error_set(err, RAG_ERR, "%s: %s", tmp_path, sqlite3_errmsg(db));
+    for (size_t i = 0; rc == RAG_OK && i < n_tombstones; i++) {
+        sqlite3_bind_int64(st, 1, tombstones[i]);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = rag_error_set(err, RAG_ERR, "%s: %s", tmp_path, sqlite3_errmsg(db));
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    /* live rows of each input, ids kept (they are unique across a
+     * generation); the meta of the newest input; FTS rows re-indexed */
+    for (size_t i = 0; rc == RAG_OK && i < n; i++) {
+        char *uri = rag_sqlite_ro_uri(paths[i]);
+        char *sql = sqlite3_mprintf(
+            "ATTACH DATABASE %Q AS src; BEGIN;"
+            "INSERT INTO documents SELECT * FROM src.documents WHERE id NOT IN (SELECT doc_id FROM temp.tomb);"
+            "INSERT INTO chunks SELECT * FROM src.chunks WHERE doc_id NOT IN (SELECT doc_id FROM temp.tomb);"
+            "INSERT INTO embeddings SELECT e.* FROM src.embeddings e JOIN src.chunks c ON c.id = e.chunk_rowid"
+            " WHERE c.doc_id NOT IN (SELECT doc_id FROM temp.tomb);"
+            "INSERT OR REPLACE INTO meta SELECT * FROM src.meta;"
+            "COMMIT; DETACH DATABASE src;",
+            uri);
+        free(uri);
+        rc = exec_on(db, paths[i], sql, err);
+        sqlite3_free(sql);
+    }
+    if (rc == RAG_OK)
+        rc = exec_on(db, tmp_path, "DELETE FROM failures; INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM chunks;",
+                     err);
+    if (rc == RAG_OK) /* finish_segment closes db, also on failure */
+        rc = finish_segment(db, tmp_path, out, err);
+    else
+        sqlite3_close(db);
+    if (rc != RAG_OK)
+        unlink(tmp_path);
+    return rc;
+}
+
+/* Replace the segment's (empty) full-text index by the one built beside
  * it, through a fresh connection (FTS5 caches an index's structure per
- * connection), as iw_copy_docs does with the previous generation's. */
+ * connection). */
 static int fts_copy_in(index_writer *w, rag_error *err)
 {
-    finalize_all(w);
     sqlite3_close(w->db);
     w->db = NULL;
-    if (connect_db(w, 0, err) != RAG_OK)
-        return RAG_ERR;
+    if (sqlite3_open_v2(w->path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", w->path, w->db ? sqlite3_errmsg(w->db) : "out of memory");
+    sqlite3_progress_handler(w->db, 10000, on_progress, (void *)w->interrupt);
     char *sql = sqlite3_mprintf(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768; PRAGMA locking_mode=EXCLUSIVE;"
         "ATTACH DATABASE %Q AS fts; BEGIN;"
         "DELETE FROM main.chunks_fts_data; DELETE FROM main.chunks_fts_idx;"
         "DELETE FROM main.chunks_fts_docsize; DELETE FROM main.chunks_fts_config;"
@@ -643,59 +732,45 @@ static int fts_copy_in(index_writer *w, rag_error *err)
 
 int iw_finish(index_writer *w, bool fsync_file, int64_t *documents, int64_t *chunks, int64_t *tokens, rag_error *err)
 {
+    finalize_all(w);
     int rc;
-    if ((rc = exec(w, "BEGIN", err)) != RAG_OK)
-        return rc;
-    *documents = count_of(w, "SELECT count(*) FROM documents");
-    *chunks = count_of(w, "SELECT count(*) FROM chunks");
-    *tokens = count_of(w, "SELECT coalesce(sum(token_count),0) FROM chunks");
-    char buf[32];
-    snprintf(buf, sizeof buf, "%d", RAG_INDEX_SCHEMA_VERSION);
-    if ((rc = iw_set_meta(w, "index_schema_version", buf, err)) != RAG_OK)
-        return rc;
-    snprintf(buf, sizeof buf, "%lld", (long long)*documents);
-    if ((rc = iw_set_meta(w, "documents", buf, err)) != RAG_OK)
-        return rc;
-    snprintf(buf, sizeof buf, "%lld", (long long)*chunks);
-    if ((rc = iw_set_meta(w, "chunks", buf, err)) != RAG_OK)
-        return rc;
-    snprintf(buf, sizeof buf, "%lld", (long long)*tokens);
-    if ((rc = iw_set_meta(w, "tokens", buf, err)) != RAG_OK)
-        return rc;
-    /* a full build merges all its segments into one; an incremental build
-     * keeps the copied index and leaves its few new segments to FTS5's
-     * automerge (an optimize would rewrite the whole index every time) */
     if (w->fts) { /* the full-text index was built beside: copy it in */
-        if ((rc = exec(w, "COMMIT", err)) != RAG_OK) {
-            fts_cancel(w->fts);
-            w->fts = NULL;
-            return rc;
-        }
         if ((rc = fts_join(w->fts, err)) == RAG_OK)
             rc = fts_copy_in(w, err);
         fts_free(w->fts);
         w->fts = NULL;
         if (rc != RAG_OK)
             return rc;
-    } else if ((rc = exec(w, w->fts_copied ? "COMMIT"
-                                    : "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');"
-                                      "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 4);"
-                                      "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 16);",
-                   err)) != RAG_OK)
-        return rc;
-    finalize_all(w);
-    if (w->has_prev && (rc = exec(w, "DETACH DATABASE prev", err)) != RAG_OK)
-        return rc;
-    w->has_prev = 0;
-    if ((rc = exec(w, "PRAGMA locking_mode=NORMAL; PRAGMA journal_mode=DELETE;", err)) != RAG_OK)
-        return rc;
-    if (sqlite3_close(w->db) != SQLITE_OK)
-        return db_fail(w, err, "close");
+    }
+    iw_segment_stats seg = { 0 };
+    sqlite3 *db = w->db;
     w->db = NULL;
-    if (fsync_file && (rc = iw_fsync_file(w->path, err)) != RAG_OK)
+    rc = finish_segment(db, w->path, &seg, err);
+    if (rc != RAG_OK)
         return rc;
+    /* the segment goes into place first (a descriptor only ever names
+     * segments that are complete on disk); no manifest names it yet, so
+     * until one does it is an orphan that retention removes */
+    char *final_path = segments_file_path(w->dir, w->run_id, 0, false);
+    rc = publish_rename(w->path, final_path, w->dir, err);
+    if (rc == RAG_OK) {
+        segments_gen sg = { w->desc_tmp, w->dir, w->run_id, w->has_prev ? &w->prev : NULL, w->prev_db, w->carried,
+                            final_path, seg, w->interrupt, 0, 0, 0, 0 };
+        rc = segments_write_generation(&sg, err);
+        *documents = sg.documents;
+        *chunks = sg.chunks;
+        *tokens = sg.tokens;
+    }
+    free(final_path);
+    if (rc == RAG_OK && fsync_file)
+        rc = iw_fsync_file(w->desc_tmp, err);
+    if (rc != RAG_OK)
+        return rc;
+    close_prev(w);
     free(w->path);
-    free(w->prev_path);
+    free(w->desc_tmp);
+    free(w->dir);
+    free(w->run_id);
     free(w);
     return RAG_OK;
 }
@@ -708,8 +783,12 @@ void iw_abort(index_writer *w)
     finalize_all(w);
     if (w->db)
         sqlite3_close(w->db);
+    close_prev(w);
     unlink(w->path);
+    unlink(w->desc_tmp);
     free(w->path);
-    free(w->prev_path);
+    free(w->desc_tmp);
+    free(w->dir);
+    free(w->run_id);
     free(w);
 }

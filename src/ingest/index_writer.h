@@ -1,9 +1,12 @@
-/* index_writer.h — builds one index generation (docs/specs/index.md) in a
- * temporary SQLite file: documents, chunks, external-content FTS5, float32
- * embeddings, and a failures table. Unchanged documents are copied from the
- * previous generation with INSERT ... SELECT (never through C memory); their
- * row ids are kept, so the previous full-text index can be copied as it is
- * and only the rows of changed or deleted documents removed from it. */
+/* index_writer.h — builds one index generation (docs/specs/index.md, v2):
+ * the run's new segment (a SQLite file: documents, chunks, external-content
+ * FTS5, float32 embeddings, failures) holding only the new and changed
+ * documents, then the generation descriptor naming the previous
+ * generation's segments plus the new one, with tombstones for the previous
+ * documents that were not carried over (segments.c, which also merges
+ * segments). Unchanged documents are never copied: they stay in the
+ * segments that hold them. Row ids are unique across a generation's
+ * segments (a new segment's ids start above every previous one). */
 #ifndef INGEST_INDEX_WRITER_H
 #define INGEST_INDEX_WRITER_H
 
@@ -23,21 +26,24 @@ typedef struct iw_doc {
     const char *sha256; /* hex */
 } iw_doc;
 
-/* Create tmp_path (removed first if it exists) with the schema; when
- * prev_path is not NULL attach it read-only as "prev". */
+/* Start the generation whose descriptor will be tmp_path
+ * ("<dir>/gen-<run_id>.sqlite.tmp"); the segment is built as
+ * "<dir>/seg-<run_id>.sqlite.tmp". When prev_path is not NULL it is the
+ * previous generation (schema v2), extended by this one. */
 index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimensions, rag_error *err);
 /* Interrupt long statements when *flag becomes non-zero. */
 void iw_set_interrupt(index_writer *w, const volatile int *flag);
 int iw_begin(index_writer *w, rag_error *err);
 int iw_commit(index_writer *w, rag_error *err);
-/* Copy documents (by previous row id) with their chunks and embeddings. Must
- * run before any iw_add_document. */
+/* The previous generation's documents (by row id) that stay unchanged;
+ * every other document of it is tombstoned. Nothing is copied. */
 int iw_copy_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *err);
 int iw_add_document(index_writer *w, const iw_doc *d, int64_t *doc_id, rag_error *err);
 int iw_set_chunk_count(index_writer *w, int64_t doc_id, int64_t n, rag_error *err);
 int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const chunk *c, const float *vec,
                  rag_error *err);
-/* Read-only lookups of embeddings in the previous generation, by chunk id.
+/* Read-only lookups of embeddings in the previous generation's segments
+ * (tombstoned rows included), by chunk id.
  * A reader has a connection of its own, so each worker thread opens one
  * (the writer's connection stays on the writer's thread). */
 typedef struct iw_prev_reader iw_prev_reader;
@@ -57,14 +63,25 @@ typedef struct iw_failure {
 } iw_failure;
 int iw_add_failure(index_writer *w, const iw_failure *f, rag_error *err);
 int iw_set_meta(index_writer *w, const char *key, const char *value, rag_error *err);
-/* Rebuild and optimise FTS, fill meta counts, switch to journal_mode=DELETE,
- * close and fsync the file (unless fsync is false: the caller then calls
- * iw_fsync_file before publishing it, e.g. while it evaluates the file).
- * Counts of the finished index are returned. */
+/* Finish the segment (optimise FTS, meta counts, journal_mode=DELETE, close,
+ * fsync), link it into place as "seg-<run_id>.sqlite", merge segments as the
+ * policy says (segments.c) and write the descriptor at tmp_path, fsynced
+ * unless fsync is false (the caller then calls iw_fsync_file before
+ * publishing it, e.g. while it evaluates the generation). The generation's
+ * live counts are returned. */
 int iw_finish(index_writer *w, bool fsync, int64_t *documents, int64_t *chunks, int64_t *tokens, rag_error *err);
+/* What a finished segment file holds. */
+typedef struct iw_segment_stats {
+    int64_t documents, chunks, tokens, max_doc_id, max_chunk_id;
+} iw_segment_stats;
+/* Write tmp_path as one segment with the live rows of the segment files
+ * paths[0..n) (oldest first) — rows of documents in tombstones left out —
+ * and finish it like a run's segment. */
+int iw_merge_segments(const char *tmp_path, const char *const *paths, size_t n, const int64_t *tombstones,
+                      size_t n_tombstones, const volatile int *interrupt, iw_segment_stats *out, rag_error *err);
 /* fsync a finished generation file. */
 int iw_fsync_file(const char *path, rag_error *err);
-/* Close without finishing and delete the temporary file. */
+/* Close without finishing and delete the temporary files. */
 void iw_abort(index_writer *w);
 
 #endif

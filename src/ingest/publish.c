@@ -15,6 +15,7 @@
 
 #include "publish.h"
 #include "rag/fsutil.h"
+#include "rag/genset.h"
 #include "rag/index.h"
 #include "rag/manifest.h"
 
@@ -42,7 +43,7 @@ int publish_remove_temporaries(const char *index_dir, const char *checkpoints_di
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
             const char *n = de->d_name;
-            if (strncmp(n, RAG_INDEX_PREFIX, strlen(RAG_INDEX_PREFIX)) == 0 &&
+            if ((strncmp(n, RAG_INDEX_PREFIX, strlen(RAG_INDEX_PREFIX)) == 0 || strncmp(n, "seg-", 4) == 0) &&
                 (has_suffix(n, RAG_INDEX_SUFFIX ".tmp") || has_suffix(n, RAG_INDEX_SUFFIX ".tmp-journal") ||
                  has_suffix(n, RAG_INDEX_SUFFIX "-journal")))
                 removed += unlinkat(dirfd(d), n, 0) == 0;
@@ -111,6 +112,29 @@ static bool is_generation(const char *n)
     return strncmp(n, RAG_INDEX_PREFIX, strlen(RAG_INDEX_PREFIX)) == 0 && has_suffix(n, RAG_INDEX_SUFFIX);
 }
 
+static bool is_segment(const char *n)
+{
+    return strncmp(n, "seg-", 4) == 0 && has_suffix(n, RAG_INDEX_SUFFIX);
+}
+
+/* Add the segment files kept generation gen names to segs; false when its
+ * descriptor cannot be read (then no segment may be deleted). */
+static bool segments_of(const char *index_dir, const char *gen, names *segs)
+{
+    char *p = rag_path_join(index_dir, gen);
+    rag_genset gs;
+    rag_error e = { 0 };
+    int rc = rag_genset_load(p, &gs, &e);
+    free(p);
+    if (rc != RAG_OK)
+        return false;
+    for (size_t i = 0; i < gs.n; i++)
+        if (!names_has(segs, gs.segs[i].file))
+            names_add(segs, gs.segs[i].file);
+    rag_genset_free(&gs);
+    return true;
+}
+
 void publish_named_generations(const char *ckpt_dir, names_cb cb, void *ud)
 {
     char *latest = rag_path_join(ckpt_dir, "latest.json");
@@ -170,6 +194,25 @@ int publish_prune_generations(const char *index_dir, const char *ckpt_dir, int k
             rc = rag_error_set(err, RAG_ERR, "%s: cannot delete old generation: %s", p, strerror(errno));
         free(p);
     }
+    /* segment files: kept while a kept generation names one; the others
+     * (replaced by merges, or orphans of failed and killed runs) go */
+    names segs = { 0 }, keep_segs = { 0 };
+    bool all_read = true;
+    for (size_t i = 0; i < k.kept.n; i++)
+        all_read = segments_of(index_dir, k.kept.v[i], &keep_segs) && all_read;
+    list_files(index_dir, is_segment, &segs);
+    for (size_t i = 0; all_read && i < segs.n; i++) {
+        if (names_has(&keep_segs, segs.v[i]))
+            continue;
+        char *p = rag_path_join(index_dir, segs.v[i]);
+        if (unlink(p) != 0 && errno != ENOENT && rc == RAG_OK)
+            rc = rag_error_set(err, RAG_ERR, "%s: cannot delete unused segment: %s", p, strerror(errno));
+        free(p);
+    }
+    if (!all_read && rc == RAG_OK)
+        rc = rag_error_set(err, RAG_ERR, "%s: a kept generation cannot be read; no segment file was deleted", index_dir);
+    names_free(&segs);
+    names_free(&keep_segs);
     names_free(&gens);
     names_free(&k.kept);
     return rc;

@@ -10,7 +10,7 @@
 
 /* rename(tmp, final) — refusing to replace an existing file — then fsync dir. */
 int publish_rename(const char *tmp, const char *final_path, const char *dir, rag_error *err);
-/* Delete "gen-*.sqlite.tmp" (and their -journal) in index_dir and
+/* Delete "gen-*.sqlite.tmp" and "seg-*.sqlite.tmp" (and their -journal) in index_dir and
  * "latest.json.tmp.*" / "*.json.tmp.*" in checkpoints_dir. Call with the
  * ingest lock held. Returns the number removed. */
 int publish_remove_temporaries(const char *index_dir, const char *checkpoints_dir);
@@ -20,7 +20,8 @@ typedef void (*names_cb)(const rag_manifest *m, void *ud);
 void publish_named_generations(const char *ckpt_dir, names_cb cb, void *ud);
 /* Retention: keep served plus the newest keep generations a manifest names
  * (in the order above) that exist; delete every other "gen-*.sqlite" in
- * index_dir — orphans that no manifest names included. Call with the ingest
+ * index_dir — orphans that no manifest names included — and every
+ * "seg-*.sqlite" no kept generation names. Call with the ingest
  * lock held. *deleted counts the deletions; an error names the first file
  * that could not be deleted (the others are still tried). */
 int publish_prune_generations(const char *index_dir, const char *ckpt_dir, int keep, const char *served, int *deleted,

@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "publish.h"
 #include "rag/fsutil.h"
+#include "rag/genset.h"
 #include "rag/index.h"
 #include "rag/manifest.h"
 #include "rag/timeutil.h"
@@ -51,31 +52,28 @@ static void pick_previous(const rag_manifest *m, void *ud)
     p->have = true;
 }
 
-/* The generation opens read-only as an index of our schema and holds the
- * number of chunks its manifest says. */
+/* The generation opens read-only as an index of a schema we read (v2
+ * segments, all present; or a v1 file) and holds the number of chunks its
+ * manifest says. */
 static int check_generation(const char *path, const rag_manifest *m, rag_error *err)
 {
+    rag_genset gs;
+    int rc = rag_genset_load(path, &gs, err);
+    if (rc != RAG_OK) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return rag_error_set(err, RAG_ECORRUPT, "not a readable index: %s", why);
+    }
     sqlite3 *db = NULL;
-    char *uri = sqlite3_mprintf("file:%s?mode=ro&immutable=1", path);
-    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-    sqlite3_free(uri);
-    sqlite3_stmt *st = NULL;
     int64_t chunks = -1;
-    int schema = -1;
-    if (rc == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='index_schema_version'", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        schema = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM chunks", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        chunks = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    if (schema != RAG_INDEX_SCHEMA_VERSION)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: not a readable index of schema version %d", path,
-                             RAG_INDEX_SCHEMA_VERSION);
+    if (rag_genset_open_db(&gs, &db, err) == RAG_OK) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM chunks", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            chunks = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+    rag_genset_free(&gs);
     if (chunks != m->chunks)
         return rag_error_set(err, RAG_ECORRUPT, "%s: holds %lld chunks, its manifest says %lld", path,
                              (long long)chunks, (long long)m->chunks);

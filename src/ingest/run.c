@@ -39,11 +39,13 @@
 #include "rag/confighash.h"
 #include "rag/embed.h"
 #include "rag/fsutil.h"
+#include "rag/genset.h"
 #include "rag/index.h"
 #include "rag/manifest.h"
 #include "rag/sources.h"
 #include "rag/timeutil.h"
 #include "run.h"
+#include "segments.h"
 #include "transcript.h"
 
 static volatile int stop_flag;
@@ -189,27 +191,28 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
-/* Read the previous generation's documents and failures (sorted by path). */
+/* Read the previous generation's documents and failures (sorted by path):
+ * the live documents of all its segments, the descriptor's failures. A v1
+ * generation (one file) is not extended: RAG_EVERSION asks for a full
+ * rebuild. */
 static int load_prev(run_ctx *c, rag_error *err)
 {
-    sqlite3 *db = NULL;
-    char *uri = sqlite3_mprintf("file:%s?mode=ro", c->prev_gen_path);
-    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-    sqlite3_free(uri);
-    if (rc != SQLITE_OK) {
-        rc = rag_error_set(err, RAG_ERR, "%s: cannot open: %s", c->prev_gen_path, db ? sqlite3_errmsg(db) : "?");
-        sqlite3_close(db);
+    rag_genset gs;
+    int rc = rag_genset_load(c->prev_gen_path, &gs, err);
+    if (rc != RAG_OK)
+        return rc;
+    if (gs.version != RAG_INDEX_SCHEMA_VERSION) {
+        rc = rag_error_set(err, RAG_EVERSION, "%s: index schema version %d (one file); this version writes %d (segments)",
+                           c->prev_gen_path, gs.version, RAG_INDEX_SCHEMA_VERSION);
+        rag_genset_free(&gs);
         return rc;
     }
+    sqlite3 *db = NULL;
+    rc = rag_genset_open_db(&gs, &db, err);
+    rag_genset_free(&gs);
+    if (rc != RAG_OK)
+        return rc;
     sqlite3_stmt *st = NULL;
-    rc = RAG_OK;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='index_schema_version'", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != RAG_INDEX_SCHEMA_VERSION) {
-        rc = rag_error_set(err, RAG_ERR, "%s: not an index of schema version %d", c->prev_gen_path, RAG_INDEX_SCHEMA_VERSION);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
     if (sqlite3_prepare_v2(db, "SELECT id, path, size, mtime_ns, sha256 FROM documents ORDER BY path", -1, &st, NULL) != SQLITE_OK) {
         rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, sqlite3_errmsg(db));
         goto out;
@@ -224,21 +227,19 @@ static int load_prev(run_ctx *c, rag_error *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    /* failures: with their class and content hash; rows written before
-     * classes existed have neither and are retried once */
-    bool classed = sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason, class, sha256 FROM failures ORDER BY path",
-                                      -1, &st, NULL) == SQLITE_OK;
-    if (!classed)
-        sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason FROM failures ORDER BY path", -1, &st, NULL);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason, class, sha256 FROM failures ORDER BY path", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, sqlite3_errmsg(db));
+        goto out;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
         prev_doc *d = prev_push(&c->prev_fail);
         d->path = rag_xstrdup(col_text(st, 0));
         d->size = sqlite3_column_int64(st, 1);
         d->mtime_ns = sqlite3_column_int64(st, 2);
         d->reason = rag_xstrdup(col_text(st, 3));
-        d->cls = !classed ? FAIL_UNKNOWN : strcmp(col_text(st, 4), "content") == 0 ? FAIL_CONTENT : FAIL_TRANSIENT;
-        if (classed)
-            snprintf(d->sha, sizeof d->sha, "%s", col_text(st, 5));
+        d->cls = strcmp(col_text(st, 4), "content") == 0 ? FAIL_CONTENT : FAIL_TRANSIENT;
+        snprintf(d->sha, sizeof d->sha, "%s", col_text(st, 5));
     }
 out:
     sqlite3_finalize(st);
@@ -859,11 +860,17 @@ static void previous_stage(run_ctx *c)
     if (mrc == RAG_OK) {
         c->have_prev = true;
         c->prev_gen_path = rag_path_join(c->index_dir, c->prev.generation);
-        if (load_prev(c, &me) != RAG_OK) {
+        int lrc = load_prev(c, &me);
+        if (lrc != RAG_OK) {
             prev_list_free(&c->prev_docs);
             prev_list_free(&c->prev_fail);
             st->full = true;
-            snprintf(st->full_reason, sizeof st->full_reason, "previous generation unusable: %.200s", me.msg);
+            if (lrc == RAG_EVERSION) { /* migration: a v1 generation is rebuilt as segments */
+                snprintf(st->full_reason, sizeof st->full_reason, "index schema migration: %.200s", me.msg);
+                log_event(c, RAG_LEVEL_INFO, "index_migration", NULL, st->full_reason);
+            } else {
+                snprintf(st->full_reason, sizeof st->full_reason, "previous generation unusable: %.200s", me.msg);
+            }
             free(c->prev_gen_path);
             c->prev_gen_path = NULL;
         }
@@ -1276,9 +1283,11 @@ static void fail_stage(run_ctx *c, const rag_error *err)
     discard_generation(c);
     if (c->final_path) { /* linked but never named by a manifest */
         unlink(c->final_path);
-        rag_fsync_dir(c->index_dir, NULL);
         st->generation[0] = '\0';
     }
+    /* its segments: no published generation names them */
+    if ((c->final_path || c->tmp_path) && segments_remove_run(c->index_dir, st->run_id) >= 0)
+        rag_fsync_dir(c->index_dir, NULL);
     snprintf(st->status, sizeof st->status, "failed");
     snprintf(st->failure, sizeof st->failure, "%s", err->msg[0] ? err->msg : "unknown error");
     st->published = false;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "rag/genset.h"
+
 #include "rag/sources.h"
 
 typedef struct rec { char *path; int64_t size, mtime_ns; bool seen; } rec;
@@ -48,13 +50,14 @@ static bool load_rows(sqlite3 *db, const char *sql, recs *out)
  * A generation without a failures table has no failures (as for rag-ingest). */
 static bool load_generation(const char *db_path, recs *docs, recs *fails)
 {
+    rag_genset gs;
+    if (rag_genset_load(db_path, &gs, NULL) != RAG_OK) return false;
     sqlite3 *db = NULL;
-    char *uri = rag_xasprintf("file:%s?mode=ro&immutable=1", db_path);
-    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-    free(uri);
-    bool ok = rc == SQLITE_OK && load_rows(db, "SELECT path, size, mtime_ns FROM documents", docs);
+    bool ok = rag_genset_open_db(&gs, &db, NULL) == RAG_OK &&
+              load_rows(db, "SELECT path, size, mtime_ns FROM documents", docs);
     if (ok) load_rows(db, "SELECT path, size, mtime_ns FROM failures", fails);
     sqlite3_close(db);
+    rag_genset_free(&gs);
     return ok;
 }
 

@@ -301,7 +301,7 @@ int main(int argc, char **argv)
     m.tokens = w.tokens;
     snprintf(m.source_fingerprint, sizeof m.source_fingerprint, "%s", hash);
     snprintf(m.tool_version, sizeof m.tool_version, "%s", RAG_VERSION);
-    m.index_schema_version = RAG_INDEX_SCHEMA_VERSION;
+    m.index_schema_version = 1; /* this fixture writes a v1 file */
     char *mpath = rag_config_manifest_path(&cfg);
     if (rag_manifest_write(mpath, &m, &err) != RAG_OK) die(mpath, err.msg);
     printf("%s %lld chunks\n", gen, (long long)w.chunks);

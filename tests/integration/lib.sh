@@ -80,3 +80,38 @@ wait_for() {
 }
 done_testing() { exit $_tap_failed; }
 finish() { [ "$_tap_failed" -eq 0 ]; }
+
+# gen_sql GENERATION SQL — run SQL over an index generation as one database
+# (docs/specs/index.md): for a v2 descriptor every segment is attached as
+# s<i> and TEMP views documents / chunks / embeddings hold the live rows
+# (tombstoned documents left out); failures and meta are the descriptor's.
+# `live_fts` in SQL is replaced by a count of live chunks whose FTS5 index
+# matches the expression in $GEN_FTS (e.g. GEN_FTS="'quokkas'").
+gen_sql() {
+  local g=$1 sql=$2 dir v pre="" i=0 f docs="" chunks="" embs="" fts="" sep=""
+  dir=$(cd "$(dirname "$g")" && pwd)
+  v=$(sqlite3 "file:$g?immutable=1" "select value from meta where key='index_schema_version'")
+  if [ "$v" != 2 ]; then
+    sql=${sql//live_fts/(select count(*) from chunks_fts where chunks_fts match ${GEN_FTS:-\'\'})}
+    sqlite3 "file:$g?immutable=1" "$sql"; return
+  fi
+  while IFS= read -r f; do
+    pre+="ATTACH 'file:$dir/$f?immutable=1' AS s$i;"
+    docs+="$sep SELECT * FROM s$i.documents WHERE id NOT IN (SELECT doc_id FROM main.tombstones)"
+    chunks+="$sep SELECT * FROM s$i.chunks WHERE doc_id NOT IN (SELECT doc_id FROM main.tombstones)"
+    embs+="$sep SELECT e.* FROM s$i.embeddings e JOIN s$i.chunks c ON c.id=e.chunk_rowid WHERE c.doc_id NOT IN (SELECT doc_id FROM main.tombstones)"
+    fts+="${fts:+ + }(SELECT count(*) FROM s$i.chunks_fts WHERE chunks_fts MATCH ${GEN_FTS:-\'\'} AND rowid IN (SELECT id FROM s$i.chunks WHERE doc_id NOT IN (SELECT doc_id FROM main.tombstones)))"
+    sep=" UNION ALL"; i=$((i + 1))
+  done < <(sqlite3 "file:$g?immutable=1" "select file from segments order by ord")
+  sql=${sql//live_fts/($fts)}
+  sqlite3 "file:$g?immutable=1" "$pre CREATE TEMP VIEW documents AS $docs; CREATE TEMP VIEW chunks AS $chunks;
+    CREATE TEMP VIEW embeddings AS $embs; $sql"
+}
+# gen_segments GENERATION — the segment files of a generation, one a line (full paths).
+gen_segments() {
+  local g=$1 dir v
+  dir=$(cd "$(dirname "$g")" && pwd)
+  v=$(sqlite3 "file:$g?immutable=1" "select value from meta where key='index_schema_version'")
+  if [ "$v" != 2 ]; then echo "$g"; return; fi
+  sqlite3 "file:$g?immutable=1" "select file from segments order by ord" | sed "s|^|$dir/|"
+}

@@ -38,9 +38,9 @@ mv "$STACK/latest.json.away" "$MANIFEST"
 if api_wait_for .checks.manifest.status pass 3; then ok "latest.json back: the manifest check passes again"
 else not_ok "latest.json back: the manifest check passes again"; fi
 
-# 3. the served generation corrupted in place (same inode): the next failed
-#    query flips /healthz at once
-gen="$STACK/artifacts/index/$(jq -r .generation "$MANIFEST")"
+# 3. the served generation corrupted in place (same inode; its segment, which
+#    holds the rows): the next failed query flips /healthz at once
+gen=$(gen_segments "$STACK/artifacts/index/$(jq -r .generation "$MANIFEST")" | head -n 1)
 cp "$gen" "$STACK/gen.good"
 python3 - "$gen" <<'PY'
 import os, sys

@@ -48,7 +48,7 @@ is "$(curl -s "$URL/query?q=mercury+lamp&k=2" | jq -r .mode)" "bm25" "GET withou
 is "$(post_query '{"q":"mercury lamp","mode":"hybrid"}' | head -n1 | jq -r .mode)" "hybrid" "an explicit mode is kept"
 
 # ---- group: document
-chunks=$(sqlite3 "$STACK/artifacts/index/$(jq -r .generation "$MANIFEST")" \
+chunks=$(gen_sql "$STACK/artifacts/index/$(jq -r .generation "$MANIFEST")" \
   "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path = 'zoo/long-zebra-survey.txt'")
 if [ "$chunks" -gt 50 ]; then ok "the long transcript has more chunks ($chunks) than the 50 candidates a list holds"
 else not_ok "the long transcript has more chunks ($chunks) than the 50 candidates a list holds"; fi

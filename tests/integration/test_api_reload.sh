@@ -2,10 +2,13 @@
 # test_api_reload.sh — hot reload without downtime: four client threads
 # query rag-api continuously while rag-ingest re-indexes the sample corpus
 # (a transcript added) and publishes a new generation; not one request may
-# fail, and the clients must end up on the new generation. Also: SIGHUP
-# re-reads the manifest without disturbing service.
+# fail, and the clients must end up on the new generation. The new
+# generations are segment sets (index v2): the second adds a segment to the
+# first one's, the third merges (segment cap lowered to 2) — each reload
+# reads only the segments it has not seen, the shared ones stay loaded.
+# Also: SIGHUP re-reads the manifest without disturbing service.
 . "$(dirname "$0")/api_lib.sh"
-plan 6
+plan 9
 api_stack_new
 api_ingest
 GEN_A=$(jq -r .generation "$MANIFEST")
@@ -52,6 +55,14 @@ TXT
 api_ingest || not_ok "rag-ingest re-indexes the changed corpus"
 GEN_B=$(jq -r .generation "$MANIFEST")
 api_wait_for .index.generation "$GEN_B" 15
+# two more changes; the second run merges its segment with the previous one
+echo "Obsidian forms when lava cools too fast for crystals to grow." >"$TX/talks/geology-obsidian.txt"
+RAG_INGEST_TEST_MAX_SEGMENTS=2 api_ingest || not_ok "rag-ingest indexes the second change"
+api_wait_for .index.generation "$(jq -r .generation "$MANIFEST")" 15
+echo "Pumice is lava foam that floats on water." >"$TX/talks/geology-pumice.txt"
+RAG_INGEST_TEST_MAX_SEGMENTS=2 api_ingest || not_ok "rag-ingest indexes the third change"
+GEN_D=$(jq -r .generation "$MANIFEST")
+api_wait_for .index.generation "$GEN_D" 15
 sleep 1
 touch "$STACK/stop"
 wait "$CLIENT"
@@ -59,9 +70,17 @@ total=$(wc -l <"$STACK/rows")
 failed=$(grep -vc '^200 ' "$STACK/rows" || true)
 is "$failed" "0" "zero failed requests among $total made during the re-ingest"
 is "$(head -n1 "$STACK/rows")" "200 $GEN_A" "clients were served the old generation first"
-is "$(tail -n1 "$STACK/rows") $([ "$GEN_A" != "$GEN_B" ] && echo new)" "200 $GEN_B new" "and the new generation after the swap"
+is "$(tail -n1 "$STACK/rows") $([ "$GEN_A" != "$GEN_D" ] && echo new)" "200 $GEN_D new" "and the newest generation after the swaps"
+reload_of() { jq -r --arg g "$1" 'select(.event=="reload" and .payload.generation==$g) | "\(.payload.segments)/\(.payload.segments_read)"' \
+  "$STACK/artifacts/logs/api.jsonl" | tail -n 1; }
+is "$(reload_of "$GEN_B")" "2/1" "a generation that adds a segment: 2 segments, only the new one read"
+IDX=$STACK/artifacts/index
+merged=$(gen_segments "$IDX/$GEN_D" | grep -cE -- '-[0-9]+\.sqlite$' || true)
+is "$(reload_of "$GEN_D")/$merged" "2/1/1" "a merged generation: 2 segments, only the merged one read"
 like "$(curl -s "$URL/query?q=basalt+lava" | jq -r '.results[0].source')" "talks/geology-field-trip.txt" \
   "the new generation's content is searchable"
+like "$(curl -s "$URL/query?q=pumice+foam" | jq -r '.results[0].source')" "talks/geology-pumice.txt" \
+  "the merged generation's content is searchable"
 
 kill -HUP "$API_PID"
 sleep 0.5

@@ -9,11 +9,14 @@
 # `rag-ingest --rollback` (with the publish delay, so kills land before,
 # between and after the manifest writes) is SIGKILLed at a random moment;
 # the manifest must again load and name a complete generation with the
-# manifest's chunk count.
+# manifest's chunk count. Then 6 merge trials: a run that merges segments
+# (cap lowered to 2) is SIGKILLed while its merged segment is being written
+# or linked; the last published generation must stay readable and whole.
 . "$(dirname "$0")/lib.sh"
 TRIALS=24
 RB_TRIALS=8
-plan $((TRIALS * 3 + RB_TRIALS * 3 + 6))
+MERGE_TRIALS=6
+plan $((TRIALS * 3 + RB_TRIALS * 3 + MERGE_TRIALS * 4 + 6))
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -26,6 +29,16 @@ chunking: {target_tokens: 64, overlap_tokens: 8}
 ingest: {keep_generations: 2, batch_files: 10}
 YAML
 M=$W/art/checkpoints/latest.json
+# intact GENERATION: "ok" when the descriptor and every segment it names pass
+# SQLite's integrity check, else what failed
+intact() {
+  local s r out=ok
+  for s in "$1" $(gen_segments "$1"); do
+    r=$(sqlite3 "file:$s?mode=ro" 'pragma integrity_check' 2>&1)
+    [ "$r" = ok ] || out="$s: $r"
+  done
+  echo "$out"
+}
 check "initial run publishes" "$ING" --config "$W/params.yaml" -q
 LOG=$W/art/logs/ingest.jsonl
 # wait_event PID EVENT [last]: until the run of PID logged EVENT (with
@@ -71,8 +84,8 @@ for t in $(seq $TRIALS); do
   fi
   check "trial $t: manifest loads" "$HELPERS/manifest_read" "$M"
   G=$W/art/index/$(jq -r .generation "$M")
-  is "$(sqlite3 "file:$G?mode=ro" 'pragma integrity_check' 2>&1)" "ok" "trial $t: the named generation exists and is intact"
-  is "$(sqlite3 "file:$G?mode=ro" 'select count(*) from chunks' 2>&1)" "$(jq .chunks "$M")" "trial $t: its chunk count matches the manifest"
+  is "$(intact "$G")" "ok" "trial $t: the named generation and its segments exist and are intact"
+  is "$(gen_sql "$G" 'select count(*) from chunks' 2>&1)" "$(jq .chunks "$M")" "trial $t: its chunk count matches the manifest"
 done
 diag "$publishing_kills of $TRIALS kills landed between publishing the generation and finishing the run"
 check "some kills landed while publishing" test "$publishing_kills" -ge 2
@@ -89,8 +102,37 @@ for t in $(seq $RB_TRIALS); do
   check "rollback trial $t: manifest loads" "$HELPERS/manifest_read" "$M"
   G=$W/art/index/$(jq -r .generation "$M")
   [ "$(jq -r .generation "$M")" != "$before" ] && rolled=$((rolled + 1))
-  is "$(sqlite3 "file:$G?mode=ro" 'pragma integrity_check' 2>&1)" "ok" "rollback trial $t: the named generation exists and is intact"
-  is "$(sqlite3 "file:$G?mode=ro" 'select count(*) from chunks' 2>&1)" "$(jq .chunks "$M")" "rollback trial $t: its chunk count matches the manifest"
+  is "$(intact "$G")" "ok" "rollback trial $t: the named generation and its segments exist and are intact"
+  is "$(gen_sql "$G" 'select count(*) from chunks' 2>&1)" "$(jq .chunks "$M")" "rollback trial $t: its chunk count matches the manifest"
+done
+# merge trials: runs until one starts a merge (its "seg-<run>-1.sqlite*"
+# appears; RAG_INGEST_TEST_MERGE_DELAY_MS holds it there), then SIGKILL
+for t in $(seq $MERGE_TRIALS); do
+  before=$(jq -r .generation "$M"); chunks_before=$(jq .chunks "$M")
+  merging=no
+  for attempt in 1 2 3 4; do
+    echo "merge trial $t.$attempt words" >"$W/corpus/d000/merge-$t-$attempt.txt"
+    ls "$W/art/index" | grep -E '^seg-.*-1\.sqlite' | sort >"$W/known"
+    RAG_INGEST_TEST_MAX_SEGMENTS=2 RAG_INGEST_TEST_MERGE_DELAY_MS=400 "$ING" --config "$W/params.yaml" -q &
+    P=$!
+    for i in $(seq 200); do
+      if ls "$W/art/index" | grep -E '^seg-.*-1\.sqlite' | sort | comm -13 "$W/known" - | grep -q .; then merging=yes; break; fi
+      kill -0 $P 2>/dev/null || break
+      sleep 0.02
+    done
+    if [ $merging = yes ]; then
+      sleep "0.$(printf %03d $((RANDOM % 350)))"
+      kill -KILL $P 2>/dev/null
+    fi
+    wait $P 2>/dev/null
+    [ $merging = yes ] && break
+    before=$(jq -r .generation "$M"); chunks_before=$(jq .chunks "$M")
+  done
+  is "$merging" yes "merge trial $t: killed while merging segments"
+  check "merge trial $t: manifest loads" "$HELPERS/manifest_read" "$M"
+  G=$W/art/index/$(jq -r .generation "$M")
+  is "$(jq -r .generation "$M")/$(intact "$G")" "$before/ok" "merge trial $t: the last published generation is still named, whole"
+  is "$(gen_sql "$G" 'select count(*) from chunks' 2>&1)" "$chunks_before" "merge trial $t: its chunk count is unchanged"
 done
 diag "$rolled of $RB_TRIALS rollbacks completed before the kill"
 "$ING" --config "$W/params.yaml" -q --full # a new generation, so an earlier one is retained
@@ -98,6 +140,7 @@ check "an unkilled rollback switches the served generation" \
   bash -c "b=\$(jq -r .generation '$M'); '$ING' --config '$W/params.yaml' -q --rollback && test \"\$(jq -r .generation '$M')\" != \"\$b\""
 check "a normal run after the kills succeeds" "$ING" --config "$W/params.yaml" -q
 is "$(find "$W/art" -name '*.tmp*' -o -name '*-journal' | wc -l)" 0 "no temporary file outlives the next run"
-check "the final generation's full-text index passes its integrity check" \
-  sqlite3 "$W/art/index/$(jq -r .generation "$M")" "insert into chunks_fts(chunks_fts, rank) values('integrity-check', 1)"
+check "the final generation's full-text indexes pass their integrity check" \
+  bash -c 'for s in "$@"; do sqlite3 "$s" "insert into chunks_fts(chunks_fts, rank) values('"'integrity-check'"', 1)" || exit 1; done' _ \
+  $(gen_segments "$W/art/index/$(jq -r .generation "$M")")
 exit $_tap_failed

@@ -23,7 +23,7 @@ for f in a b; do printf '%s\n%s\n' "$text" "$text" >"$W/corpus/$f.txt"; done
 run() { "$ING" --config "$W/params.yaml" "$@"; }
 M=$W/art/checkpoints/latest.json
 metric() { tail -n 1 "$W/art/logs/ingestion_metrics.jsonl" | jq -r "$1"; }
-q() { sqlite3 "$W/art/index/$(jq -r .generation "$M")" "$1"; }
+q() { gen_sql "$W/art/index/$(jq -r .generation "$M")" "$1"; }
 
 out=$(run 2>&1); rc=$?
 is "$rc" 0 "two files with identical bytes: the run exits 0"

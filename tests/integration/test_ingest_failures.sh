@@ -76,7 +76,7 @@ M=$W/art/checkpoints/latest.json
 WML=$W/art/logs/ingestion_metrics.jsonl
 WLOG=$W/art/logs/ingest.jsonl
 gen() { jq -r .generation "$M"; }
-sql() { sqlite3 "$W/art/index/$(gen)" "$1"; }
+sql() { GEN_FTS=${GEN_FTS:-} gen_sql "$W/art/index/$(gen)" "$1"; }
 ngens() { find "$W/art/index" -name 'gen-*.sqlite' | wc -l; }
 edit() { echo "Carol: edit $RANDOM." >>"$W/corpus/t1.txt"; }
 run
@@ -137,7 +137,7 @@ is "$(sql "select text from chunks c join documents d on d.id=c.doc_id where d.p
   'first cue line second cue formfeed cue ' "VTT: a line with --> ends a cue, its timing is not text, form feed is white space"
 check "VTT: the invalid cue is a file_warning naming its line" \
   jq -e -s 'any(.event=="file_warning" and .payload.path=="noblank.vtt" and .payload.line==8)' "$WLOG"
-is "$(sql "select count(*) from chunks_fts where chunks_fts match 'quokka'")" 1 "UTF-32-LE (BOM) is read and indexed"
+is "$(GEN_FTS="'quokka'" sql "select live_fts")" 1 "UTF-32-LE (BOM) is read and indexed"
 like "$(sql "select reason from failures where path='deep.json'")" "deep.json:1:[0-9]+: JSON nested deeper than 1000 levels" \
   "JSON over the nesting limit is reported as such"
 is "$(sql "select class from failures where path='deep.json'")" content "a parse failure is a content failure"

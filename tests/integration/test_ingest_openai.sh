@@ -44,10 +44,10 @@ setup ok
 FAKE_EMBED_KEY=sekrit-123 "$ING" --config "$W/params.yaml" -q; rc=$?
 is "$rc" 0 "openai provider: run succeeds"
 G=$W/art/index/$(jq -r .generation "$W/art/checkpoints/latest.json")
-is "$(sqlite3 "$G" 'select count(*) from embeddings where length(vector)=64')" "$(sqlite3 "$G" 'select count(*) from chunks')" "every chunk has a 16-float vector"
+is "$(gen_sql "$G" 'select count(*) from embeddings where length(vector)=64')" "$(gen_sql "$G" 'select count(*) from chunks')" "every chunk has a 16-float vector"
 check "requests carry at most batch_size inputs and the model" jq -e -s 'all(.inputs<=4 and .model=="fake-embed-1" and .auth=="Bearer sekrit-123")' "$TMP/req.log"
 # vectors were mapped by index: recompute the expected vector of chunk 1 the way the server does
-want=$(python3 - "$G" <<'PY'
+want=$(python3 - "$(gen_segments "$G" | head -n 1)" <<'PY'
 import hashlib, struct, sqlite3, sys, math
 db = sqlite3.connect(sys.argv[1])
 text, blob = db.execute("select c.text, e.vector from chunks c join embeddings e on e.chunk_rowid=c.id order by c.id limit 1 offset 2").fetchone()

@@ -34,23 +34,32 @@ YAML
 }
 run() { "$ING" --config "$W/$1.yaml" -q; }
 gen_of() { echo "$W/$1/index/$(jq -r .generation "$W/$1/checkpoints/latest.json")"; }
-# everything a generation holds, as text, in row order
+# everything a generation holds, as text, in row order: the descriptor's
+# segments (without their run-named files), tombstones, failures and meta,
+# then each segment's rows, FTS5 blocks and bm25 answers
 dump() {
-  local g
+  local g seg
   g=$(gen_of "$1")
   sqlite3 "$g" <<'SQL'
+SELECT 'seg', ord, documents, chunks, tokens, live_documents, live_chunks, live_tokens, max_doc_id, max_chunk_id FROM segments ORDER BY ord;
+SELECT 'tomb', doc_id FROM tombstones ORDER BY doc_id;
+SELECT 'fail', path, size, mtime_ns, reason, class, sha256 FROM failures ORDER BY rowid;
+SELECT 'meta', key, value FROM meta WHERE key NOT IN ('run_id', 'created_at') ORDER BY key;
+SQL
+  while IFS= read -r seg; do
+    sqlite3 "$seg" <<'SQL'
 SELECT 'doc', id, path, title, format, size, mtime_ns, sha256, chunk_count FROM documents ORDER BY id;
 SELECT 'chunk', id, chunk_id, doc_id, ordinal, text, start_ms, end_ms, speaker, token_count FROM chunks ORDER BY id;
 SELECT 'emb', chunk_rowid, hex(vector) FROM embeddings ORDER BY chunk_rowid;
-SELECT 'fail', path, size, mtime_ns, reason, class, sha256 FROM failures ORDER BY rowid;
 SELECT 'fts', id, hex(block) FROM chunks_fts_data ORDER BY id;
 SELECT 'ftsdoc', id, hex(sz) FROM chunks_fts_docsize ORDER BY id;
-SELECT 'meta', key, value FROM meta WHERE key NOT IN ('run_id', 'created_at') ORDER BY key;
+SELECT 'segmeta', key, value FROM meta WHERE key NOT IN ('run_id', 'created_at') ORDER BY key;
 SQL
-  local q
-  for q in ka lo 'mi AND ne' 'varroa' '"qua bri"' 'hive OR honey'; do
-    sqlite3 "$g" "SELECT 'q', rowid, printf('%.9f', bm25(chunks_fts)) FROM chunks_fts WHERE chunks_fts MATCH '$q' ORDER BY rank, rowid LIMIT 50"
-  done
+    local q
+    for q in ka lo 'mi AND ne' 'varroa' '"qua bri"' 'hive OR honey'; do
+      sqlite3 "$seg" "SELECT 'q', rowid, printf('%.9f', bm25(chunks_fts)) FROM chunks_fts WHERE chunks_fts MATCH '$q' ORDER BY rank, rowid LIMIT 50"
+    done
+  done < <(gen_segments "$g")
 }
 # the per-file and per-batch events of the last run, without timings
 events() {
@@ -83,11 +92,11 @@ fi
 run d; rd=$?
 [ -n "${STRESS:-}" ] && kill "$STRESS" 2>/dev/null
 is "$ra/$rb/$rc/$rd" "0/0/0/0" "full builds with 1, 4, 4 and 3 workers (the last under stress-ng --cpu 2) publish"
-is "$(sqlite3 "$(gen_of b)" 'select count(*) from documents')" "$(find "$W/corpus" -type f | grep -cv -- '-broken\|-bad\|-empty\|-latin')" \
+is "$(gen_sql "$(gen_of b)" 'select count(*) from documents')" "$(find "$W/corpus" -type f | grep -cv -- '-broken\|-bad\|-empty\|-latin')" \
   "every good file is a document"
-like "$(sqlite3 "$(gen_of a)" 'select count(*) from chunks')" "^[0-9]{3,}$" "the corpus makes hundreds of chunks"
-is "$(dump a | grep -oE '^(doc|chunk|emb|fail|fts|ftsdoc|meta|q)\|' | LC_ALL=C sort -u | tr '|\n' '  ' | tr -s ' ')" \
-  "chunk doc emb fail ftsdoc fts meta q " "the dump compared below holds every kind of row"
+like "$(gen_sql "$(gen_of a)" 'select count(*) from chunks')" "^[0-9]{3,}$" "the corpus makes hundreds of chunks"
+is "$(dump a | grep -oE '^(doc|chunk|emb|fail|fts|ftsdoc|meta|q|seg|segmeta)\|' | LC_ALL=C sort -u | tr '|\n' '  ' | tr -s ' ')" \
+  "chunk doc emb fail ftsdoc fts meta q segmeta seg " "the dump compared below holds every kind of row"
 same dump "same generation contents (rows, ids, order, vectors, FTS5 blocks, bm25) whatever the worker count and timing"
 same events "same file_failed, file_warning and batch_done events, in the same order"
 same metrics "same metrics line figures"

@@ -5,7 +5,7 @@
 # transcripts are reported and counted against max_error_ratio, dry runs
 # write nothing, the command line's exit statuses, SIGTERM stops cleanly.
 . "$(dirname "$0")/lib.sh"
-plan 49
+plan 50
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -31,7 +31,8 @@ run() { "$ING" --config "$W/params.yaml" "$@"; }
 M=$W/art/checkpoints/latest.json
 metric() { tail -n 1 "$W/art/logs/ingestion_metrics.jsonl" | jq -r "$1"; }
 gen() { jq -r .generation "$M"; }
-chunks_in() { sqlite3 "$W/art/index/$(gen)" "$1"; }
+chunks_in() { gen_sql "$W/art/index/$(gen)" "$1"; }
+fts_count() { GEN_FTS="'$1'" gen_sql "$W/art/index/$(gen)" "select live_fts"; }
 
 # --- first run
 out=$(run 2>&1); rc=$?
@@ -39,11 +40,11 @@ is "$rc" 0 "first run exits 0"
 like "$out" "published gen-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}\.sqlite" "first run reports the published generation"
 G1=$(gen)
 check "the generation file exists" test -f "$W/art/index/$G1"
-check "manifest has every field" jq -e '.schema_version==1 and (.run_id|test("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")) and .generated_at and .checked_at and (.config_hash|length==64) and .config.chunking.target_tokens==64 and .documents=='"$N"' and .chunks>0 and .tokens>0 and (.source_fingerprint|length==64) and .errors==0 and .tool_version and .index_schema_version==1' "$M"
+check "manifest has every field" jq -e '.schema_version==1 and (.run_id|test("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")) and .generated_at and .checked_at and (.config_hash|length==64) and .config.chunking.target_tokens==64 and .documents=='"$N"' and .chunks>0 and .tokens>0 and (.source_fingerprint|length==64) and .errors==0 and .tool_version and .index_schema_version==2' "$M"
 is "$(chunks_in 'select count(*) from chunks')" "$(jq .chunks "$M")" "manifest chunk count matches the generation"
 is "$(chunks_in "select value from meta where key='chunks'")" "$(jq .chunks "$M")" "meta.chunks matches"
 is "$(chunks_in 'select count(*) from embeddings')" "$(jq .chunks "$M")" "every chunk has an embedding"
-is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'varroa'")" 1 "full-text search finds the beekeeping chunk"
+is "$(fts_count "varroa")" 1 "full-text search finds the beekeeping chunk"
 is "$(metric .status)/$(metric .transcripts_processed)/$(metric .transcripts_seen)" "published/$N/$N" "metrics line of the first run"
 check "every log line is valid JSON with ts, level, component, event" \
   bash -c "jq -e -c 'select((.ts|type)==\"string\" and (.level|type)==\"string\" and .component==\"ingest\" and (.event|type)==\"string\")' '$W/art/logs/ingest.jsonl' | wc -l | grep -qx \$(wc -l <'$W/art/logs/ingest.jsonl')"
@@ -60,20 +61,21 @@ is "$rc" 0 "unchanged rerun exits 0"
 like "$out" "unchanged" "rerun reports unchanged"
 is "$(gen)" "$G1" "rerun keeps the generation"
 check "rerun updates checked_at" test "$(jq -r .checked_at "$M")" != "$C1"
-is "$(ls "$W/art/index" | wc -l)" 1 "no new generation file"
+is "$(ls "$W/art/index" | grep -c "^gen-")/$(ls "$W/art/index" | wc -l)" 1/2 "no new generation file (one descriptor, one segment)"
 is "$(metric .status)/$(metric .transcripts_unchanged)/$(metric .generation)" "unchanged/$N/$G1" "metrics line says unchanged"
 
 # --- edit one file
-check "the text to be replaced is indexed before the edit" test "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'buckling'")" -ge 1
+check "the text to be replaced is indexed before the edit" test "$(fts_count "buckling")" -ge 1
 sed -i 's/buckling/cockling/' "$W/corpus/talks/watercolor-basics.txt"
 echo "Pieter: One more thing about propolis and wax moths." >>"$W/corpus/talks/watercolor-basics.txt"
 run -q; rc=$?
 is "$rc" 0 "run after an edit exits 0"
 is "$(metric .transcripts_processed)/$(metric .transcripts_unchanged)" "1/$((N - 1))" "only the edited file is processed"
 check "a new generation is published" test "$(gen)" != "$G1"
-is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'propolis'")" 1 "the edit is searchable"
-is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'buckling'")" 0 "the replaced text of the edited file is no longer indexed"
-check "the incrementally built full-text index passes its integrity check" sqlite3 "$W/art/index/$(gen)" "insert into chunks_fts(chunks_fts, rank) values('integrity-check', 1)"
+is "$(fts_count "propolis")" 1 "the edit is searchable"
+is "$(fts_count "buckling")" 0 "the replaced text of the edited file is no longer indexed"
+check "the incrementally built full-text indexes pass their integrity check" \
+  bash -c 'for s in "$@"; do sqlite3 "$s" "insert into chunks_fts(chunks_fts, rank) values('"'integrity-check'"', 1)" || exit 1; done' _ $(gen_segments "$W/art/index/$(gen)")
 # --- touch one file (same content): re-processed, its embeddings reused
 touch "$W/corpus/podcasts/ep12-sourdough.vtt"
 run -q
@@ -86,9 +88,11 @@ run -q
 is "$(metric .transcripts_deleted)" 1 "metrics count the deleted file"
 is "$(chunks_in "select count(*) from documents where path like '%volcanoes%'")" 0 "the deleted document is gone"
 is "$(jq .chunks "$M")" "$((before - del_chunks))" "its chunks are gone"
-is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'Grindavik OR Svartsengi'")" 0 "its full-text rows are gone"
-is "$(chunks_in "select count(*) from chunks_fts where chunks_fts match 'sourdough'")" "$(chunks_in "select count(*) from chunks where text like '%sourdough%'")" "full-text search agrees with the chunk table after incremental runs"
-is "$(ls "$W/art/index" | wc -l)" 2 "retention keeps keep_generations=2 files"
+is "$(fts_count "Grindavik OR Svartsengi")" 0 "its full-text rows are gone"
+is "$(fts_count "sourdough")" "$(chunks_in "select count(*) from chunks where text like '%sourdough%'")" "full-text search agrees with the chunk table after incremental runs"
+is "$(ls "$W/art/index" | grep -c '^gen-')" 2 "retention keeps keep_generations=2 generations"
+named=$(for g in "$W"/art/index/gen-*; do gen_segments "$g"; done | xargs -n1 basename | sort -u)
+is "$(ls "$W/art/index" | grep '^seg-' | sort | tr '\n' ' ')" "$(echo "$named" | tr '\n' ' ')" "retention keeps exactly the segments the kept generations name"
 check "retention kept the generation the manifest names" test -f "$W/art/index/$(gen)"
 # --- config change rebuilds everything
 conf 128

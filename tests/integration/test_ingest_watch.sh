@@ -33,7 +33,7 @@ check "a change in a subfolder triggers a run" wait_runs 2 10
 sleep 1.5
 is "$(finished)" 2 "a burst of writes is debounced into one run"
 is "$(tail -n 1 "$W/art/logs/ingestion_metrics.jsonl" | jq -r '.status + "/" + (.transcripts_processed|tostring)')" "published/1" "the triggered run processed the new file"
-check "the new text is searchable" test "$(sqlite3 "$W/art/index/$(jq -r .generation "$W/art/checkpoints/latest.json")" "select count(*) from chunks_fts where chunks_fts match 'quokkas'")" = 1
+check "the new text is searchable" test "$(GEN_FTS="'quokkas'" gen_sql "$W/art/index/$(jq -r .generation "$W/art/checkpoints/latest.json")" "select live_fts")" = 1
 kill -TERM $P
 t0=$SECONDS
 wait $P; rc=$?

@@ -126,7 +126,7 @@ else
 fi
 
 # the third instance reloads the newest generation: --once is OK (exit 0)
-cp "$STACK/artifacts/index/$GEN_X" "$STACK/artifacts-old/index/$GEN_X"
+cp -n "$STACK"/artifacts/index/*.sqlite "$STACK/artifacts-old/index/"   # the descriptor and its new segment
 cp "$MANIFEST" "$STACK/artifacts-old/checkpoints/latest.json.new"
 mv "$STACK/artifacts-old/checkpoints/latest.json.new" "$STACK/artifacts-old/checkpoints/latest.json"
 if poll_check rollout:rag_api ".status == \"OK\" and .summary == \"rag_api: 3/3 serve $SHORT_X\"" 20; then

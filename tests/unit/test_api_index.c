@@ -401,13 +401,13 @@ static void test_open_rejects_a_newer_schema_version(void **state)
 {
     fixture *f = *state;
     float vecs[4 * DIMS];
-    write_generation(f->path, 4, "2", DIMS * 4, vecs);
+    write_generation(f->path, 4, "3", DIMS * 4, vecs);
     rag_manifest m;
     manifest_for(&m, 4);
     rag_error err = {0};
     assert_null(api_generation_open(f->path, &m, NULL, 1, &err));
     assert_int_equal(err.code, RAG_EVERSION);
-    assert_non_null(strstr(err.msg, "schema version 2 is not supported"));
+    assert_non_null(strstr(err.msg, "schema version 3 is not supported"));
 }
 
 static void test_open_rejects_vectors_of_the_wrong_size(void **state)
