@@ -55,6 +55,10 @@ bool rag_genset_deleted(const rag_genset *gs, int64_t doc_id);
  * (tombstoned documents left out) and failures is the descriptor's table.
  * For v1 the tables are the file's own. */
 int rag_genset_open_db(const rag_genset *gs, sqlite3 **db, rag_error *err);
+/* The same without the views, for readers that address the segments'
+ * tables themselves (s<i>.chunks, ...): creating the views costs more than
+ * attaching (rag-api's leases, the previous generation's embedding readers). */
+int rag_genset_attach(const rag_genset *gs, sqlite3 **db, rag_error *err);
 /* "file:<path>?immutable=1" with the path's URI-special bytes escaped. */
 char *rag_sqlite_ro_uri(const char *path);
 /* Open an immutable SQLite file read-only (rag_sqlite_ro_uri); RAG_ERR with

@@ -341,12 +341,12 @@ static int fill_dead(api_generation *g, sqlite3 *db, rag_error *err)
 }
 
 /* db: an open connection to hand to the lease, or NULL to open one. */
-/* db: an open connection over the generation (rag_genset_open_db) to hand
+/* db: an open connection over the generation (rag_genset_attach) to hand
  * to the lease, or NULL to open one. */
 static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_config *cfg, rag_error *err)
 {
     l->db = db;
-    if (!db && rag_genset_open_db(&g->gs, &l->db, err)) return RAG_ERR;
+    if (!db && rag_genset_attach(&g->gs, &l->db, err)) return RAG_ERR;
     if (api_bm25_register(l->db) != RAG_OK)
         return rag_error_set(err, RAG_ERR, "%s: cannot register the rag_bm25 ranking function (SQLite without FTS5?)", g->path);
     if (fill_dead(g, l->db, err) != RAG_OK) return RAG_ERR;
@@ -478,7 +478,7 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     if (meta_get(db, "embedding_model", g->model, sizeof g->model) < 0) g->model[0] = '\0';
     sqlite3_close(db);
     db = NULL;
-    if (rag_genset_load(path, &g->gs, err) != RAG_OK || rag_genset_open_db(&g->gs, &db, err) != RAG_OK) goto fail;
+    if (rag_genset_load(path, &g->gs, err) != RAG_OK || rag_genset_attach(&g->gs, &db, err) != RAG_OK) goto fail;
     if (load_dead(g, db, err)) goto fail;
     for (size_t k = 0; k < g->gs.n; k++)
         if (segdata_get(g, k, db, vectors, err)) goto fail;

@@ -42,7 +42,7 @@ struct api_df_cache {
     struct api_df_slot slots[API_DF_SLOTS];
 };
 
-/* A lease has one connection over the whole generation (rag_genset_open_db:
+/* A lease has one connection over the whole generation (rag_genset_attach:
  * segment i attached as "s<i>", or a v1 file as "main") and each
  * statement once per segment, over that segment's live rows only. */
 typedef struct api_lease {

@@ -191,7 +191,7 @@ static char *union_view(const rag_genset *gs, const char *name, const char *sele
     return sql;
 }
 
-int rag_genset_open_db(const rag_genset *gs, sqlite3 **db, rag_error *err)
+int rag_genset_attach(const rag_genset *gs, sqlite3 **db, rag_error *err)
 {
     *db = NULL;
     if (rag_sqlite_open_ro(gs->path, db, err) != RAG_OK)
@@ -210,6 +210,15 @@ int rag_genset_open_db(const rag_genset *gs, sqlite3 **db, rag_error *err)
             return rc;
         }
     }
+    return RAG_OK;
+}
+
+int rag_genset_open_db(const rag_genset *gs, sqlite3 **db, rag_error *err)
+{
+    if (rag_genset_attach(gs, db, err) != RAG_OK)
+        return RAG_ERR;
+    if (gs->version == 1)
+        return RAG_OK;
     char *docs = union_view(gs, "documents",
                             "SELECT * FROM %s.documents WHERE id NOT IN (SELECT doc_id FROM main.tombstones)%.0s%.0s");
     char *chunks = union_view(gs, "chunks",

@@ -530,7 +530,7 @@ iw_prev_reader *iw_prev_reader_open(const char *prev_path, int dimensions, rag_e
         free(r);
         return NULL;
     }
-    if (rag_genset_open_db(&r->set, &r->db, err) != RAG_OK) {
+    if (rag_genset_attach(&r->set, &r->db, err) != RAG_OK) {
         iw_prev_reader_close(r);
         return NULL;
     }
