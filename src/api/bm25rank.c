@@ -28,14 +28,9 @@ static int64_t length_of(const api_bm25_args *a, int64_t rowid)
         if (rowid < first || rowid - first >= (int64_t)a->n) return -1;
         at = (size_t)(rowid - first);
     } else {
-        size_t lo = 0, hi = a->n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (a->rowids[mid] < rowid) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo >= a->n || a->rowids[lo] != rowid) return -1;
-        at = lo;
+        const ptrdiff_t i = rag_find_sorted_i64(a->rowids, a->n, rowid);
+        if (i < 0) return -1;
+        at = (size_t)i;
     }
     return a->lengths[at] != API_BM25_NO_LENGTH ? (int64_t)a->lengths[at] : -1;
 }

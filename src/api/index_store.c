@@ -61,13 +61,7 @@ static void seg_schema(const api_generation *g, size_t k, char out[16])
 
 static bool is_dead(const api_generation *g, int64_t rowid)
 {
-    size_t lo = 0, hi = g->n_dead;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->dead[mid] < rowid) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < g->n_dead && g->dead[lo] == rowid;
+    return rag_find_sorted_i64(g->dead, g->n_dead, rowid) >= 0;
 }
 
 /* The chunk rowids of tombstoned documents (segments hold ascending id
@@ -521,13 +515,8 @@ static uint64_t term_hash(const char *s)
 
 int64_t api_generation_doc_of(const api_generation *g, int64_t rowid)
 {
-    size_t lo = 0, hi = g->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->rowids[mid] < rowid) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < g->n && g->rowids[lo] == rowid ? g->doc_ids[lo] : -1;
+    const ptrdiff_t i = rag_find_sorted_i64(g->rowids, g->n, rowid);
+    return i >= 0 ? g->doc_ids[i] : -1;
 }
 
 int64_t api_generation_df(api_generation *g, api_lease *l, const char *term)

@@ -107,3 +107,14 @@ void rag_signals_catch(void (*handler)(int), bool hup)
         sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
+
+ptrdiff_t rag_find_sorted_i64(const int64_t *v, size_t n, int64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && v[lo] == key ? (ptrdiff_t)lo : -1;
+}

@@ -153,13 +153,7 @@ int rag_genset_load(const char *path, rag_genset *gs, rag_error *err)
 
 bool rag_genset_deleted(const rag_genset *gs, int64_t doc_id)
 {
-    size_t lo = 0, hi = gs->n_tombstones;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (gs->tombstones[mid] < doc_id) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < gs->n_tombstones && gs->tombstones[lo] == doc_id;
+    return rag_find_sorted_i64(gs->tombstones, gs->n_tombstones, doc_id) >= 0;
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, const char *path, rag_error *err)

@@ -31,11 +31,25 @@ static void test_error_set_returns_code_and_message(void **state)
     assert_int_equal(rag_error_set(NULL, RAG_ERR, "ignored"), RAG_ERR);
 }
 
+/* Binary search finds every element of an ascending array, and nothing
+ * between, before or after them (also in an empty array). */
+static void test_find_sorted_i64(void **state)
+{
+    (void)state;
+    const int64_t v[] = {-7, 2, 3, 10, 1000000000000LL};
+    const size_t n = sizeof v / sizeof *v;
+    for (size_t i = 0; i < n; i++) assert_int_equal(rag_find_sorted_i64(v, n, v[i]), (ptrdiff_t)i);
+    const int64_t absent[] = {-8, 0, 4, 11, 1000000000001LL};
+    for (size_t i = 0; i < sizeof absent / sizeof *absent; i++) assert_int_equal(rag_find_sorted_i64(v, n, absent[i]), -1);
+    assert_int_equal(rag_find_sorted_i64(v, 0, 2), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_problem_formats_path_line_col_key),
         cmocka_unit_test(test_error_set_returns_code_and_message),
+        cmocka_unit_test(test_find_sorted_i64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
