@@ -4,7 +4,10 @@
  * locks and no journal checks. Vectors are stored transposed (one column per
  * dimension) so a query vector with few non-zero components — the hashing
  * embedder's case — costs only those columns, while a dense one is an
- * ordinary full scan. */
+ * ordinary full scan. A generation with an approximate vector index
+ * (rag/vector_index.h) loads that instead: only the chunks' rowids and
+ * documents are read from the embeddings table, and the float32 vectors
+ * stay on disk for rescoring (vector_ann.c). */
 #include "index_store.h"
 #include "bm25rank.h"
 
@@ -16,6 +19,7 @@
 #include "rag/index.h"
 #include "rag/jsonlog.h"
 #include "rag/timeutil.h"
+#include "rag/vector_index.h"
 
 /* ------------------------------------------------------------ generation */
 
@@ -77,7 +81,37 @@ static int meta_int(sqlite3 *db, const char *path, const char *key, int64_t *out
     return RAG_OK;
 }
 
-static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
+/* With an approximate index: the rowids and documents in the graph's id
+ * order (chunk_rowid order), checking each vector's size without reading it. */
+static int load_ids(api_generation *g, sqlite3 *db, rag_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT e.chunk_rowid, c.doc_id, length(e.vector) FROM embeddings e"
+                           " JOIN chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", -1, &st, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", g->path, sqlite3_errmsg(db));
+    const int64_t want = (int64_t)g->dims * (int64_t)sizeof(float);
+    size_t i = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < g->n) {
+        if (sqlite3_column_int64(st, 2) != want) {
+            int64_t rowid = sqlite3_column_int64(st, 0), len = sqlite3_column_int64(st, 2);
+            sqlite3_finalize(st);
+            return rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %lld bytes, expected %lld (%d float32)",
+                                 g->path, (long long)rowid, (long long)len, (long long)want, g->dims);
+        }
+        g->rowids[i] = sqlite3_column_int64(st, 0);
+        g->doc_ids[i] = sqlite3_column_int64(st, 1);
+        i++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", g->path, sqlite3_errmsg(db));
+    if (i != g->n)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: read %zu embeddings, expected %zu", g->path, i, g->n);
+    return RAG_OK;
+}
+
+static int load_vectors(api_generation *g, sqlite3 *db, int ann_ef, rag_error *err)
 {
     sqlite3_stmt *st = NULL;
     int64_t count = 0;
@@ -91,6 +125,12 @@ static int load_vectors(api_generation *g, sqlite3 *db, rag_error *err)
     g->n = (size_t)count;
     g->rowids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->rowids);
     g->doc_ids = rag_xcalloc(g->n ? g->n : 1, sizeof *g->doc_ids);
+    if (rag_vindex_open(db, g->path, g->dims, g->n, &g->ann, err) != RAG_OK) return err->code;
+    if (g->ann) {
+        g->ann_ef = ann_ef;
+        rag_ann_set_ef(g->ann, ann_ef);
+        return load_ids(g, db, err);
+    }
     g->cols = rag_xcalloc(g->n ? g->n * (size_t)g->dims : 1, sizeof *g->cols);
     if (sqlite3_prepare_v2(db, "SELECT e.chunk_rowid, e.vector, c.doc_id FROM embeddings e"
                            " JOIN chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", -1, &st, NULL) != SQLITE_OK)
@@ -164,6 +204,7 @@ static const char *const SQL_BM25 =
     "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM chunks_fts"
     " WHERE chunks_fts MATCH ?1 ORDER BY s LIMIT ?2) SELECT id, s FROM m";
 static const char *const SQL_COUNT = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?1";
+static const char *const SQL_VECTOR = "SELECT vector FROM embeddings WHERE chunk_rowid = ?1";
 static const char *const SQL_FETCH =
     "SELECT c.chunk_id, c.text, c.start_ms, c.end_ms, c.speaker, d.path, d.title"
     " FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?1";
@@ -175,7 +216,8 @@ static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, ra
         return rag_error_set(err, RAG_ERR, "%s: cannot register the rag_bm25 ranking function (SQLite without FTS5?)", g->path);
     if (sqlite3_prepare_v3(l->db, SQL_BM25, -1, SQLITE_PREPARE_PERSISTENT, &l->bm25, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(l->db, SQL_FETCH, -1, SQLITE_PREPARE_PERSISTENT, &l->fetch, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(l->db, SQL_COUNT, -1, SQLITE_PREPARE_PERSISTENT, &l->count, NULL) != SQLITE_OK)
+        sqlite3_prepare_v3(l->db, SQL_COUNT, -1, SQLITE_PREPARE_PERSISTENT, &l->count, NULL) != SQLITE_OK ||
+        (g->ann && sqlite3_prepare_v3(l->db, SQL_VECTOR, -1, SQLITE_PREPARE_PERSISTENT, &l->vec, NULL) != SQLITE_OK))
         return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                              g->path, sqlite3_errmsg(l->db));
     rag_embed_settings es = {
@@ -196,7 +238,7 @@ static int open_lease(api_generation *g, api_lease *l, const rag_config *cfg, ra
         return rag_error_set(err, RAG_ECORRUPT, "%s: embedder gives %d dimensions, generation has %d",
                              g->path, rag_embedder_dimensions(l->emb), g->dims);
     l->qvec = rag_xcalloc((size_t)g->dims, sizeof *l->qvec);
-    l->scores = rag_xcalloc(g->n ? g->n : 1, sizeof *l->scores);
+    if (!g->ann) l->scores = rag_xcalloc(g->n ? g->n : 1, sizeof *l->scores);
     return RAG_OK;
 }
 
@@ -208,6 +250,7 @@ static void generation_free(api_generation *g)
         sqlite3_finalize(l->bm25);
         sqlite3_finalize(l->fetch);
         sqlite3_finalize(l->count);
+        sqlite3_finalize(l->vec);
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);
         free(l->qvec);
@@ -222,6 +265,7 @@ static void generation_free(api_generation *g)
     free(g->doc_ids);
     free(g->lengths);
     free(g->cols);
+    rag_ann_free(g->ann);
     cJSON_Delete(g->config);
     free(g->path);
     free(g);
@@ -280,7 +324,7 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
         goto fail;
     }
     if (meta_get(db, "embedding_model", g->model, sizeof g->model) < 0) g->model[0] = '\0';
-    if ((vectors && load_vectors(g, db, err)) || load_lengths(g, db, err)) goto fail;
+    if ((vectors && load_vectors(g, db, cfg ? cfg->api.ann_ef_search : 100, err)) || load_lengths(g, db, err)) goto fail;
     sqlite3_close(db);
     db = NULL;
 

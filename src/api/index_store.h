@@ -18,6 +18,7 @@
 #include "rag/config.h"
 #include "rag/embed.h"
 #include "rag/manifest.h"
+#include "rag/ann.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -43,9 +44,10 @@ typedef struct api_lease {
     sqlite3_stmt *bm25;  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
     sqlite3_stmt *fetch; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count; /* ?1 MATCH expression -> number of matching chunks */
+    sqlite3_stmt *vec;   /* with an approximate index: ?1 chunk rowid -> its float32 vector */
     rag_embedder *emb;
     float *qvec;   /* dims */
-    float *scores; /* n */
+    float *scores; /* n (exact search's scratch; NULL with an approximate index) */
 } api_lease;
 
 typedef struct api_generation {
@@ -66,7 +68,9 @@ typedef struct api_generation {
     int64_t *doc_ids; /* n, the document of rowids[i] */
     uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
     double avg_length; /* mean of lengths: BM25's average document length */
-    float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
+    float *cols;     /* dims * n, column j of chunk i at cols[j * n + i]; NULL when ann is set */
+    rag_ann *ann;    /* the file's approximate vector index (ids = positions in rowids), or NULL: exact search */
+    int ann_ef;      /* its search breadth (api.ann_ef_search) */
     int n_leases;
     api_lease *leases;
     int64_t loaded_at_ms;

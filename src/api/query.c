@@ -7,6 +7,7 @@
  * default (auto: bm25 over hashing vectors, hybrid over a real model's);
  * group "document" keeps the best chunk of each document. */
 #include "query.h"
+#include "vector_ann.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -374,7 +375,13 @@ static int rank_once(api_generation *g, api_lease *l, const api_query_req *req, 
             rag_error_set(err, RAG_ERR, "embedding the query failed: %s", eerr.msg);
             goto out;
         }
-        n_vec = api_vector_topn(g, l->qvec, l->scores, vec, n_top);
+        if (g->ann) { /* approximate index (vector_ann.h); exact scan otherwise */
+            int nv = api_vector_ann_topn(g, l, l->qvec, vec, n_top, err);
+            if (nv < 0) goto out;
+            n_vec = (size_t)nv;
+        } else {
+            n_vec = api_vector_topn(g, l->qvec, l->scores, vec, n_top);
+        }
     }
     *full = n_bm >= n_top || n_vec >= n_top;
     if (mode == API_MODE_HYBRID) {

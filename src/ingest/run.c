@@ -43,6 +43,7 @@
 #include "rag/timeutil.h"
 #include "run.h"
 #include "transcript.h"
+#include "vector_stage.h"
 
 static volatile int stop_flag;
 
@@ -1046,6 +1047,8 @@ static int publish_stage(run_ctx *c, rag_error *err)
     if (rc != RAG_OK)
         return rc;
     c->iw = NULL;
+    if ((rc = vector_stage(c->cfg, c->log, c->tmp_path, err)) != RAG_OK) /* the file's finish hook */
+        return rc;
     if (stop_flag)
         return rag_error_set(err, RAG_ERR, "interrupted by a signal");
     char *gen = rag_xasprintf("%s%s%s", RAG_INDEX_PREFIX, st->run_id, RAG_INDEX_SUFFIX);

@@ -1,0 +1,49 @@
+/* vector_index.h — the approximate vector index stored in a generation (or
+ * segment) file: built by rag-ingest once a file's embeddings are written
+ * ("finish" hook), loaded by rag-api when it opens the file. Layout in
+ * docs/specs/index.md (tables vector_index, vector_index_parts); the graph
+ * itself is ann.h's. Files below the size threshold, or written before the
+ * index existed, have no such tables: rag-api searches them exactly. */
+#ifndef RAG_VECTOR_INDEX_H
+#define RAG_VECTOR_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "rag/ann.h"
+#include "rag/common.h"
+
+#define RAG_VINDEX_KIND "hnsw-int8"
+#define RAG_VINDEX_M 16               /* links per node (HNSW M) */
+#define RAG_VINDEX_EF_CONSTRUCTION 64 /* candidate list while building */
+#define RAG_VINDEX_PART_BYTES (16u << 20) /* the graph is stored in parts of this size */
+
+typedef struct rag_vindex_settings {
+    int64_t min_chunks; /* build only for files with at least this many vectors; 0 = never */
+    int threads;        /* build threads (>= 1) */
+} rag_vindex_settings;
+
+typedef struct rag_vindex_info {
+    bool built;       /* false: below the threshold (or off), exact search */
+    int64_t vectors;
+    int64_t bytes;    /* stored size of the graph */
+    int64_t build_ms;
+} rag_vindex_info;
+
+/* The finish hook: on db (a generation or segment file open read-write,
+ * its embeddings complete), replace any vector index with one built from
+ * the embeddings when there are at least s->min_chunks of them. One
+ * transaction; on failure nothing is left half-written. */
+int rag_vindex_build(sqlite3 *db, const char *path, const rag_vindex_settings *s, rag_vindex_info *info,
+                     rag_error *err);
+/* The same for the file at path (opened and closed here). */
+int rag_vindex_build_file(const char *path, const rag_vindex_settings *s, rag_vindex_info *info, rag_error *err);
+
+/* Load db's vector index, expecting dims dimensions and n vectors (ids =
+ * positions of the embeddings in chunk_rowid order). *out = NULL and RAG_OK
+ * when the file has none; RAG_ECORRUPT when it does not match. */
+int rag_vindex_open(sqlite3 *db, const char *path, int dims, size_t n, rag_ann **out, rag_error *err);
+
+#endif
