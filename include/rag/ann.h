@@ -36,9 +36,10 @@ size_t rag_ann_memory(const rag_ann *a);
 /* Candidate list length of a search (HNSW ef); at least k is used. */
 void rag_ann_set_ef(rag_ann *a, int ef);
 int rag_ann_save(const rag_ann *a, rag_ann_write_fn fn, void *ud, char *msg, size_t msgsz);
-/* Load a saved graph of dims dimensions; NULL with msg on any failure
- * (truncated, other dimensions, not a graph). */
-rag_ann *rag_ann_load(int dims, rag_ann_read_fn fn, void *ud, char *msg, size_t msgsz);
+/* Load a saved graph of expect_count vectors of dims dimensions; NULL with
+ * msg on any failure. The bytes are checked completely before use (header,
+ * every link list), so damaged data is refused, never searched. */
+rag_ann *rag_ann_load(int dims, size_t expect_count, rag_ann_read_fn fn, void *ud, char *msg, size_t msgsz);
 /* The k most similar to q (dims floats), best first: ids and approximate
  * inner products. Returns how many (<= k), -1 on error. Thread-safe. */
 long rag_ann_search(const rag_ann *a, const float *q, size_t k, int64_t *ids, float *scores);

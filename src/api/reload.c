@@ -20,6 +20,7 @@
 #include "rag/fsutil.h"
 #include "rag/manifest.h"
 #include "rag/timeutil.h"
+#include "rag/vector_index.h"
 
 typedef struct sig {
     bool exists;
@@ -168,6 +169,7 @@ void api_reloader_check(api_reloader *r, bool force)
         cJSON_AddNumberToObject(p, "chunks", (double)m.chunks);
         cJSON_AddNumberToObject(p, "load_ms", (double)(rag_mono_ms() - t0));
         cJSON_AddBoolToObject(p, "reopened", same);
+        cJSON_AddStringToObject(p, "vector_search", g->ann ? RAG_VINDEX_KIND : g->n ? "exact" : "none");
         rag_log_eventf(app->log, RAG_LEVEL_INFO, "reload", p, "%s %s (%lld chunks)", same ? "reopened" : "serving",
                        m.generation, (long long)m.chunks);
     }

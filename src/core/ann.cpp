@@ -105,6 +105,77 @@ struct MemFile {
     std::string path() const { return "/proc/self/fd/" + std::to_string(fd); }
 };
 
+// hnswlib's loadIndex trusts what it reads (neighbour ids, list lengths,
+// levels) and its destructor frees members a failed load never set. So the
+// saved bytes are checked here first, completely: the header against the
+// layout our space implies, then every link list (lengths, ids in range,
+// neighbours present on that level). Returns nullptr or what is wrong.
+const char *check_saved(const unsigned char *p, size_t size, size_t dims, size_t expect_count)
+{
+    size_t off = 0;
+    auto take = [&](void *out, size_t n) {
+        if (size - off < n) return false;
+        std::memcpy(out, p + off, n);
+        off += n;
+        return true;
+    };
+    size_t offset0, max_elements, count, per_element, label_offset, offset_data, max_m, max_m0, m, efc;
+    int max_level;
+    unsigned int entry;
+    double mult;
+    if (!take(&offset0, 8) || !take(&max_elements, 8) || !take(&count, 8) || !take(&per_element, 8) ||
+        !take(&label_offset, 8) || !take(&offset_data, 8) || !take(&max_level, 4) || !take(&entry, 4) ||
+        !take(&max_m, 8) || !take(&max_m0, 8) || !take(&m, 8) || !take(&mult, 8) || !take(&efc, 8))
+        return "truncated header";
+    const size_t links0 = max_m0 * sizeof(unsigned) + sizeof(unsigned), data_size = sizeof(float) + dims;
+    if (count != expect_count) return "vector count differs";
+    if (max_m0 == 0 || max_m0 > 4096 || max_m == 0 || max_m > 4096 || m == 0 || offset0 != 0 ||
+        offset_data != links0 || label_offset != offset_data + data_size ||
+        per_element != label_offset + sizeof(size_t) || max_elements < count)
+        return "header does not match this dimension and layout";
+    if (count == 0) return size == off ? nullptr : "trailing bytes";
+    if (max_level < 0 || max_level > 64 || entry >= count) return "bad entry point";
+    if ((size - off) / per_element < count) return "truncated vectors";
+    const unsigned char *level0 = p + off;
+    off += count * per_element;
+    const size_t links = max_m * sizeof(unsigned) + sizeof(unsigned);
+    std::vector<const unsigned char *> upper(count);
+    std::vector<int> level(count);
+    for (size_t i = 0; i < count; i++) {
+        unsigned int bytes;
+        if (!take(&bytes, 4)) return "truncated link lists";
+        if (bytes % links || bytes / links > (size_t)max_level || size - off < bytes) return "bad link list size";
+        level[i] = (int)(bytes / links);
+        upper[i] = p + off;
+        off += bytes;
+    }
+    if (off != size) return "trailing bytes";
+    if (level[entry] != max_level) return "entry point is not on the top level";
+    auto check_list = [&](const unsigned char *ll, size_t cap, int lev) {
+        unsigned short n;
+        std::memcpy(&n, ll, sizeof n);
+        if (n > cap) return false;
+        for (size_t k = 0; k < n; k++) {
+            unsigned id;
+            std::memcpy(&id, ll + sizeof(unsigned) + k * sizeof id, sizeof id);
+            if (id >= count || level[id] < lev) return false;
+        }
+        return true;
+    };
+    std::vector<bool> seen(count);
+    for (size_t i = 0; i < count; i++) {
+        const unsigned char *e = level0 + i * per_element;
+        size_t label; // our id; threads add in any order, so not necessarily i
+        std::memcpy(&label, e + label_offset, sizeof label);
+        if (label >= count || seen[label]) return "ids are not the positions 0..count-1";
+        seen[label] = true;
+        if (!check_list(e, max_m0, 0)) return "bad neighbour list";
+        for (int l = 1; l <= level[i]; l++)
+            if (!check_list(upper[i] + (size_t)(l - 1) * links, max_m, l)) return "bad neighbour list";
+    }
+    return nullptr;
+}
+
 } // namespace
 
 struct rag_ann {
@@ -197,7 +268,7 @@ int rag_ann_save(const rag_ann *a, rag_ann_write_fn fn, void *ud, char *msg, siz
     }
 }
 
-rag_ann *rag_ann_load(int dims, rag_ann_read_fn fn, void *ud, char *msg, size_t msgsz)
+rag_ann *rag_ann_load(int dims, size_t expect_count, rag_ann_read_fn fn, void *ud, char *msg, size_t msgsz)
 {
     rag_ann *a = nullptr;
     try {
@@ -210,18 +281,27 @@ rag_ann *rag_ann_load(int dims, rag_ann_read_fn fn, void *ud, char *msg, size_t 
                 if (w <= 0) throw std::runtime_error(std::string("memfd write: ") + std::strerror(errno));
                 off += (size_t)w;
             }
+        const off_t size = lseek(mf.fd, 0, SEEK_END);
+        if (size <= 0) throw std::runtime_error("no data");
+        void *map = mmap(nullptr, (size_t)size, PROT_READ, MAP_PRIVATE, mf.fd, 0);
+        if (map == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
+        const char *bad = check_saved(static_cast<const unsigned char *>(map), (size_t)size, (size_t)dims, expect_count);
+        munmap(map, (size_t)size);
+        if (bad) throw std::runtime_error(bad);
         a = new rag_ann((size_t)dims);
-        // hnswlib trusts the file's header; check it against what we expect
-        // before letting it allocate from it
-        size_t hdr[4];
-        if (pread(mf.fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) throw std::runtime_error("truncated header");
-        const size_t max_elements = hdr[1], count = hdr[2], per_element = hdr[3];
-        if (count > max_elements || per_element < a->space.get_data_size() || per_element > (1u << 20))
-            throw std::runtime_error("not a vector graph of this dimension");
         a->hnsw = new hnswlib::HierarchicalNSW<float>(&a->space);
-        a->hnsw->loadIndex(mf.path(), &a->space, count);
-        if (a->hnsw->data_size_ != a->space.get_data_size())
-            throw std::runtime_error("element size does not match the dimension");
+        // the default constructor leaves these unset; a load that throws
+        // (out of memory) must leave the destructor something to free
+        a->hnsw->data_level0_memory_ = nullptr;
+        a->hnsw->linkLists_ = nullptr;
+        a->hnsw->visited_list_pool_ = nullptr;
+        a->hnsw->cur_element_count = 0;
+        try {
+            a->hnsw->loadIndex(mf.path(), &a->space, expect_count);
+        } catch (...) {
+            a->hnsw->cur_element_count = 0; // link lists may be half-read: leak them rather than free garbage
+            throw;
+        }
         return a;
     } catch (const std::exception &e) {
         delete a;

@@ -232,7 +232,8 @@ typedef struct part_source {
     const unsigned char *blob;
     size_t len, off;
     int64_t next_seq;
-    int bad; /* a gap in seq or a read error */
+    int done; /* every part read */
+    int bad;  /* a gap in seq or a read error */
 } part_source;
 
 static size_t source_read(void *ud, void *buf, size_t n)
@@ -241,9 +242,11 @@ static size_t source_read(void *ud, void *buf, size_t n)
     size_t done = 0;
     while (done < n) {
         if (s->off == s->len) {
+            if (s->done || s->bad) break;
             int rc = sqlite3_step(s->st);
             if (rc != SQLITE_ROW) {
                 if (rc != SQLITE_DONE) s->bad = 1;
+                s->done = 1;
                 break;
             }
             if (sqlite3_column_int64(s->st, 0) != s->next_seq++) {
@@ -287,7 +290,7 @@ int rag_vindex_open(sqlite3 *db, const char *path, int dims, size_t n, rag_ann *
     if (sqlite3_prepare_v2(db, "SELECT seq, data FROM vector_index_parts ORDER BY seq", -1, &src.st, NULL) != SQLITE_OK)
         return db_error(err, db, path, "cannot read vector_index_parts");
     char msg[512];
-    rag_ann *a = rag_ann_load(dims, source_read, &src, msg, sizeof msg);
+    rag_ann *a = rag_ann_load(dims, n, source_read, &src, msg, sizeof msg);
     const int bad = src.bad;
     sqlite3_finalize(src.st);
     if (!a || bad) {
