@@ -23,6 +23,7 @@
 typedef struct rag_vindex_settings {
     int64_t min_chunks; /* build only for files with at least this many vectors; 0 = never */
     int threads;        /* build threads (>= 1) */
+    bool sparse_queries; /* the embedder's query vectors are sparse (hashing): no graph, see below */
 } rag_vindex_settings;
 
 typedef struct rag_vindex_info {
@@ -34,8 +35,13 @@ typedef struct rag_vindex_info {
 
 /* The finish hook: on db (a generation or segment file open read-write,
  * its embeddings complete), replace any vector index with one built from
- * the embeddings when there are at least s->min_chunks of them. One
- * transaction; on failure nothing is left half-written. */
+ * the embeddings when there are at least s->min_chunks of them. Not for an
+ * embedder whose query vectors are sparse (the hashing one: a query of a
+ * few words has a handful of non-zero components, far from every chunk, and
+ * a graph search from the entry point does not find its neighbours —
+ * measured recall@10 0.17 at 100k chunks — while the exact scan costs only
+ * those components' columns). One transaction; on failure nothing is left
+ * half-written. */
 int rag_vindex_build(sqlite3 *db, const char *path, const rag_vindex_settings *s, rag_vindex_info *info,
                      rag_error *err);
 /* The same for the file at path (opened and closed here). */

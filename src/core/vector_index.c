@@ -144,7 +144,7 @@ int rag_vindex_build(sqlite3 *db, const char *path, const rag_vindex_settings *s
         rc = rag_error_set(err, RAG_ECORRUPT, "%s: cannot read the embeddings' count and dimensions", path);
         goto out;
     }
-    if (s->min_chunks <= 0 || n < s->min_chunks || n == 0) {
+    if (s->min_chunks <= 0 || n < s->min_chunks || n == 0 || s->sparse_queries) {
         rc = exec(db, path, "COMMIT", err);
         goto out;
     }

@@ -289,7 +289,8 @@ int main(int argc, char **argv)
     /* the same finish hook as rag-ingest: the approximate vector index when
      * the corpus reaches embedding.ann_min_chunks */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    rag_vindex_settings vs = {.min_chunks = cfg.embedding.ann_min_chunks, .threads = cores > 0 ? (int)cores : 1};
+    rag_vindex_settings vs = {.min_chunks = cfg.embedding.ann_min_chunks, .threads = cores > 0 ? (int)cores : 1,
+                              .sparse_queries = !strcmp(cfg.embedding.provider, "hashing")};
     rag_vindex_info vi;
     if (rag_vindex_build_file(tmp, &vs, &vi, &err) != RAG_OK) die("vector index", err.msg);
     if (vi.built)
