@@ -12,6 +12,11 @@
 // nothing touches the disk and nothing is left behind on a crash.
 #include "rag/ann.h"
 
+// hnswlib 0.6.2's prefetches (USE_SSE) read one neighbour id past the end
+// of a full upper-level link list — a 4-byte heap over-read ASan reports;
+// its SIMD distances are for float spaces we do not use. Its own switch
+// turns both off; our int8 distance has its own SSE2 code below.
+#define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 
 #if defined(__SSE2__)
