@@ -131,6 +131,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
 
+# ann.cpp is C++: the harnesses link with clang++ (UBSan's C++ runtime).
 FUZZ_CXX     ?= clang++
 
 $(FUZZ_BUILD)/obj/%.o: %.cpp
@@ -139,7 +140,7 @@ $(FUZZ_BUILD)/obj/%.o: %.cpp
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
                       $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(CORE_CXX))
-	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZERS) ## build the libFuzzer harnesses (clang)
