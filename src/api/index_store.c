@@ -81,6 +81,18 @@ static int meta_int(sqlite3 *db, const char *path, const char *key, int64_t *out
     return RAG_OK;
 }
 
+/* Finish a read of the embeddings table: finalize st (whose last step gave
+ * rc) and check that all g->n rows came (i = rows read). */
+static int end_of_embeddings(api_generation *g, sqlite3 *db, sqlite3_stmt *st, int rc, size_t i, rag_error *err)
+{
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", g->path, sqlite3_errmsg(db));
+    if (i != g->n)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: read %zu embeddings, expected %zu", g->path, i, g->n);
+    return RAG_OK;
+}
+
 /* With an approximate index: the rowids and documents in the graph's id
  * order (chunk_rowid order), checking each vector's size without reading it. */
 static int load_ids(api_generation *g, sqlite3 *db, rag_error *err)
@@ -103,12 +115,7 @@ static int load_ids(api_generation *g, sqlite3 *db, rag_error *err)
         g->doc_ids[i] = sqlite3_column_int64(st, 1);
         i++;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", g->path, sqlite3_errmsg(db));
-    if (i != g->n)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: read %zu embeddings, expected %zu", g->path, i, g->n);
-    return RAG_OK;
+    return end_of_embeddings(g, db, st, rc, i, err);
 }
 
 static int load_vectors(api_generation *g, sqlite3 *db, int ann_ef, rag_error *err)
@@ -158,12 +165,7 @@ static int load_vectors(api_generation *g, sqlite3 *db, int ann_ef, rag_error *e
         }
         i++;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", g->path, sqlite3_errmsg(db));
-    if (i != g->n)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: read %zu embeddings, expected %zu", g->path, i, g->n);
-    return RAG_OK;
+    return end_of_embeddings(g, db, st, rc, i, err);
 }
 
 /* FTS5's docsize table: one varint (the token count) per chunk. */
