@@ -1,9 +1,10 @@
 /* ann_bench.c — the vector side of rag-api at scale, in one process, for
- * bench/api/vectors.sh: writes a generation of N chunks with the real index
- * writer, its vectors drawn from a topic model (below), builds its
- * approximate index with the finish hook (timed), and opens it twice the way
- * rag-api does: with the index, and from a copy without it (exact scan over
- * float32 columns, the baseline). Then Q queries from the same model run
+ * bench/api/vectors.sh: writes a one-segment generation of N chunks with
+ * the real index writer, its vectors drawn from a topic model (below), then
+ * the same chunks again as a second generation whose segment is finished
+ * with its approximate index (index_writer's finish hook; the build time it
+ * stores is reported), and opens both the way rag-api does: with the index,
+ * and without it (exact scan over float32 columns, the baseline). Then Q queries from the same model run
  * through both (api_vector_ann_topn vs api_vector_topn, k = 50 candidates as
  * /query asks): recall@10 against exact, per-query latency p50/p95, and the
  * memory each opened generation added to this process's RSS.
@@ -186,7 +187,8 @@ int main(int argc, char **argv)
     for (int s = 0; s < SUBJECTS; s++) random_unit(subjects + (size_t)s * dims, dims);
     for (int t = 0; t < TOPICS; t++) around(subjects + (size_t)(t % SUBJECTS) * dims, 1.0, topics + (size_t)t * dims, dims);
 
-    char *ann_path = rag_xasprintf("%s/ann-%ld.sqlite", dir, n), *exact_path = rag_xasprintf("%s/exact-%ld.sqlite", dir, n);
+    char *ann_path = rag_xasprintf("%s/gen-ann-%ld.sqlite.tmp", dir, n),
+         *exact_path = rag_xasprintf("%s/gen-exact-%ld.sqlite.tmp", dir, n); /* descriptors of seg-ann-N.sqlite, ... */
     char *built = rag_xasprintf("%s/ann-%ld.seg.built", dir, n); /* .seg: generations of segments */
     double build_s = -1;
     FILE *bf = fopen(built, "r");
