@@ -12,7 +12,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config \
       libncurses-dev libcurl4-openssl-dev libcjson-dev libyaml-dev \
-      libmicrohttpd-dev libsqlite3-dev libssl-dev libcmocka-dev \
+      libmicrohttpd-dev libsqlite3-dev libssl-dev libcmocka-dev libhnswlib-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -31,7 +31,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libncursesw6 libcurl4 libcjson1 libyaml-0-2 libmicrohttpd12 \
-      libsqlite3-0 libssl3 ca-certificates \
+      libsqlite3-0 libssl3 libstdc++6 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 ragtop \
  && useradd --system --uid 10001 --gid ragtop --home-dir /data --shell /usr/sbin/nologin ragtop \

@@ -45,13 +45,20 @@ CC       ?= cc
 CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Iinclude -MMD -MP \
             $(SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  := $(SANFLAGS)
-LIBS     := $(shell pkg-config --libs $(filter-out cmocka,$(PKGS)) 2>/dev/null) -lpthread -lm
+# The vector index (src/core/ann.cpp) is C++ over the header-only hnswlib:
+# the one C++ file is compiled with CXX and the programs link libstdc++
+# (only those that use it: --as-needed).
+CXX      ?= g++
+CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Iinclude -MMD -MP $(SANFLAGS)
+LIBS     := $(shell pkg-config --libs $(filter-out cmocka,$(PKGS)) 2>/dev/null) -lpthread -lm \
+            -Wl,--push-state,--as-needed -lstdc++ -Wl,--pop-state
 TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # ---------------------------------------------------------------- build
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_SRC   := $(wildcard src/core/*.c)
+CORE_CXX   := $(wildcard src/core/*.cpp)
 INGEST_SRC := $(filter-out src/ingest/main.c,$(wildcard src/ingest/*.c))
 API_SRC    := $(filter-out src/api/main.c,$(wildcard src/api/*.c))
 RAGTOP_SRC := $(filter-out src/ragtop/main.c,$(wildcard src/ragtop/*.c))
@@ -79,7 +86,11 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIBRAG): $(call obj,$(CORE_SRC))
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(LIBRAG): $(call obj,$(CORE_SRC)) $(patsubst %.cpp,$(BUILD)/obj/%.o,$(CORE_CXX))
 $(BUILD)/lib/libingest.a: $(call obj,$(INGEST_SRC))
 $(BUILD)/lib/libapi.a: $(call obj,$(API_SRC))
 $(BUILD)/lib/libragtop.a: $(call obj,$(RAGTOP_SRC))
@@ -126,8 +137,16 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
 
-$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC))
-	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+# ann.cpp is C++: the harnesses link with clang++ (UBSan's C++ runtime).
+FUZZ_CXX     ?= clang++
+
+$(FUZZ_BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) -std=c++17 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
+                      $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(CORE_CXX))
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZERS) ## build the libFuzzer harnesses (clang)

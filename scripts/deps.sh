@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config clang
   libncurses-dev libcurl4-openssl-dev libcjson-dev libyaml-dev
-  libmicrohttpd-dev libsqlite3-dev sqlite3 libssl-dev libcmocka-dev
+  libmicrohttpd-dev libsqlite3-dev sqlite3 libssl-dev libcmocka-dev libhnswlib-dev
   tmux jq curl python3 python3-yaml valgrind procps psmisc iproute2 systemd
   prometheus prometheus-alertmanager docker-compose
   wrk nginx-light nodejs
@@ -26,6 +26,9 @@ missing() {
   for c in "${COMMANDS[@]}"; do
     command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || m+=("cmd:$c")
   done
+  # hnswlib is header-only (no pkg-config file); C++ for src/core/ann.cpp
+  [ -f /usr/include/hnswlib/hnswlib.h ] || m+=(hdr:hnswlib)
+  command -v g++ >/dev/null 2>&1 || m+=(cmd:g++)
   # deploy tests parse YAML with python3's yaml module (python3-yaml)
   python3 -c 'import yaml' >/dev/null 2>&1 || m+=(py:yaml)
   printf '%s\n' "${m[@]}"

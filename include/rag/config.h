@@ -60,6 +60,8 @@ typedef struct rag_config {
         int batch_size;
         int64_t timeout_ms;
         int max_retries;
+        int64_t ann_min_chunks; /* approximate vector index for files with >= this many chunks; 0 = never.
+                                 * Not in the config hash: it speeds search up, it does not change results' source */
     } embedding;
 
     struct {
@@ -79,6 +81,7 @@ typedef struct rag_config {
         char *default_mode;          /* mode of a /query that names none: "auto" | "bm25" | "hybrid" | "vector" */
         double hybrid_vector_weight; /* weight of the vector list in hybrid's weighted RRF (bm25's is 1) */
         char *status_token_env;     /* env var holding /status's bearer token; NULL = /status off */
+        int ann_ef_search;          /* candidate list of an approximate vector search (HNSW ef) */
     } api;
 
     struct {

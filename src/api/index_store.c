@@ -6,7 +6,10 @@
  * generation that names it, so a reload reads only new segments. Vectors are stored transposed (one column per
  * dimension) so a query vector with few non-zero components — the hashing
  * embedder's case — costs only those columns, while a dense one is an
- * ordinary full scan. */
+ * ordinary full scan. A segment with an approximate vector index
+ * (rag/vector_index.h) loads that instead: only its chunks' rowids and
+ * documents are read from its embeddings table, and its float32 vectors
+ * stay on disk for rescoring (vector_ann.c). */
 #include "index_store.h"
 #include "bm25rank.h"
 
@@ -20,6 +23,7 @@
 #include "rag/index.h"
 #include "rag/jsonlog.h"
 #include "rag/timeutil.h"
+#include "rag/vector_index.h"
 
 /* ------------------------------------------------------------ generation */
 
@@ -59,7 +63,7 @@ static void seg_schema(const api_generation *g, size_t k, char out[16])
     else snprintf(out, 16, "s%d", (int)(k % RAG_GENSET_MAX_SEGMENTS));
 }
 
-static bool is_dead(const api_generation *g, int64_t rowid)
+bool api_generation_is_dead(const api_generation *g, int64_t rowid)
 {
     return rag_find_sorted_i64(g->dead, g->n_dead, rowid) >= 0;
 }
@@ -100,12 +104,14 @@ struct api_segdata {
     int64_t mtime_ns;
     bool vectors;
     int dims;
+    int ann_ef;            /* the graph's search breadth (part of what makes it shareable) */
     size_t n_len;          /* FTS5 docsize rows: ids and lengths, ascending */
     int64_t *len_ids;
     uint32_t *lens;
     size_t n;              /* embedding rows, ascending chunk ids */
     int64_t *rowids, *doc_ids;
-    float *rows;           /* n * dims, row-major */
+    float *rows;           /* n * dims, row-major; NULL with ann */
+    rag_ann *ann;          /* the segment's approximate vector index (ids = positions in rowids), or NULL */
 };
 
 static pthread_mutex_t seg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -119,6 +125,7 @@ static void segdata_free(api_segdata *d)
     free(d->rowids);
     free(d->doc_ids);
     free(d->rows);
+    rag_ann_free(d->ann);
     free(d);
 }
 
@@ -172,8 +179,12 @@ static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segd
     if (rc != SQLITE_DONE)
         return rag_error_set(err, RAG_ECORRUPT, "%s: reading chunks_fts_docsize: %s", path, sqlite3_errmsg(db));
     /* the chunks (BM25 lengths and grouping need them), with their vectors
-     * unless opened without */
-    sql = d->vectors ? sqlite3_mprintf("SELECT e.chunk_rowid, e.vector, c.doc_id FROM %s.embeddings e"
+     * unless opened without or the segment has an approximate index (then
+     * only each vector's size is checked, the graph is loaded below) */
+    const bool ann = d->vectors && rag_vindex_exists(db, sch);
+    sql = ann ? sqlite3_mprintf("SELECT e.chunk_rowid, length(e.vector), c.doc_id FROM %s.embeddings e"
+                                " JOIN %s.chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", sch, sch)
+        : d->vectors ? sqlite3_mprintf("SELECT e.chunk_rowid, e.vector, c.doc_id FROM %s.embeddings e"
                                        " JOIN %s.chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid", sch, sch)
                      : sqlite3_mprintf("SELECT id, NULL, doc_id FROM %s.chunks ORDER BY id", sch);
     rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -184,13 +195,13 @@ static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segd
     cap = 1024;
     d->rowids = rag_xmalloc(cap * sizeof *d->rowids);
     d->doc_ids = rag_xmalloc(cap * sizeof *d->doc_ids);
-    d->rows = d->vectors ? rag_xmalloc(cap * want) : NULL;
+    d->rows = d->vectors && !ann ? rag_xmalloc(cap * want) : NULL;
     int out = RAG_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const int64_t rowid = sqlite3_column_int64(st, 0);
-        const void *blob = sqlite3_column_blob(st, 1);
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        if (d->vectors && (len != want || !blob)) {
+        const void *blob = ann ? NULL : sqlite3_column_blob(st, 1);
+        size_t len = ann ? (size_t)sqlite3_column_int64(st, 1) : (size_t)sqlite3_column_bytes(st, 1);
+        if (d->vectors && (len != want || (!blob && !ann))) {
             out = rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %zu bytes, expected %zu (%d float32)",
                                 path, (long long)rowid, len, want, d->dims);
             break;
@@ -199,22 +210,24 @@ static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segd
             cap *= 2;
             d->rowids = rag_xrealloc(d->rowids, cap * sizeof *d->rowids);
             d->doc_ids = rag_xrealloc(d->doc_ids, cap * sizeof *d->doc_ids);
-            if (d->vectors) d->rows = rag_xrealloc(d->rows, cap * want);
+            if (d->rows) d->rows = rag_xrealloc(d->rows, cap * want);
         }
         d->rowids[d->n] = rowid;
         d->doc_ids[d->n] = sqlite3_column_int64(st, 2);
-        if (d->vectors) memcpy(d->rows + d->n * (size_t)d->dims, blob, want); /* little-endian hosts only (x86, arm64) */
+        if (d->rows) memcpy(d->rows + d->n * (size_t)d->dims, blob, want); /* little-endian hosts only (x86, arm64) */
         d->n++;
     }
     if (out == RAG_OK && rc != SQLITE_DONE)
         out = rag_error_set(err, RAG_ECORRUPT, "%s: reading embeddings: %s", path, sqlite3_errmsg(db));
     sqlite3_finalize(st);
+    if (out == RAG_OK && ann && rag_vindex_open(db, sch, path, d->dims, d->n, &d->ann, err) != RAG_OK) out = err->code;
+    if (d->ann) rag_ann_set_ef(d->ann, d->ann_ef);
     return out;
 }
 
 /* Segment k's rows: shared with an open generation naming the same file
  * (same device, inode, size and mtime) when there is one, else read. */
-static int segdata_get(api_generation *g, size_t k, sqlite3 *db, bool vectors, rag_error *err)
+static int segdata_get(api_generation *g, size_t k, sqlite3 *db, bool vectors, int ann_ef, rag_error *err)
 {
     struct stat sb;
     if (stat(g->gs.segs[k].path, &sb) != 0)
@@ -223,7 +236,7 @@ static int segdata_get(api_generation *g, size_t k, sqlite3 *db, bool vectors, r
     pthread_mutex_lock(&seg_lock);
     for (api_segdata *d = seg_cache; d; d = d->next)
         if (d->dev == sb.st_dev && d->ino == sb.st_ino && d->size == sb.st_size && d->mtime_ns == mtime_ns &&
-            d->vectors == vectors && d->dims == g->dims) {
+            d->vectors == vectors && d->dims == g->dims && d->ann_ef == ann_ef) {
             d->refs++;
             g->segdata[k] = d;
             break;
@@ -237,6 +250,7 @@ static int segdata_get(api_generation *g, size_t k, sqlite3 *db, bool vectors, r
     d->mtime_ns = mtime_ns;
     d->vectors = vectors;
     d->dims = g->dims;
+    d->ann_ef = ann_ef;
     d->refs = 1;
     if (segdata_read(g, k, db, d, err) != RAG_OK) {
         segdata_free(d);
@@ -252,21 +266,34 @@ static int segdata_get(api_generation *g, size_t k, sqlite3 *db, bool vectors, r
 }
 
 /* The generation's arrays from its segments' rows, tombstoned chunks left
- * out: live vectors column-major, their lengths, and avgdl over every live
- * chunk of every segment — what FTS5 itself would compute over a
- * single-file build of the same chunks. */
+ * out: their lengths, and avgdl over every live chunk of every segment —
+ * what FTS5 itself would compute over a single-file build of the same
+ * chunks; the live vectors of segments without an approximate index
+ * column-major, the graphs of the others. */
 static int assemble(api_generation *g, bool vectors, rag_error *err)
 {
-    size_t n = 0, known = 0;
+    size_t n = 0, known = 0, n_exact = 0;
     double total = 0;
     for (size_t k = 0; k < g->gs.n; k++) {
         const api_segdata *d = g->segdata[k];
         for (size_t i = 0; i < d->n_len; i++)
-            if (!is_dead(g, d->len_ids[i])) {
+            if (!api_generation_is_dead(g, d->len_ids[i])) {
                 total += (double)d->lens[i];
                 known++;
             }
-        for (size_t i = 0; i < d->n; i++) n += !is_dead(g, d->rowids[i]);
+        size_t live = 0;
+        for (size_t i = 0; i < d->n; i++) live += !api_generation_is_dead(g, d->rowids[i]);
+        n += live;
+        if (d->ann) {
+            g->ann[k] = d->ann;
+            g->ann_rowids[k] = d->rowids;
+            g->ann_n[k] = d->n;
+            g->ann_dead[k] = d->n - live;
+            g->ann_ef = d->ann_ef;
+            g->n_ann++;
+        } else {
+            n_exact += live;
+        }
     }
     g->avg_length = known ? total / (double)known : 1.0;
     if ((int64_t)n != g->chunk_count)
@@ -276,20 +303,27 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
     g->rowids = rag_xcalloc(n ? n : 1, sizeof *g->rowids);
     g->doc_ids = rag_xcalloc(n ? n : 1, sizeof *g->doc_ids);
     g->lengths = rag_xcalloc(n ? n : 1, sizeof *g->lengths);
-    g->cols = vectors ? rag_xcalloc(n ? n * (size_t)g->dims : 1, sizeof *g->cols) : NULL;
-    size_t r = 0;
+    g->n_exact = vectors ? n_exact : 0;
+    g->exact_rowids = g->n_ann ? rag_xcalloc(n_exact ? n_exact : 1, sizeof *g->exact_rowids) : g->rowids;
+    g->cols = vectors && (n_exact || !g->n_ann) ? rag_xcalloc(n_exact ? n_exact * (size_t)g->dims : 1, sizeof *g->cols)
+                                                : NULL;
+    size_t r = 0, x = 0;
     for (size_t k = 0; k < g->gs.n; k++) {
         const api_segdata *d = g->segdata[k];
         size_t li = 0;
         for (size_t i = 0; i < d->n; i++) {
             const int64_t id = d->rowids[i];
-            if (is_dead(g, id)) continue;
+            if (api_generation_is_dead(g, id)) continue;
             while (li < d->n_len && d->len_ids[li] < id) li++;
             g->rowids[r] = id;
             g->doc_ids[r] = d->doc_ids[i];
             g->lengths[r] = li < d->n_len && d->len_ids[li] == id ? d->lens[li] : API_BM25_NO_LENGTH;
             const float *row = d->rows ? d->rows + i * (size_t)g->dims : NULL;
-            for (int j = 0; row && j < g->dims; j++) g->cols[(size_t)j * n + r] = row[j];
+            for (int j = 0; row && j < g->dims; j++) g->cols[(size_t)j * n_exact + x] = row[j];
+            if (!d->ann) {
+                if (g->n_ann) g->exact_rowids[x] = id;
+                x++;
+            }
             r++;
         }
     }
@@ -301,6 +335,7 @@ static const char *const SQL_BM25 =
     " WHERE chunks_fts MATCH ?1%s ORDER BY s, id LIMIT ?2) SELECT id, s FROM m";
 static const char *const SQL_ROWS = "SELECT rag_bm25_rows(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_COUNT = "SELECT count(*) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
+static const char *const SQL_VECTOR = "SELECT vector FROM %s.embeddings WHERE chunk_rowid = ?1%s";
 static const char *const SQL_FETCH =
     "SELECT c.chunk_id, c.text, c.start_ms, c.end_ms, c.speaker, d.path, d.title"
     " FROM %s.chunks c JOIN %s.documents d ON d.id = c.doc_id WHERE c.id = ?1";
@@ -358,7 +393,8 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
         if (prepare_fmt(l->db, &l->bm25[k], SQL_BM25, sch, live) != SQLITE_OK ||
             prepare_fmt(l->db, &l->fetch[k], SQL_FETCH, sch, sch) != SQLITE_OK ||
             prepare_fmt(l->db, &l->count[k], SQL_COUNT, sch, live) != SQLITE_OK ||
-            prepare_fmt(l->db, &l->rows[k], SQL_ROWS, sch, live) != SQLITE_OK)
+            prepare_fmt(l->db, &l->rows[k], SQL_ROWS, sch, live) != SQLITE_OK ||
+            (g->ann[k] && prepare_fmt(l->db, &l->vec[k], SQL_VECTOR, sch, "") != SQLITE_OK))
             return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                                  g->gs.segs[k].path, sqlite3_errmsg(l->db));
     }
@@ -380,7 +416,7 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
         return rag_error_set(err, RAG_ECORRUPT, "%s: embedder gives %d dimensions, generation has %d",
                              g->path, rag_embedder_dimensions(l->emb), g->dims);
     l->qvec = rag_xcalloc((size_t)g->dims, sizeof *l->qvec);
-    l->scores = rag_xcalloc(g->cols && g->n ? g->n : 1, sizeof *l->scores);
+    l->scores = rag_xcalloc(g->cols && g->n_exact ? g->n_exact : 1, sizeof *l->scores);
     return RAG_OK;
 }
 
@@ -394,6 +430,7 @@ static void generation_free(api_generation *g)
             sqlite3_finalize(l->fetch[k]);
             sqlite3_finalize(l->count[k]);
             sqlite3_finalize(l->rows[k]);
+            sqlite3_finalize(l->vec[k]);
         }
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);
@@ -405,6 +442,7 @@ static void generation_free(api_generation *g)
         pthread_mutex_destroy(&g->df->lock);
         free(g->df);
     }
+    if (g->exact_rowids != g->rowids) free(g->exact_rowids);
     free(g->rowids);
     free(g->doc_ids);
     free(g->lengths);
@@ -475,7 +513,7 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     if (rag_genset_load(path, &g->gs, err) != RAG_OK || rag_genset_attach(&g->gs, &db, err) != RAG_OK) goto fail;
     if (load_dead(g, db, err)) goto fail;
     for (size_t k = 0; k < g->gs.n; k++)
-        if (segdata_get(g, k, db, vectors, err)) goto fail;
+        if (segdata_get(g, k, db, vectors, cfg ? cfg->api.ann_ef_search : 100, err)) goto fail;
     if (assemble(g, vectors, err)) goto fail;
 
     g->n_leases = n_leases > 0 ? n_leases : 1;

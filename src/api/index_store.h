@@ -19,6 +19,7 @@
 #include "rag/embed.h"
 #include "rag/genset.h"
 #include "rag/manifest.h"
+#include "rag/ann.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -51,14 +52,17 @@ typedef struct api_lease {
     sqlite3_stmt *fetch[RAG_GENSET_MAX_SEGMENTS]; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count[RAG_GENSET_MAX_SEGMENTS]; /* ?1 MATCH expression -> number of matching live chunks */
     sqlite3_stmt *rows[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 api_bm25_rows: collects every live match (rag_bm25_rows) */
+    sqlite3_stmt *vec[RAG_GENSET_MAX_SEGMENTS];   /* segments with an approximate index: ?1 chunk rowid -> its float32 vector */
     rag_embedder *emb;
     float *qvec;   /* dims */
-    float *scores; /* n */
+    float *scores; /* n_exact (exact search's scratch) */
 } api_lease;
 
 /* The rows of one segment file that a generation loads into memory (FTS5
- * lengths, and vectors unless opened without), shared by every generation
- * that names the file: a reload reads only the segments it has not seen. */
+ * lengths, and vectors unless opened without: the segment's approximate
+ * vector index when it has one, else its float32 vectors), shared by every
+ * generation that names the file: a reload reads only the segments it has
+ * not seen. */
 typedef struct api_segdata api_segdata;
 
 typedef struct api_generation {
@@ -84,7 +88,20 @@ typedef struct api_generation {
     int64_t *doc_ids; /* n, the document of rowids[i] */
     uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
     double avg_length; /* mean FTS5 length of every live chunk of every segment: BM25's avgdl */
-    float *cols;     /* dims * n, column j of chunk i at cols[j * n + i] */
+    /* Exact search covers the live chunks of the segments without an
+     * approximate index (all of them when none has one): */
+    size_t n_exact;        /* chunks in cols */
+    int64_t *exact_rowids; /* n_exact, ascending (== rowids when every segment is exact) */
+    float *cols;     /* dims * n_exact, column j of chunk i at cols[j * n_exact + i] */
+    /* Segments with an approximate vector index (rag/vector_index.h), searched
+     * per segment, tombstoned rows skipped, candidates rescored exactly
+     * (vector_ann.h): */
+    int n_ann;                                    /* how many segments have one */
+    const rag_ann *ann[RAG_GENSET_MAX_SEGMENTS];  /* segment k's graph or NULL */
+    const int64_t *ann_rowids[RAG_GENSET_MAX_SEGMENTS]; /* graph id -> chunk rowid (segment k's embeddings) */
+    size_t ann_n[RAG_GENSET_MAX_SEGMENTS];        /* vectors in segment k's graph */
+    size_t ann_dead[RAG_GENSET_MAX_SEGMENTS];     /* of them tombstoned */
+    int ann_ef;                                   /* search breadth (api.ann_ef_search) */
     int n_leases;
     api_lease *leases;
     int64_t loaded_at_ms;
@@ -98,6 +115,7 @@ typedef struct api_generation {
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err);
 /* The same; vectors false leaves the vectors on disk (g->cols NULL, no
+ * approximate indexes,
  * vector matches; rowids, documents and lengths are loaded all the same, so
  * BM25 ranks exactly as with vectors): for BM25-only use, e.g. rag-ingest evaluating golden queries in
  * bm25 mode, whose memory must not grow with the corpus. */
@@ -108,6 +126,8 @@ void api_generation_release(api_generation *g);
 /* The document id of chunk rowid (binary search over the loaded rowids);
  * -1 when g has no such chunk. */
 int64_t api_generation_doc_of(const api_generation *g, int64_t rowid);
+/* Is chunk rowid tombstoned in g? */
+bool api_generation_is_dead(const api_generation *g, int64_t rowid);
 /* The segment holding chunk rowid (segments hold ascending id ranges). */
 size_t api_generation_segment_of(const api_generation *g, int64_t rowid);
 

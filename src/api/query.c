@@ -7,6 +7,7 @@
  * default (auto: bm25 over hashing vectors, hybrid over a real model's);
  * group "document" keeps the best chunk of each document. */
 #include "query.h"
+#include "vector_ann.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -148,7 +149,7 @@ static void consider(api_hit *out, size_t *h, size_t n_top, int64_t rowid, doubl
 
 size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top)
 {
-    const size_t n = g->n;
+    const size_t n = g->n_exact;
     if (n == 0 || n_top == 0 || !g->cols) return 0;
     const float *cols[SPARSE_MAX];
     float qv[SPARSE_MAX];
@@ -168,7 +169,7 @@ size_t api_vector_topn(const api_generation *g, const float *query, float *scrat
             float sc = 0.0f;
             for (int t = 0; t < nnz; t++) sc += qv[t] * cols[t][i];
             /* orthogonal or opposite chunks are not "similar" at all */
-            if (sc > 0.0f && (h < n_top || sc >= out[0].score)) consider(out, &h, n_top, g->rowids[i], sc);
+            if (sc > 0.0f && (h < n_top || sc >= out[0].score)) consider(out, &h, n_top, g->exact_rowids[i], sc);
         }
     } else {
         memset(scratch, 0, n * sizeof *scratch);
@@ -181,7 +182,7 @@ size_t api_vector_topn(const api_generation *g, const float *query, float *scrat
         }
         for (size_t i = 0; i < n; i++)
             if (scratch[i] > 0.0f && (h < n_top || scratch[i] >= out[0].score))
-                consider(out, &h, n_top, g->rowids[i], scratch[i]);
+                consider(out, &h, n_top, g->exact_rowids[i], scratch[i]);
     }
     qsort(out, h, sizeof *out, cmp_hit);
     for (size_t i = 0; i < h; i++) {
@@ -523,7 +524,13 @@ static int rank_once(api_generation *g, api_lease *l, const api_query_req *req, 
             rag_error_set(err, RAG_ERR, "embedding the query failed: %s", eerr.msg);
             goto out;
         }
-        n_vec = api_vector_topn(g, l->qvec, l->scores, vec, n_top);
+        if (g->n_ann) { /* segments with an approximate index (vector_ann.h); exact scan otherwise */
+            int nv = api_vector_ann_topn(g, l, l->qvec, vec, n_top, err);
+            if (nv < 0) goto out;
+            n_vec = (size_t)nv;
+        } else {
+            n_vec = api_vector_topn(g, l->qvec, l->scores, vec, n_top);
+        }
     }
     *full = n_bm >= n_top || n_vec >= n_top;
     if (mode == API_MODE_HYBRID) {

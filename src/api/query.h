@@ -53,9 +53,10 @@ api_mode api_default_mode(const rag_config *cfg);
  * api.hybrid_vector_weight) from cfg into req. */
 void api_query_req_settings(api_query_req *req, const rag_config *cfg);
 
-/* The n_top highest dot products of query (dims) against g's vectors, best
- * first; chunks with a dot product <= 0 are not similar and never listed.
- * scratch holds g->n floats. Returns the count written. */
+/* The n_top highest dot products of query (dims) against g's vectors held
+ * in memory (the live chunks of segments without an approximate index),
+ * best first; chunks with a dot product <= 0 are not similar and never
+ * listed. scratch holds g->n_exact floats. Returns the count written. */
 size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top);
 
 /* A term in more than max(this, 2% of the chunks) chunks is "common". */

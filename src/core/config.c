@@ -81,6 +81,7 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->embedding.batch_size = 64;
     cfg->embedding.timeout_ms = 30 * SEC;
     cfg->embedding.max_retries = 4;
+    cfg->embedding.ann_min_chunks = 50000;
 
     cfg->api.listen_host = rag_xstrdup("127.0.0.1");
     cfg->api.port = 8088;
@@ -97,6 +98,7 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->api.request_deadline_ms = 10 * SEC;
     cfg->api.default_mode = rag_xstrdup("auto");
     cfg->api.hybrid_vector_weight = 1.0;
+    cfg->api.ann_ef_search = 100;
 
     cfg->freshness.warn_after_ms = 24 * HOUR;
     cfg->freshness.error_after_ms = 7 * DAY;
@@ -399,7 +401,7 @@ static void load_chunking(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"provider", "dimensions", "model", "url", "api_key_env",
-                                        "batch_size", "timeout", "max_retries", NULL};
+                                        "batch_size", "timeout", "max_retries", "ann_min_chunks", NULL};
     static const char *const providers[] = {"hashing", "openai", NULL};
     yaml_node_t *m = section(d, root, "embedding", known);
     if (!m)
@@ -418,6 +420,9 @@ static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     rag_ydoc_get_int(d, m, "embedding", "batch_size", 1, 4096, &cfg->embedding.batch_size);
     rag_ydoc_get_duration(d, m, "embedding", "timeout", 100, 10 * MIN, &cfg->embedding.timeout_ms);
     rag_ydoc_get_int(d, m, "embedding", "max_retries", 0, 20, &cfg->embedding.max_retries);
+    int amc = (int)cfg->embedding.ann_min_chunks;
+    if (rag_ydoc_get_int(d, m, "embedding", "ann_min_chunks", 0, 1000000000, &amc) == 1)
+        cfg->embedding.ann_min_chunks = amc;
     if (!strcmp(cfg->embedding.provider, "openai")) {
         if (!*cfg->embedding.model)
             rag_ydoc_problem(d, blame(d, m, "model"), "embedding.model", "is required when provider is openai");
@@ -460,7 +465,7 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
     static const char *const known[] = {"listen", "threads", "connection_timeout", "max_connections",
                                         "max_connections_per_ip", "max_body", "default_k", "max_k",
                                         "shutdown_grace", "admin_listen", "request_deadline", "default_mode",
-                                        "hybrid_vector_weight", "status_token_env", NULL};
+                                        "hybrid_vector_weight", "status_token_env", "ann_ef_search", NULL};
     static const char *const modes[] = {"auto", "bm25", "hybrid", "vector", NULL};
     yaml_node_t *m = section(d, root, "api", known);
     if (!m)
@@ -487,6 +492,7 @@ static void load_api(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
         check_choice(d, m, "default_mode", "api.default_mode", cfg->api.default_mode, modes,
                      "auto, bm25, hybrid or vector");
     rag_ydoc_get_double(d, m, "api", "hybrid_vector_weight", 0.01, 100.0, &cfg->api.hybrid_vector_weight);
+    rag_ydoc_get_int(d, m, "api", "ann_ef_search", 10, 10000, &cfg->api.ann_ef_search);
     if (cfg->api.max_connections_per_ip > cfg->api.max_connections)
         rag_ydoc_problem(d, blame(d, m, pi == 1 ? "max_connections_per_ip" : "max_connections"),
                          "api.max_connections_per_ip", "must not exceed api.max_connections (%d > %d)",

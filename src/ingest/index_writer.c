@@ -34,6 +34,7 @@ struct index_writer {
     sqlite3 *prev_db; /* rag_genset_open_db of prev */
     int64_t next_doc_id, next_chunk_id; /* above every id of the previous generation's segments */
     const volatile int *interrupt;
+    const vector_stage *vs; /* each finished segment's vector index; NULL: none */
     int fts_own_thread;  /* a full build: the segment's FTS5 index is built beside (see below) */
     fts_builder *fts;    /* started with the first chunk */
     sqlite3_stmt *ins_doc, *upd_doc, *ins_chunk, *ins_fts, *ins_emb, *ins_fail, *ins_meta;
@@ -398,6 +399,11 @@ index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimension
     return w;
 }
 
+void iw_set_vector_stage(index_writer *w, const vector_stage *vs)
+{
+    w->vs = vs;
+}
+
 void iw_set_interrupt(index_writer *w, const volatile int *flag)
 {
     w->interrupt = flag;
@@ -622,15 +628,15 @@ int iw_fsync_file(const char *path, rag_error *err)
     return RAG_OK;
 }
 
-/* Finish a segment file: counts in meta, one FTS5 'optimize', automerge
- * back on, journal_mode=DELETE, close, fsync. This is the point where a
- * per-segment structure built from the finished rows (e.g. an approximate
- * vector index table) would be added: every segment — a run's new one and
- * every merged one — passes here exactly once. */
-static int finish_segment(sqlite3 *db, const char *path, iw_segment_stats *out, rag_error *err)
+/* Finish a segment file: its approximate vector index (vector_stage.h,
+ * when the segment reaches embedding.ann_min_chunks), counts in meta, one
+ * FTS5 'optimize', automerge back on, journal_mode=DELETE, close, fsync.
+ * Every segment — a run's new one and every merged one — passes here
+ * exactly once, so every segment carries the index of its own rows. */
+static int finish_segment(sqlite3 *db, const char *path, const vector_stage *vs, iw_segment_stats *out, rag_error *err)
 {
     int rc;
-    if ((rc = exec_on(db, path, "BEGIN", err)) != RAG_OK) {
+    if ((rc = vector_stage_build(vs, db, path, err)) != RAG_OK || (rc = exec_on(db, path, "BEGIN", err)) != RAG_OK) {
         sqlite3_close(db);
         return rc;
     }
@@ -659,7 +665,8 @@ static int finish_segment(sqlite3 *db, const char *path, iw_segment_stats *out, 
 }
 
 int iw_merge_segments(const char *tmp_path, const char *const *paths, size_t n, const int64_t *tombstones,
-                      size_t n_tombstones, const volatile int *interrupt, iw_segment_stats *out, rag_error *err)
+                      size_t n_tombstones, const volatile int *interrupt, const vector_stage *vs,
+                      iw_segment_stats *out, rag_error *err)
 {
     sqlite3 *db = NULL;
     int rc = create_segment(&db, tmp_path, interrupt, err);
@@ -696,7 +703,7 @@ int iw_merge_segments(const char *tmp_path, const char *const *paths, size_t n, 
         rc = exec_on(db, tmp_path, "DELETE FROM failures; INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM chunks;",
                      err);
     if (rc == RAG_OK) /* finish_segment closes db, also on failure */
-        rc = finish_segment(db, tmp_path, out, err);
+        rc = finish_segment(db, tmp_path, vs, out, err);
     else
         sqlite3_close(db);
     if (rc != RAG_OK)
@@ -745,7 +752,7 @@ int iw_finish(index_writer *w, bool fsync_file, int64_t *documents, int64_t *chu
     iw_segment_stats seg = { 0 };
     sqlite3 *db = w->db;
     w->db = NULL;
-    rc = finish_segment(db, w->path, &seg, err);
+    rc = finish_segment(db, w->path, w->vs, &seg, err);
     if (rc != RAG_OK)
         return rc;
     /* the segment goes into place first (a descriptor only ever names
@@ -755,7 +762,7 @@ int iw_finish(index_writer *w, bool fsync_file, int64_t *documents, int64_t *chu
     rc = publish_rename(w->path, final_path, w->dir, err);
     if (rc == RAG_OK) {
         segments_gen sg = { w->desc_tmp, w->dir, w->run_id, w->has_prev ? &w->prev : NULL, w->prev_db, w->carried,
-                            final_path, seg, w->interrupt, 0, 0, 0, 0 };
+                            final_path, seg, w->interrupt, w->vs, 0, 0, 0, 0 };
         rc = segments_write_generation(&sg, err);
         *documents = sg.documents;
         *chunks = sg.chunks;

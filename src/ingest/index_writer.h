@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include "chunk.h"
 #include "rag/common.h"
+#include "vector_stage.h"
 
 typedef struct index_writer index_writer;
 
@@ -33,6 +34,9 @@ typedef struct iw_doc {
 index_writer *iw_open(const char *tmp_path, const char *prev_path, int dimensions, rag_error *err);
 /* Interrupt long statements when *flag becomes non-zero. */
 void iw_set_interrupt(index_writer *w, const volatile int *flag);
+/* Build each segment's approximate vector index as it is finished (the run's
+ * and every merged one); vs must outlive w. Without it, no index is built. */
+void iw_set_vector_stage(index_writer *w, const vector_stage *vs);
 int iw_begin(index_writer *w, rag_error *err);
 int iw_commit(index_writer *w, rag_error *err);
 /* The previous generation's documents (by row id) that stay unchanged;
@@ -63,7 +67,7 @@ typedef struct iw_failure {
 } iw_failure;
 int iw_add_failure(index_writer *w, const iw_failure *f, rag_error *err);
 int iw_set_meta(index_writer *w, const char *key, const char *value, rag_error *err);
-/* Finish the segment (optimise FTS, meta counts, journal_mode=DELETE, close,
+/* Finish the segment (vector index, optimise FTS, meta counts, journal_mode=DELETE, close,
  * fsync), link it into place as "seg-<run_id>.sqlite", merge segments as the
  * policy says (segments.c) and write the descriptor at tmp_path, fsynced
  * unless fsync is false (the caller then calls iw_fsync_file before
@@ -76,9 +80,10 @@ typedef struct iw_segment_stats {
 } iw_segment_stats;
 /* Write tmp_path as one segment with the live rows of the segment files
  * paths[0..n) (oldest first) — rows of documents in tombstones left out —
- * and finish it like a run's segment. */
+ * and finish it like a run's segment (vs: its vector index, may be NULL). */
 int iw_merge_segments(const char *tmp_path, const char *const *paths, size_t n, const int64_t *tombstones,
-                      size_t n_tombstones, const volatile int *interrupt, iw_segment_stats *out, rag_error *err);
+                      size_t n_tombstones, const volatile int *interrupt, const vector_stage *vs,
+                      iw_segment_stats *out, rag_error *err);
 /* fsync a finished generation file. */
 int iw_fsync_file(const char *path, rag_error *err);
 /* Close without finishing and delete the temporary files. */

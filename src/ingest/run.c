@@ -47,6 +47,7 @@
 #include "run.h"
 #include "segments.h"
 #include "transcript.h"
+#include "vector_stage.h"
 
 static volatile int stop_flag;
 
@@ -112,6 +113,7 @@ typedef struct run_ctx {
     /* the file pipeline (docs/architecture.md, "Ingest pipeline") */
     int workers;
     iw_prev_reader **readers; /* per worker, when embeddings can be reused */
+    vector_stage vs; /* each finished segment's vector index (index_writer's finish hook) */
 } run_ctx;
 
 /* Test hooks: RAG_INGEST_TEST_PUBLISH_DELAY_MS pauses the publishing steps
@@ -988,6 +990,8 @@ static int open_generation(run_ctx *c, rag_error *err)
     if (!c->iw)
         return RAG_ERR;
     iw_set_interrupt(c->iw, &stop_flag);
+    vector_stage_init(&c->vs, cfg, c->log);
+    iw_set_vector_stage(c->iw, &c->vs);
     int rc = iw_begin(c->iw, err);
     if (rc == RAG_OK && !c->st->full) {
         rc = iw_copy_docs(c->iw, c->keep, c->n_keep, err);

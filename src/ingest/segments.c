@@ -198,7 +198,7 @@ static int merge_range(segments_gen *g, seg_list *l, size_t from, size_t to, rag
     char *tmp = segments_file_path(g->dir, g->run_id, no, true);
     char *fin = segments_file_path(g->dir, g->run_id, no, false);
     iw_segment_stats out = { 0 };
-    int rc = iw_merge_segments(tmp, paths, n, l->tomb + ta, tb - ta, g->interrupt, &out, err);
+    int rc = iw_merge_segments(tmp, paths, n, l->tomb + ta, tb - ta, g->interrupt, g->vs, &out, err);
     ingest_test_pause("RAG_INGEST_TEST_MERGE_DELAY_MS");
     if (rc == RAG_OK)
         rc = publish_rename(tmp, fin, g->dir, err);

@@ -26,6 +26,7 @@ typedef struct segments_gen {
     const char *new_seg;       /* this run's segment, in place */
     iw_segment_stats new_stats;
     const volatile int *interrupt;
+    const vector_stage *vs;    /* merged segments' vector index; NULL: none */
     /* out */
     int64_t documents, chunks, tokens; /* the generation's live totals */
     int merges;                /* merged segments written */

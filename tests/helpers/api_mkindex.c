@@ -25,6 +25,7 @@
 #include "rag/index.h"
 #include "rag/manifest.h"
 #include "rag/timeutil.h"
+#include "rag/vector_index.h"
 
 static const char *const SCHEMA =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -285,6 +286,16 @@ int main(int argc, char **argv)
     sqlite3_finalize(w.emb);
     exec(w.db, "PRAGMA journal_mode=DELETE");
     sqlite3_close(w.db);
+    /* the same finish hook as rag-ingest: the approximate vector index when
+     * the corpus reaches embedding.ann_min_chunks */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    rag_vindex_settings vs = {.min_chunks = cfg.embedding.ann_min_chunks, .threads = cores > 0 ? (int)cores : 1,
+                              .sparse_queries = !strcmp(cfg.embedding.provider, "hashing")};
+    rag_vindex_info vi;
+    if (rag_vindex_build_file(tmp, &vs, &vi, &err) != RAG_OK) die("vector index", err.msg);
+    if (vi.built)
+        fprintf(stderr, "vector index: %lld vectors, %lld bytes, built in %lld ms\n", (long long)vi.vectors,
+                (long long)vi.bytes, (long long)vi.build_ms);
     if (rename(tmp, final) != 0) die(final, "rename failed");
 
     rag_manifest m;

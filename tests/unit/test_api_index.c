@@ -1,7 +1,9 @@
 /* test_api_index.c — opening index generations for serving (real SQLite
  * files in a temp folder, written per docs/specs/index.md): the checks that
- * keep a bad generation out, exact brute-force vector ranking, and the
- * refcounted swap that lets a query finish on the generation it started on. */
+ * keep a bad generation out, exact brute-force vector ranking, the
+ * refcounted swap that lets a query finish on the generation it started on,
+ * and the approximate vector index (built from a threshold, agreeing with
+ * exact search, refused when damaged). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,6 +22,8 @@
 #include "../../src/api/bm25rank.h"
 #include "../../src/api/index_store.h"
 #include "../../src/api/query.h"
+#include "../../src/api/vector_ann.h"
+#include "rag/vector_index.h"
 
 #define DIMS 8
 #define DENSE_DIMS 64 /* more non-zero components than the sparse path takes */
@@ -470,6 +474,161 @@ static void test_swap_keeps_the_old_generation_alive_for_its_queries(void **stat
     api_store_free(s);
 }
 
+/* ------------------------------------------------------------ approximate vector index */
+
+#define ANN_DIMS 32
+
+static int table_exists(const char *path, const char *name)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = ?1", -1, &st, NULL);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void build_ann(const char *path, int64_t min_chunks, rag_vindex_info *info)
+{
+    rag_vindex_settings s = {.min_chunks = min_chunks, .threads = 2};
+    rag_error err = {0};
+    if (rag_vindex_build_file(path, &s, info, &err) != RAG_OK) fail_msg("%s", err.msg);
+}
+
+static api_generation *open_at(const char *path, int n)
+{
+    rag_manifest m;
+    manifest_for(&m, n);
+    rag_error err = {0};
+    api_generation *g = api_generation_open(path, &m, NULL, 1, &err);
+    if (!g) fail_msg("%s", err.msg);
+    return g;
+}
+
+static void test_ann_is_built_from_the_threshold_up_and_not_below(void **state)
+{
+    fixture *f = *state;
+    enum { N = 400 };
+    float *vecs = calloc((size_t)N * ANN_DIMS, sizeof *vecs);
+    write_generation_dims(f->path, N, "1", ANN_DIMS * 4, vecs, ANN_DIMS);
+    rag_vindex_info info;
+    build_ann(f->path, N + 1, &info); /* one chunk short: exact search */
+    assert_false(info.built);
+    assert_int_equal(table_exists(f->path, "vector_index"), 0);
+    api_generation *g = open_at(f->path, N);
+    assert_int_equal(g->n_ann, 0);
+    assert_non_null(g->cols);
+    api_generation_release(g);
+
+    build_ann(f->path, N, &info); /* at the threshold: built, stored, loaded */
+    assert_true(info.built);
+    assert_int_equal(info.vectors, N);
+    assert_true(info.bytes > (int64_t)N * ANN_DIMS);
+    assert_int_equal(table_exists(f->path, "vector_index_parts"), 1);
+    g = open_at(f->path, N);
+    assert_int_equal(g->n_ann, 1); /* a v1 file is one segment */
+    assert_non_null(g->ann[0]);
+    assert_int_equal(g->n_exact, 0);
+    assert_null(g->cols); /* the float32 vectors stay on disk */
+    assert_int_equal(g->n, N);
+    assert_int_equal(g->rowids[N - 1], N);
+    api_generation_release(g);
+
+    build_ann(f->path, 0, &info); /* 0 = off: a rebuild drops the index */
+    assert_false(info.built);
+    assert_int_equal(table_exists(f->path, "vector_index"), 0);
+    free(vecs);
+}
+
+/* Approximate search returns what exact search returns: recall@10 over 100
+ * queries >= 0.95, and each chunk found carries its exact score. */
+static void test_ann_search_agrees_with_exact_search(void **state)
+{
+    fixture *f = *state;
+    enum { N = 5000, Q = 100, K = 10 };
+    char ann_path[160];
+    snprintf(ann_path, sizeof ann_path, "%s/gen-ann.sqlite", f->dir);
+    float *vecs = calloc((size_t)N * ANN_DIMS, sizeof *vecs);
+    write_generation_dims(f->path, N, "1", ANN_DIMS * 4, vecs, ANN_DIMS);
+    write_generation_dims(ann_path, N, "1", ANN_DIMS * 4, vecs, ANN_DIMS); /* same seed: same vectors */
+    rag_vindex_info info;
+    build_ann(ann_path, 1000, &info);
+    assert_true(info.built);
+    api_generation *exact = open_at(f->path, N), *approx = open_at(ann_path, N);
+    assert_int_equal(exact->n_ann, 0);
+    assert_int_equal(approx->n_ann, 1);
+    unsigned seed = 99;
+    int found = 0;
+    for (int qi = 0; qi < Q; qi++) {
+        float q[ANN_DIMS];
+        /* half the queries near a stored vector, half anywhere */
+        const float *near = qi % 2 ? vecs + (size_t)(rand_r(&seed) % N) * ANN_DIMS : NULL;
+        double norm = 0;
+        for (int j = 0; j < ANN_DIMS; j++) {
+            float noise = (float)((int)(rand_r(&seed) % 2001) - 1000) / 1000.0f;
+            q[j] = near ? near[j] + 0.1f * noise : noise;
+            norm += (double)q[j] * q[j];
+        }
+        for (int j = 0; j < ANN_DIMS; j++) q[j] = (float)(q[j] / sqrt(norm));
+        api_hit want[K], got[K];
+        size_t nw = api_vector_topn(exact, q, exact->leases[0].scores, want, K);
+        rag_error err = {0};
+        int ng = api_vector_ann_topn(approx, &approx->leases[0], q, got, K, &err);
+        if (ng < 0) fail_msg("%s", err.msg);
+        assert_int_equal(ng, (int)nw);
+        for (int i = 0; i < ng; i++) {
+            assert_int_equal(got[i].vector_rank, i + 1);
+            for (size_t k = 0; k < nw; k++)
+                if (want[k].rowid == got[i].rowid) {
+                    found++;
+                    assert_true(want[k].score == got[i].score); /* rescored exactly: the same float */
+                }
+        }
+    }
+    const double recall = (double)found / (Q * K);
+    print_message("# recall@10 of approximate vs exact search: %.3f\n", recall);
+    assert_true(recall >= 0.95);
+    api_generation_release(exact);
+    api_generation_release(approx);
+    unlink(ann_path);
+    free(vecs);
+}
+
+static void test_ann_open_rejects_a_damaged_vector_index(void **state)
+{
+    fixture *f = *state;
+    enum { N = 300 };
+    float *vecs = calloc((size_t)N * ANN_DIMS, sizeof *vecs);
+    static const char *const damage[] = {
+        "UPDATE vector_index SET vectors = vectors + 1",
+        "UPDATE vector_index SET kind = 'ivf-pq'",
+        "DELETE FROM vector_index_parts",
+        "UPDATE vector_index_parts SET data = substr(data, 1, 1000)",
+        "UPDATE vector_index_parts SET data = zeroblob(length(data))",
+    };
+    for (size_t d = 0; d < sizeof damage / sizeof *damage; d++) {
+        write_generation_dims(f->path, N, "1", ANN_DIMS * 4, vecs, ANN_DIMS);
+        rag_vindex_info info;
+        build_ann(f->path, 1, &info);
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, damage[d], NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        rag_manifest m;
+        manifest_for(&m, N);
+        rag_error err = {0};
+        api_generation *g = api_generation_open(f->path, &m, NULL, 1, &err);
+        if (g) fail_msg("opened despite: %s", damage[d]);
+        assert_int_equal(err.code, RAG_ECORRUPT);
+        assert_non_null(strstr(err.msg, "vector"));
+    }
+    free(vecs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +643,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_rejects_vectors_of_the_wrong_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_reports_a_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swap_keeps_the_old_generation_alive_for_its_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ann_is_built_from_the_threshold_up_and_not_below, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ann_search_agrees_with_exact_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ann_open_rejects_a_damaged_vector_index, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

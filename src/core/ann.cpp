@@ -1,0 +1,339 @@
+// ann.cpp — hnswlib behind include/rag/ann.h (see there); the only C++ in
+// ragtop. Every exception is caught here and turned into a message: nothing
+// C++ crosses the interface.
+//
+// Storage: hnswlib takes any "space" (element size + distance function);
+// ours keeps each vector as a float scale s = max|x_i| / 127 followed by
+// dims int8 values round(x_i / s), and the distance is 1 - s_a s_b sum(a_i b_i)
+// (1 - approximate inner product). A query is quantised the same way.
+//
+// hnswlib 0.6.2 saves and loads only by file name, so the graph goes
+// through an anonymous memory file (memfd) between it and the callbacks:
+// nothing touches the disk and nothing is left behind on a crash.
+#include "rag/ann.h"
+
+// hnswlib 0.6.2's prefetches (USE_SSE) read one neighbour id past the end
+// of a full upper-level link list — a 4-byte heap over-read ASan reports;
+// its SIMD distances are for float spaces we do not use. Its own switch
+// turns both off; our int8 distance has its own SSE2 code below.
+#define NO_MANUAL_VECTORIZATION
+#include <hnswlib/hnswlib.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+// Sum of x[i] * y[i] over int8 vectors. SSE2 (every x86-64): sign-extend
+// 16 bytes to two 8 x int16 halves, multiply-add pairs into int32 lanes.
+int32_t dot_i8(const int8_t *x, const int8_t *y, size_t d)
+{
+    size_t i = 0;
+    int32_t acc = 0;
+#if defined(__SSE2__)
+    __m128i sum = _mm_setzero_si128();
+    for (; i + 16 <= d; i += 16) {
+        const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i *>(x + i));
+        const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i *>(y + i));
+        const __m128i alo = _mm_srai_epi16(_mm_unpacklo_epi8(va, va), 8);
+        const __m128i ahi = _mm_srai_epi16(_mm_unpackhi_epi8(va, va), 8);
+        const __m128i blo = _mm_srai_epi16(_mm_unpacklo_epi8(vb, vb), 8);
+        const __m128i bhi = _mm_srai_epi16(_mm_unpackhi_epi8(vb, vb), 8);
+        sum = _mm_add_epi32(sum, _mm_add_epi32(_mm_madd_epi16(alo, blo), _mm_madd_epi16(ahi, bhi)));
+    }
+    int32_t lanes[4];
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(lanes), sum);
+    acc = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+#endif
+    for (; i < d; i++) acc += (int32_t)x[i] * (int32_t)y[i];
+    return acc;
+}
+
+struct Int8Space : hnswlib::SpaceInterface<float> {
+    size_t dims;
+    explicit Int8Space(size_t d) : dims(d) {}
+    size_t get_data_size() override { return sizeof(float) + dims; }
+    hnswlib::DISTFUNC<float> get_dist_func() override { return distance; }
+    void *get_dist_func_param() override { return &dims; }
+
+    static float distance(const void *a, const void *b, const void *param)
+    {
+        const size_t d = *static_cast<const size_t *>(param);
+        float sa, sb;
+        std::memcpy(&sa, a, sizeof sa);
+        std::memcpy(&sb, b, sizeof sb);
+        const int8_t *x = static_cast<const int8_t *>(a) + sizeof(float);
+        const int8_t *y = static_cast<const int8_t *>(b) + sizeof(float);
+        return 1.0f - sa * sb * (float)dot_i8(x, y, d);
+    }
+};
+
+void quantise(const float *x, size_t dims, unsigned char *out)
+{
+    float maxabs = 0.0f;
+    for (size_t i = 0; i < dims; i++) maxabs = std::max(maxabs, std::fabs(x[i]));
+    const float s = maxabs > 0.0f ? maxabs / 127.0f : 0.0f;
+    std::memcpy(out, &s, sizeof s);
+    int8_t *q = reinterpret_cast<int8_t *>(out + sizeof s);
+    for (size_t i = 0; i < dims; i++) {
+        float v = s > 0.0f ? std::nearbyint(x[i] / s) : 0.0f;
+        q[i] = (int8_t)std::min(127.0f, std::max(-127.0f, v));
+    }
+}
+
+void set_msg(char *msg, size_t msgsz, const char *what, const char *detail)
+{
+    if (msg && msgsz) std::snprintf(msg, msgsz, "%s: %s", what, detail);
+}
+
+// An anonymous in-memory file, named by its /proc/self/fd path.
+struct MemFile {
+    int fd = -1;
+    MemFile() { fd = memfd_create("ragtop-ann", MFD_CLOEXEC); }
+    ~MemFile()
+    {
+        if (fd >= 0) close(fd);
+    }
+    std::string path() const { return "/proc/self/fd/" + std::to_string(fd); }
+};
+
+// hnswlib's loadIndex trusts what it reads (neighbour ids, list lengths,
+// levels) and its destructor frees members a failed load never set. So the
+// saved bytes are checked here first, completely: the header against the
+// layout our space implies, then every link list (lengths, ids in range,
+// neighbours present on that level). Returns nullptr or what is wrong.
+const char *check_saved(const unsigned char *p, size_t size, size_t dims, size_t expect_count)
+{
+    size_t off = 0;
+    auto take = [&](void *out, size_t n) {
+        if (size - off < n) return false;
+        std::memcpy(out, p + off, n);
+        off += n;
+        return true;
+    };
+    size_t offset0, max_elements, count, per_element, label_offset, offset_data, max_m, max_m0, m, efc;
+    int max_level;
+    unsigned int entry;
+    double mult;
+    if (!take(&offset0, 8) || !take(&max_elements, 8) || !take(&count, 8) || !take(&per_element, 8) ||
+        !take(&label_offset, 8) || !take(&offset_data, 8) || !take(&max_level, 4) || !take(&entry, 4) ||
+        !take(&max_m, 8) || !take(&max_m0, 8) || !take(&m, 8) || !take(&mult, 8) || !take(&efc, 8))
+        return "truncated header";
+    const size_t links0 = max_m0 * sizeof(unsigned) + sizeof(unsigned), data_size = sizeof(float) + dims;
+    if (count != expect_count) return "vector count differs";
+    if (max_m0 == 0 || max_m0 > 4096 || max_m == 0 || max_m > 4096 || m == 0 || offset0 != 0 ||
+        offset_data != links0 || label_offset != offset_data + data_size ||
+        per_element != label_offset + sizeof(size_t) || max_elements < count)
+        return "header does not match this dimension and layout";
+    if (count == 0) return size == off ? nullptr : "trailing bytes";
+    if (max_level < 0 || max_level > 64 || entry >= count) return "bad entry point";
+    if ((size - off) / per_element < count) return "truncated vectors";
+    const unsigned char *level0 = p + off;
+    off += count * per_element;
+    const size_t links = max_m * sizeof(unsigned) + sizeof(unsigned);
+    std::vector<const unsigned char *> upper(count);
+    std::vector<int> level(count);
+    for (size_t i = 0; i < count; i++) {
+        unsigned int bytes;
+        if (!take(&bytes, 4)) return "truncated link lists";
+        if (bytes % links || bytes / links > (size_t)max_level || size - off < bytes) return "bad link list size";
+        level[i] = (int)(bytes / links);
+        upper[i] = p + off;
+        off += bytes;
+    }
+    if (off != size) return "trailing bytes";
+    if (level[entry] != max_level) return "entry point is not on the top level";
+    auto check_list = [&](const unsigned char *ll, size_t cap, int lev) {
+        unsigned short n;
+        std::memcpy(&n, ll, sizeof n);
+        if (n > cap) return false;
+        for (size_t k = 0; k < n; k++) {
+            unsigned id;
+            std::memcpy(&id, ll + sizeof(unsigned) + k * sizeof id, sizeof id);
+            if (id >= count || level[id] < lev) return false;
+        }
+        return true;
+    };
+    std::vector<bool> seen(count);
+    for (size_t i = 0; i < count; i++) {
+        const unsigned char *e = level0 + i * per_element;
+        size_t label; // our id; threads add in any order, so not necessarily i
+        std::memcpy(&label, e + label_offset, sizeof label);
+        if (label >= count || seen[label]) return "ids are not the positions 0..count-1";
+        seen[label] = true;
+        if (!check_list(e, max_m0, 0)) return "bad neighbour list";
+        for (int l = 1; l <= level[i]; l++)
+            if (!check_list(upper[i] + (size_t)(l - 1) * links, max_m, l)) return "bad neighbour list";
+    }
+    return nullptr;
+}
+
+} // namespace
+
+struct rag_ann {
+    Int8Space space;
+    hnswlib::HierarchicalNSW<float> *hnsw = nullptr;
+    explicit rag_ann(size_t d) : space(d) {}
+    ~rag_ann() { delete hnsw; }
+};
+
+extern "C" {
+
+rag_ann *rag_ann_new(int dims, size_t capacity, int m, int ef_construction, char *msg, size_t msgsz)
+{
+    rag_ann *a = nullptr;
+    try {
+        a = new rag_ann((size_t)dims);
+        a->hnsw = new hnswlib::HierarchicalNSW<float>(&a->space, capacity ? capacity : 1, (size_t)m,
+                                                      (size_t)ef_construction);
+        return a;
+    } catch (const std::exception &e) {
+        delete a;
+        set_msg(msg, msgsz, "creating the vector graph", e.what());
+        return nullptr;
+    }
+}
+
+int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threads, char *msg, size_t msgsz)
+{
+    const size_t dims = a->space.dims, esz = a->space.get_data_size();
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::string why;
+    auto work = [&]() {
+        std::vector<unsigned char> buf(esz);
+        for (size_t i; !failed && (i = next++) < n;) {
+            try {
+                quantise(x + i * dims, dims, buf.data());
+                a->hnsw->addPoint(buf.data(), first_id + i);
+            } catch (const std::exception &e) {
+                if (!failed.exchange(true)) why = e.what();
+            }
+        }
+    };
+    try {
+        std::vector<std::thread> pool;
+        for (int t = 1; t < threads && (size_t)t < n; t++) pool.emplace_back(work);
+        work();
+        for (auto &t : pool) t.join();
+    } catch (const std::exception &e) { // no thread could be started: the work ran (or runs) here
+        failed = true;
+        why = e.what();
+    }
+    if (failed) {
+        set_msg(msg, msgsz, "adding to the vector graph", why.c_str());
+        return -1;
+    }
+    return 0;
+}
+
+size_t rag_ann_count(const rag_ann *a) { return a->hnsw->cur_element_count; }
+int rag_ann_dims(const rag_ann *a) { return (int)a->space.dims; }
+
+size_t rag_ann_memory(const rag_ann *a)
+{
+    const auto *h = a->hnsw;
+    return h->max_elements_ * (h->size_data_per_element_ + sizeof(std::mutex) + sizeof(int) + sizeof(void *));
+}
+
+void rag_ann_set_ef(rag_ann *a, int ef) { a->hnsw->setEf((size_t)(ef > 0 ? ef : 1)); }
+
+int rag_ann_save(const rag_ann *a, rag_ann_write_fn fn, void *ud, char *msg, size_t msgsz)
+{
+    try {
+        MemFile mf;
+        if (mf.fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
+        a->hnsw->saveIndex(mf.path());
+        off_t size = lseek(mf.fd, 0, SEEK_END);
+        if (size < 0 || lseek(mf.fd, 0, SEEK_SET) != 0) throw std::runtime_error("cannot seek the saved graph");
+        std::vector<char> buf(1 << 20);
+        for (off_t done = 0; done < size;) {
+            ssize_t got = read(mf.fd, buf.data(), std::min((off_t)buf.size(), size - done));
+            if (got <= 0) throw std::runtime_error("cannot read the saved graph back");
+            if (fn(ud, buf.data(), (size_t)got) != (size_t)got) throw std::runtime_error("the sink refused the bytes");
+            done += got;
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        set_msg(msg, msgsz, "saving the vector graph", e.what());
+        return -1;
+    }
+}
+
+rag_ann *rag_ann_load(int dims, size_t expect_count, rag_ann_read_fn fn, void *ud, char *msg, size_t msgsz)
+{
+    rag_ann *a = nullptr;
+    try {
+        MemFile mf;
+        if (mf.fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
+        std::vector<char> buf(1 << 20);
+        for (size_t got; (got = fn(ud, buf.data(), buf.size())) > 0;)
+            for (size_t off = 0; off < got;) {
+                ssize_t w = write(mf.fd, buf.data() + off, got - off);
+                if (w <= 0) throw std::runtime_error(std::string("memfd write: ") + std::strerror(errno));
+                off += (size_t)w;
+            }
+        const off_t size = lseek(mf.fd, 0, SEEK_END);
+        if (size <= 0) throw std::runtime_error("no data");
+        void *map = mmap(nullptr, (size_t)size, PROT_READ, MAP_PRIVATE, mf.fd, 0);
+        if (map == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
+        const char *bad = check_saved(static_cast<const unsigned char *>(map), (size_t)size, (size_t)dims, expect_count);
+        munmap(map, (size_t)size);
+        if (bad) throw std::runtime_error(bad);
+        a = new rag_ann((size_t)dims);
+        a->hnsw = new hnswlib::HierarchicalNSW<float>(&a->space);
+        // the default constructor leaves these unset; a load that throws
+        // (out of memory) must leave the destructor something to free
+        a->hnsw->data_level0_memory_ = nullptr;
+        a->hnsw->linkLists_ = nullptr;
+        a->hnsw->visited_list_pool_ = nullptr;
+        a->hnsw->cur_element_count = 0;
+        try {
+            a->hnsw->loadIndex(mf.path(), &a->space, expect_count);
+        } catch (...) {
+            a->hnsw->cur_element_count = 0; // link lists may be half-read: leak them rather than free garbage
+            throw;
+        }
+        return a;
+    } catch (const std::exception &e) {
+        delete a;
+        set_msg(msg, msgsz, "loading the vector graph", e.what());
+        return nullptr;
+    }
+}
+
+long rag_ann_search(const rag_ann *a, const float *q, size_t k, int64_t *ids, float *scores)
+{
+    if (k == 0 || a->hnsw->cur_element_count == 0) return 0;
+    try {
+        std::vector<unsigned char> qq(sizeof(float) + a->space.dims);
+        quantise(q, a->space.dims, qq.data());
+        auto res = a->hnsw->searchKnn(qq.data(), k); // max-heap on distance: worst on top
+        long n = (long)res.size();
+        for (long i = n - 1; i >= 0; i--) {
+            ids[i] = (int64_t)res.top().second;
+            scores[i] = 1.0f - res.top().first;
+            res.pop();
+        }
+        return n;
+    } catch (const std::exception &) {
+        return -1;
+    }
+}
+
+void rag_ann_free(rag_ann *a) { delete a; }
+
+} // extern "C"
