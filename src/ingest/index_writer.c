@@ -40,6 +40,25 @@ struct index_writer {
     sqlite3_stmt *ins_doc, *upd_doc, *ins_chunk, *ins_fts, *ins_emb, *ins_fail, *ins_meta;
 };
 
+/* The settings of every file a build writes (a half-built file is simply
+ * deleted, so no journal and no syncs until finish_segment), the FTS5 table
+ * of a segment and of the full-text builder's side file, and automerge off
+ * while building: the one 'optimize' at the end merges every FTS5 b-tree
+ * segment in a single pass. */
+#define BUILD_PRAGMAS \
+    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768; PRAGMA locking_mode=EXCLUSIVE;"
+#define FTS_TABLE \
+    "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id'," \
+    " tokenize='porter unicode61');"
+#define FTS_BUILD_MERGING \
+    "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);" \
+    "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);"
+/* 16 KiB pages: a chunk row (~2 KB of text at the default 256 tokens) and
+ * an embedding (1.5 KB at 384 dimensions) are over a third of a 4 KiB page,
+ * so at the default page size most pages held one row and half the file was
+ * empty space to write and fsync. */
+#define NEW_FILE_PRAGMAS "PRAGMA page_size=16384;" BUILD_PRAGMAS
+
 static const char *SCHEMA =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE documents(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, title TEXT,"
@@ -51,8 +70,7 @@ static const char *SCHEMA =
     "CREATE TABLE embeddings(chunk_rowid INTEGER PRIMARY KEY REFERENCES chunks(id), vector BLOB NOT NULL);"
     "CREATE TABLE failures(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
     " reason TEXT NOT NULL, class TEXT NOT NULL DEFAULT 'content', sha256 TEXT);"
-    "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',"
-    " tokenize='porter unicode61');";
+    FTS_TABLE;
 /* v2: tombstones are document ids, so a segment finds a document's chunks by it */
 static const char *INDEXES = "CREATE INDEX chunks_doc ON chunks(doc_id);";
 
@@ -113,18 +131,9 @@ static int create_segment(sqlite3 **db, const char *path, const volatile int *in
     if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, *db ? sqlite3_errmsg(*db) : "out of memory");
     sqlite3_progress_handler(*db, 10000, on_progress, (void *)interrupt);
-    /* 16 KiB pages: a chunk row (~2 KB of text at the default 256 tokens)
-     * and an embedding (1.5 KB at 384 dimensions) are over a third of a
-     * 4 KiB page, so at the default page size most pages held one row and
-     * half the file was empty space to write and fsync */
-    if (exec_on(*db, path, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                           "PRAGMA cache_size=-32768; PRAGMA temp_store=FILE; PRAGMA locking_mode=EXCLUSIVE;",
-                err) != RAG_OK ||
+    if (exec_on(*db, path, NEW_FILE_PRAGMAS "PRAGMA temp_store=FILE;", err) != RAG_OK ||
         exec_on(*db, path, SCHEMA, err) != RAG_OK || exec_on(*db, path, INDEXES, err) != RAG_OK ||
-        /* no incremental merging while building: the one 'optimize' at the end
-         * merges every FTS5 b-tree segment in a single pass */
-        exec_on(*db, path, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);"
-                           "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);", err) != RAG_OK)
+        exec_on(*db, path, FTS_BUILD_MERGING, err) != RAG_OK)
         return RAG_ERR;
     return RAG_OK;
 }
@@ -340,12 +349,7 @@ static fts_builder *fts_start(index_writer *w)
         return NULL;
     }
     sqlite3_progress_handler(f->db, 10000, fts_progress, f);
-    if (fts_exec(f, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                    "PRAGMA cache_size=-32768; PRAGMA locking_mode=EXCLUSIVE;"
-                    "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',"
-                    " tokenize='porter unicode61');"
-                    "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 0);"
-                    "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 100000);") != RAG_OK) {
+    if (fts_exec(f, NEW_FILE_PRAGMAS FTS_TABLE FTS_BUILD_MERGING) != RAG_OK) {
         fts_free(f);
         return NULL;
     }
@@ -722,7 +726,7 @@ static int fts_copy_in(index_writer *w, rag_error *err)
         return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", w->path, w->db ? sqlite3_errmsg(w->db) : "out of memory");
     sqlite3_progress_handler(w->db, 10000, on_progress, (void *)w->interrupt);
     char *sql = sqlite3_mprintf(
-        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768; PRAGMA locking_mode=EXCLUSIVE;"
+        BUILD_PRAGMAS
         "ATTACH DATABASE %Q AS fts; BEGIN;"
         "DELETE FROM main.chunks_fts_data; DELETE FROM main.chunks_fts_idx;"
         "DELETE FROM main.chunks_fts_docsize; DELETE FROM main.chunks_fts_config;"
