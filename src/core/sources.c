@@ -113,9 +113,27 @@ static bool glob_from(glob_memo *g, const char *p, const char *s)
     return *s == '\0';
 }
 
+/* The pattern's literal tail: what follows its last wildcard, which every
+ * matching path must end with (".txt" for the default "*.txt" include). A "/" right
+ * after "**" may match nothing, so it is not part of the tail. */
+static const char *literal_tail(const char *pattern, size_t p_len)
+{
+    size_t k = p_len;
+    while (k > 0 && !strchr("*?[]", pattern[k - 1]))
+        k--;
+    if (k >= 2 && pattern[k - 1] == '*' && pattern[k - 2] == '*' && pattern[k] == '/')
+        k++;
+    return pattern + k;
+}
+
 bool rag_glob_match(const char *pattern, const char *path)
 {
     size_t p_len = strlen(pattern), s_len = strlen(path);
+    /* most paths of a scan fail on the extension: no memo, no backtracking */
+    const char *tail = literal_tail(pattern, p_len);
+    size_t t_len = p_len - (size_t)(tail - pattern);
+    if (t_len > s_len || memcmp(path + s_len - t_len, tail, t_len) != 0)
+        return false;
     if (!strchr(pattern, '*'))
         return glob_from(NULL, pattern, path); /* no star: no retries, no memo */
     glob_memo g = { pattern, path, s_len, rag_xcalloc((p_len + 1) * (s_len + 1) / 8 + 1, 1) };
@@ -140,6 +158,8 @@ typedef struct walk {
     rag_sources *out;
     rag_error *err;
     int depth;
+    char *rel;        /* the current path relative to the root, one buffer for the walk */
+    size_t rel_cap;
 } walk;
 
 static void add_file(rag_sources *r, const char *rel, const struct stat *st)
@@ -153,14 +173,30 @@ static void add_file(rag_sources *r, const char *rel, const struct stat *st)
     r->bytes += st->st_size;
 }
 
-static int walk_dir(walk *w, int dfd, const char *prefix)
+/* w->rel = its first len bytes + "/" (unless len is 0) + name */
+static void rel_set(walk *w, size_t len, const char *name)
+{
+    size_t n = strlen(name), need = len + n + 2;
+    if (need > w->rel_cap) {
+        w->rel_cap = need * 2;
+        w->rel = rag_xrealloc(w->rel, w->rel_cap);
+    }
+    if (len)
+        w->rel[len++] = '/';
+    memcpy(w->rel + len, name, n + 1);
+}
+
+/* List the folder dfd (closed here) whose path relative to the root is the
+ * first prefix_len bytes of w->rel. */
+static int walk_dir(walk *w, int dfd, size_t prefix_len)
 {
     if (w->depth > 64)
-        return rag_error_set(w->err, RAG_ERR, "%s/%s: folders nested too deep", w->root_real, prefix);
+        return rag_error_set(w->err, RAG_ERR, "%s/%.*s: folders nested too deep", w->root_real, (int)prefix_len, w->rel);
     DIR *d = fdopendir(dfd);
     if (!d) {
         close(dfd);
-        return rag_error_set(w->err, RAG_ERR, "%s/%s: cannot list folder: %s", w->root_real, prefix, strerror(errno));
+        return rag_error_set(w->err, RAG_ERR, "%s/%.*s: cannot list folder: %s", w->root_real, (int)prefix_len, w->rel,
+                             strerror(errno));
     }
     int rc = RAG_OK;
     struct dirent *de;
@@ -172,17 +208,17 @@ static int walk_dir(walk *w, int dfd, const char *prefix)
             w->out->skipped_hidden++;
             continue;
         }
-        char *rel = *prefix ? rag_xasprintf("%s/%s", prefix, name) : rag_xstrdup(name);
+        rel_set(w, prefix_len, name);
+        const char *rel = w->rel;
+        size_t rel_len = prefix_len + (prefix_len ? 1 : 0) + strlen(name);
         struct stat st;
-        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            free(rel); /* vanished while listing */
-            continue;
-        }
+        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue; /* vanished while listing */
         if (S_ISDIR(st.st_mode)) {
             int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub >= 0) {
                 w->depth++;
-                rc = walk_dir(w, sub, rel);
+                rc = walk_dir(w, sub, rel_len);
                 w->depth--;
             }
         } else if (S_ISLNK(st.st_mode)) {
@@ -206,7 +242,6 @@ static int walk_dir(walk *w, int dfd, const char *prefix)
             else
                 w->out->skipped_excluded++;
         }
-        free(rel);
         if (rc != RAG_OK)
             break;
     }
@@ -233,10 +268,11 @@ int rag_sources_scan(const char *root, char *const *include, size_t n_include, c
         free(real);
         return rc;
     }
-    walk w = { real, strlen(real), include, n_include, exclude, n_exclude, out, err, 0 };
+    walk w = { real, strlen(real), include, n_include, exclude, n_exclude, out, err, 0, rag_xcalloc(1, 256), 256 };
     if (w.root_len == 1) /* root is "/" */
         w.root_len = 0;
-    int rc = walk_dir(&w, fd, "");
+    int rc = walk_dir(&w, fd, 0);
+    free(w.rel);
     free(real);
     if (rc != RAG_OK) {
         rag_sources_free(out);

@@ -71,6 +71,7 @@ typedef struct prev_doc {
     char sha[65];     /* failures: "" when the file was not read */
     char *reason;     /* failures only */
     fail_class cls;   /* failures only; FAIL_UNKNOWN for rows of older versions */
+    bool kept;        /* documents: carried over unchanged by this run */
 } prev_doc;
 
 typedef struct prev_list {
@@ -92,8 +93,9 @@ typedef struct run_ctx {
     /* scan and classification */
     rag_sources sr;
     char (*shas)[RAG_HASH_HEX]; /* per scanned file; "" when not indexed */
-    int64_t *keep;              /* previous document ids carried over unchanged */
-    size_t n_keep;
+    size_t n_keep;              /* previous documents carried over unchanged */
+    int64_t *gone;              /* ids of the other previous documents (deleted, changed) */
+    size_t n_gone;
     size_t *todo;               /* scanned files to (re)process */
     size_t n_todo;
     size_t n_fail_same;         /* content failures carried over without reading */
@@ -372,12 +374,19 @@ static int cmp_by_sha(const void *a, const void *b)
     return r ? r : strcmp(x->path, y->path);
 }
 
-/* Sort the previous documents by content hash for reuse_path_of; done
- * before the workers start, which then only read it. */
+/* Few files to process (a watch folder's new transcript) scan the
+ * previous documents for a content hash; more sort them by content hash
+ * once, for a binary search (sorting 100k documents costs as much as ~150
+ * scans). */
+#define REUSE_SCAN_MAX_FILES 64
+
+/* Sort the previous documents by content hash for reuse_path_of, when
+ * there are enough files to process; done before the workers start, which
+ * then only read it. */
 static void build_by_sha(run_ctx *c)
 {
     size_t n = c->prev_docs.n;
-    if (!c->reuse || n == 0)
+    if (!c->reuse || n == 0 || c->n_todo <= REUSE_SCAN_MAX_FILES)
         return;
     c->by_sha = rag_xmalloc(n * sizeof *c->by_sha);
     for (size_t i = 0; i < n; i++)
@@ -391,8 +400,21 @@ static void build_by_sha(run_ctx *c)
 static const char *reuse_path_of(run_ctx *c, const char *path, const char *sha)
 {
     size_t n = c->prev_docs.n;
-    if (!c->by_sha || n == 0)
+    if (!c->reuse || n == 0)
         return NULL;
+    if (!c->by_sha) { /* prev_docs is in path order: the first other path is the one the sorted index gives */
+        const char *other = NULL;
+        for (size_t i = 0; i < n; i++) {
+            const prev_doc *d = &c->prev_docs.v[i];
+            if (strcmp(d->sha, sha) != 0)
+                continue;
+            if (strcmp(d->path, path) == 0)
+                return NULL;
+            if (!other)
+                other = d->path;
+        }
+        return other;
+    }
     size_t lo = 0, hi = n;
     while (lo < hi) { /* first entry with sha >= the wanted one */
         size_t mid = lo + (hi - lo) / 2;
@@ -763,7 +785,7 @@ static void ctx_free(run_ctx *c)
     free(c->logs_dir);
     free(c->run_dir);
     free(c->shas);
-    free(c->keep);
+    free(c->gone);
     free(c->todo);
     rag_sources_free(&c->sr);
 }
@@ -906,7 +928,6 @@ static void classify_stage(run_ctx *c)
     const rag_sources *sr = &c->sr;
     size_t n = sr->n ? sr->n : 1;
     c->shas = rag_xcalloc(n, RAG_HASH_HEX);
-    c->keep = rag_xmalloc(n * sizeof(int64_t));
     c->todo = rag_xmalloc(n * sizeof(size_t));
     size_t pd = 0, pf = 0;
     for (size_t i = 0; i < sr->n; i++) {
@@ -916,7 +937,8 @@ static void classify_stage(run_ctx *c)
         const prev_doc *d = pd < c->prev_docs.n && strcmp(c->prev_docs.v[pd].path, f->rel) == 0 ? &c->prev_docs.v[pd] : NULL;
         const prev_doc *x = pf < c->prev_fail.n && strcmp(c->prev_fail.v[pf].path, f->rel) == 0 ? &c->prev_fail.v[pf] : NULL;
         if (!st->full && d && d->size == f->size && d->mtime_ns == f->mtime_ns) {
-            c->keep[c->n_keep++] = d->id;
+            c->prev_docs.v[pd].kept = true;
+            c->n_keep++;
             memcpy(c->shas[i], d->sha, RAG_HASH_HEX);
         } else if (!st->full && x && x->cls == FAIL_CONTENT && !c->opts->retry_failed && x->size == f->size &&
                    x->mtime_ns == f->mtime_ns) {
@@ -927,6 +949,10 @@ static void classify_stage(run_ctx *c)
     }
     st->unchanged = (int64_t)c->n_keep;
     st->deleted = 0;
+    c->gone = rag_xmalloc((c->prev_docs.n - c->n_keep + 1) * sizeof(int64_t));
+    for (size_t i = 0; i < c->prev_docs.n; i++)
+        if (!c->prev_docs.v[i].kept)
+            c->gone[c->n_gone++] = c->prev_docs.v[i].id;
     if (!st->full) {
         /* previous documents whose path is no longer there */
         size_t k = 0;
@@ -994,7 +1020,7 @@ static int open_generation(run_ctx *c, rag_error *err)
     iw_set_vector_stage(c->iw, &c->vs);
     int rc = iw_begin(c->iw, err);
     if (rc == RAG_OK && !c->st->full) {
-        rc = iw_copy_docs(c->iw, c->keep, c->n_keep, err);
+        rc = iw_drop_prev_docs(c->iw, c->gone, c->n_gone, err);
         /* content failures that are still there, unchanged, stay recorded */
         for (size_t i = 0; rc == RAG_OK && i < c->sr.n; i++) {
             const rag_source *f = &c->sr.files[i];
