@@ -875,16 +875,60 @@ static int scan_stage(run_ctx *c, rag_error *err)
     return RAG_OK;
 }
 
-/* Load the manifest and the generation it names; decide full or incremental. */
-static void previous_stage(run_ctx *c)
+/* Reading the manifest and the previous generation's documents and
+ * failures (load_prev): what previous_stage decides on. It runs on a
+ * thread of its own while scan_stage lists the transcripts folder — the two
+ * share no data (this writes only prev, have_prev, prev_gen_path,
+ * prev_docs, prev_fail) and each is ~half of what a run that changes
+ * little costs on a large corpus: the scan mostly waits on the kernel,
+ * this on SQLite. */
+typedef struct prev_loader {
+    run_ctx *c;
+    pthread_t tid;
+    bool threaded;
+    int mrc, lrc;   /* the manifest's and the generation's load status */
+    rag_error me;   /* what failed */
+} prev_loader;
+
+static void *prev_load_run(void *arg)
 {
-    run_stats *st = c->st;
-    rag_error me = { 0 };
-    int mrc = rag_manifest_load(c->manifest_path, &c->prev, &me);
-    if (mrc == RAG_OK) {
+    prev_loader *l = arg;
+    run_ctx *c = l->c;
+    l->mrc = rag_manifest_load(c->manifest_path, &c->prev, &l->me);
+    l->lrc = RAG_OK;
+    if (l->mrc == RAG_OK) {
         c->have_prev = true;
         c->prev_gen_path = rag_path_join(c->index_dir, c->prev.generation);
-        int lrc = load_prev(c, &me);
+        l->lrc = load_prev(c, &l->me);
+    }
+    return NULL;
+}
+
+static void prev_load_start(prev_loader *l, run_ctx *c)
+{
+    memset(l, 0, sizeof *l);
+    l->c = c;
+    l->threaded = pthread_create(&l->tid, NULL, prev_load_run, l) == 0;
+    if (!l->threaded)
+        prev_load_run(l);
+}
+
+static void prev_load_join(prev_loader *l)
+{
+    if (l->threaded)
+        pthread_join(l->tid, NULL);
+    l->threaded = false;
+}
+
+/* With the manifest and the generation it names loaded: decide full or
+ * incremental. */
+static void previous_stage(run_ctx *c, prev_loader *l)
+{
+    run_stats *st = c->st;
+    rag_error me = l->me;
+    int mrc = l->mrc;
+    if (mrc == RAG_OK) {
+        int lrc = l->lrc;
         if (lrc != RAG_OK) {
             prev_list_free(&c->prev_docs);
             prev_list_free(&c->prev_fail);
@@ -1402,10 +1446,15 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
             rag_log_set_run_id(log, NULL);
         return RAG_ELOCKED;
     }
+    prev_loader pl;
     if (rc == RAG_OK)
-        rc = scan_stage(&c, &err);
+        prev_load_start(&pl, &c);
     if (rc == RAG_OK) {
-        previous_stage(&c);
+        rc = scan_stage(&c, &err);
+        prev_load_join(&pl);
+    }
+    if (rc == RAG_OK) {
+        previous_stage(&c, &pl);
         classify_stage(&c);
         if (opts->dry_run)
             dry_run_report(&c);
