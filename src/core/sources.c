@@ -122,7 +122,7 @@ static bool glob_from(glob_memo *g, const char *p, const char *s)
 static const char *literal_tail(const char *pattern, size_t p_len)
 {
     size_t k = p_len;
-    while (k > 0 && !strchr("*?[]", pattern[k - 1]))
+    while (k > 0 && pattern[k - 1] != '*' && pattern[k - 1] != '?' && pattern[k - 1] != '[' && pattern[k - 1] != ']')
         k--;
     if (k >= 2 && pattern[k - 1] == '*' && pattern[k - 2] == '*' && pattern[k] == '/')
         k++;
@@ -137,6 +137,10 @@ bool rag_glob_match(const char *pattern, const char *path)
     size_t t_len = p_len - (size_t)(tail - pattern);
     if (t_len > s_len || memcmp(path + s_len - t_len, tail, t_len) != 0)
         return false;
+    /* the default includes, "**", "/", "*", then a tail without "/": the
+     * "**" and "/" take every folder, the "*" the rest of the name */
+    if (p_len == t_len + 4 && memcmp(pattern, "**/*", 4) == 0 && !memchr(tail, '/', t_len))
+        return true;
     if (!strchr(pattern, '*'))
         return glob_from(NULL, pattern, path); /* no star: no retries, no memo */
     glob_memo g = { pattern, path, s_len, rag_xcalloc((p_len + 1) * (s_len + 1) / 8 + 1, 1) };

@@ -28,6 +28,14 @@ static void test_glob_semantics(void **state)
     assert_false(rag_glob_match("**/*.txt", "a.txt.bak"));
     assert_true(rag_glob_match("a/**/b.txt", "a/b.txt"));
     assert_false(rag_glob_match("[abc", "a"));
+    /* the literal-tail shortcut: a "/" right after "**" may match nothing */
+    assert_true(rag_glob_match("**/", ""));
+    assert_true(rag_glob_match("**/", "a/"));
+    assert_true(rag_glob_match("**/*.txt", "a/.txt"));
+    assert_true(rag_glob_match("**/*x/y.txt", "q/z/x/y.txt"));
+    assert_false(rag_glob_match("**/*x/y.txt", "q/x/z/y.txt"));
+    assert_true(rag_glob_match("a]b", "a]b"));
+    assert_false(rag_glob_match("**/*.txt", "txt"));
 }
 
 /* Stars retry the rest of the pattern; failed retries are remembered, so many
