@@ -1,11 +1,14 @@
 /* sources.c — the transcripts folder scan and its glob matcher (rules in
  * rag/sources.h), the one implementation rag-ingest and ragtop share. Folders
  * are opened relative to their parent's descriptor with O_NOFOLLOW, so a
- * folder swapped for a symlink during the walk cannot lead outside the root. */
+ * folder swapped for a symlink during the walk cannot lead outside the root.
+ * A large folder's entries are stat'ed on several threads (stat_all). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -113,9 +116,31 @@ static bool glob_from(glob_memo *g, const char *p, const char *s)
     return *s == '\0';
 }
 
+/* The pattern's literal tail: what follows its last wildcard, which every
+ * matching path must end with (".txt" for the default "*.txt" include). A "/" right
+ * after "**" may match nothing, so it is not part of the tail. */
+static const char *literal_tail(const char *pattern, size_t p_len)
+{
+    size_t k = p_len;
+    while (k > 0 && pattern[k - 1] != '*' && pattern[k - 1] != '?' && pattern[k - 1] != '[' && pattern[k - 1] != ']')
+        k--;
+    if (k >= 2 && pattern[k - 1] == '*' && pattern[k - 2] == '*' && pattern[k] == '/')
+        k++;
+    return pattern + k;
+}
+
 bool rag_glob_match(const char *pattern, const char *path)
 {
     size_t p_len = strlen(pattern), s_len = strlen(path);
+    /* most paths of a scan fail on the extension: no memo, no backtracking */
+    const char *tail = literal_tail(pattern, p_len);
+    size_t t_len = p_len - (size_t)(tail - pattern);
+    if (t_len > s_len || memcmp(path + s_len - t_len, tail, t_len) != 0)
+        return false;
+    /* the default includes, "**", "/", "*", then a tail without "/": the
+     * "**" and "/" take every folder, the "*" the rest of the name */
+    if (p_len == t_len + 4 && memcmp(pattern, "**/*", 4) == 0 && !memchr(tail, '/', t_len))
+        return true;
     if (!strchr(pattern, '*'))
         return glob_from(NULL, pattern, path); /* no star: no retries, no memo */
     glob_memo g = { pattern, path, s_len, rag_xcalloc((p_len + 1) * (s_len + 1) / 8 + 1, 1) };
@@ -140,6 +165,9 @@ typedef struct walk {
     rag_sources *out;
     rag_error *err;
     int depth;
+    char *rel;        /* the current path relative to the root, one buffer for the walk */
+    size_t rel_cap;
+    int stat_threads; /* at most this many threads stat a folder's entries */
 } walk;
 
 static void add_file(rag_sources *r, const char *rel, const struct stat *st)
@@ -153,16 +181,101 @@ static void add_file(rag_sources *r, const char *rel, const struct stat *st)
     r->bytes += st->st_size;
 }
 
-static int walk_dir(walk *w, int dfd, const char *prefix)
+/* w->rel = its first len bytes + "/" (unless len is 0) + name */
+static void rel_set(walk *w, size_t len, const char *name)
 {
-    if (w->depth > 64)
-        return rag_error_set(w->err, RAG_ERR, "%s/%s: folders nested too deep", w->root_real, prefix);
+    size_t n = strlen(name), need = len + n + 2;
+    if (need > w->rel_cap) {
+        w->rel_cap = need * 2;
+        w->rel = rag_xrealloc(w->rel, w->rel_cap);
+    }
+    if (len)
+        w->rel[len++] = '/';
+    memcpy(w->rel + len, name, n + 1);
+}
+
+/* ------------------------------------------------ stat'ing a folder's entries
+ * The fstatat per entry (a path lookup and an inode read in the kernel) is
+ * most of a scan: a large folder's entries are stat'ed by helper threads
+ * as well, STAT_CHUNK at a time; the results are then used in the order
+ * readdir gave, exactly as if stat'ed one by one. */
+#define STAT_CHUNK 64
+#define STAT_MAX_THREADS 4
+
+typedef struct dir_entry {
+    size_t name;    /* offset in the folder's name buffer */
+    bool ok;        /* fstatat succeeded (else the entry vanished) */
+    struct stat st;
+} dir_entry;
+
+typedef struct stat_job {
+    int dfd;
+    const char *names;
+    dir_entry *v;
+    size_t n;
+    atomic_size_t next; /* first entry no thread has taken yet */
+} stat_job;
+
+static void *stat_entries(void *arg)
+{
+    stat_job *j = arg;
+    for (;;) {
+        size_t from = atomic_fetch_add(&j->next, STAT_CHUNK);
+        if (from >= j->n)
+            return NULL;
+        size_t to = from + STAT_CHUNK < j->n ? from + STAT_CHUNK : j->n;
+        for (size_t i = from; i < to; i++)
+            j->v[i].ok = fstatat(j->dfd, j->names + j->v[i].name, &j->v[i].st, AT_SYMLINK_NOFOLLOW) == 0;
+    }
+}
+
+static void stat_all(int dfd, const char *names, dir_entry *v, size_t n, int threads)
+{
+    stat_job j = { dfd, names, v, n, 0 };
+    int want = (int)(n / (2 * STAT_CHUNK)); /* a thread is worth two chunks at least */
+    if (want > threads) want = threads;
+    pthread_t tid[STAT_MAX_THREADS];
+    int helpers = 0;
+    while (helpers + 1 < want && pthread_create(&tid[helpers], NULL, stat_entries, &j) == 0)
+        helpers++;
+    stat_entries(&j);
+    while (helpers > 0)
+        pthread_join(tid[--helpers], NULL);
+}
+
+/* Byte-wise order of the paths the entries stand for: "<name>/..." for a
+ * folder, "<name>" for anything else. */
+static int cmp_entry(const void *a, const void *b, void *names)
+{
+    const dir_entry *x = a, *y = b;
+    const unsigned char *p = (const unsigned char *)names + x->name, *q = (const unsigned char *)names + y->name;
+    while (*p && *p == *q) {
+        p++;
+        q++;
+    }
+    unsigned cp = *p ? *p : (x->ok && S_ISDIR(x->st.st_mode)) ? '/' : 0;
+    unsigned cq = *q ? *q : (y->ok && S_ISDIR(y->st.st_mode)) ? '/' : 0;
+    return (cp > cq) - (cp < cq);
+}
+
+/* List the folder dfd (closed here) whose path relative to the root is the
+ * first prefix_len bytes of w->rel: read its entries, stat them, then
+ * handle each in readdir order. */
+static int walk_dir(walk *w, int dfd, size_t prefix_len)
+{
+    if (w->depth > 64) {
+        close(dfd);
+        return rag_error_set(w->err, RAG_ERR, "%s/%.*s: folders nested too deep", w->root_real, (int)prefix_len, w->rel);
+    }
     DIR *d = fdopendir(dfd);
     if (!d) {
         close(dfd);
-        return rag_error_set(w->err, RAG_ERR, "%s/%s: cannot list folder: %s", w->root_real, prefix, strerror(errno));
+        return rag_error_set(w->err, RAG_ERR, "%s/%.*s: cannot list folder: %s", w->root_real, (int)prefix_len, w->rel,
+                             strerror(errno));
     }
-    int rc = RAG_OK;
+    char *names = NULL;
+    size_t names_len = 0, names_cap = 0, n = 0, cap = 0;
+    dir_entry *v = NULL;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         const char *name = de->d_name;
@@ -172,20 +285,39 @@ static int walk_dir(walk *w, int dfd, const char *prefix)
             w->out->skipped_hidden++;
             continue;
         }
-        char *rel = *prefix ? rag_xasprintf("%s/%s", prefix, name) : rag_xstrdup(name);
-        struct stat st;
-        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            free(rel); /* vanished while listing */
-            continue;
+        size_t len = strlen(name) + 1;
+        if (names_len + len > names_cap) {
+            names_cap = (names_len + len) * 2 + 4096;
+            names = rag_xrealloc(names, names_cap);
         }
-        if (S_ISDIR(st.st_mode)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            v = rag_xrealloc(v, cap * sizeof *v);
+        }
+        memcpy(names + names_len, name, len);
+        v[n++].name = names_len;
+        names_len += len;
+    }
+    stat_all(dirfd(d), names, v, n, w->stat_threads);
+    /* in path order (a folder sorts as its name + "/", as its files' paths
+     * do): the whole list then comes out sorted, with no sort at the end */
+    qsort_r(v, n, sizeof *v, cmp_entry, names);
+    int rc = RAG_OK;
+    for (size_t i = 0; rc == RAG_OK && i < n; i++) {
+        const char *name = names + v[i].name;
+        const struct stat *st = &v[i].st;
+        if (!v[i].ok)
+            continue; /* vanished while listing */
+        rel_set(w, prefix_len, name);
+        const char *rel = w->rel;
+        if (S_ISDIR(st->st_mode)) {
             int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub >= 0) {
                 w->depth++;
-                rc = walk_dir(w, sub, rel);
+                rc = walk_dir(w, sub, prefix_len + (prefix_len ? 1 : 0) + strlen(name));
                 w->depth--;
             }
-        } else if (S_ISLNK(st.st_mode)) {
+        } else if (S_ISLNK(st->st_mode)) {
             char *full = rag_xasprintf("%s/%s", w->root_real, rel);
             char *real = realpath(full, NULL);
             struct stat tst;
@@ -200,16 +332,15 @@ static int walk_dir(walk *w, int dfd, const char *prefix)
             }
             free(real);
             free(full);
-        } else if (S_ISREG(st.st_mode)) {
+        } else if (S_ISREG(st->st_mode)) {
             if (any_match(w->inc, w->n_inc, rel) && !any_match(w->exc, w->n_exc, rel))
-                add_file(w->out, rel, &st);
+                add_file(w->out, rel, st);
             else
                 w->out->skipped_excluded++;
         }
-        free(rel);
-        if (rc != RAG_OK)
-            break;
     }
+    free(v);
+    free(names);
     closedir(d);
     return rc;
 }
@@ -233,16 +364,25 @@ int rag_sources_scan(const char *root, char *const *include, size_t n_include, c
         free(real);
         return rc;
     }
-    walk w = { real, strlen(real), include, n_include, exclude, n_exclude, out, err, 0 };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    walk w = { real, strlen(real), include, n_include, exclude, n_exclude, out, err, 0, rag_xcalloc(1, 256), 256,
+               cpus < 1 ? 1 : cpus > STAT_MAX_THREADS ? STAT_MAX_THREADS : (int)cpus };
     if (w.root_len == 1) /* root is "/" */
         w.root_len = 0;
-    int rc = walk_dir(&w, fd, "");
+    int rc = walk_dir(&w, fd, 0);
+    free(w.rel);
     free(real);
     if (rc != RAG_OK) {
         rag_sources_free(out);
         return rc;
     }
-    qsort(out->files, out->n, sizeof(rag_source), cmp_rel);
+    /* sorted by the walk already (cmp_entry); sorted here only when it is
+     * not (a name the byte order of the walk and of strcmp disagree on) */
+    for (size_t i = 1; i < out->n; i++)
+        if (strcmp(out->files[i - 1].rel, out->files[i].rel) > 0) {
+            qsort(out->files, out->n, sizeof(rag_source), cmp_rel);
+            break;
+        }
     return RAG_OK;
 }
 

@@ -30,7 +30,7 @@ struct index_writer {
     int dims;
     rag_genset prev;  /* the previous generation (incremental builds) */
     bool has_prev;
-    bool carried;     /* iw_copy_docs ran: temp.keep on prev_db lists the carried-over documents */
+    bool dropped;     /* iw_drop_prev_docs ran: temp.gone on prev_db lists the documents not carried over */
     sqlite3 *prev_db; /* rag_genset_open_db of prev */
     int64_t next_doc_id, next_chunk_id; /* above every id of the previous generation's segments */
     const volatile int *interrupt;
@@ -427,29 +427,28 @@ int iw_commit(index_writer *w, rag_error *err)
     return rc;
 }
 
-int iw_copy_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *err)
+int iw_drop_prev_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *err)
 {
     if (!w->has_prev)
         return RAG_OK;
-    /* nothing is copied: carried-over documents stay in their segments; the
-     * previous generation's other documents become tombstones (segments.c) */
-    if (exec_on(w->prev_db, w->prev.path, "CREATE TEMP TABLE IF NOT EXISTS keep(id INTEGER PRIMARY KEY); DELETE FROM temp.keep;"
+    /* the dropped documents become tombstones (segments.c) */
+    if (exec_on(w->prev_db, w->prev.path, "CREATE TEMP TABLE IF NOT EXISTS gone(id INTEGER PRIMARY KEY); DELETE FROM temp.gone;"
                                           "BEGIN", err) != RAG_OK)
         return RAG_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(w->prev_db, "INSERT OR IGNORE INTO temp.keep(id) VALUES(?)", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(w->prev_db, "INSERT OR IGNORE INTO temp.gone(id) VALUES(?)", -1, &st, NULL) != SQLITE_OK)
         return rag_error_set(err, RAG_ERR, "%s: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(st, 1, prev_ids[i]);
         if (sqlite3_step(st) != SQLITE_DONE) {
             sqlite3_finalize(st);
             exec_on(w->prev_db, w->prev.path, "ROLLBACK", NULL);
-            return rag_error_set(err, RAG_ERR, "%s: carry over documents: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
+            return rag_error_set(err, RAG_ERR, "%s: drop documents: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
         }
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    w->carried = true;
+    w->dropped = true;
     return exec_on(w->prev_db, w->prev.path, "COMMIT", err);
 }
 
@@ -765,7 +764,7 @@ int iw_finish(index_writer *w, bool fsync_file, int64_t *documents, int64_t *chu
     char *final_path = segments_file_path(w->dir, w->run_id, 0, false);
     rc = publish_rename(w->path, final_path, w->dir, err);
     if (rc == RAG_OK) {
-        segments_gen sg = { w->desc_tmp, w->dir, w->run_id, w->has_prev ? &w->prev : NULL, w->prev_db, w->carried,
+        segments_gen sg = { w->desc_tmp, w->dir, w->run_id, w->has_prev ? &w->prev : NULL, w->prev_db, w->dropped,
                             final_path, seg, w->interrupt, w->vs, 0, 0, 0, 0 };
         rc = segments_write_generation(&sg, err);
         *documents = sg.documents;

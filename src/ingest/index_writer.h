@@ -39,9 +39,13 @@ void iw_set_interrupt(index_writer *w, const volatile int *flag);
 void iw_set_vector_stage(index_writer *w, const vector_stage *vs);
 int iw_begin(index_writer *w, rag_error *err);
 int iw_commit(index_writer *w, rag_error *err);
-/* The previous generation's documents (by row id) that stay unchanged;
- * every other document of it is tombstoned. Nothing is copied. */
-int iw_copy_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *err);
+/* The previous generation's live documents (by row id) this run does not
+ * carry over — deleted, changed, failing now: they are tombstoned; every
+ * other live document stays in its segment (nothing is copied). Only the
+ * dropped ids are handed over, so the cost follows the change, not the
+ * corpus. Without this call an incremental build drops every previous
+ * document. */
+int iw_drop_prev_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *err);
 int iw_add_document(index_writer *w, const iw_doc *d, int64_t *doc_id, rag_error *err);
 int iw_set_chunk_count(index_writer *w, int64_t doc_id, int64_t n, rag_error *err);
 int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const chunk *c, const float *vec,

@@ -71,6 +71,7 @@ typedef struct prev_doc {
     char sha[65];     /* failures: "" when the file was not read */
     char *reason;     /* failures only */
     fail_class cls;   /* failures only; FAIL_UNKNOWN for rows of older versions */
+    bool kept;        /* documents: carried over unchanged by this run */
 } prev_doc;
 
 typedef struct prev_list {
@@ -92,8 +93,9 @@ typedef struct run_ctx {
     /* scan and classification */
     rag_sources sr;
     char (*shas)[RAG_HASH_HEX]; /* per scanned file; "" when not indexed */
-    int64_t *keep;              /* previous document ids carried over unchanged */
-    size_t n_keep;
+    size_t n_keep;              /* previous documents carried over unchanged */
+    int64_t *gone;              /* ids of the other previous documents (deleted, changed) */
+    size_t n_gone;
     size_t *todo;               /* scanned files to (re)process */
     size_t n_todo;
     size_t n_fail_same;         /* content failures carried over without reading */
@@ -193,6 +195,53 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
+static int cmp_doc_path(const void *a, const void *b)
+{
+    return strcmp(((const prev_doc *)a)->path, ((const prev_doc *)b)->path);
+}
+
+/* The end of the ascending run of paths that starts at from. */
+static size_t run_end(const prev_list *l, size_t from)
+{
+    size_t i = from + 1;
+    while (i < l->n && strcmp(l->v[i - 1].path, l->v[i].path) <= 0)
+        i++;
+    return i;
+}
+
+/* Sort the documents by path. They come in row-id order, segment by
+ * segment, and each segment rag-ingest writes for a run holds its files in
+ * path order: a few ascending runs, merged in n string comparisons per run
+ * instead of a sort's n log n (or SQLite's ORDER BY path, a lookup of every
+ * row through the path index). Many runs: a plain sort. */
+#define PATH_RUNS_MERGED 16
+
+static void sort_by_path(prev_list *l)
+{
+    size_t n = l->n, runs = 0;
+    for (size_t i = 0; i < n; i = run_end(l, i))
+        runs++;
+    if (runs <= 1)
+        return;
+    if (runs > PATH_RUNS_MERGED) {
+        qsort(l->v, n, sizeof *l->v, cmp_doc_path);
+        return;
+    }
+    prev_doc *tmp = rag_xmalloc(n * sizeof *tmp);
+    for (size_t mid = run_end(l, 0); mid < n;) { /* [0, mid) is sorted: merge the next run into it */
+        size_t end = run_end(l, mid), a = 0, b = mid, k = 0;
+        while (a < mid && b < end)
+            tmp[k++] = strcmp(l->v[b].path, l->v[a].path) < 0 ? l->v[b++] : l->v[a++];
+        while (a < mid)
+            tmp[k++] = l->v[a++];
+        while (b < end)
+            tmp[k++] = l->v[b++];
+        memcpy(l->v, tmp, end * sizeof *tmp);
+        mid = end;
+    }
+    free(tmp);
+}
+
 /* Read the previous generation's documents and failures (sorted by path):
  * the live documents of all its segments, the descriptor's failures. A v1
  * generation (one file) is not extended: RAG_EVERSION asks for a full
@@ -215,7 +264,7 @@ static int load_prev(run_ctx *c, rag_error *err)
     if (rc != RAG_OK)
         return rc;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT id, path, size, mtime_ns, sha256 FROM documents ORDER BY path", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT id, path, size, mtime_ns, sha256 FROM documents", -1, &st, NULL) != SQLITE_OK) {
         rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, sqlite3_errmsg(db));
         goto out;
     }
@@ -229,6 +278,7 @@ static int load_prev(run_ctx *c, rag_error *err)
     }
     sqlite3_finalize(st);
     st = NULL;
+    sort_by_path(&c->prev_docs);
     if (sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason, class, sha256 FROM failures ORDER BY path", -1, &st,
                            NULL) != SQLITE_OK) {
         rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, sqlite3_errmsg(db));
@@ -372,12 +422,19 @@ static int cmp_by_sha(const void *a, const void *b)
     return r ? r : strcmp(x->path, y->path);
 }
 
-/* Sort the previous documents by content hash for reuse_path_of; done
- * before the workers start, which then only read it. */
+/* Few files to process (a watch folder's new transcript) scan the
+ * previous documents for a content hash; more sort them by content hash
+ * once, for a binary search (sorting 100k documents costs as much as ~150
+ * scans). */
+#define REUSE_SCAN_MAX_FILES 64
+
+/* Sort the previous documents by content hash for reuse_path_of, when
+ * there are enough files to process; done before the workers start, which
+ * then only read it. */
 static void build_by_sha(run_ctx *c)
 {
     size_t n = c->prev_docs.n;
-    if (!c->reuse || n == 0)
+    if (!c->reuse || n == 0 || c->n_todo <= REUSE_SCAN_MAX_FILES)
         return;
     c->by_sha = rag_xmalloc(n * sizeof *c->by_sha);
     for (size_t i = 0; i < n; i++)
@@ -391,8 +448,21 @@ static void build_by_sha(run_ctx *c)
 static const char *reuse_path_of(run_ctx *c, const char *path, const char *sha)
 {
     size_t n = c->prev_docs.n;
-    if (!c->by_sha || n == 0)
+    if (!c->reuse || n == 0)
         return NULL;
+    if (!c->by_sha) { /* prev_docs is in path order: the first other path is the one the sorted index gives */
+        const char *other = NULL;
+        for (size_t i = 0; i < n; i++) {
+            const prev_doc *d = &c->prev_docs.v[i];
+            if (strcmp(d->sha, sha) != 0)
+                continue;
+            if (strcmp(d->path, path) == 0)
+                return NULL;
+            if (!other)
+                other = d->path;
+        }
+        return other;
+    }
     size_t lo = 0, hi = n;
     while (lo < hi) { /* first entry with sha >= the wanted one */
         size_t mid = lo + (hi - lo) / 2;
@@ -763,7 +833,7 @@ static void ctx_free(run_ctx *c)
     free(c->logs_dir);
     free(c->run_dir);
     free(c->shas);
-    free(c->keep);
+    free(c->gone);
     free(c->todo);
     rag_sources_free(&c->sr);
 }
@@ -853,16 +923,60 @@ static int scan_stage(run_ctx *c, rag_error *err)
     return RAG_OK;
 }
 
-/* Load the manifest and the generation it names; decide full or incremental. */
-static void previous_stage(run_ctx *c)
+/* Reading the manifest and the previous generation's documents and
+ * failures (load_prev): what previous_stage decides on. It runs on a
+ * thread of its own while scan_stage lists the transcripts folder — the two
+ * share no data (this writes only prev, have_prev, prev_gen_path,
+ * prev_docs, prev_fail) and each is ~half of what a run that changes
+ * little costs on a large corpus: the scan mostly waits on the kernel,
+ * this on SQLite. */
+typedef struct prev_loader {
+    run_ctx *c;
+    pthread_t tid;
+    bool threaded;
+    int mrc, lrc;   /* the manifest's and the generation's load status */
+    rag_error me;   /* what failed */
+} prev_loader;
+
+static void *prev_load_run(void *arg)
 {
-    run_stats *st = c->st;
-    rag_error me = { 0 };
-    int mrc = rag_manifest_load(c->manifest_path, &c->prev, &me);
-    if (mrc == RAG_OK) {
+    prev_loader *l = arg;
+    run_ctx *c = l->c;
+    l->mrc = rag_manifest_load(c->manifest_path, &c->prev, &l->me);
+    l->lrc = RAG_OK;
+    if (l->mrc == RAG_OK) {
         c->have_prev = true;
         c->prev_gen_path = rag_path_join(c->index_dir, c->prev.generation);
-        int lrc = load_prev(c, &me);
+        l->lrc = load_prev(c, &l->me);
+    }
+    return NULL;
+}
+
+static void prev_load_start(prev_loader *l, run_ctx *c)
+{
+    memset(l, 0, sizeof *l);
+    l->c = c;
+    l->threaded = pthread_create(&l->tid, NULL, prev_load_run, l) == 0;
+    if (!l->threaded)
+        prev_load_run(l);
+}
+
+static void prev_load_join(prev_loader *l)
+{
+    if (l->threaded)
+        pthread_join(l->tid, NULL);
+    l->threaded = false;
+}
+
+/* With the manifest and the generation it names loaded: decide full or
+ * incremental. */
+static void previous_stage(run_ctx *c, prev_loader *l)
+{
+    run_stats *st = c->st;
+    rag_error me = l->me;
+    int mrc = l->mrc;
+    if (mrc == RAG_OK) {
+        int lrc = l->lrc;
         if (lrc != RAG_OK) {
             prev_list_free(&c->prev_docs);
             prev_list_free(&c->prev_fail);
@@ -906,7 +1020,6 @@ static void classify_stage(run_ctx *c)
     const rag_sources *sr = &c->sr;
     size_t n = sr->n ? sr->n : 1;
     c->shas = rag_xcalloc(n, RAG_HASH_HEX);
-    c->keep = rag_xmalloc(n * sizeof(int64_t));
     c->todo = rag_xmalloc(n * sizeof(size_t));
     size_t pd = 0, pf = 0;
     for (size_t i = 0; i < sr->n; i++) {
@@ -916,7 +1029,8 @@ static void classify_stage(run_ctx *c)
         const prev_doc *d = pd < c->prev_docs.n && strcmp(c->prev_docs.v[pd].path, f->rel) == 0 ? &c->prev_docs.v[pd] : NULL;
         const prev_doc *x = pf < c->prev_fail.n && strcmp(c->prev_fail.v[pf].path, f->rel) == 0 ? &c->prev_fail.v[pf] : NULL;
         if (!st->full && d && d->size == f->size && d->mtime_ns == f->mtime_ns) {
-            c->keep[c->n_keep++] = d->id;
+            c->prev_docs.v[pd].kept = true;
+            c->n_keep++;
             memcpy(c->shas[i], d->sha, RAG_HASH_HEX);
         } else if (!st->full && x && x->cls == FAIL_CONTENT && !c->opts->retry_failed && x->size == f->size &&
                    x->mtime_ns == f->mtime_ns) {
@@ -927,6 +1041,10 @@ static void classify_stage(run_ctx *c)
     }
     st->unchanged = (int64_t)c->n_keep;
     st->deleted = 0;
+    c->gone = rag_xmalloc((c->prev_docs.n - c->n_keep + 1) * sizeof(int64_t));
+    for (size_t i = 0; i < c->prev_docs.n; i++)
+        if (!c->prev_docs.v[i].kept)
+            c->gone[c->n_gone++] = c->prev_docs.v[i].id;
     if (!st->full) {
         /* previous documents whose path is no longer there */
         size_t k = 0;
@@ -994,7 +1112,7 @@ static int open_generation(run_ctx *c, rag_error *err)
     iw_set_vector_stage(c->iw, &c->vs);
     int rc = iw_begin(c->iw, err);
     if (rc == RAG_OK && !c->st->full) {
-        rc = iw_copy_docs(c->iw, c->keep, c->n_keep, err);
+        rc = iw_drop_prev_docs(c->iw, c->gone, c->n_gone, err);
         /* content failures that are still there, unchanged, stay recorded */
         for (size_t i = 0; rc == RAG_OK && i < c->sr.n; i++) {
             const rag_source *f = &c->sr.files[i];
@@ -1376,10 +1494,15 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
             rag_log_set_run_id(log, NULL);
         return RAG_ELOCKED;
     }
+    prev_loader pl;
     if (rc == RAG_OK)
-        rc = scan_stage(&c, &err);
+        prev_load_start(&pl, &c);
     if (rc == RAG_OK) {
-        previous_stage(&c);
+        rc = scan_stage(&c, &err);
+        prev_load_join(&pl);
+    }
+    if (rc == RAG_OK) {
+        previous_stage(&c, &pl);
         classify_stage(&c);
         if (opts->dry_run)
             dry_run_report(&c);

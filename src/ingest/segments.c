@@ -116,16 +116,13 @@ static seg_ent *list_push(seg_list *l)
 
 /* The previous segments with this run's deletions subtracted; the
  * tombstones: the previous ones plus every previous live document not
- * carried over. */
+ * carried over (temp.gone). */
 static int start_from_prev(segments_gen *g, seg_list *l, rag_error *err)
 {
     const rag_genset *p = g->prev;
     sqlite3 *db = g->prev_db;
     char *msg = NULL;
-    if (sqlite3_exec(db,
-                     g->carried ? "CREATE TEMP TABLE gone AS SELECT id FROM documents WHERE id NOT IN (SELECT id FROM temp.keep)"
-                                : "CREATE TEMP TABLE gone AS SELECT id FROM documents",
-                     NULL, NULL, &msg) != SQLITE_OK) {
+    if (!g->dropped && sqlite3_exec(db, "CREATE TEMP TABLE gone AS SELECT id FROM documents", NULL, NULL, &msg) != SQLITE_OK) {
         int rc = rag_error_set(err, RAG_ERR, "%s: tombstones: %s", p->path, msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return rc;

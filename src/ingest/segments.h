@@ -22,7 +22,8 @@ typedef struct segments_gen {
     const char *run_id;
     const rag_genset *prev;    /* the previous generation; NULL for a full build */
     sqlite3 *prev_db;          /* rag_genset_open_db(prev) */
-    bool carried;              /* prev_db has temp.keep: the carried-over document ids */
+    bool dropped;              /* prev_db has temp.gone: the live document ids not carried over
+                                  (false: every previous live document is dropped) */
     const char *new_seg;       /* this run's segment, in place */
     iw_segment_stats new_stats;
     const volatile int *interrupt;

@@ -5,7 +5,7 @@
 # transcripts are reported and counted against max_error_ratio, dry runs
 # write nothing, the command line's exit statuses, SIGTERM stops cleanly.
 . "$(dirname "$0")/lib.sh"
-plan 50
+plan 52
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -106,6 +106,23 @@ echo "new text" >"$W/corpus/new.txt"
 out=$(run --dry-run 2>&1)
 like "$out" "process new.txt" "dry run lists the file it would process"
 is "$(wc -l <"$W/art/logs/ingestion_metrics.jsonl")" "$lines" "dry run writes no metrics line"
+
+# --- a copied file reuses the embeddings of the document with its content,
+# whether few files are processed (the previous documents are scanned for
+# its hash) or many (they are sorted by hash once, REUSE_SCAN_MAX_FILES)
+cp -p "$W/corpus/podcasts/ep12-sourdough.vtt" "$W/corpus/copy-few.vtt"
+run -q
+is "$(metric .transcripts_processed)/$(metric .chunks_reused)/$(metric .chunks_embedded)" \
+  "2/$(chunks_in "select chunk_count from documents where path='copy-few.vtt'")/$(chunks_in "select chunk_count from documents where path='new.txt'")" \
+  "few files processed: a copy's embeddings are reused, only the new file is embedded"
+mkdir -p "$W/corpus/many"
+for i in $(seq 1 70); do echo "Note $i: the quarterly figure is $((i * 37))." >"$W/corpus/many/n$i.txt"; done
+cp -p "$W/corpus/talks/watercolor-basics.txt" "$W/corpus/copy-many.txt"
+run -q
+is "$(metric .transcripts_processed)/$(metric .chunks_reused)/$(metric .chunks_embedded)" \
+  "71/$(chunks_in "select chunk_count from documents where path='copy-many.txt'")/$(chunks_in "select count(*) from chunks c join documents d on d.id = c.doc_id where d.path like 'many/%'")" \
+  "many files processed: a copy's embeddings are reused, only the new files are embedded"
+rm -r "$W/corpus/many" "$W/corpus/copy-few.vtt" "$W/corpus/copy-many.txt"
 
 # --- bad transcripts
 B=$W/corpus/bad

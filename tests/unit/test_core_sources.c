@@ -28,6 +28,14 @@ static void test_glob_semantics(void **state)
     assert_false(rag_glob_match("**/*.txt", "a.txt.bak"));
     assert_true(rag_glob_match("a/**/b.txt", "a/b.txt"));
     assert_false(rag_glob_match("[abc", "a"));
+    /* the literal-tail shortcut: a "/" right after "**" may match nothing */
+    assert_true(rag_glob_match("**/", ""));
+    assert_true(rag_glob_match("**/", "a/"));
+    assert_true(rag_glob_match("**/*.txt", "a/.txt"));
+    assert_true(rag_glob_match("**/*x/y.txt", "q/z/x/y.txt"));
+    assert_false(rag_glob_match("**/*x/y.txt", "q/x/z/y.txt"));
+    assert_true(rag_glob_match("a]b", "a]b"));
+    assert_false(rag_glob_match("**/*.txt", "txt"));
 }
 
 /* Stars retry the rest of the pattern; failed retries are remembered, so many
@@ -126,6 +134,48 @@ static void test_scan_skips_hidden_and_outside_links_in_stable_order(void **stat
     free(in); free(out); free(dl); free(dangling); free(root);
 }
 
+/* The walk sorts each folder (a folder as "<name>/") instead of the whole
+ * list; a folder big enough is stat'ed on several threads. The list must
+ * still be in strcmp order with every file's own size, whatever the names. */
+static void test_scan_large_folder_and_tricky_names_in_strcmp_order(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/ragtop-scan-XXXXXX";
+    char *base = mkdtemp(tmpl);
+    assert_non_null(base);
+    char *root = rag_path_join(base, "corpus");
+    /* '.' (0x2e) and '-' (0x2d) sort before '/' (0x2f), '0' after it */
+    const char *tricky[] = { "a.txt", "a/x.txt", "a-b/x.txt", "a.b/x.txt", "a0.txt", "ab/x.txt", "a/b/c.txt",
+                             "a/b.txt", "a/b-c.txt", "\xc3\xa9t\xc3\xa9.txt", "Z.txt", "z.txt" };
+    size_t n_tricky = sizeof tricky / sizeof tricky[0];
+    for (size_t i = 0; i < n_tricky; i++)
+        touch(root, tricky[i], tricky[i]);
+    enum { BIG = 700 };
+    for (int i = 0; i < BIG; i++) {
+        char rel[64], text[64];
+        snprintf(rel, sizeof rel, "big/f%04d.txt", (i * 389) % BIG); /* created out of order */
+        snprintf(text, sizeof text, "%*d", 1 + (i * 389) % BIG % 50, 7);
+        touch(root, rel, text);
+    }
+    char *inc[] = { "**/*.txt" };
+    rag_sources r;
+    rag_error err = { 0 };
+    assert_int_equal(rag_sources_scan(root, inc, 1, NULL, 0, &r, &err), RAG_OK);
+    assert_int_equal(r.n, n_tricky + BIG);
+    for (size_t i = 1; i < r.n; i++)
+        assert_true(strcmp(r.files[i - 1].rel, r.files[i].rel) < 0);
+    for (size_t i = 0; i < r.n; i++) {
+        int k;
+        if (sscanf(r.files[i].rel, "big/f%d.txt", &k) == 1)
+            assert_int_equal(r.files[i].size, 1 + k % 50);
+        else
+            assert_int_equal(r.files[i].size, (int64_t)strlen(r.files[i].rel));
+    }
+    rag_sources_free(&r);
+    assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_glob_include_patterns_of_the_console),
         cmocka_unit_test(test_glob_many_stars_backtrack_correctly_on_long_names),
         cmocka_unit_test(test_scan_skips_hidden_and_outside_links_in_stable_order),
+        cmocka_unit_test(test_scan_large_folder_and_tricky_names_in_strcmp_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
