@@ -207,15 +207,20 @@ rag_ann *rag_ann_new(int dims, size_t capacity, int m, int ef_construction, char
     }
 }
 
-int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threads, char *msg, size_t msgsz)
+int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threads, const volatile int *stop,
+                char *msg, size_t msgsz)
 {
     const size_t dims = a->space.dims, esz = a->space.get_data_size();
     std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
+    std::atomic<bool> failed{false}, stopped{false};
     std::string why;
     auto work = [&]() {
         std::vector<unsigned char> buf(esz);
         for (size_t i; !failed && (i = next++) < n;) {
+            if (stop && *stop) {
+                stopped = true;
+                break;
+            }
             try {
                 quantise(x + i * dims, dims, buf.data());
                 a->hnsw->addPoint(buf.data(), first_id + i);
@@ -237,7 +242,7 @@ int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threa
         set_msg(msg, msgsz, "adding to the vector graph", why.c_str());
         return -1;
     }
-    return 0;
+    return stopped ? 1 : 0;
 }
 
 size_t rag_ann_count(const rag_ann *a) { return a->hnsw->cur_element_count; }

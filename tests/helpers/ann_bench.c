@@ -37,7 +37,10 @@
 #include "../../src/ingest/index_writer.h"
 #include "../../src/ingest/segments.h"
 
-enum { SUBJECTS = 64, TOPICS = 1024, PER_DOC = 50, K = 10, CANDIDATES = 50 };
+#define USAGE "ann_bench --dir DIR --chunks N [--dims 384] [--queries 200] [--ef 100] [--flat]\n" \
+              "       ann_bench --diagnose --chunks N [--flat] [--queries Q] [--m M] [--efc EFC] [--threads T]"
+
+enum { SUBJECTS = 64, TOPICS = 1024, PER_DOC = 50, K = 10, CANDIDATES = 50, BASIS = 64 };
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 static double uniform(void)
@@ -61,18 +64,107 @@ static void random_unit(float *v, int d)
     for (int j = 0; j < d; j++) v[j] = (float)gaussian();
     normalise(v, d);
 }
-/* base + scale * random unit, normalised */
-static void around(const float *base, double scale, float *out, int d)
-{
-    random_unit(out, d);
-    for (int j = 0; j < d; j++) out[j] = (float)(base[j] + scale * out[j]);
-    normalise(out, d);
-}
 static int zipf_topic(void)
 {
     double u = uniform();
     int t = (int)(TOPICS * u * u);
     return t < TOPICS ? t : TOPICS - 1;
+}
+
+/* The model. "docs" (the default; see the top of this file): subjects ->
+ * topics -> documents -> chunks, each level a point around its parent, the
+ * spread drawn from a low-dimensional anisotropic distribution. "flat" (the
+ * first version, kept to show why it was replaced): every chunk an
+ * isotropic draw around a topic, queries isotropic draws around a topic. */
+typedef struct model {
+    int dims;
+    bool flat;
+    float *subjects, *topics, *basis; /* basis: BASIS random unit directions */
+    float *docs;                      /* the documents written so far (their vectors; queries pick one) */
+    long n_docs;
+    float *doc;                       /* the current document while writing */
+} model;
+
+/* A unit "spread" direction: mostly in the span of the basis with a decaying
+ * spectrum (direction i has standard deviation 1/sqrt(i+1)), plus an
+ * isotropic residual carrying ISO of the variance. */
+#define ISO 0.15
+static void spread(const model *m, float *out)
+{
+    const int d = m->dims;
+    double w = 0;
+    for (int i = 0; i < BASIS; i++) w += 1.0 / (i + 1);
+    const double iso = sqrt(ISO / (1 - ISO) * w / d); /* per-component sd of the residual */
+    for (int j = 0; j < d; j++) out[j] = (float)(iso * gaussian());
+    for (int i = 0; i < BASIS; i++) {
+        const float g = (float)(gaussian() / sqrt(i + 1.0));
+        const float *b = m->basis + (size_t)i * d;
+        for (int j = 0; j < d; j++) out[j] += g * b[j];
+    }
+    normalise(out, d);
+}
+/* base + scale * a spread direction (isotropic for the flat model), normalised */
+static void around(const model *m, const float *base, double scale, float *out)
+{
+    if (m->flat) random_unit(out, m->dims);
+    else spread(m, out);
+    for (int j = 0; j < m->dims; j++) out[j] = (float)(base[j] + scale * out[j]);
+    normalise(out, m->dims);
+}
+
+static void model_init(model *m, int dims, bool flat, long chunks)
+{
+    m->dims = dims;
+    m->flat = flat;
+    m->subjects = rag_xmalloc((size_t)SUBJECTS * dims * sizeof(float));
+    m->topics = rag_xmalloc((size_t)TOPICS * dims * sizeof(float));
+    m->basis = rag_xmalloc((size_t)BASIS * dims * sizeof(float));
+    m->docs = rag_xmalloc((size_t)(chunks / PER_DOC + 1) * dims * sizeof(float));
+    m->n_docs = 0;
+    m->doc = NULL;
+    for (int s = 0; s < SUBJECTS; s++) random_unit(m->subjects + (size_t)s * dims, dims);
+    for (int i = 0; i < BASIS; i++) random_unit(m->basis + (size_t)i * dims, dims);
+    model flat_m = *m; /* topics are isotropic draws around subjects in both models (as the first version) */
+    flat_m.flat = true;
+    for (int t = 0; t < TOPICS; t++)
+        around(&flat_m, m->subjects + (size_t)(t % SUBJECTS) * dims, 1.0, m->topics + (size_t)t * dims);
+}
+static void model_free(model *m)
+{
+    free(m->subjects);
+    free(m->topics);
+    free(m->basis);
+    free(m->docs);
+}
+/* Chunk c's vector (called for c = 0, 1, 2, ... in order); *topic: its topic. */
+static void model_chunk(model *m, long c, float *out, int *topic)
+{
+    const int d = m->dims;
+    if (m->flat) {
+        *topic = zipf_topic();
+        around(m, m->topics + (size_t)*topic * d, 0.75, out);
+        return;
+    }
+    static int doc_topic;
+    if (c % PER_DOC == 0) { /* a new document: cos ~0.75 to its topic */
+        doc_topic = zipf_topic();
+        m->doc = m->docs + (size_t)m->n_docs++ * d;
+        around(m, m->topics + (size_t)doc_topic * d, 0.9, m->doc);
+    }
+    *topic = doc_topic;
+    around(m, m->doc, 0.8, out); /* cos ~0.8 to its document */
+}
+/* A query: flat — a draw around a topic; docs — a question about one of the
+ * documents written (cos ~0.8 to it), not a copy of any chunk. */
+static void model_query(model *m, float *out)
+{
+    if (m->flat) {
+        around(m, m->topics + (size_t)zipf_topic() * m->dims, 0.75, out);
+        return;
+    }
+    long doc = (long)(uniform() * (double)m->n_docs);
+    if (doc >= m->n_docs) doc = m->n_docs - 1;
+    around(m, m->docs + (size_t)doc * m->dims, 0.75, out);
 }
 
 static void die(const char *what, const char *msg)
@@ -109,8 +201,9 @@ static double pct(double *v, int n, double p)
 }
 
 /* A one-segment generation (descriptor at path); vs: its vector index. */
-static void write_generation(const char *path, long n, int dims, const float *topics, const vector_stage *vs)
+static void write_generation(const char *path, long n, model *mo, const vector_stage *vs)
 {
+    const int dims = mo->dims;
     rag_error err = {0};
     index_writer *w = iw_open(path, NULL, dims, &err);
     if (!w) die(path, err.msg);
@@ -126,8 +219,8 @@ static void write_generation(const char *path, long n, int dims, const float *to
             iw_doc d = {p, NULL, "txt", 1000, 0, "0"};
             if (iw_add_document(w, &d, &doc, &err)) die("document", err.msg);
         }
-        const int t = zipf_topic();
-        around(topics + (size_t)t * dims, 0.75, v, dims);
+        int t;
+        model_chunk(mo, c, v, &t);
         snprintf(text, sizeof text, "topic%d chunk%ld", t, c);
         snprintf(id, sizeof id, "c%ld", c);
         chunk ch = {.ordinal = (int)(c % PER_DOC), .text = text, .len = strlen(text), .start_ms = -1, .end_ms = -1,
@@ -167,26 +260,135 @@ static api_generation *open_gen(const char *path, long n, int ef)
     return g;
 }
 
+/* --diagnose: the model alone, in memory (no SQLite): how well separated
+ * each query's true top 10 are (exact cosine at ranks 1, 10, 11, 100 and how
+ * many chunks lie within 0.01 of rank 10, medians over the queries), then a
+ * graph built in memory with --m / --efc on --threads threads and recall@10
+ * (graph candidates max(ef, 50), rescored exactly, as rag-api) for each ef. */
+static int by_desc(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x < y) - (x > y);
+}
+static double median(double *v, int n) { return pct(v, n, 50); }
+
+static void diagnose(model *mo, long n, int q, int m, int efc, int threads)
+{
+    const int d = mo->dims;
+    float *x = rag_xmalloc((size_t)n * d * sizeof *x);
+    int t;
+    for (long c = 0; c < n; c++) model_chunk(mo, c, x + (size_t)c * d, &t);
+    float *qs = rag_xmalloc((size_t)q * d * sizeof *qs), *sc = rag_xmalloc((size_t)n * sizeof *sc);
+    int64_t(*truth)[K] = rag_xmalloc((size_t)q * sizeof *truth);
+    double *s1 = rag_xcalloc((size_t)q, sizeof(double)), *s10 = rag_xcalloc((size_t)q, sizeof(double)),
+           *s11 = rag_xcalloc((size_t)q, sizeof(double)), *s100 = rag_xcalloc((size_t)q, sizeof(double)),
+           *ties = rag_xcalloc((size_t)q, sizeof(double));
+    for (int i = 0; i < q; i++) {
+        float *qv = qs + (size_t)i * d;
+        model_query(mo, qv);
+        for (long c = 0; c < n; c++) {
+            float s = 0;
+            const float *v = x + (size_t)c * d;
+            for (int j = 0; j < d; j++) s += qv[j] * v[j];
+            sc[c] = s;
+        }
+        /* the top 10 ids (ties: lower id) and the sorted top 100 scores */
+        float top[100];
+        int nt = 0;
+        for (long c = 0; c < n; c++) {
+            if (nt == 100 && sc[c] <= top[99]) continue;
+            int p = nt < 100 ? nt++ : 99;
+            while (p > 0 && top[p - 1] < sc[c]) { top[p] = top[p - 1]; p--; }
+            top[p] = sc[c];
+        }
+        qsort(top, (size_t)nt, sizeof *top, by_desc);
+        long within = 0, k = 0;
+        for (long c = 0; c < n; c++) {
+            if (sc[c] >= top[9] - 0.01f) within++;
+            if (sc[c] >= top[9] && k < K) truth[i][k++] = c;
+        }
+        s1[i] = top[0], s10[i] = top[9], s11[i] = top[10], s100[i] = top[99], ties[i] = (double)within;
+    }
+    printf("MODEL %s chunks=%ld queries=%d median cos rank1=%.3f rank10=%.3f rank11=%.3f rank100=%.3f "
+           "gap10_11=%.4f gap10_100=%.3f within_0.01_of_rank10=%.0f\n",
+           mo->flat ? "flat" : "docs", n, q, median(s1, q), median(s10, q), median(s11, q), median(s100, q),
+           median(s10, q) - median(s11, q), median(s10, q) - median(s100, q), median(ties, q));
+    fflush(stdout);
+    char msg[256];
+    rag_ann *a = rag_ann_new(d, (size_t)n, m, efc, msg, sizeof msg);
+    if (!a) die("graph", msg);
+    double t0 = now_s();
+    if (rag_ann_add(a, (size_t)n, x, 0, threads, NULL, msg, sizeof msg)) die("graph", msg);
+    const double build = now_s() - t0;
+    static const int efs[] = {50, 100, 200, 400, 800};
+    int64_t *ids = rag_xmalloc(800 * sizeof *ids);
+    float *approx = rag_xmalloc(800 * sizeof *approx);
+    for (size_t e = 0; e < sizeof efs / sizeof *efs; e++) {
+        const int ef = efs[e], want = ef > CANDIDATES ? ef : CANDIDATES;
+        rag_ann_set_ef(a, want);
+        long found = 0;
+        double *lat = rag_xcalloc((size_t)q, sizeof(double));
+        for (int i = 0; i < q; i++) {
+            const float *qv = qs + (size_t)i * d;
+            double t1 = now_s();
+            long got = rag_ann_search(a, qv, (size_t)want, ids, approx);
+            float best[K];
+            int64_t bid[K];
+            int nb = 0;
+            for (long r = 0; r < got; r++) { /* exact rescoring, keep the top K */
+                float s = 0;
+                const float *v = x + (size_t)ids[r] * d;
+                for (int j = 0; j < d; j++) s += qv[j] * v[j];
+                if (nb == K && s <= best[K - 1]) continue;
+                int p = nb < K ? nb++ : K - 1;
+                while (p > 0 && best[p - 1] < s) { best[p] = best[p - 1]; bid[p] = bid[p - 1]; p--; }
+                best[p] = s;
+                bid[p] = ids[r];
+            }
+            lat[i] = (now_s() - t1) * 1000;
+            for (int a1 = 0; a1 < K; a1++)
+                for (int b = 0; b < nb; b++)
+                    if (bid[b] == truth[i][a1]) { found++; break; }
+        }
+        printf("GRAPH M=%d efc=%d threads=%d build_s=%.1f ef=%d recall10=%.3f search_p50_ms=%.3f\n", m, efc, threads,
+               build, ef, (double)found / ((double)q * K), median(lat, q));
+        fflush(stdout);
+        free(lat);
+    }
+    rag_ann_free(a);
+    free(ids), free(approx), free(x), free(qs), free(sc), free(truth);
+    free(s1), free(s10), free(s11), free(s100), free(ties);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
     long n = 0;
-    int dims = 384, q = 200, ef = 100;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--dir")) dir = argv[i + 1];
-        else if (!strcmp(argv[i], "--chunks")) n = atol(argv[i + 1]);
-        else if (!strcmp(argv[i], "--dims")) dims = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--queries")) q = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--ef")) ef = atoi(argv[i + 1]);
-        else die("usage", "ann_bench --dir DIR --chunks N [--dims 384] [--queries 200] [--ef 100]");
+    int dims = 384, q = 200, ef = 100, m = RAG_VINDEX_M, efc = RAG_VINDEX_EF_CONSTRUCTION, threads = 2;
+    bool flat = false, diag = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--diagnose")) diag = true;
+        else if (!strcmp(argv[i], "--flat")) flat = true;
+        else if (i + 1 == argc) die("usage", "missing value");
+        else if (!strcmp(argv[i], "--dir")) dir = argv[++i];
+        else if (!strcmp(argv[i], "--chunks")) n = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--dims")) dims = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--queries")) q = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--ef")) ef = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--m")) m = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--efc")) efc = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[++i]);
+        else die("usage", USAGE);
     }
-    if (!dir || n < 1000 || dims < 8 || q < 1) die("usage", "need --dir and --chunks >= 1000");
+    if ((!dir && !diag) || n < 1000 || dims < 8 || dims > 8192 || q < 1) die("usage", USAGE);
+    model mo;
+    model_init(&mo, dims, flat, n);
+    if (diag) {
+        diagnose(&mo, n, q, m, efc, threads);
+        model_free(&mo);
+        return 0;
+    }
     setenv("ANN_BENCH_UNUSED", "x", 1);
-    float *subjects = rag_xmalloc((size_t)SUBJECTS * dims * sizeof *subjects);
-    float *topics = rag_xmalloc((size_t)TOPICS * dims * sizeof *topics);
-    for (int s = 0; s < SUBJECTS; s++) random_unit(subjects + (size_t)s * dims, dims);
-    for (int t = 0; t < TOPICS; t++) around(subjects + (size_t)(t % SUBJECTS) * dims, 1.0, topics + (size_t)t * dims, dims);
-
     char *ann_path = rag_xasprintf("%s/gen-ann-%ld.sqlite.tmp", dir, n),
          *exact_path = rag_xasprintf("%s/gen-exact-%ld.sqlite.tmp", dir, n); /* descriptors of seg-ann-N.sqlite, ... */
     char *built = rag_xasprintf("%s/ann-%ld.seg.built", dir, n); /* .seg: generations of segments */
@@ -199,14 +401,15 @@ int main(int argc, char **argv)
     if (build_s < 0) {
         fprintf(stderr, "writing %ld chunks x %d dims ...\n", n, dims);
         const uint64_t rng_at = rng_state;
-        write_generation(exact_path, n, dims, topics, NULL);
+        write_generation(exact_path, n, &mo, NULL);
         /* the ANN generation: the same chunks (the generator rewound), its
          * segment finished with the vector index like rag-ingest's */
         fprintf(stderr, "writing them again with the vector index ...\n");
         rng_state = rng_at;
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         vector_stage vs = {.s = {.min_chunks = 1, .threads = cores > 0 ? (int)cores : 1}};
-        write_generation(ann_path, n, dims, topics, &vs);
+        mo.n_docs = 0;
+        write_generation(ann_path, n, &mo, &vs);
         /* the build time the finish hook measured, stored with the index */
         char *run_id = segments_run_id_of(ann_path), *seg = segments_file_path(dir, run_id, 0, false);
         sqlite3 *db = NULL;
@@ -227,11 +430,10 @@ int main(int argc, char **argv)
         }
     } else {
         /* the generator state must be where it would be after writing */
-        for (long c = 0; c < n; c++) {
-            float tmp[8192];
-            zipf_topic();
-            random_unit(tmp, dims);
-        }
+        float *tmp = rag_xmalloc((size_t)dims * sizeof *tmp);
+        int t;
+        for (long c = 0; c < n; c++) model_chunk(&mo, c, tmp, &t);
+        free(tmp);
     }
 
     const long rss0 = rss_kib();
@@ -246,7 +448,7 @@ int main(int argc, char **argv)
     api_hit want[CANDIDATES], got[CANDIDATES];
     long found = 0, total = 0;
     for (int i = 0; i < q; i++) {
-        around(topics + (size_t)zipf_topic() * dims, 0.75, qv, dims);
+        model_query(&mo, qv);
         double t0 = now_s();
         size_t nw = api_vector_topn(ge, qv, ge->leases[0].scores, want, CANDIDATES);
         te[i] = (now_s() - t0) * 1000;
@@ -274,8 +476,7 @@ int main(int argc, char **argv)
     free(ta);
     free(te);
     free(qv);
-    free(subjects);
-    free(topics);
+    model_free(&mo);
     free(ann_path);
     free(exact_path);
     free(built);
