@@ -19,6 +19,8 @@
  * ~0.8); a query is a fresh draw around a topic the same way — a question
  * about a subject, not a copy of a chunk.
  * Usage: ann_bench --dir DIR --chunks N [--dims 384] [--queries 200] [--ef 100] */
+#include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,10 @@
 #include <unistd.h>
 
 #include "rag/common.h"
+#include "rag/config.h"
+#include "rag/confighash.h"
+#include "rag/index.h"
+#include "rag/timeutil.h"
 #include "rag/fsutil.h"
 #include "rag/manifest.h"
 #include "rag/vector_index.h"
@@ -37,7 +43,8 @@
 #include "../../src/ingest/index_writer.h"
 #include "../../src/ingest/segments.h"
 
-#define USAGE "ann_bench --dir DIR --chunks N [--dims 384] [--queries 200] [--ef 100] [--flat]\n" \
+#define USAGE "ann_bench --dir DIR --config C --chunks N [--dims 384] [--queries 200] [--ef 100] [--flat]\n" \
+              "          [--http-queries FILE]\n" \
               "       ann_bench --diagnose --chunks N [--flat] [--queries Q] [--m M] [--efc EFC] [--threads T]"
 
 enum { SUBJECTS = 64, TOPICS = 1024, PER_DOC = 50, K = 10, CANDIDATES = 50, BASIS = 64 };
@@ -200,8 +207,39 @@ static double pct(double *v, int n, double p)
     return v[i < 0 ? 0 : i];
 }
 
+/* Chunk c's text (a pure function of c, so HTTP queries can quote it):
+ * WORDS Zipf-like draws from a made-up vocabulary, as api_mkindex's
+ * synthetic corpus (bench/api/run.sh), so the full-text side of a hybrid
+ * /query does the same kind of work as there. words false: "chunk N" (the
+ * exact-search copy, which no one searches by text). */
+enum { VOCAB = 20000, WORDS = 60 };
+static void chunk_text(long c, bool words, char *out, size_t outsz)
+{
+    if (!words) {
+        snprintf(out, outsz, "chunk %ld", c);
+        return;
+    }
+    static const char *const syl[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "qu", "den",
+                                      "mor", "lin", "tas", "ver", "gal", "hon", "bri", "cel"};
+    uint64_t st = (uint64_t)c * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+    size_t used = 0;
+    for (int k = 0; k < WORDS && used + 40 < outsz; k++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        double u = (double)(st % 1000000 + 1) / 1000000.0;
+        int r = (int)((double)VOCAB * u * u * u);
+        if (r >= VOCAB) r = VOCAB - 1;
+        if (k) out[used++] = ' ';
+        do {
+            used += (size_t)snprintf(out + used, outsz - used, "%s", syl[r % 20]);
+            r /= 20;
+        } while (r);
+    }
+    out[used] = '\0';
+}
+
 /* A one-segment generation (descriptor at path); vs: its vector index. */
-static void write_generation(const char *path, long n, model *mo, const vector_stage *vs)
+static void write_generation(const char *path, long n, model *mo, const vector_stage *vs, bool words,
+                             int64_t counts[3])
 {
     const int dims = mo->dims;
     rag_error err = {0};
@@ -211,7 +249,7 @@ static void write_generation(const char *path, long n, model *mo, const vector_s
     if (iw_begin(w, &err)) die("begin", err.msg);
     float *v = rag_xmalloc((size_t)dims * sizeof *v);
     int64_t doc = 0;
-    char text[64], id[32];
+    char text[WORDS * 40], id[32];
     for (long c = 0; c < n; c++) {
         if (c % PER_DOC == 0) {
             char p[64];
@@ -221,10 +259,10 @@ static void write_generation(const char *path, long n, model *mo, const vector_s
         }
         int t;
         model_chunk(mo, c, v, &t);
-        snprintf(text, sizeof text, "topic%d chunk%ld", t, c);
+        chunk_text(c, words, text, sizeof text);
         snprintf(id, sizeof id, "c%ld", c);
         chunk ch = {.ordinal = (int)(c % PER_DOC), .text = text, .len = strlen(text), .start_ms = -1, .end_ms = -1,
-                    .tokens = 2};
+                    .tokens = words ? WORDS : 2};
         if (iw_add_chunk(w, doc, id, &ch, v, &err)) die("chunk", err.msg);
         if (c % PER_DOC == PER_DOC - 1 || c == n - 1)
             if (iw_set_chunk_count(w, doc, c % PER_DOC + 1, &err)) die("document", err.msg);
@@ -234,8 +272,7 @@ static void write_generation(const char *path, long n, model *mo, const vector_s
     if (iw_set_meta(w, "embedding_provider", "openai", &err) || iw_set_meta(w, "embedding_model", "topic-model", &err) ||
         iw_set_meta(w, "embedding_dimensions", dbuf, &err) || iw_commit(w, &err))
         die("meta", err.msg);
-    int64_t docs, chunks, tokens;
-    if (iw_finish(w, false, &docs, &chunks, &tokens, &err)) die("finish", err.msg);
+    if (iw_finish(w, false, &counts[0], &counts[1], &counts[2], &err)) die("finish", err.msg);
     free(v);
 }
 
@@ -258,6 +295,70 @@ static api_generation *open_gen(const char *path, long n, int ef)
     api_generation *g = api_generation_open(path, &m, &cfg, 1, &err);
     if (!g) die(path, err.msg);
     return g;
+}
+
+/* Publish the approximate generation for config's rag-api: a manifest
+ * naming it (rewritten every run, with the config's hash as it is now). */
+static void publish(const rag_config *cfg, const char *gen, const char *run_id, const int64_t counts[3])
+{
+    rag_manifest m;
+    memset(&m, 0, sizeof m);
+    char hash[RAG_HASH_HEX];
+    rag_config_hash(cfg, hash);
+    const int64_t now = rag_now_ms();
+    m.schema_version = RAG_MANIFEST_SCHEMA_VERSION;
+    snprintf(m.run_id, sizeof m.run_id, "%s", run_id);
+    snprintf(m.generation, sizeof m.generation, "%s", gen);
+    m.generated_at_ms = m.checked_at_ms = now;
+    snprintf(m.config_hash, sizeof m.config_hash, "%s", hash);
+    snprintf(m.source_fingerprint, sizeof m.source_fingerprint, "%s", hash);
+    m.config = rag_config_canonical(cfg);
+    m.documents = counts[0];
+    m.chunks = counts[1];
+    m.tokens = counts[2];
+    snprintf(m.tool_version, sizeof m.tool_version, "%s", RAG_VERSION);
+    m.index_schema_version = RAG_INDEX_SCHEMA_VERSION;
+    rag_error err = {0};
+    char *mpath = rag_config_manifest_path(cfg);
+    if (rag_manifest_write(mpath, &m, &err) != RAG_OK) die(mpath, err.msg);
+    free(mpath);
+    rag_manifest_free(&m);
+}
+
+/* The HTTP bench's queries: like bench/api/run.sh's, 3-5 consecutive words
+ * of 50 chunks spread over the corpus, each with the vector the topic model
+ * gives a question about that chunk's document (model_query's spread) —
+ * what the stand-in embedding provider answers for that text. JSON lines
+ * {"text": ..., "vector": [...]}. */
+static void write_http_queries(const model *mo, long n, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) die(path, strerror(errno));
+    float *v = rag_xmalloc((size_t)mo->dims * sizeof *v);
+    char text[WORDS * 40];
+    for (int i = 1; i <= 50; i++) {
+        const long c = (long)(((long long)i * 7919) % n);
+        chunk_text(c, true, text, sizeof text);
+        const int from = 10 + i % 20, words = 3 + i % 3; /* words from..from+words-1, 1-based */
+        char *p = text, *start = NULL;
+        int w = 1;
+        for (; *p; p++) {
+            if (w == from && !start) start = p;
+            if (*p == ' ' && ++w == from + words) break;
+        }
+        *p = '\0';
+        around(mo, mo->docs + (size_t)(c / PER_DOC) * mo->dims, 0.75, v);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "text", start ? start : text);
+        cJSON *arr = cJSON_AddArrayToObject(o, "vector");
+        for (int j = 0; j < mo->dims; j++) cJSON_AddItemToArray(arr, cJSON_CreateNumber(v[j]));
+        char *line = cJSON_PrintUnformatted(o);
+        fprintf(f, "%s\n", line);
+        free(line);
+        cJSON_Delete(o);
+    }
+    free(v);
+    if (fclose(f) != 0) die(path, strerror(errno));
 }
 
 /* --diagnose: the model alone, in memory (no SQLite): how well separated
@@ -362,15 +463,17 @@ static void diagnose(model *mo, long n, int q, int m, int efc, int threads)
 
 int main(int argc, char **argv)
 {
-    const char *dir = NULL;
+    const char *dir = NULL, *config = NULL, *http_queries = NULL;
     long n = 0;
-    int dims = 384, q = 200, ef = 100, m = RAG_VINDEX_M, efc = RAG_VINDEX_EF_CONSTRUCTION, threads = 2;
+    int dims = 384, q = 200, ef = 200, m = RAG_VINDEX_M, efc = RAG_VINDEX_EF_CONSTRUCTION, threads = 2;
     bool flat = false, diag = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--diagnose")) diag = true;
         else if (!strcmp(argv[i], "--flat")) flat = true;
         else if (i + 1 == argc) die("usage", "missing value");
         else if (!strcmp(argv[i], "--dir")) dir = argv[++i];
+        else if (!strcmp(argv[i], "--config")) config = argv[++i];
+        else if (!strcmp(argv[i], "--http-queries")) http_queries = argv[++i];
         else if (!strcmp(argv[i], "--chunks")) n = atol(argv[++i]);
         else if (!strcmp(argv[i], "--dims")) dims = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--queries")) q = atoi(argv[++i]);
@@ -388,30 +491,45 @@ int main(int argc, char **argv)
         model_free(&mo);
         return 0;
     }
+    if (!config) die("usage", USAGE);
     setenv("ANN_BENCH_UNUSED", "x", 1);
-    char *ann_path = rag_xasprintf("%s/gen-ann-%ld.sqlite.tmp", dir, n),
-         *exact_path = rag_xasprintf("%s/gen-exact-%ld.sqlite.tmp", dir, n); /* descriptors of seg-ann-N.sqlite, ... */
-    char *built = rag_xasprintf("%s/ann-%ld.seg.built", dir, n); /* .seg: generations of segments */
+    /* the exact-search copy in dir; the approximate one published where
+     * config's rag-api serves it (artifacts/index + the manifest) */
+    rag_config cfg;
+    rag_problems probs = {0};
+    rag_error err = {0};
+    if (rag_config_load(config, &cfg, &probs, &err) != RAG_OK) die(config, probs.count ? probs.items[0] : err.msg);
+    char *index_dir = rag_config_index_dir(&cfg), *ck_dir = rag_config_checkpoints_dir(&cfg);
+    if (rag_mkdir_p(index_dir, 0755, &err) || rag_mkdir_p(ck_dir, 0755, &err)) die("mkdir", err.msg);
+    char run_id[64], gen[128];
+    snprintf(run_id, sizeof run_id, "bench-ann-%ld", n);
+    snprintf(gen, sizeof gen, "%s%s%s", RAG_INDEX_PREFIX, run_id, RAG_INDEX_SUFFIX);
+    char *ann_final = rag_path_join(index_dir, gen), *ann_path = rag_xasprintf("%s.tmp", ann_final),
+         *exact_path = rag_xasprintf("%s/gen-exact-%ld.sqlite.tmp", dir, n); /* a descriptor and its segment */
+    char *built = rag_xasprintf("%s/ann-docs-%ld.built", dir, n); /* "build_s documents chunks tokens" */
     double build_s = -1;
-    FILE *bf = fopen(built, "r");
+    int64_t counts[3] = {0, 0, 0};
+    FILE *bf = access(ann_final, R_OK) == 0 ? fopen(built, "r") : NULL;
     if (bf) { /* cached from an earlier run */
-        if (fscanf(bf, "%lf", &build_s) != 1) build_s = -1;
+        if (fscanf(bf, "%lf %" SCNd64 " %" SCNd64 " %" SCNd64, &build_s, &counts[0], &counts[1], &counts[2]) != 4)
+            build_s = -1;
         fclose(bf);
     }
     if (build_s < 0) {
         fprintf(stderr, "writing %ld chunks x %d dims ...\n", n, dims);
         const uint64_t rng_at = rng_state;
-        write_generation(exact_path, n, &mo, NULL);
-        /* the ANN generation: the same chunks (the generator rewound), its
-         * segment finished with the vector index like rag-ingest's */
-        fprintf(stderr, "writing them again with the vector index ...\n");
+        write_generation(exact_path, n, &mo, NULL, false, counts);
+        /* the approximate one: the same vectors (the generator rewound),
+         * its segment finished with the vector index like rag-ingest's */
+        fprintf(stderr, "writing them again with text and the vector index ...\n");
         rng_state = rng_at;
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         vector_stage vs = {.s = {.min_chunks = 1, .threads = cores > 0 ? (int)cores : 1}};
         mo.n_docs = 0;
-        write_generation(ann_path, n, &mo, &vs);
+        write_generation(ann_path, n, &mo, &vs, true, counts);
+        if (rename(ann_path, ann_final) != 0) die(ann_final, strerror(errno));
         /* the build time the finish hook measured, stored with the index */
-        char *run_id = segments_run_id_of(ann_path), *seg = segments_file_path(dir, run_id, 0, false);
+        char *seg = segments_file_path(index_dir, run_id, 0, false);
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         if (sqlite3_open_v2(seg, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
@@ -421,11 +539,10 @@ int main(int argc, char **argv)
         build_s = (double)sqlite3_column_int64(st, 0) / 1000.0;
         sqlite3_finalize(st);
         sqlite3_close(db);
-        free(run_id);
         free(seg);
         bf = fopen(built, "w");
         if (bf) {
-            fprintf(bf, "%.1f\n", build_s);
+            fprintf(bf, "%.1f %" PRId64 " %" PRId64 " %" PRId64 "\n", build_s, counts[0], counts[1], counts[2]);
             fclose(bf);
         }
     } else {
@@ -435,13 +552,15 @@ int main(int argc, char **argv)
         for (long c = 0; c < n; c++) model_chunk(&mo, c, tmp, &t);
         free(tmp);
     }
+    publish(&cfg, gen, run_id, counts);
+    if (http_queries) write_http_queries(&mo, n, http_queries);
 
     const long rss0 = rss_kib();
-    api_generation *ga = open_gen(ann_path, n, ef);
+    api_generation *ga = open_gen(ann_final, n, ef);
     const long rss_ann = rss_kib() - rss0;
     api_generation *ge = open_gen(exact_path, n, ef);
     const long rss_exact = rss_kib() - rss0 - rss_ann;
-    if (!ga->n_ann) die(ann_path, "has no vector index");
+    if (!ga->n_ann) die(ann_final, "has no vector index");
 
     double *ta = rag_xcalloc((size_t)q, sizeof *ta), *te = rag_xcalloc((size_t)q, sizeof *te);
     float *qv = rag_xmalloc((size_t)dims * sizeof *qv);
@@ -478,6 +597,10 @@ int main(int argc, char **argv)
     free(qv);
     model_free(&mo);
     free(ann_path);
+    free(ann_final);
+    free(index_dir);
+    free(ck_dir);
+    rag_config_free(&cfg);
     free(exact_path);
     free(built);
     return 0;
