@@ -365,7 +365,7 @@ static void write_http_queries(const model *mo, long n, const char *path)
  * each query's true top 10 are (exact cosine at ranks 1, 10, 11, 100 and how
  * many chunks lie within 0.01 of rank 10, medians over the queries), then a
  * graph built in memory with --m / --efc on --threads threads and recall@10
- * (graph candidates max(ef, 50), rescored exactly, as rag-api) for each ef. */
+ * (the best 100 of a search ef wide, rescored exactly, as rag-api) for each ef. */
 static int by_desc(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -425,8 +425,8 @@ static void diagnose(model *mo, long n, int q, int m, int efc, int threads)
     int64_t *ids = rag_xmalloc(800 * sizeof *ids);
     float *approx = rag_xmalloc(800 * sizeof *approx);
     for (size_t e = 0; e < sizeof efs / sizeof *efs; e++) {
-        const int ef = efs[e], want = ef > CANDIDATES ? ef : CANDIDATES;
-        rag_ann_set_ef(a, want);
+        const int ef = efs[e], want = 2 * CANDIDATES; /* as rag-api: API_ANN_RESCORE_FACTOR x 50 rescored */
+        rag_ann_set_ef(a, ef);
         long found = 0;
         double *lat = rag_xcalloc((size_t)q, sizeof(double));
         for (int i = 0; i < q; i++) {
