@@ -9,16 +9,34 @@
  * /query asks): recall@10 against exact, per-query latency p50/p95, and the
  * memory each opened generation added to this process's RSS.
  *
+ * The approximate generation is published where --config's rag-api serves
+ * it (artifacts/index, manifest), with chunk texts like api_mkindex's
+ * synthetic corpus, for the HTTP half of bench/api/vectors.sh; the 50
+ * queries of that half (text + the model's vector) go to --http-queries.
+ *
  * The vectors stand in for a dense embedding model (the hashing embedder's
- * sparse vectors get no graph: vector_index.h). Uniform random 384-d vectors
- * would be a pathological case no approximate index handles (every point
- * nearly equidistant); real embeddings cluster by subject. So: 64 subjects
- * (random unit vectors), 1024 topics around them (topic = subject + a random
- * unit vector, normalised: cos ~0.7), each chunk a topic (Zipf-like
- * popularity) + a random unit vector * 0.75, normalised (cos to its topic
- * ~0.8); a query is a fresh draw around a topic the same way — a question
- * about a subject, not a copy of a chunk.
- * Usage: ann_bench --dir DIR --chunks N [--dims 384] [--queries 200] [--ef 100] */
+ * sparse vectors get no graph: vector_index.h). What a model gives, and
+ * what an approximate index relies on: points cluster at several scales
+ * (subject, topic, document), and around any point the spread lies mostly
+ * in a few directions (embedding spaces are strongly anisotropic, their
+ * local intrinsic dimension is tens, not hundreds), so a query's nearest
+ * chunks stand out from the next hundred. The "docs" model: 64 subjects
+ * (random unit vectors); 1024 topics around them (cos ~0.7); each document
+ * (PER_DOC consecutive chunks) around a topic of Zipf-like popularity (cos
+ * ~0.75); each chunk around its document (cos ~0.78: chunks of one
+ * transcript ~0.6 to each other, ~0.35 to other documents of the topic); a
+ * query is a question about one document (cos ~0.8 to it), not a copy of a
+ * chunk. "Around" = base + scale x a spread direction: a Gaussian in the
+ * span of BASIS fixed random directions with standard deviations
+ * 1/sqrt(i+1), plus an isotropic residual of ISO of the variance,
+ * normalised. The first version ("flat", --flat) drew every chunk
+ * isotropically around a topic, 384 independent directions: at 1M chunks
+ * a query's rank 10 and rank 100 then differ by 0.05 in cosine and dozens
+ * of chunks lie within 0.01 of rank 10 (--diagnose prints these), a
+ * uniform-noise cloud no embedding model produces and no graph index
+ * searches well (recall@10 0.77 at ef 100 — what the first bench measured).
+ * --diagnose: model statistics and an in-memory graph's recall per ef.
+ * Usage: see USAGE below. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
