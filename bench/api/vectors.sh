@@ -148,7 +148,7 @@ for n in $SIZES; do
   printf '%-44s %16s %16s  %s\n' "/query q/s saturated (-c64): hybrid | bm25" "$hs" "$bs" \
     "$(python3 -c "print(f'{$hs / $bs:.2f}x')") >= 0.7x: $(verdict "$hs >= 0.7 * $bs")"
   printf '%-44s %16s %16s  %s\n' "rag-api RSS now / peak, MiB" "$rss / $hwm" "$cap" \
-    "<= 2 x int8 ($int8) + page cache ($API_THREADS x $CACHE_KIB KiB = $cache): $(verdict "$hwm <= $cap")"
+    "<= 2 x int8 ($int8) + page cache ($API_THREADS x $CACHE_KIB KiB = $cache): $([ "$n" -ge 1000000 ] && verdict "$hwm <= $cap" || echo "$(verdict "$hwm <= $cap") (the target is set at 1M)")"
   echo "  socket/status errors across the wrk runs: $errs; the stand-in embedding provider's CPU per hybrid query: $emb_us us"
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
