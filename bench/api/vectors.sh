@@ -11,7 +11,8 @@
 #   the vector index's build time (the ingest finish hook, every core)
 #  over HTTP, a real rag-api serving the approximate generation (wrk, the
 #  query mix of bench/api/run.sh: 3-5 words quoted from 50 chunks):
-#   hybrid /query p50/p95 at -c4 (target p95 <= 10 ms at 100k, 25 ms at 1M)
+#   hybrid /query p50/p95 at -c4 (target p95 <= 10 ms at 100k, 25 ms at 1M),
+#     beside bm25-only and vector-only /query at -c4 (which side costs what)
 #   saturated (-c64) hybrid q/s beside bm25-only q/s, same queries, same
 #     rounds (target >= 0.7x)
 #   rag-api's RSS (VmRSS and peak VmHWM) beside 2 x the raw int8 vector
@@ -116,6 +117,7 @@ for n in $SIZES; do
     { echo "rag-api did not load gen-bench-ann-$n.sqlite" >&2; cat "$W/api.stderr" >&2; exit 1; }
   jq -c '{q: .text, k: 5, mode: "hybrid"}' "$W/embed-$n.jsonl" >"$W/q-hybrid.jsonl"
   jq -c '{q: .text, k: 5, mode: "bm25"}' "$W/embed-$n.jsonl" >"$W/q-bm25.jsonl"
+  jq -c '{q: .text, k: 5, mode: "vector"}' "$W/embed-$n.jsonl" >"$W/q-vector.jsonl"
   # every query answers (and is hybrid: its vector comes from the table)
   first=$(curl -s -H 'Content-Type: application/json' -d "$(head -n1 "$W/q-hybrid.jsonl")" "$API/query")
   [ "$(jq -r '.results | length' <<<"$first")" -gt 0 ] || { echo "hybrid /query failed: $first" >&2; exit 1; }
@@ -135,21 +137,25 @@ for n in $SIZES; do
     run_wrk bm25_sat "$W/q-bm25.jsonl" -t1 -c64 -d"${DUR}s"
     run_wrk hybrid_sat "$W/q-hybrid.jsonl" -t1 -c64 -d"${DUR}s"
     run_wrk hybrid_c4 "$W/q-hybrid.jsonl" -t1 -c4 -d"${DUR}s"
+    run_wrk bm25_c4 "$W/q-bm25.jsonl" -t1 -c4 -d"${DUR}s"
+    run_wrk vector_c4 "$W/q-vector.jsonl" -t1 -c4 -d"${DUR}s"
   done
   e1=$(ticks "$EMB_PID")
   val() { grep "^$1 " "$W/results-$n" | kv "$2" | median; }
-  hyb_n=$(grep -E '^hybrid_' "$W/results-$n" | kv requests | awk '{ s += $1 } END { print s + 0 }')
+  hyb_n=$(grep -E '^(hybrid|vector)_' "$W/results-$n" | kv requests | awk '{ s += $1 } END { print s + 0 }')
   emb_us=$(( (e1 - e0) * 1000000 / $(getconf CLK_TCK) / (hyb_n > 0 ? hyb_n : 1) ))
   rss=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$API_PID/status")
   hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$API_PID/status")
   errs=$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(errors|non2xx)=/) { split($i, a, "="); s += a[2] } } END { print s + 0 }' "$W/results-$n")
   hp95=$(val hybrid_c4 p95); hs=$(val hybrid_sat rps); bs=$(val bm25_sat rps)
   printf '%-44s %16s %16s  %s\n' "/query hybrid p50 / p95 ms, -c4 (HTTP)" "$(val hybrid_c4 p50) / $hp95" "" "p95 <= $p95_target ms: $(verdict "$hp95 <= $p95_target")"
+  printf '%-44s %16s %16s  %s\n' "  its parts: bm25 | vector mode p50 / p95, -c4" "$(val bm25_c4 p50) / $(val bm25_c4 p95)" \
+    "$(val vector_c4 p50) / $(val vector_c4 p95)" "(each mode alone, same queries: which side costs what)"
   printf '%-44s %16s %16s  %s\n' "/query q/s saturated (-c64): hybrid | bm25" "$hs" "$bs" \
     "$(python3 -c "print(f'{$hs / $bs:.2f}x')") >= 0.7x: $(verdict "$hs >= 0.7 * $bs")"
   printf '%-44s %16s %16s  %s\n' "rag-api RSS now / peak, MiB" "$rss / $hwm" "$cap" \
     "<= 2 x int8 ($int8) + page cache ($API_THREADS x $CACHE_KIB KiB = $cache): $([ "$n" -ge 1000000 ] && verdict "$hwm <= $cap" || echo "$(verdict "$hwm <= $cap") (the target is set at 1M)")"
-  echo "  socket/status errors across the wrk runs: $errs; the stand-in embedding provider's CPU per hybrid query: $emb_us us"
+  echo "  socket/status errors across the wrk runs: $errs; the stand-in embedding provider's CPU per embedded query: $emb_us us"
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
