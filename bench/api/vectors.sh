@@ -51,17 +51,7 @@ for c in wrk curl jq python3; do
   command -v "$c" >/dev/null 2>&1 || { echo "bench/api/vectors.sh: $c is missing (make deps)" >&2; exit 1; }
 done
 make -s all build/tests/helpers/ann_bench build/tests/helpers/embed_table_server >/dev/null
-W=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-bench-vec.XXXXXX")
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo "ok"; else echo "MISSED"; fi; }
+. "$HERE/lib.sh" # $W, PIDS, cleanup at exit, free_port, verdict
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 kv() { tr ' ' '\n' | sed -n "s/^$1=//p"; } # key=value from a line on stdin
 export BENCH_DIR="$HERE" BENCH_EMBED_KEY=bench
