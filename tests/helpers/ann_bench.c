@@ -520,11 +520,12 @@ int main(int argc, char **argv)
     char *index_dir = rag_config_index_dir(&cfg), *ck_dir = rag_config_checkpoints_dir(&cfg);
     if (rag_mkdir_p(index_dir, 0755, &err) || rag_mkdir_p(ck_dir, 0755, &err)) die("mkdir", err.msg);
     char run_id[64], gen[128];
-    snprintf(run_id, sizeof run_id, "bench-ann-%ld", n);
+    snprintf(run_id, sizeof run_id, "bench-ann-%s%ld", flat ? "flat-" : "", n);
     snprintf(gen, sizeof gen, "%s%s%s", RAG_INDEX_PREFIX, run_id, RAG_INDEX_SUFFIX);
     char *ann_final = rag_path_join(index_dir, gen), *ann_path = rag_xasprintf("%s.tmp", ann_final),
-         *exact_path = rag_xasprintf("%s/gen-exact-%ld.sqlite.tmp", dir, n); /* a descriptor and its segment */
-    char *built = rag_xasprintf("%s/ann-docs-%ld.built", dir, n); /* "build_s documents chunks tokens" */
+         *exact_path = rag_xasprintf("%s/gen-exact-%s%ld.sqlite.tmp", dir, flat ? "flat-" : "", n);
+    /* "build_s documents chunks tokens" */
+    char *built = rag_xasprintf("%s/ann-%s-%ld.built", dir, flat ? "flat" : "docs", n);
     double build_s = -1;
     int64_t counts[3] = {0, 0, 0};
     FILE *bf = access(ann_final, R_OK) == 0 ? fopen(built, "r") : NULL;
