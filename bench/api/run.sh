@@ -28,7 +28,8 @@
 # the index under build/bench/).
 # Env: CHUNKS (100000), DUR (5 s), REPEAT (3), API_THREADS (api.threads;
 # default: the value in config/params.yaml), ATTACK_DUR (20 s), QUERY_ONLY
-# (1 = only the /query figures: no /healthz, nginx, Node or attack runs).
+# (1 = only the /query figures: no /healthz, nginx, Node or attack runs),
+# HEALTHZ_ONLY (1 = only /healthz vs nginx and Node: no /query or attack runs).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/bench/api"
@@ -38,6 +39,7 @@ DUR=${DUR:-5}
 REPEAT=${REPEAT:-3}
 ATTACK_DUR=${ATTACK_DUR:-20}
 QUERY_ONLY=${QUERY_ONLY:-0}
+HEALTHZ_ONLY=${HEALTHZ_ONLY:-0}
 API_THREADS=${API_THREADS:-$(sed -n 's/^  threads: *\([0-9]*\).*/\1/p' config/params.yaml)}
 for c in wrk nginx node curl jq sqlite3 python3; do
   command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "bench/api: $c is missing (make deps)" >&2; exit 1; }
@@ -185,6 +187,7 @@ for round in $(seq 1 "$REPEAT"); do
   run_wrk healthz_api   -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "$API/healthz"
   run_wrk healthz_nginx -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NGINX_PORT/healthz"
   run_wrk healthz_node  -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NODE_PORT/healthz"
+  [ "$HEALTHZ_ONLY" = 1 ] && continue
   run_wrk query_c64     -t2 -c64 -d"${DUR}s" -s "$HERE/query.lua" "$API"
   query_vs_fts5
   run_wrk query_c4      -t1 -c4  -d"${DUR}s" -s "$HERE/query.lua" "$API"
@@ -197,6 +200,25 @@ for round in $(seq 1 "$REPEAT"); do
   wait "$SAT" || true
   echo "query_saturating $(grep '^RESULT' "$W/sat.out")" >>"$W/results"
 done
+
+healthz_lines() {
+  local api_rps nginx_rps node_rps p99 nginx_p99
+  api_rps=$(val healthz_api rps); nginx_rps=$(val healthz_nginx rps); node_rps=$(val healthz_node rps)
+  p99=$(val healthz_api p99); nginx_p99=$(val healthz_nginx p99)
+  printf '%-44s %14s %14s %8s  %s\n' "/healthz req/s vs Node http (same body)" "$api_rps" "$node_rps" \
+    "$(python3 -c "print(f'{$api_rps / $node_rps:.2f}x')")" ">= 30000 and >= 3x: $(verdict "$api_rps >= 30000 and $api_rps >= 3 * $node_rps")"
+  printf '%-44s %14s %14s %8s  %s\n' "/healthz req/s vs nginx static file" "$api_rps" "$nginx_rps" \
+    "$(python3 -c "print(f'{$api_rps / $nginx_rps:.2f}x')")" ">= 0.5x: $(verdict "$api_rps >= 0.5 * $nginx_rps")"
+  printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms (nginx | node beside)" "$p99" "$nginx_p99 | $(val healthz_node p99)" "" \
+    "<= nginx's: $(verdict "$p99 <= $nginx_p99"); < 5 ms: $(verdict "$p99 < 5")"
+}
+if [ "$HEALTHZ_ONLY" = 1 ]; then
+  echo
+  printf '%-44s %14s %14s %8s  %s\n' "figure" "measured" "baseline" "ratio" "target"
+  healthz_lines
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 
 qp50=$(val query_c4 p50); qp95=$(val query_c4 p95)
 bm_rps=$(val query_bm25_sat rps); same_qps=$(val fts5_same qps); and_qps=$(val fts5_and_only qps)
@@ -241,20 +263,12 @@ attack_probe attack_nginx "$NGINX_PORT" "$NGINX_PORT"
 sleep 2
 attack_probe attack_api_main "$API_PORT" "$API_PORT"
 
-api_rps=$(val healthz_api rps); nginx_rps=$(val healthz_nginx rps); node_rps=$(val healthz_node rps)
-r_node=$(python3 -c "print(f'{$api_rps / $node_rps:.2f}')")
-r_nginx=$(python3 -c "print(f'{$api_rps / $nginx_rps:.2f}')")
-p99=$(val healthz_api p99)
 q64p50=$(val query_c64 p50); q64p95=$(val query_c64 p95); hp99=$(val healthz_under_load p99)
 errs=$(grep -v '^attack_' "$W/results" | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^errors=/) { split($i, a, "="); s += a[2] }} END { print s + 0 }')
 ap99=$(val attack_api_admin p99); np99=$(val attack_nginx p99)
 echo
 printf '%-44s %14s %14s %8s  %s\n' "figure" "measured" "baseline" "ratio" "target"
-printf '%-44s %14s %14s %8s  %s\n' "/healthz req/s vs Node http (same body)" "$api_rps" "$node_rps" "${r_node}x" ">= 30000 and >= 3x: $(verdict "$api_rps >= 30000 and $api_rps >= 3 * $node_rps")"
-printf '%-44s %14s %14s %8s  %s\n' "/healthz req/s vs nginx static file" "$api_rps" "$nginx_rps" "${r_nginx}x" ">= 0.5x: $(verdict "$api_rps >= 0.5 * $nginx_rps")"
-nginx_p99=$(val healthz_nginx p99)
-printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms (nginx | node beside)" "$p99" "$nginx_p99 | $(val healthz_node p99)" "" \
-  "<= nginx's: $(verdict "$p99 <= $nginx_p99"); < 5 ms: $(verdict "$p99 < 5")"
+healthz_lines
 printf '%-44s %14s %14s %8s  %s\n' "/query default ($DEFAULT_MODE) p50 / p95 ms, -c4" "$qp50 / $qp95" "" "" "p95 <= 25 ms: $(verdict "$qp95 <= 25")"
 printf '%-44s %14s %14s %8s  %s\n' "/query hybrid p50 / p95 ms, -c4" "$(val query_c4_hybrid p50) / $(val query_c4_hybrid p95)" "" "" ""
 printf '%-44s %14s %14s %8s  %s\n' "/query default p50 / p95 ms, -c64 (saturated)" "$q64p50 / $q64p95" "$(val query_c64 rps) q/s" "" "(queueing: 64 in flight on $(nproc) cores)"

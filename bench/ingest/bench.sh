@@ -80,12 +80,21 @@ BEGIN;
 INSERT INTO t(text) SELECT readfile(p) FROM paths;
 COMMIT;
 SQL
-read -r sql_s sql_kb < <(measure sqlite3 "$WORK/fts.db" ".read $WORK/load.sql")
-rm -f "$WORK/fts.db"
-
-# rag-ingest: full ingest, no-change rerun (median of 3), one file changed
+# rag-ingest: full ingest (3 rounds alternated with the sqlite3 baseline, so a
+# noisy neighbour hits both alike; the ratio is the median of the rounds' own
+# ratios, the times are medians, the RSS the highest), no-change rerun
+# (median of 3), one file changed
 cfg=$(conf "$CORPUS" art)
-read -r full_s full_kb < <(measure "$ING" --config "$cfg" -q)
+sq=(); fu=(); ra=(); sql_kb=0; full_kb=0
+for _ in 1 2 3; do
+  read -r s kb < <(measure sqlite3 "$WORK/fts.db" ".read $WORK/load.sql")
+  rm -f "$WORK/fts.db"; sq+=("$s"); [ "$kb" -gt "$sql_kb" ] && sql_kb=$kb
+  rm -rf "$WORK/art"
+  read -r f kb < <(measure "$ING" --config "$cfg" -q)
+  fu+=("$f"); [ "$kb" -gt "$full_kb" ] && full_kb=$kb
+  ra+=("$(awk -v a="$s" -v b="$f" 'BEGIN {printf "%.2f", a / b}')")
+done
+sql_s=$(median3 "${sq[@]}"); full_s=$(median3 "${fu[@]}"); ratio=$(median3 "${ra[@]}")
 gen_bytes=$(du -cb "$WORK"/art/index/*.sqlite | tail -n 1 | awk '{print $1}')
 chunks=$(jq .chunks "$WORK/art/checkpoints/latest.json")
 r=(); for _ in 1 2 3; do r+=("$(measure "$ING" --config "$cfg" -q | cut -d' ' -f1)"); done
@@ -117,12 +126,11 @@ read -r small_s small_kb < <(measure "$ING" --config "$cfg2" -q)
 rate() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.1f", (s > 0 ? b / 1e6 / s : 0)}'; }
 verdict() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
 full_rate=$(rate "$full_s"); sql_rate=$(rate "$sql_s"); cat_rate=$(rate "$cat_s")
-ratio=$(awk -v a="$sql_s" -v b="$full_s" 'BEGIN {printf "%.2f", a / b}')
 echo
 printf '%-44s %10s %10s %10s\n' "measurement" "seconds" "MB/s" "peak RSS"
 printf '%-44s %10s %10s %10s\n' "baseline: cat of the corpus (median of 3)" "$cat_s" "$cat_rate" "-"
-printf '%-44s %10s %10s %9dM\n' "baseline: sqlite3 shell, FTS5, 1 transaction" "$sql_s" "$sql_rate" $((sql_kb / 1024))
-printf '%-44s %10s %10s %9dM\n' "rag-ingest full ingest (hashing embedder)" "$full_s" "$full_rate" $((full_kb / 1024))
+printf '%-44s %10s %10s %9dM\n' "baseline: sqlite3 shell, FTS5, 1 txn (median 3)" "$sql_s" "$sql_rate" $((sql_kb / 1024))
+printf '%-44s %10s %10s %9dM\n' "rag-ingest full ingest (hashing, median of 3)" "$full_s" "$full_rate" $((full_kb / 1024))
 printf '%-44s %10s %10s %10s\n' "rag-ingest no-change rerun (median of 3)" "$nochange_s" "-" "-"
 printf '%-44s %10s %10s %9dM\n' "rag-ingest one-file-changed rerun" "$one_s" "-" $((one_kb / 1024))
 printf '%-44s %10s %10s %10s\n' "baseline: cp of the whole index (v1 per change)" "$copy_s" "-" "-"
@@ -130,7 +138,7 @@ printf '%-44s %10s %10s %9dM\n' "rag-ingest full ingest, $small_mb MB corpus" "$
 echo
 echo "generation: $chunks chunks, $((gen_bytes / 1000000)) MB; one-file rerun processed $processed file(s)"
 echo "full ingest: $full_rate MB/s (target >= 10)                     $(verdict "$full_rate >= 10")"
-echo "full ingest vs sqlite3 FTS5 baseline: ${ratio}x (target >= 0.9)  $(verdict "$ratio >= 0.9")"
+echo "full ingest vs sqlite3 FTS5 baseline: ${ratio}x (median of rounds ${ra[*]}; target >= 0.9)  $(verdict "$ratio >= 0.9")"
 echo "no-change rerun over $nfiles files: ${nochange_s}s (target <= 1)   $(verdict "$nochange_s <= 1")"
 mbw() { awk -v b="$1" 'BEGIN {printf "%.2f", b / 1e6}'; }
 echo "one-file-changed rerun: ${one_s}s (target <= 0.5)                  $(verdict "$one_s <= 0.5")"

@@ -110,7 +110,8 @@ struct api_segdata {
     uint32_t *lens;
     size_t n;              /* embedding rows, ascending chunk ids */
     int64_t *rowids, *doc_ids;
-    float *rows;           /* n * dims, row-major; NULL with ann */
+    float *cols;           /* dims columns of stride rows (row i of column j at [j * stride + i]); NULL with ann */
+    size_t stride;
     rag_ann *ann;          /* the segment's approximate vector index (ids = positions in rowids), or NULL */
 };
 
@@ -124,7 +125,7 @@ static void segdata_free(api_segdata *d)
     free(d->lens);
     free(d->rowids);
     free(d->doc_ids);
-    free(d->rows);
+    free(d->cols);
     rag_ann_free(d->ann);
     free(d);
 }
@@ -192,10 +193,13 @@ static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segd
     if (rc != SQLITE_OK)
         return rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", path, sqlite3_errmsg(db));
     const size_t want = d->vectors ? (size_t)d->dims * sizeof(float) : 0;
-    cap = 1024;
+    const size_t dims = (size_t)d->dims;
+    cap = d->n_len > 0 ? d->n_len : 1024; /* one embedding per chunk: usually exact */
     d->rowids = rag_xmalloc(cap * sizeof *d->rowids);
     d->doc_ids = rag_xmalloc(cap * sizeof *d->doc_ids);
-    d->rows = d->vectors && !ann ? rag_xmalloc(cap * want) : NULL;
+    /* column-major as it is read, what the exact scan wants (query.c) */
+    d->cols = d->vectors && !ann ? rag_xmalloc(cap * want) : NULL;
+    d->stride = cap;
     int out = RAG_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const int64_t rowid = sqlite3_column_int64(st, 0);
@@ -207,14 +211,22 @@ static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segd
             break;
         }
         if (d->n == cap) {
-            cap *= 2;
-            d->rowids = rag_xrealloc(d->rowids, cap * sizeof *d->rowids);
-            d->doc_ids = rag_xrealloc(d->doc_ids, cap * sizeof *d->doc_ids);
-            if (d->rows) d->rows = rag_xrealloc(d->rows, cap * want);
+            const size_t ncap = cap * 2;
+            d->rowids = rag_xrealloc(d->rowids, ncap * sizeof *d->rowids);
+            d->doc_ids = rag_xrealloc(d->doc_ids, ncap * sizeof *d->doc_ids);
+            if (d->cols) {
+                float *wider = rag_xmalloc(ncap * want);
+                for (size_t j = 0; j < dims; j++) memcpy(wider + j * ncap, d->cols + j * cap, cap * sizeof(float));
+                free(d->cols);
+                d->cols = wider;
+                d->stride = ncap;
+            }
+            cap = ncap;
         }
         d->rowids[d->n] = rowid;
         d->doc_ids[d->n] = sqlite3_column_int64(st, 2);
-        if (d->rows) memcpy(d->rows + d->n * (size_t)d->dims, blob, want); /* little-endian hosts only (x86, arm64) */
+        for (size_t j = 0; d->cols && j < dims; j++) /* little-endian hosts only (x86, arm64) */
+            memcpy(&d->cols[j * d->stride + d->n], (const unsigned char *)blob + j * sizeof(float), sizeof(float));
         d->n++;
     }
     if (out == RAG_OK && rc != SQLITE_DONE)
@@ -268,8 +280,8 @@ static int segdata_get(api_generation *g, size_t k, sqlite3 *db, bool vectors, i
 /* The generation's arrays from its segments' rows, tombstoned chunks left
  * out: their lengths, and avgdl over every live chunk of every segment —
  * what FTS5 itself would compute over a single-file build of the same
- * chunks; the live vectors of segments without an approximate index
- * column-major, the graphs of the others. */
+ * chunks; pointers to each segment's vectors (column-major, for the exact
+ * scan) or graph, which stay in the shared segment data. */
 static int assemble(api_generation *g, bool vectors, rag_error *err)
 {
     size_t n = 0, known = 0, n_exact = 0;
@@ -291,7 +303,12 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
             g->ann_dead[k] = d->n - live;
             g->ann_ef = d->ann_ef;
             g->n_ann++;
-        } else {
+        } else if (d->cols) {
+            g->exact_cols[k] = d->cols;
+            g->exact_stride[k] = d->stride;
+            g->exact_n[k] = d->n;
+            g->exact_rowids[k] = d->rowids;
+            if (d->n > g->exact_max) g->exact_max = d->n;
             n_exact += live;
         }
     }
@@ -300,14 +317,11 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
         return rag_error_set(err, RAG_ECORRUPT, "%s: %zu %s for %lld chunks", g->path, n,
                              vectors ? "embeddings" : "chunk rows", (long long)g->chunk_count);
     g->n = n;
+    g->n_exact = n_exact;
     g->rowids = rag_xcalloc(n ? n : 1, sizeof *g->rowids);
     g->doc_ids = rag_xcalloc(n ? n : 1, sizeof *g->doc_ids);
     g->lengths = rag_xcalloc(n ? n : 1, sizeof *g->lengths);
-    g->n_exact = vectors ? n_exact : 0;
-    g->exact_rowids = g->n_ann ? rag_xcalloc(n_exact ? n_exact : 1, sizeof *g->exact_rowids) : g->rowids;
-    g->cols = vectors && (n_exact || !g->n_ann) ? rag_xcalloc(n_exact ? n_exact * (size_t)g->dims : 1, sizeof *g->cols)
-                                                : NULL;
-    size_t r = 0, x = 0;
+    size_t r = 0;
     for (size_t k = 0; k < g->gs.n; k++) {
         const api_segdata *d = g->segdata[k];
         size_t li = 0;
@@ -318,12 +332,6 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
             g->rowids[r] = id;
             g->doc_ids[r] = d->doc_ids[i];
             g->lengths[r] = li < d->n_len && d->len_ids[li] == id ? d->lens[li] : API_BM25_NO_LENGTH;
-            const float *row = d->rows ? d->rows + i * (size_t)g->dims : NULL;
-            for (int j = 0; row && j < g->dims; j++) g->cols[(size_t)j * n_exact + x] = row[j];
-            if (!d->ann) {
-                if (g->n_ann) g->exact_rowids[x] = id;
-                x++;
-            }
             r++;
         }
     }
@@ -416,7 +424,7 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
         return rag_error_set(err, RAG_ECORRUPT, "%s: embedder gives %d dimensions, generation has %d",
                              g->path, rag_embedder_dimensions(l->emb), g->dims);
     l->qvec = rag_xcalloc((size_t)g->dims, sizeof *l->qvec);
-    l->scores = rag_xcalloc(g->cols && g->n_exact ? g->n_exact : 1, sizeof *l->scores);
+    l->scores = rag_xcalloc(g->exact_max ? g->exact_max : 1, sizeof *l->scores);
     return RAG_OK;
 }
 
@@ -442,11 +450,9 @@ static void generation_free(api_generation *g)
         pthread_mutex_destroy(&g->df->lock);
         free(g->df);
     }
-    if (g->exact_rowids != g->rowids) free(g->exact_rowids);
     free(g->rowids);
     free(g->doc_ids);
     free(g->lengths);
-    free(g->cols);
     free(g->dead);
     for (size_t k = 0; k < RAG_GENSET_MAX_SEGMENTS; k++) segdata_release(g->segdata[k]);
     rag_genset_free(&g->gs);
@@ -690,14 +696,13 @@ static void vector_info(api_served_info *i, const api_generation *g)
 {
     i->vector_segments_graph = i->vector_segments_exact = 0;
     i->vector_chunks_graph = i->vector_chunks_exact = i->vector_graph_tombstoned = i->vector_graph_bytes = 0;
-    if (!g->cols && !g->n_ann) return; /* opened without vectors */
-    for (size_t k = 0; k < g->gs.n; k++) {
+    for (size_t k = 0; k < g->gs.n; k++) { /* neither: opened without vectors */
         if (g->ann[k]) {
             i->vector_segments_graph++;
             i->vector_chunks_graph += (int64_t)(g->ann_n[k] - g->ann_dead[k]);
             i->vector_graph_tombstoned += (int64_t)g->ann_dead[k];
             i->vector_graph_bytes += (int64_t)rag_ann_memory(g->ann[k]);
-        } else {
+        } else if (g->exact_cols[k]) {
             i->vector_segments_exact++;
         }
     }

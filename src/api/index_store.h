@@ -55,7 +55,7 @@ typedef struct api_lease {
     sqlite3_stmt *vec[RAG_GENSET_MAX_SEGMENTS];   /* segments with an approximate index: ?1 chunk rowid -> its float32 vector */
     rag_embedder *emb;
     float *qvec;   /* dims */
-    float *scores; /* n_exact (exact search's scratch) */
+    float *scores; /* exact_max (exact search's scratch) */
 } api_lease;
 
 /* The rows of one segment file that a generation loads into memory (FTS5
@@ -83,16 +83,22 @@ typedef struct api_generation {
     char provider[32];
     char model[128];
     int dims;
-    size_t n;        /* chunks (rowids, doc_ids, lengths; and vectors when cols is set) */
+    size_t n;        /* live chunks (rowids, doc_ids, lengths) */
     int64_t *rowids; /* n, ascending chunk rowids */
     int64_t *doc_ids; /* n, the document of rowids[i] */
     uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
     double avg_length; /* mean FTS5 length of every live chunk of every segment: BM25's avgdl */
-    /* Exact search covers the live chunks of the segments without an
-     * approximate index (all of them when none has one): */
-    size_t n_exact;        /* chunks in cols */
-    int64_t *exact_rowids; /* n_exact, ascending (== rowids when every segment is exact) */
-    float *cols;     /* dims * n_exact, column j of chunk i at cols[j * n_exact + i] */
+    /* Exact search scans, segment by segment, the float32 vectors of the
+     * segments without an approximate index (all of them when none has
+     * one), held by the shared segment data (so a reload copies none of
+     * them); tombstoned rows are skipped as the scan meets them: */
+    size_t n_exact;   /* live chunks scanned exactly */
+    size_t exact_max; /* rows of the largest such segment (the size of a lease's scratch) */
+    const float *exact_cols[RAG_GENSET_MAX_SEGMENTS];     /* segment k's vectors column-major, or NULL:
+                                                            column j of row i at [j * exact_stride[k] + i] */
+    size_t exact_stride[RAG_GENSET_MAX_SEGMENTS];
+    size_t exact_n[RAG_GENSET_MAX_SEGMENTS];              /* rows of segment k, tombstoned ones included */
+    const int64_t *exact_rowids[RAG_GENSET_MAX_SEGMENTS]; /* row i's chunk rowid, ascending */
     /* Segments with an approximate vector index (rag/vector_index.h), searched
      * per segment, tombstoned rows skipped, candidates rescored exactly
      * (vector_ann.h): */
@@ -114,7 +120,7 @@ typedef struct api_generation {
  * generation's own meta table. NULL with err on any failure. */
 api_generation *api_generation_open(const char *path, const rag_manifest *m, const rag_config *cfg,
                                     int n_leases, rag_error *err);
-/* The same; vectors false leaves the vectors on disk (g->cols NULL, no
+/* The same; vectors false leaves the vectors on disk (n_exact 0, no
  * approximate indexes,
  * vector matches; rowids, documents and lengths are loaded all the same, so
  * BM25 ranks exactly as with vectors): for BM25-only use, e.g. rag-ingest evaluating golden queries in

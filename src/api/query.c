@@ -147,43 +147,58 @@ static void consider(api_hit *out, size_t *h, size_t n_top, int64_t rowid, doubl
  * columns; denser ones accumulate column by column into scratch. */
 #define SPARSE_MAX 32
 
-size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top)
+/* Segment k's rows scored against the query's non-zero components, the
+ * better ones into the heap out (h of n_top); tombstoned rows are skipped
+ * when they would enter it. */
+static void scan_segment(const api_generation *g, size_t k, const float *query, float *scratch, api_hit *out,
+                         size_t *h, size_t n_top)
 {
-    const size_t n = g->n_exact;
-    if (n == 0 || n_top == 0 || !g->cols) return 0;
+    const size_t n = g->exact_n[k], stride = g->exact_stride[k];
+    const float *base = g->exact_cols[k];
+    const int64_t *rowids = g->exact_rowids[k];
     const float *cols[SPARSE_MAX];
     float qv[SPARSE_MAX];
     int nnz = 0;
     for (int j = 0; j < g->dims && nnz <= SPARSE_MAX; j++) {
         if (query[j] == 0.0f) continue;
         if (nnz < SPARSE_MAX) {
-            cols[nnz] = g->cols + (size_t)j * n;
+            cols[nnz] = base + (size_t)j * stride;
             qv[nnz] = query[j];
         }
         nnz++;
     }
-    if (nnz == 0) return 0; /* nothing to compare: no vector results */
-    size_t h = 0;
     if (nnz <= SPARSE_MAX) {
         for (size_t i = 0; i < n; i++) {
             float sc = 0.0f;
             for (int t = 0; t < nnz; t++) sc += qv[t] * cols[t][i];
             /* orthogonal or opposite chunks are not "similar" at all */
-            if (sc > 0.0f && (h < n_top || sc >= out[0].score)) consider(out, &h, n_top, g->exact_rowids[i], sc);
+            if (sc > 0.0f && (*h < n_top || sc >= out[0].score) && !api_generation_is_dead(g, rowids[i]))
+                consider(out, h, n_top, rowids[i], sc);
         }
-    } else {
-        memset(scratch, 0, n * sizeof *scratch);
-        for (int j = 0; j < g->dims; j++) {
-            const float q = query[j];
-            if (q == 0.0f) continue;
-            const float *restrict col = g->cols + (size_t)j * n;
-            float *restrict sp = scratch;
-            for (size_t i = 0; i < n; i++) sp[i] += q * col[i];
-        }
-        for (size_t i = 0; i < n; i++)
-            if (scratch[i] > 0.0f && (h < n_top || scratch[i] >= out[0].score))
-                consider(out, &h, n_top, g->exact_rowids[i], scratch[i]);
+        return;
     }
+    memset(scratch, 0, n * sizeof *scratch);
+    for (int j = 0; j < g->dims; j++) {
+        const float q = query[j];
+        if (q == 0.0f) continue;
+        const float *restrict col = base + (size_t)j * stride;
+        float *restrict sp = scratch;
+        for (size_t i = 0; i < n; i++) sp[i] += q * col[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        if (scratch[i] > 0.0f && (*h < n_top || scratch[i] >= out[0].score) && !api_generation_is_dead(g, rowids[i]))
+            consider(out, h, n_top, rowids[i], scratch[i]);
+}
+
+size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top)
+{
+    if (g->n_exact == 0 || n_top == 0) return 0;
+    bool any = false;
+    for (int j = 0; j < g->dims && !any; j++) any = query[j] != 0.0f;
+    if (!any) return 0; /* nothing to compare: no vector results */
+    size_t h = 0;
+    for (size_t k = 0; k < g->gs.n; k++)
+        if (g->exact_cols[k]) scan_segment(g, k, query, scratch, out, &h, n_top);
     qsort(out, h, sizeof *out, cmp_hit);
     for (size_t i = 0; i < h; i++) {
         out[i].vector_rank = (int)i + 1;

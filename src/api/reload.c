@@ -174,7 +174,7 @@ void api_reloader_check(api_reloader *r, bool force)
         cJSON_AddBoolToObject(p, "reopened", same);
         /* hnsw-int8: every segment's vectors through its graph; +exact: some
          * segments (below embedding.ann_min_chunks) are scanned exactly */
-        cJSON_AddStringToObject(p, "vector_search", !g->n_ann ? (g->cols && g->n ? "exact" : "none")
+        cJSON_AddStringToObject(p, "vector_search", !g->n_ann ? (g->n_exact ? "exact" : "none")
                                                     : g->n_exact ? RAG_VINDEX_KIND "+exact" : RAG_VINDEX_KIND);
         cJSON_AddNumberToObject(p, "ann_segments", g->n_ann);
         rag_log_eventf(app->log, RAG_LEVEL_INFO, "reload", p, "%s %s (%lld chunks)", same ? "reopened" : "serving",

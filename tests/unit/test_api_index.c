@@ -335,7 +335,8 @@ static void test_open_without_vectors_ranks_like_with_them(void **state)
     rag_error err = {0};
     api_generation *without = api_generation_open_ex(f->path, &m, NULL, 1, false, &err);
     if (!without) fail_msg("%s", err.msg);
-    assert_null(without->cols);
+    assert_int_equal(without->n_exact, 0);
+    assert_null(without->exact_cols[0]);
     assert_int_equal(without->n, N);
     assert_true(without->avg_length == with->avg_length);
     const char *queries[] = {"chunk number 17", "word3 filler", "word2 word4", "filler"};
@@ -521,7 +522,8 @@ static void test_ann_is_built_from_the_threshold_up_and_not_below(void **state)
     assert_int_equal(table_exists(f->path, "vector_index"), 0);
     api_generation *g = open_at(f->path, N);
     assert_int_equal(g->n_ann, 0);
-    assert_non_null(g->cols);
+    assert_int_equal(g->n_exact, N);
+    assert_non_null(g->exact_cols[0]);
     api_generation_release(g);
 
     build_ann(f->path, N, &info); /* at the threshold: built, stored, loaded */
@@ -533,7 +535,7 @@ static void test_ann_is_built_from_the_threshold_up_and_not_below(void **state)
     assert_int_equal(g->n_ann, 1); /* a v1 file is one segment */
     assert_non_null(g->ann[0]);
     assert_int_equal(g->n_exact, 0);
-    assert_null(g->cols); /* the float32 vectors stay on disk */
+    assert_null(g->exact_cols[0]); /* the float32 vectors stay on disk */
     assert_int_equal(g->n, N);
     assert_int_equal(g->rowids[N - 1], N);
     api_generation_release(g);
