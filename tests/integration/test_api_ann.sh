@@ -78,7 +78,7 @@ is "$(vector_metrics)" "segments 0/1 chunks 0/$CHUNKS tombstoned 0 bytes>0 0" \
 set_min 1
 RAG_INGEST_TEST_VINDEX_DELAY_MS=10000 "$BIN/rag-ingest" --config "$CONFIG" --quiet --full 2>"$STACK/term.err" &
 pid=$!
-for _ in $(seq 200); do
+for _ in $(seq 400); do
   grep -q '"vector_index_building"' "$LOG/ingest.jsonl" 2>/dev/null && break
   sleep 0.05
 done
