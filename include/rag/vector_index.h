@@ -18,7 +18,7 @@
 
 #define RAG_VINDEX_KIND "hnsw-int8"
 #define RAG_VINDEX_M 16               /* links per node (HNSW M) */
-#define RAG_VINDEX_EF_CONSTRUCTION 64 /* candidate list while building */
+#define RAG_VINDEX_EF_CONSTRUCTION 128 /* candidate list while building */
 #define RAG_VINDEX_PART_BYTES (16u << 20) /* the graph is stored in parts of this size */
 
 typedef struct rag_vindex_settings {

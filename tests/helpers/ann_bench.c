@@ -537,7 +537,8 @@ int main(int argc, char **argv)
     if (build_s < 0) {
         fprintf(stderr, "writing %ld chunks x %d dims ...\n", n, dims);
         const uint64_t rng_at = rng_state;
-        write_generation(exact_path, n, &mo, NULL, false, counts);
+        if (access(exact_path, R_OK) != 0) /* the exact copy does not depend on the index's parameters */
+            write_generation(exact_path, n, &mo, NULL, false, counts);
         /* the approximate one: the same vectors (the generator rewound),
          * its segment finished with the vector index like rag-ingest's */
         fprintf(stderr, "writing them again with text and the vector index ...\n");
