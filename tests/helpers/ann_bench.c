@@ -546,6 +546,10 @@ int main(int argc, char **argv)
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         vector_stage vs = {.s = {.min_chunks = 1, .threads = cores > 0 ? (int)cores : 1}};
         mo.n_docs = 0;
+        char *old_seg = segments_file_path(index_dir, run_id, 0, false); /* an earlier build's: never linked over */
+        unlink(old_seg);
+        unlink(ann_final);
+        free(old_seg);
         write_generation(ann_path, n, &mo, &vs, true, counts);
         if (rename(ann_path, ann_final) != 0) die(ann_final, strerror(errno));
         /* the build time the finish hook measured, stored with the index */
