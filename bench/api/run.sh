@@ -47,17 +47,7 @@ done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 make -s all build/tests/helpers/api_mkindex build/bench/api/fts5_baseline >/dev/null
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-bench-api.XXXXXX")
-chmod 755 "$W"
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+. "$HERE/lib.sh" # $W, PIDS, cleanup at exit, free_port, verdict
 
 # ---- the index (cached between runs; build/ is not committed)
 DATA="$ROOT/build/bench/api-$CHUNKS"
@@ -211,7 +201,6 @@ for round in $(seq 1 "$REPEAT"); do
   echo "query_saturating $(grep '^RESULT' "$W/sat.out")" >>"$W/results"
 done
 
-verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo "ok"; else echo "MISSED"; fi; }
 healthz_lines() {
   local api_rps nginx_rps node_rps p99 nginx_p99
   api_rps=$(val healthz_api rps); nginx_rps=$(val healthz_nginx rps); node_rps=$(val healthz_node rps)

@@ -27,8 +27,11 @@ typedef size_t (*rag_ann_read_fn)(void *ud, void *buf, size_t n);
  * node (HNSW M), ef_construction = candidate list length while building. */
 rag_ann *rag_ann_new(int dims, size_t capacity, int m, int ef_construction, char *msg, size_t msgsz);
 /* Add n vectors (row-major, dims floats each) with ids first_id.. on up to
- * threads threads. */
-int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threads, char *msg, size_t msgsz);
+ * threads threads. stop (may be NULL) is read before each vector: once it is
+ * non-zero the threads add nothing more and 1 is returned (the graph then
+ * holds only some of the vectors: discard it). 0 = all added, -1 = error. */
+int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threads, const volatile int *stop,
+                char *msg, size_t msgsz);
 size_t rag_ann_count(const rag_ann *a);
 int rag_ann_dims(const rag_ann *a);
 /* Bytes the graph holds in memory (vectors, links, locks), approximately. */

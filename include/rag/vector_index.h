@@ -18,13 +18,20 @@
 
 #define RAG_VINDEX_KIND "hnsw-int8"
 #define RAG_VINDEX_M 16               /* links per node (HNSW M) */
-#define RAG_VINDEX_EF_CONSTRUCTION 64 /* candidate list while building */
+#define RAG_VINDEX_EF_CONSTRUCTION 128 /* candidate list while building */
 #define RAG_VINDEX_PART_BYTES (16u << 20) /* the graph is stored in parts of this size */
 
 typedef struct rag_vindex_settings {
     int64_t min_chunks; /* build only for files with at least this many vectors; 0 = never */
     int threads;        /* build threads (>= 1) */
     bool sparse_queries; /* the embedder's query vectors are sparse (hashing): no graph, see below */
+    /* may be NULL: once *interrupt is non-zero the build stops (within one
+     * vector per thread) and fails (RAG_ERR, "interrupted by a signal"), the file unchanged */
+    const volatile int *interrupt;
+    /* may be NULL: called when the graph build starts (added = 0) and after
+     * each batch of vectors added, on the calling thread */
+    void (*progress)(void *ud, int64_t added, int64_t total);
+    void *progress_ud;
 } rag_vindex_settings;
 
 typedef struct rag_vindex_info {

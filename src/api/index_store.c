@@ -519,7 +519,7 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     if (rag_genset_load(path, &g->gs, err) != RAG_OK || rag_genset_attach(&g->gs, &db, err) != RAG_OK) goto fail;
     if (load_dead(g, db, err)) goto fail;
     for (size_t k = 0; k < g->gs.n; k++)
-        if (segdata_get(g, k, db, vectors, cfg ? cfg->api.ann_ef_search : 100, err)) goto fail;
+        if (segdata_get(g, k, db, vectors, cfg ? cfg->api.ann_ef_search : 200, err)) goto fail;
     if (assemble(g, vectors, err)) goto fail;
 
     g->n_leases = n_leases > 0 ? n_leases : 1;
@@ -691,6 +691,24 @@ static void info_from_manifest(api_served_info *i, const rag_manifest *m)
     quality_from_manifest(i, m);
 }
 
+/* How g's vectors are searched, for /metrics. */
+static void vector_info(api_served_info *i, const api_generation *g)
+{
+    i->vector_segments_graph = i->vector_segments_exact = 0;
+    i->vector_chunks_graph = i->vector_chunks_exact = i->vector_graph_tombstoned = i->vector_graph_bytes = 0;
+    for (size_t k = 0; k < g->gs.n; k++) { /* neither: opened without vectors */
+        if (g->ann[k]) {
+            i->vector_segments_graph++;
+            i->vector_chunks_graph += (int64_t)(g->ann_n[k] - g->ann_dead[k]);
+            i->vector_graph_tombstoned += (int64_t)g->ann_dead[k];
+            i->vector_graph_bytes += (int64_t)rag_ann_memory(g->ann[k]);
+        } else if (g->exact_cols[k]) {
+            i->vector_segments_exact++;
+        }
+    }
+    i->vector_chunks_exact = (int64_t)g->n_exact;
+}
+
 void api_store_publish(api_store *s, api_generation *g, const rag_manifest *m, int64_t now_ms)
 {
     pthread_mutex_lock(&s->lock);
@@ -705,6 +723,7 @@ void api_store_publish(api_store *s, api_generation *g, const rag_manifest *m, i
     i->chunk_count = g->chunk_count;
     i->documents = g->documents;
     i->schema_version = g->schema_version;
+    vector_info(i, g);
     i->loaded_at_ms = now_ms;
     i->reloads++;
     i->last_error[0] = '\0';

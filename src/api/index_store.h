@@ -171,6 +171,12 @@ typedef struct api_served_info {
     int64_t chunk_count;
     int64_t documents;
     int schema_version;
+    /* vector search of the served generation (all 0 when it has no vectors):
+     * segments and live chunks searched through an approximate index
+     * ("graph") or by the exact scan, tombstoned vectors the graphs still
+     * hold (skipped at query time), the graphs' memory */
+    int vector_segments_graph, vector_segments_exact;
+    int64_t vector_chunks_graph, vector_chunks_exact, vector_graph_tombstoned, vector_graph_bytes;
     int64_t loaded_at_ms;   /* when it was swapped in, 0 if never */
     uint64_t reloads;       /* successful swaps */
     uint64_t reload_failures;

@@ -160,6 +160,19 @@ char *api_metrics_render(api_app *app, size_t *len)
         escape_label(info.run_id, run_id, sizeof run_id);
         escape_label(info.generation, gen, sizeof gen);
         escape_label(info.config_hash, hash, sizeof hash);
+        family(&o, "rag_api_vector_segments", "gauge",
+               "Segments of the served generation by vector search: through an approximate index (graph) or the exact scan.");
+        put(&o, "rag_api_vector_segments{search=\"graph\"} %d\n", info.vector_segments_graph);
+        put(&o, "rag_api_vector_segments{search=\"exact\"} %d\n", info.vector_segments_exact);
+        family(&o, "rag_api_vector_chunks", "gauge",
+               "Live chunks of the served generation by vector search: through an approximate index (graph) or the exact scan.");
+        put(&o, "rag_api_vector_chunks{search=\"graph\"} %lld\n", (long long)info.vector_chunks_graph);
+        put(&o, "rag_api_vector_chunks{search=\"exact\"} %lld\n", (long long)info.vector_chunks_exact);
+        family(&o, "rag_api_vector_graph_tombstoned", "gauge",
+               "Vectors of deleted or replaced chunks still in the served generation's graphs (skipped by queries; gone at the next merge).");
+        put(&o, "rag_api_vector_graph_tombstoned %lld\n", (long long)info.vector_graph_tombstoned);
+        family(&o, "rag_api_vector_graph_bytes", "gauge", "Memory held by the served generation's approximate vector indexes.");
+        put(&o, "rag_api_vector_graph_bytes %lld\n", (long long)info.vector_graph_bytes);
         family(&o, "rag_api_index_info", "gauge", "The served generation (value is always 1).");
         put(&o, "rag_api_index_info{run_id=\"%s\",generation=\"%s\",config_hash=\"%s\"} 1\n", run_id, gen, hash);
         family(&o, "rag_api_last_reload_timestamp_seconds", "gauge", "When the served generation was swapped in.");

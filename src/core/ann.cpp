@@ -22,6 +22,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -39,7 +42,7 @@ namespace {
 
 // Sum of x[i] * y[i] over int8 vectors. SSE2 (every x86-64): sign-extend
 // 16 bytes to two 8 x int16 halves, multiply-add pairs into int32 lanes.
-int32_t dot_i8(const int8_t *x, const int8_t *y, size_t d)
+int32_t dot_i8_sse2(const int8_t *x, const int8_t *y, size_t d)
 {
     size_t i = 0;
     int32_t acc = 0;
@@ -61,6 +64,39 @@ int32_t dot_i8(const int8_t *x, const int8_t *y, size_t d)
     for (; i < d; i++) acc += (int32_t)x[i] * (int32_t)y[i];
     return acc;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same with AVX2 (most x86-64 CPUs since 2013), chosen at run time: 16
+// int8 -> 16 int16 per instruction, twice the SSE2 lanes; integer sums, so
+// both give the same result bit for bit (graphs built with either are the same).
+__attribute__((target("avx2"))) int32_t dot_i8_avx2(const int8_t *x, const int8_t *y, size_t d)
+{
+    size_t i = 0;
+    __m256i sum = _mm256_setzero_si256();
+    for (; i + 16 <= d; i += 16) {
+        const __m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(x + i)));
+        const __m256i b = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(y + i)));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(a, b));
+    }
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    int32_t acc = _mm_cvtsi128_si32(s);
+    for (; i < d; i++) acc += (int32_t)x[i] * (int32_t)y[i];
+    return acc;
+}
+#endif
+
+using dot_fn = int32_t (*)(const int8_t *, const int8_t *, size_t);
+dot_fn pick_dot()
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) return dot_i8_avx2;
+#endif
+    return dot_i8_sse2;
+}
+const dot_fn dot_i8 = pick_dot();
 
 struct Int8Space : hnswlib::SpaceInterface<float> {
     size_t dims;
@@ -207,15 +243,20 @@ rag_ann *rag_ann_new(int dims, size_t capacity, int m, int ef_construction, char
     }
 }
 
-int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threads, char *msg, size_t msgsz)
+int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threads, const volatile int *stop,
+                char *msg, size_t msgsz)
 {
     const size_t dims = a->space.dims, esz = a->space.get_data_size();
     std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
+    std::atomic<bool> failed{false}, stopped{false};
     std::string why;
     auto work = [&]() {
         std::vector<unsigned char> buf(esz);
         for (size_t i; !failed && (i = next++) < n;) {
+            if (stop && *stop) {
+                stopped = true;
+                break;
+            }
             try {
                 quantise(x + i * dims, dims, buf.data());
                 a->hnsw->addPoint(buf.data(), first_id + i);
@@ -237,7 +278,7 @@ int rag_ann_add(rag_ann *a, size_t n, const float *x, size_t first_id, int threa
         set_msg(msg, msgsz, "adding to the vector graph", why.c_str());
         return -1;
     }
-    return 0;
+    return stopped ? 1 : 0;
 }
 
 size_t rag_ann_count(const rag_ann *a) { return a->hnsw->cur_element_count; }

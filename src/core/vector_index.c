@@ -96,16 +96,19 @@ static size_t sink_write(void *ud, const void *buf, size_t n)
 static const char *const SQL_VECTORS =
     "SELECT e.chunk_rowid, e.vector FROM embeddings e JOIN chunks c ON c.id = e.chunk_rowid ORDER BY e.chunk_rowid";
 
-static int add_all(sqlite3 *db, const char *path, rag_ann *a, int dims, int threads, rag_error *err)
+static int add_all(sqlite3 *db, const char *path, rag_ann *a, int dims, int64_t total, const rag_vindex_settings *s,
+                   rag_error *err)
 {
+    const int threads = s->threads > 0 ? s->threads : 1;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, SQL_VECTORS, -1, &st, NULL) != SQLITE_OK)
         return db_error(err, db, path, "cannot read embeddings");
     float *batch = rag_xmalloc((size_t)BATCH * (size_t)dims * sizeof *batch);
     const size_t want = (size_t)dims * sizeof(float);
     size_t n = 0, added = 0;
-    int rc = RAG_OK, step;
+    int rc = RAG_OK, step, added_rc;
     char msg[512];
+    if (s->progress) s->progress(s->progress_ud, 0, total);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if ((size_t)sqlite3_column_bytes(st, 1) != want || !sqlite3_column_blob(st, 1)) {
             rc = rag_error_set(err, RAG_ECORRUPT, "%s: embedding of chunk %lld has %d bytes, expected %zu",
@@ -113,18 +116,22 @@ static int add_all(sqlite3 *db, const char *path, rag_ann *a, int dims, int thre
             break;
         }
         memcpy(batch + n * (size_t)dims, sqlite3_column_blob(st, 1), want);
-        if (++n == BATCH) {
-            if (rag_ann_add(a, n, batch, added, threads, msg, sizeof msg)) {
-                rc = rag_error_set(err, RAG_ERR, "%s: %s", path, msg);
+        if (++n == BATCH || (s->interrupt && *s->interrupt)) {
+            if ((added_rc = rag_ann_add(a, n, batch, added, threads, s->interrupt, msg, sizeof msg)) != 0) {
+                rc = added_rc > 0 ? rag_error_set(err, RAG_ERR, "%s: vector index build interrupted by a signal", path)
+                                  : rag_error_set(err, RAG_ERR, "%s: %s", path, msg);
                 break;
             }
             added += n;
             n = 0;
+            if (s->progress) s->progress(s->progress_ud, (int64_t)added, total);
         }
     }
     if (rc == RAG_OK && step != SQLITE_DONE) rc = db_error(err, db, path, "reading embeddings");
-    if (rc == RAG_OK && n && rag_ann_add(a, n, batch, added, threads, msg, sizeof msg))
-        rc = rag_error_set(err, RAG_ERR, "%s: %s", path, msg);
+    if (rc == RAG_OK && n && (added_rc = rag_ann_add(a, n, batch, added, threads, s->interrupt, msg, sizeof msg)) != 0)
+        rc = added_rc > 0 ? rag_error_set(err, RAG_ERR, "%s: vector index build interrupted by a signal", path)
+                          : rag_error_set(err, RAG_ERR, "%s: %s", path, msg);
+    if (rc == RAG_OK && n && s->progress) s->progress(s->progress_ud, (int64_t)(added + n), total);
     sqlite3_finalize(st);
     free(batch);
     return rc;
@@ -153,7 +160,7 @@ int rag_vindex_build(sqlite3 *db, const char *path, const rag_vindex_settings *s
         rc = rag_error_set(err, RAG_ERR, "%s: %s", path, msg);
         goto out;
     }
-    rc = add_all(db, path, a, (int)dims, s->threads > 0 ? s->threads : 1, err);
+    rc = add_all(db, path, a, (int)dims, n, s, err);
     if (rc == RAG_OK && rag_ann_count(a) != (size_t)n)
         rc = rag_error_set(err, RAG_ERR, "%s: the vector graph holds %zu of %lld vectors", path, rag_ann_count(a),
                            (long long)n);

@@ -1108,7 +1108,7 @@ static int open_generation(run_ctx *c, rag_error *err)
     if (!c->iw)
         return RAG_ERR;
     iw_set_interrupt(c->iw, &stop_flag);
-    vector_stage_init(&c->vs, cfg, c->log);
+    vector_stage_init(&c->vs, cfg, c->log, ingest_stop_flag());
     iw_set_vector_stage(c->iw, &c->vs);
     int rc = iw_begin(c->iw, err);
     if (rc == RAG_OK && !c->st->full) {

@@ -19,8 +19,10 @@ typedef struct vector_stage {
 } vector_stage;
 
 /* The settings of cfg: embedding.ann_min_chunks per segment, every online
- * core, no graph for the hashing embedder's sparse query vectors. */
-void vector_stage_init(vector_stage *vs, const rag_config *cfg, rag_log *log);
+ * core, no graph for the hashing embedder's sparse query vectors; the build
+ * stops once *stop (may be NULL) is non-zero (rag-ingest's SIGTERM/SIGINT
+ * flag): the segment, and so the run, then fails and nothing is published. */
+void vector_stage_init(vector_stage *vs, const rag_config *cfg, rag_log *log, const volatile int *stop);
 
 /* Build the vector index of the segment open as db (at path) when it holds
  * at least vs->s.min_chunks chunks, logging a "vector_index" event. vs NULL:

@@ -11,7 +11,7 @@
 # (tests/helpers/fake_embed_server.py: dense vectors): the index is built
 # only for embedders with dense query vectors, and a hashing one gets none.
 . "$(dirname "$0")/api_lib.sh"
-plan 17
+plan 21
 api_stack_new
 python3 "$ROOT/tests/helpers/fake_embed_server.py" --port-file "$STACK/embed.port" --log "$STACK/embed.log" \
   --mode ok --dims 32 &
@@ -38,6 +38,14 @@ seg_report() {
   done
   echo "${out[*]}"
 }
+# the vector gauges of /metrics, one line: segments graph/exact, chunks graph/exact, tombstoned, bytes > 0
+vector_metrics() {
+  curl -s --max-time 5 "$ADMIN_URL/metrics" | awk '
+    /^rag_api_vector_segments\{search="graph"\}/ { sg = $2 } /^rag_api_vector_segments\{search="exact"\}/ { se = $2 }
+    /^rag_api_vector_chunks\{search="graph"\}/ { cg = $2 }   /^rag_api_vector_chunks\{search="exact"\}/ { ce = $2 }
+    /^rag_api_vector_graph_tombstoned / { t = $2 } /^rag_api_vector_graph_bytes / { b = ($2 > 0) }
+    END { print "segments " sg "/" se " chunks " cg "/" ce " tombstoned " t " bytes>0 " b }'
+}
 # the "reload" event rag-api logged for generation $1: its vector_search
 reload_kind() { jq -r --arg g "$1" 'select(.event == "reload" and .payload.generation == $g) | .payload.vector_search' "$LOG/api.jsonl" 2>/dev/null | tail -n1; }
 answers() { # -> one line per query and mode: chunk ids with scores
@@ -60,6 +68,31 @@ if ! api_start; then not_ok "rag-api starts" "$(cat "$STACK/api.stderr")"; done_
 answers >"$STACK/exact"
 is "$(reload_kind "$GEN_A")" "exact" "rag-api serves it with exact vector search"
 is "$(grep -c '^\[\[' "$STACK/exact")" "6" "every query has vector and hybrid results"
+is "$(vector_metrics)" "segments 0/1 chunks 0/$CHUNKS tombstoned 0 bytes>0 0" \
+   "/metrics: every chunk searched by the exact scan, no graph"
+
+# SIGTERM while rag-ingest builds the graph: the run stops at once (the
+# test pause at the start of the build is 10 s; a signal ends it and the
+# build checks the stop flag before every vector), exits 1 like any
+# interrupted run, leaves no temporary and the served generation as it was
+set_min 1
+RAG_INGEST_TEST_VINDEX_DELAY_MS=10000 "$BIN/rag-ingest" --config "$CONFIG" --quiet --full 2>"$STACK/term.err" &
+pid=$!
+for _ in $(seq 400); do
+  grep -q '"vector_index_building"' "$LOG/ingest.jsonl" 2>/dev/null && break
+  sleep 0.05
+done
+t0=$(date +%s%N)
+kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+is "$rc/$(jq -r .generation "$MANIFEST")/$(find "$IDX" -name '*.tmp' | wc -l)" "1/$GEN_A/0" \
+   "SIGTERM during the graph build: exit 1, the last good generation stays published, no temporary left"
+if [ "$ms" -lt 8000 ] && grep -q 'interrupted by a signal' "$STACK/term.err"; then
+  ok "it stops promptly (${ms} ms after the signal, not after the 10 s pause) and says why"
+else
+  not_ok "it stops promptly and says why" "${ms} ms; stderr: $(cat "$STACK/term.err")"
+fi
 
 set_min "$CHUNKS" # exactly at the threshold: built
 api_ingest --full
@@ -102,6 +135,9 @@ is "$(seg_report)" "$CHUNKS/$CHUNKS $(sqlite3 "$IDX/$SEG2" "SELECT count(*) FROM
    "an incremental run's small segment gets no index; the indexed segment is kept as it is"
 api_wait_for .index.generation "$GEN_E" 20 || true
 is "$(reload_kind "$GEN_E")" "hnsw-int8+exact" "rag-api serves it with the graph of one segment and the exact scan of the other"
+is "$(vector_metrics)" \
+   "segments 1/1 chunks $((CHUNKS - $(wc -w <<<"$OLD")))/$(sqlite3 "$IDX/$SEG2" "SELECT count(*) FROM chunks") tombstoned $(wc -w <<<"$OLD") bytes>0 1" \
+   "/metrics: the graph's live chunks, the exact segment's chunks, the graph's tombstoned vectors and its memory"
 answers >"$STACK/mixed"
 is "$([ "$(hits_old "$STACK/before")" -gt 0 ] && echo found) $(hits_old "$STACK/mixed")" "found 0" \
    "chunks of the deleted transcript (tombstoned in the indexed segment) were answers before, never after"

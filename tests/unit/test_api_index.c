@@ -546,6 +546,67 @@ static void test_ann_is_built_from_the_threshold_up_and_not_below(void **state)
     free(vecs);
 }
 
+/* A stop request (rag-ingest's SIGTERM flag) in the middle of a build: it
+ * ends at the next vector, fails saying why, and leaves the file as it was
+ * (here: the index of an earlier build, untouched). */
+typedef struct stop_probe {
+    volatile int flag;
+    int calls;
+    int64_t last_added, total;
+} stop_probe;
+static void stop_after_first_batch(void *ud, int64_t added, int64_t total)
+{
+    stop_probe *p = ud;
+    p->calls++;
+    p->last_added = added;
+    p->total = total;
+    if (added > 0) p->flag = 1; /* as the signal handler would, between two batches */
+}
+static void test_ann_build_stops_on_request_and_keeps_the_last_index(void **state)
+{
+    fixture *f = *state;
+    enum { N = 9000 }; /* three batches of 4096 */
+    float *vecs = calloc((size_t)N * ANN_DIMS, sizeof *vecs);
+    write_generation_dims(f->path, N, "1", ANN_DIMS * 4, vecs, ANN_DIMS);
+    rag_vindex_info info;
+    build_ann(f->path, N, &info);
+    assert_true(info.built);
+    const int64_t bytes = info.bytes;
+
+    stop_probe p = {0};
+    rag_vindex_settings s = {.min_chunks = 1, .threads = 2, .interrupt = &p.flag, .progress = stop_after_first_batch,
+                             .progress_ud = &p};
+    rag_error err = {0};
+    assert_int_equal(rag_vindex_build_file(f->path, &s, &info, &err), RAG_ERR);
+    assert_non_null(strstr(err.msg, "interrupted by a signal"));
+    assert_false(info.built);
+    assert_int_equal(p.calls, 2); /* the start, then the first batch: no second one */
+    assert_int_equal(p.last_added, 4096);
+    assert_int_equal(p.total, N);
+    /* the earlier index is still there, whole, and loads */
+    assert_int_equal(table_exists(f->path, "vector_index"), 1);
+    api_generation *g = open_at(f->path, N);
+    assert_int_equal(g->n_ann, 1);
+    assert_int_equal(g->ann_n[0], N);
+    api_generation_release(g);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db, "SELECT bytes FROM vector_index", -1, &st, NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), bytes);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    /* a request already made when the build starts: nothing is added */
+    p = (stop_probe){.flag = 1};
+    assert_int_equal(rag_vindex_build_file(f->path, &s, &info, &err), RAG_ERR);
+    assert_int_equal(p.calls, 1);
+    assert_int_equal(p.last_added, 0);
+    assert_int_equal(table_exists(f->path, "vector_index"), 1);
+    free(vecs);
+}
+
 /* Approximate search returns what exact search returns: recall@10 over 100
  * queries >= 0.95, and each chunk found carries its exact score. */
 static void test_ann_search_agrees_with_exact_search(void **state)
@@ -647,6 +708,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_swap_keeps_the_old_generation_alive_for_its_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ann_is_built_from_the_threshold_up_and_not_below, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ann_search_agrees_with_exact_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ann_build_stops_on_request_and_keeps_the_last_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ann_open_rejects_a_damaged_vector_index, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
