@@ -2,7 +2,11 @@
  * any OpenAI-compatible /v1/embeddings endpoint (Ollama, llama.cpp server,
  * vLLM, TEI) with libcurl, retries 429/5xx and transport failures with
  * exponential backoff (honouring Retry-After), maps results back by their
- * "index" field and checks every vector has the configured dimensions. */
+ * "index" field and checks every vector has the configured dimensions.
+ * Finished transfers' curl handles are kept (a few per provider), so the
+ * next request reuses their open connection (keep-alive, and no new TLS
+ * handshake) — rag-api embeds one query per request; rag-ingest's workers
+ * share one provider. */
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -15,6 +19,8 @@
 
 #include "embed_openai.h"
 
+#define OPENAI_IDLE_HANDLES 4
+
 struct rag_openai {
     int dimensions;
     char *model;
@@ -24,6 +30,9 @@ struct rag_openai {
     long timeout_ms;
     int max_retries;
     const volatile int *cancel;
+    pthread_mutex_t idle_lock;
+    CURL *idle[OPENAI_IDLE_HANDLES]; /* handles not in use, with their connections */
+    int n_idle;
 };
 
 typedef struct resp_buf {
@@ -89,6 +98,7 @@ rag_openai *rag_openai_new(const rag_embed_settings *s, rag_error *err)
         return NULL;
     }
     rag_openai *o = rag_xcalloc(1, sizeof *o);
+    pthread_mutex_init(&o->idle_lock, NULL);
     o->dimensions = s->dimensions;
     o->model = rag_xstrdup(s->model);
     o->url = rag_xstrdup(s->url);
@@ -107,6 +117,9 @@ void rag_openai_free(rag_openai *o)
 {
     if (!o)
         return;
+    for (int i = 0; i < o->n_idle; i++)
+        curl_easy_cleanup(o->idle[i]);
+    pthread_mutex_destroy(&o->idle_lock);
     free(o->model);
     free(o->url);
     if (o->auth_header) {
@@ -195,6 +208,32 @@ out:
     return rc;
 }
 
+/* A curl handle for one request: a kept one (with its open connection)
+ * when there is one, else a new one. */
+static CURL *handle_take(rag_openai *o)
+{
+    CURL *c = NULL;
+    pthread_mutex_lock(&o->idle_lock);
+    if (o->n_idle > 0)
+        c = o->idle[--o->n_idle];
+    pthread_mutex_unlock(&o->idle_lock);
+    return c ? c : curl_easy_init();
+}
+
+/* Keep a handle for the next request (its connection stays open while the
+ * server keeps it alive), or let it go when enough are kept. */
+static void handle_give_back(rag_openai *o, CURL *c)
+{
+    pthread_mutex_lock(&o->idle_lock);
+    if (o->n_idle < OPENAI_IDLE_HANDLES) {
+        o->idle[o->n_idle++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&o->idle_lock);
+    if (c)
+        curl_easy_cleanup(c);
+}
+
 static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float *out, rag_error *err)
 {
     cJSON *req = cJSON_CreateObject();
@@ -206,7 +245,7 @@ static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float 
     char *body = cJSON_PrintUnformatted(req);
     cJSON_Delete(req);
 
-    CURL *curl = curl_easy_init();
+    CURL *curl = handle_take(o);
     if (!curl) {
         free(body);
         return rag_error_set(err, RAG_ERR, "embedding: cannot initialise libcurl");
@@ -275,8 +314,9 @@ static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float 
                            attempt + 1, attempt ? "s" : "", last);
         break;
     }
+    curl_easy_reset(curl); /* drops the pointers to this call's headers and buffers, keeps the connection */
     curl_slist_free_all(hdrs);
-    curl_easy_cleanup(curl);
+    handle_give_back(o, curl);
     free(body);
     return rc;
 }

@@ -10,7 +10,8 @@ must map results by "index"). --mode picks the behaviour:
   malformed   answer 200 with a body that is not an embeddings response
   wrong-dims  answer vectors of the wrong length
 Every request is appended to --log as one JSON line (path, auth header seen,
-number of inputs, status sent). Optional --require-key KEY: 401 without it.
+number of inputs, status sent, and "conn": the client's port, the same for
+requests on one kept-alive connection — it speaks HTTP/1.1). Optional --require-key KEY: 401 without it.
 """
 import argparse
 import hashlib
@@ -37,6 +38,8 @@ def vector(text, dims):
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every reply has a Content-Length
+
     def log_message(self, *a):
         pass
 
@@ -86,7 +89,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, {"object": "list", "model": req.get("model"), "data": data})
         with open(args.log, "a") as f:
             f.write(json.dumps({"path": self.path, "auth": auth, "inputs": len(inputs), "status": status,
-                                "model": req.get("model")}) + "\n")
+                                "model": req.get("model"), "conn": self.client_address[1]}) + "\n")
 
 
 def main():

@@ -46,6 +46,8 @@ is "$rc" 0 "openai provider: run succeeds"
 G=$W/art/index/$(jq -r .generation "$W/art/checkpoints/latest.json")
 is "$(gen_sql "$G" 'select count(*) from embeddings where length(vector)=64')" "$(gen_sql "$G" 'select count(*) from chunks')" "every chunk has a 16-float vector"
 check "requests carry at most batch_size inputs and the model" jq -e -s 'all(.inputs<=4 and .model=="fake-embed-1" and .auth=="Bearer sekrit-123")' "$TMP/req.log"
+reqs=$(jq -s length "$TMP/req.log"); conns=$(jq -s 'map(.conn)|unique|length' "$TMP/req.log")
+check "connections are kept alive and reused: $conns connection(s) for $reqs requests" test "$reqs" -ge 6 -a "$conns" -le 4
 # vectors were mapped by index: recompute the expected vector of chunk 1 the way the server does
 want=$(python3 - "$(gen_segments "$G" | head -n 1)" <<'PY'
 import hashlib, struct, sqlite3, sys, math
