@@ -7,6 +7,9 @@
 #ifndef RAG_CONFIG_H
 #define RAG_CONFIG_H
 
+/* api.ann_ef_search when the config does not set it (docs/specs/config.md) */
+#define RAG_ANN_EF_SEARCH_DEFAULT 200
+
 #include <stdbool.h>
 #include <stdint.h>
 #include "rag/common.h"
@@ -81,7 +84,7 @@ typedef struct rag_config {
         char *default_mode;          /* mode of a /query that names none: "auto" | "bm25" | "hybrid" | "vector" */
         double hybrid_vector_weight; /* weight of the vector list in hybrid's weighted RRF (bm25's is 1) */
         char *status_token_env;     /* env var holding /status's bearer token; NULL = /status off */
-        int ann_ef_search;          /* candidate list of an approximate vector search (HNSW ef) */
+        int ann_ef_search;          /* candidate list of an approximate vector search (HNSW ef); RAG_ANN_EF_SEARCH_DEFAULT */
     } api;
 
     struct {

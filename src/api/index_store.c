@@ -519,7 +519,7 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     if (rag_genset_load(path, &g->gs, err) != RAG_OK || rag_genset_attach(&g->gs, &db, err) != RAG_OK) goto fail;
     if (load_dead(g, db, err)) goto fail;
     for (size_t k = 0; k < g->gs.n; k++)
-        if (segdata_get(g, k, db, vectors, cfg ? cfg->api.ann_ef_search : 200, err)) goto fail;
+        if (segdata_get(g, k, db, vectors, cfg ? cfg->api.ann_ef_search : RAG_ANN_EF_SEARCH_DEFAULT, err)) goto fail;
     if (assemble(g, vectors, err)) goto fail;
 
     g->n_leases = n_leases > 0 ? n_leases : 1;

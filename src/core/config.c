@@ -98,7 +98,7 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->api.request_deadline_ms = 10 * SEC;
     cfg->api.default_mode = rag_xstrdup("auto");
     cfg->api.hybrid_vector_weight = 1.0;
-    cfg->api.ann_ef_search = 200;
+    cfg->api.ann_ef_search = RAG_ANN_EF_SEARCH_DEFAULT;
 
     cfg->freshness.warn_after_ms = 24 * HOUR;
     cfg->freshness.error_after_ms = 7 * DAY;
