@@ -58,7 +58,7 @@ amtool alert add RagApiDown severity=critical service=rag_api instance=host-b jo
   curl -sf -X POST -H 'Content-Type: application/json' "$WT_AM_URL/api/v2/alerts" \
     -d '[{"labels":{"alertname":"RagApiDown","severity":"critical","service":"rag_api","instance":"host-b","job":"rag-api"}}]' >/dev/null
 state() { ours "$1" | jq -r '.[0].status.state'; }
-inhibited_b() { [ "$(state host-b)" = suppressed ] && ours host-b | jq -e '.[0].status.inhibitedBy | length == 1' >/dev/null; }
+inhibited_b() { [ "$(state host-b)" = suppressed ] && ours host-b | jqe '.[0].status.inhibitedBy | length == 1' >/dev/null; }
 if wait_for 10 inhibited_b && [ "$(state host-a)" = active ]; then
   ok "RagApiDown{instance=host-b} inhibits host-b's watcher alert; host-a's stays active"
 else
@@ -83,7 +83,7 @@ fi
 # The resolved notice host-a's watcher sent carries the resolved state.
 res=$(jq -c 'select(.event == "alert_resolved")' "${SW[host-a]}/artifacts/logs/watch.jsonl" | head -n 1)
 sent=$(ls "${SW[host-a]}"/artifacts/run/outbox/sent/*resolved* 2>/dev/null | head -n 1)
-if [ -n "$res" ] && [ -n "$sent" ] && jq -e '.alert.status == "resolved" and .alert.details.status == "OK" and .alert.instance == "host-a"' "$sent" >/dev/null; then
+if [ -n "$res" ] && [ -n "$sent" ] && jqe '.alert.status == "resolved" and .alert.details.status == "OK" and .alert.instance == "host-a"' "$sent" >/dev/null; then
   ok "the resolved notice carries the passing check (details.status OK), instance host-a"
 else
   not_ok "the resolved notice carries the passing check (details.status OK), instance host-a" "$res" "$(cat "$sent" 2>/dev/null | head -c 600)"

@@ -63,7 +63,7 @@ check "a missing forward URL fails the run (Stop and Error), in both workflows" 
       | $by["Forward URL set?"].parameters.conditions.conditions[0].operator.operation == "notEmpty"
         and $by[$b[1][0].node].type == "n8n-nodes-base.stopAndError")' "$W"/*.json
 
-check "forwarder: Webhook (POST ragtop-alerts, responseMode responseNode) answers 204 only after a forward POST that fails the run on error" jq -e '
+check "forwarder: Webhook (POST ragtop-alerts, responseMode responseNode) answers 204 only after a forward POST that fails the run on error" jqe '
   (.nodes | map({(.name): .}) | add) as $by
   | ([.nodes[] | select(.type == "n8n-nodes-base.webhook")]) as $w
   | ([.nodes[] | select(.type == "n8n-nodes-base.respondToWebhook")]) as $r

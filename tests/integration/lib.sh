@@ -78,6 +78,16 @@ wait_for() {
     sleep 0.1
   done
 }
+# jqe ARGS... — `jq -e` that also fails (4) when it produced no value: jq
+# 1.6 (Debian 12) exits 0 on empty input, so `jq -e 'select(...)' LOG` holds
+# for a log that exists but has no line yet. Prints jq's output (for pipes).
+jqe() {
+  local out
+  out=$(jq -e "$@") || return
+  [ -n "$out" ] || return 4
+  printf '%s\n' "$out"
+}
+export -f jqe
 done_testing() { exit $_tap_failed; }
 finish() { [ "$_tap_failed" -eq 0 ]; }
 

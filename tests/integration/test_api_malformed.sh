@@ -39,5 +39,5 @@ for i, line in enumerate(open(sys.argv[1], "rb"), 1):
     assert "<html" not in text.lower() and "<title" not in text.lower(), "line %d has HTML: %s" % (i, text)
 PY
 check "libmicrohttpd's rejections are logged with their status (http_error events)" \
-  bash -c "jq -e 'select(.event == \"http_error\") | .payload.status' '$log' | grep -qx 414"
+  bash -c "jqe 'select(.event == \"http_error\") | .payload.status' '$log' | grep -qx 414"
 done_testing

@@ -49,9 +49,9 @@ wait_event() {
     [ -n "$rid" ] || rid=$(jq -r --argjson p "$1" 'select(.event=="run_started" and .payload.pid==$p) | .run_id' "$LOG" 2>/dev/null | tail -n 1)
     if [ -n "$rid" ]; then
       if [ "${3:-}" = last ]; then
-        jq -e --arg r "$rid" 'select(.run_id==$r and .event=="batch_done" and .payload.batch==.payload.batches)' "$LOG" >/dev/null 2>&1 && return 0
+        jqe --arg r "$rid" 'select(.run_id==$r and .event=="batch_done" and .payload.batch==.payload.batches)' "$LOG" >/dev/null 2>&1 && return 0
       else
-        jq -e --arg r "$rid" --arg e "$2" 'select(.run_id==$r and .event==$e)' "$LOG" >/dev/null 2>&1 && return 0
+        jqe --arg r "$rid" --arg e "$2" 'select(.run_id==$r and .event==$e)' "$LOG" >/dev/null 2>&1 && return 0
       fi
     fi
     kill -0 "$1" 2>/dev/null || return 1
@@ -78,8 +78,8 @@ for t in $(seq $TRIALS); do
   kill -KILL $P 2>/dev/null
   wait $P 2>/dev/null
   run_id=$(tail -n 50 "$W/art/logs/ingest.jsonl" | jq -r 'select(.event=="run_started") | .run_id' | tail -n 1)
-  if jq -e --arg r "$run_id" 'select(.run_id==$r and .event=="published")' "$W/art/logs/ingest.jsonl" >/dev/null &&
-     ! jq -e --arg r "$run_id" 'select(.run_id==$r and .event=="run_finished")' "$W/art/logs/ingest.jsonl" >/dev/null; then
+  if jqe --arg r "$run_id" 'select(.run_id==$r and .event=="published")' "$W/art/logs/ingest.jsonl" >/dev/null &&
+     ! jqe --arg r "$run_id" 'select(.run_id==$r and .event=="run_finished")' "$W/art/logs/ingest.jsonl" >/dev/null; then
     publishing_kills=$((publishing_kills + 1))
   fi
   check "trial $t: manifest loads" "$HELPERS/manifest_read" "$M"

@@ -33,7 +33,7 @@ ML=artifacts/logs/ingestion_metrics.jsonl
 LOG=artifacts/logs/ingest.jsonl
 RAG_INGEST_TEST_BATCH_DELAY_MS=400 "$ING" --config config/params.yaml -q &
 P=$!
-batch_one() { jq -e 'select(.event=="batch_done" and .payload.batch==1)' "$LOG" >/dev/null 2>&1; }
+batch_one() { jqe 'select(.event=="batch_done" and .payload.batch==1)' "$LOG" >/dev/null 2>&1; }
 if wait_for 30 batch_one; then
   mv data data.away
   wait $P; rc=$?
@@ -47,8 +47,8 @@ is "$(metric_of $ML .failed_by_class.transient)/$(metric_of $ML .failed_by_class
   "every file that vanished is a transient failure ($failed)"
 check "some files vanished" test "$failed" -ge 5
 check "file_failed events say they are retried next run" \
-  jq -e -s '[.[] | select(.event=="file_failed")] | length > 0 and all(.payload.class=="transient" and .payload.retry=="next run")' "$LOG"
-check "the manifest carries the split" jq -e ".failed_by_class.transient == $failed and .errors == $failed" artifacts/checkpoints/latest.json
+  jqe -s '[.[] | select(.event=="file_failed")] | length > 0 and all(.payload.class=="transient" and .payload.retry=="next run")' "$LOG"
+check "the manifest carries the split" jqe ".failed_by_class.transient == $failed and .errors == $failed" artifacts/checkpoints/latest.json
 summary=$("$BIN/ragtop" --once --json 2>/dev/null | jq -r '.checks[] | select(.name=="sources") | .summary')
 is "$summary" "40 transcripts, $failed failed ($failed will be retried)" "ragtop's sources check names the failures and the retries"
 "$ING" --config config/params.yaml -q; rc=$?
@@ -101,7 +101,7 @@ is "$rc/$(metric_of "$WML" .status)/$(metric_of "$WML" .published)" "0/published
   "a checkpoint copy that cannot be pruned does not fail a run that published"
 is "$(gen)" "$(metric_of "$WML" .generation)" "latest.json names the generation the run reports"
 like "$(metric_of "$WML" '.warnings[0]')" "pruning checkpoint copies: .*20000101T000000Z-000000.json: cannot delete" "the metrics line carries the warning"
-check "the log has a housekeeping_failed warning" jq -e -s 'any(.event=="housekeeping_failed" and .level=="warn")' "$WLOG"
+check "the log has a housekeeping_failed warning" jqe -s 'any(.event=="housekeeping_failed" and .level=="warn")' "$WLOG"
 is "$(ngens)" 1 "generations are still pruned (keep_checkpoints 1: only one generation is named by a manifest)"
 rm -rf "$W/art/checkpoints/20000101T000000Z-000000.json"
 conf 2 20
@@ -115,10 +115,10 @@ check "the earlier good generation is kept over newer orphans" test -f "$W/art/i
 is "$(find "$W/art/index" -name 'gen-2099*' | wc -l)/$(ngens)" "0/2" "orphans are removed first; 2 generations kept"
 run --rollback 2>"$TMP/e5"; rc=$?
 is "$rc/$(gen)" "0/$G2" "--rollback serves the previous generation again"
-check "the manifest names what it replaced" jq -e --arg g "$G3" '.rollback_from == $g' "$M"
+check "the manifest names what it replaced" jqe --arg g "$G3" '.rollback_from == $g' "$M"
 is "$(metric_of "$WML" .rollback)/$(metric_of "$WML" .rollback_from)/$(metric_of "$WML" .generation)" "true/$G3/$G2" \
   "a metrics line records the rollback"
-check "a rolled_back event is logged" jq -e -s --arg g "$G2" 'any(.event=="rolled_back" and .payload.generation==$g)' "$WLOG"
+check "a rolled_back event is logged" jqe -s --arg g "$G2" 'any(.event=="rolled_back" and .payload.generation==$g)' "$WLOG"
 run --rollback 2>"$TMP/e5b"; rc=$?
 is "$rc/$(gen)" "1/$G2" "no earlier retained generation: --rollback fails and changes nothing"
 like "$(cat "$TMP/e5b")" "no earlier generation is retained" "and says why"
@@ -136,7 +136,7 @@ is "$(sql "select text from chunks c join documents d on d.id=c.doc_id where d.p
 is "$(sql "select text from chunks c join documents d on d.id=c.doc_id where d.path='noblank.vtt'" | tr '\n' ' ')" \
   'first cue line second cue formfeed cue ' "VTT: a line with --> ends a cue, its timing is not text, form feed is white space"
 check "VTT: the invalid cue is a file_warning naming its line" \
-  jq -e -s 'any(.event=="file_warning" and .payload.path=="noblank.vtt" and .payload.line==8)' "$WLOG"
+  jqe -s 'any(.event=="file_warning" and .payload.path=="noblank.vtt" and .payload.line==8)' "$WLOG"
 is "$(GEN_FTS="'quokka'" sql "select live_fts")" 1 "UTF-32-LE (BOM) is read and indexed"
 like "$(sql "select reason from failures where path='deep.json'")" "deep.json:1:[0-9]+: JSON nested deeper than 1000 levels" \
   "JSON over the nesting limit is reported as such"
@@ -190,8 +190,8 @@ if mount -t tmpfs -o size=4m tmpfs "$D" 2>"$TMP/mount.err"; then
   rm -f "$D/filler"
   "$ING" --config "$D/params.yaml" -q --full; rc=$?
   is "$rc/$(metric_of "$D/art/logs/ingestion_metrics.jsonl" .status)" "0/published" "with room again the next run publishes"
-  check "every metrics line is whole JSON" jq -e -c . "$D/art/logs/ingestion_metrics.jsonl"
-  check "every log line is whole JSON" jq -e -c . "$D/art/logs/ingest.jsonl"
+  check "every metrics line is whole JSON" jqe -c . "$D/art/logs/ingestion_metrics.jsonl"
+  check "every log line is whole JSON" jqe -c . "$D/art/logs/ingest.jsonl"
 else
   for t in "disk full: the run fails" "disk full: no partial line" "next run publishes" "metrics lines whole" "log lines whole"; do
     skip "$t" "cannot mount a tmpfs here: $(head -n 1 "$TMP/mount.err")"

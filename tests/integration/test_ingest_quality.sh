@@ -100,7 +100,7 @@ touch "$W/corpus/reviews/review-kestrel.txt" # a change, so the run builds a can
 out=$(run --full 2>&1); rc=$?
 is "$rc" 0 "golden set on whole-document chunks: published"
 check "manifest quality: golden sha, 3 queries, bm25, nDCG@10 1, recall 1, MRR 1, none failed, gate passed" \
-  jq -e --arg sha "$(sha256sum "$W/golden.yaml" | cut -d' ' -f1)" \
+  jqe --arg sha "$(sha256sum "$W/golden.yaml" | cut -d' ' -f1)" \
   '.quality | .golden_sha256==$sha and .queries==3 and .k==10 and .mode=="bm25" and .ndcg_at_10==1 and .recall_at_k==1 and .mrr==1 and .failed==0 and .failed_queries==[] and .gate=="passed" and (.evaluated_at|type)=="string"' "$M"
 is "$(metric '[.quality_ndcg_at_10, .quality_recall_at_k, .quality_mrr, .quality_failed, .quality_gate] | @tsv')" \
   "$(printf '1\t1\t1\t0\tpassed')" "metrics line carries quality_ndcg_at_10, _recall_at_k, _mrr, _failed, _gate"
@@ -169,7 +169,7 @@ sed -i 's/relevant: \[reviews\/review-heron.txt\]/relevant: [notes\/heron-notes.
 out=$(run 2>&1); rc=$?
 is "$rc/$(gen)" "0/$G2" "golden file changed, transcripts not: unchanged run, same generation"
 check "the served generation's figures were re-measured with the new golden file (gate kept)" \
-  jq -e --arg sha "$(sha256sum "$W/golden.yaml" | cut -d' ' -f1)" \
+  jqe --arg sha "$(sha256sum "$W/golden.yaml" | cut -d' ' -f1)" \
   '.quality.golden_sha256==$sha and .quality.ndcg_at_10 < 1 and .quality.gate=="passed"' "$M"
 
 # --- 9. --rollback serves the previous generation with the figures it was published with

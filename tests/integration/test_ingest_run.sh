@@ -40,18 +40,18 @@ is "$rc" 0 "first run exits 0"
 like "$out" "published gen-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}\.sqlite" "first run reports the published generation"
 G1=$(gen)
 check "the generation file exists" test -f "$W/art/index/$G1"
-check "manifest has every field" jq -e '.schema_version==1 and (.run_id|test("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")) and .generated_at and .checked_at and (.config_hash|length==64) and .config.chunking.target_tokens==64 and .documents=='"$N"' and .chunks>0 and .tokens>0 and (.source_fingerprint|length==64) and .errors==0 and .tool_version and .index_schema_version==2' "$M"
+check "manifest has every field" jqe '.schema_version==1 and (.run_id|test("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")) and .generated_at and .checked_at and (.config_hash|length==64) and .config.chunking.target_tokens==64 and .documents=='"$N"' and .chunks>0 and .tokens>0 and (.source_fingerprint|length==64) and .errors==0 and .tool_version and .index_schema_version==2' "$M"
 is "$(chunks_in 'select count(*) from chunks')" "$(jq .chunks "$M")" "manifest chunk count matches the generation"
 is "$(chunks_in "select value from meta where key='chunks'")" "$(jq .chunks "$M")" "meta.chunks matches"
 is "$(chunks_in 'select count(*) from embeddings')" "$(jq .chunks "$M")" "every chunk has an embedding"
 is "$(fts_count "varroa")" 1 "full-text search finds the beekeeping chunk"
 is "$(metric .status)/$(metric .transcripts_processed)/$(metric .transcripts_seen)" "published/$N/$N" "metrics line of the first run"
 check "every log line is valid JSON with ts, level, component, event" \
-  bash -c "jq -e -c 'select((.ts|type)==\"string\" and (.level|type)==\"string\" and .component==\"ingest\" and (.event|type)==\"string\")' '$W/art/logs/ingest.jsonl' | wc -l | grep -qx \$(wc -l <'$W/art/logs/ingest.jsonl')"
+  bash -c "jqe -c 'select((.ts|type)==\"string\" and (.level|type)==\"string\" and .component==\"ingest\" and (.event|type)==\"string\")' '$W/art/logs/ingest.jsonl' | wc -l | grep -qx \$(wc -l <'$W/art/logs/ingest.jsonl')"
 events=$(jq -r .event "$W/art/logs/ingest.jsonl" | tr '\n' ' ')
 like "$events" "run_started scan_done batch_done .*published run_finished" "events run_started, scan_done, batch_done, published, run_finished in order"
 check "batch_done carries batch i of n, files, chunks, tokens, elapsed" \
-  jq -e -s '[.[]|select(.event=="batch_done")][0].payload | .batch==1 and .batches>=1 and .files>0 and .chunks>0 and .tokens>0 and (.elapsed_ms|type)=="number"' "$W/art/logs/ingest.jsonl"
+  jqe -s '[.[]|select(.event=="batch_done")][0].payload | .batch==1 and .batches>=1 and .files>0 and .chunks>0 and .tokens>0 and (.elapsed_ms|type)=="number"' "$W/art/logs/ingest.jsonl"
 
 # --- rerun: nothing changed
 C1=$(jq -r .checked_at "$M")

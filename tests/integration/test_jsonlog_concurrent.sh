@@ -35,7 +35,7 @@ else
   not_ok "the file holds exactly $((W * N)) newline-terminated lines" "found $lines"
 fi
 
-if n=$(jq -c '.payload.seq' "$log" 2>&1 | wc -l) && jq -e . "$log" >/dev/null 2>&1 && [ "$n" -eq $((W * N)) ]; then
+if n=$(jq -c '.payload.seq' "$log" 2>&1 | wc -l) && jqe . "$log" >/dev/null 2>&1 && [ "$n" -eq $((W * N)) ]; then
   ok "jq parses every line as one JSON object"
 else
   not_ok "jq parses every line as one JSON object" "jq saw $n values"

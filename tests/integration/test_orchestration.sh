@@ -82,9 +82,9 @@ is "$j" "{\"status\":\"OK\",\"exit_code\":0,\"g\":\"$gen\"}" "ragtop --once --js
 h=$(healthz | jq -c '{status, g: .index.generation}')
 is "$h" "{\"status\":\"pass\",\"g\":\"$gen\"}" "curl -s …/healthz | jq: pass, serving the manifest's generation"
 check "jq . artifacts/checkpoints/latest.json shows generation, generated_at, checked_at, config_hash" \
-  jq -e '.generation and .generated_at and .checked_at and .config_hash' "$A/checkpoints/latest.json"
+  jqe '.generation and .generated_at and .checked_at and .config_hash' "$A/checkpoints/latest.json"
 check "tail -n 1 artifacts/logs/ingestion_metrics.jsonl | jq . reads the last run" \
-  bash -c "tail -n 1 '$A/logs/ingestion_metrics.jsonl' | jq -e '.run_id and .status'"
+  bash -c "tail -n 1 '$A/logs/ingestion_metrics.jsonl' | jqe '.run_id and .status'"
 check "jq -c 'select(.level == \"error\")' artifacts/logs/*.jsonl runs (no errors yet)" \
   bash -c "n=\$(jq -c 'select(.level == \"error\")' '$A'/logs/*.jsonl | wc -l); [ \"\$n\" = 0 ]"
 
@@ -131,7 +131,7 @@ if [ $rc != 0 ] && grep -qE 'WARN +config_hash' "$out" && grep -q 'chunking.targ
 else not_ok "config drift: make status fails (ragtop --once exit 1, WARN) naming chunking.target_tokens 256 -> 384" "rc=$rc" "$(cat "$out")"; fi
 for _ in $(seq 50); do [ "$(healthz | jq -r .checks.config_hash.status)" != pass ] && break; sleep 0.2; done
 check "config drift: curl …/healthz | jq .checks.config_hash reports it" \
-  bash -c "curl -s '$URL/healthz' | jq -e '.checks.config_hash.status != \"pass\"'"
+  bash -c "curl -s '$URL/healthz' | jqe '.checks.config_hash.status != \"pass\"'"
 cp "$TMP/params.good" "$CFG"
 for _ in $(seq 50); do [ "$(healthz | jq -r .checks.config_hash.status)" = pass ] && break; sleep 0.2; done
 check "config drift resolved by reverting the edit: make status exits 0" "${M[@]}" status
@@ -176,7 +176,7 @@ check "make status with every service running exits 0" "${M[@]}" status
 # --- webhook not delivering: the watcher's alert waits in the outbox ---------------------
 mk stop-api
 for _ in $(seq 100); do
-  jq -e 'select(.event == "alert_delivery_failed")' "$A/logs/watch.jsonl" >/dev/null 2>&1 && break; sleep 0.1
+  jqe 'select(.event == "alert_delivery_failed")' "$A/logs/watch.jsonl" >/dev/null 2>&1 && break; sleep 0.1
 done
 failed=$(jq -c 'select(.event | test("alert_delivery_failed|alert_expired|receiver_url_unset"))' "$A/logs/watch.jsonl" | tail -n 5)
 if [ -n "$failed" ] && [ -n "$(ls "$A/run/outbox/pending/" 2>/dev/null)" ] && ! grep -q "$HOOK_PORT/hook" "$A/logs/watch.jsonl"; then

@@ -26,7 +26,7 @@ sleep 1.5
 stop_api
 
 am_alerts() { curl -sf "http://127.0.0.1:$AM_PORT/api/v2/alerts?active=true&silenced=false&inhibited=false&unprocessed=true"; }
-am_has_ours() { am_alerts | jq -e '[.[] | select(.labels.check=="service:rag_api")] | length == 1' >/dev/null; }
+am_has_ours() { am_alerts | jqe '[.[] | select(.labels.check=="service:rag_api")] | length == 1' >/dev/null; }
 if wait_for 10 am_has_ours; then
   ok "the firing alert shows up in Alertmanager's /api/v2/alerts"
 else
@@ -38,7 +38,7 @@ is "$(jq -r '[.labels.alertname, .labels.severity, .labels.service, .labels.inst
 is "$(jq -r '.status.state' <<<"$a")" "active" "Alertmanager considers it active"
 
 start_api
-am_gone() { am_alerts | jq -e '[.[] | select(.labels.check=="service:rag_api")] | length == 0' >/dev/null; }
+am_gone() { am_alerts | jqe '[.[] | select(.labels.check=="service:rag_api")] | length == 0' >/dev/null; }
 if wait_for 10 am_gone; then
   ok "after the API recovers the resolved notice ends it in Alertmanager"
 else
