@@ -82,10 +82,11 @@ wait_for() {
 # 1.6 (Debian 12) exits 0 on empty input, so `jq -e 'select(...)' LOG` holds
 # for a log that exists but has no line yet. Prints jq's output (for pipes).
 jqe() {
-  local out
-  out=$(jq -e "$@") || return
+  local out rc=0
+  out=$(jq -e "$@") || rc=$?
+  [ -z "$out" ] || printf '%s\n' "$out"
+  [ "$rc" -ne 0 ] && return "$rc"
   [ -n "$out" ] || return 4
-  printf '%s\n' "$out"
 }
 export -f jqe
 done_testing() { exit $_tap_failed; }
