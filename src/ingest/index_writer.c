@@ -181,6 +181,9 @@ static int open_prev(index_writer *w, const char *prev_path, rag_error *err)
  * so the index is the same as if the writer had inserted the rows itself;
  * it holds at most FTS_QUEUE_BYTES of text (the writer waits beyond). */
 #define FTS_QUEUE_BYTES (8u << 20)
+/* An idle thread is woken when this much text is queued, or by a commit or
+ * the finish (so nothing waits in the queue past its transaction). */
+#define FTS_WAKE_BYTES (1u << 20)
 
 typedef enum { FTS_ROW, FTS_COMMIT, FTS_FINISH } fts_op_kind;
 
@@ -201,6 +204,7 @@ struct fts_builder {
     int rc;          /* RAG_OK until the first failure (err then says what) */
     rag_error err;
     bool cancel;     /* stop indexing, only drain the queue */
+    bool idle;       /* the thread waits for `more` */
     sqlite3 *db;
     char *path;
     const volatile int *interrupt;
@@ -233,38 +237,44 @@ static void *fts_main(void *arg)
     if (rc == RAG_OK)
         rc = fts_exec(f, "BEGIN");
     for (bool finished = false; !finished;) {
+        /* take everything queued at once: one wake-up per FTS_WAKE_BYTES of
+         * text or per commit, not one per row */
         pthread_mutex_lock(&f->mu);
-        while (!f->head)
+        while (!f->head) {
+            f->idle = true;
             pthread_cond_wait(&f->more, &f->mu);
+            f->idle = false;
+        }
         fts_op *op = f->head;
-        f->head = op->next;
-        if (!f->head)
-            f->tail = NULL;
-        f->bytes -= op->len;
+        f->head = f->tail = NULL;
+        f->bytes = 0;
         bool cancel = f->cancel;
         pthread_cond_signal(&f->space);
         pthread_mutex_unlock(&f->mu);
         if (cancel && rc == RAG_OK)
             rc = RAG_EINVAL; /* not a failure of its own: nothing recorded */
-        if (rc == RAG_OK) { /* after a failure the queue is only drained */
-            if (op->kind == FTS_ROW) {
-                sqlite3_bind_int64(ins, 1, op->rowid);
-                sqlite3_bind_text(ins, 2, op->text, (int)op->len, SQLITE_STATIC);
-                if (sqlite3_step(ins) != SQLITE_DONE)
-                    rc = rag_error_set(&f->err, RAG_ERR, "%s: insert full-text row: %s", f->path, sqlite3_errmsg(f->db));
-                sqlite3_reset(ins);
-                sqlite3_clear_bindings(ins);
-            } else if (op->kind == FTS_COMMIT) {
-                rc = fts_exec(f, "COMMIT; BEGIN");
-            } else {
-                /* merge FTS5's b-tree segments once (finish_segment's own
-                 * 'optimize' then finds one and has nothing to do) */
-                rc = fts_exec(f, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
+        for (fts_op *next; op; op = next) {
+            next = op->next;
+            if (rc == RAG_OK) { /* after a failure the queue is only drained */
+                if (op->kind == FTS_ROW) {
+                    sqlite3_bind_int64(ins, 1, op->rowid);
+                    sqlite3_bind_text(ins, 2, op->text, (int)op->len, SQLITE_STATIC);
+                    if (sqlite3_step(ins) != SQLITE_DONE)
+                        rc = rag_error_set(&f->err, RAG_ERR, "%s: insert full-text row: %s", f->path, sqlite3_errmsg(f->db));
+                    sqlite3_reset(ins);
+                    sqlite3_clear_bindings(ins);
+                } else if (op->kind == FTS_COMMIT) {
+                    rc = fts_exec(f, "COMMIT; BEGIN");
+                } else {
+                    /* merge FTS5's b-tree segments once (finish_segment's own
+                     * 'optimize' then finds one and has nothing to do) */
+                    rc = fts_exec(f, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
+                }
             }
+            finished = op->kind == FTS_FINISH;
+            free(op->text);
+            free(op);
         }
-        finished = op->kind == FTS_FINISH;
-        free(op->text);
-        free(op);
         if (rc != RAG_OK && rc != RAG_EINVAL) {
             pthread_mutex_lock(&f->mu);
             f->rc = rc;
@@ -295,7 +305,8 @@ static void fts_push(fts_builder *f, fts_op_kind kind, int64_t rowid, const char
         f->head = op;
     f->tail = op;
     f->bytes += len;
-    pthread_cond_signal(&f->more);
+    if (f->idle && (kind != FTS_ROW || f->bytes >= FTS_WAKE_BYTES))
+        pthread_cond_signal(&f->more);
     pthread_mutex_unlock(&f->mu);
 }
 

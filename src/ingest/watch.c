@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,7 @@ static void do_run(const char *config_path, rag_config *cfg, const run_opts *opt
     if (rc == RAG_ELOCKED)
         rag_log_eventf(log, RAG_LEVEL_WARN, "run_skipped", NULL, "another run holds the lock (pid %ld); skipped", st.lock_pid);
     run_stats_free(&st);
+    malloc_trim(0); /* between runs, give back what the run freed (main.c keeps it during one) */
 }
 
 int watch_loop(const char *config_path, rag_config *cfg, const run_opts *opts, rag_log *log)
