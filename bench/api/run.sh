@@ -140,6 +140,7 @@ export BENCH_DIR="$HERE" QUERIES="$W/queries.jsonl"
 run_wrk() { # label, wrk args... -> "label rps p50 p95 p99 requests errors"
   local label=$1; shift
   local line
+  settle "$API_PID" # the previous run's backlog is not this run's latency
   line=$(wrk "$@" 2>&1 | grep '^RESULT' || true)
   [ -n "$line" ] || { echo "wrk failed for $label" >&2; return 1; }
   echo "$label $line" >>"$W/results"

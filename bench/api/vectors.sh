@@ -115,6 +115,7 @@ for n in $SIZES; do
   run_wrk() { # label, QUERIES file, wrk args...
     local label=$1 q=$2; shift 2
     local out
+    settle "$API_PID" # the previous run's backlog is not this run's latency
     out=$(QUERIES="$q" wrk "$@" -s "$HERE/query.lua" "$API" 2>&1 | grep '^RESULT' || true)
     [ -n "$out" ] || { echo "wrk failed for $label" >&2; return 1; }
     echo "$label $out" >>"$W/results-$n"

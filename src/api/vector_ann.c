@@ -68,7 +68,7 @@ int api_vector_ann_topn(const api_generation *g, api_lease *l, const float *quer
     if (!any) return 0; /* nothing to compare: no vector results (as exact search) */
     /* the graph searches api.ann_ef_search wide (set at load); the best
      * of what it found are rescored */
-    size_t want = API_ANN_RESCORE_FACTOR * n_top;
+    size_t want = n_top;
     if (want > API_ANN_MAX_CANDIDATES) want = API_ANN_MAX_CANDIDATES;
     size_t most = 0; /* the largest graph search */
     for (size_t k = 0; k < g->gs.n; k++)

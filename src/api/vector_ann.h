@@ -15,18 +15,16 @@
 /* Most candidates one approximate search of one segment returns (document
  * grouping's widening stops here; exact search has no such cap). */
 #define API_ANN_MAX_CANDIDATES 2000
-/* Of the graph's candidates (best first by their int8 score), how many
- * per wanted chunk are rescored exactly: each rescoring reads a float32
- * vector through SQLite (~5-10 us, most of a query's vector cost at ef 200),
- * and the int8 score is within ~1e-3 of the exact one, far less than the
- * gap between the n_top-th and the 2*n_top-th chunk of a real query. */
-#define API_ANN_RESCORE_FACTOR 2
 
 /* Like api_vector_topn, for a generation with g->n_ann > 0: the n_top chunks
- * most similar to query among the best API_ANN_RESCORE_FACTOR * n_top of
- * each indexed segment's graph search (breadth api.ann_ef_search), rescored
- * exactly, and every chunk of the other segments, best first, dot product >
- * 0 only. -1 with err on a storage error. */
+ * most similar to query among the best n_top of each indexed segment's graph
+ * search (breadth api.ann_ef_search, by int8 score), rescored exactly, and
+ * every chunk of the other segments, best first, dot product > 0 only.
+ * Only n_top are rescored: each rescoring reads a float32 vector through
+ * SQLite (~3-10 us), and the int8 score is within ~1e-3 of the exact one,
+ * so a wider rescoring changed no top 10 (recall@10 0.998 at 1M chunks
+ * either way, bench/api/vectors.sh) and cost ~0.45 ms a query at 1M.
+ * -1 with err on a storage error. */
 int api_vector_ann_topn(const api_generation *g, api_lease *l, const float *query, api_hit *out, size_t n_top,
                         rag_error *err);
 

@@ -443,7 +443,7 @@ static void diagnose(model *mo, long n, int q, int m, int efc, int threads)
     int64_t *ids = rag_xmalloc(800 * sizeof *ids);
     float *approx = rag_xmalloc(800 * sizeof *approx);
     for (size_t e = 0; e < sizeof efs / sizeof *efs; e++) {
-        const int ef = efs[e], want = 2 * CANDIDATES; /* as rag-api: API_ANN_RESCORE_FACTOR x 50 rescored */
+        const int ef = efs[e], want = CANDIDATES; /* as rag-api: the graph's best 50 rescored */
         rag_ann_set_ef(a, ef);
         long found = 0;
         double *lat = rag_xcalloc((size_t)q, sizeof(double));
