@@ -46,6 +46,27 @@ typedef struct api_bm25_rows {
 
 void api_bm25_rows_free(api_bm25_rows *r);
 
+/* rag_bm25_top(chunks_fts, ?): bound as a pointer (type API_BM25_TOP_PTR);
+ * keeps the cap best matching rows by rag_bm25's score (higher first, ties:
+ * lower rowid first) — what "ORDER BY rag_bm25(...), rowid LIMIT cap" gives,
+ * without SQLite's sorter, which cost each match a record, a comparison and
+ * a second call of the ranking function for the rows entering the top. */
+typedef struct api_bm25_hit {
+    int64_t rowid;
+    double score;
+} api_bm25_hit;
+
+typedef struct api_bm25_top {
+    const api_bm25_args *args;
+    size_t n, cap;      /* cap: room in hit (at least 1) */
+    api_bm25_hit *hit;  /* a heap (worst kept first) until api_bm25_top_sort */
+} api_bm25_top;
+
+#define API_BM25_TOP_PTR "rag_bm25_top"
+
+/* Order t->hit best first (after the statement ran). */
+void api_bm25_top_sort(api_bm25_top *t);
+
 /* Okapi BM25 of a row of len tokens with freq[i] hits of term i (idf[i]):
  * the formula rag_bm25 ranks by (higher is better). */
 double api_bm25_score(const double *idf, const int *freq, int n, int64_t len, double avg_length);
@@ -53,7 +74,7 @@ double api_bm25_score(const double *idf, const int *freq, int n, int64_t len, do
 /* FTS5's idf for a term in df of n chunks. */
 double api_bm25_idf(int64_t n, int64_t df);
 
-/* Register rag_bm25 and rag_bm25_rows on db. RAG_OK or RAG_ERR. */
+/* Register rag_bm25, rag_bm25_rows and rag_bm25_top on db. RAG_OK or RAG_ERR. */
 int api_bm25_register(sqlite3 *db);
 
 #endif

@@ -338,9 +338,7 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
     return RAG_OK;
 }
 
-static const char *const SQL_BM25 =
-    "WITH m AS (SELECT rowid AS id, rag_bm25(chunks_fts, ?3) AS s FROM %s.chunks_fts"
-    " WHERE chunks_fts MATCH ?1%s ORDER BY s, id LIMIT ?2) SELECT id, s FROM m";
+static const char *const SQL_BM25 = "SELECT rag_bm25_top(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_ROWS = "SELECT rag_bm25_rows(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_COUNT = "SELECT count(*) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_VECTOR = "SELECT vector FROM %s.embeddings WHERE chunk_rowid = ?1%s";

@@ -48,7 +48,7 @@ struct api_df_cache {
  * statement once per segment, over that segment's live rows only. */
 typedef struct api_lease {
     sqlite3 *db;
-    sqlite3_stmt *bm25[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 limit, ?3 api_bm25_args -> (rowid, bm25) */
+    sqlite3_stmt *bm25[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 api_bm25_top: its best matches */
     sqlite3_stmt *fetch[RAG_GENSET_MAX_SEGMENTS]; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count[RAG_GENSET_MAX_SEGMENTS]; /* ?1 MATCH expression -> number of matching live chunks */
     sqlite3_stmt *rows[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 api_bm25_rows: collects every live match (rag_bm25_rows) */

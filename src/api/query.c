@@ -245,27 +245,32 @@ static int run_match(api_generation *g, api_lease *l, const char *expr, const ap
     const size_t n_seg = g->gs.n;
     api_hit *cand = n_seg > 1 ? calloc(n_top * n_seg, sizeof *cand) : NULL;
     if (n_seg > 1 && !cand) return rag_error_set(err, RAG_ERR, "out of memory"), -1;
+    api_bm25_top top = {.args = args, .cap = n_top, .hit = malloc(n_top * sizeof *top.hit)};
+    if (!top.hit) {
+        free(cand);
+        return rag_error_set(err, RAG_ERR, "out of memory"), -1;
+    }
     size_t nc = 0;
     int rc = SQLITE_DONE;
     for (size_t k = 0; k < n_seg && rc == SQLITE_DONE; k++) {
         sqlite3_stmt *st = l->bm25[k];
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)n_top);
-        sqlite3_bind_pointer(st, 3, (void *)args, API_BM25_PTR, NULL);
-        size_t got = 0;
-        while (got < n_top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            api_hit h = {.rowid = sqlite3_column_int64(st, 0), .score = -sqlite3_column_double(st, 1)};
-            got++;
-            if (cand) cand[nc++] = h;
-            else if (!seen_before(seen, have, h.rowid) && have + nc < n_top) out[have + nc++] = h;
-        }
-        if (got == n_top) rc = SQLITE_DONE;
+        sqlite3_bind_pointer(st, 2, &top, API_BM25_TOP_PTR, NULL);
+        top.n = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
         if (rc != SQLITE_DONE)
             rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
+        api_bm25_top_sort(&top); /* the segment's best n_top, best first */
+        for (size_t i = 0; i < top.n && rc == SQLITE_DONE; i++) {
+            const api_hit h = {.rowid = top.hit[i].rowid, .score = top.hit[i].score};
+            if (cand) cand[nc++] = h;
+            else if (!seen_before(seen, have, h.rowid) && have + nc < n_top) out[have + nc++] = h;
+        }
     }
+    free(top.hit);
     size_t n = have;
     if (rc != SQLITE_DONE) {
         free(cand);
