@@ -281,6 +281,73 @@ static void test_rag_bm25_scores_equal_fts5_bm25(void **state)
     free(vecs);
 }
 
+/* rag_bm25_top keeps what ORDER BY rag_bm25, rowid LIMIT n returns: the
+ * same rows, scores and order, ties (many chunks score alike here) to the
+ * lower rowid, for a top smaller than, equal to and larger than the match set. */
+static void test_rag_bm25_top_keeps_what_order_by_limit_returns(void **state)
+{
+    float *vecs = NULL;
+    api_generation *g = open_generation(*state, 300, 1, &vecs);
+    const char *terms[2] = {"word3", "filler"};
+    double idf[2];
+    for (int i = 0; i < 2; i++) idf[i] = api_bm25_idf(g->chunk_count, api_generation_df(g, &g->leases[0], terms[i]));
+    api_bm25_args args = {.idf = idf, .n_idf = 2, .rowids = g->rowids, .lengths = g->lengths, .n = g->n,
+                          .avg_length = g->avg_length};
+    const char *expr = "\"word3\" OR \"filler\"";
+    sqlite3 *db = g->leases[0].db;
+    sqlite3_stmt *sorted = NULL, *top_st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT rowid, rag_bm25(chunks_fts, ?2) AS s FROM chunks_fts"
+                                        " WHERE chunks_fts MATCH ?1 ORDER BY s, rowid LIMIT ?3",
+                                        -1, &sorted, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT rag_bm25_top(chunks_fts, ?2) FROM chunks_fts WHERE chunks_fts MATCH ?1",
+                                        -1, &top_st, NULL),
+                     SQLITE_OK);
+    static const size_t caps[] = {1, 7, 50, 1000};
+    int ties = 0;
+    for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+        api_bm25_top top = {.args = &args, .cap = caps[c], .hit = calloc(caps[c], sizeof *top.hit)};
+        sqlite3_reset(top_st);
+        sqlite3_bind_text(top_st, 1, expr, -1, SQLITE_STATIC);
+        sqlite3_bind_pointer(top_st, 2, &top, API_BM25_TOP_PTR, NULL);
+        int rc;
+        while ((rc = sqlite3_step(top_st)) == SQLITE_ROW) {}
+        assert_int_equal(rc, SQLITE_DONE);
+        api_bm25_top_sort(&top);
+        sqlite3_reset(sorted);
+        sqlite3_bind_text(sorted, 1, expr, -1, SQLITE_STATIC);
+        sqlite3_bind_pointer(sorted, 2, &args, API_BM25_PTR, NULL);
+        sqlite3_bind_int64(sorted, 3, (sqlite3_int64)caps[c]);
+        size_t i = 0;
+        while ((rc = sqlite3_step(sorted)) == SQLITE_ROW) {
+            assert_true(i < top.n);
+            const int64_t id = sqlite3_column_int64(sorted, 0);
+            const double score = -sqlite3_column_double(sorted, 1);
+            if (top.hit[i].rowid != id || top.hit[i].score != score)
+                fail_msg("top %zu, hit %zu: chunk %lld (%.17g) vs ORDER BY's chunk %lld (%.17g)", caps[c], i,
+                         (long long)top.hit[i].rowid, top.hit[i].score, (long long)id, score);
+            if (i > 0 && top.hit[i - 1].score == top.hit[i].score) ties++;
+            i++;
+        }
+        assert_int_equal(rc, SQLITE_DONE);
+        assert_int_equal(i, top.n);
+        assert_int_equal(top.n, caps[c] < 200 ? caps[c] : top.n);
+        if (caps[c] == 1000) assert_true(top.n > 200 && top.n < 1000); /* every match, fewer than the cap */
+        free(top.hit);
+    }
+    assert_true(ties > 10); /* the order of equal scores was checked, not only distinct ones */
+    sqlite3_finalize(sorted);
+    /* without its argument it is an error, not an empty top */
+    assert_int_equal(sqlite3_reset(top_st), SQLITE_OK);
+    sqlite3_clear_bindings(top_st);
+    sqlite3_bind_text(top_st, 1, expr, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(top_st), SQLITE_ERROR);
+    sqlite3_finalize(top_st);
+    api_generation_release(g);
+    free(vecs);
+}
+
 static void assert_same_hits(const char *what, const api_hit *a, int na, const api_hit *b, int nb)
 {
     if (na != nb) fail_msg("%s: %d hits vs %d", what, na, nb);
@@ -698,6 +765,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_loads_every_vector_and_ranks_like_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rag_bm25_scores_equal_fts5_bm25, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rag_bm25_lengths_dense_sparse_and_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rag_bm25_top_keeps_what_order_by_limit_returns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dense_query_vectors_rank_like_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bm25_one_statement_ranks_as_the_two_passes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_without_vectors_ranks_like_with_them, setup, teardown),
