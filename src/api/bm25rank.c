@@ -125,44 +125,11 @@ static void rows_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     sqlite3_result_null(ctx);
 }
 
-/* a ranks below b: lower score, or the same score and a larger rowid */
-static int hit_worse(const api_bm25_hit *a, const api_bm25_hit *b)
-{
-    if (a->score != b->score) return a->score < b->score;
-    return a->rowid > b->rowid;
-}
-
-static void hit_sift_down(api_bm25_hit *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && hit_worse(&h[l], &h[m])) m = l;
-        if (r < n && hit_worse(&h[r], &h[m])) m = r;
-        if (m == i) return;
-        api_bm25_hit t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
-
-static void hit_sift_up(api_bm25_hit *h, size_t i)
-{
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!hit_worse(&h[i], &h[p])) return;
-        api_bm25_hit t = h[i];
-        h[i] = h[p];
-        h[p] = t;
-        i = p;
-    }
-}
-
 static void top_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     api_bm25_top *t = argc == 1 ? sqlite3_value_pointer(argv[0], API_BM25_TOP_PTR) : NULL;
     int n_phrase = api->xPhraseCount(fts);
-    if (!t || !t->args || !t->hit || t->cap == 0 || n_phrase != t->args->n_idf || n_phrase > MAX_PHRASES) {
+    if (!t || !t->args || !t->top.hit || t->top.cap == 0 || n_phrase != t->args->n_idf || n_phrase > MAX_PHRASES) {
         sqlite3_result_error(ctx, "rag_bm25_top: arguments do not match the query", -1);
         return;
     }
@@ -173,26 +140,8 @@ static void top_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_contex
         sqlite3_result_error_code(ctx, rc);
         return;
     }
-    const api_bm25_hit h = {api->xRowid(fts), api_bm25_score(t->args->idf, freq, n_phrase, len, t->args->avg_length)};
-    if (t->n < t->cap) {
-        t->hit[t->n] = h;
-        hit_sift_up(t->hit, t->n++);
-    } else if (hit_worse(&t->hit[0], &h)) {
-        t->hit[0] = h;
-        hit_sift_down(t->hit, t->n, 0);
-    }
+    api_top_offer(&t->top, api->xRowid(fts), api_bm25_score(t->args->idf, freq, n_phrase, len, t->args->avg_length));
     sqlite3_result_null(ctx);
-}
-
-void api_bm25_top_sort(api_bm25_top *t)
-{
-    /* heapsort: the worst kept goes to the end, one at a time */
-    for (size_t n = t->n; n > 1; n--) {
-        api_bm25_hit w = t->hit[0];
-        t->hit[0] = t->hit[n - 1];
-        t->hit[n - 1] = w;
-        hit_sift_down(t->hit, n - 1, 0);
-    }
 }
 
 void api_bm25_rows_free(api_bm25_rows *r)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "tophits.h"
+
 /* Per query: bound as a pointer (type API_BM25_PTR) to the function's
  * second argument, rag_bm25(chunks_fts, ?). idf[i] is for the MATCH
  * expression's phrase i. */
@@ -51,21 +53,12 @@ void api_bm25_rows_free(api_bm25_rows *r);
  * lower rowid first) — what "ORDER BY rag_bm25(...), rowid LIMIT cap" gives,
  * without SQLite's sorter, which cost each match a record, a comparison and
  * a second call of the ranking function for the rows entering the top. */
-typedef struct api_bm25_hit {
-    int64_t rowid;
-    double score;
-} api_bm25_hit;
-
 typedef struct api_bm25_top {
     const api_bm25_args *args;
-    size_t n, cap;      /* cap: room in hit (at least 1) */
-    api_bm25_hit *hit;  /* a heap (worst kept first) until api_bm25_top_sort */
+    api_top top; /* cap at least 1; api_top_sort after the statement ran */
 } api_bm25_top;
 
 #define API_BM25_TOP_PTR "rag_bm25_top"
-
-/* Order t->hit best first (after the statement ran). */
-void api_bm25_top_sort(api_bm25_top *t);
 
 /* Okapi BM25 of a row of len tokens with freq[i] hits of term i (idf[i]):
  * the formula rag_bm25 ranks by (higher is better). */

@@ -110,48 +110,14 @@ void api_query_req_settings(api_query_req *req, const rag_config *cfg)
 
 /* ------------------------------------------------------------ vectors */
 
-/* Min-heap on score (ties: larger rowid is "smaller" so it leaves first). */
-static int heap_less(const api_hit *a, const api_hit *b)
-{
-    if (a->score != b->score) return a->score < b->score;
-    return a->rowid > b->rowid;
-}
-
-static void heap_down(api_hit *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && heap_less(&h[l], &h[m])) m = l;
-        if (r < n && heap_less(&h[r], &h[m])) m = r;
-        if (m == i) return;
-        api_hit t = h[i]; h[i] = h[m]; h[m] = t;
-        i = m;
-    }
-}
-
-static void consider(api_hit *out, size_t *h, size_t n_top, int64_t rowid, double score)
-{
-    api_hit cand = {.rowid = rowid, .score = score};
-    if (*h < n_top) {
-        out[(*h)++] = cand;
-        if (*h == n_top)
-            for (size_t k = n_top / 2 + 1; k-- > 0;) heap_down(out, *h, k);
-    } else if (heap_less(&out[0], &cand)) {
-        out[0] = cand;
-        heap_down(out, *h, 0);
-    }
-}
-
 /* Query vectors with at most this many non-zero components (the hashing
  * embedder's short queries) are scored in one fused pass over just those
  * columns; denser ones accumulate column by column into scratch. */
 #define SPARSE_MAX 32
 
 /* Segment k's rows scored against the query's non-zero components, the
- * better ones into the heap out (h of n_top); tombstoned rows are skipped
- * when they would enter it. */
-static void scan_segment(const api_generation *g, size_t k, const float *query, float *scratch, api_hit *out,
-                         size_t *h, size_t n_top)
+ * better ones into top; tombstoned rows are skipped when they would enter it. */
+static void scan_segment(const api_generation *g, size_t k, const float *query, float *scratch, api_top *top)
 {
     const size_t n = g->exact_n[k], stride = g->exact_stride[k];
     const float *base = g->exact_cols[k];
@@ -172,8 +138,8 @@ static void scan_segment(const api_generation *g, size_t k, const float *query, 
             float sc = 0.0f;
             for (int t = 0; t < nnz; t++) sc += qv[t] * cols[t][i];
             /* orthogonal or opposite chunks are not "similar" at all */
-            if (sc > 0.0f && (*h < n_top || sc >= out[0].score) && !api_generation_is_dead(g, rowids[i]))
-                consider(out, h, n_top, rowids[i], sc);
+            if (sc > 0.0f && api_top_may_keep(top, sc) && !api_generation_is_dead(g, rowids[i]))
+                api_top_offer(top, rowids[i], sc);
         }
         return;
     }
@@ -186,8 +152,8 @@ static void scan_segment(const api_generation *g, size_t k, const float *query, 
         for (size_t i = 0; i < n; i++) sp[i] += q * col[i];
     }
     for (size_t i = 0; i < n; i++)
-        if (scratch[i] > 0.0f && (*h < n_top || scratch[i] >= out[0].score) && !api_generation_is_dead(g, rowids[i]))
-            consider(out, h, n_top, rowids[i], scratch[i]);
+        if (scratch[i] > 0.0f && api_top_may_keep(top, scratch[i]) && !api_generation_is_dead(g, rowids[i]))
+            api_top_offer(top, rowids[i], scratch[i]);
 }
 
 size_t api_vector_topn(const api_generation *g, const float *query, float *scratch, api_hit *out, size_t n_top)
@@ -196,15 +162,15 @@ size_t api_vector_topn(const api_generation *g, const float *query, float *scrat
     bool any = false;
     for (int j = 0; j < g->dims && !any; j++) any = query[j] != 0.0f;
     if (!any) return 0; /* nothing to compare: no vector results */
-    size_t h = 0;
+    api_top top = {.hit = rag_xmalloc(n_top * sizeof *top.hit), .cap = n_top};
     for (size_t k = 0; k < g->gs.n; k++)
-        if (g->exact_cols[k]) scan_segment(g, k, query, scratch, out, &h, n_top);
-    qsort(out, h, sizeof *out, cmp_hit);
-    for (size_t i = 0; i < h; i++) {
-        out[i].vector_rank = (int)i + 1;
-        out[i].bm25_rank = 0;
-    }
-    return h;
+        if (g->exact_cols[k]) scan_segment(g, k, query, scratch, &top);
+    api_top_sort(&top);
+    for (size_t i = 0; i < top.n; i++)
+        out[i] = (api_hit){.rowid = top.hit[i].rowid, .score = top.hit[i].score, .vector_rank = (int)i + 1};
+    const size_t n = top.n;
+    free(top.hit);
+    return n;
 }
 
 /* ------------------------------------------------------------ bm25 */
@@ -245,8 +211,8 @@ static int run_match(api_generation *g, api_lease *l, const char *expr, const ap
     const size_t n_seg = g->gs.n;
     api_hit *cand = n_seg > 1 ? calloc(n_top * n_seg, sizeof *cand) : NULL;
     if (n_seg > 1 && !cand) return rag_error_set(err, RAG_ERR, "out of memory"), -1;
-    api_bm25_top top = {.args = args, .cap = n_top, .hit = malloc(n_top * sizeof *top.hit)};
-    if (!top.hit) {
+    api_bm25_top top = {.args = args, .top = {.cap = n_top, .hit = malloc(n_top * sizeof(api_scored))}};
+    if (!top.top.hit) {
         free(cand);
         return rag_error_set(err, RAG_ERR, "out of memory"), -1;
     }
@@ -257,20 +223,20 @@ static int run_match(api_generation *g, api_lease *l, const char *expr, const ap
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
         sqlite3_bind_pointer(st, 2, &top, API_BM25_TOP_PTR, NULL);
-        top.n = 0;
+        top.top.n = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
         if (rc != SQLITE_DONE)
             rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
-        api_bm25_top_sort(&top); /* the segment's best n_top, best first */
-        for (size_t i = 0; i < top.n && rc == SQLITE_DONE; i++) {
-            const api_hit h = {.rowid = top.hit[i].rowid, .score = top.hit[i].score};
+        api_top_sort(&top.top); /* the segment's best n_top, best first */
+        for (size_t i = 0; i < top.top.n && rc == SQLITE_DONE; i++) {
+            const api_hit h = {.rowid = top.top.hit[i].rowid, .score = top.top.hit[i].score};
             if (cand) cand[nc++] = h;
             else if (!seen_before(seen, have, h.rowid) && have + nc < n_top) out[have + nc++] = h;
         }
     }
-    free(top.hit);
+    free(top.top.hit);
     size_t n = have;
     if (rc != SQLITE_DONE) {
         free(cand);

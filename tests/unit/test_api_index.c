@@ -307,34 +307,35 @@ static void test_rag_bm25_top_keeps_what_order_by_limit_returns(void **state)
     static const size_t caps[] = {1, 7, 50, 1000};
     int ties = 0;
     for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
-        api_bm25_top top = {.args = &args, .cap = caps[c], .hit = calloc(caps[c], sizeof *top.hit)};
+        api_bm25_top bt = {.args = &args, .top = {.cap = caps[c], .hit = calloc(caps[c], sizeof(api_scored))}};
+        api_top *top = &bt.top;
         sqlite3_reset(top_st);
         sqlite3_bind_text(top_st, 1, expr, -1, SQLITE_STATIC);
-        sqlite3_bind_pointer(top_st, 2, &top, API_BM25_TOP_PTR, NULL);
+        sqlite3_bind_pointer(top_st, 2, &bt, API_BM25_TOP_PTR, NULL);
         int rc;
         while ((rc = sqlite3_step(top_st)) == SQLITE_ROW) {}
         assert_int_equal(rc, SQLITE_DONE);
-        api_bm25_top_sort(&top);
+        api_top_sort(top);
         sqlite3_reset(sorted);
         sqlite3_bind_text(sorted, 1, expr, -1, SQLITE_STATIC);
         sqlite3_bind_pointer(sorted, 2, &args, API_BM25_PTR, NULL);
         sqlite3_bind_int64(sorted, 3, (sqlite3_int64)caps[c]);
         size_t i = 0;
         while ((rc = sqlite3_step(sorted)) == SQLITE_ROW) {
-            assert_true(i < top.n);
+            assert_true(i < top->n);
             const int64_t id = sqlite3_column_int64(sorted, 0);
             const double score = -sqlite3_column_double(sorted, 1);
-            if (top.hit[i].rowid != id || top.hit[i].score != score)
+            if (top->hit[i].rowid != id || top->hit[i].score != score)
                 fail_msg("top %zu, hit %zu: chunk %lld (%.17g) vs ORDER BY's chunk %lld (%.17g)", caps[c], i,
-                         (long long)top.hit[i].rowid, top.hit[i].score, (long long)id, score);
-            if (i > 0 && top.hit[i - 1].score == top.hit[i].score) ties++;
+                         (long long)top->hit[i].rowid, top->hit[i].score, (long long)id, score);
+            if (i > 0 && top->hit[i - 1].score == top->hit[i].score) ties++;
             i++;
         }
         assert_int_equal(rc, SQLITE_DONE);
-        assert_int_equal(i, top.n);
-        assert_int_equal(top.n, caps[c] < 200 ? caps[c] : top.n);
-        if (caps[c] == 1000) assert_true(top.n > 200 && top.n < 1000); /* every match, fewer than the cap */
-        free(top.hit);
+        assert_int_equal(i, top->n);
+        assert_int_equal(top->n, caps[c] < 200 ? caps[c] : top->n);
+        if (caps[c] == 1000) assert_true(top->n > 200 && top->n < 1000); /* every match, fewer than the cap */
+        free(top->hit);
     }
     assert_true(ties > 10); /* the order of equal scores was checked, not only distinct ones */
     sqlite3_finalize(sorted);
