@@ -75,7 +75,9 @@ reload_of() { jq -r --arg g "$1" 'select(.event=="reload" and .payload.generatio
   "$STACK/artifacts/logs/api.jsonl" | tail -n 1; }
 is "$(reload_of "$GEN_B")" "2/1" "a generation that adds a segment: 2 segments, only the new one read"
 IDX=$STACK/artifacts/index
-merged=$(gen_segments "$IDX/$GEN_D" | grep -cE -- '-[0-9]+\.sqlite$' || true)
+# a merged segment is seg-<run id>-<merge no>.sqlite; the run id ends in 6
+# hex digits, which are all decimal in ~6% of runs, so match the whole id
+merged=$(gen_segments "$IDX/$GEN_D" | grep -cE -- '/seg-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}-[0-9]+\.sqlite$' || true)
 is "$(reload_of "$GEN_D")/$merged" "2/1/1" "a merged generation: 2 segments, only the merged one read"
 like "$(curl -s "$URL/query?q=basalt+lava" | jq -r '.results[0].source')" "talks/geology-field-trip.txt" \
   "the new generation's content is searchable"

@@ -101,7 +101,7 @@ for step in $(seq 0 $((STEPS - 1))); do
   check "step $step: at most 3 segments ($nseg)" test "$nseg" -le 3
   [ "$nseg" -gt "$max_segs" ] && max_segs=$nseg
   [ "$(sqlite3 "$G" 'select count(*) from tombstones')" -gt 0 ] && tomb_seen=1
-  ls "$W/art-inc/index" | grep -qE '^seg-.*-[0-9]+\.sqlite$' && merged_seen=1
+  ls "$W/art-inc/index" | grep -qE '^seg-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}-[0-9]+\.sqlite$' && merged_seen=1
   out=$(compare bm25 2>&1); check "step $step: bm25 results equal the full rebuild's${out:+ ($out)}" test -z "$out"
   out=$(compare vector 2>&1); check "step $step: vector results equal the full rebuild's${out:+ ($out)}" test -z "$out"
   out=$(compare bm25 16 2>&1); check "step $step: 16-token chunks: bm25 results equal the full rebuild's${out:+ ($out)}" test -z "$out"
