@@ -46,6 +46,9 @@ rag_ann *rag_ann_load(int dims, size_t expect_count, rag_ann_read_fn fn, void *u
 /* The k most similar to q (dims floats), best first: ids and approximate
  * inner products. Returns how many (<= k), -1 on error. Thread-safe. */
 long rag_ann_search(const rag_ann *a, const float *q, size_t k, int64_t *ids, float *scores);
+/* The same search done by hnswlib's own searchKnn, without the prefetching
+ * rag_ann_search adds: the reference its answers are checked against. */
+long rag_ann_search_hnswlib(const rag_ann *a, const float *q, size_t k, int64_t *ids, float *scores);
 void rag_ann_free(rag_ann *a);
 
 #ifdef __cplusplus

@@ -63,6 +63,7 @@ typedef struct rag_config {
         int batch_size;
         int64_t timeout_ms;
         int max_retries;
+        char *encoding_format; /* "base64" | "float": how the server is asked to send vectors */
         int64_t ann_min_chunks; /* approximate vector index for files with >= this many chunks; 0 = never.
                                  * Not in the config hash: it speeds search up, it does not change results' source */
     } embedding;

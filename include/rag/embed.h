@@ -21,6 +21,7 @@ typedef struct rag_embed_settings {
     int batch_size;
     int64_t timeout_ms;
     int max_retries;
+    const char *encoding_format; /* openai: "base64" (NULL = this) or "float" */
 } rag_embed_settings;
 
 typedef struct rag_embedder rag_embedder;

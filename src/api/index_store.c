@@ -56,8 +56,7 @@ static int meta_int(sqlite3 *db, const char *path, const char *key, int64_t *out
     return RAG_OK;
 }
 
-/* The schema name segment k is attached under on a lease's connection. */
-static void seg_schema(const api_generation *g, size_t k, char out[16])
+void api_segment_schema(const api_generation *g, size_t k, char out[16])
 {
     if (g->gs.version == 1) snprintf(out, 16, "main");
     else snprintf(out, 16, "s%d", (int)(k % RAG_GENSET_MAX_SEGMENTS));
@@ -77,7 +76,7 @@ static int load_dead(api_generation *g, sqlite3 *db, rag_error *err)
     g->dead = rag_xmalloc(cap * sizeof *g->dead);
     for (size_t k = 0; k < g->gs.n; k++) {
         char sch[16];
-        seg_schema(g, k, sch);
+        api_segment_schema(g, k, sch);
         char *sql = sqlite3_mprintf("SELECT id FROM %s.chunks WHERE doc_id IN (SELECT doc_id FROM main.tombstones) ORDER BY id", sch);
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -150,7 +149,7 @@ static int segdata_read(const api_generation *g, size_t k, sqlite3 *db, api_segd
 {
     const char *path = g->gs.segs[k].path;
     char sch[16];
-    seg_schema(g, k, sch);
+    api_segment_schema(g, k, sch);
     char *sql = sqlite3_mprintf("SELECT id, sz FROM %s.chunks_fts_docsize ORDER BY id", sch);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -341,6 +340,7 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
 static const char *const SQL_BM25 = "SELECT rag_bm25_top(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_ROWS = "SELECT rag_bm25_rows(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_COUNT = "SELECT count(*) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
+/* only checked at open: queries read the vectors through a blob handle (vector_ann.c) */
 static const char *const SQL_VECTOR = "SELECT vector FROM %s.embeddings WHERE chunk_rowid = ?1%s";
 static const char *const SQL_FETCH =
     "SELECT c.chunk_id, c.text, c.start_ms, c.end_ms, c.speaker, d.path, d.title"
@@ -354,6 +354,16 @@ static int prepare_fmt(sqlite3 *db, sqlite3_stmt **st, const char *fmt, const ch
     int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
     sqlite3_free(sql);
     return rc;
+}
+
+/* Does segment sch have the float32 vectors a graph's candidates are
+ * rescored with? (sqlite3_errmsg says why not.) */
+static bool vectors_readable(sqlite3 *db, const char *sch)
+{
+    sqlite3_stmt *st = NULL;
+    const int rc = prepare_fmt(db, &st, SQL_VECTOR, sch, "");
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK;
 }
 
 /* temp.dead on the lease's connection: the tombstoned chunk rowids. */
@@ -387,7 +397,7 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
     if (fill_dead(g, l->db, err) != RAG_OK) return RAG_ERR;
     for (size_t k = 0; k < g->gs.n; k++) {
         char sch[16];
-        seg_schema(g, k, sch);
+        api_segment_schema(g, k, sch);
         /* A page cache big enough that the five result rows' text pages
          * fetched per query do not push the FTS5 index pages out (SQLite's
          * default, 2 MiB, made every query re-read them: ~12% of a bm25
@@ -400,7 +410,7 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
             prepare_fmt(l->db, &l->fetch[k], SQL_FETCH, sch, sch) != SQLITE_OK ||
             prepare_fmt(l->db, &l->count[k], SQL_COUNT, sch, live) != SQLITE_OK ||
             prepare_fmt(l->db, &l->rows[k], SQL_ROWS, sch, live) != SQLITE_OK ||
-            (g->ann[k] && prepare_fmt(l->db, &l->vec[k], SQL_VECTOR, sch, "") != SQLITE_OK))
+            (g->ann[k] && !vectors_readable(l->db, sch)))
             return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                                  g->gs.segs[k].path, sqlite3_errmsg(l->db));
     }
@@ -413,6 +423,7 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
         .batch_size = cfg ? cfg->embedding.batch_size : 1,
         .timeout_ms = cfg ? cfg->embedding.timeout_ms : 10000,
         .max_retries = cfg ? cfg->embedding.max_retries : 0,
+        .encoding_format = cfg ? cfg->embedding.encoding_format : NULL,
     };
     rag_error eerr = {0};
     l->emb = rag_embedder_new(&es, &eerr);
@@ -436,7 +447,6 @@ static void generation_free(api_generation *g)
             sqlite3_finalize(l->fetch[k]);
             sqlite3_finalize(l->count[k]);
             sqlite3_finalize(l->rows[k]);
-            sqlite3_finalize(l->vec[k]);
         }
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);

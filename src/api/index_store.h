@@ -52,7 +52,6 @@ typedef struct api_lease {
     sqlite3_stmt *fetch[RAG_GENSET_MAX_SEGMENTS]; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count[RAG_GENSET_MAX_SEGMENTS]; /* ?1 MATCH expression -> number of matching live chunks */
     sqlite3_stmt *rows[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 api_bm25_rows: collects every live match (rag_bm25_rows) */
-    sqlite3_stmt *vec[RAG_GENSET_MAX_SEGMENTS];   /* segments with an approximate index: ?1 chunk rowid -> its float32 vector */
     rag_embedder *emb;
     float *qvec;   /* dims */
     float *scores; /* exact_max (exact search's scratch) */
@@ -134,6 +133,9 @@ void api_generation_release(api_generation *g);
 int64_t api_generation_doc_of(const api_generation *g, int64_t rowid);
 /* Is chunk rowid tombstoned in g? */
 bool api_generation_is_dead(const api_generation *g, int64_t rowid);
+/* The schema name segment k is attached under on a lease's connection
+ * ("main" for a v1 file, else "s<k>"). */
+void api_segment_schema(const api_generation *g, size_t k, char out[16]);
 /* The segment holding chunk rowid (segments hold ascending id ranges). */
 size_t api_generation_segment_of(const api_generation *g, int64_t rowid);
 

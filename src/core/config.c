@@ -81,6 +81,7 @@ void rag_config_defaults(rag_config *cfg, const char *base_dir)
     cfg->embedding.batch_size = 64;
     cfg->embedding.timeout_ms = 30 * SEC;
     cfg->embedding.max_retries = 4;
+    cfg->embedding.encoding_format = rag_xstrdup("base64");
     cfg->embedding.ann_min_chunks = 50000;
 
     cfg->api.listen_host = rag_xstrdup("127.0.0.1");
@@ -141,6 +142,7 @@ void rag_config_free(rag_config *cfg)
     free(cfg->quality.golden);
     free(cfg->embedding.url);
     free(cfg->embedding.api_key_env);
+    free(cfg->embedding.encoding_format);
     free(cfg->api.listen_host);
     free(cfg->api.admin_host);
     free(cfg->api.default_mode);
@@ -401,7 +403,8 @@ static void load_chunking(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg)
 {
     static const char *const known[] = {"provider", "dimensions", "model", "url", "api_key_env",
-                                        "batch_size", "timeout", "max_retries", "ann_min_chunks", NULL};
+                                        "batch_size", "timeout", "max_retries", "encoding_format",
+                                        "ann_min_chunks", NULL};
     static const char *const providers[] = {"hashing", "openai", NULL};
     yaml_node_t *m = section(d, root, "embedding", known);
     if (!m)
@@ -420,6 +423,10 @@ static void load_embedding(rag_ydoc *d, const yaml_node_t *root, rag_config *cfg
     rag_ydoc_get_int(d, m, "embedding", "batch_size", 1, 4096, &cfg->embedding.batch_size);
     rag_ydoc_get_duration(d, m, "embedding", "timeout", 100, 10 * MIN, &cfg->embedding.timeout_ms);
     rag_ydoc_get_int(d, m, "embedding", "max_retries", 0, 20, &cfg->embedding.max_retries);
+    static const char *const encodings[] = {"base64", "float", NULL};
+    if (rag_ydoc_get_str(d, m, "embedding", "encoding_format", &cfg->embedding.encoding_format) == 1)
+        check_choice(d, m, "encoding_format", "embedding.encoding_format", cfg->embedding.encoding_format, encodings,
+                     "base64 or float");
     int amc = (int)cfg->embedding.ann_min_chunks;
     if (rag_ydoc_get_int(d, m, "embedding", "ann_min_chunks", 0, 1000000000, &amc) == 1)
         cfg->embedding.ann_min_chunks = amc;

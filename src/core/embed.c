@@ -4,6 +4,7 @@
  * finaliser) to a signed bucket, weighted by sublinear tf (1 + ln tf) and the
  * vector is L2-normalised. The "openai" provider lives in embed_openai.c.
  * Embedders hold no mutable state between calls, so one can serve threads. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,13 @@ void rag_embed_normalize(float *v, int dims)
         sum += (double)v[i] * v[i];
     if (sum <= 0)
         return;
-    float inv = (float)(1.0 / sqrt(sum));
+    const double inv_d = 1.0 / sqrt(sum);
+    if (inv_d > FLT_MAX) { /* a vector of tiny (subnormal) values: its float inverse would be inf */
+        for (int i = 0; i < dims; i++)
+            v[i] = (float)(v[i] * inv_d);
+        return;
+    }
+    float inv = (float)inv_d;
     for (int i = 0; i < dims; i++)
         v[i] *= inv;
 }

@@ -1098,7 +1098,8 @@ static int open_generation(run_ctx *c, rag_error *err)
     const rag_config *cfg = c->cfg;
     rag_embed_settings es = { cfg->embedding.provider, cfg->embedding.dimensions, cfg->embedding.model,
                               cfg->embedding.url, cfg->embedding.api_key_env, cfg->embedding.batch_size,
-                              cfg->embedding.timeout_ms, cfg->embedding.max_retries };
+                              cfg->embedding.timeout_ms, cfg->embedding.max_retries,
+                              cfg->embedding.encoding_format };
     c->emb = rag_embedder_new(&es, err);
     if (!c->emb)
         return RAG_ERR;

@@ -2,7 +2,9 @@
  * OpenAI-compatible POST /v1/embeddings on 127.0.0.1:PORT that answers, for
  * each input text, the vector a table gives it (JSON lines {"text": ...,
  * "vector": [...]}, written by tests/helpers/ann_bench --http-queries: the
- * topic model's query vectors) and 400 for any text not in the table. A
+ * topic model's query vectors) and 400 for any text not in the table; as
+ * a JSON array, or base64 float32 when the request's encoding_format asks
+ * for base64 (as the OpenAI API does). A
  * benchmark's stand-in should cost as little as it can: it shares the cores
  * with the rag-api being measured (tests/helpers/fake_embed_server.py, the
  * tests' stand-in, is Python and answers a few hundred requests a second).
@@ -12,6 +14,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 typedef struct entry {
     char *text;
     char *vector; /* rendered JSON array */
+    char *base64; /* the same as a JSON string: base64 of little-endian float32 */
 } entry;
 static entry *table;
 static size_t n_table;
@@ -32,11 +36,33 @@ typedef struct body {
     size_t len;
 } body;
 
-static const char *lookup(const char *text)
+static const char *lookup(const char *text, int base64)
 {
     for (size_t i = 0; i < n_table; i++)
-        if (!strcmp(table[i].text, text)) return table[i].vector;
+        if (!strcmp(table[i].text, text)) return base64 ? table[i].base64 : table[i].vector;
     return NULL;
+}
+
+/* "\"<base64 of the vector's float32 values, little-endian>\"" */
+static char *render_base64(const cJSON *v)
+{
+    int n = cJSON_GetArraySize(v), k = 0;
+    unsigned char *raw = rag_xmalloc((size_t)n * 4 + 1);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, v) {
+        float f = (float)x->valuedouble;
+        uint32_t u;
+        memcpy(&u, &f, sizeof u);
+        for (int b = 0; b < 4; b++) raw[4 * k + b] = (unsigned char)(u >> (8 * b));
+        k++;
+    }
+    char *out = rag_xmalloc(((size_t)n * 4 + 2) / 3 * 4 + 3);
+    out[0] = '"';
+    int len = EVP_EncodeBlock((unsigned char *)out + 1, raw, n * 4);
+    out[1 + len] = '"';
+    out[2 + len] = '\0';
+    free(raw);
+    return out;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *text)
@@ -68,6 +94,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (strcmp(method, "POST") != 0) return reply(c, 405, rag_xstrdup("{\"error\":{\"message\":\"POST only\"}}"));
     cJSON *req = b->data ? cJSON_Parse(b->data) : NULL;
     const cJSON *input = cJSON_GetObjectItemCaseSensitive(req, "input"), *model = cJSON_GetObjectItemCaseSensitive(req, "model");
+    const cJSON *format = cJSON_GetObjectItemCaseSensitive(req, "encoding_format");
+    const int base64 = cJSON_IsString(format) && !strcmp(format->valuestring, "base64");
     size_t cap = 256, len = 0;
     char *out = rag_xmalloc(cap);
     len = (size_t)snprintf(out, cap, "{\"object\":\"list\",\"model\":\"%s\",\"data\":[",
@@ -75,7 +103,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     int i = 0;
     const cJSON *t;
     cJSON_ArrayForEach(t, input) {
-        const char *v = cJSON_IsString(t) ? lookup(t->valuestring) : NULL;
+        const char *v = cJSON_IsString(t) ? lookup(t->valuestring, base64) : NULL;
         if (!v) {
             free(out);
             cJSON_Delete(req);
@@ -136,6 +164,7 @@ int main(int argc, char **argv)
         }
         if (n_table == cap) table = rag_xrealloc(table, (cap = cap ? cap * 2 : 64) * sizeof *table);
         table[n_table].text = rag_xstrdup(t->valuestring);
+        table[n_table].base64 = render_base64(v);
         table[n_table++].vector = cJSON_PrintUnformatted(v);
         cJSON_Delete(o);
     }
@@ -154,7 +183,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     while (!stop) pause();
     MHD_stop_daemon(d);
-    for (size_t i = 0; i < n_table; i++) free(table[i].text), free(table[i].vector);
+    for (size_t i = 0; i < n_table; i++) free(table[i].text), free(table[i].vector), free(table[i].base64);
     free(table);
     return 0;
 }

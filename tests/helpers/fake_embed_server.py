@@ -9,11 +9,15 @@ must map results by "index"). --mode picks the behaviour:
   slow        sleep --delay seconds before answering
   malformed   answer 200 with a body that is not an embeddings response
   wrong-dims  answer vectors of the wrong length
+  bad-base64  answer base64 vectors that are not base64
+Vectors are JSON arrays, or base64 float32 (little-endian) when the request
+says "encoding_format": "base64" and --ignore-encoding is not given.
 Every request is appended to --log as one JSON line (path, auth header seen,
 number of inputs, status sent, and "conn": the client's port, the same for
 requests on one kept-alive connection — it speaks HTTP/1.1). Optional --require-key KEY: 401 without it.
 """
 import argparse
+import base64
 import hashlib
 import json
 import struct
@@ -84,12 +88,18 @@ class Handler(BaseHTTPRequestHandler):
             if args.mode == "slow":
                 time.sleep(args.delay)
             dims = args.dims - 1 if args.mode == "wrong-dims" else args.dims
-            data = [{"object": "embedding", "index": i, "embedding": vector(t, dims)} for i, t in enumerate(inputs)]
+            as_b64 = req.get("encoding_format") == "base64" and not args.ignore_encoding
+            def encode(v):
+                if args.mode == "bad-base64":
+                    return "!" * len(base64.b64encode(struct.pack("<%df" % len(v), *v)))
+                return base64.b64encode(struct.pack("<%df" % len(v), *v)).decode() if as_b64 else v
+            data = [{"object": "embedding", "index": i, "embedding": encode(vector(t, dims))} for i, t in enumerate(inputs)]
             data.reverse()
             self.reply(200, {"object": "list", "model": req.get("model"), "data": data})
         with open(args.log, "a") as f:
             f.write(json.dumps({"path": self.path, "auth": auth, "inputs": len(inputs), "status": status,
-                                "model": req.get("model"), "conn": self.client_address[1]}) + "\n")
+                                "model": req.get("model"), "encoding_format": req.get("encoding_format"),
+                                "conn": self.client_address[1]}) + "\n")
 
 
 def main():
@@ -102,6 +112,7 @@ def main():
     ap.add_argument("--delay", type=float, default=5.0)
     ap.add_argument("--dims", type=int, default=16)
     ap.add_argument("--require-key")
+    ap.add_argument("--ignore-encoding", action="store_true")
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True

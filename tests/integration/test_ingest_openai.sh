@@ -2,9 +2,12 @@
 # test_ingest_openai.sh — the "openai" embedding provider against a local
 # fake OpenAI-compatible server (tests/helpers/fake_embed_server.py): results
 # mapped by index, batching, API key from the environment (never logged),
-# 429 then success, 5xx then success, a timeout, a malformed response.
+# 429 then success, 5xx then success, a timeout, a malformed response;
+# vectors asked for as base64 by default, as JSON numbers with
+# embedding.encoding_format: float, both read to the same floats, and a
+# server that ignores the request's encoding_format still understood.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 23
 
 ING=$BIN/rag-ingest
 SRV=tests/helpers/fake_embed_server.py
@@ -17,7 +20,7 @@ start_server() { # mode [extra args]
   PORT=$(cat "$TMP/port")
 }
 stop_server() { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
-setup() { # name timeout retries
+setup() { # name timeout retries encoding_format
   W=$TMP/$1
   mkdir -p "$W/corpus"
   cp data/transcripts/podcasts/*.vtt data/transcripts/podcasts/*.json "$W/corpus/"
@@ -34,9 +37,14 @@ embedding:
   batch_size: 4
   timeout: ${2:-2s}
   max_retries: ${3:-3}
+${4:+  encoding_format: $4}
 YAML
 }
 metric() { tail -n 1 "$W/art/logs/ingestion_metrics.jsonl" | jq -r "$1"; }
+vectors() { # every chunk's vector of the generation in $W, in chunk order
+  local g=$W/art/index/$(jq -r .generation "$W/art/checkpoints/latest.json") s
+  for s in $(gen_segments "$g"); do sqlite3 "$s" 'select hex(vector) from embeddings order by chunk_rowid'; done | md5sum
+}
 
 # ok, with a key; the server answers in reversed order
 start_server ok --require-key sekrit-123
@@ -64,6 +72,26 @@ PY
 )
 is "$want" "match" "results are mapped back by index, not by position"
 if grep -rq "sekrit-123" "$W/art/logs"; then fail "the API key never reaches the logs"; else pass "the API key never reaches the logs"; fi
+check "vectors are asked for as base64 by default" jq -e -s 'all(.encoding_format=="base64")' "$TMP/req.log"
+want_vectors=$(vectors)
+check "the generation's vectors were read" test "$want_vectors" != "$(printf '' | md5sum)"
+stop_server
+
+# encoding_format: float asks for JSON numbers and reads the same floats
+start_server ok
+setup float 2s 3 float
+"$ING" --config "$W/params.yaml" -q; rc=$?
+is "$rc" 0 "encoding_format float: run succeeds"
+check "vectors are asked for as JSON numbers" jq -e -s 'all(.encoding_format=="float")' "$TMP/req.log"
+is "$(vectors)" "$want_vectors" "base64 and JSON numbers give the same vectors"
+stop_server
+
+# a server that ignores encoding_format (answers numbers to a base64 request)
+start_server ok --ignore-encoding
+setup ignoring
+"$ING" --config "$W/params.yaml" -q; rc=$?
+is "$rc" 0 "a server answering numbers to a base64 request is understood"
+is "$(vectors)" "$want_vectors" "... with the same vectors"
 stop_server
 
 # 429 twice, then success
@@ -99,5 +127,13 @@ setup bad
 out=$("$ING" --config "$W/params.yaml" 2>&1); rc=$?
 is "$rc" 1 "a malformed response fails the run"
 like "$out" "malformed response" "the error says the response was malformed"
+stop_server
+
+# base64 that is not base64
+start_server bad-base64
+setup badb64
+out=$("$ING" --config "$W/params.yaml" 2>&1); rc=$?
+check "a vector that is not base64 fails the run, saying so: $(echo "$out" | grep -o 'embedding [0-9]* is not base64' | head -1)" \
+  test "$rc" = 1 -a -n "$(echo "$out" | grep 'malformed response (embedding [0-9]* is not base64)')"
 stop_server
 exit $_tap_failed

@@ -65,6 +65,7 @@ static void test_defaults_are_the_documented_values(void **state)
     assert_int_equal(c.embedding.batch_size, 64);
     assert_int_equal(c.embedding.timeout_ms, 30000);
     assert_int_equal(c.embedding.max_retries, 4);
+    assert_string_equal(c.embedding.encoding_format, "base64");
     assert_string_equal(c.api.listen_host, "127.0.0.1");
     assert_int_equal(c.api.port, 8088);
     assert_int_equal(c.api.threads, 0); /* one per CPU core, resolved by rag-api */
@@ -272,6 +273,8 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
      "params.yaml:3:15: embedding.dimensions: must be between 8 and 8192 (got 9000)"},
     {"schema_version: 1\nembedding:\n  provider: local\n",
      "params.yaml:3:13: embedding.provider: must be hashing or openai, got \"local\""},
+    {"schema_version: 1\nembedding:\n  encoding_format: json\n",
+     "params.yaml:3:20: embedding.encoding_format: must be base64 or float, got \"json\""},
     {"schema_version: 1\nembedding:\n  url: https://user:pw@example.com/v1/embeddings\n",
      "params.yaml:3:8: embedding.url: must not contain credentials (user:password@); name them in an *_env variable"},
     {"schema_version: 1\nembedding:\n  provider: openai\n  model: \"\"\n",

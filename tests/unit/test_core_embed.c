@@ -1,5 +1,6 @@
 /* test_core_embed.c — the shared tokenizer and the hashing embedder: token
- * boundaries, ASCII folding, determinism, normalisation and similarity. */
+ * boundaries, ASCII folding, determinism, normalisation and similarity; the
+ * reader of OpenAI-compatible embedding answers (numbers or base64). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 
 #include "rag/embed.h"
 #include "rag/tokenize.h"
+#include "../../src/core/embed_openai.h"
 
 typedef struct { char words[16][32]; size_t n; } collected;
 
@@ -119,6 +121,63 @@ static void test_embedder_rejects_unknown_provider_and_bad_dimensions(void **sta
     assert_non_null(strstr(err.msg, "embedding.url"));
 }
 
+/* base64 of little-endian float32 {3, 0, 4, 0} and {0, 0, 0, -2}; a NaN */
+#define B64_3040 "AABAQAAAAAAAAIBAAAAAAA=="
+#define B64_000M2 "AAAAAAAAAAAAAAAAAAAAwA=="
+#define B64_NAN "AADAfwAAAAAAAAAAAAAAAA=="
+
+static int parse(const char *body, size_t n, float *out, rag_error *err)
+{
+    return rag_openai_parse_response("http://e/v1/embeddings", 4, body, strlen(body), n, out, err);
+}
+
+static void test_openai_answer_base64_and_numbers_read_alike(void **state)
+{
+    (void)state;
+    float b[8], j[8];
+    rag_error err = {0};
+    assert_int_equal(parse("{\"data\":[{\"index\":1,\"embedding\":\"" B64_000M2 "\"},"
+                           "{\"index\":0,\"embedding\":\"" B64_3040 "\"}]}", 2, b, &err), RAG_OK);
+    assert_int_equal(parse("{\"data\":[{\"index\":0,\"embedding\":[3,0,4,0]},{\"index\":1,\"embedding\":[0,0,0,-2]}]}",
+                           2, j, &err), RAG_OK);
+    assert_memory_equal(b, j, sizeof b);
+    assert_float_equal(b[0], 0.6f, 1e-6);
+    assert_float_equal(b[2], 0.8f, 1e-6);
+    assert_float_equal(b[7], -1.0f, 1e-6);
+}
+
+/* subnormal values (a float inverse of their norm would be inf) still give
+ * a finite unit vector */
+static void test_openai_answer_of_tiny_values_normalises_to_finite(void **state)
+{
+    (void)state;
+    float out[4];
+    rag_error err = {0};
+    assert_int_equal(parse("{\"data\":[{\"embedding\":[3e-42,0,4e-42,0]}]}", 1, out, &err), RAG_OK);
+    assert_float_equal(out[0], 0.6f, 1e-3);
+    assert_float_equal(out[2], 0.8f, 1e-3);
+}
+
+static void test_openai_answer_bad_base64_is_refused_with_the_reason(void **state)
+{
+    (void)state;
+    float out[4];
+    struct { const char *body, *says; } cases[] = {
+        {"{\"data\":[{\"embedding\":\"AABAQAAAAAAAAIBA\"}]}", "16 base64 characters, expected 24 = 4 float32 values"},
+        {"{\"data\":[{\"embedding\":\"AABAQAAAAAAAAIB!AAAAAA==\"}]}", "embedding 0 is not base64"},
+        {"{\"data\":[{\"embedding\":\"" B64_NAN "\"}]}", "non-finite value in embedding 0"},
+        {"{\"data\":[{\"embedding\":true}]}", "embedding 0 is neither an array nor a base64 string"},
+        {"{\"data\":[{\"embedding\":[1,2,3]}]}", "embedding 0 has 3 values, expected 4"},
+        {"{\"data\":[{\"embedding\":[1,2,3,1e39]}]}", "a value beyond float range in embedding 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rag_error err = {0};
+        assert_int_equal(parse(cases[i].body, 1, out, &err), RAG_ECORRUPT);
+        if (!strstr(err.msg, cases[i].says)) fail_msg("%s: got \"%s\", want \"%s\"", cases[i].body, err.msg, cases[i].says);
+        assert_non_null(strstr(err.msg, "http://e/v1/embeddings"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +186,9 @@ int main(void)
         cmocka_unit_test(test_hashing_embedding_is_deterministic_normalised_and_case_blind),
         cmocka_unit_test(test_hashing_embedding_ranks_related_text_higher),
         cmocka_unit_test(test_embedder_rejects_unknown_provider_and_bad_dimensions),
+        cmocka_unit_test(test_openai_answer_base64_and_numbers_read_alike),
+        cmocka_unit_test(test_openai_answer_bad_base64_is_refused_with_the_reason),
+        cmocka_unit_test(test_openai_answer_of_tiny_values_normalises_to_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
