@@ -7,8 +7,9 @@
  * next request reuses their open connection (keep-alive, and no new TLS
  * handshake) — rag-api embeds one query per request; rag-ingest's workers
  * share one provider. Vectors are asked for as base64 (little-endian
- * float32, as the official OpenAI clients do by default: ~15x cheaper to
- * read than a JSON array of decimal numbers) unless embedding.encoding_format
+ * float32, as the official OpenAI clients do by default: a JSON array of
+ * 384 decimal numbers cost rag-api ~150 us a query to parse, a sixth of a
+ * vector query's CPU) unless embedding.encoding_format
  * says float; either form is accepted in the answer, since a server may
  * ignore the request field. */
 #include <curl/curl.h>
