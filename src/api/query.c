@@ -28,7 +28,7 @@ static int64_t mono_us(void)
 
 /* ------------------------------------------------------------ fusion */
 
-static int cmp_hit(const void *a, const void *b)
+int api_hit_best_first(const void *a, const void *b)
 {
     const api_hit *x = a, *y = b;
     if (x->score > y->score) return -1;
@@ -68,7 +68,7 @@ size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size
             all[n++] = all[i];
         }
     }
-    qsort(all, n, sizeof *all, cmp_hit);
+    qsort(all, n, sizeof *all, api_hit_best_first);
     size_t w = n < cap ? n : cap;
     memcpy(out, all, w * sizeof *out);
     free(all);
@@ -246,7 +246,7 @@ static int run_match(api_generation *g, api_lease *l, const char *expr, const ap
         n = have + nc;
     } else {
         /* the n_top best of all segments, then the ones not seen yet */
-        qsort(cand, nc, sizeof *cand, cmp_hit);
+        qsort(cand, nc, sizeof *cand, api_hit_best_first);
         for (size_t i = 0; i < nc && i < n_top && n < n_top; i++)
             if (!seen_before(seen, have, cand[i].rowid)) out[n++] = cand[i];
         free(cand);
@@ -323,14 +323,6 @@ int api_bm25_topn_passes(api_generation *g, api_lease *l, const api_fts_term *te
     return n;
 }
 
-/* Best first as the SQL orders it: higher score, then lower rowid. */
-static int cmp_hit_score(const void *a, const void *b)
-{
-    const api_hit *x = a, *y = b;
-    if (x->score != y->score) return x->score < y->score ? 1 : -1;
-    return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
-}
-
 /* The best n_top of the collected rows that `take` accepts, scored over the
  * terms `use` marks, appended to out[have..] skipping rows already there
  * (seen, sorted) as run_match does. */
@@ -356,7 +348,7 @@ static size_t rank_rows(const api_bm25_rows *r, const double *idf, const bool *u
         if (all_terms ? !every : !any) continue;
         scratch[m++] = (api_hit){.rowid = r->rowid[row], .score = api_bm25_score(id, fq, nu, r->len[row], avg_length)};
     }
-    qsort(scratch, m, sizeof *scratch, cmp_hit_score);
+    qsort(scratch, m, sizeof *scratch, api_hit_best_first);
     size_t n = have;
     for (size_t i = 0; i < m && i < n_top && n < n_top; i++) { /* the statement's LIMIT n_top, then the skips */
         if (seen_before(seen, have, scratch[i].rowid)) continue;

@@ -26,6 +26,10 @@ typedef struct api_hit {
     int vector_rank;
 } api_hit;
 
+/* qsort order of api_hit: higher score first, ties to the lower rowid (the
+ * order of exact search and of the SQL ranking). */
+int api_hit_best_first(const void *a, const void *b);
+
 /* Fuse two ranked lists (best first) by weighted RRF into out (capacity
  * cap): score = 1 / (K + bm25 rank) + vector_weight / (K + vector rank),
  * a term only for the lists a chunk is in. Returns the number written, best

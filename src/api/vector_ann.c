@@ -7,13 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int by_score(const void *a, const void *b) /* best first; ties: lower rowid first, as exact search */
-{
-    const api_hit *x = a, *y = b;
-    if (x->score != y->score) return x->score > y->score ? -1 : 1;
-    return (x->rowid > y->rowid) - (x->rowid < y->rowid);
-}
-
 /* Segment k's graph candidates, live only, rescored exactly, appended to
  * cand (*n of them so far). The float32 vectors are read through one blob
  * handle moved from row to row (sqlite3_blob_reopen): a seek each, without
@@ -95,7 +88,7 @@ int api_vector_ann_topn(const api_generation *g, api_lease *l, const float *quer
     size_t n = api_vector_topn(g, query, l->scores, cand, n_top); /* the segments without a graph */
     for (size_t k = 0; k < g->gs.n; k++)
         if (g->ann[k] && segment_candidates(g, l, k, query, want, ids, approx, vec, cand, &n, err) != RAG_OK) goto out;
-    qsort(cand, n, sizeof *cand, by_score);
+    qsort(cand, n, sizeof *cand, api_hit_best_first);
     if (n > n_top) n = n_top;
     for (size_t i = 0; i < n; i++) {
         out[i] = cand[i];
