@@ -339,6 +339,10 @@ static int assemble(api_generation *g, bool vectors, rag_error *err)
 
 static const char *const SQL_BM25 = "SELECT rag_bm25_top(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 static const char *const SQL_ROWS = "SELECT rag_bm25_rows(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
+static const char *const SQL_ROWS_FIRST =
+    "SELECT rag_bm25_rows(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s LIMIT ?3";
+static const char *const SQL_ROWS_AT =
+    "SELECT rag_bm25_rows(chunks_fts, ?2) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1 AND rowid = ?3%s";
 static const char *const SQL_COUNT = "SELECT count(*) FROM %s.chunks_fts WHERE chunks_fts MATCH ?1%s";
 /* only checked at open: queries read the vectors through a blob handle (vector_ann.c) */
 static const char *const SQL_VECTOR = "SELECT vector FROM %s.embeddings WHERE chunk_rowid = ?1%s";
@@ -410,6 +414,8 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
             prepare_fmt(l->db, &l->fetch[k], SQL_FETCH, sch, sch) != SQLITE_OK ||
             prepare_fmt(l->db, &l->count[k], SQL_COUNT, sch, live) != SQLITE_OK ||
             prepare_fmt(l->db, &l->rows[k], SQL_ROWS, sch, live) != SQLITE_OK ||
+            prepare_fmt(l->db, &l->rows_first[k], SQL_ROWS_FIRST, sch, live) != SQLITE_OK ||
+            prepare_fmt(l->db, &l->rows_at[k], SQL_ROWS_AT, sch, live) != SQLITE_OK ||
             (g->ann[k] && !vectors_readable(l->db, sch)))
             return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                                  g->gs.segs[k].path, sqlite3_errmsg(l->db));
@@ -447,6 +453,8 @@ static void generation_free(api_generation *g)
             sqlite3_finalize(l->fetch[k]);
             sqlite3_finalize(l->count[k]);
             sqlite3_finalize(l->rows[k]);
+            sqlite3_finalize(l->rows_first[k]);
+            sqlite3_finalize(l->rows_at[k]);
         }
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);

@@ -52,6 +52,8 @@ typedef struct api_lease {
     sqlite3_stmt *fetch[RAG_GENSET_MAX_SEGMENTS]; /* ?1 chunk rowid -> chunk + document fields */
     sqlite3_stmt *count[RAG_GENSET_MAX_SEGMENTS]; /* ?1 MATCH expression -> number of matching live chunks */
     sqlite3_stmt *rows[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 api_bm25_rows: collects every live match (rag_bm25_rows) */
+    sqlite3_stmt *rows_first[RAG_GENSET_MAX_SEGMENTS]; /* the same, stopping after ?3 rows */
+    sqlite3_stmt *rows_at[RAG_GENSET_MAX_SEGMENTS];    /* the same for chunk rowid ?3 only (0 or 1 row) */
     rag_embedder *emb;
     float *qvec;   /* dims */
     float *scores; /* exact_max (exact search's scratch) */

@@ -389,6 +389,58 @@ static void test_bm25_one_statement_ranks_as_the_two_passes(void **state)
     free(vecs);
 }
 
+/* Pass 1 of a query mixing common terms ("filler" in 1050 of 1400 chunks,
+ * "chunk" in all) with rarer ones looks the common terms up by rowid in the
+ * rarer terms' matches when those are few (API_BM25_PROBE_MAX): the same
+ * chunks, scores and order as the in-memory ranking, whether the rarer
+ * terms match none, some with and some without the common terms, exactly
+ * the most the shortcut takes, or more (then with the next term joined to
+ * them, else the whole AND). */
+static void test_bm25_pass1_probing_ranks_as_the_whole_and(void **state)
+{
+    fixture *f = *state;
+    enum { N = 1400 };
+    float *vecs = calloc((size_t)N * DIMS, sizeof *vecs);
+    write_generation(f->path, N, "1", DIMS * 4, vecs);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    char sql[512];
+    /* "quill" in 28 chunks (twice in zephyr), "zephyr" in 31, "edge" in exactly
+     * API_BM25_PROBE_MAX, "many" in one more */
+    snprintf(sql, sizeof sql,
+             "UPDATE chunks SET text = text || ' quill' || iif(id %% 100 = 0, ' quill', '') WHERE id %% 50 = 0;"
+             "UPDATE chunks SET text = text || ' zephyr' WHERE id %% 45 = 0;"
+             "UPDATE chunks SET text = text || ' edge' WHERE id <= %d;"
+             "UPDATE chunks SET text = text || ' many' WHERE id > %d AND id <= %d;"
+             "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');",
+             API_BM25_PROBE_MAX, N - API_BM25_PROBE_MAX - 1, N);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    rag_manifest m;
+    manifest_for(&m, N);
+    rag_error err = {0};
+    api_generation *g = api_generation_open(f->path, &m, NULL, 1, &err);
+    if (!g) fail_msg("%s", err.msg);
+    const char *queries[] = {"quill filler", "filler quill", "quill zephyr filler", "zephyr filler chunk", "quill chunk",
+                             "edge filler", "many filler", "chunk many filler", "filler 17 quill", "quill nowhere filler", "filler chunk"};
+    const size_t sizes[][2] = {{5, 5}, {3, 50}, {50, 50}, {1, 10}};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++)
+        for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+            api_fts_term terms[API_FTS_MAX_TERMS];
+            size_t nt = api_fts_terms(queries[q], strlen(queries[q]), terms, API_FTS_MAX_TERMS);
+            api_hit a[50], b[50];
+            int na = api_bm25_topn_passes(g, &g->leases[0], terms, nt, sizes[z][0], a, sizes[z][1], &err);
+            int nb = api_bm25_topn_one_statement(g, &g->leases[0], terms, nt, sizes[z][0], b, sizes[z][1], &err);
+            char what[96];
+            snprintf(what, sizeof what, "\"%s\" want %zu top %zu", queries[q], sizes[z][0], sizes[z][1]);
+            if (na < 0 || nb < 0) fail_msg("%s: %s", what, err.msg);
+            assert_same_hits(what, a, na, b, nb);
+            if (!strstr(queries[q], "nowhere") && na == 0) fail_msg("%s: no hits", what);
+        }
+    api_generation_release(g);
+    free(vecs);
+}
+
 /* Opened without vectors (rag-ingest's bm25 evaluation), a generation ranks
  * exactly as with them: chunk lengths and their average are loaded all the
  * same, and vector search finds nothing instead of reading what is not there. */
@@ -824,6 +876,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rag_bm25_top_keeps_what_order_by_limit_returns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dense_query_vectors_rank_like_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bm25_one_statement_ranks_as_the_two_passes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bm25_pass1_probing_ranks_as_the_whole_and, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_without_vectors_ranks_like_with_them, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_chunk_count_that_disagrees_with_manifest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_a_newer_schema_version, setup, teardown),
