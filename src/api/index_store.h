@@ -89,6 +89,7 @@ typedef struct api_generation {
     int64_t *doc_ids; /* n, the document of rowids[i] */
     uint32_t *lengths; /* n, tokens of rowids[i] as FTS5 counted them (its docsize table) */
     double avg_length; /* mean FTS5 length of every live chunk of every segment: BM25's avgdl */
+    int64_t bm25_probe_entries; /* 0 = API_BM25_PROBE_ENTRIES (query.h); tests set it lower to reach that shortcut on small data */
     /* Exact search scans, segment by segment, the float32 vectors of the
      * segments without an approximate index (all of them when none has
      * one), held by the shared segment data (so a reload copies none of

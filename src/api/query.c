@@ -296,8 +296,8 @@ static int collect_rows(sqlite3_stmt *st, const char *expr, api_bm25_rows *r, in
     return rc;
 }
 
-/* The rows holding every term, scored, when rows_rare (from the AND of the
- * terms at rare_at, in that order) is at most API_BM25_PROBE_MAX rows: each
+/* The rows holding every term, scored, from rows_rare (the AND of the
+ * terms at rare_at, in that order; a few rows): each
  * is looked up by rowid in the AND of the other terms (probe_at). Fills
  * out like run_match; returns the count or -1. */
 static int probe_rows(api_generation *g, api_lease *l, const api_fts_term *terms, size_t nt, const double *idf,
@@ -340,9 +340,12 @@ static int probe_rows(api_generation *g, api_lease *l, const api_fts_term *terms
  * without walking the common terms' posting lists: FTS5 intersects an AND
  * by stepping through every list, so "verbrimi ka" (6k and 895k chunks of
  * 1M) cost 12 ms against 0.6 ms for "verbrimi" alone. Here the AND of the
- * rarer terms is collected first, stopping past API_BM25_PROBE_MAX rows;
- * when it has no more, each of its rows is looked up by rowid in the AND
- * of the other terms (FTS5 seeks in the lists; ~0.1 ms) and the rows
+ * rarer terms is collected first, stopping past the rows worth looking up
+ * (the other terms' list entries / (API_BM25_PROBE_ENTRIES x their
+ * number), at most API_BM25_PROBE_MAX); when it has no more, each of its
+ * rows is looked up by rowid in the AND of the other terms (FTS5 seeks in
+ * each list: 60-160 us a term at 1M chunks, the time to step over ~8k
+ * entries) and the rows
  * holding every term are scored with all term counts in the query's order:
  * the same rows, scores and order as run_match on the whole AND. The rarer
  * terms are first those in at most common_limit chunks; while their AND
@@ -365,6 +368,15 @@ static int pass1_probing(api_generation *g, api_lease *l, const api_fts_term *te
     while (nr < nt && df[by_df[nr]] <= limit) nr++;
     api_bm25_args args = {.rowids = g->rowids, .lengths = g->lengths, .n = g->n, .avg_length = g->avg_length};
     for (; nr > 0 && nr < nt; nr++) {
+        /* looking rows up pays while it costs less than stepping through
+         * the other terms' lists (a row's lookup seeks in each): at most
+         * their entries / (API_BM25_PROBE_ENTRIES x their number) rows */
+        int64_t entries = 0;
+        for (size_t i = nr; i < nt; i++) entries += df[by_df[i]];
+        const int64_t per_lookup = g->bm25_probe_entries > 0 ? g->bm25_probe_entries : API_BM25_PROBE_ENTRIES;
+        int64_t most = entries / (per_lookup * (int64_t)(nt - nr));
+        if (most < 1) break;
+        if (most > API_BM25_PROBE_MAX) most = API_BM25_PROBE_MAX;
         size_t rare_at[API_FTS_MAX_TERMS], probe_at[API_FTS_MAX_TERMS], np = 0;
         api_fts_term rare[API_FTS_MAX_TERMS];
         for (size_t i = 0; i < nr; i++) {
@@ -376,13 +388,13 @@ static int pass1_probing(api_generation *g, api_lease *l, const api_fts_term *te
         api_fts_join(rare, nr, " ", expr, sizeof expr);
         api_bm25_rows rows = {.args = &args, .n_phrase = (int)nr};
         int rc = SQLITE_DONE;
-        for (size_t k = 0; k < g->gs.n && rc == SQLITE_DONE && rows.n <= API_BM25_PROBE_MAX; k++)
-            rc = collect_rows(l->rows_first[k], expr, &rows, API_BM25_PROBE_MAX + 1);
+        for (size_t k = 0; k < g->gs.n && rc == SQLITE_DONE && rows.n <= (size_t)most; k++)
+            rc = collect_rows(l->rows_first[k], expr, &rows, most + 1);
         int n = -2;
         if (rc != SQLITE_DONE) {
             rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db));
             n = -1;
-        } else if (rows.n <= API_BM25_PROBE_MAX)
+        } else if (rows.n <= (size_t)most)
             n = probe_rows(g, l, terms, nt, idf, &rows, rare_at, nr, probe_at, out, n_top, err);
         api_bm25_rows_free(&rows);
         if (n != -2) return n;

@@ -87,8 +87,11 @@ int api_bm25_topn_passes(api_generation *g, api_lease *l, const api_fts_term *te
 int api_bm25_topn_one_statement(api_generation *g, api_lease *l, const api_fts_term *terms, size_t nt, size_t want,
                                 api_hit *out, size_t n_top, rag_error *err);
 /* Pass 1 of a query with common and rarer terms looks the common ones up
- * by rowid in the rarer terms' matches when those are at most this many. */
-#define API_BM25_PROBE_MAX 32
+ * by rowid in the rarer terms' matches when those are at most the common
+ * terms' list entries / (API_BM25_PROBE_ENTRIES x their number), and at
+ * most API_BM25_PROBE_MAX. */
+#define API_BM25_PROBE_ENTRIES 8192
+#define API_BM25_PROBE_MAX 256
 /* Generations of at most this many chunks use the one-statement way. */
 #define API_BM25_ONE_STATEMENT_MAX 256
 

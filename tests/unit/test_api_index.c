@@ -391,7 +391,8 @@ static void test_bm25_one_statement_ranks_as_the_two_passes(void **state)
 
 /* Pass 1 of a query mixing common terms ("filler" in 1050 of 1400 chunks,
  * "chunk" in all) with rarer ones looks the common terms up by rowid in the
- * rarer terms' matches when those are few (API_BM25_PROBE_MAX): the same
+ * rarer terms' matches when those are few enough (their list entries /
+ * bm25_probe_entries, lowered here so that 1400 chunks reach it): the same
  * chunks, scores and order as the in-memory ranking, whether the rarer
  * terms match none, some with and some without the common terms, exactly
  * the most the shortcut takes, or more (then with the next term joined to
@@ -399,21 +400,21 @@ static void test_bm25_one_statement_ranks_as_the_two_passes(void **state)
 static void test_bm25_pass1_probing_ranks_as_the_whole_and(void **state)
 {
     fixture *f = *state;
-    enum { N = 1400 };
+    enum { N = 1400, ENTRIES = 6, FILLER = 1050, EDGE = FILLER / ENTRIES };
     float *vecs = calloc((size_t)N * DIMS, sizeof *vecs);
     write_generation(f->path, N, "1", DIMS * 4, vecs);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     char sql[512];
-    /* "quill" in 28 chunks (twice in zephyr), "zephyr" in 31, "edge" in exactly
-     * API_BM25_PROBE_MAX, "many" in one more */
+    /* "quill" in 28 chunks (twice in some), "zephyr" in 31, "edge" in
+     * exactly as many as "filler"'s lookups are worth, "many" in one more */
     snprintf(sql, sizeof sql,
              "UPDATE chunks SET text = text || ' quill' || iif(id %% 100 = 0, ' quill', '') WHERE id %% 50 = 0;"
              "UPDATE chunks SET text = text || ' zephyr' WHERE id %% 45 = 0;"
              "UPDATE chunks SET text = text || ' edge' WHERE id <= %d;"
-             "UPDATE chunks SET text = text || ' many' WHERE id > %d AND id <= %d;"
+             "UPDATE chunks SET text = text || ' many' WHERE id > %d;"
              "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');",
-             API_BM25_PROBE_MAX, N - API_BM25_PROBE_MAX - 1, N);
+             EDGE, N - EDGE - 1);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     rag_manifest m;
@@ -421,8 +422,14 @@ static void test_bm25_pass1_probing_ranks_as_the_whole_and(void **state)
     rag_error err = {0};
     api_generation *g = api_generation_open(f->path, &m, NULL, 1, &err);
     if (!g) fail_msg("%s", err.msg);
+    assert_int_equal(g->bm25_probe_entries, 0); /* API_BM25_PROBE_ENTRIES */
+    g->bm25_probe_entries = ENTRIES;
+    /* "word2 filler chunk": word2's 280 rows are too many (filler and chunk
+     * are worth (1050 + 1400) / (6 x 2) = 204 lookups),
+     * word2 + filler's 210 are few enough for chunk's 1400 / 6 */
     const char *queries[] = {"quill filler", "filler quill", "quill zephyr filler", "zephyr filler chunk", "quill chunk",
-                             "edge filler", "many filler", "chunk many filler", "filler 17 quill", "quill nowhere filler", "filler chunk"};
+                             "edge filler", "many filler", "word2 filler chunk", "filler 17 quill",
+                             "quill nowhere filler", "filler chunk"};
     const size_t sizes[][2] = {{5, 5}, {3, 50}, {50, 50}, {1, 10}};
     for (size_t q = 0; q < sizeof queries / sizeof *queries; q++)
         for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
