@@ -359,19 +359,12 @@ static void assert_same_hits(const char *what, const api_hit *a, int na, const a
                      b[i].bm25_rank);
 }
 
-/* The one-statement way (small generations) ranks exactly as the two
- * passes: same chunks, same scores, same order, whatever pass 1 finds —
- * including a term too common for pass 2 ("filler" is in 1050 of 1400
- * chunks, over API_BM25_COMMON_MIN) and a term no chunk has. */
-static void test_bm25_one_statement_ranks_as_the_two_passes(void **state)
+/* Each query at each (want, n_top) ranks the same through the two passes
+ * as through the one statement; only the query "nowhere" may find nothing. */
+static void assert_passes_rank_as_one_statement(api_generation *g, const char *const *queries, size_t n_queries)
 {
-    enum { N = 1400 };
-    float *vecs = NULL;
-    api_generation *g = open_generation(*state, N, 1, &vecs);
-    const char *queries[] = {"word3", "word3 word4", "chunk number 17", "filler word2", "filler", "nowhere word1",
-                             "17 filler", "chunk", "nowhere", "filler 17 word2 1399"};
     const size_t sizes[][2] = {{5, 5}, {3, 50}, {50, 50}, {1, 10}, {10, 50}};
-    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++)
+    for (size_t q = 0; q < n_queries; q++)
         for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
             api_fts_term terms[API_FTS_MAX_TERMS];
             size_t nt = api_fts_terms(queries[q], strlen(queries[q]), terms, API_FTS_MAX_TERMS);
@@ -385,6 +378,20 @@ static void test_bm25_one_statement_ranks_as_the_two_passes(void **state)
             assert_same_hits(what, a, na, b, nb);
             if (strcmp(queries[q], "nowhere") != 0 && na == 0) fail_msg("%s: no hits", what);
         }
+}
+
+/* The one-statement way (small generations) ranks exactly as the two
+ * passes: same chunks, same scores, same order, whatever pass 1 finds —
+ * including a term too common for pass 2 ("filler" is in 1050 of 1400
+ * chunks, over API_BM25_COMMON_MIN) and a term no chunk has. */
+static void test_bm25_one_statement_ranks_as_the_two_passes(void **state)
+{
+    enum { N = 1400 };
+    float *vecs = NULL;
+    api_generation *g = open_generation(*state, N, 1, &vecs);
+    const char *queries[] = {"word3", "word3 word4", "chunk number 17", "filler word2", "filler", "nowhere word1",
+                             "17 filler", "chunk", "nowhere", "filler 17 word2 1399"};
+    assert_passes_rank_as_one_statement(g, queries, sizeof queries / sizeof *queries);
     api_generation_release(g);
     free(vecs);
 }
@@ -430,20 +437,7 @@ static void test_bm25_pass1_probing_ranks_as_the_whole_and(void **state)
     const char *queries[] = {"quill filler", "filler quill", "quill zephyr filler", "zephyr filler chunk", "quill chunk",
                              "edge filler", "many filler", "word2 filler chunk", "filler 17 quill",
                              "quill nowhere filler", "filler chunk"};
-    const size_t sizes[][2] = {{5, 5}, {3, 50}, {50, 50}, {1, 10}};
-    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++)
-        for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
-            api_fts_term terms[API_FTS_MAX_TERMS];
-            size_t nt = api_fts_terms(queries[q], strlen(queries[q]), terms, API_FTS_MAX_TERMS);
-            api_hit a[50], b[50];
-            int na = api_bm25_topn_passes(g, &g->leases[0], terms, nt, sizes[z][0], a, sizes[z][1], &err);
-            int nb = api_bm25_topn_one_statement(g, &g->leases[0], terms, nt, sizes[z][0], b, sizes[z][1], &err);
-            char what[96];
-            snprintf(what, sizeof what, "\"%s\" want %zu top %zu", queries[q], sizes[z][0], sizes[z][1]);
-            if (na < 0 || nb < 0) fail_msg("%s: %s", what, err.msg);
-            assert_same_hits(what, a, na, b, nb);
-            if (!strstr(queries[q], "nowhere") && na == 0) fail_msg("%s: no hits", what);
-        }
+    assert_passes_rank_as_one_statement(g, queries, sizeof queries / sizeof *queries);
     api_generation_release(g);
     free(vecs);
 }
