@@ -281,14 +281,15 @@ static int64_t common_limit(const api_generation *g)
     return limit < API_BM25_COMMON_MIN ? API_BM25_COMMON_MIN : limit;
 }
 
-/* Step statement st (a rag_bm25_rows one) with expression expr and ?3 =
- * arg3 until done, appending its rows to r. SQLITE_DONE or the error. */
+/* Step statement st (a rag_bm25_rows one: rows, rows_first or rows_at)
+ * with expression expr, and ?3 = arg3 when it has a ?3, until done,
+ * appending its rows to r. SQLITE_DONE or the error. */
 static int collect_rows(sqlite3_stmt *st, const char *expr, api_bm25_rows *r, int64_t arg3)
 {
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
     sqlite3_bind_pointer(st, 2, r, API_BM25_ROWS_PTR, NULL);
-    sqlite3_bind_int64(st, 3, arg3);
+    if (sqlite3_bind_parameter_count(st) >= 3) sqlite3_bind_int64(st, 3, arg3);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
     sqlite3_reset(st);
@@ -491,15 +492,8 @@ int api_bm25_topn_one_statement(api_generation *g, api_lease *l, const api_fts_t
     api_bm25_args args = {.rowids = g->rowids, .lengths = g->lengths, .n = g->n, .avg_length = g->avg_length};
     api_bm25_rows r = {.args = &args, .n_phrase = (int)nt};
     int rc = SQLITE_DONE;
-    for (size_t k = 0; k < g->gs.n && rc == SQLITE_DONE; k++) { /* the live matches of every segment */
-        sqlite3_stmt *st = l->rows[k];
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
-        sqlite3_bind_pointer(st, 2, &r, API_BM25_ROWS_PTR, NULL);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-    }
+    for (size_t k = 0; k < g->gs.n && rc == SQLITE_DONE; k++) /* the live matches of every segment */
+        rc = collect_rows(l->rows[k], expr, &r, 0);
     if (rc != SQLITE_DONE) {
         api_bm25_rows_free(&r);
         return rag_error_set(err, storage_code(l->db), "full-text search failed: %s", sqlite3_errmsg(l->db)), -1;
