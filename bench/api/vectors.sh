@@ -5,7 +5,8 @@
 #  in process (tests/helpers/ann_bench, no HTTP), on the same vectors:
 #   recall@10 of approximate search (the segment's HNSW graph over int8
 #     vectors, candidates rescored exactly: docs/architecture.md) against
-#     exact search (rag-api's brute-force scan over float32 vectors in RAM)
+#     exact search (rag-api's brute-force scan over float32 vectors in RAM),
+#     and recall@50 (the depth of the vector list hybrid fuses)
 #   per-query vector search latency p50/p95, approximate vs exact (k = 50
 #     candidates, what /query asks for)
 #   the vector index's build time (the ingest finish hook, every core)
@@ -85,6 +86,7 @@ for n in $SIZES; do
   echo
   printf '%-44s %16s %16s  %s\n' "figure ($n chunks x $(v dims) dims)" "approximate" "exact (baseline)" "target"
   printf '%-44s %16s %16s  %s\n' "recall@10 vs exact (in process, $q queries)" "$(v recall10)" "1" ">= 0.95: $(verdict "$(v recall10) >= 0.95")"
+  printf '%-44s %16s %16s  %s\n' "recall@50 vs exact (the list hybrid fuses)" "$(v recall50)" "1" "(no target)"
   printf '%-44s %16s %16s  %s\n' "vector search p50 / p95 ms (1 thread)" "$(v ann_p50) / $(v ann_p95)" "$(v exact_p50) / $(v exact_p95)" "(the vector part of a hybrid /query)"
   printf '%-44s %16s %16s  %s\n' "memory of the opened generation, MiB" "$(v ann_mib)" "$(v exact_mib)" "(in process; int8 vectors alone: $int8)"
   printf '%-44s %16s %16s  %s\n' "vector index build, s" "$(v build_s)" "" "(cached: build/bench/vec/ann-docs-$n.built)"
