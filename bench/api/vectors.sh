@@ -15,7 +15,9 @@
 #   hybrid /query p50/p95 at -c4 (target p95 <= 10 ms at 100k, 25 ms at 1M),
 #     beside bm25-only and vector-only /query at -c4 (which side costs what)
 #   saturated (-c64) hybrid q/s beside bm25-only q/s, same queries, same
-#     rounds (target >= 0.7x)
+#     rounds (target >= 0.7x), and the CPU time per query behind each
+#     (rag-api's plus the stand-in provider's, from /proc: steadier than
+#     q/s on a shared machine)
 #   rag-api's RSS (VmRSS and peak VmHWM) beside 2 x the raw int8 vector
 #     bytes (n x dims) + its SQLite page cache setting (API_LEASE_CACHE_KIB
 #     per query worker)
@@ -114,16 +116,20 @@ for n in $SIZES; do
   first=$(curl -s -H 'Content-Type: application/json' -d "$(head -n1 "$W/q-hybrid.jsonl")" "$API/query")
   [ "$(jq -r '.results | length' <<<"$first")" -gt 0 ] || { echo "hybrid /query failed: $first" >&2; exit 1; }
   : >"$W/results-$n"
-  run_wrk() { # label, QUERIES file, wrk args...
+  ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+  run_wrk() { # label, QUERIES file, wrk args...; adds cpu_us= (rag-api + stand-in CPU per request)
     local label=$1 q=$2; shift 2
-    local out
+    local out c0 c1 req
     settle "$API_PID" # the previous run's backlog is not this run's latency
+    c0=$(( $(ticks "$API_PID") + $(ticks "$EMB_PID") ))
     out=$(QUERIES="$q" wrk "$@" -s "$HERE/query.lua" "$API" 2>&1 | grep '^RESULT' || true)
+    c1=$(( $(ticks "$API_PID") + $(ticks "$EMB_PID") ))
     [ -n "$out" ] || { echo "wrk failed for $label" >&2; return 1; }
+    req=$(kv requests <<<"$out")
+    out="$out cpu_us=$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / (req > 0 ? req : 1) ))"
     echo "$label $out" >>"$W/results-$n"
     echo "  $label: ${out#RESULT }"
   }
-  ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
   e0=$(ticks "$EMB_PID")
   for round in $(seq 1 "$REPEAT"); do
     echo "round $round"
@@ -146,6 +152,9 @@ for n in $SIZES; do
     "$(val vector_c4 p50) / $(val vector_c4 p95)" "(each mode alone, same queries: which side costs what)"
   printf '%-44s %16s %16s  %s\n' "/query q/s saturated (-c64): hybrid | bm25" "$hs" "$bs" \
     "$(python3 -c "print(f'{$hs / $bs:.2f}x')") >= 0.7x: $(verdict "$hs >= 0.7 * $bs")"
+  hc=$(val hybrid_sat cpu_us); bc=$(val bm25_sat cpu_us)
+  printf '%-44s %16s %16s  %s\n' "  CPU us per saturated query: hybrid | bm25" "$hc" "$bc" \
+    "$(python3 -c "print(f'{$bc / max($hc, 1):.2f}x')") (rag-api + stand-in; the q/s ratio with less of the machine's noise)"
   printf '%-44s %16s %16s  %s\n' "rag-api RSS now / peak, MiB" "$rss / $hwm" "$cap" \
     "<= 2 x int8 ($int8) + page cache ($API_THREADS x $CACHE_KIB KiB = $cache): $([ "$n" -ge 1000000 ] && verdict "$hwm <= $cap" || echo "$(verdict "$hwm <= $cap") (the target is set at 1M)")"
   echo "  socket/status errors across the wrk runs: $errs; the stand-in embedding provider's CPU per embedded query: $emb_us us"
