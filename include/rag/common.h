@@ -22,6 +22,7 @@ enum {
     RAG_ELOCKED  = -5, /* lock held by another process */
     RAG_EINVAL   = -6, /* invalid argument / value */
     RAG_EGATE    = -7, /* refused by a quality gate (docs/specs/quality.md) */
+    RAG_EREFUSED = -8, /* a server refused the request itself (HTTP 4xx other than 429): sent again unchanged it fails again */
 };
 
 /* Exit statuses shared by the programs (sysexits.h where one fits). */

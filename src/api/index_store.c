@@ -392,6 +392,31 @@ static int fill_dead(api_generation *g, sqlite3 *db, rag_error *err)
 /* db: an open connection to hand to the lease, or NULL to open one. */
 /* db: an open connection over the generation (rag_genset_attach) to hand
  * to the lease, or NULL to open one. */
+/* A query embedder for g's vectors: provider, model and dimensions from
+ * the generation, the transport settings from cfg. */
+static int new_embedder(const api_generation *g, const rag_config *cfg, rag_embedder **out, rag_error *err)
+{
+    rag_embed_settings es = {
+        .provider = g->provider,
+        .dimensions = g->dims,
+        .model = g->model,
+        .url = cfg ? cfg->embedding.url : NULL,
+        .api_key_env = cfg ? cfg->embedding.api_key_env : NULL,
+        .batch_size = cfg ? cfg->embedding.batch_size : 1,
+        .timeout_ms = cfg ? cfg->embedding.timeout_ms : 10000,
+        .max_retries = cfg ? cfg->embedding.max_retries : 0,
+        .encoding_format = cfg ? cfg->embedding.encoding_format : NULL,
+    };
+    rag_error eerr = {0};
+    *out = rag_embedder_new(&es, &eerr);
+    if (!*out)
+        return rag_error_set(err, RAG_ERR, "%s: cannot create the query embedder (%s): %s", g->path, g->provider, eerr.msg);
+    if (rag_embedder_dimensions(*out) != g->dims)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: embedder gives %d dimensions, generation has %d",
+                             g->path, rag_embedder_dimensions(*out), g->dims);
+    return RAG_OK;
+}
+
 static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_config *cfg, rag_error *err)
 {
     l->db = db;
@@ -420,24 +445,7 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
             return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                                  g->gs.segs[k].path, sqlite3_errmsg(l->db));
     }
-    rag_embed_settings es = {
-        .provider = g->provider,
-        .dimensions = g->dims,
-        .model = g->model,
-        .url = cfg ? cfg->embedding.url : NULL,
-        .api_key_env = cfg ? cfg->embedding.api_key_env : NULL,
-        .batch_size = cfg ? cfg->embedding.batch_size : 1,
-        .timeout_ms = cfg ? cfg->embedding.timeout_ms : 10000,
-        .max_retries = cfg ? cfg->embedding.max_retries : 0,
-        .encoding_format = cfg ? cfg->embedding.encoding_format : NULL,
-    };
-    rag_error eerr = {0};
-    l->emb = rag_embedder_new(&es, &eerr);
-    if (!l->emb)
-        return rag_error_set(err, RAG_ERR, "%s: cannot create the query embedder (%s): %s", g->path, g->provider, eerr.msg);
-    if (rag_embedder_dimensions(l->emb) != g->dims)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: embedder gives %d dimensions, generation has %d",
-                             g->path, rag_embedder_dimensions(l->emb), g->dims);
+    if (new_embedder(g, cfg, &l->emb, err)) return RAG_ERR;
     l->qvec = rag_xcalloc((size_t)g->dims, sizeof *l->qvec);
     l->scores = rag_xcalloc(g->exact_max ? g->exact_max : 1, sizeof *l->scores);
     return RAG_OK;
@@ -462,6 +470,7 @@ static void generation_free(api_generation *g)
         free(l->scores);
     }
     free(g->leases);
+    if (g->query_embedder) rag_embedder_free(g->query_embedder);
     if (g->df) {
         pthread_mutex_destroy(&g->df->lock);
         free(g->df);
@@ -545,6 +554,9 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
         db = NULL;
         if (open_lease(g, &g->leases[i], mine, cfg, err)) goto fail;
     }
+    /* a model behind a network: rag-api's query-embedding stage (embedq.h)
+     * asks for its query vectors, many queries a request */
+    if (strcmp(g->provider, "hashing") != 0 && new_embedder(g, cfg, &g->query_embedder, err)) goto fail;
     return g;
 fail:
     sqlite3_close(db);

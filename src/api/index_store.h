@@ -112,6 +112,8 @@ typedef struct api_generation {
     int ann_ef;                                   /* search breadth (api.ann_ef_search) */
     int n_leases;
     api_lease *leases;
+    rag_embedder *query_embedder; /* for a provider other than hashing: shared by the query-embedding
+                                     stage's threads (embedq.h; the openai provider is thread-safe), else NULL */
     int64_t loaded_at_ms;
     struct api_df_cache *df; /* term -> number of chunks containing it */
 } api_generation;

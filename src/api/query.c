@@ -614,18 +614,22 @@ static int rank_once(api_generation *g, api_lease *l, const api_query_req *req, 
         n_bm = (size_t)n;
     }
     if (mode != API_MODE_BM25) {
-        const char *texts[1] = {req->q};
-        rag_error eerr = {0};
-        if (rag_embedder_embed(l->emb, texts, 1, l->qvec, &eerr) != RAG_OK) {
-            rag_error_set(err, RAG_ERR, "embedding the query failed: %s", eerr.msg);
-            goto out;
+        const float *qvec = req->qvec; /* embedded before ranking, or now: */
+        if (!qvec) {
+            const char *texts[1] = {req->q};
+            rag_error eerr = {0};
+            if (rag_embedder_embed(l->emb, texts, 1, l->qvec, &eerr) != RAG_OK) {
+                rag_error_set(err, RAG_ERR, "embedding the query failed: %s", eerr.msg);
+                goto out;
+            }
+            qvec = l->qvec;
         }
         if (g->n_ann) { /* segments with an approximate index (vector_ann.h); exact scan otherwise */
-            int nv = api_vector_ann_topn(g, l, l->qvec, vec, n_top, err);
+            int nv = api_vector_ann_topn(g, l, qvec, vec, n_top, err);
             if (nv < 0) goto out;
             n_vec = (size_t)nv;
         } else {
-            n_vec = api_vector_topn(g, l->qvec, l->scores, vec, n_top);
+            n_vec = api_vector_topn(g, qvec, l->scores, vec, n_top);
         }
     }
     *full = n_bm >= n_top || n_vec >= n_top;

@@ -243,4 +243,6 @@ void api_query_req_free(api_query_req *req)
     if (!req) return;
     free(req->q);
     req->q = NULL;
+    free(req->qvec);
+    req->qvec = NULL;
 }

@@ -26,6 +26,10 @@ typedef struct api_query_req {
      * api_query_req_settings; zero = auto and API_VECTOR_WEIGHT_DEFAULT. */
     api_mode default_mode;
     double vector_weight;
+    /* The query's embedding when it was computed before ranking (owned, the
+     * generation's dims floats: rag-api's query-embedding stage, embedq.h);
+     * NULL = ranking embeds the text itself when its mode needs a vector. */
+    float *qvec;
 } api_query_req;
 
 /* The vector list's weight in hybrid's weighted RRF when none is set. */

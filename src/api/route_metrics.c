@@ -137,6 +137,16 @@ char *api_metrics_render(api_app *app, size_t *len)
     family(&o, "rag_api_protocol_errors_total", "counter",
            "Requests libmicrohttpd rejected before rag-api saw them (malformed, too large, bad HTTP version).");
     put(&o, "rag_api_protocol_errors_total %llu\n", (unsigned long long)s.protocol_errors);
+    family(&o, "rag_api_query_embed_requests_total", "counter",
+           "Requests to the embedding provider for query texts (hybrid and vector queries), by outcome.");
+    for (int i = 0; i < 2; i++)
+        put(&o, "rag_api_query_embed_requests_total{outcome=\"%s\"} %llu\n", i ? "failed" : "ok",
+            (unsigned long long)s.embed_requests[i]);
+    family(&o, "rag_api_query_embed_texts_total", "counter",
+           "Query texts those requests carried, by outcome (texts / requests = the mean batch).");
+    for (int i = 0; i < 2; i++)
+        put(&o, "rag_api_query_embed_texts_total{outcome=\"%s\"} %llu\n", i ? "failed" : "ok",
+            (unsigned long long)s.embed_texts[i]);
     family(&o, "rag_api_recent_errors", "gauge", "Server-side errors in the last 5 minutes (what /healthz checks).");
     put(&o, "rag_api_recent_errors %llu\n", (unsigned long long)api_stats_recent_errors(app->stats, now));
 

@@ -4,6 +4,9 @@
  * at once (healthz, metrics, errors) or, for /query, pins the served
  * generation, suspends the connection and queues a job; a query worker runs
  * it and resumes the connection; the next handler call sends the response.
+ * A query whose mode needs a vector from a model behind the network goes
+ * through the query-embedding stage first (embedq.h), which hands it to
+ * the workers with its vector.
  * The completion callback records stats and writes the access event.
  * Each listener (main port, admin port) has a connection guard
  * (connguard.c): the accept policy applies its caps, the connection
@@ -16,6 +19,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +34,7 @@
 
 #include "accesslog.h"
 #include "connguard.h"
+#include "embedq.h"
 #include "query.h"
 #include "query_body.h"
 #include "route_healthz.h"
@@ -77,6 +83,8 @@ typedef struct req_ctx {
     job_state job;
     api_query_req qreq;
     api_generation *gen;
+    struct api_server *srv;
+    api_embed_job embed; /* the query-embedding stage's job (embedq.h) */
     char run_id[64];
     char *resp;
     int resp_status;
@@ -98,8 +106,12 @@ struct api_server {
     int plog_count;
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
-    req_ctx *queue[QUEUE_CAP];
+    req_ctx *queue[QUEUE_CAP]; /* queries for the workers */
     size_t qhead, qlen;
+    size_t admitted; /* queries queued here or in the embedding stage (at most QUEUE_CAP) */
+    atomic_size_t ready;       /* qlen, for the embedding stage (read without qlock) */
+    _Atomic int64_t query_us;  /* moving average of a query's time on a worker */
+    api_embedq *embedq;
     int stopping;
     int n_workers;
     pthread_t *threads;
@@ -195,11 +207,25 @@ static void *worker_main(void *p)
         req_ctx *ctx = srv->queue[srv->qhead];
         srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
         srv->qlen--;
+        srv->admitted--;
+        const size_t left = srv->qlen;
+        atomic_store_explicit(&srv->ready, left, memory_order_relaxed);
         pthread_mutex_unlock(&srv->qlock);
+        api_embedq_demand(srv->embedq, left);
 
         rag_error err = {0};
         char *body = NULL;
-        if (api_query_run(ctx->gen, wa->id, &ctx->qreq, ctx->run_id, ctx->start_us, &body, &err) == RAG_OK) {
+        const int64_t t0 = mono_us();
+        int rc = RAG_ERR;
+        if (ctx->embed.error[0])
+            rag_error_set(&err, RAG_ERR, "embedding the query failed: %s", ctx->embed.error);
+        else
+            rc = api_query_run(ctx->gen, wa->id, &ctx->qreq, ctx->run_id, ctx->start_us, &body, &err);
+        /* a rough moving average (racing updates may drop one): the
+         * embedding stage's measure of how fast the workers go */
+        const int64_t took = mono_us() - t0, avg = atomic_load_explicit(&srv->query_us, memory_order_relaxed);
+        atomic_store_explicit(&srv->query_us, avg ? avg + (took - avg) / 16 : took, memory_order_relaxed);
+        if (rc == RAG_OK) {
             ctx->resp = body;
             ctx->resp_status = 200;
         } else {
@@ -217,22 +243,59 @@ static void *worker_main(void *p)
     }
 }
 
-/* Suspend the connection and queue its job, or return -1 (queue full or
- * shutting down) leaving the connection as it was. Suspending under the
- * queue lock guarantees the worker's resume comes after the suspend. */
+/* Queue ctx for the workers; with qlock held (there is room: every queued
+ * query was admitted, and at most QUEUE_CAP are). */
+static void push_locked(api_server *srv, req_ctx *ctx)
+{
+    srv->queue[(srv->qhead + srv->qlen) % QUEUE_CAP] = ctx;
+    srv->qlen++;
+    atomic_store_explicit(&srv->ready, srv->qlen, memory_order_relaxed);
+    pthread_cond_signal(&srv->qcond);
+}
+
+/* The workers' backlog, for the embedding stage (embedq.h). */
+static void worker_backlog(void *arg, size_t *ready, int64_t *query_us)
+{
+    api_server *srv = arg;
+    *ready = atomic_load_explicit(&srv->ready, memory_order_relaxed);
+    *query_us = atomic_load_explicit(&srv->query_us, memory_order_relaxed) / srv->n_workers;
+}
+
+/* The query-embedding stage is done with ctx's text: on to the workers. */
+static void on_embedded(api_embed_job *job)
+{
+    req_ctx *ctx = (req_ctx *)((char *)job - offsetof(req_ctx, embed));
+    ctx->qreq.qvec = job->vec;
+    job->vec = NULL;
+    pthread_mutex_lock(&ctx->srv->qlock);
+    push_locked(ctx->srv, ctx);
+    pthread_mutex_unlock(&ctx->srv->qlock);
+}
+
+/* Suspend the connection and queue its job — for the query-embedding stage
+ * when its mode needs a vector from a provider over the network, else for
+ * the workers — or return -1 (queue full or shutting down) leaving the
+ * connection as it was. Suspending under the queue lock guarantees the
+ * worker's resume comes after the suspend. */
 static int enqueue(api_server *srv, req_ctx *ctx)
 {
+    const api_mode mode = api_mode_resolve(ctx->qreq.mode, ctx->qreq.default_mode, ctx->gen->provider);
+    const bool embed_first = ctx->gen->query_embedder && mode != API_MODE_BM25;
     pthread_mutex_lock(&srv->qlock);
-    if (srv->qlen >= QUEUE_CAP || srv->stopping) {
+    if (srv->admitted >= QUEUE_CAP || srv->stopping) {
         pthread_mutex_unlock(&srv->qlock);
         return -1;
     }
     ctx->job = JOB_QUEUED;
+    ctx->srv = srv;
     MHD_suspend_connection(ctx->conn);
-    srv->queue[(srv->qhead + srv->qlen) % QUEUE_CAP] = ctx;
-    srv->qlen++;
-    pthread_cond_signal(&srv->qcond);
+    srv->admitted++;
+    if (!embed_first) push_locked(srv, ctx);
     pthread_mutex_unlock(&srv->qlock);
+    if (embed_first) {
+        ctx->embed = (api_embed_job){.text = ctx->qreq.q, .gen = ctx->gen, .done = on_embedded};
+        api_embedq_submit(srv->embedq, &ctx->embed);
+    }
     return 0;
 }
 
@@ -666,6 +729,13 @@ api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_erro
             return NULL;
         }
     }
+    srv->embedq = api_embedq_new(cfg->embedding.batch_size, srv->n_workers, worker_backlog, srv, app->stats, err);
+    if (!srv->embedq) {
+        close(listen_fd);
+        if (admin_fd >= 0) close(admin_fd);
+        api_server_shutdown(srv, 0);
+        return NULL;
+    }
     /* Two connection threads per query worker: a probe is answered on the
      * connection thread itself, and when one of them is preempted (a
      * loaded host, or the load generator on the same cores) only half as
@@ -730,6 +800,8 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
             nanosleep(&ts, NULL);
         }
     }
+    api_embedq_free(srv->embedq); /* its last jobs go to the workers, which finish them */
+    srv->embedq = NULL;
     pthread_mutex_lock(&srv->qlock);
     srv->stopping = 1;
     pthread_cond_broadcast(&srv->qcond);

@@ -26,6 +26,8 @@ struct api_stats {
     _Atomic uint64_t refused[API_REFUSE_COUNT];
     _Atomic uint64_t deadline_closed;
     _Atomic uint64_t protocol_errors;
+    _Atomic uint64_t embed_requests[2];
+    _Atomic uint64_t embed_texts[2];
     pthread_mutex_t window_lock;
     int64_t window_sec[API_ERROR_WINDOW_S];
     uint64_t window_count[API_ERROR_WINDOW_S];
@@ -53,6 +55,12 @@ void api_stats_refused(api_stats *s, api_refuse_reason reason)
 void api_stats_deadline_closed(api_stats *s) { atomic_fetch_add_explicit(&s->deadline_closed, 1, memory_order_relaxed); }
 
 void api_stats_protocol_error(api_stats *s) { atomic_fetch_add_explicit(&s->protocol_errors, 1, memory_order_relaxed); }
+
+void api_stats_embed_request(api_stats *s, size_t texts, int ok)
+{
+    atomic_fetch_add_explicit(&s->embed_requests[!ok], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->embed_texts[!ok], texts, memory_order_relaxed);
+}
 
 int api_error_kind_is_server(api_error_kind kind)
 {
@@ -151,4 +159,8 @@ void api_stats_snapshot(api_stats *s, api_stats_snap *out)
         out->refused[k] = atomic_load_explicit(&s->refused[k], memory_order_relaxed);
     out->deadline_closed = atomic_load_explicit(&s->deadline_closed, memory_order_relaxed);
     out->protocol_errors = atomic_load_explicit(&s->protocol_errors, memory_order_relaxed);
+    for (int i = 0; i < 2; i++) {
+        out->embed_requests[i] = atomic_load_explicit(&s->embed_requests[i], memory_order_relaxed);
+        out->embed_texts[i] = atomic_load_explicit(&s->embed_texts[i], memory_order_relaxed);
+    }
 }

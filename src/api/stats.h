@@ -67,6 +67,8 @@ typedef struct api_stats_snap {
     uint64_t refused[API_REFUSE_COUNT];
     uint64_t deadline_closed;  /* connections closed: no complete request within api.request_deadline */
     uint64_t protocol_errors;  /* requests libmicrohttpd rejected itself (malformed, too large, ...) */
+    uint64_t embed_requests[2]; /* query-embedding requests to the provider: [0] answered, [1] failed */
+    uint64_t embed_texts[2];    /* the query texts they carried */
 } api_stats_snap;
 
 api_stats *api_stats_new(void);
@@ -79,6 +81,9 @@ void api_stats_error(api_stats *s, api_error_kind kind, int64_t now_ms);
 void api_stats_refused(api_stats *s, api_refuse_reason reason);
 void api_stats_deadline_closed(api_stats *s);
 void api_stats_protocol_error(api_stats *s);
+/* One query-embedding request to the provider carrying `texts` query texts
+ * (embedq.h): answered (ok) or failed. */
+void api_stats_embed_request(api_stats *s, size_t texts, int ok);
 /* Server-side errors within the last API_ERROR_WINDOW_S seconds. */
 uint64_t api_stats_recent_errors(api_stats *s, int64_t now_ms);
 void api_stats_snapshot(api_stats *s, api_stats_snap *out);

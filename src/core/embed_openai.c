@@ -343,7 +343,8 @@ static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float 
             snprintf(last, sizeof last, "HTTP %ld: %.200s", status, rb.data ? rb.data : "");
             retry = true;
         } else if (status != 200) {
-            rc = rag_error_set(err, RAG_ERR, "embedding server %s: HTTP %ld: %.200s", o->url, status, rb.data ? rb.data : "");
+            rc = rag_error_set(err, status >= 400 && status < 500 ? RAG_EREFUSED : RAG_ERR, "embedding server %s: HTTP %ld: %.200s",
+                               o->url, status, rb.data ? rb.data : "");
             free(rb.data);
             break;
         } else {

@@ -15,6 +15,9 @@ says "encoding_format": "base64" and --ignore-encoding is not given.
 Every request is appended to --log as one JSON line (path, auth header seen,
 number of inputs, status sent, and "conn": the client's port, the same for
 requests on one kept-alive connection — it speaks HTTP/1.1). Optional --require-key KEY: 401 without it.
+Optional --refuse TEXT: 400 to a request any of whose inputs contains TEXT
+(before any --mode behaviour, "slow" included); --arrivals FILE: a line with
+the number of inputs appended when each request arrives (before any delay).
 """
 import argparse
 import base64
@@ -73,7 +76,13 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:
             req, inputs = {}, []
         status = 200
-        if args.require_key and auth != "Bearer " + args.require_key:
+        if args.arrivals:
+            with open(args.arrivals, "a") as f:
+                f.write("%d\n" % len(inputs))
+        if args.refuse and any(args.refuse in str(t) for t in inputs):
+            status = 400
+            self.reply(400, {"error": {"message": "input refused"}})
+        elif args.require_key and auth != "Bearer " + args.require_key:
             status = 401
             self.reply(401, {"error": {"message": "bad key"}})
         elif args.mode == "429-then-ok" and n <= args.fail_count:
@@ -113,6 +122,8 @@ def main():
     ap.add_argument("--dims", type=int, default=16)
     ap.add_argument("--require-key")
     ap.add_argument("--ignore-encoding", action="store_true")
+    ap.add_argument("--refuse")
+    ap.add_argument("--arrivals")
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
