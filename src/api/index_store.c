@@ -463,6 +463,7 @@ static void generation_free(api_generation *g)
             sqlite3_finalize(l->rows[k]);
             sqlite3_finalize(l->rows_first[k]);
             sqlite3_finalize(l->rows_at[k]);
+            sqlite3_blob_close(l->vec_blob[k]);
         }
         sqlite3_close(l->db);
         if (l->emb) rag_embedder_free(l->emb);

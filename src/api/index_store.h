@@ -54,6 +54,9 @@ typedef struct api_lease {
     sqlite3_stmt *rows[RAG_GENSET_MAX_SEGMENTS];  /* ?1 MATCH expression, ?2 api_bm25_rows: collects every live match (rag_bm25_rows) */
     sqlite3_stmt *rows_first[RAG_GENSET_MAX_SEGMENTS]; /* the same, stopping after ?3 rows */
     sqlite3_stmt *rows_at[RAG_GENSET_MAX_SEGMENTS];    /* the same for chunk rowid ?3 only (0 or 1 row) */
+    /* segment k's float32 vectors, one blob handle moved from row to row
+     * and kept between queries (opened on first use; vector_ann.c) */
+    sqlite3_blob *vec_blob[RAG_GENSET_MAX_SEGMENTS];
     rag_embedder *emb;
     float *qvec;   /* dims */
     float *scores; /* exact_max (exact search's scratch) */

@@ -36,10 +36,14 @@ int api_hit_best_first(const void *a, const void *b)
     return (x->rowid > y->rowid) - (x->rowid < y->rowid);
 }
 
-static int cmp_rowid(const void *a, const void *b)
+/* Slot of rowid in an open-addressing table of `mask + 1` slots holding
+ * 1 + an index into hits (0 = empty): its slot, or the empty one where it
+ * would go. */
+static size_t rowid_slot(const uint32_t *slots, size_t mask, const api_hit *hits, int64_t rowid)
 {
-    const api_hit *x = a, *y = b;
-    return (x->rowid > y->rowid) - (x->rowid < y->rowid);
+    size_t i = (size_t)((uint64_t)rowid * 0x9E3779B97F4A7C15ull >> 32) & mask;
+    while (slots[i] && hits[slots[i] - 1].rowid != rowid) i = (i + 1) & mask;
+    return i;
 }
 
 size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size_t n_vec, double vector_weight,
@@ -47,31 +51,41 @@ size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size
 {
     size_t total = n_bm25 + n_vec;
     if (total == 0 || cap == 0) return 0;
-    api_hit *all = calloc(total, sizeof *all);
-    if (!all) return 0;
-    for (size_t i = 0; i < n_bm25; i++)
-        all[i] = (api_hit){.rowid = bm25[i].rowid, .doc_id = bm25[i].doc_id, .bm25_rank = (int)i + 1,
-                           .score = 1.0 / (API_RRF_K + (double)(i + 1))};
-    for (size_t i = 0; i < n_vec; i++)
-        all[n_bm25 + i] = (api_hit){.rowid = vec[i].rowid, .doc_id = vec[i].doc_id, .vector_rank = (int)i + 1,
-                                    .score = vector_weight / (API_RRF_K + (double)(i + 1))};
+    size_t n_slots = 16;
+    while (n_slots < 2 * total) n_slots *= 2;
+    uint32_t stack_slots[256];
+    api_hit *all = malloc(total * sizeof *all);
+    uint32_t *slots = n_slots <= 256 ? stack_slots : malloc(n_slots * sizeof *slots);
+    if (!all || !slots) {
+        free(all);
+        if (slots != stack_slots) free(slots);
+        return 0;
+    }
+    memset(slots, 0, n_slots * sizeof *slots);
     /* a chunk in both lists: one entry with both ranks and the summed score */
-    qsort(all, total, sizeof *all, cmp_rowid);
     size_t n = 0;
     for (size_t i = 0; i < total; i++) {
-        if (n > 0 && all[n - 1].rowid == all[i].rowid) {
-            api_hit *h = &all[n - 1];
-            h->score += all[i].score;
-            if (!h->bm25_rank) h->bm25_rank = all[i].bm25_rank;
-            if (!h->vector_rank) h->vector_rank = all[i].vector_rank;
-        } else {
-            all[n++] = all[i];
+        const bool from_bm25 = i < n_bm25;
+        const api_hit *h = from_bm25 ? &bm25[i] : &vec[i - n_bm25];
+        const int rank = (int)(from_bm25 ? i : i - n_bm25) + 1;
+        const double score = (from_bm25 ? 1.0 : vector_weight) / (API_RRF_K + (double)rank);
+        const size_t slot = rowid_slot(slots, n_slots - 1, all, h->rowid);
+        if (slots[slot]) {
+            api_hit *in = &all[slots[slot] - 1];
+            in->score += score;
+            if (from_bm25 && !in->bm25_rank) in->bm25_rank = rank;
+            if (!from_bm25 && !in->vector_rank) in->vector_rank = rank;
+            continue;
         }
+        all[n] = (api_hit){.rowid = h->rowid, .doc_id = h->doc_id, .score = score,
+                           .bm25_rank = from_bm25 ? rank : 0, .vector_rank = from_bm25 ? 0 : rank};
+        slots[slot] = (uint32_t)++n;
     }
     qsort(all, n, sizeof *all, api_hit_best_first);
     size_t w = n < cap ? n : cap;
     memcpy(out, all, w * sizeof *out);
     free(all);
+    if (slots != stack_slots) free(slots);
     return w;
 }
 

@@ -271,6 +271,60 @@ static void test_weighted_rrf_lets_the_bm25_list_lead(void **state)
     assert_int_equal(out[2].vector_rank, 1);
 }
 
+/* Random lists (each rowid once per list, some in both), up to 2,000 long
+ * (past the fusion's table on the stack), against the definition: every
+ * chunk of either list once, score summed over its lists, ordered by score
+ * then rowid. */
+static void test_rrf_matches_its_definition_on_random_lists(void **state)
+{
+    (void)state;
+    unsigned seed = 7;
+    for (int round = 0; round < 200; round++) {
+        const size_t nb = (size_t)(rand_r(&seed) % (round < 150 ? 60 : 2000)), nv = (size_t)(rand_r(&seed) % (round < 150 ? 60 : 2000));
+        const int64_t span = (int64_t)(nb + nv) + 1 + rand_r(&seed) % 50; /* overlaps likely */
+        api_hit *bm = calloc(nb + 1, sizeof *bm), *vec = calloc(nv + 1, sizeof *vec);
+        api_hit *out = calloc(nb + nv + 1, sizeof *out), *want = calloc(nb + nv + 1, sizeof *want);
+        unsigned char *used = calloc((size_t)span * 2, 1);
+        for (size_t i = 0; i < nb; i++) {
+            int64_t r;
+            do r = rand_r(&seed) % span; while (used[r] & 1);
+            used[r] |= 1;
+            bm[i].rowid = r * 3 - 7; /* negative and sparse rowids too */
+        }
+        for (size_t i = 0; i < nv; i++) {
+            int64_t r;
+            do r = rand_r(&seed) % span; while (used[r] & 2);
+            used[r] |= 2;
+            vec[i].rowid = r * 3 - 7;
+        }
+        const double w = 0.25 + (rand_r(&seed) % 8) * 0.25;
+        size_t nw = 0;
+        for (size_t i = 0; i < nb + nv; i++) {
+            const bool b = i < nb;
+            const int64_t rowid = b ? bm[i].rowid : vec[i - nb].rowid;
+            const int rank = (int)(b ? i : i - nb) + 1;
+            const double sc = (b ? 1.0 : w) / (API_RRF_K + (double)rank);
+            size_t j = 0;
+            while (j < nw && want[j].rowid != rowid) j++;
+            if (j == nw) want[nw++] = (api_hit){.rowid = rowid};
+            want[j].score += sc;
+            if (b) want[j].bm25_rank = rank;
+            else want[j].vector_rank = rank;
+        }
+        qsort(want, nw, sizeof *want, api_hit_best_first);
+        const size_t cap = round % 3 ? nb + nv + 1 : (nb + nv) / 2 + 1;
+        const size_t n = api_rrf_fuse(bm, nb, vec, nv, w, out, cap);
+        assert_int_equal(n, nw < cap ? nw : cap);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(out[i].rowid, want[i].rowid);
+            assert_int_equal(out[i].bm25_rank, want[i].bm25_rank);
+            assert_int_equal(out[i].vector_rank, want[i].vector_rank);
+            assert_true(out[i].score == want[i].score);
+        }
+        free(bm), free(vec), free(out), free(want), free(used);
+    }
+}
+
 static void test_grouping_keeps_the_best_chunk_of_each_document(void **state)
 {
     (void)state;
@@ -319,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_get_q_must_be_utf8_without_nul),
         cmocka_unit_test(test_get_args_are_validated_like_the_body),
         cmocka_unit_test(test_rrf_ranks_documents_found_by_both_lists_first),
+        cmocka_unit_test(test_rrf_matches_its_definition_on_random_lists),
         cmocka_unit_test(test_weighted_rrf_lets_the_bm25_list_lead),
         cmocka_unit_test(test_grouping_keeps_the_best_chunk_of_each_document),
         cmocka_unit_test(test_default_mode_follows_the_embedder),
