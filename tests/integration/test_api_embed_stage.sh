@@ -85,10 +85,10 @@ is "$ans" "6" "the 6 hybrid queries then answer, as they did alone"
 api_stop
 
 # ---- batching: texts that wait while every stage request is out go together
-fake_server slow2 --mode slow --delay 2 --arrivals "$STACK/slow2.arrivals"
+fake_server slow2 --mode slow --delay 3 --arrivals "$STACK/slow2.arrivals"
 use_server slow2
-if api_start && api_wait_for .status pass 10; then ok "rag-api restarts against a provider taking 2 s a request"
-else not_ok "rag-api restarts against a provider taking 2 s a request" "$(cat "$STACK/api.stderr")"; fi
+if api_start && api_wait_for .status pass 10; then ok "rag-api restarts against a provider taking 3 s a request"
+else not_ok "rag-api restarts against a provider taking 3 s a request" "$(cat "$STACK/api.stderr")"; fi
 # the stage's API_EMBEDQ_REQUESTS (4) requests are out: the next 8 wait
 occupy "$STACK/slow2.arrivals" "$STACK/first"
 for i in 4 5 6 7 8 9 10 11; do launch "$STACK/batch-$i.json" "${texts[$i]}"; done
@@ -103,7 +103,7 @@ is "$(metric 'rag_api_query_embed_requests_total{outcome="ok"}') $(metric 'rag_a
 api_stop
 
 # ---- a refused text fails alone
-fake_server refuse --mode slow --delay 2 --refuse POISON --arrivals "$STACK/refuse.arrivals"
+fake_server refuse --mode slow --delay 3 --refuse POISON --arrivals "$STACK/refuse.arrivals"
 use_server refuse
 if api_start && api_wait_for .status pass 10; then ok "rag-api restarts against a provider that refuses one text"
 else not_ok "rag-api restarts against a provider that refuses one text" "$(cat "$STACK/api.stderr")"; fi
