@@ -18,6 +18,8 @@
 #     rounds (target >= 0.7x), and the CPU time per query behind each
 #     (rag-api's plus the stand-in provider's, from /proc: steadier than
 #     q/s on a shared machine)
+#   how many query texts rag-api's query-embedding stage sent per provider
+#     request (its /metrics counters; batches form under saturation)
 #   rag-api's RSS (VmRSS and peak VmHWM) beside 2 x the raw int8 vector
 #     bytes (n x dims) + its SQLite page cache setting (API_LEASE_CACHE_KIB
 #     per query worker)
@@ -117,16 +119,28 @@ for n in $SIZES; do
   [ "$(jq -r '.results | length' <<<"$first")" -gt 0 ] || { echo "hybrid /query failed: $first" >&2; exit 1; }
   : >"$W/results-$n"
   ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+  # "texts requests" the query-embedding stage sent so far (src/api/embedq.h)
+  embeds() {
+    curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" |
+      awk '$1 == "rag_api_query_embed_texts_total{outcome=\"ok\"}" { t = $2 }
+           $1 == "rag_api_query_embed_requests_total{outcome=\"ok\"}" { r = $2 } END { print t + 0, r + 0 }'
+  }
   run_wrk() { # label, QUERIES file, wrk args...; adds cpu_us= (rag-api + stand-in CPU per request)
+    # and batch= (query texts per embedding request)
     local label=$1 q=$2; shift 2
-    local out c0 c1 req
+    local out c0 c1 req b0 b1
     settle "$API_PID" # the previous run's backlog is not this run's latency
     c0=$(( $(ticks "$API_PID") + $(ticks "$EMB_PID") ))
+    b0=$(embeds)
     out=$(QUERIES="$q" wrk "$@" -s "$HERE/query.lua" "$API" 2>&1 | grep '^RESULT' || true)
     c1=$(( $(ticks "$API_PID") + $(ticks "$EMB_PID") ))
+    settle "$API_PID" # the last queries' embeddings are counted
+    b1=$(embeds)
     [ -n "$out" ] || { echo "wrk failed for $label" >&2; return 1; }
     req=$(kv requests <<<"$out")
     out="$out cpu_us=$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / (req > 0 ? req : 1) ))"
+    out="$out batch=$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); r = y[2] - x[2]
+                                                          printf "%.1f", (r > 0 ? (y[1] - x[1]) / r : 0) }')"
     echo "$label $out" >>"$W/results-$n"
     echo "  $label: ${out#RESULT }"
   }
@@ -158,6 +172,7 @@ for n in $SIZES; do
   printf '%-44s %16s %16s  %s\n' "rag-api RSS now / peak, MiB" "$rss / $hwm" "$cap" \
     "<= 2 x int8 ($int8) + page cache ($API_THREADS x $CACHE_KIB KiB = $cache): $([ "$n" -ge 1000000 ] && verdict "$hwm <= $cap" || echo "$(verdict "$hwm <= $cap") (the target is set at 1M)")"
   echo "  socket/status errors across the wrk runs: $errs; the stand-in embedding provider's CPU per embedded query: $emb_us us"
+  echo "  query texts per embedding request (rag-api's /metrics; the stage batches under load): saturated hybrid $(val hybrid_sat batch), hybrid -c4 $(val hybrid_c4 batch)"
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
