@@ -100,7 +100,7 @@ static void embed_batch(api_embedq *q, api_embed_job *batch, size_t n)
     for (api_embed_job *j = batch; j; j = j->next) texts[i++] = j->text;
     rag_error err = {0};
     const int64_t t0 = mono_us();
-    const int rc = rag_embedder_embed(g->query_embedder, texts, n, out, &err);
+    const int rc = rag_embedder_embed(g->embedder, texts, n, out, &err);
     const int64_t took = mono_us() - t0;
     api_stats_embed_request(q->stats, n, rc == RAG_OK);
     if (rc == RAG_OK) {

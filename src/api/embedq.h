@@ -38,7 +38,7 @@ typedef void (*api_embed_done_fn)(api_embed_job *job);
 struct api_embed_job {
     /* in */
     const char *text;
-    api_generation *gen;    /* embedded with gen->query_embedder; jobs batch only with the same generation's */
+    api_generation *gen;    /* embedded with gen->embedder; jobs batch only with the same generation's */
     api_embed_done_fn done; /* called once, on a stage thread, when vec or error is set */
     /* out */
     float *vec;             /* gen->dims floats (malloc'd, the job's owner frees), or NULL when it failed */

@@ -417,7 +417,7 @@ static int new_embedder(const api_generation *g, const rag_config *cfg, rag_embe
     return RAG_OK;
 }
 
-static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_config *cfg, rag_error *err)
+static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, rag_error *err)
 {
     l->db = db;
     if (!db && rag_genset_attach(&g->gs, &l->db, err)) return RAG_ERR;
@@ -445,7 +445,6 @@ static int open_lease(api_generation *g, api_lease *l, sqlite3 *db, const rag_co
             return rag_error_set(err, RAG_ECORRUPT, "%s: schema does not match docs/specs/index.md: %s",
                                  g->gs.segs[k].path, sqlite3_errmsg(l->db));
     }
-    if (new_embedder(g, cfg, &l->emb, err)) return RAG_ERR;
     l->qvec = rag_xcalloc((size_t)g->dims, sizeof *l->qvec);
     l->scores = rag_xcalloc(g->exact_max ? g->exact_max : 1, sizeof *l->scores);
     return RAG_OK;
@@ -466,12 +465,11 @@ static void generation_free(api_generation *g)
             sqlite3_blob_close(l->vec_blob[k]);
         }
         sqlite3_close(l->db);
-        if (l->emb) rag_embedder_free(l->emb);
         free(l->qvec);
         free(l->scores);
     }
     free(g->leases);
-    if (g->query_embedder) rag_embedder_free(g->query_embedder);
+    if (g->embedder) rag_embedder_free(g->embedder);
     if (g->df) {
         pthread_mutex_destroy(&g->df->lock);
         free(g->df);
@@ -548,16 +546,17 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
         if (segdata_get(g, k, db, vectors, cfg ? cfg->api.ann_ef_search : RAG_ANN_EF_SEARCH_DEFAULT, err)) goto fail;
     if (assemble(g, vectors, err)) goto fail;
 
+    if (new_embedder(g, cfg, &g->embedder, err)) goto fail;
+    /* a model behind a network: rag-api's query-embedding stage (embedq.h)
+     * asks for its query vectors, many queries a request */
+    g->embeds_remotely = strcmp(g->provider, "hashing") != 0;
     g->n_leases = n_leases > 0 ? n_leases : 1;
     g->leases = rag_xcalloc((size_t)g->n_leases, sizeof *g->leases);
     for (int i = 0; i < g->n_leases; i++) {
         sqlite3 *mine = i == 0 ? db : NULL; /* the first lease keeps the connection that read the segments */
         db = NULL;
-        if (open_lease(g, &g->leases[i], mine, cfg, err)) goto fail;
+        if (open_lease(g, &g->leases[i], mine, err)) goto fail;
     }
-    /* a model behind a network: rag-api's query-embedding stage (embedq.h)
-     * asks for its query vectors, many queries a request */
-    if (strcmp(g->provider, "hashing") != 0 && new_embedder(g, cfg, &g->query_embedder, err)) goto fail;
     return g;
 fail:
     sqlite3_close(db);

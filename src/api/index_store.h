@@ -57,7 +57,6 @@ typedef struct api_lease {
     /* segment k's float32 vectors, one blob handle moved from row to row
      * and kept between queries (opened on first use; vector_ann.c) */
     sqlite3_blob *vec_blob[RAG_GENSET_MAX_SEGMENTS];
-    rag_embedder *emb;
     float *qvec;   /* dims */
     float *scores; /* exact_max (exact search's scratch) */
 } api_lease;
@@ -115,8 +114,10 @@ typedef struct api_generation {
     int ann_ef;                                   /* search breadth (api.ann_ef_search) */
     int n_leases;
     api_lease *leases;
-    rag_embedder *query_embedder; /* for a provider other than hashing: shared by the query-embedding
-                                     stage's threads (embedq.h; the openai provider is thread-safe), else NULL */
+    rag_embedder *embedder; /* the queries' embedder, shared by every thread that ranks or embeds
+                               (both providers are thread-safe) */
+    bool embeds_remotely;   /* its model is behind the network (provider openai): rag-api embeds
+                               query texts in its query-embedding stage (embedq.h) */
     int64_t loaded_at_ms;
     struct api_df_cache *df; /* term -> number of chunks containing it */
 } api_generation;

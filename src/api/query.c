@@ -632,7 +632,7 @@ static int rank_once(api_generation *g, api_lease *l, const api_query_req *req, 
         if (!qvec) {
             const char *texts[1] = {req->q};
             rag_error eerr = {0};
-            if (rag_embedder_embed(l->emb, texts, 1, l->qvec, &eerr) != RAG_OK) {
+            if (rag_embedder_embed(g->embedder, texts, 1, l->qvec, &eerr) != RAG_OK) {
                 rag_error_set(err, RAG_ERR, "embedding the query failed: %s", eerr.msg);
                 goto out;
             }

@@ -14,10 +14,11 @@
  * was ~12% of what the vector side adds to a hybrid query). */
 #define RESCORE_LANES 8
 
-/* The dot products of query's non-zero components (nz, n_nz of them, in
- * ascending order) with the lanes vectors in vecs (dims apart) into out. */
-static void rescore(const float *query, const int *nz, int n_nz, const float *vecs, size_t dims, size_t lanes,
-                    float *out)
+/* Score the lanes vectors in vecs (dims apart; chunk rowids[c]) with
+ * query's non-zero components (nz, n_nz of them, ascending) and append the
+ * similar ones to cand (*n of them so far). */
+static void rescore(const float *query, const int *nz, int n_nz, const float *vecs, size_t dims,
+                    const int64_t *rowids, size_t lanes, api_hit *cand, size_t *n)
 {
     float acc[RESCORE_LANES] = {0};
     for (int t = 0; t < n_nz; t++) {
@@ -25,7 +26,9 @@ static void rescore(const float *query, const int *nz, int n_nz, const float *ve
         const float q = query[j];
         for (size_t c = 0; c < RESCORE_LANES; c++) acc[c] += q * vecs[c * dims + j];
     }
-    memcpy(out, acc, lanes * sizeof *out);
+    for (size_t c = 0; c < lanes; c++)
+        if (acc[c] > 0.0f) /* orthogonal or opposite chunks are not "similar" at all */
+            cand[(*n)++] = (api_hit){.rowid = rowids[c], .score = acc[c]};
 }
 
 /* Segment k's graph candidates, live only, rescored exactly, appended to
@@ -53,41 +56,34 @@ static int segment_candidates(const api_generation *g, api_lease *l, size_t k, c
     int rc = RAG_OK;
     size_t kept = 0, lanes = 0;
     int64_t rowids[RESCORE_LANES];
-    for (long i = 0; i <= found && rc == RAG_OK; i++) {
-        const bool last = i == found || kept == want;
-        if (!last) {
-            if (ids[i] < 0 || (size_t)ids[i] >= g->ann_n[k]) continue; /* checked at load; never trust blindly */
-            const int64_t rowid = g->ann_rowids[k][ids[i]];
-            if (api_generation_is_dead(g, rowid)) continue;
-            int step = blob ? sqlite3_blob_reopen(blob, rowid)
-                            : sqlite3_blob_open(l->db, sch, "embeddings", "vector", rowid, 0, &blob);
-            const int size = step == SQLITE_OK ? sqlite3_blob_bytes(blob) : -1;
-            if (step == SQLITE_OK && size == want_bytes) step = sqlite3_blob_read(blob, vecs + lanes * dims, want_bytes, 0);
-            if (step != SQLITE_OK || size != want_bytes) {
-                /* "no such rowid" is SQLITE_ERROR; damaged or unreadable file: /healthz fails at once */
-                const int e = step & 0xff;
-                const bool missing = step == SQLITE_ERROR, damaged = e == SQLITE_CORRUPT || e == SQLITE_IOERR ||
-                                                                     e == SQLITE_NOTADB || e == SQLITE_FORMAT;
-                rc = rag_error_set(err, step == SQLITE_OK || missing || damaged ? RAG_ECORRUPT : RAG_ERR,
-                                   "%s: vector of chunk %lld: %s", g->gs.segs[k].path, (long long)rowid,
-                                   step == SQLITE_OK ? "wrong size" : missing ? "missing" : sqlite3_errstr(step));
-                sqlite3_blob_close(blob); /* a failed reopen leaves it unusable */
-                blob = NULL;
-                break;
-            }
-            rowids[lanes++] = rowid;
-            kept++;
+    for (long i = 0; i < found && kept < want; i++) {
+        if (ids[i] < 0 || (size_t)ids[i] >= g->ann_n[k]) continue; /* checked at load; never trust blindly */
+        const int64_t rowid = g->ann_rowids[k][ids[i]];
+        if (api_generation_is_dead(g, rowid)) continue;
+        int step = blob ? sqlite3_blob_reopen(blob, rowid)
+                        : sqlite3_blob_open(l->db, sch, "embeddings", "vector", rowid, 0, &blob);
+        const int size = step == SQLITE_OK ? sqlite3_blob_bytes(blob) : -1;
+        if (step == SQLITE_OK && size == want_bytes) step = sqlite3_blob_read(blob, vecs + lanes * dims, want_bytes, 0);
+        if (step != SQLITE_OK || size != want_bytes) {
+            /* "no such rowid" is SQLITE_ERROR; damaged or unreadable file: /healthz fails at once */
+            const int e = step & 0xff;
+            const bool missing = step == SQLITE_ERROR, damaged = e == SQLITE_CORRUPT || e == SQLITE_IOERR ||
+                                                                 e == SQLITE_NOTADB || e == SQLITE_FORMAT;
+            rc = rag_error_set(err, step == SQLITE_OK || missing || damaged ? RAG_ECORRUPT : RAG_ERR,
+                               "%s: vector of chunk %lld: %s", g->gs.segs[k].path, (long long)rowid,
+                               step == SQLITE_OK ? "wrong size" : missing ? "missing" : sqlite3_errstr(step));
+            sqlite3_blob_close(blob); /* a failed reopen leaves it unusable */
+            blob = NULL;
+            break;
         }
-        if (lanes == RESCORE_LANES || (last && lanes > 0)) {
-            float sc[RESCORE_LANES];
-            rescore(query, nz, n_nz, vecs, dims, lanes, sc);
-            for (size_t c = 0; c < lanes; c++)
-                if (sc[c] > 0.0f) /* orthogonal or opposite chunks are not "similar" at all */
-                    cand[(*n)++] = (api_hit){.rowid = rowids[c], .score = sc[c]};
+        rowids[lanes++] = rowid;
+        kept++;
+        if (lanes == RESCORE_LANES) {
+            rescore(query, nz, n_nz, vecs, dims, rowids, lanes, cand, n);
             lanes = 0;
         }
-        if (last) break;
     }
+    if (rc == RAG_OK && lanes > 0) rescore(query, nz, n_nz, vecs, dims, rowids, lanes, cand, n);
     l->vec_blob[k] = blob;
     return rc;
 }
