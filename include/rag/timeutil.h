@@ -10,6 +10,8 @@
 int64_t rag_now_ms(void);
 /* Milliseconds from an arbitrary origin (CLOCK_MONOTONIC), for intervals. */
 int64_t rag_mono_ms(void);
+/* The same clock in microseconds, for timing short work. */
+int64_t rag_mono_us(void);
 
 #define RAG_TIME_BUFSZ 32
 /* Format as RFC 3339 UTC with milliseconds: "2026-11-28T13:45:00.123Z". */

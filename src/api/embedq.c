@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "rag/timeutil.h"
 
 struct api_embedq {
     pthread_mutex_t lock;
@@ -29,13 +30,6 @@ struct api_embedq {
     int n_threads;
     pthread_t threads[API_EMBEDQ_REQUESTS];
 };
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Unlink and return the oldest job and up to max - 1 later jobs of its
  * generation, in arrival order (linked through next); *n gets the count.
@@ -99,9 +93,9 @@ static void embed_batch(api_embedq *q, api_embed_job *batch, size_t n)
     size_t i = 0;
     for (api_embed_job *j = batch; j; j = j->next) texts[i++] = j->text;
     rag_error err = {0};
-    const int64_t t0 = mono_us();
+    const int64_t t0 = rag_mono_us();
     const int rc = rag_embedder_embed(g->embedder, texts, n, out, &err);
-    const int64_t took = mono_us() - t0;
+    const int64_t took = rag_mono_us() - t0;
     api_stats_embed_request(q->stats, n, rc == RAG_OK);
     if (rc == RAG_OK) {
         pthread_mutex_lock(&q->lock);

@@ -12,19 +12,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "rag/timeutil.h"
+
 #include "bm25rank.h"
 #include "sanitise.h"
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ------------------------------------------------------------ fusion */
 
@@ -742,7 +736,7 @@ int api_query_run(api_generation *g, int lease, const api_query_req *req, const 
     for (size_t i = 0; i < n_out; i++)
         if (add_result(arr, g, l, &fused[i], (int)i + 1, err)) goto out;
     cJSON_AddNumberToObject(root, "count", (double)n_out);
-    cJSON_AddNumberToObject(root, "took_ms", (double)(mono_us() - started_us) / 1000.0);
+    cJSON_AddNumberToObject(root, "took_ms", (double)(rag_mono_us() - started_us) / 1000.0);
     *body = cJSON_PrintUnformatted(root);
     rc = *body ? RAG_OK : rag_error_set(err, RAG_ERR, "out of memory");
 out:

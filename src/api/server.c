@@ -126,13 +126,6 @@ struct api_server {
     struct worker_arg { api_server *srv; int id; } *args;
 };
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* ------------------------------------------------------------ binding */
 
 int api_server_bind(const char *host, int port, rag_error *err)
@@ -215,7 +208,7 @@ static void *worker_main(void *p)
 
         rag_error err = {0};
         char *body = NULL;
-        const int64_t t0 = mono_us();
+        const int64_t t0 = rag_mono_us();
         int rc = RAG_ERR;
         if (ctx->embed.error[0])
             rag_error_set(&err, RAG_ERR, "embedding the query failed: %s", ctx->embed.error);
@@ -223,7 +216,7 @@ static void *worker_main(void *p)
             rc = api_query_run(ctx->gen, wa->id, &ctx->qreq, ctx->run_id, ctx->start_us, &body, &err);
         /* a rough moving average (racing updates may drop one): the
          * embedding stage's measure of how fast the workers go */
-        const int64_t took = mono_us() - t0, avg = atomic_load_explicit(&srv->query_us, memory_order_relaxed);
+        const int64_t took = rag_mono_us() - t0, avg = atomic_load_explicit(&srv->query_us, memory_order_relaxed);
         atomic_store_explicit(&srv->query_us, avg ? avg + (took - avg) / 16 : took, memory_order_relaxed);
         if (rc == RAG_OK) {
             ctx->resp = body;
@@ -495,7 +488,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req_ctx *ctx = *con_cls;
     if (!ctx) {
         ctx = rag_xcalloc(1, sizeof *ctx);
-        ctx->start_us = mono_us();
+        ctx->start_us = rag_mono_us();
         ctx->route = api_router_match(url);
         snprintf(ctx->method, sizeof ctx->method, "%s", method);
         snprintf(ctx->path, sizeof ctx->path, "%s", url);
@@ -555,7 +548,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     api_app *app = l->srv->app;
     req_ctx *ctx = *con_cls;
     if (!ctx) return;
-    const int64_t now_us = mono_us();
+    const int64_t now_us = rag_mono_us();
     api_connguard_waiting(ctx->gconn, now_us / 1000); /* the same clock as rag_mono_ms */
     int64_t lat = now_us - ctx->start_us;
     int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ctx->status : 499;

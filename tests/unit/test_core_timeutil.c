@@ -106,10 +106,13 @@ static void test_time_parse_accepts_leap_day_and_leap_second(void **state)
 static void test_clocks_advance(void **state)
 {
     (void)state;
-    int64_t w0 = rag_now_ms(), m0 = rag_mono_ms();
+    int64_t w0 = rag_now_ms(), m0 = rag_mono_ms(), u0 = rag_mono_us();
     nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
-    int64_t w1 = rag_now_ms(), m1 = rag_mono_ms();
+    int64_t u1 = rag_mono_us(), w1 = rag_now_ms(), m1 = rag_mono_ms();
     assert_true(m1 - m0 >= 20);
+    assert_true(u1 - u0 >= 20000);
+    /* the same clock: the microseconds fall within the milliseconds read around them */
+    assert_true(u0 / 1000 >= m0 && u1 / 1000 <= m1);
     assert_true(w1 - w0 >= 15); /* wall clock may be slewed a little */
     assert_true(w0 > 1700000000000LL);
 }
