@@ -63,7 +63,9 @@ void rag_problems_free(rag_problems *p);
 void *rag_xmalloc(size_t n);
 void *rag_xcalloc(size_t n, size_t size);
 void *rag_xrealloc(void *p, size_t n);
-/* The index of key in the ascending array v[0..n) (binary search), or -1. */
+/* Sort v[0..n) ascending; the index of key in such an array (binary
+ * search), or -1. */
+void rag_sort_i64(int64_t *v, size_t n);
 ptrdiff_t rag_find_sorted_i64(const int64_t *v, size_t n, int64_t key);
 char *rag_xstrdup(const char *s);
 char *rag_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -196,15 +196,9 @@ static int storage_code(sqlite3 *db)
     }
 }
 
-static int cmp_int64(const void *a, const void *b)
-{
-    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 static bool seen_before(const int64_t *seen, size_t n_seen, int64_t rowid)
 {
-    return n_seen && bsearch(&rowid, seen, n_seen, sizeof *seen, cmp_int64) != NULL;
+    return rag_find_sorted_i64(seen, n_seen, rowid) >= 0;
 }
 
 /* Run one MATCH expression ranked by rag_bm25 with args on every segment
@@ -450,7 +444,7 @@ int api_bm25_topn_passes(api_generation *g, api_lease *l, const api_fts_term *te
     int64_t *seen = n > 0 ? calloc((size_t)n, sizeof *seen) : NULL;
     if (n > 0 && !seen) return rag_error_set(err, RAG_ERR, "out of memory"), -1;
     for (int i = 0; i < n; i++) seen[i] = out[i].rowid;
-    if (n > 0) qsort(seen, (size_t)n, sizeof *seen, cmp_int64);
+    rag_sort_i64(seen, (size_t)n);
     n = run_match(g, l, expr, &args, out, (size_t)n, seen, n_top, err);
     free(seen);
     return n;
@@ -537,7 +531,7 @@ int api_bm25_topn_one_statement(api_generation *g, api_lease *l, const api_fts_t
             return rag_error_set(err, RAG_ERR, "out of memory"), -1;
         }
         for (size_t i = 0; i < n; i++) seen[i] = out[i].rowid;
-        if (n > 0) qsort(seen, n, sizeof *seen, cmp_int64);
+        rag_sort_i64(seen, n);
         n = rank_rows(&r, idf, keep, false, g->avg_length, out, n, seen, n_top, scratch);
         free(seen);
     }

@@ -52,14 +52,23 @@ static int segment_candidates(const api_generation *g, api_lease *l, size_t k, c
     const int want_bytes = g->dims * (int)sizeof(float);
     char sch[16];
     api_segment_schema(g, k, sch);
-    sqlite3_blob *blob = l->vec_blob[k];
-    int rc = RAG_OK;
-    size_t kept = 0, lanes = 0;
-    int64_t rowids[RESCORE_LANES];
+    /* the best `want` live candidates, then read in rowid order: a
+     * transcript's chunks are neighbours in rowid and often candidates
+     * together, and the next row after the last read is a step along the
+     * B-tree's leaf (or the same page) rather than a seek from its root */
+    size_t kept = 0;
     for (long i = 0; i < found && kept < want; i++) {
         if (ids[i] < 0 || (size_t)ids[i] >= g->ann_n[k]) continue; /* checked at load; never trust blindly */
         const int64_t rowid = g->ann_rowids[k][ids[i]];
-        if (api_generation_is_dead(g, rowid)) continue;
+        if (!api_generation_is_dead(g, rowid)) ids[kept++] = rowid;
+    }
+    rag_sort_i64(ids, kept);
+    sqlite3_blob *blob = l->vec_blob[k];
+    int rc = RAG_OK;
+    size_t lanes = 0;
+    int64_t rowids[RESCORE_LANES];
+    for (size_t i = 0; i < kept; i++) {
+        const int64_t rowid = ids[i];
         int step = blob ? sqlite3_blob_reopen(blob, rowid)
                         : sqlite3_blob_open(l->db, sch, "embeddings", "vector", rowid, 0, &blob);
         const int size = step == SQLITE_OK ? sqlite3_blob_bytes(blob) : -1;
@@ -77,7 +86,6 @@ static int segment_candidates(const api_generation *g, api_lease *l, size_t k, c
             break;
         }
         rowids[lanes++] = rowid;
-        kept++;
         if (lanes == RESCORE_LANES) {
             rescore(query, nz, n_nz, vecs, dims, rowids, lanes, cand, n);
             lanes = 0;

@@ -108,6 +108,17 @@ void rag_signals_catch(void (*handler)(int), bool hup)
     signal(SIGPIPE, SIG_IGN);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void rag_sort_i64(int64_t *v, size_t n)
+{
+    if (n > 1) qsort(v, n, sizeof *v, cmp_i64);
+}
+
 ptrdiff_t rag_find_sorted_i64(const int64_t *v, size_t n, int64_t key)
 {
     size_t lo = 0, hi = n;

@@ -91,12 +91,6 @@ static int64_t scalar(sqlite3 *db, const char *sql, int64_t *b)
     return v;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 static void list_free(seg_list *l)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -136,7 +130,7 @@ static int start_from_prev(segments_gen *g, seg_list *l, rag_error *err)
         while (sqlite3_step(st) == SQLITE_ROW && l->n_tomb < p->n_tombstones + (size_t)n_gone)
             l->tomb[l->n_tomb++] = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    qsort(l->tomb, l->n_tomb, sizeof *l->tomb, cmp_i64);
+    rag_sort_i64(l->tomb, l->n_tomb);
     for (size_t k = 0; k < p->n; k++) {
         const rag_segment_ref *s = &p->segs[k];
         seg_ent *e = list_push(l);

@@ -44,12 +44,31 @@ static void test_find_sorted_i64(void **state)
     assert_int_equal(rag_find_sorted_i64(v, 0, 2), -1);
 }
 
+/* Sorting puts any int64 values in ascending order, the extremes included
+ * (a comparator that subtracted would overflow on them), duplicates kept;
+ * zero and one element are left alone. */
+static void test_sort_i64(void **state)
+{
+    (void)state;
+    int64_t v[] = {5, INT64_MAX, -1, INT64_MIN, 5, 0, 1000000000000LL, -1000000000000LL};
+    const int64_t want[] = {INT64_MIN, -1000000000000LL, -1, 0, 5, 5, 1000000000000LL, INT64_MAX};
+    const size_t n = sizeof v / sizeof *v;
+    rag_sort_i64(v, n);
+    assert_memory_equal(v, want, sizeof want);
+    for (size_t i = 0; i < n; i++) assert_int_equal(v[rag_find_sorted_i64(v, n, want[i])], want[i]);
+    int64_t one = 42;
+    rag_sort_i64(&one, 1);
+    assert_int_equal(one, 42);
+    rag_sort_i64(NULL, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_problem_formats_path_line_col_key),
         cmocka_unit_test(test_error_set_returns_code_and_message),
         cmocka_unit_test(test_find_sorted_i64),
+        cmocka_unit_test(test_sort_i64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
