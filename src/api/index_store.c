@@ -547,9 +547,6 @@ api_generation *api_generation_open_ex(const char *path, const rag_manifest *m, 
     if (assemble(g, vectors, err)) goto fail;
 
     if (new_embedder(g, cfg, &g->embedder, err)) goto fail;
-    /* a model behind a network: rag-api's query-embedding stage (embedq.h)
-     * asks for its query vectors, many queries a request */
-    g->embeds_remotely = strcmp(g->provider, "hashing") != 0;
     g->n_leases = n_leases > 0 ? n_leases : 1;
     g->leases = rag_xcalloc((size_t)g->n_leases, sizeof *g->leases);
     for (int i = 0; i < g->n_leases; i++) {

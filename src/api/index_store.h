@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
 
@@ -116,11 +117,17 @@ typedef struct api_generation {
     api_lease *leases;
     rag_embedder *embedder; /* the queries' embedder, shared by every thread that ranks or embeds
                                (both providers are thread-safe) */
-    bool embeds_remotely;   /* its model is behind the network (provider openai): rag-api embeds
-                               query texts in its query-embedding stage (embedq.h) */
     int64_t loaded_at_ms;
     struct api_df_cache *df; /* term -> number of chunks containing it */
 } api_generation;
+
+/* Whether g's model is behind the network (any provider but hashing): rag-api
+ * then embeds query texts in its query-embedding stage (embedq.h), many
+ * queries a request. */
+static inline bool api_generation_embeds_remotely(const api_generation *g)
+{
+    return strcmp(g->provider, "hashing") != 0;
+}
 
 /* Open and check path (a generation named by manifest m). n_leases = number
  * of query workers. cfg supplies the embedder's transport settings (URL, key

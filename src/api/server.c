@@ -273,7 +273,7 @@ static void on_embedded(api_embed_job *job)
 static int enqueue(api_server *srv, req_ctx *ctx)
 {
     const api_mode mode = api_mode_resolve(ctx->qreq.mode, ctx->qreq.default_mode, ctx->gen->provider);
-    const bool embed_first = ctx->gen->embeds_remotely && mode != API_MODE_BM25;
+    const bool embed_first = api_generation_embeds_remotely(ctx->gen) && mode != API_MODE_BM25;
     pthread_mutex_lock(&srv->qlock);
     if (srv->admitted >= QUEUE_CAP || srv->stopping) {
         pthread_mutex_unlock(&srv->qlock);
