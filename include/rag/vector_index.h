@@ -1,6 +1,6 @@
 /* vector_index.h — the approximate vector index stored in a segment file
  * (or a v1 generation file): built by rag-ingest once a segment's embeddings
- * are written (index_writer.c's finish_segment), loaded by rag-api with the
+ * are written (index_writer.c's segment_index_rows), loaded by rag-api with the
  * segment's other rows. Layout in
  * docs/specs/index.md (tables vector_index, vector_index_parts); the graph
  * itself is ann.h's. Files below the size threshold, or written before the

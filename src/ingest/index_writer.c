@@ -41,7 +41,7 @@ struct index_writer {
 };
 
 /* The settings of every file a build writes (a half-built file is simply
- * deleted, so no journal and no syncs until finish_segment), the FTS5 table
+ * deleted, so no journal and no syncs until segment_seal), the FTS5 table
  * of a segment and of the full-text builder's side file, and automerge off
  * while building: the one 'optimize' at the end merges every FTS5 b-tree
  * segment in a single pass. */
@@ -176,16 +176,20 @@ static int open_prev(index_writer *w, const char *prev_path, rag_error *err)
  * In a full build the FTS5 index — most of a build's work — is built on a
  * thread of its own, in a file of its own (seg-<run_id>-fts.sqlite.tmp,
  * removed like any temporary), from a FIFO of the writer's (rowid, text)
- * rows and batch commits; iw_finish then copies its shadow tables into the
- * segment. The FIFO keeps the writer's order and transaction boundaries,
- * so the index is the same as if the writer had inserted the rows itself;
- * it holds at most FTS_QUEUE_BYTES of text (the writer waits beyond). */
+ * rows; iw_finish then copies its shadow tables into the segment. The FIFO
+ * keeps the writer's order (the same input gives the same index) and holds
+ * at most FTS_QUEUE_BYTES of text (the writer waits beyond). The file is
+ * built in one transaction, not in the writer's batches: FTS5 writes a new
+ * b-tree segment at every commit, and the one 'optimize' at the end merged
+ * one per batch about half again slower than the few that FTS5's own
+ * flushes of its in-memory terms make (every 1 MB of them, which is also
+ * what bounds its memory; SQLite spills its page cache to the file). A
+ * failed build deletes the file, so nothing needs its commits. */
 #define FTS_QUEUE_BYTES (8u << 20)
-/* An idle thread is woken when this much text is queued, or by a commit or
- * the finish (so nothing waits in the queue past its transaction). */
+/* An idle thread is woken when this much text is queued, or by the finish. */
 #define FTS_WAKE_BYTES (1u << 20)
 
-typedef enum { FTS_ROW, FTS_COMMIT, FTS_FINISH } fts_op_kind;
+typedef enum { FTS_ROW, FTS_FINISH } fts_op_kind;
 
 typedef struct fts_op {
     fts_op_kind kind;
@@ -203,7 +207,8 @@ struct fts_builder {
     size_t bytes;
     int rc;          /* RAG_OK until the first failure (err then says what) */
     rag_error err;
-    bool cancel;     /* stop indexing, only drain the queue */
+    bool cancel;     /* stop indexing (and a running 'optimize'), only drain the queue */
+    bool finish_sent; /* FTS_FINISH is queued: the thread ends after it */
     bool idle;       /* the thread waits for `more` */
     sqlite3 *db;
     char *path;
@@ -213,7 +218,10 @@ struct fts_builder {
 static int fts_progress(void *ud)
 {
     fts_builder *f = ud;
-    return f->interrupt && *f->interrupt;
+    pthread_mutex_lock(&f->mu);
+    bool cancel = f->cancel;
+    pthread_mutex_unlock(&f->mu);
+    return cancel || (f->interrupt && *f->interrupt);
 }
 
 static int fts_exec(fts_builder *f, const char *sql)
@@ -263,10 +271,8 @@ static void *fts_main(void *arg)
                         rc = rag_error_set(&f->err, RAG_ERR, "%s: insert full-text row: %s", f->path, sqlite3_errmsg(f->db));
                     sqlite3_reset(ins);
                     sqlite3_clear_bindings(ins);
-                } else if (op->kind == FTS_COMMIT) {
-                    rc = fts_exec(f, "COMMIT; BEGIN");
                 } else {
-                    /* merge FTS5's b-tree segments once (finish_segment's own
+                    /* merge FTS5's b-tree segments once (segment_seal's own
                      * 'optimize' then finds one and has nothing to do) */
                     rc = fts_exec(f, "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
                 }
@@ -371,11 +377,20 @@ static fts_builder *fts_start(index_writer *w)
     return f;
 }
 
-/* Tell the thread to finish, wait for it and close its connection; RAG_OK
- * when its index is complete. */
+/* Tell the thread to finish its index (the last rows, then the one
+ * 'optimize') without waiting for it. */
+static void fts_finish(fts_builder *f)
+{
+    if (!f->finish_sent)
+        fts_push(f, FTS_FINISH, 0, NULL, 0);
+    f->finish_sent = true;
+}
+
+/* Finish (if not yet told to), wait for the thread and close its
+ * connection; RAG_OK when its index is complete. */
 static int fts_join(fts_builder *f, rag_error *err)
 {
-    fts_push(f, FTS_FINISH, 0, NULL, 0);
+    fts_finish(f);
     pthread_join(f->tid, NULL);
     sqlite3_close(f->db);
     f->db = NULL;
@@ -390,7 +405,7 @@ static void fts_cancel(fts_builder *f)
     pthread_mutex_lock(&f->mu);
     f->cancel = true;
     pthread_mutex_unlock(&f->mu);
-    fts_push(f, FTS_FINISH, 0, NULL, 0);
+    fts_finish(f);
     pthread_join(f->tid, NULL);
     fts_free(f);
 }
@@ -431,10 +446,8 @@ int iw_begin(index_writer *w, rag_error *err) { return exec(w, "BEGIN", err); }
 int iw_commit(index_writer *w, rag_error *err)
 {
     int rc = exec(w, "COMMIT", err);
-    if (rc == RAG_OK && w->fts) { /* the same transaction boundary in the full-text file */
-        fts_push(w->fts, FTS_COMMIT, 0, NULL, 0);
+    if (rc == RAG_OK && w->fts) /* a failure of the full-text thread stops the build at its next batch */
         rc = fts_failed(w->fts, err);
-    }
     return rc;
 }
 
@@ -642,32 +655,39 @@ int iw_fsync_file(const char *path, rag_error *err)
     return RAG_OK;
 }
 
-/* Finish a segment file: its approximate vector index (vector_stage.h,
- * when the segment reaches embedding.ann_min_chunks), counts in meta, one
- * FTS5 'optimize', automerge back on, journal_mode=DELETE, close, fsync.
- * Every segment — a run's new one and every merged one — passes here
- * exactly once, so every segment carries the index of its own rows. */
-static int finish_segment(sqlite3 *db, const char *path, const vector_stage *vs, iw_segment_stats *out, rag_error *err)
+/* Finishing a segment file, in two steps (every segment — a run's new one
+ * and every merged one — passes through both exactly once, so every segment
+ * carries the indexes of its own rows):
+ * segment_index_rows: its approximate vector index (vector_stage.h, when
+ *   the segment reaches embedding.ann_min_chunks) and its counts; the rows
+ *   are all in.
+ * segment_seal: the counts in meta, one FTS5 'optimize', automerge back on,
+ *   journal_mode=DELETE, close (also on failure), fsync. */
+static int segment_index_rows(sqlite3 *db, const char *path, const vector_stage *vs, iw_segment_stats *out,
+                              rag_error *err)
 {
     int rc;
-    if ((rc = vector_stage_build(vs, db, path, err)) != RAG_OK || (rc = exec_on(db, path, "BEGIN", err)) != RAG_OK) {
-        sqlite3_close(db);
+    if ((rc = vector_stage_build(vs, db, path, err)) != RAG_OK || (rc = exec_on(db, path, "BEGIN", err)) != RAG_OK)
         return rc;
-    }
     out->documents = count_of(db, "SELECT count(*) FROM documents");
     out->chunks = count_of(db, "SELECT count(*) FROM chunks");
     out->tokens = count_of(db, "SELECT coalesce(sum(token_count),0) FROM chunks");
     out->max_doc_id = count_of(db, "SELECT coalesce(max(id),0) FROM documents");
     out->max_chunk_id = count_of(db, "SELECT coalesce(max(id),0) FROM chunks");
-    char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO meta(key,value) VALUES('index_schema_version','%d'),"
+    return exec_on(db, path, "COMMIT", err);
+}
+
+static int segment_seal(sqlite3 *db, const char *path, const iw_segment_stats *st, rag_error *err)
+{
+    char *sql = sqlite3_mprintf("BEGIN; INSERT OR REPLACE INTO meta(key,value) VALUES('index_schema_version','%d'),"
                                 "('segment','1'),('documents','%lld'),('chunks','%lld'),('tokens','%lld');"
                                 "COMMIT; INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');"
                                 "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('automerge', 4);"
                                 "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('crisismerge', 16);"
                                 "PRAGMA locking_mode=NORMAL; PRAGMA journal_mode=DELETE;",
-                                RAG_INDEX_SCHEMA_VERSION, (long long)out->documents, (long long)out->chunks,
-                                (long long)out->tokens);
-    rc = exec_on(db, path, sql, err);
+                                RAG_INDEX_SCHEMA_VERSION, (long long)st->documents, (long long)st->chunks,
+                                (long long)st->tokens);
+    int rc = exec_on(db, path, sql, err);
     sqlite3_free(sql);
     if (rc != RAG_OK) {
         sqlite3_close(db);
@@ -716,8 +736,10 @@ int iw_merge_segments(const char *tmp_path, const char *const *paths, size_t n, 
     if (rc == RAG_OK)
         rc = exec_on(db, tmp_path, "DELETE FROM failures; INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM chunks;",
                      err);
-    if (rc == RAG_OK) /* finish_segment closes db, also on failure */
-        rc = finish_segment(db, tmp_path, vs, out, err);
+    if (rc == RAG_OK)
+        rc = segment_index_rows(db, tmp_path, vs, out, err);
+    if (rc == RAG_OK) /* segment_seal closes db, also on failure */
+        rc = segment_seal(db, tmp_path, out, err);
     else
         sqlite3_close(db);
     if (rc != RAG_OK)
@@ -754,19 +776,28 @@ static int fts_copy_in(index_writer *w, rag_error *err)
 int iw_finish(index_writer *w, bool fsync_file, int64_t *documents, int64_t *chunks, int64_t *tokens, rag_error *err)
 {
     finalize_all(w);
+    iw_segment_stats seg = { 0 };
     int rc;
+    if (w->fts) /* the full-text thread merges its index while this one goes on */
+        fts_finish(w->fts);
+    rc = segment_index_rows(w->db, w->path, w->vs, &seg, err);
+    /* meanwhile the kernel writes the rows back, so that the fsync at the
+     * seal has only the full-text index left to write */
+    if (rc == RAG_OK && w->fts)
+        rc = iw_fsync_file(w->path, err);
     if (w->fts) { /* the full-text index was built beside: copy it in */
+        if (rc != RAG_OK)
+            return rc; /* iw_abort cancels the thread */
         if ((rc = fts_join(w->fts, err)) == RAG_OK)
             rc = fts_copy_in(w, err);
         fts_free(w->fts);
         w->fts = NULL;
-        if (rc != RAG_OK)
-            return rc;
     }
-    iw_segment_stats seg = { 0 };
+    if (rc != RAG_OK)
+        return rc;
     sqlite3 *db = w->db;
     w->db = NULL;
-    rc = finish_segment(db, w->path, w->vs, &seg, err);
+    rc = segment_seal(db, w->path, &seg, err);
     if (rc != RAG_OK)
         return rc;
     /* the segment goes into place first (a descriptor only ever names

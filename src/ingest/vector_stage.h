@@ -1,6 +1,6 @@
 /* vector_stage.h — rag-ingest's finish hook for a segment file: build its
  * approximate vector index (rag/vector_index.h) once its embeddings are
- * written, and log what was built. index_writer.c's finish_segment calls it
+ * written, and log what was built. index_writer.c's segment_index_rows calls it
  * for every segment it finishes — a run's new segment and every merged one
  * — so each segment carries its own index (or none, below the threshold). */
 #ifndef INGEST_VECTOR_STAGE_H
