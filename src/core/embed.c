@@ -47,24 +47,59 @@ static uint64_t mix64(uint64_t x)
 }
 
 /* Open-addressing table of feature hash -> count for one text, plus the list
- * of used slots so the table never has to be scanned. */
+ * of used slots in the order the features first came (the order the vector
+ * sums them in), so the table never has to be scanned. It starts on the
+ * stack and doubles on the heap past half full: a chunk of ~250 tokens
+ * (~500 features) fits the first one. */
+#define FEAT_STACK_SLOTS 1024
 typedef struct feat_table {
     uint64_t *keys; /* 0 = empty (a real hash of 0 is remapped to 1) */
     uint32_t *counts;
     uint32_t *used;
     size_t n_used;
     size_t mask;
+    bool heap;      /* the arrays are the heap's (else the caller's stack) */
     uint64_t prev;  /* hash of the previous unigram, 0 at the start */
 } feat_table;
+
+static size_t feat_slot(const feat_table *ft, uint64_t h)
+{
+    size_t i = (size_t)h & ft->mask;
+    while (ft->keys[i] && ft->keys[i] != h)
+        i = (i + 1) & ft->mask;
+    return i;
+}
+
+/* Twice the slots, the used list kept in its order. */
+static void feat_grow(feat_table *ft)
+{
+    const size_t cap = (ft->mask + 1) * 2;
+    feat_table bigger = { rag_xcalloc(cap, sizeof(uint64_t)), rag_xcalloc(cap, sizeof(uint32_t)),
+                          rag_xmalloc(cap * sizeof(uint32_t)), ft->n_used, cap - 1, true, ft->prev };
+    for (size_t k = 0; k < ft->n_used; k++) {
+        size_t from = ft->used[k], to = feat_slot(&bigger, ft->keys[from]);
+        bigger.keys[to] = ft->keys[from];
+        bigger.counts[to] = ft->counts[from];
+        bigger.used[k] = (uint32_t)to;
+    }
+    if (ft->heap) {
+        free(ft->keys);
+        free(ft->counts);
+        free(ft->used);
+    }
+    *ft = bigger;
+}
 
 static void feat_add(feat_table *ft, uint64_t h)
 {
     if (h == 0)
         h = 1;
-    size_t i = (size_t)h & ft->mask;
-    while (ft->keys[i] && ft->keys[i] != h)
-        i = (i + 1) & ft->mask;
+    size_t i = feat_slot(ft, h);
     if (!ft->keys[i]) {
+        if (2 * (ft->n_used + 1) > ft->mask + 1) {
+            feat_grow(ft);
+            i = feat_slot(ft, h);
+        }
         ft->keys[i] = h;
         ft->used[ft->n_used++] = (uint32_t)i;
     }
@@ -93,20 +128,9 @@ static void embed_hashing_one(int dims, const char *text, float *out)
     size_t len = text ? strlen(text) : 0;
     if (len == 0)
         return;
-    /* a token takes at least one byte plus a separator: features <= len + 1 */
-    size_t maxfeat = len + 2, cap = 16;
-    while (cap < maxfeat * 2)
-        cap <<= 1;
-    uint64_t stack_keys[1024];
-    uint32_t stack_counts[1024], stack_used[1024];
-    bool heap = cap > 1024;
-    feat_table ft = { heap ? rag_xcalloc(cap, sizeof(uint64_t)) : stack_keys,
-                      heap ? rag_xcalloc(cap, sizeof(uint32_t)) : stack_counts,
-                      heap ? rag_xmalloc(cap * sizeof(uint32_t)) : stack_used, 0, cap - 1, 0 };
-    if (!heap) {
-        memset(stack_keys, 0, cap * sizeof(uint64_t));
-        memset(stack_counts, 0, cap * sizeof(uint32_t));
-    }
+    uint64_t stack_keys[FEAT_STACK_SLOTS] = { 0 };
+    uint32_t stack_counts[FEAT_STACK_SLOTS] = { 0 }, stack_used[FEAT_STACK_SLOTS];
+    feat_table ft = { stack_keys, stack_counts, stack_used, 0, FEAT_STACK_SLOTS - 1, false, 0 };
     rag_tokenize(text, len, feat_token, &ft);
     for (size_t k = 0; k < ft.n_used; k++) {
         size_t i = ft.used[k];
@@ -115,7 +139,7 @@ static void embed_hashing_one(int dims, const char *text, float *out)
         float w = 1.0f + logf((float)ft.counts[i]);
         out[idx] += (h & 1) ? -w : w;
     }
-    if (heap) {
+    if (ft.heap) {
         free(ft.keys);
         free(ft.counts);
         free(ft.used);

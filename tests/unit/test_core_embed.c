@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,80 @@ static void test_hashing_embedding_ranks_related_text_higher(void **state)
     rag_embedder_free(e);
 }
 
+/* The documented algorithm, written plainly: each lower-cased unigram and
+ * bigram's FNV-1a 64 hash (splitmix finaliser), its bucket and sign from
+ * the hash, weighted 1 + ln(tf), L2-normalised. */
+typedef struct { uint64_t h[8192]; int count[8192]; size_t n; uint64_t prev; } ref_features;
+
+static uint64_t ref_mix(uint64_t x)
+{
+    x ^= x >> 30, x *= 0xbf58476d1ce4e5b9ULL, x ^= x >> 27, x *= 0x94d049bb133111ebULL, x ^= x >> 31;
+    return x;
+}
+
+static uint64_t ref_fnv(uint64_t h, const rag_token *t)
+{
+    for (size_t i = 0; i < t->len; i++) {
+        unsigned char c = (unsigned char)t->start[i];
+        h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static void ref_count(ref_features *f, uint64_t h)
+{
+    h = h ? h : 1;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->h[i] == h) {
+            f->count[i]++;
+            return;
+        }
+    assert_true(f->n < 8192);
+    f->h[f->n] = h, f->count[f->n++] = 1;
+}
+
+static int ref_token(const rag_token *t, void *ud)
+{
+    ref_features *f = ud;
+    uint64_t uni = ref_fnv(0xcbf29ce484222325ULL, t);
+    ref_count(f, ref_mix(uni));
+    if (f->prev)
+        ref_count(f, ref_mix(ref_fnv((f->prev ^ 0x1f) * 0x100000001b3ULL, t) ^ 0x9e3779b97f4a7c15ULL));
+    f->prev = uni;
+    return 0;
+}
+
+static void test_hashing_embedding_of_a_long_text_follows_the_algorithm(void **state)
+{
+    (void)state;
+    /* words 0-99 three times, 100-1499, then 0-699 again: ~3,000 features,
+     * far more than a chunk's, so the embedder's feature table grows three
+     * times, with counts above 1 from before the growths and after them */
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    for (int i = 0; i < 2300; i++)
+        len += (size_t)snprintf(text + len, cap - len, "%sWord%d", i ? " " : "",
+                                i < 300 ? i % 100 : i < 1700 ? i - 200 : i - 1700);
+    ref_features *f = calloc(1, sizeof *f);
+    rag_tokenize(text, len, ref_token, f);
+    assert_true(f->n > 2500);
+    double want[384] = { 0 }, norm = 0;
+    for (size_t i = 0; i < f->n; i++)
+        want[(f->h[i] >> 1) % 384] += (f->h[i] & 1 ? -1.0 : 1.0) * (1.0 + log(f->count[i]));
+    for (int d = 0; d < 384; d++)
+        norm += want[d] * want[d];
+    rag_embedder *e = hashing(384);
+    float got[384];
+    rag_error err = {0};
+    const char *texts[] = { text };
+    assert_int_equal(rag_embedder_embed(e, texts, 1, got, &err), RAG_OK);
+    for (int d = 0; d < 384; d++)
+        assert_true(fabs(got[d] - want[d] / sqrt(norm)) < 1e-5);
+    rag_embedder_free(e);
+    free(f);
+    free(text);
+}
+
 static void test_embedder_rejects_unknown_provider_and_bad_dimensions(void **state)
 {
     (void)state;
@@ -185,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_token_lower_truncates_on_utf8_boundary),
         cmocka_unit_test(test_hashing_embedding_is_deterministic_normalised_and_case_blind),
         cmocka_unit_test(test_hashing_embedding_ranks_related_text_higher),
+        cmocka_unit_test(test_hashing_embedding_of_a_long_text_follows_the_algorithm),
         cmocka_unit_test(test_embedder_rejects_unknown_provider_and_bad_dimensions),
         cmocka_unit_test(test_openai_answer_base64_and_numbers_read_alike),
         cmocka_unit_test(test_openai_answer_bad_base64_is_refused_with_the_reason),
