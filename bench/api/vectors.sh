@@ -165,7 +165,7 @@ for n in $SIZES; do
   printf '%-44s %16s %16s  %s\n' "  its parts: bm25 | vector mode p50 / p95, -c4" "$(val bm25_c4 p50) / $(val bm25_c4 p95)" \
     "$(val vector_c4 p50) / $(val vector_c4 p95)" "(each mode alone, same queries: which side costs what)"
   printf '%-44s %16s %16s  %s\n' "/query q/s saturated (-c64): hybrid | bm25" "$hs" "$bs" \
-    "$(python3 -c "print(f'{$hs / $bs:.2f}x')") >= 0.7x: $(verdict "$hs >= 0.7 * $bs")"
+    "$(python3 -c "print(f'{$hs / $bs:.3f}x')") >= 0.7x: $(verdict "$hs >= 0.7 * $bs")"
   hc=$(val hybrid_sat cpu_us); bc=$(val bm25_sat cpu_us)
   printf '%-44s %16s %16s  %s\n' "  CPU us per saturated query: hybrid | bm25" "$hc" "$bc" \
     "$(python3 -c "print(f'{$bc / max($hc, 1):.2f}x')") (rag-api + stand-in; the q/s ratio with less of the machine's noise)"

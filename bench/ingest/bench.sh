@@ -101,7 +101,7 @@ for _ in 1 2 3; do
   rm -rf "$WORK/art"
   read -r f kb _ < <(measure "$ING" --config "$cfg" -q)
   fu+=("$f"); [ "$kb" -gt "$full_kb" ] && full_kb=$kb
-  ra+=("$(awk -v a="$s" -v b="$f" 'BEGIN {printf "%.2f", a / b}')")
+  ra+=("$(awk -v a="$s" -v b="$f" 'BEGIN {printf "%.3f", a / b}')")
 done
 sql_s=$(median3 "${sq[@]}"); full_s=$(median3 "${fu[@]}"); ratio=$(median3 "${ra[@]}")
 gen_bytes=$(du -cb "$WORK"/art/index/*.sqlite | tail -n 1 | awk '{print $1}')
