@@ -41,7 +41,7 @@ struct index_writer {
 };
 
 /* The settings of every file a build writes (a half-built file is simply
- * deleted, so no journal and no syncs until segment_seal), the FTS5 table
+ * deleted, so no journal and no syncs until it is finished), the FTS5 table
  * of a segment and of the full-text builder's side file, and automerge off
  * while building: the one 'optimize' at the end merges every FTS5 b-tree
  * segment in a single pass. */
