@@ -24,18 +24,6 @@ struct rag_embedder {
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
 
-static uint64_t fnv_token(uint64_t h, const rag_token *t)
-{
-    for (size_t i = 0; i < t->len; i++) {
-        unsigned char c = (unsigned char)t->start[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        h ^= c;
-        h *= FNV_PRIME;
-    }
-    return h;
-}
-
 static uint64_t mix64(uint64_t x)
 {
     x ^= x >> 30;
@@ -109,15 +97,9 @@ static void feat_add(feat_table *ft, uint64_t h)
 static int feat_token(const rag_token *t, void *ud)
 {
     feat_table *ft = ud;
-    if (!ft->prev) {
-        uint64_t uni = fnv_token(FNV_OFFSET, t);
-        feat_add(ft, mix64(uni));
-        ft->prev = uni;
-        return 0;
-    }
-    /* bigram = FNV over "prev-token-hash 0x1f token", distinct from
-     * unigrams; both hashes in one pass over the token, two independent
-     * chains of multiplies that the CPU runs side by side */
+    /* the unigram's FNV and the bigram's — FNV over "prev-token-hash 0x1f
+     * token", distinct from unigrams — in one pass over the token: two
+     * independent chains of multiplies that the CPU runs side by side */
     uint64_t uni = FNV_OFFSET, bi = (ft->prev ^ 0x1f) * FNV_PRIME;
     for (size_t i = 0; i < t->len; i++) {
         unsigned char c = (unsigned char)t->start[i];
@@ -127,7 +109,8 @@ static int feat_token(const rag_token *t, void *ud)
         bi = (bi ^ c) * FNV_PRIME;
     }
     feat_add(ft, mix64(uni));
-    feat_add(ft, mix64(bi ^ 0x9e3779b97f4a7c15ULL));
+    if (ft->prev)
+        feat_add(ft, mix64(bi ^ 0x9e3779b97f4a7c15ULL));
     ft->prev = uni;
     return 0;
 }
