@@ -2,7 +2,11 @@
 # bench/api/run.sh — rag-api HTTP benchmark against a generated index of
 # ~100k chunks, with named baselines measured in the same run:
 #   /healthz   rag-api vs nginx (static file with the same body; the HTTP
-#              ceiling here) vs a Node.js `http` server returning the body
+#              ceiling here) vs a Node.js `http` server returning the body,
+#              beside the floor: a bare keep-alive responder with no HTTP
+#              library (bench/api/http_floor.c), the most wrk and these
+#              cores allow any server; and each server's CPU time per
+#              request (steadier than req/s on a shared machine)
 #   /query     a fixed mix of 50 queries (wrk Lua script) in the default mode
 #              (no "mode" field: what api.default_mode picks for this
 #              index's embedder, printed) and, at -c4, in hybrid mode
@@ -22,7 +26,7 @@
 #              (client_header_timeout 10s) attacked and probed the same way
 # All servers are our own instances on free 127.0.0.1 ports; every process
 # is stopped at exit. Load: wrk -t2 -c64 -d${DUR}s, each measurement
-# repeated REPEAT times, interleaved (api, nginx, node, api, ...), and the
+# repeated REPEAT times, interleaved (api, nginx, node, floor, api, ...), and the
 # median reported, so a noisy neighbour on a shared machine skews one round,
 # not the result. Takes ~2 minutes (plus ~1 min the first time, to build
 # the index under build/bench/).
@@ -45,7 +49,7 @@ for c in wrk nginx node curl jq sqlite3 python3; do
   command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "bench/api: $c is missing (make deps)" >&2; exit 1; }
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-make -s all build/tests/helpers/api_mkindex build/bench/api/fts5_baseline >/dev/null
+make -s all build/tests/helpers/api_mkindex build/bench/api/fts5_baseline build/bench/api/http_floor >/dev/null
 
 . "$HERE/lib.sh" # $W, PIDS, cleanup at exit, free_port, verdict
 
@@ -121,6 +125,7 @@ http {
 }
 NGX
 "$NGINX" -c "$W/nginx.conf" -p "$W" 2>>"$W/nginx-error.log" &
+NGINX_PID=$!
 PIDS+=($!)
 
 NODE_PORT=$(free_port)
@@ -131,8 +136,15 @@ http.createServer((req, res) => {
   res.writeHead(200, {"Content-Type": "application/health+json", "Content-Length": body.length});
   res.end(body);
 }).listen(Number(process.argv[2]), "127.0.0.1");' "$W/www/healthz" "$NODE_PORT" &
+NODE_PID=$!
 PIDS+=($!)
-for port in "$NGINX_PORT" "$NODE_PORT"; do
+
+# the floor: a bare keep-alive responder (no HTTP library), same body
+FLOOR_PORT=$(free_port)
+build/bench/api/http_floor "$FLOOR_PORT" "$W/www/healthz" "$(nproc)" &
+FLOOR_PID=$!
+PIDS+=($!)
+for port in "$NGINX_PORT" "$NODE_PORT" "$FLOOR_PORT"; do
   for i in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 done
 
@@ -153,6 +165,22 @@ run_fts5() { # label, fts5_baseline args... -> "label qps=N queries=N or_pass=N 
   [ -n "$line" ] || { echo "fts5_baseline failed for $label" >&2; return 1; }
   echo "$label $line" >>"$W/results"
   echo "  $label: ${line#RESULT }"
+}
+# CPU time of process PID and its children's (nginx's workers), in ticks
+tree_ticks() {
+  local p t=0
+  for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+# /healthz against one server, with its CPU time per request (server only:
+# steadier than req/s when wrk and the server share the cores)
+run_healthz() { # label, server pid, url
+  local t0 t1 n
+  t0=$(tree_ticks "$2")
+  run_wrk "$1" -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "$3"
+  t1=$(tree_ticks "$2")
+  n=$(grep "^$1 " "$W/results" | tail -1 | tr ' ' '\n' | sed -n 's/^requests=//p')
+  echo "${1}_cpu cpu_us=$(python3 -c "print(f'{($t1 - $t0) * 1e6 / $(getconf CLK_TCK) / max($n, 1):.2f}')")" >>"$W/results"
 }
 # /query saturated in bm25 mode, then the raw FTS5 baselines for the same queries
 # (rag-api's CPU time per query is recorded too: on a shared machine a process
@@ -185,9 +213,10 @@ for round in $(seq 1 "$REPEAT"); do
     QUERIES="$W/queries-hybrid.jsonl" run_wrk query_c4_hybrid -t1 -c4 -d"${DUR}s" -s "$HERE/query.lua" "$API"
     continue
   fi
-  run_wrk healthz_api   -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "$API/healthz"
-  run_wrk healthz_nginx -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NGINX_PORT/healthz"
-  run_wrk healthz_node  -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "http://127.0.0.1:$NODE_PORT/healthz"
+  run_healthz healthz_api   "$API_PID"   "$API/healthz"
+  run_healthz healthz_nginx "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT/healthz"
+  run_healthz healthz_node  "$NODE_PID"  "http://127.0.0.1:$NODE_PORT/healthz"
+  run_healthz healthz_floor "$FLOOR_PID" "http://127.0.0.1:$FLOOR_PORT/healthz"
   [ "$HEALTHZ_ONLY" = 1 ] && continue
   run_wrk query_c64     -t2 -c64 -d"${DUR}s" -s "$HERE/query.lua" "$API"
   query_vs_fts5
@@ -210,7 +239,13 @@ healthz_lines() {
     "$(python3 -c "print(f'{$api_rps / $node_rps:.2f}x')")" ">= 30000 and >= 3x: $(verdict "$api_rps >= 30000 and $api_rps >= 3 * $node_rps")"
   printf '%-44s %14s %14s %8s  %s\n' "/healthz req/s vs nginx static file" "$api_rps" "$nginx_rps" \
     "$(python3 -c "print(f'{$api_rps / $nginx_rps:.2f}x')")" ">= 0.5x: $(verdict "$api_rps >= 0.5 * $nginx_rps")"
-  printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms (nginx | node beside)" "$p99" "$nginx_p99 | $(val healthz_node p99)" "" \
+  local api_cpu node_cpu floor_rps
+  api_cpu=$(val healthz_api_cpu cpu_us); node_cpu=$(val healthz_node_cpu cpu_us); floor_rps=$(val healthz_floor rps)
+  printf '%-44s %14s %14s %8s  %s\n' "  CPU us per /healthz request vs Node's" "$api_cpu" "$node_cpu" \
+    "$(python3 -c "print(f'{$node_cpu / $api_cpu:.2f}x')")" "(server CPU alone; nginx $(val healthz_nginx_cpu cpu_us), bare responder $(val healthz_floor_cpu cpu_us))"
+  printf '%-44s %14s %14s %8s  %s\n' "  bare responder req/s vs Node (the floor)" "$floor_rps" "$node_rps" \
+    "$(python3 -c "print(f'{$floor_rps / $node_rps:.2f}x')")" "(no HTTP library, same body: what the cores and wrk allow any server here)"
+  printf '%-44s %14s %14s %8s  %s\n' "/healthz p99 ms (nginx | node | floor)" "$p99" "$nginx_p99 | $(val healthz_node p99) | $(val healthz_floor p99)" "" \
     "<= nginx's: $(verdict "$p99 <= $nginx_p99"); < 5 ms: $(verdict "$p99 < 5")"
 }
 if [ "$HEALTHZ_ONLY" = 1 ]; then
