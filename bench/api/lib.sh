@@ -2,7 +2,8 @@
 # folder $W (readable by other users: nginx workers) removed at exit, every
 # process whose pid is added to PIDS stopped at exit, free 127.0.0.1 ports,
 # the ok / MISSED verdict printed beside each target, and settle: wait until
-# a server is idle before the next measurement.
+# a server is idle before the next measurement; proc_ticks, a process's
+# CPU time.
 W=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-bench-api.XXXXXX")
 chmod 755 "$W"
 PIDS=()
@@ -14,16 +15,19 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+# proc_ticks PID: the CPU time process PID has used (user + system), in
+# clock ticks; fails when there is no such process
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 # settle PID: wait (up to 60 s) until process PID used no CPU for 0.2 s.
 # When wrk stops, a server still works off the requests it had accepted
 # (64 in flight at -c64: ~0.35 s of queued hybrid queries at 1M chunks), so a
 # measurement started at once counts that backlog in its own latencies.
 settle() {
   local before now
-  before=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null) || return 0
+  before=$(proc_ticks "$1") || return 0
   for _ in $(seq 1 300); do
     sleep 0.2
-    now=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null) || return 0
+    now=$(proc_ticks "$1") || return 0
     [ "$now" = "$before" ] && return 0
     before=$now
   done

@@ -166,10 +166,12 @@ run_fts5() { # label, fts5_baseline args... -> "label qps=N queries=N or_pass=N 
   echo "$label $line" >>"$W/results"
   echo "  $label: ${line#RESULT }"
 }
+# label's key in its latest line of the results
+last_val() { grep "^$1 " "$W/results" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # CPU time of process PID and its children's (nginx's workers), in ticks
 tree_ticks() {
   local p t=0
-  for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(proc_ticks "$p" || echo 0))); done
   echo "$t"
 }
 # /healthz against one server, with its CPU time per request (server only:
@@ -179,19 +181,18 @@ run_healthz() { # label, server pid, url
   t0=$(tree_ticks "$2")
   run_wrk "$1" -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "$3"
   t1=$(tree_ticks "$2")
-  n=$(grep "^$1 " "$W/results" | tail -1 | tr ' ' '\n' | sed -n 's/^requests=//p')
+  n=$(last_val "$1" requests)
   echo "${1}_cpu cpu_us=$(python3 -c "print(f'{($t1 - $t0) * 1e6 / $(getconf CLK_TCK) / max($n, 1):.2f}')")" >>"$W/results"
 }
 # /query saturated in bm25 mode, then the raw FTS5 baselines for the same queries
 # (rag-api's CPU time per query is recorded too: on a shared machine a process
 # with more threads than the baseline gets a larger share of the cores)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$API_PID/stat"; }
 query_vs_fts5() {
   local t0 t1 n
-  t0=$(cpu_ticks)
+  t0=$(proc_ticks "$API_PID")
   QUERIES="$W/queries-bm25.jsonl" run_wrk query_bm25_sat -t1 -c64 -d"${DUR}s" -s "$HERE/query.lua" "$API"
-  t1=$(cpu_ticks)
-  n=$(grep '^query_bm25_sat ' "$W/results" | tail -1 | tr ' ' '\n' | sed -n 's/^requests=//p')
+  t1=$(proc_ticks "$API_PID")
+  n=$(last_val query_bm25_sat requests)
   echo "query_bm25_cpu cpu_us_per_query=$(( (t1 - t0) * 1000000 / $(getconf CLK_TCK) / (n > 0 ? n : 1) ))" >>"$W/results"
   run_fts5 fts5_same
   run_fts5 fts5_and_only --and-only

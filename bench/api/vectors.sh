@@ -118,7 +118,6 @@ for n in $SIZES; do
   first=$(curl -s -H 'Content-Type: application/json' -d "$(head -n1 "$W/q-hybrid.jsonl")" "$API/query")
   [ "$(jq -r '.results | length' <<<"$first")" -gt 0 ] || { echo "hybrid /query failed: $first" >&2; exit 1; }
   : >"$W/results-$n"
-  ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
   # "texts requests" the query-embedding stage sent so far (src/api/embedq.h)
   embeds() {
     curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" |
@@ -130,10 +129,10 @@ for n in $SIZES; do
     local label=$1 q=$2; shift 2
     local out c0 c1 req b0 b1
     settle "$API_PID" # the previous run's backlog is not this run's latency
-    c0=$(( $(ticks "$API_PID") + $(ticks "$EMB_PID") ))
+    c0=$(( $(proc_ticks "$API_PID") + $(proc_ticks "$EMB_PID") ))
     b0=$(embeds)
     out=$(QUERIES="$q" wrk "$@" -s "$HERE/query.lua" "$API" 2>&1 | grep '^RESULT' || true)
-    c1=$(( $(ticks "$API_PID") + $(ticks "$EMB_PID") ))
+    c1=$(( $(proc_ticks "$API_PID") + $(proc_ticks "$EMB_PID") ))
     settle "$API_PID" # the last queries' embeddings are counted
     b1=$(embeds)
     [ -n "$out" ] || { echo "wrk failed for $label" >&2; return 1; }
@@ -144,7 +143,7 @@ for n in $SIZES; do
     echo "$label $out" >>"$W/results-$n"
     echo "  $label: ${out#RESULT }"
   }
-  e0=$(ticks "$EMB_PID")
+  e0=$(proc_ticks "$EMB_PID")
   for round in $(seq 1 "$REPEAT"); do
     echo "round $round"
     run_wrk bm25_sat "$W/q-bm25.jsonl" -t1 -c64 -d"${DUR}s"
@@ -153,7 +152,7 @@ for n in $SIZES; do
     run_wrk bm25_c4 "$W/q-bm25.jsonl" -t1 -c4 -d"${DUR}s"
     run_wrk vector_c4 "$W/q-vector.jsonl" -t1 -c4 -d"${DUR}s"
   done
-  e1=$(ticks "$EMB_PID")
+  e1=$(proc_ticks "$EMB_PID")
   val() { grep "^$1 " "$W/results-$n" | kv "$2" | median; }
   hyb_n=$(grep -E '^(hybrid|vector)_' "$W/results-$n" | kv requests | awk '{ s += $1 } END { print s + 0 }')
   emb_us=$(( (e1 - e0) * 1000000 / $(getconf CLK_TCK) / (hyb_n > 0 ? hyb_n : 1) ))
