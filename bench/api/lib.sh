@@ -3,7 +3,7 @@
 # process whose pid is added to PIDS stopped at exit, free 127.0.0.1 ports,
 # the ok / MISSED verdict printed beside each target, and settle: wait until
 # a server is idle before the next measurement; proc_ticks, a process's
-# CPU time.
+# CPU time, and us_per, that time per request.
 W=$(mktemp -d "${TMPDIR:-/tmp}/ragtop-bench-api.XXXXXX")
 chmod 755 "$W"
 PIDS=()
@@ -18,6 +18,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # proc_ticks PID: the CPU time process PID has used (user + system), in
 # clock ticks; fails when there is no such process
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+# us_per TICKS N [DECIMALS]: TICKS clock ticks of CPU time spread over N
+# requests, in microseconds (whole and rounded down unless DECIMALS is given)
+us_per() {
+  local hz n=${2:-0}
+  hz=$(getconf CLK_TCK)
+  if [ -n "${3:-}" ]; then
+    python3 -c "print(f'{$1 * 1e6 / $hz / max($n, 1):.${3}f}')"
+  else
+    echo $(( $1 * 1000000 / hz / (n > 0 ? n : 1) ))
+  fi
+}
 # settle PID: wait (up to 60 s) until process PID used no CPU for 0.2 s.
 # When wrk stops, a server still works off the requests it had accepted
 # (64 in flight at -c64: ~0.35 s of queued hybrid queries at 1M chunks), so a

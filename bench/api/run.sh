@@ -182,7 +182,7 @@ run_healthz() { # label, server pid, url
   run_wrk "$1" -t2 -c64 -d"${DUR}s" -s "$HERE/healthz.lua" "$3"
   t1=$(tree_ticks "$2")
   n=$(last_val "$1" requests)
-  echo "${1}_cpu cpu_us=$(python3 -c "print(f'{($t1 - $t0) * 1e6 / $(getconf CLK_TCK) / max($n, 1):.2f}')")" >>"$W/results"
+  echo "${1}_cpu cpu_us=$(us_per $((t1 - t0)) "$n" 2)" >>"$W/results"
 }
 # /query saturated in bm25 mode, then the raw FTS5 baselines for the same queries
 # (rag-api's CPU time per query is recorded too: on a shared machine a process
@@ -193,7 +193,7 @@ query_vs_fts5() {
   QUERIES="$W/queries-bm25.jsonl" run_wrk query_bm25_sat -t1 -c64 -d"${DUR}s" -s "$HERE/query.lua" "$API"
   t1=$(proc_ticks "$API_PID")
   n=$(last_val query_bm25_sat requests)
-  echo "query_bm25_cpu cpu_us_per_query=$(( (t1 - t0) * 1000000 / $(getconf CLK_TCK) / (n > 0 ? n : 1) ))" >>"$W/results"
+  echo "query_bm25_cpu cpu_us_per_query=$(us_per $((t1 - t0)) "$n")" >>"$W/results"
   run_fts5 fts5_same
   run_fts5 fts5_and_only --and-only
 }

@@ -137,7 +137,7 @@ for n in $SIZES; do
     b1=$(embeds)
     [ -n "$out" ] || { echo "wrk failed for $label" >&2; return 1; }
     req=$(kv requests <<<"$out")
-    out="$out cpu_us=$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / (req > 0 ? req : 1) ))"
+    out="$out cpu_us=$(us_per $((c1 - c0)) "$req")"
     out="$out batch=$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); r = y[2] - x[2]
                                                           printf "%.1f", (r > 0 ? (y[1] - x[1]) / r : 0) }')"
     echo "$label $out" >>"$W/results-$n"
@@ -155,7 +155,7 @@ for n in $SIZES; do
   e1=$(proc_ticks "$EMB_PID")
   val() { grep "^$1 " "$W/results-$n" | kv "$2" | median; }
   hyb_n=$(grep -E '^(hybrid|vector)_' "$W/results-$n" | kv requests | awk '{ s += $1 } END { print s + 0 }')
-  emb_us=$(( (e1 - e0) * 1000000 / $(getconf CLK_TCK) / (hyb_n > 0 ? hyb_n : 1) ))
+  emb_us=$(us_per $((e1 - e0)) "$hyb_n")
   rss=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$API_PID/status")
   hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$API_PID/status")
   errs=$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(errors|non2xx)=/) { split($i, a, "="); s += a[2] } } END { print s + 0 }' "$W/results-$n")
