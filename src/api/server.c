@@ -44,8 +44,9 @@
 
 #define QUEUE_CAP 1024
 /* Per-connection buffer pool for request line, headers and response
- * headers (bodies are buffered by us). MHD zeroes the used part between
- * requests, so a smaller pool is cheaper on the keep-alive hot path. */
+ * headers (bodies are buffered by us). MHD (0.9.75) zeroes the whole pool
+ * after every request, so a smaller pool is cheaper on the keep-alive hot
+ * path (at 16 KiB the zeroing is ~2.7% of a /healthz probe's CPU). */
 #define API_CONN_MEMORY (16 * 1024)
 /* The admin listener (/healthz, /metrics for probes and Prometheus): its own
  * epoll thread, a small connection budget, and a short request deadline —
