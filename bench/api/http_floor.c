@@ -8,15 +8,20 @@
  *
  * One thread per core, each with its own SO_REUSEPORT listening socket and
  * edge-triggered epoll set (the fastest layout on 2 cores: a second thread
- * per core cost ~20% more CPU per request). Requests are GETs without a
+ * per core cost ~20% more CPU per request), new connections steered to the
+ * socket of the CPU their SYN was processed on, as rag-api does
+ * (src/api/listen_group.c: one client thread's connections on one server
+ * thread, which the scheduler keeps beside it). Requests are GETs without a
  * body; pipelined requests get one response each. For the bench only: it
  * listens on 127.0.0.1 and is stopped by the bench script.
  *
  * Usage: http_floor PORT BODY_FILE [THREADS] [CONTENT_TYPE] */
 #include <errno.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +35,9 @@
 static char *response;
 static size_t response_len;
 static int port;
+static long n_threads;
+/* posted when a thread's socket is bound: they join the group in turn */
+static sem_t bound;
 /* per connection: how many bytes of "\r\n\r\n" the last read ended with */
 static unsigned char matched[MAX_FDS];
 
@@ -85,13 +93,24 @@ static bool serve(int fd)
 
 static void *worker(void *arg)
 {
-    (void)arg;
+    const long id = (long)arg;
     const int one = 1;
     int ls = listen_socket(), ep = epoll_create1(EPOLL_CLOEXEC);
     if (ls < 0 || ep < 0) {
         perror("http_floor: listen");
         exit(1);
     }
+    if (id == n_threads - 1 && n_threads > 1) { /* the group is complete: socket = CPU % threads */
+        struct sock_filter code[] = {
+            {BPF_LD | BPF_W | BPF_ABS, 0, 0, (unsigned)(SKF_AD_OFF + SKF_AD_CPU)},
+            {BPF_ALU | BPF_MOD | BPF_K, 0, 0, (unsigned)n_threads},
+            {BPF_RET | BPF_A, 0, 0, 0},
+        };
+        struct sock_fprog prog = {.len = 3, .filter = code};
+        if (setsockopt(ls, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) < 0)
+            perror("http_floor: steering (connections spread by hash)");
+    }
+    sem_post(&bound);
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = ls};
     epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
     struct epoll_event ready[128];
@@ -148,8 +167,12 @@ int main(int argc, char **argv)
     memcpy(response, head, (size_t)head_len);
     memcpy(response + head_len, body, body_len);
     pthread_t t[64];
-    for (long i = 0; i < threads; i++)
-        if (pthread_create(&t[i], NULL, worker, NULL) != 0) return 1;
+    n_threads = threads;
+    sem_init(&bound, 0, 0);
+    for (long i = 0; i < threads; i++) {
+        if (pthread_create(&t[i], NULL, worker, (void *)i) != 0) return 1;
+        sem_wait(&bound);
+    }
     pthread_join(t[0], NULL);
     return 0;
 }

@@ -25,6 +25,7 @@
 #include "query.h"
 #include "reload.h"
 #include "route_healthz.h"
+#include "listen_group.h"
 #include "server.h"
 
 static void usage(FILE *out)
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "rag-api: cannot open the log %s: %s\n", log_path, err.msg);
         goto out_paths;
     }
-    int fd = api_server_bind(app.listen_host, app.listen_port, &err);
+    int fd = api_listen_bind(app.listen_host, app.listen_port, true, &err);
     if (fd < 0) {
         fprintf(stderr, "rag-api: %s\n", err.msg);
         rag_log_event(app.log, RAG_LEVEL_ERROR, "start_failed", err.msg, NULL);
@@ -166,7 +167,7 @@ int main(int argc, char **argv)
 
     int admin_fd = -1;
     if (cfg.api.admin_port > 0) {
-        admin_fd = api_server_bind(cfg.api.admin_host, cfg.api.admin_port, &err);
+        admin_fd = api_listen_bind(cfg.api.admin_host, cfg.api.admin_port, false, &err);
         if (admin_fd < 0) {
             fprintf(stderr, "rag-api: admin listener (api.admin_listen): %s\n", err.msg);
             rag_log_event(app.log, RAG_LEVEL_ERROR, "start_failed", err.msg, NULL);

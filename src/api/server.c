@@ -35,6 +35,7 @@
 #include "accesslog.h"
 #include "connguard.h"
 #include "embedq.h"
+#include "listen_group.h"
 #include "query.h"
 #include "query_body.h"
 #include "route_healthz.h"
@@ -62,7 +63,8 @@
 typedef struct api_listener {
     struct api_server *srv;
     bool admin;
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon **daemons; /* one per socket of the listening group */
+    int n_daemons;
     api_connguard *guard;
 } api_listener;
 
@@ -126,36 +128,6 @@ struct api_server {
     uint64_t hz_version;
     struct worker_arg { api_server *srv; int id; } *args;
 };
-
-/* ------------------------------------------------------------ binding */
-
-int api_server_bind(const char *host, int port, rag_error *err)
-{
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
-    struct addrinfo *res = NULL;
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    int gai = getaddrinfo(host, portstr, &hints, &res);
-    if (gai != 0)
-        return rag_error_set(err, RAG_EINVAL, "cannot listen on %s:%d: not a numeric IP address (%s)", host, port,
-                             gai_strerror(gai));
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        freeaddrinfo(res);
-        return rag_error_set(err, RAG_ERR, "cannot listen on %s:%d: socket: %s", host, port, strerror(errno));
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        int e = errno;
-        freeaddrinfo(res);
-        close(fd);
-        return rag_error_set(err, RAG_ERR, "cannot listen on %s:%d: %s%s", host, port, strerror(e),
-                             e == EADDRINUSE ? " (another process holds the port; is rag-api already running?)" : "");
-    }
-    freeaddrinfo(res);
-    return fd;
-}
 
 /* ------------------------------------------------------------ responses */
 
@@ -666,22 +638,15 @@ static void *sweeper_main(void *p)
 
 /* ------------------------------------------------------------ lifecycle */
 
-static struct MHD_Daemon *start_daemon(api_listener *l, int listen_fd, unsigned threads, unsigned timeout_s,
-                                       unsigned mhd_limit)
+static struct MHD_Daemon *start_daemon(api_listener *l, int listen_fd, unsigned timeout_s, unsigned mhd_limit)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     /* The logger goes first so libmicrohttpd's messages about the other
      * options reach it (it warns otherwise). Its own connection limit is
      * only a backstop above the guard's (which counts what it refuses). */
-    /* A thread pool of one is refused with a warning: leave it out. */
-    struct MHD_OptionItem pool[] = {
-        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
-        {MHD_OPTION_END, 0, NULL},
-    };
     return MHD_start_daemon(flags, 0, on_accept, l, on_request, l,
                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,
                             MHD_OPTION_LISTEN_SOCKET, listen_fd,
-                            MHD_OPTION_ARRAY, pool,
                             MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
                             MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
@@ -730,22 +695,33 @@ api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_erro
         api_server_shutdown(srv, 0);
         return NULL;
     }
-    /* Two connection threads per query worker: a probe is answered on the
-     * connection thread itself, and when one of them is preempted (a
-     * loaded host, or the load generator on the same cores) only half as
-     * many connections wait for it — /healthz p99 under wrk -c64 on 2
-     * cores went from above nginx's to below it (bench/api/run.sh). */
-    unsigned threads = 2 * (cfg->api.threads > 0 ? (unsigned)cfg->api.threads : 1);
+    /* One connection thread per online CPU, each on its own socket of the
+     * port's listening group (listen_group.c): a connection is accepted by
+     * the thread of the CPU its client sends from, so the scheduler keeps
+     * each thread beside its clients and a request's wakeup stays on one
+     * CPU. /healthz on 2 cores (bench/api/run.sh): see docs/architecture.md
+     * ("rag-api") for the layouts measured. */
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    const int threads = cpus > 0 ? (int)(cpus < 256 ? cpus : 256) : 2;
     unsigned timeout_s = cfg->api.connection_timeout_ms > 0 ? (unsigned)((cfg->api.connection_timeout_ms + 999) / 1000) : 30;
     unsigned max_conn = cfg->api.max_connections > 0 ? (unsigned)cfg->api.max_connections : 256;
     unsigned per_ip = cfg->api.max_connections_per_ip > 0 ? (unsigned)cfg->api.max_connections_per_ip : max_conn;
     int64_t deadline = cfg->api.request_deadline_ms > 0 ? cfg->api.request_deadline_ms : 10000;
     srv->main.guard = api_connguard_new(max_conn, per_ip, deadline, app->stats, API_REFUSE_MAX_CONNECTIONS);
-    srv->main.daemon = start_daemon(&srv->main, listen_fd, threads, timeout_s, max_conn + 16);
-    if (!srv->main.daemon) {
-        rag_error_set(err, RAG_ERR, "cannot start the HTTP server (libmicrohttpd refused the settings: threads=%u, "
-                      "max_connections=%u)", threads, max_conn);
-        close(listen_fd);
+    int *fds = rag_xcalloc((size_t)threads, sizeof *fds);
+    rag_error gerr = {0};
+    const int n_socks = api_listen_group_extend(listen_fd, threads, fds, &gerr);
+    if (gerr.msg[0]) rag_log_event(app->log, RAG_LEVEL_WARN, "listen_group", gerr.msg, NULL);
+    srv->main.daemons = rag_xcalloc((size_t)n_socks, sizeof *srv->main.daemons);
+    for (int i = 0; i < n_socks; i++) {
+        struct MHD_Daemon *d = srv->main.n_daemons == i ? start_daemon(&srv->main, fds[i], timeout_s, max_conn + 16) : NULL;
+        if (d) srv->main.daemons[srv->main.n_daemons++] = d;
+        else close(fds[i]); /* the rest after a refusal: nothing serves them */
+    }
+    free(fds);
+    if (srv->main.n_daemons < n_socks) {
+        rag_error_set(err, RAG_ERR, "cannot start the HTTP server (libmicrohttpd refused the settings: "
+                      "max_connections=%u)", max_conn);
         if (admin_fd >= 0) close(admin_fd);
         api_server_shutdown(srv, 0);
         return NULL;
@@ -753,8 +729,10 @@ api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_erro
     if (admin_fd >= 0) {
         srv->admin.guard = api_connguard_new(ADMIN_MAX_CONNECTIONS, 0, deadline < ADMIN_DEADLINE_MS ? deadline : ADMIN_DEADLINE_MS,
                                              app->stats, API_REFUSE_ADMIN);
-        srv->admin.daemon = start_daemon(&srv->admin, admin_fd, 0, timeout_s, ADMIN_MAX_CONNECTIONS + 4);
-        if (!srv->admin.daemon) {
+        srv->admin.daemons = rag_xcalloc(1, sizeof *srv->admin.daemons);
+        srv->admin.daemons[0] = start_daemon(&srv->admin, admin_fd, timeout_s, ADMIN_MAX_CONNECTIONS + 4);
+        srv->admin.n_daemons = srv->admin.daemons[0] ? 1 : 0;
+        if (!srv->admin.daemons[0]) {
             rag_error_set(err, RAG_ERR, "cannot start the admin HTTP listener");
             close(admin_fd);
             api_server_shutdown(srv, 0);
@@ -781,13 +759,14 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
         pthread_mutex_unlock(&srv->sweep_lock);
         pthread_join(srv->sweeper, NULL);
     }
-    if (srv->admin.daemon) { /* probes stop first: the process is going away */
-        MHD_stop_daemon(srv->admin.daemon);
-        srv->admin.daemon = NULL;
-    }
-    if (srv->main.daemon) {
-        MHD_socket fd = MHD_quiesce_daemon(srv->main.daemon);
-        if (fd != MHD_INVALID_SOCKET) close(fd);
+    for (int i = 0; i < srv->admin.n_daemons; i++) /* probes stop first: the process is going away */
+        MHD_stop_daemon(srv->admin.daemons[i]);
+    srv->admin.n_daemons = 0;
+    if (srv->main.n_daemons > 0) {
+        for (int i = 0; i < srv->main.n_daemons; i++) {
+            MHD_socket fd = MHD_quiesce_daemon(srv->main.daemons[i]);
+            if (fd != MHD_INVALID_SOCKET) close(fd);
+        }
         const int64_t deadline = rag_mono_ms() + grace_ms;
         while ((left = atomic_load(&srv->app->inflight)) > 0 && rag_mono_ms() < deadline) {
             struct timespec ts = {0, 10 * 1000 * 1000};
@@ -801,7 +780,9 @@ int api_server_shutdown(api_server *srv, int64_t grace_ms)
     pthread_cond_broadcast(&srv->qcond);
     pthread_mutex_unlock(&srv->qlock);
     for (int i = 0; i < srv->n_workers; i++) pthread_join(srv->threads[i], NULL);
-    if (srv->main.daemon) MHD_stop_daemon(srv->main.daemon);
+    for (int i = 0; i < srv->main.n_daemons; i++) MHD_stop_daemon(srv->main.daemons[i]);
+    free(srv->main.daemons);
+    free(srv->admin.daemons);
     api_connguard_free(srv->main.guard);
     api_connguard_free(srv->admin.guard);
     hz_put(srv->hz_cur);

@@ -1,5 +1,5 @@
-/* server.h — rag-api's HTTP server on libmicrohttpd: an internal epoll
- * thread pool answers /healthz, /metrics and errors directly, while /query
+/* server.h — rag-api's HTTP server on libmicrohttpd: one epoll thread per
+ * CPU (listen_group.h) answers /healthz, /metrics and errors directly, while /query
  * requests are suspended and handed to a separate pool of query workers, so
  * a saturated /query never queues a health probe behind it. A second,
  * small listener (api.admin_listen) answers /healthz and /metrics only, so
@@ -15,11 +15,8 @@
 
 typedef struct api_server api_server;
 
-/* Bind host:port now (so "address already in use" is reported before
- * anything starts). Returns the listening socket or -1 with err. */
-int api_server_bind(const char *host, int port, rag_error *err);
-
-/* Start MHD on listen_fd, the admin listener (/healthz, /metrics only, its
+/* Start MHD on listen_fd (a group's first socket, api_listen_bind: one
+ * connection thread per online CPU, each on its own socket), the admin listener (/healthz, /metrics only, its
  * own small connection budget) on admin_fd (-1 = none), both taken over,
  * the query workers and the request-deadline sweep. */
 api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_error *err);
