@@ -22,10 +22,10 @@
 #include "accesslog.h"
 #include "route_status.h"
 #include "app.h"
+#include "listen_group.h"
 #include "query.h"
 #include "reload.h"
 #include "route_healthz.h"
-#include "listen_group.h"
 #include "server.h"
 
 static void usage(FILE *out)
