@@ -9,7 +9,7 @@
  * One thread per core, each with its own SO_REUSEPORT listening socket and
  * edge-triggered epoll set (the fastest layout on 2 cores: a second thread
  * per core cost ~20% more CPU per request), new connections steered to the
- * socket of the CPU their SYN was processed on, as rag-api does
+ * socket of the CPU their SYN was processed on: the group is rag-api's own
  * (src/api/listen_group.c: one client thread's connections on one server
  * thread, which the scheduler keeps beside it). Requests are GETs without a
  * body; pipelined requests get one response each. For the bench only: it
@@ -17,12 +17,12 @@
  *
  * Usage: http_floor PORT BODY_FILE [THREADS] [CONTENT_TYPE] */
 #include <errno.h>
-#include <linux/filter.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,31 +30,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../src/api/listen_group.h"
+
 #define MAX_FDS 65536
 
 static char *response;
 static size_t response_len;
-static int port;
-static long n_threads;
-/* posted when a thread's socket is bound: they join the group in turn */
-static sem_t bound;
 /* per connection: how many bytes of "\r\n\r\n" the last read ended with */
 static unsigned char matched[MAX_FDS];
-
-static int listen_socket(void)
-{
-    const int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
-        bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1024) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 /* The number of requests whose headers end in buf[0..n), carrying the
  * partial "\r\n\r\n" match across reads in *state. */
@@ -93,24 +76,12 @@ static bool serve(int fd)
 
 static void *worker(void *arg)
 {
-    const long id = (long)arg;
     const int one = 1;
-    int ls = listen_socket(), ep = epoll_create1(EPOLL_CLOEXEC);
-    if (ls < 0 || ep < 0) {
-        perror("http_floor: listen");
+    const int ls = (int)(intptr_t)arg, ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0 || fcntl(ls, F_SETFL, O_NONBLOCK) != 0) {
+        perror("http_floor: epoll");
         exit(1);
     }
-    if (id == n_threads - 1 && n_threads > 1) { /* the group is complete: socket = CPU % threads */
-        struct sock_filter code[] = {
-            {BPF_LD | BPF_W | BPF_ABS, 0, 0, (unsigned)(SKF_AD_OFF + SKF_AD_CPU)},
-            {BPF_ALU | BPF_MOD | BPF_K, 0, 0, (unsigned)n_threads},
-            {BPF_RET | BPF_A, 0, 0, 0},
-        };
-        struct sock_fprog prog = {.len = 3, .filter = code};
-        if (setsockopt(ls, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) < 0)
-            perror("http_floor: steering (connections spread by hash)");
-    }
-    sem_post(&bound);
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = ls};
     epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
     struct epoll_event ready[128];
@@ -144,7 +115,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: http_floor PORT BODY_FILE [THREADS] [CONTENT_TYPE]\n");
         return 2;
     }
-    port = atoi(argv[1]);
     long threads = argc > 3 ? atol(argv[3]) : sysconf(_SC_NPROCESSORS_ONLN);
     const char *type = argc > 4 ? argv[4] : "application/health+json";
     if (threads < 1) threads = 1;
@@ -166,13 +136,18 @@ int main(int argc, char **argv)
     if (!response) return 1;
     memcpy(response, head, (size_t)head_len);
     memcpy(response + head_len, body, body_len);
-    pthread_t t[64];
-    n_threads = threads;
-    sem_init(&bound, 0, 0);
-    for (long i = 0; i < threads; i++) {
-        if (pthread_create(&t[i], NULL, worker, (void *)i) != 0) return 1;
-        sem_wait(&bound);
+    rag_error err = {0};
+    int fds[64];
+    const int first = api_listen_bind("127.0.0.1", atoi(argv[1]), true, &err);
+    if (first < 0) {
+        fprintf(stderr, "http_floor: %s\n", err.msg);
+        return 1;
     }
+    threads = api_listen_group_extend(first, (int)threads, fds, &err);
+    if (err.msg[0]) fprintf(stderr, "http_floor: %s\n", err.msg);
+    pthread_t t[64];
+    for (long i = 0; i < threads; i++)
+        if (pthread_create(&t[i], NULL, worker, (void *)(intptr_t)fds[i]) != 0) return 1;
     pthread_join(t[0], NULL);
     return 0;
 }

@@ -713,11 +713,13 @@ api_server *api_server_start(api_app *app, int listen_fd, int admin_fd, rag_erro
     const int n_socks = api_listen_group_extend(listen_fd, threads, fds, &gerr);
     if (gerr.msg[0]) rag_log_event(app->log, RAG_LEVEL_WARN, "listen_group", gerr.msg, NULL);
     srv->main.daemons = rag_xcalloc((size_t)n_socks, sizeof *srv->main.daemons);
-    for (int i = 0; i < n_socks; i++) {
-        struct MHD_Daemon *d = srv->main.n_daemons == i ? start_daemon(&srv->main, fds[i], timeout_s, max_conn + 16) : NULL;
-        if (d) srv->main.daemons[srv->main.n_daemons++] = d;
-        else close(fds[i]); /* the rest after a refusal: nothing serves them */
+    int i = 0;
+    for (; i < n_socks; i++) {
+        struct MHD_Daemon *d = start_daemon(&srv->main, fds[i], timeout_s, max_conn + 16);
+        if (!d) break;
+        srv->main.daemons[srv->main.n_daemons++] = d;
     }
+    for (; i < n_socks; i++) close(fds[i]); /* after a refusal nothing serves them */
     free(fds);
     if (srv->main.n_daemons < n_socks) {
         rag_error_set(err, RAG_ERR, "cannot start the HTTP server (libmicrohttpd refused the settings: "
