@@ -8,7 +8,7 @@
 #define RAG_CONFIG_H
 
 /* api.ann_ef_search when the config does not set it (docs/specs/config.md) */
-#define RAG_ANN_EF_SEARCH_DEFAULT 100
+#define RAG_ANN_EF_SEARCH_DEFAULT 80
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -183,6 +183,7 @@ static void test_committed_params_yaml_is_valid_and_matches_defaults(void **stat
     assert_int_equal(c.api.max_connections, d.api.max_connections);
     assert_string_equal(c.api.default_mode, d.api.default_mode);
     assert_true(c.api.hybrid_vector_weight == d.api.hybrid_vector_weight);
+    assert_int_equal(c.api.ann_ef_search, d.api.ann_ef_search);
     assert_int_equal(c.freshness.error_after_ms, d.freshness.error_after_ms);
     assert_int_equal(c.watch.delivery_expire_ms, d.watch.delivery_expire_ms);
     assert_int_equal(c.ingest.schedule_interval_ms, d.ingest.schedule_interval_ms);
