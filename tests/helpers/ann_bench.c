@@ -61,7 +61,7 @@
 #include "../../src/ingest/index_writer.h"
 #include "../../src/ingest/segments.h"
 
-#define USAGE "ann_bench --dir DIR --config C --chunks N [--dims 384] [--queries 200] [--ef 100] [--flat]\n" \
+#define USAGE "ann_bench --dir DIR --config C --chunks N [--dims 384] [--queries 200] [--ef 80] [--flat]\n" \
               "          [--http-queries FILE]\n" \
               "       ann_bench --diagnose --chunks N [--flat] [--queries Q] [--m M] [--efc EFC] [--threads T]"
 
@@ -483,7 +483,7 @@ int main(int argc, char **argv)
 {
     const char *dir = NULL, *config = NULL, *http_queries = NULL;
     long n = 0;
-    int dims = 384, q = 200, ef = 200, m = RAG_VINDEX_M, efc = RAG_VINDEX_EF_CONSTRUCTION, threads = 2;
+    int dims = 384, q = 200, ef = RAG_ANN_EF_SEARCH_DEFAULT, m = RAG_VINDEX_M, efc = RAG_VINDEX_EF_CONSTRUCTION, threads = 2;
     bool flat = false, diag = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--diagnose")) diag = true;
