@@ -14,10 +14,7 @@
  * and completion restarts it; a sweep thread enforces the deadline. */
 #include "server.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
