@@ -239,20 +239,45 @@ inline void prefetch_vector(const Hnsw &h, hnswlib::tableint id, size_t bytes)
     for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off);
 }
 
+// A binary heap over a vector the calling thread keeps between searches:
+// the operations std::priority_queue performs (push_heap / pop_heap with
+// the same comparator, so the same order, ties included), without
+// allocating per search.
+struct WalkHeap {
+    std::vector<std::pair<float, hnswlib::tableint>> v;
+    void clear() { v.clear(); }
+    bool empty() const { return v.empty(); }
+    size_t size() const { return v.size(); }
+    const std::pair<float, hnswlib::tableint> &top() const { return v.front(); }
+    void push(float d, hnswlib::tableint id)
+    {
+        v.emplace_back(d, id);
+        std::push_heap(v.begin(), v.end(), Hnsw::CompareByFirst());
+    }
+    void pop()
+    {
+        std::pop_heap(v.begin(), v.end(), Hnsw::CompareByFirst());
+        v.pop_back();
+    }
+};
+
 // hnswlib's searchKnn for a graph without deletions, step for step (the
 // same distances, visits and heap operations in the same order, so the
 // same answer), with one change: the unvisited neighbours of a node are
 // collected first and all their vectors prefetched before any distance is
-// computed. The graph walk is memory-bound (a node's vector is ~6 cache
+// computed, and the next candidate's neighbour list is prefetched while
+// they are. The graph walk is memory-bound (a node's vector is ~6 cache
 // lines that are not cached), and hnswlib's own prefetches are off (see
-// NO_MANUAL_VECTORIZATION above). Returns (distance, label), worst first.
-std::priority_queue<std::pair<float, hnswlib::labeltype>> search_prefetching(const Hnsw &h, const void *q,
-                                                                            size_t k, size_t data_size)
+// NO_MANUAL_VECTORIZATION above). The heaps and the neighbour buffer are
+// the calling thread's, kept between searches. Leaves the best k as
+// (distance, label) in out, worst first (as searchKnn's queue pops them).
+void search_prefetching(const Hnsw &h, const void *q, size_t k, size_t data_size,
+                        std::vector<std::pair<float, hnswlib::labeltype>> &out)
 {
-    using Queue = std::priority_queue<std::pair<float, hnswlib::tableint>,
-                                      std::vector<std::pair<float, hnswlib::tableint>>, Hnsw::CompareByFirst>;
-    std::priority_queue<std::pair<float, hnswlib::labeltype>> result;
-    if (h.cur_element_count == 0) return result;
+    thread_local WalkHeap top, candidates;
+    thread_local std::vector<hnswlib::tableint> fresh;
+    out.clear();
+    if (h.cur_element_count == 0) return;
     const auto dist = [&](hnswlib::tableint id) {
         return h.fstdistfunc_(q, h.getDataByInternalId(id), h.dist_func_param_);
     };
@@ -279,16 +304,20 @@ std::priority_queue<std::pair<float, hnswlib::labeltype>> search_prefetching(con
     hnswlib::VisitedList *vl = h.visited_list_pool_->getFreeVisitedList();
     hnswlib::vl_type *visited = vl->mass;
     const hnswlib::vl_type tag = vl->curV;
-    Queue top, candidates;
-    std::vector<hnswlib::tableint> fresh(h.maxM0_);
+    top.clear();
+    candidates.clear();
+    fresh.resize(h.maxM0_);
     float lower = dist(cur);
-    top.emplace(lower, cur);
-    candidates.emplace(-lower, cur);
+    top.push(lower, cur);
+    candidates.push(-lower, cur);
     visited[cur] = tag;
     while (!candidates.empty()) {
         const auto node = candidates.top();
         if (-node.first > lower) break;
         candidates.pop();
+        // the next node to expand, unless a neighbour below does better:
+        // its neighbour list starts on its way while this one's are scored
+        if (!candidates.empty()) __builtin_prefetch(h.get_linklist0(candidates.top().second));
         const unsigned *ll = h.get_linklist0(node.second);
         const size_t size = std::min<size_t>(h.getListCount(const_cast<unsigned *>(ll)), fresh.size());
         size_t n = 0;
@@ -302,8 +331,8 @@ std::priority_queue<std::pair<float, hnswlib::labeltype>> search_prefetching(con
         for (size_t j = 0; j < n; j++) {
             const float d = dist(fresh[j]);
             if (top.size() < ef || lower > d) {
-                candidates.emplace(-d, fresh[j]);
-                top.emplace(d, fresh[j]);
+                candidates.push(-d, fresh[j]);
+                top.push(d, fresh[j]);
                 if (top.size() > ef) top.pop();
                 lower = top.top().first;
             }
@@ -311,8 +340,7 @@ std::priority_queue<std::pair<float, hnswlib::labeltype>> search_prefetching(con
     }
     h.visited_list_pool_->releaseVisitedList(vl);
     while (top.size() > k) top.pop();
-    for (; !top.empty(); top.pop()) result.emplace(top.top().first, h.getExternalLabel(top.top().second));
-    return result;
+    for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
 }
 
 } // namespace
@@ -454,22 +482,29 @@ rag_ann *rag_ann_load(int dims, size_t expect_count, rag_ann_read_fn fn, void *u
     }
 }
 
-// Both searches: ours (prefetching) or hnswlib's own, same answer.
+// Both searches: ours (prefetching) or hnswlib's own, same answer: the
+// best k by (distance, label), as searchKnn's queue orders them.
 static long search(const rag_ann *a, const float *q, size_t k, int64_t *ids, float *scores, bool prefetching)
 {
     if (k == 0 || a->hnsw->cur_element_count == 0) return 0;
     try {
-        std::vector<unsigned char> qq(sizeof(float) + a->space.dims);
+        thread_local std::vector<unsigned char> qq;
+        thread_local std::vector<std::pair<float, hnswlib::labeltype>> best;
+        qq.resize(sizeof(float) + a->space.dims);
         quantise(q, a->space.dims, qq.data());
-        auto res = prefetching ? search_prefetching(*a->hnsw, qq.data(), k, qq.size())
-                               : a->hnsw->searchKnn(qq.data(), k); // max-heap on distance: worst on top
-        long n = (long)res.size();
-        for (long i = n - 1; i >= 0; i--) {
-            ids[i] = (int64_t)res.top().second;
-            scores[i] = 1.0f - res.top().first;
-            res.pop();
+        if (prefetching) {
+            search_prefetching(*a->hnsw, qq.data(), k, qq.size(), best);
+            std::sort(best.begin(), best.end());
+        } else {
+            auto res = a->hnsw->searchKnn(qq.data(), k); // max-heap on (distance, label): worst on top
+            best.resize(res.size());
+            for (size_t i = best.size(); i-- > 0; res.pop()) best[i] = res.top();
         }
-        return n;
+        for (size_t i = 0; i < best.size(); i++) {
+            ids[i] = (int64_t)best[i].second;
+            scores[i] = 1.0f - best[i].first;
+        }
+        return (long)best.size();
     } catch (const std::exception &) {
         return -1;
     }
