@@ -23,7 +23,7 @@ struct api_embedq {
     api_embedq_backlog_fn backlog;
     void *backlog_arg;
     api_stats *stats;
-    size_t in_flight;         /* texts in requests out */
+    atomic_size_t in_flight;  /* texts in requests out (changed under lock; read without by demand) */
     int64_t round_trip_us;    /* moving average of a request's time */
     atomic_size_t enough;     /* the last "enough ahead" a waiting thread computed */
     atomic_bool waiting;      /* a thread waits for the workers to need more */
@@ -68,7 +68,7 @@ static bool workers_need_more(api_embedq *q)
     size_t enough = 2 * (size_t)q->workers;
     if (query_us > 0) enough += (size_t)(q->round_trip_us / query_us);
     atomic_store(&q->enough, enough);
-    return ready + q->in_flight < enough;
+    return ready + atomic_load(&q->in_flight) < enough;
 }
 
 static void fail_job(api_embed_job *j, const char *why)
@@ -138,7 +138,7 @@ static void *stage_main(void *p)
         if (!q->head) break; /* stopping, and nothing left */
         size_t n = 0;
         api_embed_job *batch = take_batch(q, (size_t)q->max_batch, &n);
-        q->in_flight += n;
+        atomic_fetch_add(&q->in_flight, n);
         if (q->head) pthread_cond_signal(&q->wake); /* more than a batch, or another generation's */
         pthread_mutex_unlock(&q->lock);
         embed_batch(q, batch, n);
@@ -149,7 +149,7 @@ static void *stage_main(void *p)
             j = next;
         }
         pthread_mutex_lock(&q->lock);
-        q->in_flight -= n;
+        atomic_fetch_sub(&q->in_flight, n);
     }
     pthread_mutex_unlock(&q->lock);
     return NULL;
@@ -195,8 +195,11 @@ void api_embedq_submit(api_embedq *q, api_embed_job *job)
 
 void api_embedq_demand(api_embedq *q, size_t ready)
 {
-    /* cheap when no thread waits for the workers, or they still have plenty */
-    if (!q || !atomic_load(&q->waiting) || ready >= atomic_load(&q->enough)) return;
+    /* cheap when no thread waits for the workers, or they still have
+     * plenty counting the texts already out: a thread woken then would
+     * find the same and wait again (under saturation that was a wake-up,
+     * two context switches, for nearly every query a worker took) */
+    if (!q || !atomic_load(&q->waiting) || ready + atomic_load(&q->in_flight) >= atomic_load(&q->enough)) return;
     pthread_mutex_lock(&q->lock);
     pthread_cond_signal(&q->wake);
     pthread_mutex_unlock(&q->lock);
