@@ -196,9 +196,8 @@ void api_embedq_submit(api_embedq *q, api_embed_job *job)
 void api_embedq_demand(api_embedq *q, size_t ready)
 {
     /* cheap when no thread waits for the workers, or they still have
-     * plenty counting the texts already out: a thread woken then would
-     * find the same and wait again (under saturation that was a wake-up,
-     * two context switches, for nearly every query a worker took) */
+     * plenty counting the texts already out (the stage's own test: a
+     * thread woken then would find the same and wait again) */
     if (!q || !atomic_load(&q->waiting) || ready + atomic_load(&q->in_flight) >= atomic_load(&q->enough)) return;
     pthread_mutex_lock(&q->lock);
     pthread_cond_signal(&q->wake);

@@ -270,7 +270,8 @@ struct WalkHeap {
 // lines that are not cached), and hnswlib's own prefetches are off (see
 // NO_MANUAL_VECTORIZATION above). The heaps and the neighbour buffer are
 // the calling thread's, kept between searches. Leaves the best k as
-// (distance, label) in out, worst first (as searchKnn's queue pops them).
+// (distance, label) in out, in the order the heap pops them (worst
+// distance first); search() sorts them.
 void search_prefetching(const Hnsw &h, const void *q, size_t k, size_t data_size,
                         std::vector<std::pair<float, hnswlib::labeltype>> &out)
 {
