@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_manifest_crash.sh — crash safety of the manifest writer, with real
 # processes: a helper rewrites latest.json in a loop (alternating two valid
-# manifests A and B) and is SIGKILLed at random moments, RAG_CRASH_TRIALS
+# manifests A and B) and is SIGKILLed at random moments of its rewrites
+# (0-24 ms after its first write), RAG_CRASH_TRIALS
 # times (default 250). After every kill a separate reader process must load
 # A or B, whole and valid; each kill may leave at most one temp file (the
 # one being written at that instant), and rag_atomic_cleanup removes those.
@@ -29,9 +30,18 @@ diag "A: $A" "B: $B"
 n_a=0; n_b=0; bad=0; first_bad=""; stray=0; left=0; prev_temps=0
 t0=$SECONDS
 for ((i = 1; i <= TRIALS; i++)); do
-  "$churn" "$M" >/dev/null 2>&1 &
+  : >"$TMP/churn.out"
+  "$churn" "$M" >"$TMP/churn.out" 2>/dev/null &
   pid=$!
-  sleep "0.0$(printf '%02d' $((RANDOM % 25)))"   # 0-24 ms into its run
+  # its first write done ("ready"; up to 10 s: a sanitizer build on a
+  # loaded machine can take longer to start than the whole kill window),
+  # then 0-24 ms into its rewrites
+  for ((w = 0; w < 1000; w++)); do
+    [ -s "$TMP/churn.out" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.01
+  done
+  sleep "0.0$(printf '%02d' $((RANDOM % 25)))"
   kill -9 "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   out=$("$reader" "$M" 2>&1); rc=$?
@@ -66,7 +76,8 @@ else
 fi
 
 temps=$(find "$dir" -name 'latest.json.tmp.*' | wc -l)
-young=$("$reader" --cleanup "$M" 60000)
+# an age limit longer than the kill loop has run: every leftover is younger
+young=$("$reader" --cleanup "$M" $(((SECONDS - t0 + 60) * 1000)))
 removed=$("$reader" --cleanup "$M" 0)
 after=$(find "$dir" -name 'latest.json.tmp.*' | wc -l)
 out=$("$reader" "$M" 2>&1)
