@@ -59,7 +59,13 @@ static api_embed_job *take_batch(api_embedq *q, size_t max, size_t *n)
 }
 
 /* With the lock held: may a free thread send a request now? Yes unless the
- * workers hold enough embedded queries to keep busy until it is back. */
+ * workers hold enough embedded queries to keep busy until it is back.
+ * Before it looks at the workers' backlog it says it is about to wait
+ * (waiting, with the "enough" it will judge by): a worker whose backlog
+ * falls after that look then finds the flag in api_embedq_demand and wakes
+ * a thread, and one whose backlog fell before it is seen here. Both sides
+ * are sequentially consistent (each stores, then loads what the other
+ * stored), so a wake-up is never lost in between. */
 static bool workers_need_more(api_embedq *q)
 {
     size_t ready = 0;
@@ -68,6 +74,8 @@ static bool workers_need_more(api_embedq *q)
     size_t enough = 2 * (size_t)q->workers;
     if (query_us > 0) enough += (size_t)(q->round_trip_us / query_us);
     atomic_store(&q->enough, enough);
+    atomic_store(&q->waiting, true);
+    q->backlog(q->backlog_arg, &ready, &query_us); /* the backlog after the flag is up */
     return ready + atomic_load(&q->in_flight) < enough;
 }
 
@@ -131,7 +139,7 @@ static void *stage_main(void *p)
         /* wait for a text, and for the workers to need it (when stopping,
          * the last texts go at once) */
         while (!q->stopping && (!q->head || !workers_need_more(q))) {
-            atomic_store(&q->waiting, q->head != NULL);
+            if (!q->head) atomic_store(&q->waiting, false); /* nothing to send: no wake-up needed */
             pthread_cond_wait(&q->wake, &q->lock);
         }
         atomic_store(&q->waiting, false);

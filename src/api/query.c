@@ -598,6 +598,29 @@ static int add_result(cJSON *arr, api_generation *g, api_lease *l, const api_hit
 
 /* One ranking of req in mode with n_top candidates per list into *fused
  * (2 * n_top); sets *full when a list filled n_top (more may exist). */
+/* The n_top best chunks by vector similarity to req's query (embedded
+ * before ranking, or now) into vec, *n_vec of them. */
+static int vector_list(api_generation *g, api_lease *l, const api_query_req *req, size_t n_top, api_hit *vec,
+                       size_t *n_vec, rag_error *err)
+{
+    const float *qvec = req->qvec; /* embedded before ranking, or now: */
+    if (!qvec) {
+        const char *texts[1] = {req->q};
+        rag_error eerr = {0};
+        if (rag_embedder_embed(g->embedder, texts, 1, l->qvec, &eerr) != RAG_OK)
+            return rag_error_set(err, RAG_ERR, "embedding the query failed: %s", eerr.msg);
+        qvec = l->qvec;
+    }
+    if (g->n_ann) { /* segments with an approximate index (vector_ann.h); exact scan otherwise */
+        int nv = api_vector_ann_topn(g, l, qvec, vec, n_top, err);
+        if (nv < 0) return err->code ? err->code : RAG_ERR;
+        *n_vec = (size_t)nv;
+    } else {
+        *n_vec = api_vector_topn(g, qvec, l->scores, vec, n_top);
+    }
+    return RAG_OK;
+}
+
 static int rank_once(api_generation *g, api_lease *l, const api_query_req *req, api_mode mode, size_t n_top,
                      api_hit *fused, size_t *n_out, bool *full, rag_error *err)
 {
@@ -616,22 +639,11 @@ static int rank_once(api_generation *g, api_lease *l, const api_query_req *req, 
         n_bm = (size_t)n;
     }
     if (mode != API_MODE_BM25) {
-        const float *qvec = req->qvec; /* embedded before ranking, or now: */
-        if (!qvec) {
-            const char *texts[1] = {req->q};
-            rag_error eerr = {0};
-            if (rag_embedder_embed(g->embedder, texts, 1, l->qvec, &eerr) != RAG_OK) {
-                rag_error_set(err, RAG_ERR, "embedding the query failed: %s", eerr.msg);
-                goto out;
-            }
-            qvec = l->qvec;
-        }
-        if (g->n_ann) { /* segments with an approximate index (vector_ann.h); exact scan otherwise */
-            int nv = api_vector_ann_topn(g, l, qvec, vec, n_top, err);
-            if (nv < 0) goto out;
-            n_vec = (size_t)nv;
-        } else {
-            n_vec = api_vector_topn(g, qvec, l->scores, vec, n_top);
+        if (req->vec_hits && req->vec_top == n_top) { /* computed ahead (api_query_vector_ahead) */
+            n_vec = req->n_vec_hits;
+            memcpy(vec, req->vec_hits, n_vec * sizeof *vec);
+        } else if (vector_list(g, l, req, n_top, vec, &n_vec, err) != RAG_OK) {
+            goto out;
         }
     }
     *full = n_bm >= n_top || n_vec >= n_top;
@@ -650,6 +662,24 @@ out:
     free(bm);
     free(vec);
     return rc;
+}
+
+int api_query_vector_ahead(api_generation *g, int lease, api_query_req *req, rag_error *err)
+{
+    if (api_mode_resolve(req->mode, req->default_mode, g->provider) != API_MODE_HYBRID || !req->qvec) return RAG_OK;
+    const size_t n_top = (size_t)req->k > API_CANDIDATES ? (size_t)req->k : API_CANDIDATES;
+    api_hit *vec = calloc(n_top, sizeof *vec);
+    size_t n_vec = 0;
+    if (!vec) return rag_error_set(err, RAG_ERR, "out of memory");
+    if (vector_list(g, &g->leases[lease % g->n_leases], req, n_top, vec, &n_vec, err) != RAG_OK) {
+        free(vec);
+        return err->code;
+    }
+    free(req->vec_hits);
+    req->vec_hits = vec;
+    req->n_vec_hits = n_vec;
+    req->vec_top = n_top;
+    return RAG_OK;
 }
 
 int api_query_rank(api_generation *g, int lease, const api_query_req *req, api_hit **hits, size_t *n,

@@ -100,6 +100,14 @@ int api_bm25_topn_one_statement(api_generation *g, api_lease *l, const api_fts_t
  * count, *mode the mode it ran in (may be NULL). RAG_OK or an error code. */
 int api_query_rank(api_generation *g, int lease, const api_query_req *req, api_hit **hits, size_t *n,
                    api_mode *mode, rag_error *err);
+/* Compute the vector list a hybrid req will fuse (its first round) now,
+ * into req->vec_hits, for api_query_rank to use: a query worker holding
+ * several hybrid queries runs their vector sides one after the other, then
+ * their lexical sides, so each side finds its own data still in the CPU's
+ * caches instead of the other's. Nothing for other modes or a req without
+ * its embedding. RAG_OK or an error code (req unchanged: ranking then
+ * computes the list itself). */
+int api_query_vector_ahead(api_generation *g, int lease, api_query_req *req, rag_error *err);
 /* The source path of chunk rowid (malloc'd), through lease `lease`. */
 int api_chunk_source(api_generation *g, int lease, int64_t rowid, char **source, rag_error *err);
 

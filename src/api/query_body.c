@@ -245,4 +245,6 @@ void api_query_req_free(api_query_req *req)
     req->q = NULL;
     free(req->qvec);
     req->qvec = NULL;
+    free(req->vec_hits);
+    req->vec_hits = NULL;
 }

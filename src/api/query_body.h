@@ -30,6 +30,11 @@ typedef struct api_query_req {
      * generation's dims floats: rag-api's query-embedding stage, embedq.h);
      * NULL = ranking embeds the text itself when its mode needs a vector. */
     float *qvec;
+    /* The vector list (best first, vec_top deep) when it was computed ahead
+     * of the rest of the ranking (owned: api_query_vector_ahead); NULL =
+     * ranking computes it. */
+    struct api_hit *vec_hits;
+    size_t n_vec_hits, vec_top;
 } api_query_req;
 
 /* The vector list's weight in hybrid's weighted RRF when none is set. */

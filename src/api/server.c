@@ -110,6 +110,7 @@ struct api_server {
     size_t qhead, qlen;
     size_t admitted; /* queries queued here or in the embedding stage (at most QUEUE_CAP) */
     atomic_size_t ready;       /* qlen, for the embedding stage (read without qlock) */
+    atomic_size_t held;        /* queries a worker has taken in a batch and not yet started */
     _Atomic int64_t query_us;  /* moving average of a query's time on a worker */
     api_embedq *embedq;
     int stopping;
@@ -156,10 +157,47 @@ static enum MHD_Result send_error(api_app *app, req_ctx *ctx, struct MHD_Connect
 
 /* ------------------------------------------------------------ query workers */
 
+/* Run ctx's query (its vector side may have been computed ahead), hand
+ * the response to its connection and resume it. */
+static void answer(api_server *srv, int worker, req_ctx *ctx)
+{
+    rag_error err = {0};
+    char *body = NULL;
+    int rc = RAG_ERR;
+    if (ctx->embed.error[0])
+        rag_error_set(&err, RAG_ERR, "embedding the query failed: %s", ctx->embed.error);
+    else
+        rc = api_query_run(ctx->gen, worker, &ctx->qreq, ctx->run_id, ctx->start_us, &body, &err);
+    if (rc == RAG_OK) {
+        ctx->resp = body;
+        ctx->resp_status = 200;
+    } else {
+        api_stats_error(srv->app->stats, API_ERR_QUERY, rag_now_ms());
+        if (err.code == RAG_ECORRUPT) api_store_broken(srv->app->store, ctx->gen, err.msg, rag_now_ms());
+        rag_log_eventf(srv->app->log, RAG_LEVEL_ERROR, "query_failed", NULL, "query failed on %s: %s",
+                       ctx->gen->generation, err.msg);
+        ctx->resp = api_error_body(500, "query_failed", err.msg);
+        ctx->resp_status = 500;
+    }
+    api_generation_release(ctx->gen);
+    ctx->gen = NULL;
+    ctx->job = JOB_DONE;
+    MHD_resume_connection(ctx->conn);
+}
+
+/* A worker takes up to WORKER_BATCH queries at once when more are waiting
+ * (its share of the queue, so the other workers get theirs): the vector
+ * sides of the hybrid ones first, one after the other, then each query's
+ * lexical side, fusion and response. Interleaved query by query, each side
+ * evicted the other's data from the CPU's caches (graph lines against FTS5
+ * pages); a lone query is a batch of one, answered as before. */
+#define WORKER_BATCH 8
+
 static void *worker_main(void *p)
 {
     struct worker_arg *wa = p;
     api_server *srv = wa->srv;
+    req_ctx *batch[WORKER_BATCH];
     for (;;) {
         pthread_mutex_lock(&srv->qlock);
         while (srv->qlen == 0 && !srv->stopping) pthread_cond_wait(&srv->qcond, &srv->qlock);
@@ -167,42 +205,43 @@ static void *worker_main(void *p)
             pthread_mutex_unlock(&srv->qlock);
             return NULL;
         }
-        req_ctx *ctx = srv->queue[srv->qhead];
-        srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
-        srv->qlen--;
-        srv->admitted--;
-        const size_t left = srv->qlen;
-        atomic_store_explicit(&srv->ready, left, memory_order_relaxed);
-        pthread_mutex_unlock(&srv->qlock);
-        api_embedq_demand(srv->embedq, left);
-
-        rag_error err = {0};
-        char *body = NULL;
-        const int64_t t0 = rag_mono_us();
-        int rc = RAG_ERR;
-        if (ctx->embed.error[0])
-            rag_error_set(&err, RAG_ERR, "embedding the query failed: %s", ctx->embed.error);
-        else
-            rc = api_query_run(ctx->gen, wa->id, &ctx->qreq, ctx->run_id, ctx->start_us, &body, &err);
-        /* a rough moving average (racing updates may drop one): the
-         * embedding stage's measure of how fast the workers go */
-        const int64_t took = rag_mono_us() - t0, avg = atomic_load_explicit(&srv->query_us, memory_order_relaxed);
-        atomic_store_explicit(&srv->query_us, avg ? avg + (took - avg) / 16 : took, memory_order_relaxed);
-        if (rc == RAG_OK) {
-            ctx->resp = body;
-            ctx->resp_status = 200;
-        } else {
-            api_stats_error(srv->app->stats, API_ERR_QUERY, rag_now_ms());
-            if (err.code == RAG_ECORRUPT) api_store_broken(srv->app->store, ctx->gen, err.msg, rag_now_ms());
-            rag_log_eventf(srv->app->log, RAG_LEVEL_ERROR, "query_failed", NULL, "query failed on %s: %s",
-                           ctx->gen->generation, err.msg);
-            ctx->resp = api_error_body(500, "query_failed", err.msg);
-            ctx->resp_status = 500;
+        size_t n = (srv->qlen + (size_t)srv->n_workers - 1) / (size_t)srv->n_workers;
+        if (n > WORKER_BATCH) n = WORKER_BATCH;
+        for (size_t i = 0; i < n; i++) {
+            batch[i] = srv->queue[srv->qhead];
+            srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
         }
-        api_generation_release(ctx->gen);
-        ctx->gen = NULL;
-        ctx->job = JOB_DONE;
-        MHD_resume_connection(ctx->conn);
+        srv->qlen -= n;
+        srv->admitted -= n;
+        const size_t left = srv->qlen;
+        /* the batch's queries still count as ready for the embedding stage
+         * until each one's turn comes */
+        atomic_fetch_add(&srv->held, n - 1);
+        atomic_store(&srv->ready, left);
+        pthread_mutex_unlock(&srv->qlock);
+        api_embedq_demand(srv->embedq, left + atomic_load(&srv->held));
+
+        const int64_t t0 = rag_mono_us();
+        if (n > 1)
+            for (size_t i = 0; i < n; i++) {
+                rag_error err = {0}; /* a failure here is met again, and reported, when the query runs */
+                if (!batch[i]->embed.error[0]) api_query_vector_ahead(batch[i]->gen, wa->id, &batch[i]->qreq, &err);
+            }
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0) { /* one fewer held: the stage may need to send more now */
+                const size_t held = atomic_fetch_sub(&srv->held, 1) - 1;
+                api_embedq_demand(srv->embedq, atomic_load(&srv->ready) + held);
+            }
+            answer(srv, wa->id, batch[i]);
+        }
+        /* a rough moving average of a query's time (racing updates may
+         * drop one): the embedding stage's measure of how fast the workers
+         * go */
+        const int64_t took = (rag_mono_us() - t0) / (int64_t)n;
+        for (size_t i = 0; i < n; i++) {
+            const int64_t avg = atomic_load_explicit(&srv->query_us, memory_order_relaxed);
+            atomic_store_explicit(&srv->query_us, avg ? avg + (took - avg) / 16 : took, memory_order_relaxed);
+        }
     }
 }
 
@@ -212,7 +251,7 @@ static void push_locked(api_server *srv, req_ctx *ctx)
 {
     srv->queue[(srv->qhead + srv->qlen) % QUEUE_CAP] = ctx;
     srv->qlen++;
-    atomic_store_explicit(&srv->ready, srv->qlen, memory_order_relaxed);
+    atomic_store(&srv->ready, srv->qlen);
     pthread_cond_signal(&srv->qcond);
 }
 
@@ -220,7 +259,7 @@ static void push_locked(api_server *srv, req_ctx *ctx)
 static void worker_backlog(void *arg, size_t *ready, int64_t *query_us)
 {
     api_server *srv = arg;
-    *ready = atomic_load_explicit(&srv->ready, memory_order_relaxed);
+    *ready = atomic_load(&srv->ready) + atomic_load(&srv->held); /* sequentially consistent: embedq.c's wake-up */
     *query_us = atomic_load_explicit(&srv->query_us, memory_order_relaxed) / srv->n_workers;
 }
 

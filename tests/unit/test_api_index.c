@@ -837,6 +837,91 @@ static void test_ann_search_agrees_with_exact_search(void **state)
     free(vecs);
 }
 
+/* A worker holding several hybrid queries computes their vector lists
+ * ahead (api_query_vector_ahead) and ranks them afterwards: the answers are
+ * the ones ranking computes by itself, over a graph and over the exact
+ * scan, chunks and documents (whose rounds beyond the first recompute the
+ * list), k below and above the candidate depth; other modes and a query
+ * without its vector are left alone. */
+static void test_hybrid_vector_list_computed_ahead_ranks_the_same(void **state)
+{
+    fixture *f = *state;
+    enum { N = 3000, Q = 12 };
+    char ann_path[160];
+    snprintf(ann_path, sizeof ann_path, "%s/gen-ann.sqlite", f->dir);
+    float *vecs = calloc((size_t)N * ANN_DIMS, sizeof *vecs);
+    write_generation_dims(f->path, N, "1", ANN_DIMS * 4, vecs, ANN_DIMS);
+    write_generation_dims(ann_path, N, "1", ANN_DIMS * 4, vecs, ANN_DIMS);
+    const char *const paths[2] = {f->path, ann_path};
+    for (int i = 0; i < 2; i++) { /* the chunks spread over 40 documents: grouping needs more than one round */
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(paths[i], &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db,
+                                      "WITH RECURSIVE d(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM d WHERE i < 40) "
+                                      "INSERT INTO documents SELECT i, 'd' || i || '.txt', 'D', 'txt', 1, 0, 'x', 0 FROM d;"
+                                      "UPDATE chunks SET doc_id = id % 40 + 1;",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(db);
+    }
+    rag_vindex_info info;
+    build_ann(ann_path, 1000, &info);
+    assert_true(info.built);
+    api_generation *gens[2] = {open_at(f->path, N), open_at(ann_path, N)};
+    assert_int_equal(gens[1]->n_ann, 1);
+    unsigned seed = 5;
+    int compared = 0;
+    for (int gi = 0; gi < 2; gi++)
+        for (int qi = 0; qi < Q; qi++)
+            for (int variant = 0; variant < 4; variant++) {
+                api_query_req req = {0};
+                char text[64];
+                snprintf(text, sizeof text, "chunk word%d filler number %d", qi % 5, (int)(rand_r(&seed) % N));
+                req.q = strdup(text);
+                req.k = variant % 2 ? API_CANDIDATES + 10 : 5;
+                req.group = variant / 2 ? API_GROUP_DOCUMENT : API_GROUP_CHUNK;
+                req.mode = API_MODE_HYBRID;
+                req.qvec = malloc(ANN_DIMS * sizeof *req.qvec);
+                const float *near = vecs + (size_t)(rand_r(&seed) % N) * ANN_DIMS;
+                for (int j = 0; j < ANN_DIMS; j++) req.qvec[j] = near[j] + 0.05f * (float)((int)(rand_r(&seed) % 201) - 100) / 100.0f;
+                api_hit *want = NULL, *got = NULL;
+                size_t nw = 0, ng = 0;
+                rag_error err = {0};
+                if (api_query_rank(gens[gi], 0, &req, &want, &nw, NULL, &err) != RAG_OK) fail_msg("%s", err.msg);
+                if (api_query_vector_ahead(gens[gi], 0, &req, &err) != RAG_OK) fail_msg("%s", err.msg);
+                assert_non_null(req.vec_hits);
+                assert_true(req.n_vec_hits > 0);
+                if (api_query_rank(gens[gi], 0, &req, &got, &ng, NULL, &err) != RAG_OK) fail_msg("%s", err.msg);
+                assert_int_equal(ng, nw);
+                assert_true(nw > 0);
+                for (size_t i = 0; i < nw; i++) {
+                    assert_int_equal(got[i].rowid, want[i].rowid);
+                    assert_true(got[i].score == want[i].score);
+                    assert_int_equal(got[i].bm25_rank, want[i].bm25_rank);
+                    assert_int_equal(got[i].vector_rank, want[i].vector_rank);
+                }
+                compared += (int)nw;
+                free(want);
+                free(got);
+                api_query_req_free(&req);
+            }
+    assert_true(compared > 0);
+    /* nothing computed ahead for bm25 or vector mode, or without a vector */
+    const api_mode others[] = {API_MODE_BM25, API_MODE_VECTOR, API_MODE_HYBRID};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        api_query_req req = {.q = strdup("chunk number"), .k = 5, .mode = others[i]};
+        if (others[i] != API_MODE_HYBRID) req.qvec = calloc(ANN_DIMS, sizeof *req.qvec);
+        rag_error err = {0};
+        assert_int_equal(api_query_vector_ahead(gens[1], 0, &req, &err), RAG_OK);
+        assert_null(req.vec_hits);
+        api_query_req_free(&req);
+    }
+    api_generation_release(gens[0]);
+    api_generation_release(gens[1]);
+    unlink(ann_path);
+    free(vecs);
+}
+
 static void test_ann_open_rejects_a_damaged_vector_index(void **state)
 {
     fixture *f = *state;
@@ -888,6 +973,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ann_search_agrees_with_exact_search, setup, teardown),
         cmocka_unit_test(test_ann_search_gives_hnswlibs_answer),
         cmocka_unit_test_setup_teardown(test_ann_build_stops_on_request_and_keeps_the_last_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hybrid_vector_list_computed_ahead_ranks_the_same, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ann_open_rejects_a_damaged_vector_index, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
