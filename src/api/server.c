@@ -186,11 +186,13 @@ static void answer(api_server *srv, int worker, req_ctx *ctx)
 }
 
 /* A worker takes up to WORKER_BATCH queries at once when more are waiting
- * (its share of the queue, so the other workers get theirs): the vector
- * sides of the hybrid ones first, one after the other, then each query's
- * lexical side, fusion and response. Interleaved query by query, each side
- * evicted the other's data from the CPU's caches (graph lines against FTS5
- * pages); a lone query is a batch of one, answered as before. */
+ * (its share of the queue, rounded down, so the other workers get theirs
+ * and none waits idle while another holds a query it has not started):
+ * the vector sides of the hybrid ones first, one after the other, then
+ * each query's lexical side, fusion and response. Interleaved query by
+ * query, each side evicted the other's data from the CPU's caches (graph
+ * lines against FTS5 pages); a lone query is a batch of one, answered as
+ * before. */
 #define WORKER_BATCH 8
 
 static void *worker_main(void *p)
@@ -205,7 +207,8 @@ static void *worker_main(void *p)
             pthread_mutex_unlock(&srv->qlock);
             return NULL;
         }
-        size_t n = (srv->qlen + (size_t)srv->n_workers - 1) / (size_t)srv->n_workers;
+        size_t n = srv->qlen / (size_t)srv->n_workers;
+        if (n < 1) n = 1;
         if (n > WORKER_BATCH) n = WORKER_BATCH;
         for (size_t i = 0; i < n; i++) {
             batch[i] = srv->queue[srv->qhead];
