@@ -596,8 +596,6 @@ static int add_result(cJSON *arr, api_generation *g, api_lease *l, const api_hit
     return 0;
 }
 
-/* One ranking of req in mode with n_top candidates per list into *fused
- * (2 * n_top); sets *full when a list filled n_top (more may exist). */
 /* The n_top best chunks by vector similarity to req's query (embedded
  * before ranking, or now) into vec, *n_vec of them. */
 static int vector_list(api_generation *g, api_lease *l, const api_query_req *req, size_t n_top, api_hit *vec,
@@ -621,6 +619,8 @@ static int vector_list(api_generation *g, api_lease *l, const api_query_req *req
     return RAG_OK;
 }
 
+/* One ranking of req in mode with n_top candidates per list into *fused
+ * (2 * n_top); sets *full when a list filled n_top (more may exist). */
 static int rank_once(api_generation *g, api_lease *l, const api_query_req *req, api_mode mode, size_t n_top,
                      api_hit *fused, size_t *n_out, bool *full, rag_error *err)
 {

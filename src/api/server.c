@@ -3,7 +3,9 @@
  * up to api.max_body_bytes (beyond: 413); the route handler either answers
  * at once (healthz, metrics, errors) or, for /query, pins the served
  * generation, suspends the connection and queues a job; a query worker runs
- * it and resumes the connection; the next handler call sends the response.
+ * it (several at once when more wait: their vector sides first, see
+ * worker_main) and resumes the connection; the next handler call sends the
+ * response.
  * A query whose mode needs a vector from a model behind the network goes
  * through the query-embedding stage first (embedq.h), which hands it to
  * the workers with its vector.
