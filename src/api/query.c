@@ -664,10 +664,16 @@ out:
     return rc;
 }
 
+/* Candidates per list in a ranking's first round: at least k. */
+static size_t first_round_depth(const api_query_req *req)
+{
+    return (size_t)req->k > API_CANDIDATES ? (size_t)req->k : API_CANDIDATES;
+}
+
 int api_query_vector_ahead(api_generation *g, int lease, api_query_req *req, rag_error *err)
 {
     if (api_mode_resolve(req->mode, req->default_mode, g->provider) != API_MODE_HYBRID || !req->qvec) return RAG_OK;
-    const size_t n_top = (size_t)req->k > API_CANDIDATES ? (size_t)req->k : API_CANDIDATES;
+    const size_t n_top = first_round_depth(req);
     api_hit *vec = calloc(n_top, sizeof *vec);
     size_t n_vec = 0;
     if (!vec) return rag_error_set(err, RAG_ERR, "out of memory");
@@ -687,7 +693,7 @@ int api_query_rank(api_generation *g, int lease, const api_query_req *req, api_h
 {
     api_lease *l = &g->leases[lease % g->n_leases];
     const api_mode mode = api_mode_resolve(req->mode, req->default_mode, g->provider);
-    size_t n_top = (size_t)req->k > API_CANDIDATES ? (size_t)req->k : API_CANDIDATES;
+    size_t n_top = first_round_depth(req);
     api_hit *fused = NULL;
     size_t n_out = 0;
     *hits = NULL;

@@ -46,15 +46,23 @@ static void *worker_lowers_backlog(void *p)
     return NULL;
 }
 
-static void timespec_in(struct timespec *ts, long ms)
+/* Wait (w->lock, w->cond) until *flag is set or ms have passed; its value. */
+static bool wait_for(world *w, const bool *flag, long ms)
 {
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
     }
+    pthread_mutex_lock(&w->lock);
+    while (!*flag && pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0) {
+    }
+    const bool set = *flag;
+    pthread_mutex_unlock(&w->lock);
+    return set;
 }
 
 static _Thread_local bool first_looker; /* this thread looked first */
@@ -75,12 +83,7 @@ static void backlog(void *arg, size_t *ready, int64_t *query_us)
      * lock and has read the old backlog; it is given until it returns or
      * 300 ms (when it waits for that lock: the stage must let it in) */
     assert_int_equal(pthread_create(&w->worker, NULL, worker_lowers_backlog, w), 0);
-    struct timespec until;
-    timespec_in(&until, 300);
-    pthread_mutex_lock(&w->lock);
-    while (!w->lowered && pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0) {
-    }
-    pthread_mutex_unlock(&w->lock);
+    wait_for(w, &w->lowered, 300);
 }
 
 typedef struct {
@@ -117,13 +120,7 @@ static void test_a_backlog_falling_while_the_stage_looks_still_wakes_it(void **s
     test_job tj = {.job = {.text = "hello there", .gen = &gen, .done = job_done}, .w = &w};
     api_embedq_submit(w.q, &tj.job);
     /* the worker's demand, met while the stage looked, must still send it */
-    struct timespec until;
-    timespec_in(&until, 10000);
-    pthread_mutex_lock(&w.lock);
-    while (!w.job_done && pthread_cond_timedwait(&w.cond, &w.lock, &until) == 0) {
-    }
-    const bool done = w.job_done;
-    pthread_mutex_unlock(&w.lock);
+    const bool done = wait_for(&w, &w.job_done, 10000);
     assert_true(done);
     assert_true(atomic_load(&w.looks) >= 2); /* looked again after the wake-up */
     assert_non_null(tj.job.vec);
