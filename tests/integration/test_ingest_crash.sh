@@ -11,7 +11,8 @@
 # the manifest must again load and name a complete generation with the
 # manifest's chunk count. Then 6 merge trials: a run that merges segments
 # (cap lowered to 2) is SIGKILLed while its merged segment is being written
-# or linked; the last published generation must stay readable and whole.
+# or waits to be linked; the last published generation must stay readable
+# and whole.
 . "$(dirname "$0")/lib.sh"
 TRIALS=24
 RB_TRIALS=8
