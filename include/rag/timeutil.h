@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Milliseconds since the Unix epoch (CLOCK_REALTIME). */
 int64_t rag_now_ms(void);
@@ -12,6 +13,9 @@ int64_t rag_now_ms(void);
 int64_t rag_mono_ms(void);
 /* The same clock in microseconds, for timing short work. */
 int64_t rag_mono_us(void);
+/* The time on clock ms from now: a deadline for pthread_cond_timedwait
+ * (CLOCK_REALTIME, or the clock set on the condition variable). */
+struct timespec rag_timespec_in(clockid_t clock, int64_t ms);
 
 #define RAG_TIME_BUFSZ 32
 /* Format as RFC 3339 UTC with milliseconds: "2026-11-28T13:45:00.123Z". */

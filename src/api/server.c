@@ -658,13 +658,7 @@ static void *sweeper_main(void *p)
     api_server *srv = p;
     pthread_mutex_lock(&srv->sweep_lock);
     while (!srv->sweep_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += SWEEP_EVERY_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        const struct timespec ts = rag_timespec_in(CLOCK_MONOTONIC, SWEEP_EVERY_MS);
         pthread_cond_timedwait(&srv->sweep_cond, &srv->sweep_lock, &ts);
         if (srv->sweep_stop) break;
         pthread_mutex_unlock(&srv->sweep_lock);

@@ -26,6 +26,19 @@ int64_t rag_mono_us(void)
 
 int64_t rag_mono_ms(void) { return rag_mono_us() / 1000; }
 
+struct timespec rag_timespec_in(clockid_t clock, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {

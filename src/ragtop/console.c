@@ -252,11 +252,7 @@ static void *prober_main(void *arg)
             int64_t left = since + iv - rag_mono_ms();
             if (left <= 0) break;
             if (left > 1000) left = 1000;
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += left / 1000;
-            ts.tv_nsec += (left % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            const struct timespec ts = rag_timespec_in(CLOCK_MONOTONIC, left);
             pthread_cond_timedwait(&w->probe_cv, &w->probe_mu, &ts);
         }
     }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "rag/embed.h"
+#include "rag/timeutil.h"
 
 #include "../../src/api/embedq.h"
 #include "../../src/api/stats.h"
@@ -49,14 +50,7 @@ static void *worker_lowers_backlog(void *p)
 /* Wait (w->lock, w->cond) until *flag is set or ms have passed; its value. */
 static bool wait_for(world *w, const bool *flag, long ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    const struct timespec until = rag_timespec_in(CLOCK_REALTIME, ms);
     pthread_mutex_lock(&w->lock);
     while (!*flag && pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0) {
     }

@@ -117,6 +117,24 @@ static void test_clocks_advance(void **state)
     assert_true(w0 > 1700000000000LL);
 }
 
+static int64_t ts_us(struct timespec t) { return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000; }
+
+static void test_timespec_in_is_that_far_ahead_on_the_clock_given(void **state)
+{
+    (void)state;
+    const int64_t waits[] = {0, 1, 250, 999, 1000, 1999, 10000};
+    for (size_t i = 0; i < sizeof waits / sizeof *waits; i++) {
+        const int64_t before = rag_mono_us();
+        const struct timespec t = rag_timespec_in(CLOCK_MONOTONIC, waits[i]);
+        const int64_t after = rag_mono_us();
+        assert_true(t.tv_nsec >= 0 && t.tv_nsec < 1000000000L); /* normalised, as timedwait requires */
+        assert_true(ts_us(t) >= before + waits[i] * 1000 && ts_us(t) <= after + waits[i] * 1000);
+    }
+    const int64_t now = rag_now_ms();
+    const struct timespec w = rag_timespec_in(CLOCK_REALTIME, 1500);
+    assert_true(ts_us(w) / 1000 >= now + 1500 && ts_us(w) / 1000 <= rag_now_ms() + 1500);
+}
+
 static int64_t dur_ok(const char *s)
 {
     int64_t ms = -1;
@@ -290,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_time_parse_rejects_malformed),
         cmocka_unit_test(test_time_parse_accepts_leap_day_and_leap_second),
         cmocka_unit_test(test_clocks_advance),
+        cmocka_unit_test(test_timespec_in_is_that_far_ahead_on_the_clock_given),
         cmocka_unit_test(test_duration_parse_accepts_each_unit),
         cmocka_unit_test(test_duration_parse_bare_integer_means_seconds),
         cmocka_unit_test(test_duration_parse_rejects_negative_empty_overflow_junk),
