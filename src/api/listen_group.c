@@ -112,7 +112,13 @@ int api_listen_group_extend(int first_fd, int n, int *fds, rag_error *err)
         {BPF_ALU | BPF_MOD | BPF_K, 0, 0, (uint32_t)have},
         {BPF_RET | BPF_A, 0, 0, 0},
     };
-    struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+    /* zeroed whole: the padding after .len goes to the kernel too (sizeof
+     * prog bytes), and uninitialised bytes there are a memory error under
+     * valgrind (tests/integration/test_valgrind.sh) */
+    struct sock_fprog prog;
+    memset(&prog, 0, sizeof prog);
+    prog.len = sizeof code / sizeof code[0];
+    prog.filter = code;
     if (have > 1 && setsockopt(first_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) != 0)
         rag_error_set(err, RAG_ERR, "cannot attach the CPU steering program: %s", strerror(errno));
     return have;
