@@ -78,15 +78,19 @@ wait_for() {
     sleep 0.1
   done
 }
-# jqe ARGS... — `jq -e` that also fails (4) when it produced no value: jq
-# 1.6 (Debian 12) exits 0 on empty input, so `jq -e 'select(...)' LOG` holds
-# for a log that exists but has no line yet. Prints jq's output (for pipes).
+# jqe ARGS... — jq that holds (status 0) when its last output value is
+# neither false nor null, as `jq -e` is documented to, and fails with 4 when
+# it produced no value, 1 for false or null, jq's own status on an error.
+# Not `jq -e` itself: jq 1.6 (Debian 12) judges only the last *input*, so
+# `jq -e 'select(...)' LOG` failed whenever a later line followed the
+# matching one, and held for a log with no line yet. Prints jq's output.
 jqe() {
   local out rc=0
-  out=$(jq -e "$@") || rc=$?
+  out=$(jq "$@") || rc=$?
   [ -z "$out" ] || printf '%s\n' "$out"
   [ "$rc" -ne 0 ] && return "$rc"
   [ -n "$out" ] || return 4
+  case "${out##*$'\n'}" in false | null) return 1 ;; esac
 }
 export -f jqe
 done_testing() { exit $_tap_failed; }
