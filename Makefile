@@ -127,6 +127,7 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(LIBAPI) $(LIBRAG)
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := $(BUILD_ROOT)/fuzz
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=undefined \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
@@ -142,7 +143,8 @@ FUZZ_CXX     ?= clang++
 
 $(FUZZ_BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(FUZZ_CXX) -std=c++17 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+	$(FUZZ_CXX) -std=c++17 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer-no-link,address,undefined \
+	  -fno-sanitize-recover=undefined -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
                       $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(CORE_CXX))

@@ -67,6 +67,15 @@ void *rag_xrealloc(void *p, size_t n);
  * search), or -1. */
 void rag_sort_i64(int64_t *v, size_t n);
 ptrdiff_t rag_find_sorted_i64(const int64_t *v, size_t n, int64_t key);
+/* d (a JSON number read from outside: any double) as a whole number in
+ * [lo, hi]: truncated toward zero, clamped to the range, NaN gives lo.
+ * Casting a double outside the integer type's range is undefined
+ * behaviour, so every such read goes through here. RAG_EXACT_INT is the
+ * largest magnitude a double holds exactly (2^53): a range of counts or
+ * milliseconds within +-RAG_EXACT_INT keeps their sums and differences
+ * inside int64_t. */
+#define RAG_EXACT_INT ((int64_t)1 << 53)
+int64_t rag_clamp_i64(double d, int64_t lo, int64_t hi);
 char *rag_xstrdup(const char *s);
 char *rag_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

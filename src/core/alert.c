@@ -4,6 +4,7 @@
  * The payload shapes are specified in docs/specs/alerts.md. */
 #include "rag/alert.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,7 +227,7 @@ int rag_alert_from_json(const cJSON *obj, rag_alert *a, rag_error *err)
     if (sev < 0) return rag_error_set(err, RAG_ECORRUPT, "alert: severity \"%s\" is not warn|crit", severity);
     a->severity = (rag_severity)sev;
     const cJSON *rem = cJSON_GetObjectItemCaseSensitive(obj, "reminder");
-    a->reminder = cJSON_IsNumber(rem) && rem->valuedouble >= 0 ? (int)rem->valuedouble : 0;
+    a->reminder = cJSON_IsNumber(rem) ? (int)rag_clamp_i64(rem->valuedouble, 0, INT_MAX) : 0;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, "details");
     if (cJSON_IsObject(d)) a->details = cJSON_Duplicate(d, 1);
     const cJSON *l = cJSON_GetObjectItemCaseSensitive(obj, "links");

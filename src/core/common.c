@@ -114,6 +114,14 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int64_t rag_clamp_i64(double d, int64_t lo, int64_t hi)
+{
+    if (!(d > (double)lo)) return lo; /* NaN as well */
+    /* (double)hi may round up past hi, but no double lies between the two */
+    if (d >= (double)hi) return hi;
+    return (int64_t)d;
+}
+
 void rag_sort_i64(int64_t *v, size_t n)
 {
     if (n > 1) qsort(v, n, sizeof *v, cmp_i64);

@@ -222,7 +222,7 @@ static const char *jstr(const cJSON *o, const char *key)
 static int64_t jnum(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+    return cJSON_IsNumber(v) ? rag_clamp_i64(v->valuedouble, -RAG_EXACT_INT, RAG_EXACT_INT) : 0;
 }
 
 static void set_num(cJSON *o, const char *key, int64_t v)

@@ -6,6 +6,7 @@
 #include "alertstate.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,10 +267,11 @@ int alertstate_save(const alertstate *as, const char *path, int64_t now_ms, rag_
     return rc;
 }
 
-static int64_t num(const cJSON *o, const char *key)
+/* o's number key as a whole number in [lo, hi]; 0 when it is not a number */
+static int64_t num(const cJSON *o, const char *key, int64_t lo, int64_t hi)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+    return cJSON_IsNumber(v) ? rag_clamp_i64(v->valuedouble, lo, hi) : 0;
 }
 
 static int load_entry(alertstate *as, const cJSON *a, const char *path, rag_error *err)
@@ -290,16 +292,16 @@ static int load_entry(alertstate *as, const cJSON *a, const char *path, rag_erro
     alert_entry *e = add_entry(as, check->valuestring);
     e->phase = (alert_phase)ph;
     e->severity = (rag_severity)sv;
-    e->fails = (int)num(a, "fails");
-    e->oks = (int)num(a, "oks");
+    e->fails = (int)num(a, "fails", 0, INT_MAX);
+    e->oks = (int)num(a, "oks", 0, INT_MAX);
     if (cJSON_IsString(summary)) snprintf(e->summary, sizeof e->summary, "%s", summary->valuestring);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(a, "details");
     if (cJSON_IsObject(d)) e->details = cJSON_Duplicate(d, 1);
-    e->first_fail_ms = num(a, "first_fail_ms");
-    e->started_ms = num(a, "started_ms");
-    e->last_notified_ms = num(a, "last_notified_ms");
-    e->reminders = (int)num(a, "reminders");
-    e->changed_ms = num(a, "changed_ms");
+    e->first_fail_ms = num(a, "first_fail_ms", -RAG_EXACT_INT, RAG_EXACT_INT);
+    e->started_ms = num(a, "started_ms", -RAG_EXACT_INT, RAG_EXACT_INT);
+    e->last_notified_ms = num(a, "last_notified_ms", -RAG_EXACT_INT, RAG_EXACT_INT);
+    e->reminders = (int)num(a, "reminders", 0, INT_MAX);
+    e->changed_ms = num(a, "changed_ms", -RAG_EXACT_INT, RAG_EXACT_INT);
     return RAG_OK;
 }
 

@@ -68,7 +68,7 @@ void collect_remote_services(rt_snapshot *s, const char *url)
 static int64_t num(const cJSON *o, const char *k, int64_t dflt)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : dflt;
+    return cJSON_IsNumber(v) ? rag_clamp_i64(v->valuedouble, -RAG_EXACT_INT, RAG_EXACT_INT) : dflt;
 }
 
 static void fill_config(rt_config_info *c, const cJSON *cj, const char *url)

@@ -37,16 +37,24 @@ static const cJSON *field(const cJSON *o, const char *a, const char *b)
 
 static int64_t num(const cJSON *v, int64_t dflt)
 {
-    if (cJSON_IsNumber(v)) return (int64_t)v->valuedouble;
+    if (cJSON_IsNumber(v)) return rag_clamp_i64(v->valuedouble, 0, RAG_EXACT_INT); /* a count */
     if (cJSON_IsArray(v)) return cJSON_GetArraySize(v);
     return dflt;
+}
+
+/* a quality figure, a fraction: clamped to [0, 1] (the console scales it
+ * to whole numbers), -1 when it is not a number */
+static double fraction(const cJSON *v)
+{
+    if (!cJSON_IsNumber(v)) return -1;
+    return v->valuedouble < 0 ? 0 : v->valuedouble > 1 ? 1 : v->valuedouble;
 }
 
 static int64_t time_of(const cJSON *v)
 {
     int64_t ms = 0;
     if (cJSON_IsString(v) && rag_time_parse(v->valuestring, &ms) == 0) return ms;
-    if (cJSON_IsNumber(v)) return (int64_t)v->valuedouble;
+    if (cJSON_IsNumber(v)) return rag_clamp_i64(v->valuedouble, -RAG_EXACT_INT, RAG_EXACT_INT); /* ms */
     return 0;
 }
 
@@ -74,8 +82,9 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
     r->ok = strcmp(r->status, "failed") != 0 && strcmp(r->status, "error") != 0;
     r->started_ms = time_of(field(o, "started_at", "started"));
     const cJSON *d = field(o, "duration_ms", NULL);
-    if (cJSON_IsNumber(d)) r->duration_ms = (int64_t)d->valuedouble;
-    else if (cJSON_IsNumber(d = field(o, "duration_s", "duration"))) r->duration_ms = (int64_t)(d->valuedouble * 1000.0);
+    if (cJSON_IsNumber(d)) r->duration_ms = rag_clamp_i64(d->valuedouble, -RAG_EXACT_INT, RAG_EXACT_INT);
+    else if (cJSON_IsNumber(d = field(o, "duration_s", "duration")))
+        r->duration_ms = rag_clamp_i64(d->valuedouble * 1000.0, -RAG_EXACT_INT, RAG_EXACT_INT);
     else {
         int64_t fin = time_of(field(o, "finished_at", "finished"));
         if (fin && r->started_ms) r->duration_ms = fin - r->started_ms;
@@ -107,11 +116,9 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
     str(r->quality_gate, sizeof r->quality_gate, field(o, "quality_gate", NULL));
     if (cJSON_IsNumber(qn)) { /* absent in lines of older writers and runs that evaluated nothing */
         r->has_quality = true;
-        r->quality_ndcg = qn->valuedouble;
-        const cJSON *v = field(o, "quality_recall_at_k", NULL);
-        r->quality_recall = cJSON_IsNumber(v) ? v->valuedouble : -1;
-        v = field(o, "quality_mrr", NULL);
-        r->quality_mrr = cJSON_IsNumber(v) ? v->valuedouble : -1;
+        r->quality_ndcg = fraction(qn);
+        r->quality_recall = fraction(field(o, "quality_recall_at_k", NULL));
+        r->quality_mrr = fraction(field(o, "quality_mrr", NULL));
         r->quality_failed = num(field(o, "quality_failed", NULL), -1);
     }
     cJSON_Delete(o);

@@ -315,8 +315,8 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
             const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, done_keys[i]);
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, total_keys[i]);
             if (cJSON_IsNumber(d) && cJSON_IsNumber(t)) {
-                done = (int64_t)d->valuedouble;
-                total = (int64_t)t->valuedouble;
+                done = rag_clamp_i64(d->valuedouble, 0, RAG_EXACT_INT);
+                total = rag_clamp_i64(t->valuedouble, 0, RAG_EXACT_INT);
             }
         }
     }

@@ -47,7 +47,7 @@ static void sget(char *dst, size_t n, const cJSON *v)
 
 static int64_t iget(const cJSON *v, int64_t dflt)
 {
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : dflt;
+    return cJSON_IsNumber(v) ? rag_clamp_i64(v->valuedouble, -RAG_EXACT_INT, RAG_EXACT_INT) : dflt;
 }
 
 static int64_t tget(const cJSON *v)
@@ -77,7 +77,7 @@ void probe_parse_healthz(const char *text, size_t len, rt_probe *p)
     sget(p->version, sizeof p->version, get(o, "version"));
     const cJSON *up = get(o, "uptime_s");
     if (!up) up = get(o, "uptime");
-    if (cJSON_IsNumber(up)) p->uptime_s = (int64_t)up->valuedouble;
+    if (cJSON_IsNumber(up)) p->uptime_s = iget(up, 0);
     else if (cJSON_IsNumber(get(o, "uptime_ms"))) p->uptime_s = iget(get(o, "uptime_ms"), 0) / 1000;
 
     const cJSON *rq = get(o, "requests");

@@ -14,6 +14,8 @@
 
 static char state_path[64];
 
+static void remove_state(void) { unlink(state_path); }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
@@ -59,7 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(out);
         free(url);
     } else {
-        if (!state_path[0]) snprintf(state_path, sizeof state_path, "/tmp/fuzz-alertstate-%d.json", (int)getpid());
+        if (!state_path[0]) {
+            snprintf(state_path, sizeof state_path, "/tmp/fuzz-alertstate-%d.json", (int)getpid());
+            atexit(remove_state);
+        }
         if (rag_atomic_write(state_path, data, size, NULL) != RAG_OK) return 0;
         alertstate_policy pol = { 3, 2, 0, true };
         alertstate as;

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +166,17 @@ static void test_json_parser_rejects_bad_status_and_missing_fields(void **state)
     o = cJSON_CreateArray();
     assert_int_equal(rag_alert_from_json(o, &b, &err), RAG_ECORRUPT);
     cJSON_Delete(o);
+    /* a reminder count no int holds (fuzz finding) is clamped, a negative one is 0 */
+    const double reminders[] = {1e10, -5};
+    const int want[] = {INT_MAX, 0};
+    for (int i = 0; i < 2; i++) {
+        o = rag_alert_to_json(&a);
+        cJSON_ReplaceItemInObject(o, "reminder", cJSON_CreateNumber(reminders[i]));
+        assert_int_equal(rag_alert_from_json(o, &b, &err), RAG_OK);
+        assert_int_equal(b.reminder, want[i]);
+        rag_alert_clear(&b);
+        cJSON_Delete(o);
+    }
     rag_alert_clear(&a);
 }
 

@@ -62,6 +62,30 @@ static void test_sort_i64(void **state)
     rag_sort_i64(NULL, 0);
 }
 
+/* A double from outside becomes a whole number inside [lo, hi] whatever
+ * it is: out-of-range values (a cast of them is undefined behaviour, and
+ * on x86 gave INT64_MIN) and infinities clamp, NaN gives lo, fractions
+ * truncate toward zero, the range's own ends hold. */
+static void test_clamp_i64(void **state)
+{
+    (void)state;
+    assert_int_equal(rag_clamp_i64(1e300, 0, RAG_EXACT_INT), RAG_EXACT_INT);
+    assert_int_equal(rag_clamp_i64(-1e300, -RAG_EXACT_INT, RAG_EXACT_INT), -RAG_EXACT_INT);
+    assert_int_equal(rag_clamp_i64(1.0 / 0.0, 0, 10), 10);
+    assert_int_equal(rag_clamp_i64(-1.0 / 0.0, 0, 10), 0);
+    assert_int_equal(rag_clamp_i64(0.0 / 0.0, 3, 10), 3);
+    assert_int_equal(rag_clamp_i64(2.9, 0, 10), 2);
+    assert_int_equal(rag_clamp_i64(-2.9, -10, 10), -2);
+    assert_int_equal(rag_clamp_i64(-0.5, 0, 10), 0);
+    assert_int_equal(rag_clamp_i64(10.0, 0, 10), 10);
+    assert_int_equal(rag_clamp_i64(9.99, 0, 10), 9);
+    /* the full int64_t range: 2^63 itself is not an int64_t */
+    assert_true(rag_clamp_i64(9.3e18, INT64_MIN, INT64_MAX) == INT64_MAX);
+    assert_true(rag_clamp_i64(-9.3e18, INT64_MIN, INT64_MAX) == INT64_MIN);
+    assert_true(rag_clamp_i64(9223372036854774784.0, INT64_MIN, INT64_MAX) == 9223372036854774784LL);
+    assert_int_equal(rag_clamp_i64(3e9, 0, INT32_MAX), INT32_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -69,6 +93,7 @@ int main(void)
         cmocka_unit_test(test_error_set_returns_code_and_message),
         cmocka_unit_test(test_find_sorted_i64),
         cmocka_unit_test(test_sort_i64),
+        cmocka_unit_test(test_clamp_i64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,19 @@ static void test_load_reports_missing_corrupt_and_newer_files(void **state)
         assert_int_equal(as.count, 0);
         assert_int_equal(as.n_notices, 0);
     }
+    /* numbers no int holds (fuzz finding): clamped to the field's range */
+    const char *huge = "{\"version\":1,\"alerts\":[{\"check\":\"a\",\"phase\":\"firing\",\"severity\":\"crit\","
+                       "\"fails\":1e300,\"oks\":-1e300,\"reminders\":3e9,\"started_ms\":-1e300}]}";
+    assert_int_equal(rag_atomic_write(path, huge, strlen(huge), &err), RAG_OK);
+    assert_int_equal(alertstate_load(&as, path, &err), RAG_OK);
+    const alert_entry *e = alertstate_find(&as, "a");
+    assert_non_null(e);
+    assert_int_equal(e->fails, INT_MAX);
+    assert_int_equal(e->oks, 0);
+    assert_int_equal(e->reminders, INT_MAX);
+    assert_true(e->started_ms == -RAG_EXACT_INT);
+    alertstate_free(&as);
+    alertstate_init(&as, &POLICY, "demo");
     const char *newer = "{\"version\":99,\"alerts\":[]}";
     assert_int_equal(rag_atomic_write(path, newer, strlen(newer), &err), RAG_OK);
     assert_int_equal(alertstate_load(&as, path, &err), RAG_EVERSION);

@@ -339,6 +339,20 @@ static void test_runs_parse_rag_ingest_metrics_line(void **state)
     assert_string_equal(r.generation, "");
     assert_false(collect_runs_parse_line("not json", 8, &r));
     assert_false(collect_runs_parse_line("{\"status\":\"published\"}", 22, &r));
+    /* numbers no int64_t holds (fuzz finding): clamped, and the duration
+     * from two extreme times does not overflow */
+    const char *huge = "{\"run_id\":\"R\",\"status\":\"ok\",\"chunks\":1e300,\"tokens\":-1e300,"
+                       "\"started_at\":-9e18,\"finished_at\":9e18}";
+    assert_true(collect_runs_parse_line(huge, strlen(huge), &r));
+    assert_true(r.chunks == RAG_EXACT_INT);
+    assert_int_equal(r.tokens, 0);
+    assert_true(r.duration_ms == 2 * RAG_EXACT_INT);
+    const char *secs = "{\"run_id\":\"R\",\"status\":\"ok\",\"duration_s\":1e300,\"quality_ndcg_at_10\":1e300,"
+                       "\"quality_recall_at_k\":-3,\"quality_mrr\":0.25}";
+    assert_true(collect_runs_parse_line(secs, strlen(secs), &r));
+    assert_true(r.duration_ms == RAG_EXACT_INT);
+    assert_true(r.has_quality);
+    assert_true(r.quality_ndcg == 1.0 && r.quality_recall == 0.0 && r.quality_mrr == 0.25);
 }
 
 static void test_runs_reads_the_tail_and_skips_malformed_lines(void **state)
@@ -384,6 +398,12 @@ static void test_healthz_parse_reads_rag_api_shape(void **state)
     probe_parse_healthz("<html>", 6, &p);
     assert_string_equal(p.status, "");
     assert_int_equal(p.uptime_s, -1);
+    /* a probed service's numbers are any double (fuzz finding): clamped */
+    const char *huge = "{\"status\":\"ok\",\"uptime_s\":1e300,\"index\":{\"chunk_count\":-1e300}}";
+    memset(&p, 0, sizeof p);
+    probe_parse_healthz(huge, strlen(huge), &p);
+    assert_true(p.uptime_s == RAG_EXACT_INT);
+    assert_true(p.chunk_count == -RAG_EXACT_INT);
 }
 
 static void test_theme_parse_reports_file_line_and_problem(void **state)
