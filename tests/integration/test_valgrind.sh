@@ -22,10 +22,10 @@ fi
 
 # vg LOG CMD... — CMD under valgrind, its report in LOG; valgrind's own
 # status 99 means a leak or an error
+VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
 vg() {
   local log=$1; shift
-  valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-    --log-file="$log" "$@"
+  "${VG[@]}" --log-file="$log" "$@"
 }
 # vg_clean NAME LOG RC WANT_RC — ok when the program exited WANT_RC and
 # valgrind counted no error (leaks of the kinds above count as errors)
@@ -67,8 +67,7 @@ vg "$TMP/vg-badconf.log" "$BIN/rag-ingest" --config "$STACK/config/bad.yaml" --q
 vg_clean "rag-ingest, a config with a bad value" "$TMP/vg-badconf.log" "$rc" 78
 
 # ---------------------------------------------------------------- 4. a served rag-api
-(exec valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-  --log-file="$TMP/vg-api.log" "$BIN/rag-api" --config "$CONFIG" >"$STACK/api.stderr" 2>&1) &
+"${VG[@]}" --log-file="$TMP/vg-api.log" "$BIN/rag-api" --config "$CONFIG" >"$STACK/api.stderr" 2>&1 &
 VG_API=$!
 track_pid "$VG_API"
 # valgrind starts slowly: poll /healthz until the generation is served
