@@ -22,8 +22,9 @@
 /* A manifest is a few KiB (the config subtree dominates); anything near this
  * size is not a manifest. */
 #define MANIFEST_MAX_BYTES (4u << 20)
-/* Largest integer a JSON number (IEEE double) carries exactly. */
-#define EXACT_INT_MAX 9007199254740991.0
+/* Largest whole number a field takes: the last one a JSON number (IEEE
+ * double) carries exactly, below RAG_EXACT_INT (common.h). */
+#define EXACT_INT_MAX (RAG_EXACT_INT - 1)
 
 /* Line and column (1-based) of byte offset off in buf. */
 static void line_col(const char *buf, size_t off, size_t *line, size_t *col)
@@ -140,9 +141,9 @@ static int get_int(const char *name, const cJSON *root, const char *key, int64_t
     if (!v) return rag_error_set(err, RAG_ECORRUPT, "%s: missing field \"%s\"", name, key);
     if (!cJSON_IsNumber(v)) return rag_error_set(err, RAG_ECORRUPT, "%s: field \"%s\" must be a number", name, key);
     double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d) || d < 0 || d > EXACT_INT_MAX || d > (double)max)
+    if (!isfinite(d) || d != floor(d) || d < 0 || d > (double)EXACT_INT_MAX || d > (double)max)
         return rag_error_set(err, RAG_ECORRUPT, "%s: field \"%s\" must be a whole number from 0 to %lld (got %g)",
-                             name, key, (long long)(max < (int64_t)EXACT_INT_MAX ? max : (int64_t)EXACT_INT_MAX), d);
+                             name, key, (long long)(max < EXACT_INT_MAX ? max : EXACT_INT_MAX), d);
     *out = (int64_t)d;
     return RAG_OK;
 }
