@@ -63,8 +63,10 @@ void rag_problems_free(rag_problems *p);
 void *rag_xmalloc(size_t n);
 void *rag_xcalloc(size_t n, size_t size);
 void *rag_xrealloc(void *p, size_t n);
-/* Sort v[0..n) ascending; the index of key in such an array (binary
+/* Sort v[0..n) ascending (up to RAG_SORT_SMALL values by insertion in
+ * place, more with qsort); the index of key in such an array (binary
  * search), or -1. */
+#define RAG_SORT_SMALL 64
 void rag_sort_i64(int64_t *v, size_t n);
 ptrdiff_t rag_find_sorted_i64(const int64_t *v, size_t n, int64_t key);
 /* d (a JSON number read from outside: any double) as a whole number in

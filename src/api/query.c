@@ -30,6 +30,22 @@ int api_hit_best_first(const void *a, const void *b)
     return (x->rowid > y->rowid) - (x->rowid < y->rowid);
 }
 
+void api_sort_hits(api_hit *hits, size_t n)
+{
+    if (n > RAG_SORT_SMALL) {
+        qsort(hits, n, sizeof *hits, api_hit_best_first);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        const api_hit h = hits[i];
+        size_t j = i;
+        for (; j > 0 && (hits[j - 1].score < h.score || (hits[j - 1].score == h.score && hits[j - 1].rowid > h.rowid));
+             j--)
+            hits[j] = hits[j - 1];
+        hits[j] = h;
+    }
+}
+
 /* Slot of rowid in an open-addressing table of `mask + 1` slots holding
  * 1 + an index into hits (0 = empty): its slot, or the empty one where it
  * would go. */
@@ -75,7 +91,7 @@ size_t api_rrf_fuse(const api_hit *bm25, size_t n_bm25, const api_hit *vec, size
                            .bm25_rank = from_bm25 ? rank : 0, .vector_rank = from_bm25 ? 0 : rank};
         slots[slot] = (uint32_t)++n;
     }
-    qsort(all, n, sizeof *all, api_hit_best_first);
+    api_sort_hits(all, n);
     size_t w = n < cap ? n : cap;
     memcpy(out, all, w * sizeof *out);
     free(all);
@@ -248,7 +264,7 @@ static int run_match(api_generation *g, api_lease *l, const char *expr, const ap
         n = have + nc;
     } else {
         /* the n_top best of all segments, then the ones not seen yet */
-        qsort(cand, nc, sizeof *cand, api_hit_best_first);
+        api_sort_hits(cand, nc);
         for (size_t i = 0; i < nc && i < n_top && n < n_top; i++)
             if (!seen_before(seen, have, cand[i].rowid)) out[n++] = cand[i];
         free(cand);
@@ -475,7 +491,7 @@ static size_t rank_rows(const api_bm25_rows *r, const double *idf, const bool *u
         if (all_terms ? !every : !any) continue;
         scratch[m++] = (api_hit){.rowid = r->rowid[row], .score = api_bm25_score(id, fq, nu, r->len[row], avg_length)};
     }
-    qsort(scratch, m, sizeof *scratch, api_hit_best_first);
+    api_sort_hits(scratch, m);
     size_t n = have;
     for (size_t i = 0; i < m && i < n_top && n < n_top; i++) { /* the statement's LIMIT n_top, then the skips */
         if (seen_before(seen, have, scratch[i].rowid)) continue;

@@ -29,6 +29,10 @@ typedef struct api_hit {
 /* qsort order of api_hit: higher score first, ties to the lower rowid (the
  * order of exact search and of the SQL ranking). */
 int api_hit_best_first(const void *a, const void *b);
+/* Sort hits[0..n) in that order: a short list (up to RAG_SORT_SMALL, the
+ * candidate lists of a query) by insertion in place, a longer one with
+ * qsort. */
+void api_sort_hits(api_hit *hits, size_t n);
 
 /* Fuse two ranked lists (best first) by weighted RRF into out (capacity
  * cap): score = 1 / (K + bm25 rank) + vector_weight / (K + vector rank),

@@ -166,7 +166,7 @@ int api_vector_ann_topn(const api_generation *g, api_lease *l, const float *quer
     for (size_t k = 0; k < g->gs.n; k++)
         if (g->ann[k] && segment_candidates(g, l, k, query, nz, n_nz, want, ids, approx, vecs, cand, &n, err) != RAG_OK)
             goto out;
-    qsort(cand, n, sizeof *cand, api_hit_best_first);
+    api_sort_hits(cand, n);
     if (n > n_top) n = n_top;
     for (size_t i = 0; i < n; i++) {
         out[i] = cand[i];

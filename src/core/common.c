@@ -124,7 +124,18 @@ int64_t rag_clamp_i64(double d, int64_t lo, int64_t hi)
 
 void rag_sort_i64(int64_t *v, size_t n)
 {
-    if (n > 1) qsort(v, n, sizeof *v, cmp_i64);
+    if (n > RAG_SORT_SMALL) {
+        qsort(v, n, sizeof *v, cmp_i64);
+        return;
+    }
+    /* the short lists of a query (candidate rowids, rows already taken):
+     * insertion in place, no comparator calls and no merge buffer */
+    for (size_t i = 1; i < n; i++) {
+        const int64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 ptrdiff_t rag_find_sorted_i64(const int64_t *v, size_t n, int64_t key)

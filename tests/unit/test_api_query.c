@@ -275,6 +275,30 @@ static void test_weighted_rrf_lets_the_bm25_list_lead(void **state)
  * (past the fusion's table on the stack), against the definition: every
  * chunk of either list once, score summed over its lists, ordered by score
  * then rowid. */
+/* Hits are sorted best first, ties to the lower rowid, by insertion up to
+ * RAG_SORT_SMALL and by qsort above: at every length on either side, with
+ * many tied scores, the order is the one qsort gives with
+ * api_hit_best_first (a total order over distinct rowids). */
+static void test_sort_hits_agrees_with_qsort_at_every_length(void **state)
+{
+    (void)state;
+    api_hit v[3 * RAG_SORT_SMALL], want[3 * RAG_SORT_SMALL];
+    unsigned seed = 11;
+    for (size_t n = 0; n <= sizeof v / sizeof *v; n++) {
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const unsigned r = seed >> 16;
+            /* distinct rowids, in a scrambled order; scores from a few values */
+            v[i] = (api_hit){.rowid = (int64_t)((i * 7919u) % 1009u) - 500, .score = (double)(r % 5) / 4.0,
+                             .bm25_rank = (int)i + 1, .vector_rank = (int)(r % 3)};
+        }
+        memcpy(want, v, n * sizeof *v);
+        if (n) qsort(want, n, sizeof *want, api_hit_best_first);
+        api_sort_hits(v, n);
+        if (n) assert_memory_equal(v, want, n * sizeof *v);
+    }
+}
+
 static void test_rrf_matches_its_definition_on_random_lists(void **state)
 {
     (void)state;
@@ -374,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_get_args_are_validated_like_the_body),
         cmocka_unit_test(test_rrf_ranks_documents_found_by_both_lists_first),
         cmocka_unit_test(test_rrf_matches_its_definition_on_random_lists),
+        cmocka_unit_test(test_sort_hits_agrees_with_qsort_at_every_length),
         cmocka_unit_test(test_weighted_rrf_lets_the_bm25_list_lead),
         cmocka_unit_test(test_grouping_keeps_the_best_chunk_of_each_document),
         cmocka_unit_test(test_default_mode_follows_the_embedder),

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rag/common.h"
@@ -62,6 +63,33 @@ static void test_sort_i64(void **state)
     rag_sort_i64(NULL, 0);
 }
 
+/* Short lists are sorted by insertion, long ones by qsort: at every length
+ * on either side of RAG_SORT_SMALL, random values with many duplicates and
+ * the extremes come out as qsort orders them. */
+static int cmp_i64_test(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_sort_i64_agrees_with_qsort_at_every_length(void **state)
+{
+    (void)state;
+    int64_t v[3 * RAG_SORT_SMALL], want[3 * RAG_SORT_SMALL];
+    unsigned seed = 7;
+    for (size_t n = 0; n <= sizeof v / sizeof *v; n++) {
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const unsigned r = seed >> 16;
+            v[i] = r % 11 == 0 ? INT64_MIN : r % 13 == 0 ? INT64_MAX : (int64_t)(r % 17) - 8;
+        }
+        memcpy(want, v, n * sizeof *v);
+        if (n) qsort(want, n, sizeof *want, cmp_i64_test);
+        rag_sort_i64(v, n);
+        if (n) assert_memory_equal(v, want, n * sizeof *v);
+    }
+}
+
 /* A double from outside becomes a whole number inside [lo, hi] whatever
  * it is: out-of-range values (a cast of them is undefined behaviour, and
  * on x86 gave INT64_MIN) and infinities clamp, NaN gives lo, fractions
@@ -93,6 +121,7 @@ int main(void)
         cmocka_unit_test(test_error_set_returns_code_and_message),
         cmocka_unit_test(test_find_sorted_i64),
         cmocka_unit_test(test_sort_i64),
+        cmocka_unit_test(test_sort_i64_agrees_with_qsort_at_every_length),
         cmocka_unit_test(test_clamp_i64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
