@@ -209,6 +209,34 @@ out:
     return rc;
 }
 
+void api_query_args_add(api_query_args *a, const char *key, size_t key_len, const char *value, size_t value_len)
+{
+    static const char *const names[4] = {"q", "k", "mode", "group"};
+    if (a->error[0]) return;
+    int i = 0;
+    while (i < 4 && !(strlen(names[i]) == key_len && memcmp(names[i], key, key_len) == 0)) i++;
+    if (i == 4) {
+        /* the name as printable ASCII, cut short: it goes into a JSON message */
+        char shown[40];
+        size_t n = 0;
+        for (size_t j = 0; j < key_len && n + 1 < sizeof shown; j++)
+            shown[n++] = key[j] >= 0x20 && key[j] < 0x7f && key[j] != '"' && key[j] != '\\' ? key[j] : '?';
+        shown[n] = '\0';
+        snprintf(a->error, sizeof a->error, "unknown argument \"%s\" (arguments: q, k, mode, group)", shown);
+        return;
+    }
+    if (a->value[i]) {
+        snprintf(a->error, sizeof a->error, "argument \"%s\" is given more than once", names[i]);
+        return;
+    }
+    if (i > 0 && value && strlen(value) != value_len) {
+        snprintf(a->error, sizeof a->error, "argument \"%s\" contains a NUL byte (%%00)", names[i]);
+        return;
+    }
+    a->value[i] = value ? value : "";
+    a->len[i] = value ? value_len : 0;
+}
+
 int api_query_parse_args(const char *q, size_t q_len, const char *k, const char *mode, const char *group,
                          int default_k, int max_k, api_query_req *req, char *msg, size_t msgsz)
 {
@@ -219,7 +247,7 @@ int api_query_parse_args(const char *q, size_t q_len, const char *k, const char 
         char *end = NULL;
         errno = 0;
         long v = strtol(k, &end, 10);
-        if (errno || end == k || *end != '\0' || v < 1 || v > max_k) {
+        if (*k < '0' || *k > '9' || errno || *end != '\0' || v < 1 || v > max_k) { /* digits only: no sign, no space */
             snprintf(msg, msgsz, "argument \"k\" must be an integer from 1 to %d", max_k);
             return -1;
         }

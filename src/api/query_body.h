@@ -50,6 +50,16 @@ const char *api_group_name(api_group group);
 /* Parse a POST body. Returns 0 and fills req, or -1 with msg set. */
 int api_query_parse_json(const char *body, size_t len, int default_k, int max_k,
                          api_query_req *req, char *msg, size_t msgsz);
+/* GET /query's arguments as the request carries them: q, k, mode and
+ * group (names exact, case included), each at most once. */
+typedef struct api_query_args {
+    const char *value[4]; /* q, k, mode, group; NULL = absent, "" = given without a value */
+    size_t len[4];        /* decoded lengths (a %00 inside is seen) */
+    char error[160];      /* the first argument refused: unknown, repeated, or a NUL in k/mode/group */
+} api_query_args;
+/* Add one argument (name and value with their decoded lengths; value NULL
+ * for "?k" without "="); the first problem goes into a->error. */
+void api_query_args_add(api_query_args *a, const char *key, size_t key_len, const char *value, size_t value_len);
 /* Parse GET arguments (each may be NULL; q_len is q's decoded length, so a
  * %00 inside it is seen). Same contract. */
 int api_query_parse_args(const char *q, size_t q_len, const char *k, const char *mode, const char *group,

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -308,6 +309,62 @@ static int enqueue(api_server *srv, req_ctx *ctx)
 
 /* ------------------------------------------------------------ routes */
 
+static enum MHD_Result collect_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                        const char *value, size_t value_size)
+{
+    (void)kind;
+    api_query_args_add(cls, key, key_size, value, value_size);
+    return MHD_YES;
+}
+
+/* The request's framing headers, counted (MHD reads the first
+ * Content-Length of several and waits forever for a body in a transfer
+ * coding it does not know). */
+typedef struct framing_headers {
+    int content_length, transfer_encoding;
+    char coding[48];
+} framing_headers;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    framing_headers *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) f->content_length++;
+    if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 && f->transfer_encoding++ == 0)
+        snprintf(f->coding, sizeof f->coding, "%s", value ? value : "");
+    return MHD_YES;
+}
+
+/* 0 when the body's length is unambiguous (RFC 9112 6.3), else the status
+ * to refuse the request with (msg set): several Content-Length headers or
+ * Transfer-Encoding headers, or both kinds, are 400 (a proxy in front may
+ * read the other length: a request hidden in a body); a coding other than
+ * chunked is 501. The connection closes after the answer. */
+static int framing_problem(struct MHD_Connection *conn, char *msg, size_t msgsz)
+{
+    framing_headers f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    if (f.content_length > 1 || f.transfer_encoding > 1) {
+        snprintf(msg, msgsz, "ambiguous request length: %d Content-Length and %d Transfer-Encoding headers",
+                 f.content_length, f.transfer_encoding);
+        return 400;
+    }
+    if (f.content_length && f.transfer_encoding) {
+        snprintf(msg, msgsz, "ambiguous request length: both Content-Length and Transfer-Encoding");
+        return 400;
+    }
+    if (f.transfer_encoding && strcasecmp(f.coding, "chunked") != 0) {
+        char shown[sizeof f.coding];
+        size_t n = 0;
+        for (const char *c = f.coding; *c && n + 1 < sizeof shown; c++)
+            shown[n++] = *c >= 0x20 && *c < 0x7f && *c != '"' && *c != '\\' ? *c : '?';
+        shown[n] = '\0';
+        snprintf(msg, msgsz, "Transfer-Encoding \"%s\" is not supported (only chunked)", shown);
+        return 501;
+    }
+    return 0;
+}
+
 static enum MHD_Result handle_query(api_server *srv, req_ctx *ctx, struct MHD_Connection *conn, const char *method)
 {
     api_app *app = srv->app;
@@ -321,14 +378,13 @@ static enum MHD_Result handle_query(api_server *srv, req_ctx *ctx, struct MHD_Co
         }
         rc = api_query_parse_json(ctx->body, ctx->body_len, cfg->api.default_k, cfg->api.max_k, &ctx->qreq, msg, sizeof msg);
     } else {
-        const char *q = NULL;
-        size_t q_len = 0;
-        if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, "q", 1, &q, &q_len) != MHD_YES) q = NULL;
-        rc = api_query_parse_args(q, q_len,
-                                  MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "k"),
-                                  MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "mode"),
-                                  MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "group"),
-                                  cfg->api.default_k, cfg->api.max_k, &ctx->qreq, msg, sizeof msg);
+        /* every argument as sent (MHD's lookups match names without case
+         * and return the first of several: a typo or a repeat would pass) */
+        api_query_args a = {0};
+        MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query_arg, &a);
+        if (a.error[0]) return send_error(app, ctx, conn, 400, API_ERR_BAD_REQUEST, a.error, NULL);
+        rc = api_query_parse_args(a.value[0], a.len[0], a.value[1], a.value[2], a.value[3], cfg->api.default_k,
+                                  cfg->api.max_k, &ctx->qreq, msg, sizeof msg);
     }
     if (rc) return send_error(app, ctx, conn, 400, API_ERR_BAD_REQUEST, msg, NULL);
     api_query_req_settings(&ctx->qreq, cfg);
@@ -491,6 +547,23 @@ static enum MHD_Result dispatch(api_listener *l, req_ctx *ctx, struct MHD_Connec
     return handle_query(srv, ctx, conn, method);
 }
 
+/* Marks a request whose path holds "%00": MHD decodes it to a NUL, which
+ * would cut "/healthz%00anything" to "/healthz" and serve the route. */
+static char nul_in_path_mark;
+
+/* MHD's hook on the request target before it is decoded: what it returns
+ * is the request's first *con_cls (nothing is allocated here, so a request
+ * MHD refuses itself leaves nothing behind). */
+static void *on_raw_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    const size_t path_len = strcspn(uri, "?");
+    for (size_t i = 0; i + 3 <= path_len; i++)
+        if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0') return &nul_in_path_mark;
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -500,6 +573,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     api_server *srv = l->srv;
     api_app *app = srv->app;
     req_ctx *ctx = *con_cls;
+    const bool nul_in_path = *con_cls == (void *)&nul_in_path_mark;
+    if (nul_in_path) ctx = NULL;
     if (!ctx) {
         ctx = rag_xcalloc(1, sizeof *ctx);
         ctx->start_us = rag_mono_us();
@@ -511,6 +586,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx->gconn = ci ? ci->socket_context : NULL;
         *con_cls = ctx;
         atomic_fetch_add(&app->inflight, 1);
+        char framing[160];
+        int refuse = framing_problem(conn, framing, sizeof framing);
+        if (!refuse && nul_in_path) {
+            snprintf(framing, sizeof framing, "the path contains %%00 (a NUL byte)");
+            refuse = 400;
+        }
+        if (refuse) {
+            api_connguard_received(ctx->gconn);
+            return send_error(app, ctx, conn, refuse, API_ERR_BAD_REQUEST, framing, NULL);
+        }
         /* Answer on the next call, once MHD has the whole request: a response
          * queued on this first call makes MHD close the connection after it
          * (no keep-alive). A too-large body is refused right away, though. */
@@ -561,7 +646,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     api_listener *l = cls;
     api_app *app = l->srv->app;
     req_ctx *ctx = *con_cls;
-    if (!ctx) return;
+    if (!ctx || *con_cls == (void *)&nul_in_path_mark) return; /* never reached on_request */
     const int64_t now_us = rag_mono_us();
     api_connguard_waiting(ctx->gconn, now_us / 1000); /* the same clock as rag_mono_ms */
     int64_t lat = now_us - ctx->start_us;
@@ -686,6 +771,7 @@ static struct MHD_Daemon *start_daemon(api_listener *l, int listen_fd, unsigned 
                             MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_raw_uri, NULL,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
                             MHD_OPTION_END);
 }

@@ -58,6 +58,31 @@ CASES = {
                                    + (b"8000\r\n" + b"a" * 0x8000 + b"\r\n") * 4 + b"0\r\n\r\n", 413),
     "POST valid chunked": (b"POST /query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                            b"b\r\n{\"q\":\"foo\"}\r\n0\r\n\r\n", ("json", 200)),
+    # the body's length must be unambiguous (RFC 9112 6.3): a proxy in front
+    # may read the other one and take the rest for a second request
+    "two Content-Length": (b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 11\r\n\r\n"
+                           b"{\"q\":\"foo\"}", 400),
+    "Content-Length and chunked": (b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                                   b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    "two Transfer-Encoding": (b"POST /query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                              b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    "Transfer-Encoding identity": (b"POST /query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n"
+                                   b"{\"q\":\"foo\"}", 501),
+    "Transfer-Encoding gzip, chunked": (b"POST /query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                                        b"0\r\n\r\n", 501),
+    "GET /healthz with Transfer-Encoding gzip": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    # %00 in the path would cut "/healthz%00x" to a real route
+    "%00 in the path (healthz)": (b"GET /healthz%00anything HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "%00 in the path (query)": (b"GET /query%00junk?q=foo HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    # GET /query takes q, k, mode and group exactly, each once
+    "GET unknown argument": (b"GET /query?q=foo&kk=3 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "GET argument in upper case": (b"GET /query?q=foo&K=3 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "GET repeated argument": (b"GET /query?q=foo&k=1&k=9 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "GET NUL in k": (b"GET /query?q=foo&k=5%00junk HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "GET NUL in mode": (b"GET /query?q=foo&mode=bm25%00x HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "GET signed k": (b"GET /query?q=foo&k=%2B5 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "GET k without a value": (b"GET /query?q=foo&k HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "GET every argument": (b"GET /query?q=foo&k=2&mode=bm25&group=chunk HTTP/1.1\r\nHost: x\r\n\r\n", ("json", 200)),
     "HTTP/1.0 healthz": (b"GET /healthz HTTP/1.0\r\n\r\n", ("json", 200)),
     "no Host header": (b"GET /healthz HTTP/1.1\r\n\r\n", ("json", 200)),
     "header with high bytes": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: \xff\xfe\r\n\r\n", ("json", 200)),
@@ -107,7 +132,46 @@ def send(raw):
     return out
 
 
+# Requests that hide a second one in an ambiguous body: exactly one
+# response (the refusal) comes back, then the connection closes; the hidden
+# request is never answered.
+SMUGGLED = {
+    "hidden after two Content-Length": b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 36\r\n\r\n"
+                                       b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+    "hidden after Content-Length and chunked": b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n"
+                                               b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                                               b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+}
+
+
+def read_all(raw):
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+    out = b""
+    try:
+        s.sendall(raw)
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return out, True
+            out += b
+    except (ConnectionResetError, BrokenPipeError):
+        return out, True
+    except socket.timeout:
+        return out, False
+    finally:
+        s.close()
+
+
 failed = 0
+for name, raw in SMUGGLED.items():
+    out, closed = read_all(raw)
+    statuses = [l.split(b" ")[1] for l in out.split(b"\r\n") if l.startswith(b"HTTP/1.1 ")]
+    if statuses != [b"400"] or not closed:
+        failed += 1
+        print("FAIL %s: responses %r, closed %s: %r" % (name, statuses, closed, out[:200]))
+    else:
+        print("PASS %s: one 400, then closed" % name)
+
 for name, (raw, want) in CASES.items():
     out = send(raw)
     why = ""

@@ -299,6 +299,50 @@ static void test_sort_hits_agrees_with_qsort_at_every_length(void **state)
     }
 }
 
+/* GET arguments are taken as sent: q, k, mode, group by exact name, each
+ * once; an unknown name is named (printable, quotes and controls shown as
+ * ?), a repeat or a NUL in k/mode/group is refused, "?k" without "=" is an
+ * empty value (which k then refuses), and the first problem is kept. */
+static void test_get_arguments_are_taken_exactly(void **state)
+{
+    (void)state;
+    api_query_args a = {0};
+    api_query_args_add(&a, "q", 1, "ab\0c", 4);
+    api_query_args_add(&a, "k", 1, NULL, 0);
+    api_query_args_add(&a, "mode", 4, "bm25", 4);
+    assert_string_equal(a.error, "");
+    assert_int_equal(a.len[0], 4);
+    assert_string_equal(a.value[1], "");
+    assert_string_equal(a.value[2], "bm25");
+    assert_null(a.value[3]);
+    api_query_args_add(&a, "k", 1, "3", 1);
+    assert_string_equal(a.error, "argument \"k\" is given more than once");
+    api_query_args_add(&a, "zz", 2, "1", 1);
+    assert_string_equal(a.error, "argument \"k\" is given more than once");
+
+    api_query_args b = {0};
+    api_query_args_add(&b, "K", 1, "3", 1);
+    assert_string_equal(b.error, "unknown argument \"K\" (arguments: q, k, mode, group)");
+    api_query_args c = {0};
+    api_query_args_add(&c, "q\"\x01\xff", 4, "x", 1);
+    assert_string_equal(c.error, "unknown argument \"q???\" (arguments: q, k, mode, group)");
+    api_query_args d = {0};
+    api_query_args_add(&d, "group", 5, "chunk\0x", 7);
+    assert_string_equal(d.error, "argument \"group\" contains a NUL byte (%00)");
+    api_query_args e = {0};
+    api_query_args_add(&e, "q\0", 2, "x", 1);
+    assert_string_equal(e.error, "unknown argument \"q?\" (arguments: q, k, mode, group)");
+
+    api_query_req req;
+    char msg[200];
+    assert_int_equal(api_query_parse_args("a", 1, "+5", NULL, NULL, 5, 50, &req, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("a", 1, " 5", NULL, NULL, 5, 50, &req, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("a", 1, "", NULL, NULL, 5, 50, &req, msg, sizeof msg), -1);
+    assert_int_equal(api_query_parse_args("a", 1, "7", NULL, NULL, 5, 50, &req, msg, sizeof msg), 0);
+    assert_int_equal(req.k, 7);
+    api_query_req_free(&req);
+}
+
 static void test_rrf_matches_its_definition_on_random_lists(void **state)
 {
     (void)state;
@@ -399,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_rrf_ranks_documents_found_by_both_lists_first),
         cmocka_unit_test(test_rrf_matches_its_definition_on_random_lists),
         cmocka_unit_test(test_sort_hits_agrees_with_qsort_at_every_length),
+        cmocka_unit_test(test_get_arguments_are_taken_exactly),
         cmocka_unit_test(test_weighted_rrf_lets_the_bm25_list_lead),
         cmocka_unit_test(test_grouping_keeps_the_best_chunk_of_each_document),
         cmocka_unit_test(test_default_mode_follows_the_embedder),
