@@ -265,7 +265,7 @@ endif
 
 # Read-only: evaluates the generation latest.json names with the host's
 # rag-ingest (also under RUNTIME=docker, given the artifacts folder is reachable).
-eval: $(BIN)/rag-ingest validate ## golden queries on the served index: nDCG@10, recall@k, MRR, weak queries (exit 65 below quality.min_ndcg)
+eval: $(BIN)/rag-ingest validate ## golden queries on the served index: nDCG@10, recall@k, MRR, weak queries (rag-ingest exits 65 below quality.min_ndcg: make Error 65)
 	@$(BIN)/rag-ingest --config $(CONFIG) --eval
 
 console: validate ## open the full-screen console (ragtop); q quits

@@ -54,8 +54,6 @@ int rag_services_load(const char *path, rag_services *out, rag_problems *problem
 int rag_services_load_buffer(const char *name, const char *base_dir, const char *buf, size_t len,
                              rag_services *out, rag_problems *problems, rag_error *err);
 void rag_services_free(rag_services *s);
-/* Default services.yml path: $RAG_SERVICES, else "services.yml". */
-const char *rag_services_default_path(void);
 /* A valid service (or context) name: 1-64 of A-Z a-z 0-9 _ - . */
 bool rag_service_name_ok(const char *s);
 /* Why u is not a usable http(s) URL (no host, credentials, spaces), NULL when it is. */

@@ -36,13 +36,15 @@ static void usage(FILE *out)
             "       rag-api --version | --help\n"
             "Serves /query, /healthz and /metrics from the newest index generation.\n"
             "  --config PATH      config file (default $RAG_CONFIG or config/params.yaml)\n"
-            "  --listen HOST:PORT override api.listen_host / api.port (numeric IP)\n"
+            "  --listen HOST:PORT override api.listen (numeric IP; [::1]:PORT for IPv6)\n"
             "  --pidfile PATH     write our pid there while running (removed on exit)\n"
             "  --log-probes       also log each successful /healthz and /metrics request\n"
             "                     (by default they are only counted in the summary)\n"
             "  --print-settings   print listen address, URL, artifact folders and the default\n"
             "                     query mode, then exit\n"
-            "Signals: SIGHUP re-reads the manifest; SIGTERM/SIGINT stop gracefully.\n");
+            "Signals: SIGHUP re-reads the manifest; SIGTERM/SIGINT stop gracefully.\n"
+            "Exit status: 0 stopped by a signal, 1 cannot start (e.g. a port taken), 2 usage,\n"
+            "78 invalid configuration.\n");
 }
 
 static int parse_listen(const char *s, char *host, size_t hostsz, int *port)

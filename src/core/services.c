@@ -53,12 +53,6 @@ void rag_services_free(rag_services *s)
     memset(s, 0, sizeof *s);
 }
 
-const char *rag_services_default_path(void)
-{
-    const char *env = getenv("RAG_SERVICES");
-    return env && *env ? env : "services.yml";
-}
-
 const rag_service *rag_services_find(const rag_services *s, const char *name)
 {
     for (size_t i = 0; s && name && i < s->count; i++)

@@ -16,10 +16,12 @@ typedef struct rt_inputs {
     const char *token_env;     /* and send the token in this variable (NULL = none) */
 } rt_inputs;
 
-/* Resolve the services file: explicit path, else ./services.yml, else
- * $RAGTOP_SERVICES, else $XDG_CONFIG_HOME/ragtop/services.yml (or
- * ~/.config/...). Writes the chosen path (the last candidate tried when none
- * exists) into out; returns true when the file exists. */
+/* Resolve the services file: explicit path, else $RAG_SERVICES (either
+ * one is used as named, existing or not), else ./services.yml, else
+ * $XDG_CONFIG_HOME/ragtop/services.yml (or ~/.config/...). Writes the
+ * chosen path (./services.yml when none of the defaults exists) into out;
+ * returns true when the file exists. The console, --once, watch and
+ * validate all find it here. */
 bool collect_services_path(const char *explicit_path, char out[PATH_MAX]);
 /* Load services.yml into s->services (s->services_rc / _error). */
 void collect_services(rt_snapshot *s, const char *path);

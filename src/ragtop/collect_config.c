@@ -15,17 +15,16 @@ static bool exists(const char *p) { return p && *p && access(p, F_OK) == 0; }
 
 bool collect_services_path(const char *explicit_path, char out[PATH_MAX])
 {
-    if (explicit_path) {
-        rt_fmt(out, PATH_MAX, "%s", explicit_path);
+    /* named by the operator (--services, then $RAG_SERVICES): that file,
+     * reported missing when it is, never another one instead */
+    const char *env = getenv("RAG_SERVICES");
+    const char *named = explicit_path ? explicit_path : env && *env ? env : NULL;
+    if (named) {
+        rt_fmt(out, PATH_MAX, "%s", named);
         return exists(out);
     }
     rt_fmt(out, PATH_MAX, "services.yml");
     if (exists(out)) return true;
-    const char *env = getenv("RAGTOP_SERVICES");
-    if (env && *env) {
-        rt_fmt(out, PATH_MAX, "%s", env);
-        if (exists(out)) return true;
-    }
     const char *xdg = getenv("XDG_CONFIG_HOME");
     const char *home = getenv("HOME");
     char cand[PATH_MAX];

@@ -880,10 +880,7 @@ static void handle_key(console *c, int ch)
     case CMD_LEVEL: u->min_level = u->min_level >= RAG_LEVEL_ERROR ? -1 : u->min_level + 1; save_settings(c); break;
     case CMD_FASTER:
     case CMD_SLOWER: {
-        int64_t iv = u->interval_ms;
-        iv = k->cmd == CMD_FASTER ? iv / 2 : iv * 2;
-        if (iv < 250) iv = 250;
-        if (iv > 60000) iv = 60000;
+        const int64_t iv = keys_refresh_step(u->interval_ms, k->cmd == CMD_FASTER);
         u->interval_ms = iv;
         __atomic_store_n(&c->w.interval_ms, iv, __ATOMIC_RELAXED);
         char d[32];

@@ -8,7 +8,7 @@
 #define CTRL(c) ((c) & 0x1f)
 
 static const key_def table[] = {
-    {CMD_HELP, {'?', KEY_F(1), 0}, "?, F1", "Help", "show this help; any key closes it", false, false},
+    {CMD_HELP, {'?', KEY_F(1), 0}, "?, F1", "Help", "show this help (arrows, j/k, PgUp/PgDn, Space/b, g/G scroll it; any other key closes it)", false, false},
     {CMD_QUIT, {'q', KEY_F(10), 0}, "q, F10", "Quit", "quit ragtop; while an action runs it asks: wait for it (the default), leave it running, or stop it", false, false},
     {CMD_INGEST, {'i', 0}, "i", "Ingest", "run an ingest (the job's run action); progress and ETA in the status line", true, false},
     {CMD_RESTART, {'r', 0}, "r", "Restart", "restart the highlighted service of the Services pane (its first row until you move); refused when it has no restart action", true, true},
@@ -40,8 +40,8 @@ static const key_def table[] = {
     {CMD_FOLLOW, {'f', 0}, "f", "Follow", "logs: follow new lines / stay where you are", false, false},
     {CMD_WRAP, {'w', 0}, "w", NULL, "logs: wrap long lines on/off", false, false},
     {CMD_LEVEL, {'l', 0}, "l", "Level", "logs: minimum level (debug, info, warn, error)", false, false},
-    {CMD_FASTER, {'+', 0}, "+", NULL, "refresh faster (halve the interval, down to 250ms)", false, false},
-    {CMD_SLOWER, {'-', 0}, "-", NULL, "refresh slower (double the interval, up to 1m)", false, false},
+    {CMD_FASTER, {'+', 0}, "+", NULL, "refresh faster (halve the interval, down to 250ms; a shorter --interval stays)", false, false},
+    {CMD_SLOWER, {'-', 0}, "-", NULL, "refresh slower (double the interval, up to 1m; a longer --interval stays)", false, false},
     {CMD_PAUSE, {'p', 0}, "p", "Pause", "pause/resume updates of the screen", false, false},
     {CMD_ZOOM, {'z', 0}, "z", "Zoom", "zoom the focused pane to the full screen and back", false, false},
     {CMD_ALERTS, {'A', 0}, "A", "Alerts", "alerts overlay: what ragtop watch has firing, pending deliveries and their next retry, last deliveries", false, false},
@@ -70,6 +70,16 @@ static void roff_escape(FILE *f, const char *s)
         else if (*s == '-') fputs("\\-", f);
         else fputc(*s, f);
     }
+}
+
+int64_t keys_refresh_step(int64_t interval_ms, bool faster)
+{
+    if (faster) {
+        if (interval_ms / 2 >= KEYS_REFRESH_MIN_MS) return interval_ms / 2;
+        return interval_ms < KEYS_REFRESH_MIN_MS ? interval_ms : KEYS_REFRESH_MIN_MS;
+    }
+    if (interval_ms <= KEYS_REFRESH_MAX_MS / 2) return interval_ms * 2;
+    return interval_ms > KEYS_REFRESH_MAX_MS ? interval_ms : KEYS_REFRESH_MAX_MS;
 }
 
 void keys_write_man(FILE *f)

@@ -5,6 +5,7 @@
 #define RAGTOP_KEYS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum {
@@ -35,5 +36,13 @@ const key_def *keys_table(size_t *n);
 const key_def *keys_lookup(int code);
 /* The KEYS section of the man page (roff), from the table. */
 void keys_write_man(FILE *f);
+
+/* + and -: the refresh interval halved or doubled within
+ * KEYS_REFRESH_MIN_MS .. KEYS_REFRESH_MAX_MS; an interval already past a
+ * bound (--interval allows 100ms .. 1h) stays where it is rather than
+ * moving against the key. */
+#define KEYS_REFRESH_MIN_MS 250
+#define KEYS_REFRESH_MAX_MS 60000
+int64_t keys_refresh_step(int64_t interval_ms, bool faster);
 
 #endif

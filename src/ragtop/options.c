@@ -17,7 +17,7 @@ void options_usage(FILE *f)
           "       ragtop validate | watch     (see ragtop(1))\n"
           "\n"
           "options:\n"
-          "  --services FILE     service registry (default ./services.yml, then $RAGTOP_SERVICES,\n"
+          "  --services FILE     service registry (default $RAG_SERVICES, then ./services.yml,\n"
           "                      then $XDG_CONFIG_HOME/ragtop/services.yml)\n"
           "  --config FILE       stack config (default $RAG_CONFIG, then config/params.yaml)\n"
           "  --context NAME      the stack named NAME in $XDG_CONFIG_HOME/ragtop/contexts.yaml (local\n"

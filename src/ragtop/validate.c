@@ -10,6 +10,7 @@
 #include "rag/config.h"
 #include "rag/confighash.h"
 #include "rag/services.h"
+#include "collect.h"
 #include "options.h"
 #include "validate.h"
 
@@ -17,8 +18,10 @@ static void validate_usage(FILE *to)
 {
     fprintf(to,
             "usage: ragtop validate [--config FILE] [--services FILE]\n"
-            "  --config FILE    config to check (default: $RAG_CONFIG or config/params.yaml)\n"
-            "  --services FILE  service registry to check (default: $RAG_SERVICES or services.yml)\n"
+            "  --config FILE    config to check (default: as the console finds it: $RAG_CONFIG,\n"
+            "                   then config/params.yaml, then config/params.yaml next to the services file)\n"
+            "  --services FILE  service registry to check (default: $RAG_SERVICES, then services.yml,\n"
+            "                   then $XDG_CONFIG_HOME/ragtop/services.yml)\n"
             "Prints every problem as file:line:col: key: problem; exits 78 if there is any.\n");
 }
 
@@ -41,18 +44,17 @@ int validate_main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *config_path = rag_config_default_path();
-    const char *services_path = rag_services_default_path();
+    const char *config_arg = NULL, *services_arg = NULL;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":c:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            config_path = optarg;
+            config_arg = optarg;
             break;
         case 's':
-            services_path = optarg;
+            services_arg = optarg;
             break;
         case 'h':
             validate_usage(stdout);
@@ -73,6 +75,15 @@ int validate_main(int argc, char **argv)
         return RT_EXIT_USAGE;
     }
 
+    /* the files the console, --once and watch would read (collect.h) */
+    char services_path[PATH_MAX], config_path[PATH_MAX];
+    collect_services_path(services_arg, services_path);
+    rag_services svcs;
+    rag_problems sp = {0};
+    rag_error serr = {0};
+    const bool services_ok = rag_services_load(services_path, &svcs, &sp, &serr) == RAG_OK;
+    collect_config_path(config_arg, services_ok ? svcs.base_dir : NULL, config_path);
+
     size_t total = 0;
     rag_problems p = {0};
     rag_error err = {0};
@@ -87,14 +98,13 @@ int validate_main(int argc, char **argv)
     }
     rag_problems_free(&p);
 
-    rag_services svcs;
-    if (rag_services_load(services_path, &svcs, &p, &err) == RAG_OK) {
+    if (services_ok) {
         printf("%s: ok (%zu service%s)\n", services_path, svcs.count, svcs.count == 1 ? "" : "s");
         rag_services_free(&svcs);
     } else {
-        total += print_problems(&p, &err);
+        total += print_problems(&sp, &serr);
     }
-    rag_problems_free(&p);
+    rag_problems_free(&sp);
     fflush(stdout);
 
     if (total) {

@@ -69,7 +69,7 @@ cols=$(grep -E '^(OK|WARN|CRIT|UNKNOWN) ' <<<"$out" | awk '{ match($0, /^[A-Z]+ 
 is "$cols" "32" "every summary starts in the same column (the longest name, service:rag_ingest_cron, fits)"
 
 mkdir -p "$TMP/empty"
-(cd "$TMP/empty" && env -u RAGTOP_SERVICES -u RAG_CONFIG XDG_CONFIG_HOME="$TMP/empty" HOME="$TMP/empty" "$BIN/ragtop" --once >"$TMP/none.out" 2>&1); rc=$?
+(cd "$TMP/empty" && env -u RAG_SERVICES -u RAG_CONFIG XDG_CONFIG_HOME="$TMP/empty" HOME="$TMP/empty" "$BIN/ragtop" --once >"$TMP/none.out" 2>&1); rc=$?
 is "$rc" "3" "no services file: exit 3"
 like "$(cat "$TMP/none.out")" "UNKNOWN +services_file +no services file" "the missing services file is named"
 

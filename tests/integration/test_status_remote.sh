@@ -71,7 +71,7 @@ contexts:
   wrong: {url: "$ADMIN/status", token_env: BAD_TOKEN}
 YAML
 cd "$TMP/elsewhere" || exit 1
-unset RAG_CONFIG RAGTOP_SERVICES
+unset RAG_CONFIG RAG_SERVICES
 out=$("$BIN/ragtop" --once --context far 2>&1); rc=$?
 is "$rc" "0" "remote context: exit 0 (healthy)"
 like "$out" "OK +remote +read $ADMIN/status" "  read through /status"

@@ -2,7 +2,7 @@
 # test_validate.sh — `ragtop validate` as a user runs it: real files, the real
 # process, its stdout/stderr and exit status (78 = EX_CONFIG on any problem).
 source "$(dirname "$0")/lib.sh"
-plan 32
+plan 39
 
 RAGTOP="$BIN/ragtop"
 T=$TEST_TMP
@@ -119,5 +119,28 @@ run --once --interval nope
 is "$RC" 3 "ragtop --once --interval nope exits 3 (UNKNOWN)"
 run --once stray
 is "$RC" 3 "ragtop --once with a stray argument exits 3 (UNKNOWN)"
+
+# $RAG_SERVICES names the services file for validate, the console, --once
+# and watch alike (one variable, one search order: collect.h), and the
+# config next to it is the one they read. From a folder with neither file:
+mkdir -p "$T/stack/config" "$T/nowhere"
+cp "$ROOT/services.yml" "$T/stack/services.yml"
+cp "$ROOT/config/params.yaml" "$T/stack/config/params.yaml"
+( cd "$T/nowhere" && env -u RAG_CONFIG RAG_SERVICES="$T/stack/services.yml" XDG_CONFIG_HOME="$T/nowhere" \
+    "$RAGTOP" validate >"$T/out" 2>"$T/err" ); RC=$?
+is "$RC" 0 "validate finds \$RAG_SERVICES's file and the config beside it (exit 0)"
+like "$(cat "$T/out")" "^$T/stack/config/params\.yaml: ok " "validate checked the config next to the services file"
+like "$(cat "$T/out")" "^$T/stack/services\.yml: ok \(4 services\)\$" "validate checked \$RAG_SERVICES's file"
+( cd "$T/nowhere" && env -u RAG_CONFIG RAG_SERVICES="$T/stack/services.yml" XDG_CONFIG_HOME="$T/nowhere" \
+    "$RAGTOP" --once --json >"$T/out" 2>"$T/err" )
+like "$(jq -r '.checks[] | select(.name == "services_file") | .summary' "$T/out")" "^4 services in $T/stack/services\\.yml$" \
+  "--once reads the same services file"
+is "$(jq -r '.config.path' "$T/out")" "$T/stack/config/params.yaml" "--once reads the same config"
+# a named file that is missing is reported as missing, never swapped for another
+cp "$ROOT/services.yml" "$T/nowhere/services.yml"
+( cd "$T/nowhere" && env -u RAG_CONFIG RAG_SERVICES="$T/missing.yml" "$RAGTOP" validate >"$T/out" 2>"$T/err" ); RC=$?
+is "$RC" 78 "validate with \$RAG_SERVICES naming a missing file exits 78"
+( cd "$T/nowhere" && env -u RAG_CONFIG RAG_SERVICES="$T/missing.yml" "$RAGTOP" --once >"$T/out" 2>&1 )
+like "$(cat "$T/out")" "UNKNOWN +services_file +.*$T/missing\.yml" "--once names \$RAG_SERVICES's missing file, not ./services.yml"
 
 finish

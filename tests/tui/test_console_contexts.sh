@@ -26,7 +26,7 @@ YAML
 screens=""
 cap() { local s; s=$(tui_cap); screens+="$s"$'\n'; printf '%s' "$s"; }
 
-tui_start 140 40 "cd $TMP/elsewhere && env -u RAG_CONFIG -u RAGTOP_SERVICES $BIN/ragtop --context far --interval 500ms; sleep 600"
+tui_start 140 40 "cd $TMP/elsewhere && env -u RAG_CONFIG -u RAG_SERVICES $BIN/ragtop --context far --interval 500ms; sleep 600"
 tui_expect "remote context: the header names it" "\[far remote\]" 10
 tui_expect "  verdict from /status alone" "OK: [0-9]+ checks pass" 10
 tui_expect "  the served generation" "Served +$GEN \(rag_api\)" 10

@@ -341,16 +341,6 @@ static void test_load_missing_file_names_it(void **state)
     rag_problems_free(&p);
 }
 
-static void test_default_path_honours_rag_services(void **state)
-{
-    (void)state;
-    unsetenv("RAG_SERVICES");
-    assert_string_equal(rag_services_default_path(), "services.yml");
-    setenv("RAG_SERVICES", "/etc/rag/services.yml", 1);
-    assert_string_equal(rag_services_default_path(), "/etc/rag/services.yml");
-    unsetenv("RAG_SERVICES");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,7 +351,6 @@ int main(void)
         cmocka_unit_test(test_replicas_urls_dns_and_rollout_grace),
         cmocka_unit_test(test_k8s_services_yml_has_kubectl_actions),
         cmocka_unit_test(test_load_missing_file_names_it),
-        cmocka_unit_test(test_default_path_honours_rag_services),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -441,6 +441,28 @@ static void test_shipped_themes_load(void **state)
     assert_non_null(strstr(err.msg, "theme 'no-such-theme' not found"));
 }
 
+/* + halves and - doubles the refresh interval within 250ms .. 1m; an
+ * --interval already outside that range (100ms .. 1h are allowed) is left
+ * as it is: a key never moves the interval against its direction. */
+static void test_refresh_keys_never_move_against_their_direction(void **state)
+{
+    (void)state;
+    assert_int_equal(keys_refresh_step(2000, true), 1000);
+    assert_int_equal(keys_refresh_step(2000, false), 4000);
+    assert_int_equal(keys_refresh_step(400, true), 250);
+    assert_int_equal(keys_refresh_step(250, true), 250);
+    assert_int_equal(keys_refresh_step(100, true), 100);
+    assert_int_equal(keys_refresh_step(100, false), 200);
+    assert_int_equal(keys_refresh_step(40000, false), 60000);
+    assert_int_equal(keys_refresh_step(60000, false), 60000);
+    assert_int_equal(keys_refresh_step(3600000, false), 3600000);
+    assert_int_equal(keys_refresh_step(3600000, true), 1800000);
+    for (int64_t iv = 100; iv <= 3600000; iv = iv * 3 / 2) {
+        assert_true(keys_refresh_step(iv, true) <= iv);
+        assert_true(keys_refresh_step(iv, false) >= iv);
+    }
+}
+
 static void test_key_table_drives_bar_help_and_man(void **state)
 {
     (void)state;
@@ -488,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_theme_parse_reports_file_line_and_problem),
         cmocka_unit_test(test_shipped_themes_load),
         cmocka_unit_test(test_key_table_drives_bar_help_and_man),
+        cmocka_unit_test(test_refresh_keys_never_move_against_their_direction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
