@@ -54,7 +54,7 @@ static int fail(char *msg, size_t msgsz, const char *fmt, const char *arg)
  * \u0000 escape (cJSON would silently cut the string there). 0 = none. */
 static int scan_json_text(const char *body, size_t len, char *msg, size_t msgsz)
 {
-    bool in_string = false;
+    bool in_string = false, escaped = false; /* escaped: the character after a backslash */
     for (size_t i = 0; i < len;) {
         const unsigned char c = (unsigned char)body[i];
         size_t k = rag_utf8_seq((const unsigned char *)body + i, len - i);
@@ -71,14 +71,16 @@ static int scan_json_text(const char *body, size_t len, char *msg, size_t msgsz)
                 snprintf(msg, msgsz, "control character 0x%02x inside a string at byte offset %zu (escape it)", c, i);
                 return -1;
             }
-            if (c == '"') in_string = false;
-            else if (c == '\\' && i + 1 < len) {
-                if (body[i + 1] == 'u' && i + 6 <= len && memcmp(body + i + 2, "0000", 4) == 0) {
+            if (escaped) {
+                escaped = false; /* checked as any character (UTF-8, NUL, control), never the string's end */
+            } else if (c == '"') {
+                in_string = false;
+            } else if (c == '\\') {
+                if (i + 6 <= len && body[i + 1] == 'u' && memcmp(body + i + 2, "0000", 4) == 0) {
                     snprintf(msg, msgsz, "a string contains a NUL character (\\u0000) at byte offset %zu", i);
                     return -1;
                 }
-                i += 2;
-                continue;
+                escaped = true;
             }
         } else if (c == '"') {
             in_string = true;

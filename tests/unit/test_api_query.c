@@ -165,6 +165,13 @@ static void test_body_parsing_is_strict(void **state)
     expect_reject("{\"q\":\"\xff\xfe\"}", "not valid UTF-8 (byte 0xff at byte offset 6)");
     expect_reject("{\"q\":\"\xc0\xaf\"}", "byte offset 6"); /* overlong '/' */
     expect_reject("{\"q\":\"a\tb\"}", "control character 0x09 inside a string at byte offset 7");
+    /* the character after a backslash is checked like any other: an invalid
+     * byte there is named as such, a valid multi-byte one leaves the rest of
+     * the string to the JSON parser (not a misplaced UTF-8 complaint) */
+    expect_reject("{\"q\":\"a\\\xff\"}", "not valid UTF-8 (byte 0xff at byte offset 8)");
+    expect_reject("{\"q\":\"a\\\x01\"}", "control character 0x01 inside a string at byte offset 8");
+    expect_reject("{\"q\":\"a\\\xc3\xa9\"}", "not valid JSON");
+    expect_reject("{\"q\":\"a\\\"\x01\"}", "control character 0x01 inside a string at byte offset 9");
     /* a NUL byte in the raw body (strlen would stop there, so pass the length) */
     api_query_req r;
     char msg[256] = "";
