@@ -1,7 +1,10 @@
 /* fuzz_query_body.c — libFuzzer harness for the /query request parsers:
  * arbitrary bytes as a POST body (api_query_parse_json) and, split at NULs,
  * as GET arguments q, k, mode, group (api_query_parse_args), and whole (NULs
- * included) as a GET q. Accepted requests must satisfy the contract:
+ * included) as a GET q, and as a GET argument list (name=value pieces
+ * split at '&', NULs kept) through api_query_args_add: a refusal's message
+ * is printable ASCII (it is quoted into JSON). Accepted requests must
+ * satisfy the contract:
  * non-empty trimmed valid UTF-8 text without NULs within the limit, k within
  * 1..max_k, a known mode (auto = not given) and group; a rejection's message
  * is non-empty (it is the 400's JSON message). */
@@ -63,6 +66,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         api_query_req_free(&r);
     } else if (msg[0] == '\0') {
         abort();
+    }
+    /* name=value&name=value..., as MHD hands them: decoded, NULs kept, each
+     * value NUL-terminated where its piece ends (copy's '&' made NUL) */
+    memcpy(copy, data, size);
+    copy[size] = '\0';
+    api_query_args a = {0};
+    for (size_t at = 0; at <= size && !a.error[0];) {
+        char *piece = copy + at;
+        char *amp = memchr(piece, '&', size - at);
+        const size_t plen = amp ? (size_t)(amp - piece) : size - at;
+        if (amp) *amp = '\0';
+        const char *eq = memchr(piece, '=', plen);
+        const size_t klen = eq ? (size_t)(eq - piece) : plen;
+        api_query_args_add(&a, piece, klen, eq ? eq + 1 : NULL, eq ? plen - klen - 1 : 0);
+        for (const char *c = a.error; *c; c++)
+            if (*c < 0x20 || *c > 0x7e) abort(); /* quoted into a JSON message */
+        at += plen + 1;
+    }
+    if (!a.error[0] && api_query_parse_args(a.value[0], a.len[0], a.value[1], a.value[2], a.value[3], 5, 50, &r, msg,
+                                            sizeof msg) == 0) {
+        check(&r);
+        api_query_req_free(&r);
     }
     free(copy);
     return 0;
