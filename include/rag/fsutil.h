@@ -33,6 +33,10 @@ int rag_atomic_cleanup(const char *path, int64_t older_than_ms, rag_error *err);
 /* Read a whole file (at most max bytes; larger is an error). *out is
  * NUL-terminated and must be freed. RAG_ENOENT when missing. */
 int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err);
+/* The same for a file that must be a regular file (a transcript): a FIFO,
+ * socket or device is an error at once, never a read that waits for a
+ * writer (one swapped in after the scan hung a run). */
+int rag_read_regular_file(const char *path, size_t max, char **out, size_t *len, rag_error *err);
 /* The last complete lines of a file, read from its end without reading the
  * whole file. A line is complete when it ends in '\n'; an unterminated last
  * line (still being appended) is ignored, and so are whitespace-only lines.

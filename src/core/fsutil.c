@@ -178,20 +178,40 @@ int rag_atomic_cleanup(const char *path, int64_t older_than_ms, rag_error *err)
     return removed;
 }
 
-int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err)
+/* Open path for reading; regular_only: without waiting on a FIFO (opened
+ * non-blocking, then made blocking again for a regular file) and refusing
+ * anything but a regular file. The descriptor, or -1 with err set. */
+static int open_for_read(const char *path, bool regular_only, struct stat *st, rag_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
+    if (fd < 0) {
+        if (errno == ENOENT) return rag_error_set(err, RAG_ENOENT, "%s: no such file", path), -1;
+        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno)), -1;
+    }
+    if (fstat(fd, st) != 0) {
+        const int e = errno;
+        close(fd);
+        return rag_error_set(err, RAG_ERR, "%s: cannot stat: %s", path, strerror(e)), -1;
+    }
+    if (S_ISDIR(st->st_mode)) {
+        close(fd);
+        return rag_error_set(err, RAG_ERR, "%s: is a folder, not a file", path), -1;
+    }
+    if (regular_only && !S_ISREG(st->st_mode)) {
+        close(fd);
+        return rag_error_set(err, RAG_ERR, "%s: not a regular file (a FIFO, socket or device)", path), -1;
+    }
+    if (regular_only) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+static int read_file(const char *path, bool regular_only, size_t max, char **out, size_t *len, rag_error *err)
 {
     *out = NULL;
     if (len) *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return rag_error_set(err, RAG_ENOENT, "%s: no such file", path);
-        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno));
-    }
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return rag_error_set(err, RAG_ERR, "%s: is a folder, not a file", path);
-    }
+    int fd = open_for_read(path, regular_only, &st, err);
+    if (fd < 0) return err->code ? err->code : RAG_ERR;
     size_t cap = 4096, n = 0;
     if (S_ISREG(st.st_mode) && (size_t)st.st_size < max) cap = (size_t)st.st_size + 1;
     char *buf = rag_xmalloc(cap + 1);
@@ -221,6 +241,16 @@ int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_err
     *out = buf;
     if (len) *len = n;
     return RAG_OK;
+}
+
+int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err)
+{
+    return read_file(path, false, max, out, len, err);
+}
+
+int rag_read_regular_file(const char *path, size_t max, char **out, size_t *len, rag_error *err)
+{
+    return read_file(path, true, max, out, len, err);
 }
 
 static bool tail_blank(const char *s, size_t len)

@@ -196,6 +196,34 @@ static void test_read_file_reports_missing_as_enoent(void **state)
     free(p);
 }
 
+/* A transcript must be a regular file: a FIFO with no writer (one swapped
+ * in after a scan) is refused at once instead of waiting for a writer (the
+ * alarm turns a hang into a failure), and so is a device; a regular file
+ * reads as with rag_read_file. */
+static void test_read_regular_file_never_waits_on_a_fifo(void **state)
+{
+    char *fifo = rag_path_join(*state, "swapped.txt");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    rag_error err = {0};
+    char *buf = NULL;
+    alarm(10);
+    assert_int_equal(rag_read_regular_file(fifo, 1000, &buf, NULL, &err), RAG_ERR);
+    alarm(0);
+    assert_null(buf);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    assert_int_equal(rag_read_regular_file("/dev/zero", 1000, &buf, NULL, &err), RAG_ERR);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    char *p = rag_path_join(*state, "plain.txt");
+    assert_int_equal(rag_atomic_write(p, "hello", 5, &err), RAG_OK);
+    size_t len = 0;
+    assert_int_equal(rag_read_regular_file(p, 1000, &buf, &len, &err), RAG_OK);
+    assert_int_equal(len, 5);
+    assert_string_equal(buf, "hello");
+    free(buf);
+    free(p);
+    free(fifo);
+}
+
 static void test_read_file_rejects_file_larger_than_limit(void **state)
 {
     char *p = rag_path_join(*state, "big");
@@ -672,6 +700,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tail_grows_window_for_line_longer_than_first_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_window_cap_keeps_only_lines_wholly_inside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_of_small_and_empty_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_regular_file_never_waits_on_a_fifo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_reports_missing_file_as_enoent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_whole_truncates_a_short_write, setup, teardown),
     };
