@@ -39,6 +39,14 @@ void rag_log_close(rag_log *log);
  * with each invalid byte replaced by U+FFFD; out_len may be NULL. */
 size_t rag_utf8_seq(const unsigned char *p, size_t n);
 char *rag_utf8_sanitize(const char *s, size_t n, size_t *out_len);
+/* Offset of the first invalid byte of s[0..n), n when it is all valid. */
+size_t rag_utf8_invalid_at(const char *s, size_t n);
+/* o printed as JSON (pretty: indented) that is always valid UTF-8: cJSON
+ * passes a string's bytes through as they are (a file name may hold any),
+ * so each invalid byte becomes U+FFFD inside its string. NULL when cJSON
+ * fails; len (may be NULL) gets the length; free() the result. Every JSON
+ * a program writes for others (files, stdout, webhooks) goes through it. */
+char *rag_json_print(const cJSON *o, bool pretty, size_t *len);
 
 /* One parsed line. When ok is false the line was malformed: only raw (and
  * reason) are meaningful. */

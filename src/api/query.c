@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 #include "bm25rank.h"
@@ -575,6 +576,27 @@ static void add_text_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int 
     else cJSON_AddStringToObject(obj, key, (const char *)sqlite3_column_text(st, col));
 }
 
+/* The same for text taken from a file's name or header (source, title,
+ * speaker): a name may hold any bytes, and every response is valid UTF-8,
+ * so each invalid byte becomes U+FFFD (as in the logs). The chunk text was
+ * checked at ingest. */
+static void add_name_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+        cJSON_AddNullToObject(obj, key);
+        return;
+    }
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    const size_t n = (size_t)sqlite3_column_bytes(st, col);
+    if (rag_utf8_invalid_at(s, n) == n) {
+        cJSON_AddStringToObject(obj, key, s);
+        return;
+    }
+    char *clean = rag_utf8_sanitize(s, n, NULL);
+    cJSON_AddStringToObject(obj, key, clean);
+    free(clean);
+}
+
 static void add_int_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int col)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL) cJSON_AddNullToObject(obj, key);
@@ -597,11 +619,11 @@ static int add_result(cJSON *arr, api_generation *g, api_lease *l, const api_hit
     cJSON_AddNumberToObject(r, "rank", rank);
     cJSON_AddNumberToObject(r, "score", h->score);
     add_text_or_null(r, "chunk_id", st, 0);
-    add_text_or_null(r, "source", st, 5);
-    add_text_or_null(r, "title", st, 6);
+    add_name_or_null(r, "source", st, 5);
+    add_name_or_null(r, "title", st, 6);
     add_int_or_null(r, "start_ms", st, 2);
     add_int_or_null(r, "end_ms", st, 3);
-    add_text_or_null(r, "speaker", st, 4);
+    add_name_or_null(r, "speaker", st, 4);
     add_text_or_null(r, "text", st, 1);
     if (h->bm25_rank) cJSON_AddNumberToObject(r, "bm25_rank", h->bm25_rank);
     else cJSON_AddNullToObject(r, "bm25_rank");

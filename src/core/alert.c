@@ -2,6 +2,7 @@
  * its parser, used by the outbox and the watcher's state file), the Slack
  * and Alertmanager renderings, and URL redaction. Pure functions, no I/O.
  * The payload shapes are specified in docs/specs/alerts.md. */
+#include "rag/jsonlog.h"
 #include "rag/alert.h"
 
 #include <limits.h>
@@ -346,7 +347,7 @@ char *rag_alert_render(const rag_alert *a, rag_alert_format fmt, int64_t now_ms)
     case RAG_FORMAT_JSON:
     default: o = rag_alert_to_json(a); break;
     }
-    char *s = cJSON_PrintUnformatted(o);
+    char *s = rag_json_print(o, false, NULL);
     cJSON_Delete(o);
     if (!s) abort();
     return s;

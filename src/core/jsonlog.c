@@ -144,6 +144,27 @@ char *rag_utf8_sanitize(const char *s, size_t n, size_t *out_len)
     return out;
 }
 
+size_t rag_utf8_invalid_at(const char *s, size_t n)
+{
+    size_t i = 0, k;
+    while (i < n && (k = rag_utf8_seq((const unsigned char *)s + i, n - i)) != 0) i += k;
+    return i;
+}
+
+char *rag_json_print(const cJSON *o, bool pretty, size_t *len)
+{
+    char *s = pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o);
+    if (!s) return NULL;
+    const size_t n = strlen(s);
+    if (rag_utf8_invalid_at(s, n) == n) { /* the usual case: nothing to replace, no copy */
+        if (len) *len = n;
+        return s;
+    }
+    char *clean = rag_utf8_sanitize(s, n, len);
+    cJSON_free(s);
+    return clean;
+}
+
 /* Render one line (without newline). Caller frees. */
 static char *render_line(const rag_log *log, const char *ts, rag_level level, const char *event, const char *msg,
                          const cJSON *payload, size_t *len)
@@ -156,12 +177,9 @@ static char *render_line(const rag_log *log, const char *ts, rag_level level, co
     if (log->run_id[0]) cJSON_AddStringToObject(o, "run_id", log->run_id);
     if (msg) cJSON_AddStringToObject(o, "msg", msg);
     if (payload) cJSON_AddItemReferenceToObject(o, "payload", (cJSON *)payload);
-    char *s = cJSON_PrintUnformatted(o);
+    char *s = rag_json_print(o, false, len);
     cJSON_Delete(o); /* a reference item does not free the payload */
-    if (!s) return NULL;
-    char *clean = rag_utf8_sanitize(s, strlen(s), len);
-    cJSON_free(s);
-    return clean;
+    return s;
 }
 
 /* Build the line, shrinking it under the cap: first the payload is replaced

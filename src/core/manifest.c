@@ -4,6 +4,7 @@
  * ever acts on half a manifest. The schema version is checked before any
  * other field because a newer schema may legitimately change the others.
  * Spec: docs/specs/manifest.md. */
+#include "rag/jsonlog.h"
 #include "rag/manifest.h"
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
@@ -353,7 +354,7 @@ char *rag_manifest_render(const rag_manifest *m)
         cJSON_AddStringToObject(q, "evaluated_at", at);
         cJSON_AddStringToObject(q, "gate", m->quality.gate[0] ? m->quality.gate : "off");
     }
-    char *s = cJSON_Print(o);
+    char *s = rag_json_print(o, true, NULL);
     cJSON_Delete(o);
     if (!s) return NULL;
     char *out = rag_xasprintf("%s\n", s);

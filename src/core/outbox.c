@@ -4,6 +4,7 @@
  * jitter, and moves each file to sent/ or expired/ (pruned to the newest
  * keep_done). A crash between a successful POST and the move can resend
  * that one delivery (at-least-once); nothing is ever dropped silently. */
+#include "rag/jsonlog.h"
 #include "rag/outbox.h"
 
 #include <dirent.h>
@@ -138,7 +139,7 @@ int rag_outbox_enqueue(rag_outbox *ob, const char *key, const rag_receiver *rcv,
     char *body = rag_alert_render(a, (rag_alert_format)fmt, now_ms);
     cJSON_AddStringToObject(o, "body", body);
     free(body);
-    char *text = cJSON_Print(o);
+    char *text = rag_json_print(o, true, NULL);
     cJSON_Delete(o);
     char *path = rag_path_join(ob->pending, name);
     int rc = rag_atomic_write(path, text, strlen(text), err);
@@ -363,7 +364,7 @@ static int64_t backoff_ms(rag_outbox *ob, int attempts)
 /* Write o to dir/name atomically, then remove pending/name. */
 static int move_to(rag_outbox *ob, cJSON *o, const char *dir, const char *name, rag_error *err)
 {
-    char *text = cJSON_Print(o);
+    char *text = rag_json_print(o, true, NULL);
     char *dst = rag_path_join(dir, name);
     int rc = rag_atomic_write(dst, text, strlen(text), err);
     if (rc == RAG_OK) {

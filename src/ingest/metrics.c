@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "rag/jsonlog.h"
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
 
@@ -89,7 +90,7 @@ int metrics_append(const char *path, const run_stats *s, rag_error *err)
     rag_mkdir_p(dir, 0755, NULL);
     free(dir);
     cJSON *o = metrics_json(s);
-    char *line = cJSON_PrintUnformatted(o);
+    char *line = rag_json_print(o, false, NULL);
     cJSON_Delete(o);
     size_t n = strlen(line);
     line = rag_xrealloc(line, n + 2);

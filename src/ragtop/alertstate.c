@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rag/jsonlog.h"
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
 
@@ -260,7 +261,7 @@ int alertstate_save(const alertstate *as, const char *path, int64_t now_ms, rag_
         cJSON_AddItemToObject(n, "alert", rag_alert_to_json(&as->notices[i].alert));
         cJSON_AddItemToArray(na, n);
     }
-    char *text = cJSON_Print(o);
+    char *text = rag_json_print(o, true, NULL);
     cJSON_Delete(o);
     int rc = rag_atomic_write(path, text, strlen(text), err);
     free(text);

@@ -257,7 +257,7 @@ cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
 char *once_render_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
 {
     cJSON *root = once_json(s, st, now_ms);
-    char *out = cJSON_Print(root);
+    char *out = rag_json_print(root, true, NULL);
     cJSON_Delete(root);
     return out;
 }
@@ -364,7 +364,7 @@ static int once_all(const rt_options *o, const rt_contexts *cs)
         cJSON_AddStringToObject(doc, "status", rt_severity_name(all));
         cJSON_AddNumberToObject(doc, "exit_code", (int)all);
         cJSON_AddItemToObject(doc, "contexts", by);
-        char *js = cJSON_Print(doc);
+        char *js = rag_json_print(doc, true, NULL);
         cJSON_Delete(doc);
         fputs(js, stdout);
         fputc('\n', stdout);
