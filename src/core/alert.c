@@ -374,11 +374,18 @@ void rag_url_redact(const char *url, char *out, size_t n)
     }
     const char *host = sep + 3;
     size_t hostlen = strcspn(host, "/?#");
-    /* Drop user info ("user:pass@host") — it is a secret too. */
+    /* Drop user info ("user:pass@host") — it is a secret too. An '@'
+     * after a '/', '?' or '#' may still end a malformed user info
+     * ("user:pa/ss@host", which curl refuses but the log would show): then
+     * where the host starts is unknown, and only the scheme is shown. */
     const char *at = memchr(host, '@', hostlen);
     if (at) {
         hostlen -= (size_t)(at + 1 - host);
         host = at + 1;
+    }
+    if (strchr(host + hostlen, '@')) {
+        snprintf(out, n, "%.*s://***", (int)(sep - url), url);
+        return;
     }
     if (hostlen == 0) {
         snprintf(out, n, "***");

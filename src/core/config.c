@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rag/services.h"
 #include "rag/config.h"
 #include "rag/yamldoc.h"
 
@@ -597,6 +598,15 @@ static void load_receivers(rag_ydoc *d, const yaml_node_t *list, rag_config *cfg
             }
             if (r.url_env)
                 check_env_field(d, item, path, "url_env", r.url_env, false);
+            if (r.name && !rag_service_name_ok(r.name)) {
+                /* it names the outbox's files: "ops slack" and "ops_slack"
+                 * would share one, and the second receiver would get nothing */
+                char *dotted = rag_ydoc_join(path, "name");
+                rag_ydoc_problem(d, blame(d, item, "name"), dotted,
+                                 "must be 1-64 of A-Z a-z 0-9 _ - . (it names the outbox files)");
+                free(dotted);
+                ok = false;
+            }
             for (size_t j = 0; r.name && j < got; j++)
                 if (!strcmp(rs[j].name, r.name)) {
                     char *dotted = rag_ydoc_join(path, "name");

@@ -29,6 +29,10 @@ struct rag_outbox {
 };
 
 #define MAX_DELIVERY_BYTES (4u << 20)
+/* receivers whose order a flush tracks, and room for a name (config allows
+ * up to 64 characters) */
+#define MAX_BLOCKED 64
+#define NAME_ROOM 72
 
 void rag_outbox_policy_defaults(rag_outbox_policy *p)
 {
@@ -283,11 +287,27 @@ int64_t rag_outbox_next_due(rag_outbox *ob)
     size_t n = 0;
     char **names = list_names(ob->pending, &n);
     int64_t due = 0;
+    /* only each receiver's first delivery (in key order) can go out: the
+     * later ones wait behind it whatever their own times say (counting them
+     * made a watcher re-flush in a loop through a receiver's outage) */
+    char heads[MAX_BLOCKED][NAME_ROOM];
+    int nh = 0;
     for (size_t i = 0; i < n; i++) {
         cJSON *o = load_delivery(ob->pending, names[i], NULL);
-        if (!o) continue;
-        int64_t t = jnum(o, "next_attempt_ms");
-        if (due == 0 || t < due) due = t;
+        if (!o) {
+            if (due == 0 || 1 < due) due = 1; /* corrupt: the next flush sets it aside */
+            continue;
+        }
+        const char *receiver = jstr(o, "receiver");
+        bool seen = false;
+        for (int h = 0; h < nh && !seen; h++) seen = strcmp(heads[h], receiver) == 0;
+        if (!seen) {
+            if (nh < MAX_BLOCKED) snprintf(heads[nh++], sizeof heads[0], "%s", receiver);
+            int64_t t = jnum(o, "next_attempt_ms");
+            const int64_t expires = jnum(o, "expires_ms");
+            if (expires < t) t = expires;
+            if (due == 0 || t < due) due = t;
+        }
         cJSON_Delete(o);
     }
     free_names(names, n);
@@ -413,9 +433,7 @@ static void log_delivery(rag_outbox *ob, rag_level level, const char *event, con
     rag_log_event(ob->log, level, event, NULL, p);
 }
 
-#define MAX_BLOCKED 64
-
-static bool is_blocked(char blocked[][64], int nb, const char *r)
+static bool is_blocked(char blocked[][NAME_ROOM], int nb, const char *r)
 {
     for (int i = 0; i < nb; i++)
         if (strcmp(blocked[i], r) == 0) return true;
@@ -439,9 +457,10 @@ int rag_outbox_flush(rag_outbox *ob, int64_t now_ms, int64_t budget_ms, rag_outb
     int64_t t0 = rag_mono_ms();
     size_t n = 0;
     char **names = list_names(ob->pending, &n);
-    char blocked[MAX_BLOCKED][64];
+    char blocked[MAX_BLOCKED][NAME_ROOM];
     int nb = 0;
     bool changed_done = false;
+    rag_error first_error = {0}; /* the first outbox file that could not be written */
     for (size_t i = 0; i < n; i++) {
         const char *name = names[i];
         if (exists_in(ob->sent, name)) { /* crashed after delivering, before unlinking */
@@ -497,18 +516,48 @@ int rag_outbox_flush(rag_outbox *ob, int64_t now_ms, int64_t budget_ms, rag_outb
         if (prc == RAG_OK) {
             set_num(o, "done_ms", done_at);
             set_str(o, "last_error", "");
-            if (move_to(ob, o, ob->sent, name, err) == RAG_OK) {
+            rag_error merr = {0};
+            if (move_to(ob, o, ob->sent, name, &merr) == RAG_OK) {
                 st->delivered++;
                 changed_done = true;
                 log_delivery(ob, RAG_LEVEL_INFO, "alert_delivered", name, o, url, NULL, 0);
+            } else {
+                /* Delivered, but its record in sent/ cannot be written (no
+                 * space or inodes): leaving it pending would send it again
+                 * at every flush. Removing it needs no space; only the
+                 * record is lost, and that is said. */
+                char *p = rag_path_join(ob->pending, name);
+                const bool removed = unlink(p) == 0;
+                free(p);
+                if (removed) {
+                    st->delivered++;
+                    log_delivery(ob, RAG_LEVEL_INFO, "alert_delivered", name, o, url, NULL, 0);
+                }
+                if (ob->log)
+                    rag_log_eventf(ob->log, RAG_LEVEL_ERROR, "outbox_write_failed", NULL,
+                                   "%s: delivered, but not recorded in sent/ (%s)%s", name, merr.msg,
+                                   removed ? "" : "; it stays pending and may be sent again");
+                if (!removed) {
+                    st->pending++;
+                    if (nb < MAX_BLOCKED) snprintf(blocked[nb++], sizeof blocked[0], "%s", receiver);
+                    if (!first_error.msg[0]) first_error = merr;
+                }
             }
         } else {
             int64_t next = done_at + backoff_ms(ob, attempts);
             set_num(o, "next_attempt_ms", next);
             set_str(o, "last_error", perr.msg);
-            char *text = cJSON_Print(o);
+            char *text = rag_json_print(o, true, NULL);
             char *path = rag_path_join(ob->pending, name);
-            rag_atomic_write(path, text, strlen(text), NULL);
+            rag_error werr = {0};
+            if (rag_atomic_write(path, text, strlen(text), &werr) != RAG_OK) {
+                /* the attempt and its backoff are not on disk: the caller
+                 * is told, so it waits instead of retrying at once */
+                if (ob->log)
+                    rag_log_eventf(ob->log, RAG_LEVEL_ERROR, "outbox_write_failed", NULL,
+                                   "%s: the failed attempt could not be recorded (%s)", name, werr.msg);
+                if (!first_error.msg[0]) first_error = werr;
+            }
             free(path);
             free(text);
             st->failed++;
@@ -525,6 +574,7 @@ int rag_outbox_flush(rag_outbox *ob, int64_t now_ms, int64_t budget_ms, rag_outb
         prune(ob->expired, ob->policy.keep_done);
     }
     rag_lock_release(&lock);
+    if (first_error.msg[0]) return rag_error_set(err, first_error.code ? first_error.code : RAG_ERR, "%s", first_error.msg);
     return RAG_OK;
 }
 

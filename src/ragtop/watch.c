@@ -174,18 +174,25 @@ static void flush_outbox(watcher *w, int64_t budget_ms)
 }
 
 /* Sleep until deadline (monotonic ms) or a signal, waking early when an
- * outbox delivery falls due so retries are not held to the round interval. */
+ * outbox delivery falls due so retries are not held to the round interval.
+ * A flush that leaves the same delivery due (its file could not be
+ * rewritten, another process holds the outbox) is not repeated within a
+ * second: nothing here ever loops without sleeping. */
 static void sleep_until(watcher *w, int64_t deadline)
 {
+    int64_t flushed_due = 0, flushed_at = 0;
     while (!stop_signal) {
         int64_t now = rag_mono_ms();
         if (now >= deadline) return;
         int64_t due = rag_outbox_next_due(w->outbox);
-        if (due > 0 && due <= rag_now_ms()) {
+        if (due > 0 && due <= rag_now_ms() && (due != flushed_due || now - flushed_at >= 1000)) {
             int64_t left = deadline - now;
             flush_outbox(w, left > 1000 ? left : 1000);
+            flushed_due = due;
+            flushed_at = now;
             continue;
         }
+        if (due > 0 && due <= rag_now_ms()) due = rag_now_ms() + 1000 - (now - flushed_at); /* held back: see above */
         int64_t step = deadline - now;
         if (due > 0 && due - rag_now_ms() < step) step = due - rag_now_ms();
         if (step > 200) step = 200;

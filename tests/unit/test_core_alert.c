@@ -318,6 +318,12 @@ static void test_url_redaction_hides_path_query_and_userinfo(void **state)
     /* no scheme: a "://" later in the query must not make the path a "scheme" */
     rag_url_redact("hooks.slack.com/services/SECRET?next=http://x", out, sizeof out);
     assert_string_equal(out, "***");
+    /* an '@' past the host: a user info with '/' or '#' in it (malformed;
+     * the log would have shown "user:pa") -- nothing but the scheme */
+    rag_url_redact("http://user:pa/SECRETB@127.0.0.1:9/x", out, sizeof out);
+    assert_string_equal(out, "http://***");
+    rag_url_redact("http://user:pa#SECRETC@127.0.0.1:9/x", out, sizeof out);
+    assert_string_equal(out, "http://***");
     rag_url_redact(NULL, out, sizeof out);
     assert_string_equal(out, "***");
     char tiny[8];

@@ -336,6 +336,8 @@ static const struct { const char *text, *want; } one_problem_cases[] = {
      "params.yaml:4:25: watch.receivers[0].format: must be slack, json or alertmanager"},
     {"schema_version: 1\nwatch:\n  receivers:\n    - {name: a, format: json, url_env: A}\n    - {name: a, format: json, url_env: B}\n",
      "params.yaml:5:14: watch.receivers[1].name: duplicate receiver name"},
+    {"schema_version: 1\nwatch:\n  receivers:\n    - {name: ops slack, format: json, url_env: A}\n",
+     "params.yaml:4:14: watch.receivers[0].name: must be 1-64 of A-Z a-z 0-9 _ - . (it names the outbox files)"},
     {"schema_version: 1\nwatch:\n  receivers: {name: a}\n",
      "params.yaml:3:14: watch.receivers: expected a list of receivers, got a mapping"},
     {"chunking: {target_tokens: 300}\n",

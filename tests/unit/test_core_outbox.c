@@ -336,6 +336,52 @@ static void test_deliveries_keep_order_per_receiver(void **state)
     assert_non_null(strstr(f->rcv.bodies[2], "\"resolved\""));
 }
 
+/* The next delivery due is the head of a receiver's queue: while the
+ * failed firing notice backs off, the resolved one behind it is not due,
+ * whatever its own time says (counting it kept a watcher flushing in a
+ * loop through a receiver's outage). */
+static void test_next_due_is_the_receivers_head_after_a_failure(void **state)
+{
+    fixture *f = *state;
+    f->rcv.status = 500;
+    enqueue(f, "0000000001000-abc-firing", RAG_ALERT_FIRING, true);
+    enqueue(f, "0000000002000-abc-resolved", RAG_ALERT_RESOLVED, true);
+    const int64_t now = rag_now_ms();
+    assert_true(rag_outbox_next_due(f->ob) <= now); /* both new: due now */
+    rag_outbox_stats st;
+    assert_int_equal(rag_outbox_flush(f->ob, now, 5000, &st, NULL), RAG_OK);
+    assert_int_equal(st.failed, 1);
+    rag_delivery *d = NULL;
+    size_t n = 0;
+    rag_outbox_list(f->dir, "pending", &d, &n, NULL);
+    assert_int_equal(n, 2);
+    const int64_t retry = d[0].attempts == 1 ? d[0].next_attempt_ms : d[1].next_attempt_ms;
+    free(d);
+    assert_true(retry > now);
+    assert_int_equal(rag_outbox_next_due(f->ob), retry);
+}
+
+/* A delivery the receiver accepted but whose record cannot be written to
+ * sent/ (here sent/ is a file; in the field: no inodes left) is removed
+ * from pending/ and reported, never sent again at every flush. */
+static void test_unwritable_records_never_resend_in_a_loop(void **state)
+{
+    fixture *f = *state;
+    char sent[512];
+    snprintf(sent, sizeof sent, "%s/outbox/sent", f->dir);
+    assert_int_equal(rmdir(sent), 0);
+    assert_int_equal(rag_atomic_write(sent, "x", 1, NULL), RAG_OK);
+    enqueue(f, "0000000001000-abc-firing", RAG_ALERT_FIRING, true);
+    rag_outbox_stats st;
+    const int64_t now = rag_now_ms();
+    assert_int_equal(rag_outbox_flush(f->ob, now, 5000, &st, NULL), RAG_OK);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(count_files(f->dir, "pending"), 0);
+    assert_int_equal(rag_outbox_flush(f->ob, now + 1, 5000, &st, NULL), RAG_OK);
+    assert_int_equal(receiver_count(&f->rcv), 1);
+
+}
+
 static void test_expired_delivery_moves_to_expired_without_request(void **state)
 {
     fixture *f = *state;
@@ -467,6 +513,8 @@ int main(void)
         T(test_failed_delivery_is_retried_with_backoff_then_sent_once),
         T(test_backoff_is_capped),
         T(test_deliveries_keep_order_per_receiver),
+        T(test_next_due_is_the_receivers_head_after_a_failure),
+        T(test_unwritable_records_never_resend_in_a_loop),
         T(test_expired_delivery_moves_to_expired_without_request),
         T(test_unset_url_variable_keeps_delivery_pending_with_reason),
         T(test_unreachable_receiver_error_does_not_leak_url),
