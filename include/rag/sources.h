@@ -21,6 +21,8 @@ typedef struct rag_source {
     int64_t mtime_ns;
 } rag_source;
 
+#define RAG_SOURCES_NAMED 20
+
 typedef struct rag_sources {
     rag_source *files;        /* sorted by rel (strcmp) */
     size_t n, cap;
@@ -28,6 +30,12 @@ typedef struct rag_sources {
     size_t skipped_hidden;
     size_t skipped_links;     /* links leaving the folder, dangling, or to folders */
     size_t skipped_excluded;  /* not matching include, or matching exclude */
+    size_t skipped_unreadable; /* folders that could not be opened, entries that could not be stat'ed */
+    size_t skipped_special;   /* FIFOs, sockets, devices */
+    /* the first RAG_SOURCES_NAMED unreadable or special entries, each
+     * "path: why" (the rest are only counted) */
+    char *skipped_named[RAG_SOURCES_NAMED];
+    size_t n_skipped_named;
 } rag_sources;
 
 /* Does path (relative, "/"-separated) match the glob pattern? An
@@ -36,7 +44,9 @@ bool rag_glob_match(const char *pattern, const char *path);
 
 /* List the sources under root: files matching one include glob (none when
  * n_include is 0) and no exclude glob. A subfolder that cannot be opened
- * (no permission, vanished) is skipped. RAG_ENOENT when root does not exist,
+ * (no permission, vanished), an entry that cannot be stat'ed and a FIFO,
+ * socket or device are skipped, counted and named (skipped_named): none is
+ * left out silently. RAG_ENOENT when root does not exist,
  * RAG_ERR when it cannot be listed or folders nest deeper than 64; out is
  * then empty. Free with rag_sources_free. */
 int rag_sources_scan(const char *root, char *const *include, size_t n_include, char *const *exclude,

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -258,6 +259,15 @@ static int cmp_entry(const void *a, const void *b, void *names)
     return (cp > cq) - (cp < cq);
 }
 
+/* An entry the scan cannot list (counted in *counter; the first few named
+ * with the reason). */
+static void skip_named(rag_sources *out, size_t *counter, const char *rel, const char *why)
+{
+    (*counter)++;
+    if (out->n_skipped_named < RAG_SOURCES_NAMED)
+        out->skipped_named[out->n_skipped_named++] = rag_xasprintf("%s: %s", rel, why);
+}
+
 /* List the folder dfd (closed here) whose path relative to the root is the
  * first prefix_len bytes of w->rel: read its entries, stat them, then
  * handle each in readdir order. */
@@ -306,16 +316,22 @@ static int walk_dir(walk *w, int dfd, size_t prefix_len)
     for (size_t i = 0; rc == RAG_OK && i < n; i++) {
         const char *name = names + v[i].name;
         const struct stat *st = &v[i].st;
-        if (!v[i].ok)
-            continue; /* vanished while listing */
         rel_set(w, prefix_len, name);
         const char *rel = w->rel;
+        if (!v[i].ok) { /* vanished while listing, or no permission to stat it */
+            skip_named(w->out, &w->out->skipped_unreadable, rel, "cannot be read (vanished or no permission)");
+            continue;
+        }
         if (S_ISDIR(st->st_mode)) {
             int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub >= 0) {
                 w->depth++;
                 rc = walk_dir(w, sub, prefix_len + (prefix_len ? 1 : 0) + strlen(name));
                 w->depth--;
+            } else {
+                char why[160];
+                snprintf(why, sizeof why, "folder cannot be opened: %s", strerror(errno));
+                skip_named(w->out, &w->out->skipped_unreadable, rel, why);
             }
         } else if (S_ISLNK(st->st_mode)) {
             char *full = rag_xasprintf("%s/%s", w->root_real, rel);
@@ -337,6 +353,10 @@ static int walk_dir(walk *w, int dfd, size_t prefix_len)
                 add_file(w->out, rel, st);
             else
                 w->out->skipped_excluded++;
+        } else {
+            skip_named(w->out, &w->out->skipped_special, rel,
+                       S_ISFIFO(st->st_mode) ? "a FIFO, not a file" : S_ISSOCK(st->st_mode) ? "a socket, not a file"
+                                                                          : "a device, not a file");
         }
     }
     free(v);
@@ -388,6 +408,8 @@ int rag_sources_scan(const char *root, char *const *include, size_t n_include, c
 
 void rag_sources_free(rag_sources *r)
 {
+    for (size_t i = 0; i < r->n_skipped_named; i++)
+        free(r->skipped_named[i]);
     for (size_t i = 0; i < r->n; i++)
         free(r->files[i].rel);
     free(r->files);

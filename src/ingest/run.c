@@ -918,8 +918,14 @@ static int scan_stage(run_ctx *c, rag_error *err)
     cJSON_AddNumberToObject(p, "skipped_hidden", (double)c->sr.skipped_hidden);
     cJSON_AddNumberToObject(p, "skipped_links", (double)c->sr.skipped_links);
     cJSON_AddNumberToObject(p, "skipped_excluded", (double)c->sr.skipped_excluded);
+    cJSON_AddNumberToObject(p, "skipped_unreadable", (double)c->sr.skipped_unreadable);
+    cJSON_AddNumberToObject(p, "skipped_special", (double)c->sr.skipped_special);
     cJSON_AddNumberToObject(p, "elapsed_ms", (double)(rag_mono_ms() - c->mono0));
     log_event(c, RAG_LEVEL_INFO, "scan_done", p, NULL);
+    /* what the scan could not list is never left out silently: each named
+     * (the first RAG_SOURCES_NAMED), the rest counted in scan_done */
+    for (size_t i = 0; i < c->sr.n_skipped_named; i++)
+        log_event(c, RAG_LEVEL_WARN, "source_skipped", NULL, c->sr.skipped_named[i]);
     return RAG_OK;
 }
 

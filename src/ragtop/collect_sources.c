@@ -104,6 +104,8 @@ void collect_sources(rt_sources *out, const rt_config_info *cfg, const rt_manife
         rt_fmt(out->error, sizeof out->error, "%s", err.msg);
     } else {
         out->rc = RAG_OK;
+        out->unreadable = (int64_t)(sr.skipped_unreadable + sr.skipped_special);
+        if (sr.n_skipped_named) rt_fmt(out->first_unreadable, sizeof out->first_unreadable, "%s", sr.skipped_named[0]);
         for (size_t i = 0; i < sr.n; i++) {
             const rag_source *f = &sr.files[i];
             out->total++;

@@ -126,6 +126,8 @@ typedef struct rt_sources {
     bool exact;               /* compared against the index's documents table;
                                  false = mtime vs manifest checked_at */
     int64_t total, added, changed, removed;
+    int64_t unreadable;       /* folders and entries the scan could not read, FIFOs, sockets, devices */
+    char first_unreadable[256]; /* "path: why" of the first */
 } rt_sources;
 
 #define RT_MAX_RUNS 32

@@ -237,6 +237,7 @@ cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
         put_num(src, "added", s->sources.added);
         put_num(src, "changed", s->sources.changed);
         put_num(src, "removed", s->sources.removed);
+        put_num(src, "unreadable", s->sources.unreadable);
         cJSON_AddBoolToObject(src, "exact", s->sources.exact);
     } else {
         cJSON_AddNullToObject(root, "sources");

@@ -263,6 +263,14 @@ static void eval_sources(const rt_snapshot *s, rt_status *st)
         return;
     }
     int64_t pending = src->added + src->changed;
+    if (src->unreadable) { /* never "all ingested" while part of the folder cannot be listed */
+        rt_check *c = add(st, "sources", RT_WARN, NULL, "%lld entr%s of the transcripts folder cannot be read",
+                          (long long)src->unreadable, src->unreadable == 1 ? "y" : "ies");
+        detail(c, "%s", src->first_unreadable);
+        detail(c, "of %lld transcripts: %lld added, %lld changed, %lld removed", (long long)src->total,
+               (long long)src->added, (long long)src->changed, (long long)src->removed);
+        return;
+    }
     if (pending + src->removed == 0) {
         const rag_manifest *m = &s->manifest.m;
         int64_t failed = s->manifest.rc == RAG_OK ? m->errors : 0;

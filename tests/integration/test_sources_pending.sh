@@ -9,7 +9,7 @@
 # file makes it 1 again, and each time rag-ingest --dry-run agrees.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 14
+plan 20
 
 STACK_FILES=3 stack_init
 cd "$STACK" || exit 1
@@ -66,4 +66,21 @@ rm "$D/big.txt" "$D/talk2.txt"
 is "$(pending)" "0 2 5 true" "ragtop: a removed document and a removed failure are 2 removals"
 "$BIN/rag-ingest" --config config/params.yaml --quiet >"$TMP/ingest3.out" 2>&1
 is "$(pending)" "0 0 5 true" "ragtop: nothing pending once rag-ingest published the removals"
+
+# A FIFO and a socket in the folder cannot be transcripts: never read (a
+# read would wait for a writer), never left out silently — counted and
+# named by rag-ingest, and ragtop's sources check says so.
+mkfifo "$D/pipe.txt"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$D/sock.txt"
+timeout 60 "$BIN/rag-ingest" --config config/params.yaml --quiet >"$TMP/ingest4.out" 2>&1; rc=$?
+is "$rc" "0" "rag-ingest finishes with a FIFO and a socket in the folder (exit 0, no hang)"
+is "$(jq -r 'select(.event == "scan_done") | "\(.payload.skipped_special) \(.payload.skipped_unreadable)"' artifacts/logs/ingest.jsonl | tail -1)" \
+  "2 0" "scan_done counts them as skipped_special"
+is "$(jq -r 'select(.event == "source_skipped") | .msg' artifacts/logs/ingest.jsonl | tail -2 | sort | paste -sd'|')" \
+  "pipe.txt: a FIFO, not a file|sock.txt: a socket, not a file" "each is named with why (source_skipped, warn)"
+out=$("$BIN/ragtop" --once 2>&1)
+like "$out" "WARN +sources +2 entries of the transcripts folder cannot be read" "ragtop's sources check warns"
+like "$out" "pipe\.txt: a FIFO, not a file" "and names the first"
+rm "$D/pipe.txt" "$D/sock.txt"
+is "$(pending) $("$BIN/ragtop" --once --json 2>/dev/null | jq -r .sources.unreadable)" "0 0 5 true 0" "gone: nothing unreadable, nothing pending"
 done_testing
