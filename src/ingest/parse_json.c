@@ -7,6 +7,8 @@
  * shape errors name the JSON path. */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -46,6 +48,57 @@ static int nesting_over_limit(const char *buf, size_t len, const char *at)
         }
     }
     return 0;
+}
+
+/* The first "\u0000" escape inside a string, or NULL: cJSON's strings are
+ * C strings, so the text after it would be cut off silently. */
+static const char *escaped_nul(const char *buf, size_t len)
+{
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_str) {
+            in_str = buf[i] == '"';
+        } else if (buf[i] == '"') {
+            in_str = 0;
+        } else if (buf[i] == '\\') {
+            if (i + 6 <= len && memcmp(buf + i + 1, "u0000", 5) == 0) return buf + i;
+            i++; /* the escaped character */
+        }
+    }
+    return NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key that appears twice in one object (cJSON would read the first and
+ * ignore the rest without a word), anywhere in v; NULL when none. The
+ * names are sorted per object: a crafted object of many keys costs
+ * n log n, not n^2. */
+static const char *duplicate_key(const cJSON *v)
+{
+    if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) return NULL;
+    size_t n = 0;
+    for (const cJSON *c = v->child; c; c = c->next) n++;
+    if (cJSON_IsObject(v) && n > 1) {
+        const char **names = malloc(n * sizeof *names);
+        if (!names) return NULL;
+        size_t k = 0;
+        for (const cJSON *c = v->child; c; c = c->next) names[k++] = c->string ? c->string : "";
+        qsort(names, n, sizeof *names, by_name);
+        const char *dup = NULL;
+        for (size_t i = 1; i < n && !dup; i++)
+            if (strcmp(names[i - 1], names[i]) == 0) dup = names[i];
+        free(names);
+        if (dup) return dup;
+    }
+    for (const cJSON *c = v->child; c; c = c->next) {
+        const char *dup = duplicate_key(c);
+        if (dup) return dup;
+    }
+    return NULL;
 }
 
 static int get_time(const char *name, const cJSON *seg, const char *key, int i, int64_t *ms, rag_error *err)
@@ -90,6 +143,21 @@ int parse_json(const char *name, const char *buf, size_t len, transcript *tr, ra
             cJSON_Delete(root);
             return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: malformed JSON (text after the value)", name, line, col);
         }
+    const char *nul = escaped_nul(buf, len);
+    if (nul) {
+        unsigned line, col;
+        position(buf, len, nul, &line, &col);
+        cJSON_Delete(root);
+        return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: a string holds \\u0000 (a NUL character)", name, line, col);
+    }
+    const char *dup = duplicate_key(root);
+    if (dup) {
+        char shown[80];
+        snprintf(shown, sizeof shown, "%s", dup);
+        cJSON_Delete(root);
+        return rag_error_set(err, RAG_ECORRUPT, "%s: duplicate key \"%s\" in one object (which one counts is ambiguous)",
+                             name, shown);
+    }
     int rc = RAG_OK;
     const cJSON *segs = root;
     if (cJSON_IsObject(root)) {

@@ -180,6 +180,30 @@ static void test_json_errors_name_line_column_or_path(void **state)
     free(parse_fixture("json_missing_text.json", RAG_ECORRUPT, &err, &tr));
     assert_string_equal(err.msg, "json_missing_text.json: segments[0].text: missing or not a string");
     transcript_free(&tr);
+    /* nothing is dropped without a word: a \u0000 would cut its string, a
+     * second key of the same name would be ignored (an escaped backslash
+     * before "u0000" is text, and fine) */
+    static const struct { const char *json, *want; } cases[] = {
+        {"{\"segments\":[{\"text\":\"before\\u0000after\"}]}",
+         "t.json:1:29: a string holds \\u0000 (a NUL character)"},
+        {"{\"segments\":[{\"text\":\"first\"}],\n \"segments\":[{\"text\":\"second\"}]}",
+         "t.json: duplicate key \"segments\" in one object (which one counts is ambiguous)"},
+        {"{\"segments\":[{\"text\":\"a\",\"speaker\":\"x\",\"speaker\":\"y\"}]}",
+         "t.json: duplicate key \"speaker\" in one object (which one counts is ambiguous)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        memset(&tr, 0, sizeof tr);
+        err = (rag_error){0};
+        assert_int_equal(transcript_parse(transcript_format_of("t.json"), "t.json", cases[i].json, strlen(cases[i].json),
+                                          &tr, &err),
+                         RAG_ECORRUPT);
+        assert_string_equal(err.msg, cases[i].want);
+        transcript_free(&tr);
+    }
+    const char *ok = "{\"segments\":[{\"text\":\"a \\\\u0000 b\"}]}";
+    memset(&tr, 0, sizeof tr);
+    assert_int_equal(transcript_parse(transcript_format_of("t.json"), "t.json", ok, strlen(ok), &tr, &err), RAG_OK);
+    transcript_free(&tr);
 }
 
 static void test_txt_and_markdown_paragraphs_and_speaker_turns(void **state)
