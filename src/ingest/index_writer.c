@@ -476,6 +476,21 @@ int iw_drop_prev_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_er
     return exec_on(w->prev_db, w->prev.path, "COMMIT", err);
 }
 
+int iw_keep_prev_doc(index_writer *w, int64_t prev_id, rag_error *err)
+{
+    if (!w->has_prev || !w->dropped)
+        return RAG_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(w->prev_db, "DELETE FROM temp.gone WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+        return rag_error_set(err, RAG_ERR, "%s: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
+    sqlite3_bind_int64(st, 1, prev_id);
+    const int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return rag_error_set(err, RAG_ERR, "%s: keep document: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
+    return RAG_OK;
+}
+
 static int step_done(index_writer *w, sqlite3_stmt *st, rag_error *err, const char *what)
 {
     int rc = sqlite3_step(st);

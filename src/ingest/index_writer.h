@@ -46,6 +46,10 @@ int iw_commit(index_writer *w, rag_error *err);
  * corpus. Without this call an incremental build drops every previous
  * document. */
 int iw_drop_prev_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_error *err);
+/* Take prev_id back off that list: the previous version of a changed file
+ * that could not be read this time stays searchable (a transient failure
+ * must not make the last good version disappear). */
+int iw_keep_prev_doc(index_writer *w, int64_t prev_id, rag_error *err);
 int iw_add_document(index_writer *w, const iw_doc *d, int64_t *doc_id, rag_error *err);
 int iw_set_chunk_count(index_writer *w, int64_t doc_id, int64_t n, rag_error *err);
 int iw_add_chunk(index_writer *w, int64_t doc_id, const char *chunk_id, const chunk *c, const float *vec,

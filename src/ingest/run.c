@@ -742,6 +742,21 @@ static int store_prepared(run_ctx *c, const rag_source *f, const prepared *p, ch
         return RAG_OK;
     }
     if (p->kind == PREP_FAILED) {
+        /* a changed file that could not be read this time (permissions,
+         * I/O, vanished and back): its last good version stays indexed
+         * until a run reads it, instead of disappearing */
+        const prev_doc *d = p->cls == FAIL_TRANSIENT && !st->full && c->prev_docs.n
+                                ? bsearch(f->rel, c->prev_docs.v, c->prev_docs.n, sizeof(prev_doc), cmp_prev_path)
+                                : NULL;
+        if (d && !d->kept) {
+            int krc = iw_keep_prev_doc(c->iw, d->id, err);
+            if (krc != RAG_OK)
+                return krc;
+            cJSON *kp = cJSON_CreateObject();
+            cJSON_AddStringToObject(kp, "path", f->rel);
+            log_event(c, RAG_LEVEL_WARN, "previous_version_kept", kp,
+                      "could not be read this time: its previous version stays in the index until a run reads it");
+        }
         file_failed(c, f, p->reason, p->cls, p->fail_sha[0] ? p->fail_sha : NULL);
         return RAG_OK;
     }
