@@ -310,6 +310,29 @@ static const prev_doc *prev_failure_of(const run_ctx *c, const char *path)
     return c->prev_fail.n ? bsearch(path, c->prev_fail.v, c->prev_fail.n, sizeof(prev_doc), cmp_prev_path) : NULL;
 }
 
+/* Does x, a content failure of f's unchanged bytes, still hold under the
+ * settings as they are now? Not when it was a setting that refused the
+ * file and the setting has changed to let it through: a file over
+ * ingest.max_file_size that now fits, or invalid UTF-8 that said "set
+ * ingest.legacy_encoding" now that one is set. Then it is retried (the
+ * error told the operator to change exactly that). */
+static bool failure_still_holds(const run_ctx *c, const prev_doc *x, const rag_source *f)
+{
+    const char *why = x->reason ? x->reason : "";
+    if (strstr(why, "is over ingest.max_file_size") && f->size <= c->cfg->ingest.max_file_bytes)
+        return false;
+    if (strstr(why, "set ingest.legacy_encoding") && c->cfg->ingest.legacy_encoding && c->cfg->ingest.legacy_encoding[0])
+        return false;
+    return true;
+}
+
+/* An unchanged content failure that is skipped this run (not read again). */
+static bool same_content_failure(const run_ctx *c, const prev_doc *x, const rag_source *f)
+{
+    return x && x->cls == FAIL_CONTENT && !c->opts->retry_failed && x->size == f->size && x->mtime_ns == f->mtime_ns &&
+           failure_still_holds(c, x, f);
+}
+
 static void log_event(run_ctx *c, rag_level lvl, const char *event, cJSON *payload, const char *msg)
 {
     if (c->log)
@@ -645,7 +668,8 @@ static prepared *prepare_file(run_ctx *c, int worker, const rag_source *f)
     char sha[RAG_HASH_HEX];
     rag_sha256_hex(raw, len, sha);
     const prev_doc *x = prev_failure_of(c, f->rel);
-    if (x && x->cls == FAIL_CONTENT && x->sha[0] && strcmp(x->sha, sha) == 0 && !c->opts->retry_failed) {
+    if (x && x->cls == FAIL_CONTENT && x->sha[0] && strcmp(x->sha, sha) == 0 && !c->opts->retry_failed &&
+        failure_still_holds(c, x, f)) {
         /* touched but not changed: the same content fails the same way */
         p->kind = PREP_SAME_FAILURE;
         free(raw);
@@ -1053,8 +1077,7 @@ static void classify_stage(run_ctx *c)
             c->prev_docs.v[pd].kept = true;
             c->n_keep++;
             memcpy(c->shas[i], d->sha, RAG_HASH_HEX);
-        } else if (!st->full && x && x->cls == FAIL_CONTENT && !c->opts->retry_failed && x->size == f->size &&
-                   x->mtime_ns == f->mtime_ns) {
+        } else if (!st->full && same_content_failure(c, x, f)) {
             c->n_fail_same++;
         } else {
             c->todo[c->n_todo++] = i;
@@ -1139,7 +1162,7 @@ static int open_generation(run_ctx *c, rag_error *err)
         for (size_t i = 0; rc == RAG_OK && i < c->sr.n; i++) {
             const rag_source *f = &c->sr.files[i];
             const prev_doc *x = prev_failure_of(c, f->rel);
-            if (x && x->cls == FAIL_CONTENT && !c->opts->retry_failed && x->size == f->size && x->mtime_ns == f->mtime_ns)
+            if (same_content_failure(c, x, f))
                 count_failure(c, f, x->reason, FAIL_CONTENT, x->sha);
         }
     }
