@@ -178,31 +178,30 @@ int rag_atomic_cleanup(const char *path, int64_t older_than_ms, rag_error *err)
     return removed;
 }
 
-/* Open path for reading; regular_only: without waiting on a FIFO (opened
- * non-blocking, then made blocking again for a regular file) and refusing
- * anything but a regular file. The descriptor, or -1 with err set. */
-static int open_for_read(const char *path, bool regular_only, struct stat *st, rag_error *err)
+/* Open path for reading into *fd; regular_only: without waiting on a FIFO
+ * (opened non-blocking, then made blocking again for a regular file) and
+ * refusing anything but a regular file. RAG_OK, or the code (err, which may
+ * be NULL, set). */
+static int open_for_read(const char *path, bool regular_only, struct stat *st, int *fd, rag_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
-    if (fd < 0) {
-        if (errno == ENOENT) return rag_error_set(err, RAG_ENOENT, "%s: no such file", path), -1;
-        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno)), -1;
+    *fd = open(path, O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
+    if (*fd < 0) {
+        if (errno == ENOENT) return rag_error_set(err, RAG_ENOENT, "%s: no such file", path);
+        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno));
     }
-    if (fstat(fd, st) != 0) {
-        const int e = errno;
-        close(fd);
-        return rag_error_set(err, RAG_ERR, "%s: cannot stat: %s", path, strerror(e)), -1;
+    const char *refuse = NULL;
+    int e = 0;
+    if (fstat(*fd, st) != 0) e = errno;
+    else if (S_ISDIR(st->st_mode)) refuse = "is a folder, not a file";
+    else if (regular_only && !S_ISREG(st->st_mode)) refuse = "not a regular file (a FIFO, socket or device)";
+    if (e || refuse) {
+        close(*fd);
+        *fd = -1;
+        return e ? rag_error_set(err, RAG_ERR, "%s: cannot stat: %s", path, strerror(e))
+                 : rag_error_set(err, RAG_ERR, "%s: %s", path, refuse);
     }
-    if (S_ISDIR(st->st_mode)) {
-        close(fd);
-        return rag_error_set(err, RAG_ERR, "%s: is a folder, not a file", path), -1;
-    }
-    if (regular_only && !S_ISREG(st->st_mode)) {
-        close(fd);
-        return rag_error_set(err, RAG_ERR, "%s: not a regular file (a FIFO, socket or device)", path), -1;
-    }
-    if (regular_only) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
+    if (regular_only) fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+    return RAG_OK;
 }
 
 static int read_file(const char *path, bool regular_only, size_t max, char **out, size_t *len, rag_error *err)
@@ -210,8 +209,9 @@ static int read_file(const char *path, bool regular_only, size_t max, char **out
     *out = NULL;
     if (len) *len = 0;
     struct stat st;
-    int fd = open_for_read(path, regular_only, &st, err);
-    if (fd < 0) return err->code ? err->code : RAG_ERR;
+    int fd;
+    const int orc = open_for_read(path, regular_only, &st, &fd, err);
+    if (orc != RAG_OK) return orc;
     size_t cap = 4096, n = 0;
     if (S_ISREG(st.st_mode) && (size_t)st.st_size < max) cap = (size_t)st.st_size + 1;
     char *buf = rag_xmalloc(cap + 1);
