@@ -193,6 +193,10 @@ static void test_read_file_reports_missing_as_enoent(void **state)
     assert_int_equal(rag_read_file(p, 10, &buf, NULL, &err), RAG_ENOENT);
     assert_null(buf);
     assert_non_null(strstr(err.msg, "missing"));
+    /* with no error record (callers that only want the code) */
+    assert_int_equal(rag_read_file(p, 10, &buf, NULL, NULL), RAG_ENOENT);
+    assert_int_equal(rag_read_regular_file(p, 10, &buf, NULL, NULL), RAG_ENOENT);
+    assert_int_equal(rag_read_file("/tmp", 10, &buf, NULL, NULL), RAG_ERR);
     free(p);
 }
 
