@@ -278,6 +278,16 @@ int rag_manifest_parse(const char *name, const char *buf, size_t len, rag_manife
         line_col(buf, (size_t)((const char *)memchr(buf, '\0', len) - buf), &line, &col);
         return rag_error_set(err, RAG_ECORRUPT, "%s:%zu:%zu: NUL byte in file (not a JSON text)", name, line, col);
     }
+    /* the manifest is written as valid UTF-8 (rag_json_print); anything
+     * else was not written by rag-ingest, and could not be rendered back
+     * unchanged */
+    const size_t bad = rag_utf8_invalid_at(buf, len);
+    if (bad != len) {
+        size_t line, col;
+        line_col(buf, bad, &line, &col);
+        return rag_error_set(err, RAG_ECORRUPT, "%s:%zu:%zu: not valid UTF-8 (byte 0x%02X)", name, line, col,
+                             (unsigned char)buf[bad]);
+    }
     cJSON *root = NULL;
     int rc = json_parse(name, buf, len, &root, err);
     if (rc != RAG_OK) return rc;

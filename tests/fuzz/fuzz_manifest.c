@@ -1,10 +1,12 @@
 /* fuzz_manifest.c — libFuzzer harness for rag_manifest_parse: any bytes must
  * give RAG_OK or a clean error, never a crash or leak; on error the struct is
- * left zeroed; on success the manifest re-renders and re-parses identically. */
+ * left zeroed; on success the manifest re-renders (as valid UTF-8) and
+ * re-parses identically. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rag/jsonlog.h"
 #include "rag/manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -21,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *s = rag_manifest_render(&m);
     rag_manifest again;
     if (!s || rag_manifest_parse("render", s, strlen(s), &again, &err) != RAG_OK) abort();
+    if (rag_utf8_invalid_at(s, strlen(s)) != strlen(s)) abort();
     if (strcmp(again.run_id, m.run_id) != 0 || again.documents != m.documents || again.tokens != m.tokens ||
         again.generated_at_ms != m.generated_at_ms || !cJSON_Compare(again.config, m.config, 1))
         abort();

@@ -295,6 +295,8 @@ static void test_manifest_rejects_text_that_is_not_json(void **state)
     expect_parse_error("{\"a\": nope, \"b\": 1", 18, RAG_ECORRUPT, "not valid JSON");
     expect_parse_error("{\"a\":1} trailing", 16, RAG_ECORRUPT, "unexpected data after");
     expect_parse_error("{\"a\":1}\0{}", 10, RAG_ECORRUPT, "NUL byte");
+    /* rag-ingest writes only valid UTF-8; other bytes could not be rendered back unchanged */
+    expect_parse_error("{\n \"run_id\": \"ab\xff\"}", 19, RAG_ECORRUPT, "latest.json:2:15: not valid UTF-8 (byte 0xFF)");
 }
 
 static void test_manifest_rejects_json_that_is_not_an_object(void **state)
