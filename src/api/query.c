@@ -570,17 +570,11 @@ int api_bm25_topn(api_generation *g, api_lease *l, const char *text, size_t want
 
 /* ------------------------------------------------------------ response */
 
-static void add_text_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL) cJSON_AddNullToObject(obj, key);
-    else cJSON_AddStringToObject(obj, key, (const char *)sqlite3_column_text(st, col));
-}
-
-/* The same for text taken from a file's name or header (source, title,
- * speaker): a name may hold any bytes, and every response is valid UTF-8,
- * so each invalid byte becomes U+FFFD (as in the logs). The chunk text was
- * checked at ingest. */
-static void add_name_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int col)
+/* Column col of st as a string (or null). Text taken from a file's name or
+ * header (source, title, speaker: any_bytes) may hold any bytes, and every
+ * response is valid UTF-8, so each invalid byte becomes U+FFFD (as in the
+ * logs); the chunk text was checked at ingest and costs no second scan. */
+static void add_text_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int col, bool any_bytes)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL) {
         cJSON_AddNullToObject(obj, key);
@@ -588,7 +582,7 @@ static void add_name_or_null(cJSON *obj, const char *key, sqlite3_stmt *st, int 
     }
     const char *s = (const char *)sqlite3_column_text(st, col);
     const size_t n = (size_t)sqlite3_column_bytes(st, col);
-    if (rag_utf8_invalid_at(s, n) == n) {
+    if (!any_bytes || rag_utf8_invalid_at(s, n) == n) {
         cJSON_AddStringToObject(obj, key, s);
         return;
     }
@@ -618,13 +612,13 @@ static int add_result(cJSON *arr, api_generation *g, api_lease *l, const api_hit
     cJSON *r = cJSON_CreateObject();
     cJSON_AddNumberToObject(r, "rank", rank);
     cJSON_AddNumberToObject(r, "score", h->score);
-    add_text_or_null(r, "chunk_id", st, 0);
-    add_name_or_null(r, "source", st, 5);
-    add_name_or_null(r, "title", st, 6);
+    add_text_or_null(r, "chunk_id", st, 0, false);
+    add_text_or_null(r, "source", st, 5, true);
+    add_text_or_null(r, "title", st, 6, true);
     add_int_or_null(r, "start_ms", st, 2);
     add_int_or_null(r, "end_ms", st, 3);
-    add_name_or_null(r, "speaker", st, 4);
-    add_text_or_null(r, "text", st, 1);
+    add_text_or_null(r, "speaker", st, 4, true);
+    add_text_or_null(r, "text", st, 1, false);
     if (h->bm25_rank) cJSON_AddNumberToObject(r, "bm25_rank", h->bm25_rank);
     else cJSON_AddNullToObject(r, "bm25_rank");
     if (h->vector_rank) cJSON_AddNumberToObject(r, "vector_rank", h->vector_rank);

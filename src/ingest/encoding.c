@@ -1,6 +1,6 @@
-/* encoding.c — UTF-8 validation (with an 8-bytes-at-a-time ASCII fast path)
- * and transcoding with iconv(3) from UTF-16 (declared by a BOM) or from the
- * configured legacy encoding. See encoding.h for the policy. */
+/* encoding.c — UTF-8 checking (core rag_utf8_invalid_at) and transcoding
+ * with iconv(3) from UTF-16 (declared by a BOM) or from the configured
+ * legacy encoding. See encoding.h for the policy. */
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
@@ -8,41 +8,6 @@
 #include <string.h>
 
 #include "encoding.h"
-
-size_t utf8_invalid_at(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        if (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (!(w & 0x8080808080808080ULL)) {
-                i += 8;
-                continue;
-            }
-        }
-        unsigned char c = s[i];
-        if (c < 0x80) { i++; continue; }
-        size_t need;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; min = 0x80; }
-        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
-        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
-        else return i;
-        if (i + need >= len)
-            return i;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += need + 1;
-    }
-    return len;
-}
 
 static void line_col(const char *s, size_t at, unsigned *line, unsigned *col)
 {
@@ -81,7 +46,7 @@ static int transcode(const char *name, const char *from, const char *buf, size_t
         break;
     }
     iconv_close(cd);
-    if (rc != RAG_OK || utf8_invalid_at(dst, used) != used) {
+    if (rc != RAG_OK || rag_utf8_invalid_at(dst, used) != used) {
         free(dst);
         if (rc == RAG_OK)
             rc = rag_error_set(err, RAG_ECORRUPT, "%s: transcoding from %s did not give valid UTF-8", name, from);
@@ -133,7 +98,7 @@ int encoding_to_utf8(const char *name, const char *buf, size_t len, const char *
         return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: binary data (NUL byte at offset %zu), not a text transcript",
                              name, line, col, (size_t)(nul - buf));
     }
-    size_t bad = utf8_invalid_at(buf, len);
+    size_t bad = rag_utf8_invalid_at(buf, len);
     if (bad == len)
         return RAG_OK;
     unsigned line, col;

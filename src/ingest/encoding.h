@@ -11,11 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "rag/common.h"
+#include "rag/jsonlog.h"
 
-/* Offset of the first invalid UTF-8 byte in s, or len when all valid
- * (overlong forms, surrogates and code points > U+10FFFF are invalid). */
-size_t utf8_invalid_at(const char *s, size_t len);
-static inline bool utf8_valid(const char *s, size_t len) { return utf8_invalid_at(s, len) == len; }
+/* Whether s is all valid UTF-8 (rag_utf8_invalid_at: overlong forms,
+ * surrogates and code points > U+10FFFF are invalid). */
+static inline bool utf8_valid(const char *s, size_t len) { return rag_utf8_invalid_at(s, len) == len; }
 
 /* Make buf (len bytes) UTF-8. On RAG_OK *out is either buf itself (nothing
  * to do, *owned false) or a new malloc'd NUL-terminated buffer (*owned

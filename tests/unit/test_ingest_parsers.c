@@ -266,10 +266,15 @@ static void test_utf8_validator_rejects_overlong_surrogates_and_truncation(void 
     (void)state;
     assert_true(utf8_valid("plain ascii text, long enough for the fast path", 47));
     assert_true(utf8_valid("\xF0\x9F\x98\x80 \xE2\x82\xAC", 8));
-    assert_int_equal(utf8_invalid_at("ab\xED\xA0\x80", 5), 2); /* surrogate */
-    assert_int_equal(utf8_invalid_at("ab\xE0\x80\xAF", 5), 2); /* overlong */
-    assert_int_equal(utf8_invalid_at("abc\xE2\x82", 5), 3);     /* cut short */
-    assert_int_equal(utf8_invalid_at("\xF4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+    assert_int_equal(rag_utf8_invalid_at("ab\xED\xA0\x80", 5), 2); /* surrogate */
+    assert_int_equal(rag_utf8_invalid_at("ab\xE0\x80\xAF", 5), 2); /* overlong */
+    assert_int_equal(rag_utf8_invalid_at("abc\xE2\x82", 5), 3);     /* cut short */
+    assert_int_equal(rag_utf8_invalid_at("\xF4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+    /* around the 8-byte ASCII steps: right after one, inside one, at the end */
+    assert_int_equal(rag_utf8_invalid_at("12345678\xFF", 9), 8);
+    assert_int_equal(rag_utf8_invalid_at("1234\xFF" "678ABCDEFGH", 16), 4);
+    assert_int_equal(rag_utf8_invalid_at("1234567\xC3\xA9" "ABCDEFG\xC3", 17), 16);
+    assert_int_equal(rag_utf8_invalid_at("1234567\xC3\xA9" "ABCDEFG\xC3\xA9", 18), 18);
 }
 
 static void test_timestamps_accept_short_forms(void **state)
