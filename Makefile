@@ -126,7 +126,7 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(LIBAPI) $(LIBRAG)
 # libFuzzer harnesses: tests/fuzz/fuzz_<name>.c, seeds in tests/fuzz/corpus/<name>/.
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := $(BUILD_ROOT)/fuzz
-FUZZ_FLAGS   := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer-no-link,address,undefined \
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -MMD -MP -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=undefined \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
@@ -143,12 +143,15 @@ FUZZ_CXX     ?= clang++
 
 $(FUZZ_BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(FUZZ_CXX) -std=c++17 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer-no-link,address,undefined \
+	$(FUZZ_CXX) -std=c++17 -g -O1 -D_GNU_SOURCE -Iinclude -MMD -MP -fsanitize=fuzzer-no-link,address,undefined \
 	  -fno-sanitize-recover=undefined -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
                       $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(CORE_CXX))
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+
+# a harness or library object is rebuilt when a header it includes changes
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZERS) ## build the libFuzzer harnesses (clang)

@@ -38,8 +38,9 @@ typedef struct rag_sources {
     size_t n_skipped_named;
 } rag_sources;
 
-/* Does path (relative, "/"-separated) match the glob pattern? An
- * unterminated "[" class matches nothing. */
+/* Does path (relative, "/"-separated) match the glob pattern? The case of
+ * ASCII letters is ignored (a "*.srt" glob takes "Talk.SRT"). An unterminated
+ * "[" class matches nothing. */
 bool rag_glob_match(const char *pattern, const char *path);
 
 /* List the sources under root: files matching one include glob (none when

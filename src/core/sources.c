@@ -17,6 +17,16 @@
 
 #include "rag/sources.h"
 
+/* Globs ignore the case of ASCII letters (transcripts.md, "Which files"). */
+static char fold(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+static bool same_folded(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fold(a[i]) != fold(b[i])) return false;
+    return true;
+}
+
 static bool class_match(const char **pp, char c)
 {
     const char *p = *pp + 1;
@@ -26,10 +36,12 @@ static bool class_match(const char **pp, char c)
     while (*p && (*p != ']' || first)) {
         first = false;
         if (p[1] == '-' && p[2] && p[2] != ']') {
-            if (c >= p[0] && c <= p[2]) ok = true;
+            /* [A-Z] takes "a" and [a-z] takes "A": either case in the range */
+            const char lo = fold(c), up = lo >= 'a' && lo <= 'z' ? (char)(lo - 'a' + 'A') : lo;
+            if ((lo >= p[0] && lo <= p[2]) || (up >= p[0] && up <= p[2])) ok = true;
             p += 3;
         } else {
-            if (c == *p) ok = true;
+            if (fold(c) == fold(*p)) ok = true;
             p++;
         }
     }
@@ -109,7 +121,7 @@ static bool glob_from(glob_memo *g, const char *p, const char *s)
             s++;
             continue;
         }
-        if (*p != *s)
+        if (fold(*p) != fold(*s))
             return false;
         p++;
         s++;
@@ -136,7 +148,7 @@ bool rag_glob_match(const char *pattern, const char *path)
     /* most paths of a scan fail on the extension: no memo, no backtracking */
     const char *tail = literal_tail(pattern, p_len);
     size_t t_len = p_len - (size_t)(tail - pattern);
-    if (t_len > s_len || memcmp(path + s_len - t_len, tail, t_len) != 0)
+    if (t_len > s_len || !same_folded(path + s_len - t_len, tail, t_len))
         return false;
     /* the default includes, "**", "/", "*", then a tail without "/": the
      * "**" and "/" take every folder, the "*" the rest of the name */

@@ -36,6 +36,15 @@ static void test_glob_semantics(void **state)
     assert_false(rag_glob_match("**/*x/y.txt", "q/x/z/y.txt"));
     assert_true(rag_glob_match("a]b", "a]b"));
     assert_false(rag_glob_match("**/*.txt", "txt"));
+    /* the case of ASCII letters is ignored, in literals, tails and classes */
+    assert_true(rag_glob_match("**/*.srt", "Talks/Intro.SRT"));
+    assert_true(rag_glob_match("**/*.TXT", "a/notes.txt"));
+    assert_true(rag_glob_match("talks/**", "TALKS/a.md"));
+    assert_true(rag_glob_match("[a-c]x.md", "Bx.md"));
+    assert_true(rag_glob_match("[A-C]x.md", "bx.md"));
+    assert_false(rag_glob_match("[!b]x.md", "Bx.md"));
+    assert_true(rag_glob_match("[q]x.md", "Qx.md"));
+    assert_false(rag_glob_match("**/*.srt", "a.s\xC3\xA9rt")); /* only ASCII letters fold */
 }
 
 /* Stars retry the rest of the pattern; failed retries are remembered, so many
