@@ -1089,14 +1089,13 @@ static void classify_stage(run_ctx *c)
     for (size_t i = 0; i < c->prev_docs.n; i++)
         if (!c->prev_docs.v[i].kept)
             c->gone[c->n_gone++] = c->prev_docs.v[i].id;
-    if (!st->full) {
-        /* previous documents whose path is no longer there */
-        size_t k = 0;
-        for (size_t i = 0; i < c->prev_docs.n; i++) {
-            while (k < sr->n && strcmp(sr->files[k].rel, c->prev_docs.v[i].path) < 0) k++;
-            if (k >= sr->n || strcmp(sr->files[k].rel, c->prev_docs.v[i].path) != 0)
-                st->deleted++;
-        }
+    /* previous documents whose path is no longer there (a full rebuild
+     * drops them too, when the previous generation could be read) */
+    size_t k = 0;
+    for (size_t i = 0; i < c->prev_docs.n; i++) {
+        while (k < sr->n && strcmp(sr->files[k].rel, c->prev_docs.v[i].path) < 0) k++;
+        if (k >= sr->n || strcmp(sr->files[k].rel, c->prev_docs.v[i].path) != 0)
+            st->deleted++;
     }
 }
 

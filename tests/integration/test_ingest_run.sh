@@ -5,7 +5,7 @@
 # transcripts are reported and counted against max_error_ratio, dry runs
 # write nothing, the command line's exit statuses, SIGTERM stops cleanly.
 . "$(dirname "$0")/lib.sh"
-plan 52
+plan 55
 
 ING=$BIN/rag-ingest
 W=$TMP/w
@@ -99,6 +99,15 @@ conf 128
 run -q
 is "$(metric .transcripts_processed)/$(metric .full)" "$((N - 1))/true" "editing chunking.target_tokens rebuilds everything"
 like "$(metric .full_reason)" "chunking.target_tokens: 64 -> 128" "the rebuild names the changed key"
+
+# --- a full rebuild counts the files gone since the last generation too
+echo "Speaker: a short-lived note about tides." >"$W/corpus/gone-soon.txt"
+run -q
+is "$(metric .transcripts_processed)/$(chunks_in "select count(*) from documents where path='gone-soon.txt'")" "1/1" "a new file is indexed"
+rm "$W/corpus/gone-soon.txt"
+run -q --full
+is "$(metric .full)/$(metric .full_reason)/$(metric .transcripts_processed)" "true/--full/$((N - 1))" "--full rebuilds everything"
+is "$(metric .transcripts_deleted)/$(chunks_in "select count(*) from documents where path='gone-soon.txt'")" "1/0" "--full counts the deleted file it dropped"
 
 # --- dry run writes nothing
 lines=$(wc -l <"$W/art/logs/ingestion_metrics.jsonl")
