@@ -58,6 +58,24 @@ static int transcode(const char *name, const char *from, const char *buf, size_t
     return RAG_OK;
 }
 
+/* "UTF-16LE" or "UTF-16BE" when buf reads as UTF-16 text without a BOM:
+ * over its first 512 bytes, at least 3 in 4 of the byte pairs are a NUL and
+ * a non-NUL on the same side (mostly Latin text), else NULL. Only used to
+ * name what such a file probably is: it is not transcoded on a guess. */
+static const char *bomless_utf16(const unsigned char *u, size_t len)
+{
+    size_t pairs = (len < 512 ? len : 512) / 2, le = 0, be = 0;
+    if (pairs < 4) return NULL;
+    for (size_t i = 0; i < pairs; i++) {
+        const unsigned char a = u[2 * i], b = u[2 * i + 1];
+        if (a && !b) le++;
+        else if (!a && b) be++;
+    }
+    if (le * 4 >= pairs * 3) return "UTF-16LE";
+    if (be * 4 >= pairs * 3) return "UTF-16BE";
+    return NULL;
+}
+
 int encoding_to_utf8(const char *name, const char *buf, size_t len, const char *legacy, char **out, size_t *outlen,
                      bool *owned, const char **encoding, rag_error *err)
 {
@@ -95,6 +113,12 @@ int encoding_to_utf8(const char *name, const char *buf, size_t len, const char *
     if (nul) {
         unsigned line, col;
         line_col(buf, (size_t)(nul - buf), &line, &col);
+        const char *utf16 = bomless_utf16(u, len);
+        if (utf16)
+            return rag_error_set(err, RAG_ECORRUPT,
+                                 "%s:%u:%u: looks like %s text without a byte-order mark (a NUL byte beside each "
+                                 "letter); save it as UTF-8, or as UTF-16 with a BOM",
+                                 name, line, col, utf16);
         return rag_error_set(err, RAG_ECORRUPT, "%s:%u:%u: binary data (NUL byte at offset %zu), not a text transcript",
                              name, line, col, (size_t)(nul - buf));
     }

@@ -255,6 +255,17 @@ static void test_encoding_transcodes_or_rejects_with_position(void **state)
     assert_non_null(strstr(err.msg, "binary data (NUL byte at offset 3)"));
     free(buf);
 
+    /* UTF-16 without a BOM is named as such (not "binary"), and not transcoded */
+    const char le[] = "h\0i\0 \0t\0h\0e\0r\0e\0\n\0", be[] = "\0h\0i\0 \0t\0h\0e\0r\0e\0\n";
+    assert_int_equal(encoding_to_utf8("le.srt", le, sizeof le - 1, "", &out, &olen, &owned, &enc, &err), RAG_ECORRUPT);
+    assert_non_null(strstr(err.msg, "le.srt:1:2: looks like UTF-16LE text without a byte-order mark"));
+    assert_false(owned);
+    assert_int_equal(encoding_to_utf8("be.srt", be, sizeof be - 1, "", &out, &olen, &owned, &enc, &err), RAG_ECORRUPT);
+    assert_non_null(strstr(err.msg, "be.srt:1:1: looks like UTF-16BE text without a byte-order mark"));
+    const char bin[] = "ab\0\x01\x02\0\0\0\xff\x7f\0\0cd"; /* NULs, but not beside each letter */
+    assert_int_equal(encoding_to_utf8("b.bin", bin, sizeof bin - 1, "", &out, &olen, &owned, &enc, &err), RAG_ECORRUPT);
+    assert_non_null(strstr(err.msg, "binary data (NUL byte at offset 2)"));
+
     buf = fixture("invalid_utf8.txt", &len);
     assert_int_equal(encoding_to_utf8("invalid_utf8.txt", buf, len, "", &out, &olen, &owned, &enc, &err), RAG_ECORRUPT);
     assert_non_null(strstr(err.msg, "invalid_utf8.txt:1:5: invalid UTF-8 (byte 0xC0)"));
