@@ -194,6 +194,9 @@ int parse_json(const char *name, const char *buf, size_t len, transcript *tr, ra
         int64_t s, e;
         if ((rc = get_time(name, seg, "start", i, &s, err)) != RAG_OK || (rc = get_time(name, seg, "end", i, &e, err)) != RAG_OK)
             goto out;
+        char where[32];
+        snprintf(where, sizeof where, ": segments[%d]", i);
+        transcript_warn_backwards(tr, name, where, s, e);
         const cJSON *sp = cJSON_GetObjectItemCaseSensitive(seg, "speaker");
         const char *spk = cJSON_IsString(sp) ? sp->valuestring : NULL;
         transcript_add(tr, text->valuestring, strlen(text->valuestring), s, e, spk, spk ? strlen(spk) : 0, 1);

@@ -9,6 +9,7 @@
  * <b> <i> <u> <font ...> and their closers (and {\an8}-style overrides) are
  * tags: any other '<' is text ("5 < 7") — see cuetext.c. "Name: text" lines
  * become speaker turns. A file without any timing line is not SubRip. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cuetext.h"
@@ -84,6 +85,9 @@ int parse_srt(const char *name, const char *buf, size_t len, transcript *tr, rag
             start = s0;
             end = e0;
             cue_line = it.lineno;
+            char where[16];
+            snprintf(where, sizeof where, ":%u", it.lineno);
+            transcript_warn_backwards(tr, name, where, start, end);
             continue;
         }
         if (is_blank_line(l, n)) {

@@ -14,6 +14,7 @@
  * and other blocks without a timing line are ignored. Payloads are cleaned
  * by cuetext.c (voice tags -> speakers, tags and inline timestamps
  * stripped, entities decoded, rolling auto-caption repeats collapsed). */
+#include <stdio.h>
 #include <string.h>
 
 #include "cuetext.h"
@@ -148,9 +149,14 @@ int parse_vtt(const char *name, const char *buf, size_t len, transcript *tr, rag
                     seen_arrow = 1;
                     timing_line = it.lineno;
                     timed = vtt_timing(l, n, &start, &end);
-                    if (!timed)
+                    if (!timed) {
                         transcript_warn(tr, "%s:%u: cue skipped: malformed cue timing \"%.*s\"", name, it.lineno,
                                         (int)(n > 60 ? 60 : n), l);
+                    } else {
+                        char where[16];
+                        snprintf(where, sizeof where, ":%u", it.lineno);
+                        transcript_warn_backwards(tr, name, where, start, end);
+                    }
                 } else {
                     break; /* this line starts the next block */
                 }

@@ -151,6 +151,14 @@ void transcript_warn(transcript *tr, const char *fmt, ...)
     tr->warnings[tr->n_warnings - 1] = w ? w : rag_xstrdup("(out of memory)");
 }
 
+void transcript_warn_backwards(transcript *tr, const char *name, const char *where, int64_t start_ms, int64_t end_ms)
+{
+    if (start_ms < 0 || end_ms < 0 || end_ms >= start_ms) return;
+    transcript_warn(tr, "%s%s: cue ends before it starts (%lld.%03lld s --> %lld.%03lld s); its end is taken as its start",
+                    name, where, (long long)(start_ms / 1000), (long long)(start_ms % 1000), (long long)(end_ms / 1000),
+                    (long long)(end_ms % 1000));
+}
+
 void transcript_free(transcript *tr)
 {
     size_t kept = tr->n_warnings < TR_MAX_WARNINGS ? tr->n_warnings : TR_MAX_WARNINGS;

@@ -44,6 +44,10 @@ void transcript_set_title(transcript *tr, const char *title, size_t len);
 /* Record a warning about a part of the input that was skipped (printf
  * format; by convention "name:line: what"). */
 void transcript_warn(transcript *tr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Warn "name<where>: cue ends before it starts (...)" when end_ms < start_ms
+ * (both known); transcript_add then takes the end as the start. where is
+ * ":line" or ": segments[i]". */
+void transcript_warn_backwards(transcript *tr, const char *name, const char *where, int64_t start_ms, int64_t end_ms);
 void transcript_free(transcript *tr);
 
 #endif

@@ -151,6 +151,46 @@ static void test_srt_skips_truncated_cues_with_a_warning_and_keeps_the_rest(void
     transcript_free(&tr);
 }
 
+/* A cue that ends before it starts is kept, its end taken as its start, and
+ * never silently: a warning names the file, the line (or segment) and both
+ * times. In order, nothing is said. */
+static void test_backwards_cues_are_kept_with_a_warning(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *text, *dump, *warning;
+    } cases[] = {
+        { "b.srt", "1\n00:00:05,000 --> 00:00:03,000\nlate\n\n2\n00:00:06,000 --> 00:00:07,000\nfine\n",
+          "[5000-5000|] late\n[6000-7000|] fine\n",
+          "b.srt:2: cue ends before it starts (5.000 s --> 3.000 s); its end is taken as its start" },
+        { "b.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nfine\n\n00:01:05.250 --> 00:00:03.000\nlate\n",
+          "[1000-2000|] fine\n[65250-65250|] late\n",
+          "b.vtt:6: cue ends before it starts (65.250 s --> 3.000 s); its end is taken as its start" },
+        { "b.json", "{\"segments\": [{\"start\": 1, \"end\": 2, \"text\": \"fine\"}, {\"start\": 9.5, \"end\": 4, \"text\": \"late\"}]}",
+          "[1000-2000|] fine\n[9500-9500|] late\n",
+          "b.json: segments[1]: cue ends before it starts (9.500 s --> 4.000 s); its end is taken as its start" },
+        { "ok.srt", "1\n00:00:01,000 --> 00:00:01,000\nzero length\n", "[1000-1000|] zero length\n", NULL },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        rag_error err = { 0 };
+        transcript tr;
+        memset(&tr, 0, sizeof tr);
+        assert_int_equal(transcript_parse(transcript_format_of(cases[c].name), cases[c].name, cases[c].text,
+                                          strlen(cases[c].text), &tr, &err),
+                         RAG_OK);
+        char *d = dump(&tr);
+        assert_string_equal(d, cases[c].dump);
+        free(d);
+        if (cases[c].warning) {
+            assert_int_equal(tr.n_warnings, 1);
+            assert_string_equal(tr.warnings[0], cases[c].warning);
+        } else {
+            assert_int_equal(tr.n_warnings, 0);
+        }
+        transcript_free(&tr);
+    }
+}
+
 static void test_json_reads_own_shape_and_whisper(void **state)
 {
     (void)state;
@@ -485,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_srt_handles_formats_tags_coordinates_and_empty_cues),
         cmocka_unit_test(test_srt_skips_truncated_cues_with_a_warning_and_keeps_the_rest),
         cmocka_unit_test(test_json_reads_own_shape_and_whisper),
+        cmocka_unit_test(test_backwards_cues_are_kept_with_a_warning),
         cmocka_unit_test(test_conformance_set_gives_the_expected_text),
         cmocka_unit_test(test_conformance_utf16_and_utf32_with_bom),
         cmocka_unit_test(test_conformance_ten_megabyte_single_line_cue),
