@@ -334,9 +334,16 @@ static void scrub(char *msg, size_t n, const char *url)
     if (strstr(msg, secret) || strstr(msg, url)) snprintf(msg, n, "request to %s failed", red);
 }
 
-/* POST body to url. RAG_OK on HTTP 2xx; otherwise err says why. */
-static int http_post(const char *url, const char *body, int64_t timeout_ms, rag_error *err)
+/* The longest Retry-After honoured: a receiver cannot park a delivery past
+ * this (it still expires at expires_ms). */
+#define RETRY_AFTER_MAX_MS (60LL * 60 * 1000)
+
+/* POST body to url. RAG_OK on HTTP 2xx; otherwise err says why, and
+ * *retry_after_ms is what a 429 or 503 asked for in Retry-After (seconds or
+ * an HTTP date, capped at RETRY_AFTER_MAX_MS), else 0. */
+static int http_post(const char *url, const char *body, int64_t timeout_ms, int64_t *retry_after_ms, rag_error *err)
 {
+    *retry_after_ms = 0;
     CURL *c = curl_easy_init();
     if (!c) return rag_error_set(err, RAG_ERR, "libcurl: cannot create a handle");
     char cerr[CURL_ERROR_SIZE] = "";
@@ -354,6 +361,10 @@ static int http_post(const char *url, const char *body, int64_t timeout_ms, rag_
     CURLcode cc = curl_easy_perform(c);
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_off_t wait_s = 0;
+    if (cc == CURLE_OK && (code == 429 || code == 503) && curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &wait_s) == CURLE_OK &&
+        wait_s > 0)
+        *retry_after_ms = wait_s >= RETRY_AFTER_MAX_MS / 1000 ? RETRY_AFTER_MAX_MS : (int64_t)wait_s * 1000;
     curl_slist_free_all(hdr);
     curl_easy_cleanup(c);
     int rc = RAG_OK;
@@ -363,7 +374,10 @@ static int http_post(const char *url, const char *body, int64_t timeout_ms, rag_
         scrub(msg, sizeof msg, url);
         rc = rag_error_set(err, RAG_ERR, "%s", msg);
     } else if (code < 200 || code > 299) {
-        rc = rag_error_set(err, RAG_ERR, "HTTP %ld", code);
+        if (*retry_after_ms)
+            rc = rag_error_set(err, RAG_ERR, "HTTP %ld (Retry-After %lld s)", code, (long long)(*retry_after_ms / 1000));
+        else
+            rc = rag_error_set(err, RAG_ERR, "HTTP %ld", code);
     }
     return rc;
 }
@@ -509,7 +523,8 @@ int rag_outbox_flush(rag_outbox *ob, int64_t now_ms, int64_t budget_ms, rag_outb
         rag_error perr = {0};
         char *url = rag_receiver_url(&rcv, &perr);
         int64_t timeout = ob->policy.timeout_ms < left ? ob->policy.timeout_ms : left;
-        int prc = url ? http_post(url, jstr(o, "body"), timeout, &perr) : RAG_ERR;
+        int64_t retry_after = 0;
+        int prc = url ? http_post(url, jstr(o, "body"), timeout, &retry_after, &perr) : RAG_ERR;
         int attempts = (int)jnum(o, "attempts") + 1;
         set_num(o, "attempts", attempts);
         int64_t done_at = now_ms + (rag_mono_ms() - t0);
@@ -544,7 +559,9 @@ int rag_outbox_flush(rag_outbox *ob, int64_t now_ms, int64_t budget_ms, rag_outb
                 }
             }
         } else {
-            int64_t next = done_at + backoff_ms(ob, attempts);
+            /* the receiver's Retry-After when it asks for longer than the backoff */
+            const int64_t wait = backoff_ms(ob, attempts);
+            int64_t next = done_at + (retry_after > wait ? retry_after : wait);
             set_num(o, "next_attempt_ms", next);
             set_str(o, "last_error", perr.msg);
             char *text = rag_json_print(o, true, NULL);

@@ -31,6 +31,7 @@ typedef struct receiver {
     int port;
     pthread_mutex_t mu;
     unsigned int status;     /* answer with this */
+    const char *retry_after; /* and this Retry-After header, when set */
     int n;
     char *bodies[MAX_REQ];
     char paths[MAX_REQ][128];
@@ -61,6 +62,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     pthread_mutex_lock(&r->mu);
     unsigned int status = r->status;
+    const char *retry_after = r->retry_after;
     if (r->n < MAX_REQ) {
         r->bodies[r->n] = b->data ? b->data : strdup("");
         snprintf(r->paths[r->n], sizeof r->paths[0], "%s", url);
@@ -71,6 +73,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     b->data = NULL;
     pthread_mutex_unlock(&r->mu);
     struct MHD_Response *resp = MHD_create_response_from_buffer(2, "ok", MHD_RESPMEM_PERSISTENT);
+    if (retry_after) MHD_add_response_header(resp, "Retry-After", retry_after);
     enum MHD_Result rc = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return rc;
@@ -289,6 +292,64 @@ static void test_failed_delivery_is_retried_with_backoff_then_sent_once(void **s
     assert_int_equal(rag_outbox_flush(f->ob, next + 100000, 5000, &st, NULL), RAG_OK);
     assert_int_equal(receiver_count(&f->rcv), 3);
     assert_int_equal(count_files(f->dir, "sent"), 1);
+}
+
+/* A 429 or 503 with Retry-After waits as long as the receiver asks when
+ * that is longer than the backoff (seconds or an HTTP date, at most an
+ * hour); other statuses' Retry-After is not a request to wait. */
+static void test_retry_after_of_429_and_503_is_honoured(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        unsigned status;
+        const char *header, *error;
+        int64_t min_wait_ms, max_wait_ms;
+    } cases[] = {
+        { 429, "7", "HTTP 429 (Retry-After 7 s)", 7000, 7000 + 1000 },
+        { 503, "120", "HTTP 503 (Retry-After 120 s)", 120000, 120000 + 1000 },
+        { 429, "99999999", "HTTP 429 (Retry-After 3600 s)", 3600000, 3600000 + 1000 },
+        { 429, "Wed, 21 Oct 2015 07:28:00 GMT", "HTTP 429", 200, 1000 + 1000 }, /* in the past: the backoff */
+        { 500, "60", "HTTP 500", 200, 1000 + 1000 },                          /* not 429/503: the backoff */
+        { 429, "soon", "HTTP 429", 200, 1000 + 1000 },                          /* unreadable: the backoff */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        f->rcv.status = cases[c].status;
+        f->rcv.retry_after = cases[c].header;
+        char key[64];
+        snprintf(key, sizeof key, "00000000010%02zu-ra-firing", c);
+        enqueue(f, key, RAG_ALERT_FIRING, true);
+        rag_outbox_stats st;
+        int64_t t0 = rag_now_ms();
+        assert_int_equal(rag_outbox_flush(f->ob, t0, 5000, &st, NULL), RAG_OK);
+        assert_int_equal(st.failed, 1);
+        rag_delivery *d = NULL;
+        size_t n = 0;
+        rag_outbox_list(f->dir, "pending", &d, &n, NULL);
+        assert_int_equal(n, 1);
+        assert_string_equal(d[0].last_error, cases[c].error);
+        assert_in_range(d[0].next_attempt_ms - t0, cases[c].min_wait_ms, cases[c].max_wait_ms);
+        const int64_t next = d[0].next_attempt_ms;
+        free(d);
+        /* not before (nor before the fixture's 60 s expiry): no request;
+         * then due: the retry goes out */
+        const int before = receiver_count(&f->rcv);
+        const int64_t early = next - 1 < t0 + 59000 ? next - 1 : t0 + 59000;
+        assert_int_equal(rag_outbox_flush(f->ob, early, 5000, &st, NULL), RAG_OK);
+        assert_int_equal(st.pending, 1);
+        assert_int_equal(receiver_count(&f->rcv), before);
+        if (next < t0 + 60000) { /* within the fixture's 60 s expiry */
+            f->rcv.status = 200;
+            f->rcv.retry_after = NULL;
+            assert_int_equal(rag_outbox_flush(f->ob, next, 5000, &st, NULL), RAG_OK);
+            assert_int_equal(st.delivered, 1);
+            assert_int_equal(receiver_count(&f->rcv), before + 1);
+        } else { /* a wait past the expiry does not keep it: it expires */
+            assert_int_equal(rag_outbox_flush(f->ob, next, 5000, &st, NULL), RAG_OK);
+            assert_int_equal(st.expired, 1);
+            assert_int_equal(receiver_count(&f->rcv), before);
+        }
+        assert_int_equal(count_files(f->dir, "pending"), 0);
+    }
 }
 
 static void test_backoff_is_capped(void **state)
@@ -511,6 +572,7 @@ int main(void)
         T(test_enqueue_writes_one_file_and_is_idempotent),
         T(test_flush_delivers_body_and_moves_to_sent),
         T(test_failed_delivery_is_retried_with_backoff_then_sent_once),
+        T(test_retry_after_of_429_and_503_is_honoured),
         T(test_backoff_is_capped),
         T(test_deliveries_keep_order_per_receiver),
         T(test_next_due_is_the_receivers_head_after_a_failure),
