@@ -43,6 +43,9 @@ struct api_reloader {
     sig served_sig;         /* its identity when we opened it */
     bool have_tried;
     sig tried_sig;          /* a changed file we failed to reopen (not retried until it changes again) */
+    bool have_served_seen;
+    sig served_seen;        /* the served file's change last acted upon (a failed reload is not
+                             * retried each second while it stays so, e.g. deleted by retention) */
 };
 
 static void sig_read(const char *path, sig *s)
@@ -98,7 +101,11 @@ static bool served_file_changed(api_reloader *r)
     sig now;
     sig_read(r->served_path, &now);
     if (sig_equal(&now, &r->served_sig)) return false;
-    return !(r->have_tried && sig_equal(&now, &r->tried_sig));
+    if (r->have_tried && sig_equal(&now, &r->tried_sig)) return false;
+    if (r->have_served_seen && sig_equal(&now, &r->served_seen)) return false; /* acted on already */
+    r->served_seen = now;
+    r->have_served_seen = true;
+    return true;
 }
 
 void api_reloader_check(api_reloader *r, bool force)
@@ -163,6 +170,7 @@ void api_reloader_check(api_reloader *r, bool force)
         snprintf(r->served_path, sizeof r->served_path, "%s", path);
         r->served_sig = before;
         r->have_tried = false;
+        r->have_served_seen = false;
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "generation", m.generation);
         cJSON_AddStringToObject(p, "run_id", m.run_id);

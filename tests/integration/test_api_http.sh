@@ -7,7 +7,7 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 30
+plan 32
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
 is "$(jq -r 'select((.level == "warn" or .level == "error") and .event != "access") | .event + ": " + (.msg // "")' "$STACK/artifacts/logs/api.jsonl")" "" \
@@ -109,6 +109,18 @@ if api_wait_for .checks.config_hash.status warn 10; then
   like "$(hz '.checks.config_hash.differences[]')" "chunking.target_tokens: 256 -> 384" \
     "/healthz reports the config mismatch key by key after a chunking edit"
 else not_ok "/healthz reports the config mismatch key by key after a chunking edit" "$(curl -s "$URL/healthz")"; fi
+
+# The served file deleted (e.g. by a cleanup) while the manifest names one
+# that fails: one more attempt, then no retry each second (checks run every
+# second at most: 4 s without a new reload_failed is 4 chances missed).
+failures() { grep -c '"event":"reload_failed"' "$STACK/artifacts/logs/api.jsonl"; }
+n0=$(failures)
+rm "$STACK/artifacts/index/$served"
+for _ in $(seq 1 100); do [ "$(failures)" -gt "$n0" ] && break; sleep 0.1; done
+n1=$(failures)
+is "$n1" "$((n0 + 1))" "the served file deleted: one more reload attempt, which fails"
+for _ in $(seq 1 40); do [ "$(failures)" -gt "$n1" ] && break; sleep 0.1; done
+is "$(failures)" "$n1" "and it is not retried every second while nothing changes"
 
 kill -TERM "$API_PID"; wait "$API_PID"; rc=$?
 is "$rc" "0" "rag-api exits 0 on SIGTERM"
