@@ -389,7 +389,14 @@ static void finish(slot *s, CURLcode result, int64_t timeout_ms)
             rt_fmt(p->body, sizeof p->body, "%s", s->b.buf);
             p->body_cut = s->b.len >= sizeof p->body;
         }
-        if (!p->status[0]) rt_fmt(p->status, sizeof p->status, "%s", p->http_code < 400 ? "pass" : "fail");
+        if (!p->status[0] && p->http_code >= 400) {
+            rt_fmt(p->status, sizeof p->status, "fail");
+        } else if (!p->status[0]) {
+            /* any program that holds the port answers 200: only a health
+             * body (a JSON object with "status", as /healthz) says pass */
+            rt_fmt(p->status, sizeof p->status, "warn");
+            rt_fmt(p->failing, sizeof p->failing, "no health status in the answer (not a /healthz body: another program on the port?)");
+        }
     } else if (result == CURLE_OPERATION_TIMEDOUT) {
         char d[32];
         rag_duration_format(timeout_ms, d, sizeof d);

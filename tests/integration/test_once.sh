@@ -8,7 +8,7 @@
 # no colour when not a terminal; valgrind finds no leaks.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 23
+plan 24
 
 STACK_WARN=3s STACK_ERROR=1h stack_init
 cd "$STACK" || exit 1
@@ -102,6 +102,27 @@ else
   not_ok "three hung services cost one timeout, not three (${ms}ms)" "$out"
 fi
 is "$rc" "2" "hung services are CRIT"
+
+# another program answering 200 on a health URL (rag-api down, its port
+# taken) is not a pass: only a health body says pass
+iport=$(free_port)
+python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"OK")
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+' "$iport" &
+track_pid $!
+end=$(( $(date +%s) + 10 ))
+until (exec 3<>"/dev/tcp/127.0.0.1/$iport") 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; do sleep 0.1; done
+printf 'version: 1\nservices:\n  api: {kind: server, health: {url: "http://127.0.0.1:%s/healthz"}}\n' "$iport" >"$TMP/impostor.yml"
+out=$("$BIN/ragtop" --once --services "$TMP/impostor.yml" 2>&1); rc=$?
+if [ "$rc" != 0 ] && grep -q "^WARN .*service:api .*api warn (HTTP 200)" <<<"$out" &&
+   grep -q "no health status in the answer" <<<"$out"; then
+  ok "a 200 without a health body is not a pass (WARN, exit $rc)"
+else not_ok "a 200 without a health body is not a pass" "exit $rc" "$out"; fi
 
 stack_api_start >/dev/null; sleep 0.3
 if [ "${SAN:-0}" = 1 ]; then
