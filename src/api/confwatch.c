@@ -32,6 +32,7 @@ static void health_from(api_health_settings *h, const rag_config *cfg)
     h->api_error_threshold = cfg->watch.api_error_threshold;
     h->warn_ndcg = cfg->quality.warn_ndcg;
     h->min_ndcg = cfg->quality.min_ndcg;
+    h->ingest_overdue_ms = cfg->watch.ingest_overdue_ms;
 }
 
 api_confwatch *api_confwatch_new(const char *config_path, const rag_config *initial)

@@ -21,6 +21,7 @@ typedef struct api_health_settings {
     int api_error_threshold;
     double warn_ndcg;   /* quality.warn_ndcg: warn below (0 = off) */
     double min_ndcg;    /* quality.min_ndcg: fail below (0 = off) */
+    int64_t ingest_overdue_ms; /* watch.ingest_overdue (/status: what a remote ragtop judges by) */
 } api_health_settings;
 
 typedef struct api_config_view {

@@ -76,7 +76,7 @@ static void add_config(cJSON *root, api_app *app)
     cJSON_AddNumberToObject(f, "error_after_ms", (double)v.health.error_after_ms);
     cJSON *w = cJSON_AddObjectToObject(c, "watch");
     cJSON_AddNumberToObject(w, "api_error_threshold", v.health.api_error_threshold);
-    cJSON_AddNumberToObject(w, "ingest_overdue_ms", (double)app->cfg->watch.ingest_overdue_ms);
+    cJSON_AddNumberToObject(w, "ingest_overdue_ms", (double)v.health.ingest_overdue_ms);
     cJSON *q = cJSON_AddObjectToObject(c, "quality");
     cJSON_AddNumberToObject(q, "warn_ndcg", v.health.warn_ndcg);
     cJSON_AddNumberToObject(q, "min_ndcg", v.health.min_ndcg);

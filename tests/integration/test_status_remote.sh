@@ -11,7 +11,7 @@
 # section per context, --json keyed by context, exit code = the worst.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 43
+plan 44
 
 stack_status_up
 TOKEN=$STATUS_TOKEN
@@ -42,6 +42,15 @@ local_hash=$("$BIN/ragtop" --once --json | jq -r .config.hash)
 is "$(jq -r .config.hash <<<"$body")" "$local_hash" "config hash = the one ragtop computes from the file"
 is "$(jq -r '.config.canonical.chunking.target_tokens' <<<"$body")" "256" "the canonical config is included"
 if grep -qF -- "$TOKEN" <<<"$body"; then not_ok "the token is not in the body"; else ok "the token is not in the body"; fi
+# the limits are the config file's as it is now (a remote ragtop judges by them)
+cp config/params.yaml "$TMP/params.before"
+printf 'watch:\n  ingest_overdue: 7h\n' >>config/params.yaml
+for _ in $(seq 1 100); do
+  code -H "Authorization: Bearer $TOKEN" "$ADMIN/status" >/dev/null
+  [ "$(jq -r .config.watch.ingest_overdue_ms "$TMP/body")" = 25200000 ] && break; sleep 0.1
+done
+is "$(jq -r .config.watch.ingest_overdue_ms "$TMP/body")" "25200000" "watch.ingest_overdue edited while rag-api runs: /status says the new limit"
+cp "$TMP/params.before" config/params.yaml
 like "$(curl -s "$ADMIN/metrics")" 'rag_api_requests_total\{route="/status",code="401"\} 3' "refusals are counted by code in /metrics"
 
 # off by default: a second API without status_token_env
