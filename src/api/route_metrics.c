@@ -207,6 +207,9 @@ char *api_metrics_render(api_app *app, size_t *len)
     put(&o, "rag_api_reloads_total %llu\n", (unsigned long long)info.reloads);
     family(&o, "rag_api_reload_failures_total", "counter", "Generations that failed to open (the previous one kept serving).");
     put(&o, "rag_api_reload_failures_total %llu\n", (unsigned long long)info.reload_failures);
+    family(&o, "rag_api_reload_failing", "gauge",
+           "1 while the last reload failed and nothing newer loaded since (/healthz checks.reload warns), else 0.");
+    put(&o, "rag_api_reload_failing %d\n", info.last_error[0] ? 1 : 0);
 
     family(&o, "rag_api_start_timestamp_seconds", "gauge", "When this rag-api process started.");
     put(&o, "rag_api_start_timestamp_seconds %.3f\n", (double)app->started_ms / 1000.0);

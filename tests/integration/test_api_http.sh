@@ -7,7 +7,7 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 32
+plan 33
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
 is "$(jq -r 'select((.level == "warn" or .level == "error") and .event != "access") | .event + ": " + (.msg // "")' "$STACK/artifacts/logs/api.jsonl")" "" \
@@ -102,6 +102,8 @@ like "$(hz .checks.reload.output)" "gen-broken.sqlite failed to open, still serv
 out=$(post_query '{"q":"lighthouse keeper mercury"}')
 is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .generation.generation)" "200 $served" "the old generation keeps answering queries"
 like "$(grep '"event":"reload_failed"' "$STACK/artifacts/logs/api.jsonl")" "gen-broken" "the failed reload is in api.jsonl"
+is "$(grep -E '^rag_api_reload_failing ' "$STACK/metrics.txt") / $(curl -s "$URL/metrics" | grep -E '^rag_api_reload_failing ')" \
+  "rag_api_reload_failing 0 / rag_api_reload_failing 1" "/metrics: rag_api_reload_failing is 1 while the failure lasts (0 before)"
 
 # The config edited without re-ingesting -> mismatch, explained key by key.
 sed -i 's/^  target_tokens: .*/  target_tokens: 384/' "$CONFIG"
