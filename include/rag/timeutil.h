@@ -34,6 +34,11 @@ void rag_age_format(int64_t ms, char *out, size_t n);
 /* How long ago, as a phrase: "just now" (under a second, or in the future),
  * else rag_age_format's text + " ago": "42s ago", "3h 12m ago". */
 void rag_ago_format(int64_t ms, char *out, size_t n);
+/* How far a manifest time may lie in the future before the freshness checks
+ * (rag-api /healthz, ragtop) say the clocks disagree instead of "just now":
+ * a checked_at from a host whose clock runs ahead would otherwise hide a
+ * stale index for as long as the clocks differ. */
+#define RAG_CLOCK_SKEW_MAX_MS (5 * 60 * 1000LL)
 /* Human duration for run times: "850ms", "12.3s", "4m 05s". */
 void rag_duration_format(int64_t ms, char *out, size_t n);
 

@@ -198,6 +198,7 @@ char *api_healthz_render(api_app *app, int *status)
         overall = ST_FAIL;
     } else {
         int64_t age_ms = now - info.checked_at_ms;
+        const int64_t ahead_ms = age_ms < 0 ? -age_ms : 0; /* checked_at in the future */
         if (age_ms < 0) age_ms = 0;
         cJSON_AddStringToObject(index, "run_id", info.run_id);
         cJSON_AddStringToObject(index, "generation", info.generation);
@@ -216,7 +217,14 @@ char *api_healthz_render(api_app *app, int *status)
         int st = ST_PASS;
         char age[40], limit[32];
         rag_ago_format(age_ms, age, sizeof age);
-        if (hs->error_after_ms > 0 && age_ms >= hs->error_after_ms) {
+        if (ahead_ms > RAG_CLOCK_SKEW_MAX_MS) {
+            st = ST_WARN;
+            rag_age_format(ahead_ms, limit, sizeof limit);
+            snprintf(msg, sizeof msg,
+                     "the manifest's checked_at is %s in the future: this host's clock and the ingest host's "
+                     "disagree, so the index age cannot be judged",
+                     limit);
+        } else if (hs->error_after_ms > 0 && age_ms >= hs->error_after_ms) {
             st = ST_FAIL;
             rag_age_format(hs->error_after_ms, limit, sizeof limit);
             snprintf(msg, sizeof msg, "index last confirmed %s, beyond error_after (%s)", age, limit);

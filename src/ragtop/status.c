@@ -156,7 +156,13 @@ static void eval_index(const rt_snapshot *s, int64_t now, rt_status *st)
     int64_t err = s->config.rc == RAG_OK ? s->config.cfg.freshness.error_after_ms : 0;
     rag_age_format(warn, w, sizeof w);
     rag_age_format(err, e, sizeof e);
-    if (err > 0 && age >= err)
+    const int64_t t = m->m.checked_at_ms ? m->m.checked_at_ms : m->m.generated_at_ms;
+    if (t - now > RAG_CLOCK_SKEW_MAX_MS) { /* age reads 0: say why it cannot be judged */
+        char ahead[32];
+        rag_age_format(t - now, ahead, sizeof ahead);
+        add(st, "freshness", RT_WARN, NULL,
+            "index checked_at is %s in the future: this host's clock and the ingest host's disagree", ahead);
+    } else if (err > 0 && age >= err)
         add(st, "freshness", RT_CRIT, "ingest", "index checked %s (error after %s)", a, e);
     else if (warn > 0 && age >= warn)
         add(st, "freshness", RT_WARN, "ingest", "index checked %s (warn after %s)", a, w);

@@ -7,7 +7,7 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 33
+plan 34
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
 is "$(jq -r 'select((.level == "warn" or .level == "error") and .event != "access") | .event + ": " + (.msg // "")' "$STACK/artifacts/logs/api.jsonl")" "" \
@@ -90,6 +90,14 @@ else not_ok "/healthz warns (200) when the manifest is older than warn_after" "$
 api_ingest
 if api_wait_for .status pass 10; then ok "a run that finds nothing changed refreshes checked_at: pass again"
 else not_ok "a run that finds nothing changed refreshes checked_at: pass again" "$(curl -s "$URL/healthz")"; fi
+# checked_at in the future (the ingest host's clock ahead): not "just now"
+ahead=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%S.000Z)
+manifest_edit --arg t "$ahead" '.checked_at = $t'
+if api_wait_for '.checks.index_age.status' "warn" 10; then
+  like "$(hz .checks.index_age.output)" "checked_at is (1h 59m|2h) in the future" "/healthz warns when checked_at lies in the future (clock skew)"
+else not_ok "/healthz warns when checked_at lies in the future (clock skew)" "$(curl -s "$URL/healthz")"; fi
+api_ingest
+api_wait_for .status pass 10 >/dev/null
 
 # A generation that fails to open: reported, the old one keeps serving.
 served=$(hz .index.generation)

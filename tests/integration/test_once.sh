@@ -8,7 +8,7 @@
 # no colour when not a terminal; valgrind finds no leaks.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 24
+plan 25
 
 STACK_WARN=3s STACK_ERROR=1h stack_init
 cd "$STACK" || exit 1
@@ -35,6 +35,12 @@ sleep 3.2 # past freshness.warn_after: the manifest is stale
 out=$("$BIN/ragtop" --once 2>&1); rc=$?
 is "$rc" "1" "stale manifest: exit 1"
 like "$out" "WARN +freshness" "the stale check is named"
+
+cp artifacts/checkpoints/latest.json "$TMP/latest.keep"
+jq --arg t "$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%S.000Z)" '.checked_at = $t' "$TMP/latest.keep" >artifacts/checkpoints/latest.json
+out=$("$BIN/ragtop" --once 2>&1)
+like "$out" "WARN +freshness +index checked_at is (2h 59m|3h) in the future" "a checked_at in the future is a WARN (clock skew), not fresh"
+cp "$TMP/latest.keep" artifacts/checkpoints/latest.json
 
 stack_add_transcript late; sed -i 's/target_tokens: 256/target_tokens: 384/' config/params.yaml
 out=$("$BIN/ragtop" --once 2>&1)
