@@ -30,13 +30,12 @@ int rag_append_whole(int fd, const void *data, size_t len);
  * least older_than_ms old (use 60000: no live writer takes that long).
  * Returns how many were removed, or a negative RAG_E* code. */
 int rag_atomic_cleanup(const char *path, int64_t older_than_ms, rag_error *err);
-/* Read a whole file (at most max bytes; larger is an error). *out is
- * NUL-terminated and must be freed. RAG_ENOENT when missing. */
+/* Read a whole regular file (at most max bytes; larger is an error). *out
+ * is NUL-terminated and must be freed. RAG_ENOENT when missing. A folder,
+ * FIFO, socket or device is an error at once, never a read that waits for a
+ * writer (a FIFO swapped in for a transcript hung a run; for the manifest or
+ * the config, ragtop --once and rag-api's checks). */
 int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err);
-/* The same for a file that must be a regular file (a transcript): a FIFO,
- * socket or device is an error at once, never a read that waits for a
- * writer (one swapped in after the scan hung a run). */
-int rag_read_regular_file(const char *path, size_t max, char **out, size_t *len, rag_error *err);
 /* The last complete lines of a file, read from its end without reading the
  * whole file. A line is complete when it ends in '\n'; an unterminated last
  * line (still being appended) is ignored, and so are whitespace-only lines.

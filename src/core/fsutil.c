@@ -178,13 +178,14 @@ int rag_atomic_cleanup(const char *path, int64_t older_than_ms, rag_error *err)
     return removed;
 }
 
-/* Open path for reading into *fd; regular_only: without waiting on a FIFO
- * (opened non-blocking, then made blocking again for a regular file) and
- * refusing anything but a regular file. RAG_OK, or the code (err, which may
- * be NULL, set). */
-static int open_for_read(const char *path, bool regular_only, struct stat *st, int *fd, rag_error *err)
+/* Open path for reading into *fd without waiting on a FIFO (opened
+ * non-blocking, then made blocking again) and refusing anything but a
+ * regular file: a FIFO, socket or device swapped in for a file the project
+ * reads would otherwise hang the reader (a monitor blinded, a run that
+ * never ends). RAG_OK, or the code (err, which may be NULL, set). */
+static int open_for_read(const char *path, struct stat *st, int *fd, rag_error *err)
 {
-    *fd = open(path, O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (*fd < 0) {
         if (errno == ENOENT) return rag_error_set(err, RAG_ENOENT, "%s: no such file", path);
         return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno));
@@ -193,27 +194,27 @@ static int open_for_read(const char *path, bool regular_only, struct stat *st, i
     int e = 0;
     if (fstat(*fd, st) != 0) e = errno;
     else if (S_ISDIR(st->st_mode)) refuse = "is a folder, not a file";
-    else if (regular_only && !S_ISREG(st->st_mode)) refuse = "not a regular file (a FIFO, socket or device)";
+    else if (!S_ISREG(st->st_mode)) refuse = "not a regular file (a FIFO, socket or device)";
     if (e || refuse) {
         close(*fd);
         *fd = -1;
         return e ? rag_error_set(err, RAG_ERR, "%s: cannot stat: %s", path, strerror(e))
                  : rag_error_set(err, RAG_ERR, "%s: %s", path, refuse);
     }
-    if (regular_only) fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+    fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
     return RAG_OK;
 }
 
-static int read_file(const char *path, bool regular_only, size_t max, char **out, size_t *len, rag_error *err)
+int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err)
 {
     *out = NULL;
     if (len) *len = 0;
     struct stat st;
     int fd;
-    const int orc = open_for_read(path, regular_only, &st, &fd, err);
+    const int orc = open_for_read(path, &st, &fd, err);
     if (orc != RAG_OK) return orc;
     size_t cap = 4096, n = 0;
-    if (S_ISREG(st.st_mode) && (size_t)st.st_size < max) cap = (size_t)st.st_size + 1;
+    if ((size_t)st.st_size < max) cap = (size_t)st.st_size + 1;
     char *buf = rag_xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {
@@ -243,15 +244,6 @@ static int read_file(const char *path, bool regular_only, size_t max, char **out
     return RAG_OK;
 }
 
-int rag_read_file(const char *path, size_t max, char **out, size_t *len, rag_error *err)
-{
-    return read_file(path, false, max, out, len, err);
-}
-
-int rag_read_regular_file(const char *path, size_t max, char **out, size_t *len, rag_error *err)
-{
-    return read_file(path, true, max, out, len, err);
-}
 
 static bool tail_blank(const char *s, size_t len)
 {
@@ -293,16 +285,10 @@ int rag_tail_lines(const char *path, size_t max_lines, size_t first_window, size
     memset(t, 0, sizeof *t);
     if (first_window == 0 || max_window < first_window)
         return rag_error_set(err, RAG_EINVAL, "%s: bad tail window %zu..%zu", path, first_window, max_window);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return rag_error_set(err, RAG_ENOENT, "%s: no such file", path);
-        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, strerror(errno));
-    }
     struct stat st; /* size of what was opened, in case the file is replaced */
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return rag_error_set(err, RAG_ERR, "%s: not a regular file", path);
-    }
+    int fd;
+    const int orc = open_for_read(path, &st, &fd, err);
+    if (orc != RAG_OK) return orc;
     size_t win = first_window;
     for (;;) {
         size_t n = (off_t)win < st.st_size ? win : (size_t)st.st_size;

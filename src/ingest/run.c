@@ -656,7 +656,7 @@ static prepared *prepare_file(run_ctx *c, int worker, const rag_source *f)
     char *raw = NULL;
     size_t len = 0;
     rag_error e = { 0 };
-    int rc = rag_read_regular_file(full, (size_t)c->cfg->ingest.max_file_bytes, &raw, &len, &e);
+    int rc = rag_read_file(full, (size_t)c->cfg->ingest.max_file_bytes, &raw, &len, &e);
     free(full);
     if (rc != RAG_OK) {
         /* vanished, permissions, I/O, grown past the limit since the scan:

@@ -99,21 +99,42 @@ static size_t drain(logfollow *lf, lf_file *f)
     return lines;
 }
 
-typedef struct pending { int64_t ts; int source; char *line; size_t len; } pending;
+/* seq: the order read (files in turn, each in file order), which breaks
+ * ties so that lines with one time stay in their order */
+typedef struct pending { int64_t ts; size_t seq; int source; char *line; size_t len; } pending;
 
 static int pending_cmp(const void *a, const void *b)
 {
     const pending *x = a, *y = b;
-    return x->ts < y->ts ? -1 : x->ts > y->ts;
+    if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Open f at its end; collect up to lf->backfill of its last lines. */
+/* Open a log for reading: never waiting on a FIFO (non-blocking open) and
+ * only a regular file (a FIFO, socket or device swapped in for a log would
+ * block the follower, and with it every log and the console's exit). -1
+ * when it cannot be followed now (it is tried again at the next check). */
+static int open_log(const char *path, struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return -1;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Open f at its end; collect up to lf->backfill of its last lines. A line
+ * without its own time (plain text, e.g. a program's stderr) takes the time
+ * of the log line before it in the file (or after it, at the top), or the
+ * file's modification time in a file without any: it stays where the file
+ * put it instead of sorting before every other log's lines. */
 static void open_at_end(logfollow *lf, lf_file *f, pending **pv, size_t *pn)
 {
-    f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
-    if (f->fd < 0) return;
     struct stat st;
-    fstat(f->fd, &st);
+    f->fd = open_log(f->path, &st);
+    if (f->fd < 0) return;
     f->ino = st.st_ino;
     f->dev = st.st_dev;
     f->off = st.st_size;
@@ -144,17 +165,32 @@ static void open_at_end(logfollow *lf, lf_file *f, pending **pv, size_t *pn)
         char *nl = memchr(buf, '\n', end);
         b = nl ? (size_t)(nl - buf) + 1 : end;
     }
+    const size_t first = *pn;
     for (size_t p = b; p < end;) {
         char *nl = memchr(buf + p, '\n', end - p);
         size_t len = (size_t)(nl - (buf + p));
+        const size_t next = p + len + 1;
+        if (len && buf[p + len - 1] == '\r') len--; /* as lines read later (emit) */
         rag_log_entry e;
         rag_log_parse_line(buf + p, len, &e);
         *pv = rag_xrealloc(*pv, (*pn + 1) * sizeof **pv);
-        (*pv)[(*pn)++] = (pending){e.ok ? e.ts_ms : 0, f->source, strndup(buf + p, len), len};
+        (*pv)[*pn] = (pending){e.ok ? e.ts_ms : 0, *pn, f->source, strndup(buf + p, len), len};
+        (*pn)++;
         rag_log_entry_free(&e);
-        p += len + 1;
+        p = next;
     }
     free(buf);
+    /* lines without a time: the time before them, else after, else the file's */
+    int64_t carry = 0;
+    for (size_t i = first; i < *pn; i++) {
+        if ((*pv)[i].ts) carry = (*pv)[i].ts;
+        else (*pv)[i].ts = carry;
+    }
+    carry = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    for (size_t i = *pn; i-- > first;) {
+        if ((*pv)[i].ts) carry = (*pv)[i].ts;
+        else (*pv)[i].ts = carry;
+    }
 }
 
 /* stat the path; handle rotation, truncation, appearance. */
@@ -168,9 +204,8 @@ static size_t check(logfollow *lf, lf_file *f)
             lines += drain(lf, f); /* rotated: the rest of the old file first */
             close(f->fd);
         }
-        f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+        f->fd = open_log(f->path, &st);
         if (f->fd < 0) return lines;
-        fstat(f->fd, &st);
         f->ino = st.st_ino;
         f->dev = st.st_dev;
         f->off = 0;

@@ -8,7 +8,7 @@
 # no colour when not a terminal; valgrind finds no leaks.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 25
+plan 26
 
 STACK_WARN=3s STACK_ERROR=1h stack_init
 cd "$STACK" || exit 1
@@ -41,6 +41,15 @@ jq --arg t "$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%S.000Z)" '.checked_at = $t'
 out=$("$BIN/ragtop" --once 2>&1)
 like "$out" "WARN +freshness +index checked_at is (2h 59m|3h) in the future" "a checked_at in the future is a WARN (clock skew), not fresh"
 cp "$TMP/latest.keep" artifacts/checkpoints/latest.json
+# files swapped for FIFOs (no writer) are refused at once, never waited on
+rm artifacts/checkpoints/latest.json; mkfifo artifacts/checkpoints/latest.json
+mv artifacts/logs/ingestion_metrics.jsonl "$TMP/metrics.keep"; mkfifo artifacts/logs/ingestion_metrics.jsonl
+out=$(timeout 20 "$BIN/ragtop" --once 2>&1); rc=$?
+if [ "$rc" = 2 ] && grep -q "^CRIT .*index .*latest.json: not a regular file" <<<"$out"; then
+  ok "latest.json and the metrics log as FIFOs: --once answers at once (CRIT index, not a regular file)"
+else not_ok "latest.json and the metrics log as FIFOs: --once answers at once" "exit $rc" "$out"; fi
+rm artifacts/checkpoints/latest.json artifacts/logs/ingestion_metrics.jsonl
+cp "$TMP/latest.keep" artifacts/checkpoints/latest.json; mv "$TMP/metrics.keep" artifacts/logs/ingestion_metrics.jsonl
 
 stack_add_transcript late; sed -i 's/target_tokens: 256/target_tokens: 384/' config/params.yaml
 out=$("$BIN/ragtop" --once 2>&1)

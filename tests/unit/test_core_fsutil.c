@@ -195,32 +195,38 @@ static void test_read_file_reports_missing_as_enoent(void **state)
     assert_non_null(strstr(err.msg, "missing"));
     /* with no error record (callers that only want the code) */
     assert_int_equal(rag_read_file(p, 10, &buf, NULL, NULL), RAG_ENOENT);
-    assert_int_equal(rag_read_regular_file(p, 10, &buf, NULL, NULL), RAG_ENOENT);
+    assert_int_equal(rag_read_file(p, 10, &buf, NULL, NULL), RAG_ENOENT);
     assert_int_equal(rag_read_file("/tmp", 10, &buf, NULL, NULL), RAG_ERR);
     free(p);
 }
 
-/* A transcript must be a regular file: a FIFO with no writer (one swapped
- * in after a scan) is refused at once instead of waiting for a writer (the
- * alarm turns a hang into a failure), and so is a device; a regular file
- * reads as with rag_read_file. */
-static void test_read_regular_file_never_waits_on_a_fifo(void **state)
+/* Every file read must be a regular file: a FIFO with no writer (one swapped
+ * in for a transcript after a scan, or for latest.json under a monitor) is
+ * refused at once instead of waiting for a writer (the alarm turns a hang
+ * into a failure), and so is a device; a regular file reads. The tail
+ * reader (run history) refuses the FIFO the same way. */
+static void test_read_file_never_waits_on_a_fifo(void **state)
 {
     char *fifo = rag_path_join(*state, "swapped.txt");
     assert_int_equal(mkfifo(fifo, 0600), 0);
     rag_error err = {0};
     char *buf = NULL;
     alarm(10);
-    assert_int_equal(rag_read_regular_file(fifo, 1000, &buf, NULL, &err), RAG_ERR);
+    assert_int_equal(rag_read_file(fifo, 1000, &buf, NULL, &err), RAG_ERR);
     alarm(0);
     assert_null(buf);
     assert_non_null(strstr(err.msg, "not a regular file"));
-    assert_int_equal(rag_read_regular_file("/dev/zero", 1000, &buf, NULL, &err), RAG_ERR);
+    rag_tail t;
+    alarm(10);
+    assert_int_equal(rag_tail_lines(fifo, 5, 4096, 4096, &t, &err), RAG_ERR);
+    alarm(0);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    assert_int_equal(rag_read_file("/dev/zero", 1000, &buf, NULL, &err), RAG_ERR);
     assert_non_null(strstr(err.msg, "not a regular file"));
     char *p = rag_path_join(*state, "plain.txt");
     assert_int_equal(rag_atomic_write(p, "hello", 5, &err), RAG_OK);
     size_t len = 0;
-    assert_int_equal(rag_read_regular_file(p, 1000, &buf, &len, &err), RAG_OK);
+    assert_int_equal(rag_read_file(p, 1000, &buf, &len, &err), RAG_OK);
     assert_int_equal(len, 5);
     assert_string_equal(buf, "hello");
     free(buf);
@@ -248,10 +254,10 @@ static void test_read_file_rejects_file_larger_than_limit(void **state)
     free(p);
 }
 
-static void test_read_file_bounds_non_regular_files(void **state)
+static void test_read_file_refuses_devices_and_folders(void **state)
 {
     (void)state;
-    /* /dev/zero never ends: the limit must stop the read */
+    /* /dev/zero never ends: refused before any read */
     rag_error err = {0};
     char *buf = NULL;
     assert_int_equal(rag_read_file("/dev/zero", 100000, &buf, NULL, &err), RAG_ERR);
@@ -689,7 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_atomic_cleanup_removes_only_old_temps_of_that_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_file_reports_missing_as_enoent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_file_rejects_file_larger_than_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_file_bounds_non_regular_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_file_refuses_devices_and_folders, setup, teardown),
         cmocka_unit_test(test_dirname_handles_edge_cases),
         cmocka_unit_test(test_path_join_handles_slashes_and_absolute_names),
         cmocka_unit_test_setup_teardown(test_lock_records_pid_and_start_time, setup, teardown),
@@ -704,7 +710,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tail_grows_window_for_line_longer_than_first_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_window_cap_keeps_only_lines_wholly_inside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_of_small_and_empty_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_regular_file_never_waits_on_a_fifo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_file_never_waits_on_a_fifo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_reports_missing_file_as_enoent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_whole_truncates_a_short_write, setup, teardown),
     };

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -117,6 +118,60 @@ static void test_follower_tails_rotates_truncates_and_loses_nothing(void **state
     assert_int_equal(system(cmd), 0);
 }
 
+/* k-th newest line's raw text (0 = newest) */
+static const char *nth_newest(rt_model *m, uint64_t k)
+{
+    static char buf[256];
+    model_lock(m);
+    const rt_log_line *l = &m->ring[(m->log_seq - k) % m->ring_cap];
+    snprintf(buf, sizeof buf, "%s", l->raw ? l->raw : "(none)");
+    model_unlock(m);
+    return buf;
+}
+
+/* A log path that is a FIFO (or becomes one) is skipped, never waited on:
+ * the other logs are read and followed, and stopping returns (the alarm
+ * turns a hang into a failure). Plain-text lines (a program's stderr) read
+ * at start stay in file order at the time of their file, not before every
+ * other log's lines, without a trailing CR. */
+static void test_fifo_logs_are_skipped_and_plain_lines_keep_their_place(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/ragtop-lf-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    /* an old JSON log, then a plain stderr file written now */
+    append("api.jsonl", "{\"ts\":\"2020-01-01T00:00:0%d.000Z\",\"level\":\"info\",\"component\":\"rag-api\",\"event\":\"e\"}\n", 1, 3);
+    append("cron.out", "plain %d\r\n", 1, 2);
+    char api[128], cron[128], fifo[128];
+    snprintf(api, sizeof api, "%s/api.jsonl", dir);
+    snprintf(cron, sizeof cron, "%s/cron.out", dir);
+    snprintf(fifo, sizeof fifo, "%s/hostile.log", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    rt_model m;
+    assert_int_equal(model_init(&m), RAG_OK);
+    char *paths[] = {fifo, api, cron};
+    alarm(20);
+    logfollow *lf = logfollow_start(&m, paths, 3, 50);
+    assert_non_null(lf);
+    assert_true(wait_total(&m, 5));
+    assert_string_equal(nth_newest(&m, 0), "plain 2");
+    assert_string_equal(nth_newest(&m, 1), "plain 1");
+    assert_non_null(strstr(nth_newest(&m, 2), "2020-01-01T00:00:03"));
+
+    /* a followed log replaced by a FIFO: the others keep coming */
+    assert_int_equal(unlink(api), 0);
+    assert_int_equal(mkfifo(api, 0600), 0);
+    append("cron.out", "plain %d\n", 3, 3);
+    assert_true(wait_total(&m, 6));
+    assert_string_equal(newest(&m), "plain 3");
+    logfollow_stop(lf);
+    alarm(0);
+    model_destroy(&m);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_ring_keeps_line_and_byte_bounds(void **state)
 {
     (void)state;
@@ -146,6 +201,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_follower_tails_rotates_truncates_and_loses_nothing),
+        cmocka_unit_test(test_fifo_logs_are_skipped_and_plain_lines_keep_their_place),
         cmocka_unit_test(test_ring_keeps_line_and_byte_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
