@@ -389,13 +389,20 @@ static void finish(slot *s, CURLcode result, int64_t timeout_ms)
             rt_fmt(p->body, sizeof p->body, "%s", s->b.buf);
             p->body_cut = s->b.len >= sizeof p->body;
         }
-        if (!p->status[0] && p->http_code >= 400) {
+        const bool known = strcmp(p->status, "pass") == 0 || strcmp(p->status, "warn") == 0 ||
+                           strcmp(p->status, "fail") == 0;
+        if (p->http_code >= 500 && !known) {
             rt_fmt(p->status, sizeof p->status, "fail");
-        } else if (!p->status[0]) {
+        } else if (p->http_code >= 400 && !known) {
+            rt_fmt(p->status, sizeof p->status, "warn"); /* 4xx: WARN (once.md) */
+        } else if (!known) {
             /* any program that holds the port answers 200: only a health
-             * body (a JSON object with "status", as /healthz) says pass */
+             * body (a JSON object whose "status" is pass, warn or fail, as
+             * /healthz sends) says pass */
+            rt_fmt(p->failing, sizeof p->failing, "%s",
+                   p->status[0] ? "unknown health status in the answer"
+                                : "no health status in the answer (not a /healthz body: another program on the port?)");
             rt_fmt(p->status, sizeof p->status, "warn");
-            rt_fmt(p->failing, sizeof p->failing, "no health status in the answer (not a /healthz body: another program on the port?)");
         }
     } else if (result == CURLE_OPERATION_TIMEDOUT) {
         char d[32];

@@ -8,7 +8,7 @@
 # no colour when not a terminal; valgrind finds no leaks.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 26
+plan 27
 
 STACK_WARN=3s STACK_ERROR=1h stack_init
 cd "$STACK" || exit 1
@@ -125,7 +125,8 @@ python3 -c '
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"OK")
+        code, body = {"/nf": (404, b"not found"), "/odd": (200, b"{\"status\":\"UP\"}")}.get(self.path, (200, b"OK"))
+        self.send_response(code); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): pass
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 ' "$iport" &
@@ -138,6 +139,12 @@ if [ "$rc" != 0 ] && grep -q "^WARN .*service:api .*api warn (HTTP 200)" <<<"$ou
    grep -q "no health status in the answer" <<<"$out"; then
   ok "a 200 without a health body is not a pass (WARN, exit $rc)"
 else not_ok "a 200 without a health body is not a pass" "exit $rc" "$out"; fi
+printf 'version: 1\nservices:\n  nf: {kind: server, health: {url: "http://127.0.0.1:%s/nf"}}\n  odd: {kind: server, health: {url: "http://127.0.0.1:%s/odd"}}\n' "$iport" "$iport" >"$TMP/impostor2.yml"
+out=$("$BIN/ragtop" --once --services "$TMP/impostor2.yml" 2>&1); rc=$?
+if grep -q "^WARN .*service:nf .*HTTP 404" <<<"$out" && grep -q "^WARN .*service:odd .*odd warn (HTTP 200)" <<<"$out" &&
+   grep -q "unknown health status" <<<"$out" && ! grep -q "^CRIT .*service:" <<<"$out"; then
+  ok "a 4xx without a health body is WARN (once.md), an unknown status is not a pass"
+else not_ok "a 4xx without a health body is WARN (once.md), an unknown status is not a pass" "exit $rc" "$out"; fi
 
 stack_api_start >/dev/null; sleep 0.3
 if [ "${SAN:-0}" = 1 ]; then
