@@ -1219,6 +1219,7 @@ int console_run(const rt_options *o)
     rag_signals_catch(on_signal, true);
 
     SCREEN *scr = newterm(NULL, stdout, stdin);
+    const bool no_terminal = !scr; /* an unknown TERM: exit 64 as for no terminal at all */
     if (!scr) {
         fprintf(stderr, "ragtop: cannot initialise the terminal (TERM=%s); use `ragtop --once`\n", getenv("TERM"));
         c->quit = true;
@@ -1345,5 +1346,5 @@ int console_run(const rt_options *o)
     free(m);
     free(c);
     if (got_quit_signal == SIGINT || got_quit_signal == SIGTERM) return 128 + got_quit_signal;
-    return 0;
+    return no_terminal ? RT_EXIT_USAGE : 0;
 }

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# test_console_terminal.sh — terminal behaviour of the console: TERM=dumb and
-# no terminal exit 64 (EX_USAGE) pointing to --once; NO_COLOR gives attributes only;
+# test_console_terminal.sh — terminal behaviour of the console: TERM=dumb,
+# an unknown TERM and no terminal exit 64 (EX_USAGE) pointing to --once; NO_COLOR gives attributes only;
 # --ascii has no line drawing; killing the tmux session (an SSH drop) leaves
 # no ragtop and no action child behind; SIGTERM restores the terminal; a bad
 # --theme is a usage error; user themes come from $XDG_CONFIG_HOME.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 17
+plan 18
 
 stack_init
 cd "$STACK" || exit 1
@@ -18,6 +18,8 @@ is "$rc" "64" "TERM=dumb exits 64 (EX_USAGE)"
 like "$out" "ragtop --once" "TERM=dumb points to --once"
 TERM=xterm "$BIN/ragtop" </dev/null >"$TMP/notty.out" 2>&1; rc=$?
 is "$rc" "64" "no terminal exits 64 (EX_USAGE)"
+TERM=nosuchterm script -q -e -c "$BIN/ragtop" /dev/null </dev/null >"$TMP/unknown-term.out" 2>&1; rc=$?
+is "$rc" "64" "a terminal with an unknown TERM exits 64 (EX_USAGE), not 0"
 
 tui_start 100 30 "NO_COLOR=1 $BIN/ragtop --interval 1s; sleep 30"
 tui_wait "Freshness" 8
