@@ -24,6 +24,7 @@
 #include "action.h"
 #include "collect.h"
 #include "contexts.h"
+#include "escape.h"
 #include "fleet.h"
 #include "keys.h"
 #include "logfollow.h"
@@ -865,9 +866,18 @@ static void handle_key(console *c, int ch)
         if (u->opt->no_osc52) model_set_notice(u->m, "copy is off (--no-osc52)");
         else if (!pane_logs_selected_raw(u, &raw)) model_set_notice(u->m, "no log line to copy");
         else {
+            /* as shown: control and format characters escaped, never raw on
+             * the clipboard (a pasted CR or ESC would act in a shell) */
+            const bool escaped = escape_needed(raw);
+            if (escaped) {
+                char *safe = escape_dup(raw);
+                free(raw);
+                raw = safe;
+            }
             c->pending_copy = raw; /* sent after the next refresh, outside curses' output */
             raw = NULL;
-            model_set_notice(u->m, "copied the selected line (OSC 52)");
+            model_set_notice(u->m, escaped ? "copied the selected line (OSC 52), control characters escaped"
+                                           : "copied the selected line (OSC 52)");
         }
         free(raw);
         break;

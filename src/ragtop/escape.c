@@ -81,6 +81,21 @@ size_t escape_text(const char *in, size_t len, char *out, size_t cap, bool tabs_
     return o;
 }
 
+bool escape_needed(const char *in)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    const size_t len = strlen(in);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = 0;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        if (n == 0 || (cp < 0x20 && cp != '\t') || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || is_format_char(cp) ||
+            (cp >= 0x80 && wcwidth((wchar_t)cp) < 0))
+            return true;
+        i += n;
+    }
+    return false;
+}
+
 char *escape_dup(const char *in)
 {
     size_t len = strlen(in);

@@ -14,6 +14,11 @@
  * the NUL). tabs_as_space: render TAB as one space instead of "\t". */
 size_t escape_text(const char *in, size_t len, char *out, size_t cap, bool tabs_as_space);
 
+/* Whether in holds anything escape_text renders as an escape other than a
+ * backslash (a control or format character, invalid UTF-8): such text is
+ * not copied to the clipboard as it is (a pasted CR runs a command). */
+bool escape_needed(const char *in);
+
 /* malloc'd escaped copy of a NUL-terminated string. */
 char *escape_dup(const char *in);
 

@@ -55,6 +55,24 @@ static void test_escape_truncates_on_a_character_boundary(void **state)
     assert_int_equal(n, 4);
 }
 
+/* What the copy key (y) puts on the clipboard: a JSON log line as it is
+ * (backslashes and all), anything with a control or format character only
+ * escaped (a pasted CR would run a command, ESC [201~ end a bracketed paste). */
+static void test_escape_needed_decides_what_is_copied_as_is(void **state)
+{
+    (void)state;
+    assert_false(escape_needed("{\"msg\":\"a \\\"quoted\\\" path C:\\\\x\",\"t\":\"\tok\"} h\xc3\xa9 \xe2\x9c\x94"));
+    assert_false(escape_needed("tab\tinside"));
+    assert_true(escape_needed("rm -rf /tmp/x\r"));
+    assert_true(escape_needed("a \033[201~ b"));
+    assert_true(escape_needed("c1 \xc2\x9b" "31m"));
+    assert_true(escape_needed("bidi \xe2\x80\xae"));
+    assert_true(escape_needed("bad \xff"));
+    char *e = escape_dup("rm -rf /tmp/x\r");
+    assert_string_equal(e, "rm -rf /tmp/x\\r");
+    free(e);
+}
+
 static void test_logline_formats_json_and_keeps_raw_lines_inert(void **state)
 {
     (void)state;
@@ -496,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_escape_escapes_control_and_escape_sequences),
         cmocka_unit_test(test_escape_escapes_c1_bidi_and_invalid_utf8_keeps_text),
         cmocka_unit_test(test_escape_truncates_on_a_character_boundary),
+        cmocka_unit_test(test_escape_needed_decides_what_is_copied_as_is),
         cmocka_unit_test(test_logline_formats_json_and_keeps_raw_lines_inert),
         cmocka_unit_test(test_status_healthy_snapshot_is_ok),
         cmocka_unit_test(test_status_explains_config_change_key_by_key),
