@@ -36,7 +36,7 @@ static const key_def table[] = {
     {CMD_LEFT, {KEY_LEFT, 0}, "Left", NULL, "logs: scroll left half a pane (no wrap)", false, false},
     {CMD_RIGHT, {KEY_RIGHT, 0}, "Right", NULL, "logs: scroll right half a pane; cut text ends in an ellipsis", false, false},
     {CMD_NONE, {0}, "Ctrl-A E U W K", NULL, "in a prompt: start / end of line, delete to the start, the word before, to the end (also Backspace, Delete, Left, Right); Up recalls the pattern in use; Esc cancels", false, false},
-    {CMD_COPY, {'y', 0}, "y", "Copy", "logs: copy the selected line (its raw JSON) to the clipboard with OSC 52, also over SSH (off with --no-osc52)", false, false},
+    {CMD_COPY, {'y', 0}, "y", "Copy", "logs: copy the selected line (its raw JSON; a line holding control or format characters is copied with them escaped, as shown) to the clipboard with OSC 52, also over SSH (off with --no-osc52)", false, false},
     {CMD_FOLLOW, {'f', 0}, "f", "Follow", "logs: follow new lines / stay where you are", false, false},
     {CMD_WRAP, {'w', 0}, "w", NULL, "logs: wrap long lines on/off", false, false},
     {CMD_LEVEL, {'l', 0}, "l", "Level", "logs: minimum level (debug, info, warn, error)", false, false},
