@@ -27,6 +27,18 @@ void rag_log_set_run_id(rag_log *log, const char *run_id);
 void rag_log_set_echo(rag_log *log, bool echo);
 /* Write one line. payload (may be NULL) is consumed. msg may be NULL. */
 int rag_log_event(rag_log *log, rag_level level, const char *event, const char *msg, cJSON *payload);
+/* Lines rag_log_event could not append (no space, I/O error): counted,
+ * with whether the last append failed; the first failure of a run of them
+ * is also said on stderr. */
+typedef struct rag_log_writes {
+    uint64_t failures;        /* lines lost since the log was opened */
+    bool failing;             /* the last append failed */
+    int64_t last_failure_ms;  /* wall clock of the last failure */
+    char last_error[128];     /* its strerror */
+} rag_log_writes;
+void rag_log_write_state(rag_log *log, rag_log_writes *out);
+/* The file the log appends to. */
+const char *rag_log_path(const rag_log *log);
 /* printf-style msg convenience. */
 int rag_log_eventf(rag_log *log, rag_level level, const char *event, cJSON *payload, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -325,6 +325,21 @@ char *api_healthz_render(api_app *app, int *status)
     cJSON_AddNumberToObject(c, "threshold", threshold);
     overall = worst(overall, est);
 
+    /* the log: lines that could not be written are lost to every reader
+     * (the console, /status, ragtop watch): said until writes succeed again */
+    rag_log_writes lw;
+    rag_log_write_state(app->log, &lw);
+    if (lw.failing) {
+        snprintf(msg, sizeof msg, "cannot append to %s: %s; %llu log line%s lost since start",
+                 rag_log_path(app->log), lw.last_error, (unsigned long long)lw.failures, lw.failures == 1 ? "" : "s");
+        c = check(checks, "log_writes", ST_WARN, msg);
+        add_time(c, "time", lw.last_failure_ms);
+        overall = worst(overall, ST_WARN);
+    } else {
+        c = check(checks, "log_writes", ST_PASS, NULL);
+    }
+    cJSON_AddNumberToObject(c, "failures", (double)lw.failures);
+
     /* last reload attempt */
     if (info.last_error[0]) {
         snprintf(msg, sizeof msg, "%s failed to open, %s: %s", info.failed_generation,

@@ -207,6 +207,11 @@ char *api_metrics_render(api_app *app, size_t *len)
     put(&o, "rag_api_reloads_total %llu\n", (unsigned long long)info.reloads);
     family(&o, "rag_api_reload_failures_total", "counter", "Generations that failed to open (the previous one kept serving).");
     put(&o, "rag_api_reload_failures_total %llu\n", (unsigned long long)info.reload_failures);
+    rag_log_writes lw;
+    rag_log_write_state(app->log, &lw);
+    family(&o, "rag_api_log_write_failures_total", "counter",
+           "Log lines rag-api could not append to api.jsonl (no space, I/O error) since start.");
+    put(&o, "rag_api_log_write_failures_total %llu\n", (unsigned long long)lw.failures);
     family(&o, "rag_api_reload_failing", "gauge",
            "1 while the last reload failed and nothing newer loaded since (/healthz checks.reload warns), else 0.");
     put(&o, "rag_api_reload_failing %d\n", info.last_error[0] ? 1 : 0);

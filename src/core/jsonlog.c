@@ -33,6 +33,7 @@ struct rag_log {
     char *path;
     char component[48];
     char run_id[64];
+    rag_log_writes writes; /* lines that could not be appended (under mu) */
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -243,6 +244,34 @@ static char *build_line(const rag_log *log, rag_level level, const char *event, 
     return line;
 }
 
+/* A line that could not be appended is counted, and said once on stderr
+ * (which goes elsewhere: a terminal, the journal, a daemon's .out file) when
+ * the writes start failing: never lost without a trace. Called under mu. */
+static void note_write_failure(rag_log *log, int e)
+{
+    log->writes.failures++;
+    log->writes.last_failure_ms = rag_now_ms();
+    snprintf(log->writes.last_error, sizeof log->writes.last_error, "%s", strerror(e ? e : EIO));
+    if (!log->writes.failing)
+        fprintf(stderr, "%s: cannot append to %s: %s; log lines are lost (and counted) until it can\n",
+                log->component, log->path, log->writes.last_error);
+    log->writes.failing = true;
+}
+
+void rag_log_write_state(rag_log *log, rag_log_writes *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!log) return;
+    pthread_mutex_lock(&log->mu);
+    *out = log->writes;
+    pthread_mutex_unlock(&log->mu);
+}
+
+const char *rag_log_path(const rag_log *log)
+{
+    return log ? log->path : "";
+}
+
 int rag_log_event(rag_log *log, rag_level level, const char *event, const char *msg, cJSON *payload)
 {
     if (!log) {
@@ -262,7 +291,14 @@ int rag_log_event(rag_log *log, rag_level level, const char *event, const char *
         rc = RAG_ERR;
     } else {
         line[len] = '\n'; /* the sanitized buffer has room: it was sized 3n+1 */
-        if (rag_append_whole(log->fd, line, len + 1) != 0) rc = RAG_ERR; /* whole line or nothing */
+        if (rag_append_whole(log->fd, line, len + 1) != 0) { /* whole line or nothing */
+            rc = RAG_ERR;
+            note_write_failure(log, errno);
+        } else if (log->writes.failing) {
+            log->writes.failing = false;
+            fprintf(stderr, "%s: appending to %s again (%llu log lines lost so far)\n", log->component, log->path,
+                    (unsigned long long)log->writes.failures);
+        }
         if (log->echo && write(STDERR_FILENO, line, len + 1) < 0) { /* echo is best effort */ }
     }
     pthread_mutex_unlock(&log->mu);
