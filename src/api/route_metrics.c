@@ -194,6 +194,14 @@ char *api_metrics_render(api_app *app, size_t *len)
                "1 when the served generation's config hash equals the config file's current hash, else 0.");
         put(&o, "rag_api_config_hash_match %d\n", view.ok && strcmp(view.hash, info.config_hash) == 0 ? 1 : 0);
         quality_gauges(&o, &info.quality, &view.health);
+        /* the limits /healthz judges the index age by, as the config file
+         * says now: alert rules compare with these, not with a copy */
+        family(&o, "rag_api_freshness_warn_after_seconds", "gauge",
+               "freshness.warn_after of the config file now: /healthz index_age warns past this age.");
+        put(&o, "rag_api_freshness_warn_after_seconds %.3f\n", (double)view.health.warn_after_ms / 1000.0);
+        family(&o, "rag_api_freshness_error_after_seconds", "gauge",
+               "freshness.error_after of the config file now: /healthz index_age fails past this age.");
+        put(&o, "rag_api_freshness_error_after_seconds %.3f\n", (double)view.health.error_after_ms / 1000.0);
     }
 
     int last_run = app->lastrun ? api_lastrun_get(app->lastrun, rag_mono_ms()) : -1;

@@ -7,7 +7,7 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 34
+plan 36
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
 is "$(jq -r 'select((.level == "warn" or .level == "error") and .event != "access") | .event + ": " + (.msg // "")' "$STACK/artifacts/logs/api.jsonl")" "" \
@@ -80,6 +80,14 @@ curl -s "$URL/metrics" >"$STACK/metrics.txt"
 if out=$(promtool check metrics <"$STACK/metrics.txt" 2>&1); then ok "/metrics passes promtool check metrics"
 else not_ok "/metrics passes promtool check metrics" "$out"; fi
 like "$(cat "$STACK/metrics.txt")" '^rag_api_requests_total\{route="/query",code="413"\} 1$' "/metrics counts requests by route and code"
+# the freshness limits the alert rules compare with are the config's as it is now
+is "$(grep -E '^rag_api_freshness_warn_after_seconds ' "$STACK/metrics.txt")" "rag_api_freshness_warn_after_seconds 3600.000" \
+  "/metrics exports freshness.warn_after (1h)"
+sed -i 's/^  warn_after: 1h/  warn_after: 2h/' "$CONFIG"
+for _ in $(seq 1 50); do curl -s "$URL/metrics" | grep -q '^rag_api_freshness_warn_after_seconds 7200.000$' && break; sleep 0.1; done
+is "$(curl -s "$URL/metrics" | grep -E '^rag_api_freshness_warn_after_seconds ')" "rag_api_freshness_warn_after_seconds 7200.000" \
+  "  and follows an edit of the config file (2h) without a restart"
+sed -i 's/^  warn_after: 2h/  warn_after: 1h/' "$CONFIG"
 
 # A manifest older than warn_after -> warn; a no-change run confirms -> pass.
 old=$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%S.000Z)
