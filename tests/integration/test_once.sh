@@ -8,7 +8,7 @@
 # no colour when not a terminal; valgrind finds no leaks.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 27
+plan 28
 
 STACK_WARN=3s STACK_ERROR=1h stack_init
 cd "$STACK" || exit 1
@@ -40,6 +40,13 @@ cp artifacts/checkpoints/latest.json "$TMP/latest.keep"
 jq --arg t "$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%S.000Z)" '.checked_at = $t' "$TMP/latest.keep" >artifacts/checkpoints/latest.json
 out=$("$BIN/ragtop" --once 2>&1)
 like "$out" "WARN +freshness +index checked_at is (2h 59m|3h) in the future" "a checked_at in the future is a WARN (clock skew), not fresh"
+cp "$TMP/latest.keep" artifacts/checkpoints/latest.json
+# the manifest names a generation whose file is gone: the index is not OK
+jq '.generation = "gen-gone.sqlite"' "$TMP/latest.keep" >artifacts/checkpoints/latest.json
+out=$("$BIN/ragtop" --once 2>&1); rc=$?
+if [ "$rc" = 2 ] && grep -q "^CRIT .*index .*names gen-gone.sqlite, but .*gen-gone.sqlite is missing" <<<"$out"; then
+  ok "a manifest naming a missing generation file: CRIT index"
+else not_ok "a manifest naming a missing generation file: CRIT index" "exit $rc" "$out"; fi
 cp "$TMP/latest.keep" artifacts/checkpoints/latest.json
 # files swapped for FIFOs (no writer) are refused at once, never waited on
 rm artifacts/checkpoints/latest.json; mkfifo artifacts/checkpoints/latest.json
