@@ -793,7 +793,9 @@ void api_store_manifest(api_store *s, api_manifest_state state, const char *msg,
     pthread_mutex_lock(&s->lock);
     const char *m = state == API_MANIFEST_OK ? "" : msg ? msg : "";
     if (s->info.manifest_state != state || strcmp(s->info.manifest_error, m) != 0) {
-        if (s->info.manifest_state != state) s->info.manifest_since_ms = now_ms;
+        /* since: when it went missing/unreadable, or (at start) first seen so */
+        if (s->info.manifest_state != state || (state != API_MANIFEST_OK && !s->info.manifest_since_ms))
+            s->info.manifest_since_ms = now_ms;
         s->info.manifest_state = state;
         snprintf(s->info.manifest_error, sizeof s->info.manifest_error, "%s", m);
         s->info.version++;

@@ -188,7 +188,10 @@ char *api_healthz_render(api_app *app, int *status)
         cJSON_AddNullToObject(index, "checked_at");
         cJSON_AddNullToObject(index, "config_hash");
         cJSON_AddNullToObject(index, "chunk_count");
+        cJSON_AddNullToObject(index, "documents");
         cJSON_AddNullToObject(index, "age_s");
+        cJSON_AddNullToObject(index, "loaded_at");
+        cJSON_AddNullToObject(index, "schema_version");
         if (info.last_error[0])
             snprintf(msg, sizeof msg, "no index yet: %s failed to open: %s", info.failed_generation, info.last_error);
         else

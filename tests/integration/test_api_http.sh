@@ -7,7 +7,7 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 36
+plan 37
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
 is "$(jq -r 'select((.level == "warn" or .level == "error") and .event != "access") | .event + ": " + (.msg // "")' "$STACK/artifacts/logs/api.jsonl")" "" \
@@ -17,6 +17,8 @@ ok "rag-api starts with no index"
 code=$(curl -s -o "$STACK/h.json" -w '%{http_code}' "$URL/healthz")
 is "$code $(jq -r .status "$STACK/h.json")" "503 fail" "/healthz is fail (503) before any index is published"
 like "$(jq -r .checks.index_present.output "$STACK/h.json")" "no index yet" "/healthz says \"no index yet\""
+is "$(jq -c '[(.index | has("documents") and has("loaded_at") and has("schema_version")), .index.documents, .index.schema_version, (.checks.manifest.since | type)]' "$STACK/h.json")" \
+  '[true,null,null,"string"]' "no index: every index field is there as null, and the missing manifest has its since"
 out=$(post_query '{"q":"lighthouse keeper"}')
 is "$(tail -n1 <<<"$out") $(head -n1 <<<"$out" | jq -r .error.kind)" "503 no_index" "/query before any index: 503 with a JSON error"
 # /healthz request totals: everything answered since start; errors = 5xx.
