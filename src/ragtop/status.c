@@ -576,8 +576,13 @@ static void eval_service(const rag_service *svc, const rt_probe *p, int64_t now,
         return;
     }
     if (!p->up) {
-        if (svc->optional) c = add(st, name, RT_OK, "start", "%s not running (optional): %s", svc->name, p->error);
-        else c = add(st, name, RT_CRIT, "start", "%s down: %s", svc->name, p->error);
+        /* a timeout: something holds the port but does not answer (a hung
+         * process): starting does nothing for it, restarting does */
+        const bool hung = strncmp(p->error, "timeout", 7) == 0 && rag_service_action(svc, "restart");
+        const char *fix = hung ? "restart" : "start";
+        if (svc->optional) c = add(st, name, RT_OK, fix, "%s not running (optional): %s", svc->name, p->error);
+        else if (hung) c = add(st, name, RT_CRIT, fix, "%s not answering: %s", svc->name, p->error);
+        else c = add(st, name, RT_CRIT, fix, "%s down: %s", svc->name, p->error);
         rt_fmt(c->target, sizeof c->target, "%s", svc->name);
         return;
     }

@@ -8,7 +8,7 @@
 # no colour when not a terminal; valgrind finds no leaks.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
-plan 28
+plan 29
 
 STACK_WARN=3s STACK_ERROR=1h stack_init
 cd "$STACK" || exit 1
@@ -124,6 +124,10 @@ else
   not_ok "three hung services cost one timeout, not three (${ms}ms)" "$out"
 fi
 is "$rc" "2" "hung services are CRIT"
+printf 'version: 1\nservices:\n  h: {kind: server, health: {url: "http://127.0.0.1:%s/h", timeout: 1s}, actions: {start: {argv: [echo, start]}, restart: {argv: [echo, restart]}}}\n' "$hport" >"$TMP/hung2.yml"
+out=$("$BIN/ragtop" --once --services "$TMP/hung2.yml" 2>&1)
+like "$out" "CRIT +service:h +h not answering: timeout after 1.0s  \\[fix: restart: echo restart\\]" \
+  "a service that holds its port but does not answer is offered restart, not start"
 
 # another program answering 200 on a health URL (rag-api down, its port
 # taken) is not a pass: only a health body says pass
