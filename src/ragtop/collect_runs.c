@@ -11,7 +11,12 @@
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
 
+/* The tail read for the newest runs: 256 KiB holds hundreds of metrics
+ * lines; it grows (up to 16 MiB) only while fewer lines than it looks at
+ * are complete in it, so one long line (another writer's) cannot hide the
+ * runs before it. */
 #define TAIL_BYTES (256 * 1024)
+#define TAIL_BYTES_MAX (16 * 1024 * 1024)
 
 void collect_runs_path(const rag_services *svcs, const rt_config_info *cfg, char out[PATH_MAX])
 {
@@ -129,7 +134,8 @@ size_t collect_runs(const char *path, rt_run *runs, size_t max)
 {
     if (!path || !*path || max == 0) return 0;
     rag_tail t;
-    if (rag_tail_lines(path, SIZE_MAX, TAIL_BYTES, TAIL_BYTES, &t, NULL) != RAG_OK) return 0;
+    /* 4x the runs wanted: room for malformed lines among them */
+    if (rag_tail_lines(path, max * 4, TAIL_BYTES, TAIL_BYTES_MAX, &t, NULL) != RAG_OK) return 0;
     size_t n = 0;
     for (size_t i = 0; i < t.count; i++) {
         rt_run r;

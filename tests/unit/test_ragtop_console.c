@@ -391,6 +391,17 @@ static void test_runs_reads_the_tail_and_skips_malformed_lines(void **state)
     assert_string_equal(runs[n - 1].run_id, "R50");
     assert_string_equal(runs[0].run_id, "R19");
     assert_true(runs[n - 1].ok);
+    /* a 300 KiB last line (longer than the first tail window) hides nothing */
+    f = fopen(path, "a");
+    fprintf(f, "\n{\"run_id\":\"long\",\"status\":\"failed\",\"error\":\"");
+    for (int i = 0; i < 300 * 1024; i++) fputc('x', f);
+    fprintf(f, "\"}\n");
+    fclose(f);
+    n = collect_runs(path, runs, RT_MAX_RUNS);
+    assert_int_equal(n, RT_MAX_RUNS);
+    assert_string_equal(runs[n - 1].run_id, "long");
+    assert_false(runs[n - 1].ok);
+    assert_string_equal(runs[n - 2].run_id, "R50");
     unlink(path);
     assert_int_equal(collect_runs("/nonexistent/metrics.jsonl", runs, RT_MAX_RUNS), 0);
 }
