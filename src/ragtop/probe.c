@@ -122,20 +122,75 @@ void probe_parse_healthz(const char *text, size_t len, rt_probe *p)
     cJSON_Delete(o);
 }
 
-/* Does /proc/PID/cmdline contain prog as one of its arguments (daemon.sh's
- * check: a recycled pid running something else is not our program)? */
-static bool cmdline_has(long pid, const char *prog)
+/* Up to max bytes of a file into a NUL-terminated heap buffer (*len bytes
+ * read); NULL when it cannot be opened. */
+static char *slurp(const char *path, size_t max, size_t *len)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
     FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    if (!f) return NULL;
+    char *buf = malloc(max + 1);
+    if (!buf) { fclose(f); return NULL; }
+    size_t n = fread(buf, 1, max, f);
     fclose(f);
     buf[n] = '\0';
-    for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
-        if (strcmp(buf + i, prog) == 0) return true;
-    return false;
+    *len = n;
+    return buf;
+}
+
+/* Is the process pid this pidfile's service? The rule of scripts/pidlib.sh
+ * (docs/specs/services.md): its /proc/PID/cmdline names this very pidfile
+ * (`--pidfile PATH` or `--pidfile=PATH`, the same file — relative to the
+ * process's folder — as rag-api is started), or ends with, item for item,
+ * the command recorded on the pidfile's lines after the pid (as
+ * scripts/daemon.sh writes it; an interpreter may come first). A pid alone
+ * proves nothing: a reused pid, or another stack's process, is not ours. */
+static bool pid_is_service(long pid, const char *pidfile, const char *record)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    size_t n = 0;
+    char *cmd = slurp(path, 256 * 1024, &n);
+    if (!cmd) return false;
+    bool ok = false;
+    struct stat want;
+    size_t nargs = 0;
+    for (size_t i = 0; i < n; i += strlen(cmd + i) + 1) nargs++;
+    const char **args = nargs ? calloc(nargs, sizeof *args) : NULL;
+    if (!args || stat(pidfile, &want) != 0) goto out;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i += strlen(cmd + i) + 1) args[k++] = cmd + i;
+    for (size_t i = 0; i < nargs && !ok; i++) {
+        const char *named = NULL;
+        if (strcmp(args[i], "--pidfile") == 0 && i + 1 < nargs) named = args[i + 1];
+        else if (strncmp(args[i], "--pidfile=", 10) == 0) named = args[i] + 10;
+        if (!named || !*named) continue;
+        char rel[4096];
+        if (named[0] != '/') {
+            int w = snprintf(rel, sizeof rel, "/proc/%ld/cwd/%s", pid, named);
+            if (w < 0 || (size_t)w >= sizeof rel) continue;
+            named = rel;
+        }
+        struct stat got;
+        ok = stat(named, &got) == 0 && got.st_dev == want.st_dev && got.st_ino == want.st_ino;
+    }
+    if (!ok && *record) {
+        /* the recorded lines against the last items of the command line */
+        size_t nrec = 1;
+        for (const char *c = record; *c; c++) if (*c == '\n' && c[1]) nrec++;
+        if (nrec <= nargs) {
+            ok = true;
+            const char *line = record;
+            for (size_t i = nargs - nrec; i < nargs && ok; i++) {
+                size_t len = strcspn(line, "\n");
+                ok = strlen(args[i]) == len && memcmp(args[i], line, len) == 0;
+                line += len + (line[len] == '\n');
+            }
+        }
+    }
+out:
+    free(args);
+    free(cmd);
+    return ok;
 }
 
 void probe_pidfile(const rag_service *svc, rt_probe *p)
@@ -151,20 +206,33 @@ void probe_pidfile(const rag_service *svc, rt_probe *p)
         rt_fmt(p->pid_note, sizeof p->pid_note, "no pidfile");
         return;
     }
-    char line1[64] = "", line2[1024] = "";
-    if (!fgets(line1, sizeof line1, f)) line1[0] = '\0';
-    if (!fgets(line2, sizeof line2, f)) line2[0] = '\0';
     fclose(f);
-    line2[strcspn(line2, "\n")] = '\0';
-    char *end;
-    long pid = strtol(line1, &end, 10);
-    if (pid <= 0 || (*end && *end != '\n')) {
+    size_t n = 0;
+    char *text = slurp(svc->pidfile, 64 * 1024, &n);
+    if (!text) {
+        rt_fmt(p->pid_note, sizeof p->pid_note, "no pidfile");
+        return;
+    }
+    /* line 1: the pid, digits only, > 1 (0 is the reader's own process
+     * group, 1 is init); the lines after it: the recorded command */
+    size_t l1 = strcspn(text, "\n");
+    const char *record = text + l1 + (text[l1] == '\n');
+    long pid = 0;
+    bool digits = l1 > 0 && l1 <= 9;
+    for (size_t i = 0; i < l1 && digits; i++) {
+        if (text[i] < '0' || text[i] > '9') digits = false;
+        else pid = pid * 10 + (text[i] - '0');
+    }
+    if (!digits || text[0] == '0' || pid <= 1) {
+        free(text);
         rt_fmt(p->pid_note, sizeof p->pid_note, "pidfile has no pid");
         return;
     }
     p->pid = pid;
     bool alive = kill((pid_t)pid, 0) == 0 || errno == EPERM;
-    if (!alive || (line2[0] && !cmdline_has(pid, line2))) {
+    bool ours = alive && pid_is_service(pid, svc->pidfile, record);
+    free(text);
+    if (!ours) {
         rt_fmt(p->pid_note, sizeof p->pid_note, "stale pidfile: pid %ld is %s", pid, alive ? "another program" : "gone");
         return;
     }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "../../src/ragtop/collect.h"
 #include "../../src/ragtop/keys.h"
@@ -270,7 +272,30 @@ static void test_status_pending_probe_ranks_below_known_problems(void **state)
     free_snap(&s);
 }
 
-/* Pidfiles as scripts/daemon.sh writes them: pid, then the program. */
+/* Pidfiles as scripts/daemon.sh writes them: the pid, then the program and
+ * each argument on a line of its own; the process must still run exactly
+ * that command (its command line's last items). */
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Our own command line as daemon.sh records it: one item a line. */
+static void own_record(char *out, size_t cap)
+{
+    FILE *f = fopen("/proc/self/cmdline", "rb");
+    assert_non_null(f);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    assert_true(n > 0 && n < cap);
+    for (size_t i = 0; i < n; i++) out[i] = buf[i] ? buf[i] : '\n';
+    out[n] = '\0';
+}
+
 static void test_pidfile_state_running_stale_and_reused(void **state)
 {
     (void)state;
@@ -280,21 +305,40 @@ static void test_pidfile_state_running_stale_and_reused(void **state)
     close(fd);
     rag_service svc = {.name = "w", .pidfile = path};
     rt_probe p = {0};
-    FILE *f = fopen(path, "w");
-    fprintf(f, "%d\n", (int)getpid()); /* no program line: the pid is enough */
-    fclose(f);
+    char rec[4096], text[4200];
+    own_record(rec, sizeof rec);
+    snprintf(text, sizeof text, "%d\n%s", (int)getpid(), rec); /* our pid, our command */
+    write_file(path, text);
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_RUNNING);
     assert_int_equal(p.pid, getpid());
-    f = fopen(path, "w");
-    fprintf(f, "%d\nno-such-program-xyz\n", (int)getpid()); /* our pid, another program */
-    fclose(f);
+    /* a pid alone proves nothing: a reused pid, another stack's process */
+    snprintf(text, sizeof text, "%d\n", (int)getpid());
+    write_file(path, text);
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_STOPPED);
     assert_non_null(strstr(p.pid_note, "another program"));
-    f = fopen(path, "w");
-    fprintf(f, "garbage\n");
-    fclose(f);
+    /* our program, but another command (another stack's --config) */
+    snprintf(text, sizeof text, "%d\n%s--config\n/tmp/other-stack/params.yaml\n", (int)getpid(), rec);
+    write_file(path, text);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_non_null(strstr(p.pid_note, "another program"));
+    snprintf(text, sizeof text, "%d\nno-such-program-xyz\n", (int)getpid()); /* our pid, another program */
+    write_file(path, text);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_non_null(strstr(p.pid_note, "another program"));
+    /* 0 (our own process group) and 1 (init) are never a service */
+    write_file(path, "0\n");
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_string_equal(p.pid_note, "pidfile has no pid");
+    write_file(path, "1\n");
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_string_equal(p.pid_note, "pidfile has no pid");
+    write_file(path, "garbage\n");
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_STOPPED);
     assert_string_equal(p.pid_note, "pidfile has no pid");
@@ -305,6 +349,72 @@ static void test_pidfile_state_running_stale_and_reused(void **state)
     svc.pidfile = NULL;
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_NONE);
+}
+
+/* A child started with `--pidfile PATH` (as apictl.sh starts rag-api), killed
+ * by the teardown whatever the outcome. */
+static pid_t pidfile_child = -1;
+
+static int kill_pidfile_child(void **state)
+{
+    (void)state;
+    if (pidfile_child > 0) {
+        kill(pidfile_child, SIGKILL);
+        waitpid(pidfile_child, NULL, 0);
+        pidfile_child = -1;
+    }
+    return 0;
+}
+
+/* Has the child exec'd (its command line names --pidfile)? Polled. */
+static bool child_execd(pid_t pid)
+{
+    char cpath[64], buf[4096];
+    snprintf(cpath, sizeof cpath, "/proc/%d/cmdline", (int)pid);
+    for (int i = 0; i < 200; i++) { /* 20 s at most */
+        FILE *f = fopen(cpath, "rb");
+        size_t n = 0;
+        if (f) { n = fread(buf, 1, sizeof buf, f); fclose(f); }
+        for (size_t k = 0; k + 9 <= n; k++)
+            if (memcmp(buf + k, "--pidfile", 9) == 0) return true;
+        usleep(100 * 1000);
+    }
+    return false;
+}
+
+static void test_pidfile_names_the_service_by_its_pidfile_argument(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ragtop-pidfile-XXXXXX", other[] = "/tmp/ragtop-pidfile-XXXXXX";
+    int fd = mkstemp(path), fd2 = mkstemp(other);
+    assert_true(fd >= 0 && fd2 >= 0);
+    close(fd);
+    close(fd2);
+    /* relative to the child's folder, as a --pidfile argument may be */
+    pidfile_child = fork();
+    assert_true(pidfile_child >= 0);
+    if (pidfile_child == 0) {
+        if (chdir("/tmp") != 0) _exit(127);
+        execl("/bin/sh", "sh", "-c", "sleep 60; :", "sh", "--pidfile", path + 5, (char *)NULL);
+        _exit(127);
+    }
+    assert_true(child_execd(pidfile_child));
+    rag_service svc = {.name = "api", .pidfile = path};
+    rt_probe p = {0};
+    char text[64];
+    snprintf(text, sizeof text, "%d\n", (int)pidfile_child); /* as rag-api writes it: the pid alone */
+    write_file(path, text);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_RUNNING);
+    assert_int_equal(p.pid, pidfile_child);
+    /* another stack's pidfile names that process: not its service */
+    write_file(other, text);
+    svc.pidfile = other;
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_non_null(strstr(p.pid_note, "another program"));
+    unlink(path);
+    unlink(other);
 }
 
 static void test_status_crit_outranks_unknown_outranks_warn(void **state)
@@ -534,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_status_crit_outranks_unknown_outranks_warn),
         cmocka_unit_test(test_status_pending_probe_ranks_below_known_problems),
         cmocka_unit_test(test_pidfile_state_running_stale_and_reused),
+        cmocka_unit_test_teardown(test_pidfile_names_the_service_by_its_pidfile_argument, kill_pidfile_child),
         cmocka_unit_test(test_runs_parse_rag_ingest_metrics_line),
         cmocka_unit_test(test_runs_reads_the_tail_and_skips_malformed_lines),
         cmocka_unit_test(test_healthz_parse_reads_rag_api_shape),
