@@ -188,13 +188,14 @@ deps: ## install the Debian packages the build and tests need
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
 	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
 
-# Folders as the programs resolve them from the config (rag-api --print-settings:
-# run_dir, logs_dir); artifacts/ when the config cannot be read.
-setting = $(shell $(BIN)/rag-api --config $(CONFIG) --print-settings 2>/dev/null | sed -n 's/^$(1)=//p')
-RUN_DIR  = $(or $(call setting,run_dir),artifacts/run)
-LOG_DIR  = $(or $(call setting,logs_dir),artifacts/logs)
-MANIFEST = $(dir $(RUN_DIR))checkpoints/latest.json
-DAEMON   = RAG_RUN_DIR=$(RUN_DIR) RAG_LOG_DIR=$(LOG_DIR) bash scripts/daemon.sh
+# Folders as the programs resolve them from the config (rag-api
+# --print-settings: run_dir, logs_dir) are found by the scripts themselves
+# (scripts/apictl.sh, scripts/daemon.sh --config): no value from the config
+# is ever pasted into a recipe's shell command. When the config does not
+# load, stop reads its paths.artifacts leniently; artifacts/ only for the
+# default config, else it refuses (docs/runbooks/orchestration.md).
+APICTL = bash scripts/apictl.sh --bin $(BIN)/rag-api --config $(CONFIG)
+DAEMON = bash scripts/daemon.sh --api-bin $(BIN)/rag-api --config $(abspath $(CONFIG))
 
 ifeq ($(RUNTIME),docker)
 ingest: ## validate the config, then run one ingest (docker: compose run --rm rag_ingest)
@@ -236,28 +237,29 @@ rollback: $(BIN)/rag-ingest validate ## serve the previous index generation agai
 # Policy: the API needs a published index, so `api` runs one ingest first when
 # there is none (apictl.sh alone would start it with /healthz failing).
 api: $(BIN)/rag-api validate ## start rag-api in the background; runs ingest first when no index is published (docker: up -d rag_api)
-	@if [ ! -f "$(MANIFEST)" ]; then \
-	  echo "make api: no published index yet ($(MANIFEST)); running make ingest first"; \
+	@m=$$($(APICTL) path manifest) || exit $$?; \
+	if [ ! -f "$$m" ]; then \
+	  echo "make api: no published index yet ($$m); running make ingest first"; \
 	  $(MAKE) --no-print-directory ingest || exit $$?; \
 	fi
-	@bash scripts/apictl.sh start --bin $(BIN)/rag-api --config $(CONFIG)
+	@$(APICTL) start
 
 restart-api: $(BIN)/rag-api validate ## restart rag-api and wait until it answers /healthz
-	@bash scripts/apictl.sh restart --bin $(BIN)/rag-api --config $(CONFIG)
+	@$(APICTL) restart
 
 stop: ## stop everything the stack runs: API, scheduled ingest, watcher (docker: compose down); data is kept
-	@bash scripts/apictl.sh stop --bin $(BIN)/rag-api --config $(CONFIG)
+	@$(APICTL) stop
 	@$(DAEMON) stop rag-ingest-cron
 	@$(DAEMON) stop ragtop-watch
 
 stop-api: ## stop only rag-api
-	@bash scripts/apictl.sh stop --bin $(BIN)/rag-api --config $(CONFIG)
+	@$(APICTL) stop
 
 status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once); make exits 0 only when all is OK
 	@$(BIN)/ragtop --once --config $(CONFIG) --services $(SERVICES)
 
 logs: $(BIN)/rag-api validate ## follow every JSON log, human-readable (Ctrl-C ends)
-	@RAG_LOG_DIR=$(LOG_DIR) bash scripts/logs.sh
+	@d=$$($(APICTL) path logs_dir) || exit $$?; RAG_LOG_DIR="$$d" bash scripts/logs.sh
 
 ingest-cron: $(BIN)/rag-ingest $(BIN)/rag-api validate ## start the scheduled ingest in the background: rag-ingest --watch (docker: profile cron)
 	@$(DAEMON) start rag-ingest-cron -- $(abspath $(BIN))/rag-ingest --watch --config $(abspath $(CONFIG))

@@ -4,21 +4,26 @@
 # The pidfile is <artifacts>/run/rag-api.pid, written by rag-api itself once
 # it listens; its stderr goes to <artifacts>/logs/api.stderr.log.
 # Usage: apictl.sh start|stop|restart|status [--bin PATH] [--config PATH]
+#        apictl.sh path run_dir|logs_dir|manifest [--bin PATH] [--config PATH]
+#          (prints that path of the config's stack; for the Makefile, so no
+#          config value is pasted into a recipe; exit 78 when it does not load)
 # Policy with no index yet: `start` starts the API anyway; /healthz reports
 # fail ("no index yet") until `make ingest` publishes the first generation,
 # which rag-api then loads without a restart.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cmd=${1:-}
-[ $# -gt 0 ] && shift
+. "$ROOT/scripts/pidlib.sh"
+cmd="" key=""
 BIN="$ROOT/build/bin/rag-api"
 CONFIG="${RAG_CONFIG:-$ROOT/config/params.yaml}"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --bin) BIN=$2; shift 2 ;;
-    --config) CONFIG=$2; shift 2 ;;
-    *) echo "apictl: unknown argument: $1" >&2; exit 2 ;;
+    --bin|--config) [ $# -ge 2 ] || { echo "apictl: $1 needs a value" >&2; exit 2; }
+      if [ "$1" = --bin ]; then BIN=$2; else CONFIG=$2; fi; shift 2 ;;
+    -*) echo "apictl: unknown argument: $1" >&2; exit 2 ;;
+    *) if [ -z "$cmd" ]; then cmd=$1; elif [ "$cmd" = path ] && [ -z "$key" ]; then key=$1
+       else echo "apictl: unknown argument: $1" >&2; exit 2; fi; shift ;;
   esac
 done
 START_TIMEOUT=${RAG_API_START_TIMEOUT:-30}  # seconds to wait for /healthz
@@ -42,16 +47,16 @@ load_settings() {
   done <<<"$out"
 }
 
-# pid of a live rag-api named by the pidfile, or "" (stale files removed).
+# pid of the live rag-api this pidfile belongs to, or "" (stale files
+# removed). pidlib.sh's rule: a pid > 1 whose command line names this very
+# pidfile (`--pidfile`, as do_start starts it) — a reused pid, or another
+# stack's rag-api, is not ours.
 running_pid() {
-  local pidfile=$1 pid comm
+  local pidfile=$1 pid
   [ -f "$pidfile" ] || { echo ""; return 0; }
-  pid=$(head -c 32 "$pidfile" | tr -cd '0-9')
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
-    if [ "$comm" = "rag-api" ]; then echo "$pid"; return 0; fi
-  fi
-  echo "apictl: removing stale pidfile $pidfile (pid ${pid:-?} is not a running rag-api)" >&2
+  if pid=$(service_pid "$pidfile"); then echo "$pid"; return 0; fi
+  pid=$(head -n 1 "$pidfile" | head -c 32 | tr -cd '0-9')
+  echo "apictl: removing stale pidfile $pidfile (pid ${pid:-?} is not a rag-api started with this pidfile)" >&2
   rm -f "$pidfile"
   echo ""
 }
@@ -94,6 +99,7 @@ do_start() {
     exit 78
   fi
   local pidfile="$RUN_DIR/rag-api.pid" pid
+  case $pidfile in /*) ;; *) pidfile=$PWD/$pidfile ;; esac # absolute in rag-api's command line
   pid=$(running_pid "$pidfile")
   if [ -n "$pid" ]; then
     read -r code status <<<"$(probe)"
@@ -129,9 +135,21 @@ do_start() {
 }
 
 do_stop() {
+  # The folders from the config; when it does not load (a broken config),
+  # paths.artifacts read leniently; only for the default config, when even
+  # that fails, artifacts/ — never another stack's folder for a named config.
   if [ -x "$BIN" ] && load_settings 2>/dev/null; then :; else
-    RUN_DIR="$ROOT/artifacts/run"
-    echo "apictl: cannot read the settings from $CONFIG; looking for the pidfile in $RUN_DIR" >&2
+    local art
+    if art=$(config_artifacts "$CONFIG"); then
+      RUN_DIR="$art/run"
+      echo "apictl: cannot load the configuration $CONFIG; using its paths.artifacts: looking for the pidfile in $RUN_DIR" >&2
+    elif is_default_config "$ROOT" "$CONFIG"; then
+      RUN_DIR="$ROOT/artifacts/run"
+      echo "apictl: cannot read the settings from $CONFIG; looking for the pidfile in $RUN_DIR" >&2
+    else
+      echo "apictl: cannot stop rag-api: the configuration $CONFIG cannot be read (not even its paths.artifacts), so its pidfile is unknown; fix it, or stop the process by hand (pid in <paths.artifacts>/run/rag-api.pid)" >&2
+      exit 78
+    fi
   fi
   local pidfile="$RUN_DIR/rag-api.pid" pid
   pid=$(running_pid "$pidfile")
@@ -161,10 +179,21 @@ do_status() {
   echo "rag-api is running (pid $pid) at $URL — /healthz: $status (HTTP $code)"
 }
 
+do_path() {
+  load_settings || exit 78
+  case "$key" in
+    run_dir) printf '%s\n' "$RUN_DIR" ;;
+    logs_dir) printf '%s\n' "$LOGS_DIR" ;;
+    manifest) printf '%s\n' "$(dirname "$RUN_DIR")/checkpoints/latest.json" ;;
+    *) echo "apictl: path run_dir|logs_dir|manifest" >&2; exit 2 ;;
+  esac
+}
+
 case "$cmd" in
+  path) do_path ;;
   start) do_start ;;
   stop) do_stop ;;
   restart) do_stop; do_start ;;
   status) do_status ;;
-  *) echo "usage: apictl.sh start|stop|restart|status [--bin PATH] [--config PATH]" >&2; exit 2 ;;
+  *) echo "usage: apictl.sh start|stop|restart|status|path KEY [--bin PATH] [--config PATH]" >&2; exit 2 ;;
 esac
