@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 
+#include "rag/fsutil.h"
 #include "rag/timeutil.h"
 
 #define BODY_MAX (1024 * 1024)
@@ -200,17 +201,16 @@ void probe_pidfile(const rag_service *svc, rt_probe *p)
     p->pid_state = RT_PID_STOPPED;
     p->pid = 0;
     struct stat st;
-    FILE *f = fopen(svc->pidfile, "r");
-    if (!f || fstat(fileno(f), &st) != 0) {
-        if (f) fclose(f);
-        rt_fmt(p->pid_note, sizeof p->pid_note, "no pidfile");
-        return;
-    }
-    fclose(f);
     size_t n = 0;
-    char *text = slurp(svc->pidfile, 64 * 1024, &n);
-    if (!text) {
-        rt_fmt(p->pid_note, sizeof p->pid_note, "no pidfile");
+    char *text = NULL;
+    /* a regular file only, read without waiting (a FIFO in its place would
+     * block the prober, and the console's screen with it) */
+    rag_error rerr = {0};
+    const int rrc = rag_read_file(svc->pidfile, 64 * 1024, &text, &n, &rerr);
+    if (rrc != RAG_OK || stat(svc->pidfile, &st) != 0) {
+        free(text);
+        if (rrc == RAG_ENOENT || rrc == RAG_OK) rt_fmt(p->pid_note, sizeof p->pid_note, "no pidfile");
+        else rt_fmt(p->pid_note, sizeof p->pid_note, "pidfile unreadable: %s", rerr.msg);
         return;
     }
     /* line 1: the pid, digits only, > 1 (0 is the reader's own process

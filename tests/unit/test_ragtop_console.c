@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -346,6 +347,14 @@ static void test_pidfile_state_running_stale_and_reused(void **state)
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_STOPPED);
     assert_string_equal(p.pid_note, "no pidfile");
+    /* a FIFO in its place is refused at once, never waited on */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(10);
+    probe_pidfile(&svc, &p);
+    alarm(0);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_non_null(strstr(p.pid_note, "not a regular file"));
+    unlink(path);
     svc.pidfile = NULL;
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_NONE);
