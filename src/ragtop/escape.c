@@ -37,7 +37,9 @@ static bool is_format_char(uint32_t c)
 {
     return (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
            (c >= 0x2060 && c <= 0x206F) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB) ||
-           c == 0x061C || c == 0x00AD || (c >= 0xE0000 && c <= 0xE007F);
+           c == 0x061C || c == 0x00AD || (c >= 0xE0000 && c <= 0xE007F) ||
+           /* Hangul fillers: drawn as blanks, so they can hide text */
+           c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0;
 }
 
 size_t escape_text(const char *in, size_t len, char *out, size_t cap, bool tabs_as_space)

@@ -71,6 +71,10 @@ static void test_escape_needed_decides_what_is_copied_as_is(void **state)
     assert_true(escape_needed("c1 \xc2\x9b" "31m"));
     assert_true(escape_needed("bidi \xe2\x80\xae"));
     assert_true(escape_needed("bad \xff"));
+    assert_true(escape_needed("filler \xe3\x85\xa4")); /* U+3164, drawn blank */
+    char out[64];
+    escape_text("a\xe1\x85\x9f" "b", 5, out, sizeof out, false);
+    assert_string_equal(out, "a\\u115fb");
     char *e = escape_dup("rm -rf /tmp/x\r");
     assert_string_equal(e, "rm -rf /tmp/x\\r");
     free(e);
