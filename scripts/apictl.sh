@@ -103,6 +103,10 @@ do_start() {
   pid=$(running_pid "$pidfile")
   if [ -n "$pid" ]; then
     read -r code status <<<"$(probe)"
+    if [ "$code" = 000 ]; then # running, but not answering (hung): starting cannot help
+      echo "rag-api is running (pid $pid) but /healthz does not answer at $(health_url): restart it (make restart-api)" >&2
+      exit 1
+    fi
     echo "rag-api is already running (pid $pid) at $URL — /healthz: $status (HTTP $code)"
     exit 0
   fi

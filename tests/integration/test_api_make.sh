@@ -4,7 +4,7 @@
 # makes `make api` fail with the reason; stale pidfiles are handled;
 # `make restart-api` gives a new process.
 . "$(dirname "$0")/api_lib.sh"
-plan 10
+plan 11
 api_stack_new
 cd "$ROOT"
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory "$@" SAN="${SAN:-0}" CONFIG="$CONFIG"; }
@@ -22,6 +22,11 @@ like "$out" "no published index yet .*running make ingest first" "with no index 
 pid1=$(cat "$PIDFILE" 2>/dev/null)
 out=$(mk api 2>&1); rc=$?
 like "$rc|$(flat "$out")" "^0\|.*rag-api is already running \(pid $pid1\)" "a second make api says it is already running and exits 0"
+kill -STOP "$pid1" # hung: holds its ports, answers nothing
+out=$(mk api 2>&1); rc=$?
+kill -CONT "$pid1"
+like "$rc|$(flat "$out")" "^2\|.*rag-api is running \(pid $pid1\) but /healthz does not answer.*make restart-api" \
+  "make api on a hung rag-api fails and says to restart it (not 'already running', exit 0)"
 out=$(mk restart-api 2>&1); rc=$?
 pid2=$(cat "$PIDFILE" 2>/dev/null)
 if [ "$rc" = 0 ] && [ -n "$pid2" ] && [ "$pid2" != "$pid1" ] && ! kill -0 "$pid1" 2>/dev/null; then ok "make restart-api replaces the process"
