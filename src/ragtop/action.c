@@ -1,4 +1,6 @@
-/* action.c — one worker thread per running action. The child gets its own
+/* action.c — one worker thread per running action: at most one per service
+ * (and one ingest or rollback at all), actions on different services at
+ * once. The child gets its own
  * process group (so the terminal's signals don't reach it and a timeout can
  * kill everything it started), stdin from /dev/null and stdout/stderr on
  * its own output file (action-<service>-<action>.out next to the action
@@ -30,6 +32,8 @@ extern char **environ;
 typedef struct job {
     struct actions *owner;
     action_kind kind;
+    bool running;      /* under the model lock: set by actions_start, cleared by publish_result */
+    char service[64];
     char label[96];
     char **argv;
     int64_t timeout_ms;
@@ -47,7 +51,7 @@ struct actions {
     char *log_path;
     char *cwd;
     pthread_mutex_t lock;
-    job jobs[ACT_KIND_COUNT];
+    job jobs[ACTIONS_MAX];  /* a slot per running (or finished, unjoined) action */
     int stopping; /* atomic: ragtop is quitting: stop the actions */
     int detach;   /* atomic: ragtop is quitting: leave the actions running */
 };
@@ -86,7 +90,7 @@ static int spawn_child(actions *a, job *j, char *why, size_t why_len);
 static void publish_result(actions *a, job *j, int code, const char *result)
 {
     model_lock(a->m);
-    a->m->action_busy[j->kind] = false;
+    j->running = false;
     if (strcmp(a->m->action.label, j->label) == 0 || a->m->action.phase != RT_ACT_RUNNING) {
         a->m->action.phase = RT_ACT_DONE;
         a->m->action.finished_ms = rag_now_ms();
@@ -325,15 +329,40 @@ static int spawn_child(actions *a, job *j, char *why, size_t why_len)
     return rc == 0 ? 0 : -1;
 }
 
+/* The running action that forbids kind on service (called with the model
+ * locked): one on the same service, or, for an ingest or a rollback, one
+ * changing the served index (any service's). NULL when none. */
+static const job *blocking_job(actions *a, action_kind kind, const char *service)
+{
+    for (int i = 0; i < ACTIONS_MAX; i++) {
+        const job *j = &a->jobs[i];
+        if (!j->running) continue;
+        if (strcmp(j->service, service) == 0) return j;
+        if (kind == ACT_KIND_INGEST && j->kind == ACT_KIND_INGEST) return j;
+    }
+    return NULL;
+}
+
 int actions_start(actions *a, action_kind kind, const rag_service *svc, const rag_action *act, char *why, size_t why_len)
 {
     pthread_mutex_lock(&a->lock);
-    job *j = &a->jobs[kind];
+    job *j = NULL;
     model_lock(a->m);
-    bool busy = a->m->action_busy[kind];
+    const job *b = blocking_job(a, kind, svc->name);
+    if (b) {
+        if (strcmp(b->service, svc->name) == 0)
+            rt_fmt(why, why_len, "%s is still running: one action per service at a time, %s %s not started", b->label,
+                   svc->name, act->name);
+        else
+            rt_fmt(why, why_len, "%s is still running: one ingest or rollback at a time, %s %s not started", b->label,
+                   svc->name, act->name);
+    }
+    for (int i = 0; !b && !j && i < ACTIONS_MAX; i++)
+        if (!a->jobs[i].running) j = &a->jobs[i];
+    if (!b && !j) rt_fmt(why, why_len, "%d actions are running: %s %s not started", ACTIONS_MAX, svc->name, act->name);
+    if (j) j->running = true; /* taken: no other start can pick this slot */
     model_unlock(a->m);
-    if (busy) {
-        rt_fmt(why, why_len, "%s is already running", j->label);
+    if (!j) {
         pthread_mutex_unlock(&a->lock);
         return -1;
     }
@@ -345,6 +374,8 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     memset(j, 0, sizeof *j);
     j->owner = a;
     j->kind = kind;
+    j->running = true;
+    rt_fmt(j->service, sizeof j->service, "%s", svc->name);
     rt_fmt(j->label, sizeof j->label, "%s %s", svc->name, act->name);
     j->timeout_ms = act->timeout_ms;
     action_output_init(&j->said);
@@ -355,7 +386,6 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     free(dir);
 
     model_lock(a->m);
-    a->m->action_busy[kind] = true;
     rt_action_state *st = &a->m->action;
     memset(st, 0, sizeof *st);
     st->phase = RT_ACT_RUNNING;
@@ -378,7 +408,7 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     if (!j->started) {
         rt_fmt(why, why_len, "%s: cannot start a worker thread", j->label);
         model_lock(a->m);
-        a->m->action_busy[kind] = false;
+        j->running = false;
         a->m->action.phase = RT_ACT_IDLE;
         model_unlock(a->m);
     }
@@ -401,8 +431,8 @@ bool actions_running(actions *a, char *label, size_t n)
 {
     bool any = false;
     model_lock(a->m);
-    for (int k = 0; k < ACT_KIND_COUNT; k++)
-        if (a->m->action_busy[k]) {
+    for (int k = 0; k < ACTIONS_MAX; k++)
+        if (a->jobs[k].running) {
             if (label && !any) rt_fmt(label, n, "%s", a->jobs[k].label);
             any = true;
         }
@@ -419,7 +449,7 @@ void actions_free(actions *a)
 {
     if (!a) return;
     __atomic_store_n(&a->stopping, 1, __ATOMIC_SEQ_CST);
-    for (int k = 0; k < ACT_KIND_COUNT; k++) {
+    for (int k = 0; k < ACTIONS_MAX; k++) {
         job *j = &a->jobs[k];
         if (j->started && !j->joined) pthread_join(j->tid, NULL);
         free_argv(j->argv);

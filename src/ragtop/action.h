@@ -1,6 +1,9 @@
 /* action.h — action workers: run a service's action (argv from services.yml)
  * with posix_spawn in a worker thread, stdout/stderr appended to an action
- * log, with a timeout, one action of a kind at a time. State (running, exit
+ * log, with a timeout. At most one action per service runs at a time (a
+ * second is refused, naming the one running), and one ingest or rollback
+ * (they change the served index) at all; actions on different services run
+ * at once. State (running, exit
  * status, result line) is published into the model. Never a shell. */
 #ifndef RAGTOP_ACTION_H
 #define RAGTOP_ACTION_H
@@ -8,6 +11,8 @@
 #include "model.h"
 
 typedef enum { ACT_KIND_INGEST = 0, ACT_KIND_RESTART, ACT_KIND_STOP, ACT_KIND_START, ACT_KIND_COUNT } action_kind;
+
+#define ACTIONS_MAX 16 /* actions running at once */
 
 typedef struct actions actions;
 
@@ -28,7 +33,9 @@ void action_output_line(action_output *o, char *line);
 /* log_path: where output goes (created, appended). cwd: the folder actions
  * run in (services.yml's folder). */
 actions *actions_new(rt_model *m, const char *log_path, const char *cwd);
-/* Start act of svc as kind. Returns 0, or -1 with why (busy, spawn failed). */
+/* Start act of svc as kind (argv copied: what runs is act as it is now).
+ * Returns 0, or -1 with why: an action of svc is running (named), an
+ * ingest/rollback is running and kind is ACT_KIND_INGEST, no thread. */
 int actions_start(actions *a, action_kind kind, const rag_service *svc, const rag_action *act,
                   char *why, size_t why_len);
 /* The argv as one line, words with spaces or quotes in '...' (for the

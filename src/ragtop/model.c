@@ -153,7 +153,6 @@ void model_reset_stack(rt_model *m)
     m->n_log_sources = 0;
     m->log_source_w = 10;
     memset(&m->action, 0, sizeof m->action);
-    memset(m->action_busy, 0, sizeof m->action_busy);
     m->version++;
     model_unlock(m);
     model_wake(m);

@@ -233,7 +233,6 @@ typedef struct rt_model {
     int log_source_w;          /* width of the source column (the longest label, capped) */
     /* actions */
     rt_action_state action;     /* the running or last action */
-    bool action_busy[8];        /* one action of a kind at a time */
     char notice[512];           /* last message for the status line */
     int64_t first_log_frame_ms; /* for benchmarks */
 } rt_model;
