@@ -10,7 +10,9 @@
  * the result: the real exit status — make's "*** [...] Error 78" line
  * names the status of the program make ran, which make's own exit 2 hides —
  * and the last line the program printed. The output is then appended to
- * the action log. */
+ * the action log. The children's environment is ragtop's with the stack's
+ * files named (RAG_CONFIG/CONFIG, RAG_SERVICES/SERVICES: absolute) and
+ * make's MAKEFLAGS & co. left out (actions_new). */
 #include "action.h"
 
 #include <errno.h>
@@ -50,18 +52,63 @@ struct actions {
     rt_model *m;
     char *log_path;
     char *cwd;
+    char **envp;    /* the children's environment (actions_new) */
     pthread_mutex_t lock;
     job jobs[ACTIONS_MAX];  /* a slot per running (or finished, unjoined) action */
     int stopping; /* atomic: ragtop is quitting: stop the actions */
     int detach;   /* atomic: ragtop is quitting: leave the actions running */
 };
 
-actions *actions_new(rt_model *m, const char *log_path, const char *cwd)
+/* path made absolute against the current folder (realpath when it exists:
+ * actions run in services.yml's folder, not ragtop's). */
+static char *absolute(const char *path)
+{
+    char buf[PATH_MAX];
+    if (realpath(path, buf)) return rag_xstrdup(buf);
+    if (path[0] == '/') return rag_xstrdup(path);
+    if (!getcwd(buf, sizeof buf)) return rag_xstrdup(path);
+    return rag_xasprintf("%s/%s", buf, path);
+}
+
+/* Names the console sets for its children (or removes): the stack's files,
+ * and make's own variables — an action's make is not a sub-make of the
+ * make that may have started ragtop, whose command-line variables
+ * (MAKEFLAGS "-- CONFIG=...") would override ours. */
+static bool replaced_name(const char *kv)
+{
+    static const char *const names[] = {"RAG_CONFIG", "RAG_SERVICES", "CONFIG", "SERVICES",
+                                        "MAKEFLAGS",  "MFLAGS",       "MAKELEVEL", "MAKEOVERRIDES"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        size_t l = strlen(names[i]);
+        if (strncmp(kv, names[i], l) == 0 && kv[l] == '=') return true;
+    }
+    return false;
+}
+
+actions *actions_new(rt_model *m, const char *log_path, const char *cwd, const char *config_path,
+                     const char *services_path)
 {
     actions *a = rag_xcalloc(1, sizeof *a);
     a->m = m;
     a->log_path = rag_xstrdup(log_path);
     a->cwd = rag_xstrdup(cwd ? cwd : ".");
+    size_t n = 0, k = 0;
+    while (environ && environ[n]) n++;
+    a->envp = rag_xcalloc(n + 5, sizeof *a->envp);
+    for (size_t i = 0; i < n; i++)
+        if (!replaced_name(environ[i])) a->envp[k++] = rag_xstrdup(environ[i]);
+    if (config_path && *config_path) {
+        char *abs = absolute(config_path);
+        a->envp[k++] = rag_xasprintf("RAG_CONFIG=%s", abs);
+        a->envp[k++] = rag_xasprintf("CONFIG=%s", abs);
+        free(abs);
+    }
+    if (services_path && *services_path) {
+        char *abs = absolute(services_path);
+        a->envp[k++] = rag_xasprintf("RAG_SERVICES=%s", abs);
+        a->envp[k++] = rag_xasprintf("SERVICES=%s", abs);
+        free(abs);
+    }
     pthread_mutex_init(&a->lock, NULL);
     return a;
 }
@@ -318,7 +365,7 @@ static int spawn_child(actions *a, job *j, char *why, size_t why_len)
     posix_spawnattr_setsigdefault(&at, &defs);
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int rc = posix_spawnp(&j->pid, j->argv[0], &fa, &at, j->argv, environ);
+    int rc = posix_spawnp(&j->pid, j->argv[0], &fa, &at, j->argv, a->envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (rc != 0) {
@@ -455,6 +502,7 @@ void actions_free(actions *a)
         free_argv(j->argv);
     }
     pthread_mutex_destroy(&a->lock);
+    free_argv(a->envp);
     free(a->log_path);
     free(a->cwd);
     free(a);

@@ -31,8 +31,14 @@ void action_output_init(action_output *o);
 void action_output_line(action_output *o, char *line);
 
 /* log_path: where output goes (created, appended). cwd: the folder actions
- * run in (services.yml's folder). */
-actions *actions_new(rt_model *m, const char *log_path, const char *cwd);
+ * run in (services.yml's folder). config_path, services_path (NULL or ""
+ * = not named): the files the console shows, exported to every action as
+ * absolute paths in RAG_CONFIG and CONFIG (the Makefile's variable), and
+ * RAG_SERVICES and SERVICES, so `make restart-api` acts on the stack shown,
+ * not on the default one; MAKEFLAGS, MFLAGS, MAKELEVEL and MAKEOVERRIDES
+ * are not passed on (a make that started ragtop must not override them). */
+actions *actions_new(rt_model *m, const char *log_path, const char *cwd, const char *config_path,
+                     const char *services_path);
 /* Start act of svc as kind (argv copied: what runs is act as it is now).
  * Returns 0, or -1 with why: an action of svc is running (named), an
  * ingest/rollback is running and kind is ACT_KIND_INGEST, no thread. */

@@ -1014,7 +1014,9 @@ static void stack_open(console *c, const rt_inputs *in)
     char *alog = ci.rc == RAG_OK ? rag_xasprintf("%s/actions.log", ci.logs_dir)
                                  : rag_xasprintf("%s/artifacts/logs/actions.log", svcs->base_dir ? svcs->base_dir : ".");
     config_info_free(&ci);
-    c->acts = actions_new(m, alog, svcs->base_dir);
+    /* the actions act on the stack shown: its config and services files */
+    c->acts = w->remote ? actions_new(m, alog, svcs->base_dir, NULL, NULL)
+                        : actions_new(m, alog, svcs->base_dir, w->config_path, w->services_path);
     free(alog);
 
     sigset_t all, old;

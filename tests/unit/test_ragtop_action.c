@@ -1,6 +1,7 @@
 /* test_ragtop_action.c — the console's action runner (src/ragtop/action.c)
  * with real child processes: which actions may run at the same time (one
- * per service, one ingest or rollback at all, different services at once). */
+ * per service, one ingest or rollback at all, different services at once)
+ * and the environment they get (the stack the console shows). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -84,7 +85,7 @@ static rag_action hold(const char *name) { return (rag_action){.name = (char *)n
 static void test_one_action_per_service_others_run_at_once(void **state)
 {
     fx *f = *state;
-    f->a = actions_new(&f->m, f->log, f->dir);
+    f->a = actions_new(&f->m, f->log, f->dir, NULL, NULL);
     rag_service api = {.name = "rag_api"}, watch = {.name = "rag_watch"};
     rag_action restart = hold("restart");
     char why[256] = "";
@@ -122,7 +123,7 @@ static void test_one_action_per_service_others_run_at_once(void **state)
 static void test_one_ingest_or_rollback_at_all(void **state)
 {
     fx *f = *state;
-    f->a = actions_new(&f->m, f->log, f->dir);
+    f->a = actions_new(&f->m, f->log, f->dir, NULL, NULL);
     rag_service ingest = {.name = "rag_ingest"}, other = {.name = "other_job"};
     rag_action run = hold("run");
     char why[256] = "";
@@ -135,7 +136,7 @@ static void test_one_ingest_or_rollback_at_all(void **state)
 static void test_a_finished_action_frees_its_service(void **state)
 {
     fx *f = *state;
-    f->a = actions_new(&f->m, f->log, f->dir);
+    f->a = actions_new(&f->m, f->log, f->dir, NULL, NULL);
     rag_service api = {.name = "rag_api"};
     char marker[PATH_MAX];
     snprintf(marker, sizeof marker, "%s/second", f->dir);
@@ -149,12 +150,93 @@ static void test_a_finished_action_frees_its_service(void **state)
     assert_true(wait_file(marker));
 }
 
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) return strdup("");
+    char *buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* The children act on the stack the console shows: its config and services
+ * files, named relative to ragtop's folder, reach them as absolute paths
+ * (they run in services.yml's folder) in RAG_CONFIG/CONFIG and
+ * RAG_SERVICES/SERVICES; a make that started ragtop (MAKEFLAGS "-- CONFIG=")
+ * does not override them in the action's make. */
+static void test_children_get_the_stack_shown(void **state)
+{
+    fx *f = *state;
+    char path[PATH_MAX], run[PATH_MAX], home[PATH_MAX];
+    assert_non_null(getcwd(home, sizeof home));
+    snprintf(run, sizeof run, "%s/stack", f->dir);
+    assert_int_equal(mkdir(run, 0755), 0);
+    snprintf(path, sizeof path, "%s/other", f->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/other/params_c.yaml", f->dir);
+    write_file(path, "schema_version: 1\n");
+    snprintf(path, sizeof path, "%s/stack/show.mk", f->dir);
+    write_file(path, "CONFIG ?= config/params.yaml\nSERVICES ?= services.yml\n"
+                     "show:\n\t@echo \"make CONFIG=$(CONFIG) SERVICES=$(SERVICES)\"\n");
+    setenv("MAKEFLAGS", " -- CONFIG=config/params.yaml", 1);
+    setenv("MAKELEVEL", "1", 1);
+    setenv("RAG_CONFIG", "/nowhere/params.yaml", 1);
+    assert_int_equal(chdir(f->dir), 0); /* ragtop's folder: the paths are relative to it */
+    f->a = actions_new(&f->m, f->log, run, "other/params_c.yaml", "other/svc_c.yml");
+    assert_int_equal(chdir(home), 0);
+    unsetenv("MAKEFLAGS");
+    unsetenv("MAKELEVEL");
+    unsetenv("RAG_CONFIG");
+
+    rag_service svc = {.name = "rag_api"};
+    char *env_argv[] = {"env", NULL};
+    rag_action envact = {.name = "restart", .argv = env_argv, .argc = 1};
+    char why[256] = "";
+    assert_int_equal(actions_start(f->a, ACT_KIND_RESTART, &svc, &envact, why, sizeof why), 0);
+    assert_true(wait_idle(f->a));
+    snprintf(path, sizeof path, "%s/logs/action-rag_api-restart.out", f->dir);
+    char *out = slurp(path), want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "\nRAG_CONFIG=%s/other/params_c.yaml\n", f->dir);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "\nCONFIG=%s/other/params_c.yaml\n", f->dir);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "\nRAG_SERVICES=%s/other/svc_c.yml\n", f->dir);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "\nSERVICES=%s/other/svc_c.yml\n", f->dir);
+    assert_non_null(strstr(out, want));
+    assert_null(strstr(out, "MAKEFLAGS="));
+    assert_null(strstr(out, "MAKELEVEL="));
+    assert_null(strstr(out, "/nowhere/"));
+    free(out);
+
+    char *make_argv[] = {"make", "--no-print-directory", "-f", "show.mk", "show", NULL};
+    rag_action makeact = {.name = "stop", .argv = make_argv, .argc = 5};
+    assert_int_equal(actions_start(f->a, ACT_KIND_STOP, &svc, &makeact, why, sizeof why), 0);
+    assert_true(wait_idle(f->a));
+    snprintf(path, sizeof path, "%s/logs/action-rag_api-stop.out", f->dir);
+    out = slurp(path);
+    snprintf(want, sizeof want, "make CONFIG=%s/other/params_c.yaml SERVICES=%s/other/svc_c.yml\n", f->dir, f->dir);
+    assert_string_equal(out, want);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_action_per_service_others_run_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_ingest_or_rollback_at_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_finished_action_frees_its_service, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_children_get_the_stack_shown, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
