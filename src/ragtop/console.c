@@ -456,6 +456,9 @@ typedef struct console {
     rt_settings settings;
     char settings_file[PATH_MAX]; /* "" = no place to keep them */
     char *pending_copy;           /* y: OSC 52 after the next refresh */
+    /* the action the confirmation dialog shows, copied when asked: y runs
+     * exactly this, or nothing when services.yml changed it meanwhile */
+    rag_action confirm_act;
 } console;
 
 static const char *cmd_action(key_cmd cmd)
@@ -535,26 +538,81 @@ static const rag_service *action_target(console *c, key_cmd cmd, const char *nam
     return svc;
 }
 
-static void run_action(console *c, key_cmd cmd, const char *name)
+/* Start act of svc (what action_target found, or the confirmed copy). */
+static void start_action(console *c, key_cmd cmd, const rag_service *svc, const rag_action *act)
 {
-    char why[256];
-    model_lock(c->u.m); /* the collector may swap in a re-read services.yml */
-    const rag_service *svc = action_target(c, cmd, name, why, sizeof why);
-    model_unlock(c->u.m);
-    const rag_action *act = svc ? rag_service_action(svc, cmd_action(cmd)) : NULL;
-    if (!act) {
-        model_set_notice(c->u.m, "%s", why);
-        return;
-    }
-    char argv[400];
+    char why[256], argv[400];
     action_argv_text(act, argv, sizeof argv);
     if (actions_start(c->acts, cmd_kind(cmd), svc, act, why, sizeof why) != 0) model_set_notice(c->u.m, "%s", why);
     else model_set_notice(c->u.m, "started: %s %s: %s", svc->name, act->name, argv);
 }
 
+static const key_def *key_of(key_cmd cmd)
+{
+    size_t nk;
+    const key_def *t = keys_table(&nk);
+    for (size_t i = 0; i < nk; i++)
+        if (t[i].cmd == cmd) return &t[i];
+    return NULL;
+}
+
+static void confirm_forget(console *c)
+{
+    rag_action *a = &c->confirm_act;
+    for (size_t i = 0; a->argv && i < a->argc; i++) free(a->argv[i]);
+    free(a->argv);
+    free(a->name);
+    memset(a, 0, sizeof *a);
+}
+
+static void confirm_remember(console *c, const rag_action *act)
+{
+    confirm_forget(c);
+    rag_action *a = &c->confirm_act;
+    *a = *act;
+    a->name = rag_xstrdup(act->name);
+    a->argv = rag_xcalloc(act->argc + 1, sizeof *a->argv);
+    for (size_t i = 0; i < act->argc; i++) a->argv[i] = rag_xstrdup(act->argv[i]);
+}
+
+static bool same_action(const rag_action *a, const rag_action *b)
+{
+    if (a->argc != b->argc || a->timeout_ms != b->timeout_ms) return false;
+    for (size_t i = 0; i < a->argc; i++)
+        if (strcmp(a->argv[i], b->argv[i]) != 0) return false;
+    return true;
+}
+
+/* y in the confirmation dialog: run exactly the argv it showed, on the
+ * service it named. When services.yml was re-read meanwhile and that
+ * action changed or is gone, nothing runs: the operator confirmed what was
+ * shown, so the new argv must be shown (asked) before it runs. */
+static void run_confirmed(console *c)
+{
+    ui *u = &c->u;
+    key_cmd cmd = (key_cmd)u->confirm_cmd;
+    const key_def *k = key_of(cmd);
+    const rag_action *shown = &c->confirm_act;
+    char why[256];
+    model_lock(u->m);
+    const rag_service *svc = action_target(c, cmd, u->confirm_svc, why, sizeof why);
+    const rag_action *now = svc ? rag_service_action(svc, cmd_action(cmd)) : NULL;
+    bool same = now && same_action(now, shown);
+    model_unlock(u->m);
+    if (!shown->name) return;
+    if (!same) {
+        model_set_notice(u->m, "%s %s not run: the action %s in services.yml since you were asked; press %s again to see what it runs now",
+                         u->confirm_svc, shown->name, now ? "changed" : "is gone", k && k->keys ? k->keys : "its key");
+    } else {
+        rag_service target = {.name = u->confirm_svc};
+        start_action(c, cmd, &target, shown);
+    }
+    confirm_forget(c);
+}
+
 /* An action key (or a fix from the Problems view, name = its service):
  * refuse, ask (destructive keys and confirm: true; the dialog shows the
- * exact argv) or run. */
+ * exact argv, remembered: y runs that) or run. */
 static void ask_or_run(console *c, key_cmd cmd, const char *name)
 {
     ui *u = &c->u;
@@ -562,15 +620,12 @@ static void ask_or_run(console *c, key_cmd cmd, const char *name)
         model_set_notice(u->m, "read-only: actions are disabled (--readonly)");
         return;
     }
-    const key_def *k = NULL;
-    size_t nk;
-    const key_def *t = keys_table(&nk);
-    for (size_t i = 0; i < nk && !k; i++)
-        if (t[i].cmd == cmd) k = &t[i];
+    const key_def *k = key_of(cmd);
     char why[256];
     model_lock(u->m);
     const rag_service *svc = action_target(c, cmd, name, why, sizeof why);
     model_unlock(u->m);
+    /* a registry replaced by a re-read stays alive until exit: svc and act stay valid */
     const rag_action *act = svc ? rag_service_action(svc, cmd_action(cmd)) : NULL;
     if (!act) {
         model_set_notice(u->m, "%s", why);
@@ -580,12 +635,13 @@ static void ask_or_run(console *c, key_cmd cmd, const char *name)
         rt_fmt(u->confirm_text, sizeof u->confirm_text, "%s %s?", k && k->label ? k->label : act->name, svc->name);
         action_argv_text(act, u->confirm_argv, sizeof u->confirm_argv);
         rt_fmt(u->confirm_svc, sizeof u->confirm_svc, "%s", svc->name);
+        confirm_remember(c, act);
         u->overlay = OVL_CONFIRM;
         u->confirm_cmd = cmd;
         u->confirm_yes = false; /* Cancel is the default */
         return;
     }
-    run_action(c, cmd, svc->name);
+    start_action(c, cmd, svc, act);
 }
 
 /* Collect and probe everything now (after an action ends). */
@@ -813,11 +869,12 @@ static void handle_key(console *c, int ch)
     case OVL_CONFIRM:
         if (ch == 'y' || ch == 'Y' || ((ch == '\n' || ch == KEY_ENTER || ch == '\r') && u->confirm_yes)) {
             u->overlay = OVL_NONE;
-            run_action(c, (key_cmd)u->confirm_cmd, u->confirm_svc);
+            run_confirmed(c);
         } else if (ch == KEY_LEFT || ch == KEY_RIGHT || ch == '\t' || ch == KEY_BTAB) {
             u->confirm_yes = !u->confirm_yes;
         } else {
             u->overlay = OVL_NONE;
+            confirm_forget(c);
             model_set_notice(u->m, "cancelled");
         }
         return;
@@ -1354,6 +1411,7 @@ int console_run(const rt_options *o)
     if (u->filter_on) regfree(&u->filter_re);
     if (u->search_on) regfree(&u->search_re);
     status_free(&u->st);
+    confirm_forget(c);
     model_destroy(m);
     free(m);
     free(c);

@@ -2,11 +2,13 @@
 # test_console_targets.sh — console actions act on what the operator chose,
 # under tmux: a console opened with --config/--services (relative paths, and
 # started by a make whose MAKEFLAGS name the default config) runs its
-# actions' make against those files, not the default stack's.
+# actions' make against those files, not the default stack's; y in the
+# confirmation runs the argv the dialog showed, never one services.yml got
+# since (that one is refused: press the key again to see it).
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 4
+plan 15
 
 stack_init
 mkdir -p "$TMP/c" "$TMP/elsewhere"
@@ -56,3 +58,59 @@ is "$(cat "$TMP/make-saw" 2>/dev/null)" "$want" "B: make in the action saw the c
 tui_keys q
 tui_expect "B: ragtop quits" "EXIT=0" 10
 tmux -L "$TUI_SOCK" kill-server 2>/dev/null
+
+# --- the sample stack's services: every action records "SERVICE ACTION" in
+# $TMP/ran, and holds while $TMP/hold-SERVICE exists
+cat >"$TMP/act.sh" <<'SH'
+#!/usr/bin/env bash
+d=$(dirname "$0")
+echo "$1 $2" >>"$d/ran"
+while [ -e "$d/hold-$1" ]; do sleep 0.05; done
+echo "$1 $2 ok"
+SH
+: >"$TMP/ran"
+on_exit "rm -f $TMP/hold-*"
+svc_block() { # NAME [STOP-ARGV]
+  cat <<YAML
+  $1:
+    kind: server
+    pidfile: artifacts/run/$1.pid
+    actions:
+      start:   {argv: [bash, $TMP/act.sh, $1, start]}
+      restart: {argv: [bash, $TMP/act.sh, $1, restart], confirm: true}
+      stop:    {argv: [${2:-bash, $TMP/act.sh, $1, stop}], confirm: true}
+YAML
+}
+write_services() { # [STOP-ARGV of svc_a] -- NAMES...
+  local stop_a=$1; shift
+  { echo "version: 1"; echo "services:"
+    local n; for n in "$@"; do if [ "$n" = svc_a ]; then svc_block "$n" "$stop_a"; else svc_block "$n"; fi; done
+  } >"$STACK/services.yml.new"
+  mv "$STACK/services.yml.new" "$STACK/services.yml"
+}
+ran() { cat "$TMP/ran"; }
+write_services "" svc_a svc_b svc_c
+tui_start 120 40 "cd $STACK && env -u RAG_CONFIG -u RAG_SERVICES $BIN/ragtop --interval 500ms; echo EXIT=\$?; sleep 60"
+tui_wait "svc_c" 10
+if focus_services svc_a; then ok "Tab reaches the Services pane"; else not_ok "Tab reaches the Services pane" "$(tui_cap)"; fi
+
+# --- A: the confirmation runs what it showed
+tui_keys s
+tui_expect "A: s on svc_a shows the argv it will run" "runs: bash $TMP/act.sh svc_a stop" 5
+write_services "touch, $TMP/PWNED-stop" svc_a svc_b svc_c
+tui_expect "A: services.yml is re-read while the dialog is open" "services.yml changed: re-read" 15
+tui_keys y
+tui_expect "A: y refuses: the action changed since it was shown" "svc_a stop not run: the action changed in services.yml since you were asked; press s again" 5
+if [ ! -e "$TMP/PWNED-stop" ] && ! grep -q "svc_a stop" "$TMP/ran"; then ok "A: ... and nothing ran (neither the new argv nor the old)"
+else not_ok "A: ... and nothing ran" "ran: $(ran)" "PWNED-stop: $(ls "$TMP"/PWNED-stop 2>&1)"; fi
+tui_keys s
+tui_expect "A: s again shows the new argv" "runs: touch $TMP/PWNED-stop" 5
+tui_keys y
+tui_expect "A: y now runs it (it was shown)" "svc_a stop: done \\(exit 0\\)" 10
+if [ -e "$TMP/PWNED-stop" ]; then ok "A: ... the shown argv ran"; else not_ok "A: ... the shown argv ran" "$(tui_cap)"; fi
+tui_keys Down s
+tui_expect "A: an unchanged action: the dialog" "runs: bash $TMP/act.sh svc_b stop" 5
+tui_keys y
+tui_expect "A: ... y runs it" "svc_b stop: done \\(exit 0\\)" 10
+tui_keys q
+tui_expect "ragtop quits" "EXIT=0" 10
