@@ -397,12 +397,13 @@ int actions_start(actions *a, action_kind kind, const rag_service *svc, const ra
     model_lock(a->m);
     const job *b = blocking_job(a, kind, svc->name);
     if (b) {
+        /* what was not done first: it is what has to fit on the status line */
         if (strcmp(b->service, svc->name) == 0)
-            rt_fmt(why, why_len, "%s is still running: one action per service at a time, %s %s not started", b->label,
-                   svc->name, act->name);
+            rt_fmt(why, why_len, "%s %s not started: %s is still running (one action per service at a time)", svc->name,
+                   act->name, b->label);
         else
-            rt_fmt(why, why_len, "%s is still running: one ingest or rollback at a time, %s %s not started", b->label,
-                   svc->name, act->name);
+            rt_fmt(why, why_len, "%s %s not started: %s is still running (one ingest or rollback at a time)", svc->name,
+                   act->name, b->label);
     }
     for (int i = 0; !b && !j && i < ACTIONS_MAX; i++)
         if (!a->jobs[i].running) j = &a->jobs[i];

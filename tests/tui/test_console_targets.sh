@@ -4,11 +4,13 @@
 # started by a make whose MAKEFLAGS name the default config) runs its
 # actions' make against those files, not the default stack's; y in the
 # confirmation runs the argv the dialog showed, never one services.yml got
-# since (that one is refused: press the key again to see it).
+# since (that one is refused: press the key again to see it); one action
+# per service at a time (a stop during the restart is refused), others at
+# once.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 15
+plan 20
 
 stack_init
 mkdir -p "$TMP/c" "$TMP/elsewhere"
@@ -112,5 +114,24 @@ tui_keys Down s
 tui_expect "A: an unchanged action: the dialog" "runs: bash $TMP/act.sh svc_b stop" 5
 tui_keys y
 tui_expect "A: ... y runs it" "svc_b stop: done \\(exit 0\\)" 10
+
+# --- C: one action per service at a time, other services alongside
+touch "$TMP/hold-svc_a"
+rm -f "$TMP/PWNED-stop" # svc_a's stop since A
+tui_keys Home r
+tui_wait "Restart svc_a\\?" 5
+tui_keys y
+if wait_for 10 grep -q "svc_a restart" "$TMP/ran"; then ok "C: svc_a's restart runs (held)"; else not_ok "C: svc_a's restart runs" "$(ran)"; fi
+tui_keys s
+tui_wait "Stop svc_a\\?" 5
+tui_keys y
+tui_expect "C: a stop during the restart is refused, naming the restart" "svc_a stop not started: svc_a restart is still running" 5
+tui_keys Down a
+if wait_for 10 grep -q "svc_b start" "$TMP/ran"; then ok "C: svc_b's start runs while svc_a's restart runs"; else not_ok "C: svc_b's start runs while svc_a's restart runs" "$(ran)" "$(tui_cap)"; fi
+rm -f "$TMP/hold-svc_a"
+if wait_for 10 grep -q "svc_a restart" "$STACK/artifacts/logs/actions.log" && wait_for 10 grep -q "== svc_a restart: done" "$STACK/artifacts/logs/actions.log"; then
+  ok "C: the restart ends"; else not_ok "C: the restart ends" "$(cat "$STACK/artifacts/logs/actions.log")"; fi
+if [ ! -e "$TMP/PWNED-stop" ]; then ok "C: the refused stop never ran"; else not_ok "C: the refused stop never ran"; fi
+
 tui_keys q
 tui_expect "ragtop quits" "EXIT=0" 10

@@ -97,12 +97,11 @@ static void test_one_action_per_service_others_run_at_once(void **state)
     char *touch_argv[] = {"touch", marker, NULL};
     rag_action stop = {.name = "stop", .argv = touch_argv, .argc = 2};
     assert_int_equal(actions_start(f->a, ACT_KIND_STOP, &api, &stop, why, sizeof why), -1);
-    assert_non_null(strstr(why, "rag_api restart is still running"));
-    assert_non_null(strstr(why, "rag_api stop not started"));
+    assert_string_equal(why, "rag_api stop not started: rag_api restart is still running (one action per service at a time)");
     /* a start of the same service too (another kind, same service) */
     rag_action start = {.name = "start", .argv = touch_argv, .argc = 2};
     assert_int_equal(actions_start(f->a, ACT_KIND_START, &api, &start, why, sizeof why), -1);
-    assert_non_null(strstr(why, "rag_api restart is still running"));
+    assert_string_equal(why, "rag_api start not started: rag_api restart is still running (one action per service at a time)");
 
     /* another service's start of the same kind runs now, next to it */
     char started[PATH_MAX];
@@ -130,7 +129,7 @@ static void test_one_ingest_or_rollback_at_all(void **state)
     assert_int_equal(actions_start(f->a, ACT_KIND_INGEST, &ingest, &run, why, sizeof why), 0);
     rag_action rollback = hold("rollback");
     assert_int_equal(actions_start(f->a, ACT_KIND_INGEST, &other, &rollback, why, sizeof why), -1);
-    assert_non_null(strstr(why, "rag_ingest run is still running: one ingest or rollback at a time"));
+    assert_string_equal(why, "other_job rollback not started: rag_ingest run is still running (one ingest or rollback at a time)");
 }
 
 static void test_a_finished_action_frees_its_service(void **state)
