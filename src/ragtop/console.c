@@ -502,12 +502,12 @@ static const rag_service *action_target(console *c, key_cmd cmd, const char *nam
         return NULL;
     }
     const rag_service *svc = NULL;
+    int sel = pane_services_sel(&c->u, s, 0); /* the service selected, wherever a re-read put it */
     if (name) svc = rag_services_find(&s->services, name);
     else if (cmd == CMD_INGEST) {
-        if (c->u.focus == PANE_SERVICES && c->u.svc_sel < (int)s->services.count &&
-            s->services.items[c->u.svc_sel].kind == RAG_SERVICE_JOB &&
-            rag_service_action(&s->services.items[c->u.svc_sel], "run"))
-            svc = &s->services.items[c->u.svc_sel];
+        if (c->u.focus == PANE_SERVICES && sel >= 0 && s->services.items[sel].kind == RAG_SERVICE_JOB &&
+            rag_service_action(&s->services.items[sel], "run"))
+            svc = &s->services.items[sel];
         for (size_t i = 0; !svc && i < s->services.count; i++)
             if (s->services.items[i].kind == RAG_SERVICE_JOB && rag_service_action(&s->services.items[i], "run"))
                 svc = &s->services.items[i];
@@ -522,8 +522,8 @@ static const rag_service *action_target(console *c, key_cmd cmd, const char *nam
             rt_fmt(why, n, "no service in services.yml has a rollback action (run make rollback / rag-ingest --rollback)");
             return NULL;
         }
-    } else if (c->u.svc_sel >= 0 && c->u.svc_sel < (int)s->services.count) {
-        svc = &s->services.items[c->u.svc_sel];
+    } else if (sel >= 0) {
+        svc = &s->services.items[sel];
     }
     if (!svc) {
         rt_fmt(why, n, "no service %s in services.yml", name ? name : "selected");
@@ -664,7 +664,13 @@ static void console_open_detail(console *c)
 {
     ui *u = &c->u;
     switch (u->focus) {
-    case PANE_SERVICES: detail_service(u, u->svc_sel); break;
+    case PANE_SERVICES: {
+        model_lock(u->m);
+        int sel = pane_services_sel(u, &u->m->snap, 0);
+        model_unlock(u->m);
+        detail_service(u, sel);
+        break;
+    }
     case PANE_RUNS:
         detail_run(u, u->run_sel);
         if (u->overlay != OVL_JSON) model_set_notice(u->m, "no run to show");
@@ -794,7 +800,11 @@ static void focus_step(ui *u, int dir)
 static void move_sel(ui *u, int delta)
 {
     switch (u->focus) {
-    case PANE_SERVICES: u->svc_sel += delta; if (u->svc_sel < 0) u->svc_sel = 0; break;
+    case PANE_SERVICES:
+        model_lock(u->m);
+        pane_services_sel(u, &u->m->snap, delta);
+        model_unlock(u->m);
+        break;
     case PANE_RUNS: u->run_sel += delta; if (u->run_sel < 0) u->run_sel = 0; break;
     case PANE_FRESHNESS: u->fresh_sel = delta > 0 ? 1 : delta < 0 ? 0 : u->fresh_sel; break;
     case PANE_LOGS: pane_logs_move(u, delta); break;
@@ -806,10 +816,10 @@ static void move_sel(ui *u, int delta)
  * instances (one row each, under it). */
 static void toggle_instances(ui *u)
 {
-    int i = u->svc_sel;
     char name[64] = "";
     model_lock(u->m);
     const rt_snapshot *s = &u->m->snap;
+    int i = pane_services_sel(u, s, 0);
     bool ok = u->focus == PANE_SERVICES && s->services_rc == RAG_OK && i >= 0 && i < (int)s->services.count;
     bool replicated = ok && i < 64 && rag_service_replicated(&s->services.items[i]);
     if (ok) rt_fmt(name, sizeof name, "%s", s->services.items[i].name);
@@ -1138,6 +1148,7 @@ static void switch_context(console *c)
     model_reset_stack(c->u.m);
     ui *u = &c->u;
     u->svc_sel = u->run_sel = 0;
+    u->svc_sel_name[0] = '\0';
     u->follow = true;
     u->log_hscroll = 0;
     rt_fmt(u->context, sizeof u->context, "%s", chosen.name);

@@ -50,6 +50,22 @@ static int draw_instances(ui *u, const rt_snapshot *s, size_t i, int from, int y
     return drawn;
 }
 
+int pane_services_sel(ui *u, const rt_snapshot *s, int delta)
+{
+    int n = s->services_rc == RAG_OK ? (int)s->services.count : 0;
+    for (int i = 0; u->svc_sel_name[0] && i < n; i++)
+        if (strcmp(s->services.items[i].name, u->svc_sel_name) == 0) {
+            u->svc_sel = i;
+            break;
+        }
+    u->svc_sel += delta;
+    if (u->svc_sel >= n) u->svc_sel = n - 1;
+    if (u->svc_sel < 0) u->svc_sel = 0;
+    if (!n) return -1;
+    rt_fmt(u->svc_sel_name, sizeof u->svc_sel_name, "%s", s->services.items[u->svc_sel].name);
+    return u->svc_sel;
+}
+
 void pane_services_draw(ui *u, rect r)
 {
     ui_box(u, r, "Services", u->focus == PANE_SERVICES);
@@ -77,8 +93,7 @@ void pane_services_draw(ui *u, rect r)
            spark_w ? "PROBES" : "", "UPTIME", "REQ/ERR", "CHANGED");
     if (y < last) ui_text(y++, x, w, ROLE_MUTED, hdr);
     int64_t now = rag_now_ms();
-    if (u->svc_sel >= (int)s->services.count) u->svc_sel = (int)s->services.count - 1;
-    if (u->svc_sel < 0) u->svc_sel = 0;
+    pane_services_sel(u, s, 0);
     int rows = last - y;
     /* screen lines before the selected service: its own and expanded instances */
     int sel_line = 0;

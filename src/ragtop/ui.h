@@ -42,7 +42,9 @@ typedef struct ui {
     bool visible[PANE_COUNT];
     bool paused;
     /* selections */
-    int svc_sel;          /* selected service row */
+    int svc_sel;          /* selected service row: always through pane_services_sel */
+    char svc_sel_name[64];/* ... and its service, which the selection follows when
+                             services.yml is re-read in another order */
     uint64_t svc_expanded;/* bit i: service i shows its instances (Space) */
     int run_sel;          /* 0 = newest */
     int fresh_sel;        /* Freshness pane: 0 = its freshness (Limits) row, 1 = the Quality row */
@@ -128,6 +130,11 @@ void pane_header_draw(ui *u);
 void pane_freshness_draw(ui *u, rect r);
 void pane_config_draw(ui *u, rect r);
 void pane_services_draw(ui *u, rect r);
+/* The selected service's row (model locked) in the registry as it is now:
+ * the row of the service selected before (by name: a reordered
+ * services.yml keeps it selected), else (it is gone) the same row, clamped.
+ * delta moves it first. -1 when there is no service. */
+int pane_services_sel(ui *u, const rt_snapshot *s, int delta);
 void pane_runs_draw(ui *u, rect r);
 void pane_logs_draw(ui *u, rect r);
 void pane_status_draw(ui *u); /* status line + key bar */

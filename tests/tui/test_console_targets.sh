@@ -6,11 +6,11 @@
 # confirmation runs the argv the dialog showed, never one services.yml got
 # since (that one is refused: press the key again to see it); one action
 # per service at a time (a stop during the restart is refused), others at
-# once.
+# once; the selection follows its service when services.yml is reordered.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 20
+plan 24
 
 stack_init
 mkdir -p "$TMP/c" "$TMP/elsewhere"
@@ -133,5 +133,26 @@ if wait_for 10 grep -q "svc_a restart" "$STACK/artifacts/logs/actions.log" && wa
   ok "C: the restart ends"; else not_ok "C: the restart ends" "$(cat "$STACK/artifacts/logs/actions.log")"; fi
 if [ ! -e "$TMP/PWNED-stop" ]; then ok "C: the refused stop never ran"; else not_ok "C: the refused stop never ran"; fi
 
+# --- D: the selection follows its service when services.yml is reordered
+rows() { tui_cap | grep -oE "│[ >]svc_[a-z]" | tr -d '│> ' | tr '\n' ' '; }
+tui_keys Home Down Down
+write_services "touch, $TMP/PWNED-stop" svc_a svc_c svc_b
+if wait_for 15 bash -c "[ \"\$(tmux -L $TUI_SOCK capture-pane -p -t t | grep -oE '│[ >]svc_[a-z]' | tr -d '│> ' | tr '\n' ' ')\" = 'svc_a svc_c svc_b ' ]"; then
+  ok "D: the reordered services.yml is shown"; else not_ok "D: the reordered services.yml is shown" "$(rows)" "$(tui_cap)"; fi
+: >"$TMP/ran"
+tui_keys a
+if wait_for 10 grep -q "start" "$TMP/ran"; then
+  is "$(ran)" "svc_c start" "D: a starts the service that was selected (svc_c, now row 2), not the one now in its row"
+  tui_wait "svc_c start: done" 10
+else not_ok "D: a starts the service that was selected" "$(tui_cap)"; fi
+write_services "touch, $TMP/PWNED-stop" svc_a svc_b
+if wait_for 15 bash -c "[ \"\$(tmux -L $TUI_SOCK capture-pane -p -t t | grep -oE '│[ >]svc_[a-z]' | tr -d '│> ' | tr '\n' ' ')\" = 'svc_a svc_b ' ]"; then
+  ok "D: the selected service removed: shown"; else not_ok "D: the selected service removed: shown" "$(rows)"; fi
+: >"$TMP/ran"
+tui_keys a
+if wait_for 10 grep -q "start" "$TMP/ran"; then
+  is "$(ran)" "svc_b start" "D: ... the selection stays on its row, clamped (the last one)"
+  tui_wait "svc_b start: done" 10
+else not_ok "D: ... the selection stays on its row, clamped" "$(tui_cap)"; fi
 tui_keys q
 tui_expect "ragtop quits" "EXIT=0" 10
