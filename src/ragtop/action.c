@@ -138,7 +138,18 @@ static void publish_result(actions *a, job *j, int code, const char *result)
 {
     model_lock(a->m);
     j->running = false;
-    if (strcmp(a->m->action.label, j->label) == 0 || a->m->action.phase != RT_ACT_RUNNING) {
+    rt_action_state *st = &a->m->action;
+    bool shown = strcmp(st->label, j->label) == 0;
+    if (shown || st->phase != RT_ACT_RUNNING) {
+        if (!shown) { /* it ran alongside the one shown, which ended first: show this one whole */
+            size_t argc = 0;
+            while (j->argv[argc]) argc++;
+            rag_action act = {.argv = j->argv, .argc = argc};
+            rt_fmt(st->label, sizeof st->label, "%s", j->label);
+            action_argv_text(&act, st->argv, sizeof st->argv);
+            rt_fmt(st->output_path, sizeof st->output_path, "%s", j->out_path);
+            st->done = st->total = 0;
+        }
         a->m->action.phase = RT_ACT_DONE;
         a->m->action.finished_ms = rag_now_ms();
         a->m->action.exit_status = code;

@@ -10,7 +10,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 24
+plan 26
 
 stack_init
 mkdir -p "$TMP/c" "$TMP/elsewhere"
@@ -132,6 +132,11 @@ rm -f "$TMP/hold-svc_a"
 if wait_for 10 grep -q "svc_a restart" "$STACK/artifacts/logs/actions.log" && wait_for 10 grep -q "== svc_a restart: done" "$STACK/artifacts/logs/actions.log"; then
   ok "C: the restart ends"; else not_ok "C: the restart ends" "$(cat "$STACK/artifacts/logs/actions.log")"; fi
 if [ ! -e "$TMP/PWNED-stop" ]; then ok "C: the refused stop never ran"; else not_ok "C: the refused stop never ran"; fi
+# svc_b's start ended first: the restart, ending after it, is the action shown (o: its output)
+tui_expect "C: the status line then shows the restart's result" "svc_a restart: done \\(exit 0\\)" 10
+tui_keys o
+tui_expect "C: o shows the restart's output, not svc_b's start" "Output of svc_a restart" 5
+tui_keys Escape
 
 # --- D: the selection follows its service when services.yml is reordered
 rows() { tui_cap | grep -oE "│[ >]svc_[a-z]" | tr -d '│> ' | tr '\n' ' '; }
