@@ -117,7 +117,8 @@ void pane_services_draw(ui *u, rect r)
         else if ((int)i == u->svc_sel) ui_text(y, x - 1, 1, ROLE_ACCENT, ">");
         theme_role base = sel ? ROLE_SELECTED : ROLE_NORMAL;
         int cx = x;
-        cx += ui_printf(y, cx, name_w + 1, base, "%-*.*s ", name_w, name_w, svc->name);
+        ui_text(y, cx, name_w, base, svc->name); /* a longer name ends in "…", never cut silently */
+        cx += name_w + 1;
         const char *state;
         char repl[32];
         theme_role sr;

@@ -74,7 +74,7 @@ is "$(jq -c '.checks[] | select(.name=="service:api") | [.fix, .fix_target, .fix
 
 # pidfile services (no health URL); a long name; a service with no start action
 sleep 60 & track_pid $!; live=$!
-printf '%s\nsleep\n' "$live" >"$TMP/live.pid"
+printf '%s\nsleep\n60\n' "$live" >"$TMP/live.pid" # the pid, then its command, one item a line (daemon.sh's format)
 printf '999999\nsleep\n' >"$TMP/stale.pid"
 cat >"$TMP/pid.yml" <<YAML
 version: 1

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 26
+plan 27
 
 STACK_FILES=30 STACK_BATCH=2 STACK_SLOW_EMBED=0.05 stack_init
 cd "$STACK" || exit 1
@@ -94,6 +94,10 @@ if grep -qF '\e[2J\e[H\e]0;pwned-title\x07\e[5;5Hmoved \e[31mred' <<<"$scr" && h
 else
   not_ok "escape sequences in a log line show inert and the screen stays intact" "title=$title" "$scr"
 fi
+
+# a service name longer than the name column ends in "…", never cut silently
+printf '  rag_service_with_a_rather_long_name_x:\n    kind: job\n' >>services.yml
+tui_expect "a long service name is cut with an ellipsis" "rag_service_with_a_… " 8
 
 tui_keys q
 tui_expect "q exits 0" "EXIT=0" 5
