@@ -328,6 +328,16 @@ char *api_healthz_render(api_app *app, int *status)
     cJSON_AddNumberToObject(c, "threshold", threshold);
     overall = worst(overall, est);
 
+    /* settings read only at start that the config file now changes */
+    if (view.ok && view.restart_keys[0]) {
+        snprintf(msg, sizeof msg, "the config file changes settings read at start (%s): restart rag-api to apply them",
+                 view.restart_keys);
+        c = check(checks, "restart_pending", ST_WARN, msg);
+        overall = worst(overall, ST_WARN);
+    } else {
+        c = check(checks, "restart_pending", ST_PASS, NULL);
+    }
+
     /* the log: lines that could not be written are lost to every reader
      * (the console, /status, ragtop watch): said until writes succeed again */
     rag_log_writes lw;

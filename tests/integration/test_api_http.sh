@@ -7,7 +7,7 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 37
+plan 39
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
 is "$(jq -r 'select((.level == "warn" or .level == "error") and .event != "access") | .event + ": " + (.msg // "")' "$STACK/artifacts/logs/api.jsonl")" "" \
@@ -129,6 +129,16 @@ if api_wait_for .checks.config_hash.status warn 10; then
   like "$(hz '.checks.config_hash.differences[]')" "chunking.target_tokens: 256 -> 384" \
     "/healthz reports the config mismatch key by key after a chunking edit"
 else not_ok "/healthz reports the config mismatch key by key after a chunking edit" "$(curl -s "$URL/healthz")"; fi
+
+# A setting read only at start edited: /healthz says a restart is pending
+sed -i 's/^  max_k: [0-9]*/  max_k: 10/' "$CONFIG"
+if api_wait_for .checks.restart_pending.status warn 10; then
+  like "$(hz .checks.restart_pending.output)" "settings read at start \\(api.max_k\\): restart rag-api" \
+    "/healthz warns that an edited start-time setting (api.max_k) needs a restart, naming it"
+else not_ok "/healthz warns that an edited start-time setting needs a restart" "$(curl -s "$URL/healthz")"; fi
+sed -i 's/^  max_k: 10/  max_k: 50/' "$CONFIG"
+if api_wait_for .checks.restart_pending.status pass 10; then ok "  and passes again once the file matches what runs"
+else not_ok "  and passes again once the file matches what runs" "$(curl -s "$URL/healthz")"; fi
 
 # The served file deleted (e.g. by a cleanup) while the manifest names one
 # that fails: one more attempt, then no retry each second (checks run every
