@@ -46,7 +46,6 @@ typedef struct resp_buf {
     char *data;
     size_t len;
     size_t max;
-    long retry_after_s;
 } resp_buf;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -62,23 +61,6 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     memcpy(b->data + b->len, ptr, n);
     b->len += n;
     b->data[b->len] = '\0';
-    return n;
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    resp_buf *b = ud;
-    size_t n = size * nmemb;
-    if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
-        char tmp[32];
-        size_t k = n - 12 < sizeof tmp - 1 ? n - 12 : sizeof tmp - 1;
-        memcpy(tmp, ptr + 12, k);
-        tmp[k] = '\0';
-        char *end;
-        long v = strtol(tmp, &end, 10);
-        if (end != tmp && v >= 0)
-            b->retry_after_s = v;
-    }
     return n;
 }
 
@@ -310,7 +292,7 @@ static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float 
     int rc = RAG_ERR;
     char last[512] = "";
     for (int attempt = 0;; attempt++) {
-        resp_buf rb = { NULL, 0, (size_t)1 << 30, -1 };
+        resp_buf rb = { NULL, 0, (size_t)1 << 30 };
         curl_easy_reset(curl);
         curl_easy_setopt(curl, CURLOPT_URL, o->url);
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
@@ -318,8 +300,6 @@ static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float 
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(curl, CURLOPT_WRITEDATA, &rb);
-        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &rb);
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, o->timeout_ms);
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, o->timeout_ms < 10000 ? o->timeout_ms : 10000L);
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -330,6 +310,9 @@ static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float 
         CURLcode cc = curl_easy_perform(curl);
         long status = 0;
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        curl_off_t retry_after_s = 0; /* the answer's Retry-After (seconds or an HTTP date), 0 when none */
+        if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry_after_s) != CURLE_OK || retry_after_s < 0)
+            retry_after_s = 0;
         bool retry = false;
         if (o->cancel && *o->cancel) {
             free(rb.data);
@@ -355,11 +338,9 @@ static int embed_batch(rag_openai *o, const char *const *texts, size_t n, float 
         free(rb.data);
         if (retry && attempt < o->max_retries) {
             long wait = 250L << (attempt < 5 ? attempt : 5); /* 250ms, 500ms, ... 8s */
-            if (rb.retry_after_s >= 0) {
-                long ra = (rb.retry_after_s > 30 ? 30 : rb.retry_after_s) * 1000;
-                if (ra > wait)
-                    wait = ra;
-            }
+            const long ra = (long)(retry_after_s > 30 ? 30 : retry_after_s) * 1000;
+            if (ra > wait)
+                wait = ra;
             sleep_ms(o, wait);
             continue;
         }

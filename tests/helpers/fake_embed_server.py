@@ -4,7 +4,7 @@ for rag-ingest's tests. Binds 127.0.0.1 on a free port and writes the port to
 --port-file. Answers with deterministic vectors in REVERSED order (so clients
 must map results by "index"). --mode picks the behaviour:
   ok          always answer
-  429-then-ok answer 429 (Retry-After: 0) to the first --fail-count requests
+  429-then-ok answer 429 (Retry-After: --retry-after, default 0) to the first --fail-count requests
   500-then-ok answer 503 to the first --fail-count requests
   slow        sleep --delay seconds before answering
   malformed   answer 200 with a body that is not an embeddings response
@@ -13,7 +13,7 @@ must map results by "index"). --mode picks the behaviour:
 Vectors are JSON arrays, or base64 float32 (little-endian) when the request
 says "encoding_format": "base64" and --ignore-encoding is not given.
 Every request is appended to --log as one JSON line (path, auth header seen,
-number of inputs, status sent, and "conn": the client's port, the same for
+number of inputs, status sent, "t": when it arrived (seconds), and "conn": the client's port, the same for
 requests on one kept-alive connection — it speaks HTTP/1.1). Optional --require-key KEY: 401 without it.
 Optional --refuse TEXT: 400 to a request any of whose inputs contains TEXT
 (before any --mode behaviour, "slow" included); --arrivals FILE: a line with
@@ -64,6 +64,7 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def do_POST(self):
+        arrived = time.time()
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
         with lock:
@@ -87,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(401, {"error": {"message": "bad key"}})
         elif args.mode == "429-then-ok" and n <= args.fail_count:
             status = 429
-            self.reply(429, {"error": {"message": "rate limited"}}, [("Retry-After", "0")])
+            self.reply(429, {"error": {"message": "rate limited"}}, [("Retry-After", args.retry_after)])
         elif args.mode == "500-then-ok" and n <= args.fail_count:
             status = 503
             self.reply(503, {"error": {"message": "overloaded"}})
@@ -108,7 +109,7 @@ class Handler(BaseHTTPRequestHandler):
         with open(args.log, "a") as f:
             f.write(json.dumps({"path": self.path, "auth": auth, "inputs": len(inputs), "status": status,
                                 "model": req.get("model"), "encoding_format": req.get("encoding_format"),
-                                "conn": self.client_address[1]}) + "\n")
+                                "conn": self.client_address[1], "t": arrived}) + "\n")
 
 
 def main():
@@ -118,6 +119,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--mode", default="ok")
     ap.add_argument("--fail-count", type=int, default=2)
+    ap.add_argument("--retry-after", default="0")
     ap.add_argument("--delay", type=float, default=5.0)
     ap.add_argument("--dims", type=int, default=16)
     ap.add_argument("--require-key")

@@ -7,7 +7,7 @@
 # embedding.encoding_format: float, both read to the same floats, and a
 # server that ignores the request's encoding_format still understood.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 25
 
 ING=$BIN/rag-ingest
 SRV=tests/helpers/fake_embed_server.py
@@ -100,6 +100,16 @@ setup r429
 "$ING" --config "$W/params.yaml" -q; rc=$?
 is "$rc" 0 "429 then success: run succeeds after retrying"
 is "$(jq -s -r 'map(.status)|.[0:3]|join(",")' "$TMP/req.log")" "429,429,200" "the first two requests got 429 and were retried"
+stop_server
+
+# 429 with Retry-After: 2 (seconds) then success: the retry waits as asked,
+# not the 250 ms backoff
+start_server 429-then-ok --fail-count 1 --retry-after 2
+setup ra2
+"$ING" --config "$W/params.yaml" -q; rc=$?
+is "$rc" 0 "429 with Retry-After 2 then success: run succeeds"
+gap=$(jq -s -r '((map(.t) | max) - (map(select(.status == 429) | .t) | min)) * 1000 | floor' "$TMP/req.log")
+check "the retry came after the Retry-After wait (${gap} ms >= 1900)" test "${gap:-0}" -ge 1900
 stop_server
 
 # 503 then success
