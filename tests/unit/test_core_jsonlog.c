@@ -157,17 +157,36 @@ static void test_log_line_is_whole_or_absent_when_the_disk_fills(void **state)
     assert_int_equal(rag_log_event(log, RAG_LEVEL_INFO, "first", NULL, NULL), RAG_OK);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
+    int note[2]; /* the child's stderr: the failure is said there once (a pipe: no file size limit) */
+    assert_int_equal(pipe(note), 0);
     pid_t pid = fork();
     if (pid == 0) {
         signal(SIGXFSZ, SIG_IGN);
+        dup2(note[1], STDERR_FILENO);
+        close(note[0]);
+        close(note[1]);
         struct rlimit rl = { (rlim_t)st.st_size + 20, (rlim_t)st.st_size + 20 };
         if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(2);
-        _exit(rag_log_event(log, RAG_LEVEL_INFO, "refused_because_the_disk_is_full", "a message longer than 20 bytes",
-                            NULL) == RAG_ERR ? 0 : 1);
+        int bad = 0;
+        for (int i = 0; i < 3; i++) /* three lost lines, said once */
+            bad += rag_log_event(log, RAG_LEVEL_INFO, "refused_because_the_disk_is_full", "a message longer than 20 bytes",
+                                 NULL) == RAG_ERR;
+        rag_log_writes w;
+        rag_log_write_state(log, &w);
+        _exit(bad == 3 && w.failures == 3 && w.failing ? 0 : 1);
     }
+    close(note[1]);
+    char said[1024] = "";
+    size_t got = 0;
+    for (ssize_t r; got < sizeof said - 1 && (r = read(note[0], said + got, sizeof said - 1 - got)) > 0;) got += (size_t)r;
+    said[got] = '\0';
+    close(note[0]);
     int status = 0;
     waitpid(pid, &status, 0);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_non_null(strstr(said, "ingest: cannot append to "));
+    assert_non_null(strstr(said, "log lines are lost (and counted)"));
+    assert_null(strstr(strstr(said, "cannot append") + 1, "cannot append")); /* once, not once a line */
     struct stat after;
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_size, st.st_size);
