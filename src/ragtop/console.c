@@ -987,7 +987,7 @@ static bool terminal_usable(void)
 {
     const char *term = getenv("TERM");
     if (!term || !*term || strcmp(term, "dumb") == 0) return false;
-    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && ui_terminal_known(term);
 }
 
 /* Every service's log files, labelled with the service's name ("api"; a
@@ -1203,9 +1203,12 @@ static void contexts_key(console *c, int ch)
 int console_run(const rt_options *o)
 {
     if (!terminal_usable()) {
+        const char *term = getenv("TERM") ? getenv("TERM") : "";
+        const bool ttys = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
         fprintf(stderr, "ragtop: no usable terminal (TERM=%s%s) for the console; use `ragtop --once` "
                         "(or `ragtop --once --json`) for a snapshot\n",
-                getenv("TERM") ? getenv("TERM") : "", isatty(STDOUT_FILENO) ? "" : ", output is not a terminal");
+                term, !isatty(STDOUT_FILENO) ? ", output is not a terminal"
+                      : ttys && *term && strcmp(term, "dumb") != 0 ? ", unknown to terminfo" : "");
         return RT_EXIT_USAGE;
     }
     /* remembered settings; the command line wins over them */

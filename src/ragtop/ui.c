@@ -277,3 +277,17 @@ int ui_draw_rollout(ui *u, int y, int x, int w, int label_w, int last, bool mark
     }
     return y - y0;
 }
+
+/* ------------------------------------------------------- terminal check */
+/* Last in the file: term.h's capability macros (lines, columns, …) would
+ * clash with names above. */
+#include <term.h>
+#include <unistd.h>
+
+bool ui_terminal_known(const char *term)
+{
+    int err = 0;
+    if (setupterm(term, STDOUT_FILENO, &err) != OK) return false;
+    del_curterm(cur_term);
+    return true;
+}

@@ -86,6 +86,10 @@ typedef struct ui {
     rt_status st;
 } ui;
 
+/* Whether terminfo knows term (checked before the console starts: a
+ * failed newterm() cannot be undone without a leak in ncurses). */
+bool ui_terminal_known(const char *term);
+
 /* ------------------------------------------------------------ helpers (ui.c) */
 /* Put untrusted text at (y, x), escaped, clipped to w columns. Returns
  * the columns used. */
