@@ -39,8 +39,11 @@ void collect_manifest(rt_manifest_info *out, const rt_config_info *cfg);
  * that has one, else <logs_dir>/ingestion_metrics.jsonl. "" when unknown. */
 void collect_runs_path(const rag_services *svcs, const rt_config_info *cfg, char out[PATH_MAX]);
 /* Read the last (up to RT_MAX_RUNS) runs from the end of the metrics file
- * without reading the whole file. Returns the count (0 when none/missing). */
-size_t collect_runs(const char *path, rt_run *runs, size_t max);
+ * without reading the whole file. Returns the count (0 when none/missing).
+ * error (error_len bytes) gets why a file that is there could not be read
+ * (a FIFO, a folder, no permission), else "": a run history that cannot be
+ * read must not read as "no runs recorded". */
+size_t collect_runs(const char *path, rt_run *runs, size_t max, char *error, size_t error_len);
 /* Parse one metrics line; false when it is not a run object. */
 bool collect_runs_parse_line(const char *line, size_t len, rt_run *out);
 

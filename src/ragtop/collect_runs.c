@@ -130,12 +130,18 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
     return true;
 }
 
-size_t collect_runs(const char *path, rt_run *runs, size_t max)
+size_t collect_runs(const char *path, rt_run *runs, size_t max, char *error, size_t error_len)
 {
+    if (error_len) error[0] = '\0';
     if (!path || !*path || max == 0) return 0;
     rag_tail t;
+    rag_error err = {0};
     /* 4x the runs wanted: room for malformed lines among them */
-    if (rag_tail_lines(path, max * 4, TAIL_BYTES, TAIL_BYTES_MAX, &t, NULL) != RAG_OK) return 0;
+    const int rc = rag_tail_lines(path, max * 4, TAIL_BYTES, TAIL_BYTES_MAX, &t, &err);
+    if (rc != RAG_OK) {
+        if (rc != RAG_ENOENT && error_len) snprintf(error, error_len, "%s", err.msg);
+        return 0;
+    }
     size_t n = 0;
     for (size_t i = 0; i < t.count; i++) {
         rt_run r;

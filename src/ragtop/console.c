@@ -170,7 +170,7 @@ static void remote_collect(workers *w)
     rt_remote_logs lg = {0};
     collect_remote(&s, w->remote_url, w->token_env[0] ? w->token_env : NULL, &lg);
     model_publish_sources(w->m, &s.sources);
-    model_publish_runs(w->m, s.runs, s.n_runs);
+    model_publish_runs(w->m, s.runs, s.n_runs, s.runs_error);
     model_publish_manifest(w->m, &s.manifest);
     model_publish_config(w->m, &s.config);
     model_publish_probes(w->m, s.probes, s.n_probes);
@@ -204,10 +204,11 @@ static void *collector_main(void *arg)
         collect_sources(&src, &ci, &mi);
         char rpath[PATH_MAX];
         collect_runs_path(&svcs, &ci, rpath);
-        size_t n = collect_runs(rpath, runs, RT_MAX_RUNS);
+        char runs_error[256];
+        size_t n = collect_runs(rpath, runs, RT_MAX_RUNS, runs_error, sizeof runs_error);
         pane_alerts_collect(&ci);
         model_publish_sources(w->m, &src);
-        model_publish_runs(w->m, runs, n);
+        model_publish_runs(w->m, runs, n, runs_error);
         model_publish_manifest(w->m, &mi);
         model_publish_config(w->m, &ci);
         if (!wait_next(w, t0, w->kick_rd)) break;

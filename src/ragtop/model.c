@@ -203,12 +203,13 @@ void model_publish_manifest(rt_model *m, rt_manifest_info *in)
     model_wake(m);
 }
 
-void model_publish_runs(rt_model *m, const rt_run *runs, size_t n)
+void model_publish_runs(rt_model *m, const rt_run *runs, size_t n, const char *error)
 {
     if (n > RT_MAX_RUNS) n = RT_MAX_RUNS;
     model_lock(m);
     memcpy(m->snap.runs, runs, n * sizeof *runs);
     m->snap.n_runs = n;
+    snprintf(m->snap.runs_error, sizeof m->snap.runs_error, "%s", error ? error : "");
     m->version++;
     model_unlock(m);
     model_wake(m);

@@ -156,6 +156,7 @@ typedef struct rt_snapshot {
     rt_manifest_info manifest;
     rt_probe *probes; size_t n_probes;
     rt_run runs[RT_MAX_RUNS]; size_t n_runs; /* oldest first */
+    char runs_error[256];      /* why the run history could not be read ("" when it could, or is absent) */
     rt_sources sources;
     rt_remote_info remote;     /* remote.on: everything above came from /status */
 } rt_snapshot;
@@ -249,7 +250,7 @@ void model_drain(rt_model *m);
 /* Publish parts (takes ownership of *in and zeroes it; old value freed). */
 void model_publish_config(rt_model *m, rt_config_info *in);
 void model_publish_manifest(rt_model *m, rt_manifest_info *in);
-void model_publish_runs(rt_model *m, const rt_run *runs, size_t n);
+void model_publish_runs(rt_model *m, const rt_run *runs, size_t n, const char *error);
 void model_publish_sources(rt_model *m, const rt_sources *in);
 /* A re-read services.yml (valid): replaces the registry, keeps the old one
  * alive until model_destroy, bumps services_gen. */

@@ -29,6 +29,10 @@ void pane_runs_draw(ui *u, rect r)
         cx += ui_text(r.y, cx, 9, ROLE_MUTED, "  chunks ");
         ui_spark(u, r.y, cx, sw, ch, s->n_runs, ROLE_ACCENT);
     }
+    if (s->n_runs == 0 && s->runs_error[0]) {
+        if (y < last) ui_printf(y, x, w, ROLE_WARN, "cannot read the run history: %s", s->runs_error);
+        return;
+    }
     if (s->n_runs == 0) {
         if (y < last) ui_text(y, x, w, ROLE_MUTED, "no ingestion runs recorded yet (press i to ingest)");
         return;

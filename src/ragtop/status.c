@@ -302,6 +302,10 @@ static void eval_sources(const rt_snapshot *s, rt_status *st)
 
 static void eval_runs(const rt_snapshot *s, rt_status *st)
 {
+    if (s->runs_error[0]) { /* unreadable is not "none": the last run may have failed */
+        add(st, "last_run", RT_WARN, NULL, "cannot read the run history: %s", s->runs_error);
+        return;
+    }
     if (s->n_runs == 0) {
         add(st, "last_run", RT_OK, NULL, "no ingestion runs recorded");
         return;

@@ -55,6 +55,8 @@ out=$(timeout 20 "$BIN/ragtop" --once 2>&1); rc=$?
 if [ "$rc" = 2 ] && grep -q "^CRIT .*index .*latest.json: not a regular file" <<<"$out"; then
   ok "latest.json and the metrics log as FIFOs: --once answers at once (CRIT index, not a regular file)"
 else not_ok "latest.json and the metrics log as FIFOs: --once answers at once" "exit $rc" "$out"; fi
+like "$out" "WARN +last_run +cannot read the run history: .*ingestion_metrics.jsonl: not a regular file" \
+     "a run history that cannot be read is a WARN naming it, not 'no ingestion runs recorded'"
 rm artifacts/checkpoints/latest.json artifacts/logs/ingestion_metrics.jsonl
 cp "$TMP/latest.keep" artifacts/checkpoints/latest.json; mv "$TMP/metrics.keep" artifacts/logs/ingestion_metrics.jsonl
 

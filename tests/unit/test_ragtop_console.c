@@ -509,7 +509,9 @@ static void test_runs_reads_the_tail_and_skips_malformed_lines(void **state)
     fprintf(f, "{\"run_id\":\"partial\",\"sta"); /* still being written */
     fclose(f);
     rt_run runs[RT_MAX_RUNS];
-    size_t n = collect_runs(path, runs, RT_MAX_RUNS);
+    char why[256];
+    size_t n = collect_runs(path, runs, RT_MAX_RUNS, why, sizeof why);
+    assert_string_equal(why, "");
     assert_int_equal(n, RT_MAX_RUNS);
     assert_string_equal(runs[n - 1].run_id, "R50");
     assert_string_equal(runs[0].run_id, "R19");
@@ -520,13 +522,20 @@ static void test_runs_reads_the_tail_and_skips_malformed_lines(void **state)
     for (int i = 0; i < 300 * 1024; i++) fputc('x', f);
     fprintf(f, "\"}\n");
     fclose(f);
-    n = collect_runs(path, runs, RT_MAX_RUNS);
+    n = collect_runs(path, runs, RT_MAX_RUNS, why, sizeof why);
     assert_int_equal(n, RT_MAX_RUNS);
     assert_string_equal(runs[n - 1].run_id, "long");
     assert_false(runs[n - 1].ok);
     assert_string_equal(runs[n - 2].run_id, "R50");
     unlink(path);
-    assert_int_equal(collect_runs("/nonexistent/metrics.jsonl", runs, RT_MAX_RUNS), 0);
+    assert_int_equal(collect_runs("/nonexistent/metrics.jsonl", runs, RT_MAX_RUNS, why, sizeof why), 0);
+    assert_string_equal(why, ""); /* absent: no runs yet, nothing wrong */
+    /* a run history that is there but cannot be read says why (it is not "no runs") */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(collect_runs(path, runs, RT_MAX_RUNS, why, sizeof why), 0);
+    assert_non_null(strstr(why, "not a regular file"));
+    assert_non_null(strstr(why, path));
+    unlink(path);
 }
 
 static void test_healthz_parse_reads_rag_api_shape(void **state)
