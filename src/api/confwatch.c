@@ -24,7 +24,7 @@ struct api_confwatch {
     api_health_settings health;
     uint64_t version;
     rag_config *at_start;      /* the file as it was when rag-api started (NULL: it did not load then) */
-    char restart_keys[256];    /* settings read only at start that the file now changes */
+    char restart_keys[512];    /* settings read only at start that the file now changes (all 16: ~300 bytes) */
 };
 
 static bool same_str(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
@@ -57,9 +57,14 @@ static void restart_keys_of(const rag_config *run, const rag_config *now, char *
         {"paths.artifacts", !same_str(run->paths.artifacts, now->paths.artifacts)},
     };
     size_t used = 0;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (keys[i].differs && used + strlen(keys[i].name) + 3 < n)
-            used += (size_t)snprintf(out + used, n - used, "%s%s", used ? ", " : "", keys[i].name);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (!keys[i].differs) continue;
+        if (used + strlen(keys[i].name) + 6 >= n) { /* never expected (n holds them all): say more are left out */
+            snprintf(out + used, n - used, ", …");
+            return;
+        }
+        used += (size_t)snprintf(out + used, n - used, "%s%s", used ? ", " : "", keys[i].name);
+    }
 }
 
 static void health_from(api_health_settings *h, const rag_config *cfg)

@@ -30,7 +30,7 @@ typedef struct api_config_view {
     char error[512];      /* why not ok */
     cJSON *canonical;     /* copy of its canonical subtree (caller frees), NULL when !ok */
     api_health_settings health; /* from the file as it is now; the last values that loaded when !ok */
-    char restart_keys[256];     /* start-time settings the file changes ("api.max_k, …"; "" = none):
+    char restart_keys[512];     /* start-time settings the file changes ("api.max_k, …"; "" = none):
                                  * a restart applies them */
 } api_config_view;
 

@@ -7,7 +7,7 @@
 # JSON, hostile FTS5 input is harmless, /metrics passes promtool, and a
 # generation that fails to open is reported while the old one keeps serving.
 . "$(dirname "$0")/api_lib.sh"
-plan 39
+plan 41
 api_stack_new
 if ! api_start; then not_ok "rag-api starts with no index" "$(cat "$STACK/api.stderr")"; done_testing; fi
 is "$(jq -r 'select((.level == "warn" or .level == "error") and .event != "access") | .event + ": " + (.msg // "")' "$STACK/artifacts/logs/api.jsonl")" "" \
@@ -139,6 +139,33 @@ else not_ok "/healthz warns that an edited start-time setting needs a restart" "
 sed -i 's/^  max_k: 10/  max_k: 50/' "$CONFIG"
 if api_wait_for .checks.restart_pending.status pass 10; then ok "  and passes again once the file matches what runs"
 else not_ok "  and passes again once the file matches what runs" "$(curl -s "$URL/healthz")"; fi
+# every start-time setting edited at once: each is named (none cut off)
+cp "$CONFIG" "$STACK/config.keep"
+python3 - "$CONFIG" <<'PY'
+import re, sys
+p = sys.argv[1]; s = open(p).read()
+new = {"listen": "127.0.0.1:1", "threads": "3", "admin_listen": "127.0.0.1:2", "connection_timeout": "31s",
+       "request_deadline": "11s", "max_connections": "255", "max_connections_per_ip": "63", "max_body": "65KiB",
+       "default_k": "4", "max_k": "49", "default_mode": "vector", "hybrid_vector_weight": "0.9",
+       "ann_ef_search": "81", "shutdown_grace": "9s", "status_token_env": "RAG_TEST_OTHER_TOKEN"}
+api = re.search(r"(?ms)^api:\n(.*?)(?=^\S)", s)
+body = api.group(1)
+for k, v in new.items():
+    body, n = re.subn(r"(?m)^  %s: .*$" % k, "  %s: %s" % (k, v), body)
+    if not n: body = "  %s: %s\n" % (k, v) + body
+s = s[:api.start(1)] + body + s[api.end(1):]
+s, n = re.subn(r"(?m)^(  artifacts: )(\S+)", lambda m: m.group(1) + m.group(2).rstrip("/") + "-elsewhere", s)
+assert n == 1
+open(p, "w").write(s)
+PY
+if api_wait_for .checks.restart_pending.status warn 10; then
+  is "$(hz .checks.restart_pending.output | grep -o '(.*)' | tr -d '()' | tr ',' '\n' | sed 's/^ //' | sort | tr '\n' ' ')" \
+     "api.admin_listen api.ann_ef_search api.connection_timeout api.default_k api.default_mode api.hybrid_vector_weight api.listen api.max_body api.max_connections api.max_connections_per_ip api.max_k api.request_deadline api.shutdown_grace api.status_token_env api.threads paths.artifacts " \
+     "all 16 start-time settings edited: /healthz names every one (the list was cut at 256 bytes)"
+else not_ok "all 16 start-time settings edited: /healthz warns" "$(curl -s "$URL/healthz")"; fi
+cp "$STACK/config.keep" "$CONFIG"
+if api_wait_for .checks.restart_pending.status pass 10; then ok "  and passes again once the file is put back"
+else not_ok "  and passes again once the file is put back" "$(curl -s "$URL/healthz")"; fi
 
 # The served file deleted (e.g. by a cleanup) while the manifest names one
 # that fails: one more attempt, then no retry each second (checks run every
