@@ -1,4 +1,5 @@
-/* run.c — one ingest run (see run.h), as its stages: take the lock, scan
+/* run.c — one ingest run (see run.h), as its stages: take the lock,
+ * reserve room for the run's metrics line, scan
  * the transcripts folder, classify every file against the previous
  * generation, process the new and changed ones into a new generation,
  * publish it, do the housekeeping, record the run. The order of effects is
@@ -943,6 +944,22 @@ static int lock_stage(run_ctx *c, rag_error *err)
     return RAG_OK;
 }
 
+/* Room for this run's metrics line, set aside before the run does any
+ * work (metrics_reserve: allocated past the file's end, its size
+ * unchanged): a disk that fills during the run can then still take the
+ * line that says the run failed. When even that room cannot be had (the
+ * disk is full already) the run fails here, naming the file and the
+ * reason — it could not have built anything, and a run that fails later
+ * without its line would leave monitors showing the run before. The line
+ * usually still lands: each line leaves room for the next behind it. */
+static int reserve_stage(run_ctx *c, rag_error *err)
+{
+    char *mp = rag_path_join(c->logs_dir, "ingestion_metrics.jsonl");
+    int rc = metrics_reserve(mp, err);
+    free(mp);
+    return rc;
+}
+
 static int scan_stage(run_ctx *c, rag_error *err)
 {
     const rag_config *cfg = c->cfg;
@@ -1473,8 +1490,15 @@ static void record_stage(run_ctx *c, int rc)
     if (!c->opts->dry_run) {
         char *mp = rag_path_join(c->logs_dir, "ingestion_metrics.jsonl");
         rag_error me = { 0 };
-        if (metrics_append(mp, st, &me) != RAG_OK && !c->opts->quiet)
+        if (metrics_append(mp, st, &me) != RAG_OK) {
+            /* said even with --quiet, like a failure: monitors now show the
+             * run before this one; the exit status stays the run's */
             fprintf(stderr, "rag-ingest: %s\n", me.msg);
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddStringToObject(p, "path", mp);
+            cJSON_AddStringToObject(p, "status", st->status);
+            log_event(c, RAG_LEVEL_ERROR, "metrics_line_failed", p, me.msg);
+        }
         free(mp);
     }
     if ((rc == RAG_ERR || rc == RAG_EGATE) && !c->opts->dry_run)
@@ -1538,6 +1562,8 @@ int ingest_run(const rag_config *cfg, const run_opts *opts, rag_log *log, run_st
             rag_log_set_run_id(log, NULL);
         return RAG_ELOCKED;
     }
+    if (rc == RAG_OK && !opts->dry_run)
+        rc = reserve_stage(&c, &err);
     prev_loader pl;
     if (rc == RAG_OK)
         prev_load_start(&pl, &c);

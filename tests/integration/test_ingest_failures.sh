@@ -4,9 +4,15 @@
 #  1. the transcripts folder renamed away mid-run: the files that could not
 #     be read are transient failures, `ragtop --once` says "N failed (N will
 #     be retried)", and the next run indexes them;
-#  2. a full disk (a small tmpfs; skipped where mount is not permitted):
-#     ingestion_metrics.jsonl and ingest.jsonl hold whole lines only;
+#  2. a full disk (a small tmpfs; skipped where mount is not permitted),
+#     before the run starts and filling up while it publishes: the run fails
+#     (exit 1), latest.json is untouched, the metrics file's last line is
+#     the failed run's (room for it was reserved), and both files hold whole
+#     lines only; when no room can be reserved the run fails at once and
+#     says so;
 #  3. latest.json cannot be written: exit 1, no orphan generation or copy;
+#     and when the metrics line cannot be appended either, that is said on
+#     stderr (also with -q) and in the log, and the exit status stays 1;
 #  4. a checkpoint copy cannot be pruned: the run still succeeds (exit 0,
 #     published), the problem is a warning, generations are still pruned;
 #  5. orphan generations do not take retention slots, and --rollback serves
@@ -20,7 +26,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 44
+plan 58
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -91,6 +97,20 @@ is "$(ngens)/$(ls "$W/art/checkpoints" | wc -l)" "$n0/$c0" "it leaves no orphan 
 is "$(metric_of "$WML" .generation)/$(metric_of "$WML" .published)" "null/false" "its metrics line names no generation"
 rm -rf "$M"; mv "$W/latest.save" "$M"
 is "$(gen)" "$G" "latest.json still names the previous generation"
+# the metrics file turns into a folder while the run publishes
+mv "$M" "$W/latest.save"; mkdir "$M"; touch "$M/in-the-way"
+edit
+lines=$(wc -l <"$WLOG")
+RAG_INGEST_TEST_PUBLISH_DELAY_MS=1000 "$ING" --config "$W/params.yaml" -q 2>"$TMP/e3b" &
+P=$!
+run_going() { tail -n +$((lines + 1)) "$WLOG" | jqe -s 'any(.event == "scan_done")'; }
+wait_for 60 run_going && mv "$WML" "$W/metrics.save" && mkdir "$WML"
+wait $P; rc=$?
+rmdir "$WML"; mv "$W/metrics.save" "$WML"; rm -rf "$M"; mv "$W/latest.save" "$M"
+is "$rc" 1 "a failed run whose metrics line cannot be appended still exits 1"
+like "$(cat "$TMP/e3b")" "ingestion_metrics.jsonl: cannot open: Is a directory" "the lost metrics line is said on stderr, even with -q"
+check "and in the log (metrics_line_failed, naming the run's status)" \
+  jqe -s 'any(.event == "metrics_line_failed" and .level == "error" and .payload.status == "failed")' "$WLOG"
 
 # ---------------------------------------------------------------- 4. pruning a copy fails after publishing
 conf 2 1
@@ -173,27 +193,72 @@ if mount -t tmpfs -o size=4m tmpfs "$D" 2>"$TMP/mount.err"; then
   mkdir -p "$D/corpus"
   cp "$W"/corpus/t*.txt "$D/corpus/"
   printf 'schema_version: 1\npaths: {transcripts: corpus, artifacts: art}\n' >"$D/params.yaml"
+  DML=$D/art/logs/ingestion_metrics.jsonl; DLOG=$D/art/logs/ingest.jsonl; DM=$D/art/checkpoints/latest.json
   "$ING" --config "$D/params.yaml" -q
-  # end both files 20 bytes short of a page, then fill the disk: the next
-  # line can be written only in part
-  for f in "$D/art/logs/ingestion_metrics.jsonl" "$D/art/logs/ingest.jsonl"; do
-    s=$(stat -c %s "$f"); pad=$((4096 - s % 4096 - 20)); [ $pad -lt 16 ] && pad=$((pad + 4096))
-    python3 -c "import sys; sys.stdout.write('{\"pad\":\"' + 'x' * ($pad - 11) + '\"}\n')" >>"$f"
-  done
+  # end a file 20 bytes short of a page: a line appended next needs a page
+  # more, which a full disk has only when it was reserved beforehand
+  pad_page() {
+    local s pad; s=$(stat -c %s "$1"); pad=$((4096 - s % 4096 - 20)); [ $pad -lt 16 ] && pad=$((pad + 4096))
+    python3 -c "import sys; sys.stdout.write('{\"pad\":\"' + 'x' * ($pad - 11) + '\"}\n')" >>"$1"
+  }
+  # 2a. the disk is full before the run starts
+  pad_page "$DML"; pad_page "$DLOG"
   dd if=/dev/zero of="$D/filler" bs=4096 2>/dev/null
-  m0=$(stat -c %s "$D/art/logs/ingestion_metrics.jsonl"); l0=$(stat -c %s "$D/art/logs/ingest.jsonl")
+  l0=$(stat -c %s "$DLOG"); cp "$DM" "$TMP/latest.before"
   echo "Eve: one more line." >>"$D/corpus/t1.txt" 2>/dev/null || true
   "$ING" --config "$D/params.yaml" -q --full 2>"$TMP/full.err"; rc=$?
-  is "$rc" 1 "disk full: the run fails"
-  is "$(stat -c %s "$D/art/logs/ingestion_metrics.jsonl")/$(stat -c %s "$D/art/logs/ingest.jsonl")" "$m0/$l0" \
-    "disk full: no part of a metrics or log line is left behind"
+  is "$rc" 1 "disk full before the run: the run fails"
+  like "$(cat "$TMP/full.err")" "failed after .*: No space left on device" "disk full before the run: it says why"
+  is "$(metric_of "$DML" .status)/$(metric_of "$DML" .published)/$(metric_of "$DML" .failure | grep -c 'No space left')" "failed/false/1" \
+    "disk full before the run: its failed line is the metrics file's last (in the room the line before left)"
+  is "$(stat -c %s "$DLOG")" "$l0" "disk full: no part of a log line is left behind"
+  check "disk full before the run: latest.json is byte-identical" cmp -s "$DM" "$TMP/latest.before"
+  # 2b. no room can be reserved for the run's line (the room left behind is
+  # used up, one page is free — the lock file takes it): the run fails at once
   rm -f "$D/filler"
+  python3 -c "import sys; sys.stdout.write('{\"pad\":\"' + 'x' * 40000 + '\"}\n')" >>"$DML"
+  pad_page "$DML"
+  dd if=/dev/zero of="$D/filler" bs=4096 2>/dev/null; truncate -s -4096 "$D/filler"
+  m0=$(stat -c %s "$DML")
+  "$ING" --config "$D/params.yaml" -q --full 2>"$TMP/full3.err"; rc=$?
+  is "$rc" 1 "no room for the metrics line: the run fails"
+  like "$(cat "$TMP/full3.err")" "ingestion_metrics.jsonl: cannot reserve room for this run's metrics line \([0-9]+ bytes\): No space left on device" \
+    "no room for the metrics line: it fails at once, naming the metrics file and the reason"
+  like "$(cat "$TMP/full3.err")" "ingestion_metrics.jsonl: cannot append \(line not written\): No space left on device" \
+    "and says (even with -q) that the line could not be written"
+  is "$(stat -c %s "$DML")" "$m0" "no room for the metrics line: no part of it is left behind"
+  check "no room for the metrics line: latest.json is byte-identical" cmp -s "$DM" "$TMP/latest.before"
+  rm -f "$D/filler"
+  # 2c. the disk fills up during the run (while it publishes); the run's own
+  # files are linked aside first, so removing them frees nothing — as when
+  # something else filled the disk
+  pad_page "$DML"
+  cp "$DM" "$TMP/latest.before"
+  lines=$(wc -l <"$DLOG")
+  RAG_INGEST_TEST_PUBLISH_DELAY_MS=3000 "$ING" --config "$D/params.yaml" -q --full 2>"$TMP/full2.err" &
+  P=$!
+  published() { tail -n +$((lines + 1)) "$DLOG" | jqe -s 'any(.event == "published")'; }
+  if wait_for 60 published; then
+    mkdir -p "$D/held"
+    for f in "$D"/art/index/*; do ln "$f" "$D/held/" 2>/dev/null; done
+    dd if=/dev/zero of="$D/filler" bs=4096 2>/dev/null
+  fi
+  wait $P; rc=$?
+  rid=$(tail -n +$((lines + 1)) "$DLOG" | jq -r 'select(.event == "run_started") | .run_id')
+  is "$rc" 1 "disk filled during the run: the run fails"
+  is "$(metric_of "$DML" .run_id)/$(metric_of "$DML" .status)/$(metric_of "$DML" .published)/$(metric_of "$DML" .generation)" \
+    "$rid/failed/false/null" "disk filled during the run: the metrics file's last line is that failed run's"
+  check "disk filled during the run: latest.json is byte-identical" cmp -s "$DM" "$TMP/latest.before"
+  rm -rf "$D/filler" "$D/held"
   "$ING" --config "$D/params.yaml" -q --full; rc=$?
-  is "$rc/$(metric_of "$D/art/logs/ingestion_metrics.jsonl" .status)" "0/published" "with room again the next run publishes"
-  check "every metrics line is whole JSON" jqe -c . "$D/art/logs/ingestion_metrics.jsonl"
-  check "every log line is whole JSON" jqe -c . "$D/art/logs/ingest.jsonl"
+  is "$rc/$(metric_of "$DML" .status)" "0/published" "with room again the next run publishes"
+  check "every metrics line is whole JSON" jqe -c . "$DML"
+  check "every log line is whole JSON" jqe -c . "$DLOG"
 else
-  for t in "disk full: the run fails" "disk full: no partial line" "next run publishes" "metrics lines whole" "log lines whole"; do
+  for t in "full before: the run fails" "full before: says why" "full before: failed line last" "full before: no partial log line" \
+           "full before: latest.json identical" "no room: the run fails" "no room: says why" "no room: line lost is said" \
+           "no room: no partial line" "no room: latest.json identical" "filled during: the run fails" "filled during: failed line last" \
+           "filled during: latest.json identical" "next run publishes" "metrics lines whole" "log lines whole"; do
     skip "$t" "cannot mount a tmpfs here: $(head -n 1 "$TMP/mount.err")"
   done
 fi
