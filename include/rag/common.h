@@ -82,7 +82,9 @@ char *rag_xstrdup(const char *s);
 char *rag_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Program start-up: run handler on SIGINT and SIGTERM (and SIGHUP when hup),
- * no flags, nothing blocked while it runs; ignore SIGPIPE. */
+ * no flags, nothing blocked while it runs; ignore SIGPIPE and SIGXFSZ (a
+ * write past a file-size limit then fails with EFBIG, reported like a full
+ * disk, instead of killing the program before it can say so). */
 void rag_signals_catch(void (*handler)(int), bool hup);
 
 #endif

@@ -150,6 +150,7 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* past a file-size limit a log write fails (counted, /healthz warns), not the process */
 
     /* No global allocation statistics: they take a mutex on every malloc. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);

@@ -106,6 +106,7 @@ void rag_signals_catch(void (*handler)(int), bool hup)
     if (hup)
         sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 static int cmp_i64(const void *a, const void *b)

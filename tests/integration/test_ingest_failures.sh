@@ -9,7 +9,8 @@
 #     (exit 1), latest.json is untouched, the metrics file's last line is
 #     the failed run's (room for it was reserved), and both files hold whole
 #     lines only; when no room can be reserved the run fails at once and
-#     says so;
+#     says so; a file-size limit (ulimit -f) fails the run the same way,
+#     not by killing it;
 #  3. latest.json cannot be written: exit 1, no orphan generation or copy;
 #     and when the metrics line cannot be appended either, that is said on
 #     stderr (also with -q) and in the log, and the exit status stays 1;
@@ -26,7 +27,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 58
+plan 60
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -262,4 +263,18 @@ else
     skip "$t" "cannot mount a tmpfs here: $(head -n 1 "$TMP/mount.err")"
   done
 fi
+
+# 2d. a file-size limit (ulimit -f; no mount needed): the write past it fails
+# like a full disk (SIGXFSZ ignored), so the run fails with its line written,
+# instead of being killed by the signal with nothing said
+F=$TMP/fsize
+mkdir -p "$F/corpus"
+cp "$W"/corpus/t*.txt "$F/corpus/"
+printf 'schema_version: 1\npaths: {transcripts: corpus, artifacts: art}\n' >"$F/params.yaml"
+"$ING" --config "$F/params.yaml" -q
+cp "$F/art/checkpoints/latest.json" "$TMP/latest.fsize"
+(ulimit -f 64; exec "$ING" --config "$F/params.yaml" -q --full) 2>"$TMP/fsize.err"; rc=$?
+is "$rc/$(metric_of "$F/art/logs/ingestion_metrics.jsonl" .status)/$(metric_of "$F/art/logs/ingestion_metrics.jsonl" .published)" "1/failed/false" \
+  "a 64 KiB file-size limit: the run fails (exit 1, not killed by SIGXFSZ) and its failed line is the metrics file's last"
+check "a file-size limit: latest.json is byte-identical" cmp -s "$F/art/checkpoints/latest.json" "$TMP/latest.fsize"
 finish
