@@ -370,6 +370,7 @@ static int spawn_child(actions *a, job *j, char *why, size_t why_len)
     sigaddset(&defs, SIGTERM);
     sigaddset(&defs, SIGHUP);
     sigaddset(&defs, SIGPIPE);
+    sigaddset(&defs, SIGXFSZ); /* ignored by ragtop itself (rag_signals_catch) */
     sigaddset(&defs, SIGTSTP);
     sigaddset(&defs, SIGWINCH);
     posix_spawnattr_setsigmask(&at, &none);

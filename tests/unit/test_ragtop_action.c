@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,36 @@ static void test_children_get_the_stack_shown(void **state)
     free(out);
 }
 
+/* The console ignores SIGPIPE and SIGXFSZ (rag_signals_catch); an ignored
+ * signal survives exec, so an action's child must get them back at their
+ * defaults — else a make recipe past a file-size limit, or a pipeline whose
+ * reader quit, would behave otherwise than from a shell. */
+static void test_children_get_default_signal_dispositions(void **state)
+{
+    fx *f = *state;
+    char run[PATH_MAX], path[PATH_MAX];
+    snprintf(run, sizeof run, "%s/stack", f->dir);
+    assert_int_equal(mkdir(run, 0755), 0);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+    f->a = actions_new(&f->m, f->log, run, NULL, NULL);
+    rag_service svc = {.name = "rag_api"};
+    char *argv[] = {"grep", "^SigIgn:", "/proc/self/status", NULL};
+    rag_action act = {.name = "restart", .argv = argv, .argc = 3};
+    char why[256] = "";
+    assert_int_equal(actions_start(f->a, ACT_KIND_RESTART, &svc, &act, why, sizeof why), 0);
+    assert_true(wait_idle(f->a));
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGXFSZ, SIG_DFL);
+    snprintf(path, sizeof path, "%s/logs/action-rag_api-restart.out", f->dir);
+    char *out = slurp(path);
+    unsigned long long ign = 0;
+    assert_int_equal(sscanf(out, "SigIgn: %llx", &ign), 1);
+    assert_int_equal(ign >> (SIGPIPE - 1) & 1, 0);
+    assert_int_equal(ign >> (SIGXFSZ - 1) & 1, 0);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_ingest_or_rollback_at_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_finished_action_frees_its_service, setup, teardown),
         cmocka_unit_test_setup_teardown(test_children_get_the_stack_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_children_get_default_signal_dispositions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
