@@ -11,6 +11,16 @@ SHELL         := /bin/bash
 .SECONDARY:
 
 # ---------------------------------------------------------------- settings
+# Values an operator gives (command line or environment; the console sets
+# CONFIG and SERVICES in the environment of the make it runs) are data:
+# make never expands them (a `$(...)` in one is text), and recipes hand them
+# to the shell only as quoted parameter expansions of exported variables
+# ("$$CONFIG"): one argv word each, never pasted into a command line.
+OPERATOR_VARS := CONFIG SERVICES RUN_ID T SAN RUNTIME BUILD_ROOT PREFIX DESTDIR FUZZ_SECONDS
+literal = $(foreach v,$(1),$(if $(filter command line environment environment override,$(origin $(v))),\
+            $(eval override $(v) := $$(value $(v)))))
+$(call literal,$(OPERATOR_VARS))
+
 SAN        ?= 0
 BUILD_ROOT ?= build
 ifeq ($(SAN),1)
@@ -25,6 +35,17 @@ CONFIG   ?= config/params.yaml
 SERVICES ?= services.yml
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+FUZZ_SECONDS ?= 5
+$(call literal,BIN)
+# BUILD_ROOT and BIN name make's own targets (and reach $(shell find ...)):
+# letters, digits and . _ / + - only, not starting with -.
+unsafe = $(if $(2),$(call unsafe,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+SAFE_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z \
+              A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 . _ / + -
+ifneq ($(call unsafe,$(BUILD_ROOT)$(BIN),$(SAFE_CHARS))$(filter -%,$(BUILD_ROOT) $(BIN)),)
+$(error BUILD_ROOT ('$(BUILD_ROOT)') and BIN ('$(BIN)') may hold only letters, digits and . _ / + -, and not start with -)
+endif
+export CONFIG SERVICES RUN_ID T SAN RUNTIME BUILD_ROOT BUILD BIN PREFIX DESTDIR FUZZ_SECONDS
 
 PKGS := ncursesw libcurl libcjson yaml-0.1 libmicrohttpd sqlite3 libcrypto cmocka
 
@@ -132,7 +153,6 @@ FUZZ_FLAGS   := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -MMD -MP -fsanitize=fu
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 FUZZ_LIB_SRC := $(CORE_SRC) $(INGEST_SRC) $(API_SRC) $(RAGTOP_SRC)
-FUZZ_SECONDS ?= 5
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -157,15 +177,15 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(patsubst %.c,$(FUZ
 fuzz: $(FUZZERS) ## build the libFuzzer harnesses (clang)
 
 fuzz-smoke: $(FUZZERS) ## run every fuzzer for FUZZ_SECONDS (default 5) each
-	@bash scripts/fuzz-smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@bash scripts/fuzz-smoke.sh "$$BUILD_ROOT/fuzz" "$$FUZZ_SECONDS"
 
 # ---------------------------------------------------------------- tests
 .PHONY: test unit-tests
 unit-tests: $(UNIT_TESTS) $(HELPERS)
 
 test: all unit-tests ## build and run every test suite; ends with "N passed, N failed"
-	@RAG_BIN=$(abspath $(BIN)) RAG_TEST_BIN=$(abspath $(BUILD)/tests) SAN=$(SAN) \
-	  bash scripts/run-tests.sh $(T)
+	@RAG_BIN=$$(realpath -ms -- "$$BIN") RAG_TEST_BIN=$$(realpath -ms -- "$$BUILD/tests") \
+	  bash scripts/run-tests.sh "$$T"
 
 # ---------------------------------------------------------------- operator targets
 # Every target that starts something validates the config first (`validate`),
@@ -186,16 +206,19 @@ deps: ## install the Debian packages the build and tests need
 	bash scripts/deps.sh
 
 validate: $(BIN)/ragtop ## validate config/params.yaml and services.yml
-	@$(BIN)/ragtop validate --config $(CONFIG) --services $(SERVICES)
+	@"$$BIN/ragtop" validate --config "$$CONFIG" --services "$$SERVICES"
 
 # Folders as the programs resolve them from the config (rag-api
 # --print-settings: run_dir, logs_dir) are found by the scripts themselves
 # (scripts/apictl.sh, scripts/daemon.sh --config): no value from the config
-# is ever pasted into a recipe's shell command. When the config does not
-# load, stop reads its paths.artifacts leniently; artifacts/ only for the
-# default config, else it refuses (docs/runbooks/orchestration.md).
-APICTL = bash scripts/apictl.sh --bin $(BIN)/rag-api --config $(CONFIG)
-DAEMON = bash scripts/daemon.sh --api-bin $(BIN)/rag-api --config $(abspath $(CONFIG))
+# is ever pasted into a recipe's shell command, nor is CONFIG itself (see
+# "settings": "$$CONFIG" is a quoted expansion; ABS makes a path absolute, as
+# $(abspath) did, in the shell). When the config does not load, stop reads
+# its paths.artifacts leniently; artifacts/ only for the default config,
+# else it refuses (docs/runbooks/orchestration.md).
+ABS    = realpath -ms --
+APICTL = bash scripts/apictl.sh --bin "$$BIN/rag-api" --config "$$CONFIG"
+DAEMON = bash scripts/daemon.sh --api-bin "$$BIN/rag-api" --config "$$($(ABS) "$$CONFIG")"
 
 ifeq ($(RUNTIME),docker)
 ingest: ## validate the config, then run one ingest (docker: compose run --rm rag_ingest)
@@ -211,7 +234,7 @@ stop: ## stop everything the stack runs: API, scheduled ingest, watcher (docker:
 	@bash scripts/compose.sh stop
 
 rollback: ## serve the previous index generation again (RUN_ID=<run> for the one that run published)
-	@bash scripts/compose.sh rollback $(RUN_ID)
+	@bash scripts/compose.sh rollback "$$RUN_ID"
 
 stop-api: ## stop only rag-api
 	@bash scripts/compose.sh stop-api
@@ -229,10 +252,10 @@ stop-ingest-cron: ## stop the scheduled ingest
 	@bash scripts/compose.sh stop-ingest-cron
 else
 ingest: $(BIN)/rag-ingest validate ## validate the config, then run one ingest (docker: compose run --rm rag_ingest)
-	@$(BIN)/rag-ingest --config $(CONFIG)
+	@"$$BIN/rag-ingest" --config "$$CONFIG"
 
 rollback: $(BIN)/rag-ingest validate ## serve the previous index generation again (RUN_ID=<run> for the one that run published)
-	@$(BIN)/rag-ingest --config $(CONFIG) --rollback $(RUN_ID)
+	@"$$BIN/rag-ingest" --config "$$CONFIG" --rollback $${RUN_ID:+-- "$$RUN_ID"}
 
 # Policy: the API needs a published index, so `api` runs one ingest first when
 # there is none (apictl.sh alone would start it with /healthz failing).
@@ -256,13 +279,14 @@ stop-api: ## stop only rag-api
 	@$(APICTL) stop
 
 status: $(BIN)/ragtop ## one snapshot of the stack (ragtop --once); make exits 0 only when all is OK
-	@$(BIN)/ragtop --once --config $(CONFIG) --services $(SERVICES)
+	@"$$BIN/ragtop" --once --config "$$CONFIG" --services "$$SERVICES"
 
 logs: $(BIN)/rag-api validate ## follow every JSON log, human-readable (Ctrl-C ends)
 	@d=$$($(APICTL) path logs_dir) || exit $$?; RAG_LOG_DIR="$$d" bash scripts/logs.sh
 
 ingest-cron: $(BIN)/rag-ingest $(BIN)/rag-api validate ## start the scheduled ingest in the background: rag-ingest --watch (docker: profile cron)
-	@$(DAEMON) start rag-ingest-cron -- $(abspath $(BIN))/rag-ingest --watch --config $(abspath $(CONFIG))
+	@bin=$$($(ABS) "$$BIN") && cfg=$$($(ABS) "$$CONFIG") && \
+	  $(DAEMON) start rag-ingest-cron -- "$$bin/rag-ingest" --watch --config "$$cfg"
 
 stop-ingest-cron: ## stop the scheduled ingest
 	@$(DAEMON) stop rag-ingest-cron
@@ -271,22 +295,24 @@ endif
 # Read-only: evaluates the generation latest.json names with the host's
 # rag-ingest (also under RUNTIME=docker, given the artifacts folder is reachable).
 eval: $(BIN)/rag-ingest validate ## golden queries on the served index: nDCG@10, recall@k, MRR, weak queries (rag-ingest exits 65 below quality.min_ndcg: make Error 65)
-	@$(BIN)/rag-ingest --config $(CONFIG) --eval
+	@"$$BIN/rag-ingest" --config "$$CONFIG" --eval
 
 console: validate ## open the full-screen console (ragtop); q quits
-	@$(BIN)/ragtop --config $(CONFIG) --services $(SERVICES)
+	@"$$BIN/ragtop" --config "$$CONFIG" --services "$$SERVICES"
 
 watch: validate ## run the health watcher in the foreground (alerts to watch.receivers; Ctrl-C stops)
-	$(BIN)/ragtop watch --config $(CONFIG) --services $(SERVICES) --verbose
+	"$$BIN/ragtop" watch --config "$$CONFIG" --services "$$SERVICES" --verbose
 
 watch-start: $(BIN)/rag-api validate ## start the health watcher in the background (output in the logs folder)
-	@$(DAEMON) start ragtop-watch -- $(abspath $(BIN))/ragtop watch --config $(abspath $(CONFIG)) --services $(abspath $(SERVICES))
+	@bin=$$($(ABS) "$$BIN") && cfg=$$($(ABS) "$$CONFIG") && svc=$$($(ABS) "$$SERVICES") && \
+	  $(DAEMON) start ragtop-watch -- "$$bin/ragtop" watch --config "$$cfg" --services "$$svc"
 
 stop-watch: ## stop the background health watcher
 	@$(DAEMON) stop ragtop-watch
 
+demo: export MAKE := $(MAKE)
 demo: ## deps, build, ingest the sample corpus, start the API, show the console (or --once)
-	@RUNTIME=$(RUNTIME) MAKE="$(MAKE)" bash scripts/demo.sh
+	@bash scripts/demo.sh
 
 image: ## build the Docker image (ragtop:local) that RUNTIME=docker runs
 	@bash scripts/compose.sh build
@@ -294,38 +320,39 @@ image: ## build the Docker image (ragtop:local) that RUNTIME=docker runs
 # The KEYS section of docs/ragtop.1 comes from the key table (src/ragtop/keys.c);
 # tests/integration/test_ragtop_docs.sh fails when they drift apart.
 man-keys: $(BIN)/ragtop ## regenerate the KEYS section of docs/ragtop.1 from the key table
-	@bash scripts/man-keys.sh $(BIN)/ragtop docs/ragtop.1
+	@bash scripts/man-keys.sh "$$BIN/ragtop" docs/ragtop.1
 
 # Installed layout: $(PREFIX)/bin/{rag-ingest,rag-api,ragtop},
 # $(PREFIX)/share/man/man1/ragtop.1, $(PREFIX)/share/ragtop/themes/*.theme,
 # $(PREFIX)/share/doc/ragtop/ (runbook, deploy examples). DESTDIR stages it.
-INSTALL_BIN   := $(DESTDIR)$(PREFIX)/bin
-INSTALL_MAN   := $(DESTDIR)$(PREFIX)/share/man/man1
-INSTALL_SHARE := $(DESTDIR)$(PREFIX)/share/ragtop
-INSTALL_DOC   := $(DESTDIR)$(PREFIX)/share/doc/ragtop
-THEMES        := $(wildcard themes/*.theme)
+# The folders are shell words over the exported DESTDIR and PREFIX.
+INSTALL_ROOT  := "$$DESTDIR$$PREFIX"
+INSTALL_BIN   := $(INSTALL_ROOT)/bin
+INSTALL_MAN   := $(INSTALL_ROOT)/share/man/man1
+INSTALL_SHARE := $(INSTALL_ROOT)/share/ragtop
+INSTALL_DOC   := $(INSTALL_ROOT)/share/doc/ragtop
 
 install: all ## install programs, man page and themes under PREFIX (default /usr/local; DESTDIR stages)
 	@for p in rag-ingest rag-api ragtop; do \
-	  test -x $(BIN)/$$p || { echo "install: $(BIN)/$$p is not built (its sources are missing?)" >&2; exit 1; }; done
+	  test -x "$$BIN/$$p" || { echo "install: $$BIN/$$p is not built (its sources are missing?)" >&2; exit 1; }; done
 	@test -f docs/ragtop.1 || { echo "install: docs/ragtop.1 (man page) is missing" >&2; exit 1; }
-	@test -n "$(THEMES)" || { echo "install: themes/*.theme is missing" >&2; exit 1; }
+	@set -- themes/*.theme; test -f "$$1" || { echo "install: themes/*.theme is missing" >&2; exit 1; }
 	install -d $(INSTALL_BIN) $(INSTALL_MAN) $(INSTALL_SHARE)/themes $(INSTALL_DOC)/runbooks
-	install -m 0755 $(addprefix $(BIN)/,rag-ingest rag-api ragtop) $(INSTALL_BIN)/
+	install -m 0755 "$$BIN/rag-ingest" "$$BIN/rag-api" "$$BIN/ragtop" $(INSTALL_BIN)/
 	install -m 0644 docs/ragtop.1 $(INSTALL_MAN)/ragtop.1
-	install -m 0644 $(THEMES) $(INSTALL_SHARE)/themes/
-	$(if $(wildcard docs/runbooks/orchestration.md),install -m 0644 docs/runbooks/orchestration.md $(INSTALL_DOC)/runbooks/)
-	@echo "installed under $(DESTDIR)$(PREFIX)"
+	install -m 0644 themes/*.theme $(INSTALL_SHARE)/themes/
+	@if [ -f docs/runbooks/orchestration.md ]; then install -m 0644 docs/runbooks/orchestration.md $(INSTALL_DOC)/runbooks/; fi
+	@echo "installed under $$DESTDIR$$PREFIX"
 
 uninstall: ## remove what install put under PREFIX (DESTDIR too)
-	rm -f $(addprefix $(INSTALL_BIN)/,rag-ingest rag-api ragtop) $(INSTALL_MAN)/ragtop.1
-	rm -f $(addprefix $(INSTALL_SHARE)/themes/,$(notdir $(THEMES)))
+	rm -f $(INSTALL_BIN)/rag-ingest $(INSTALL_BIN)/rag-api $(INSTALL_BIN)/ragtop $(INSTALL_MAN)/ragtop.1
+	for t in themes/*.theme; do rm -f $(INSTALL_SHARE)/themes/"$${t##*/}"; done
 	rm -f $(INSTALL_DOC)/runbooks/orchestration.md
 	-rmdir $(INSTALL_SHARE)/themes $(INSTALL_SHARE) $(INSTALL_DOC)/runbooks $(INSTALL_DOC) 2>/dev/null
-	@echo "uninstalled from $(DESTDIR)$(PREFIX)"
+	@echo "uninstalled from $$DESTDIR$$PREFIX"
 
 clean: ## remove build/ (artifacts/ is kept: it is your data)
-	rm -rf $(BUILD_ROOT)
+	rm -rf -- "$$BUILD_ROOT"
 
 help: ## list the targets and the variables that change them
 	@echo "ragtop — make TARGET [VARIABLE=value ...]"

@@ -50,7 +50,8 @@ case ${1:-} in
     ;;
   rollback)
     validate
-    dc run --rm rag_ingest rag-ingest --config /etc/ragtop/params.yaml --rollback ${2:-}
+    # RUN_ID is one argument after --, never split nor taken for an option
+    dc run --rm rag_ingest rag-ingest --config /etc/ragtop/params.yaml --rollback ${2:+-- "$2"}
     ;;
   api)
     validate

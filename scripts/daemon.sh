@@ -25,7 +25,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 config="" api_bin="$ROOT/build/bin/rag-api"
 while [ $# -gt 0 ]; do
   case $1 in
-    --config) [ $# -ge 2 ] || { echo "daemon.sh: --config needs a path" >&2; exit 2; }; config=$2; shift 2 ;;
+    --config) [ $# -ge 2 ] && [ -n "$2" ] || { echo "daemon.sh: --config needs a path" >&2; exit 2; }; config=$2; shift 2 ;;
     --api-bin) [ $# -ge 2 ] || { echo "daemon.sh: --api-bin needs a path" >&2; exit 2; }; api_bin=$2; shift 2 ;;
     *) break ;;
   esac

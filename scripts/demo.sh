@@ -23,17 +23,17 @@ else
 fi
 
 step "build"
-$make_cmd --no-print-directory all
+"$make_cmd" --no-print-directory all
 
 step "ingest the sample corpus (RUNTIME=$runtime)"
-$make_cmd --no-print-directory ingest RUNTIME="$runtime"
+"$make_cmd" --no-print-directory ingest RUNTIME="$runtime"
 
 step "start the API (RUNTIME=$runtime)"
-$make_cmd --no-print-directory api RUNTIME="$runtime"
+"$make_cmd" --no-print-directory api RUNTIME="$runtime"
 
 if [ -t 0 ] && [ -t 1 ]; then
   step "console (q quits; the API keeps running until 'make stop')"
-  exec $make_cmd --no-print-directory console
+  exec "$make_cmd" --no-print-directory console
 fi
 step "status (no terminal, so the one-shot view; 'make console' opens the full console)"
-exec $make_cmd --no-print-directory status RUNTIME="$runtime"
+exec "$make_cmd" --no-print-directory status RUNTIME="$runtime"

@@ -6,7 +6,7 @@
 # stops `make ingest` and `make api` before anything is started.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
-plan 7
+plan 8
 tmp=$TMP
 
 # Stand-ins: compose logs its argv; validation fails when FAKE_INVALID=1, the
@@ -14,6 +14,7 @@ tmp=$TMP
 cat >"$tmp/fake-compose" <<'SH'
 #!/usr/bin/env bash
 echo "compose $*" >>"$FAKE_LOG"
+printf '[%s]' "$@" >>"$FAKE_LOG.argv"; echo >>"$FAKE_LOG.argv"
 case " $* " in
   *" ragtop validate "*)
     if [ "${FAKE_INVALID:-0}" = 1 ]; then
@@ -64,6 +65,13 @@ for t in ingest api; do
   else not_ok "a broken config stops make $t RUNTIME=docker before anything starts, with the validation message" "rc=$rc; $(cat "$FAKE_LOG" "$tmp/out")"; fi
 done
 unset FAKE_INVALID
+
+# RUN_ID is one argument of rag-ingest --rollback in the container, never shell code
+rid="r 1;touch $tmp/PWNED;#"
+: >"$FAKE_LOG.argv"; run rollback RUN_ID="$rid"; rc=$?
+if [ $rc = 0 ] && [ ! -e "$tmp/PWNED" ] && tail -n 1 "$FAKE_LOG.argv" | grep -qxF "[run][--rm][rag_ingest][rag-ingest][--config][/etc/ragtop/params.yaml][--rollback][--][$rid]"; then
+  ok "make rollback RUN_ID=<spaces, ;> RUNTIME=docker: the run id is one argument after --, never run"
+else not_ok "make rollback RUN_ID=... RUNTIME=docker passes the run id as one argument" "rc=$rc pwned=$([ -e "$tmp/PWNED" ] && echo yes)" "$(cat "$FAKE_LOG.argv" "$tmp/out")"; fi
 
 if make --no-print-directory -s ingest RUNTIME=podman >"$tmp/out" 2>&1; then
   not_ok "an unknown RUNTIME is refused" "$(cat "$tmp/out")"

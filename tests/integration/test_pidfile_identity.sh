@@ -6,10 +6,12 @@
 # group), are stale; `make stop CONFIG=<named config that does not load>`
 # stops that config's stack (paths.artifacts read leniently) or refuses,
 # never the default stack; a paths.artifacts with a space or a `$(...)` is a
-# folder name, never shell code. Two private stacks (a, b) on free ports.
+# folder name, never shell code. CONFIG itself with a space, `$(...)`, `;`,
+# quotes, from the command line or the environment, is one argument, never
+# code (make's nor the shell's). Two private stacks (a, b) on free ports.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 15
 
 out=$TMP/out
 mkstack() { # NAME ARTIFACTS — a private config: own transcripts copy, free ports
@@ -120,4 +122,38 @@ M CONFIG="$CE" stop >>"$out" 2>&1; rc2=$?
 if [ $rc = 0 ] && [ $rc2 = 0 ] && [ ! -e "$TMP/PWNED" ] && grep -q "rag-api stopped" "$out"; then
   ok "paths.artifacts holding \$(...): make api and stop treat it as a folder name, never run it"
 else not_ok "paths.artifacts holding \$(...) is never run" "rc=$rc rc2=$rc2 pwned=$([ -e "$TMP/PWNED" ] && echo yes)" "$(cat "$out")"; fi
+# --- F: CONFIG with a space, $(...), ;, quotes: one argument, never run -------
+mkstack "s p" "$TMP/s p/art"; CS="$TMP/s p/params.yaml"; RS="$TMP/s p/art/run"
+on_exit "make --no-print-directory -C '$ROOT' CONFIG='$CS' stop >/dev/null 2>&1"
+M CONFIG="$CS" validate >"$out" 2>&1 && M CONFIG="$CS" ingest-cron >>"$out" 2>&1 &&
+  M CONFIG="$CS" watch-start >>"$out" 2>&1; rc=$?
+cs=$(pid_of "$RS/rag-ingest-cron.pid") ws=$(pid_of "$RS/ragtop-watch.pid")
+for p in $cs $ws; do track_pid "$p"; done
+M CONFIG="$CS" stop >>"$out" 2>&1; rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -qF "$CS: ok" "$out" && [ -n "$cs" ] && [ -n "$ws" ] &&
+   wait_for 20 gone "$cs" && wait_for 20 gone "$ws"; then
+  ok "CONFIG with a space: make validate, ingest-cron, watch-start and stop work on that file"
+else not_ok "CONFIG with a space: make validate, ingest-cron, watch-start and stop work on that file" "rc=$rc rc2=$rc2 cs=$cs ws=$ws" "$(cat "$out")"; fi
+# shellcheck disable=SC2016 # literally $(...), `...`: a file name, never run
+# ($$ is how a `$(...)` reached the shell through make before: make made it $)
+V1="$TMP/in a\$(touch $TMP/PWNED-1)" V2="$TMP/in b;touch $TMP/PWNED-2;#" V3="\$(shell touch $TMP/PWNED-3)" \
+  V4="$TMP/in \`touch $TMP/PWNED-4\`'\"q" V5="$TMP/in c\$\$(touch $TMP/PWNED-5)"
+bad=""
+try() { # VIA(arg|env) VALUE TARGET — make fails, its output names VALUE whole
+  local rc=0
+  if [ "$1" = env ]; then CONFIG=$2 M "$3" >"$out" 2>&1 || rc=$?
+  else M CONFIG="$2" "$3" >"$out" 2>&1 || rc=$?; fi
+  if [ $rc = 0 ] || ! grep -qF -- "$2" "$out"; then bad+="make $3 CONFIG=<$2> ($1): rc=$rc: $(head -c 300 "$out")"$'\n'; fi
+}
+for v in "$V1" "$V2" "$V3" "$V4" "$V5"; do try arg "$v" ingest; try arg "$v" stop; done
+for t in rollback eval ingest-cron watch-start stop-watch status; do try arg "$V1" "$t"; done
+try env "$V3" ingest; try env "$V5" stop-ingest-cron
+rid="r 1;touch $TMP/PWNED-6;#"   # RUN_ID too: one argument of rag-ingest --rollback
+M CONFIG="$CA" RUN_ID="$rid" rollback >"$out" 2>&1; rc=$?
+if [ $rc = 0 ] || ! grep -qF -- "\"$rid\" is not a run id" "$out"; then bad+="make rollback RUN_ID=<$rid>: rc=$rc: $(cat "$out")"$'\n'; fi
+pwned=$(ls "$TMP"/PWNED-* 2>/dev/null)
+if [ -z "$bad" ] && [ -z "$pwned" ]; then
+  ok "CONFIG (command line or environment), RUN_ID holding \$(...), \$(shell ...), ;, \`...\`, quotes: every target fails naming it, nothing runs"
+else not_ok "CONFIG holding shell or make code is one argument, never run" "ran: ${pwned:-nothing}" "$bad"; fi
+
 done_testing
