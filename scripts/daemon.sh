@@ -17,7 +17,10 @@
 # (default artifacts/logs).
 # The pid file: line 1 the pid, then the program and each argument on a line
 # of its own; the process counts as running only while its
-# /proc/PID/cmdline ends with that command (scripts/pidlib.sh).
+# /proc/PID/cmdline ends with that command (scripts/pidlib.sh). A pid file
+# from before the upgrade (the pid and the program only) is honoured while
+# that pid runs that program (argv[0] and executable) with this --config
+# (pidlib.sh legacy_service_pid), and the output says so.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,9 +68,30 @@ if [ -n "$config" ]; then
 fi
 pidfile=$run_dir/$name.pid
 
-# running_pid: print the pid when the pid file names a live process that is
-# the command recorded in it (pidlib.sh's rule; a pid > 1).
-running_pid() { service_pid "$pidfile"; }
+# running_pid: set pid when the pid file names a live process that is the
+# command recorded in it (pidlib.sh's rule; a pid > 1), or, a pid file in the
+# format before the upgrade (pid and program), that program with this
+# config: then legacy is set to a note for the output. Status 1 otherwise.
+legacy=""
+running_pid() {
+  legacy=""
+  pid=$(service_pid "$pidfile") && return 0
+  pid=$(legacy_service_pid "$pidfile" "$config") || return 1
+  legacy="; legacy pid file (pid and program only, written before the upgrade) honoured: pid $pid runs that program${config:+ with this config}"
+}
+
+# stale_note: why the pid file names no running service (for the output).
+stale_note() {
+  local p
+  [ -f "$pidfile" ] || { echo "no pid file"; return 0; }
+  p=$(head -n 1 "$pidfile" 2>/dev/null | head -c 32 | tr -cd '0-9')
+  case $p in
+    ''|0*) echo "stale pid file: no pid in it" ;;
+    *) if [ ${#p} -le 9 ] && [ "$p" -gt 1 ] && kill -0 "$p" 2>/dev/null; then
+         echo "stale pid file: pid $p is not the process it was written for, left alone"
+       else echo "stale pid file: pid $p is gone"; fi ;;
+  esac
+}
 
 case $cmd in
   start)
@@ -77,7 +101,7 @@ case $cmd in
     for a in "$@"; do
       case $a in *$'\n'*) echo "daemon.sh: start $name: an argument holds a newline (the pid file records one per line)" >&2; exit 2 ;; esac
     done
-    if pid=$(running_pid); then echo "$name: already running (pid $pid)"; exit 0; fi
+    if running_pid; then echo "$name: already running (pid $pid$legacy)"; exit 0; fi
     mkdir -p "$run_dir" "$log_dir"
     rm -f "$pidfile"
     setsid "$@" </dev/null >>"$log_dir/$name.out" 2>&1 &
@@ -108,7 +132,13 @@ case $cmd in
     ;;
   stop)
     grace=${3:-10}
-    if ! pid=$(running_pid); then rm -f "$pidfile"; echo "$name: not running"; exit 0; fi
+    if ! running_pid; then
+      note=$(stale_note)
+      rm -f "$pidfile"
+      if [ "$note" = "no pid file" ]; then echo "$name: not running"
+      else echo "$name: not running ($note; removed $pidfile)"; fi
+      exit 0
+    fi
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq $((grace * 10))); do
       kill -0 "$pid" 2>/dev/null || break
@@ -119,10 +149,10 @@ case $cmd in
       kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$pidfile"
-    echo "$name: stopped"
+    echo "$name: stopped (pid $pid$legacy)"
     ;;
   status)
-    if pid=$(running_pid); then echo "$name: running (pid $pid)"; exit 0; fi
+    if running_pid; then echo "$name: running (pid $pid$legacy)"; exit 0; fi
     echo "$name: stopped"; exit 3
     ;;
   *) echo "daemon.sh: unknown command '$cmd' (start, stop, status)" >&2; exit 2 ;;

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # pidlib.sh — sourced by apictl.sh and daemon.sh: which process a pidfile
-# names, and the stack folders a config names. src/ragtop/probe.c
+# names (service_pid; legacy_service_pid for daemon.sh's pid files from
+# before the upgrade), and the stack folders a config names. src/ragtop/probe.c
 # (probe_pidfile) applies the same pidfile rule; docs/specs/services.md.
 
 # service_pid PIDFILE — print the pid (status 0) when PIDFILE names a live
@@ -42,6 +43,54 @@ service_pid() {
   for ((i = 0; i < ${#rec[@]}; i++)); do
     [ "${rec[i]}" = "${args[off + i]}" ] || return 1
   done
+  echo "$pid"
+}
+
+# legacy_service_pid PIDFILE [CONFIG] — the pid file format daemon.sh wrote
+# before it recorded the whole command: exactly two lines, the pid and the
+# program as it was started (`/abs/build/bin/rag-ingest`; earlier a relative
+# `build/bin/rag-ingest`). A process started so outlives an upgrade, and
+# service_pid cannot prove it is ours, so this weaker rule is applied to
+# such a file only (scripts/daemon.sh): print the pid (status 0) when it is
+# a pid > 1 of a live process
+#  - whose argv[0] is the recorded program, and
+#  - whose executable (/proc/PID/exe; " (deleted)" after a rebuild) is that
+#    file (a relative program taken from the process's folder), and
+#  - with CONFIG: whose `--config PATH` (or --config=PATH) names that very
+#    file (relative to the process's folder), so another stack's process of
+#    the same program behind a reused pid is not taken for ours;
+# else status 1. A script's (interpreter first) is not recognised.
+legacy_service_pid() {
+  local pidfile=$1 config=${2:-} pid="" exe want path="" i
+  local -a rec=() args=()
+  [ -f "$pidfile" ] || return 1
+  { IFS= read -r pid; mapfile -t rec; } <"$pidfile" 2>/dev/null || true
+  [ ${#rec[@]} -eq 1 ] && [ -n "${rec[0]}" ] || return 1
+  case $pid in ''|0*|*[!0-9]*) return 1 ;; esac
+  [ ${#pid} -le 9 ] && [ "$pid" -gt 1 ] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || return 1
+  [ ${#args[@]} -gt 0 ] && [ "${args[0]}" = "${rec[0]}" ] || return 1
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  exe=${exe% (deleted)}
+  case ${rec[0]} in
+    /*) want=${rec[0]} ;;
+    *) want=$(readlink "/proc/$pid/cwd" 2>/dev/null) || return 1
+       want=$want/${rec[0]} ;;
+  esac
+  want=$(realpath -m -- "$want" 2>/dev/null) || return 1
+  [ -n "$exe" ] && [ "$exe" = "$want" ] || return 1
+  if [ -n "$config" ]; then
+    for ((i = 0; i < ${#args[@]}; i++)); do
+      case ${args[i]} in
+        --config) [ $((i + 1)) -lt ${#args[@]} ] && path=${args[i + 1]} ;;
+        --config=*) path=${args[i]#--config=} ;;
+      esac
+    done
+    [ -n "$path" ] || return 1
+    case $path in /*) ;; *) path=/proc/$pid/cwd/$path ;; esac
+    [ "$path" -ef "$config" ] || return 1
+  fi
   echo "$pid"
 }
 

@@ -8,10 +8,12 @@
 # never the default stack; a paths.artifacts with a space or a `$(...)` is a
 # folder name, never shell code. CONFIG itself with a space, `$(...)`, `;`,
 # quotes, from the command line or the environment, is one argument, never
-# code (make's nor the shell's). Two private stacks (a, b) on free ports.
+# code (make's nor the shell's). A pid file in daemon.sh's format before the
+# upgrade (pid, program) is honoured only while that pid runs that program
+# with this stack's config. Two private stacks (a, b) on free ports.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 17
 
 out=$TMP/out
 mkstack() { # NAME ARTIFACTS — a private config: own transcripts copy, free ports
@@ -156,4 +158,40 @@ if [ -z "$bad" ] && [ -z "$pwned" ]; then
   ok "CONFIG (command line or environment), RUN_ID holding \$(...), \$(shell ...), ;, \`...\`, quotes: every target fails naming it, nothing runs"
 else not_ok "CONFIG holding shell or make code is one argument, never run" "ran: ${pwned:-nothing}" "$bad"; fi
 
+# --- G: pid files written by daemon.sh before the upgrade: pid, program -------
+# started as the old daemon.sh did (setsid PROGRAM ARGS &; the pid file: the
+# pid, then the program alone), from a copy of the programs that is then
+# rebuilt (replaced): /proc/PID/exe reads "... (deleted)"
+ob=$TMP/oldbin rel=""; mkdir -p "$ob"; cp "$BIN/rag-ingest" "$BIN/ragtop" "$ob/"
+argv0() { [ "$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n 1)" = "$2" ]; }
+setsid "$ob/rag-ingest" --watch --config "$CA" </dev/null >>"$TMP/old.out" 2>&1 & oi=$!
+rel=$(realpath -m --relative-to="$ROOT" "$ob/ragtop")   # the older Makefile's build/bin/... form
+(cd "$ROOT" && exec setsid "$rel" watch --config "$CA" --services services.yml </dev/null >>"$TMP/old.out" 2>&1) & ow=$!
+wait_for 10 argv0 "$oi" "$ob/rag-ingest"; wait_for 10 argv0 "$ow" "$rel"
+for f in rag-ingest ragtop; do rm -f "$ob/$f"; cp "$BIN/$f" "$ob/"; done
+printf '%s\n%s\n' "$oi" "$ob/rag-ingest" >"$RA/rag-ingest-cron.pid"
+printf '%s\n%s\n' "$ow" "$rel" >"$RA/ragtop-watch.pid"
+M CONFIG="$CA" ingest-cron >"$out" 2>&1; rc0=$?   # no second scheduler next to it
+grep -q "rag-ingest-cron: already running (pid $oi; legacy pid file" "$out" && [ "$(pid_of "$RA/rag-ingest-cron.pid")" = "$oi" ] || rc0="$rc0, $(cat "$out")"
+M CONFIG="$CA" stop >"$out" 2>&1; rc=$?
+if [ "$rc0" = 0 ] && [ $rc = 0 ] && wait_for 20 gone "$oi" && wait_for 20 gone "$ow" && alive "$cb" &&
+   [ "$(grep -c 'legacy pid file (pid and program only, written before the upgrade) honoured' "$out")" = 2 ] &&
+   [ ! -e "$RA/rag-ingest-cron.pid" ] && [ ! -e "$RA/ragtop-watch.pid" ]; then
+  ok "pid files from before the upgrade (pid, program): make ingest-cron says already running; make stop stops that rag-ingest --watch and ragtop watch, and says so"
+else not_ok "pid files from before the upgrade: already running, then stopped" "ingest-cron: $rc0" "rc=$rc alive: $(alive "$oi" && echo "$oi") $(alive "$ow" && echo "$ow")" "$(cat "$out")"; fi
+# the same format naming a live process that is not that program with a's config
+sleep 300 & s1=$!
+(exec -a "$ob/rag-ingest" sleep 300) & s2=$!   # argv[0] alone is not the program
+wait_for 10 argv0 "$s2" "$ob/rag-ingest"
+bad=""
+for p in "$s1:$ob/rag-ingest" "$s2:$ob/rag-ingest" "$cb:$(tr '\0' '\n' <"/proc/$cb/cmdline" | head -n 1)"; do
+  printf '%s\n%s\n' "${p%%:*}" "${p#*:}" >"$RA/rag-ingest-cron.pid"
+  M CONFIG="$CA" stop-ingest-cron >"$out" 2>&1; rc=$?
+  if [ $rc != 0 ] || ! alive "${p%%:*}" || ! grep -q "not running (stale pid file: pid ${p%%:*} is not the process it was written for, left alone" "$out"; then
+    bad+="pid ${p%%:*} (${p#*:}): rc=$rc $(cat "$out")"$'\n'; fi
+done
+if [ -z "$bad" ]; then
+  ok "make stop-ingest-cron: an old-format pid file naming another program, a fake argv[0], or stack b's rag-ingest --watch is stale, left alone, said so"
+else not_ok "an old-format pid file naming another process is stale and left alone" "$bad"; fi
+kill "$s1" "$s2" 2>/dev/null
 done_testing
