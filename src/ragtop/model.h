@@ -89,7 +89,7 @@ typedef struct rt_probe {
     int pid_state;            /* RT_PID_NONE, RT_PID_STOPPED, RT_PID_RUNNING */
     long pid;                 /* the live pid (RT_PID_RUNNING) or the stale one */
     int64_t pid_since_ms;     /* mtime of the pidfile: when the program was started */
-    char pid_note[128];       /* why it reads stopped ("no pidfile", "pid 123 is gone") */
+    char pid_note[192];       /* why it reads stopped ("no pidfile", "stale pidfile: pid 123 is gone"), or an old-format pidfile honoured */
     /* replicated services (health.urls / health.dns): each instance probed on
      * its own; the fields above are then the aggregate (up = any instance up,
      * requests/errors summed, latency the slowest, the rest from the instance

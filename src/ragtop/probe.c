@@ -194,12 +194,53 @@ out:
     return ok;
 }
 
+/* The pid file format scripts/daemon.sh wrote before it recorded the whole
+ * command: the pid and the program only (record is one line). Such a
+ * process outlives an upgrade; as in pidlib.sh's legacy_service_pid, it is
+ * taken for the service when its argv[0] is the recorded program and its
+ * executable (/proc/PID/exe, " (deleted)" after a rebuild) is that file (a
+ * relative program taken from the process's folder). */
+static bool pid_is_legacy_service(long pid, const char *record)
+{
+    size_t len = strcspn(record, "\n");
+    if (len == 0 || len >= 4096 || (record[len] == '\n' && record[len + 1])) return false;
+    char program[4096], path[64], cmd[4096], exe[4096], want[4096], real[PATH_MAX];
+    memcpy(program, record, len);
+    program[len] = '\0';
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    size_t n = 0;
+    char *args = slurp(path, sizeof cmd - 1, &n);
+    bool same_argv0 = args && n > 0 && strcmp(args, program) == 0;
+    free(args);
+    if (!same_argv0) return false;
+    snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+    ssize_t el = readlink(path, exe, sizeof exe - 1);
+    if (el <= 0) return false;
+    exe[el] = '\0';
+    const char *deleted = " (deleted)";
+    size_t dl = strlen(deleted);
+    if ((size_t)el > dl && strcmp(exe + el - dl, deleted) == 0) exe[el - dl] = '\0';
+    if (program[0] == '/') {
+        snprintf(want, sizeof want, "%s", program);
+    } else {
+        char cwd[4096];
+        snprintf(path, sizeof path, "/proc/%ld/cwd", pid);
+        ssize_t cl = readlink(path, cwd, sizeof cwd - 1);
+        if (cl <= 0) return false;
+        cwd[cl] = '\0';
+        if ((size_t)snprintf(want, sizeof want, "%s/%s", cwd, program) >= sizeof want) return false;
+    }
+    /* the recorded program's real path (it still exists after a rebuild) */
+    return realpath(want, real) && strcmp(real, exe) == 0;
+}
+
 void probe_pidfile(const rag_service *svc, rt_probe *p)
 {
     p->pid_state = RT_PID_NONE;
     if (!svc->pidfile) return;
     p->pid_state = RT_PID_STOPPED;
     p->pid = 0;
+    p->pid_note[0] = '\0';
     struct stat st;
     size_t n = 0;
     char *text = NULL;
@@ -231,11 +272,19 @@ void probe_pidfile(const rag_service *svc, rt_probe *p)
     p->pid = pid;
     bool alive = kill((pid_t)pid, 0) == 0 || errno == EPERM;
     bool ours = alive && pid_is_service(pid, svc->pidfile, record);
-    free(text);
-    if (!ours) {
-        rt_fmt(p->pid_note, sizeof p->pid_note, "stale pidfile: pid %ld is %s", pid, alive ? "another program" : "gone");
+    const bool legacy = alive && !ours && pid_is_legacy_service(pid, record);
+    if (!ours && !legacy) {
+        if (!alive) rt_fmt(p->pid_note, sizeof p->pid_note, "stale pidfile: pid %ld is gone", pid);
+        else if (!*record)
+            rt_fmt(p->pid_note, sizeof p->pid_note, "stale pidfile: pid %ld is alive, but the pidfile records no command to prove it is this service", pid);
+        else
+            rt_fmt(p->pid_note, sizeof p->pid_note, "stale pidfile: pid %ld is not the process it was written for", pid);
+        free(text);
         return;
     }
+    free(text);
+    if (legacy)
+        rt_fmt(p->pid_note, sizeof p->pid_note, "old-format pidfile (pid and program only): restart the service once to record its whole command");
     p->pid_state = RT_PID_RUNNING;
     p->pid_since_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }

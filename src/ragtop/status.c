@@ -377,6 +377,7 @@ static void eval_pidfile_service(const rag_service *svc, const rt_probe *p, int6
         char ago[40];
         rag_ago_format(now - p->pid_since_ms, ago, sizeof ago);
         c = add(st, name, RT_OK, NULL, "%s running (pid %ld, started %s)", svc->name, p->pid, ago);
+        if (p->pid_note[0]) detail(c, "%s", p->pid_note); /* an old-format pidfile, honoured */
     } else if (svc->optional) {
         c = add(st, name, RT_OK, "start", "%s not running (optional): %s", svc->name, p->pid_note);
     } else {

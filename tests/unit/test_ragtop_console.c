@@ -322,18 +322,23 @@ static void test_pidfile_state_running_stale_and_reused(void **state)
     write_file(path, text);
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_STOPPED);
-    assert_non_null(strstr(p.pid_note, "another program"));
+    assert_non_null(strstr(p.pid_note, "records no command to prove it is this service"));
     /* our program, but another command (another stack's --config) */
     snprintf(text, sizeof text, "%d\n%s--config\n/tmp/other-stack/params.yaml\n", (int)getpid(), rec);
     write_file(path, text);
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_STOPPED);
-    assert_non_null(strstr(p.pid_note, "another program"));
+    assert_non_null(strstr(p.pid_note, "is not the process it was written for"));
     snprintf(text, sizeof text, "%d\nno-such-program-xyz\n", (int)getpid()); /* our pid, another program */
     write_file(path, text);
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_STOPPED);
-    assert_non_null(strstr(p.pid_note, "another program"));
+    assert_non_null(strstr(p.pid_note, "is not the process it was written for"));
+    snprintf(text, sizeof text, "%d\n/bin/sleep\n", (int)getpid()); /* the old format, another program */
+    write_file(path, text);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_non_null(strstr(p.pid_note, "is not the process it was written for"));
     /* 0 (our own process group) and 1 (init) are never a service */
     write_file(path, "0\n");
     probe_pidfile(&svc, &p);
@@ -408,7 +413,7 @@ static void test_pidfile_names_the_service_by_its_pidfile_argument(void **state)
     assert_true(pidfile_child >= 0);
     if (pidfile_child == 0) {
         if (chdir("/tmp") != 0) _exit(127);
-        execl("/bin/sh", "sh", "-c", "sleep 60; :", "sh", "--pidfile", path + 5, (char *)NULL);
+        execl("/bin/sh", "/bin/sh", "-c", "sleep 60; :", "sh", "--pidfile", path + 5, (char *)NULL);
         _exit(127);
     }
     assert_true(child_execd(pidfile_child));
@@ -425,7 +430,20 @@ static void test_pidfile_names_the_service_by_its_pidfile_argument(void **state)
     svc.pidfile = other;
     probe_pidfile(&svc, &p);
     assert_int_equal(p.pid_state, RT_PID_STOPPED);
-    assert_non_null(strstr(p.pid_note, "another program"));
+    assert_non_null(strstr(p.pid_note, "records no command"));
+    /* the format daemon.sh wrote before the upgrade (pid, program): honoured
+     * when that pid runs that program (argv[0] and its executable), said so */
+    char legacy[128];
+    snprintf(legacy, sizeof legacy, "%d\n/bin/sh\n", (int)pidfile_child);
+    write_file(other, legacy);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_RUNNING);
+    assert_non_null(strstr(p.pid_note, "old-format pidfile"));
+    snprintf(legacy, sizeof legacy, "%d\n/bin/sleep\n", (int)pidfile_child); /* the old format, another program */
+    write_file(other, legacy);
+    probe_pidfile(&svc, &p);
+    assert_int_equal(p.pid_state, RT_PID_STOPPED);
+    assert_non_null(strstr(p.pid_note, "is not the process it was written for"));
     unlink(path);
     unlink(other);
 }
