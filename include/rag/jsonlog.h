@@ -60,6 +60,15 @@ size_t rag_utf8_invalid_at(const char *s, size_t n);
  * a program writes for others (files, stdout, webhooks) goes through it. */
 char *rag_json_print(const cJSON *o, bool pretty, size_t *len);
 
+/* A NUL in a line read from a log cannot live in the C strings its text is
+ * carried in (cJSON decodes a \u0000 escape into one and the string ends
+ * there, hiding the rest), so readers show it as U+2400 SYMBOL FOR NULL. */
+#define RAG_NUL_SYMBOL "\xe2\x90\x80" /* ␀ */
+/* cJSON_ParseWithLengthOpts(s, len, end, false), except that a \u0000
+ * escape decodes to RAG_NUL_SYMBOL (an escaped backslash followed by
+ * "u0000" is left alone). end (may be NULL) points into s. */
+cJSON *rag_json_parse_showing_nul(const char *s, size_t len, const char **end);
+
 /* One parsed line. When ok is false the line was malformed: only raw (and
  * reason) are meaningful. */
 typedef struct rag_log_entry {
@@ -72,8 +81,10 @@ typedef struct rag_log_entry {
     char event[64];
     char run_id[64];
     char *msg;             /* owned, may be NULL */
-    cJSON *json;           /* owned, whole object (payload inside), NULL if malformed */
-    char *raw;             /* owned copy of the line, without the newline */
+    cJSON *json;           /* owned, whole object (payload inside), NULL if malformed;
+                              a \u0000 in it decoded as RAG_NUL_SYMBOL */
+    char *raw;             /* owned copy of the line, without the newline; a NUL
+                              byte in it as RAG_NUL_SYMBOL */
 } rag_log_entry;
 
 /* Parse a line (len bytes, no need for NUL; a trailing \n or \r\n ignored).

@@ -179,6 +179,27 @@ char *rag_json_print(const cJSON *o, bool pretty, size_t *len)
     return clean;
 }
 
+cJSON *rag_json_parse_showing_nul(const char *s, size_t len, const char **end)
+{
+    if (!s || !memmem(s, len, "\\u0000", 6)) return cJSON_ParseWithLengthOpts(s, len, end, 0);
+    /* rewritten in a copy of the same length, so end maps back by offset;
+     * each escape is skipped whole, so in \\u0000 (an escaped backslash,
+     * then text) nothing is rewritten */
+    char *copy = rag_xmalloc(len + 1);
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (copy[i] != '\\') continue;
+        if (copy[i + 1] == 'u' && i + 6 <= len && memcmp(copy + i + 2, "0000", 4) == 0) memcpy(copy + i + 2, "2400", 4);
+        i++;
+    }
+    const char *cend = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(copy, len, &cend, 0);
+    if (end) *end = cend ? s + (cend - copy) : NULL;
+    free(copy);
+    return j;
+}
+
 /* Render one line (without newline). Caller frees. */
 static char *render_line(const rag_log *log, const char *ts, rag_level level, const char *event, const char *msg,
                          const cJSON *payload, size_t *len)
@@ -359,17 +380,24 @@ bool rag_log_parse_line(const char *line, size_t len, rag_log_entry *e)
     if (!line) len = 0;
     if (len > 0 && line[len - 1] == '\n') len--;
     if (len > 0 && line[len - 1] == '\r') len--;
-    e->raw = rag_xmalloc(len + 1);
-    if (len) memcpy(e->raw, line, len);
-    e->raw[len] = '\0';
+    /* raw whole: a NUL byte would end it there, hiding the rest */
+    size_t nuls = 0;
+    for (size_t k = 0; k < len; k++) nuls += line[k] == '\0';
+    e->raw = rag_xmalloc(len + 2 * nuls + 1);
+    size_t o = 0;
+    for (size_t k = 0; k < len; k++) {
+        if (line[k]) e->raw[o++] = line[k];
+        else { memcpy(e->raw + o, RAG_NUL_SYMBOL, 3); o += 3; }
+    }
+    e->raw[o] = '\0';
 
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t')) i++;
     if (i == len) return bad(e, "empty line");
-    if (memchr(line, '\0', len)) return bad(e, "contains a NUL byte");
+    if (nuls) return bad(e, "contains a NUL byte");
     if (line[i] != '{') return bad(e, "not a JSON object");
     const char *end = NULL;
-    e->json = cJSON_ParseWithLengthOpts(e->raw, len, &end, 0);
+    e->json = rag_json_parse_showing_nul(e->raw, len, &end);
     if (!e->json) return bad(e, "not valid JSON (truncated or corrupt)");
     for (const char *p = end; p && p < e->raw + len; p++)
         if (*p != ' ' && *p != '\t') return bad(e, "unexpected data after the JSON object");

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "probe.h"
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 #define REMOTE_TIMEOUT_MS 5000
@@ -187,7 +188,7 @@ void collect_remote_parse(rt_snapshot *s, const char *body, size_t len, rt_remot
 {
     rt_remote_info *ri = &s->remote;
     rt_probe *p = s->n_probes ? &s->probes[0] : NULL;
-    cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
+    cJSON *root = body ? rag_json_parse_showing_nul(body, len, NULL) : NULL; /* log events: a \u0000 as ␀ */
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
     if (!cJSON_IsObject(root) || !cJSON_IsNumber(ver)) {
         rt_fmt(ri->error, sizeof ri->error, "the answer is not a /status document (%s)", ri->url);

@@ -56,7 +56,7 @@ size_t logline_format_w(const char *raw, size_t len, const char *source, int sou
                              e.component, e.event, tail ? " " : "", tail ? tail : "");
         free(extra);
     } else {
-        text = rag_xasprintf("%-12s %-5s %s %.*s", "", "?", src, (int)len, raw);
+        text = rag_xasprintf("%-12s %-5s %s %s", "", "?", src, e.raw); /* whole: a NUL shown as ␀ */
     }
     rag_log_entry_free(&e);
     size_t n = escape_text(text, strlen(text), out, cap, true);

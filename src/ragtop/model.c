@@ -300,7 +300,8 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
     if (len > RT_LOG_LINE_MAX) len = RT_LOG_LINE_MAX;
     rag_log_entry e;
     bool ok = rag_log_parse_line(line, len, &e);
-    char *raw = strndup(line, len);
+    char *raw = e.raw; /* the whole line, a NUL in it shown as ␀ */
+    e.raw = NULL;
     int level = ok ? (int)e.level : -1;
     int64_t ts = ok ? e.ts_ms : 0;
 
@@ -328,7 +329,7 @@ void model_log_append(rt_model *m, int source, const char *line, size_t len)
     size_t tlen = logline_format_w(line, len, label, m->log_source_w, shown, sizeof shown);
     char *text = rag_xmalloc(tlen + 1);
     memcpy(text, shown, tlen + 1);
-    size_t bytes = len + 1 + tlen + 1;
+    size_t bytes = strlen(raw) + 1 + tlen + 1;
 
     model_lock(m);
     uint64_t seq = ++m->log_seq;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "pane_alerts.h"
 #include <cjson/cJSON.h>
+#include "rag/jsonlog.h"
 
 static rect centred(int h, int w)
 {
@@ -209,7 +210,7 @@ void overlay_open_text(ui *u, const char *title, const char *text)
 
 void overlay_open_json(ui *u, const char *raw)
 {
-    cJSON *j = cJSON_Parse(raw);
+    cJSON *j = rag_json_parse_showing_nul(raw, strlen(raw), NULL); /* a \u0000 shown as ␀, the rest kept */
     char *text = j ? cJSON_Print(j) : rag_xasprintf("(not JSON: shown as read)\n%s", raw);
     cJSON_Delete(j);
     overlay_open_text(u, "Log line", text);

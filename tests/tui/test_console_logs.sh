@@ -12,7 +12,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 40
+plan 45
 
 stack_init
 cd "$STACK" || exit 1
@@ -128,6 +128,27 @@ wait_cmd screen_lacks "Problems:"
 tui_keys BTab Enter
 tui_expect "Enter in the Logs pane opens the selected line's JSON" '"msg": "hello-two second marker"' 3
 tui_keys Escape
+
+# ---- a NUL (a JSON \u0000, a raw byte) does not cut the line: shown as ␀, the rest after it
+wait_cmd screen_lacks "Log line \\("
+tui_keys G
+logline warn 'json-before\u0000json-after-nul'
+printf 'raw-before\0raw-after-nul\n' >>artifacts/logs/extra.log
+tui_expect "a NUL byte in a raw line: shown as ␀, the rest of the line after it" "raw-before␀raw-after-nul" 5
+tui_expect "a \\u0000 in a JSON line's msg: shown as ␀, the rest of the message after it" "marker json-before␀json-after-nul" 3
+tui_keys y
+wait_cmd bash -c "tmux -L $TUI_SOCK show-buffer 2>/dev/null | grep -q raw-before"
+buf=$(tmux -L "$TUI_SOCK" show-buffer 2>/dev/null)
+if [ "$buf" = "raw-before␀raw-after-nul" ]; then ok "y copies the whole raw line, its NUL as ␀"; else not_ok "y copies the whole raw line, its NUL as ␀" "buffer: $buf"; fi
+tui_keys Enter
+tui_expect "Enter shows the whole raw line" "raw-before␀raw-after-nul" 3
+tui_keys Escape
+wait_cmd screen_lacks "Log line \\("
+tui_keys Up Enter
+tui_expect "Enter on the JSON line shows its whole msg" '"msg": "json-before␀json-after-nul"' 3
+tui_keys Escape
+wait_cmd screen_lacks "Log line \\("
+tui_keys G
 
 # ---- horizontal scroll
 logline info "long-line-start $(printf 'word%.0s ' $(seq 40))TAILMARK-end"

@@ -496,7 +496,48 @@ static void test_reader_flags_nul_byte_inside_line(void **state)
     rag_log_entry e;
     assert_false(rag_log_parse_line(line, sizeof line - 1, &e));
     assert_non_null(strstr(e.reason, "NUL"));
+    /* kept whole for display: the NUL as U+2400, what follows it after it */
+    assert_non_null(strstr(e.raw, "\"event\":\"b\"}" RAG_NUL_SYMBOL "junk"));
     rag_log_entry_free(&e);
+    const char plain[] = "before\0\0after";
+    assert_false(rag_log_parse_line(plain, sizeof plain - 1, &e));
+    assert_string_equal(e.raw, "before" RAG_NUL_SYMBOL RAG_NUL_SYMBOL "after");
+    rag_log_entry_free(&e);
+}
+
+/* cJSON decodes \u0000 into a C string, which ends there: the reader
+ * decodes it as U+2400 instead, so the rest of the text is not lost. An
+ * escaped backslash followed by "u0000" is text, not a NUL. */
+static void test_reader_shows_a_json_nul_escape_and_what_follows(void **state)
+{
+    (void)state;
+    const char *line = "{\"ts\":\"2026-11-28T13:45:00Z\",\"level\":\"info\",\"component\":\"a\",\"event\":\"b\","
+                       "\"msg\":\"shown\\u0000hidden\\u0000\",\"payload\":{\"k\\u0000x\":\"v\\u0000tail\","
+                       "\"lit\":\"a\\\\u0000b\",\"odd\":\"\\\\\\u0000c\"}}";
+    rag_log_entry e;
+    assert_true(rag_log_parse_line(line, strlen(line), &e));
+    assert_string_equal(e.msg, "shown" RAG_NUL_SYMBOL "hidden" RAG_NUL_SYMBOL);
+    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(e.json, "payload");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pl, "k" RAG_NUL_SYMBOL "x");
+    assert_true(cJSON_IsString(v));
+    assert_string_equal(v->valuestring, "v" RAG_NUL_SYMBOL "tail");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(pl, "lit")->valuestring, "a\\u0000b");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(pl, "odd")->valuestring, "\\" RAG_NUL_SYMBOL "c");
+    assert_string_equal(e.raw, line); /* the raw text is left as it was */
+    rag_log_entry_free(&e);
+    /* the rewrite keeps the length: trailing data after the object is still found */
+    const char *junk = "{\"ts\":\"2026-11-28T13:45:00Z\",\"level\":\"info\",\"component\":\"a\",\"event\":\"b\","
+                       "\"msg\":\"\\u0000\"} x";
+    assert_false(rag_log_parse_line(junk, strlen(junk), &e));
+    assert_non_null(strstr(e.reason, "unexpected data"));
+    rag_log_entry_free(&e);
+    /* a \u0000 cut short, at the end of the buffer: never read past it */
+    const char *cut = "{\"msg\":\"\\u000";
+    char *copy = malloc(strlen(cut));
+    memcpy(copy, cut, strlen(cut));
+    const char *end = NULL;
+    assert_null(rag_json_parse_showing_nul(copy, strlen(cut), &end));
+    free(copy);
 }
 
 static void test_reader_accepts_crlf_and_optional_fields(void **state)
@@ -552,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_level_names_and_aliases),
         cmocka_unit_test(test_reader_flags_each_kind_of_malformed_line),
         cmocka_unit_test(test_reader_flags_nul_byte_inside_line),
+        cmocka_unit_test(test_reader_shows_a_json_nul_escape_and_what_follows),
         cmocka_unit_test(test_reader_accepts_crlf_and_optional_fields),
         cmocka_unit_test(test_reader_parses_line_without_nul_terminator),
     };

@@ -24,6 +24,7 @@
 #include "../../src/ragtop/status.h"
 #include "../../src/ragtop/theme.h"
 #include "rag/confighash.h"
+#include "rag/jsonlog.h"
 
 static const int64_t NOW = 1795874400000LL;
 static const int64_t HOUR = 3600LL * 1000;
@@ -95,6 +96,18 @@ static void test_logline_formats_json_and_keeps_raw_lines_inert(void **state)
                      "\"event\":\"access\",\"payload\":{\"status\":200}}";
     logline_format(pl, strlen(pl), "api.jsonl", out, sizeof out);
     assert_non_null(strstr(out, "rag-api access {\"status\":200}"));
+    /* a NUL does not end the line: shown as U+2400, the rest after it */
+    const char nul[] = "head\0tail \033x";
+    logline_format(nul, sizeof nul - 1, "x.log", out, sizeof out);
+    assert_non_null(strstr(out, "x.log      head" RAG_NUL_SYMBOL "tail \\ex"));
+    const char *jn = "{\"ts\":\"2026-11-28T13:45:00.123Z\",\"level\":\"warn\",\"component\":\"api\","
+                     "\"event\":\"e\",\"msg\":\"ok\\u0000rm -rf\"}";
+    logline_format(jn, strlen(jn), "api.jsonl", out, sizeof out);
+    assert_string_equal(out, "13:45:00.123 warn  api.jsonl  api e ok" RAG_NUL_SYMBOL "rm -rf");
+    const char *jp = "{\"ts\":\"2026-11-28T13:45:00.123Z\",\"level\":\"warn\",\"component\":\"api\","
+                     "\"event\":\"e\",\"payload\":{\"p\":\"a\\u0000b\"}}";
+    logline_format(jp, strlen(jp), "api.jsonl", out, sizeof out);
+    assert_non_null(strstr(out, "api e {\"p\":\"a" RAG_NUL_SYMBOL "b\"}"));
 }
 
 static void snap_with_config(rt_snapshot *s)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../src/ragtop/logfollow.h"
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 static char dir[64];
@@ -172,6 +174,66 @@ static void test_fifo_logs_are_skipped_and_plain_lines_keep_their_place(void **s
     assert_int_equal(system(cmd), 0);
 }
 
+static void append_bytes(const char *name, const char *bytes, size_t n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+/* newest line's shown text */
+static const char *newest_text(rt_model *m)
+{
+    static char buf[512];
+    model_lock(m);
+    const rt_log_line *l = &m->ring[m->log_seq % m->ring_cap];
+    snprintf(buf, sizeof buf, "%s", l->text ? l->text : "(none)");
+    model_unlock(m);
+    return buf;
+}
+
+/* A NUL inside a line (a raw byte, or a JSON \u0000) does not end it: the
+ * line is kept and shown whole, the NUL as U+2400, both in the lines read
+ * at start and in those followed; the byte budget counts what is kept. */
+static void test_a_nul_does_not_cut_a_line(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/ragtop-lf-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    static const char first[] = "start\0hidden 1\n";
+    append_bytes("a.log", first, sizeof first - 1);
+    char a[128];
+    snprintf(a, sizeof a, "%s/a.log", dir);
+    rt_model m;
+    assert_int_equal(model_init(&m), RAG_OK);
+    char *paths[] = {a};
+    logfollow *lf = logfollow_start(&m, paths, 1, 10);
+    assert_non_null(lf);
+    assert_true(wait_total(&m, 1));
+    assert_string_equal(newest(&m), "start" RAG_NUL_SYMBOL "hidden 1");
+    assert_non_null(strstr(newest_text(&m), "start" RAG_NUL_SYMBOL "hidden 1"));
+
+    static const char more[] = "followed\0hidden 2\n"
+                               "{\"ts\":\"2026-11-28T13:45:00Z\",\"level\":\"warn\",\"component\":\"c\",\"event\":\"e\","
+                               "\"msg\":\"shown\\u0000hidden 3\"}\n";
+    append_bytes("a.log", more, sizeof more - 1);
+    assert_true(wait_total(&m, 3));
+    assert_string_equal(nth_newest(&m, 1), "followed" RAG_NUL_SYMBOL "hidden 2");
+    assert_non_null(strstr(newest_text(&m), "c e shown" RAG_NUL_SYMBOL "hidden 3"));
+    logfollow_stop(lf);
+    size_t bytes = 0;
+    for (size_t i = 0; i < m.ring_cap; i++)
+        if (m.ring[i].raw) bytes += strlen(m.ring[i].raw) + 1 + strlen(m.ring[i].text) + 1;
+    assert_int_equal(bytes, m.log_bytes);
+    model_destroy(&m);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_ring_keeps_line_and_byte_bounds(void **state)
 {
     (void)state;
@@ -199,9 +261,11 @@ static void test_ring_keeps_line_and_byte_bounds(void **state)
 
 int main(void)
 {
+    setlocale(LC_ALL, "C.UTF-8"); /* as the console: U+2400 printable */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_follower_tails_rotates_truncates_and_loses_nothing),
         cmocka_unit_test(test_fifo_logs_are_skipped_and_plain_lines_keep_their_place),
+        cmocka_unit_test(test_a_nul_does_not_cut_a_line),
         cmocka_unit_test(test_ring_keeps_line_and_byte_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
