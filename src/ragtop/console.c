@@ -365,7 +365,7 @@ static void layout(ui *u)
         if (status_rollout(p, &r))
             rollout_rows += 1 + (r.n_other > 0) + (r.n_total > r.n_target + r.n_other);
         if (rollout_rows > 4) rollout_rows = 4;
-        if (i < 64 && (u->svc_expanded >> i & 1)) nsvc += p->n_inst;
+        nsvc += (size_t)pane_services_instance_rows(u, &u->m->snap, i);
     }
     if (layout_wide(u, top, h, nsvc, nruns, rollout_rows)) return;
     int top_h = 10 + rollout_rows; /* Freshness: 8 rows + rollout */
@@ -822,10 +822,10 @@ static void toggle_instances(ui *u)
     const rt_snapshot *s = &u->m->snap;
     int i = pane_services_sel(u, s, 0);
     bool ok = u->focus == PANE_SERVICES && s->services_rc == RAG_OK && i >= 0 && i < (int)s->services.count;
-    bool replicated = ok && i < 64 && rag_service_replicated(&s->services.items[i]);
+    bool replicated = ok && rag_service_replicated(&s->services.items[i]);
     if (ok) rt_fmt(name, sizeof name, "%s", s->services.items[i].name);
     model_unlock(u->m);
-    if (replicated) u->svc_expanded ^= 1ull << i;
+    if (replicated) pane_services_toggle_expanded(u, name); /* by name, as the selection */
     else if (ok) model_set_notice(u->m, "%s has one instance (health.urls or health.dns in services.yml list replicas)", name);
 }
 
@@ -1150,6 +1150,7 @@ static void switch_context(console *c)
     ui *u = &c->u;
     u->svc_sel = u->run_sel = 0;
     u->svc_sel_name[0] = '\0';
+    pane_services_forget_expanded(u); /* another stack's services */
     u->follow = true;
     u->log_hscroll = 0;
     rt_fmt(u->context, sizeof u->context, "%s", chosen.name);
@@ -1425,6 +1426,7 @@ int console_run(const rt_options *o)
     overlay_close(u);
     if (u->filter_on) regfree(&u->filter_re);
     if (u->search_on) regfree(&u->search_re);
+    pane_services_forget_expanded(u);
     status_free(&u->st);
     confirm_forget(c);
     model_destroy(m);

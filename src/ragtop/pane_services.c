@@ -4,22 +4,56 @@
  * health URL read their state from their pidfile (running + uptime, or
  * stopped). A replicated service reads "3/3 up" and, expanded with Space,
  * one row per instance under it (state, latency, uptime, requests and the
- * generation it serves, or why it is down). The highlighted row is the
+ * generation it serves, or why it is down); the expanded services are kept
+ * by name, like the selection, so they stay expanded when services.yml is
+ * re-read in another order or with services added. The highlighted row is the
  * target of r / s / a: highlighted when the pane has focus, marked with a
  * '>' when it has not. */
 #include "ui.h"
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rag/timeutil.h"
 
-/* Instance rows service i shows under it (0 when collapsed). */
-static int expanded_rows(const ui *u, const rt_snapshot *s, size_t i)
+/* index of name in the expanded set, -1 when it is not there */
+static int expanded_at(const ui *u, const char *name)
 {
-    if (i >= 64 || !(u->svc_expanded >> i & 1) || i >= s->n_probes || !s->probes[i].replicated) return 0;
-    return (int)s->probes[i].n_inst;
+    for (size_t k = 0; k < u->n_svc_expanded; k++)
+        if (strcmp(u->svc_expanded[k], name) == 0) return (int)k;
+    return -1;
+}
+
+void pane_services_toggle_expanded(ui *u, const char *name)
+{
+    int k = expanded_at(u, name);
+    if (k >= 0) {
+        free(u->svc_expanded[k]);
+        u->svc_expanded[k] = u->svc_expanded[--u->n_svc_expanded];
+        return;
+    }
+    u->svc_expanded = rag_xrealloc(u->svc_expanded, (u->n_svc_expanded + 1) * sizeof *u->svc_expanded);
+    u->svc_expanded[u->n_svc_expanded++] = rag_xstrdup(name);
+}
+
+void pane_services_forget_expanded(ui *u)
+{
+    for (size_t k = 0; k < u->n_svc_expanded; k++) free(u->svc_expanded[k]);
+    free(u->svc_expanded);
+    u->svc_expanded = NULL;
+    u->n_svc_expanded = 0;
+}
+
+int pane_services_instance_rows(const ui *u, const rt_snapshot *s, size_t i)
+{
+    if (s->services_rc != RAG_OK || i >= s->services.count || i >= s->n_probes) return 0;
+    const rt_probe *p = &s->probes[i];
+    /* the row's own probe: just after a re-read the probes may still be in
+     * the order before */
+    if (!p->replicated || strcmp(p->service, s->services.items[i].name) != 0) return 0;
+    return expanded_at(u, p->service) >= 0 ? (int)p->n_inst : 0;
 }
 
 /* Service i's instance rows from the from-th on, starting at screen line y
@@ -97,10 +131,11 @@ void pane_services_draw(ui *u, rect r)
     int rows = last - y;
     /* screen lines before the selected service: its own and expanded instances */
     int sel_line = 0;
-    for (int i = 0; i < u->svc_sel && i < (int)s->services.count; i++) sel_line += 1 + expanded_rows(u, s, (size_t)i);
+    for (int i = 0; i < u->svc_sel && i < (int)s->services.count; i++)
+        sel_line += 1 + pane_services_instance_rows(u, s, (size_t)i);
     int skip = sel_line >= rows ? sel_line - rows + 1 : 0;
     for (size_t i = 0; i < s->services.count && y < last; i++, y++) {
-        int extra = expanded_rows(u, s, i);
+        int extra = pane_services_instance_rows(u, s, i);
         if (skip > 0) { /* scrolled off above */
             int drop = skip < 1 + extra ? skip : 1 + extra;
             skip -= drop;

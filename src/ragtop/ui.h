@@ -45,7 +45,9 @@ typedef struct ui {
     int svc_sel;          /* selected service row: always through pane_services_sel */
     char svc_sel_name[64];/* ... and its service, which the selection follows when
                              services.yml is re-read in another order */
-    uint64_t svc_expanded;/* bit i: service i shows its instances (Space) */
+    char **svc_expanded;  /* the services showing their instances (Space), by name
+                             like the selection, so a re-read services.yml keeps them */
+    size_t n_svc_expanded;
     int run_sel;          /* 0 = newest */
     int fresh_sel;        /* Freshness pane: 0 = its freshness (Limits) row, 1 = the Quality row */
     /* logs view */
@@ -139,6 +141,11 @@ void pane_services_draw(ui *u, rect r);
  * services.yml keeps it selected), else (it is gone) the same row, clamped.
  * delta moves it first. -1 when there is no service. */
 int pane_services_sel(ui *u, const rt_snapshot *s, int delta);
+/* Show or hide service name's instances (Space); forget them all (freed). */
+void pane_services_toggle_expanded(ui *u, const char *name);
+void pane_services_forget_expanded(ui *u);
+/* Instance rows the i-th service shows under it (0 when collapsed). */
+int pane_services_instance_rows(const ui *u, const rt_snapshot *s, size_t i);
 void pane_runs_draw(ui *u, rect r);
 void pane_logs_draw(ui *u, rect r);
 void pane_status_draw(ui *u); /* status line + key bar */

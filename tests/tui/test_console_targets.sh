@@ -6,11 +6,12 @@
 # confirmation runs the argv the dialog showed, never one services.yml got
 # since (that one is refused: press the key again to see it); one action
 # per service at a time (a stop during the restart is refused), others at
-# once; the selection follows its service when services.yml is reordered.
+# once; the selection follows its service when services.yml is reordered,
+# and so do a replicated service's expanded instances.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 26
+plan 31
 
 stack_init
 mkdir -p "$TMP/c" "$TMP/elsewhere"
@@ -159,5 +160,45 @@ if wait_for 10 grep -q "start" "$TMP/ran"; then
   is "$(ran)" "svc_b start" "D: ... the selection stays on its row, clamped (the last one)"
   tui_wait "svc_b start: done" 10
 else not_ok "D: ... the selection stays on its row, clamped" "$(tui_cap)"; fi
+
+# --- E: a replicated service's expanded instances follow the service, not
+# its row, when services.yml is reordered or a service added before it.
+# Nothing listens on the ports: each instance reads DOWN.
+declare -A PORT
+for k in a1 a2 b1 b2 c1 c2; do PORT[$k]=$(free_port); done
+rep_block() { # NAME: a server with two instances, NAME1 and NAME2
+  cat <<YAML
+  rep_$1:
+    kind: server
+    health: {urls: [http://127.0.0.1:${PORT[${1}1]}/healthz, http://127.0.0.1:${PORT[${1}2]}/healthz], interval: 1s, timeout: 1s}
+YAML
+}
+write_reps() { # NAMES...
+  { echo "version: 1"; echo "services:"; local n; for n in "$@"; do rep_block "$n"; done; } >"$STACK/services.yml.new"
+  mv "$STACK/services.yml.new" "$STACK/services.yml"
+}
+# the Services pane top to bottom: rep_X for a service, X1 / X2 for an instance row
+tree() {
+  local t k
+  t=$(tmux -L "$TUI_SOCK" capture-pane -p -t t | sed -n '/─ Services /,/^└─/p' | grep -oE "│[ >]rep_[a-z]|(├|└) 127\.0\.0\.1:[0-9]+" \
+        | sed -E 's/^│[ >]//; s/^(├|└) 127\.0\.0\.1://' | tr '\n' ' ')
+  for k in "${!PORT[@]}"; do t=${t//${PORT[$k]} /$k }; done
+  echo "$t"
+}
+tree_is() { [ "$(tree)" = "$1" ]; }
+write_reps a b
+if tui_wait "rep_b +. 0/2 up" 15; then ok "E: two replicated services, probed"; else not_ok "E: two replicated services, probed" "$(tui_cap)"; fi
+tui_keys Home Space
+if wait_for 10 tree_is "rep_a a1 a2 rep_b "; then ok "E: Space on rep_a shows its instances under it"
+else not_ok "E: Space on rep_a shows its instances under it" "$(tree)" "$(tui_cap)"; fi
+write_reps b a
+if wait_for 15 tree_is "rep_b rep_a a1 a2 "; then ok "E: services.yml reordered: rep_a (now row 2) stays expanded, rep_b (now row 1) does not"
+else not_ok "E: services.yml reordered: rep_a stays expanded, rep_b does not" "$(tree)" "$(tui_cap)"; fi
+write_reps c b a
+if wait_for 15 tree_is "rep_c rep_b rep_a a1 a2 "; then ok "E: a service added before it: still rep_a's instances, under rep_a"
+else not_ok "E: a service added before it: still rep_a's instances, under rep_a" "$(tree)" "$(tui_cap)"; fi
+tui_keys Space # the selection followed rep_a too
+if wait_for 10 tree_is "rep_c rep_b rep_a "; then ok "E: Space on rep_a (followed by name) hides them"
+else not_ok "E: Space on rep_a hides them" "$(tree)" "$(tui_cap)"; fi
 tui_keys q
 tui_expect "ragtop quits" "EXIT=0" 10
