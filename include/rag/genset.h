@@ -65,4 +65,9 @@ char *rag_sqlite_ro_uri(const char *path);
  * err naming the file. */
 int rag_sqlite_open_ro(const char *path, sqlite3 **db, rag_error *err);
 
+/* SQLite's message for db's last error, with the system's reason when it
+ * was an I/O error ("disk I/O error (File too large)": SQLite's own text
+ * names no cause). In a per-thread buffer, valid until the next call. */
+const char *rag_sqlite_errmsg(sqlite3 *db);
+
 #endif

@@ -28,7 +28,7 @@ int rag_sqlite_open_ro(const char *path, sqlite3 **db, rag_error *err)
     int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     free(uri);
     if (rc != SQLITE_OK) {
-        rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+        rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, *db ? rag_sqlite_errmsg(*db) : sqlite3_errstr(rc));
         sqlite3_close(*db);
         *db = NULL;
         return RAG_ERR;
@@ -65,7 +65,7 @@ static int load_segments(sqlite3 *db, const char *path, rag_genset *gs, rag_erro
     if (sqlite3_prepare_v2(db, "SELECT file, documents, chunks, tokens, live_documents, live_chunks, live_tokens,"
                            " max_doc_id, max_chunk_id FROM segments ORDER BY ord",
                            -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: no segments table: %s", path, sqlite3_errmsg(db));
+        return rag_error_set(err, RAG_ECORRUPT, "%s: no segments table: %s", path, rag_sqlite_errmsg(db));
     char *dir = rag_dirname(path);
     int rc = RAG_OK;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -101,10 +101,10 @@ static int load_segments(sqlite3 *db, const char *path, rag_genset *gs, rag_erro
         return rc;
     int64_t nt = scalar(db, "SELECT count(*) FROM tombstones");
     if (nt < 0)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: no tombstones table: %s", path, sqlite3_errmsg(db));
+        return rag_error_set(err, RAG_ECORRUPT, "%s: no tombstones table: %s", path, rag_sqlite_errmsg(db));
     gs->tombstones = rag_xcalloc(nt ? (size_t)nt : 1, sizeof *gs->tombstones);
     if (sqlite3_prepare_v2(db, "SELECT doc_id FROM tombstones ORDER BY doc_id", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: %s", path, sqlite3_errmsg(db));
+        return rag_error_set(err, RAG_ECORRUPT, "%s: %s", path, rag_sqlite_errmsg(db));
     while (sqlite3_step(st) == SQLITE_ROW && gs->n_tombstones < (size_t)nt)
         gs->tombstones[gs->n_tombstones++] = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -136,11 +136,11 @@ int rag_genset_load(const char *path, rag_genset *gs, rag_error *err)
         gs->segs[0].max_doc_id = scalar(db, "SELECT coalesce(max(id),0) FROM documents");
         gs->segs[0].max_chunk_id = scalar(db, "SELECT coalesce(max(id),0) FROM chunks");
         if (gs->segs[0].chunks < 0)
-            rc = rag_error_set(err, RAG_ECORRUPT, "%s: cannot read the chunks table: %s", path, sqlite3_errmsg(db));
+            rc = rag_error_set(err, RAG_ECORRUPT, "%s: cannot read the chunks table: %s", path, rag_sqlite_errmsg(db));
     } else if (v == 2) {
         rc = load_segments(db, path, gs, err);
     } else if (v < 0) {
-        rc = rag_error_set(err, RAG_ECORRUPT, "%s: meta.index_schema_version is missing (%s)", path, sqlite3_errmsg(db));
+        rc = rag_error_set(err, RAG_ECORRUPT, "%s: meta.index_schema_version is missing (%s)", path, rag_sqlite_errmsg(db));
     } else {
         rc = rag_error_set(err, RAG_EVERSION, "%s: index schema version %lld is not supported (this build reads 1 and 2)",
                            path, (long long)v);
@@ -160,7 +160,7 @@ static int exec_sql(sqlite3 *db, const char *sql, const char *path, rag_error *e
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = rag_error_set(err, RAG_ECORRUPT, "%s: %s", path, msg ? msg : sqlite3_errmsg(db));
+        int rc = rag_error_set(err, RAG_ECORRUPT, "%s: %s", path, rag_sqlite_errmsg(db));
         sqlite3_free(msg);
         return rc;
     }
@@ -231,4 +231,20 @@ int rag_genset_open_db(const rag_genset *gs, sqlite3 **db, rag_error *err)
         *db = NULL;
     }
     return rc;
+}
+
+const char *rag_sqlite_errmsg(sqlite3 *db)
+{
+    static _Thread_local char buf[512];
+    snprintf(buf, sizeof buf, "%s", sqlite3_errmsg(db));
+    if (!db || (sqlite3_extended_errcode(db) & 0xff) != SQLITE_IOERR) return buf;
+    /* the db's copy of errno is often 0 (the unix VFS reads errno late);
+     * the main file's own last errno is kept where the failing call set it */
+    int e = sqlite3_system_errno(db);
+    if (!e && sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e) != SQLITE_OK) e = 0;
+    if (e) {
+        const size_t n = strlen(buf);
+        snprintf(buf + n, sizeof buf - n, " (%s)", strerror(e));
+    }
+    return buf;
 }

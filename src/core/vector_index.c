@@ -5,6 +5,7 @@
  * vector_index_parts, so neither side ever needs one huge SQLite blob, and
  * its description (kind, parameters, counts) is the one row of
  * vector_index. Layout: docs/specs/index.md. */
+#include "rag/genset.h"
 #include "rag/vector_index.h"
 
 #include <stdio.h>
@@ -19,14 +20,14 @@ static int db_error(rag_error *err, sqlite3 *db, const char *path, const char *w
 {
     int code = (sqlite3_errcode(db) & 0xff) == SQLITE_CORRUPT || (sqlite3_errcode(db) & 0xff) == SQLITE_NOTADB
                    ? RAG_ECORRUPT : RAG_ERR;
-    return rag_error_set(err, code, "%s: %s: %s", path, what, sqlite3_errmsg(db));
+    return rag_error_set(err, code, "%s: %s: %s", path, what, rag_sqlite_errmsg(db));
 }
 
 static int exec(sqlite3 *db, const char *path, const char *sql, rag_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK) return RAG_OK;
-    rag_error_set(err, RAG_ERR, "%s: %s: %s", path, sql, msg ? msg : sqlite3_errmsg(db));
+    rag_error_set(err, RAG_ERR, "%s: %s: %s", path, sql, rag_sqlite_errmsg(db));
     sqlite3_free(msg);
     return RAG_ERR;
 }
@@ -219,7 +220,7 @@ int rag_vindex_build_file(const char *path, const rag_vindex_settings *s, rag_vi
 {
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, db ? rag_sqlite_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return RAG_ERR;
     }
@@ -284,7 +285,7 @@ int rag_vindex_open(sqlite3 *db, const char *schema, const char *path, int dims,
     sqlite3_free(sql);
     if (prc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return rag_error_set(err, RAG_ECORRUPT, "%s: vector_index has no row: %s", path, sqlite3_errmsg(db));
+        return rag_error_set(err, RAG_ECORRUPT, "%s: vector_index has no row: %s", path, rag_sqlite_errmsg(db));
     }
     char kind[32];
     snprintf(kind, sizeof kind, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");

@@ -76,14 +76,14 @@ static const char *INDEXES = "CREATE INDEX chunks_doc ON chunks(doc_id);";
 
 static int db_fail(index_writer *w, rag_error *err, const char *what)
 {
-    return rag_error_set(err, RAG_ERR, "%s: %s: %s", w->path, what, sqlite3_errmsg(w->db));
+    return rag_error_set(err, RAG_ERR, "%s: %s: %s", w->path, what, rag_sqlite_errmsg(w->db));
 }
 
 static int exec_on(sqlite3 *db, const char *path, const char *sql, rag_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = rag_error_set(err, RAG_ERR, "%s: %s", path, msg ? msg : sqlite3_errmsg(db));
+        int rc = rag_error_set(err, RAG_ERR, "%s: %s", path, rag_sqlite_errmsg(db));
         sqlite3_free(msg);
         return rc;
     }
@@ -129,7 +129,7 @@ static int create_segment(sqlite3 **db, const char *path, const volatile int *in
 {
     unlink(path);
     if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, *db ? sqlite3_errmsg(*db) : "out of memory");
+        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", path, *db ? rag_sqlite_errmsg(*db) : "out of memory");
     sqlite3_progress_handler(*db, 10000, on_progress, (void *)interrupt);
     if (exec_on(*db, path, NEW_FILE_PRAGMAS "PRAGMA temp_store=FILE;", err) != RAG_OK ||
         exec_on(*db, path, SCHEMA, err) != RAG_OK || exec_on(*db, path, INDEXES, err) != RAG_OK ||
@@ -228,7 +228,7 @@ static int fts_exec(fts_builder *f, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(f->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        rag_error_set(&f->err, RAG_ERR, "%s: %s", f->path, msg ? msg : sqlite3_errmsg(f->db));
+        rag_error_set(&f->err, RAG_ERR, "%s: %s", f->path, rag_sqlite_errmsg(f->db));
         sqlite3_free(msg);
         return RAG_ERR;
     }
@@ -241,7 +241,7 @@ static void *fts_main(void *arg)
     sqlite3_stmt *ins = NULL;
     int rc = RAG_OK;
     if (sqlite3_prepare_v2(f->db, "INSERT INTO chunks_fts(rowid, text) VALUES(?,?)", -1, &ins, NULL) != SQLITE_OK)
-        rc = rag_error_set(&f->err, RAG_ERR, "%s: prepare: %s", f->path, sqlite3_errmsg(f->db));
+        rc = rag_error_set(&f->err, RAG_ERR, "%s: prepare: %s", f->path, rag_sqlite_errmsg(f->db));
     if (rc == RAG_OK)
         rc = fts_exec(f, "BEGIN");
     for (bool finished = false; !finished;) {
@@ -268,7 +268,7 @@ static void *fts_main(void *arg)
                     sqlite3_bind_int64(ins, 1, op->rowid);
                     sqlite3_bind_text(ins, 2, op->text, (int)op->len, SQLITE_STATIC);
                     if (sqlite3_step(ins) != SQLITE_DONE)
-                        rc = rag_error_set(&f->err, RAG_ERR, "%s: insert full-text row: %s", f->path, sqlite3_errmsg(f->db));
+                        rc = rag_error_set(&f->err, RAG_ERR, "%s: insert full-text row: %s", f->path, rag_sqlite_errmsg(f->db));
                     sqlite3_reset(ins);
                     sqlite3_clear_bindings(ins);
                 } else {
@@ -461,13 +461,13 @@ int iw_drop_prev_docs(index_writer *w, const int64_t *prev_ids, size_t n, rag_er
         return RAG_ERR;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(w->prev_db, "INSERT OR IGNORE INTO temp.gone(id) VALUES(?)", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ERR, "%s: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
+        return rag_error_set(err, RAG_ERR, "%s: %s", w->prev.path, rag_sqlite_errmsg(w->prev_db));
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(st, 1, prev_ids[i]);
         if (sqlite3_step(st) != SQLITE_DONE) {
             sqlite3_finalize(st);
             exec_on(w->prev_db, w->prev.path, "ROLLBACK", NULL);
-            return rag_error_set(err, RAG_ERR, "%s: drop documents: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
+            return rag_error_set(err, RAG_ERR, "%s: drop documents: %s", w->prev.path, rag_sqlite_errmsg(w->prev_db));
         }
         sqlite3_reset(st);
     }
@@ -482,12 +482,12 @@ int iw_keep_prev_doc(index_writer *w, int64_t prev_id, rag_error *err)
         return RAG_OK;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(w->prev_db, "DELETE FROM temp.gone WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ERR, "%s: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
+        return rag_error_set(err, RAG_ERR, "%s: %s", w->prev.path, rag_sqlite_errmsg(w->prev_db));
     sqlite3_bind_int64(st, 1, prev_id);
     const int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return rag_error_set(err, RAG_ERR, "%s: keep document: %s", w->prev.path, sqlite3_errmsg(w->prev_db));
+        return rag_error_set(err, RAG_ERR, "%s: keep document: %s", w->prev.path, rag_sqlite_errmsg(w->prev_db));
     return RAG_OK;
 }
 
@@ -588,7 +588,7 @@ iw_prev_reader *iw_prev_reader_open(const char *prev_path, int dimensions, rag_e
         int rc = sqlite3_prepare_v2(r->db, sql, -1, &r->get[i], NULL);
         sqlite3_free(sql);
         if (rc != SQLITE_OK) {
-            rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", r->set.segs[i].path, sqlite3_errmsg(r->db));
+            rag_error_set(err, RAG_ECORRUPT, "%s: cannot read embeddings: %s", r->set.segs[i].path, rag_sqlite_errmsg(r->db));
             iw_prev_reader_close(r);
             return NULL;
         }
@@ -709,7 +709,7 @@ static int segment_seal(sqlite3 *db, const char *path, const iw_segment_stats *s
         return rc;
     }
     if (sqlite3_close(db) != SQLITE_OK)
-        return rag_error_set(err, RAG_ERR, "%s: close: %s", path, sqlite3_errmsg(db));
+        return rag_error_set(err, RAG_ERR, "%s: close: %s", path, rag_sqlite_errmsg(db));
     return iw_fsync_file(path, err);
 }
 
@@ -723,11 +723,11 @@ int iw_merge_segments(const char *tmp_path, const char *const *paths, size_t n, 
         rc = exec_on(db, tmp_path, "CREATE TEMP TABLE tomb(doc_id INTEGER PRIMARY KEY)", err);
     sqlite3_stmt *st = NULL;
     if (rc == RAG_OK && sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.tomb VALUES(?)", -1, &st, NULL) != SQLITE_OK)
-        rc = rag_error_set(err, RAG_ERR, "%s: %s", tmp_path, sqlite3_errmsg(db));
+        rc = rag_error_set(err, RAG_ERR, "%s: %s", tmp_path, rag_sqlite_errmsg(db));
     for (size_t i = 0; rc == RAG_OK && i < n_tombstones; i++) {
         sqlite3_bind_int64(st, 1, tombstones[i]);
         if (sqlite3_step(st) != SQLITE_DONE)
-            rc = rag_error_set(err, RAG_ERR, "%s: %s", tmp_path, sqlite3_errmsg(db));
+            rc = rag_error_set(err, RAG_ERR, "%s: %s", tmp_path, rag_sqlite_errmsg(db));
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -770,7 +770,7 @@ static int fts_copy_in(index_writer *w, rag_error *err)
     sqlite3_close(w->db);
     w->db = NULL;
     if (sqlite3_open_v2(w->path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", w->path, w->db ? sqlite3_errmsg(w->db) : "out of memory");
+        return rag_error_set(err, RAG_ERR, "%s: cannot open: %s", w->path, w->db ? rag_sqlite_errmsg(w->db) : "out of memory");
     sqlite3_progress_handler(w->db, 10000, on_progress, (void *)w->interrupt);
     char *sql = sqlite3_mprintf(
         BUILD_PRAGMAS

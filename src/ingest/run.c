@@ -266,7 +266,7 @@ static int load_prev(run_ctx *c, rag_error *err)
         return rc;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, "SELECT id, path, size, mtime_ns, sha256 FROM documents", -1, &st, NULL) != SQLITE_OK) {
-        rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, sqlite3_errmsg(db));
+        rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, rag_sqlite_errmsg(db));
         goto out;
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -282,7 +282,7 @@ static int load_prev(run_ctx *c, rag_error *err)
     sort_by_path(&c->prev_docs);
     if (sqlite3_prepare_v2(db, "SELECT path, size, mtime_ns, reason, class, sha256 FROM failures ORDER BY path", -1, &st,
                            NULL) != SQLITE_OK) {
-        rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, sqlite3_errmsg(db));
+        rc = rag_error_set(err, RAG_ERR, "%s: %s", c->prev_gen_path, rag_sqlite_errmsg(db));
         goto out;
     }
     while (sqlite3_step(st) == SQLITE_ROW) {

@@ -9,6 +9,7 @@
 
 #include "publish.h"
 #include "rag/fsutil.h"
+#include "rag/genset.h"
 #include "rag/index.h"
 #include "run.h"
 #include "segments.h"
@@ -117,7 +118,7 @@ static int start_from_prev(segments_gen *g, seg_list *l, rag_error *err)
     sqlite3 *db = g->prev_db;
     char *msg = NULL;
     if (!g->dropped && sqlite3_exec(db, "CREATE TEMP TABLE gone AS SELECT id FROM documents", NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = rag_error_set(err, RAG_ERR, "%s: tombstones: %s", p->path, msg ? msg : sqlite3_errmsg(db));
+        int rc = rag_error_set(err, RAG_ERR, "%s: tombstones: %s", p->path, rag_sqlite_errmsg(db));
         sqlite3_free(msg);
         return rc;
     }
@@ -149,7 +150,7 @@ static int start_from_prev(segments_gen *g, seg_list *l, rag_error *err)
                                   " WHERE doc_id IN (SELECT id FROM temp.gone)", k);
         int64_t gone_tokens = scalar(db, sql, NULL);
         if (gone_docs < 0 || gone_tokens < 0)
-            return rag_error_set(err, RAG_ERR, "%s: counting tombstoned rows: %s", s->path, sqlite3_errmsg(db));
+            return rag_error_set(err, RAG_ERR, "%s: counting tombstoned rows: %s", s->path, rag_sqlite_errmsg(db));
         e->live_documents = s->live_documents - gone_docs;
         e->live_chunks = s->live_chunks - gone_chunks;
         e->live_tokens = s->live_tokens - gone_tokens;
@@ -276,7 +277,7 @@ static int write_descriptor(segments_gen *g, const seg_list *l, rag_error *err)
     unlink(g->desc_tmp);
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(g->desc_tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        int rc = rag_error_set(err, RAG_ERR, "%s: cannot create: %s", g->desc_tmp, db ? sqlite3_errmsg(db) : "?");
+        int rc = rag_error_set(err, RAG_ERR, "%s: cannot create: %s", g->desc_tmp, db ? rag_sqlite_errmsg(db) : "?");
         sqlite3_close(db);
         return rc;
     }
@@ -299,7 +300,7 @@ static int write_descriptor(segments_gen *g, const seg_list *l, rag_error *err)
     char *msg = NULL;
     int rc = RAG_OK;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        rc = rag_error_set(err, RAG_ERR, "%s: %s", g->desc_tmp, msg ? msg : sqlite3_errmsg(db));
+        rc = rag_error_set(err, RAG_ERR, "%s: %s", g->desc_tmp, rag_sqlite_errmsg(db));
     sqlite3_free(sql);
     sqlite3_free(msg);
     sqlite3_stmt *st = NULL;
@@ -313,7 +314,7 @@ static int write_descriptor(segments_gen *g, const seg_list *l, rag_error *err)
             for (int k = 0; k < 8; k++)
                 sqlite3_bind_int64(st, 3 + k, v[k]);
             if (sqlite3_step(st) != SQLITE_DONE)
-                rc = rag_error_set(err, RAG_ERR, "%s: %s", g->desc_tmp, sqlite3_errmsg(db));
+                rc = rag_error_set(err, RAG_ERR, "%s: %s", g->desc_tmp, rag_sqlite_errmsg(db));
             sqlite3_reset(st);
         }
     }
@@ -323,13 +324,13 @@ static int write_descriptor(segments_gen *g, const seg_list *l, rag_error *err)
         for (size_t i = 0; rc == RAG_OK && i < l->n_tomb; i++) {
             sqlite3_bind_int64(st, 1, l->tomb[i]);
             if (sqlite3_step(st) != SQLITE_DONE)
-                rc = rag_error_set(err, RAG_ERR, "%s: %s", g->desc_tmp, sqlite3_errmsg(db));
+                rc = rag_error_set(err, RAG_ERR, "%s: %s", g->desc_tmp, rag_sqlite_errmsg(db));
             sqlite3_reset(st);
         }
     }
     sqlite3_finalize(st);
     if (rc == RAG_OK && sqlite3_exec(db, "COMMIT; DETACH DATABASE n; PRAGMA journal_mode=DELETE;", NULL, NULL, &msg) != SQLITE_OK) {
-        rc = rag_error_set(err, RAG_ERR, "%s: %s", g->desc_tmp, msg ? msg : sqlite3_errmsg(db));
+        rc = rag_error_set(err, RAG_ERR, "%s: %s", g->desc_tmp, rag_sqlite_errmsg(db));
         sqlite3_free(msg);
     }
     if (sqlite3_close(db) != SQLITE_OK && rc == RAG_OK)

@@ -27,7 +27,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 60
+plan 61
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -276,5 +276,7 @@ cp "$F/art/checkpoints/latest.json" "$TMP/latest.fsize"
 (ulimit -f 64; exec "$ING" --config "$F/params.yaml" -q --full) 2>"$TMP/fsize.err"; rc=$?
 is "$rc/$(metric_of "$F/art/logs/ingestion_metrics.jsonl" .status)/$(metric_of "$F/art/logs/ingestion_metrics.jsonl" .published)" "1/failed/false" \
   "a 64 KiB file-size limit: the run fails (exit 1, not killed by SIGXFSZ) and its failed line is the metrics file's last"
+like "$(metric_of "$F/art/logs/ingestion_metrics.jsonl" .failure)" "\\.sqlite\\.tmp: disk I/O error \\(File too large\\)" \
+  "a file-size limit: the failure names the file and the system's reason, not only SQLite's 'disk I/O error'"
 check "a file-size limit: latest.json is byte-identical" cmp -s "$F/art/checkpoints/latest.json" "$TMP/latest.fsize"
 finish
