@@ -177,7 +177,7 @@ void collect_remote_logs_free(rt_remote_logs *logs)
 static void server_message(const rbuf *b, char *out, size_t n)
 {
     out[0] = '\0';
-    cJSON *o = b->p ? cJSON_ParseWithLength(b->p, b->n) : NULL;
+    cJSON *o = b->p ? rag_json_parse_showing_nul(b->p, b->n, NULL) : NULL; /* a \u0000 shown as ␀ */
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
     if (cJSON_IsString(msg)) rt_fmt(out, n, "%s", msg->valuestring);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rag/fsutil.h"
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 /* The tail read for the newest runs: 256 KiB holds hundreds of metrics
@@ -72,7 +73,7 @@ static void str(char *dst, size_t n, const cJSON *v)
 bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
 {
     memset(r, 0, sizeof *r);
-    cJSON *o = cJSON_ParseWithLength(line, len);
+    cJSON *o = rag_json_parse_showing_nul(line, len, NULL); /* a \u0000 in an error shown as ␀, not cut */
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
         return false;

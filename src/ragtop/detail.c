@@ -87,7 +87,7 @@ void detail_service(ui *u, int idx)
             if (p->up) {
                 add(&b, "\nlast /healthz answer%s%s:\n", p->replicated ? " of an instance serving the most common generation" : "",
                     p->body_cut ? " (cut at 4 KiB)" : "");
-                cJSON *j = cJSON_Parse(p->body);
+                cJSON *j = rag_json_parse_showing_nul(p->body, strlen(p->body), NULL); /* a \u0000 shown as ␀ */
                 char *pretty = j ? cJSON_Print(j) : NULL;
                 add(&b, "%s\n", pretty ? pretty : p->body);
                 free(pretty);

@@ -18,6 +18,7 @@
 
 
 #include "rag/fsutil.h"
+#include "rag/jsonlog.h"
 #include "rag/timeutil.h"
 
 #define BODY_MAX (1024 * 1024)
@@ -69,7 +70,7 @@ void probe_parse_healthz(const char *text, size_t len, rt_probe *p)
     p->uptime_s = p->requests = p->errors = p->recent_errors = -1;
     p->generated_at_ms = p->checked_at_ms = p->loaded_at_ms = 0;
     p->chunk_count = -1;
-    cJSON *o = cJSON_ParseWithLength(text, len);
+    cJSON *o = rag_json_parse_showing_nul(text, len, NULL); /* a \u0000 in a check name shown as ␀, not cut */
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
         return;

@@ -558,6 +558,13 @@ static void test_runs_reads_the_tail_and_skips_malformed_lines(void **state)
     assert_string_equal(runs[n - 1].run_id, "long");
     assert_false(runs[n - 1].ok);
     assert_string_equal(runs[n - 2].run_id, "R50");
+    /* a \u0000 in a run's error is shown (as U+2400), not a cut */
+    f = fopen(path, "a");
+    fprintf(f, "{\"run_id\":\"nul\",\"status\":\"failed\",\"failure\":\"bad\\u0000rest\"}\n");
+    fclose(f);
+    n = collect_runs(path, runs, RT_MAX_RUNS, why, sizeof why);
+    assert_string_equal(runs[n - 1].run_id, "nul");
+    assert_non_null(strstr(runs[n - 1].first_error, "bad\xe2\x90\x80rest"));
     unlink(path);
     assert_int_equal(collect_runs("/nonexistent/metrics.jsonl", runs, RT_MAX_RUNS, why, sizeof why), 0);
     assert_string_equal(why, ""); /* absent: no runs yet, nothing wrong */
@@ -596,6 +603,11 @@ static void test_healthz_parse_reads_rag_api_shape(void **state)
     probe_parse_healthz(huge, strlen(huge), &p);
     assert_true(p.uptime_s == RAG_EXACT_INT);
     assert_true(p.chunk_count == -RAG_EXACT_INT);
+    /* a \u0000 in a failing check's name is shown (as U+2400), not a cut */
+    const char *nul = "{\"status\":\"warn\",\"checks\":{\"disk\\u0000hidden\":{\"status\":\"warn\"}}}";
+    memset(&p, 0, sizeof p);
+    probe_parse_healthz(nul, strlen(nul), &p);
+    assert_string_equal(p.failing, "disk\xe2\x90\x80hidden=warn");
 }
 
 static void test_theme_parse_reports_file_line_and_problem(void **state)
