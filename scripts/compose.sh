@@ -21,6 +21,19 @@ else
 fi
 dc() { "${compose[@]}" "$@"; }
 
+# The containers read deploy/docker/params.yaml and deploy/docker/services.yml
+# as docker-compose.yml mounts them: a CONFIG or SERVICES naming another file
+# (make exports both) would be silently ignored, so it is refused instead.
+same_file() { [ "$(realpath -m -- "$1")" = "$(realpath -m -- "$2")" ]; }
+if [ -n "${CONFIG:-}" ] && ! same_file "$CONFIG" config/params.yaml; then
+  echo "compose.sh: RUNTIME=docker runs the containers with deploy/docker/params.yaml (mounted by docker-compose.yml); CONFIG=$CONFIG is not used there: edit deploy/docker/params.yaml, or run without RUNTIME=docker" >&2
+  exit 2
+fi
+if [ -n "${SERVICES:-}" ] && ! same_file "$SERVICES" services.yml; then
+  echo "compose.sh: RUNTIME=docker uses deploy/docker/services.yml (mounted by docker-compose.yml); SERVICES=$SERVICES is not used there: edit deploy/docker/services.yml, or run without RUNTIME=docker" >&2
+  exit 2
+fi
+
 validate() {
   echo "compose.sh: validating deploy/docker/params.yaml and services.yml in the image" >&2
   dc run --rm --no-deps -T rag_ingest \

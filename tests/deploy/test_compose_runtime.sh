@@ -6,7 +6,7 @@
 # stops `make ingest` and `make api` before anything is started.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
-plan 8
+plan 11
 tmp=$TMP
 
 # Stand-ins: compose logs its argv; validation fails when FAKE_INVALID=1, the
@@ -72,6 +72,16 @@ rid="r 1;touch $tmp/PWNED;#"
 if [ $rc = 0 ] && [ ! -e "$tmp/PWNED" ] && tail -n 1 "$FAKE_LOG.argv" | grep -qxF "[run][--rm][rag_ingest][rag-ingest][--config][/etc/ragtop/params.yaml][--rollback][--][$rid]"; then
   ok "make rollback RUN_ID=<spaces, ;> RUNTIME=docker: the run id is one argument after --, never run"
 else not_ok "make rollback RUN_ID=... RUNTIME=docker passes the run id as one argument" "rc=$rc pwned=$([ -e "$tmp/PWNED" ] && echo yes)" "$(cat "$FAKE_LOG.argv" "$tmp/out")"; fi
+
+# CONFIG / SERVICES naming another file than the mounted ones: refused, not ignored
+for v in "CONFIG=$tmp/other.yaml" "SERVICES=$tmp/other-services.yml"; do
+  : >"$FAKE_LOG"; run ingest "$v"; rc=$?
+  if [ $rc != 0 ] && [ ! -s "$FAKE_LOG" ] && grep -q "is not used there: edit deploy/docker/" "$tmp/out"; then
+    ok "make ingest RUNTIME=docker ${v%%=*}=<another file>: refused before compose runs, naming the mounted file"
+  else not_ok "make ingest RUNTIME=docker ${v%%=*}=<another file> is refused" "rc=$rc" "$(cat "$FAKE_LOG" "$tmp/out")"; fi
+done
+: >"$FAKE_LOG"; run ingest CONFIG="$PWD/config/params.yaml"; rc=$?
+is "$rc/$(grep -c . "$FAKE_LOG")" "0/2" "make ingest RUNTIME=docker with CONFIG naming the default file (as the console passes it): runs"
 
 if make --no-print-directory -s ingest RUNTIME=podman >"$tmp/out" 2>&1; then
   not_ok "an unknown RUNTIME is refused" "$(cat "$tmp/out")"
