@@ -6,6 +6,7 @@
  * fills during a run cannot keep its "failed" line out: a monitor would
  * otherwise go on showing the run before. */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,4 +199,20 @@ int metrics_append(const char *path, const run_stats *s, rag_error *err)
     }
     free(line);
     return rc;
+}
+
+void metrics_record(const char *logs_dir, const run_stats *s, rag_log *log)
+{
+    char *mp = rag_path_join(logs_dir, "ingestion_metrics.jsonl");
+    rag_error me = {0};
+    if (metrics_append(mp, s, &me) != RAG_OK) {
+        fprintf(stderr, "rag-ingest: %s\n", me.msg);
+        if (log) {
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddStringToObject(p, "path", mp);
+            cJSON_AddStringToObject(p, "status", s->status);
+            rag_log_event(log, RAG_LEVEL_ERROR, "metrics_line_failed", me.msg, p);
+        }
+    }
+    free(mp);
 }

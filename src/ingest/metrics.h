@@ -34,5 +34,11 @@ int metrics_reserve(const char *path, rag_error *err);
 /* Append s's line (all or nothing), then reserve room for the next run's
  * line (best effort: the next run's metrics_reserve says if it fails). */
 int metrics_append(const char *path, const run_stats *s, rag_error *err);
+/* A run's (or rollback's) record: append s's line to
+ * <logs_dir>/ingestion_metrics.jsonl; when it cannot be, say so on stderr
+ * (also with --quiet: monitors now show the run before) and as a
+ * metrics_line_failed event in log (when given). The caller's exit status
+ * stays the run's. */
+void metrics_record(const char *logs_dir, const run_stats *s, rag_log *log);
 
 #endif

@@ -198,20 +198,7 @@ int ingest_rollback(const rag_config *cfg, const char *run_id, const run_opts *o
         if (log)
             rag_log_event(log, RAG_LEVEL_ERROR, "rollback_failed", st->failure, NULL);
     }
-    {
-        char *mp = rag_path_join(logs_dir, "ingestion_metrics.jsonl");
-        rag_error me = { 0 };
-        if (metrics_append(mp, st, &me) != RAG_OK) { /* said even with --quiet, as in a run */
-            fprintf(stderr, "rag-ingest: %s\n", me.msg);
-            if (log) {
-                cJSON *p = cJSON_CreateObject();
-                cJSON_AddStringToObject(p, "path", mp);
-                cJSON_AddStringToObject(p, "status", st->status);
-                rag_log_event(log, RAG_LEVEL_ERROR, "metrics_line_failed", me.msg, p);
-            }
-        }
-        free(mp);
-    }
+    metrics_record(logs_dir, st, log);
     if (rc == RAG_OK && !opts->quiet)
         fprintf(stderr, "rag-ingest: rolled back: now serving %s (run %s, %lld chunks), was %s\n", target.generation,
                 target.run_id, (long long)target.chunks, cur.generation);

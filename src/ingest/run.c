@@ -1487,20 +1487,8 @@ static void record_stage(run_ctx *c, int rc)
     run_stats *st = c->st;
     if (!st->finished_ms)
         st->finished_ms = rag_now_ms();
-    if (!c->opts->dry_run) {
-        char *mp = rag_path_join(c->logs_dir, "ingestion_metrics.jsonl");
-        rag_error me = { 0 };
-        if (metrics_append(mp, st, &me) != RAG_OK) {
-            /* said even with --quiet, like a failure: monitors now show the
-             * run before this one; the exit status stays the run's */
-            fprintf(stderr, "rag-ingest: %s\n", me.msg);
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddStringToObject(p, "path", mp);
-            cJSON_AddStringToObject(p, "status", st->status);
-            log_event(c, RAG_LEVEL_ERROR, "metrics_line_failed", p, me.msg);
-        }
-        free(mp);
-    }
+    if (!c->opts->dry_run)
+        metrics_record(c->logs_dir, st, c->log);
     if ((rc == RAG_ERR || rc == RAG_EGATE) && !c->opts->dry_run)
         ingest_alert_failure(c->cfg, st, c->log); /* failure hook: docs/specs/alerts.md */
     summary(c);
