@@ -79,6 +79,9 @@ ptrdiff_t rag_find_sorted_i64(const int64_t *v, size_t n, int64_t key);
 #define RAG_EXACT_INT ((int64_t)1 << 53)
 int64_t rag_clamp_i64(double d, int64_t lo, int64_t hi);
 char *rag_xstrdup(const char *s);
+/* The len bytes at p, NULs included (strndup would stop at one), plus a
+ * terminating NUL. */
+char *rag_xmemdup(const void *p, size_t len);
 char *rag_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Program start-up: run handler on SIGINT and SIGTERM (and SIGHUP when hup),

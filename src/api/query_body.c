@@ -113,9 +113,7 @@ static int take_text(const char *s, size_t len, api_query_req *req, char *msg, s
         snprintf(msg, msgsz, "field \"q\" is longer than %d bytes", API_QUERY_MAX_TEXT);
         return -1;
     }
-    req->q = rag_xmalloc(len + 1);
-    memcpy(req->q, s, len);
-    req->q[len] = '\0';
+    req->q = rag_xmemdup(s, len);
     return 0;
 }
 

@@ -85,6 +85,15 @@ char *rag_xstrdup(const char *s)
     return p ? p : oom(strlen(s) + 1);
 }
 
+char *rag_xmemdup(const void *p, size_t len)
+{
+    char *copy = rag_xmalloc(len + 1);
+    if (len)
+        memcpy(copy, p, len);
+    copy[len] = '\0';
+    return copy;
+}
+
 char *rag_xasprintf(const char *fmt, ...)
 {
     va_list ap;

@@ -185,9 +185,7 @@ cJSON *rag_json_parse_showing_nul(const char *s, size_t len, const char **end)
     /* rewritten in a copy of the same length, so end maps back by offset;
      * each escape is skipped whole, so in \\u0000 (an escaped backslash,
      * then text) nothing is rewritten */
-    char *copy = rag_xmalloc(len + 1);
-    memcpy(copy, s, len);
-    copy[len] = '\0';
+    char *copy = rag_xmemdup(s, len);
     for (size_t i = 0; i + 1 < len; i++) {
         if (copy[i] != '\\') continue;
         if (copy[i + 1] == 'u' && i + 6 <= len && memcmp(copy + i + 2, "0000", 4) == 0) memcpy(copy + i + 2, "2400", 4);

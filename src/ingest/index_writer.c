@@ -297,9 +297,7 @@ static void fts_push(fts_builder *f, fts_op_kind kind, int64_t rowid, const char
     op->kind = kind;
     op->rowid = rowid;
     if (text) {
-        op->text = rag_xmalloc(len + 1);
-        memcpy(op->text, text, len);
-        op->text[len] = '\0';
+        op->text = rag_xmemdup(text, len);
         op->len = len;
     }
     pthread_mutex_lock(&f->mu);

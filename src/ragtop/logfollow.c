@@ -173,9 +173,7 @@ static void open_at_end(logfollow *lf, lf_file *f, pending **pv, size_t *pn)
         if (len && buf[p + len - 1] == '\r') len--; /* as lines read later (emit) */
         rag_log_entry e;
         rag_log_parse_line(buf + p, len, &e);
-        char *copy = rag_xmalloc(len + 1); /* all len bytes: not strndup, which stops at a NUL */
-        memcpy(copy, buf + p, len);
-        copy[len] = '\0';
+        char *copy = rag_xmemdup(buf + p, len); /* all len bytes: NULs are shown, not cut at */
         *pv = rag_xrealloc(*pv, (*pn + 1) * sizeof **pv);
         (*pv)[*pn] = (pending){e.ok ? e.ts_ms : 0, *pn, f->source, copy, len};
         (*pn)++;

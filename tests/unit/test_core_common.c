@@ -114,6 +114,17 @@ static void test_clamp_i64(void **state)
     assert_int_equal(rag_clamp_i64(3e9, 0, INT32_MAX), INT32_MAX);
 }
 
+static void test_xmemdup_keeps_nul_bytes(void **state)
+{
+    (void)state;
+    char *c = rag_xmemdup("a\0b", 3); /* all three bytes, then a terminator */
+    assert_memory_equal(c, "a\0b\0", 4);
+    free(c);
+    c = rag_xmemdup(NULL, 0); /* nothing to copy: an empty string */
+    assert_string_equal(c, "");
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +134,7 @@ int main(void)
         cmocka_unit_test(test_sort_i64),
         cmocka_unit_test(test_sort_i64_agrees_with_qsort_at_every_length),
         cmocka_unit_test(test_clamp_i64),
+        cmocka_unit_test(test_xmemdup_keeps_nul_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
