@@ -118,6 +118,8 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *r)
     if (cJSON_IsString(fail) && fail->valuestring[0]) str(r->first_error, sizeof r->first_error, fail);
     const cJSON *g = field(o, "generation", "generation_published");
     str(r->generation, sizeof r->generation, g);
+    r->rollback = cJSON_IsTrue(field(o, "rollback", NULL));
+    str(r->rollback_from, sizeof r->rollback_from, field(o, "rollback_from", NULL));
     const cJSON *qn = field(o, "quality_ndcg_at_10", NULL);
     str(r->quality_gate, sizeof r->quality_gate, field(o, "quality_gate", NULL));
     if (cJSON_IsNumber(qn)) { /* absent in lines of older writers and runs that evaluated nothing */

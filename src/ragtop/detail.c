@@ -128,6 +128,7 @@ void detail_run(ui *u, int k)
     add(&b, "%lld files, %lld chunks, %lld tokens, %lld errors\n", (long long)r->files, (long long)r->chunks,
         (long long)r->tokens, (long long)r->errors);
     add(&b, "generation %s\n", r->generation[0] ? r->generation : "(none published)");
+    if (r->rollback) add(&b, "a rollback (rag-ingest --rollback)%s%s\n", r->rollback_from[0] ? ": replaced " : "", r->rollback_from);
     if (r->first_error[0]) add(&b, "\nfirst error: %s\n", r->first_error);
     /* the run's failure and failed files from the ingest log */
     rag_tail tail = {0};

@@ -110,6 +110,8 @@ typedef struct rt_run {
     int64_t started_ms, duration_ms;
     int64_t files, chunks, tokens, errors;
     char generation[128];     /* published generation, "" when none */
+    bool rollback;            /* a rag-ingest --rollback line (metrics-line.md "rollback"): not an ingest */
+    char rollback_from[128];  /* the generation it replaced, "" when none */
     char first_error[256];
     /* the golden-query evaluation of the run's candidate (metrics-line.md
      * quality_*); has_quality false when the line carries none */

@@ -219,6 +219,8 @@ cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
         put_num(o, "chunks", r->chunks);
         put_num(o, "errors", r->errors);
         put_str(o, "generation", r->generation);
+        cJSON_AddBoolToObject(o, "rollback", r->rollback); /* a rag-ingest --rollback line, not an ingest */
+        put_str(o, "rollback_from", r->rollback_from);
         /* the run's golden-query figures (metrics-line quality_*), null when it has none */
         const double qv[] = {r->quality_ndcg, r->quality_recall, r->quality_mrr};
         static const char *const qk[] = {"quality_ndcg_at_10", "quality_recall_at_k", "quality_mrr"};

@@ -50,7 +50,7 @@ void pane_runs_draw(ui *u, rect r)
         ui_clock(run->started_ms, t, sizeof t, true);
         rag_duration_format(run->duration_ms, d, sizeof d);
         char st[40];
-        rt_fmt(st, sizeof st, "%s %-9.9s", ui_sev_mark(u, run->ok ? RT_OK : RT_WARN), run->status);
+        rt_fmt(st, sizeof st, "%s %-9.9s", ui_sev_mark(u, run->ok ? RT_OK : RT_WARN), run->rollback ? "rollback" : run->status);
         ui_text(y, x, 11, run->ok ? ROLE_OK : ROLE_FAIL, st);
         ui_printf(y, x + 12, w - 12, sel ? ROLE_SELECTED : (run->errors ? ROLE_WARN : ROLE_NORMAL), "%-19s %9s %6lld %7lld %6lld  %s%s%s", t, d,
                   (long long)run->files, (long long)run->chunks, (long long)run->errors, run->run_id,

@@ -146,8 +146,12 @@ static void eval_index(const rt_snapshot *s, int64_t now, rt_status *st)
         else add(st, "index", RT_CRIT, "ingest", "%s", m->error);
         return;
     }
-    add(st, "index", RT_OK, NULL, "%s: %lld documents, %lld chunks, %lld tokens", m->m.generation,
-        (long long)m->m.documents, (long long)m->m.chunks, (long long)m->m.tokens);
+    rt_check *ic = add(st, "index", RT_OK, NULL, "%s: %lld documents, %lld chunks, %lld tokens%s%s%s", m->m.generation,
+                       (long long)m->m.documents, (long long)m->m.chunks, (long long)m->m.tokens,
+                       m->m.rollback_from[0] ? " (rolled back from " : "", m->m.rollback_from,
+                       m->m.rollback_from[0] ? ")" : "");
+    if (m->m.rollback_from[0]) /* a rollback's manifest names the run that did it */
+        detail(ic, "served again by rollback run %s", m->m.run_id);
 
     int64_t age = status_index_age_ms(s, now);
     char a[40], w[32], e[32];
@@ -300,6 +304,9 @@ static void eval_sources(const rt_snapshot *s, rt_status *st)
            (long long)src->changed, (long long)src->removed, (long long)src->total);
 }
 
+/* The newest metrics line; a rollback (rag-ingest --rollback) is said as
+ * one, and is not an ingest: after a rollback the newest ingest line still
+ * decides whether the ingest is failing. */
 static void eval_runs(const rt_snapshot *s, rt_status *st)
 {
     if (s->runs_error[0]) { /* unreadable is not "none": the last run may have failed */
@@ -310,8 +317,20 @@ static void eval_runs(const rt_snapshot *s, rt_status *st)
         add(st, "last_run", RT_OK, NULL, "no ingestion runs recorded");
         return;
     }
-    const rt_run *r = &s->runs[s->n_runs - 1];
-    if (r->ok) {
+    const rt_run *r = &s->runs[s->n_runs - 1], *ing = NULL;
+    for (size_t i = s->n_runs; i-- > 0 && !ing;)
+        if (!s->runs[i].rollback) ing = &s->runs[i];
+    if (r->rollback && !r->ok) {
+        rt_check *c = add(st, "last_run", RT_WARN, NULL, "last run %s: rollback failed, nothing changed", r->run_id);
+        if (r->first_error[0]) detail(c, "%s", r->first_error);
+    } else if (r->rollback && ing && !ing->ok) {
+        rt_check *c = add(st, "last_run", RT_WARN, "ingest", "last ingest %s %s (%lld errors); run %s since rolled back to %s",
+                          ing->run_id, ing->status, (long long)ing->errors, r->run_id, r->generation);
+        if (ing->first_error[0]) detail(c, "%s", ing->first_error);
+    } else if (r->rollback) {
+        add(st, "last_run", RT_OK, NULL, "last run %s rolled back to %s (was %s)", r->run_id, r->generation,
+            r->rollback_from[0] ? r->rollback_from : "?");
+    } else if (r->ok) {
         add(st, "last_run", RT_OK, NULL, "last run %s %s: %lld files, %lld chunks", r->run_id, r->status,
             (long long)r->files, (long long)r->chunks);
     } else {
@@ -322,7 +341,7 @@ static void eval_runs(const rt_snapshot *s, rt_status *st)
 }
 
 /* Dead man's switch (added for watch): no successful run — recorded in the
- * metrics file or confirmed by the manifest's checked_at — within
+ * metrics file (a rollback is none) or confirmed by the manifest's checked_at — within
  * watch.ingest_overdue. Silent when nothing has ever run (index covers it). */
 static void eval_overdue(const rt_snapshot *s, int64_t now, rt_status *st)
 {
@@ -331,7 +350,7 @@ static void eval_overdue(const rt_snapshot *s, int64_t now, rt_status *st)
     for (size_t i = 0; i < s->n_runs; i++) {
         const rt_run *r = &s->runs[i];
         int64_t end = r->started_ms + (r->duration_ms > 0 ? r->duration_ms : 0);
-        if (r->ok && end > last) last = end;
+        if (r->ok && !r->rollback && end > last) last = end; /* a rollback ingests nothing */
     }
     if (last <= 0) return;
     char a[32], lim[32];

@@ -17,7 +17,9 @@
 #  4. a checkpoint copy cannot be pruned: the run still succeeds (exit 0,
 #     published), the problem is a warning, generations are still pruned;
 #  5. orphan generations do not take retention slots, and --rollback serves
-#     the earlier good generation again;
+#     the earlier good generation again; afterwards ragtop says it was a
+#     rollback (last_run, index, --json runs[]) and does not count it as an
+#     ingest (ingest_overdue);
 #  6. SRT: "5 < 7 and margin > 3" is text, only real tags are stripped;
 #  7. WebVTT: cues without a blank line between them stay two cues, the
 #     timing line is not text, invalid cues are skipped with a warning;
@@ -27,7 +29,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 61
+plan 70
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -145,6 +147,50 @@ is "$rc/$(gen)" "1/$G2" "no earlier retained generation: --rollback fails and ch
 like "$(cat "$TMP/e5b")" "no earlier generation is retained" "and says why"
 run --rollback "$(basename "$G3" .sqlite | sed 's/^gen-//')" 2>/dev/null; rc=$?
 is "$rc/$(gen)" "0/$G3" "--rollback RUN_ID serves that run's generation"
+
+# ---------------------------------------------------------------- 5b. what ragtop says after a rollback
+# A rollback ingests nothing: the dead man's switch (ingest_overdue) still
+# counts from the last ingest, and last_run / index say it was a rollback.
+R=$TMP/rb
+mkdir -p "$R/corpus"
+cp "$W/corpus/t1.txt" "$W/corpus/t2.txt" "$R/corpus/"
+printf 'schema_version: 1\npaths: {transcripts: corpus, artifacts: art}\nwatch: {ingest_overdue: 1h}\n' >"$R/params.yaml"
+rrun() { "$ING" --config "$R/params.yaml" -q "$@"; }
+# ragtop runs in $R: it would read the metrics file the services.yml of its folder names
+rcheck() { (cd "$R" && "$BIN/ragtop" --once --json --config params.yaml) 2>/dev/null | jq -r --arg c "$1" ".checks[] | select(.name==\$c) | $2"; }
+rrun; RG1=$(jq -r .generation "$R/art/checkpoints/latest.json")
+echo "Erin: a later line." >>"$R/corpus/t1.txt"; rrun; RG2=$(jq -r .generation "$R/art/checkpoints/latest.json")
+# both ingests ran three hours ago: every time in the manifests and metrics lines moves back 3h
+back='def back: if type == "string" then ((.[0:19] + "Z") | fromdateiso8601 - 10800 | todateiso8601 | .[0:19]) + .[19:] else . end;'
+for f in "$R"/art/checkpoints/*.json; do
+  jq "$back .generated_at |= back | .checked_at |= back" "$f" >"$R/m.tmp" && touch -r "$f" "$R/m.tmp" && mv "$R/m.tmp" "$f"
+done
+jq -c "$back .started_at |= back | .finished_at |= back" "$R/art/logs/ingestion_metrics.jsonl" >"$R/m.tmp"
+mv "$R/m.tmp" "$R/art/logs/ingestion_metrics.jsonl"
+is "$(rcheck ingest_overdue .status)" WARN "no ingest for 3h with watch.ingest_overdue 1h: ingest_overdue WARN"
+rrun --rollback; rc=$?
+is "$rc/$(jq -r .generation "$R/art/checkpoints/latest.json")" "0/$RG1" "the rollback serves the earlier generation"
+is "$(rcheck ingest_overdue '.status + " " + .summary')" "WARN no successful ingest run for 3h 0m (expected within 1h 0m)" \
+  "a rollback is not an ingest: ingest_overdue still WARNs"
+is "$(rcheck last_run .summary)" "last run $(metric_of "$R/art/logs/ingestion_metrics.jsonl" .run_id) rolled back to $RG1 (was $RG2)" \
+  "last_run says the last run was a rollback, to what and from what"
+like "$(rcheck index .summary)" "^$RG1: .* \(rolled back from $RG2\)$" "the index check says the served generation was rolled back"
+is "$(cd "$R" && "$BIN/ragtop" --once --json --config params.yaml 2>/dev/null | jq -c '.runs[-1] | [.rollback, .rollback_from]')" \
+  "[true,\"$RG2\"]" "--json runs[] marks the rollback and what it replaced"
+rrun --rollback 2>/dev/null; rc=$?
+is "$rc/$(rcheck last_run '.status + " " + (.fix|tostring)')" "1/WARN null" \
+  "a failed rollback: last_run WARN without an ingest fix (nothing changed)"
+like "$(rcheck last_run .summary)" "rollback failed, nothing changed" "and it says so"
+# an ingest that failed, then a rollback: the ingest is still failing
+rrun --rollback "$(basename "$RG2" .sqlite | sed 's/^gen-//')" 2>/dev/null
+python3 -c 'import sys; sys.stdout.buffer.write(bytes([0xe9, 1, 2, 3, 0xff] * 40))' >"$R/corpus/garbage.txt"
+rrun 2>/dev/null; rc=$?
+FAILED_RUN=$(metric_of "$R/art/logs/ingestion_metrics.jsonl" .run_id)
+rrun --rollback; rc=$rc/$?
+is "$rc/$(rcheck last_run '.status + " " + .fix')" "1/0/WARN ingest" \
+  "a rollback after a failed ingest: last_run stays WARN (fix: ingest)"
+like "$(rcheck last_run .summary)" "^last ingest $FAILED_RUN failed \(1 errors\); run [^ ]+ since rolled back to $RG1$" \
+  "and names the failed ingest and the rollback"
 
 # ---------------------------------------------------------------- 6-8. parsers and encodings
 printf '1\n00:00:01,000 --> 00:00:03,000\n<i>revenue</i> 5 < 7 and margin > 3 percent\n\n2\n00:00:04,000 --> 00:00:05,000\n<font color="#ff0000">red</font> <b>bold</b> <x>kept</x>\n' >"$W/corpus/angle.srt"
