@@ -52,9 +52,28 @@ static void pick_previous(const rag_manifest *m, void *ud)
     p->have = true;
 }
 
+/* One segment (or a v1 file) opens and its chunks table reads: a file
+ * truncated or overwritten by hand is named, with SQLite's reason. */
+static int check_segment(const char *gen_path, const rag_segment_ref *seg, rag_error *err)
+{
+    sqlite3 *db = NULL;
+    rag_error oe = { 0 };
+    if (rag_sqlite_open_ro(seg->path, &db, &oe) != RAG_OK)
+        return rag_error_set(err, RAG_ECORRUPT, "%s: segment %s", gen_path, oe.msg);
+    sqlite3_stmt *st = NULL;
+    int rc = RAG_OK;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM chunks", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        rc = rag_error_set(err, RAG_ECORRUPT, "%s: segment %s cannot be read: %s", gen_path, seg->path,
+                           rag_sqlite_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
 /* The generation opens read-only as an index of a schema we read (v2
- * segments, all present; or a v1 file) and holds the number of chunks its
- * manifest says. */
+ * segments, all present and readable; or a v1 file) and holds the number
+ * of chunks its manifest says. */
 static int check_generation(const char *path, const rag_manifest *m, rag_error *err)
 {
     rag_genset gs;
@@ -64,20 +83,24 @@ static int check_generation(const char *path, const rag_manifest *m, rag_error *
         snprintf(why, sizeof why, "%s", err->msg);
         return rag_error_set(err, RAG_ECORRUPT, "not a readable index: %s", why);
     }
+    for (size_t i = 0; rc == RAG_OK && i < gs.n; i++)
+        rc = check_segment(path, &gs.segs[i], err);
     sqlite3 *db = NULL;
     int64_t chunks = -1;
-    if (rag_genset_open_db(&gs, &db, err) == RAG_OK) {
+    if (rc == RAG_OK && (rc = rag_genset_open_db(&gs, &db, err)) == RAG_OK) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db, "SELECT count(*) FROM chunks", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
             chunks = sqlite3_column_int64(st, 0);
+        else
+            rc = rag_error_set(err, RAG_ECORRUPT, "%s: cannot count its chunks: %s", path, rag_sqlite_errmsg(db));
         sqlite3_finalize(st);
         sqlite3_close(db);
     }
     rag_genset_free(&gs);
-    if (chunks != m->chunks)
-        return rag_error_set(err, RAG_ECORRUPT, "%s: holds %lld chunks, its manifest says %lld", path,
-                             (long long)chunks, (long long)m->chunks);
-    return RAG_OK;
+    if (rc == RAG_OK && chunks != m->chunks)
+        rc = rag_error_set(err, RAG_ECORRUPT, "%s: holds %lld chunks, its manifest says %lld", path,
+                           (long long)chunks, (long long)m->chunks);
+    return rc;
 }
 
 /* Find the target: the copy of run_id, or the previous generation. */

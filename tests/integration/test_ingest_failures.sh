@@ -19,7 +19,8 @@
 #  5. orphan generations do not take retention slots, and --rollback serves
 #     the earlier good generation again; afterwards ragtop says it was a
 #     rollback (last_run, index, --json runs[]) and does not count it as an
-#     ingest (ingest_overdue);
+#     ingest (ingest_overdue); a rollback to a generation whose segment was
+#     truncated by hand fails naming that segment and SQLite's reason;
 #  6. SRT: "5 < 7 and margin > 3" is text, only real tags are stripped;
 #  7. WebVTT: cues without a blank line between them stay two cues, the
 #     timing line is not text, invalid cues are skipped with a warning;
@@ -29,7 +30,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 70
+plan 74
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -191,6 +192,19 @@ is "$rc/$(rcheck last_run '.status + " " + .fix')" "1/0/WARN ingest" \
   "a rollback after a failed ingest: last_run stays WARN (fix: ingest)"
 like "$(rcheck last_run .summary)" "^last ingest $FAILED_RUN failed \(1 errors\); run [^ ]+ since rolled back to $RG1$" \
   "and names the failed ingest and the rollback"
+# the target's own segment was truncated by hand: the error names it and says what is wrong
+RUN2=$(basename "$RG2" .sqlite | sed 's/^gen-//')
+RS=$(comm -13 <(gen_segments "$R/art/index/$RG1" | sort) <(gen_segments "$R/art/index/$RG2" | sort) | head -n 1)
+check "$RG2 has a segment $RG1 does not name" test -f "$RS"
+cp "$RS" "$TMP/seg.keep"; truncate -s 8192 "$RS"
+rrun --rollback "$RUN2" 2>"$TMP/e5c"; rc=$?
+is "$rc/$(jq -r .generation "$R/art/checkpoints/latest.json")" "1/$RG1" \
+  "a rollback to a generation whose segment is truncated fails and changes nothing"
+like "$(cat "$TMP/e5c")" "rollback: .*/$RG2: segment $RS cannot be read: database disk image is malformed$" \
+  "and names the segment and what is wrong (not 'holds -1 chunks')"
+cp "$TMP/seg.keep" "$RS"
+rrun --rollback "$RUN2"; rc=$?
+is "$rc/$(jq -r .generation "$R/art/checkpoints/latest.json")" "0/$RG2" "with the segment restored the rollback succeeds"
 
 # ---------------------------------------------------------------- 6-8. parsers and encodings
 printf '1\n00:00:01,000 --> 00:00:03,000\n<i>revenue</i> 5 < 7 and margin > 3 percent\n\n2\n00:00:04,000 --> 00:00:05,000\n<font color="#ff0000">red</font> <b>bold</b> <x>kept</x>\n' >"$W/corpus/angle.srt"
