@@ -1,6 +1,8 @@
 /* lastrun.c — outcome of the newest ingest run from the tail of
  * ingestion_metrics.jsonl (see lastrun.h). Only complete lines count: a line
- * still being appended (no newline yet) is ignored until it is finished. */
+ * still being appended (no newline yet) is ignored until it is finished.
+ * A rag-ingest --rollback line ("rollback": true) is not an ingest run: the
+ * newest line before it decides. */
 #include "lastrun.h"
 #include "filecheck.h"
 
@@ -15,6 +17,7 @@
 
 #define TAIL_FIRST (16 * 1024)
 #define TAIL_MAX (1024 * 1024)
+#define TAIL_LINES 64 /* rollback lines looked past at most */
 
 struct api_lastrun {
     pthread_mutex_t lock;
@@ -42,12 +45,14 @@ void api_lastrun_free(api_lastrun *w)
     free(w);
 }
 
+/* 1 success, 0 failed, -1 not a metrics line, -2 a rollback's line */
 static int status_of_line(const char *line, size_t len)
 {
     cJSON *j = cJSON_ParseWithLength(line, len);
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "status");
     int v = -1;
-    if (cJSON_IsString(s)) {
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "rollback"))) v = -2;
+    else if (cJSON_IsString(s)) {
         if (strcmp(s->valuestring, "published") == 0 || strcmp(s->valuestring, "unchanged") == 0) v = 1;
         else if (strcmp(s->valuestring, "failed") == 0 || strcmp(s->valuestring, "error") == 0) v = 0;
     }
@@ -61,11 +66,19 @@ static void refresh_locked(api_lastrun *w, int64_t now_mono_ms)
     if (fs == API_FILE_GONE) w->value = -1;
     if (fs != API_FILE_CHANGED) return;
     w->reads++;
-    rag_tail t;
-    w->value = -1;
-    if (rag_tail_lines(w->path, 1, TAIL_FIRST, TAIL_MAX, &t, NULL) == RAG_OK && t.count == 1)
-        w->value = status_of_line(t.lines[0].s, t.lines[0].len);
-    rag_tail_free(&t);
+    int v = -1;
+    /* the newest line; the last TAIL_LINES only when that one is a rollback's */
+    for (size_t want = 1;; want = TAIL_LINES) {
+        rag_tail t; /* zeroed when it fails */
+        v = -1;
+        if (rag_tail_lines(w->path, want, TAIL_FIRST, TAIL_MAX, &t, NULL) == RAG_OK)
+            for (size_t i = t.count; i-- > 0 && (v = status_of_line(t.lines[i].s, t.lines[i].len)) == -2;)
+                ;
+        size_t n = t.count;
+        rag_tail_free(&t);
+        if (v != -2 || want == TAIL_LINES || n < want) break;
+    }
+    w->value = v == -2 ? -1 : v; /* only rollbacks in the tail: no ingest run to judge */
 }
 
 int api_lastrun_get(api_lastrun *w, int64_t now_mono_ms)

@@ -13,7 +13,9 @@ api_lastrun *api_lastrun_new(const char *metrics_path);
 void api_lastrun_free(api_lastrun *w);
 /* 1: the newest complete line has status "published" or "unchanged";
  * 0: "failed" (or "error"); -1: unknown (no file, no complete line, or the
- * newest line is not a metrics line). now_mono_ms paces the stat(). */
+ * newest line is not a metrics line). Lines of rag-ingest --rollback
+ * ("rollback": true) are skipped: a rollback is not an ingest run.
+ * now_mono_ms paces the stat(). */
 int api_lastrun_get(api_lastrun *w, int64_t now_mono_ms);
 /* How many times the file was read (for tests: unchanged file, no reads). */
 uint64_t api_lastrun_reads(api_lastrun *w);

@@ -4,9 +4,10 @@
 # edited without re-ingesting (and back to 1 when it is restored), and
 # rag_api_ingest_last_run_success follows the newest line of
 # ingestion_metrics.jsonl (0 after a failed run line, 1 after a successful
-# one; an unfinished line is ignored). /metrics keeps passing promtool.
+# one; an unfinished line is ignored; a rollback's line is not an ingest run
+# and is looked past). /metrics keeps passing promtool.
 . "$(dirname "$0")/api_lib.sh"
-plan 9
+plan 13
 
 api_stack_new
 api_ingest || { not_ok "setup: rag-ingest"; exit 1; }
@@ -46,6 +47,25 @@ is "$(gauge rag_api_ingest_last_run_success)" "0" "an unfinished line is ignored
 printf '\n' >>"$JSONL"
 if wait_gauge rag_api_ingest_last_run_success 1; then ok "once the successful line is complete: ingest_last_run_success 1"
 else not_ok "once the successful line is complete: ingest_last_run_success 1" "$(gauge rag_api_ingest_last_run_success)"; fi
+
+# A rollback is not an ingest run: its line (rollback: true) is looked past.
+# The gauge is read from the file only when /metrics is asked, so the two
+# lines appended below (one not asked between them) are seen together.
+f=$(find "$TX" -type f | head -n 1)
+echo "Zed: one more line for a second generation." >>"$f"
+api_ingest || not_ok "setup: a second ingest"
+jq -c '.status = "failed" | .published = false | .run_id = "20991231T000001Z-fa11ed"' <<<"$last" >>"$JSONL"
+api_ingest --rollback; rc=$?
+is "$rc/$(tail -n 1 "$JSONL" | jq -r '.rollback')" "0/true" "setup: a real rollback after the failed run wrote its line"
+if wait_gauge rag_api_ingest_last_run_success 0; then ok "a rollback after a failed ingest: ingest_last_run_success stays 0 (RagIngestFailed stays)"
+else not_ok "a rollback after a failed ingest: ingest_last_run_success stays 0 (RagIngestFailed stays)" "$(gauge rag_api_ingest_last_run_success)"; fi
+jq -c '.status = "failed" | .published = false | .run_id = "20991231T000002Z-fa11ed"' <<<"$last" >>"$JSONL"
+wait_gauge rag_api_ingest_last_run_success 0 || not_ok "setup: a failed run line reads 0" "$(gauge rag_api_ingest_last_run_success)"
+printf '%s\n' "$last" >>"$JSONL"
+api_ingest --rollback 2>/dev/null; rc=$?
+is "$rc/$(tail -n 1 "$JSONL" | jq -r '"\(.rollback)/\(.status)"')" "1/true/failed" "setup: a failed rollback (no earlier generation) wrote its line"
+if wait_gauge rag_api_ingest_last_run_success 1; then ok "a failed rollback after a successful ingest: ingest_last_run_success 1, not an ingest failure"
+else not_ok "a failed rollback after a successful ingest: ingest_last_run_success 1, not an ingest failure" "$(gauge rag_api_ingest_last_run_success)"; fi
 curl -s "$URL/metrics" >"$STACK/metrics.txt"
 if out=$(promtool check metrics <"$STACK/metrics.txt" 2>&1); then ok "/metrics still passes promtool check metrics"
 else not_ok "/metrics still passes promtool check metrics" "$out"; fi
