@@ -712,6 +712,7 @@ static void quality_from_manifest(api_served_info *i, const rag_manifest *m)
 static void info_from_manifest(api_served_info *i, const rag_manifest *m)
 {
     snprintf(i->run_id, sizeof i->run_id, "%s", m->run_id);
+    snprintf(i->rollback_from, sizeof i->rollback_from, "%s", m->rollback_from);
     i->checked_at_ms = m->checked_at_ms ? m->checked_at_ms : m->generated_at_ms;
     quality_from_manifest(i, m);
 }

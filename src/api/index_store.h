@@ -183,6 +183,7 @@ typedef struct api_served_info {
     int present;
     char run_id[64];
     char generation[128];
+    char rollback_from[128]; /* the manifest's: the generation a rag-ingest --rollback replaced, "" = none */
     int64_t generated_at_ms;
     int64_t checked_at_ms;
     char config_hash[65];

@@ -184,6 +184,7 @@ char *api_healthz_render(api_app *app, int *status)
     if (!info.present) {
         cJSON_AddNullToObject(index, "run_id");
         cJSON_AddNullToObject(index, "generation");
+        cJSON_AddNullToObject(index, "rollback_from");
         cJSON_AddNullToObject(index, "generated_at");
         cJSON_AddNullToObject(index, "checked_at");
         cJSON_AddNullToObject(index, "config_hash");
@@ -205,6 +206,8 @@ char *api_healthz_render(api_app *app, int *status)
         if (age_ms < 0) age_ms = 0;
         cJSON_AddStringToObject(index, "run_id", info.run_id);
         cJSON_AddStringToObject(index, "generation", info.generation);
+        if (info.rollback_from[0]) cJSON_AddStringToObject(index, "rollback_from", info.rollback_from);
+        else cJSON_AddNullToObject(index, "rollback_from");
         add_time(index, "generated_at", info.generated_at_ms);
         add_time(index, "checked_at", info.checked_at_ms);
         cJSON_AddStringToObject(index, "config_hash", info.config_hash);
@@ -266,8 +269,13 @@ char *api_healthz_render(api_app *app, int *status)
             cJSON_AddNullToObject(c, "current");
         } else if (strcmp(view.hash, info.config_hash) != 0) {
             st = ST_WARN;
-            c = check(checks, "config_hash", st,
-                      "the served index was built from a different config; run rag-ingest (make ingest)");
+            if (info.rollback_from[0]) /* ingesting now would publish what the rollback undid */
+                snprintf(msg, sizeof msg, "the served index was rolled back (from %.128s) to a generation built from a "
+                         "different config: revert the config change, or run rag-ingest (make ingest) to publish "
+                         "with the config as it is", info.rollback_from);
+            else
+                snprintf(msg, sizeof msg, "the served index was built from a different config; run rag-ingest (make ingest)");
+            c = check(checks, "config_hash", st, msg);
             cJSON_AddStringToObject(c, "served", info.config_hash);
             cJSON_AddStringToObject(c, "current", view.hash);
             cJSON *diffs = cJSON_AddArrayToObject(c, "differences");

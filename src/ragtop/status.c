@@ -234,7 +234,15 @@ static void eval_hashes(const rt_snapshot *s, rt_status *st)
 {
     if (s->config.rc != RAG_OK || s->manifest.rc != RAG_OK) return;
     const char *now = s->config.hash, *disk = s->manifest.m.config_hash;
-    if (strcmp(now, disk) != 0) {
+    /* after a rollback an ingest would publish what the rollback undid: no one-key fix */
+    const char *rolled = s->manifest.m.rollback_from;
+    if (strcmp(now, disk) != 0 && rolled[0]) {
+        rt_check *c = add(st, "config_hash", RT_WARN, NULL,
+                          "config changed since the served generation was built (%.8s on disk, %.8s now), and it was "
+                          "rolled back from %s: revert the config, or ingest to publish with it", disk, now, rolled);
+        if (s->manifest.m.config && s->config.canonical)
+            rag_json_diff(s->manifest.m.config, s->config.canonical, diff_cb, c);
+    } else if (strcmp(now, disk) != 0) {
         rt_check *c = add(st, "config_hash", RT_WARN, "ingest",
                           "config changed since the index was built (%.8s on disk, %.8s now): ingest", disk, now);
         if (s->manifest.m.config && s->config.canonical)
@@ -255,7 +263,7 @@ static void eval_hashes(const rt_snapshot *s, rt_status *st)
             rt_fmt(c->target, sizeof c->target, "%s", p->service);
             if (hash_differs) detail(c, "served config hash %.12s, config now %.12s", p->config_hash, now);
         } else if (hash_differs) {
-            rt_check *c = add(st, name, RT_WARN, strcmp(disk, now) != 0 ? "ingest" : "restart",
+            rt_check *c = add(st, name, RT_WARN, strcmp(disk, now) != 0 ? (rolled[0] ? NULL : "ingest") : "restart",
                               "%s serves an index built from config %.8s, config now %.8s", p->service, p->config_hash, now);
             if (strcmp(c->fix, "restart") == 0) rt_fmt(c->target, sizeof c->target, "%s", p->service);
         } else {

@@ -5,9 +5,10 @@
 # rag_api_ingest_last_run_success follows the newest line of
 # ingestion_metrics.jsonl (0 after a failed run line, 1 after a successful
 # one; an unfinished line is ignored; a rollback's line is not an ingest run
-# and is looked past). /metrics keeps passing promtool.
+# and is looked past); after rolling back a config change /healthz names the
+# rollback and asks to revert the config. /metrics keeps passing promtool.
 . "$(dirname "$0")/api_lib.sh"
-plan 13
+plan 15
 
 api_stack_new
 api_ingest || { not_ok "setup: rag-ingest"; exit 1; }
@@ -66,6 +67,18 @@ api_ingest --rollback 2>/dev/null; rc=$?
 is "$rc/$(tail -n 1 "$JSONL" | jq -r '"\(.rollback)/\(.status)"')" "1/true/failed" "setup: a failed rollback (no earlier generation) wrote its line"
 if wait_gauge rag_api_ingest_last_run_success 1; then ok "a failed rollback after a successful ingest: ingest_last_run_success 1, not an ingest failure"
 else not_ok "a failed rollback after a successful ingest: ingest_last_run_success 1, not an ingest failure" "$(gauge rag_api_ingest_last_run_success)"; fi
+# a config change went out and was rolled back: /healthz says so, and does
+# not ask for the ingest that would publish it again
+sed -i 's/^  target_tokens: .*/  target_tokens: 384/' "$CONFIG"
+api_ingest || not_ok "setup: an ingest with the changed config"
+GC=$(jq -r .generation "$MANIFEST")
+api_ingest --rollback || not_ok "setup: rolling it back"
+if api_wait_for .index.rollback_from "$GC" 10; then ok "/healthz index.rollback_from names the generation the rollback replaced"
+else not_ok "/healthz index.rollback_from names the generation the rollback replaced" "$(hz .index)"; fi
+api_wait_for .checks.config_hash.status warn 10 # the config file is re-read at most once a second
+like "$(hz .checks.config_hash.status)/$(hz .checks.config_hash.output)" \
+  "^warn/the served index was rolled back \(from $GC\) to a generation built from a different config: revert the config change" \
+  "config_hash after rolling back a config change: revert the config first"
 curl -s "$URL/metrics" >"$STACK/metrics.txt"
 if out=$(promtool check metrics <"$STACK/metrics.txt" 2>&1); then ok "/metrics still passes promtool check metrics"
 else not_ok "/metrics still passes promtool check metrics" "$out"; fi

@@ -21,6 +21,7 @@
 #     rollback (last_run, index, --json runs[]) and does not count it as an
 #     ingest (ingest_overdue); a rollback to a generation whose segment was
 #     truncated by hand fails naming that segment and SQLite's reason;
+#     after rolling back a config change config_hash offers no ingest fix;
 #  6. SRT: "5 < 7 and margin > 3" is text, only real tags are stripped;
 #  7. WebVTT: cues without a blank line between them stay two cues, the
 #     timing line is not text, invalid cues are skipped with a warning;
@@ -30,7 +31,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 74
+plan 77
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -205,6 +206,16 @@ like "$(cat "$TMP/e5c")" "rollback: .*/$RG2: segment $RS cannot be read: databas
 cp "$TMP/seg.keep" "$RS"
 rrun --rollback "$RUN2"; rc=$?
 is "$rc/$(jq -r .generation "$R/art/checkpoints/latest.json")" "0/$RG2" "with the segment restored the rollback succeeds"
+# a config change went out and was rolled back: ragtop offers no one-key ingest (it would publish it again)
+printf 'chunking: {target_tokens: 100, overlap_tokens: 10}\n' >>"$R/params.yaml"
+rm "$R/corpus/garbage.txt"
+rrun || not_ok "setup: an ingest with the changed config"
+RG3=$(jq -r .generation "$R/art/checkpoints/latest.json")
+rrun --rollback; rc=$?
+is "$rc/$(jq -r .generation "$R/art/checkpoints/latest.json")" "0/$RG2" "a generation built from another config is rolled back"
+is "$(rcheck config_hash '.status + " " + (.fix|tostring)')" "WARN null" \
+  "config_hash after rolling back a config change: WARN without an ingest fix"
+like "$(rcheck config_hash .summary)" "rolled back from $RG3: revert the config, or ingest to publish with it$" "and says why"
 
 # ---------------------------------------------------------------- 6-8. parsers and encodings
 printf '1\n00:00:01,000 --> 00:00:03,000\n<i>revenue</i> 5 < 7 and margin > 3 percent\n\n2\n00:00:04,000 --> 00:00:05,000\n<font color="#ff0000">red</font> <b>bold</b> <x>kept</x>\n' >"$W/corpus/angle.srt"
