@@ -4,7 +4,9 @@
  * opens as an index of our schema, holds the chunk count its manifest
  * says), and republished with the same atomic protocol as a run: a new
  * per-run copy, then latest.json. A rollback killed at any instant leaves
- * latest.json naming either the old or the new generation, both complete. */
+ * latest.json naming either the old or the new generation, both complete.
+ * With RUN_ID, a latest.json that is missing or damaged does not stop it:
+ * serving a named run's generation again is how that state is repaired. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,11 +168,23 @@ int ingest_rollback(const rag_config *cfg, const char *run_id, const run_opts *o
         goto out;
     }
     locked = rc == RAG_OK;
-    if (rc == RAG_OK && (rc = rag_manifest_load(manifest_path, &cur, &err)) == RAG_OK)
+    char unreadable[sizeof err.msg] = ""; /* why latest.json could not be read, when RUN_ID repairs it */
+    if (rc == RAG_OK && (rc = rag_manifest_load(manifest_path, &cur, &err)) == RAG_OK) {
         have_cur = true;
+    } else if (locked && (rc == RAG_ENOENT || rc == RAG_ECORRUPT) && run_id) {
+        snprintf(unreadable, sizeof unreadable, "%s", err.msg);
+        memset(&err, 0, sizeof err);
+        rc = RAG_OK;
+    } else if (locked && (rc == RAG_ENOENT || rc == RAG_ECORRUPT)) {
+        char why[sizeof err.msg];
+        snprintf(why, sizeof why, "%s", err.msg);
+        rc = rag_error_set(&err, rc, "%.700s; the served generation is unknown, so there is no previous one: name the run "
+                           "to serve again (rag-ingest --rollback RUN_ID, make rollback RUN_ID=…; run ids are the "
+                           "file names in %.200s)", why, ckpt_dir);
+    }
     if (rc == RAG_OK && (rc = find_target(ckpt_dir, index_dir, &cur, run_id, &target, &err)) == RAG_OK)
         have_target = true;
-    if (rc == RAG_OK && strcmp(target.generation, cur.generation) == 0)
+    if (rc == RAG_OK && have_cur && strcmp(target.generation, cur.generation) == 0)
         rc = rag_error_set(&err, RAG_EINVAL, "%s is already the served generation", cur.generation);
     if (rc == RAG_OK) {
         char *gp = rag_path_join(index_dir, target.generation);
@@ -200,13 +214,24 @@ int ingest_rollback(const rag_config *cfg, const char *run_id, const run_opts *o
         st->failed_content = target.failed_content;
         st->failed_transient = target.failed_transient;
         st->finished_ms = rag_now_ms();
+        if (unreadable[0]) {
+            char w[sizeof unreadable + 64];
+            snprintf(w, sizeof w, "replaced an unreadable manifest: %s", unreadable);
+            run_add_warning(st, w);
+        }
         if (log) {
             cJSON *p = cJSON_CreateObject();
             cJSON_AddStringToObject(p, "generation", target.generation);
-            cJSON_AddStringToObject(p, "from", cur.generation);
+            if (unreadable[0]) {
+                cJSON_AddNullToObject(p, "from");
+                cJSON_AddStringToObject(p, "replaced_unreadable", unreadable);
+            } else {
+                cJSON_AddStringToObject(p, "from", cur.generation);
+            }
             cJSON_AddStringToObject(p, "target_run_id", target.run_id);
             cJSON_AddNumberToObject(p, "chunks", (double)target.chunks);
-            rag_log_eventf(log, RAG_LEVEL_WARN, "rolled_back", p, "rolled back from %s to %s (run %s)", cur.generation,
+            rag_log_eventf(log, RAG_LEVEL_WARN, "rolled_back", p, "rolled back from %s to %s (run %s)",
+                           unreadable[0] ? "an unreadable manifest" : cur.generation,
                            target.generation, target.run_id);
         }
         rag_error pe = { 0 };
@@ -222,7 +247,10 @@ int ingest_rollback(const rag_config *cfg, const char *run_id, const run_opts *o
             rag_log_event(log, RAG_LEVEL_ERROR, "rollback_failed", st->failure, NULL);
     }
     metrics_record(logs_dir, st, log);
-    if (rc == RAG_OK && !opts->quiet)
+    if (rc == RAG_OK && !opts->quiet && unreadable[0])
+        fprintf(stderr, "rag-ingest: rolled back: now serving %s (run %s, %lld chunks); replaced an unreadable manifest: %s\n",
+                target.generation, target.run_id, (long long)target.chunks, unreadable);
+    else if (rc == RAG_OK && !opts->quiet)
         fprintf(stderr, "rag-ingest: rolled back: now serving %s (run %s, %lld chunks), was %s\n", target.generation,
                 target.run_id, (long long)target.chunks, cur.generation);
     else if (rc != RAG_OK)

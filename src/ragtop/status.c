@@ -336,8 +336,8 @@ static void eval_runs(const rt_snapshot *s, rt_status *st)
                           ing->run_id, ing->status, (long long)ing->errors, r->run_id, r->generation);
         if (ing->first_error[0]) detail(c, "%s", ing->first_error);
     } else if (r->rollback) {
-        add(st, "last_run", RT_OK, NULL, "last run %s rolled back to %s (was %s)", r->run_id, r->generation,
-            r->rollback_from[0] ? r->rollback_from : "?");
+        add(st, "last_run", RT_OK, NULL, "last run %s rolled back to %s%s%s%s", r->run_id, r->generation,
+            r->rollback_from[0] ? " (was " : "", r->rollback_from, r->rollback_from[0] ? ")" : "");
     } else if (r->ok) {
         add(st, "last_run", RT_OK, NULL, "last run %s %s: %lld files, %lld chunks", r->run_id, r->status,
             (long long)r->files, (long long)r->chunks);

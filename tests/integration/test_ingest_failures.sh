@@ -22,6 +22,7 @@
 #     ingest (ingest_overdue); a rollback to a generation whose segment was
 #     truncated by hand fails naming that segment and SQLite's reason;
 #     after rolling back a config change config_hash offers no ingest fix;
+#     --rollback RUN_ID repairs a latest.json damaged or deleted by hand;
 #  6. SRT: "5 < 7 and margin > 3" is text, only real tags are stripped;
 #  7. WebVTT: cues without a blank line between them stay two cues, the
 #     timing line is not text, invalid cues are skipped with a warning;
@@ -31,7 +32,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 77
+plan 82
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -216,6 +217,21 @@ is "$rc/$(jq -r .generation "$R/art/checkpoints/latest.json")" "0/$RG2" "a gener
 is "$(rcheck config_hash '.status + " " + (.fix|tostring)')" "WARN null" \
   "config_hash after rolling back a config change: WARN without an ingest fix"
 like "$(rcheck config_hash .summary)" "rolled back from $RG3: revert the config, or ingest to publish with it$" "and says why"
+# latest.json damaged or deleted by hand: a rollback to a named run repairs it
+RM=$R/art/checkpoints/latest.json
+head -c 100 "$RM" >"$R/latest.cut"; cp "$R/latest.cut" "$RM"
+rrun --rollback 2>"$TMP/e5d"; rc=$?
+is "$rc/$(cmp -s "$RM" "$R/latest.cut" && echo same)" "1/same" "a damaged latest.json and no RUN_ID: the rollback fails and changes nothing"
+like "$(cat "$TMP/e5d")" "latest.json:[0-9]+:[0-9]+: truncated JSON .*the served generation is unknown, so there is no previous one: name the run to serve again \(rag-ingest --rollback RUN_ID" \
+  "and says what is wrong and what to do"
+RUN1=$(basename "$RG1" .sqlite | sed 's/^gen-//')
+rrun --rollback "$RUN1"; rc=$?
+is "$rc/$(jq -r .generation "$RM" 2>&1)" "0/$RG1" "--rollback RUN_ID over a damaged latest.json serves that run's generation again"
+like "$(metric_of "$R/art/logs/ingestion_metrics.jsonl" '.warnings[0]')" "^replaced an unreadable manifest: .*latest.json:[0-9]+:[0-9]+: truncated JSON" \
+  "its metrics line says it replaced an unreadable manifest"
+rm "$RM"
+rrun --rollback "$RUN2"; rc=$?
+is "$rc/$(jq -r .generation "$RM" 2>&1)" "0/$RG2" "--rollback RUN_ID with latest.json deleted publishes it again"
 
 # ---------------------------------------------------------------- 6-8. parsers and encodings
 printf '1\n00:00:01,000 --> 00:00:03,000\n<i>revenue</i> 5 < 7 and margin > 3 percent\n\n2\n00:00:04,000 --> 00:00:05,000\n<font color="#ff0000">red</font> <b>bold</b> <x>kept</x>\n' >"$W/corpus/angle.srt"
