@@ -54,7 +54,9 @@ int rag_services_load(const char *path, rag_services *out, rag_problems *problem
 int rag_services_load_buffer(const char *name, const char *base_dir, const char *buf, size_t len,
                              rag_services *out, rag_problems *problems, rag_error *err);
 void rag_services_free(rag_services *s);
-/* A valid service (or context) name: 1-64 of A-Z a-z 0-9 _ - . */
+/* A valid service (or context) name: 1-RAG_SERVICE_NAME_MAX of A-Z a-z 0-9 _ - .
+ * A buffer that holds one is RAG_SERVICE_NAME_MAX + 1 bytes. */
+#define RAG_SERVICE_NAME_MAX 64
 bool rag_service_name_ok(const char *s);
 /* Why u is not a usable http(s) URL (no host, credentials, spaces), NULL when it is. */
 const char *rag_http_url_problem(const char *u);

@@ -79,7 +79,7 @@ bool rag_service_replicated(const rag_service *svc)
 static bool valid_service_name(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 64)
+    if (n == 0 || n > RAG_SERVICE_NAME_MAX)
         return false;
     for (const char *c = s; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||

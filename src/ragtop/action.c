@@ -35,7 +35,7 @@ typedef struct job {
     struct actions *owner;
     action_kind kind;
     bool running;      /* under the model lock: set by actions_start, cleared by publish_result */
-    char service[64];
+    char service[RAG_SERVICE_NAME_MAX + 1];
     char label[96];
     char **argv;
     int64_t timeout_ms;

@@ -817,7 +817,7 @@ static void move_sel(ui *u, int delta)
  * instances (one row each, under it). */
 static void toggle_instances(ui *u)
 {
-    char name[64] = "";
+    char name[RAG_SERVICE_NAME_MAX + 1] = "";
     model_lock(u->m);
     const rt_snapshot *s = &u->m->snap;
     int i = pane_services_sel(u, s, 0);

@@ -17,7 +17,7 @@ typedef struct rt_fleet_row {
     bool remote;
     bool done;                 /* evaluated at least once */
     rt_severity overall;
-    char worst[64];            /* the worst check's name ("" when all OK) */
+    char worst[80];            /* the worst check's name (as rt_check's) ("" when all OK) */
     char worst_summary[256];
     char generation[128];      /* served by the API (else the newest on disk), "" = none */
     int64_t age_ms;            /* index age, -1 = unknown */

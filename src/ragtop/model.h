@@ -63,7 +63,7 @@ typedef struct rt_instance {
 
 /* One health probe of one service (GET health_url). */
 typedef struct rt_probe {
-    char service[64];
+    char service[RAG_SERVICE_NAME_MAX + 1];
     bool probed;              /* the service has a health URL and was probed */
     bool up;                  /* an HTTP response arrived (any code) */
     long http_code;

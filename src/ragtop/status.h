@@ -9,13 +9,14 @@
 #include "model.h"
 
 typedef struct rt_check {
-    char name[64];         /* "freshness", "config_hash", "service:api", ... */
+    char name[80];         /* "freshness", "config_hash", "service:api", ...: a prefix of
+                              up to 11 ("api_errors:") and a whole service name */
     rt_severity severity;
     char summary[256];     /* one line for humans */
     char details[1024];    /* more lines ("chunking.target_tokens 256 -> 384"), may be "" */
     char fix[32];          /* suggested action: "ingest", "restart", "start", "rollback", "" — only
                               when services.yml gives the target that action */
-    char target[64];       /* the service the fix acts on ("" = none / no services file) */
+    char target[RAG_SERVICE_NAME_MAX + 1]; /* the service the fix acts on ("" = none / no services file) */
     char instances[256];   /* replicas the check is about ("127.0.0.1:8103,..."), "" = the service */
     bool pending;          /* a probe still in flight: UNKNOWN, but it never hides a
                               known problem (it ranks just above OK) */

@@ -43,7 +43,7 @@ typedef struct ui {
     bool paused;
     /* selections */
     int svc_sel;          /* selected service row: always through pane_services_sel */
-    char svc_sel_name[64];/* ... and its service, which the selection follows when
+    char svc_sel_name[RAG_SERVICE_NAME_MAX + 1]; /* ... and its service, which the selection follows when
                              services.yml is re-read in another order */
     char **svc_expanded;  /* the services showing their instances (Space), by name
                              like the selection, so a re-read services.yml keeps them */
@@ -71,7 +71,7 @@ typedef struct ui {
     bool confirm_yes;     /* focused button (false = Cancel, the default) */
     char confirm_text[160];
     char confirm_argv[512];   /* exactly what will run */
-    char confirm_svc[64];     /* the service it runs on, fixed when asked */
+    char confirm_svc[RAG_SERVICE_NAME_MAX + 1]; /* the service it runs on, fixed when asked */
     char ovl_title[128];      /* OVL_JSON's title */
     int prob_sel;             /* selected problem in OVL_PROBLEMS */
     int quit_choice;          /* OVL_QUIT: 0 wait (default), 1 leave running, 2 stop */

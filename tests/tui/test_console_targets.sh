@@ -7,11 +7,12 @@
 # since (that one is refused: press the key again to see it); one action
 # per service at a time (a stop during the restart is refused), others at
 # once; the selection follows its service when services.yml is reordered,
-# and so do a replicated service's expanded instances.
+# and so do a replicated service's expanded instances; a service with the
+# longest name allowed is acted on and checked under its whole name.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 31
+plan 35
 
 stack_init
 mkdir -p "$TMP/c" "$TMP/elsewhere"
@@ -200,5 +201,21 @@ else not_ok "E: a service added before it: still rep_a's instances, under rep_a"
 tui_keys Space # the selection followed rep_a too
 if wait_for 10 tree_is "rep_c rep_b rep_a "; then ok "E: Space on rep_a (followed by name) hides them"
 else not_ok "E: Space on rep_a hides them" "$(tree)" "$(tui_cap)"; fi
+
+# --- F: a service named with the longest name services.yml allows (64
+# characters) is acted on and checked under its whole name, not a cut one
+LONG=svc_long_$(printf 'x%.0s' {1..55})
+write_services "" "$LONG" svc_b
+if tui_wait "│[ >]svc_long_x+…" 15 && wait_for 15 bash -c "tmux -L $TUI_SOCK capture-pane -p -t t | grep -q '│[ >]svc_b'"; then
+  ok "F: a service with a 64-character name is shown (cut with …)"; else not_ok "F: a service with a 64-character name is shown" "$(tui_cap)"; fi
+: >"$TMP/ran"
+tui_keys Home s
+tui_expect "F: s on it asks" "Stop svc_long_x+" 5
+tui_keys y
+if wait_for 10 grep -qx "$LONG stop" "$TMP/ran"; then ok "F: y runs its stop (the confirmed service found by its whole name)"
+else not_ok "F: y runs its stop" "ran: $(ran)" "$(tui_cap)"; fi
+json=$(cd "$STACK" && env -u RAG_CONFIG -u RAG_SERVICES "$BIN/ragtop" --once --json)
+is "$(jq -r --arg n "service:$LONG" '.checks[] | select(.name == $n) | .fix_target' <<<"$json")" "$LONG" \
+  "F: its check is named service:<the whole name> and its fix targets the whole name"
 tui_keys q
 tui_expect "ragtop quits" "EXIT=0" 10
