@@ -35,6 +35,7 @@
 #include "ui.h"
 #include "rag/fsutil.h"
 #include "rag/timeutil.h"
+#include "rag/yamldoc.h"
 
 #define CTRL_KEY(c) ((c) & 0x1f)
 
@@ -45,6 +46,7 @@ static void on_signal(int sig) { got_quit_signal = sig; }
 typedef struct workers {
     rt_model *m;
     char services_path[PATH_MAX];
+    struct stat services_stat; /* services.yml when last read (collector thread; zero: none was there) */
     char config_path[PATH_MAX];
     int64_t interval_ms;   /* atomic */
     int stop_rd, stop_wr;  /* never read: readable = stop */
@@ -103,18 +105,29 @@ static rag_services services_now(rt_model *m)
     return s;
 }
 
-/* Re-read services.yml when its inode, size or mtime changed. A broken
- * file keeps the registry loaded before and says why. */
+/* Re-read services.yml when it appeared or its inode, size or mtime
+ * changed (last: as stack_open read it, then as re-read). A file that is
+ * gone or broken keeps the registry loaded before (still probed, still
+ * acted on) and the snapshot says so: the services_file check is what the
+ * file on disk is, as `ragtop --once` would report it. */
 static void services_recheck(workers *w, struct stat *last)
 {
     struct stat st;
-    if (stat(w->services_path, &st) != 0) return; /* gone: keep what we have */
+    if (stat(w->services_path, &st) != 0) {
+        if (last->st_ino == 0) return; /* was not there either: said already */
+        const int e = errno;
+        memset(last, 0, sizeof *last); /* whatever comes back is read */
+        char why[PATH_MAX + 64];
+        rt_fmt(why, sizeof why, "%s: %s", w->services_path, strerror(e));
+        if (model_services_unloadable(w->m, e == ENOENT ? RAG_ENOENT : RAG_ERR, why))
+            model_set_notice(w->m, "services.yml is gone: still using the one read before (%s)", why);
+        else model_set_notice(w->m, "services.yml is gone (%s)", why);
+        return;
+    }
     bool same = st.st_ino == last->st_ino && st.st_size == last->st_size &&
                 st.st_mtim.tv_sec == last->st_mtim.tv_sec && st.st_mtim.tv_nsec == last->st_mtim.tv_nsec;
     if (same) return;
-    bool first = last->st_ino == 0;
     *last = st;
-    if (first) return;
     rt_snapshot tmp;
     snapshot_init(&tmp);
     collect_services(&tmp, w->services_path);
@@ -124,7 +137,10 @@ static void services_recheck(workers *w, struct stat *last)
         tmp.services_rc = RAG_ENOENT;
         model_set_notice(w->m, "services.yml changed: re-read, %zu services", n);
     } else {
-        model_set_notice(w->m, "services.yml changed but is not valid (%s): still using the one read before", tmp.services_error);
+        if (model_services_unloadable(w->m, tmp.services_rc, tmp.services_error))
+            model_set_notice(w->m, "services.yml changed but is not valid: still using the one read before (%s)",
+                             tmp.services_error);
+        else model_set_notice(w->m, "services.yml changed but is not valid (%s)", tmp.services_error);
     }
     snapshot_free(&tmp);
 }
@@ -185,7 +201,6 @@ static void *collector_main(void *arg)
 {
     workers *w = arg;
     static rt_run runs[RT_MAX_RUNS];
-    struct stat services_stat = {0};
     for (;;) {
         int64_t t0 = rag_mono_ms();
         settings_flush(w);
@@ -194,7 +209,7 @@ static void *collector_main(void *arg)
             if (!wait_next(w, t0, w->kick_rd)) break;
             continue;
         }
-        services_recheck(w, &services_stat);
+        services_recheck(w, &w->services_stat);
         rag_services svcs = services_now(w->m);
         rt_config_info ci;
         collect_config(&ci, w->config_path);
@@ -1066,6 +1081,8 @@ static void stack_open(console *c, const rt_inputs *in)
         w->config_path[0] = '\0';
     } else {
         collect_services_path(in->services_path, spath);
+        /* stat first: a change after it is seen by the collector's next look */
+        if (stat(spath, &w->services_stat) != 0) memset(&w->services_stat, 0, sizeof w->services_stat);
         model_lock(m);
         collect_services(&m->snap, spath);
         model_unlock(m);
@@ -1082,9 +1099,17 @@ static void stack_open(console *c, const rt_inputs *in)
     char *alog = ci.rc == RAG_OK ? rag_xasprintf("%s/actions.log", ci.logs_dir)
                                  : rag_xasprintf("%s/artifacts/logs/actions.log", svcs->base_dir ? svcs->base_dir : ".");
     config_info_free(&ci);
-    /* the actions act on the stack shown: its config and services files */
+    /* the actions act on the stack shown: its config and services files,
+     * in services.yml's folder (also when the file appears only later) */
+    char *sdir = NULL;
+    if (!w->remote && !svcs->base_dir) {
+        char *abs = rag_ydoc_path(NULL, spath);
+        sdir = rag_dirname(abs);
+        free(abs);
+    }
     c->acts = w->remote ? actions_new(m, alog, svcs->base_dir, NULL, NULL)
-                        : actions_new(m, alog, svcs->base_dir, w->config_path, w->services_path);
+                        : actions_new(m, alog, sdir ? sdir : svcs->base_dir, w->config_path, w->services_path);
+    free(sdir);
     free(alog);
 
     sigset_t all, old;

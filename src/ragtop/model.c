@@ -234,11 +234,29 @@ void model_publish_services(rt_model *m, rag_services *in)
     m->snap.services = *in;
     m->snap.services_rc = RAG_OK;
     m->snap.services_error[0] = '\0';
+    m->snap.services_stale[0] = '\0';
     m->services_gen++;
     m->version++;
     model_unlock(m);
     memset(in, 0, sizeof *in);
     model_wake(m);
+}
+
+bool model_services_unloadable(rt_model *m, int rc, const char *why)
+{
+    model_lock(m);
+    const bool kept = m->snap.services_rc == RAG_OK;
+    if (kept) {
+        rt_fmt(m->snap.services_stale, sizeof m->snap.services_stale, "%s: %s",
+               rc == RAG_ENOENT ? "gone" : "invalid", why);
+    } else {
+        m->snap.services_rc = rc == RAG_ENOENT ? RAG_ENOENT : RAG_ERR;
+        rt_fmt(m->snap.services_error, sizeof m->snap.services_error, "%s", why);
+    }
+    m->version++;
+    model_unlock(m);
+    model_wake(m);
+    return kept;
 }
 
 void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n)

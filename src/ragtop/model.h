@@ -154,6 +154,9 @@ typedef struct rt_snapshot {
     int services_rc;           /* RAG_OK, RAG_ENOENT, RAG_ERR */
     char services_error[512];
     rag_services services;     /* valid when services_rc == RAG_OK (owned) */
+    char services_stale[560];  /* the console only: services.yml on disk no longer loads
+                                  ("invalid: <why>", "gone: <why>") while services is
+                                  still the one read before; "" = it is what is on disk */
     rt_config_info config;
     rt_manifest_info manifest;
     rt_probe *probes; size_t n_probes;
@@ -257,6 +260,11 @@ void model_publish_sources(rt_model *m, const rt_sources *in);
 /* A re-read services.yml (valid): replaces the registry, keeps the old one
  * alive until model_destroy, bumps services_gen. */
 void model_publish_services(rt_model *m, rag_services *in);
+/* services.yml re-read and does not load: rc RAG_ENOENT (gone) or RAG_ERR
+ * (invalid), why the reason. A registry loaded before stays (the console
+ * still probes and acts on it; returns true) and services_stale says the
+ * file differs; without one, services_rc and services_error say it. */
+bool model_services_unloadable(rt_model *m, int rc, const char *why);
 /* Probes: one per service, updates histories (latency sparkline, last change). */
 void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n);
 /* Size the log ring (lines kept, clamped to RT_LOG_RING_MIN..MAX); only

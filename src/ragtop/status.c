@@ -121,7 +121,11 @@ static void diff_cb(const char *key, const char *old_value, const char *new_valu
 
 static void eval_services_file(const rt_snapshot *s, rt_status *st)
 {
-    if (s->services_rc == RAG_OK)
+    if (s->services_rc == RAG_OK && s->services_stale[0]) { /* the console: see services_recheck */
+        rt_check *c = add(st, "services_file", RT_UNKNOWN, NULL, "services file %s", s->services_stale);
+        detail(c, "still using the %zu services read before from %s; it is read again when it changes",
+               s->services.count, s->services_path);
+    } else if (s->services_rc == RAG_OK)
         add(st, "services_file", RT_OK, NULL, "%zu services in %s", s->services.count, s->services_path);
     else if (s->services_rc == RAG_ENOENT)
         add(st, "services_file", RT_UNKNOWN, NULL, "no services file (%s): nothing to probe",
