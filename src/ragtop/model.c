@@ -224,9 +224,36 @@ void model_publish_sources(rt_model *m, const rt_sources *in)
     model_wake(m);
 }
 
+/* Under the lock, before in replaces the registry: every service's last
+ * probe and history (sparkline, last change) follow it by name to its row
+ * in in; a new service starts with none. Kept by row, a reordered
+ * services.yml showed one service's probes on another's row. */
+static void follow_by_name(rt_model *m, const rag_services *in)
+{
+    const rag_services *old = &m->snap.services;
+    const bool had = m->snap.services_rc == RAG_OK;
+    size_t n = in->count;
+    rt_probe *probes = rag_xcalloc(n ? n : 1, sizeof *probes);
+    rt_service_hist *hist = rag_xcalloc(n ? n : 1, sizeof *hist);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; had && j < old->count; j++) {
+            if (strcmp(old->items[j].name, in->items[i].name) != 0) continue;
+            if (j < m->snap.n_probes) probes[i] = m->snap.probes[j];
+            if (j < m->n_hist) hist[i] = m->hist[j];
+            break;
+        }
+    free(m->snap.probes);
+    m->snap.probes = probes;
+    m->snap.n_probes = n;
+    free(m->hist);
+    m->hist = hist;
+    m->n_hist = n;
+}
+
 void model_publish_services(rt_model *m, rag_services *in)
 {
     model_lock(m);
+    follow_by_name(m, in);
     if (m->snap.services_rc == RAG_OK) {
         m->retired = rag_xrealloc(m->retired, (m->n_retired + 1) * sizeof *m->retired);
         m->retired[m->n_retired++] = m->snap.services;
@@ -263,6 +290,11 @@ void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n)
 {
     int64_t now = rag_now_ms();
     model_lock(m);
+    const rag_services *svcs = m->snap.services_rc == RAG_OK ? &m->snap.services : NULL;
+    if (svcs && n != svcs->count) { /* a prober of a registry replaced meanwhile */
+        model_unlock(m);
+        return;
+    }
     if (m->snap.n_probes != n) {
         free(m->snap.probes);
         m->snap.probes = rag_xcalloc(n ? n : 1, sizeof *probes);
@@ -275,6 +307,8 @@ void model_publish_probes(rt_model *m, const rt_probe *probes, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         const rt_probe *p = &probes[i];
+        if (svcs && p->service[0] && strcmp(p->service, svcs->items[i].name) != 0)
+            continue; /* ... or its rows in another order: not this row's */
         bool changed = p->probed_at_ms != m->snap.probes[i].probed_at_ms;
         m->snap.probes[i] = *p;
         if (!p->probed || !changed) continue;

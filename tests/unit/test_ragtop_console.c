@@ -1,7 +1,8 @@
 /* test_ragtop_console.c — the console's pure parts: the escaper, the log
  * renderer, the status evaluation (severity order, config-hash explanation,
- * service states), the metrics-line and /healthz parsers, the theme parser
- * and the key table (include globs: test_core_sources.c). */
+ * service states), the metrics-line and /healthz parsers, the theme parser,
+ * the key table (include globs: test_core_sources.c) and the model keeping
+ * each service's probes with it when services.yml is re-read. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -492,6 +493,77 @@ static void test_status_crit_outranks_unknown_outranks_warn(void **state)
     free_snap(&s);
 }
 
+static void registry(rag_services *out, const char *names[], size_t n)
+{
+    char yaml[1024];
+    int l = snprintf(yaml, sizeof yaml, "version: 1\nservices:\n");
+    for (size_t i = 0; i < n; i++)
+        l += snprintf(yaml + l, sizeof yaml - (size_t)l,
+                      "  %s: {kind: server, health: {url: \"http://127.0.0.1:1/%s\"}}\n", names[i], names[i]);
+    rag_error err = {0};
+    assert_int_equal(rag_services_load_buffer("services.yml", "/tmp", yaml, (size_t)l, out, NULL, &err), RAG_OK);
+}
+
+static rt_probe probed(const char *name, bool up, int64_t latency_ms, int64_t at_ms)
+{
+    rt_probe p = {.probed = true, .up = up, .latency_ms = latency_ms, .probed_at_ms = at_ms};
+    snprintf(p.service, sizeof p.service, "%s", name);
+    return p;
+}
+
+/* services.yml re-read in another order (or with a service added): every
+ * service's last probe, sparkline and last change stay with it, not with
+ * the row it had; probes a prober of the replaced registry publishes late
+ * (rows in the old order or count) change nothing. */
+static void test_model_probes_follow_their_service_by_name(void **state)
+{
+    (void)state;
+    rt_model m;
+    assert_int_equal(model_init(&m), RAG_OK);
+    rag_services reg;
+    registry(&reg, (const char *[]){"api", "dead"}, 2);
+    model_publish_services(&m, &reg);
+    rt_probe old_rows[2] = {probed("api", true, 5, 1000), probed("dead", false, 0, 1000)};
+    model_publish_probes(&m, old_rows, 2);
+    registry(&reg, (const char *[]){"dead", "api"}, 2);
+    model_publish_services(&m, &reg);
+    assert_int_equal(m.n_hist, 2);
+    assert_string_equal(m.snap.probes[0].service, "dead");
+    assert_false(m.snap.probes[0].up);
+    assert_int_equal(m.hist[0].n, 1);
+    assert_int_equal(m.hist[0].latency[0], -1);
+    assert_string_equal(m.snap.probes[1].service, "api");
+    assert_true(m.snap.probes[1].up);
+    assert_int_equal(m.hist[1].n, 1);
+    assert_int_equal(m.hist[1].latency[0], 5);
+    /* an old prober publishes its rows (api first) after the re-read */
+    old_rows[0].probed_at_ms = old_rows[1].probed_at_ms = 2000;
+    model_publish_probes(&m, old_rows, 2);
+    assert_string_equal(m.snap.probes[0].service, "dead");
+    assert_false(m.snap.probes[0].up);
+    assert_int_equal(m.hist[0].n, 1);
+    assert_int_equal(m.hist[1].n, 1);
+    /* the new rows' probes land on their rows */
+    rt_probe new_rows[2] = {probed("dead", false, 0, 3000), probed("api", true, 7, 3000)};
+    model_publish_probes(&m, new_rows, 2);
+    assert_int_equal(m.hist[1].n, 2);
+    assert_int_equal(m.hist[1].latency[1], 7);
+    assert_int_equal(m.hist[0].n, 2);
+    /* a service added before them: they keep their histories, it has none */
+    registry(&reg, (const char *[]){"new", "dead", "api"}, 3);
+    model_publish_services(&m, &reg);
+    assert_int_equal(m.n_hist, 3);
+    assert_int_equal(m.hist[0].n, 0);
+    assert_false(m.snap.probes[0].probed);
+    assert_int_equal(m.hist[2].n, 2);
+    assert_int_equal(m.hist[2].latency[1], 7);
+    /* ... and the old two-row probers cannot wipe them */
+    model_publish_probes(&m, new_rows, 2);
+    assert_int_equal(m.n_hist, 3);
+    assert_int_equal(m.hist[2].n, 2);
+    model_destroy(&m);
+}
+
 static void test_runs_parse_rag_ingest_metrics_line(void **state)
 {
     (void)state;
@@ -710,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_status_pending_probe_ranks_below_known_problems),
         cmocka_unit_test(test_pidfile_state_running_stale_and_reused),
         cmocka_unit_test_teardown(test_pidfile_names_the_service_by_its_pidfile_argument, kill_pidfile_child),
+        cmocka_unit_test(test_model_probes_follow_their_service_by_name),
         cmocka_unit_test(test_runs_parse_rag_ingest_metrics_line),
         cmocka_unit_test(test_runs_reads_the_tail_and_skips_malformed_lines),
         cmocka_unit_test(test_healthz_parse_reads_rag_api_shape),
