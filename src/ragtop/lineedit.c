@@ -7,16 +7,34 @@
 
 #define CTRL(c) ((c) & 0x1f)
 
+static bool cont_byte(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
+
+/* Bytes of the UTF-8 character lead b starts (1 for ASCII, and for a stray
+ * continuation byte, which is then taken as one byte). */
+static size_t seq_len(unsigned char b) { return b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1; }
+
 void lineedit_init(lineedit *e, const char *initial)
 {
     size_t n = initial ? strlen(initial) : 0;
-    if (n >= LINEEDIT_MAX) n = LINEEDIT_MAX - 1;
+    if (n >= LINEEDIT_MAX) { /* cut to the buffer between characters */
+        n = LINEEDIT_MAX - 1;
+        while (n > 0 && cont_byte(initial[n])) n--;
+    }
     if (n) memcpy(e->text, initial, n);
     e->text[n] = '\0';
     e->len = e->cur = n;
 }
 
-static bool cont_byte(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
+/* Bytes still to come of the character typed just before the cursor (the
+ * terminal sends a character's bytes one key at a time): 0 when complete. */
+static size_t missing(const lineedit *e)
+{
+    size_t i = e->cur, have = 0;
+    while (i > 0 && have < 3 && cont_byte(e->text[i - 1])) i--, have++;
+    if (i == 0 || (unsigned char)e->text[i - 1] < 0xC0) return 0;
+    size_t need = seq_len((unsigned char)e->text[i - 1]) - 1;
+    return need > have ? need - have : 0;
+}
 
 static size_t prev_char(const lineedit *e, size_t i)
 {
@@ -65,7 +83,10 @@ bool lineedit_key(lineedit *e, int ch)
     case CTRL('d'): case KEY_DC: cut(e, e->cur, next_char(e, e->cur)); return true;
     default: break;
     }
-    if (ch >= 32 && ch < 256 && ch != 127 && e->len + 1 < LINEEDIT_MAX) {
+    /* a character is taken whole or not at all: a lead byte only with room
+     * for its rest, a continuation byte only as the rest of one taken */
+    const size_t room = ch >= 0x80 && ch < 0xC0 ? (missing(e) ? 1 : 0) : ch >= 0xC0 ? seq_len((unsigned char)ch) : 1;
+    if (ch >= 32 && ch < 256 && ch != 127 && room && e->len + room < LINEEDIT_MAX) {
         memmove(e->text + e->cur + 1, e->text + e->cur, e->len - e->cur + 1);
         e->text[e->cur++] = (char)ch;
         e->len++;

@@ -3,7 +3,9 @@
  * keys people expect — Ctrl-A/Home, Ctrl-E/End, Ctrl-B/Left, Ctrl-F/Right,
  * Ctrl-U (kill to start), Ctrl-K (kill to end), Ctrl-W (kill the word
  * before the cursor), Backspace, Ctrl-D/Delete. Cursor moves and deletions
- * keep to UTF-8 character boundaries. Pure: no curses calls, unit-tested. */
+ * keep to UTF-8 character boundaries, and so does a full buffer (a
+ * character that does not fit is not taken, not cut). Pure: no curses
+ * calls, unit-tested. */
 #ifndef RAGTOP_LINEEDIT_H
 #define RAGTOP_LINEEDIT_H
 

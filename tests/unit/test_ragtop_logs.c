@@ -79,6 +79,37 @@ static void test_lineedit_keeps_utf8_characters_whole(void **state)
     lineedit_init(&e, big); /* too long: kept to the buffer */
     assert_int_equal(e.len, LINEEDIT_MAX - 1);
     assert_false(lineedit_key(&e, 'b'));
+    /* a full prompt takes a character whole or not at all: typing é (two
+     * bytes, as the terminal sends them) past the end never leaves its
+     * first byte alone at the end of the pattern */
+    lineedit_init(&e, NULL);
+    for (int i = 0; i < LINEEDIT_MAX; i++) {
+        lineedit_key(&e, 0xc3);
+        lineedit_key(&e, 0xa9);
+    }
+    assert_int_equal(e.len, LINEEDIT_MAX - 1 - (LINEEDIT_MAX - 1) % 2);
+    assert_int_equal(rag_utf8_invalid_at(e.text, e.len), e.len);
+    for (int i = 0; i < 3; i++) { /* a three-byte € does not fit either */
+        lineedit_key(&e, 0xe2);
+        lineedit_key(&e, 0x82);
+        lineedit_key(&e, 0xac);
+    }
+    assert_int_equal(rag_utf8_invalid_at(e.text, e.len), e.len);
+    lineedit_init(&e, NULL); /* one byte short of full: 'a' fits, é does not */
+    for (int i = 0; i < LINEEDIT_MAX - 3; i++) lineedit_key(&e, 'a');
+    assert_false(lineedit_key(&e, 0xe2)); /* € needs three */
+    assert_false(lineedit_key(&e, 0x82)); /* ... and its rest is not taken alone */
+    assert_false(lineedit_key(&e, 0xac));
+    assert_true(lineedit_key(&e, 0xc3)); /* é fits: both bytes */
+    assert_true(lineedit_key(&e, 0xa9));
+    assert_int_equal(e.len, LINEEDIT_MAX - 1);
+    assert_int_equal(rag_utf8_invalid_at(e.text, e.len), e.len);
+    /* an initial text cut to the buffer is cut between characters */
+    for (size_t i = 0; i + 1 < sizeof big; i += 2) memcpy(big + i, "\xc3\xa9", 2);
+    big[sizeof big - 1] = '\0';
+    lineedit_init(&e, big + 1); /* starts with a continuation byte: odd split */
+    assert_true(e.len < LINEEDIT_MAX);
+    assert_false((e.text[e.len - 1] & 0xe0) == 0xc0); /* no lead byte without its rest */
 }
 
 static void test_shown_form_has_the_service_name_column(void **state)
