@@ -5,6 +5,7 @@
 #ifndef RAG_FSUTIL_H
 #define RAG_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -77,5 +78,10 @@ typedef struct rag_lock_holder {
 int rag_lock_acquire(const char *path, rag_lock *lock, rag_lock_holder *holder, rag_error *err);
 /* Release and close (the file is left in place; its content is cleared). */
 void rag_lock_release(rag_lock *lock);
+/* Is the lock at path held (by a live process, in any pid namespace)?
+ * Looks with an instant shared lock, which a holder-to-be retries past
+ * (rag_lock_acquire): never makes it fail. holder: its pid and start as
+ * it recorded them (pid 0 when not recorded yet). */
+bool rag_lock_peek(const char *path, rag_lock_holder *holder);
 
 #endif

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,11 +390,18 @@ int rag_lock_acquire(const char *path, rag_lock *lock, rag_lock_holder *holder, 
             close(fd);
             return rag_error_set(err, RAG_ERR, "%s: cannot lock: %s", path, strerror(e));
         }
-        /* The holder writes its pid right after taking the lock; give it a
-         * moment if we caught it in between. */
-        rag_lock_holder h = {0, 0};
-        for (int i = 0; i < 20 && lock_read_holder(fd, &h) != 0; i++)
+        /* Try again for a moment: it may be a reader's instant look
+         * (rag_lock_peek), gone at once — whatever pid a killed holder
+         * left recorded; a real holder writes its pid right after taking
+         * the lock, so by then it is there to be named. */
+        bool got = false;
+        for (int i = 0; i < 20 && !got; i++) {
             nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+            got = flock(fd, LOCK_EX | LOCK_NB) == 0;
+        }
+        if (got) break;
+        rag_lock_holder h = {0, 0};
+        lock_read_holder(fd, &h);
         close(fd);
         if (holder) *holder = h;
         if (h.pid == 0)
@@ -412,6 +420,31 @@ int rag_lock_acquire(const char *path, rag_lock *lock, rag_lock_holder *holder, 
     lock->fd = fd;
     lock->path = rag_xstrdup(path);
     return RAG_OK;
+}
+
+bool rag_lock_peek(const char *path, rag_lock_holder *holder)
+{
+    /* A shared lock for an instant: refused while the holder has its
+     * exclusive one — the kernel's answer, true across pid namespaces
+     * (a watcher in another container) and never fooled by a pid left
+     * recorded by a killed holder. A holder-to-be that meets it retries
+     * (rag_lock_acquire). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool held = false;
+    while (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+        if (errno == EINTR) continue;
+        held = errno == EWOULDBLOCK;
+        break;
+    }
+    if (!held) flock(fd, LOCK_UN);
+    rag_lock_holder h = {0, 0};
+    if (held && holder) { /* who: as it recorded itself (its pid is 0 here when unknown) */
+        lock_read_holder(fd, &h);
+        *holder = h;
+    }
+    close(fd);
+    return held;
 }
 
 void rag_lock_release(rag_lock *lock)

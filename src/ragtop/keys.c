@@ -44,7 +44,7 @@ static const key_def table[] = {
     {CMD_SLOWER, {'-', 0}, "-", NULL, "refresh slower (double the interval, up to 1m; a longer --interval stays)", false, false},
     {CMD_PAUSE, {'p', 0}, "p", "Pause", "pause/resume updates of the screen", false, false},
     {CMD_ZOOM, {'z', 0}, "z", "Zoom", "zoom the focused pane to the full screen and back", false, false},
-    {CMD_ALERTS, {'A', 0}, "A", "Alerts", "alerts overlay: what ragtop watch has firing, pending deliveries and their next retry, last deliveries", false, false},
+    {CMD_ALERTS, {'A', 0}, "A", "Alerts", "alerts overlay: whether ragtop watch is running (the holder of its lock), what it has firing, pending deliveries and their next retry, last deliveries", false, false},
     {CMD_CONTEXTS, {'c', 0}, "c", "Contexts", "contexts (contexts.yaml): the fleet overview, one row per stack with its verdict, worst check, served generation and index age; Up/Down and Enter switch to the selected stack, any other key closes", false, false},
     {CMD_REDRAW, {CTRL('l'), 0}, "Ctrl-L", NULL, "redraw the screen", false, false},
 };

@@ -1,4 +1,5 @@
-/* pane_alerts.c — the console's Alerts overlay (key A): firing alerts from
+/* pane_alerts.c — the console's Alerts overlay (key A): whether ragtop
+ * watch runs (the holder of its lock), firing alerts from
  * the watcher's persisted state, pending deliveries with their next retry,
  * the last deliveries, and the receivers (URLs redacted). The collector
  * thread reads the files (pane_alerts_collect); the UI thread only draws the
@@ -24,6 +25,9 @@
 typedef struct alerts_view {
     bool loaded;
     char error[1100];
+    bool watching;             /* ragtop watch holds watch.lock (rag_lock_peek) */
+    rag_lock_holder watcher;   /* ... its pid and since when */
+    bool state_seen;           /* watch-state.json exists: a watcher ran here */
     alert_entry firing[MAX_FIRING]; size_t n_firing; /* details not kept */
     rag_delivery *pending; size_t n_pending;
     rag_delivery last[MAX_LAST]; size_t n_last;      /* sent and expired, newest first */
@@ -62,12 +66,16 @@ void pane_alerts_collect(const rt_config_info *ci)
         snprintf(v.error, sizeof v.error, "config not loaded: alerts unknown");
     } else {
         char *run = rag_config_run_dir(&ci->cfg);
+        char *lock_path = rag_path_join(run, "watch.lock");
+        v.watching = rag_lock_peek(lock_path, &v.watcher);
+        free(lock_path);
         char *state_path = rag_path_join(run, "watch-state.json");
         alertstate st;
         alertstate_policy pol = { 1, 1, 0, true };
         alertstate_init(&st, &pol, ci->cfg.project);
         rag_error err = {0};
         int rc = alertstate_load(&st, state_path, &err);
+        v.state_seen = rc != RAG_ENOENT;
         if (rc == RAG_OK) {
             for (size_t i = 0; i < st.count && v.n_firing < MAX_FIRING; i++) {
                 if (st.items[i].phase != ALERT_FIRING && st.items[i].phase != ALERT_RESOLVING) continue;
@@ -131,9 +139,19 @@ void pane_alerts_draw(ui *u)
         pthread_mutex_unlock(&view_lock);
         return;
     }
+    /* nobody watching: no alert fires, whatever is wrong — never a green "none" */
+    if (v->watching) {
+        char since[32];
+        ui_clock(v->watcher.started_ms, since, sizeof since, true);
+        ui_printf(y++, x, cw, ROLE_OK, "ragtop watch is running (pid %ld, since %s)", v->watcher.pid, since);
+    } else if (v->state_seen) {
+        ui_text(y++, x, cw, ROLE_FAIL, "ragtop watch is NOT running: no check is evaluated, no alert is sent; below is what it left");
+    } else {
+        ui_text(y++, x, cw, ROLE_FAIL, "ragtop watch has not run here (no watch-state.json): no check is evaluated, no alert is sent");
+    }
     if (v->error[0] && y < end) ui_text(y++, x, cw, ROLE_WARN, v->error);
     if (y < end) ui_printf(y++, x, cw, ROLE_TITLE, "Firing (%zu)", v->n_firing);
-    if (v->n_firing == 0 && y < end) ui_text(y++, x + 2, cw - 2, ROLE_OK, "none");
+    if (v->n_firing == 0 && y < end) ui_text(y++, x + 2, cw - 2, v->watching ? ROLE_OK : ROLE_MUTED, "none");
     for (size_t i = 0; i < v->n_firing && y < end; i++) line_firing(y++, x + 2, cw - 2, &v->firing[i], now);
 
     if (y + 1 < end) { y++; ui_printf(y++, x, cw, ROLE_TITLE, "Pending deliveries (%zu)", v->n_pending); }

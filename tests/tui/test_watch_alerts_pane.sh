@@ -3,8 +3,10 @@
 # user sees it (tmux capture-pane): with the API down and the receiver
 # unreachable, it lists the firing alert, the pending delivery with its next
 # retry and the receiver with its URL redacted; the secret is not on screen.
+# It says whether the watcher runs: stopped, or killed with its pid still in
+# its lock file, it reads NOT running, never a quiet "Firing (0) none".
 . "$(dirname "$0")/../integration/watch_lib.sh"
-plan 6
+plan 10
 command -v tmux >/dev/null || { not_ok "tmux installed"; done_testing; }
 
 SECRET="S3CRET$RANDOM$RANDOM"
@@ -29,10 +31,23 @@ grep -q "service:rag_api" <<<"$screen" && ok "the firing check is named" || not_
 grep -qE "attempt [0-9]+, next retry in" <<<"$screen" && ok "the pending delivery shows its next retry" || not_ok "the pending delivery shows its next retry" "$screen"
 grep -q "http://127.0.0.1:$dead_port/\*\*\*" <<<"$screen" && ok "the receiver URL is shown redacted" || not_ok "the receiver URL is shown redacted" "$screen"
 grep -q "$SECRET" <<<"$screen" && not_ok "the webhook secret is not on screen" "$screen" || ok "the webhook secret is not on screen"
+grep -q "ragtop watch is running (pid $WATCH_PID," <<<"$screen" && ok "the overlay says the watcher runs, with its pid" || not_ok "the overlay says the watcher runs, with its pid" "$screen"
 tmux -L "$SOCK" send-keys x
 sleep 0.5
 screen=$(tmux -L "$SOCK" capture-pane -p)
 grep -q "Pending deliveries" <<<"$screen" && not_ok "any key closes the overlay" "$screen" || ok "any key closes the overlay"
-tmux -L "$SOCK" send-keys q
 stop_watch TERM
+tmux -L "$SOCK" send-keys A
+if wait_for 10 screen_has "ragtop watch is NOT running"; then ok "the watcher stopped: the overlay says it is not running"
+else not_ok "the watcher stopped: the overlay says it is not running" "$(tmux -L "$SOCK" capture-pane -p)"; fi
+tmux -L "$SOCK" send-keys x
+start_watch || not_ok "the watcher starts again" "$(cat "$W/watch.out")"
+tmux -L "$SOCK" send-keys A
+if wait_for 10 screen_has "ragtop watch is running (pid $WATCH_PID,"; then ok "started again: running"
+else not_ok "started again: running" "$(tmux -L "$SOCK" capture-pane -p)"; fi
+grep -q "^$WATCH_PID " "$W/artifacts/run/watch.lock" || diag "watch.lock: $(cat "$W/artifacts/run/watch.lock")"
+stop_watch KILL # its pid stays recorded in watch.lock
+if wait_for 10 screen_has "ragtop watch is NOT running"; then ok "killed (its pid left in watch.lock): not running"
+else not_ok "killed (its pid left in watch.lock): not running" "$(tmux -L "$SOCK" capture-pane -p)" "watch.lock: $(cat "$W/artifacts/run/watch.lock")"; fi
+tmux -L "$SOCK" send-keys x q
 done_testing

@@ -416,6 +416,40 @@ static void test_lock_is_released_when_holder_is_killed(void **state)
     free(p);
 }
 
+/* rag_lock_peek: is a lock held, without keeping it; a killed holder's pid
+ * left recorded, or a live process recorded that does not hold it (a pid
+ * reused), is no holder. */
+static void test_lock_peek_names_a_live_holder_only(void **state)
+{
+    char *p = rag_path_join(*state, "watch.lock");
+    rag_lock_holder h = {0, 0};
+    assert_false(rag_lock_peek(p, &h)); /* no file */
+    int release;
+    pid_t child = spawn_holder(p, &release);
+    assert_true(rag_lock_peek(p, &h));
+    assert_int_equal(h.pid, child);
+    assert_true(h.started_ms > 0);
+    rag_lock lk;
+    rag_error err = {0};
+    assert_int_equal(rag_lock_acquire(p, &lk, NULL, &err), RAG_ELOCKED); /* peeking took nothing */
+    kill(child, SIGKILL);
+    int st;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    close(release);
+    assert_false(rag_lock_peek(p, &h)); /* its pid is still recorded, the process is gone */
+    /* a live process (this one) recorded, not holding it: a reused pid */
+    char rec[64];
+    snprintf(rec, sizeof rec, "%ld %lld\n", (long)getpid(), (long long)rag_now_ms());
+    assert_int_equal(rag_atomic_write(p, rec, strlen(rec), &err), RAG_OK);
+    assert_false(rag_lock_peek(p, &h));
+    assert_int_equal(rag_lock_acquire(p, &lk, NULL, &err), RAG_OK); /* ... which it is, once it holds it */
+    assert_true(rag_lock_peek(p, &h));
+    assert_int_equal(h.pid, getpid());
+    rag_lock_release(&lk);
+    assert_false(rag_lock_peek(p, &h)); /* released: cleared */
+    free(p);
+}
+
 static void test_lock_is_not_inherited_by_spawned_programs(void **state)
 {
     /* A holder that spawns a long-lived program and then dies must not leave
@@ -708,6 +742,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tail_ignores_unterminated_last_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_skips_blank_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_grows_window_for_line_longer_than_first_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_peek_names_a_live_holder_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_window_cap_keeps_only_lines_wholly_inside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_of_small_and_empty_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_file_never_waits_on_a_fifo, setup, teardown),
