@@ -853,8 +853,14 @@ static void handle_key(console *c, int ch)
 {
     ui *u = &c->u;
     if (ch == KEY_RESIZE) return;
-    if (u->too_small) {
-        if (ch == 'q' || ch == KEY_F(10)) c->quit = true;
+    if (u->too_small && u->overlay != OVL_QUIT) {
+        /* only quitting here, and it asks as anywhere else (the question is
+         * drawn on this screen): q never stops a running action unasked */
+        if (ch == 'q' || ch == KEY_F(10)) ask_quit(c);
+        else if (ch == 27 && u->quit_when_idle) {
+            u->quit_when_idle = false;
+            model_set_notice(u->m, "not quitting");
+        }
         return;
     }
     switch (u->overlay) {

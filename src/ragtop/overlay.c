@@ -242,15 +242,27 @@ void overlay_draw(ui *u)
     }
 }
 
-/* Too small for the panes, but the verdict still shows, first, wrapped. */
+/* Too small for the panes, but the verdict still shows, first, wrapped;
+ * then what q does: quit, or (an action running) the quit question's keys,
+ * or that it quits when the action ends. */
 void overlay_too_small(ui *u)
 {
     erase();
-    char msg[400];
+    char msg[400], what[2][160];
+    int nwhat = 1;
+    if (u->overlay == OVL_QUIT) {
+        snprintf(what[0], sizeof what[0], "%s runs. Quit and:", u->quit_label);
+        snprintf(what[1], sizeof what[1], "w wait, l leave it, s stop it, Esc stay");
+        nwhat = 2;
+    } else if (u->quit_when_idle) {
+        snprintf(what[0], sizeof what[0], "quitting when %s ends (Esc: stay)", u->quit_label);
+    } else {
+        snprintf(what[0], sizeof what[0], "q quits");
+    }
     int y = 0;
     snprintf(msg, sizeof msg, "%s %s", ui_sev_mark(u, u->st.overall), u->st.headline);
     const char *p = msg;
-    int maxv = LINES - 3 > 1 ? LINES - 3 : 1;
+    int maxv = LINES - 2 - nwhat > 1 ? LINES - 2 - nwhat : 1;
     while (*p && y < maxv) {
         int cols = 0, k = 0;
         while (p[k] && cols < COLS) {
@@ -266,7 +278,7 @@ void overlay_too_small(ui *u)
     }
     snprintf(msg, sizeof msg, "terminal too small (%dx%d), need 50x12", COLS, LINES);
     if (y < LINES) ui_text(y++, 0, COLS, ROLE_WARN, msg);
-    if (y < LINES) ui_text(y, 0, COLS, ROLE_MUTED, "q quits");
+    for (int i = 0; i < nwhat && y < LINES; i++) ui_text(y++, 0, COLS, nwhat > 1 ? ROLE_WARN : ROLE_MUTED, what[i]);
 }
 
 void ui_osc52_copy(const char *text)

@@ -3,11 +3,12 @@
 # an unknown TERM and no terminal exit 64 (EX_USAGE) pointing to --once; NO_COLOR gives attributes only;
 # --ascii has no line drawing; killing the tmux session (an SSH drop) leaves
 # no ragtop and no action child behind; SIGTERM restores the terminal; a bad
-# --theme is a usage error; user themes come from $XDG_CONFIG_HOME.
+# --theme is a usage error; user themes come from $XDG_CONFIG_HOME; q on the
+# too-small screen while an action runs asks (it stopped the action unasked).
 source "$(dirname "$0")/../integration/lib.sh"
 source "$ROOT/tests/tui/stack.sh"
 source "$ROOT/tests/tui/tmux.sh"
-plan 18
+plan 23
 
 stack_init
 cd "$STACK" || exit 1
@@ -111,6 +112,40 @@ tui_keys "fg" Enter
 tui_expect "fg brings the console back" "Freshness" 5
 tui_keys q
 tui_expect "q after fg returns to the shell" '^prompt[$] ?$' 5
+tmux -L "$TUI_SOCK" kill-server
+
+# the too-small screen: q while an action runs asks, as q does at any size
+# (wait, leave it running, stop it, Esc stays); it used to quit at once,
+# which stops the action, unasked
+SMALL_SECS="43.$$"
+cat >"$STACK/small.yml" <<YAML
+version: 1
+services:
+  slow:
+    kind: job
+    actions:
+      run: {argv: [sleep, "$SMALL_SECS"]}
+YAML
+running() { pgrep -f "sleep $SMALL_SECS$" >/dev/null; }
+TUI_SOCK="$TUI_SOCK-s"
+tui_start 100 30 "$BIN/ragtop --interval 1s --services small.yml; echo EXIT=\$?; sleep 30"
+tui_wait "Freshness" 8
+tui_keys i
+wait_for 10 running || diag "the action did not start: $(tui_cap | tail -2)"
+tui_resize 40 10
+tui_wait "too small" 5
+tui_keys q
+tui_expect "too small, an action running: q asks what to do with it" "slow run runs\. Quit and:" 5
+if running && ! tui_cap | grep -q "EXIT="; then ok "... and neither quits nor stops the action"
+else not_ok "... and neither quits nor stops the action" "$(tui_cap)"; fi
+tui_keys Escape
+tui_expect "Esc: stays (q quits again)" "^q quits" 5
+tui_keys q
+tui_wait "Quit and:" 5
+tui_keys l
+tui_expect "l: quits, leaving the action running" "EXIT=0" 5
+if running; then ok "... which still runs"; else not_ok "... which still runs" "$(tui_cap)"; fi
+pkill -f "sleep $SMALL_SECS$"
 tmux -L "$TUI_SOCK" kill-server
 
 # a non-UTF-8 locale gets ASCII drawing without --ascii; --readonly disables actions
