@@ -62,9 +62,10 @@ pkill -f "sleep $SLOW_SECS$" 2>/dev/null
 tui_start 100 30 "exec $BIN/ragtop --interval 1s --services slow.yml"
 tui_wait "Freshness" 8
 tui_keys i
-sleep 1
-pid=$(pgrep -f "^$BIN/ragtop --interval 1s --services slow.yml" | head -1)
-if [ -n "$pid" ] && pgrep -P "$pid" -f "sleep $SLOW_SECS$" >/dev/null; then ok "the action child runs, started by ragtop"; else not_ok "the action child runs, started by ragtop" "pid=$pid" "$(tui_cap)"; fi
+pid=$(tui_ragtop_pid)
+child_runs() { [ -n "$pid" ] && pgrep -P "$pid" -f "sleep $SLOW_SECS$" >/dev/null; }
+end=$(( $(date +%s) + 8 )); until child_runs || [ "$(date +%s)" -ge "$end" ]; do sleep 0.1; done
+if child_runs; then ok "the action child runs, started by ragtop"; else not_ok "the action child runs, started by ragtop" "pid=$pid" "$(tui_cap)"; fi
 tmux -L "$TUI_SOCK" kill-server
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then ok "after the session is killed no ragtop is left"; else not_ok "after the session is killed no ragtop is left" "pid=$pid"; fi
@@ -73,7 +74,7 @@ if pgrep -f "sleep $SLOW_SECS$" >/dev/null; then not_ok "after the session is ki
 TUI_SOCK="$TUI_SOCK-d"
 tui_start 100 30 "$BIN/ragtop --interval 1s; echo EXIT=\$?; sleep 30"
 tui_wait "Freshness" 8
-pid=$(pgrep -f "^$BIN/ragtop --interval 1s" | head -1)
+pid=$(tui_ragtop_pid)
 kill -TERM "$pid"
 tui_wait "EXIT=" 5
 alt=$(tmux -L "$TUI_SOCK" display -p -t t '#{alternate_on}')
