@@ -698,7 +698,7 @@ static void console_open_detail(console *c)
             break;
         }
         /* fall through */
-    default: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->ovl_scroll = 0; break;
+    default: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->prob_sel_name[0] = '\0'; u->ovl_scroll = 0; break;
     }
 }
 
@@ -736,12 +736,16 @@ static void problems_key(console *c, int ch)
     model_lock(u->m);
     size_t n = problems_list(u, list, 64);
     rt_check sel = {0};
-    if (u->prob_sel >= 0 && (size_t)u->prob_sel < n) sel = *list[u->prob_sel];
+    problems_follow(u, list, n); /* the problem highlighted, wherever it sorts now */
+    if ((size_t)u->prob_sel < n) sel = *list[u->prob_sel];
+    int to = -2; /* a row to select, -2 none */
+    if (ch == KEY_UP || ch == 'k') to = u->prob_sel > 0 ? u->prob_sel - 1 : 0;
+    else if (ch == KEY_DOWN || ch == 'j') to = u->prob_sel + 1;
+    else if (ch == KEY_HOME || ch == 'g') to = 0;
+    else if (ch == KEY_END || ch == 'G') to = (int)n - 1;
+    if (to != -2) problems_select(u, list, n, to);
     model_unlock(u->m);
-    if (ch == KEY_UP || ch == 'k') { if (u->prob_sel > 0) u->prob_sel--; return; }
-    if (ch == KEY_DOWN || ch == 'j') { if (u->prob_sel + 1 < (int)n) u->prob_sel++; return; }
-    if (ch == KEY_HOME || ch == 'g') { u->prob_sel = 0; return; }
-    if (ch == KEY_END || ch == 'G') { u->prob_sel = n ? (int)n - 1 : 0; return; }
+    if (to != -2) return;
     const rt_fix_def *f = status_fix_def(sel.fix);
     bool enter = ch == '\n' || ch == '\r' || ch == KEY_ENTER;
     if (f && (enter || ch == f->key)) {
@@ -924,7 +928,7 @@ static void handle_key(console *c, int ch)
     if (!k) return;
     switch (k->cmd) {
     case CMD_QUIT: ask_quit(c); break;
-    case CMD_PROBLEMS: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->ovl_scroll = 0; break;
+    case CMD_PROBLEMS: u->overlay = OVL_PROBLEMS; u->prob_sel = 0; u->prob_sel_name[0] = '\0'; u->ovl_scroll = 0; break;
     case CMD_OUTPUT: detail_action_output(u); break;
     case CMD_HELP: u->overlay = OVL_HELP; u->ovl_scroll = 0; break;
     case CMD_INGEST: case CMD_RESTART: case CMD_STOP: case CMD_START: case CMD_ROLLBACK: ask_or_run(c, k->cmd, NULL); break;

@@ -1,7 +1,8 @@
 /* problems.c — the Problems view (`!`, or Enter on the header): every check
  * of the one status evaluation that is not OK, worst first, each with its
  * summary, its details and the key that fixes it (the fix table in
- * status.c, the same one `--once` prints). Up/Down select a problem; its
+ * status.c, the same one `--once` prints). Up/Down select a problem (the
+ * selection follows it, by its check's name, when the list re-sorts); its
  * fix key or Enter runs the fix on the check's own service. */
 #include "ui.h"
 
@@ -32,6 +33,26 @@ void problems_fix_text(const ui *u, const rt_check *c, char *out, size_t n)
     if (strcmp(f->fix, "ingest") == 0) rt_fmt(out, n, "%c: ingest (%s)", f->key, argv);
     else if (strcmp(f->fix, "rollback") == 0) rt_fmt(out, n, "%c: roll back to the previous generation (%s)", f->key, argv);
     else rt_fmt(out, n, "%c: %s %s (%s)", f->key, f->fix, svc->name, argv);
+}
+
+bool problems_follow(ui *u, const rt_check *const *list, size_t n)
+{
+    bool found = false;
+    for (size_t k = 0; k < n && u->prob_sel_name[0] && !found; k++)
+        if (strcmp(list[k]->name, u->prob_sel_name) == 0) {
+            u->prob_sel = (int)k;
+            found = true;
+        }
+    problems_select(u, list, n, u->prob_sel);
+    return found;
+}
+
+void problems_select(ui *u, const rt_check *const *list, size_t n, int k)
+{
+    if (k >= (int)n) k = (int)n - 1;
+    if (k < 0) k = 0;
+    u->prob_sel = k;
+    rt_fmt(u->prob_sel_name, sizeof u->prob_sel_name, "%s", n ? list[k]->name : "");
 }
 
 #define MAX_PROBLEMS 64
@@ -83,8 +104,7 @@ void problems_draw(ui *u)
         ui_text(top, x, tw, ROLE_OK, "No problems: every check passes.");
         return;
     }
-    if (u->prob_sel >= (int)n) u->prob_sel = (int)n - 1;
-    if (u->prob_sel < 0) u->prob_sel = 0;
+    problems_follow(u, list, n);
     /* lay out every problem (summary wrapped, details, fix), then show the
      * window that keeps the selected one's first line visible */
     static line lines[MAX_LINES];

@@ -73,7 +73,8 @@ typedef struct ui {
     char confirm_argv[512];   /* exactly what will run */
     char confirm_svc[RAG_SERVICE_NAME_MAX + 1]; /* the service it runs on, fixed when asked */
     char ovl_title[128];      /* OVL_JSON's title */
-    int prob_sel;             /* selected problem in OVL_PROBLEMS */
+    int prob_sel;             /* selected problem in OVL_PROBLEMS (its row now) */
+    char prob_sel_name[80];   /* ... and its check's name: the selection follows it */
     int quit_choice;          /* OVL_QUIT: 0 wait (default), 1 leave running, 2 stop */
     char quit_label[96];      /* the running action OVL_QUIT asks about */
     bool quit_when_idle;      /* "wait" chosen: quit when no action runs */
@@ -181,6 +182,13 @@ void ui_osc52_copy(const char *text);
 /* ------------------------------------------------------------ problems (problems.c) */
 /* The non-OK checks of u->st, worst first (stable); returns how many. */
 size_t problems_list(const ui *u, const rt_check **out, size_t max);
+/* Keep the selection on the problem chosen (by its check's name) when the
+ * list re-sorts between refreshes; when that problem is gone (fixed), the
+ * row at its place is selected. Sets u->prob_sel and u->prob_sel_name;
+ * returns false when the chosen problem is gone. problems_select: choose
+ * row k. */
+bool problems_follow(ui *u, const rt_check *const *list, size_t n);
+void problems_select(ui *u, const rt_check *const *list, size_t n, int k);
 void problems_draw(ui *u);
 /* "a: start rag_api" for a check's fix ("" when none). */
 void problems_fix_text(const ui *u, const rt_check *c, char *out, size_t n);

@@ -24,6 +24,7 @@
 #include "../../src/ragtop/escape.h"
 #include "../../src/ragtop/status.h"
 #include "../../src/ragtop/theme.h"
+#include "../../src/ragtop/ui.h"
 #include "rag/confighash.h"
 #include "rag/jsonlog.h"
 
@@ -289,6 +290,47 @@ static void test_status_pending_probe_ranks_below_known_problems(void **state)
     assert_non_null(strstr(st.headline, "WARN: 1 transcript not yet ingested"));
     status_free(&st);
     free_snap(&s);
+}
+
+/* The Problems view's selection stays on the problem chosen when the list
+ * re-sorts between refreshes (a worse problem appears above it, one above
+ * it is fixed), so Enter fixes what was highlighted, not what moved into
+ * its row; when the chosen problem itself is fixed, its row's new problem
+ * is selected and problems_follow says so. */
+static void test_problem_selection_follows_the_problem_by_name(void **state)
+{
+    (void)state;
+    static ui u;
+    memset(&u, 0, sizeof u);
+    rt_check checks[3] = {{.name = "freshness", .severity = RT_WARN},
+                          {.name = "service:api", .severity = RT_CRIT},
+                          {.name = "last_run", .severity = RT_WARN}};
+    u.st.checks = checks;
+    u.st.n = 3;
+    const rt_check *list[8];
+    size_t n = problems_list(&u, list, 8); /* service:api, freshness, last_run */
+    assert_int_equal(n, 3);
+    problems_select(&u, list, n, 1);
+    assert_string_equal(u.prob_sel_name, "freshness");
+    checks[1].severity = RT_OK; /* the problem above it is fixed */
+    n = problems_list(&u, list, 8);
+    assert_true(problems_follow(&u, list, n));
+    assert_int_equal(u.prob_sel, 0);
+    assert_string_equal(list[u.prob_sel]->name, "freshness");
+    checks[2].severity = RT_CRIT; /* a worse one sorts above it */
+    n = problems_list(&u, list, 8);
+    assert_true(problems_follow(&u, list, n));
+    assert_int_equal(u.prob_sel, 1);
+    assert_string_equal(list[u.prob_sel]->name, "freshness");
+    checks[0].severity = RT_OK; /* the chosen one is fixed */
+    n = problems_list(&u, list, 8);
+    assert_false(problems_follow(&u, list, n));
+    assert_int_equal(u.prob_sel, 0);
+    assert_string_equal(u.prob_sel_name, "last_run");
+    checks[2].severity = RT_OK; /* none left */
+    n = problems_list(&u, list, 8);
+    assert_false(problems_follow(&u, list, n));
+    assert_string_equal(u.prob_sel_name, "");
 }
 
 /* Pidfiles as scripts/daemon.sh writes them: the pid, then the program and
@@ -780,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_status_service_down_is_crit_unless_optional),
         cmocka_unit_test(test_status_crit_outranks_unknown_outranks_warn),
         cmocka_unit_test(test_status_pending_probe_ranks_below_known_problems),
+        cmocka_unit_test(test_problem_selection_follows_the_problem_by_name),
         cmocka_unit_test(test_pidfile_state_running_stale_and_reused),
         cmocka_unit_test_teardown(test_pidfile_names_the_service_by_its_pidfile_argument, kill_pidfile_child),
         cmocka_unit_test(test_model_probes_follow_their_service_by_name),
