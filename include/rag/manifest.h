@@ -86,5 +86,8 @@ char **rag_manifest_run_copies(const char *dir, size_t *n);
 int rag_manifest_prune_copies(const char *dir, int keep, const char *keep_run_id, rag_error *err);
 /* Is name a per-run copy ("YYYYMMDDT...json", not a temp file)? */
 bool rag_manifest_is_run_copy(const char *name);
+/* Is id a run id ("YYYYMMDDTHHMMSSZ-xxxxxx", the name of its per-run copy
+ * without ".json"; no '/')? */
+bool rag_manifest_is_run_id(const char *id);
 
 #endif

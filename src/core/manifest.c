@@ -421,6 +421,15 @@ bool rag_manifest_is_run_copy(const char *name)
     return name[8] == 'T';
 }
 
+bool rag_manifest_is_run_id(const char *id)
+{
+    if (strchr(id, '/')) return false;
+    char *name = rag_xasprintf("%s.json", id);
+    bool ok = rag_manifest_is_run_copy(name);
+    free(name);
+    return ok;
+}
+
 typedef struct copy_entry {
     char *name;
     int64_t mtime_ns;

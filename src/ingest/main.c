@@ -18,6 +18,7 @@
 #include "rag/config.h"
 #include "rag/fsutil.h"
 #include "rag/jsonlog.h"
+#include "rag/manifest.h"
 #include "rag/timeutil.h"
 #include "quality.h"
 #include "rollback.h"
@@ -134,6 +135,10 @@ int main(int argc, char **argv)
     }
     if (rollback && opts.force) {
         fprintf(stderr, "rag-ingest: --rollback cannot be combined with --force\n");
+        return RAG_EXIT_USAGE;
+    }
+    if (rollback_run && !rag_manifest_is_run_id(rollback_run)) {
+        fprintf(stderr, "rag-ingest: --rollback: \"%s\" is not a run id (YYYYMMDDTHHMMSSZ-xxxxxx)\n", rollback_run);
         return RAG_EXIT_USAGE;
     }
     if (watch && opts.dry_run) {

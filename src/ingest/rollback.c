@@ -6,7 +6,8 @@
  * per-run copy, then latest.json. A rollback killed at any instant leaves
  * latest.json naming either the old or the new generation, both complete.
  * With RUN_ID, a latest.json that is missing or damaged does not stop it:
- * serving a named run's generation again is how that state is repaired. */
+ * serving a named run's generation again is how that state is repaired.
+ * Naming the run whose generation is served already is nothing to do. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,11 +111,9 @@ static int find_target(const char *ckpt_dir, const char *index_dir, const rag_ma
                        rag_manifest *out, rag_error *err)
 {
     if (run_id) {
-        char *name = rag_xasprintf("%s.json", run_id);
-        if (!rag_manifest_is_run_copy(name) || strchr(run_id, '/')) {
-            free(name);
+        if (!rag_manifest_is_run_id(run_id)) /* main() refuses it first, as a usage error */
             return rag_error_set(err, RAG_EINVAL, "\"%s\" is not a run id (YYYYMMDDTHHMMSSZ-xxxxxx)", run_id);
-        }
+        char *name = rag_xasprintf("%s.json", run_id);
         char *path = rag_path_join(ckpt_dir, name);
         free(name);
         int rc = rag_manifest_load(path, out, err);
@@ -184,8 +183,22 @@ int ingest_rollback(const rag_config *cfg, const char *run_id, const run_opts *o
     }
     if (rc == RAG_OK && (rc = find_target(ckpt_dir, index_dir, &cur, run_id, &target, &err)) == RAG_OK)
         have_target = true;
-    if (rc == RAG_OK && have_cur && strcmp(target.generation, cur.generation) == 0)
-        rc = rag_error_set(&err, RAG_EINVAL, "%s is already the served generation", cur.generation);
+    if (rc == RAG_OK && have_cur && strcmp(target.generation, cur.generation) == 0) {
+        /* asked for what is served already (a retried `make rollback
+         * RUN_ID=…`): nothing to do, as `kubectl rollout undo` to the current
+         * revision; not a rollback, so no metrics line */
+        if (log) {
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddStringToObject(p, "generation", cur.generation);
+            cJSON_AddStringToObject(p, "target_run_id", target.run_id);
+            rag_log_eventf(log, RAG_LEVEL_INFO, "rollback_unchanged", p, "%s (run %s) is already the served generation",
+                           cur.generation, target.run_id);
+        }
+        if (!opts->quiet)
+            fprintf(stderr, "rag-ingest: nothing to roll back: %s (run %s) is already the served generation\n",
+                    cur.generation, target.run_id);
+        goto out;
+    }
     if (rc == RAG_OK) {
         char *gp = rag_path_join(index_dir, target.generation);
         rc = check_generation(gp, &target, &err);

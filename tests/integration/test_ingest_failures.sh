@@ -23,6 +23,8 @@
 #     truncated by hand fails naming that segment and SQLite's reason;
 #     after rolling back a config change config_hash offers no ingest fix;
 #     --rollback RUN_ID repairs a latest.json damaged or deleted by hand;
+#     a RUN_ID already served is nothing to do (exit 0), a malformed one a
+#     usage error (exit 2), neither writes a metrics line;
 #  6. SRT: "5 < 7 and margin > 3" is text, only real tags are stripped;
 #  7. WebVTT: cues without a blank line between them stay two cues, the
 #     timing line is not text, invalid cues are skipped with a warning;
@@ -32,7 +34,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 82
+plan 87
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -150,6 +152,17 @@ is "$rc/$(gen)" "1/$G2" "no earlier retained generation: --rollback fails and ch
 like "$(cat "$TMP/e5b")" "no earlier generation is retained" "and says why"
 run --rollback "$(basename "$G3" .sqlite | sed 's/^gen-//')" 2>/dev/null; rc=$?
 is "$rc/$(gen)" "0/$G3" "--rollback RUN_ID serves that run's generation"
+# the run whose generation is served already: nothing to do (exit 0), nothing written but an info event
+lines=$(wc -l <"$WML"); cp "$M" "$TMP/m5"
+"$ING" --config "$W/params.yaml" --rollback "$(basename "$G3" .sqlite | sed 's/^gen-//')" 2>"$TMP/e5s"; rc=$? # not -q: it says so
+is "$rc/$(wc -l <"$WML")/$(cmp -s "$M" "$TMP/m5" && echo same)" "0/$lines/same" "--rollback RUN_ID to the generation served already: exit 0, no metrics line, latest.json untouched"
+like "$(cat "$TMP/e5s")" "nothing to roll back: $G3 \\(run [^)]*\\) is already the served generation" "and says so"
+check "a rollback_unchanged info event is logged" jqe -s --arg g "$G3" 'any(.event=="rollback_unchanged" and .level=="info" and .payload.generation==$g)' "$WLOG"
+# a malformed RUN_ID is a usage error (exit 2), refused before any work: no metrics line, nothing served changes
+lines=$(wc -l <"$WML"); cp "$M" "$TMP/m5"
+run --rollback '../20240101T000000Z-x' 2>"$TMP/e5r"; rc=$?
+is "$rc/$(wc -l <"$WML")/$(cmp -s "$M" "$TMP/m5" && echo same)" "2/$lines/same" "--rollback with a malformed RUN_ID: exit 2, no metrics line, latest.json untouched"
+like "$(cat "$TMP/e5r")" 'is not a run id \(YYYYMMDDTHHMMSSZ-xxxxxx\)' "and says what a run id looks like"
 
 # ---------------------------------------------------------------- 5b. what ragtop says after a rollback
 # A rollback ingests nothing: the dead man's switch (ingest_overdue) still
