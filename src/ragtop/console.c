@@ -217,12 +217,15 @@ static void *collector_main(void *arg)
         collect_manifest(&mi, &ci);
         rt_sources src;
         collect_sources(&src, &ci, &mi);
+        rt_disk_info disk;
+        collect_disk(&disk, &ci, &mi);
         char rpath[PATH_MAX];
         collect_runs_path(&svcs, &ci, rpath);
         char runs_error[256];
         size_t n = collect_runs(rpath, runs, RT_MAX_RUNS, runs_error, sizeof runs_error);
         pane_alerts_collect(&ci);
         model_publish_sources(w->m, &src);
+        model_publish_disk(w->m, &disk);
         model_publish_runs(w->m, runs, n, runs_error);
         model_publish_manifest(w->m, &mi);
         model_publish_config(w->m, &ci);
@@ -732,9 +735,9 @@ static void quit_choose(console *c, int choice)
 static void problems_key(console *c, int ch)
 {
     ui *u = &c->u;
-    const rt_check *list[64];
     model_lock(u->m);
-    size_t n = problems_list(u, list, 64);
+    const rt_check **list = rag_xcalloc(u->st.n + 1, sizeof *list);
+    size_t n = problems_list(u, list, u->st.n);
     rt_check sel = {0};
     problems_follow(u, list, n); /* the problem highlighted, wherever it sorts now */
     if ((size_t)u->prob_sel < n) sel = *list[u->prob_sel];
@@ -744,6 +747,7 @@ static void problems_key(console *c, int ch)
     else if (ch == KEY_HOME || ch == 'g') to = 0;
     else if (ch == KEY_END || ch == 'G') to = (int)n - 1;
     if (to != -2) problems_select(u, list, n, to);
+    free(list);
     model_unlock(u->m);
     if (to != -2) return;
     const rt_fix_def *f = status_fix_def(sel.fix);

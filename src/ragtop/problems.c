@@ -8,6 +8,7 @@
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "action.h"
@@ -55,21 +56,30 @@ void problems_select(ui *u, const rt_check *const *list, size_t n, int k)
     rt_fmt(u->prob_sel_name, sizeof u->prob_sel_name, "%s", n ? list[k]->name : "");
 }
 
-#define MAX_PROBLEMS 64
-#define MAX_LINES 1024
 #define INDENT 10
 
 typedef struct line { int item; theme_role role; char text[256]; } line;
+/* The laid-out lines of every problem: no limit, so the last problem of a
+ * long list is drawn and can be selected like the first. */
+typedef struct lines { line *v; int n, cap; } lines;
+
+static line *lines_push(lines *ls)
+{
+    if (ls->n == ls->cap) {
+        ls->cap = ls->cap ? ls->cap * 2 : 256;
+        ls->v = rag_xrealloc(ls->v, (size_t)ls->cap * sizeof *ls->v);
+    }
+    return &ls->v[ls->n++];
+}
 
 /* Append text wrapped at w columns (at a space when it can, never inside
  * a UTF-8 character); lines after the first, and all lines when indent > 0,
  * are indented by INDENT. */
-static void push_wrapped(line *lines, int *nl, int item, theme_role role, int indent, int w, const char *text)
+static void push_wrapped(lines *ls, int item, theme_role role, int indent, int w, const char *text)
 {
     size_t len = strlen(text), at = 0;
     bool first = true;
     do {
-        if (*nl >= MAX_LINES) return;
         int ind = first && !indent ? 0 : INDENT;
         size_t room = w - ind > 20 ? (size_t)(w - ind) : 20, take = len - at;
         if (take > room) {
@@ -80,7 +90,7 @@ static void push_wrapped(line *lines, int *nl, int item, theme_role role, int in
             while (take > 1 && ((unsigned char)text[at + take] & 0xC0) == 0x80) take--;
         }
         if (take > 200) take = 200;
-        line *l = &lines[(*nl)++];
+        line *l = lines_push(ls);
         l->item = item;
         l->role = role;
         rt_fmt(l->text, sizeof l->text, "%*s%.*s", ind, "", (int)take, text + at);
@@ -91,8 +101,8 @@ static void push_wrapped(line *lines, int *nl, int item, theme_role role, int in
 
 void problems_draw(ui *u)
 {
-    const rt_check *list[MAX_PROBLEMS];
-    size_t n = problems_list(u, list, MAX_PROBLEMS);
+    const rt_check **list = rag_xcalloc(u->st.n + 1, sizeof *list);
+    size_t n = problems_list(u, list, u->st.n);
     int h = LINES - 2, w = COLS - 4;
     rect r = {(LINES - h) / 2, (COLS - w) / 2, h, w};
     for (int y = r.y; y < r.y + r.h; y++) ui_fill(y, r.x, r.w, ROLE_NORMAL);
@@ -102,42 +112,45 @@ void problems_draw(ui *u)
     int x = r.x + 2, tw = r.w - 4, top = r.y + 1, bottom = r.y + r.h - 1;
     if (n == 0) {
         ui_text(top, x, tw, ROLE_OK, "No problems: every check passes.");
+        free(list);
         return;
     }
     problems_follow(u, list, n);
     /* lay out every problem (summary wrapped, details, fix), then show the
      * window that keeps the selected one's first line visible */
-    static line lines[MAX_LINES];
-    int nl = 0, sel_first = 0, sel_last = 0;
-    for (size_t k = 0; k < n && nl < MAX_LINES; k++) {
+    lines ls = {0};
+    int sel_first = 0, sel_last = 0;
+    for (size_t k = 0; k < n; k++) {
         const rt_check *c = list[k];
-        if ((int)k == u->prob_sel) sel_first = nl;
+        if ((int)k == u->prob_sel) sel_first = ls.n;
         char head[400];
         rt_fmt(head, sizeof head, "%s %-7s %s: %s", ui_sev_mark(u, c->severity), rt_severity_name(c->severity), c->name, c->summary);
-        push_wrapped(lines, &nl, (int)k, ui_sev_role(c->severity), 0, tw, head);
+        push_wrapped(&ls, (int)k, ui_sev_role(c->severity), 0, tw, head);
         for (const char *p = c->details; *p;) {
             size_t l = strcspn(p, "\n");
             char d[400];
             rt_fmt(d, sizeof d, "%.*s", (int)l, p);
-            push_wrapped(lines, &nl, (int)k, ROLE_MUTED, INDENT, tw, d);
+            push_wrapped(&ls, (int)k, ROLE_MUTED, INDENT, tw, d);
             p += l;
             if (*p) p++;
         }
         char fix[300], text[320];
         problems_fix_text(u, c, fix, sizeof fix);
         rt_fmt(text, sizeof text, "fix: %s", fix[0] ? fix : "no action in services.yml fixes this");
-        push_wrapped(lines, &nl, (int)k, fix[0] ? ROLE_ACCENT : ROLE_MUTED, INDENT, tw, text);
-        if ((int)k == u->prob_sel) sel_last = nl - 1;
+        push_wrapped(&ls, (int)k, fix[0] ? ROLE_ACCENT : ROLE_MUTED, INDENT, tw, text);
+        if ((int)k == u->prob_sel) sel_last = ls.n - 1;
     }
     int rows = bottom - top;
     if (u->ovl_scroll > sel_first) u->ovl_scroll = sel_first;
     if (sel_last - u->ovl_scroll >= rows) u->ovl_scroll = sel_last - rows + 1;
     if (u->ovl_scroll > sel_first) u->ovl_scroll = sel_first;
     if (u->ovl_scroll < 0) u->ovl_scroll = 0;
-    for (int i = 0; i < rows && u->ovl_scroll + i < nl; i++) {
-        const line *l = &lines[u->ovl_scroll + i];
+    for (int i = 0; i < rows && u->ovl_scroll + i < ls.n; i++) {
+        const line *l = &ls.v[u->ovl_scroll + i];
         bool sel = l->item == u->prob_sel;
         if (sel) ui_fill(top + i, x - 1, tw + 2, ROLE_SELECTED);
         ui_text(top + i, x, tw, sel && l->role == ROLE_NORMAL ? ROLE_SELECTED : l->role, l->text);
     }
+    free(ls.v);
+    free(list);
 }
