@@ -93,7 +93,7 @@ static void draw_help(ui *u)
     if (u->ovl_scroll > maxs) u->ovl_scroll = maxs;
     clear_rect(r, ROLE_NORMAL);
     char title[96];
-    if (maxs) snprintf(title, sizeof title, "Help: keys %d-%d of %zu (Up/Down/PgUp/PgDn scroll, any other key closes)",
+    if (maxs) snprintf(title, sizeof title, "Help: keys, lines %d-%d of %zu (Up/Down/PgUp/PgDn scroll, any other key closes)",
                        u->ovl_scroll + 1, u->ovl_scroll + shown, nr);
     else snprintf(title, sizeof title, "Help: keys (any key closes)");
     ui_box(u, r, title, true);

@@ -52,7 +52,7 @@ if [[ "$bar" == "?Help"* && "$bar" == *"/Search"* && "$bar" == *"&Filter"* && "$
   ok "80x24: the key bar keeps ?, search, filter and A"
 else not_ok "80x24: the key bar keeps ?, search, filter and A" "$bar"; fi
 tui_keys '?'
-tui_wait "Help: keys 1-" 3
+tui_wait "Help: keys, lines 1-" 3
 seen=$(tui_cap)
 # page down until the last key shows (each page is polled: a loaded machine redraws late)
 for _ in $(seq 1 40); do
@@ -60,7 +60,7 @@ for _ in $(seq 1 40); do
   tui_keys NPage; sleep 0.1; seen+=$(tui_cap)
 done
 if grep -q "Ctrl-L *redraw" <<<"$seen" && grep -q "│ z  *zoom" <<<"$seen" && grep -q "│ A  *alerts" <<<"$seen" \
-   && grep -q "│ p  *pause" <<<"$seen" && ! tui_cap | grep -q "Help: keys 1-"; then
+   && grep -q "│ p  *pause" <<<"$seen" && ! tui_cap | grep -q "Help: keys, lines 1-"; then
   ok "80x24: the help scrolls (PgDn) down to every key, Ctrl-L included"
 else not_ok "80x24: the help scrolls (PgDn) down to every key, Ctrl-L included" "$(tui_cap)"; fi
 if grep -q "smart case: a capital makes it *│" <<<"$seen" && grep -q "│  *case-sensitive); matches" <<<"$seen"; then
