@@ -29,6 +29,10 @@ int rag_duration_parse(const char *s, int64_t *ms);
 /* Parse a size: "512", "64KiB", "16MiB", "1GiB" (also KB/MB/GB = 1000^n). */
 int rag_size_parse(const char *s, int64_t *bytes);
 
+/* Human size in binary units, as df -h: "812 B", "45.3 KiB", "530 MiB",
+ * "1.2 GiB" (one decimal below 100 of the unit). */
+void rag_size_format(uint64_t bytes, char *out, size_t n);
+
 /* Human age of a duration in ms: "now", "42s", "5m", "3h 12m", "3d 4h". */
 void rag_age_format(int64_t ms, char *out, size_t n);
 /* How long ago, as a phrase: "just now" (under a second, or in the future),

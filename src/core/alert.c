@@ -89,6 +89,7 @@ static const struct {
     {"ingest_overdue", "RagIngestOverdue", "rag_ingest"},
     {"quality", "RagQualityLow", "rag_ingest"},
     {"sources", "RagSourcesPending", "rag_ingest"},
+    {"disk", "RagDiskFilling", "rag_ingest"},
     {"config", "RagConfigInvalid", "ragtop"},
     {"services_file", "RagServicesFileInvalid", "ragtop"},
 };

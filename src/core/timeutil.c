@@ -207,6 +207,21 @@ int rag_size_parse(const char *s, int64_t *bytes)
     return -1;
 }
 
+void rag_size_format(uint64_t bytes, char *out, size_t n)
+{
+    if (!out || n == 0) return;
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024) {
+        snprintf(out, n, "%llu B", (unsigned long long)bytes);
+        return;
+    }
+    double v = (double)bytes;
+    size_t u = 0;
+    while (v >= 1023.5 && u + 1 < sizeof unit / sizeof *unit) v /= 1024, u++; /* never "1024 KiB" */
+    if (v < 99.95) snprintf(out, n, "%.1f %s", v, unit[u]);
+    else snprintf(out, n, "%.0f %s", v, unit[u]);
+}
+
 void rag_age_format(int64_t ms, char *out, size_t n)
 {
     if (!out || n == 0) return;

@@ -50,6 +50,7 @@ void collect_all(rt_snapshot *s, const rt_inputs *in)
     collect_runs_path(s->services_rc == RAG_OK ? &s->services : NULL, &s->config, rpath);
     s->n_runs = collect_runs(rpath, s->runs, RT_MAX_RUNS, s->runs_error, sizeof s->runs_error);
     collect_sources(&s->sources, &s->config, &s->manifest);
+    collect_disk(&s->disk, &s->config, &s->manifest);
 
     if (probing) pthread_join(tid, NULL);
     s->collected_at_ms = rag_now_ms();

@@ -224,6 +224,15 @@ void model_publish_sources(rt_model *m, const rt_sources *in)
     model_wake(m);
 }
 
+void model_publish_disk(rt_model *m, const rt_disk_info *in)
+{
+    model_lock(m);
+    m->snap.disk = *in;
+    m->version++;
+    model_unlock(m);
+    model_wake(m);
+}
+
 /* Under the lock, before in replaces the registry: every service's last
  * probe and history (sparkline, last change) follow it by name to its row
  * in in; a new service starts with none. Kept by row, a reordered

@@ -46,6 +46,18 @@ typedef struct rt_manifest_info {
     rag_manifest m;           /* valid when rc == RAG_OK (owned) */
 } rt_manifest_info;
 
+/* The artifacts' file system (collect_disk.c): room left, and what the
+ * served generation takes. */
+typedef struct rt_disk_info {
+    bool checked;             /* a local config named an artifacts folder that was looked at */
+    int rc;                   /* RAG_OK, or RAG_ERR when statvfs failed (error says why) */
+    char error[PATH_MAX + 64];
+    char path[PATH_MAX];      /* the folder asked: the index folder, or artifacts before the first ingest */
+    uint64_t avail_bytes;     /* free to an unprivileged writer (statvfs f_bavail), as df's "Avail" */
+    uint64_t total_bytes;
+    int64_t generation_bytes; /* the served generation's file plus its segments, -1 when unknown */
+} rt_disk_info;
+
 /* One instance (replica) of a replicated service: its own probe. */
 #define RT_MAX_INSTANCES 32   /* instances probed per service; more are counted, not probed */
 typedef struct rt_instance {
@@ -163,6 +175,7 @@ typedef struct rt_snapshot {
     rt_run runs[RT_MAX_RUNS]; size_t n_runs; /* oldest first */
     char runs_error[256];      /* why the run history could not be read ("" when it could, or is absent) */
     rt_sources sources;
+    rt_disk_info disk;         /* not checked in a remote context */
     rt_remote_info remote;     /* remote.on: everything above came from /status */
 } rt_snapshot;
 
@@ -257,6 +270,7 @@ void model_publish_config(rt_model *m, rt_config_info *in);
 void model_publish_manifest(rt_model *m, rt_manifest_info *in);
 void model_publish_runs(rt_model *m, const rt_run *runs, size_t n, const char *error);
 void model_publish_sources(rt_model *m, const rt_sources *in);
+void model_publish_disk(rt_model *m, const rt_disk_info *in);
 /* A re-read services.yml (valid): replaces the registry, keeps the old one
  * alive until model_destroy, bumps services_gen. */
 void model_publish_services(rt_model *m, rag_services *in);

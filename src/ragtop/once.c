@@ -244,6 +244,15 @@ cJSON *once_json(const rt_snapshot *s, const rt_status *st, int64_t now_ms)
     } else {
         cJSON_AddNullToObject(root, "sources");
     }
+    if (s->disk.checked && s->disk.rc == RAG_OK) {
+        cJSON *d = cJSON_AddObjectToObject(root, "disk");
+        put_str(d, "path", s->disk.path);
+        put_num(d, "avail_bytes", (int64_t)s->disk.avail_bytes);
+        put_num(d, "total_bytes", (int64_t)s->disk.total_bytes);
+        put_num(d, "generation_bytes", s->disk.generation_bytes); /* null when unknown */
+    } else {
+        cJSON_AddNullToObject(root, "disk");
+    }
     if (s->remote.on) {
         cJSON *r = cJSON_AddObjectToObject(root, "remote");
         cJSON_AddStringToObject(r, "url", s->remote.url);

@@ -5,7 +5,8 @@
  * warn/error thresholds with the state, the quality on the golden queries
  * (nDCG@10, recall, MRR and a sparkline of nDCG@10 over the recent runs;
  * Enter on it lists the failing queries), and transcripts added or changed
- * since the last run. Up/Down select the freshness or the quality row. */
+ * since the last run, and the room left on disk (the disk check). Up/Down
+ * select the freshness or the quality row. */
 #include "ui.h"
 
 #include <curses.h>
@@ -140,6 +141,12 @@ void pane_freshness_draw(ui *u, rect r)
     LABEL("Sources");
     if (src) ROW(src->severity == RT_OK ? ROLE_OK : ui_sev_role(src->severity), "%s", src->summary);
     else ROW(ROLE_MUTED, "-");
+    y++;
+    const rt_check *disk = status_find(&u->st, "disk"); /* room for the next generation */
+    if (disk) {
+        LABEL("Disk");
+        ROW(disk->severity == RT_OK ? ROLE_NORMAL : ui_sev_role(disk->severity), "%s", disk->summary);
+    }
 #undef ROW
 #undef LABEL
 }

@@ -316,6 +316,45 @@ static void eval_sources(const rt_snapshot *s, rt_status *st)
            (long long)src->changed, (long long)src->removed, (long long)src->total);
 }
 
+/* Room on the artifacts' file system for what ingest writes next. WARN
+ * when less is free than the served generation takes: a full rebuild (a
+ * config change, --full) writes a whole new one beside it, and a merge
+ * rewrites up to all of its segments. CRIT under RT_DISK_MIN_FREE: even a
+ * small run needs room for a segment, its logs and the metrics line, and a
+ * full disk fails every run. How full the disk is in percent is left to
+ * the host's own monitoring (node_exporter): this answers whether the
+ * next ingest fits. */
+#define RT_DISK_MIN_FREE (16ULL << 20)
+static void eval_disk(const rt_snapshot *s, rt_status *st)
+{
+    const rt_disk_info *d = &s->disk;
+    if (!d->checked || s->remote.on) return;
+    if (d->rc != RAG_OK) {
+        add(st, "disk", RT_UNKNOWN, NULL, "cannot read the artifacts' file system: %s", d->error);
+        return;
+    }
+    char avail[32], total[32], gen[32] = "", min[32];
+    rag_size_format(d->avail_bytes, avail, sizeof avail);
+    rag_size_format(d->total_bytes, total, sizeof total);
+    rag_size_format(RT_DISK_MIN_FREE, min, sizeof min);
+    if (d->generation_bytes >= 0) rag_size_format((uint64_t)d->generation_bytes, gen, sizeof gen);
+    const double pct = d->total_bytes ? 100.0 * (double)d->avail_bytes / (double)d->total_bytes : 100.0;
+    rt_check *c;
+    if (d->avail_bytes < RT_DISK_MIN_FREE)
+        c = add(st, "disk", RT_CRIT, NULL, "disk almost full: %s free (under %s): ingest runs are likely to fail",
+                avail, min);
+    else if (d->generation_bytes >= 0 && d->avail_bytes < (uint64_t)d->generation_bytes)
+        c = add(st, "disk", RT_WARN, NULL,
+                "%s free, less than the served generation's %s: a full rebuild (a config change, --full) would fail",
+                avail, gen);
+    else
+        c = add(st, "disk", RT_OK, NULL, "%s free of %s (%.0f%%)", avail, total, pct);
+    detail(c, "file system of %s: %s free of %s", d->path, avail, total);
+    if (gen[0]) detail(c, "the served generation takes %s (its file and segments)", gen);
+    if (c->severity != RT_OK)
+        detail(c, "free space there (ingest.keep_checkpoints prunes older generations; old logs), or grow the file system");
+}
+
 /* The newest metrics line; a rollback (rag-ingest --rollback) is said as
  * one, and is not an ingest: after a rollback the newest ingest line still
  * decides whether the ingest is failing. */
@@ -654,6 +693,7 @@ void status_evaluate(const rt_snapshot *s, int64_t now_ms, rt_status *st)
     eval_quality(s, st);
     eval_hashes(s, st);
     eval_sources(s, st);
+    eval_disk(s, st);
     if (!s->remote.on || s->remote.rc == RAG_OK) eval_runs(s, st); /* unread /status: runs unknown, not "none" */
     eval_overdue(s, now_ms, st);
     eval_api_errors(s, st);

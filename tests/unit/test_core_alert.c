@@ -84,6 +84,7 @@ static void test_identity_follows_the_prometheus_rules(void **state)
         {"config_hash", "RagConfigDrift", "rag_ingest"},
         {"last_run", "RagIngestFailed", "rag_ingest"},
         {"ingest_overdue", "RagIngestOverdue", "rag_ingest"},
+        {"disk", "RagDiskFilling", "rag_ingest"},
         {"config", "RagConfigInvalid", "ragtop"},
         {"services_file", "RagServicesFileInvalid", "ragtop"},
         {"something_new", "RagtopCheckFailed", "ragtop"},

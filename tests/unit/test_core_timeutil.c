@@ -179,6 +179,25 @@ static void test_duration_parse_rejects_negative_empty_overflow_junk(void **stat
     assert_int_equal(dur_ok("9223372036854775807ms"), INT64_MAX);
 }
 
+static void test_size_format_in_binary_units_as_df(void **state)
+{
+    (void)state;
+    static const struct { uint64_t b; const char *want; } cases[] = {
+        {0, "0 B"}, {812, "812 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {46387, "45.3 KiB"},
+        {1048063, "1023 KiB"}, {1048064, "1.0 MiB"}, /* 1023.5 KiB: never "1024 KiB" */
+        {530ULL << 20, "530 MiB"}, {99ULL << 20, "99.0 MiB"}, {(99ULL << 20) + (99ULL << 20) / 100, "100 MiB"},
+        {1288490189ULL, "1.2 GiB"}, {3ULL << 40, "3.0 TiB"}, {UINT64_MAX, "16.0 EiB"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[32];
+        rag_size_format(cases[i].b, out, sizeof out);
+        if (strcmp(out, cases[i].want) != 0) fail_msg("%llu bytes: \"%s\", want \"%s\"", (unsigned long long)cases[i].b, out, cases[i].want);
+    }
+    char small[4];
+    rag_size_format(530ULL << 20, small, sizeof small); /* cut, terminated */
+    assert_string_equal(small, "530");
+}
+
 static int64_t size_ok(const char *s)
 {
     int64_t b = -1;
@@ -319,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_ago_format_says_just_now_not_now_ago),
         cmocka_unit_test(test_ago_format_truncates_to_buffer),
         cmocka_unit_test(test_duration_format_for_run_times),
+        cmocka_unit_test(test_size_format_in_binary_units_as_df),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
