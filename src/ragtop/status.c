@@ -349,10 +349,10 @@ static void eval_disk(const rt_snapshot *s, rt_status *st)
                 avail, gen);
     else
         c = add(st, "disk", RT_OK, NULL, "%s free of %s (%.0f%%)", avail, total, pct);
+    if (c->severity == RT_OK) return; /* a healthy status stays one line (--json has the figures) */
     detail(c, "file system of %s: %s free of %s", d->path, avail, total);
     if (gen[0]) detail(c, "the served generation takes %s (its file and segments)", gen);
-    if (c->severity != RT_OK)
-        detail(c, "free space there (ingest.keep_checkpoints prunes older generations; old logs), or grow the file system");
+    detail(c, "free space there (ingest.keep_checkpoints prunes older generations; old logs), or grow the file system");
 }
 
 /* The newest metrics line; a rollback (rag-ingest --rollback) is said as

@@ -7,13 +7,13 @@
 # room comes back; --json's disk object gives the same figures as statvfs
 # and the index folder; a folder that cannot be read is UNKNOWN, not OK.
 source "$(dirname "$0")/lib.sh"
-plan 12
+plan 13
 
 ING=$BIN/rag-ingest
 D=$TMP/fs
 mkdir -p "$D" "$TMP/corpus"
 if ! mount -t tmpfs -o size=64m tmpfs "$D" 2>"$TMP/mount.err"; then
-  for i in $(seq 1 12); do skip "disk check $i" "cannot mount a tmpfs here: $(head -n 1 "$TMP/mount.err")"; done
+  for i in $(seq 1 13); do skip "disk check $i" "cannot mount a tmpfs here: $(head -n 1 "$TMP/mount.err")"; done
   exit 0
 fi
 on_exit "umount -l '$D'"
@@ -45,6 +45,8 @@ fallocate -l $(( avail - gen_bytes + (1 << 20) )) "$D/filler1"
 json=$(once)
 is "$(disk status)" "WARN" "less free than the served generation: WARN"
 like "$(disk summary)" "free, less than the served generation's .*: a full rebuild \\(a config change, --full\\) would fail" "... saying why"
+like "$(jq -r '.checks[] | select(.name == "disk") | .details | join("|")' <<<"$json")" \
+  "^file system of $D/art/index: .* free of 64.0 MiB\\|the served generation takes .*\\|free space there" "... its details name the folder, the generation's size and what to do"
 # fill until under 16 MiB are free
 avail=$(jq -r '.disk.avail_bytes' <<<"$json")
 fallocate -l $(( avail - (8 << 20) )) "$D/filler2"
