@@ -7,7 +7,8 @@
  * latest.json naming either the old or the new generation, both complete.
  * With RUN_ID, a latest.json that is missing or damaged does not stop it:
  * serving a named run's generation again is how that state is repaired.
- * Naming the run whose generation is served already is nothing to do. */
+ * Naming the run whose generation is served already is nothing to do; a
+ * run that failed has no copy, and the error says it failed. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,9 +107,35 @@ static int check_generation(const char *path, const rag_manifest *m, rag_error *
     return rc;
 }
 
+/* What ingestion_metrics.jsonl says run_id ended as ("failed",
+ * "unchanged", ...), "" when no line names it: why a run has no copy. */
+static void run_status_in_metrics(const char *logs_dir, const char *run_id, char *status, size_t n)
+{
+    status[0] = '\0';
+    char *path = rag_path_join(logs_dir, "ingestion_metrics.jsonl");
+    FILE *f = fopen(path, "re");
+    free(path);
+    if (!f)
+        return;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        if (!strstr(line, run_id))
+            continue;
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "run_id");
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, run_id) == 0 && cJSON_IsString(st))
+            snprintf(status, n, "%s", st->valuestring);
+        cJSON_Delete(o);
+    }
+    free(line);
+    fclose(f);
+}
+
 /* Find the target: the copy of run_id, or the previous generation. */
-static int find_target(const char *ckpt_dir, const char *index_dir, const rag_manifest *cur, const char *run_id,
-                       rag_manifest *out, rag_error *err)
+static int find_target(const char *ckpt_dir, const char *index_dir, const char *logs_dir, const rag_manifest *cur,
+                       const char *run_id, rag_manifest *out, rag_error *err)
 {
     if (run_id) {
         if (!rag_manifest_is_run_id(run_id)) /* main() refuses it first, as a usage error */
@@ -118,9 +145,17 @@ static int find_target(const char *ckpt_dir, const char *index_dir, const rag_ma
         free(name);
         int rc = rag_manifest_load(path, out, err);
         free(path);
-        if (rc == RAG_ENOENT)
+        if (rc == RAG_ENOENT) {
+            char status[32];
+            run_status_in_metrics(logs_dir, run_id, status, sizeof status);
+            if (strcmp(status, "failed") == 0 || strcmp(status, "unchanged") == 0)
+                return rag_error_set(err, RAG_ENOENT,
+                                     "run %s %s (ingestion_metrics.jsonl), so it published no generation to roll back "
+                                     "to: name a run that published",
+                                     run_id, strcmp(status, "failed") == 0 ? "failed" : "changed nothing");
             return rag_error_set(err, RAG_ENOENT, "no checkpoint copy of run %s (it was pruned or never published)",
                                  run_id);
+        }
         if (rc != RAG_OK)
             return rc;
         if (!exists_in(index_dir, out->generation)) {
@@ -181,7 +216,7 @@ int ingest_rollback(const rag_config *cfg, const char *run_id, const run_opts *o
                            "to serve again (rag-ingest --rollback RUN_ID, make rollback RUN_ID=…; run ids are the "
                            "file names in %.200s)", why, ckpt_dir);
     }
-    if (rc == RAG_OK && (rc = find_target(ckpt_dir, index_dir, &cur, run_id, &target, &err)) == RAG_OK)
+    if (rc == RAG_OK && (rc = find_target(ckpt_dir, index_dir, logs_dir, &cur, run_id, &target, &err)) == RAG_OK)
         have_target = true;
     if (rc == RAG_OK && have_cur && strcmp(target.generation, cur.generation) == 0) {
         /* asked for what is served already (a retried `make rollback

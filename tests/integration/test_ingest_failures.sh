@@ -24,7 +24,8 @@
 #     after rolling back a config change config_hash offers no ingest fix;
 #     --rollback RUN_ID repairs a latest.json damaged or deleted by hand;
 #     a RUN_ID already served is nothing to do (exit 0), a malformed one a
-#     usage error (exit 2), neither writes a metrics line;
+#     usage error (exit 2), neither writes a metrics line; a failed run's
+#     id is refused saying that run failed;
 #  6. SRT: "5 < 7 and margin > 3" is text, only real tags are stripped;
 #  7. WebVTT: cues without a blank line between them stay two cues, the
 #     timing line is not text, invalid cues are skipped with a warning;
@@ -34,7 +35,7 @@
 # and --retry-failed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/tui/stack.sh"
-plan 87
+plan 90
 
 ING=$BIN/rag-ingest
 metric_of() { tail -n 1 "$1" | jq -r "$2"; }
@@ -207,6 +208,12 @@ is "$rc/$(rcheck last_run '.status + " " + .fix')" "1/0/WARN ingest" \
   "a rollback after a failed ingest: last_run stays WARN (fix: ingest)"
 like "$(rcheck last_run .summary)" "^last ingest $FAILED_RUN failed \(1 errors\); run [^ ]+ since rolled back to $RG1$" \
   "and names the failed ingest and the rollback"
+# rolling back to the failed run itself: it published nothing, and the error says so
+cp "$R/art/checkpoints/latest.json" "$TMP/m5f"
+rrun --rollback "$FAILED_RUN" 2>"$TMP/e5f"; rc=$?
+is "$rc/$(cmp -s "$R/art/checkpoints/latest.json" "$TMP/m5f" && echo same)" "1/same" "--rollback to a failed run's id fails and changes nothing"
+like "$(cat "$TMP/e5f")" "run $FAILED_RUN failed \(ingestion_metrics.jsonl\), so it published no generation to roll back to: name a run that published" \
+  "and says that run failed (not 'no checkpoint copy')"
 # the target's own segment was truncated by hand: the error names it and says what is wrong
 RUN2=$(basename "$RG2" .sqlite | sed 's/^gen-//')
 RS=$(comm -13 <(gen_segments "$R/art/index/$RG1" | sort) <(gen_segments "$R/art/index/$RG2" | sort) | head -n 1)
