@@ -47,6 +47,9 @@ typedef struct rag_genset {
  * RAG_ECORRUPT / RAG_EVERSION / RAG_ERR with err naming the file. */
 int rag_genset_load(const char *path, rag_genset *gs, rag_error *err);
 void rag_genset_free(rag_genset *gs);
+/* Bytes the generation takes on disk: its file and, for v2, its segment
+ * files (what a full rebuild writes anew); -1 when one cannot be stat'ed. */
+int64_t rag_genset_bytes(const rag_genset *gs);
 /* Is document id deleted by a tombstone? */
 bool rag_genset_deleted(const rag_genset *gs, int64_t doc_id);
 /* One read-only connection over the whole generation: the generation file is

@@ -737,6 +737,7 @@ static void vector_info(api_served_info *i, const api_generation *g)
 
 void api_store_publish(api_store *s, api_generation *g, const rag_manifest *m, int64_t now_ms)
 {
+    const int64_t bytes = rag_genset_bytes(&g->gs); /* stat()s: before the lock */
     pthread_mutex_lock(&s->lock);
     api_generation *old = s->current;
     s->current = g;
@@ -748,6 +749,7 @@ void api_store_publish(api_store *s, api_generation *g, const rag_manifest *m, i
     snprintf(i->config_hash, sizeof i->config_hash, "%s", g->config_hash);
     i->chunk_count = g->chunk_count;
     i->documents = g->documents;
+    i->bytes = bytes;
     i->schema_version = g->schema_version;
     vector_info(i, g);
     i->loaded_at_ms = now_ms;

@@ -189,6 +189,7 @@ typedef struct api_served_info {
     char config_hash[65];
     int64_t chunk_count;
     int64_t documents;
+    int64_t bytes;          /* the generation's file and segments on disk, -1 unknown (rag_genset_bytes) */
     int schema_version;
     /* vector search of the served generation (all 0 when it has no vectors):
      * segments and live chunks searched through an approximate index

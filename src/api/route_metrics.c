@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/statvfs.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,14 @@ char *api_metrics_render(api_app *app, size_t *len)
     family(&o, "rag_api_in_flight_requests", "gauge", "Requests received and not yet completed.");
     put(&o, "rag_api_in_flight_requests %d\n", atomic_load(&app->inflight));
 
+    struct statvfs vfs;
+    if (app->index_dir && statvfs(app->index_dir, &vfs) == 0) {
+        family(&o, "rag_api_index_fs_avail_bytes", "gauge",
+               "Bytes free to an unprivileged writer on the index folder's file system (statvfs f_bavail, df's Avail): "
+               "room for the next ingest.");
+        put(&o, "rag_api_index_fs_avail_bytes %llu\n", (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+    }
+
     family(&o, "rag_api_index_loaded", "gauge", "1 when an index generation is being served, 0 before the first one.");
     put(&o, "rag_api_index_loaded %d\n", info.present ? 1 : 0);
 
@@ -166,6 +175,11 @@ char *api_metrics_render(api_app *app, size_t *len)
         put(&o, "rag_api_index_chunks %lld\n", (long long)info.chunk_count);
         family(&o, "rag_api_index_documents", "gauge", "Documents in the served generation.");
         put(&o, "rag_api_index_documents %lld\n", (long long)info.documents);
+        if (info.bytes >= 0) {
+            family(&o, "rag_api_index_bytes", "gauge",
+                   "Bytes of the served generation on disk, its file and its segments: what a full rebuild writes anew.");
+            put(&o, "rag_api_index_bytes %lld\n", (long long)info.bytes);
+        }
         char run_id[160], gen[300], hash[160];
         escape_label(info.run_id, run_id, sizeof run_id);
         escape_label(info.generation, gen, sizeof gen);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rag/fsutil.h"
@@ -34,6 +35,22 @@ int rag_sqlite_open_ro(const char *path, sqlite3 **db, rag_error *err)
         return RAG_ERR;
     }
     return RAG_OK;
+}
+
+static int64_t file_bytes(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
+}
+
+int64_t rag_genset_bytes(const rag_genset *gs)
+{
+    int64_t total = file_bytes(gs->path);
+    for (size_t i = 0; gs->version >= 2 && i < gs->n && total >= 0; i++) {
+        const int64_t b = file_bytes(gs->segs[i].path);
+        total = b < 0 ? -1 : total + b;
+    }
+    return total;
 }
 
 void rag_genset_free(rag_genset *gs)

@@ -8,16 +8,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "rag/genset.h"
-
-static int64_t file_bytes(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
-}
 
 /* The served generation's bytes on disk, -1 when it cannot be read. */
 static int64_t generation_bytes(const char *index_dir, const rt_manifest_info *man)
@@ -25,15 +18,9 @@ static int64_t generation_bytes(const char *index_dir, const rt_manifest_info *m
     if (man->rc != RAG_OK || !index_dir[0] || strchr(man->m.generation, '/')) return -1;
     char path[PATH_MAX + 200];
     rt_fmt(path, sizeof path, "%s/%s", index_dir, man->m.generation);
-    int64_t total = file_bytes(path);
-    if (total < 0) return -1;
     rag_genset gs;
     if (rag_genset_load(path, &gs, NULL) != RAG_OK) return -1;
-    if (gs.version >= 2)
-        for (size_t i = 0; i < gs.n && total >= 0; i++) {
-            int64_t b = file_bytes(gs.segs[i].path);
-            total = b < 0 ? -1 : total + b;
-        }
+    const int64_t total = rag_genset_bytes(&gs);
     rag_genset_free(&gs);
     return total;
 }

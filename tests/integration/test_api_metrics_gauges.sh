@@ -5,10 +5,12 @@
 # rag_api_ingest_last_run_success follows the newest line of
 # ingestion_metrics.jsonl (0 after a failed run line, 1 after a successful
 # one; an unfinished line is ignored; a rollback's line is not an ingest run
-# and is looked past); after rolling back a config change /healthz names the
+# and is looked past); rag_api_index_bytes and rag_api_index_fs_avail_bytes
+# (RagDiskFilling) are the served generation's bytes and statvfs's room;
+# after rolling back a config change /healthz names the
 # rollback and asks to revert the config. /metrics keeps passing promtool.
 . "$(dirname "$0")/api_lib.sh"
-plan 15
+plan 17
 
 api_stack_new
 api_ingest || { not_ok "setup: rag-ingest"; exit 1; }
@@ -27,6 +29,19 @@ is "$(gauge rag_api_config_hash_match)/$(gauge rag_api_ingest_last_run_success)"
 curl -s "$URL/metrics" >"$STACK/metrics.txt"
 if out=$(promtool check metrics <"$STACK/metrics.txt" 2>&1); then ok "/metrics with both gauges passes promtool check metrics"
 else not_ok "/metrics with both gauges passes promtool check metrics" "$out"; fi
+
+# the disk gauges RagDiskFilling reads: the served generation's bytes (its
+# file and segments) and the room left on the index folder's file system
+gen=$(jq -r .generation "$STACK/artifacts/checkpoints/latest.json")
+want_bytes=$(find "$STACK/artifacts/index" -maxdepth 1 -type f \( -name "$gen" -o -name 'seg-*.sqlite' \) -printf '%s\n' | awk '{s += $1} END {print s}')
+is "$(gauge rag_api_index_bytes)" "$want_bytes" "rag_api_index_bytes: the served generation's file and its segments"
+read -r blocks bsize < <(stat -f -c '%a %S' "$STACK/artifacts/index")
+avail=$(gauge rag_api_index_fs_avail_bytes)
+want=$(( blocks * bsize ))
+# other writers move the free space between the two reads: within 64 MiB
+if [ -n "$avail" ] && [ $(( ${avail%.*} > want ? ${avail%.*} - want : want - ${avail%.*} )) -lt $(( 64 << 20 )) ]; then
+  ok "rag_api_index_fs_avail_bytes: statvfs f_bavail of the index folder ($avail, df $want)"
+else not_ok "rag_api_index_fs_avail_bytes: statvfs f_bavail of the index folder" "got '$avail', df $want"; fi
 
 cp "$CONFIG" "$STACK/params.orig"
 sed -i 's/^  target_tokens: .*/  target_tokens: 384/' "$CONFIG"
