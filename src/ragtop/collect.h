@@ -52,9 +52,9 @@ bool collect_runs_parse_line(const char *line, size_t len, rt_run *out);
  * generation the manifest names; fall back to mtime vs checked_at. */
 void collect_sources(rt_sources *out, const rt_config_info *cfg, const rt_manifest_info *man);
 
-/* The artifacts' file system (statvfs of the index folder, or of the
- * artifacts folder before the first ingest) and the served generation's
- * bytes; out->checked false when no config is loaded. */
+/* The artifacts' file system (statvfs of the index folder or, before the
+ * first ingest made it, of the nearest folder above it that exists) and the
+ * served generation's bytes; out->checked false when no config is loaded. */
 void collect_disk(rt_disk_info *out, const rt_config_info *cfg, const rt_manifest_info *man);
 
 /* Warning/error log events a /status answer carried, oldest first: the raw

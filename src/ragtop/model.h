@@ -52,7 +52,7 @@ typedef struct rt_disk_info {
     bool checked;             /* a local config named an artifacts folder that was looked at */
     int rc;                   /* RAG_OK, or RAG_ERR when statvfs failed (error says why) */
     char error[PATH_MAX + 64];
-    char path[PATH_MAX];      /* the folder asked: the index folder, or artifacts before the first ingest */
+    char path[PATH_MAX];      /* the folder asked: the index folder, or the nearest one above it that exists */
     uint64_t avail_bytes;     /* free to an unprivileged writer (statvfs f_bavail), as df's "Avail" */
     uint64_t total_bytes;
     int64_t generation_bytes; /* the served generation's file plus its segments, -1 when unknown */
